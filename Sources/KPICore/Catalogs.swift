@@ -1,0 +1,82 @@
+/// The catalogs of DOMAIN.md §1 and their columns, shared by forms, imports and exports.
+public enum Catalogs {
+    /// Khối
+    public static let blocks: [Choice] = [
+        Choice("dang", "Đảng"), Choice("chinh-quyen", "Chính quyền"),
+        Choice("mat-tran-doan-the", "Mặt trận và đoàn thể"), Choice("su-nghiep", "Sự nghiệp"),
+    ]
+    /// Cấp
+    public static let levels: [Choice] = [Choice("tinh", "Tỉnh"), Choice("xa", "Xã")]
+    /// Loại nhóm vị trí việc làm
+    public static let positionGroupKinds: [Choice] = [
+        Choice("lanh-dao-quan-ly", "Lãnh đạo quản lý"), Choice("chuyen-mon-nghiep-vu", "Chuyên môn nghiệp vụ"),
+        Choice("chuyen-mon-dung-chung", "Chuyên môn dùng chung"), Choice("ho-tro-phuc-vu", "Hỗ trợ phục vụ"),
+    ]
+    /// Loại cán bộ
+    public static let staffKinds: [Choice] = [
+        Choice("can-bo", "Cán bộ"), Choice("cong-chuc", "Công chức"),
+        Choice("vien-chuc", "Viên chức"), Choice("nguoi-lao-dong", "Người lao động"),
+    ]
+    /// Chức vụ lãnh đạo
+    public static let leadershipRanks: [Choice] = [
+        Choice("khong", "Không giữ chức vụ"), Choice("cap-truong", "Cấp trưởng"), Choice("cap-pho", "Cấp phó"),
+    ]
+
+    public static let organizations = CatalogSpec(key: "co-quan", title: "Cơ quan, đơn vị", fields: [
+        FieldSpec("ma", "Mã", .code, required: true),
+        FieldSpec("ten", "Tên", .text(maxLength: 255), required: true),
+        FieldSpec("khoi", "Khối", .choice(blocks), required: true),
+        FieldSpec("cap", "Cấp", .choice(levels), required: true),
+        FieldSpec("ma_cap_tren", "Mã cơ quan cấp trên", .reference("co-quan"),
+                  help: "Để trống nếu là gốc của cây"),
+        FieldSpec("thu_tu", "Thứ tự", .integer(0...99_999)),
+    ])
+
+    public static let positionGroups = CatalogSpec(key: "nhom-vi-tri", title: "Nhóm vị trí việc làm", fields: [
+        FieldSpec("ma", "Mã", .code, required: true),
+        FieldSpec("ten", "Tên", .text(maxLength: 255), required: true),
+        FieldSpec("loai", "Loại", .choice(positionGroupKinds), required: true),
+        FieldSpec("mo_ta", "Mô tả", .text(maxLength: 2000)),
+    ])
+
+    public static let positions = CatalogSpec(key: "vi-tri-viec-lam", title: "Vị trí việc làm", fields: [
+        FieldSpec("ma", "Mã", .code, required: true),
+        FieldSpec("ten", "Tên", .text(maxLength: 255), required: true),
+        FieldSpec("ma_nhom", "Mã nhóm vị trí", .reference("nhom-vi-tri"), required: true),
+        FieldSpec("ma_co_quan", "Mã cơ quan", .reference("co-quan"),
+                  help: "Cơ quan có vị trí được phê duyệt; để trống nếu dùng chung toàn tỉnh"),
+        FieldSpec("mo_ta", "Mô tả", .text(maxLength: 2000)),
+    ])
+
+    public static let people = CatalogSpec(key: "can-bo", title: "Cán bộ, công chức, viên chức", fields: [
+        FieldSpec("ma", "Mã", .code, required: true),
+        FieldSpec("ho_ten", "Họ và tên", .text(maxLength: 150), required: true),
+        FieldSpec("loai", "Loại", .choice(staffKinds), required: true),
+        FieldSpec("ma_don_vi", "Mã đơn vị", .reference("co-quan"), required: true),
+        FieldSpec("ma_vi_tri", "Mã vị trí việc làm", .reference("vi-tri-viec-lam")),
+        FieldSpec("chuc_vu", "Chức vụ lãnh đạo", .choice(leadershipRanks)),
+        FieldSpec("dang_vien", "Đảng viên", .flag),
+        FieldSpec("email", "Thư điện tử", .email),
+        FieldSpec("dien_thoai", "Điện thoại", .text(maxLength: 20)),
+        FieldSpec("tu_ngay", "Từ ngày", .date),
+        FieldSpec("den_ngay", "Đến ngày", .date),
+        FieldSpec("kiem_nhiem", "Kiêm nhiệm (mã đơn vị)", .references("co-quan"),
+                  help: "Các mã đơn vị kiêm nhiệm, cách nhau bởi dấu ;"),
+    ])
+
+    public static let users = CatalogSpec(key: "nguoi-dung", title: "Người dùng", fields: [
+        FieldSpec("ma", "Tên đăng nhập", .code, required: true),
+        FieldSpec("ma_can_bo", "Mã cán bộ", .reference("can-bo"), required: true),
+        FieldSpec("mat_khau_tam", "Mật khẩu tạm", .text(maxLength: 72),
+                  help: "Bắt buộc với tài khoản mới; người dùng phải đổi ở lần đăng nhập đầu"),
+    ])
+
+    public static let all = [organizations, positionGroups, positions, people, users]
+
+    public static func spec(_ key: String) -> CatalogSpec? { all.first { $0.key == key } }
+
+    public static func label(_ choices: [Choice], _ code: String?) -> String {
+        guard let code else { return "" }
+        return choices.first { $0.code == code }?.label ?? code
+    }
+}

@@ -1,0 +1,45 @@
+/// Materialized paths of the organization tree: "/<root>/<child>/…/". A subtree is every path with
+/// the root's path as prefix, which a database answers with one indexed `LIKE 'prefix%'`.
+public enum OrgPath {
+    public static let separator: Character = "/"
+
+    public static func make(parent: String?, id: String) -> String {
+        (parent ?? "/") + id + "/"
+    }
+
+    /// True when `target` is `scope` itself or lies below it.
+    public static func contains(_ scope: String, _ target: String) -> Bool {
+        target.hasPrefix(scope)
+    }
+
+    /// Number of levels (1 for a root).
+    public static func depth(_ path: String) -> Int {
+        path.split(separator: separator).count
+    }
+
+    /// The ids along the path from the root.
+    public static func ids(_ path: String) -> [String] {
+        path.split(separator: separator).map(String.init)
+    }
+}
+
+/// Checks of the tree's shape that do not need the database.
+public enum OrgTreeRules {
+    /// Codes that lie on a cycle when each code points at its parent code.
+    /// Used for imports (the file may re-parent many nodes at once) and for edits.
+    public static func cycles(parents: [String: String?]) -> Set<String> {
+        var onCycle = Set<String>()
+        for start in parents.keys {
+            var seen: [String] = []
+            var current: String? = start
+            while let c = current, !seen.contains(c) {
+                seen.append(c)
+                current = parents[c] ?? nil
+            }
+            if let c = current, let i = seen.firstIndex(of: c) {
+                onCycle.formUnion(seen[i...])
+            }
+        }
+        return onCycle
+    }
+}

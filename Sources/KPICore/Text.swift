@@ -1,0 +1,95 @@
+import Foundation
+
+/// Text clean-up shared by forms and imports.
+public enum TextNormalizer {
+    /// Trims, collapses inner white space and composes Vietnamese diacritics (NFC), so that a name
+    /// typed with a decomposed keyboard layout equals the same name typed otherwise.
+    public static func clean(_ s: String) -> String {
+        let composed = s.precomposedStringWithCanonicalMapping
+        return composed.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+
+    /// Lower case without diacritics, for matching headers, choices and search terms.
+    public static func fold(_ s: String) -> String {
+        clean(s).replacingOccurrences(of: "đ", with: "d").replacingOccurrences(of: "Đ", with: "d")
+            .folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil)
+            .lowercased()
+    }
+}
+
+/// A calendar date with no time zone, shown as dd/MM/yyyy.
+public struct DateOnly: Hashable, Comparable, Sendable, Codable {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+
+    public init?(year: Int, month: Int, day: Int) {
+        guard (1900...2999).contains(year), (1...12).contains(month), day >= 1,
+              day <= DateOnly.daysIn(month: month, year: year) else { return nil }
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// Accepts dd/MM/yyyy (also d/M/yyyy, with "-" or "."), and ISO yyyy-MM-dd.
+    public init?(parsing text: String) {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        let parts = t.split(whereSeparator: { "/-.".contains($0) }).map(String.init)
+        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) else { return nil }
+        let nums = parts.compactMap { Int($0) }
+        guard nums.count == 3 else { return nil }
+        if parts[0].count == 4 {
+            self.init(year: nums[0], month: nums[1], day: nums[2])
+        } else if parts[2].count == 4 {
+            self.init(year: nums[2], month: nums[1], day: nums[0])
+        } else {
+            return nil
+        }
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// dd/MM/yyyy
+    public var display: String {
+        String(format: "%02d/%02d/%04d", day, month, year)
+    }
+
+    /// yyyy-MM-dd, for storage and `<input type=date>`.
+    public var iso: String {
+        String(format: "%04d-%02d-%02d", year, month, day)
+    }
+
+    public static func < (a: DateOnly, b: DateOnly) -> Bool {
+        (a.year, a.month, a.day) < (b.year, b.month, b.day)
+    }
+}
+
+/// Vietnamese number display: "." groups thousands, "," marks decimals (1.234,5).
+public enum VNNumber {
+    public static func format(_ value: Double, decimals: Int = 0) -> String {
+        let rounded = String(format: "%.\(decimals)f", value)
+        var intPart = rounded
+        var frac = ""
+        if let dot = rounded.firstIndex(of: ".") {
+            intPart = String(rounded[..<dot])
+            frac = String(rounded[rounded.index(after: dot)...])
+        }
+        let negative = intPart.hasPrefix("-")
+        if negative { intPart.removeFirst() }
+        var grouped = ""
+        for (i, ch) in intPart.reversed().enumerated() {
+            if i > 0 && i % 3 == 0 { grouped.append(".") }
+            grouped.append(ch)
+        }
+        let body = String(grouped.reversed()) + (frac.isEmpty ? "" : "," + frac)
+        return negative ? "-" + body : body
+    }
+
+    public static func format(_ value: Int) -> String { format(Double(value)) }
+}

@@ -1,0 +1,89 @@
+import Crypto
+import Fluent
+import Foundation
+import KPICore
+import SQLKit
+
+/// Who acts, and from where: carried into every audit entry.
+struct Actor: Sendable {
+    var name: String
+    var ip: String
+
+    static func system(_ what: String) -> Actor { Actor(name: "system:\(what)", ip: "-") }
+}
+
+/// The hash-chained audit trail (nhật ký hệ thống). Entries are written inside the use case's
+/// transaction, so a change and its entry commit or roll back together.
+enum AuditLog {
+    /// Lock id for the chain on PostgreSQL.
+    static let advisoryLockKey: Int64 = 0x4B50_4941_5544_4954
+
+    static func sha256(_ s: String) -> String {
+        SHA256.hash(data: Data(s.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Canonical JSON of a snapshot (sorted keys), or "" for none.
+    static func snapshot(_ fields: [String: String]?) -> String {
+        guard let fields else { return "" }
+        let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func append(on db: any Database, actor: Actor, action: String, entityType: String,
+                       entityID: String, scopePath: String,
+                       before: [String: String]? = nil, after: [String: String]? = nil) async throws {
+        let sql = db as! any SQLDatabase
+        if sql.dialect.name == "postgresql" {
+            try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: advisoryLockKey))").run()
+        }
+        let last = try await AuditEntry.query(on: db).sort(\.$id, .descending).first()
+        let record = AuditRecord(
+            sequence: (last?.id ?? 0) + 1,
+            timestampMillis: Int64(Date().timeIntervalSince1970 * 1000),
+            actor: actor.name, ip: actor.ip, action: action, entityType: entityType, entityID: entityID,
+            scopePath: scopePath, before: snapshot(before), after: snapshot(after),
+            previousHash: last?.hash ?? AuditRecord.genesisHash)
+        let entry = AuditEntry()
+        entry.id = record.sequence
+        entry.atMillis = record.timestampMillis
+        entry.actor = record.actor
+        entry.ip = record.ip
+        entry.action = record.action
+        entry.entityType = record.entityType
+        entry.entityID = record.entityID
+        entry.scopePath = record.scopePath
+        entry.before = record.before
+        entry.after = record.after
+        entry.previousHash = record.previousHash
+        entry.hash = sha256(record.canonical)
+        try await entry.create(on: db)
+    }
+
+    static func record(of e: AuditEntry) -> AuditRecord {
+        AuditRecord(sequence: e.id ?? 0, timestampMillis: e.atMillis, actor: e.actor, ip: e.ip,
+                    action: e.action, entityType: e.entityType, entityID: e.entityID,
+                    scopePath: e.scopePath, before: e.before, after: e.after, previousHash: e.previousHash)
+    }
+
+    /// Walks the whole chain in batches and names the first broken entry.
+    static func verify(on db: any Database) async throws -> AuditChain.Outcome {
+        var previousHash = AuditRecord.genesisHash
+        var previousSeq = 0
+        var total = 0
+        while true {
+            let batch = try await AuditEntry.query(on: db).filter(\.$id > previousSeq)
+                .sort(\.$id).limit(5000).all()
+            if batch.isEmpty { return .intact(count: total) }
+            let outcome = AuditChain.verify(batch.map { (record(of: $0), $0.hash) },
+                                            startingAfter: previousHash, previousSequence: previousSeq,
+                                            hash: sha256)
+            switch outcome {
+            case .broken: return outcome
+            case .intact(let n):
+                total += n
+                previousHash = batch.last!.hash
+                previousSeq = batch.last!.id!
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Fluent
+import Vapor
+
+/// Reads the session cookie, closes idle or too-old sessions, and sets `req.principal`.
+struct SessionMiddleware: AsyncMiddleware {
+    static let cookieName = "kpi_session"
+    /// A session lives at most this long, however active.
+    static let absoluteLifetime: TimeInterval = 12 * 3600
+
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if let token = req.cookies[Self.cookieName]?.string, !token.isEmpty {
+            let hash = AuditLog.sha256(token)
+            if let session = try await WebSession.query(on: req.db).filter(\.$tokenHash == hash).first() {
+                let now = Date()
+                let idle = TimeInterval(req.application.settings.sessionIdleMinutes * 60)
+                if now.timeIntervalSince(session.lastSeenAt) > idle
+                    || now.timeIntervalSince(session.createdAt) > Self.absoluteLifetime {
+                    try await session.delete(on: req.db)
+                    req.storage[SessionExpiredKey.self] = true
+                } else if let user = try await User.find(session.userID, on: req.db), user.active {
+                    if now.timeIntervalSince(session.lastSeenAt) > 60 {
+                        session.lastSeenAt = now
+                        try await session.save(on: req.db)
+                    }
+                    req.principal = try await Principal.load(user: user, on: req.db, session: session)
+                }
+            }
+        }
+        return try await next.respond(to: req)
+    }
+
+    static func cookie(_ token: String, settings: Settings) -> HTTPCookies.Value {
+        HTTPCookies.Value(string: token, path: "/", isSecure: settings.secureCookies, isHTTPOnly: true,
+                          sameSite: .lax)
+    }
+
+    static func newToken() -> String {
+        [UInt8].random(count: 32).base64URLEncoded()
+    }
+}
+
+extension Array where Element == UInt8 {
+    func base64URLEncoded() -> String {
+        Data(self).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}
+
+/// Sends visitors who are not signed in to the sign-in page, and those who must change their
+/// password to the change form.
+struct RequireSignIn: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard let p = req.principal else {
+            let expired = req.storage[SessionExpiredKey.self] == true
+            let target = req.url.path + (req.url.query.map { "?" + $0 } ?? "")
+            var q = "next=" + (target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")
+            if expired { q += "&het-han=1" }
+            return req.redirect(to: "/dang-nhap?" + q)
+        }
+        if p.mustChangePassword && req.url.path != "/doi-mat-khau" && req.url.path != "/dang-xuat" {
+            return req.redirect(to: "/doi-mat-khau")
+        }
+        return try await next.respond(to: req)
+    }
+}
+
+/// CSRF protection for every state-changing request. A signed-in form carries the session's token;
+/// the sign-in form, before any session exists, carries the token of a short-lived cookie
+/// (double submit). Compared in constant time.
+struct CSRFMiddleware: AsyncMiddleware {
+    static let preCookie = "kpi_pre"
+    static let field = "_csrf"
+
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if req.method == .POST || req.method == .PUT || req.method == .PATCH || req.method == .DELETE {
+            let sent = (try? req.content.get(String.self, at: Self.field))
+                ?? req.headers.first(name: "X-CSRF-Token") ?? ""
+            let expected = req.principal?.csrfToken ?? req.cookies[Self.preCookie]?.string ?? ""
+            guard !expected.isEmpty, Self.constantTimeEqual(sent, expected) else {
+                throw Abort(.forbidden, reason: "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang rồi thử lại.")
+            }
+        }
+        return try await next.respond(to: req)
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var diff: UInt8 = 0
+        for i in 0..<x.count { diff |= x[i] ^ y[i] }
+        return diff == 0
+    }
+}

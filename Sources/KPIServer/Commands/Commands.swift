@@ -1,0 +1,100 @@
+import ConsoleKit
+import Fluent
+import Vapor
+
+enum Commands {
+    static func register(on app: Application) {
+        app.asyncCommands.use(MigrateNowCommand(), as: "migrate")
+        app.asyncCommands.use(DemoCommand(), as: "demo")
+        app.asyncCommands.use(VerifyAuditCommand(), as: "verify-audit")
+        app.asyncCommands.use(CreateAdminCommand(), as: "create-admin")
+    }
+}
+
+/// `kpi migrate`: applies pending migrations, without asking (scripts run it).
+struct MigrateNowCommand: AsyncCommand {
+    struct Signature: CommandSignature {}
+    var help: String { "Áp dụng các migration còn thiếu vào cơ sở dữ liệu." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        try await context.application.autoMigrate()
+        context.console.print("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
+    }
+}
+
+/// `kpi demo [--if-empty]`: loads the demonstration data and prints the demo logins.
+struct DemoCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Flag(name: "if-empty", help: "Chỉ nạp khi cơ sở dữ liệu chưa có cơ quan nào.")
+        var ifEmpty: Bool
+    }
+    var help: String { "Nạp dữ liệu mẫu (các cơ quan, địa phương thí điểm, cán bộ, tài khoản theo vai trò)." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        try await app.autoMigrate()
+        let loader = DemoLoader(app: app)
+        if try await loader.isEmpty() {
+            try await loader.load()
+            context.console.print("Đã nạp dữ liệu mẫu.")
+        } else if signature.ifEmpty {
+            context.console.print("Cơ sở dữ liệu đã có dữ liệu; bỏ qua dữ liệu mẫu.")
+        } else {
+            context.console.error("Cơ sở dữ liệu đã có dữ liệu; dữ liệu mẫu chỉ nạp vào cơ sở dữ liệu trống.")
+            throw ExitCode(1)
+        }
+        context.console.print("Tài khoản mẫu (mật khẩu chung: \(DemoData.password)):")
+        for (username, role, _, _) in DemoData.logins {
+            context.console.print("  \(username.padding(toLength: 12, withPad: " ", startingAt: 0)) \(role.label)")
+        }
+    }
+}
+
+struct ExitCode: Error { var code: Int32; init(_ c: Int32) { code = c } }
+
+/// `kpi verify-audit`: checks the whole hash chain; exit 1 naming the first broken entry.
+struct VerifyAuditCommand: AsyncCommand {
+    struct Signature: CommandSignature {}
+    var help: String { "Kiểm tra tính toàn vẹn của nhật ký hệ thống (chuỗi băm SHA-256)." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        switch try await AuditLog.verify(on: context.application.db) {
+        case .intact(let count):
+            context.console.print("Nhật ký toàn vẹn: \(count) mục.")
+        case .broken(let seq, let reason):
+            context.console.error("Nhật ký bị thay đổi: mục số \(seq): \(reason).")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// `kpi create-admin --username U --password P`: a system administrator for a new installation.
+struct CreateAdminCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "username") var username: String?
+        @Option(name: "password") var password: String?
+    }
+    var help: String { "Tạo tài khoản quản trị hệ thống (phải đổi mật khẩu ở lần đăng nhập đầu)." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        try await app.autoMigrate()
+        guard let name = signature.username?.lowercased(), let password = signature.password else {
+            context.console.error("Cần --username và --password.")
+            throw ExitCode(2)
+        }
+        let hash = try await app.password.async.hash(password)
+        try await app.store.write { db in
+            let u = User()
+            u.id = UUID(); u.username = name; u.passwordHash = hash; u.personID = nil; u.scopePath = "/"
+            u.mustChangePassword = true; u.failedAttempts = 0; u.active = true
+            try await u.create(on: db)
+            let g = RoleGrant()
+            g.userID = u.id!; g.role = "quan-tri-he-thong"; g.organizationID = nil; g.scopePath = "/"; g.grantedBy = "kpi create-admin"
+            try await g.create(on: db)
+            try await AuditLog.append(on: db, actor: .system("create-admin"), action: "user.create", entityType: "user",
+                                      entityID: u.id!.uuidString, scopePath: "/", after: ["username": name, "role": g.role])
+        }
+        context.console.print("Đã tạo tài khoản quản trị «\(name)».")
+    }
+}

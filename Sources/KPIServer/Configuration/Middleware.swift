@@ -1,0 +1,88 @@
+import Vapor
+
+/// Turns errors into Vietnamese pages (or JSON problems for API clients), never a stack trace.
+struct ErrorPageMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: req)
+        } catch {
+            let status: HTTPStatus
+            let reason: String
+            if let abort = error as? any AbortError {
+                status = abort.status
+                reason = abort.status == .notFound && abort.reason == "Not Found"
+                    ? "Không tìm thấy trang bạn yêu cầu." : Self.vietnamese(abort)
+            } else {
+                req.logger.report(error: error)
+                status = .internalServerError
+                reason = "Đã có lỗi hệ thống. Thao tác chưa được thực hiện; vui lòng thử lại hoặc báo quản trị hệ thống."
+            }
+            if req.headers.accept.mediaTypes.contains(.json) || req.url.path.hasPrefix("/api/") {
+                let body = "{\"type\":\"about:blank\",\"status\":\(status.code),\"title\":\(Self.json(reason))}"
+                var headers = HTTPHeaders()
+                headers.contentType = HTTPMediaType(type: "application", subType: "problem+json")
+                return Response(status: status, headers: headers, body: .init(string: body))
+            }
+            let page = Page(title: Self.title(status), body: """
+                <p>\(reason)</p><p><a href="/">Về trang Tổng quan</a></p>
+                """)
+            return req.page(page, status: status)
+        }
+    }
+
+    static func vietnamese(_ abort: any AbortError) -> String {
+        // Vapor's own English reasons (bad form data, body too large…) get a Vietnamese sentence.
+        if abort.reason.unicodeScalars.contains(where: { $0.value > 127 }) { return abort.reason }
+        switch abort.status {
+        case .payloadTooLarge: return "Tệp hoặc dữ liệu gửi lên quá lớn."
+        case .forbidden: return "Bạn không có quyền thực hiện thao tác này."
+        case .notFound: return "Không tìm thấy trang bạn yêu cầu."
+        case .unauthorized: return "Vui lòng đăng nhập."
+        default: return "Dữ liệu gửi lên không hợp lệ. Vui lòng kiểm tra lại biểu mẫu."
+        }
+    }
+
+    static func title(_ status: HTTPStatus) -> String {
+        switch status {
+        case .forbidden: "Không có quyền truy cập"
+        case .notFound: "Không tìm thấy"
+        case .internalServerError: "Lỗi hệ thống"
+        default: "Không thực hiện được"
+        }
+    }
+
+    static func json(_ s: String) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: [s])) ?? Data("[\"\"]".utf8)
+        return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
+    }
+}
+
+/// Headers every response carries.
+struct SecurityHeadersMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let res = try await next.respond(to: req)
+        res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        res.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
+        res.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
+        res.headers.replaceOrAdd(name: "Content-Security-Policy",
+                                 value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+        return res
+    }
+}
+
+/// One structured log line per request: method, path, status, duration.
+struct RequestLogMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let start = ContinuousClock.now
+        var status: UInt = 500
+        defer {
+            let ms = (ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000_000
+                + (ContinuousClock.now - start).components.seconds * 1000
+            req.logger.info("request", metadata: ["method": "\(req.method.rawValue)", "path": "\(req.url.path)",
+                                                  "status": "\(status)", "ms": "\(ms)", "ip": "\(req.clientIP)"])
+        }
+        let res = try await next.respond(to: req)
+        status = res.status.code
+        return res
+    }
+}

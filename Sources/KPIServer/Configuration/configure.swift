@@ -1,0 +1,50 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Vapor
+
+/// Sets up the application: database, migrations, sessions, middleware, routes, commands.
+public func configure(_ app: Application, settings: Settings = .fromEnvironment()) async throws {
+    app.settings = settings
+    try configureDatabase(app, settings: settings)
+    Migrations.register(on: app)
+
+    app.passwords.use(.bcrypt(cost: settings.bcryptCost))
+    app.routes.defaultMaxBodySize = ByteCount(stringLiteral: "\(settings.importMaxMegabytes + 1)mb")
+
+    app.middleware = .init()
+    app.middleware.use(RequestLogMiddleware())
+    app.middleware.use(ErrorPageMiddleware())
+    app.middleware.use(FileMiddleware(publicDirectory: publicDirectory(app), defaultFile: nil))
+    app.middleware.use(SecurityHeadersMiddleware())
+
+    try routes(app)
+    Commands.register(on: app)
+}
+
+private func configureDatabase(_ app: Application, settings: Settings) throws {
+    if let url = settings.databaseURL {
+        var config = try SQLPostgresConfiguration(url: url)
+        config.searchPath = ["public"]
+        app.databases.use(.postgres(configuration: config, maxConnectionsPerEventLoop: 8), as: .psql)
+    } else if settings.inMemory {
+        app.databases.use(.sqlite(.memory, sqlLogLevel: nil), as: .sqlite)
+    } else {
+        try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
+        app.databases.use(.sqlite(.file(settings.dataDirectory + "/kpi.sqlite"), sqlLogLevel: nil), as: .sqlite)
+    }
+}
+
+/// `Public/` next to the working directory, or beside the sources when run from tests.
+private func publicDirectory(_ app: Application) -> String {
+    let candidates = [app.directory.publicDirectory,
+                      URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                          .deletingLastPathComponent().deletingLastPathComponent()
+                          .deletingLastPathComponent().appendingPathComponent("Public").path + "/"]
+    return candidates.first { FileManager.default.fileExists(atPath: $0 + "app.css") } ?? candidates[0]
+}
+
+extension Application {
+    /// True when running on PostgreSQL (production), false on the embedded SQLite.
+    var isPostgres: Bool { settings.databaseURL != nil }
+}

@@ -1,0 +1,27 @@
+import Fluent
+import SQLKit
+import Vapor
+
+func routes(_ app: Application) throws {
+    app.get("healthz", use: health)
+
+    let web = app.grouped(SessionMiddleware(), CSRFMiddleware())
+    let signedIn = web.grouped(RequireSignIn())
+    AuthController.register(public: web, signedIn: signedIn)
+    signedIn.get(use: HomeController.home)
+    CatalogController.register(signedIn)
+    ImportController.register(signedIn)
+    AuditController.register(signedIn)
+    RoleController.register(signedIn)
+}
+
+/// `/healthz`: 200 when the database answers, 503 otherwise.
+@Sendable func health(_ req: Request) async throws -> Response {
+    do {
+        try await (req.db as! any SQLDatabase).raw("SELECT 1").run()
+        return Response(status: .ok, body: .init(string: "{\"status\":\"ok\",\"database\":\"ok\"}"))
+    } catch {
+        req.logger.error("healthz: database unreachable: \(error)")
+        return Response(status: .serviceUnavailable, body: .init(string: "{\"status\":\"error\",\"database\":\"unreachable\"}"))
+    }
+}

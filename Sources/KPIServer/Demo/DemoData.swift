@@ -1,0 +1,88 @@
+import Fluent
+import KPICore
+import Vapor
+
+/// Demonstration data: the pilot agencies and communes of the Standing Committee's conclusion
+/// (seed 004), their units, job positions, about 200 people and one login per role.
+enum DemoData {
+    static let password = "Demo@2026"
+
+    /// (code, name, block, children)
+    typealias Node = (code: String, name: String, block: String, units: [String])
+
+    static let provinceAgencies: [Node] = [
+        ("BTCTU", "Ban Tổ chức Tỉnh ủy", "dang", ["Văn phòng Ban", "Phòng Tổ chức đảng, đảng viên", "Phòng Cán bộ", "Phòng Bảo vệ chính trị"]),
+        ("VPTU", "Văn phòng Tỉnh ủy", "dang", ["Phòng Tổng hợp", "Phòng Hành chính - Lưu trữ", "Phòng Quản trị - Tài vụ", "Phòng Chuyển đổi số - Cơ yếu"]),
+        ("SNV", "Sở Nội vụ", "chinh-quyen", ["Văn phòng Sở", "Phòng Tổ chức, biên chế", "Phòng Công chức, viên chức", "Phòng Xây dựng chính quyền"]),
+        ("MTTQT", "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh", "mat-tran-doan-the", ["Văn phòng", "Ban Dân chủ - Pháp luật", "Ban Phong trào"]),
+        ("SKHCN", "Sở Khoa học và Công nghệ", "chinh-quyen", ["Văn phòng Sở", "Phòng Kế hoạch - Tài chính", "Phòng Quản lý khoa học", "Phòng Chuyển đổi số"]),
+    ]
+
+    static let communes: [(code: String, name: String)] = [
+        ("THANHVINH", "Phường Thành Vinh"), ("HUNGNGUYEN", "Xã Hưng Nguyên"), ("HAICHAU", "Xã Hải Châu"), ("NAMCAN", "Xã Nậm Cắn"),
+    ]
+
+    /// Each commune's bodies: Đảng ủy, UBND, Ủy ban MTTQ and the socio-political organizations.
+    static func communeBodies(_ name: String) -> [Node] {
+        [("DU", "Đảng ủy \(name)", "dang", ["Văn phòng Đảng ủy", "Ban Xây dựng Đảng"]),
+         ("UBND", "Ủy ban nhân dân \(name)", "chinh-quyen", ["Văn phòng HĐND và UBND", "Phòng Kinh tế", "Phòng Văn hóa - Xã hội", "Trung tâm Phục vụ hành chính công"]),
+         ("MTTQ", "Ủy ban MTTQ Việt Nam \(name)", "mat-tran-doan-the", []),
+         ("HLHPN", "Hội Liên hiệp Phụ nữ \(name)", "mat-tran-doan-the", []),
+         ("DTN", "Đoàn Thanh niên Cộng sản Hồ Chí Minh \(name)", "mat-tran-doan-the", []),
+         ("HND", "Hội Nông dân \(name)", "mat-tran-doan-the", []),
+         ("HCCB", "Hội Cựu chiến binh \(name)", "mat-tran-doan-the", [])]
+    }
+
+    /// Rows of the organization catalog, in the import file's shape.
+    static func organizationTable() -> [[String]] {
+        var rows = [["ma", "ten", "khoi", "cap", "ma_cap_tren", "thu_tu"]]
+        rows.append(["NGHEAN", "Hệ thống chính trị tỉnh Nghệ An", "dang", "tinh", "", "0"])
+        func add(_ node: Node, code: String, parent: String, level: String, order: Int) {
+            rows.append([code, node.name, node.block, level, parent, String(order)])
+            for (i, unit) in node.units.enumerated() {
+                rows.append(["\(code)-P\(i + 1)", unit, node.block == "dang" || unit.hasPrefix("Trung tâm") == false ? node.block : "su-nghiep", level, code, String(i + 1)])
+            }
+        }
+        for (i, a) in provinceAgencies.enumerated() { add(a, code: a.code, parent: "NGHEAN", level: "tinh", order: i + 1) }
+        for (i, c) in communes.enumerated() {
+            rows.append([c.code, c.name, "chinh-quyen", "xa", "NGHEAN", String(100 + i)])
+            for (j, b) in communeBodies(c.name).enumerated() { add(b, code: "\(c.code)-\(b.code)", parent: c.code, level: "xa", order: j + 1) }
+        }
+        return rows
+    }
+
+    static let groups: [(String, String, String)] = [
+        ("LDQL", "Lãnh đạo, quản lý", "lanh-dao-quan-ly"), ("CMNV", "Chuyên môn, nghiệp vụ", "chuyen-mon-nghiep-vu"),
+        ("CMDC", "Chuyên môn dùng chung", "chuyen-mon-dung-chung"), ("HTPV", "Hỗ trợ, phục vụ", "ho-tro-phuc-vu"),
+    ]
+
+    static let positions: [(String, String, String)] = [
+        ("VT-TRUONG", "Cấp trưởng đơn vị", "LDQL"), ("VT-PHO", "Cấp phó đơn vị", "LDQL"),
+        ("VT-CVTC", "Chuyên viên về tổ chức, cán bộ", "CMNV"), ("VT-CVTH", "Chuyên viên tổng hợp", "CMNV"),
+        ("VT-CVQLKH", "Chuyên viên quản lý khoa học và công nghệ", "CMNV"), ("VT-CVCDS", "Chuyên viên chuyển đổi số", "CMNV"),
+        ("VT-CVCTMT", "Chuyên viên công tác mặt trận", "CMNV"), ("VT-CCVPTK", "Công chức Văn phòng - Thống kê", "CMNV"),
+        ("VT-CCTPHT", "Công chức Tư pháp - Hộ tịch", "CMNV"), ("VT-KETOAN", "Kế toán", "CMDC"),
+        ("VT-VANTHU", "Văn thư", "CMDC"), ("VT-LUUTRU", "Lưu trữ", "CMDC"), ("VT-PHUCVU", "Nhân viên phục vụ", "HTPV"),
+    ]
+
+    static let familyNames = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Võ", "Đặng", "Hồ", "Thái", "Đinh", "Cao"]
+    static let middleNames = ["Văn", "Thị", "Đình", "Hữu", "Minh", "Thu", "Quang", "Ngọc", "Xuân", "Thanh"]
+    static let givenNames = ["An", "Bình", "Chung", "Dũng", "Giang", "Hà", "Hải", "Hằng", "Hiếu", "Hoa", "Hùng", "Hương",
+                             "Khánh", "Lan", "Linh", "Long", "Mai", "Nam", "Nga", "Phong", "Phương", "Quân", "Sơn",
+                             "Tâm", "Thảo", "Thắng", "Trang", "Tuấn", "Vinh", "Yến"]
+
+    /// A deterministic Vietnamese name for the n-th person.
+    static func name(_ n: Int) -> String {
+        "\(familyNames[n % familyNames.count]) \(middleNames[(n / 3) % middleNames.count]) \(givenNames[(n * 7) % givenNames.count])"
+    }
+
+    /// The demo logins: username, role, scope organization code (nil: whole system), person code.
+    static let logins: [(String, Role, String?, String)] = [
+        ("quantri", .systemAdmin, nil, "CB-VPTU-P4-02"),
+        ("quantri.snv", .unitAdmin, "SNV", "CB-SNV-P1-02"),
+        ("thammuu", .advisory, nil, "CB-BTCTU-P3-02"),
+        ("lanhdao", .leader, "BTCTU-P3", "CB-BTCTU-P3-01"),
+        ("canbo", .staff, "BTCTU-P3", "CB-BTCTU-P3-03"),
+        ("kiemtra", .inspector, nil, "CB-BTCTU-P4-02"),
+    ]
+}

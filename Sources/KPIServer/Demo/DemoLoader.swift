@@ -1,0 +1,97 @@
+import Fluent
+import KPICore
+import Vapor
+
+/// Loads the demonstration data through the same services a user would use.
+struct DemoLoader {
+    let app: Application
+
+    func isEmpty() async throws -> Bool {
+        try await Organization.query(on: app.db).count() == 0
+    }
+
+    func load() async throws {
+        let system = Principal(userID: UUID(), username: "system:demo", displayName: "Dữ liệu mẫu", personID: nil,
+                               scopePath: "/", grants: [Grant(role: .systemAdmin, scopePath: "/")],
+                               mustChangePassword: false, sessionID: nil, csrfToken: "")
+        let actor = Actor.system("demo")
+        let orgs = CatalogService(adapter: OrganizationCatalog(), store: app.store, principal: system, actor: actor)
+        let report = try await ImportService(catalog: orgs).run(table: DemoData.organizationTable(), dryRun: false,
+                                                                fileName: "demo-co-quan.csv", fileHash: "demo")
+        guard report.ok else {
+            throw Abort(.internalServerError, reason: "Dữ liệu mẫu không hợp lệ: \(report.problems.map(\.message))")
+        }
+        let hash = try await app.password.async.hash(DemoData.password)
+        try await app.store.write { db in
+            try await Self.loadPeople(db: db, actor: actor, passwordHash: hash)
+        }
+    }
+
+    static func loadPeople(db: any Database, actor: Actor, passwordHash: String) async throws {
+        let refs = try await RefIndex.load(on: db)
+        var groupIDs: [String: UUID] = [:]
+        for (code, name, kind) in DemoData.groups {
+            let g = PositionGroup()
+            g.id = UUID(); g.code = code; g.name = name; g.searchText = TextNormalizer.fold(code + " " + name); g.kind = kind; g.details = ""; g.active = true
+            try await g.create(on: db)
+            groupIDs[code] = g.id
+        }
+        var positionIDs: [String: UUID] = [:]
+        for (code, name, group) in DemoData.positions {
+            let p = Position()
+            p.id = UUID(); p.code = code; p.name = name; p.searchText = TextNormalizer.fold(code + " " + name); p.groupID = groupIDs[group]!; p.organizationID = nil
+            p.scopePath = "/"; p.details = ""; p.active = true
+            try await p.create(on: db)
+            positionIDs[code] = p.id
+        }
+        // Staff in every unit without children: a head, a deputy, then specialists.
+        let parents = Set(refs.orgsByID.values.compactMap(\.parentID))
+        let leaves = refs.orgsByID.values.filter { !parents.contains($0.id) }.sorted { $0.code < $1.code }
+        var n = 0
+        var peopleByCode: [String: Person] = [:]
+        for unit in leaves {
+            let size = unit.code.contains("-P") || unit.code.hasSuffix("UBND") ? 5 : 3
+            for i in 1...size {
+                n += 1
+                let p = Person()
+                p.id = UUID()
+                p.code = String(format: "CB-%@-%02d", unit.code, i)
+                p.fullName = DemoData.name(n)
+                p.searchText = TextNormalizer.fold(p.code + " " + p.fullName)
+                p.staffKind = unit.code.contains("DU") || unit.code.hasPrefix("BTCTU") && i == 1 ? "can-bo" : "cong-chuc"
+                p.organizationID = unit.id
+                p.scopePath = unit.path
+                let specialist = ["VT-CVTC", "VT-CVTH", "VT-CVCDS", "VT-KETOAN", "VT-VANTHU"][(n + i) % 5]
+                p.positionID = positionIDs[i == 1 ? "VT-TRUONG" : i == 2 ? "VT-PHO" : specialist]
+                p.leadershipRank = i == 1 ? "cap-truong" : i == 2 ? "cap-pho" : "khong"
+                p.partyMember = i <= 3 || n % 2 == 0
+                p.email = ""
+                p.phone = ""
+                p.activeFrom = "2020-01-01"
+                p.activeTo = ""
+                p.active = true
+                try await p.create(on: db)
+                peopleByCode[p.code] = p
+            }
+        }
+        for (username, role, scopeCode, personCode) in DemoData.logins {
+            guard let person = peopleByCode[personCode] else { continue }
+            let u = User()
+            u.id = UUID(); u.username = username; u.passwordHash = passwordHash; u.personID = person.id
+            u.scopePath = person.scopePath; u.mustChangePassword = false; u.failedAttempts = 0; u.active = true
+            try await u.create(on: db)
+            let g = RoleGrant()
+            g.userID = u.id!
+            g.role = role.rawValue
+            g.organizationID = scopeCode.flatMap { refs.org(code: $0)?.id }
+            g.scopePath = scopeCode.flatMap { refs.org(code: $0)?.path } ?? "/"
+            g.grantedBy = actor.name
+            try await g.create(on: db)
+            try await AuditLog.append(on: db, actor: actor, action: "user.create", entityType: "user",
+                                      entityID: u.id!.uuidString, scopePath: u.scopePath,
+                                      after: ["username": username, "role": role.rawValue, "scope": g.scopePath])
+        }
+        try await AuditLog.append(on: db, actor: actor, action: "demo.people", entityType: "person", entityID: "-",
+                                  scopePath: "/", after: ["people": String(n)])
+    }
+}

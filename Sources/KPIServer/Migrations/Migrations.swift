@@ -1,0 +1,178 @@
+import Fluent
+import SQLKit
+import Vapor
+
+enum Migrations {
+    static func register(on app: Application) {
+        app.migrations.add(CreateCatalogs())
+        app.migrations.add(CreateAccounts())
+        app.migrations.add(CreateAuditTrail())
+        app.migrations.add(CreateWebSessions())
+    }
+}
+
+/// Indexes the schema builder cannot express, written once for both dialects.
+enum SQLIndex {
+    static func create(_ db: any Database, _ name: String, on table: String, _ columns: String,
+                       unique: Bool = false) async throws {
+        let sql = db as! any SQLDatabase
+        try await sql.raw("CREATE \(unsafeRaw: unique ? "UNIQUE " : "")INDEX IF NOT EXISTS \(ident: name) ON \(ident: table) (\(unsafeRaw: columns))").run()
+    }
+
+    /// An index usable by `LIKE 'prefix%'` on a materialized path.
+    static func path(_ db: any Database, _ name: String, on table: String, column: String) async throws {
+        let pattern = (db as! any SQLDatabase).dialect.name == "postgresql" ? "\(column) text_pattern_ops" : column
+        try await create(db, name, on: table, pattern)
+    }
+}
+
+struct CreateCatalogs: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema(Organization.schema)
+            .id()
+            .field("code", .string, .required).unique(on: "code")
+            .field("name", .string, .required)
+            .field("search_text", .string, .required)
+            .field("block", .string, .required)
+            .field("level", .string, .required)
+            .field("parent_id", .uuid, .references(Organization.schema, "id"))
+            .field("path", .string, .required)
+            .field("sort_order", .int, .required)
+            .field("active", .bool, .required)
+            .field("updated_at", .datetime)
+            .create()
+        try await SQLIndex.path(db, "organizations_path", on: Organization.schema, column: "path")
+        try await SQLIndex.create(db, "organizations_parent", on: Organization.schema, "parent_id")
+
+        try await db.schema(PositionGroup.schema)
+            .id()
+            .field("code", .string, .required).unique(on: "code")
+            .field("name", .string, .required)
+            .field("search_text", .string, .required)
+            .field("kind", .string, .required)
+            .field("description", .string, .required)
+            .field("active", .bool, .required)
+            .field("updated_at", .datetime)
+            .create()
+
+        try await db.schema(Position.schema)
+            .id()
+            .field("code", .string, .required).unique(on: "code")
+            .field("name", .string, .required)
+            .field("search_text", .string, .required)
+            .field("group_id", .uuid, .required, .references(PositionGroup.schema, "id"))
+            .field("organization_id", .uuid, .references(Organization.schema, "id"))
+            .field("scope_path", .string, .required)
+            .field("description", .string, .required)
+            .field("active", .bool, .required)
+            .field("updated_at", .datetime)
+            .create()
+        try await SQLIndex.path(db, "positions_scope", on: Position.schema, column: "scope_path")
+
+        try await db.schema(Person.schema)
+            .id()
+            .field("code", .string, .required).unique(on: "code")
+            .field("full_name", .string, .required)
+            .field("search_text", .string, .required)
+            .field("staff_kind", .string, .required)
+            .field("organization_id", .uuid, .required, .references(Organization.schema, "id"))
+            .field("scope_path", .string, .required)
+            .field("position_id", .uuid, .references(Position.schema, "id"))
+            .field("leadership_rank", .string, .required)
+            .field("party_member", .bool, .required)
+            .field("email", .string, .required)
+            .field("phone", .string, .required)
+            .field("active_from", .string, .required)
+            .field("active_to", .string, .required)
+            .field("active", .bool, .required)
+            .field("updated_at", .datetime)
+            .create()
+        try await SQLIndex.path(db, "people_scope", on: Person.schema, column: "scope_path")
+        try await SQLIndex.create(db, "people_org", on: Person.schema, "organization_id")
+
+        try await db.schema(ConcurrentPost.schema)
+            .id()
+            .field("person_id", .uuid, .required, .references(Person.schema, "id", onDelete: .cascade))
+            .field("organization_id", .uuid, .required, .references(Organization.schema, "id"))
+            .unique(on: "person_id", "organization_id")
+            .create()
+    }
+
+    func revert(on db: any Database) async throws {
+        for s in [ConcurrentPost.schema, Person.schema, Position.schema, PositionGroup.schema, Organization.schema] {
+            try await db.schema(s).delete()
+        }
+    }
+}
+
+struct CreateAccounts: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema(User.schema)
+            .id()
+            .field("username", .string, .required).unique(on: "username")
+            .field("password_hash", .string, .required)
+            .field("person_id", .uuid, .references(Person.schema, "id"))
+            .field("scope_path", .string, .required)
+            .field("must_change_password", .bool, .required)
+            .field("failed_attempts", .int, .required)
+            .field("held_until", .datetime)
+            .field("last_login_at", .datetime)
+            .field("active", .bool, .required)
+            .field("updated_at", .datetime)
+            .create()
+        try await SQLIndex.path(db, "users_scope", on: User.schema, column: "scope_path")
+
+        try await db.schema(RoleGrant.schema)
+            .id()
+            .field("user_id", .uuid, .required, .references(User.schema, "id", onDelete: .cascade))
+            .field("role", .string, .required)
+            .field("organization_id", .uuid, .references(Organization.schema, "id"))
+            .field("scope_path", .string, .required)
+            .field("granted_by", .string, .required)
+            .field("created_at", .datetime)
+            .unique(on: "user_id", "role", "scope_path")
+            .create()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(RoleGrant.schema).delete()
+        try await db.schema(User.schema).delete()
+    }
+}
+
+struct CreateAuditTrail: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema(AuditEntry.schema)
+            .field("seq", .int64, .identifier(auto: false))
+            .field("at_ms", .int64, .required)
+            .field("actor", .string, .required)
+            .field("ip", .string, .required)
+            .field("action", .string, .required)
+            .field("entity_type", .string, .required)
+            .field("entity_id", .string, .required)
+            .field("scope_path", .string, .required)
+            .field("before", .string, .required)
+            .field("after", .string, .required)
+            .field("prev_hash", .string, .required)
+            .field("hash", .string, .required)
+            .create()
+        try await SQLIndex.path(db, "audit_scope", on: AuditEntry.schema, column: "scope_path")
+        try await SQLIndex.create(db, "audit_entity", on: AuditEntry.schema, "entity_type, entity_id")
+        // Append-only: the application never updates or deletes an entry; the database refuses it too.
+        let sql = db as! any SQLDatabase
+        if sql.dialect.name == "postgresql" {
+            try await sql.raw("""
+                CREATE OR REPLACE FUNCTION audit_entries_append_only() RETURNS trigger AS $$
+                BEGIN RAISE EXCEPTION 'audit_entries is append-only'; END; $$ LANGUAGE plpgsql
+                """).run()
+            try await sql.raw("CREATE TRIGGER audit_entries_no_change BEFORE UPDATE OR DELETE ON audit_entries FOR EACH ROW EXECUTE FUNCTION audit_entries_append_only()").run()
+        } else {
+            try await sql.raw("CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END").run()
+            try await sql.raw("CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END").run()
+        }
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(AuditEntry.schema).delete()
+    }
+}

@@ -1,0 +1,57 @@
+import Fluent
+import Foundation
+
+/// A sign-in account, linked to a person.
+final class User: Model, @unchecked Sendable {
+    static let schema = "users"
+
+    @ID var id: UUID?
+    @Field(key: "username") var username: String
+    @Field(key: "password_hash") var passwordHash: String
+    @OptionalField(key: "person_id") var personID: UUID?
+    /// The person's organization path, or "/" for an account with no person.
+    @Field(key: "scope_path") var scopePath: String
+    @Field(key: "must_change_password") var mustChangePassword: Bool
+    @Field(key: "failed_attempts") var failedAttempts: Int
+    @OptionalField(key: "held_until") var heldUntil: Date?
+    @OptionalField(key: "last_login_at") var lastLoginAt: Date?
+    @Field(key: "active") var active: Bool
+    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+
+    init() {}
+}
+
+/// A role granted to a user on an organization subtree (nil organization: the whole system).
+final class RoleGrant: Model, @unchecked Sendable {
+    static let schema = "role_grants"
+
+    @ID var id: UUID?
+    @Field(key: "user_id") var userID: UUID
+    @Field(key: "role") var role: String
+    @OptionalField(key: "organization_id") var organizationID: UUID?
+    @Field(key: "scope_path") var scopePath: String
+    @Field(key: "granted_by") var grantedBy: String
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+
+    init() {}
+}
+
+/// One entry of the hash-chained, append-only audit trail.
+final class AuditEntry: Model, @unchecked Sendable {
+    static let schema = "audit_entries"
+
+    @ID(custom: "seq", generatedBy: .user) var id: Int?
+    @Field(key: "at_ms") var atMillis: Int64
+    @Field(key: "actor") var actor: String
+    @Field(key: "ip") var ip: String
+    @Field(key: "action") var action: String
+    @Field(key: "entity_type") var entityType: String
+    @Field(key: "entity_id") var entityID: String
+    @Field(key: "scope_path") var scopePath: String
+    @Field(key: "before") var before: String
+    @Field(key: "after") var after: String
+    @Field(key: "prev_hash") var previousHash: String
+    @Field(key: "hash") var hash: String
+
+    init() {}
+}

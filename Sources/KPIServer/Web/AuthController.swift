@@ -1,0 +1,99 @@
+import KPICore
+import Vapor
+
+/// Đăng nhập, đăng xuất, đổi mật khẩu.
+struct AuthController {
+    static func register(public r: any RoutesBuilder, signedIn s: any RoutesBuilder) {
+        r.get("dang-nhap", use: loginForm)
+        r.post("dang-nhap", use: login)
+        s.post("dang-xuat", use: logout)
+        s.get("doi-mat-khau", use: passwordForm)
+        s.post("doi-mat-khau", use: changePassword)
+    }
+
+    static func loginPage(_ req: Request, message: String?, username: String = "", token: String, status: HTTPStatus = .ok) -> Response {
+        let next = (try? req.query.get(String.self, at: "next")) ?? "/"
+        let page = Page(title: "Đăng nhập", flash: message, flashIsError: message != nil && status != .ok, body: """
+            <form method="post" action="/dang-nhap?next=\(next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")" class="login">
+            <input type="hidden" name="_csrf" value="\(token)">
+            <div class="field"><label for="username">Tên đăng nhập</label><input id="username" name="username" value="\(username)" autocomplete="username" required autofocus></div>
+            <div class="field"><label for="password">Mật khẩu</label><input id="password" name="password" type="password" autocomplete="current-password" required></div>
+            <div class="actions"><button class="primary">Đăng nhập</button></div>
+            <p class="hint">Quên mật khẩu? Liên hệ quản trị đơn vị của bạn để được cấp mật khẩu tạm.</p></form>
+            """)
+        let res = req.page(page, status: status)
+        res.cookies[CSRFMiddleware.preCookie] = HTTPCookies.Value(string: token, maxAge: 3600, path: "/",
+            isSecure: req.application.settings.secureCookies, isHTTPOnly: true, sameSite: .strict)
+        return res
+    }
+
+    @Sendable static func loginForm(_ req: Request) async throws -> Response {
+        if req.principal != nil { return req.redirect(to: "/") }
+        let expired = (try? req.query.get(String.self, at: "het-han")) == "1"
+        let token = req.cookies[CSRFMiddleware.preCookie]?.string ?? SessionMiddleware.newToken()
+        return loginPage(req, message: expired ? "Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại." : nil, token: token)
+    }
+
+    struct LoginForm: Content {
+        var username: String?
+        var password: String?
+    }
+
+    @Sendable static func login(_ req: Request) async throws -> Response {
+        let form = try req.content.decode(LoginForm.self)
+        let outcome = try await SignInService(req: req).signIn(username: form.username ?? "", password: form.password ?? "")
+        switch outcome {
+        case .refused(let message):
+            let token = req.cookies[CSRFMiddleware.preCookie]?.string ?? SessionMiddleware.newToken()
+            return loginPage(req, message: message, username: form.username ?? "", token: token, status: .unauthorized)
+        case .signedIn(let token, let mustChange):
+            var next = (try? req.query.get(String.self, at: "next")) ?? "/"
+            // Only local paths: no open redirect.
+            if !next.hasPrefix("/") || next.hasPrefix("//") { next = "/" }
+            let res = req.redirect(to: mustChange ? "/doi-mat-khau" : next)
+            res.cookies[SessionMiddleware.cookieName] = SessionMiddleware.cookie(token, settings: req.application.settings)
+            res.cookies[CSRFMiddleware.preCookie] = .expired
+            return res
+        }
+    }
+
+    @Sendable static func logout(_ req: Request) async throws -> Response {
+        try await SignInService(req: req).signOut()
+        let res = req.redirect(to: "/dang-nhap")
+        res.cookies[SessionMiddleware.cookieName] = .expired
+        return res
+    }
+
+    static func passwordPage(_ req: Request, problems: [String], status: HTTPStatus = .ok) throws -> Response {
+        let p = try req.requirePrincipal()
+        let intro: HTML = p.mustChangePassword
+            ? "<p class=\"flash\">Đây là lần đăng nhập đầu hoặc mật khẩu vừa được cấp lại: vui lòng đặt mật khẩu mới để tiếp tục.</p>"
+            : .empty
+        let saved = (try? req.query.get(String.self, at: "luu")) == "1"
+        return req.page(Page(title: "Đổi mật khẩu", flash: saved ? "Đã đổi mật khẩu." : nil, body: """
+            \(intro)\(Widgets.problems(problems))
+            <form method="post" action="/doi-mat-khau" class="record-form">\(req.csrfField)
+            <div class="field"><label for="current">Mật khẩu hiện tại</label><input id="current" name="current" type="password" autocomplete="current-password" required></div>
+            <div class="field"><label for="new">Mật khẩu mới</label><input id="new" name="new" type="password" autocomplete="new-password" required aria-describedby="new_help"><small id="new_help">Ít nhất 8 ký tự, có cả chữ và số.</small></div>
+            <div class="field"><label for="confirm">Nhập lại mật khẩu mới</label><input id="confirm" name="confirm" type="password" autocomplete="new-password" required></div>
+            <div class="actions"><button class="primary">Đổi mật khẩu</button></div></form>
+            """), status: status)
+    }
+
+    @Sendable static func passwordForm(_ req: Request) async throws -> Response {
+        try passwordPage(req, problems: [])
+    }
+
+    struct PasswordForm: Content {
+        var current: String?
+        var new: String?
+        var confirm: String?
+    }
+
+    @Sendable static func changePassword(_ req: Request) async throws -> Response {
+        let f = try req.content.decode(PasswordForm.self)
+        let problems = try await SignInService(req: req).changePassword(current: f.current ?? "", new: f.new ?? "", confirm: f.confirm ?? "")
+        if problems.isEmpty { return req.redirect(to: "/doi-mat-khau?luu=1") }
+        return try passwordPage(req, problems: problems, status: .unprocessableEntity)
+    }
+}

@@ -1,0 +1,183 @@
+import KPICore
+import Vapor
+
+/// Pages of every catalog: /danh-muc/<key>[/moi | /<id>[/sua | /ngung | /kich-hoat] | /xuat].
+struct CatalogController {
+    static func register(_ r: any RoutesBuilder) {
+        let c = r.grouped("danh-muc", ":catalog")
+        c.get(use: list)
+        c.get("xuat", use: export)
+        c.get("moi", use: newForm)
+        c.post("moi", use: create)
+        c.get(":id", use: show)
+        c.get(":id", "sua", use: editForm)
+        c.post(":id", "sua", use: update)
+        c.get(":id", "ngung", use: confirmDeactivate)
+        c.post(":id", "ngung", use: deactivate)
+        c.post(":id", "kich-hoat", use: reactivate)
+    }
+
+    static func service(_ req: Request) throws -> CatalogService {
+        guard let adapter = CatalogRegistry.adapter(req.parameters.get("catalog") ?? "", req.application.settings) else {
+            throw Abort(.notFound, reason: "Không có danh mục này.")
+        }
+        return CatalogService(adapter: adapter, store: req.store, principal: try req.requirePrincipal(), actor: req.actor)
+    }
+
+    static func id(_ req: Request) throws -> UUID {
+        guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
+            throw Abort(.notFound, reason: "Không tìm thấy bản ghi.")
+        }
+        return id
+    }
+
+    static func query(_ req: Request, adapter: any CatalogAdapter) -> ListQuery {
+        var q = ListQuery()
+        q.q = (try? req.query.get(String.self, at: "q")) ?? ""
+        q.status = (try? req.query.get(String.self, at: "trang_thai")) ?? "active"
+        q.orgCode = (try? req.query.get(String.self, at: "don_vi")) ?? ""
+        for key in adapter.listFilters { q.choices[key] = try? req.query.get(String.self, at: key) }
+        q.page = max(1, (try? req.query.get(Int.self, at: "trang")) ?? 1)
+        q.sort = (try? req.query.get(String.self, at: "sap_xep")) ?? "ma"
+        q.descending = (try? req.query.get(String.self, at: "chieu")) == "giam"
+        return q
+    }
+
+    static func base(_ spec: CatalogSpec) -> String { "/danh-muc/\(spec.key)" }
+
+    @Sendable static func list(_ req: Request) async throws -> Response {
+        let svc = try service(req)
+        let q = query(req, adapter: svc.adapter)
+        let page = try await svc.list(q)
+        let refs = try await RefIndex.load(on: req.db)
+        return req.page(CatalogViews.list(svc: svc, q: q, page: page, refs: refs, req: req))
+    }
+
+    @Sendable static func export(_ req: Request) async throws -> Response {
+        let svc = try service(req)
+        let rows = try await svc.exportRows(query(req, adapter: svc.adapter))
+        let format = (try? req.query.get(String.self, at: "dinh_dang")) ?? "xlsx"
+        return try Download.table(rows, name: svc.spec.key, format: format)
+    }
+
+    @Sendable static func show(_ req: Request) async throws -> Response {
+        try await showPage(req, catalog: req.parameters.get("catalog") ?? "", id: id(req))
+    }
+
+    /// A record's page; for a user account, with its roles section.
+    static func showPage(_ req: Request, catalog: String, id: UUID, problems: [String] = [],
+                         status: HTTPStatus = .ok) async throws -> Response {
+        guard let adapter = CatalogRegistry.adapter(catalog, req.application.settings) else { throw Abort(.notFound) }
+        let svc = CatalogService(adapter: adapter, store: req.store, principal: try req.requirePrincipal(), actor: req.actor)
+        let (row, refs) = try await svc.row(id)
+        var view = CatalogViews.show(svc: svc, row: row, refs: refs, req: req)
+        if catalog == "nguoi-dung" {
+            view.body = "\(view.body)\(try await RoleController.section(req, userID: id, problems: problems))"
+        }
+        return req.page(view, status: status)
+    }
+
+    @Sendable static func newForm(_ req: Request) async throws -> Response {
+        let svc = try service(req)
+        try svc.principal.requireAnywhere(.manageCatalog)
+        let refs = try await RefIndex.load(on: req.db)
+        var initial: RawRecord = [:]
+        if let parent = try? req.query.get(String.self, at: "cap_tren") { initial["ma_cap_tren"] = parent }
+        return req.page(CatalogViews.form(svc: svc, raw: initial, id: nil, problems: [], refs: refs, req: req))
+    }
+
+    static func formValues(_ req: Request, spec: CatalogSpec) -> RawRecord {
+        var raw: RawRecord = [:]
+        for f in spec.fields { raw[f.key] = (try? req.content.get(String.self, at: f.key)) ?? "" }
+        return raw
+    }
+
+    @Sendable static func create(_ req: Request) async throws -> Response {
+        try await save(req, existing: nil)
+    }
+
+    @Sendable static func update(_ req: Request) async throws -> Response {
+        try await save(req, existing: id(req))
+    }
+
+    static func save(_ req: Request, existing: UUID?) async throws -> Response {
+        let svc = try service(req)
+        let raw = formValues(req, spec: svc.spec)
+        do {
+            let id = try await svc.save(raw, existing: existing)
+            return req.redirect(to: "\(base(svc.spec))/\(id.uuidString)?luu=1")
+        } catch let p as CatalogProblems {
+            let refs = try await RefIndex.load(on: req.db)
+            let view = CatalogViews.form(svc: svc, raw: raw, id: existing, problems: p.problems, refs: refs, req: req)
+            return req.page(view, status: .unprocessableEntity)
+        }
+    }
+
+    @Sendable static func editForm(_ req: Request) async throws -> Response {
+        let svc = try service(req)
+        let (row, refs) = try await svc.row(id(req))
+        try svc.principal.require(.manageCatalog, at: row.scopePath)
+        return req.page(CatalogViews.form(svc: svc, raw: row.raw, id: row.id, problems: [], refs: refs, req: req))
+    }
+
+    @Sendable static func confirmDeactivate(_ req: Request) async throws -> Response {
+        let svc = try service(req)
+        let (row, _) = try await svc.row(id(req))
+        try svc.principal.require(.manageCatalog, at: row.scopePath)
+        return req.page(CatalogViews.confirm(svc: svc, row: row, req: req))
+    }
+
+    @Sendable static func deactivate(_ req: Request) async throws -> Response {
+        try await setActive(req, false)
+    }
+
+    @Sendable static func reactivate(_ req: Request) async throws -> Response {
+        try await setActive(req, true)
+    }
+
+    static func setActive(_ req: Request, _ active: Bool) async throws -> Response {
+        let svc = try service(req)
+        let id = try id(req)
+        do {
+            try await svc.setActive(id, active)
+            return req.redirect(to: "\(base(svc.spec))/\(id.uuidString)?luu=1")
+        } catch let p as CatalogProblems {
+            let (row, refs) = try await svc.row(id)
+            var view = CatalogViews.show(svc: svc, row: row, refs: refs, req: req)
+            view.flash = "Không thể ngừng hoạt động: " + p.problems.map(\.message).joined(separator: "; ")
+            view.flashIsError = true
+            return req.page(view, status: .conflict)
+        }
+    }
+}
+
+/// Catalogs by URL key.
+enum CatalogRegistry {
+    static func adapters(_ settings: Settings) -> [any CatalogAdapter] {
+        [OrganizationCatalog(), PositionGroupCatalog(), PositionCatalog(), PeopleCatalog(),
+         UserCatalog(bcryptCost: settings.bcryptCost)]
+    }
+
+    static func adapter(_ key: String, _ settings: Settings) -> (any CatalogAdapter)? {
+        adapters(settings).first { $0.spec.key == key }
+    }
+}
+
+/// File downloads of tables.
+enum Download {
+    static func table(_ rows: [[String]], name: String, format: String) throws -> Response {
+        let stamp = DateFormatting.fileStamp(Date())
+        if format == "csv" {
+            return file(Data(CSV.write(rows).utf8), name: "\(name)-\(stamp).csv", type: "text/csv; charset=utf-8")
+        }
+        return file(try XLSX.write(rows), name: "\(name)-\(stamp).xlsx",
+                    type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    }
+
+    static func file(_ data: Data, name: String, type: String) -> Response {
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .contentType, value: type)
+        headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(name)\"")
+        return Response(status: .ok, headers: headers, body: .init(data: data))
+    }
+}

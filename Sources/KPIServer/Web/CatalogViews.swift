@@ -1,0 +1,139 @@
+import KPICore
+import Vapor
+
+/// Views of the catalog pages.
+enum CatalogViews {
+    static func link(_ spec: CatalogSpec, _ q: ListQuery, page: Int? = nil, sort: String? = nil, extra: String = "") -> String {
+        var parts: [String] = []
+        func add(_ k: String, _ v: String) {
+            if !v.isEmpty { parts.append(k + "=" + (v.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")) }
+        }
+        add("q", q.q)
+        if q.status != "active" { add("trang_thai", q.status) }
+        add("don_vi", q.orgCode)
+        for (k, v) in q.choices.sorted(by: { $0.key < $1.key }) { add(k, v) }
+        let s = sort ?? q.sort
+        if s != "ma" { add("sap_xep", s) }
+        if sort == nil ? q.descending : (sort == q.sort && !q.descending) { add("chieu", "giam") }
+        if let page, page > 1 { add("trang", String(page)) }
+        if !extra.isEmpty { parts.append(extra) }
+        return "/danh-muc/\(spec.key)\(extra.hasPrefix("dinh_dang") ? "/xuat" : "")" + (parts.isEmpty ? "" : "?" + parts.joined(separator: "&"))
+    }
+
+    static func list(svc: CatalogService, q: ListQuery, page: ListPage, refs: RefIndex, req: Request) -> Page {
+        let spec = svc.spec
+        let adapter = svc.adapter
+        let columns = adapter.listColumns.compactMap { spec.field($0) }
+        let choiceFilters: [HTML] = adapter.listFilters.compactMap { key in
+            guard let f = spec.field(key), case .choice(let choices) = f.kind else { return nil }
+            let current = q.choices[key] ?? ""
+            return """
+                <div class="field"><label for="flt_\(key)">\(f.label)</label><select id="flt_\(key)" name="\(key)"><option value="">Tất cả</option>\(choices.map { c in
+                    HTML("<option value=\"\(c.code)\"\(HTML.when(c.code == current, " selected"))>\(c.label)</option>")
+                })</select></div>
+                """
+        }
+        let statuses = [("active", "Đang hoạt động"), ("inactive", "Ngừng hoạt động"), ("all", "Tất cả")]
+        let orgFilter: HTML = adapter.filtersByOrganization ? """
+            <div class="field"><label for="flt_org">Thuộc đơn vị (mã)</label><input id="flt_org" name="don_vi" value="\(q.orgCode)" list="orgs"></div>
+            """ : .empty
+        let filters: HTML = """
+            <form class="filters" method="get" role="search">
+            <div class="field grow"><label for="flt_q">Tìm kiếm</label><input id="flt_q" name="q" value="\(q.q)" placeholder="Mã hoặc tên, gõ có dấu hay không dấu đều được"></div>
+            \(choiceFilters)\(orgFilter)
+            <div class="field"><label for="flt_st">Trạng thái</label><select id="flt_st" name="trang_thai">\(statuses.map { v, l in
+                HTML("<option value=\"\(v)\"\(HTML.when(v == q.status, " selected"))>\(l)</option>")
+            })</select></div>
+            <div class="field"><button>Lọc</button></div></form>
+            """
+        let header = columns.map { f -> HTML in
+            let sortable = ["ma", "ten"].contains(f.key)
+            guard sortable else { return "<th scope=\"col\">\(f.label)</th>" }
+            let mark = q.sort == f.key ? (q.descending ? " ▼" : " ▲") : ""
+            return "<th scope=\"col\"><a href=\"\(link(spec, q, sort: f.key))\">\(f.label)\(mark)</a></th>"
+        }
+        let rows = page.rows.map { r -> HTML in
+            let cells = columns.enumerated().map { i, f -> HTML in
+                let value = CatalogForms.display(f, r.raw[f.key] ?? "", refs: refs)
+                if i <= 1 { return "<td data-label=\"\(f.label)\"><a href=\"/danh-muc/\(spec.key)/\(r.id.uuidString)\">\(value)</a></td>" }
+                return "<td data-label=\"\(f.label)\">\(value)</td>"
+            }
+            return "<tr>\(cells)<td data-label=\"Trạng thái\">\(Widgets.status(r.active))</td></tr>"
+        }
+        let canManage = svc.principal.canAnywhere(.manageCatalog)
+        let related: HTML = spec.key == "vi-tri-viec-lam" ? " <a href=\"/danh-muc/nhom-vi-tri\">Nhóm vị trí việc làm</a>" : .empty
+        let actions: HTML = """
+            <div class="actions">\(related)\(HTML.when(canManage, "<a class=\"button primary\" href=\"/danh-muc/\(spec.key)/moi\">Thêm mới</a> <a href=\"/nhap-du-lieu?danh_muc=\(spec.key)\">Nhập từ tệp</a>"))
+            \(HTML.when(svc.principal.canAnywhere(.exportCatalog), "<a href=\"\(link(spec, q, extra: "dinh_dang=xlsx"))\">Xuất Excel</a> <a href=\"\(link(spec, q, extra: "dinh_dang=csv"))\">Xuất CSV</a>"))</div>
+            """
+        let table: HTML = page.rows.isEmpty
+            ? "<p class=\"empty\">Không có bản ghi nào khớp bộ lọc. Hãy bỏ bớt điều kiện lọc.</p>"
+            : """
+              <div class="table-wrap"><table class="list"><thead><tr>\(header)<th scope="col">Trạng thái</th></tr></thead>
+              <tbody>\(rows)</tbody></table></div>
+              """
+        return Page(title: spec.title, breadcrumbs: [("Tổng quan", "/")], body: """
+            \(actions)\(filters)
+            <p class="count">\(VNNumber.format(page.total)) bản ghi</p>
+            \(table)
+            \(Widgets.pager(page: q.page, perPage: q.perPage, total: page.total) { link(spec, q, page: $0) })
+            """)
+    }
+
+    static func show(svc: CatalogService, row: CatalogRow, refs: RefIndex, req: Request) -> Page {
+        let spec = svc.spec
+        let items = spec.fields.map { f in
+            HTML("<div><dt>\(f.label)</dt><dd>\(CatalogForms.display(f, row.raw[f.key] ?? "", refs: refs))</dd></div>")
+        }
+        let canManage = svc.principal.can(.manageCatalog, at: row.scopePath)
+        let base = "/danh-muc/\(spec.key)/\(row.id.uuidString)"
+        let actions: HTML = canManage ? """
+            <div class="actions"><a class="button primary" href="\(base)/sua">Sửa</a>
+            \(row.active ? HTML("<a href=\"\(base)/ngung\">Ngừng hoạt động</a>") : HTML("<form method=\"post\" action=\"\(base)/kich-hoat\" class=\"inline\">\(req.csrfField)<button class=\"link\">Kích hoạt lại</button></form>"))
+            \(HTML.when(spec.key == "co-quan", "<a href=\"/danh-muc/co-quan/moi?cap_tren=\(row.raw["ma"] ?? "")\">Thêm đơn vị trực thuộc</a>"))</div>
+            """ : .empty
+        let crumbs = ancestry(row: row, spec: spec, refs: refs)
+        let saved = (try? req.query.get(String.self, at: "luu")) == "1"
+        return Page(title: row.title, breadcrumbs: crumbs, flash: saved ? "Đã lưu." : nil, body: """
+            \(actions)<p>\(Widgets.status(row.active))</p><dl class="record">\(items)</dl>
+            <p><a href="/nhat-ky?doi_tuong=\(row.id.uuidString)">Lịch sử thay đổi</a></p>
+            """)
+    }
+
+    /// Breadcrumbs: the catalog, then the organization path for organization records.
+    static func ancestry(row: CatalogRow, spec: CatalogSpec, refs: RefIndex) -> [(String, String)] {
+        var crumbs = [("Tổng quan", "/"), (spec.title, "/danh-muc/\(spec.key)")]
+        if spec.key == "co-quan" {
+            crumbs += refs.ancestry(row.id).dropLast().map { ($0.name, "/danh-muc/co-quan/\($0.id.uuidString)") }
+        }
+        return crumbs
+    }
+
+    static func form(svc: CatalogService, raw: RawRecord, id: UUID?, problems: [FieldProblem], refs: RefIndex, req: Request) -> Page {
+        let spec = svc.spec
+        let byField = Dictionary(problems.map { ($0.fieldKey, $0.message) }, uniquingKeysWith: { a, _ in a })
+        let fields = spec.fields.filter { id == nil || $0.key != "mat_khau_tam" }.map { f in
+            CatalogForms.field(f, value: raw[f.key] ?? "", problem: byField[f.key], refs: refs)
+        }
+        let action = id.map { "/danh-muc/\(spec.key)/\($0.uuidString)/sua" } ?? "/danh-muc/\(spec.key)/moi"
+        let cancel = id.map { "/danh-muc/\(spec.key)/\($0.uuidString)" } ?? "/danh-muc/\(spec.key)"
+        let title = id == nil ? "Thêm mới: \(spec.title.lowercased())" : "Sửa: \(raw["ten"] ?? raw["ho_ten"] ?? raw["ma"] ?? "")"
+        return Page(title: title, breadcrumbs: [("Tổng quan", "/"), (spec.title, "/danh-muc/\(spec.key)")], body: """
+            \(Widgets.problems(problems.map(\.sentence)))
+            <form method="post" action="\(action)" class="record-form" novalidate>\(req.csrfField)
+            <p class="hint">Các trường có dấu <span class="req">*</span> là bắt buộc.</p>
+            \(fields)
+            <div class="actions"><button class="primary">Lưu</button> <a href="\(cancel)">Hủy</a></div></form>
+            \(CatalogForms.datalists(refs, principal: svc.principal))
+            """)
+    }
+
+    static func confirm(svc: CatalogService, row: CatalogRow, req: Request) -> Page {
+        let base = "/danh-muc/\(svc.spec.key)/\(row.id.uuidString)"
+        return Page(title: "Ngừng hoạt động: \(row.title)", breadcrumbs: [("Tổng quan", "/"), (svc.spec.title, "/danh-muc/\(svc.spec.key)")], body: """
+            <p>Bản ghi sẽ không còn được chọn khi giao việc hay lập danh sách mới; dữ liệu và lịch sử vẫn được giữ, và có thể kích hoạt lại.</p>
+            <form method="post" action="\(base)/ngung">\(req.csrfField)
+            <div class="actions"><button class="primary danger">Xác nhận ngừng hoạt động</button> <a href="\(base)">Quay lại</a></div></form>
+            """)
+    }
+}

@@ -1,0 +1,156 @@
+import KPICore
+import Vapor
+
+/// Nhập dữ liệu: upload a CSV or XLSX file, see the dry run, then confirm.
+struct ImportController {
+    static func register(_ r: any RoutesBuilder) {
+        r.get("nhap-du-lieu", use: form)
+        r.on(.POST, "nhap-du-lieu", body: .collect(maxSize: "25mb"), use: upload)
+        r.post("nhap-du-lieu", "xac-nhan", use: confirm)
+        r.get("nhap-du-lieu", "mau", ":catalog", use: template)
+    }
+
+    static func uploadForm(_ req: Request, selected: String) -> HTML {
+        let options = CatalogRegistry.adapters(req.application.settings).map { a in
+            HTML("<option value=\"\(a.spec.key)\"\(HTML.when(a.spec.key == selected, " selected"))>\(a.spec.title)</option>")
+        }
+        return """
+            <form method="post" action="/nhap-du-lieu" enctype="multipart/form-data" class="record-form">\(req.csrfField)
+            <div class="field"><label for="danh_muc">Danh mục</label><select id="danh_muc" name="danh_muc">\(options)</select></div>
+            <div class="field"><label for="tep">Tệp dữ liệu (CSV hoặc XLSX)</label><input id="tep" name="tep" type="file" accept=".csv,.xlsx" required></div>
+            <p class="hint">Dòng đầu là tên cột (mã cột hoặc tên cột như trong tệp mẫu). Hệ thống kiểm tra toàn bộ tệp trước; chỉ khi mọi dòng hợp lệ mới cho phép nhập chính thức. Nhập lại cùng tệp không làm thay đổi gì.</p>
+            <div class="actions"><button class="primary">Kiểm tra tệp</button></div></form>
+            <h2>Tệp mẫu</h2><ul>\(CatalogRegistry.adapters(req.application.settings).map { a in
+                HTML("<li>\(a.spec.title): <a href=\"/nhap-du-lieu/mau/\(a.spec.key)?dinh_dang=xlsx\">Excel</a> · <a href=\"/nhap-du-lieu/mau/\(a.spec.key)?dinh_dang=csv\">CSV</a></li>")
+            })</ul>
+            """
+    }
+
+    @Sendable static func form(_ req: Request) async throws -> Response {
+        try req.requirePrincipal().requireAnywhere(.manageCatalog)
+        let selected = (try? req.query.get(String.self, at: "danh_muc")) ?? "co-quan"
+        return req.page(Page(title: "Nhập dữ liệu", breadcrumbs: [("Tổng quan", "/")], body: uploadForm(req, selected: selected)))
+    }
+
+    struct Upload: Content {
+        var danh_muc: String
+        var tep: File?
+    }
+
+    static func table(_ data: Data, name: String) throws -> [[String]] {
+        if name.lowercased().hasSuffix(".xlsx") || data.starts(with: [0x50, 0x4B]) {
+            return try XLSX.read(data)
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw XLSX.Unreadable() }
+        return CSV.parse(text)
+    }
+
+    static func service(_ req: Request, key: String) throws -> CatalogService {
+        guard let adapter = CatalogRegistry.adapter(key, req.application.settings) else { throw Abort(.badRequest, reason: "Danh mục không hợp lệ.") }
+        return CatalogService(adapter: adapter, store: req.store, principal: try req.requirePrincipal(), actor: req.actor)
+    }
+
+    @Sendable static func upload(_ req: Request) async throws -> Response {
+        let principal = try req.requirePrincipal()
+        try principal.requireAnywhere(.manageCatalog)
+        let up = try req.content.decode(Upload.self)
+        let svc = try service(req, key: up.danh_muc)
+        guard let file = up.tep, file.data.readableBytes > 0 else {
+            return req.page(Page(title: "Nhập dữ liệu", flash: "Vui lòng chọn một tệp CSV hoặc XLSX.", flashIsError: true,
+                                 body: uploadForm(req, selected: up.danh_muc)), status: .unprocessableEntity)
+        }
+        let data = Data(buffer: file.data)
+        let hash = AuditLog.sha256(data.base64EncodedString())
+        let rows: [[String]]
+        do {
+            rows = try table(data, name: file.filename)
+        } catch {
+            return req.page(Page(title: "Nhập dữ liệu", flash: "Không đọc được tệp «\(file.filename)». Hãy lưu tệp dưới dạng CSV (UTF-8) hoặc Excel (.xlsx) rồi thử lại.",
+                                 flashIsError: true, body: uploadForm(req, selected: up.danh_muc)), status: .unprocessableEntity)
+        }
+        try await ImportStaging.save(data, hash: hash, req: req)
+        let report = try await ImportService(catalog: svc).run(table: rows, dryRun: true, fileName: file.filename, fileHash: hash)
+        return req.page(ImportViews.report(report, svc: svc, fileName: file.filename, hash: hash, req: req),
+                        status: report.ok ? .ok : .unprocessableEntity)
+    }
+
+    struct Confirm: Content {
+        var danh_muc: String
+        var tep_hash: String
+        var ten_tep: String
+    }
+
+    @Sendable static func confirm(_ req: Request) async throws -> Response {
+        let c = try req.content.decode(Confirm.self)
+        let svc = try service(req, key: c.danh_muc)
+        guard let data = try await ImportStaging.load(hash: c.tep_hash, req: req) else {
+            return req.page(Page(title: "Nhập dữ liệu", flash: "Tệp đã kiểm tra không còn trên máy chủ. Vui lòng tải lên lại.",
+                                 flashIsError: true, body: uploadForm(req, selected: c.danh_muc)), status: .gone)
+        }
+        let rows = try table(data, name: c.ten_tep)
+        let report = try await ImportService(catalog: svc).run(table: rows, dryRun: false, fileName: c.ten_tep, fileHash: c.tep_hash)
+        return req.page(ImportViews.report(report, svc: svc, fileName: c.ten_tep, hash: c.tep_hash, req: req),
+                        status: report.ok ? .ok : .unprocessableEntity)
+    }
+
+    @Sendable static func template(_ req: Request) async throws -> Response {
+        _ = try req.requirePrincipal()
+        guard let spec = Catalogs.spec(req.parameters.get("catalog") ?? "") else { throw Abort(.notFound) }
+        let format = (try? req.query.get(String.self, at: "dinh_dang")) ?? "xlsx"
+        return try Download.table([spec.fields.map(\.label)],
+                                  name: "mau-\(spec.key)", format: format)
+    }
+}
+
+/// Uploaded files kept between the dry run and the confirmation, named by their hash.
+enum ImportStaging {
+    static func directory(_ req: Request) -> String { req.application.settings.dataDirectory + "/imports" }
+
+    static func save(_ data: Data, hash: String, req: Request) async throws {
+        let dir = directory(req)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let tmp = dir + "/\(hash).part"
+        try data.write(to: URL(fileURLWithPath: tmp))
+        _ = try? FileManager.default.removeItem(atPath: dir + "/\(hash)")
+        try FileManager.default.moveItem(atPath: tmp, toPath: dir + "/\(hash)")
+    }
+
+    static func load(hash: String, req: Request) async throws -> Data? {
+        guard hash.count == 64, hash.allSatisfy({ $0.isHexDigit }) else { return nil }
+        return FileManager.default.contents(atPath: directory(req) + "/\(hash)")
+    }
+}
+
+enum ImportViews {
+    static func report(_ r: ImportService.Report, svc: CatalogService, fileName: String, hash: String, req: Request) -> Page {
+        let summary: HTML = """
+            <ul class="summary"><li>Số dòng dữ liệu: <strong>\(VNNumber.format(r.rowsRead))</strong></li>
+            <li>Thêm mới: <strong>\(VNNumber.format(r.created))</strong></li><li>Cập nhật: <strong>\(VNNumber.format(r.updated))</strong></li>
+            <li>Không thay đổi: <strong>\(VNNumber.format(r.unchanged))</strong></li></ul>
+            """
+        if !r.ok {
+            let problems = r.fileProblems.map { HTML("<tr><td data-label=\"Dòng\">—</td><td data-label=\"Lỗi\">\($0)</td></tr>") }
+                + r.problems.map { HTML("<tr><td data-label=\"Dòng\">\($0.row)</td><td data-label=\"Lỗi\">\($0.message)</td></tr>") }
+            return Page(title: "Tệp chưa hợp lệ", breadcrumbs: [("Tổng quan", "/"), ("Nhập dữ liệu", "/nhap-du-lieu")],
+                        flash: "Tệp «\(fileName)» có \(r.problems.count + r.fileProblems.count) lỗi. Chưa có dữ liệu nào được ghi. Hãy sửa tệp rồi tải lên lại.",
+                        flashIsError: true, body: """
+                <div class="table-wrap"><table class="list errors"><thead><tr><th scope="col">Dòng</th><th scope="col">Lỗi</th></tr></thead>
+                <tbody>\(problems)</tbody></table></div>\(ImportController.uploadForm(req, selected: svc.spec.key))
+                """)
+        }
+        if r.committed {
+            return Page(title: "Đã nhập dữ liệu", breadcrumbs: [("Tổng quan", "/"), ("Nhập dữ liệu", "/nhap-du-lieu")],
+                        flash: "Đã nhập tệp «\(fileName)» vào danh mục \(svc.spec.title.lowercased()).", body: """
+                \(summary)<p><a href="/danh-muc/\(svc.spec.key)">Xem danh mục \(svc.spec.title.lowercased())</a></p>
+                """)
+        }
+        return Page(title: "Kiểm tra tệp: hợp lệ", breadcrumbs: [("Tổng quan", "/"), ("Nhập dữ liệu", "/nhap-du-lieu")],
+                    flash: "Tệp «\(fileName)» hợp lệ. Chưa có gì được ghi; kết quả nếu nhập chính thức:", body: """
+            \(summary)
+            <form method="post" action="/nhap-du-lieu/xac-nhan">\(req.csrfField)
+            <input type="hidden" name="danh_muc" value="\(svc.spec.key)"><input type="hidden" name="tep_hash" value="\(hash)">
+            <input type="hidden" name="ten_tep" value="\(fileName)">
+            <div class="actions"><button class="primary">Nhập chính thức</button> <a href="/nhap-du-lieu">Hủy</a></div></form>
+            """)
+    }
+}

@@ -1,0 +1,111 @@
+import ConsoleKit
+import Fluent
+@testable import KPIServer
+import NIOConcurrencyHelpers
+import SQLKit
+import XCTVapor
+
+/// A console that keeps what a command prints.
+final class CapturingConsole: Console, @unchecked Sendable {
+    let lines = NIOLockedValueBox<[String]>([])
+    var userInfo: [AnySendableHashable: any Sendable] = [:]
+    var size: (width: Int, height: Int) { (120, 40) }
+    func input(isSecure: Bool) -> String { "" }
+    func output(_ text: ConsoleText, newLine: Bool) { lines.withLockedValue { $0.append(text.description) } }
+    func clear(_ type: ConsoleClear) {}
+    func report(error: String, newLine: Bool) { lines.withLockedValue { $0.append(error) } }
+    var text: String { lines.withLockedValue { $0.joined(separator: "\n") } }
+}
+
+final class AuditTests: XCTestCase {
+    /// Runs `kpi verify-audit` in process; returns whether it succeeded and what it printed.
+    func verifyAudit(_ app: Application) async throws -> (ok: Bool, output: String) {
+        let console = CapturingConsole()
+        var context = CommandContext(console: console, input: CommandInput(arguments: ["kpi"]))
+        context.application = app
+        do {
+            try await VerifyAuditCommand().run(using: &context)
+            return (true, console.text)
+        } catch is ExitCode {
+            return (false, console.text)
+        }
+    }
+
+    func testTamperedEntryIsNamedByVerifyAudit() async throws {
+        try await withApp { app in
+            var b = Browser(app)
+            try await b.login("quantri")
+            try await b.login("canbo")
+            let clean = try await verifyAudit(app)
+            XCTAssertTrue(clean.ok)
+            let total = try await AuditEntry.query(on: app.db).count()
+            XCTAssertTrue(clean.output.contains("Nhật ký toàn vẹn: \(total) mục."), clean.output)
+
+            let sql = app.db as! any SQLDatabase
+            let target = try await AuditEntry.query(on: app.db).filter(\.$action == "login").first()!
+            // The database itself refuses to change an entry…
+            do {
+                try await sql.raw("UPDATE audit_entries SET actor = 'ke-gian' WHERE seq = \(bind: target.id!)").run()
+                XCTFail("an update of the audit trail must be refused")
+            } catch {}
+            // …so an attacker with administrator rights first removes the guard, then edits.
+            if sql.dialect.name == "postgresql" {
+                try await sql.raw("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_no_change").run()
+            } else {
+                try await sql.raw("DROP TRIGGER audit_entries_no_update").run()
+            }
+            try await sql.raw("UPDATE audit_entries SET actor = 'ke-gian' WHERE seq = \(bind: target.id!)").run()
+            let broken = try await verifyAudit(app)
+            XCTAssertFalse(broken.ok)
+            XCTAssertTrue(broken.output.contains("mục số \(target.id!)"), broken.output)
+            XCTAssertTrue(broken.output.contains("nội dung đã bị sửa"), broken.output)
+        }
+    }
+
+    func testDeletedEntryIsNamed() async throws {
+        try await withApp { app in
+            let sql = app.db as! any SQLDatabase
+            if sql.dialect.name == "postgresql" {
+                try await sql.raw("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_no_change").run()
+            } else {
+                try await sql.raw("DROP TRIGGER audit_entries_no_delete").run()
+            }
+            try await sql.raw("DELETE FROM audit_entries WHERE seq = 3").run()
+            let outcome = try await AuditLog.verify(on: app.db)
+            XCTAssertEqual(outcome, .broken(sequence: 4, reason: "thiếu mục số 3"))
+        }
+    }
+
+    func testConcurrentWritersKeepOneChain() async throws {
+        try await withApp(demo: false) { app in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<40 {
+                    group.addTask {
+                        try await app.store.write { db in
+                            try await AuditLog.append(on: db, actor: .system("test"), action: "test.\(i)", entityType: "t",
+                                                      entityID: "\(i)", scopePath: "/")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let v1 = try await AuditLog.verify(on: app.db)
+            XCTAssertEqual(v1, .intact(count: 40))
+        }
+    }
+
+    func testAuditPageFiltersByScope() async throws {
+        try await withApp { app in
+            var b = Browser(app)
+            try await b.login("quantri")
+            let snv = try await Organization.query(on: app.db).filter(\.$code == "SNV-P1").first()!
+            try await b.get("/danh-muc/co-quan/\(snv.id!.uuidString)/sua")
+            try await b.post("/danh-muc/co-quan/\(snv.id!.uuidString)/sua", ["ma": "SNV-P1", "ten": "Văn phòng Sở (sửa)", "khoi": "chinh-quyen", "cap": "tinh", "ma_cap_tren": "SNV"])
+            let page = try await b.get("/nhat-ky?hanh_dong=organization.update&nguoi=quantri")
+            XCTAssertTrue(page.text.contains("Văn phòng Sở (sửa)"))
+            XCTAssertTrue(page.text.contains("1 mục"))
+            let history = try await b.get("/nhat-ky?doi_tuong=\(snv.id!.uuidString)")
+            XCTAssertTrue(history.text.contains("organization.update"))
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+@testable import KPIServer
+import XCTVapor
+
+/// A test client that behaves like a browser: keeps cookies, and sends back the CSRF token of
+/// the last page it loaded with every form it posts.
+struct Browser {
+    let app: Application
+    var cookies: [String: String] = [:]
+    var csrf = ""
+
+    init(_ app: Application) { self.app = app }
+
+    @discardableResult
+    mutating func get(_ path: String) async throws -> TestingHTTPResponse {
+        try await send(.GET, path, headers: [:], body: ByteBuffer())
+    }
+
+    @discardableResult
+    mutating func post(_ path: String, _ form: [String: String], csrf token: String? = nil) async throws -> TestingHTTPResponse {
+        var fields = form
+        fields["_csrf"] = token ?? csrf
+        let body = fields.map { k, v in "\(Self.encode(k))=\(Self.encode(v))" }.joined(separator: "&")
+        return try await send(.POST, path, headers: ["Content-Type": "application/x-www-form-urlencoded"],
+                              body: ByteBuffer(string: body))
+    }
+
+    /// Posts a multipart form with one file.
+    @discardableResult
+    mutating func upload(_ path: String, fields: [String: String], fileField: String, fileName: String,
+                         data: Data) async throws -> TestingHTTPResponse {
+        let boundary = "----kpi\(UUID().uuidString)"
+        var body = Data()
+        var all = fields
+        all["_csrf"] = csrf
+        for (k, v) in all {
+            body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n".utf8))
+        }
+        body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(fileField)\"; filename=\"\(fileName)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8))
+        body.append(data)
+        body.append(Data("\r\n--\(boundary)--\r\n".utf8))
+        return try await send(.POST, path, headers: ["Content-Type": "multipart/form-data; boundary=\(boundary)"],
+                              body: ByteBuffer(data: body))
+    }
+
+    /// Signs in through the real form; returns the response of the form post.
+    @discardableResult
+    mutating func login(_ username: String, _ password: String = DemoData.password) async throws -> TestingHTTPResponse {
+        try await get("/dang-nhap")
+        let res = try await post("/dang-nhap", ["username": username, "password": password])
+        // Like a browser following the redirect: picks up the signed-in session's CSRF token.
+        if res.status == .seeOther && res.location == "/" { try await get("/") }
+        return res
+    }
+
+    mutating func send(_ method: HTTPMethod, _ path: String, headers: [String: String], body: ByteBuffer) async throws -> TestingHTTPResponse {
+        var h = HTTPHeaders()
+        for (k, v) in headers { h.add(name: k, value: v) }
+        if !cookies.isEmpty {
+            h.add(name: .cookie, value: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))
+        }
+        let res = try await app.testable().performTest(request: TestingHTTPRequest(method: method, url: URI(string: path), headers: h, body: body))
+        for header in res.headers[.setCookie] {
+            let pair = header.split(separator: ";")[0].split(separator: "=", maxSplits: 1)
+            guard pair.count == 2 else { continue }
+            let name = String(pair[0]), value = String(pair[1])
+            if header.contains("Expires=Thu, 01 Jan 1970") || header.contains("Max-Age=0") || value.isEmpty {
+                cookies[name] = nil
+            } else {
+                cookies[name] = value
+            }
+        }
+        if let token = Self.csrfToken(in: res.body.string) { csrf = token }
+        return res
+    }
+
+    static func csrfToken(in html: String) -> String? {
+        guard let r = html.range(of: "name=\"_csrf\" value=\"") else { return nil }
+        let rest = html[r.upperBound...]
+        return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
+    }
+
+    static func encode(_ s: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+    }
+}
+
+extension TestingHTTPResponse {
+    var text: String { body.string }
+    var location: String { headers.first(name: .location) ?? "" }
+}

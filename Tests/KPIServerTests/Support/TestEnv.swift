@@ -1,0 +1,49 @@
+import Fluent
+import Foundation
+@testable import KPIServer
+import SQLKit
+import XCTVapor
+
+/// A fresh application with the demonstration data, on in-memory SQLite, or on PostgreSQL when
+/// `KPI_TEST_DATABASE_URL` is set (the schema is dropped and rebuilt for each test).
+enum TestEnv {
+    static var postgresURL: String? {
+        ProcessInfo.processInfo.environment["KPI_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    static func make(demo: Bool = true) async throws -> Application {
+        let app = try await Application.make(.testing)
+        var settings = Settings.fromEnvironment()
+        settings.databaseURL = postgresURL
+        settings.inMemory = postgresURL == nil
+        settings.bcryptCost = 4
+        settings.sessionIdleMinutes = 60
+        settings.dataDirectory = NSTemporaryDirectory() + "kpi-test-\(UUID().uuidString)"
+        do {
+            try await configure(app, settings: settings)
+            if postgresURL != nil {
+                let sql = app.db as! any SQLDatabase
+                try await sql.raw("DROP SCHEMA public CASCADE").run()
+                try await sql.raw("CREATE SCHEMA public").run()
+            }
+            try await app.autoMigrate()
+            if demo { try await DemoLoader(app: app).load() }
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+        return app
+    }
+}
+
+/// Runs `body` with a fresh app and always shuts it down.
+func withApp(demo: Bool = true, _ body: (Application) async throws -> Void) async throws {
+    let app = try await TestEnv.make(demo: demo)
+    do {
+        try await body(app)
+    } catch {
+        try await app.asyncShutdown()
+        throw error
+    }
+    try await app.asyncShutdown()
+}
