@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs, once, what the tests need beyond Swift: PostgreSQL, Chromium, sqlite3 (Debian) and
+# Playwright + pytest (PyPI). Safe to run again: it installs only what is missing.
+set -euo pipefail
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+missing=()
+[ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ] || missing+=(postgresql)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== Cài đặt gói Debian: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if ! python3 -c "import playwright, pytest" >/dev/null 2>&1; then
+  echo "== Cài đặt Playwright và pytest (PyPI)"
+  python3 -m pip install -q --disable-pip-version-check playwright pytest
+fi

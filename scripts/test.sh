@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Runs every test of KPI Công vụ:
+#   1. Swift tests (core + server) on the embedded SQLite,
+#   2. the server tests again on a throwaway PostgreSQL cluster,
+#   3. browser tests in Chromium against a real running server, then `kpi verify-audit` on its data.
+# Builds once and reuses the binaries. Any failure stops with a non-zero exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+bash scripts/setup-tools.sh
+
+WORK=$(mktemp -d /tmp/kpi-test.XXXXXX)
+chmod 755 "$WORK"
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+PG_DATA="$WORK/pg"
+SERVER_PID=""
+cleanup() {
+  status=$?
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
+  if [ -f "$PG_DATA/postmaster.pid" ]; then
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$WORK"
+  exit $status
+}
+trap cleanup EXIT INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+echo "== Biên dịch (một lần)"
+swift build --build-tests
+
+echo "== Kiểm thử Swift trên SQLite"
+swift test --skip-build
+
+echo "== Kiểm thử máy chủ trên PostgreSQL"
+PG_PORT=$(free_port)
+mkdir -p "$PG_DATA" && chown postgres:postgres "$WORK" "$PG_DATA"
+runuser -u postgres -- "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$WORK/pg.log" -w \
+  -o "-p $PG_PORT -k $WORK -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+runuser -u postgres -- "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres kpi_test
+KPI_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/kpi_test?tlsmode=disable" \
+  swift test --skip-build --filter KPIServerTests
+
+echo "== Kiểm thử trình duyệt (Chromium)"
+BIN="$ROOT/.build/debug/kpi"
+PORT=$(free_port)
+export KPI_DATA_DIR="$WORK/data" KPI_BCRYPT_COST=8
+"$BIN" demo >/dev/null
+"$BIN" serve --hostname 127.0.0.1 --port "$PORT" >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+KPI_BASE_URL="http://127.0.0.1:$PORT" python3 -m pytest -q e2e
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+
+echo "== Kiểm tra toàn vẹn nhật ký (kpi verify-audit)"
+"$BIN" verify-audit
+DB="$KPI_DATA_DIR/kpi.sqlite"
+SEQ=$(sqlite3 "$DB" "SELECT seq FROM audit_entries WHERE action='login' ORDER BY seq LIMIT 1")
+sqlite3 "$DB" "DROP TRIGGER audit_entries_no_update; UPDATE audit_entries SET ip='10.9.9.9' WHERE seq=$SEQ;"
+if OUT=$("$BIN" verify-audit 2>&1); then
+  echo "verify-audit did not notice an edited entry"; exit 1
+fi
+echo "$OUT" | grep -q "mục số $SEQ" || { echo "verify-audit did not name entry $SEQ: $OUT"; exit 1; }
+echo "verify-audit named the edited entry $SEQ."
+echo "== Tất cả kiểm thử đều đạt"
