@@ -105,7 +105,13 @@ final class AuditTests: XCTestCase {
             XCTAssertTrue(page.text.contains("Văn phòng Sở (sửa)"))
             XCTAssertTrue(page.text.contains("1 mục"))
             let history = try await b.get("/nhat-ky?doi_tuong=\(snv.id!.uuidString)")
-            XCTAssertTrue(history.text.contains("organization.update"))
+            XCTAssertTrue(history.text.contains("Cơ quan, đơn vị: sửa"))
+            XCTAssertTrue(history.text.contains("<span>Tên:</span> Văn phòng Sở (sửa)"), "snapshots read as fields")
+            let csv = try await b.get("/nhat-ky/xuat?doi_tuong=\(snv.id!.uuidString)&dinh_dang=csv")
+            XCTAssertEqual(csv.status, .ok)
+            XCTAssertTrue(csv.text.contains("Văn phòng Sở (sửa)"))
+            let exports = try await AuditEntry.query(on: app.db).filter(\.$action == "audit.export").count()
+            XCTAssertEqual(exports, 1)
         }
     }
 }

@@ -31,7 +31,7 @@ final class ScopeTests: XCTestCase {
             let v5 = try await b.get("/nhat-ky").status
             XCTAssertEqual(v5, .forbidden)
             let v6 = try await b.get("/danh-muc/nguoi-dung").status
-            XCTAssertEqual(v6, .ok, "lists nothing")
+            XCTAssertEqual(v6, .forbidden, "accounts are for administrators")
             let v7 = try await b.get("/danh-muc/co-quan/xuat?dinh_dang=csv").status
             XCTAssertEqual(v7, .forbidden)
             // A forged post is refused on the server, whatever the page showed.

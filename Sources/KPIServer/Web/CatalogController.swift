@@ -79,7 +79,7 @@ struct CatalogController {
 
     @Sendable static func newForm(_ req: Request) async throws -> Response {
         let svc = try service(req)
-        try svc.principal.requireAnywhere(.manageCatalog)
+        try svc.principal.requireAnywhere(svc.adapter.manageAction)
         let refs = try await RefIndex.load(on: req.db)
         var initial: RawRecord = [:]
         if let parent = try? req.query.get(String.self, at: "cap_tren") { initial["ma_cap_tren"] = parent }
@@ -116,14 +116,14 @@ struct CatalogController {
     @Sendable static func editForm(_ req: Request) async throws -> Response {
         let svc = try service(req)
         let (row, refs) = try await svc.row(id(req))
-        try svc.principal.require(.manageCatalog, at: row.scopePath)
+        try svc.principal.require(svc.adapter.manageAction, at: row.scopePath)
         return req.page(CatalogViews.form(svc: svc, raw: row.raw, id: row.id, problems: [], refs: refs, req: req))
     }
 
     @Sendable static func confirmDeactivate(_ req: Request) async throws -> Response {
         let svc = try service(req)
         let (row, _) = try await svc.row(id(req))
-        try svc.principal.require(.manageCatalog, at: row.scopePath)
+        try svc.principal.require(svc.adapter.manageAction, at: row.scopePath)
         return req.page(CatalogViews.confirm(svc: svc, row: row, req: req))
     }
 

@@ -11,6 +11,12 @@ enum CatalogForms {
         case .reference("co-quan"):
             guard !value.isEmpty, let o = refs?.org(code: value) else { return value }
             return "\(o.name) (\(value))"
+        case .reference("vi-tri-viec-lam"):
+            guard !value.isEmpty, let id = refs?.positionIDsByCode[value], let p = refs?.positionsByID[id] else { return value }
+            return "\(p.name) (\(value))"
+        case .reference("nhom-vi-tri"):
+            guard !value.isEmpty, let id = refs?.groupIDsByCode[value], let g = refs?.groupsByID[id] else { return value }
+            return "\(g.name) (\(value))"
         default: return value
         }
     }

@@ -60,7 +60,7 @@ enum CatalogViews {
             }
             return "<tr>\(cells)<td data-label=\"Trạng thái\">\(Widgets.status(r.active))</td></tr>"
         }
-        let canManage = svc.principal.canAnywhere(.manageCatalog)
+        let canManage = svc.principal.canAnywhere(adapter.manageAction)
         let related: HTML = spec.key == "vi-tri-viec-lam" ? " <a href=\"/danh-muc/nhom-vi-tri\">Nhóm vị trí việc làm</a>" : .empty
         let actions: HTML = """
             <div class="actions">\(related)\(HTML.when(canManage, "<a class=\"button primary\" href=\"/danh-muc/\(spec.key)/moi\">Thêm mới</a> <a href=\"/nhap-du-lieu?danh_muc=\(spec.key)\">Nhập từ tệp</a>"))
@@ -82,10 +82,10 @@ enum CatalogViews {
 
     static func show(svc: CatalogService, row: CatalogRow, refs: RefIndex, req: Request) -> Page {
         let spec = svc.spec
-        let items = spec.fields.map { f in
+        let items = spec.fields.filter { $0.key != "mat_khau_tam" }.map { f in
             HTML("<div><dt>\(f.label)</dt><dd>\(CatalogForms.display(f, row.raw[f.key] ?? "", refs: refs))</dd></div>")
         }
-        let canManage = svc.principal.can(.manageCatalog, at: row.scopePath)
+        let canManage = svc.principal.can(svc.adapter.manageAction, at: row.scopePath)
         let base = "/danh-muc/\(spec.key)/\(row.id.uuidString)"
         let actions: HTML = canManage ? """
             <div class="actions"><a class="button primary" href="\(base)/sua">Sửa</a>
@@ -96,8 +96,24 @@ enum CatalogViews {
         let saved = (try? req.query.get(String.self, at: "luu")) == "1"
         return Page(title: row.title, breadcrumbs: crumbs, flash: saved ? "Đã lưu." : nil, body: """
             \(actions)<p>\(Widgets.status(row.active))</p><dl class="record">\(items)</dl>
+            \(spec.key == "co-quan" ? children(of: row, refs: refs) : .empty)
             <p><a href="/nhat-ky?doi_tuong=\(row.id.uuidString)">Lịch sử thay đổi</a></p>
             """)
+    }
+
+    /// The units directly under an organization, and links to its people and positions: the tree,
+    /// browsed one level at a time.
+    static func children(of row: CatalogRow, refs: RefIndex) -> HTML {
+        let kids = refs.orgsByID.values.filter { $0.parentID == row.id && $0.active }.sorted { $0.code < $1.code }
+        let code = row.raw["ma"] ?? ""
+        let list: HTML = kids.isEmpty ? "<p class=\"empty\">Không có đơn vị trực thuộc.</p>" : """
+            <ul class="tree">\(kids.map { HTML("<li><a href=\"/danh-muc/co-quan/\($0.id.uuidString)\">\($0.name)</a> <small>\($0.code)</small></li>") })</ul>
+            """
+        return """
+            <h2>Đơn vị trực thuộc (\(kids.count))</h2>\(list)
+            <p><a href="/danh-muc/can-bo?don_vi=\(code)">Cán bộ của đơn vị này và các đơn vị trực thuộc</a> ·
+            <a href="/danh-muc/co-quan?don_vi=\(code)">Toàn bộ nhánh dạng bảng</a></p>
+            """
     }
 
     /// Breadcrumbs: the catalog, then the organization path for organization records.

@@ -35,7 +35,9 @@ enum RoleController {
                     "<a href=\"/nguoi-dung/\(userID.uuidString)/quyen/\(g.id.uuidString)/thu-hoi\">Thu hồi</a>"))</td></tr>
                 """
         }
-        let roles = Role.allCases.filter { r in svc.principal.grants.contains { AccessPolicy.mayGrant([$0], role: r, at: $0.scopePath) } }
+        // Least powerful first, so the default choice is the safe one.
+        let order: [Role] = [.staff, .leader, .inspector, .advisory, .unitAdmin, .apiClient, .systemAdmin]
+        let roles = order.filter { r in svc.principal.grants.contains { AccessPolicy.mayGrant([$0], role: r, at: $0.scopePath) } }
         return """
             <h2>Vai trò và phạm vi</h2>\(Widgets.problems(problems))
             \(grants.isEmpty ? HTML("<p class=\"empty\">Tài khoản chưa được cấp vai trò nào.</p>") : """

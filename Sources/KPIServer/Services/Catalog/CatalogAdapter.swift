@@ -118,7 +118,7 @@ enum ListFilter {
         query.group(.or) { or in
             for s in scopes { or.filter(scope, .custom("LIKE"), s + "%") }
             // Province-wide records ("/") are visible to everyone signed in.
-            if includeProvinceWide || scopes.isEmpty { or.filter(scope, .equal, includeProvinceWide ? "/" : "\u{0}") }
+            if includeProvinceWide || scopes.isEmpty { or.filter(scope, .equal, includeProvinceWide ? "/" : "-") }
         }
         return query
     }

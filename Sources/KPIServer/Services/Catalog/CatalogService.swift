@@ -13,6 +13,7 @@ struct CatalogService: Sendable {
     var spec: CatalogSpec { adapter.spec }
 
     func list(_ q: ListQuery) async throws -> ListPage {
+        try principal.requireAnywhere(adapter.viewAction)
         let refs = try await RefIndex.load(on: store.db)
         return try await adapter.list(q, scopes: principal.scopes(adapter.viewAction), refs: refs, db: store.db)
     }

@@ -22,7 +22,7 @@ struct ImportService: Sendable {
 
     func run(table: [[String]], dryRun: Bool, fileName: String, fileHash: String) async throws -> Report {
         let spec = catalog.spec
-        try catalog.principal.requireAnywhere(.manageCatalog)
+        try catalog.principal.requireAnywhere(catalog.adapter.manageAction)
         var report = Report()
         guard let header = table.first else {
             report.fileProblems = ["Tệp không có dữ liệu. Dòng đầu phải là tên cột, các dòng sau là dữ liệu."]

@@ -19,7 +19,7 @@ struct OrganizationCatalog: CatalogAdapter {
     }
 
     func list(_ q: ListQuery, scopes: [String], refs: RefIndex, db: any Database) async throws -> ListPage {
-        let subtree = q.orgCode.isEmpty ? nil : (refs.org(code: q.orgCode)?.path ?? "\u{0}")
+        let subtree = q.orgCode.isEmpty ? nil : (refs.org(code: q.orgCode)?.path ?? "-")
         let base = ListFilter.apply(Organization.query(on: db), q: q, scopes: scopes, scope: \.$path,
                                     active: \.$active, search: \.$searchText, subtree: subtree)
         if let b = q.choices["khoi"], !b.isEmpty { base.filter(\.$block == b) }
@@ -85,7 +85,7 @@ struct OrganizationCatalog: CatalogAdapter {
         for (table, column) in [("organizations", "path"), ("positions", "scope_path"), ("people", "scope_path"),
                                 ("users", "scope_path"), ("role_grants", "scope_path")] {
             try await sql.raw("""
-                UPDATE \(ident: table) SET \(ident: column) = \(bind: new) || substr(\(ident: column), \(bind: old.count + 1))
+                UPDATE \(ident: table) SET \(ident: column) = CAST(\(bind: new) AS TEXT) || substr(\(ident: column), CAST(\(bind: old.count + 1) AS INTEGER))
                 WHERE \(ident: column) LIKE \(bind: old + "%")
                 """).run()
         }

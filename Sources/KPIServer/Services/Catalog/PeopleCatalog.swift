@@ -31,7 +31,7 @@ struct PeopleCatalog: CatalogAdapter {
     }
 
     func list(_ q: ListQuery, scopes: [String], refs: RefIndex, db: any Database) async throws -> ListPage {
-        let subtree = q.orgCode.isEmpty ? nil : (refs.org(code: q.orgCode)?.path ?? "\u{0}")
+        let subtree = q.orgCode.isEmpty ? nil : (refs.org(code: q.orgCode)?.path ?? "-")
         let base = ListFilter.apply(Person.query(on: db), q: q, scopes: scopes, scope: \.$scopePath,
                                     active: \.$active, search: \.$searchText, subtree: subtree)
         if let k = q.choices["loai"], !k.isEmpty { base.filter(\.$staffKind == k) }

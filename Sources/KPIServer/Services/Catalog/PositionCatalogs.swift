@@ -78,7 +78,7 @@ struct PositionCatalog: CatalogAdapter {
     }
 
     func list(_ q: ListQuery, scopes: [String], refs: RefIndex, db: any Database) async throws -> ListPage {
-        let subtree = q.orgCode.isEmpty ? nil : (refs.org(code: q.orgCode)?.path ?? "\u{0}")
+        let subtree = q.orgCode.isEmpty ? nil : (refs.org(code: q.orgCode)?.path ?? "-")
         let base = ListFilter.apply(Position.query(on: db), q: q, scopes: scopes, scope: \.$scopePath,
                                     active: \.$active, search: \.$searchText, subtree: subtree)
         return try await page(base, q, code: \.$code, name: \.$name) { try catalogRow($0, refs: refs) }

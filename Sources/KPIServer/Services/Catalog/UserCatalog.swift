@@ -29,7 +29,7 @@ struct UserCatalog: CatalogAdapter {
     }
 
     func list(_ q: ListQuery, scopes: [String], refs: RefIndex, db: any Database) async throws -> ListPage {
-        let subtree = q.orgCode.isEmpty ? nil : (refs.org(code: q.orgCode)?.path ?? "\u{0}")
+        let subtree = q.orgCode.isEmpty ? nil : (refs.org(code: q.orgCode)?.path ?? "-")
         let base = ListFilter.apply(User.query(on: db), q: q, scopes: scopes, scope: \.$scopePath, active: \.$active,
                                     search: \.$username, subtree: subtree, includeProvinceWide: false)
         let total = try await base.count()
