@@ -48,8 +48,7 @@ struct CatalogController {
     @Sendable static func list(_ req: Request) async throws -> Response {
         let svc = try service(req)
         let q = query(req, adapter: svc.adapter)
-        let page = try await svc.list(q)
-        let refs = try await RefIndex.load(on: req.db)
+        let (page, refs) = try await svc.listWithRefs(q)
         return req.page(CatalogViews.list(svc: svc, q: q, page: page, refs: refs, req: req))
     }
 

@@ -13,9 +13,14 @@ struct CatalogService: Sendable {
     var spec: CatalogSpec { adapter.spec }
 
     func list(_ q: ListQuery) async throws -> ListPage {
+        try await listWithRefs(q).0
+    }
+
+    /// The page and the reference index it was resolved with (for display).
+    func listWithRefs(_ q: ListQuery) async throws -> (ListPage, RefIndex) {
         try principal.requireAnywhere(adapter.viewAction)
         let refs = try await RefIndex.load(on: store.db)
-        return try await adapter.list(q, scopes: principal.scopes(adapter.viewAction), refs: refs, db: store.db)
+        return (try await adapter.list(q, scopes: principal.scopes(adapter.viewAction), refs: refs, db: store.db), refs)
     }
 
     /// A record the user may see, or 404 (not 403: nothing tells that it exists elsewhere).
