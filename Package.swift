@@ -30,7 +30,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .executableTarget(name: "kpi", dependencies: ["KPIServer"]),
+        .executableTarget(name: "kpi", dependencies: ["KPIServer", "KPICore"]),
         .testTarget(name: "KPICoreTests", dependencies: ["KPICore"]),
         .testTarget(
             name: "KPIServerTests",

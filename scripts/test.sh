@@ -44,8 +44,16 @@ runuser -u postgres -- "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres
 KPI_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/kpi_test?tlsmode=disable" \
   swift test --skip-build --filter KPIServerTests
 
-echo "== Kiểm thử trình duyệt (Chromium)"
 BIN="$ROOT/.build/debug/kpi"
+echo "== kpi score trên ví dụ tính tay (docs/examples/score-case.json)"
+"$BIN" score --input docs/examples/score-case.json | grep -q '"yearScore" : 84.92' || { echo "kpi score: unexpected result"; exit 1; }
+if echo '{"people":[{"id":"x","periods":[{"tasks":[{"units":1,"status":"xong"}]}]}]}' | "$BIN" score --input - 2>"$WORK/score.err"; then
+  echo "kpi score accepted a malformed case"; exit 1
+fi
+grep -q "people\[0\].periods\[0\].tasks\[0\].status" "$WORK/score.err" || { echo "kpi score did not name the field"; exit 1; }
+echo "kpi score: 84,92 as computed by hand; a malformed case is refused naming its field."
+
+echo "== Kiểm thử trình duyệt (Chromium)"
 PORT=$(free_port)
 export KPI_DATA_DIR="$WORK/data" KPI_BCRYPT_COST=8
 "$BIN" demo >/dev/null

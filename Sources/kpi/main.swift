@@ -2,6 +2,11 @@ import KPIServer
 import Logging
 import Vapor
 
+// `kpi score` needs no database or server: it reads a case and prints the engine's result.
+if CommandLine.arguments.dropFirst().first == "score" {
+    exit(ScoreCommand.run(Array(CommandLine.arguments.dropFirst(2))))
+}
+
 var env = try Environment.detect()
 try LoggingSystem.bootstrap(from: &env)
 let app = try await Application.make(env)

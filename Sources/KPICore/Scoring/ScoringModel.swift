@@ -1,0 +1,165 @@
+/// What the engine reads: a person's tasks and general-criteria inputs for each period.
+public enum TaskStatus: String, Sendable, Codable { case completed, open, cancelled }
+
+public struct TaskRecord: Sendable, Equatable {
+    /// Converted quantity (quantity × conversion factor × complexity factor).
+    public var units: Rational
+    public var status: TaskStatus
+    /// "Chưa đạt" verdicts, including those later exempted.
+    public var majorErrors: Int
+    /// Errors confirmed as objective causes: counted in `majorErrors`, not penalized.
+    public var exemptErrors: Int
+    /// Completions past the due date (approved extensions are not delays).
+    public var delays: Int
+
+    public init(units: Rational, status: TaskStatus, majorErrors: Int = 0, exemptErrors: Int = 0, delays: Int = 0) {
+        self.units = units
+        self.status = status
+        self.majorErrors = majorErrors
+        self.exemptErrors = exemptErrors
+        self.delays = delays
+    }
+}
+
+/// Groups (ii)–(iv), in points; absent means no negative evidence, so the full points.
+public struct GeneralInputs: Sendable, Equatable {
+    public var satisfaction: Rational?
+    public var coordination: Rational?
+    public var discipline: Rational?
+    public init(satisfaction: Rational? = nil, coordination: Rational? = nil, discipline: Rational? = nil) {
+        self.satisfaction = satisfaction
+        self.coordination = coordination
+        self.discipline = discipline
+    }
+}
+
+public struct PeriodInput: Sendable, Equatable {
+    public var tasks: [TaskRecord]
+    public var general: GeneralInputs
+    /// The evaluator's task score when the period has no task basis (U = 0).
+    public var rubricTaskScore: Rational?
+    public init(tasks: [TaskRecord], general: GeneralInputs = .init(), rubricTaskScore: Rational? = nil) {
+        self.tasks = tasks
+        self.general = general
+        self.rubricTaskScore = rubricTaskScore
+    }
+}
+
+/// Components d and đ of a leader, each 100 or 50 (percent).
+public struct LeaderInputs: Sendable, Equatable {
+    public var unitResult: Rational
+    public var organizing: Rational
+    public init(unitResult: Rational, organizing: Rational) {
+        self.unitResult = unitResult
+        self.organizing = organizing
+    }
+}
+
+/// Year-level facts that force "Không hoàn thành nhiệm vụ".
+public enum OverrideFlag: String, Sendable, Codable, CaseIterable {
+    /// Kỷ luật từ khiển trách trở lên do vi phạm trong thi hành công vụ.
+    case discipline
+    /// Kết luận suy thoái tư tưởng chính trị, đạo đức, lối sống.
+    case degradation
+    /// (Lãnh đạo) đơn vị bị xử lý về tham nhũng, lãng phí.
+    case unitCorruption = "unit-corruption"
+
+    public var reason: String {
+        switch self {
+        case .discipline: "bị kỷ luật từ khiển trách trở lên do vi phạm trong thi hành công vụ trong năm"
+        case .degradation: "có kết luận suy thoái về tư tưởng chính trị, đạo đức, lối sống"
+        case .unitCorruption: "đơn vị do mình phụ trách bị xử lý về tham nhũng, tham ô, lãng phí"
+        }
+    }
+}
+
+public struct PersonInput: Sendable, Equatable {
+    public var id: String
+    /// Quota group (default: position group).
+    public var group: String
+    public var leader: LeaderInputs?
+    public var flags: Set<OverrideFlag>
+    /// The periods actually worked in the year (leave excluded).
+    public var periods: [PeriodInput]
+    public init(id: String, group: String, leader: LeaderInputs? = nil, flags: Set<OverrideFlag> = [], periods: [PeriodInput]) {
+        self.id = id
+        self.group = group
+        self.leader = leader
+        self.flags = flags
+        self.periods = periods
+    }
+}
+
+/// Xếp loại: the four levels of Nghị định 335 Điều 20 and Quy định 366.
+public enum Level: String, Sendable, Codable, CaseIterable, Comparable {
+    case excellent = "HTXSNV"
+    case good = "HTTNV"
+    case pass = "HTNV"
+    case fail = "KHTNV"
+
+    public var label: String {
+        switch self {
+        case .excellent: "Hoàn thành xuất sắc nhiệm vụ"
+        case .good: "Hoàn thành tốt nhiệm vụ"
+        case .pass: "Hoàn thành nhiệm vụ"
+        case .fail: "Không hoàn thành nhiệm vụ"
+        }
+    }
+
+    var rank: Int { Level.allCases.firstIndex(of: self)! }
+    /// `<` means "better than".
+    public static func < (a: Level, b: Level) -> Bool { a.rank < b.rank }
+
+    public var next: Level { rank + 1 < Level.allCases.count ? Level.allCases[rank + 1] : .fail }
+}
+
+/// The quota of "xuất sắc" (DOMAIN.md §5), all of it configuration.
+public struct QuotaRule: Sendable, Equatable {
+    public enum Pool: String, Sendable { case goodOrBetter = "good-or-better", all }
+    public enum Rounding: String, Sendable { case floor, round, ceil }
+    public var rate: Rational
+    public var pool: Pool
+    public var rounding: Rounding
+    public init(rate: Rational, pool: Pool = .goodOrBetter, rounding: Rounding = .floor) {
+        self.rate = rate
+        self.pool = pool
+        self.rounding = rounding
+    }
+}
+
+/// A framework's scoring rules: every number a province may change is here, none in code.
+public struct ScoringRules: Sendable, Equatable {
+    public var code: String
+    public var taskPoints = Rational(70)
+    /// Penalty per error and per delay on a task's weight (default ¼).
+    public var errorPenalty = try! Rational(1, 4)
+    public var delayPenalty = try! Rational(1, 4)
+    /// Leader task score = taskPoints × (own × (a+b+c)/300 + unit × d + organizing × đ).
+    public var leaderOwnWeight = try! Rational(6, 10)
+    public var leaderUnitWeight = try! Rational(2, 10)
+    public var leaderOrganizingWeight = try! Rational(2, 10)
+    public var satisfactionMax = Rational(10)
+    public var coordinationMax = Rational(5)
+    public var disciplineMax = Rational(15)
+    public var excellentThreshold = Rational(90)
+    public var goodThreshold = Rational(70)
+    public var passThreshold = Rational(50)
+    /// Least share of tasks completed on time to keep a level (Quy định 366), by level.
+    public var onTimeShareRequired: [Level: Rational] = [:]
+    public var quota = QuotaRule(rate: try! Rational(2, 10))
+
+    public init(code: String) { self.code = code }
+
+    /// The seeded default frameworks.
+    public static func seeded(_ code: String) -> ScoringRules? {
+        switch code {
+        case "cong-chuc", "vien-chuc": return ScoringRules(code: code)
+        case "can-bo":
+            // Quy định 366: "tốt" and "xuất sắc" need every task done on time.
+            var r = ScoringRules(code: code)
+            r.onTimeShareRequired = [.excellent: .one, .good: .one]
+            return r
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import KPICore
+import XCTest
+
+/// Quota of "xuất sắc": at most rate × pool in the agency and in each group (DOMAIN.md §5).
+final class QuotaTests: XCTestCase {
+    let engine = ScoringEngine(rules: ScoringRules.seeded("cong-chuc")!)
+
+    /// A person whose year score is `total` (general 30 + rubric task score).
+    func p(_ id: String, _ total: Int, group: String = "g") -> PersonInput {
+        PersonInput(id: id, group: group, periods: [PeriodInput(tasks: [], rubricTaskScore: Rational(total - 30))])
+    }
+
+    func levels(_ rs: [PersonResult]) -> [String: Level] {
+        Dictionary(uniqueKeysWithValues: rs.map { ($0.id, $0.level!) })
+    }
+
+    func testTopScoreTakesTheOnlyPlace() throws {
+        // Pool (≥ 70) = 8 → cap = floor(1.6) = 1.
+        let people = [p("a", 95), p("b", 93), p("c", 91), p("d", 85), p("e", 80), p("f", 75), p("g", 72), p("h", 70), p("i", 60), p("j", 40)]
+        let l = levels(try engine.rank(people))
+        XCTAssertEqual(l["a"], .excellent)
+        XCTAssertEqual(l["b"], .good)
+        XCTAssertEqual(l["c"], .good)
+        XCTAssertEqual(l["i"], .pass)
+        XCTAssertEqual(l["j"], .fail)
+    }
+
+    func testTiesAreFlaggedNotBrokenSilently() throws {
+        let rs = try engine.rank((1...5).map { p("p\($0)", 100) })
+        XCTAssertEqual(rs.filter { $0.level == .excellent }.count, 1)
+        XCTAssertEqual(rs.first { $0.level == .excellent }?.id, "p1")
+        XCTAssertTrue(rs.allSatisfy(\.tieAtQuotaEdge))
+        XCTAssertTrue(rs[1].reasons.contains { $0.contains("người phê duyệt quyết định") })
+    }
+
+    func testSmallGroupGetsNoPlaceWithFloor() throws {
+        let rs = try engine.rank((1...4).map { p("p\($0)", 95) })
+        XCTAssertTrue(rs.allSatisfy { $0.level == .good })
+    }
+
+    func testCeilRoundingGivesAPlace() throws {
+        let rs = try engine.rank((1...4).map { p("p\($0)", 95 - $0) }, quota: QuotaRule(rate: Rational(decimal: "0.2")!, rounding: .ceil))
+        XCTAssertEqual(levels(rs)["p1"], .excellent)
+        XCTAssertEqual(rs.filter { $0.level == .excellent }.count, 1)
+    }
+
+    func testEachGroupHasItsOwnCap() throws {
+        let a = [p("a1", 99, group: "A"), p("a2", 98, group: "A"), p("a3", 97, group: "A"), p("a4", 80, group: "A"), p("a5", 80, group: "A")]
+        let b = [p("b1", 92, group: "B"), p("b2", 80, group: "B"), p("b3", 80, group: "B"), p("b4", 80, group: "B"), p("b5", 80, group: "B")]
+        let l = levels(try engine.rank(a + b))
+        XCTAssertEqual(l["a1"], .excellent)
+        XCTAssertEqual(l["a2"], .good, "group A has room for one")
+        XCTAssertEqual(l["b1"], .excellent, "group B keeps its own place although a2 scored higher")
+    }
+
+    func testGroupCapsWithinTheAgencyCap() throws {
+        let people = [p("a1", 99, group: "A"), p("a2", 80, group: "A"), p("a3", 80, group: "A"), p("a4", 40, group: "A"), p("a5", 40, group: "A"),
+                      p("b1", 95, group: "B"), p("b2", 80, group: "B"), p("b3", 40, group: "B"), p("b4", 40, group: "B"), p("b5", 40, group: "B")]
+        let l = levels(try engine.rank(people, quota: QuotaRule(rate: Rational(decimal: "0.5")!)))
+        // rate 0.5: agency pool 5 → 2; group A pool 3 → 1; group B pool 2 → 1.
+        XCTAssertEqual(l["a1"], .excellent)
+        XCTAssertEqual(l["a2"], .good)
+        XCTAssertEqual(l["b1"], .excellent)
+        // At 20 % with floor, groups this small get no place at all: 0.6 and 0.4 round down.
+        let strict = levels(try engine.rank(people))
+        XCTAssertEqual(strict["a1"], .good)
+        XCTAssertEqual(strict["b1"], .good)
+    }
+
+    func testAgencyCapBindsAcrossGroups() throws {
+        // With ceil, each one-person group may have 1, but the agency (pool 2) only ceil(0.4) = 1.
+        let people = [p("a1", 99, group: "A"), p("b1", 95, group: "B")]
+        let l = levels(try engine.rank(people, quota: QuotaRule(rate: Rational(decimal: "0.2")!, rounding: .ceil)))
+        XCTAssertEqual(l["a1"], .excellent)
+        XCTAssertEqual(l["b1"], .good)
+    }
+
+    func testPoolOfEveryone() throws {
+        let people = [p("x", 95), p("y", 91)] + (1...8).map { p("f\($0)", 40) }
+        let l = levels(try engine.rank(people, quota: QuotaRule(rate: Rational(decimal: "0.2")!, pool: .all)))
+        XCTAssertEqual(l["x"], .excellent)
+        XCTAssertEqual(l["y"], .excellent, "pool of all 10 → cap 2")
+    }
+}
