@@ -44,6 +44,16 @@ final class QuotaTests: XCTestCase {
         XCTAssertEqual(rs.filter { $0.level == .excellent }.count, 1)
     }
 
+    func testRoundRoundsHalfUp() throws {
+        // 0.25 × 2 = 0.5: "round" gives 1 place, "floor" none.
+        let people = [p("a", 99), p("b", 95)]
+        let round = try engine.rank(people, quota: QuotaRule(rate: Rational(decimal: "0.25")!, rounding: .round))
+        XCTAssertEqual(levels(round)["a"], .excellent)
+        XCTAssertEqual(levels(round)["b"], .good)
+        let floor = try engine.rank(people, quota: QuotaRule(rate: Rational(decimal: "0.25")!, rounding: .floor))
+        XCTAssertTrue(floor.allSatisfy { $0.level == .good })
+    }
+
     func testEachGroupHasItsOwnCap() throws {
         let a = [p("a1", 99, group: "A"), p("a2", 98, group: "A"), p("a3", 97, group: "A"), p("a4", 80, group: "A"), p("a5", 80, group: "A")]
         let b = [p("b1", 92, group: "B"), p("b2", 80, group: "B"), p("b3", 80, group: "B"), p("b4", 80, group: "B"), p("b5", 80, group: "B")]

@@ -7,18 +7,8 @@ import KPICore
 let args = CommandLine.arguments
 let count = args.firstIndex(of: "--people").flatMap { Int(args[$0 + 1]) } ?? 100_000
 
-/// Deterministic data: the same people every run.
-struct Generator {
-    var state: UInt64 = 42
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-var gen = Generator()
+// Deterministic data: the same people every run.
+var gen = SplitMix(seed: 42)
 
 
 var people: [PersonInput] = []

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One period's scores (DOMAIN.md §4). a, b, c and the task score are nil when the period has
 /// no task basis and no rubric score was entered.
 public struct PeriodResult: Sendable, Equatable {
@@ -145,5 +147,3 @@ public struct ScoringEngine: Sendable {
     /// "91,20": two decimals, Vietnamese comma.
     static func vn(_ r: Rational) -> String { r.fixed(2).replacingOccurrences(of: ".", with: ",") }
 }
-
-import Foundation

@@ -4,15 +4,14 @@
 struct QuotaAllocator {
     let rule: QuotaRule
 
+    /// rate × pool, exactly, rounded as configured (rate and pool are never negative).
     func cap(_ pool: Int) -> Int {
-        let exact = Double(rule.rate.numerator) * Double(pool) / Double(rule.rate.denominator)
-        // Exact for the rates in use (a rational times a whole number); rounding as configured.
         let scaled = rule.rate.numerator * Int128(pool)
         let q = Int(scaled / rule.rate.denominator), r = scaled % rule.rate.denominator
         switch rule.rounding {
         case .floor: return q
         case .ceil: return r == 0 ? q : q + 1
-        case .round: return Int(exact.rounded(.toNearestOrAwayFromZero))
+        case .round: return 2 * r >= rule.rate.denominator ? q + 1 : q
         }
     }
 
