@@ -36,6 +36,60 @@ final class ScoringPropertyTests: XCTestCase {
         }
     }
 
+    /// The integer path and the step-by-step path agree exactly, on quantities with any number of
+    /// decimals (up to 6 take the integer path) and on odd fractions (which cannot).
+    func testIntegerPathEqualsTheExactPath() throws {
+        var rng = SplitMix(seed: 7)
+        var compared = 0
+        for i in 0..<3000 {
+            var person = randomPerson(&rng, id: "x\(i)")
+            if i % 3 == 0 {
+                for pi in person.periods.indices {
+                    for ti in person.periods[pi].tasks.indices {
+                        let d: Int128 = [1, 10, 1000, 1_000_000, 3, 7][Int(rng.next() % 6)]
+                        person.periods[pi].tasks[ti].units = try Rational(Int128(rng.next() % 5_000_000 + 1), d)
+                    }
+                }
+            }
+            if i % 5 == 0, !person.periods.isEmpty { person.periods[0].general.satisfaction = try Rational(19, 2) }
+            for period in person.periods {
+                let fast = try engine.period(period, leader: person.leader)
+                let exact = try engine.periodExact(period, leader: person.leader)
+                XCTAssertEqual(fast, exact)
+                XCTAssertEqual(fast.total, exact.total)
+                XCTAssertEqual(fast.totalHundredths, exact.totalHundredths)
+                compared += 1
+            }
+        }
+        XCTAssertGreaterThan(compared, 5000)
+    }
+
+    /// A formula that is not affine is evaluated as written, with the same result as the default.
+    func testANonAffineFormulaIsEvaluatedAsWritten() throws {
+        var rules = ScoringRules.seeded("cong-chuc")!
+        rules.taskFormula = try Formula("min(70, 70 * (a + b + c) / 300)")
+        XCTAssertNil(rules.taskFormula.affine())
+        let other = ScoringEngine(rules: rules)
+        var rng = SplitMix(seed: 8)
+        for i in 0..<300 {
+            let person = randomPerson(&rng, id: "n\(i)")
+            guard person.leader == nil else { continue }
+            XCTAssertEqual(try other.person(person), try engine.person(person))
+        }
+    }
+
+    func testAffineFormsOfTheDefaults() throws {
+        let plain = try XCTUnwrap(try Formula(ScoringRules.defaultTaskFormula).affine())
+        XCTAssertEqual(plain.constant, .zero)
+        XCTAssertEqual(plain.coefficients["a"], try Rational(7, 30))
+        let leader = try XCTUnwrap(try Formula(ScoringRules.defaultLeaderTaskFormula).affine())
+        XCTAssertEqual(leader.coefficients["a"], try Rational(7, 50))
+        XCTAssertEqual(leader.coefficients["dd"], try Rational(7, 50))
+        XCTAssertNil(try Formula("a * b").affine())
+        XCTAssertNil(try Formula("a / b").affine())
+        XCTAssertEqual(try Formula("-(a - 2 * b) / 4 + 1").affine()?.coefficients["b"], try Rational(1, 2))
+    }
+
     func testCompletingATaskNeverLowersAScore() throws {
         var rng = SplitMix(seed: 2)
         var checked = 0

@@ -1,37 +1,221 @@
 import Foundation
 
+/// Something the engine says about a period, as data; `text` is the Vietnamese sentence.
+public enum PeriodNote: Sendable, Equatable {
+    /// U = 0 and the evaluator entered the task score by rubric.
+    case rubricTaskScore
+    /// U = 0 and no rubric score yet: the period does not count towards the year.
+    case noTaskBasis
+
+    public var text: String {
+        switch self {
+        case .rubricTaskScore: "Kỳ không có nhiệm vụ đến hạn: điểm kết quả nhiệm vụ do người đánh giá chấm theo thang."
+        case .noTaskBasis: "Kỳ không có nhiệm vụ đến hạn: cần người đánh giá chấm điểm kết quả nhiệm vụ; kỳ này chưa tính vào điểm năm."
+        }
+    }
+}
+
+/// Why a person has their year score and level, as data; `text` is the Vietnamese sentence.
+public enum Reason: Sendable, Equatable {
+    case noScoredPeriod
+    /// The mean, shown in hundredths, of `counted` periods; `skipped` periods had no score.
+    case yearMean(hundredths: Int, counted: Int, skipped: Int)
+    /// The score reached `level`'s threshold `low` (and is below `high`, the next one up).
+    case threshold(Level, low: Rational, high: Rational?)
+    case belowPass(Rational)
+    /// An extra condition failed: on-time share below what `level` needs; the level drops one.
+    case onTimeShortfall(Level, share: Rational, need: Rational)
+    case override(OverrideFlag)
+    case withinQuota(group: String, groupRank: Int, groupCap: Int, agencyRank: Int, agencyCap: Int)
+    case outsideQuota(group: String, groupCap: Int, agencyCap: Int)
+    case tieAtQuotaEdge
+
+    public var text: String {
+        func vn(_ r: Rational) -> String { ScoringEngine.vn(r) }
+        switch self {
+        case .noScoredPeriod:
+            return "Chưa có kỳ nào có điểm: chưa xếp loại."
+        case let .yearMean(h, counted, skipped):
+            return "Điểm năm \(ScoringEngine.vn(hundredths: h)) là trung bình \(counted) kỳ có điểm\(skipped > 0 ? " (\(skipped) kỳ chưa có điểm không tính)" : "")."
+        case let .threshold(level, low, high):
+            switch level {
+            case .excellent: return "Đạt ngưỡng xuất sắc (≥ \(vn(low)))."
+            case .good: return "Đạt ngưỡng tốt (≥ \(vn(low))\(high.map { " và < \(vn($0))" } ?? ""))."
+            default: return "Đạt ngưỡng hoàn thành (≥ \(vn(low))\(high.map { " và < \(vn($0))" } ?? ""))."
+            }
+        case let .belowPass(pass):
+            return "Dưới ngưỡng hoàn thành nhiệm vụ (< \(vn(pass)))."
+        case let .onTimeShortfall(level, share, need):
+            let pct = { (r: Rational) in vn((try? Rational.multiply(r, Rational(100))) ?? .zero) }
+            return "Không đủ điều kiện \(level.label.lowercased()): tỷ lệ nhiệm vụ đúng hạn \(pct(share))% < \(pct(need))%; hạ một mức."
+        case let .override(flag):
+            return "Xếp loại không hoàn thành nhiệm vụ vì \(flag.reason)."
+        case let .withinQuota(group, groupRank, groupCap, agencyRank, agencyCap):
+            return "Trong hạn mức xuất sắc: nhóm «\(group)» \(groupRank)/\(groupCap), cơ quan \(agencyRank)/\(agencyCap)."
+        case let .outsideQuota(group, groupCap, agencyCap):
+            return "Ngoài hạn mức xuất sắc (nhóm «\(group)» tối đa \(groupCap), cơ quan tối đa \(agencyCap)): xếp hoàn thành tốt nhiệm vụ."
+        case .tieAtQuotaEdge:
+            return "Đồng điểm với người cuối cùng trong hạn mức: người phê duyệt quyết định."
+        }
+    }
+}
+
 /// One period's scores (DOMAIN.md §4). a, b, c and the task score are nil when the period has
-/// no task basis and no rubric score was entered.
+/// no task basis and no rubric score was entered. Values are kept exact and unreduced; reading
+/// one reduces it.
 public struct PeriodResult: Sendable, Equatable {
-    public var assignedUnits: Rational
-    public var a: Rational?
-    public var b: Rational?
-    public var c: Rational?
-    public var taskScore: Rational?
-    public var generalScore: Rational
-    public var total: Rational?
-    public var notes: [String]
+    /// a = abc.a / q, b = abc.b / q, c = abc.c / q; q = 0 when there is no task basis.
+    var q: Int128
+    var abc: (a: Int128, b: Int128, c: Int128)
+    var unitsMicro: Fraction
+    /// `.none` when there is no task score.
+    var taskF: Fraction
+    var general: Fraction
+    var totalF: Fraction
+    var shown: Int32
+    var counted: Int32
+    var onTime: Int32
+    public var flags: [PeriodNote]
+
+    init(units: Fraction, counted: Int, onTime: Int) {
+        q = 0
+        abc = (0, 0, 0)
+        unitsMicro = units
+        taskF = .none
+        general = .zero
+        totalF = .none
+        shown = -1
+        self.counted = Int32(truncatingIfNeeded: counted)
+        self.onTime = Int32(truncatingIfNeeded: onTime)
+        flags = []
+    }
+
+    /// The total as shown (× 100, rounded half-up), nil when there is no total.
+    public var totalHundredths: Int? { shown < 0 ? nil : Int(shown) }
+    /// Non-cancelled tasks, and those completed with no delay (for the level conditions).
+    public var tasksCounted: Int { Int(counted) }
+    public var tasksOnTime: Int { Int(onTime) }
+
+    public var assignedUnits: Rational { unitsMicro.rational }
+    public var a: Rational? { q == 0 ? nil : Fraction(abc.a, q).rational }
+    public var b: Rational? { q == 0 ? nil : Fraction(abc.b, q).rational }
+    public var c: Rational? { q == 0 ? nil : Fraction(abc.c, q).rational }
+    public var taskScore: Rational? { taskF.isNone ? nil : taskF.rational }
+    public var generalScore: Rational { general.rational }
+    public var total: Rational? { totalF.isNone ? nil : totalF.rational }
+    public var notes: [String] { flags.map(\.text) }
+
+    public static func == (l: PeriodResult, r: PeriodResult) -> Bool {
+        l.a == r.a && l.b == r.b && l.c == r.c && l.taskScore == r.taskScore && l.general == r.general && l.total == r.total
+            && l.unitsMicro == r.unitsMicro && l.flags == r.flags && l.counted == r.counted && l.onTime == r.onTime
+    }
 }
 
 public struct PersonResult: Sendable, Equatable {
     public var id: String
     public var group: String
     public var periods: [PeriodResult]
-    /// Mean of the periods' totals, exact; nil when no period has a total.
-    public var yearScore: Rational?
+    var year: Fraction?
+    /// The year score as shown (× 100, rounded half-up); levels and the quota use it.
+    public var yearHundredths: Int?
     public var level: Level?
-    public var reasons: [String]
+    /// The reasons for the score and level, as data.
+    public var explanation: [Reason]
     /// Set when a tie at the quota's edge needs the approver's decision.
     public var tieAtQuotaEdge = false
+
+    /// Mean of the periods' 2-decimal totals, exact; nil when no period has a total.
+    public var yearScore: Rational? { year?.rational }
+    public var reasons: [String] { explanation.map(\.text) }
 }
 
 /// The scoring engine: pure, deterministic, exact.
+///
+/// Two paths give the same exact values. The integer path (tasks whose converted quantity is a
+/// whole number of millionths, an affine task formula, no overflow) sums each period in 128-bit
+/// integers over one common denominator and forms fractions without reducing them. Anything else
+/// goes through `periodExact`, which follows DOMAIN.md §4 step by step in reduced fractions.
 public struct ScoringEngine: Sendable {
     public let rules: ScoringRules
-    public init(rules: ScoringRules) { self.rules = rules }
+    let plan: Plan?
+
+    public init(rules: ScoringRules) {
+        self.rules = rules
+        self.plan = Plan(rules)
+    }
 
     static let hundred = Rational(100)
     static let threeHundred = Rational(300)
+
+    /// What the integer path precomputes from the rules.
+    struct Plan: Sendable {
+        /// Common denominator of the two penalties; per-unit penalties over it.
+        let p: Int128, errorStep: Int128, delayStep: Int128
+        let plain: Form
+        let leader: Form
+        let taskMax: Fraction
+        let generalMax: (Fraction, Fraction, Fraction)
+
+        /// An affine task formula over a, b, c: (ka·A + kb·B + kc·C) / (l·Q) + constant (+ kd·d + kdd·dd).
+        struct Form: Sendable {
+            let ka: Int128, kb: Int128, kc: Int128, l: Int128
+            let constant: Rational, kd: Rational, kdd: Rational
+
+            init?(_ formula: Formula, allowed: Set<String>) {
+                guard let f = formula.affine(), Set(f.coefficients.keys).isSubset(of: allowed) else { return nil }
+                let k = { (name: String) in f.coefficients[name] ?? .zero }
+                let (ka, kb, kc) = (k("a"), k("b"), k("c"))
+                var l: Int128 = 1
+                for r in [ka, kb, kc] {
+                    let g = Int128(Rational.gcd(l.magnitude, r.denominator.magnitude))
+                    guard let m = Int128(exactly: l / g).flatMap({ x -> Int128? in
+                        let (v, o) = x.multipliedReportingOverflow(by: r.denominator); return o || v > 1 << 40 ? nil : v }) else { return nil }
+                    l = m
+                }
+                self.l = l
+                self.ka = ka.numerator * (l / ka.denominator)
+                self.kb = kb.numerator * (l / kb.denominator)
+                self.kc = kc.numerator * (l / kc.denominator)
+                constant = f.constant
+                kd = k("d")
+                kdd = k("dd")
+            }
+
+            /// The constant part for a person: constant + kd·d + kdd·dd.
+            func constant(_ leader: LeaderInputs?) throws -> Fraction {
+                guard let leader else { return Fraction(constant) }
+                return Fraction(try Rational.add(constant, Rational.add(Rational.multiply(kd, leader.unitResult),
+                                                                        Rational.multiply(kdd, leader.organizing))))
+            }
+        }
+
+        init?(_ rules: ScoringRules) {
+            let e = rules.errorPenalty, d = rules.delayPenalty
+            guard e >= .zero, d >= .zero, e.denominator <= 1 << 20, d.denominator <= 1 << 20, e.numerator <= 1 << 20, d.numerator <= 1 << 20,
+                  let plain = Form(rules.taskFormula, allowed: ["a", "b", "c"]),
+                  let leader = Form(rules.leaderTaskFormula, allowed: ["a", "b", "c", "d", "dd"]) else { return nil }
+            let g = Int128(Rational.gcd(e.denominator.magnitude, d.denominator.magnitude))
+            p = e.denominator / g * d.denominator
+            guard p <= 1 << 40 else { return nil }
+            errorStep = e.numerator * (p / e.denominator)
+            delayStep = d.numerator * (p / d.denominator)
+            self.plain = plain
+            self.leader = leader
+            taskMax = Fraction(rules.taskPoints)
+            generalMax = (Fraction(rules.satisfactionMax), Fraction(rules.coordinationMax), Fraction(rules.disciplineMax))
+        }
+
+        /// p − count × step, never below 0. p ≤ 2⁴⁰ and step ≤ 2⁶⁰, so the wrapping
+        /// multiply below cannot overflow once count < p.
+        @inline(__always)
+        func weight(_ count: Int, _ step: Int128) -> Int128 {
+            if count <= 0 || step == 0 { return p }
+            let k = Int128(count)
+            if k >= p { return 0 }
+            let w = p &- k &* step
+            return w > 0 ? w : 0
+        }
+    }
 
     /// Weight of a task after `count` penalties of `penalty` each, never below 0.
     func weight(_ count: Int, _ penalty: Rational) throws -> Rational {
@@ -40,110 +224,205 @@ public struct ScoringEngine: Sendable {
     }
 
     public func period(_ input: PeriodInput, leader: LeaderInputs?) throws -> PeriodResult {
+        if let plan {
+            let form = leader == nil ? plan.plain : plan.leader
+            var result = PeriodResult(units: .zero, counted: 0, onTime: 0)
+            if (try? fastPeriod(input, plan: plan, form: form, constant: form.constant(leader), into: &result)) == true { return result }
+        }
+        return try periodExact(input, leader: leader)
+    }
+
+    /// The integer path, written into `result` (no copies of the result); false when a task's
+    /// quantity is not a whole number of millionths.
+    func fastPeriod(_ input: PeriodInput, plan: Plan, form: Plan.Form, constant: Fraction, into result: inout PeriodResult) throws -> Bool {
+        var u: Int128 = 0, done: Int128 = 0, quality: Int128 = 0, onTime: Int128 = 0
+        var counted = 0, onTimeCount = 0
+        guard input.tasks.count < 1 << 24 else { return false }
+        // Fields are read in place: copying each record out would cost more than the sums.
+        let complete = try input.tasks.withUnsafeBufferPointer { tasks -> Bool in
+            for i in tasks.indices where tasks[i].status != .cancelled {
+                let s = tasks[i].microRaw
+                guard s != TaskRecord.noMicro else { return false }
+                // |s| < 2⁶², weights ≤ 2⁴⁰ and fewer than 2²⁴ tasks (checked above): no product
+                // or sum below can overflow 128 bits, so the wrapping operators are exact.
+                u &+= s
+                counted += 1
+                guard tasks[i].status == .completed else { continue }
+                done &+= s
+                quality &+= s &* plan.weight(tasks[i].majorErrors &- tasks[i].exemptErrors, plan.errorStep)
+                let delays = tasks[i].delays
+                onTime &+= s &* plan.weight(delays, plan.delayStep)
+                if delays <= 0 { onTimeCount += 1 }
+            }
+            return true
+        }
+        guard complete else { return false }
+        result = PeriodResult(units: Fraction(u, 1_000_000), counted: counted, onTime: onTimeCount)
+        if u > 0 {
+            let q = try Fraction.mul(plan.p, u)
+            let a = try Fraction.mul(Fraction.mul(done, plan.p), 100), b = try Fraction.mul(quality, 100), c = try Fraction.mul(onTime, 100)
+            result.q = q
+            result.abc = (a, b, c)
+            let n = try Fraction.sum(Fraction.sum(Fraction.mul(form.ka, a), Fraction.mul(form.kb, b)), Fraction.mul(form.kc, c))
+            let task = try Fraction(n, Fraction.mul(form.l, q)) + constant
+            result.taskF = task.clamped(upTo: plan.taskMax)
+        } else {
+            try noBasis(input, into: &result)
+        }
+        let (sm, cm, dm) = plan.generalMax
+        let g = input.general
+        result.general = try (g.satisfaction.map(Fraction.init) ?? sm).clamped(upTo: sm)
+            + (g.coordination.map(Fraction.init) ?? cm).clamped(upTo: cm)
+            + (g.discipline.map(Fraction.init) ?? dm).clamped(upTo: dm)
+        try finish(&result)
+        return true
+    }
+
+    func noBasis(_ input: PeriodInput, into result: inout PeriodResult) throws {
+        if let rubric = input.rubricTaskScore {
+            result.taskF = Fraction(min(max(rubric, .zero), rules.taskPoints))
+            result.flags.append(.rubricTaskScore)
+        } else {
+            result.flags.append(.noTaskBasis)
+        }
+    }
+
+    func finish(_ result: inout PeriodResult) throws {
+        guard !result.taskF.isNone else { return }
+        let total = try (result.taskF + result.general).clamped(upTo: Fraction(100, 1))
+        result.totalF = total
+        result.shown = Int32(truncatingIfNeeded: try total.hundredths())
+    }
+
+    /// DOMAIN.md §4 step by step in reduced fractions, the formula evaluated as written.
+    public func periodExact(_ input: PeriodInput, leader: LeaderInputs?) throws -> PeriodResult {
         var u = Rational.zero, done = Rational.zero, quality = Rational.zero, onTime = Rational.zero
+        var counted = 0, onTimeCount = 0
         for t in input.tasks where t.status != .cancelled {
             u = try Rational.add(u, t.units)
+            counted += 1
             guard t.status == .completed else { continue }
             done = try Rational.add(done, t.units)
             quality = try Rational.add(quality, Rational.multiply(t.units, weight(t.majorErrors - t.exemptErrors, rules.errorPenalty)))
             onTime = try Rational.add(onTime, Rational.multiply(t.units, weight(t.delays, rules.delayPenalty)))
+            if t.delays <= 0 { onTimeCount += 1 }
         }
-        let general = try generalScore(input.general)
-        var notes: [String] = []
-        var a: Rational?, b: Rational?, c: Rational?, task: Rational?
+        var result = PeriodResult(units: Fraction(u), counted: counted, onTime: onTimeCount)
         if u > .zero {
             let scale = try Rational.divide(Self.hundred, u)
-            a = try Rational.multiply(done, scale)
-            b = try Rational.multiply(quality, scale)
-            c = try Rational.multiply(onTime, scale)
-            let own = try Rational.divide(Rational.add(Rational.add(a!, b!), c!), Self.threeHundred)
-            if let leader {
-                let d = try Rational.divide(leader.unitResult, Self.hundred)
-                let dd = try Rational.divide(leader.organizing, Self.hundred)
-                let mix = try Rational.add(Rational.add(Rational.multiply(rules.leaderOwnWeight, own),
-                                                        Rational.multiply(rules.leaderUnitWeight, d)),
-                                           Rational.multiply(rules.leaderOrganizingWeight, dd))
-                task = try Rational.multiply(rules.taskPoints, mix)
-            } else {
-                task = try Rational.multiply(rules.taskPoints, own)
-            }
-        } else if let rubric = input.rubricTaskScore {
-            task = min(max(rubric, .zero), rules.taskPoints)
-            notes.append("Kỳ không có nhiệm vụ đến hạn: điểm kết quả nhiệm vụ do người đánh giá chấm theo thang.")
+            let a = try Rational.multiply(done, scale), b = try Rational.multiply(quality, scale), c = try Rational.multiply(onTime, scale)
+            // One denominator for the three, so the stored form stays a, b, c over q.
+            func lcm(_ x: Int128, _ y: Int128) throws -> Int128 { try Fraction.mul(x / Int128(Rational.gcd(x.magnitude, y.magnitude)), y) }
+            let q = try lcm(lcm(a.denominator, b.denominator), c.denominator)
+            result.q = q
+            result.abc = (try Fraction.mul(a.numerator, q / a.denominator), try Fraction.mul(b.numerator, q / b.denominator),
+                          try Fraction.mul(c.numerator, q / c.denominator))
+            var vars = ["a": a, "b": b, "c": c]
+            if let leader { vars["d"] = leader.unitResult; vars["dd"] = leader.organizing }
+            let task = try (leader == nil ? rules.taskFormula : rules.leaderTaskFormula).evaluate(vars)
+            result.taskF = Fraction(min(max(task, .zero), rules.taskPoints))
         } else {
-            notes.append("Kỳ không có nhiệm vụ đến hạn: cần người đánh giá chấm điểm kết quả nhiệm vụ; kỳ này chưa tính vào điểm năm.")
+            try noBasis(input, into: &result)
         }
-        let total = try task.map { try min(Self.hundred, max(.zero, Rational.add($0, general))) }
-        return PeriodResult(assignedUnits: u, a: a, b: b, c: c, taskScore: task, generalScore: general, total: total, notes: notes)
-    }
-
-    func generalScore(_ g: GeneralInputs) throws -> Rational {
         func clamp(_ v: Rational?, _ max: Rational) -> Rational { Swift.min(Swift.max(v ?? max, .zero), max) }
-        return try Rational.add(Rational.add(clamp(g.satisfaction, rules.satisfactionMax),
-                                             clamp(g.coordination, rules.coordinationMax)),
-                                clamp(g.discipline, rules.disciplineMax))
+        let g = input.general
+        result.general = Fraction(try Rational.add(Rational.add(clamp(g.satisfaction, rules.satisfactionMax),
+                                                                clamp(g.coordination, rules.coordinationMax)),
+                                                   clamp(g.discipline, rules.disciplineMax)))
+        try finish(&result)
+        return result
     }
 
     /// A person's periods, year score and level before the quota.
     public func person(_ p: PersonInput) throws -> PersonResult {
-        let periods = try p.periods.map { try period($0, leader: p.leader) }
+        var periods: [PeriodResult] = []
+        periods.reserveCapacity(p.periods.count)
+        let fast: (Plan, Plan.Form, Fraction)? = try plan.map { plan in
+            let form = p.leader == nil ? plan.plain : plan.leader
+            return (plan, form, try form.constant(p.leader))
+        }
+        var sum = 0, counted = 0, tasks = 0, onTime = 0
+        for i in p.periods.indices {
+            // Written in place: a period's result is too large to copy around cheaply.
+            periods.append(PeriodResult(units: .zero, counted: 0, onTime: 0))
+            let last = periods.count - 1
+            let done: Bool
+            if let (plan, form, constant) = fast {
+                done = (try? fastPeriod(p.periods[i], plan: plan, form: form, constant: constant, into: &periods[last])) == true
+            } else {
+                done = false
+            }
+            if !done { periods[last] = try periodExact(p.periods[i], leader: p.leader) }
+            let shown = periods[last].shown
+            if shown >= 0 { sum += Int(shown); counted += 1 }
+            tasks += Int(periods[last].counted)
+            onTime += Int(periods[last].onTime)
+        }
         // Each period's score is a published result, kept to 2 decimals; the year is the mean of
-        // those (Nghị định 335 Điều 21). Averaging unrounded fractions would also let twelve
-        // unrelated denominators outgrow any fixed-width integer.
-        let totals = periods.compactMap { $0.total?.rounded(places: 2) }
-        var result = PersonResult(id: p.id, group: p.group, periods: periods, yearScore: nil, level: nil, reasons: [])
-        guard !totals.isEmpty else {
-            result.reasons.append("Chưa có kỳ nào có điểm: chưa xếp loại.")
+        // those (Nghị định 335 Điều 21).
+        var result = PersonResult(id: p.id, group: p.group, periods: periods, year: nil, yearHundredths: nil, level: nil, explanation: [])
+        guard counted > 0 else {
+            result.explanation.append(.noScoredPeriod)
             return result
         }
-        let sum = try totals.reduce(Rational.zero) { try Rational.add($0, $1) }
-        let year = try Rational.divide(sum, Rational(totals.count))
-        result.yearScore = year
-        let shown = year.rounded(places: 2)
-        let skipped = periods.count - totals.count
-        result.reasons.append("Điểm năm \(Self.vn(shown)) là trung bình \(totals.count) kỳ có điểm\(skipped > 0 ? " (\(skipped) kỳ chưa có điểm không tính)" : "").")
+        result.year = Fraction(Int128(sum), Int128(100 * counted))
+        let shown = (2 * sum + counted) / (2 * counted)
+        result.yearHundredths = shown
+        result.explanation.reserveCapacity(3)
+        result.explanation.append(.yearMean(hundredths: shown, counted: counted, skipped: periods.count - counted))
         var level: Level
-        if shown >= rules.excellentThreshold {
+        if Self.reaches(shown, rules.excellentThreshold) {
             level = .excellent
-            result.reasons.append("Đạt ngưỡng xuất sắc (≥ \(Self.vn(rules.excellentThreshold))).")
-        } else if shown >= rules.goodThreshold {
+            result.explanation.append(.threshold(.excellent, low: rules.excellentThreshold, high: nil))
+        } else if Self.reaches(shown, rules.goodThreshold) {
             level = .good
-            result.reasons.append("Đạt ngưỡng tốt (≥ \(Self.vn(rules.goodThreshold)) và < \(Self.vn(rules.excellentThreshold))).")
-        } else if shown >= rules.passThreshold {
+            result.explanation.append(.threshold(.good, low: rules.goodThreshold, high: rules.excellentThreshold))
+        } else if Self.reaches(shown, rules.passThreshold) {
             level = .pass
-            result.reasons.append("Đạt ngưỡng hoàn thành (≥ \(Self.vn(rules.passThreshold)) và < \(Self.vn(rules.goodThreshold))).")
+            result.explanation.append(.threshold(.pass, low: rules.passThreshold, high: rules.goodThreshold))
         } else {
             level = .fail
-            result.reasons.append("Dưới ngưỡng hoàn thành nhiệm vụ (< \(Self.vn(rules.passThreshold))).")
+            result.explanation.append(.belowPass(rules.passThreshold))
         }
-        let share = try onTimeShare(p)
-        while let need = rules.onTimeShareRequired[level], level != .fail, let share, share < need {
-            result.reasons.append("Không đủ điều kiện \(level.label.lowercased()): tỷ lệ nhiệm vụ đúng hạn \(Self.vn(try Rational.multiply(share, Self.hundred).rounded(places: 2)))% < \(Self.vn(try Rational.multiply(need, Self.hundred)))%; hạ một mức.")
-            level = level.next
+        if !rules.onTimeShareRequired.isEmpty, tasks > 0 {
+            let share = try Rational(Int128(onTime), Int128(tasks))
+            while let need = rules.onTimeShareRequired[level], level != .fail, share < need {
+                result.explanation.append(.onTimeShortfall(level, share: share, need: need))
+                level = level.next
+            }
         }
-        for flag in OverrideFlag.allCases where p.flags.contains(flag) {
-            level = .fail
-            result.reasons.append("Xếp loại không hoàn thành nhiệm vụ vì \(flag.reason).")
+        if !p.flags.isEmpty {
+            for flag in OverrideFlag.allCases where p.flags.contains(flag) {
+                level = .fail
+                result.explanation.append(.override(flag))
+            }
         }
         result.level = level
         return result
     }
 
-    /// Share of the year's non-cancelled tasks completed with no delay (nil when there are none).
-    func onTimeShare(_ p: PersonInput) throws -> Rational? {
-        let tasks = p.periods.flatMap(\.tasks).filter { $0.status != .cancelled }
-        guard !tasks.isEmpty else { return nil }
-        let onTime = tasks.filter { $0.status == .completed && $0.delays == 0 }.count
-        return try Rational(Int128(onTime), Int128(tasks.count))
+    /// hundredths / 100 ≥ threshold, in integers.
+    static func reaches(_ hundredths: Int, _ threshold: Rational) -> Bool {
+        let l = Int128(hundredths).multipliedFullWidth(by: threshold.denominator)
+        let r = (threshold.numerator).multipliedFullWidth(by: 100)
+        return (l.high, l.low) >= (r.high, r.low)
     }
 
     /// Scores everyone, then applies the quota across all of them (the agency) and within each group.
     public func rank(_ people: [PersonInput], quota: QuotaRule? = nil) throws -> [PersonResult] {
-        var results = try people.map(person)
+        var results: [PersonResult] = []
+        results.reserveCapacity(people.count)
+        for p in people { results.append(try person(p)) }
         QuotaAllocator(rule: quota ?? rules.quota).apply(&results)
         return results
     }
 
     /// "91,20": two decimals, Vietnamese comma.
     static func vn(_ r: Rational) -> String { r.fixed(2).replacingOccurrences(of: ".", with: ",") }
+
+    static func vn(hundredths h: Int) -> String {
+        let digits = String(h.magnitude)
+        let padded = String(repeating: "0", count: max(0, 3 - digits.count)) + digits
+        return (h < 0 ? "-" : "") + padded.dropLast(2) + "," + padded.suffix(2)
+    }
 }

@@ -1,6 +1,6 @@
 /// Applies the quota of "xuất sắc" (DOMAIN.md §5): at most rate × pool in the whole agency and in
-/// each group. Candidates are taken by score; those who do not fit become "tốt". A tie that
-/// straddles the cap is flagged for the approver, never broken silently.
+/// each group. Candidates are taken by their shown score; those who do not fit become "tốt". A tie
+/// that straddles the cap is flagged for the approver, never broken silently.
 struct QuotaAllocator {
     let rule: QuotaRule
 
@@ -15,39 +15,56 @@ struct QuotaAllocator {
         }
     }
 
-    func poolSize(_ results: [PersonResult]) -> Int {
+    func inPool(_ level: Level?) -> Bool {
         switch rule.pool {
-        case .all: results.filter { $0.level != nil }.count
-        case .goodOrBetter: results.filter { $0.level == .excellent || $0.level == .good }.count
+        case .all: level != nil
+        case .goodOrBetter: level == .excellent || level == .good
         }
     }
 
     func apply(_ results: inout [PersonResult]) {
-        let agencyCap = cap(poolSize(results))
-        var groupCaps: [String: Int] = [:]
-        for (group, members) in Dictionary(grouping: results, by: \.group) { groupCaps[group] = cap(poolSize(members)) }
-        let candidates = results.indices.filter { results[$0].level == .excellent }
-            .sorted { (results[$0].yearScore!.rounded(places: 2), results[$1].id) > (results[$1].yearScore!.rounded(places: 2), results[$0].id) }
+        var agencyPool = 0
+        var groupPools: [String: Int] = [:]
+        var candidates: [(score: Int, index: Int)] = []
+        for i in results.indices {
+            let level = results[i].level
+            if inPool(level) {
+                agencyPool += 1
+                groupPools[results[i].group, default: 0] += 1
+            }
+            if level == .excellent { candidates.append((results[i].yearHundredths!, i)) }
+        }
+        let agencyCap = cap(agencyPool)
+        let groupCaps = groupPools.mapValues(cap)
+        // By score, then by id (bytewise): the proposal does not depend on the order people were given in.
+        let ids = results.map(\.id)
+        candidates.sort { a, b in a.score != b.score ? a.score > b.score : ids[a.index].utf8.lexicographicallyPrecedes(ids[b.index].utf8) }
         var taken = 0
         var takenByGroup: [String: Int] = [:]
-        var lastTakenScore: Rational?
-        for i in candidates {
+        var lastTakenScore: Int?
+        // Those taken at the last taken score: all of them share the tie when someone is left out.
+        var takenAtLastScore: [Int] = []
+        var edgeFlagged = false
+        for (score, i) in candidates {
             let group = results[i].group
-            let score = results[i].yearScore!.rounded(places: 2)
+            let groupCap = groupCaps[group, default: 0]
             let groupTaken = takenByGroup[group, default: 0]
-            if taken < agencyCap && groupTaken < groupCaps[group, default: 0] {
+            if taken < agencyCap && groupTaken < groupCap {
                 taken += 1
                 takenByGroup[group] = groupTaken + 1
+                if score != lastTakenScore { takenAtLastScore.removeAll(); edgeFlagged = false }
                 lastTakenScore = score
-                results[i].reasons.append("Trong hạn mức xuất sắc: nhóm «\(group)» \(groupTaken + 1)/\(groupCaps[group, default: 0]), cơ quan \(taken)/\(agencyCap).")
+                takenAtLastScore.append(i)
+                results[i].explanation.append(.withinQuota(group: group, groupRank: groupTaken + 1, groupCap: groupCap, agencyRank: taken, agencyCap: agencyCap))
             } else {
                 results[i].level = .good
-                results[i].reasons.append("Ngoài hạn mức xuất sắc (nhóm «\(group)» tối đa \(groupCaps[group, default: 0]), cơ quan tối đa \(agencyCap)): xếp hoàn thành tốt nhiệm vụ.")
+                results[i].explanation.append(.outsideQuota(group: group, groupCap: groupCap, agencyCap: agencyCap))
                 if score == lastTakenScore {
                     results[i].tieAtQuotaEdge = true
-                    results[i].reasons.append("Đồng điểm với người cuối cùng trong hạn mức: người phê duyệt quyết định.")
-                    if let j = candidates.first(where: { results[$0].level == .excellent && results[$0].yearScore!.rounded(places: 2) == score }) {
-                        results[j].tieAtQuotaEdge = true
+                    results[i].explanation.append(.tieAtQuotaEdge)
+                    if !edgeFlagged {
+                        for j in takenAtLastScore { results[j].tieAtQuotaEdge = true }
+                        edgeFlagged = true
                     }
                 }
             }

@@ -3,7 +3,11 @@ public enum TaskStatus: String, Sendable, Codable { case completed, open, cancel
 
 public struct TaskRecord: Sendable, Equatable {
     /// Converted quantity (quantity × conversion factor × complexity factor).
-    public var units: Rational
+    public var units: Rational { didSet { microRaw = TaskRecord.micro(units) ?? TaskRecord.noMicro } }
+    /// `units` in millionths when that is exact and below 2⁶² (the engine's integer path), else nil.
+    public var micro: Int128? { microRaw == TaskRecord.noMicro ? nil : microRaw }
+    /// `micro` without an optional's tag, `noMicro` for nil: the record stays small.
+    var microRaw: Int128
     public var status: TaskStatus
     /// "Chưa đạt" verdicts, including those later exempted.
     public var majorErrors: Int
@@ -14,10 +18,22 @@ public struct TaskRecord: Sendable, Equatable {
 
     public init(units: Rational, status: TaskStatus, majorErrors: Int = 0, exemptErrors: Int = 0, delays: Int = 0) {
         self.units = units
+        self.microRaw = TaskRecord.micro(units) ?? TaskRecord.noMicro
         self.status = status
         self.majorErrors = majorErrors
         self.exemptErrors = exemptErrors
         self.delays = delays
+    }
+}
+
+extension TaskRecord {
+    static let noMicro = Int128.min
+
+    static func micro(_ r: Rational) -> Int128? {
+        guard 1_000_000 % r.denominator == 0 else { return nil }
+        let (v, overflow) = r.numerator.multipliedReportingOverflow(by: 1_000_000 / r.denominator)
+        guard !overflow, Fraction.small(v) else { return nil }
+        return v
     }
 }
 
@@ -130,14 +146,14 @@ public struct QuotaRule: Sendable, Equatable {
 /// A framework's scoring rules: every number a province may change is here, none in code.
 public struct ScoringRules: Sendable, Equatable {
     public var code: String
+    /// Points of group (i) and the formulas over a, b, c (percent) and, for leaders, d and dd
+    /// (the unit-result and organizing components, 100 or 50).
     public var taskPoints = Rational(70)
+    public var taskFormula = try! Formula(ScoringRules.defaultTaskFormula)
+    public var leaderTaskFormula = try! Formula(ScoringRules.defaultLeaderTaskFormula)
     /// Penalty per error and per delay on a task's weight (default ¼).
     public var errorPenalty = try! Rational(1, 4)
     public var delayPenalty = try! Rational(1, 4)
-    /// Leader task score = taskPoints × (own × (a+b+c)/300 + unit × d + organizing × đ).
-    public var leaderOwnWeight = try! Rational(6, 10)
-    public var leaderUnitWeight = try! Rational(2, 10)
-    public var leaderOrganizingWeight = try! Rational(2, 10)
     public var satisfactionMax = Rational(10)
     public var coordinationMax = Rational(5)
     public var disciplineMax = Rational(15)
@@ -147,6 +163,12 @@ public struct ScoringRules: Sendable, Equatable {
     /// Least share of tasks completed on time to keep a level (Quy định 366), by level.
     public var onTimeShareRequired: [Level: Rational] = [:]
     public var quota = QuotaRule(rate: try! Rational(2, 10))
+
+    public static let defaultTaskFormula = "70 * (a + b + c) / 300"
+    public static let defaultLeaderTaskFormula = "70 * (0.6 * (a + b + c) / 300 + 0.2 * d / 100 + 0.2 * dd / 100)"
+    /// The variables a task formula may use, with their ranges (for the save-time check).
+    public static let taskVariables: [String: ClosedRange<Rational>] = ["a": .zero...Rational(100), "b": .zero...Rational(100), "c": .zero...Rational(100)]
+    public static let leaderTaskVariables: [String: ClosedRange<Rational>] = taskVariables.merging(["d": Rational(50)...Rational(100), "dd": Rational(50)...Rational(100)]) { a, _ in a }
 
     public init(code: String) { self.code = code }
 
