@@ -10,6 +10,9 @@ public struct FieldSpec: Sendable {
         case date
         case flag
         case integer(ClosedRange<Int>)
+        /// A decimal number ("1,25" or "1.25", at most 6 decimals) in the range; kept as its
+        /// Vietnamese text ("1,25").
+        case decimal(ClosedRange<Rational>)
         case email
         /// The code of a record of another catalog (resolved by the server).
         case reference(String)
@@ -188,6 +191,11 @@ enum FieldParser {
                 return .failure(.init(message: "phải là số nguyên từ \(range.lowerBound) đến \(range.upperBound)"))
             }
             return .success(.integer(i))
+        case .decimal(let range):
+            guard let r = DecimalText.parse(text), range.contains(r) else {
+                return .failure(.init(message: "«\(text)» phải là số từ \(DecimalText.vn(range.lowerBound)) đến \(DecimalText.vn(range.upperBound)), tối đa 6 chữ số thập phân (ví dụ 1,25)"))
+            }
+            return .success(.text(DecimalText.vn(r)))
         case .email:
             let parts = text.split(separator: "@")
             guard text.count <= 255, parts.count == 2, parts[1].contains("."), !text.contains(" ") else {

@@ -71,7 +71,26 @@ public enum Catalogs {
                   help: "Bắt buộc với tài khoản mới; người dùng phải đổi ở lần đăng nhập đầu"),
     ])
 
-    public static let all = [organizations, positionGroups, positions, people, users]
+    /// Danh mục sản phẩm/công việc, per position group (and optionally one position or agency).
+    public static let products = CatalogSpec(key: "san-pham", title: "Danh mục sản phẩm, công việc", fields: [
+        FieldSpec("ma", "Mã", .code, required: true),
+        FieldSpec("ten", "Tên sản phẩm, công việc", .text(maxLength: 255), required: true),
+        FieldSpec("don_vi_tinh", "Đơn vị tính", .text(maxLength: 50), required: true),
+        FieldSpec("ma_nhom", "Mã nhóm vị trí", .reference("nhom-vi-tri"), required: true),
+        FieldSpec("ma_vi_tri", "Mã vị trí việc làm", .reference("vi-tri-viec-lam"),
+                  help: "Để trống nếu dùng cho cả nhóm vị trí"),
+        FieldSpec("ma_co_quan", "Mã cơ quan", .reference("co-quan"),
+                  help: "Cơ quan áp dụng riêng; để trống nếu dùng chung toàn tỉnh"),
+        FieldSpec("chuan", "Sản phẩm chuẩn", .flag,
+                  help: "Mỗi nhóm vị trí có một sản phẩm chuẩn, hệ số 1"),
+        FieldSpec("he_so", "Hệ số quy đổi", .decimal(ProductRules.factorRange), required: true,
+                  help: "So với sản phẩm chuẩn (hệ số 1), ví dụ 0,5 hoặc 2"),
+        FieldSpec("muc_do", "Mức độ phức tạp", .text(maxLength: 1000),
+                  help: "Các mức và hệ số, cách nhau bởi dấu ; ví dụ: Đơn giản=0,8; Trung bình=1; Phức tạp=1,5"),
+        FieldSpec("mo_ta", "Mô tả", .text(maxLength: 2000)),
+    ])
+
+    public static let all = [organizations, positionGroups, positions, people, users, products]
 
     public static func spec(_ key: String) -> CatalogSpec? { all.first { $0.key == key } }
 

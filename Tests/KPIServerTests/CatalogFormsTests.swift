@@ -2,8 +2,8 @@ import Fluent
 @testable import KPIServer
 import XCTVapor
 
-/// The same form pages for every catalog: create, edit, deactivate after confirming, reactivate.
-final class CatalogFormsTests: XCTestCase {
+extension XCTestCase {
+    /// Create, edit, deactivate after confirming, reactivate: the same pages for every catalog.
     func roundTrip(_ b: inout Browser, _ key: String, create: [String: String], edit: [String: String],
                    expect title: String) async throws -> String {
         let form = try await b.get("/danh-muc/\(key)/moi")
@@ -31,7 +31,10 @@ final class CatalogFormsTests: XCTestCase {
         XCTAssertTrue(on.text.contains("✓ Đang hoạt động"))
         return path
     }
+}
 
+/// The same form pages for every catalog: create, edit, deactivate after confirming, reactivate.
+final class CatalogFormsTests: XCTestCase {
     func testEveryCatalogForm() async throws {
         try await withApp { app in
             var b = Browser(app)

@@ -65,6 +65,28 @@ enum DemoData {
         ("VT-VANTHU", "Văn thư", "CMDC"), ("VT-LUUTRU", "Lưu trữ", "CMDC"), ("VT-PHUCVU", "Nhân viên phục vụ", "HTPV"),
     ]
 
+    /// Danh mục sản phẩm mẫu: (code, name, unit, group, position or "", standard, factor, complexity).
+    static let products: [(String, String, String, String, String, Bool, String, String)] = [
+        ("SP-LD-01", "Chỉ đạo, điều hành nhiệm vụ của đơn vị (văn bản chỉ đạo ký ban hành)", "Văn bản", "LDQL", "", true, "1", "Thường=1; Phức tạp=1,5"),
+        ("SP-LD-02", "Chủ trì cuộc họp, hội nghị chuyên đề", "Cuộc", "LDQL", "", false, "1.5", ""),
+        ("SP-LD-03", "Báo cáo kết quả thực hiện nhiệm vụ của đơn vị", "Báo cáo", "LDQL", "", false, "2", ""),
+        ("SP-LD-04", "Kiểm tra, giám sát chuyên đề", "Cuộc", "LDQL", "", false, "3", "Thường=1; Phức tạp=1,5"),
+        ("SP-CM-01", "Văn bản tham mưu (tờ trình, công văn, dự thảo văn bản hành chính)", "Văn bản", "CMNV", "", true, "1", "Đơn giản=0,8; Trung bình=1; Phức tạp=1,5"),
+        ("SP-CM-02", "Báo cáo định kỳ (tháng, quý, 6 tháng, năm)", "Báo cáo", "CMNV", "", false, "1.5", "Đơn giản=0,8; Trung bình=1; Phức tạp=1,5"),
+        ("SP-CM-03", "Báo cáo chuyên đề, đột xuất", "Báo cáo", "CMNV", "", false, "2", "Trung bình=1; Phức tạp=1,5"),
+        ("SP-CM-04", "Hồ sơ thẩm định (đề án, quy hoạch, nhân sự)", "Hồ sơ", "CMNV", "VT-CVTC", false, "3", "Trung bình=1; Phức tạp=1,5; Rất phức tạp=2"),
+        ("SP-CM-05", "Đề án, kế hoạch, chương trình công tác", "Đề án", "CMNV", "", false, "5", "Trung bình=1; Phức tạp=1,5; Rất phức tạp=2"),
+        ("SP-CM-06", "Tiếp công dân, giải quyết đơn thư", "Lượt", "CMNV", "", false, "0.5", ""),
+        ("SP-CM-07", "Hồ sơ thủ tục hành chính giải quyết đúng hạn", "Hồ sơ", "CMNV", "VT-CCTPHT", false, "0.25", "Đơn giản=0,8; Trung bình=1"),
+        ("SP-CM-08", "Văn bản góp ý dự thảo", "Văn bản", "CMNV", "", false, "0.5", ""),
+        ("SP-DC-01", "Chứng từ kế toán được lập, kiểm soát", "Bộ chứng từ", "CMDC", "VT-KETOAN", true, "1", ""),
+        ("SP-DC-02", "Báo cáo tài chính, quyết toán", "Báo cáo", "CMDC", "VT-KETOAN", false, "5", "Trung bình=1; Phức tạp=1,5"),
+        ("SP-DC-03", "Văn bản đến, đi được đăng ký, chuyển xử lý", "10 văn bản", "CMDC", "VT-VANTHU", false, "1", ""),
+        ("SP-DC-04", "Hồ sơ lưu trữ được chỉnh lý, số hóa", "Hồ sơ", "CMDC", "VT-LUUTRU", false, "0.5", ""),
+        ("SP-PV-01", "Phục vụ hội nghị, cuộc họp", "Cuộc", "HTPV", "", true, "1", ""),
+        ("SP-PV-02", "Lượt xe phục vụ công tác", "Lượt", "HTPV", "", false, "0.5", ""),
+    ]
+
     static let familyNames = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Võ", "Đặng", "Hồ", "Thái", "Đinh", "Cao"]
     static let middleNames = ["Văn", "Thị", "Đình", "Hữu", "Minh", "Thu", "Quang", "Ngọc", "Xuân", "Thanh"]
     static let givenNames = ["An", "Bình", "Chung", "Dũng", "Giang", "Hà", "Hải", "Hằng", "Hiếu", "Hoa", "Hùng", "Hương",

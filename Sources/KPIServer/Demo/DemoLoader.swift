@@ -44,6 +44,13 @@ struct DemoLoader {
             try await p.create(on: db)
             positionIDs[code] = p.id
         }
+        for (code, name, unit, group, position, standard, factor, complexity) in DemoData.products {
+            let p = Product()
+            p.id = UUID(); p.code = code; p.name = name; p.searchText = TextNormalizer.fold(code + " " + name); p.unit = unit
+            p.groupID = groupIDs[group]!; p.positionID = position.isEmpty ? nil : positionIDs[position]; p.organizationID = nil
+            p.scopePath = "/"; p.isStandard = standard; p.factor = factor; p.complexity = complexity; p.details = ""; p.active = true
+            try await p.create(on: db)
+        }
         // Staff in every unit without children: a head, a deputy, then specialists.
         let parents = Set(refs.orgsByID.values.compactMap(\.parentID))
         let leaves = refs.orgsByID.values.filter { !parents.contains($0.id) }.sorted { $0.code < $1.code }

@@ -8,6 +8,7 @@ enum Migrations {
         app.migrations.add(CreateAccounts())
         app.migrations.add(CreateAuditTrail())
         app.migrations.add(CreateWebSessions())
+        app.migrations.add(CreateProducts())
     }
 }
 
@@ -174,5 +175,33 @@ struct CreateAuditTrail: AsyncMigration {
 
     func revert(on db: any Database) async throws {
         try await db.schema(AuditEntry.schema).delete()
+    }
+}
+
+struct CreateProducts: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema(Product.schema)
+            .id()
+            .field("code", .string, .required).unique(on: "code")
+            .field("name", .string, .required)
+            .field("search_text", .string, .required)
+            .field("unit", .string, .required)
+            .field("group_id", .uuid, .required, .references(PositionGroup.schema, "id"))
+            .field("position_id", .uuid, .references(Position.schema, "id"))
+            .field("organization_id", .uuid, .references(Organization.schema, "id"))
+            .field("scope_path", .string, .required)
+            .field("is_standard", .bool, .required)
+            .field("factor", .string, .required)
+            .field("complexity", .string, .required)
+            .field("description", .string, .required)
+            .field("active", .bool, .required)
+            .field("updated_at", .datetime)
+            .create()
+        try await SQLIndex.path(db, "products_scope", on: Product.schema, column: "scope_path")
+        try await SQLIndex.create(db, "products_group", on: Product.schema, "group_id")
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(Product.schema).delete()
     }
 }

@@ -68,6 +68,8 @@ enum CatalogForms {
             control = "<textarea id=\"\(id)\" name=\"\(f.key)\" maxlength=\"\(max)\" rows=\"3\"\(invalid)>\(value)</textarea>"
         case .text(let max):
             control = "<input id=\"\(id)\" name=\"\(f.key)\" value=\"\(value)\" maxlength=\"\(max)\"\(required)\(invalid)>"
+        case .decimal:
+            control = "<input id=\"\(id)\" name=\"\(f.key)\" value=\"\(value)\" inputmode=\"decimal\" maxlength=\"20\"\(required)\(invalid)>"
         case .integer:
             control = "<input id=\"\(id)\" name=\"\(f.key)\" value=\"\(value)\" inputmode=\"numeric\"\(invalid)>"
         case .email:

@@ -10,8 +10,20 @@ struct ImportController {
         r.get("nhap-du-lieu", "mau", ":catalog", use: template)
     }
 
+    /// The catalogs this user may change somewhere: the only ones offered for import.
+    static func importable(_ req: Request) -> [any CatalogAdapter] {
+        guard let p = req.principal else { return [] }
+        return CatalogRegistry.adapters(req.application.settings).filter { p.canAnywhere($0.manageAction) }
+    }
+
+    /// Refuses a user who may change no catalog at all.
+    static func requireImporter(_ req: Request) throws {
+        _ = try req.requirePrincipal()
+        guard !importable(req).isEmpty else { throw Abort(.forbidden, reason: "Bạn không có quyền nhập dữ liệu.") }
+    }
+
     static func uploadForm(_ req: Request, selected: String) -> HTML {
-        let options = CatalogRegistry.adapters(req.application.settings).map { a in
+        let options = importable(req).map { a in
             HTML("<option value=\"\(a.spec.key)\"\(HTML.when(a.spec.key == selected, " selected"))>\(a.spec.title)</option>")
         }
         return """
@@ -20,14 +32,14 @@ struct ImportController {
             <div class="field"><label for="tep">Tệp dữ liệu (CSV hoặc XLSX)</label><input id="tep" name="tep" type="file" accept=".csv,.xlsx" required></div>
             <p class="hint">Dòng đầu là tên cột (mã cột hoặc tên cột như trong tệp mẫu). Hệ thống kiểm tra toàn bộ tệp trước; chỉ khi mọi dòng hợp lệ mới cho phép nhập chính thức. Nhập lại cùng tệp không làm thay đổi gì.</p>
             <div class="actions"><button class="primary">Kiểm tra tệp</button></div></form>
-            <h2>Tệp mẫu</h2><ul>\(CatalogRegistry.adapters(req.application.settings).map { a in
+            <h2>Tệp mẫu</h2><ul>\(importable(req).map { a in
                 HTML("<li>\(a.spec.title): <a href=\"/nhap-du-lieu/mau/\(a.spec.key)?dinh_dang=xlsx\">Excel</a> · <a href=\"/nhap-du-lieu/mau/\(a.spec.key)?dinh_dang=csv\">CSV</a></li>")
             })</ul>
             """
     }
 
     @Sendable static func form(_ req: Request) async throws -> Response {
-        try req.requirePrincipal().requireAnywhere(.manageCatalog)
+        try requireImporter(req)
         let selected = (try? req.query.get(String.self, at: "danh_muc")) ?? "co-quan"
         return req.page(Page(title: "Nhập dữ liệu", breadcrumbs: [("Tổng quan", "/")], body: uploadForm(req, selected: selected)))
     }
@@ -51,8 +63,7 @@ struct ImportController {
     }
 
     @Sendable static func upload(_ req: Request) async throws -> Response {
-        let principal = try req.requirePrincipal()
-        try principal.requireAnywhere(.manageCatalog)
+        try requireImporter(req)
         let up = try req.content.decode(Upload.self)
         let svc = try service(req, key: up.danh_muc)
         guard let file = up.tep, file.data.readableBytes > 0 else {

@@ -39,8 +39,9 @@ struct Page {
             items += [("Cơ quan", "/danh-muc/co-quan"), ("Vị trí việc làm", "/danh-muc/vi-tri-viec-lam"),
                       ("Cán bộ", "/danh-muc/can-bo")]
         }
+        if p.canAnywhere(.viewCatalog) { items.append(("Sản phẩm", "/danh-muc/san-pham")) }
         if p.canAnywhere(.manageUsers) { items.append(("Người dùng", "/danh-muc/nguoi-dung")) }
-        if p.canAnywhere(.manageCatalog) { items.append(("Nhập dữ liệu", "/nhap-du-lieu")) }
+        if p.canAnywhere(.manageCatalog) || p.canAnywhere(.configureFramework) { items.append(("Nhập dữ liệu", "/nhap-du-lieu")) }
         if p.canAnywhere(.viewAudit) { items.append(("Nhật ký", "/nhat-ky")) }
         let links = items.map { label, href in
             let current = href == "/" ? path == "/" : path.hasPrefix(href)
