@@ -173,15 +173,8 @@ public struct ScoringRules: Sendable, Equatable {
     public init(code: String) { self.code = code }
 
     /// The seeded default frameworks.
+    /// The seeded default frameworks, from their definitions (one source: `FrameworkDefinition.seeded`).
     public static func seeded(_ code: String) -> ScoringRules? {
-        switch code {
-        case "cong-chuc", "vien-chuc": return ScoringRules(code: code)
-        case "can-bo":
-            // Quy định 366: "tốt" and "xuất sắc" need every task done on time.
-            var r = ScoringRules(code: code)
-            r.onTimeShareRequired = [.excellent: .one, .good: .one]
-            return r
-        default: return nil
-        }
+        try? FrameworkDefinition.seeded(code)?.rules(code: code)
     }
 }
