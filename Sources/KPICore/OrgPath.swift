@@ -17,6 +17,13 @@ public enum OrgPath {
         path.split(separator: separator).count
     }
 
+    /// The path of the ancestor at `depth` levels (the path itself when it is not that deep).
+    public static func prefix(_ path: String, depth: Int) -> String {
+        let parts = ids(path)
+        guard parts.count > depth else { return path }
+        return "/" + parts.prefix(depth).joined(separator: "/") + "/"
+    }
+
     /// The ids along the path from the root.
     public static func ids(_ path: String) -> [String] {
         path.split(separator: separator).map(String.init)

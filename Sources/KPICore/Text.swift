@@ -55,6 +55,14 @@ public struct DateOnly: Hashable, Comparable, Sendable, Codable {
         }
     }
 
+    /// Today in Việt Nam (UTC+7), whatever the server's time zone.
+    public static var today: DateOnly {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 7 * 3600)!
+        let c = calendar.dateComponents([.year, .month, .day], from: Date())
+        return DateOnly(year: c.year!, month: c.month!, day: c.day!)!
+    }
+
     /// dd/MM/yyyy
     public var display: String {
         String(format: "%02d/%02d/%04d", day, month, year)

@@ -79,12 +79,12 @@ extension Formula {
             do {
                 let v = try evaluate(vars)
                 if v < .zero || v > max {
-                    let at = vars.keys.sorted().map { "\($0) = \(vars[$0]!.fixed(2))" }.joined(separator: ", ")
-                    problems.append(FormulaError(1, "kết quả \(v.fixed(2)) nằm ngoài khoảng 0…\(max.fixed(2)) khi \(at)"))
+                    let at = vars.keys.sorted().map { "\($0) = \(DecimalText.vn(vars[$0]!))" }.joined(separator: "; ")
+                    problems.append(FormulaError(1, "kết quả \(DecimalText.vn(v.rounded(places: 2))) nằm ngoài khoảng 0…\(DecimalText.vn(max)) khi \(at)"))
                     return problems
                 }
             } catch let e as FormulaError {
-                let at = vars.keys.sorted().map { "\($0) = \(vars[$0]!.fixed(2))" }.joined(separator: ", ")
+                let at = vars.keys.sorted().map { "\($0) = \(DecimalText.vn(vars[$0]!))" }.joined(separator: "; ")
                 return [FormulaError(e.position, "\(e.message) khi \(at)")]
             } catch {
                 return [FormulaError(1, "không tính được")]

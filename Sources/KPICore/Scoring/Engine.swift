@@ -420,7 +420,7 @@ public struct ScoringEngine: Sendable {
     /// "91,20": two decimals, Vietnamese comma.
     static func vn(_ r: Rational) -> String { r.fixed(2).replacingOccurrences(of: ".", with: ",") }
 
-    static func vn(hundredths h: Int) -> String {
+    public static func vn(hundredths h: Int) -> String {
         let digits = String(h.magnitude)
         let padded = String(repeating: "0", count: max(0, 3 - digits.count)) + digits
         return (h < 0 ? "-" : "") + padded.dropLast(2) + "," + padded.suffix(2)

@@ -12,6 +12,7 @@ func routes(_ app: Application) throws {
     CatalogController.register(signedIn)
     ImportController.register(signedIn)
     AuditController.register(signedIn)
+    FrameworkController.register(signedIn)
     RoleController.register(signedIn)
 }
 

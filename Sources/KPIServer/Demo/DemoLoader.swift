@@ -81,6 +81,9 @@ struct DemoLoader {
                 peopleByCode[p.code] = p
             }
         }
+        try await loadScoreInputs(db: db, people: peopleByCode.values.sorted { $0.code < $1.code }, refs: refs,
+                                  groupOfPosition: Dictionary(uniqueKeysWithValues: DemoData.positions.map { ($0.0, $0.2) }),
+                                  positionCodes: Dictionary(uniqueKeysWithValues: positionIDs.map { ($1, $0) }))
         for (username, role, scopeCode, personCode) in DemoData.logins {
             guard let person = peopleByCode[personCode] else { continue }
             let u = User()
@@ -100,5 +103,41 @@ struct DemoLoader {
         }
         try await AuditLog.append(on: db, actor: actor, action: "demo.people", entityType: "person", entityID: "-",
                                   scopePath: "/", after: ["people": String(n)])
+    }
+
+    /// Each person's tasks and general inputs for last month (the last closed period), drawn from
+    /// their group's product catalog with a fixed seed: what the framework preview scores.
+    static func loadScoreInputs(db: any Database, people: [Person], refs: RefIndex, groupOfPosition: [String: String],
+                                positionCodes: [UUID: String]) async throws {
+        let today = DateOnly.today
+        let period = today.month == 1 ? String(format: "%04d-12", today.year - 1) : String(format: "%04d-%02d", today.year, today.month - 1)
+        var rng = SplitMix(seed: 2026)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for person in people {
+            let group = person.positionID.flatMap { positionCodes[$0] }.flatMap { groupOfPosition[$0] } ?? "CMNV"
+            let catalog = DemoData.products.filter { $0.3 == group }
+            let tasks = (0..<Int(rng.next() % 4 + 3)).map { i -> ScoreInputData.Task in
+                let p = catalog[Int(rng.next() % UInt64(catalog.count))]
+                let levels = (try? ProductRules.parseComplexity(p.7).get()) ?? []
+                let level = levels.isEmpty ? nil : levels[Int(rng.next() % UInt64(levels.count))]
+                let roll = rng.next() % 20
+                let status = roll == 0 ? "open" : roll == 1 ? "cancelled" : "completed"
+                return ScoreInputData.Task(title: "\(p.1) (\(i + 1))", productCode: p.0, productName: p.1, unit: p.2,
+                                           quantity: String(rng.next() % 3 + 1), factor: p.6, complexity: level?.name ?? "",
+                                           complexityFactor: level.map { DecimalText.plain($0.factor) } ?? "", status: status,
+                                           majorErrors: rng.next() % 7 == 0 ? 1 : 0, exemptErrors: 0, delays: rng.next() % 5 == 0 ? 1 : 0)
+            }
+            let leader = person.leadershipRank != "khong"
+            let data = ScoreInputData(personCode: person.code, personName: person.fullName, staffKind: person.staffKind, groupCode: group,
+                                      unitName: refs.orgsByID[person.organizationID]?.name ?? "", tasks: tasks,
+                                      satisfaction: ["10", "9.5", "9", "8"][Int(rng.next() % 4)], coordination: ["5", "5", "4.5", "4"][Int(rng.next() % 4)],
+                                      discipline: ["15", "15", "15", "13"][Int(rng.next() % 4)],
+                                      unitResult: leader ? (rng.next() % 4 == 0 ? "50" : "100") : "", organizing: leader ? (rng.next() % 3 == 0 ? "50" : "100") : "")
+            let row = ScoreInput()
+            row.id = UUID(); row.period = period; row.personID = person.id!; row.scopePath = person.scopePath
+            row.data = String(decoding: try encoder.encode(data), as: UTF8.self)
+            try await row.create(on: db)
+        }
     }
 }

@@ -1,4 +1,6 @@
 import Fluent
+import Foundation
+import KPICore
 import SQLKit
 import Vapor
 
@@ -9,6 +11,7 @@ enum Migrations {
         app.migrations.add(CreateAuditTrail())
         app.migrations.add(CreateWebSessions())
         app.migrations.add(CreateProducts())
+        app.migrations.add(CreateFrameworks())
     }
 }
 
@@ -203,5 +206,55 @@ struct CreateProducts: AsyncMigration {
 
     func revert(on db: any Database) async throws {
         try await db.schema(Product.schema).delete()
+    }
+}
+
+/// Frameworks and score inputs; seeds the three default frameworks as published version 1.
+struct CreateFrameworks: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema(Framework.schema)
+            .id()
+            .field("code", .string, .required)
+            .field("name", .string, .required)
+            .field("staff_kind", .string, .required)
+            .field("group_codes", .string, .required)
+            .field("organization_id", .uuid, .references(Organization.schema, "id"))
+            .field("scope_path", .string, .required)
+            .field("parent_id", .uuid, .references(Framework.schema, "id"))
+            .field("version", .int, .required)
+            .field("status", .string, .required)
+            .field("effective_from", .string, .required)
+            .field("definition", .sql(unsafeRaw: "TEXT"), .required)
+            .field("note", .string, .required)
+            .field("published_at", .datetime)
+            .field("updated_at", .datetime)
+            .create()
+        try await SQLIndex.create(db, "frameworks_code", on: Framework.schema, "code, version")
+        try await db.schema(ScoreInput.schema)
+            .id()
+            .field("period", .string, .required)
+            .field("person_id", .uuid, .required, .references(Person.schema, "id"))
+            .field("scope_path", .string, .required)
+            .field("data", .sql(unsafeRaw: "TEXT"), .required)
+            .field("updated_at", .datetime)
+            .unique(on: "period", "person_id")
+            .create()
+        try await SQLIndex.path(db, "score_inputs_scope", on: ScoreInput.schema, column: "scope_path")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for (code, name, kind) in FrameworkDefinition.seededFrameworks {
+            let f = Framework()
+            f.id = UUID(); f.code = code; f.name = name; f.staffKind = kind; f.groupCodes = ""; f.organizationID = nil
+            f.scopePath = "/"; f.parentID = nil; f.version = 1; f.status = "published"; f.effectiveFrom = "2026-01-01"
+            f.definition = String(decoding: try encoder.encode(FrameworkDefinition.seeded(code)!), as: UTF8.self)
+            f.note = "Mặc định theo quy định; cơ quan tham mưu điều chỉnh bằng bản nháp mới."
+            f.publishedAt = Date()
+            try await f.create(on: db)
+        }
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(ScoreInput.schema).delete()
+        try await db.schema(Framework.schema).delete()
     }
 }

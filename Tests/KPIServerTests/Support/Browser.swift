@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 @testable import KPIServer
 import XCTVapor
@@ -90,4 +91,13 @@ struct Browser {
 extension TestingHTTPResponse {
     var text: String { body.string }
     var location: String { headers.first(name: .location) ?? "" }
+}
+
+extension Browser {
+    /// The principal of a demo user, for calling services directly.
+    static func principal(_ app: Application, _ username: String) async throws -> Principal {
+        let found = try await User.query(on: app.db).filter(\.$username == username).first()
+        let user = try XCTUnwrap(found)
+        return try await Principal.load(user: user, on: app.db, session: nil)
+    }
 }

@@ -1,0 +1,88 @@
+/// A person's inputs for one period as stored (JSON), with the tasks behind them, so a score can
+/// be recomputed with another framework and explained line by line.
+public struct ScoreInputData: Codable, Sendable, Equatable {
+    public struct Task: Codable, Sendable, Equatable {
+        public var title: String
+        public var productCode: String
+        public var productName: String
+        public var unit: String
+        /// Decimal texts with a dot.
+        public var quantity: String
+        public var factor: String
+        public var complexity: String
+        public var complexityFactor: String
+        /// completed | open | cancelled
+        public var status: String
+        public var majorErrors: Int
+        public var exemptErrors: Int
+        public var delays: Int
+
+        public init(title: String, productCode: String, productName: String, unit: String, quantity: String, factor: String,
+                    complexity: String, complexityFactor: String, status: String, majorErrors: Int, exemptErrors: Int, delays: Int) {
+            self.title = title
+            self.productCode = productCode
+            self.productName = productName
+            self.unit = unit
+            self.quantity = quantity
+            self.factor = factor
+            self.complexity = complexity
+            self.complexityFactor = complexityFactor
+            self.status = status
+            self.majorErrors = majorErrors
+            self.exemptErrors = exemptErrors
+            self.delays = delays
+        }
+
+        /// Quantity × conversion factor × complexity factor.
+        public func units() throws -> Rational {
+            guard let q = DecimalText.parse(quantity), let f = DecimalText.parse(factor) else { throw Rational.Overflow() }
+            let c = complexityFactor.isEmpty ? nil : DecimalText.parse(complexityFactor).map { ComplexityLevel(name: complexity, factor: $0) }
+            return try ProductRules.converted(quantity: q, factor: f, complexity: c)
+        }
+    }
+
+    public var personCode: String
+    public var personName: String
+    public var staffKind: String
+    public var groupCode: String
+    public var unitName: String
+    public var tasks: [Task]
+    /// Points of groups (ii)–(iv) as decimal texts; empty means no negative evidence (full points).
+    public var satisfaction: String
+    public var coordination: String
+    public var discipline: String
+    /// d and đ in percent (100 or 50) for a leader; empty otherwise.
+    public var unitResult: String
+    public var organizing: String
+
+    public init(personCode: String, personName: String, staffKind: String, groupCode: String, unitName: String, tasks: [Task],
+                satisfaction: String, coordination: String, discipline: String, unitResult: String = "", organizing: String = "") {
+        self.personCode = personCode
+        self.personName = personName
+        self.staffKind = staffKind
+        self.groupCode = groupCode
+        self.unitName = unitName
+        self.tasks = tasks
+        self.satisfaction = satisfaction
+        self.coordination = coordination
+        self.discipline = discipline
+        self.unitResult = unitResult
+        self.organizing = organizing
+    }
+
+    public var leader: LeaderInputs? {
+        guard let d = DecimalText.parse(unitResult), let dd = DecimalText.parse(organizing) else { return nil }
+        return LeaderInputs(unitResult: d, organizing: dd)
+    }
+
+    /// The engine's input for this period.
+    public func periodInput() throws -> PeriodInput {
+        let records = try tasks.map { t in
+            TaskRecord(units: try t.units(), status: TaskStatus(rawValue: t.status) ?? .open,
+                       majorErrors: t.majorErrors, exemptErrors: t.exemptErrors, delays: t.delays)
+        }
+        return PeriodInput(tasks: records, general: GeneralInputs(satisfaction: DecimalText.parse(satisfaction),
+                                                                  coordination: DecimalText.parse(coordination),
+                                                                  discipline: DecimalText.parse(discipline)))
+    }
+}

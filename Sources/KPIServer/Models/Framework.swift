@@ -1,0 +1,49 @@
+import Fluent
+import Foundation
+
+/// One version of a KPI framework (bộ chỉ số): the province's common one, or an agency's derived
+/// one. A draft is edited; publishing gives it an effective date and freezes it. The rules are the
+/// JSON of `KPICore.FrameworkDefinition`, so a change of framework needs no schema change.
+final class Framework: Model, @unchecked Sendable {
+    static let schema = "frameworks"
+
+    @ID var id: UUID?
+    /// The lineage: "cong-chuc", "vien-chuc", "can-bo", … shared by every version and derivation.
+    @Field(key: "code") var code: String
+    @Field(key: "name") var name: String
+    /// Applies to: staff kind × position groups (codes separated by ";", empty = all) × subtree.
+    @Field(key: "staff_kind") var staffKind: String
+    @Field(key: "group_codes") var groupCodes: String
+    /// The agency that owns a derived version; nil for the province's common framework.
+    @OptionalField(key: "organization_id") var organizationID: UUID?
+    @Field(key: "scope_path") var scopePath: String
+    /// For an agency's version: the province version it was derived from.
+    @OptionalField(key: "parent_id") var parentID: UUID?
+    @Field(key: "version") var version: Int
+    /// "draft" or "published".
+    @Field(key: "status") var status: String
+    /// yyyy-MM-dd, set when published.
+    @Field(key: "effective_from") var effectiveFrom: String
+    @Field(key: "definition") var definition: String
+    @Field(key: "note") var note: String
+    @OptionalField(key: "published_at") var publishedAt: Date?
+    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+
+    init() {}
+}
+
+/// What the engine reads for one person and one period (the inputs of a score): kept so that a
+/// framework can be previewed on a closed period and a score explained. JSON of `ScoreInputData`.
+final class ScoreInput: Model, @unchecked Sendable {
+    static let schema = "score_inputs"
+
+    @ID var id: UUID?
+    /// "2026-10" for a month, "2026-Q4" for a quarter.
+    @Field(key: "period") var period: String
+    @Field(key: "person_id") var personID: UUID
+    @Field(key: "scope_path") var scopePath: String
+    @Field(key: "data") var data: String
+    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+
+    init() {}
+}
