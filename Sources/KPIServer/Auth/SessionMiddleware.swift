@@ -73,6 +73,13 @@ struct CSRFMiddleware: AsyncMiddleware {
 
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if req.method == .POST || req.method == .PUT || req.method == .PATCH || req.method == .DELETE {
+            // Middleware runs before the route collects the body: a browser that sends a form's
+            // body in a later packet than its headers would otherwise look like a form with no
+            // token. Collect it here (files up to the import limit, other forms up to 1 MB).
+            if req.body.data == nil, req.headers.first(name: "X-CSRF-Token") == nil {
+                let multipart = req.headers.contentType?.type == "multipart"
+                _ = try await req.body.collect(max: multipart ? 64 * 1024 * 1024 : 1024 * 1024).get()
+            }
             let sent = (try? req.content.get(String.self, at: Self.field))
                 ?? req.headers.first(name: "X-CSRF-Token") ?? ""
             let expected = req.principal?.csrfToken ?? req.cookies[Self.preCookie]?.string ?? ""

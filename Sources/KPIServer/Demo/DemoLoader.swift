@@ -65,7 +65,10 @@ struct DemoLoader {
                 p.code = String(format: "CB-%@-%02d", unit.code, i)
                 p.fullName = DemoData.name(n)
                 p.searchText = TextNormalizer.fold(p.code + " " + p.fullName)
-                p.staffKind = unit.code.contains("DU") || unit.code.hasPrefix("BTCTU") && i == 1 ? "can-bo" : "cong-chuc"
+                // Cán bộ in the party committees; viên chức at the communes' public service centres
+                // (Trung tâm Phục vụ hành chính công, the UBND's fourth unit); công chức elsewhere.
+                p.staffKind = unit.code.contains("DU") || unit.code.hasPrefix("BTCTU") && i == 1 ? "can-bo"
+                    : unit.code.hasSuffix("UBND-P4") && i > 2 ? "vien-chuc" : "cong-chuc"
                 p.organizationID = unit.id
                 p.scopePath = unit.path
                 let specialist = ["VT-CVTC", "VT-CVTH", "VT-CVCDS", "VT-KETOAN", "VT-VANTHU"][(n + i) % 5]
