@@ -55,3 +55,8 @@ document.addEventListener("submit", function (e) {
     timer = setTimeout(check, 400);
   });
 })();
+
+// Print buttons (the page's print stylesheet does the layout).
+document.addEventListener("click", function (e) {
+  if (e.target && e.target.hasAttribute && e.target.hasAttribute("data-print")) window.print();
+});

@@ -59,3 +59,17 @@ def test_staff_do_not_see_the_framework_pages(page):
     assert page.locator("nav.menu >> text=Bộ chỉ số").count() == 0
     response = page.goto(BASE + "/khung-danh-gia")
     assert response.status == 403
+
+
+def test_a_leader_reads_the_explanation_of_a_score(page):
+    sign_in(page, "lanhdao")
+    page.click("nav.menu >> text=Kết quả")
+    expect(page.locator("h1")).to_have_text("Kết quả đánh giá theo kỳ")
+    page.fill("#q", "CB-BTCTU-P3-03")
+    page.click("button:has-text('Lọc')")
+    page.locator("table.list tbody tr >> nth=0 >> a").click()
+    expect(page.locator("h1")).to_contain_text("Giải trình điểm")
+    expect(page.locator("main")).to_contain_text("U — tổng khối lượng quy đổi được giao")
+    expect(page.locator("main")).to_contain_text("Tổng điểm kỳ:")
+    assert no_horizontal_overflow(page)
+    shot(page, "giai-trinh")

@@ -218,7 +218,7 @@ public struct ScoringEngine: Sendable {
     }
 
     /// Weight of a task after `count` penalties of `penalty` each, never below 0.
-    func weight(_ count: Int, _ penalty: Rational) throws -> Rational {
+    public func weight(_ count: Int, _ penalty: Rational) throws -> Rational {
         let w = try Rational.subtract(.one, Rational.multiply(Rational(max(0, count)), penalty))
         return max(.zero, w)
     }
@@ -418,7 +418,7 @@ public struct ScoringEngine: Sendable {
     }
 
     /// "91,20": two decimals, Vietnamese comma.
-    static func vn(_ r: Rational) -> String { r.fixed(2).replacingOccurrences(of: ".", with: ",") }
+    public static func vn(_ r: Rational) -> String { r.fixed(2).replacingOccurrences(of: ".", with: ",") }
 
     public static func vn(hundredths h: Int) -> String {
         let digits = String(h.magnitude)

@@ -13,6 +13,7 @@ func routes(_ app: Application) throws {
     ImportController.register(signedIn)
     AuditController.register(signedIn)
     FrameworkController.register(signedIn)
+    ResultController.register(signedIn)
     RoleController.register(signedIn)
 }
 

@@ -40,6 +40,7 @@ struct Page {
                       ("Cán bộ", "/danh-muc/can-bo")]
         }
         if p.canAnywhere(.viewCatalog) { items.append(("Sản phẩm", "/danh-muc/san-pham")) }
+        items.append(("Kết quả", "/ket-qua"))
         if p.canAnywhere(.configureFramework) || p.canAnywhere(.viewEvaluations) { items.append(("Bộ chỉ số", "/khung-danh-gia")) }
         if p.canAnywhere(.manageUsers) { items.append(("Người dùng", "/danh-muc/nguoi-dung")) }
         if p.canAnywhere(.manageCatalog) || p.canAnywhere(.configureFramework) { items.append(("Nhập dữ liệu", "/nhap-du-lieu")) }

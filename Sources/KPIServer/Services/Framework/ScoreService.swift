@@ -1,0 +1,77 @@
+import Fluent
+import Foundation
+import KPICore
+import Vapor
+
+/// A period's computed results from the stored inputs, with the framework in force for each
+/// person, and the explanation of one result. Detailed scores are seen by the person, the
+/// leaders above (xem đánh giá in the scope) and the advisory bodies of the scope (DOMAIN.md §2).
+struct ScoreService {
+    let store: Store
+    let principal: Principal
+
+    struct Row: Sendable {
+        var input: ScoreInputData
+        var scopePath: String
+        var framework: Framework
+        var result: PersonResult
+    }
+
+    func maySee(_ scopePath: String, personID: UUID) -> Bool {
+        principal.personID == personID || principal.can(.viewEvaluations, at: scopePath) || principal.can(.configureFramework, at: scopePath)
+    }
+
+    /// Periods with stored inputs, newest first.
+    func periods() async throws -> [String] {
+        let all = try await ScoreInput.query(on: store.db).field(\.$period).unique().all().map(\.period)
+        return Array(Set(all)).sorted(by: >)
+    }
+
+    /// The framework in force for a person at the end of `period`: the agency's own published
+    /// version when there is one for their subtree, else the province's, for their staff kind.
+    static func framework(for staffKind: String, at scopePath: String, period: String, among all: [Framework]) -> Framework? {
+        let end = period + "-31"
+        let candidates = all.filter { $0.status == "published" && $0.staffKind == staffKind && scopePath.hasPrefix($0.scopePath) }
+        let inForce = candidates.filter { $0.effectiveFrom <= end }
+        let pool = inForce.isEmpty ? candidates : inForce
+        return pool.max { ($0.scopePath.count, $0.effectiveFrom, $0.version) < ($1.scopePath.count, $1.effectiveFrom, $1.version) }
+    }
+
+    /// Everyone the user may see in the period, scored; the quota per agency, group and framework.
+    func results(period: String) async throws -> [Row] {
+        let frameworks = try await Framework.query(on: store.db).filter(\.$status == "published").all()
+        let inputs = try await ScoreInput.query(on: store.db).filter(\.$period == period).all()
+        // The quota is counted over the whole agency, so every agency where the user sees someone
+        // is scored whole; only the visible people are returned.
+        let agencies = Set(inputs.filter { maySee($0.scopePath, personID: $0.personID) }.map { OrgPath.prefix($0.scopePath, depth: 2) })
+        var byBatch: [String: [(ScoreInput, ScoreInputData, Framework)]] = [:]
+        for row in inputs where agencies.contains(OrgPath.prefix(row.scopePath, depth: 2)) {
+            guard let data = try? JSONDecoder().decode(ScoreInputData.self, from: Data(row.data.utf8)),
+                  let f = Self.framework(for: data.staffKind, at: row.scopePath, period: period, among: frameworks) else { continue }
+            byBatch[OrgPath.prefix(row.scopePath, depth: 2) + "|" + f.id!.uuidString, default: []].append((row, data, f))
+        }
+        var rows: [Row] = []
+        for (_, batch) in byBatch {
+            let f = batch[0].2
+            let engine = ScoringEngine(rules: try FrameworkService.decode(f).rules(code: f.code))
+            let people = try batch.map { PersonInput(id: $0.1.personCode, group: $0.1.groupCode, leader: $0.1.leader, periods: [try $0.1.periodInput()]) }
+            let results = try engine.rank(people)
+            for (item, result) in zip(batch, results) where maySee(item.0.scopePath, personID: item.0.personID) {
+                rows.append(Row(input: item.1, scopePath: item.0.scopePath, framework: f, result: result))
+            }
+        }
+        return rows.sorted { ($0.input.unitName, $0.input.personCode) < ($1.input.unitName, $1.input.personCode) }
+    }
+
+    func explain(period: String, personCode: String) async throws -> Row {
+        guard let person = try await Person.query(on: store.db).filter(\.$code == personCode).first(),
+              let input = try await ScoreInput.query(on: store.db).filter(\.$period == period).filter(\.$personID == person.requireID()).first(),
+              maySee(input.scopePath, personID: try person.requireID()) else {
+            throw Abort(.notFound, reason: "Không có kết quả này, hoặc bạn không có quyền xem.")
+        }
+        guard let row = try await results(period: period).first(where: { $0.input.personCode == personCode }) else {
+            throw Abort(.notFound, reason: "Chưa có bộ chỉ số đang áp dụng cho người này.")
+        }
+        return row
+    }
+}

@@ -1,0 +1,178 @@
+import KPICore
+import Vapor
+
+/// Kết quả: a period's computed results (/ket-qua) and the explanation of one (/ket-qua/<kỳ>/<mã>).
+struct ResultController {
+    static func register(_ r: any RoutesBuilder) {
+        r.get("ket-qua", use: list)
+        r.get("ket-qua", "xuat", use: export)
+        r.get("ket-qua", ":period", ":person", use: explain)
+    }
+
+    static func service(_ req: Request) throws -> ScoreService {
+        ScoreService(store: req.store, principal: try req.requirePrincipal())
+    }
+
+    static func periodText(_ p: String) -> String {
+        let parts = p.split(separator: "-")
+        return parts.count == 2 ? "Tháng \(parts[1])/\(parts[0])" : p
+    }
+
+    static func score(_ h: Int?) -> String { h.map { ScoringEngine.vn(hundredths: $0) } ?? "—" }
+
+    struct Query {
+        var period: String
+        var q: String
+        var level: String
+    }
+
+    static func query(_ req: Request, periods: [String]) -> Query {
+        let asked = (try? req.query.get(String.self, at: "ky")) ?? ""
+        return Query(period: periods.contains(asked) ? asked : (periods.first ?? ""), q: (try? req.query.get(String.self, at: "q")) ?? "",
+                     level: (try? req.query.get(String.self, at: "xep_loai")) ?? "")
+    }
+
+    static func filtered(_ rows: [ScoreService.Row], _ q: Query) -> [ScoreService.Row] {
+        let folded = TextNormalizer.fold(q.q)
+        return rows.filter { r in
+            (folded.isEmpty || TextNormalizer.fold(r.input.personCode + " " + r.input.personName + " " + r.input.unitName).contains(folded))
+                && (q.level.isEmpty || r.result.level?.rawValue == q.level)
+        }
+    }
+
+    @Sendable static func list(_ req: Request) async throws -> Response {
+        let svc = try service(req)
+        let periods = try await svc.periods()
+        let q = query(req, periods: periods)
+        let rows = q.period.isEmpty ? [] : filtered(try await svc.results(period: q.period), q)
+        let periodOptions = periods.map { HTML("<option value=\"\($0)\"\(HTML.when($0 == q.period, " selected"))>\(periodText($0))</option>") }
+        let levelOptions = [HTML("<option value=\"\">Tất cả</option>")] + Level.allCases.map {
+            HTML("<option value=\"\($0.rawValue)\"\(HTML.when($0.rawValue == q.level, " selected"))>\($0.label)</option>")
+        }
+        let body = rows.map { r in
+            HTML("""
+                <tr><td data-label="Người"><a href="/ket-qua/\(q.period)/\(r.input.personCode)">\(r.input.personName)</a> (\(r.input.personCode))</td>
+                <td data-label="Đơn vị">\(r.input.unitName)</td><td data-label="Điểm" class="num">\(score(r.result.yearHundredths))</td>
+                <td data-label="Xếp loại">\(r.result.level?.label ?? "Chưa xếp loại")\(HTML.when(r.result.tieAtQuotaEdge, " <span class=\"tag\">đồng điểm</span>"))</td></tr>
+                """)
+        }
+        let exportQuery = "ky=\(q.period)&q=\(q.q.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "")&xep_loai=\(q.level)"
+        return req.page(Page(title: "Kết quả đánh giá theo kỳ", breadcrumbs: [("Tổng quan", "/")], body: """
+            <p class="hint">Điểm tính tự động từ nhiệm vụ và các tiêu chí của kỳ theo bộ chỉ số đang áp dụng; hạn mức xuất sắc áp dụng theo từng cơ quan. Chọn tên để xem giải trình từng điểm.</p>
+            <form method="get" class="filters" role="search">
+            <div class="field"><label for="ky">Kỳ</label><select id="ky" name="ky">\(periodOptions)</select></div>
+            <div class="field"><label for="q">Tìm</label><input id="q" name="q" value="\(q.q)" placeholder="Tên, mã hoặc đơn vị"></div>
+            <div class="field"><label for="xep_loai">Xếp loại</label><select id="xep_loai" name="xep_loai">\(levelOptions)</select></div>
+            <div class="actions"><button>Lọc</button> <a href="/ket-qua/xuat?\(exportQuery)&dinh_dang=xlsx">Xuất Excel</a> <a href="/ket-qua/xuat?\(exportQuery)&dinh_dang=csv">Xuất CSV</a></div></form>
+            <p class="count">\(rows.count) người</p>
+            \(rows.isEmpty ? HTML("<p class=\"empty\">Không có kết quả nào khớp bộ lọc.</p>") : HTML("""
+            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Người</th><th scope="col">Đơn vị</th><th scope="col">Điểm</th><th scope="col">Xếp loại</th></tr></thead>
+            <tbody>\(body)</tbody></table></div>
+            """))
+            """))
+    }
+
+    @Sendable static func export(_ req: Request) async throws -> Response {
+        let svc = try service(req)
+        let periods = try await svc.periods()
+        let q = query(req, periods: periods)
+        let rows = q.period.isEmpty ? [] : filtered(try await svc.results(period: q.period), q)
+        let table = [["Kỳ", "Mã", "Họ và tên", "Đơn vị", "Điểm", "Xếp loại", "Bộ chỉ số"]] + rows.map { r in
+            [periodText(q.period), r.input.personCode, r.input.personName, r.input.unitName, score(r.result.yearHundredths),
+             r.result.level?.label ?? "", "\(r.framework.name) — phiên bản \(r.framework.version)"]
+        }
+        return try Download.table(table, name: "ket-qua-\(q.period)", format: (try? req.query.get(String.self, at: "dinh_dang")) ?? "xlsx")
+    }
+
+    @Sendable static func explain(_ req: Request) async throws -> Response {
+        let period = req.parameters.get("period") ?? ""
+        let code = req.parameters.get("person") ?? ""
+        let row = try await service(req).explain(period: period, personCode: code)
+        return req.page(ExplainView.page(row, period: period))
+    }
+}
+
+/// Giải trình: each indicator, its formula, its inputs and the tasks behind them.
+enum ExplainView {
+    static func n(_ r: Rational) -> String { ScoringEngine.vn(r) }
+    static func exact(_ r: Rational) -> String { DecimalText.vn(r.rounded(places: 4)) }
+
+    static func statusText(_ s: String) -> String {
+        ["completed": "Hoàn thành", "open": "Chưa hoàn thành", "cancelled": "Đã hủy"][s] ?? s
+    }
+
+    static func page(_ row: ScoreService.Row, period: String) -> Page {
+        let d = FrameworkService.decode(row.framework)
+        guard let rules = try? d.rules(code: row.framework.code), let periodResult = row.result.periods.first else {
+            return Page(title: "Giải trình", body: "<p class=\"empty\">Không giải trình được kết quả này.</p>")
+        }
+        let engine = ScoringEngine(rules: rules)
+        let input = row.input
+        let leader = input.leader
+        var taskRows: [HTML] = []
+        for (i, t) in input.tasks.enumerated() {
+            let units = (try? t.units()) ?? .zero
+            let counted = t.status != "cancelled"
+            let done = t.status == "completed"
+            let q = done ? ((try? engine.weight(t.majorErrors - t.exemptErrors, rules.errorPenalty)) ?? .zero) : .zero
+            let c = done ? ((try? engine.weight(t.delays, rules.delayPenalty)) ?? .zero) : .zero
+            let conversion = "\(DecimalText.vn(DecimalText.parse(t.quantity) ?? .zero)) × \(DecimalText.vn(DecimalText.parse(t.factor) ?? .one))\(t.complexityFactor.isEmpty ? "" : " × \(DecimalText.vn(DecimalText.parse(t.complexityFactor) ?? .one)) (\(t.complexity))")"
+            taskRows.append(HTML("""
+                <tr><td data-label="#" class="num">\(i + 1)</td><td data-label="Nhiệm vụ">\(t.title)</td>
+                <td data-label="Sản phẩm">\(t.productCode) · \(t.unit)</td>
+                <td data-label="Quy đổi" class="num">\(conversion) = \(exact(units))</td>
+                <td data-label="Trạng thái">\(statusText(t.status))</td>
+                <td data-label="Lỗi lớn" class="num">\(t.majorErrors)\(t.exemptErrors > 0 ? " (miễn \(t.exemptErrors))" : "")</td>
+                <td data-label="Chậm hạn" class="num">\(t.delays)</td>
+                <td data-label="Tính vào U">\(counted ? "Có" : "Không")</td>
+                <td data-label="Trọng số chất lượng" class="num">\(done ? exact(q) : "—")</td>
+                <td data-label="Trọng số tiến độ" class="num">\(done ? exact(c) : "—")</td></tr>
+                """))
+        }
+        let formula = leader == nil ? d.taskFormula : d.leaderTaskFormula
+        let abc: HTML = periodResult.a.map { a in
+            HTML("""
+                <dl class="record">
+                <div><dt>U — tổng khối lượng quy đổi được giao</dt><dd>\(exact(periodResult.assignedUnits))</dd></div>
+                <div><dt>a — số lượng = 100 × khối lượng hoàn thành ÷ U</dt><dd>\(n(a))</dd></div>
+                <div><dt>b — chất lượng = 100 × Σ(khối lượng × trọng số chất lượng) ÷ U</dt><dd>\(n(periodResult.b ?? .zero))</dd></div>
+                <div><dt>c — tiến độ = 100 × Σ(khối lượng × trọng số tiến độ) ÷ U</dt><dd>\(n(periodResult.c ?? .zero))</dd></div>
+                \(leader.map { l in HTML("<div><dt>d — kết quả hoạt động của đơn vị</dt><dd>\(DecimalText.vn(l.unitResult))%</dd></div><div><dt>dd — năng lực tổ chức triển khai</dt><dd>\(DecimalText.vn(l.organizing))%</dd></div>") } ?? .empty)
+                <div><dt>Công thức điểm nhóm (i)</dt><dd><code>\(formula)</code></dd></div>
+                <div><dt>Điểm nhóm (i) (tối đa \(n(rules.taskPoints)))</dt><dd><strong>\(n(periodResult.taskScore ?? .zero))</strong></dd></div>
+                </dl>
+                """)
+        } ?? HTML("<p class=\"flash error\">\(periodResult.notes.joined(separator: " "))</p>")
+        func general(_ value: String, _ max: Rational) -> String {
+            guard let v = DecimalText.parse(value) else { return "\(n(max)) (không có ghi nhận trừ điểm: đủ điểm)" }
+            return n(Swift.min(Swift.max(v, .zero), max))
+        }
+        let indicatorRows = d.indicators.map { i in
+            HTML("<li>\(i.code) — \(i.name): tối đa \(DecimalText.vn(DecimalText.parse(i.maxPoints) ?? .zero)) điểm, \(FrameworkDefinition.methods.first { $0.0 == i.method }?.1.lowercased() ?? i.method)\(i.parameter.isEmpty ? "" : " (\(i.parameter))")</li>")
+        }
+        let reasons = row.result.explanation.filter { if case .yearMean = $0 { false } else { true } }.map { HTML("<li>\($0.text)</li>") }
+        return Page(title: "Giải trình điểm: \(input.personName)", breadcrumbs: [("Tổng quan", "/"), ("Kết quả", "/ket-qua?ky=\(period)")], body: """
+            <p>\(input.personName) (\(input.personCode)) · \(input.unitName) · \(ResultController.periodText(period).lowercased()) ·
+            \(Catalogs.label(Catalogs.staffKinds, input.staffKind).lowercased()), nhóm vị trí \(input.groupCode)\(leader == nil ? "" : " · lãnh đạo, quản lý")</p>
+            <p>Bộ chỉ số: <a href="\(FrameworkController.base(row.framework.id!))">\(row.framework.name) — phiên bản \(row.framework.version)</a></p>
+            <section class="panel total"><h2>Tổng điểm kỳ: \(ResultController.score(row.result.yearHundredths)) — \(row.result.level?.label ?? "chưa xếp loại")</h2>
+            <p>= điểm nhóm (i) \(n(periodResult.taskScore ?? .zero)) + tiêu chí chung \(n(periodResult.generalScore)), làm tròn 2 chữ số thập phân.</p>
+            <ul>\(reasons)</ul></section>
+            <h2>(i) Kết quả thực hiện nhiệm vụ</h2>
+            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">#</th><th scope="col">Nhiệm vụ</th><th scope="col">Sản phẩm</th>
+            <th scope="col">Số lượng × hệ số = quy đổi</th><th scope="col">Trạng thái</th><th scope="col">Lỗi lớn</th><th scope="col">Chậm hạn</th>
+            <th scope="col">Tính vào U</th><th scope="col">Trọng số chất lượng</th><th scope="col">Trọng số tiến độ</th></tr></thead>
+            <tbody>\(taskRows)</tbody></table></div>
+            <p class="hint">Trọng số chất lượng = max(0; 1 − \(DecimalText.vn(rules.errorPenalty)) × số lỗi lớn không được miễn); trọng số tiến độ = max(0; 1 − \(DecimalText.vn(rules.delayPenalty)) × số lần chậm).</p>
+            \(abc)
+            <h2>(ii)–(iv) Tiêu chí chung: \(n(periodResult.generalScore))</h2>
+            <dl class="record">
+            <div><dt>(ii) Mức độ hài lòng (tối đa \(n(rules.satisfactionMax)))</dt><dd>\(general(input.satisfaction, rules.satisfactionMax))</dd></div>
+            <div><dt>(iii) Năng lực phối hợp (tối đa \(n(rules.coordinationMax)))</dt><dd>\(general(input.coordination, rules.coordinationMax))</dd></div>
+            <div><dt>(iv) Kỷ luật, kỷ cương; phẩm chất (tối đa \(n(rules.disciplineMax)))</dt><dd>\(general(input.discipline, rules.disciplineMax))</dd></div>
+            </dl>
+            <p>Các chỉ số của bộ chỉ số cho nhóm (ii)–(iv):</p><ul>\(indicatorRows)</ul>
+            <p><button type="button" data-print>In trang này</button></p>
+            """)
+    }
+}
