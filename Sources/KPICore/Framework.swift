@@ -114,6 +114,10 @@ public struct FrameworkDefinition: Codable, Sendable, Equatable {
         ("quotaPool", "Cơ sở tính hạn mức"),
         ("quotaRounding", "Cách làm tròn hạn mức"),
         ("period", "Kỳ đánh giá"),
+        ("groupCodes", "Áp dụng cho nhóm vị trí"),
+        ("effectiveFrom", "Ngày hiệu lực"),
+        ("confirm", "Xác nhận"),
+        ("agency", "Mã cơ quan"),
     ]
 
     public static func label(_ key: String) -> String {

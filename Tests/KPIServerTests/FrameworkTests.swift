@@ -120,6 +120,28 @@ final class FrameworkTests: XCTestCase {
         }
     }
 
+    func testApplicabilityByPositionGroup() async throws {
+        try await withApp { app in
+            var b = Browser(app)
+            try await b.login("thammuu")
+            let v1 = try await province(app, "cong-chuc")
+            let started = try await b.post("/khung-danh-gia/\(v1.id!.uuidString)/nhap", [:])
+            let path = String(started.location.split(separator: "?")[0])
+            let draftID = try XCTUnwrap(UUID(uuidString: String(path.split(separator: "/").last!)))
+            let unknown = try await b.post(path + "/sua", form(FrameworkDefinition(), ["groupCodes": "CMNV; XYZ"]))
+            XCTAssertEqual(unknown.status, .unprocessableEntity)
+            XCTAssertTrue(unknown.text.contains("không có nhóm vị trí «XYZ»"))
+            let saved = try await b.post(path + "/sua", form(FrameworkDefinition(), ["groupCodes": "CMNV"]))
+            XCTAssertEqual(saved.status, .seeOther, saved.text)
+            let principal = try await Browser.principal(app, "thammuu")
+            let svc = FrameworkService(store: app.store, principal: principal, actor: Actor(name: "t", ip: ""))
+            let all = try await svc.preview(v1.id!)
+            let narrowed = try await svc.preview(draftID)
+            XCTAssertGreaterThan(narrowed.people, 0)
+            XCTAssertLessThan(narrowed.people, all.people, "only the named group")
+        }
+    }
+
     func testOnlyAdvisoryBodiesChangeFrameworks() async throws {
         try await withApp { app in
             let v1 = try await province(app, "cong-chuc")

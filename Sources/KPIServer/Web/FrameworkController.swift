@@ -73,7 +73,7 @@ struct FrameworkController {
         let f = try await svc.find(try id(req))
         try svc.requireEdit(f)
         guard f.status == "draft" else { return req.redirect(to: base(f.id!)) }
-        return req.page(FrameworkViews.form(f, definition: FrameworkService.decode(f), note: f.note, indicatorsText: nil, problems: [], req: req))
+        return req.page(FrameworkViews.form(f, definition: FrameworkService.decode(f), note: f.note, indicatorsText: nil, groupsText: nil, problems: [], req: req))
     }
 
     /// The form's fields, as typed (kept whole when the save is refused).
@@ -82,7 +82,7 @@ struct FrameworkController {
         var satisfactionMax: String?, coordinationMax: String?, disciplineMax: String?, indicators: String?
         var excellentThreshold: String?, goodThreshold: String?, passThreshold: String?
         var onTimeForExcellent: String?, onTimeForGood: String?, quotaRate: String?, quotaPool: String?, quotaRounding: String?
-        var period: String?, note: String?
+        var period: String?, note: String?, groupCodes: String?
 
         /// The definition, numbers normalized to dot decimals; problems of the indicator lines.
         func definition() -> (FrameworkDefinition, [FrameworkDefinition.Problem]) {
@@ -111,11 +111,11 @@ struct FrameworkController {
         let (d, lineProblems) = form.definition()
         do {
             guard lineProblems.isEmpty else { throw FrameworkService.Invalid(problems: lineProblems) }
-            try await svc.save(f.id!, definition: d, note: TextNormalizer.clean(form.note ?? ""))
+            try await svc.save(f.id!, definition: d, groups: form.groupCodes, note: TextNormalizer.clean(form.note ?? ""))
             return req.redirect(to: base(f.id!) + "?tb=luu")
         } catch let e as FrameworkService.Invalid {
             return req.page(FrameworkViews.form(f, definition: d, note: form.note ?? "", indicatorsText: form.indicators,
-                                                problems: e.problems, req: req), status: .unprocessableEntity)
+                                                groupsText: form.groupCodes, problems: e.problems, req: req), status: .unprocessableEntity)
         }
     }
 

@@ -105,7 +105,7 @@ enum FrameworkViews {
         return Page(title: "\(f.name) — phiên bản \(f.version)", breadcrumbs: [("Tổng quan", "/"), ("Bộ chỉ số", "/khung-danh-gia")], flash: flash, body: """
             \(Widgets.problems(problems.map(\.description)))
             <div class="actions">\(actions)</div>
-            <p><strong>\(statusText(f))</strong>\(f.effectiveFrom.isEmpty ? "" : " · hiệu lực từ \(DateOnly(parsing: f.effectiveFrom)?.display ?? "")") · áp dụng cho \(Catalogs.label(Catalogs.staffKinds, f.staffKind).lowercased()) · \(scopeText(f).lowercased())</p>
+            <p><strong>\(statusText(f))</strong>\(f.effectiveFrom.isEmpty ? "" : " · hiệu lực từ \(DateOnly(parsing: f.effectiveFrom)?.display ?? "")") · áp dụng cho \(Catalogs.label(Catalogs.staffKinds, f.staffKind).lowercased()) · \(scopeText(f).lowercased()) · \(f.groupCodes.isEmpty ? "mọi nhóm vị trí" : "nhóm vị trí \(f.groupCodes.replacingOccurrences(of: ";", with: ", "))")</p>
             \(f.note.isEmpty ? HTML.empty : HTML("<p class=\"hint\">\(f.note)</p>"))
             \(definitionTable(FrameworkService.decode(f)))
             \(publish)\(derive)
@@ -114,7 +114,8 @@ enum FrameworkViews {
             """)
     }
 
-    static func form(_ f: Framework, definition d: FrameworkDefinition, note: String, indicatorsText: String?, problems: [FrameworkDefinition.Problem], req: Request) -> Page {
+    static func form(_ f: Framework, definition d: FrameworkDefinition, note: String, indicatorsText: String?, groupsText: String?,
+                     problems: [FrameworkDefinition.Problem], req: Request) -> Page {
         let byField = Dictionary(problems.map { ($0.field.hasPrefix("indicators") ? "indicators" : $0.field, $0.message) }, uniquingKeysWith: { a, b in a + "; " + b })
         func input(_ key: String, _ value: String, hint: String? = nil, wide: Bool = false) -> HTML {
             let err = byField[key]
@@ -136,6 +137,11 @@ enum FrameworkViews {
             <div id="live-problems" aria-live="polite">\(Widgets.problems(problems.map(\.description)))</div>
             <form method="post" action="\(base)/sua" class="record-form" data-check="\(base)/kiem-tra" novalidate>\(req.csrfField)
             <p class="hint">Hệ thống kiểm tra ngay khi bạn gõ. Biến dùng trong công thức: a (số lượng), b (chất lượng), c (tiến độ), theo phần trăm; với lãnh đạo thêm d (kết quả đơn vị) và dd (tổ chức triển khai), 100 hoặc 50.</p>
+            <fieldset><legend>Phạm vi áp dụng</legend>
+            <p class="hint">\(Catalogs.label(Catalogs.staffKinds, f.staffKind)) · \(scopeText(f).lowercased())</p>
+            <div class="field" data-field="groupCodes"><label for="groupCodes">\(FrameworkDefinition.label("groupCodes"))</label>
+            <input id="groupCodes" name="groupCodes" value="\(groupsText ?? f.groupCodes.replacingOccurrences(of: ";", with: "; "))"\(HTML.when(byField["groupCodes"] != nil, " aria-invalid=\"true\""))>
+            <small class="hint">Mã các nhóm vị trí, cách nhau bởi dấu ; để trống nếu áp dụng cho mọi nhóm</small><small class="field-error" role="alert">\(byField["groupCodes"] ?? "")</small></div></fieldset>
             <fieldset><legend>Nhóm (i) — Kết quả thực hiện nhiệm vụ</legend>
             \(input("taskPoints", d.taskPoints))
             \(input("taskFormula", d.taskFormula, hint: "Ví dụ: 70 * (a + b + c) / 300", wide: true))

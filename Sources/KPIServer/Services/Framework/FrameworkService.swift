@@ -103,22 +103,39 @@ struct FrameworkService {
     }
 
     /// Saves a draft; refused with every problem when the definition is not valid (nothing written).
-    func save(_ id: UUID, definition d: FrameworkDefinition, note: String) async throws {
+    /// Saves a draft: its definition, the position groups it applies to ("" = all), a note.
+    func save(_ id: UUID, definition d: FrameworkDefinition, groups: String? = nil, note: String) async throws {
         let f = try await find(id)
         try requireEdit(f)
         guard f.status == "draft" else { throw Abort(.conflict, reason: "Phiên bản đã ban hành không được sửa; hãy tạo bản nháp mới.") }
-        let problems = try await problems(d, for: f)
+        var problems = try await problems(d, for: f)
+        var groupCodes = f.groupCodes
+        if let groups {
+            let codes = groups.split(whereSeparator: { ";,".contains($0) }).map { TextNormalizer.clean(String($0)) }.filter { !$0.isEmpty }
+            let known = Set(try await PositionGroup.query(on: store.db).all().map(\.code))
+            let unknown = codes.filter { !known.contains($0) }
+            if !unknown.isEmpty {
+                problems.append(.init("groupCodes", "không có nhóm vị trí «\(unknown.joined(separator: ", "))»; các mã hợp lệ: \(known.sorted().joined(separator: ", "))"))
+            }
+            groupCodes = codes.joined(separator: ";")
+        }
         guard problems.isEmpty else { throw Invalid(problems: problems) }
         let before = Self.decode(f)
+        let beforeGroups = f.groupCodes
+        let newGroups = groupCodes
         let json = try Self.encode(d)
         let actor = actor
         try await store.write { db in
             f.definition = json
+            f.groupCodes = newGroups
             f.note = note
             try await f.save(on: db)
+            var b = Dictionary(uniqueKeysWithValues: before.fields.map { ($0.key, $0.value) })
+            var a = Dictionary(uniqueKeysWithValues: d.fields.map { ($0.key, $0.value) })
+            b["groupCodes"] = beforeGroups
+            a["groupCodes"] = newGroups
             try await AuditLog.append(on: db, actor: actor, action: "framework.update", entityType: "framework", entityID: f.id!.uuidString,
-                                      scopePath: f.scopePath, before: Dictionary(uniqueKeysWithValues: before.fields.map { ($0.key, $0.value) }),
-                                      after: Dictionary(uniqueKeysWithValues: d.fields.map { ($0.key, $0.value) }))
+                                      scopePath: f.scopePath, before: b, after: a)
         }
     }
 

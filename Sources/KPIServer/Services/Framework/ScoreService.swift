@@ -29,12 +29,17 @@ struct ScoreService {
 
     /// The framework in force for a person at the end of `period`: the agency's own published
     /// version when there is one for their subtree, else the province's, for their staff kind.
-    static func framework(for staffKind: String, at scopePath: String, period: String, among all: [Framework]) -> Framework? {
+    static func framework(for staffKind: String, group: String, at scopePath: String, period: String, among all: [Framework]) -> Framework? {
         let end = period + "-31"
-        let candidates = all.filter { $0.status == "published" && $0.staffKind == staffKind && scopePath.hasPrefix($0.scopePath) }
+        let candidates = all.filter {
+            $0.status == "published" && $0.staffKind == staffKind && scopePath.hasPrefix($0.scopePath)
+                && ($0.groupCodes.isEmpty || $0.groupCodes.split(separator: ";").contains { $0 == group })
+        }
         let inForce = candidates.filter { $0.effectiveFrom <= end }
         let pool = inForce.isEmpty ? candidates : inForce
-        return pool.max { ($0.scopePath.count, $0.effectiveFrom, $0.version) < ($1.scopePath.count, $1.effectiveFrom, $1.version) }
+        // The most specific first: an agency's version, then one for named groups, then the latest.
+        return pool.max { ($0.scopePath.count, $0.groupCodes.isEmpty ? 0 : 1, $0.effectiveFrom, $0.version)
+            < ($1.scopePath.count, $1.groupCodes.isEmpty ? 0 : 1, $1.effectiveFrom, $1.version) }
     }
 
     /// Everyone the user may see in the period, scored; the quota per agency, group and framework.
@@ -47,7 +52,7 @@ struct ScoreService {
         var byBatch: [String: [(ScoreInput, ScoreInputData, Framework)]] = [:]
         for row in inputs where agencies.contains(OrgPath.prefix(row.scopePath, depth: 2)) {
             guard let data = try? JSONDecoder().decode(ScoreInputData.self, from: Data(row.data.utf8)),
-                  let f = Self.framework(for: data.staffKind, at: row.scopePath, period: period, among: frameworks) else { continue }
+                  let f = Self.framework(for: data.staffKind, group: data.groupCode, at: row.scopePath, period: period, among: frameworks) else { continue }
             byBatch[OrgPath.prefix(row.scopePath, depth: 2) + "|" + f.id!.uuidString, default: []].append((row, data, f))
         }
         var rows: [Row] = []
