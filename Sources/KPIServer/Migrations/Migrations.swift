@@ -240,13 +240,11 @@ struct CreateFrameworks: AsyncMigration {
             .unique(on: "period", "person_id")
             .create()
         try await SQLIndex.path(db, "score_inputs_scope", on: ScoreInput.schema, column: "scope_path")
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         for (code, name, kind) in FrameworkDefinition.seededFrameworks {
             let f = Framework()
             f.id = UUID(); f.code = code; f.name = name; f.staffKind = kind; f.groupCodes = ""; f.organizationID = nil
             f.scopePath = "/"; f.parentID = nil; f.version = 1; f.status = "published"; f.effectiveFrom = "2026-01-01"
-            f.definition = String(decoding: try encoder.encode(FrameworkDefinition.seeded(code)!), as: UTF8.self)
+            f.definition = try FrameworkService.encode(FrameworkDefinition.seeded(code)!)
             f.note = "Mặc định theo quy định; cơ quan tham mưu điều chỉnh bằng bản nháp mới."
             f.publishedAt = Date()
             try await f.create(on: db)

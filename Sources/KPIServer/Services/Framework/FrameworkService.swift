@@ -219,35 +219,22 @@ struct FrameworkService {
         let thisMonth = String(DateOnly.today.iso.prefix(7))
         let latest = try await ScoreInput.query(on: store.db).filter(\.$period < thisMonth).sort(\.$period, .descending).first()?.period
         guard let period = latest else { return Preview(period: nil, people: 0, countsBefore: [:], countsAfter: [:], changed: []) }
-        let inputs = try await ScoreInput.query(on: store.db).filter(\.$period == period)
-            .filter(\.$scopePath, .custom("LIKE"), f.scopePath + "%").all()
-        let groups = Set(f.groupCodes.split(separator: ";").map(String.init))
-        var people: [String: (PersonInput, ScoreInputData, String)] = [:]
-        for row in inputs {
-            guard let data = try? JSONDecoder().decode(ScoreInputData.self, from: Data(row.data.utf8)),
-                  data.staffKind == f.staffKind, groups.isEmpty || groups.contains(data.groupCode) else { continue }
-            let agency = OrgPath.prefix(row.scopePath, depth: 2)
-            people[data.personCode] = (PersonInput(id: data.personCode, group: data.groupCode, leader: data.leader,
-                                                   periods: [try data.periodInput()]), data, agency)
-        }
-        // The quota applies per agency and group, as in the real approval.
-        var before: [String: PersonResult] = [:], after: [String: PersonResult] = [:]
-        for (_, members) in Dictionary(grouping: people.values, by: { $0.2 }) {
-            let inputs = members.map(\.0)
-            for r in try ScoringEngine(rules: currentRules).rank(inputs) { before[r.id] = r }
-            for r in try ScoringEngine(rules: draftRules).rank(inputs) { after[r.id] = r }
-        }
+        let items = try await ScoreInputs.load(period: period, under: f.scopePath, on: store.db)
+            .filter { $0.data.staffKind == f.staffKind && f.applies(toGroup: $0.data.groupCode) }
+        let before = try ScoreInputs.rank(items, rules: currentRules)
+        let after = try ScoreInputs.rank(items, rules: draftRules)
         var countsBefore: [Level: Int] = [:], countsAfter: [Level: Int] = [:]
         var changed: [PreviewRow] = []
-        for (code, (_, data, _)) in people {
+        for item in items {
+            let code = item.data.personCode
             guard let b = before[code], let a = after[code] else { continue }
             if let l = b.level { countsBefore[l, default: 0] += 1 }
             if let l = a.level { countsAfter[l, default: 0] += 1 }
             if b.level != a.level {
-                changed.append(PreviewRow(personCode: code, personName: data.personName, unitName: data.unitName, before: b, after: a))
+                changed.append(PreviewRow(personCode: code, personName: item.data.personName, unitName: item.data.unitName, before: b, after: a))
             }
         }
         changed.sort { ($0.unitName, $0.personCode) < ($1.unitName, $1.personCode) }
-        return Preview(period: period, people: people.count, countsBefore: countsBefore, countsAfter: countsAfter, changed: changed)
+        return Preview(period: period, people: items.count, countsBefore: countsBefore, countsAfter: countsAfter, changed: changed)
     }
 }

@@ -32,8 +32,7 @@ struct ScoreService {
     static func framework(for staffKind: String, group: String, at scopePath: String, period: String, among all: [Framework]) -> Framework? {
         let end = period + "-31"
         let candidates = all.filter {
-            $0.status == "published" && $0.staffKind == staffKind && scopePath.hasPrefix($0.scopePath)
-                && ($0.groupCodes.isEmpty || $0.groupCodes.split(separator: ";").contains { $0 == group })
+            $0.status == "published" && $0.staffKind == staffKind && scopePath.hasPrefix($0.scopePath) && $0.applies(toGroup: group)
         }
         let inForce = candidates.filter { $0.effectiveFrom <= end }
         let pool = inForce.isEmpty ? candidates : inForce
@@ -45,24 +44,22 @@ struct ScoreService {
     /// Everyone the user may see in the period, scored; the quota per agency, group and framework.
     func results(period: String) async throws -> [Row] {
         let frameworks = try await Framework.query(on: store.db).filter(\.$status == "published").all()
-        let inputs = try await ScoreInput.query(on: store.db).filter(\.$period == period).all()
+        let items = try await ScoreInputs.load(period: period, on: store.db)
         // The quota is counted over the whole agency, so every agency where the user sees someone
         // is scored whole; only the visible people are returned.
-        let agencies = Set(inputs.filter { maySee($0.scopePath, personID: $0.personID) }.map { OrgPath.prefix($0.scopePath, depth: 2) })
-        var byBatch: [String: [(ScoreInput, ScoreInputData, Framework)]] = [:]
-        for row in inputs where agencies.contains(OrgPath.prefix(row.scopePath, depth: 2)) {
-            guard let data = try? JSONDecoder().decode(ScoreInputData.self, from: Data(row.data.utf8)),
-                  let f = Self.framework(for: data.staffKind, group: data.groupCode, at: row.scopePath, period: period, among: frameworks) else { continue }
-            byBatch[OrgPath.prefix(row.scopePath, depth: 2) + "|" + f.id!.uuidString, default: []].append((row, data, f))
+        let agencies = Set(items.filter { maySee($0.row.scopePath, personID: $0.row.personID) }.map(\.agency))
+        var byFramework: [UUID: (Framework, [ScoreInputs.Item])] = [:]
+        for item in items where agencies.contains(item.agency) {
+            guard let f = Self.framework(for: item.data.staffKind, group: item.data.groupCode, at: item.row.scopePath,
+                                         period: period, among: frameworks) else { continue }
+            byFramework[f.id!, default: (f, [])].1.append(item)
         }
         var rows: [Row] = []
-        for (_, batch) in byBatch {
-            let f = batch[0].2
-            let engine = ScoringEngine(rules: try FrameworkService.decode(f).rules(code: f.code))
-            let people = try batch.map { PersonInput(id: $0.1.personCode, group: $0.1.groupCode, leader: $0.1.leader, periods: [try $0.1.periodInput()]) }
-            let results = try engine.rank(people)
-            for (item, result) in zip(batch, results) where maySee(item.0.scopePath, personID: item.0.personID) {
-                rows.append(Row(input: item.1, scopePath: item.0.scopePath, framework: f, result: result))
+        for (f, batch) in byFramework.values {
+            let results = try ScoreInputs.rank(batch, rules: FrameworkService.decode(f).rules(code: f.code))
+            for item in batch where maySee(item.row.scopePath, personID: item.row.personID) {
+                guard let result = results[item.data.personCode] else { continue }
+                rows.append(Row(input: item.data, scopePath: item.row.scopePath, framework: f, result: result))
             }
         }
         return rows.sorted { ($0.input.unitName, $0.input.personCode) < ($1.input.unitName, $1.input.personCode) }

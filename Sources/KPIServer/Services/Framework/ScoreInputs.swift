@@ -1,0 +1,43 @@
+import Fluent
+import Foundation
+import KPICore
+
+/// The stored inputs of a period and how they are scored: one place for the preview, the results
+/// and the explanation.
+enum ScoreInputs {
+    struct Item: Sendable {
+        var row: ScoreInput
+        var data: ScoreInputData
+        /// The agency (second level of the tree): the quota is applied per agency.
+        var agency: String { OrgPath.prefix(row.scopePath, depth: 2) }
+    }
+
+    /// The period's inputs under `scopePath`, decoded (an unreadable row is skipped).
+    static func load(period: String, under scopePath: String = "/", on db: any Database) async throws -> [Item] {
+        let q = ScoreInput.query(on: db).filter(\.$period == period)
+        if scopePath != "/" { q.filter(\.$scopePath, .custom("LIKE"), scopePath + "%") }
+        return try await q.all().compactMap { row in
+            (try? JSONDecoder().decode(ScoreInputData.self, from: Data(row.data.utf8))).map { Item(row: row, data: $0) }
+        }
+    }
+
+    /// Scores the items with `rules`, the quota per agency and group as in the real approval;
+    /// results by person code.
+    static func rank(_ items: [Item], rules: ScoringRules) throws -> [String: PersonResult] {
+        let engine = ScoringEngine(rules: rules)
+        var out: [String: PersonResult] = [:]
+        for (_, members) in Dictionary(grouping: items, by: \.agency) {
+            let people = try members.map { PersonInput(id: $0.data.personCode, group: $0.data.groupCode, leader: $0.data.leader,
+                                                       periods: [try $0.data.periodInput()]) }
+            for r in try engine.rank(people) { out[r.id] = r }
+        }
+        return out
+    }
+}
+
+extension Framework {
+    /// Whether the framework applies to a position group ("" = every group).
+    func applies(toGroup code: String) -> Bool {
+        groupCodes.isEmpty || groupCodes.split(separator: ";").contains { $0 == code }
+    }
+}
