@@ -60,3 +60,15 @@ document.addEventListener("submit", function (e) {
 document.addEventListener("click", function (e) {
   if (e.target && e.target.hasAttribute && e.target.hasAttribute("data-print")) window.print();
 });
+
+// Confirmation before anything irreversible (forms with data-confirm). Without script the
+// server still refuses what is not allowed; the question is a courtesy against slips.
+document.addEventListener("submit", function (e) {
+  var form = e.target;
+  var question = form.getAttribute && form.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) {
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    delete form.dataset.sent;
+  }
+}, true);

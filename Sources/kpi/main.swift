@@ -16,6 +16,7 @@ do {
     let command = CommandLine.arguments.dropFirst().first ?? "serve"
     if command == "serve" || command.hasPrefix("-") {
         try await app.autoMigrate()
+        startBackgroundJobs(app)
     }
     try await app.execute()
     try await app.asyncShutdown()

@@ -88,16 +88,19 @@ public struct WorkCalendar: Sendable, Codable, Equatable {
     /// Vietnamese public holidays of 2026 that fall on weekdays (Bộ luật Lao động 2019 Điều 112, Tết by
     /// the lunar calendar), as defaults: the province checks them against the Government's yearly
     /// notice and adds each new year as data.
-    public static let vietnam2026: WorkCalendar = {
-        func d(_ s: String) -> DateOnly { DateOnly(parsing: s)! }
-        let off = [
-            // 2026: Tết Dương lịch; Tết Bính Ngọ (mùng 1 = 17/02); Giỗ Tổ 10/3 âm lịch (26/4, Chủ nhật → nghỉ bù 27/4);
-            // 30/4, 1/5; Quốc khánh 2/9 và 1 ngày liền kề.
-            "01/01/2026", "16/02/2026", "17/02/2026", "18/02/2026", "19/02/2026", "20/02/2026",
-            "27/04/2026", "30/04/2026", "01/05/2026", "01/09/2026", "02/09/2026",
-        ]
-        return WorkCalendar(holidays: Set(off.map(d)))
-    }()
+    /// Vietnamese public holidays of 2026 that fall on weekdays (Bộ luật Lao động 2019 Điều 112, Tết by
+    /// the lunar calendar: mùng 1 Bính Ngọ = 17/02; Giỗ Tổ 10/3 âm lịch = 26/4, Chủ nhật → nghỉ bù 27/4),
+    /// as defaults with their names: the province checks them against the Government's yearly notice
+    /// and adds each new year as data.
+    public static let vietnam2026Holidays: [(day: DateOnly, name: String)] = [
+        ("01/01/2026", "Tết Dương lịch"),
+        ("16/02/2026", "Tết Nguyên đán"), ("17/02/2026", "Tết Nguyên đán"), ("18/02/2026", "Tết Nguyên đán"),
+        ("19/02/2026", "Tết Nguyên đán"), ("20/02/2026", "Tết Nguyên đán"),
+        ("27/04/2026", "Nghỉ bù Giỗ Tổ Hùng Vương"), ("30/04/2026", "Ngày Chiến thắng"), ("01/05/2026", "Quốc tế Lao động"),
+        ("01/09/2026", "Quốc khánh"), ("02/09/2026", "Quốc khánh"),
+    ].map { (DateOnly(parsing: $0.0)!, $0.1) }
+
+    public static let vietnam2026 = WorkCalendar(holidays: Set(vietnam2026Holidays.map(\.day)))
 }
 
 /// Cảnh báo hạn (DOMAIN.md §6).

@@ -13,6 +13,8 @@ struct Principal: Sendable {
     var mustChangePassword: Bool
     var sessionID: UUID?
     var csrfToken: String
+    /// Unread notices (thông báo chưa đọc), shown in the header.
+    var unread = 0
 
     func can(_ action: Action, at path: String) -> Bool {
         AccessPolicy.allows(grants, action, at: path)
@@ -45,7 +47,8 @@ struct Principal: Sendable {
         return Principal(userID: try user.requireID(), username: user.username, displayName: name,
                          personID: user.personID, scopePath: user.scopePath, grants: grants,
                          mustChangePassword: user.mustChangePassword, sessionID: session?.id,
-                         csrfToken: session?.csrfToken ?? "")
+                         csrfToken: session?.csrfToken ?? "",
+                         unread: try await Notices.unread(user.requireID(), on: db))
     }
 }
 

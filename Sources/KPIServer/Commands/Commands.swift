@@ -8,6 +8,7 @@ enum Commands {
         app.asyncCommands.use(DemoCommand(), as: "demo")
         app.asyncCommands.use(VerifyAuditCommand(), as: "verify-audit")
         app.asyncCommands.use(CreateAdminCommand(), as: "create-admin")
+        app.asyncCommands.use(WarningsCommand(), as: "canh-bao")
     }
 }
 
@@ -96,5 +97,21 @@ struct CreateAdminCommand: AsyncCommand {
                                       entityID: u.id!.uuidString, scopePath: "/", after: ["username": name, "role": g.role])
         }
         context.console.print("Đã tạo tài khoản quản trị «\(name)».")
+    }
+}
+
+/// `kpi canh-bao`: runs the deadline warnings once (for cron when `KPI_WARN_EVERY_MINUTES=0`); safe to
+/// run beside a server that runs them too: one runner at a time, each warning written once.
+struct WarningsCommand: AsyncCommand {
+    struct Signature: CommandSignature {}
+    var help: String { "Chạy cảnh báo hạn (sắp đến hạn, đến hạn, quá hạn) một lần." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let outcome = try await DeadlineJob.run(context.application)
+        if outcome.ran {
+            context.console.print("Cảnh báo hạn: \(outcome.notices) thông báo mới.")
+        } else {
+            context.console.print("Một tiến trình khác đang chạy cảnh báo hạn; bỏ qua lần này.")
+        }
     }
 }

@@ -1,3 +1,4 @@
+import KPICore
 import Vapor
 
 /// Settings read from the environment (see README, "Cấu hình").
@@ -16,10 +17,23 @@ public struct Settings: Sendable {
     public var importMaxMegabytes: Int
     /// Use an in-memory SQLite database (tests).
     public var inMemory: Bool
+    /// `KPI_EVIDENCE_MAX_MB`, default 20: the largest evidence file accepted.
+    public var evidenceMaxMegabytes: Int = 20
+    /// `KPI_EVIDENCE_TYPES`, default "pdf,doc,docx,xls,xlsx,jpg,jpeg,png".
+    public var evidenceTypes: [String] = EvidencePolicy().extensions
+    /// `KPI_WARN_SOON_DAYS`, default 2: "due soon" this many working days before the due date.
+    public var warnSoonDays: Int = 2
+    /// `KPI_WARN_EVERY_MINUTES`, default 15: how often the server runs the deadline warnings (0: never;
+    /// then run `kpi warnings` from cron).
+    public var warnEveryMinutes: Int = 15
+
+    var evidencePolicy: EvidencePolicy {
+        EvidencePolicy(extensions: evidenceTypes, maxBytes: evidenceMaxMegabytes * 1024 * 1024)
+    }
 
     public static func fromEnvironment() -> Settings {
         let env = ProcessInfo.processInfo.environment
-        return Settings(
+        var s = Settings(
             databaseURL: env["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 },
             dataDirectory: env["KPI_DATA_DIR"] ?? "./data",
             secureCookies: env["KPI_SECURE_COOKIES"] == "1",
@@ -28,6 +42,13 @@ public struct Settings: Sendable {
             importMaxMegabytes: Int(env["KPI_IMPORT_MAX_MB"] ?? "") ?? 20,
             inMemory: false
         )
+        s.evidenceMaxMegabytes = Int(env["KPI_EVIDENCE_MAX_MB"] ?? "") ?? 20
+        if let types = env["KPI_EVIDENCE_TYPES"], !types.isEmpty {
+            s.evidenceTypes = types.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        }
+        s.warnSoonDays = Int(env["KPI_WARN_SOON_DAYS"] ?? "") ?? 2
+        s.warnEveryMinutes = Int(env["KPI_WARN_EVERY_MINUTES"] ?? "") ?? 15
+        return s
     }
 }
 

@@ -10,7 +10,7 @@ public func configure(_ app: Application, settings: Settings = .fromEnvironment(
     Migrations.register(on: app)
 
     app.passwords.use(.bcrypt(cost: settings.bcryptCost))
-    app.routes.defaultMaxBodySize = ByteCount(stringLiteral: "\(settings.importMaxMegabytes + 1)mb")
+    app.routes.defaultMaxBodySize = ByteCount(stringLiteral: "\(max(settings.importMaxMegabytes, settings.evidenceMaxMegabytes) + 1)mb")
 
     app.middleware = .init()
     app.middleware.use(RequestLogMiddleware())

@@ -15,6 +15,8 @@ func routes(_ app: Application) throws {
     FrameworkController.register(signedIn)
     ResultController.register(signedIn)
     RoleController.register(signedIn)
+    WorkController.register(signedIn)
+    NoticeController.register(signedIn)
 }
 
 /// `/healthz`: 200 when the database answers, 503 otherwise.

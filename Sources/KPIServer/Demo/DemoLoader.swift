@@ -25,6 +25,7 @@ struct DemoLoader {
         try await app.store.write { db in
             try await Self.loadPeople(db: db, actor: actor, passwordHash: hash)
         }
+        try await loadWork()
     }
 
     static func loadPeople(db: any Database, actor: Actor, passwordHash: String) async throws {

@@ -12,6 +12,7 @@ enum Migrations {
         app.migrations.add(CreateWebSessions())
         app.migrations.add(CreateProducts())
         app.migrations.add(CreateFrameworks())
+        app.migrations.add(CreateWork())
     }
 }
 

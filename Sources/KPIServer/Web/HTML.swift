@@ -38,6 +38,8 @@ struct HTML: ExpressibleByStringInterpolation, Sendable {
         mutating func appendInterpolation(_ i: Int) { out += String(i) }
     }
 
+    static func + (a: HTML, b: HTML) -> HTML { HTML(unsafe: a.html + b.html) }
+
     /// `html` when the condition holds, nothing otherwise.
     static func when(_ condition: Bool, _ html: @autoclosure () -> HTML) -> HTML {
         condition ? html() : .empty

@@ -35,6 +35,7 @@ struct Page {
 
     static func nav(_ p: Principal, path: String) -> HTML {
         var items: [(String, String)] = [("Tổng quan", "/")]
+        if p.personID != nil || p.canAnywhere(.leadWork) || p.canAnywhere(.viewEvaluations) { items.append(("Công việc", "/viec")) }
         if p.canAnywhere(.viewCatalog) {
             items += [("Cơ quan", "/danh-muc/co-quan"), ("Vị trí việc làm", "/danh-muc/vi-tri-viec-lam"),
                       ("Cán bộ", "/danh-muc/can-bo")]
@@ -51,7 +52,8 @@ struct Page {
         }
         return """
             <nav class="menu" aria-label="Chức năng">\(links)</nav>
-            <div class="who"><a href="/doi-mat-khau" title="Đổi mật khẩu">\(p.displayName)</a>
+            <div class="who"><a href="/thong-bao" class="bell" title="Thông báo">Thông báo\(HTML.when(p.unread > 0, HTML(" <span class=\"count-badge\" aria-label=\"\(p.unread) chưa đọc\">\(p.unread)</span>")))</a>
+            <a href="/doi-mat-khau" title="Đổi mật khẩu">\(p.displayName)</a>
             <form method="post" action="/dang-xuat" class="inline"><input type="hidden" name="_csrf" value="\(p.csrfToken)">
             <button class="link">Đăng xuất</button></form></div>
             """

@@ -36,6 +36,26 @@ enum TestEnv {
     }
 }
 
+extension TestEnv {
+    /// A second application on the same PostgreSQL database (a second server process), without
+    /// touching the schema or the data.
+    static func attach() async throws -> Application {
+        let app = try await Application.make(.testing)
+        var settings = Settings.fromEnvironment()
+        settings.databaseURL = postgresURL
+        settings.inMemory = false
+        settings.bcryptCost = 4
+        settings.dataDirectory = NSTemporaryDirectory() + "kpi-test-\(UUID().uuidString)"
+        do {
+            try await configure(app, settings: settings)
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+        return app
+    }
+}
+
 /// Runs `body` with a fresh app and always shuts it down.
 func withApp(demo: Bool = true, _ body: (Application) async throws -> Void) async throws {
     let app = try await TestEnv.make(demo: demo)

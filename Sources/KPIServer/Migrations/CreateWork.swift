@@ -1,0 +1,138 @@
+import Fluent
+import Foundation
+import KPICore
+
+/// Tasks, their participants, timeline and evidence; notifications; the working-day calendar
+/// (seeded with the 2026 public holidays); job leases.
+struct CreateWork: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema(WorkTask.schema)
+            .id()
+            .field("code", .string, .required).unique(on: "code")
+            .field("title", .string, .required)
+            .field("search_text", .string, .required)
+            .field("description", .sql(unsafeRaw: "TEXT"), .required)
+            .field("source", .string, .required)
+            .field("doc_number", .string, .required)
+            .field("doc_date", .string, .required)
+            .field("doc_issuer", .string, .required)
+            .field("product_id", .uuid, .references(Product.schema, "id"))
+            .field("product_code", .string, .required)
+            .field("product_name", .string, .required)
+            .field("product_unit", .string, .required)
+            .field("factor", .string, .required)
+            .field("complexity", .string, .required)
+            .field("complexity_factor", .string, .required)
+            .field("quantity", .string, .required)
+            .field("assignee_id", .uuid, .references(Person.schema, "id"))
+            .field("organization_id", .uuid, .required, .references(Organization.schema, "id"))
+            .field("scope_path", .string, .required)
+            .field("assigner_user_id", .uuid, .references(User.schema, "id"))
+            .field("assigner_name", .string, .required)
+            .field("proposer_user_id", .uuid, .references(User.schema, "id"))
+            .field("parent_id", .uuid, .references(WorkTask.schema, "id"))
+            .field("batch_id", .uuid)
+            .field("recurrence_key", .string).unique(on: "recurrence_key")
+            .field("start_on", .string, .required)
+            .field("due_on", .string, .required)
+            .field("priority", .string, .required)
+            .field("state", .string, .required)
+            .field("percent", .int, .required)
+            .field("major_errors", .int, .required)
+            .field("exempt_errors", .int, .required)
+            .field("delays", .int, .required)
+            .field("submitted_on", .string, .required)
+            .field("requested_due", .string, .required)
+            .field("completed_on", .string, .required)
+            .field("verdict", .string, .required)
+            .field("creation_token", .string, .required).unique(on: "creation_token")
+            .field("version", .int, .required)
+            .field("created_at", .datetime)
+            .field("updated_at", .datetime)
+            .create()
+        try await SQLIndex.create(db, "tasks_assignee_state", on: WorkTask.schema, "assignee_id, state, due_on")
+        try await SQLIndex.create(db, "tasks_assigner", on: WorkTask.schema, "assigner_user_id, state, due_on")
+        try await SQLIndex.create(db, "tasks_state_due", on: WorkTask.schema, "state, due_on")
+        try await SQLIndex.create(db, "tasks_org_state", on: WorkTask.schema, "organization_id, state, due_on")
+        try await SQLIndex.create(db, "tasks_parent", on: WorkTask.schema, "parent_id")
+        try await SQLIndex.path(db, "tasks_scope", on: WorkTask.schema, column: "scope_path")
+
+        try await db.schema(TaskParticipant.schema)
+            .id()
+            .field("task_id", .uuid, .required, .references(WorkTask.schema, "id"))
+            .field("person_id", .uuid, .references(Person.schema, "id"))
+            .field("organization_id", .uuid, .references(Organization.schema, "id"))
+            .field("rating", .int, .required)
+            .field("rating_note", .string, .required)
+            .create()
+        try await SQLIndex.create(db, "task_participants_task", on: TaskParticipant.schema, "task_id")
+        try await SQLIndex.create(db, "task_participants_person", on: TaskParticipant.schema, "person_id")
+
+        try await db.schema(TaskEventRecord.schema)
+            .id()
+            .field("task_id", .uuid, .required, .references(WorkTask.schema, "id"))
+            .field("at", .datetime, .required)
+            .field("actor_name", .string, .required)
+            .field("kind", .string, .required)
+            .field("from_state", .string, .required)
+            .field("to_state", .string, .required)
+            .field("note", .sql(unsafeRaw: "TEXT"), .required)
+            .create()
+        try await SQLIndex.create(db, "task_events_task", on: TaskEventRecord.schema, "task_id, at")
+
+        try await db.schema(Evidence.schema)
+            .id()
+            .field("task_id", .uuid, .required, .references(WorkTask.schema, "id"))
+            .field("kind", .string, .required)
+            .field("name", .string, .required)
+            .field("sha256", .string, .required)
+            .field("size", .int64, .required)
+            .field("reference", .string, .required)
+            .field("added_by", .string, .required)
+            .field("created_at", .datetime)
+            .create()
+        try await SQLIndex.create(db, "evidence_task", on: Evidence.schema, "task_id")
+
+        try await db.schema(Notice.schema)
+            .id()
+            .field("user_id", .uuid, .required, .references(User.schema, "id"))
+            .field("task_id", .uuid, .references(WorkTask.schema, "id"))
+            .field("kind", .string, .required)
+            .field("title", .string, .required)
+            .field("dedupe_key", .string, .required).unique(on: "dedupe_key")
+            .field("created_at", .datetime, .required)
+            .field("read_at", .datetime)
+            .create()
+        try await SQLIndex.create(db, "notices_user", on: Notice.schema, "user_id, created_at")
+
+        try await db.schema(CalendarDay.schema)
+            .id()
+            .field("day", .string, .required).unique(on: "day")
+            .field("kind", .string, .required)
+            .field("name", .string, .required)
+            .create()
+        for (day, name) in WorkCalendar.vietnam2026Holidays {
+            let d = CalendarDay()
+            d.day = day.iso; d.kind = "nghi"; d.name = name
+            try await d.create(on: db)
+        }
+
+        try await db.schema(Counter.schema)
+            .field("name", .string, .identifier(auto: false))
+            .field("value", .int64, .required)
+            .create()
+
+        try await db.schema(JobLock.schema)
+            .field("name", .string, .identifier(auto: false))
+            .field("holder", .string, .required)
+            .field("expires_at", .datetime, .required)
+            .create()
+    }
+
+    func revert(on db: any Database) async throws {
+        for schema in [JobLock.schema, Counter.schema, CalendarDay.schema, Notice.schema, Evidence.schema, TaskEventRecord.schema,
+                       TaskParticipant.schema, WorkTask.schema] {
+            try await db.schema(schema).delete()
+        }
+    }
+}

@@ -1,0 +1,180 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// Nhiệm vụ (DOMAIN.md §6). The product is copied onto the task when it is assigned (code, name,
+/// unit, factor, complexity), so that a later change of the catalog does not rewrite past work.
+final class WorkTask: Model, @unchecked Sendable {
+    static let schema = "tasks"
+
+    @ID var id: UUID?
+    /// "NV-…": what people quote on the phone and in documents.
+    @Field(key: "code") var code: String
+    @Field(key: "title") var title: String
+    @Field(key: "search_text") var searchText: String
+    @Field(key: "description") var details: String
+    /// A `TaskSource` raw value.
+    @Field(key: "source") var source: String
+    @Field(key: "doc_number") var documentNumber: String
+    @Field(key: "doc_date") var documentDate: String
+    @Field(key: "doc_issuer") var documentIssuer: String
+    @OptionalField(key: "product_id") var productID: UUID?
+    @Field(key: "product_code") var productCode: String
+    @Field(key: "product_name") var productName: String
+    @Field(key: "product_unit") var productUnit: String
+    /// Exact decimal texts with a dot.
+    @Field(key: "factor") var factor: String
+    @Field(key: "complexity") var complexity: String
+    @Field(key: "complexity_factor") var complexityFactor: String
+    @Field(key: "quantity") var quantity: String
+    /// Người chủ trì; nil while a task given to a unit waits for its head to distribute it.
+    @OptionalField(key: "assignee_id") var assigneeID: UUID?
+    /// The unit the task belongs to (the assignee's, or the unit it was given to).
+    @Field(key: "organization_id") var organizationID: UUID
+    @Field(key: "scope_path") var scopePath: String
+    /// Người giao (nil for a self-proposed task until a leader approves it).
+    @OptionalField(key: "assigner_user_id") var assignerUserID: UUID?
+    @Field(key: "assigner_name") var assignerName: String
+    @OptionalField(key: "proposer_user_id") var proposerUserID: UUID?
+    @OptionalField(key: "parent_id") var parentID: UUID?
+    /// Tasks created together (one task to several people) share this.
+    @OptionalField(key: "batch_id") var batchID: UUID?
+    /// For generated recurring tasks: "<recurrence id>:<period key>", unique.
+    @OptionalField(key: "recurrence_key") var recurrenceKey: String?
+    /// yyyy-MM-dd.
+    @Field(key: "start_on") var start: String
+    @Field(key: "due_on") var due: String
+    @Field(key: "priority") var priority: String
+    /// A `TaskState` raw value.
+    @Field(key: "state") var state: String
+    @Field(key: "percent") var percent: Int
+    @Field(key: "major_errors") var majorErrors: Int
+    @Field(key: "exempt_errors") var exemptErrors: Int
+    @Field(key: "delays") var delays: Int
+    @Field(key: "submitted_on") var submittedOn: String
+    @Field(key: "requested_due") var requestedDue: String
+    @Field(key: "completed_on") var completedOn: String
+    /// "dat", "chua-dat", "mien-tru" or "".
+    @Field(key: "verdict") var verdict: String
+    /// The form's one-time token: a second post of the same form (double click, two tabs) finds
+    /// the task already made instead of making another.
+    @Field(key: "creation_token") var creationToken: String
+    /// Bumped by every change: a form that carries an older version is refused.
+    @Field(key: "version") var version: Int
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+
+    init() {}
+}
+
+/// Người/đơn vị phối hợp of a task, with the coordination rating the lead gives when it closes.
+final class TaskParticipant: Model, @unchecked Sendable {
+    static let schema = "task_participants"
+
+    @ID var id: UUID?
+    @Field(key: "task_id") var taskID: UUID
+    @OptionalField(key: "person_id") var personID: UUID?
+    @OptionalField(key: "organization_id") var organizationID: UUID?
+    /// 1–5, 0 while not rated.
+    @Field(key: "rating") var rating: Int
+    @Field(key: "rating_note") var ratingNote: String
+
+    init() {}
+}
+
+/// One line of a task's timeline (diễn biến): who did what, when, from which state to which.
+final class TaskEventRecord: Model, @unchecked Sendable {
+    static let schema = "task_events"
+
+    @ID var id: UUID?
+    @Field(key: "task_id") var taskID: UUID
+    @Field(key: "at") var at: Date
+    @Field(key: "actor_name") var actorName: String
+    @Field(key: "kind") var kind: String
+    @Field(key: "from_state") var fromState: String
+    @Field(key: "to_state") var toState: String
+    @Field(key: "note") var note: String
+
+    init() {}
+}
+
+/// Minh chứng: a stored file (by SHA-256), a document reference or a link.
+final class Evidence: Model, @unchecked Sendable {
+    static let schema = "evidence"
+
+    @ID var id: UUID?
+    @Field(key: "task_id") var taskID: UUID
+    /// "tep", "van-ban" or "lien-ket".
+    @Field(key: "kind") var kind: String
+    @Field(key: "name") var name: String
+    @Field(key: "sha256") var sha256: String
+    @Field(key: "size") var size: Int
+    @Field(key: "reference") var reference: String
+    @Field(key: "added_by") var addedBy: String
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+
+    init() {}
+}
+
+/// Thông báo in the notification centre. `dedupeKey` is unique: the same warning for the same
+/// task, due date and user is written once, however many job runs see it.
+final class Notice: Model, @unchecked Sendable {
+    static let schema = "notices"
+
+    @ID var id: UUID?
+    @Field(key: "user_id") var userID: UUID
+    @OptionalField(key: "task_id") var taskID: UUID?
+    @Field(key: "kind") var kind: String
+    @Field(key: "title") var title: String
+    @Field(key: "dedupe_key") var dedupeKey: String
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "read_at") var readAt: Date?
+
+    init() {}
+}
+
+/// Ngày nghỉ lễ (kind "nghi") or ngày làm bù ("lam-bu"): the working-day calendar as data.
+final class CalendarDay: Model, @unchecked Sendable {
+    static let schema = "calendar_days"
+
+    @ID var id: UUID?
+    /// yyyy-MM-dd.
+    @Field(key: "day") var day: String
+    @Field(key: "kind") var kind: String
+    @Field(key: "name") var name: String
+
+    init() {}
+}
+
+/// A lease on a periodic job (SQLite: one runner at a time across processes).
+final class JobLock: Model, @unchecked Sendable {
+    static let schema = "job_locks"
+
+    @ID(custom: "name", generatedBy: .user) var id: String?
+    @Field(key: "holder") var holder: String
+    @Field(key: "expires_at") var expiresAt: Date
+
+    init() {}
+}
+
+/// A named sequence ("tasks-2026"): task codes NV-2026-000001, … without gaps from races.
+final class Counter: Model, @unchecked Sendable {
+    static let schema = "counters"
+
+    @ID(custom: "name", generatedBy: .user) var id: String?
+    @Field(key: "value") var value: Int64
+
+    init() {}
+
+    /// The next value of `name`, inside the caller's transaction (the row stays locked until it ends).
+    static func next(_ name: String, on db: any Database) async throws -> Int64 {
+        let sql = db as! any SQLDatabase
+        let rows = try await sql.raw("""
+            INSERT INTO counters (name, value) VALUES (\(bind: name), 1)
+            ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value
+            """).all()
+        guard let row = rows.first else { throw Abort(.internalServerError) }
+        return try row.decode(column: "value", as: Int64.self)
+    }
+}

@@ -1,0 +1,216 @@
+import Fluent
+import Foundation
+import KPICore
+import SQLKit
+import Vapor
+
+/// Thông báo: who hears of what happens to a task, and the deadline warnings.
+enum Notices {
+    /// The accounts of these people.
+    static func users(of people: [UUID], on db: any Database) async throws -> [UUID: [UUID]] {
+        guard !people.isEmpty else { return [:] }
+        let users = try await User.query(on: db).filter(\.$personID ~~ people).filter(\.$active == true).all()
+        return Dictionary(grouping: users.compactMap { u in u.personID.map { ($0, u.id!) } }, by: \.0).mapValues { $0.map(\.1) }
+    }
+
+    /// The leaders nearest to a scope: the holders of a lãnh đạo grant on the deepest node above it.
+    static func heads(of scopePath: String, among grants: [(String, UUID)]) -> [UUID] {
+        let above = grants.filter { OrgPath.contains($0.0, scopePath) }
+        guard let deepest = above.map(\.0.count).max() else { return [] }
+        return above.filter { $0.0.count == deepest }.map(\.1)
+    }
+
+    static func leaderGrants(on db: any Database) async throws -> [(String, UUID)] {
+        try await RoleGrant.query(on: db).filter(\.$role == Role.leader.rawValue).all().map { ($0.scopePath, $0.userID) }
+    }
+
+    static func write(_ db: any Database, to users: [UUID], task: WorkTask, kind: String, title: String, key: String) async throws {
+        for u in Set(users) {
+            let n = Notice()
+            n.userID = u
+            n.taskID = task.id
+            n.kind = kind
+            n.title = title
+            n.dedupeKey = "\(key):\(u.uuidString)"
+            n.createdAt = Date()
+            try await n.create(on: db)
+        }
+    }
+
+    /// The notices an event on a task sends: to the assignee, the assigner or the leaders, whoever is
+    /// waiting on it, never to the person who acted.
+    static func afterEvent(_ db: any Database, task t: WorkTask, participants: [TaskParticipant], kind: String, by p: Principal) async throws {
+        var people: [UUID] = []
+        var users: [UUID] = []
+        let assignee = t.assigneeID.map { [$0] } ?? []
+        var toHeads = false
+        switch kind {
+        case "tao":
+            people = assignee + participants.compactMap(\.personID)
+            toHeads = t.assigneeID == nil
+        case "phan-cong", "dong-y-gia-han", "tu-choi-gia-han", "nghiem-thu", "tra-lai", "huy":
+            people = assignee
+        case "duyet-de-xuat", "khong-duyet":
+            users = t.proposerUserID.map { [$0] } ?? []
+        case "de-xuat":
+            toHeads = true
+        case "xin-gia-han", "gui-nghiem-thu":
+            if let a = t.assignerUserID { users = [a] } else { toHeads = true }
+        default:
+            return
+        }
+        for list in try await Self.users(of: people, on: db).values { users += list }
+        if toHeads { users += heads(of: t.scopePath, among: try await leaderGrants(on: db)) }
+        users.removeAll { $0 == p.userID }
+        let label = WorkService.eventLabels[kind] ?? kind
+        try await write(db, to: users, task: t, kind: kind, title: "\(label): \(t.code) — \(t.title)", key: "\(kind):\(t.id!):\(UUID())")
+    }
+
+    // MARK: Reading
+
+    static func unread(_ userID: UUID, on db: any Database) async throws -> Int {
+        try await Notice.query(on: db).filter(\.$userID == userID).filter(\.$readAt == nil).count()
+    }
+}
+
+/// Cảnh báo hạn: finds open tasks due soon, due today and overdue and sends each warning once per
+/// task, due date and person. One runner at a time: a PostgreSQL advisory lock, or on SQLite a
+/// lease row; and the notices' unique key makes a second run, or a racing one, write nothing twice.
+enum DeadlineJob {
+    static let lockKey: Int64 = 0x4B50_4957_4152_4E00
+    static let leaseName = "canh-bao-han"
+    /// States in which the assignee still owes the work (a submitted task is not late).
+    static let watched = [TaskState.assigned, .inProgress, .extensionRequested].map(\.rawValue)
+
+    struct Outcome: Sendable, Equatable {
+        /// False when another runner held the lock.
+        var ran: Bool
+        var notices: Int
+    }
+
+    static func calendar(on db: any Database) async throws -> WorkCalendar {
+        let days = try await CalendarDay.query(on: db).all()
+        return WorkCalendar(holidays: Set(days.filter { $0.kind == "nghi" }.compactMap { DateOnly(parsing: $0.day) }),
+                            workingWeekends: Set(days.filter { $0.kind == "lam-bu" }.compactMap { DateOnly(parsing: $0.day) }))
+    }
+
+    static func run(_ app: Application, today: DateOnly = .today, holder: String = UUID().uuidString) async throws -> Outcome {
+        let store = app.store
+        let soon = app.settings.warnSoonDays
+        if store.isPostgres {
+            return try await store.db.transaction { db in
+                let got = try await (db as! any SQLDatabase).raw("SELECT pg_try_advisory_xact_lock(\(bind: lockKey)) AS got").first()
+                guard try got?.decode(column: "got", as: Bool.self) == true else { return Outcome(ran: false, notices: 0) }
+                return Outcome(ran: true, notices: try await scan(db, today: today, soon: soon))
+            }
+        }
+        guard try await acquireLease(store, holder: holder) else { return Outcome(ran: false, notices: 0) }
+        do {
+            let n = try await store.write { try await scan($0, today: today, soon: soon) }
+            try await releaseLease(store, holder: holder)
+            return Outcome(ran: true, notices: n)
+        } catch {
+            try? await releaseLease(store, holder: holder)
+            throw error
+        }
+    }
+
+    /// A ten-minute lease, taken when free or expired (a crashed runner does not block for ever).
+    static func acquireLease(_ store: Store, holder: String) async throws -> Bool {
+        do {
+            return try await store.write { db in
+                let now = Date()
+                if let lease = try await JobLock.find(leaseName, on: db) {
+                    guard lease.expiresAt < now || lease.holder == holder else { return false }
+                    lease.holder = holder
+                    lease.expiresAt = now.addingTimeInterval(600)
+                    try await lease.save(on: db)
+                } else {
+                    let lease = JobLock()
+                    lease.id = leaseName
+                    lease.holder = holder
+                    lease.expiresAt = now.addingTimeInterval(600)
+                    try await lease.create(on: db)
+                }
+                return true
+            }
+        } catch {
+            // Another process wrote the lease at the same moment (SQLite busy or the unique name).
+            return false
+        }
+    }
+
+    static func releaseLease(_ store: Store, holder: String) async throws {
+        try await store.write { db in
+            try await JobLock.query(on: db).filter(\.$id == leaseName).filter(\.$holder == holder).delete()
+        }
+    }
+
+    /// Writes the warnings that are due and not yet sent; returns how many.
+    static func scan(_ db: any Database, today: DateOnly, soon: Int) async throws -> Int {
+        let calendar = try await calendar(on: db)
+        let horizon = calendar.adding(workingDays: soon, to: today)
+        let heads = try await Notices.leaderGrants(on: db)
+        var written = 0
+        var lastID: UUID?
+        while true {
+            let q = WorkTask.query(on: db).filter(\.$state ~~ watched).filter(\.$due <= horizon.iso).sort(\.$id).limit(1000)
+            if let lastID { q.filter(\.$id > lastID) }
+            let tasks = try await q.all()
+            guard let last = tasks.last else { break }
+            lastID = last.id
+            let sent = Set(try await Notice.query(on: db).filter(\.$taskID ~~ tasks.compactMap(\.id))
+                .filter(\.$kind ~~ [DeadlineWarning.dueSoon, .dueToday, .overdue].map(\.rawValue)).all().map(\.dedupeKey))
+            let accounts = try await Notices.users(of: tasks.compactMap(\.assigneeID), on: db)
+            var batch: [Notice] = []
+            for t in tasks {
+                guard let due = DateOnly(parsing: t.due),
+                      let warning = DeadlineWarning.of(due: due, today: today, calendar: calendar, soon: soon) else { continue }
+                var users = t.assigneeID.flatMap { accounts[$0] } ?? []
+                if let a = t.assignerUserID { users.append(a) }
+                if warning == .overdue || t.assigneeID == nil { users += Notices.heads(of: t.scopePath, among: heads) }
+                for u in Set(users) {
+                    let key = "\(warning.rawValue):\(t.id!):\(t.due):\(u.uuidString)"
+                    guard !sent.contains(key) else { continue }
+                    let n = Notice()
+                    n.userID = u
+                    n.taskID = t.id
+                    n.kind = warning.rawValue
+                    n.title = "\(warning.label) (\(due.display)): \(t.code) — \(t.title)"
+                    n.dedupeKey = key
+                    n.createdAt = Date()
+                    batch.append(n)
+                }
+            }
+            if !batch.isEmpty {
+                try await batch.create(on: db)
+                written += batch.count
+            }
+        }
+        return written
+    }
+}
+
+/// Runs the deadline warnings every `KPI_WARN_EVERY_MINUTES` while the server runs.
+public func startBackgroundJobs(_ app: Application) {
+    let minutes = app.settings.warnEveryMinutes
+    guard minutes > 0 else { return }
+    let job = Task {
+        try? await Task.sleep(for: .seconds(20))
+        while !Task.isCancelled {
+            do {
+                let outcome = try await DeadlineJob.run(app)
+                if outcome.ran { app.logger.info("Cảnh báo hạn: \(outcome.notices) thông báo mới.") }
+            } catch {
+                app.logger.error("Cảnh báo hạn thất bại: \(error)")
+            }
+            try? await Task.sleep(for: .seconds(60 * minutes))
+        }
+    }
+    app.lifecycle.use(JobCanceller(task: job))
+}
+
+private struct JobCanceller: LifecycleHandler {
+    let task: Task<Void, Never>
+    func shutdownAsync(_ application: Application) async { task.cancel() }
+}

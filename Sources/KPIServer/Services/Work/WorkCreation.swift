@@ -1,0 +1,215 @@
+import Fluent
+import Foundation
+import KPICore
+import Vapor
+
+extension WorkService {
+    /// A task form: to one or several people (one task each), or to a unit whose head distributes
+    /// it, or the user's own proposal.
+    struct NewTask: Sendable {
+        var draft: TaskDraft
+        /// Mã cán bộ chủ trì; several give one task each.
+        var assigneeCodes: [String] = []
+        /// Mã đơn vị, when the task goes to a unit rather than to people.
+        var unitCode: String = ""
+        /// Mã cán bộ phối hợp.
+        var participantCodes: [String] = []
+        var parentID: UUID?
+        /// The form's one-time token (see `WorkTask.creationToken`).
+        var token: String
+        /// Tự đề xuất: the user proposes a task for themself; a leader approves it.
+        var propose = false
+    }
+
+    /// Checks everything, then creates the tasks in one transaction; returns their ids (the ones
+    /// already made when the same form comes twice).
+    func create(_ form: NewTask) async throws -> [UUID] {
+        let token = form.token.isEmpty ? UUID().uuidString : String(form.token.prefix(64))
+        if let already = try await made(token: token) { return already }
+
+        var draft = form.draft
+        if form.propose { draft.source = TaskSource.selfProposed.rawValue }
+        var problems: [TaskProblem] = []
+        let checked: TaskDraft.Checked?
+        switch draft.check() {
+        case .success(let c): checked = c
+        case .failure(let p): problems += p.list; checked = nil
+        }
+        let db = store.db
+        // Who does it.
+        var people: [Person] = []
+        var unit: Organization?
+        if form.propose {
+            guard let me = principal.personID, let person = try await Person.find(me, on: db) else {
+                throw Invalid("nguoi", "Tài khoản của bạn chưa gắn với cán bộ nào nên chưa đề xuất nhiệm vụ được.")
+            }
+            people = [person]
+        } else {
+            let codes = Self.codes(form.assigneeCodes)
+            let unitCode = TextNormalizer.clean(form.unitCode)
+            if codes.isEmpty && unitCode.isEmpty {
+                problems.append(.init("nguoi", "Vui lòng chọn người chủ trì hoặc đơn vị được giao."))
+            } else if !codes.isEmpty && !unitCode.isEmpty {
+                problems.append(.init("nguoi", "Chọn người chủ trì hoặc đơn vị được giao, không chọn cả hai."))
+            }
+            for code in codes {
+                guard let p = try await Person.query(on: db).filter(\.$code == code).filter(\.$active == true).first() else {
+                    problems.append(.init("nguoi", "Không có cán bộ đang công tác mã «\(code)»."))
+                    continue
+                }
+                guard principal.can(.leadWork, at: p.scopePath) else {
+                    problems.append(.init("nguoi", "\(p.fullName) (\(p.code)) không thuộc phạm vi bạn được giao việc."))
+                    continue
+                }
+                people.append(p)
+            }
+            if !unitCode.isEmpty {
+                if let o = try await Organization.query(on: db).filter(\.$code == unitCode).filter(\.$active == true).first() {
+                    if principal.can(.leadWork, at: o.path) { unit = o } else {
+                        problems.append(.init("don_vi", "Đơn vị «\(o.name)» không thuộc phạm vi bạn được giao việc."))
+                    }
+                } else {
+                    problems.append(.init("don_vi", "Không có đơn vị mã «\(unitCode)»."))
+                }
+            }
+        }
+        // What it produces.
+        var product: Product?
+        var complexity: ComplexityLevel?
+        let productCode = TextNormalizer.clean(draft.productCode)
+        if productCode.isEmpty {
+            problems.append(.init("san_pham", "Vui lòng chọn sản phẩm trong danh mục để quy đổi khối lượng."))
+        } else if let p = try await Product.query(on: db).filter(\.$code == productCode).first() {
+            product = p
+            for person in people {
+                do { try await requireProduct(p, for: person, on: db) } catch let e as Invalid { problems += e.problems }
+            }
+            if let unit, !OrgPath.contains(p.scopePath, unit.path) || !p.active {
+                problems.append(.init("san_pham", "Sản phẩm «\(p.code)» không dùng được cho đơn vị «\(unit.name)»."))
+            }
+            let wanted = TextNormalizer.clean(draft.complexity)
+            if !wanted.isEmpty {
+                let levels = (try? ProductRules.parseComplexity(p.complexity).get()) ?? []
+                if let level = levels.first(where: { TextNormalizer.fold($0.name) == TextNormalizer.fold(wanted) }) {
+                    complexity = level
+                } else {
+                    problems.append(.init("muc_do", levels.isEmpty ? "Sản phẩm «\(p.code)» không chia mức độ phức tạp."
+                        : "Mức độ «\(wanted)» không có trong sản phẩm «\(p.code)» (\(levels.map(\.name).joined(separator: ", ")))."))
+                }
+            }
+        } else {
+            problems.append(.init("san_pham", "Không có sản phẩm mã «\(productCode)» trong danh mục."))
+        }
+        // Participants.
+        var participants: [Person] = []
+        for code in Self.codes(form.participantCodes) {
+            if let p = try await Person.query(on: db).filter(\.$code == code).filter(\.$active == true).first() {
+                if people.contains(where: { $0.id == p.id }) {
+                    problems.append(.init("phoi_hop", "\(p.fullName) đã là người chủ trì, không cần thêm vào phối hợp."))
+                } else { participants.append(p) }
+            } else {
+                problems.append(.init("phoi_hop", "Không có cán bộ đang công tác mã «\(code)»."))
+            }
+        }
+        var parent: WorkTask?
+        if let pid = form.parentID {
+            parent = try await find(pid).0
+        }
+        guard problems.isEmpty, let checked, let product else { throw Invalid(problems) }
+
+        let targets: [(Person?, UUID, String)] = unit.map { [(nil, $0.id!, $0.path)] }
+            ?? people.map { ($0, $0.organizationID, $0.scopePath) }
+        do {
+            return try await write(form, token: token, targets: targets, checked: checked, product: product,
+                                   complexity: complexity, participants: participants, parent: parent)
+        } catch {
+            // The same form posted twice at the same moment: the second insert hit the token's unique
+            // index; answer with what the first one made.
+            if let already = try await made(token: token) { return already }
+            throw error
+        }
+    }
+
+    /// The tasks a form with this token already made, if any.
+    func made(token: String) async throws -> [UUID]? {
+        let found = try await WorkTask.query(on: store.db).filter(\.$creationToken ~~ [token, token + "#0"]).first()
+        guard let found else { return nil }
+        guard let batch = found.batchID else { return [try found.requireID()] }
+        return try await WorkTask.query(on: store.db).filter(\.$batchID == batch).sort(\.$code).all().compactMap(\.id)
+    }
+
+    private func write(_ form: NewTask, token: String, targets: [(Person?, UUID, String)], checked: TaskDraft.Checked,
+                       product: Product, complexity: ComplexityLevel?, participants: [Person], parent: WorkTask?) async throws -> [UUID] {
+        let (principal, actor) = (principal, actor)
+        let batch = targets.count > 1 ? UUID() : nil
+        return try await store.write { db in
+            var ids: [UUID] = []
+            for (i, (person, orgID, path)) in targets.enumerated() {
+                let t = WorkTask()
+                let number = try await Counter.next("tasks-\(checked.start.year)", on: db)
+                t.code = String(format: "NV-%04d-%06lld", checked.start.year, number)
+                t.title = checked.title
+                t.searchText = TextNormalizer.fold("\(t.code) \(checked.title) \(checked.documentNumber)")
+                t.details = checked.description
+                t.source = checked.source.rawValue
+                t.documentNumber = checked.documentNumber
+                t.documentDate = checked.documentDate?.iso ?? ""
+                t.documentIssuer = checked.documentIssuer
+                t.productID = product.id
+                t.productCode = product.code
+                t.productName = product.name
+                t.productUnit = product.unit
+                t.factor = product.factor
+                t.complexity = complexity?.name ?? ""
+                t.complexityFactor = complexity.map { DecimalText.plain($0.factor) } ?? ""
+                t.quantity = DecimalText.plain(checked.quantity)
+                t.assigneeID = person?.id
+                t.organizationID = orgID
+                t.scopePath = path
+                t.assignerUserID = form.propose ? nil : principal.userID
+                t.assignerName = form.propose ? "" : principal.displayName
+                t.proposerUserID = form.propose ? principal.userID : nil
+                t.parentID = parent?.id
+                t.batchID = batch
+                t.recurrenceKey = nil
+                t.start = checked.start.iso
+                t.due = checked.due.iso
+                t.priority = checked.priority.rawValue
+                t.state = form.propose ? TaskState.proposed.rawValue : TaskState.assigned.rawValue
+                t.percent = 0; t.majorErrors = 0; t.exemptErrors = 0; t.delays = 0
+                t.submittedOn = ""; t.requestedDue = ""; t.completedOn = ""; t.verdict = ""
+                t.creationToken = targets.count > 1 ? "\(token)#\(i)" : token
+                t.version = 1
+                try await t.create(on: db)
+                var parts: [TaskParticipant] = []
+                for p in participants {
+                    let tp = TaskParticipant()
+                    tp.taskID = t.id!
+                    tp.personID = p.id
+                    tp.organizationID = p.organizationID
+                    tp.rating = 0
+                    tp.ratingNote = ""
+                    try await tp.create(on: db)
+                    parts.append(tp)
+                }
+                let kind = form.propose ? "de-xuat" : "tao"
+                try await Self.timeline(db, t, actor: principal.displayName, kind: kind, from: "", note:
+                    person.map { "Chủ trì: \($0.fullName) (\($0.code))" } ?? "Giao cho đơn vị; lãnh đạo đơn vị phân công")
+                try await AuditLog.append(on: db, actor: actor, action: form.propose ? "task.propose" : "task.create", entityType: "task",
+                                          entityID: t.id!.uuidString, scopePath: t.scopePath,
+                                          after: Self.fields(t).merging(["nguoi_chu_tri": person?.code ?? "", "san_pham": product.code,
+                                                                         "so_luong": t.quantity, "bat_dau": t.start]) { $1 })
+                try await Notices.afterEvent(db, task: t, participants: parts, kind: kind, by: principal)
+                ids.append(t.id!)
+            }
+            return ids
+        }
+    }
+
+    /// Codes typed in one field, separated by commas, semicolons or spaces; duplicates dropped.
+    static func codes(_ values: [String]) -> [String] {
+        var seen = Set<String>()
+        return values.flatMap { $0.split(whereSeparator: { ",; \n\t".contains($0) }).map(String.init) }
+            .map(TextNormalizer.clean).filter { !$0.isEmpty && seen.insert($0).inserted }
+    }
+}

@@ -1,0 +1,225 @@
+import Fluent
+import Foundation
+import KPICore
+import SQLKit
+import Vapor
+
+/// Giao việc and its workflow: creating tasks (to people, to a unit, proposals), every transition
+/// of `KPICore.TaskFlow`, and the participants. Each change is authorized here, written with its
+/// timeline line, its audit entry and its notifications in one transaction. Pages and API call this.
+struct WorkService {
+    let store: Store
+    let principal: Principal
+    let actor: Actor
+    let settings: Settings
+
+    /// Form problems shown next to the fields; nothing was written.
+    struct Invalid: Error {
+        var problems: [TaskProblem]
+        init(_ problems: [TaskProblem]) { self.problems = problems }
+        init(_ field: String, _ message: String) { problems = [TaskProblem(field, message)] }
+    }
+
+    /// A refused action (wrong state, not yours, stale form), in Vietnamese; nothing was written.
+    struct Refused: Error {
+        var message: String
+    }
+
+    static let stale = "Nhiệm vụ vừa được cập nhật ở nơi khác (có thể do bấm hai lần hoặc mở hai cửa sổ). Thao tác này chưa được thực hiện; vui lòng xem thông tin mới nhất bên dưới rồi thao tác lại nếu cần."
+
+    // MARK: Access
+
+    /// Who may see a task: its assignee and participants, its assigner and proposer, the leaders of its
+    /// scope, and those who oversee evaluations there (read only).
+    func mayView(_ t: WorkTask, participants: [TaskParticipant]) -> Bool {
+        if let me = principal.personID, t.assigneeID == me || participants.contains(where: { $0.personID == me }) { return true }
+        if t.assignerUserID == principal.userID || t.proposerUserID == principal.userID { return true }
+        return principal.can(.leadWork, at: t.scopePath) || principal.can(.viewEvaluations, at: t.scopePath)
+    }
+
+    func taskActor(_ t: WorkTask) -> TaskActor {
+        TaskActor(isAssignee: t.assigneeID != nil && t.assigneeID == principal.personID,
+                  isAssigner: t.assignerUserID == principal.userID,
+                  leadsScope: principal.can(.leadWork, at: t.scopePath))
+    }
+
+    /// The task and its participants, or 404 when it does not exist or is not the user's to see.
+    func find(_ id: UUID, on db: (any Database)? = nil) async throws -> (WorkTask, [TaskParticipant]) {
+        let db = db ?? store.db
+        guard let t = try await WorkTask.find(id, on: db) else { throw Abort(.notFound, reason: "Không có nhiệm vụ này, hoặc bạn không có quyền xem.") }
+        let parts = try await TaskParticipant.query(on: db).filter(\.$taskID == id).all()
+        guard mayView(t, participants: parts) else { throw Abort(.notFound, reason: "Không có nhiệm vụ này, hoặc bạn không có quyền xem.") }
+        return (t, parts)
+    }
+
+    /// Claims the task at the form's `version` inside the caller's transaction: a second post of the
+    /// same form (or a concurrent one) finds it moved on. On PostgreSQL the row stays locked until the
+    /// transaction ends.
+    func claim(_ id: UUID, version: Int, on db: any Database) async throws -> (WorkTask, [TaskParticipant]) {
+        let claimed = try await (db as! any SQLDatabase).raw("""
+            UPDATE tasks SET version = version + 1 WHERE id = \(bind: id) AND version = \(bind: version) RETURNING version
+            """).all()
+        let (t, parts) = try await find(id, on: db)
+        guard !claimed.isEmpty else { throw Refused(message: Self.stale) }
+        t.version = version + 1
+        return (t, parts)
+    }
+
+    static func snapshot(_ t: WorkTask) -> TaskSnapshot {
+        var s = TaskSnapshot(state: TaskState(rawValue: t.state) ?? .assigned,
+                             start: DateOnly(parsing: t.start) ?? .today, due: DateOnly(parsing: t.due) ?? .today)
+        s.percent = t.percent
+        s.majorErrors = t.majorErrors
+        s.exemptErrors = t.exemptErrors
+        s.delays = t.delays
+        s.submittedOn = DateOnly(parsing: t.submittedOn)
+        s.requestedDue = DateOnly(parsing: t.requestedDue)
+        return s
+    }
+
+    static func apply(_ s: TaskSnapshot, to t: WorkTask) {
+        t.state = s.state.rawValue
+        t.due = s.due.iso
+        t.percent = s.percent
+        t.majorErrors = s.majorErrors
+        t.exemptErrors = s.exemptErrors
+        t.delays = s.delays
+        t.submittedOn = s.submittedOn?.iso ?? ""
+        t.requestedDue = s.requestedDue?.iso ?? ""
+    }
+
+    /// What the audit trail keeps of a task.
+    static func fields(_ t: WorkTask) -> [String: String] {
+        ["ma": t.code, "tieu_de": t.title, "trang_thai": t.state, "han": t.due, "tien_do": String(t.percent),
+         "loi_lon": String(t.majorErrors), "loi_mien": String(t.exemptErrors), "cham_han": String(t.delays), "ket_qua": t.verdict]
+    }
+
+    // MARK: Transitions
+
+    /// Applies `event` to the task if the form's `version` is still current, the user may, and the
+    /// state allows it; writes the task, its timeline, the audit entry and notices together.
+    @discardableResult
+    func act(_ id: UUID, version: Int, _ event: TaskEvent, today: DateOnly = .today) async throws -> WorkTask {
+        let (principal, actor, svc) = (principal, actor, self)
+        return try await store.write { db in
+            let (t, parts) = try await svc.claim(id, version: version, on: db)
+            let before = Self.fields(t)
+            let from = t.state
+            let evidence = try await Evidence.query(on: db).filter(\.$taskID == id).count()
+            let event = Self.withEvidence(event, evidence)
+            switch TaskFlow.apply(event, to: Self.snapshot(t), by: svc.taskActor(t), on: today) {
+            case .failure(let e): throw Refused(message: e.message)
+            case .success(let s): Self.apply(s, to: t)
+            }
+            let (kind, note) = Self.describe(event)
+            switch event {
+            case .approveProposal:
+                t.assignerUserID = principal.userID
+                t.assignerName = principal.displayName
+            case .accept(let verdict):
+                t.completedOn = (Self.snapshot(t).submittedOn ?? today).iso
+                switch verdict {
+                case .pass: t.verdict = "dat"
+                case .fail: t.verdict = "chua-dat"
+                case .exempt: t.verdict = "mien-tru"
+                }
+            default: break
+            }
+            try await t.save(on: db)
+            try await Self.timeline(db, t, actor: principal.displayName, kind: kind, from: from, note: note)
+            try await AuditLog.append(on: db, actor: actor, action: "task.\(kind)", entityType: "task", entityID: id.uuidString,
+                                      scopePath: t.scopePath, before: before, after: Self.fields(t).merging(["ghi_chu": note]) { $1 })
+            try await Notices.afterEvent(db, task: t, participants: parts, kind: kind, by: principal)
+            return t
+        }
+    }
+
+    /// Submissions count the evidence already attached.
+    static func withEvidence(_ e: TaskEvent, _ count: Int) -> TaskEvent {
+        if case .submit(_, let note) = e { return .submit(evidence: count, note: note) }
+        return e
+    }
+
+    /// The timeline kind and note of an event.
+    static func describe(_ e: TaskEvent) -> (String, String) {
+        switch e {
+        case .approveProposal: ("duyet-de-xuat", "")
+        case .declineProposal(let r): ("khong-duyet", r)
+        case .start: ("bat-dau", "")
+        case .progress(let p, let n): ("tien-do", "\(p)%" + (n.isEmpty ? "" : " — \(n)"))
+        case .requestExtension(let d, let r): ("xin-gia-han", "Đến \(d.display): \(r)")
+        case .approveExtension: ("dong-y-gia-han", "")
+        case .refuseExtension(let r): ("tu-choi-gia-han", r)
+        case .submit(_, let n): ("gui-nghiem-thu", n)
+        case .accept(.pass): ("nghiem-thu", "Đạt")
+        case .accept(.fail(let n)): ("nghiem-thu", "Chưa đạt — \(n) lỗi lớn")
+        case .accept(.exempt(let n, let by)): ("nghiem-thu", "Chưa đạt — \(n) lỗi lớn do nguyên nhân khách quan, được miễn trừ (xác nhận: \(by))")
+        case .returnForRework(let r, let ex): ("tra-lai", r + (ex ? " (nguyên nhân khách quan, không tính lỗi)" : ""))
+        case .cancel(let r): ("huy", r)
+        }
+    }
+
+    static let eventLabels: [String: String] = [
+        "tao": "Giao nhiệm vụ", "de-xuat": "Đề xuất nhiệm vụ", "duyet-de-xuat": "Duyệt đề xuất", "khong-duyet": "Không duyệt đề xuất",
+        "phan-cong": "Phân công trong đơn vị", "bat-dau": "Bắt đầu thực hiện", "tien-do": "Cập nhật tiến độ", "xin-gia-han": "Xin gia hạn",
+        "dong-y-gia-han": "Đồng ý gia hạn", "tu-choi-gia-han": "Không đồng ý gia hạn", "gui-nghiem-thu": "Gửi nghiệm thu",
+        "nghiem-thu": "Nghiệm thu", "tra-lai": "Trả lại", "huy": "Hủy nhiệm vụ", "minh-chung": "Thêm minh chứng",
+        "xoa-minh-chung": "Gỡ minh chứng", "danh-gia-phoi-hop": "Đánh giá phối hợp",
+    ]
+
+    static func timeline(_ db: any Database, _ t: WorkTask, actor: String, kind: String, from: String, note: String) async throws {
+        let e = TaskEventRecord()
+        e.taskID = try t.requireID()
+        e.at = Date()
+        e.actorName = actor
+        e.kind = kind
+        e.fromState = from
+        e.toState = t.state
+        e.note = note
+        try await e.create(on: db)
+    }
+
+    func events(_ id: UUID) async throws -> [TaskEventRecord] {
+        try await TaskEventRecord.query(on: store.db).filter(\.$taskID == id).sort(\.$at).all()
+    }
+
+    // MARK: Distribution
+
+    /// Phân công: the head of a unit gives a task that was assigned to the unit to one of its people.
+    func distribute(_ id: UUID, version: Int, personCode: String) async throws {
+        let (principal, actor, svc) = (principal, actor, self)
+        try await store.write { db in
+            let (t, parts) = try await svc.claim(id, version: version, on: db)
+            guard t.assigneeID == nil, TaskState(rawValue: t.state)?.isOpen == true else {
+                throw Refused(message: "Nhiệm vụ này đã có người chủ trì hoặc đã kết thúc, không phân công lại được.")
+            }
+            guard principal.can(.leadWork, at: t.scopePath) else { throw Refused(message: Principal.refusal) }
+            let code = TextNormalizer.clean(personCode)
+            guard let person = try await Person.query(on: db).filter(\.$code == code).filter(\.$active == true).first(),
+                  OrgPath.contains(t.scopePath, person.scopePath) else {
+                throw Invalid("nguoi", "Không có cán bộ mã «\(code)» đang công tác trong \(t.scopePath == "/" ? "phạm vi" : "đơn vị") của nhiệm vụ.")
+            }
+            if let pid = t.productID, let product = try await Product.find(pid, on: db) {
+                try await svc.requireProduct(product, for: person, on: db)
+            }
+            t.assigneeID = person.id
+            t.organizationID = person.organizationID
+            t.scopePath = person.scopePath
+            try await t.save(on: db)
+            try await Self.timeline(db, t, actor: principal.displayName, kind: "phan-cong", from: t.state, note: "\(person.fullName) (\(person.code))")
+            try await AuditLog.append(on: db, actor: actor, action: "task.distribute", entityType: "task", entityID: id.uuidString,
+                                      scopePath: t.scopePath, after: ["ma": t.code, "nguoi_chu_tri": person.code])
+            try await Notices.afterEvent(db, task: t, participants: parts, kind: "phan-cong", by: principal)
+        }
+    }
+
+    /// A product may be used for a person only if it is active and in their catalog.
+    func requireProduct(_ p: Product, for person: Person, on db: any Database) async throws {
+        let position = try await Position.find(person.positionID, on: db)
+        guard p.active, ProductScope.applies(productGroup: p.groupID, productPosition: p.positionID, productScope: p.scopePath,
+                                             personGroup: position?.groupID, personPosition: person.positionID,
+                                             personScope: person.scopePath) else {
+            throw Invalid("san_pham", "Sản phẩm «\(p.code)» không thuộc danh mục sản phẩm của vị trí việc làm của \(person.fullName) (\(person.code)).")
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import Fluent
+import KPICore
+import Vapor
+
+extension TaskPage {
+    static func form(_ req: Request, _ t: WorkTask, _ action: String, _ button: String, primary: Bool = false, confirm: String = "", _ fields: HTML = .empty) -> HTML {
+        """
+        <form method="post" action="/viec/\(t.id!.uuidString)/\(action)" class="act"\(HTML.when(!confirm.isEmpty, HTML(" data-confirm=\"\(confirm)\"")))>\(req.csrfField)
+        <input type="hidden" name="phien_ban" value="\(t.version)">\(fields)<button\(HTML.when(primary, " class=\"primary\""))>\(button)</button></form>
+        """
+    }
+
+    static func text(_ key: String, _ label: String, _ values: [String: String], type: String = "text", required: Bool = true, extra: String = "") -> HTML {
+        if type == "date" {
+            return HTML("""
+                <div class="field"><label for="\(key)">\(label) (dd/mm/yyyy)</label><input type="text" id="\(key)" name="\(key)" value="\(dateValue(values[key]))"\(HTML(unsafe: dateAttributes))\(HTML.when(required, " required"))></div>
+                """)
+        }
+        return HTML("""
+            <div class="field"><label for="\(key)">\(label)</label><input type="\(type)" id="\(key)" name="\(key)" value="\(values[key] ?? "")"\(HTML.when(required, " required"))\(HTML(unsafe: extra))></div>
+            """)
+    }
+
+    static func actions(_ req: Request, _ t: WorkTask, _ a: TaskActor, evidence: Int, values v: [String: String]) -> HTML {
+        guard let state = TaskState(rawValue: t.state) else { return .empty }
+        var parts: [HTML] = []
+        let decides = a.isAssigner || a.leadsScope
+        if a.isAssignee && state == .assigned { parts.append(form(req, t, "bat-dau", "Bắt đầu thực hiện", primary: true)) }
+        if a.isAssignee && [.assigned, .inProgress].contains(state) {
+            parts.append("<h3>Cập nhật tiến độ</h3>" + form(req, t, "tien-do", "Cập nhật", """
+                \(text("phan_tram", "Phần trăm hoàn thành", v.isEmpty ? ["phan_tram": String(t.percent)] : v, type: "number", extra: " min=\"0\" max=\"100\" step=\"5\""))
+                \(text("ghi_chu", "Ghi chú", v, required: false))
+                """))
+            parts.append("<h3>Gửi nghiệm thu</h3>" + form(req, t, "gui-nghiem-thu", "Gửi nghiệm thu", primary: true, """
+                <p class="hint">Đã có \(evidence) minh chứng. Cần ít nhất một minh chứng (tệp, số văn bản hoặc liên kết) trước khi gửi.</p>
+                \(text("ghi_chu", "Ghi chú gửi người nghiệm thu", v, required: false))
+                """))
+            parts.append("<h3>Xin gia hạn</h3>" + form(req, t, "xin-gia-han", "Gửi đề nghị gia hạn", """
+                \(text("han_moi", "Hạn mới đề nghị", v, type: "date"))\(text("ly_do", "Lý do", v))
+                """))
+        }
+        if decides && state == .proposed {
+            parts.append(form(req, t, "duyet-de-xuat", "Duyệt đề xuất", primary: true))
+            parts.append(form(req, t, "khong-duyet", "Không duyệt", text("ly_do", "Lý do không duyệt", v)))
+        }
+        if decides && state == .extensionRequested {
+            parts.append(HTML("<p>Đề nghị gia hạn đến <strong>\(WorkViews.date(t.requestedDue))</strong>.</p>"))
+            parts.append(form(req, t, "dong-y-gia-han", "Đồng ý gia hạn", primary: true))
+            parts.append(form(req, t, "tu-choi-gia-han", "Không đồng ý", text("ly_do", "Lý do không đồng ý", v)))
+        }
+        if decides && state == .awaitingAcceptance {
+            let choice = v["ket_qua"] ?? "dat"
+            func radio(_ value: String, _ label: String) -> HTML {
+                HTML("<label class=\"choice\"><input type=\"radio\" name=\"ket_qua\" value=\"\(value)\"\(HTML.when(choice == value, " checked"))> \(label)</label>")
+            }
+            parts.append("<h3>Nghiệm thu</h3>" + form(req, t, "nghiem-thu", "Ghi kết quả nghiệm thu", primary: true, confirm: "Ghi kết quả nghiệm thu? Nhiệm vụ sẽ kết thúc và tính vào kết quả đánh giá.", """
+                <fieldset><legend>Kết quả</legend>\(radio("dat", "Đạt"))\(radio("chua-dat", "Chưa đạt (có lỗi lớn)"))\(radio("mien-tru", "Chưa đạt do nguyên nhân khách quan (miễn trừ)"))</fieldset>
+                \(text("so_loi", "Số lỗi lớn (khi chưa đạt)", v, type: "number", required: false, extra: " min=\"1\""))
+                \(text("nguoi_xac_nhan", "Người có thẩm quyền xác nhận nguyên nhân khách quan", v, required: false))
+                """))
+            parts.append("<h3>Trả lại</h3>" + form(req, t, "tra-lai", "Trả lại để làm lại", """
+                \(text("ly_do", "Lý do trả lại", v))
+                <label class="choice"><input type="checkbox" name="khach_quan" value="1"> Do nguyên nhân khách quan (không tính lỗi)</label>
+                """))
+        }
+        if decides && t.assigneeID == nil && state.isOpen {
+            parts.append("<h3>Phân công trong đơn vị</h3>" + form(req, t, "phan-cong", "Phân công", primary: true,
+                                                                 text("nguoi", "Mã cán bộ chủ trì", v)))
+        }
+        if decides && state.isOpen {
+            parts.append(HTML("<details class=\"danger-zone\"><summary>Hủy nhiệm vụ</summary>") + form(req, t, "huy", "Hủy nhiệm vụ",
+                confirm: "Hủy nhiệm vụ này? Không thể hoàn tác.", text("ly_do", "Lý do hủy", v)) + HTML("</details>"))
+        }
+        guard !parts.isEmpty else { return .empty }
+        return "<section class=\"panel actions-panel\"><h2>Thao tác</h2>\(parts)</section>"
+    }
+
+    static func page(_ req: Request, svc: WorkService, id: UUID, flash: String?, isError: Bool, values: [String: String]) async throws -> Page {
+        let (t, parts) = try await svc.find(id)
+        let db = req.db
+        let assignee = try await Person.find(t.assigneeID, on: db)
+        let unit = try await Organization.find(t.organizationID, on: db)
+        let partPeople = try await Person.query(on: db).filter(\.$id ~~ parts.compactMap(\.personID)).all()
+        let parent = try await WorkTask.find(t.parentID, on: db)
+        let children = try await WorkTask.query(on: db).filter(\.$parentID == id).sort(\.$code).all()
+        let evidence = try await svc.evidence(id)
+        let events = try await svc.events(id)
+        let actor = svc.taskActor(t)
+        let calendar = try await DeadlineJob.calendar(on: db)
+        let warning = DeadlineJob.watched.contains(t.state) ? DateOnly(parsing: t.due).flatMap {
+            DeadlineWarning.of(due: $0, today: .today, calendar: calendar, soon: svc.settings.warnSoonDays) } : nil
+        let q = DecimalText.parse(t.quantity) ?? .zero
+        let units = (try? ProductRules.converted(quantity: q, factor: DecimalText.parse(t.factor) ?? .one,
+                                                 complexity: DecimalText.parse(t.complexityFactor).map { ComplexityLevel(name: t.complexity, factor: $0) })) ?? q
+        let canAdd = actor.isAssignee && [TaskState.assigned.rawValue, TaskState.inProgress.rawValue].contains(t.state)
+        let base = "/viec/\(t.id!.uuidString)"
+        let evidenceRows = evidence.map { e in
+            let what: HTML = switch e.kind {
+            case "tep": HTML("<a href=\"\(base)/minh-chung/\(e.id!.uuidString)\">\(e.name)</a> <small>(\(VNNumber.format(Double(e.size) / 1024, decimals: 0)) KB)</small>")
+            case "lien-ket": HTML("Liên kết: <a href=\"\(e.reference)\" rel=\"noopener noreferrer\" target=\"_blank\">\(e.reference)</a>")
+            default: HTML("Văn bản số \(e.reference)")
+            }
+            let remove: HTML = canAdd ? HTML("""
+                <form method="post" action="\(base)/minh-chung/\(e.id!.uuidString)/go" class="inline" data-confirm="Gỡ minh chứng «\(e.name)»?">\(req.csrfField)<button class="link">Gỡ</button></form>
+                """) : .empty
+            return HTML("<li>\(what) · \(e.addedBy), \(e.createdAt.map(DateFormatting.dateTime) ?? "") \(remove)</li>")
+        }
+        let upload: HTML = canAdd ? """
+            <form method="post" action="\(base)/minh-chung" enctype="multipart/form-data" class="act">\(req.csrfField)<input type="hidden" name="loai" value="tep">
+            <div class="field"><label for="tep">Tải lên tệp (\(svc.settings.evidenceTypes.map { $0.uppercased() }.joined(separator: ", ")); tối đa \(svc.settings.evidenceMaxMegabytes) MB)</label>
+            <input type="file" id="tep" name="tep" required accept="\(svc.settings.evidenceTypes.map { "." + $0 }.joined(separator: ","))"></div><button>Tải lên</button></form>
+            <form method="post" action="\(base)/minh-chung" class="act">\(req.csrfField)
+            <div class="field"><label for="loai">Hoặc ghi</label><select id="loai" name="loai"><option value="van-ban">Số, ký hiệu văn bản</option><option value="lien-ket">Liên kết (http…)</option></select></div>
+            <div class="field"><label for="noi_dung">Nội dung</label><input id="noi_dung" name="noi_dung" required value="\(values["noi_dung"] ?? "")"></div><button>Thêm</button></form>
+            """ : .empty
+        let timeline = events.map { e in
+            HTML("""
+                <li><time>\(DateFormatting.dateTime(e.at))</time> · <strong>\(WorkService.eventLabels[e.kind] ?? e.kind)</strong> · \(e.actorName)\(e.note.isEmpty ? "" : ": \(e.note)")\(e.fromState != e.toState && !e.fromState.isEmpty ? " (\(TaskState(rawValue: e.fromState)?.label ?? "") → \(TaskState(rawValue: e.toState)?.label ?? ""))" : "")</li>
+                """)
+        }
+        let source = TaskSource(rawValue: t.source)
+        let doc = t.documentNumber.isEmpty ? "" : " — văn bản số \(t.documentNumber)\(t.documentDate.isEmpty ? "" : " ngày \(WorkViews.date(t.documentDate))")\(t.documentIssuer.isEmpty ? "" : " của \(t.documentIssuer)")"
+        return Page(title: "\(t.code): \(t.title)", breadcrumbs: [("Tổng quan", "/"), ("Công việc", "/viec")], flash: flash, flashIsError: isError, body: """
+            <p>\(WorkViews.stateBadge(t.state, warning: warning))\(t.verdict.isEmpty ? "" : " · Kết quả: \(WorkViews.verdictLabel(t.verdict))")</p>
+            \(t.details.isEmpty ? .empty : HTML("<p class=\"description\">\(t.details)</p>"))
+            <dl class="record">
+            <div><dt>Người chủ trì</dt><dd>\(assignee.map { "\($0.fullName) (\($0.code))" } ?? "Chờ lãnh đạo đơn vị phân công")</dd></div>
+            <div><dt>Đơn vị</dt><dd>\(unit?.name ?? "")</dd></div>
+            <div><dt>Người giao</dt><dd>\(t.assignerName.isEmpty ? "Chưa duyệt (tự đề xuất)" : t.assignerName)</dd></div>
+            <div><dt>Nguồn</dt><dd>\((source?.label ?? t.source) + doc)</dd></div>
+            <div><dt>Sản phẩm</dt><dd>\(t.productName) (\(t.productCode))</dd></div>
+            <div><dt>Số lượng × hệ số = khối lượng quy đổi</dt><dd>\(DecimalText.vn(q)) \(t.productUnit) × \(DecimalText.parse(t.factor).map(DecimalText.vn) ?? t.factor)\(t.complexity.isEmpty ? "" : " × \(DecimalText.parse(t.complexityFactor).map(DecimalText.vn) ?? "") (\(t.complexity))") = \(DecimalText.vn(units.rounded(places: 4)))</dd></div>
+            <div><dt>Thời hạn</dt><dd>\(WorkViews.date(t.start)) → \(WorkViews.date(t.due))\(t.requestedDue.isEmpty ? "" : " (xin gia hạn đến \(WorkViews.date(t.requestedDue)))")</dd></div>
+            <div><dt>Ưu tiên</dt><dd>\(TaskPriority(rawValue: t.priority)?.label ?? t.priority)</dd></div>
+            <div><dt>Tiến độ</dt><dd><progress max="100" value="\(t.percent)"></progress> \(t.percent)%</dd></div>
+            <div><dt>Lỗi lớn · chậm hạn</dt><dd>\(t.majorErrors)\(t.exemptErrors > 0 ? " (miễn trừ \(t.exemptErrors))" : "") · \(t.delays)</dd></div>
+            <div><dt>Người phối hợp</dt><dd>\(partPeople.isEmpty ? "Không có" : partPeople.map { "\($0.fullName) (\($0.code))" }.joined(separator: ", "))</dd></div>
+            \(parent.map { p in HTML("<div><dt>Thuộc nhiệm vụ</dt><dd><a href=\"/viec/\(p.id!.uuidString)\">\(p.code) — \(p.title)</a></dd></div>") } ?? .empty)
+            </dl>
+            \(actions(req, t, actor, evidence: evidence.count, values: values))
+            <section id="minh-chung"><h2>Minh chứng (\(evidence.count))</h2>
+            \(evidence.isEmpty ? HTML("<p class=\"empty\">Chưa có minh chứng.</p>") : HTML("<ul class=\"evidence\">\(evidenceRows)</ul>"))\(upload)</section>
+            <section><h2>Nhiệm vụ con (\(children.count))</h2>
+            \(children.isEmpty ? .empty : HTML("<ul>\(children.map { c in HTML("<li><a href=\"/viec/\(c.id!.uuidString)\">\(c.code) — \(c.title)</a> · \(TaskState(rawValue: c.state)?.label ?? c.state)</li>") })</ul>"))
+            \(HTML.when(actor.isAssigner || actor.leadsScope, HTML("<p><a href=\"/viec/moi?cha=\(t.id!.uuidString)\">+ Thêm nhiệm vụ con</a></p>")))</section>
+            <section><h2>Diễn biến</h2><ol class="timeline">\(timeline)</ol></section>
+            <p><button type="button" data-print>In trang này</button> <a href="/viec">Về danh sách</a></p>
+            """)
+    }
+}

@@ -1,0 +1,261 @@
+import Fluent
+import KPICore
+import Vapor
+
+/// Công việc: the lists (/viec), the new-task form, a task's page with its actions and evidence.
+struct WorkController {
+    static func register(_ r: any RoutesBuilder) {
+        r.get("viec", use: list)
+        r.get("viec", "xuat", use: export)
+        r.get("viec", "bang", use: board)
+        r.get("viec", "lich", use: calendar)
+        r.get("viec", "moi", use: newForm)
+        r.post("viec", "moi", use: create)
+        r.get("viec", ":id", use: show)
+        r.post("viec", ":id", "minh-chung", use: addEvidence)
+        r.get("viec", ":id", "minh-chung", ":eid", use: download)
+        r.post("viec", ":id", "minh-chung", ":eid", "go", use: removeEvidence)
+        r.post("viec", ":id", ":action", use: act)
+    }
+
+    static func service(_ req: Request) throws -> WorkService {
+        WorkService(store: req.store, principal: try req.requirePrincipal(), actor: req.actor, settings: req.application.settings)
+    }
+
+    static func id(_ req: Request, _ name: String = "id") throws -> UUID {
+        guard let id = req.parameters.get(name).flatMap(UUID.init(uuidString:)) else { throw Abort(.notFound, reason: "Không có nhiệm vụ này.") }
+        return id
+    }
+
+    static func q(_ req: Request, _ key: String) -> String { (try? req.query.get(String.self, at: key)) ?? "" }
+
+    static func listQuery(_ req: Request) async throws -> WorkService.ListQuery {
+        let p = try req.requirePrincipal()
+        let asked = WorkService.View(rawValue: q(req, "xem"))
+        let view = asked ?? (p.personID != nil ? .mine : .awaiting)
+        var lq = WorkService.ListQuery(view: view, state: q(req, "trang_thai"), q: q(req, "q"), dueFrom: q(req, "tu"), dueTo: q(req, "den"))
+        lq.page = max(1, Int(q(req, "trang")) ?? 1)
+        if view == .unit {
+            let code = q(req, "don_vi")
+            guard let org = try await Organization.query(on: req.db).filter(\.$code == code).first() else {
+                throw Abort(.notFound, reason: "Không có đơn vị mã «\(code)».")
+            }
+            lq.scopePath = org.path
+        }
+        return lq
+    }
+
+    @Sendable static func list(_ req: Request) async throws -> Response {
+        let svc = try service(req)
+        let lq = try await listQuery(req)
+        let (rows, total) = try await svc.list(lq)
+        return req.page(WorkViews.list(req, query: lq, rows: rows, total: total))
+    }
+
+    @Sendable static func export(_ req: Request) async throws -> Response {
+        let svc = try service(req)
+        let rows = try await svc.all(try await listQuery(req))
+        let table = [["Mã", "Nhiệm vụ", "Nguồn", "Số văn bản", "Người chủ trì", "Mã cán bộ", "Đơn vị", "Sản phẩm", "Số lượng", "Đơn vị tính",
+                      "Ngày bắt đầu", "Hạn", "Trạng thái", "Tiến độ (%)", "Cảnh báo", "Kết quả nghiệm thu", "Lỗi lớn", "Chậm hạn"]] + rows.map { r in
+            let t = r.task
+            return [t.code, t.title, TaskSource(rawValue: t.source)?.label ?? t.source, t.documentNumber, r.assigneeName, r.assigneeCode, r.unitName,
+                    t.productName, DecimalText.parse(t.quantity).map(DecimalText.vn) ?? t.quantity, t.productUnit,
+                    WorkViews.date(t.start), WorkViews.date(t.due), TaskState(rawValue: t.state)?.label ?? t.state, String(t.percent),
+                    r.warning?.label ?? "", WorkViews.verdictLabel(t.verdict), String(t.majorErrors), String(t.delays)]
+        }
+        return try Download.table(table, name: "nhiem-vu", format: q(req, "dinh_dang").isEmpty ? "xlsx" : q(req, "dinh_dang"))
+    }
+
+    @Sendable static func board(_ req: Request) async throws -> Response {
+        let svc = try service(req)
+        let units = try await svc.boardUnits()
+        guard !units.isEmpty else { throw Abort(.forbidden, reason: "Bảng theo dõi dành cho lãnh đạo và người giám sát của đơn vị.") }
+        let code = q(req, "don_vi")
+        let unit = units.first { $0.code == code } ?? units[0]
+        let lines = try await svc.board(scopePath: unit.path)
+        if q(req, "dinh_dang") != "" {
+            let states = TaskState.allCases
+            let table = [["Người chủ trì", "Mã cán bộ", "Quá hạn"] + states.map(\.label)] + lines.map { l in
+                [l.name, l.code, String(l.overdue)] + states.map { String(l.counts[$0.rawValue] ?? 0) }
+            }
+            return try Download.table(table, name: "bang-theo-doi-\(unit.code)", format: q(req, "dinh_dang"))
+        }
+        return req.page(WorkViews.board(req, units: units, unit: unit, lines: lines))
+    }
+
+    @Sendable static func calendar(_ req: Request) async throws -> Response {
+        let svc = try service(req)
+        let today = DateOnly.today
+        let month = DateOnly(parsing: q(req, "thang") + "-01") ?? DateOnly(year: today.year, month: today.month, day: 1)!
+        var lq = try await listQuery(req)
+        if WorkService.View(rawValue: q(req, "xem")) == nil { lq.view = svc.principal.personID != nil ? .mine : .assigned }
+        lq.state = "tat-ca"
+        lq.dueFrom = month.iso
+        lq.dueTo = DateOnly(year: month.year, month: month.month, day: DateOnly.daysIn(month: month.month, year: month.year))!.iso
+        let rows = try await svc.all(lq)
+        let holidays = try await DeadlineJob.calendar(on: req.db)
+        return req.page(WorkViews.calendar(req, view: lq.view, month: month, rows: rows, calendar: holidays))
+    }
+
+    @Sendable static func newForm(_ req: Request) async throws -> Response {
+        let svc = try service(req)
+        let propose = q(req, "de_xuat") == "1" || !svc.principal.canAnywhere(.leadWork)
+        var values = ["token": UUID().uuidString, "bat_dau": DateOnly.today.iso, "so_luong": "1", "uu_tien": TaskPriority.normal.rawValue,
+                      "nguon": propose ? TaskSource.selfProposed.rawValue : TaskSource.adHoc.rawValue]
+        if let parent = req.query[UUID.self, at: "cha"] {
+            let (t, _) = try await svc.find(parent)
+            values["cha"] = parent.uuidString
+            values["cha_ten"] = "\(t.code) — \(t.title)"
+        }
+        return req.page(try await TaskPage.form(req, svc: svc, propose: propose, values: values, problems: []))
+    }
+
+    struct Form: Content {
+        var tieu_de: String?; var mo_ta: String?; var nguon: String?; var so_van_ban: String?; var ngay_van_ban: String?
+        var co_quan_ban_hanh: String?; var san_pham: String?; var so_luong: String?; var muc_do: String?; var bat_dau: String?
+        var han: String?; var uu_tien: String?; var nguoi: String?; var don_vi: String?; var phoi_hop: String?; var cha: String?
+        var token: String?; var de_xuat: String?; var cha_ten: String?
+    }
+
+    @Sendable static func create(_ req: Request) async throws -> Response {
+        let svc = try service(req)
+        let f = try req.content.decode(Form.self)
+        var d = TaskDraft(title: f.tieu_de ?? "", start: f.bat_dau ?? "", due: f.han ?? "")
+        d.description = f.mo_ta ?? ""; d.source = f.nguon ?? ""; d.documentNumber = f.so_van_ban ?? ""; d.documentDate = f.ngay_van_ban ?? ""
+        d.documentIssuer = f.co_quan_ban_hanh ?? ""; d.productCode = f.san_pham ?? ""; d.quantity = f.so_luong ?? ""; d.complexity = f.muc_do ?? ""
+        d.priority = f.uu_tien ?? ""
+        let propose = f.de_xuat == "1"
+        let form = WorkService.NewTask(draft: d, assigneeCodes: [f.nguoi ?? ""], unitCode: f.don_vi ?? "", participantCodes: [f.phoi_hop ?? ""],
+                                       parentID: f.cha.flatMap(UUID.init(uuidString:)), token: f.token ?? "", propose: propose)
+        do {
+            let ids = try await svc.create(form)
+            if ids.count == 1 { return req.redirect(to: "/viec/\(ids[0])?tb=tao") }
+            return req.redirect(to: "/viec?xem=da-giao&tb=tao-nhieu&so=\(ids.count)")
+        } catch let e as WorkService.Invalid {
+            let values = try req.content.decode([String: String].self)
+            return req.page(try await TaskPage.form(req, svc: svc, propose: propose, values: values, problems: e.problems), status: .unprocessableEntity)
+        }
+    }
+
+    static let notes: [String: String] = [
+        "tao": "Đã giao nhiệm vụ.", "de-xuat": "Đã gửi đề xuất; nhiệm vụ chờ lãnh đạo duyệt.", "bat-dau": "Đã chuyển sang đang thực hiện.",
+        "tien-do": "Đã cập nhật tiến độ.", "xin-gia-han": "Đã gửi đề nghị gia hạn.", "dong-y-gia-han": "Đã đồng ý gia hạn; hạn mới đã áp dụng.",
+        "tu-choi-gia-han": "Đã không đồng ý gia hạn.", "gui-nghiem-thu": "Đã gửi nghiệm thu.", "nghiem-thu": "Đã nghiệm thu nhiệm vụ.",
+        "tra-lai": "Đã trả lại nhiệm vụ để làm lại.", "huy": "Đã hủy nhiệm vụ.", "duyet-de-xuat": "Đã duyệt đề xuất; nhiệm vụ đã được giao.",
+        "khong-duyet": "Đã không duyệt đề xuất.", "phan-cong": "Đã phân công người chủ trì.", "minh-chung": "Đã thêm minh chứng.",
+        "go": "Đã gỡ minh chứng.",
+    ]
+
+    @Sendable static func show(_ req: Request) async throws -> Response {
+        let svc = try service(req)
+        return req.page(try await TaskPage.page(req, svc: svc, id: id(req), flash: notes[q(req, "tb")], isError: false, values: [:]))
+    }
+
+    /// Re-shows the task with the refusal and what the user typed.
+    static func refused(_ req: Request, _ svc: WorkService, _ id: UUID, _ message: String, status: HTTPStatus) async throws -> Response {
+        let values = (try? req.content.decode([String: String].self)) ?? [:]
+        return req.page(try await TaskPage.page(req, svc: svc, id: id, flash: message, isError: true, values: values), status: status)
+    }
+
+    @Sendable static func act(_ req: Request) async throws -> Response {
+        let svc = try service(req)
+        let id = try id(req)
+        let action = req.parameters.get("action") ?? ""
+        let v = (try? req.content.decode([String: String].self)) ?? [:]
+        let version = Int(v["phien_ban"] ?? "") ?? 0
+        func text(_ k: String) -> String { v[k] ?? "" }
+        do {
+            if action == "phan-cong" {
+                try await svc.distribute(id, version: version, personCode: text("nguoi"))
+                return req.redirect(to: "/viec/\(id)?tb=phan-cong")
+            }
+            guard let event = try event(action, text) else { throw Abort(.notFound) }
+            try await svc.act(id, version: version, event)
+            return req.redirect(to: "/viec/\(id)?tb=\(action)")
+        } catch let e as WorkService.Refused {
+            return try await refused(req, svc, id, e.message, status: .conflict)
+        } catch let e as WorkService.Invalid {
+            return try await refused(req, svc, id, e.problems.map(\.message).joined(separator: " "), status: .unprocessableEntity)
+        }
+    }
+
+    /// The event a form posts; bad numbers and dates become Vietnamese refusals.
+    static func event(_ action: String, _ text: (String) -> String) throws -> TaskEvent? {
+        func int(_ k: String, _ what: String) throws -> Int {
+            guard let n = Int(text(k).trimmingCharacters(in: .whitespaces)) else { throw WorkService.Invalid(k, "\(what) phải là số nguyên.") }
+            return n
+        }
+        switch action {
+        case "bat-dau": return .start
+        case "tien-do": return .progress(percent: try int("phan_tram", "Tiến độ"), note: TextNormalizer.clean(text("ghi_chu")))
+        case "xin-gia-han":
+            guard let d = DateOnly(parsing: text("han_moi")) else { throw WorkService.Invalid("han_moi", "Vui lòng nhập hạn mới dạng dd/mm/yyyy.") }
+            return .requestExtension(newDue: d, reason: text("ly_do"))
+        case "dong-y-gia-han": return .approveExtension
+        case "tu-choi-gia-han": return .refuseExtension(reason: text("ly_do"))
+        case "gui-nghiem-thu": return .submit(evidence: 0, note: TextNormalizer.clean(text("ghi_chu")))
+        case "nghiem-thu":
+            switch text("ket_qua") {
+            case "dat": return .accept(.pass)
+            case "chua-dat": return .accept(.fail(errors: try int("so_loi", "Số lỗi lớn")))
+            case "mien-tru": return .accept(.exempt(errors: try int("so_loi", "Số lỗi lớn"), confirmedBy: text("nguoi_xac_nhan")))
+            default: throw WorkService.Invalid("ket_qua", "Vui lòng chọn kết quả nghiệm thu.")
+            }
+        case "tra-lai": return .returnForRework(reason: text("ly_do"), exempt: text("khach_quan") == "1")
+        case "huy": return .cancel(reason: text("ly_do"))
+        case "duyet-de-xuat": return .approveProposal
+        case "khong-duyet": return .declineProposal(reason: text("ly_do"))
+        default: return nil
+        }
+    }
+
+    struct Upload: Content {
+        var loai: String?
+        var tep: File?
+        var noi_dung: String?
+    }
+
+    @Sendable static func addEvidence(_ req: Request) async throws -> Response {
+        let svc = try service(req)
+        let id = try id(req)
+        do {
+            let u = try req.content.decode(Upload.self)
+            switch u.loai ?? "tep" {
+            case "tep":
+                guard let file = u.tep, file.data.readableBytes > 0 else { throw WorkService.Invalid("tep", "Vui lòng chọn tệp minh chứng.") }
+                try await svc.addFile(id, filename: file.filename, data: Data(buffer: file.data))
+            case let kind:
+                try await svc.addReference(id, kind: kind, text: u.noi_dung ?? "")
+            }
+            return req.redirect(to: "/viec/\(id)?tb=minh-chung#minh-chung")
+        } catch let e as WorkService.Refused {
+            return try await refused(req, svc, id, e.message, status: .conflict)
+        } catch let e as WorkService.Invalid {
+            return try await refused(req, svc, id, e.problems.map(\.message).joined(separator: " "), status: .unprocessableEntity)
+        }
+    }
+
+    @Sendable static func removeEvidence(_ req: Request) async throws -> Response {
+        let svc = try service(req)
+        let id = try id(req)
+        do {
+            try await svc.removeEvidence(id, evidence: try Self.id(req, "eid"))
+            return req.redirect(to: "/viec/\(id)?tb=go#minh-chung")
+        } catch let e as WorkService.Refused {
+            return try await refused(req, svc, id, e.message, status: .conflict)
+        }
+    }
+
+    @Sendable static func download(_ req: Request) async throws -> Response {
+        let svc = try service(req)
+        let (path, name) = try await svc.file(try id(req), evidence: try id(req, "eid"))
+        let res = try await req.fileio.asyncStreamFile(at: path)
+        let ext = (name as NSString).pathExtension
+        res.headers.replaceOrAdd(name: .contentType, value: EvidencePolicy.contentType(ext))
+        let ascii = name.unicodeScalars.map { $0.isASCII && $0 != "\"" && $0.value >= 32 ? String($0) : "_" }.joined()
+        let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ascii
+        res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)")
+        res.headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
+        return res
+    }
+}

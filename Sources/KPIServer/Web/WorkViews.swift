@@ -1,0 +1,139 @@
+import Fluent
+import KPICore
+import Vapor
+
+/// Pages of the work lists: tabs, filters, the list itself, the unit board, the calendar, the form.
+enum WorkViews {
+    static func date(_ iso: String) -> String { DateOnly(parsing: iso)?.display ?? "" }
+
+    static func verdictLabel(_ v: String) -> String {
+        ["dat": "Đạt", "chua-dat": "Chưa đạt", "mien-tru": "Chưa đạt (nguyên nhân khách quan, miễn trừ)"][v] ?? ""
+    }
+
+    static func stateBadge(_ state: String, warning: DeadlineWarning?) -> HTML {
+        let s = TaskState(rawValue: state)
+        let cls = switch s {
+        case .completed: "ok"
+        case .cancelled, .declined: "off"
+        default: "open"
+        }
+        let warn: HTML = warning.map { w in HTML(" <span class=\"badge \(w == .overdue ? "late" : "warn")\">\(w == .overdue ? "⚠ " : "• ")\(w.label)</span>") } ?? .empty
+        return "<span class=\"badge \(cls)\">\(s?.label ?? state)</span>\(warn)"
+    }
+
+    static func tabs(_ req: Request, current: String) -> HTML {
+        guard let p = req.principal else { return .empty }
+        var items: [(String, String, String)] = []
+        if p.personID != nil {
+            items += [("cua-toi", "Việc của tôi", "/viec?xem=cua-toi"), ("phoi-hop", "Tôi phối hợp", "/viec?xem=phoi-hop")]
+        }
+        if p.canAnywhere(.leadWork) {
+            items += [("da-giao", "Việc tôi giao", "/viec?xem=da-giao"), ("cho-xu-ly", "Chờ tôi xử lý", "/viec?xem=cho-xu-ly")]
+        }
+        if p.canAnywhere(.leadWork) || p.canAnywhere(.viewEvaluations) { items.append(("bang", "Bảng theo dõi đơn vị", "/viec/bang")) }
+        items.append(("lich", "Lịch", "/viec/lich"))
+        let links = items.map { key, label, href in
+            HTML("<a href=\"\(href)\"\(HTML.when(key == current, " aria-current=\"page\""))>\(label)</a>")
+        }
+        let new: HTML = p.canAnywhere(.leadWork) ? "<a class=\"button primary\" href=\"/viec/moi\">+ Giao việc</a>"
+            : (p.personID != nil ? "<a class=\"button\" href=\"/viec/moi?de_xuat=1\">+ Đề xuất nhiệm vụ</a>" : .empty)
+        return "<div class=\"tabbar\"><nav class=\"tabs\" aria-label=\"Danh sách công việc\">\(links)</nav>\(new)</div>"
+    }
+
+    static let titles: [WorkService.View: String] = [
+        .mine: "Việc của tôi", .participating: "Việc tôi phối hợp", .assigned: "Việc tôi giao", .awaiting: "Chờ tôi xử lý", .unit: "Việc của đơn vị",
+    ]
+
+    static func stateOptions(_ selected: String) -> HTML {
+        let options = [("", "Đang mở (chưa kết thúc)"), ("qua-han", "Quá hạn"), ("tat-ca", "Tất cả")] + TaskState.allCases.map { ($0.rawValue, $0.label) }
+        return HTML(unsafe: options.map { v, l in HTML("<option value=\"\(v)\"\(HTML.when(v == selected, " selected"))>\(l)</option>").html }.joined())
+    }
+
+    static func list(_ req: Request, query q: WorkService.ListQuery, rows: [WorkService.Row], total: Int) -> Page {
+        let flash: String? = switch WorkController.q(req, "tb") {
+        case "tao-nhieu": "Đã giao \(WorkController.q(req, "so")) nhiệm vụ (mỗi người một nhiệm vụ)."
+        default: nil
+        }
+        let unitCode = q.view == .unit ? WorkController.q(req, "don_vi") : ""
+        let params = "xem=\(q.view.rawValue)&don_vi=\(unitCode)&trang_thai=\(q.state)&q=\(q.q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&tu=\(q.dueFrom.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&den=\(q.dueTo.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+        let body = rows.map { r in
+            let t = r.task
+            return HTML("""
+                <tr\(HTML.when(r.warning == .overdue, " class=\"late\""))><td data-label="Mã">\(t.code)</td>
+                <td data-label="Nhiệm vụ"><div><a href="/viec/\(t.id!.uuidString)">\(t.title)</a><br><small>\(t.productName) · \(DecimalText.parse(t.quantity).map(DecimalText.vn) ?? t.quantity) \(t.productUnit)</small></div></td>
+                <td data-label="Người chủ trì"><div>\(r.assigneeName)<br><small>\(r.unitName)</small></div></td>
+                <td data-label="Hạn">\(date(t.due))</td>
+                <td data-label="Trạng thái"><div>\(stateBadge(t.state, warning: r.warning))</div></td>
+                <td data-label="Tiến độ"><div><progress max="100" value="\(t.percent)" aria-label="Tiến độ \(t.percent)%"></progress> \(t.percent)%</div></td></tr>
+                """)
+        }
+        return Page(title: titles[q.view] ?? "Công việc", breadcrumbs: [("Tổng quan", "/")], flash: flash, body: """
+            \(tabs(req, current: q.view.rawValue))
+            <form method="get" class="filters" role="search"><input type="hidden" name="xem" value="\(q.view.rawValue)">\(HTML.when(!unitCode.isEmpty, HTML("<input type=\"hidden\" name=\"don_vi\" value=\"\(unitCode)\">")))
+            <div class="field grow"><label for="q">Tìm</label><input id="q" name="q" value="\(q.q)" placeholder="Mã, tên nhiệm vụ, số văn bản"></div>
+            <div class="field"><label for="trang_thai">Trạng thái</label><select id="trang_thai" name="trang_thai">\(stateOptions(q.state))</select></div>
+            <div class="field"><label for="tu">Hạn từ</label><input type="text" id="tu" name="tu" value="\(TaskPage.dateValue(q.dueFrom))"\(HTML(unsafe: TaskPage.dateAttributes))></div>
+            <div class="field"><label for="den">Hạn đến</label><input type="text" id="den" name="den" value="\(TaskPage.dateValue(q.dueTo))"\(HTML(unsafe: TaskPage.dateAttributes))></div>
+            <div class="actions"><button>Lọc</button> <a href="/viec/xuat?\(params)&dinh_dang=xlsx">Xuất Excel</a> <a href="/viec/xuat?\(params)&dinh_dang=csv">Xuất CSV</a></div></form>
+            <p class="count">\(total) nhiệm vụ</p>
+            \(rows.isEmpty ? HTML("<p class=\"empty\">Không có nhiệm vụ nào khớp bộ lọc.</p>") : HTML("""
+            <div class="table-wrap"><table class="list tasks"><thead><tr><th scope="col">Mã</th><th scope="col">Nhiệm vụ</th><th scope="col">Người chủ trì</th>
+            <th scope="col">Hạn</th><th scope="col">Trạng thái</th><th scope="col">Tiến độ</th></tr></thead><tbody>\(body)</tbody></table></div>
+            """))
+            \(Widgets.pager(page: q.page, perPage: q.perPage, total: total) { "/viec?\(params)&trang=\($0)" })
+            """)
+    }
+
+    static func board(_ req: Request, units: [Organization], unit: Organization, lines: [WorkService.BoardLine]) -> Page {
+        let states: [TaskState] = [.proposed, .assigned, .inProgress, .extensionRequested, .awaitingAcceptance, .completed]
+        let options = units.map { HTML("<option value=\"\($0.code)\"\(HTML.when($0.id == unit.id, " selected"))>\($0.name)</option>") }
+        let link = "/viec?xem=don-vi&don_vi=\(unit.code)"
+        let rows = lines.map { l in
+            HTML("""
+                <tr\(HTML.when(l.overdue > 0, " class=\"late\""))><td data-label="Người chủ trì">\(l.name)\(l.code.isEmpty ? "" : " (\(l.code))")</td>
+                <td data-label="Quá hạn" class="num">\(l.overdue > 0 ? HTML("<strong class=\"badge late\">\(l.overdue)</strong>") : "0")</td>
+                \(states.map { s in HTML("<td data-label=\"\(s.label)\" class=\"num\">\(l.counts[s.rawValue] ?? 0)</td>") })</tr>
+                """)
+        }
+        return Page(title: "Bảng theo dõi đơn vị", breadcrumbs: [("Tổng quan", "/"), ("Công việc", "/viec")], body: """
+            \(tabs(req, current: "bang"))
+            <form method="get" class="filters"><div class="field grow"><label for="don_vi">Đơn vị</label><select id="don_vi" name="don_vi">\(options)</select></div>
+            <div class="actions"><button>Xem</button> <a href="\(link)">Danh sách nhiệm vụ</a> <a href="/viec/bang?don_vi=\(unit.code)&dinh_dang=xlsx">Xuất Excel</a> <a href="/viec/bang?don_vi=\(unit.code)&dinh_dang=csv">Xuất CSV</a></div></form>
+            <p class="hint">Mỗi dòng là một người chủ trì trong \(unit.name) (kể cả đơn vị trực thuộc); người có việc quá hạn lên đầu. Số quá hạn tính trên việc chưa gửi nghiệm thu đã qua hạn.</p>
+            \(lines.isEmpty ? HTML("<p class=\"empty\">Đơn vị chưa có nhiệm vụ nào.</p>") : HTML("""
+            <div class="table-wrap"><table class="list board"><thead><tr><th scope="col">Người chủ trì</th><th scope="col">Quá hạn</th>
+            \(states.map { HTML("<th scope=\"col\">\($0.label)</th>") })</tr></thead><tbody>\(rows)</tbody></table></div>
+            """))
+            """)
+    }
+
+    static func calendar(_ req: Request, view: WorkService.View, month: DateOnly, rows: [WorkService.Row], calendar: WorkCalendar) -> Page {
+        let byDay = Dictionary(grouping: rows, by: \.task.due)
+        let first = month
+        let days = DateOnly.daysIn(month: month.month, year: month.year)
+        let prev = month.adding(days: -1)
+        let next = month.adding(days: days)
+        let today = DateOnly.today
+        var cells: [HTML] = (1..<first.weekday).map { _ in HTML("<li class=\"pad\" aria-hidden=\"true\"></li>") }
+        for d in 1...days {
+            let day = DateOnly(year: month.year, month: month.month, day: d)!
+            let items = (byDay[day.iso] ?? []).map { r in
+                HTML("<a href=\"/viec/\(r.task.id!.uuidString)\" class=\"cal-task\(r.warning == .overdue ? " late" : "")\">\(r.task.title)</a>")
+            }
+            let off = !calendar.isWorkingDay(day)
+            cells.append(HTML("""
+                <li class="\(off ? "off" : "")\(day == today ? " today" : "")"><span class="d">\(d)<span class="wd"> · \(["", "T2", "T3", "T4", "T5", "T6", "T7", "CN"][day.weekday])</span></span>\(items)</li>
+                """))
+        }
+        let label = String(format: "Tháng %02d/%04d", month.month, month.year)
+        let base = "/viec/lich?xem=\(view.rawValue)&thang="
+        return Page(title: "Lịch công việc", breadcrumbs: [("Tổng quan", "/"), ("Công việc", "/viec")], body: """
+            \(tabs(req, current: "lich"))
+            <div class="actions"><a href="\(base)\(String(format: "%04d-%02d", prev.year, prev.month))" rel="prev">‹ Tháng trước</a>
+            <strong>\(label)</strong><a href="\(base)\(String(format: "%04d-%02d", next.year, next.month))" rel="next">Tháng sau ›</a>
+            <span class="hint">Nhiệm vụ theo hạn hoàn thành (\(titles[view]?.lowercased() ?? "")); ngày nghỉ, lễ tô xám.</span></div>
+            <ol class="calendar"><li class="head">Thứ Hai</li><li class="head">Thứ Ba</li><li class="head">Thứ Tư</li><li class="head">Thứ Năm</li>
+            <li class="head">Thứ Sáu</li><li class="head">Thứ Bảy</li><li class="head">Chủ nhật</li>\(cells)</ol>
+            """)
+    }
+}
