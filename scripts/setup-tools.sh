@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, once, what the tests need beyond Swift: PostgreSQL, Chromium, sqlite3 (Debian) and
-# Playwright + pytest (PyPI). Safe to run again: it installs only what is missing.
+# Playwright + pytest + qrcode (PyPI). Safe to run again: it installs only what is missing.
 set -euo pipefail
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
@@ -15,7 +15,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-if ! python3 -c "import playwright, pytest" >/dev/null 2>&1; then
-  echo "== Cài đặt Playwright và pytest (PyPI)"
-  python3 -m pip install -q --disable-pip-version-check playwright pytest
+if ! python3 -c "import playwright, pytest, qrcode" >/dev/null 2>&1; then
+  echo "== Cài đặt Playwright, pytest và qrcode (PyPI; qrcode kiểm tra chéo mã QR)"
+  python3 -m pip install -q --disable-pip-version-check playwright pytest qrcode
 fi

@@ -255,4 +255,54 @@ final class WorkFlowTests: XCTestCase {
             do { let value = try await WorkTask.query(on: app.db).filter(\.$title == "Báo cáo tuần").count(); XCTAssertEqual(value, 2) }
         }
     }
+
+    func testBatchFromAPlanIsAllOrNothing() async throws {
+        try await withApp { app in
+            var leader = Browser(app)
+            try await leader.login("lanhdao")
+            let before = try await WorkTask.query(on: app.db).count()
+            let token = UUID().uuidString
+            let bad = """
+                Tên nhiệm vụ\tMã người được giao\tMã sản phẩm\tSố lượng\tHạn
+                Báo cáo tuần 49\tCB-BTCTU-P3-03\tSP-CM-02\t1\t04/12/2026
+                Công văn trả lời\tCB-BTCTU-P3-05\tSP-CM-01\t0\t10/12/2026
+                Phục vụ hội nghị\tCB-BTCTU-P3-03\tSP-PV-01\t1\t10/12/2026
+                """
+            try await leader.get("/viec/hang-loat")
+            let checked = try await leader.post("/viec/hang-loat", ["dong": bad, "bat_dau": "01/12/2026", "nguon": "ke-hoach",
+                                                                   "so_van_ban": "12-KH/BTCTU", "uu_tien": "binh-thuong", "token": token, "kiem_tra": "1"])
+            XCTAssertEqual(checked.status, .unprocessableEntity)
+            XCTAssertTrue(checked.text.contains("Dòng 3: Số lượng phải lớn hơn 0."), checked.text)
+            XCTAssertTrue(checked.text.contains("Dòng 4: Sản phẩm «SP-PV-01» không thuộc danh mục sản phẩm"))
+            XCTAssertFalse(checked.text.contains("Giao tất cả"))
+            // Asking to assign anyway writes nothing.
+            let forced = try await leader.post("/viec/hang-loat", ["dong": bad, "bat_dau": "01/12/2026", "nguon": "ke-hoach", "token": token, "giao": "1"])
+            XCTAssertEqual(forced.status, .unprocessableEntity)
+            do { let n = try await WorkTask.query(on: app.db).count(); XCTAssertEqual(n, before) }
+
+            let good = bad.replacingOccurrences(of: "SP-CM-01\t0", with: "SP-CM-01\t2")
+                .replacingOccurrences(of: "Phục vụ hội nghị\tCB-BTCTU-P3-03\tSP-PV-01", with: "Dự thảo kế hoạch\tCB-BTCTU-P3-03\tSP-CM-05")
+            let ok = try await leader.post("/viec/hang-loat", ["dong": good, "bat_dau": "01/12/2026", "nguon": "ke-hoach",
+                                                              "so_van_ban": "12-KH/BTCTU", "uu_tien": "binh-thuong", "token": token, "kiem_tra": "1"])
+            XCTAssertEqual(ok.status, .ok)
+            XCTAssertTrue(ok.text.contains("3 dòng hợp lệ"))
+            XCTAssertTrue(ok.text.contains("Giao tất cả"))
+            do { let n = try await WorkTask.query(on: app.db).count(); XCTAssertEqual(n, before, "a check writes nothing") }
+            let done = try await leader.post("/viec/hang-loat", ["dong": good, "bat_dau": "01/12/2026", "nguon": "ke-hoach",
+                                                                "so_van_ban": "12-KH/BTCTU", "uu_tien": "binh-thuong", "token": token, "giao": "1"])
+            XCTAssertEqual(done.status, .seeOther)
+            XCTAssertEqual(done.location, "/viec?xem=da-giao&tb=tao-nhieu&so=3")
+            let again = try await leader.post("/viec/hang-loat", ["dong": good, "bat_dau": "01/12/2026", "nguon": "ke-hoach",
+                                                                 "so_van_ban": "12-KH/BTCTU", "uu_tien": "binh-thuong", "token": token, "giao": "1"])
+            XCTAssertEqual(again.status, .seeOther, "the same form twice assigns once")
+            let made = try await WorkTask.query(on: app.db).filter(\.$documentNumber == "12-KH/BTCTU").all()
+            XCTAssertEqual(made.count, 3)
+            XCTAssertEqual(Set(made.map(\.source)), ["ke-hoach"])
+            XCTAssertEqual(Set(made.compactMap(\.batchID)).count, 1)
+            var staff = Browser(app)
+            try await staff.login("canbo")
+            let forbidden = try await staff.get("/viec/hang-loat")
+            XCTAssertEqual(forbidden.status, .forbidden)
+        }
+    }
 }

@@ -104,12 +104,12 @@ struct CreateAdminCommand: AsyncCommand {
 /// run beside a server that runs them too: one runner at a time, each warning written once.
 struct WarningsCommand: AsyncCommand {
     struct Signature: CommandSignature {}
-    var help: String { "Chạy cảnh báo hạn (sắp đến hạn, đến hạn, quá hạn) một lần." }
+    var help: String { "Sinh nhiệm vụ thường xuyên của kỳ và chạy cảnh báo hạn (sắp đến hạn, đến hạn, quá hạn) một lần." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let outcome = try await DeadlineJob.run(context.application)
         if outcome.ran {
-            context.console.print("Cảnh báo hạn: \(outcome.notices) thông báo mới.")
+            context.console.print("Cảnh báo hạn: \(outcome.notices) thông báo mới; \(outcome.generated) nhiệm vụ thường xuyên mới.")
         } else {
             context.console.print("Một tiến trình khác đang chạy cảnh báo hạn; bỏ qua lần này.")
         }

@@ -27,6 +27,12 @@ public struct Settings: Sendable {
     /// then run `kpi warnings` from cron).
     public var warnEveryMinutes: Int = 15
 
+    /// `KPI_RATINGS_PER_10MIN`, default 10: public ratings accepted from one address in 10 minutes.
+    public var ratingsPerWindow: Int = 10
+    /// `KPI_PUBLIC_URL` (e.g. https://kpi.nghean.gov.vn): the address printed in rating links and QR
+    /// codes; by default taken from the request.
+    public var publicURL: String?
+
     var evidencePolicy: EvidencePolicy {
         EvidencePolicy(extensions: evidenceTypes, maxBytes: evidenceMaxMegabytes * 1024 * 1024)
     }
@@ -48,6 +54,8 @@ public struct Settings: Sendable {
         }
         s.warnSoonDays = Int(env["KPI_WARN_SOON_DAYS"] ?? "") ?? 2
         s.warnEveryMinutes = Int(env["KPI_WARN_EVERY_MINUTES"] ?? "") ?? 15
+        s.ratingsPerWindow = Int(env["KPI_RATINGS_PER_10MIN"] ?? "") ?? 10
+        s.publicURL = env["KPI_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : String($0.reversed().drop { $0 == "/" }.reversed()) }
         return s
     }
 }

@@ -6,6 +6,7 @@ import Vapor
 /// Sets up the application: database, migrations, sessions, middleware, routes, commands.
 public func configure(_ app: Application, settings: Settings = .fromEnvironment()) async throws {
     app.settings = settings
+    app.storage[RateLimiterKey.self] = RateLimiter(limit: settings.ratingsPerWindow, window: 600)
     try configureDatabase(app, settings: settings)
     Migrations.register(on: app)
 

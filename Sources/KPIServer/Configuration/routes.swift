@@ -17,6 +17,7 @@ func routes(_ app: Application) throws {
     RoleController.register(signedIn)
     WorkController.register(signedIn)
     NoticeController.register(signedIn)
+    RatingController.register(public: web, signedIn: signedIn)
 }
 
 /// `/healthz`: 200 when the database answers, 503 otherwise.

@@ -27,7 +27,7 @@ extension DemoLoader {
             d.documentNumber = doc; d.documentIssuer = doc.isEmpty ? "" : "Ban Thường vụ Tỉnh ủy"
             return try await lead.create(.init(draft: d, assigneeCodes: [who], token: UUID().uuidString))[0]
         }
-        func version(_ id: UUID) async throws -> Int { try await WorkTask.find(id, on: app.db)!.version }
+        func version(_ id: UUID) async throws -> Int { try await WorkTask.find(id, on: app.db)?.version ?? 0 }
 
         let me = "CB-BTCTU-P3-03"
         let other = "CB-BTCTU-P3-05"

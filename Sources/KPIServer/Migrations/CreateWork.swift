@@ -136,3 +136,51 @@ struct CreateWork: AsyncMigration {
         }
     }
 }
+
+/// Recurring tasks and the beneficiaries' ratings (public links with a QR code).
+struct CreateRecurringAndRatings: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema(RecurringTask.schema)
+            .id()
+            .field("title", .string, .required)
+            .field("product_code", .string, .required)
+            .field("quantity", .string, .required)
+            .field("complexity", .string, .required)
+            .field("assignee_id", .uuid, .required, .references(Person.schema, "id"))
+            .field("scope_path", .string, .required)
+            .field("kind", .string, .required)
+            .field("due_day", .int, .required)
+            .field("created_by", .uuid, .required, .references(User.schema, "id"))
+            .field("created_by_name", .string, .required)
+            .field("active", .bool, .required)
+            .field("created_at", .datetime)
+            .create()
+        try await SQLIndex.path(db, "recurring_tasks_scope", on: RecurringTask.schema, column: "scope_path")
+
+        try await db.schema(RatingLink.schema)
+            .id()
+            .field("token", .string, .required).unique(on: "token")
+            .field("task_id", .uuid, .required, .references(WorkTask.schema, "id"))
+            .field("scope_path", .string, .required)
+            .field("active", .bool, .required)
+            .field("created_by_name", .string, .required)
+            .field("created_at", .datetime)
+            .create()
+        try await SQLIndex.create(db, "rating_links_task", on: RatingLink.schema, "task_id")
+        try await db.schema(Rating.schema)
+            .id()
+            .field("link_id", .uuid, .required, .references(RatingLink.schema, "id"))
+            .field("task_id", .uuid, .required, .references(WorkTask.schema, "id"))
+            .field("receipt_code", .string, .required)
+            .field("score", .int, .required)
+            .field("comment", .sql(unsafeRaw: "TEXT"), .required)
+            .field("created_at", .datetime)
+            .unique(on: "link_id", "receipt_code")
+            .create()
+        try await SQLIndex.create(db, "ratings_task", on: Rating.schema, "task_id")
+    }
+
+    func revert(on db: any Database) async throws {
+        for schema in [Rating.schema, RatingLink.schema, RecurringTask.schema] { try await db.schema(schema).delete() }
+    }
+}

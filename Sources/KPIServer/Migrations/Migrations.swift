@@ -13,6 +13,7 @@ enum Migrations {
         app.migrations.add(CreateProducts())
         app.migrations.add(CreateFrameworks())
         app.migrations.add(CreateWork())
+        app.migrations.add(CreateRecurringAndRatings())
     }
 }
 

@@ -178,3 +178,59 @@ final class Counter: Model, @unchecked Sendable {
         return try row.decode(column: "value", as: Int64.self)
     }
 }
+
+/// Nhiệm vụ thường xuyên: a task given again every week, month or quarter; the scheduler makes each
+/// occurrence once (its `recurrence_key` on the task is unique).
+final class RecurringTask: Model, @unchecked Sendable {
+    static let schema = "recurring_tasks"
+
+    @ID var id: UUID?
+    @Field(key: "title") var title: String
+    @Field(key: "product_code") var productCode: String
+    @Field(key: "quantity") var quantity: String
+    @Field(key: "complexity") var complexity: String
+    @Field(key: "assignee_id") var assigneeID: UUID
+    @Field(key: "scope_path") var scopePath: String
+    /// A `Recurrence.Kind` raw value and its due day.
+    @Field(key: "kind") var kind: String
+    @Field(key: "due_day") var dueDay: Int
+    /// The leader who set it up: each occurrence is assigned in their name, with their rights at the time.
+    @Field(key: "created_by") var createdBy: UUID
+    @Field(key: "created_by_name") var createdByName: String
+    @Field(key: "active") var active: Bool
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+
+    init() {}
+}
+
+/// Liên kết đánh giá hài lòng: a public address (and its QR code) where the people served by a task
+/// rate it without signing in.
+final class RatingLink: Model, @unchecked Sendable {
+    static let schema = "rating_links"
+
+    @ID var id: UUID?
+    /// Random, unguessable; the public address is /danh-gia/<token>.
+    @Field(key: "token") var token: String
+    @Field(key: "task_id") var taskID: UUID
+    @Field(key: "scope_path") var scopePath: String
+    @Field(key: "active") var active: Bool
+    @Field(key: "created_by_name") var createdByName: String
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+
+    init() {}
+}
+
+/// One rating 1–5 with a comment, one per receipt code (mã biên nhận, số phiếu) and link.
+final class Rating: Model, @unchecked Sendable {
+    static let schema = "ratings"
+
+    @ID var id: UUID?
+    @Field(key: "link_id") var linkID: UUID
+    @Field(key: "task_id") var taskID: UUID
+    @Field(key: "receipt_code") var receiptCode: String
+    @Field(key: "score") var score: Int
+    @Field(key: "comment") var comment: String
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+
+    init() {}
+}

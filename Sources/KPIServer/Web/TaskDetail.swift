@@ -118,6 +118,7 @@ extension TaskPage {
                 <li><time>\(DateFormatting.dateTime(e.at))</time> · <strong>\(WorkService.eventLabels[e.kind] ?? e.kind)</strong> · \(e.actorName)\(e.note.isEmpty ? "" : ": \(e.note)")\(e.fromState != e.toState && !e.fromState.isEmpty ? " (\(TaskState(rawValue: e.fromState)?.label ?? "") → \(TaskState(rawValue: e.toState)?.label ?? ""))" : "")</li>
                 """)
         }
+        let ratings = try await ratingsSection(req, svc: svc, t, actor)
         let source = TaskSource(rawValue: t.source)
         let doc = t.documentNumber.isEmpty ? "" : " — văn bản số \(t.documentNumber)\(t.documentDate.isEmpty ? "" : " ngày \(WorkViews.date(t.documentDate))")\(t.documentIssuer.isEmpty ? "" : " của \(t.documentIssuer)")"
         return Page(title: "\(t.code): \(t.title)", breadcrumbs: [("Tổng quan", "/"), ("Công việc", "/viec")], flash: flash, flashIsError: isError, body: """
@@ -140,11 +141,39 @@ extension TaskPage {
             \(actions(req, t, actor, evidence: evidence.count, values: values))
             <section id="minh-chung"><h2>Minh chứng (\(evidence.count))</h2>
             \(evidence.isEmpty ? HTML("<p class=\"empty\">Chưa có minh chứng.</p>") : HTML("<ul class=\"evidence\">\(evidenceRows)</ul>"))\(upload)</section>
+            \(ratings)
             <section><h2>Nhiệm vụ con (\(children.count))</h2>
             \(children.isEmpty ? .empty : HTML("<ul>\(children.map { c in HTML("<li><a href=\"/viec/\(c.id!.uuidString)\">\(c.code) — \(c.title)</a> · \(TaskState(rawValue: c.state)?.label ?? c.state)</li>") })</ul>"))
             \(HTML.when(actor.isAssigner || actor.leadsScope, HTML("<p><a href=\"/viec/moi?cha=\(t.id!.uuidString)\">+ Thêm nhiệm vụ con</a></p>")))</section>
             <section><h2>Diễn biến</h2><ol class="timeline">\(timeline)</ol></section>
             <p><button type="button" data-print>In trang này</button> <a href="/viec">Về danh sách</a></p>
             """)
+    }
+
+    /// Đánh giá hài lòng: the task's public links with their QR codes and what people said.
+    static func ratingsSection(_ req: Request, svc: WorkService, _ t: WorkTask, _ a: TaskActor) async throws -> HTML {
+        let links = try await svc.ratingLinks(t.id!)
+        let decides = a.isAssigner || a.leadsScope
+        let base = "/viec/\(t.id!.uuidString)/lien-ket-danh-gia"
+        guard decides || !links.isEmpty else { return .empty }
+        let items = links.map { s in
+            let url = RatingController.publicURL(req, token: s.link.token)
+            let comments = s.latest.filter { !$0.comment.isEmpty }.map { HTML("<li>\(String(repeating: "★", count: $0.score)) — \($0.comment)</li>") }
+            return HTML("""
+                <li class="rating-link"><div>\(s.link.active ? HTML("<img src=\"/danh-gia/\(s.link.token)/qr.svg\" alt=\"Mã QR đánh giá\" width=\"132\" height=\"132\">") : .empty)</div>
+                <div><p>\(s.link.active ? "Đang mở" : "Đã đóng") · <a href="\(url)">\(url)</a></p>
+                <p><strong>\(s.count)</strong> lượt đánh giá\(s.average.map { ", trung bình \(VNNumber.format($0, decimals: 1))/5" } ?? "")</p>
+                \(comments.isEmpty ? .empty : HTML("<ul>\(comments)</ul>"))
+                \(decides && s.link.active ? HTML("<form method=\"post\" action=\"\(base)/\(s.link.id!.uuidString)/dong\" class=\"inline\" data-confirm=\"Đóng liên kết? Người dân sẽ không đánh giá qua liên kết này được nữa.\">\(req.csrfField)<button class=\"link\">Đóng liên kết</button></form>") : .empty)
+                </div></li>
+                """)
+        }
+        let open: HTML = decides && ![TaskState.cancelled.rawValue, TaskState.declined.rawValue].contains(t.state)
+            ? HTML("<form method=\"post\" action=\"\(base)\" class=\"inline\">\(req.csrfField)<button>Tạo liên kết đánh giá (mã QR)</button></form>") : .empty
+        return """
+            <section id="danh-gia"><h2>Đánh giá hài lòng của người được phục vụ</h2>
+            <p class="hint">Người dân, tổ chức quét mã QR hoặc mở liên kết để chấm 1–5 sao, không cần đăng nhập; mỗi mã biên nhận đánh giá một lần.</p>
+            \(links.isEmpty ? .empty : HTML("<ul class=\"rating-links\">\(items)</ul>"))\(open)</section>
+            """
     }
 }

@@ -11,6 +11,11 @@ struct WorkController {
         r.get("viec", "lich", use: calendar)
         r.get("viec", "moi", use: newForm)
         r.post("viec", "moi", use: create)
+        r.get("viec", "thuong-xuyen", use: recurringList)
+        r.post("viec", "thuong-xuyen", use: recurringCreate)
+        r.post("viec", "thuong-xuyen", ":id", "ngung", use: recurringStop)
+        r.get("viec", "hang-loat", use: batchForm)
+        r.post("viec", "hang-loat", use: batchPost)
         r.get("viec", ":id", use: show)
         r.post("viec", ":id", "minh-chung", use: addEvidence)
         r.get("viec", ":id", "minh-chung", ":eid", use: download)
@@ -143,7 +148,8 @@ struct WorkController {
         "tu-choi-gia-han": "Đã không đồng ý gia hạn.", "gui-nghiem-thu": "Đã gửi nghiệm thu.", "nghiem-thu": "Đã nghiệm thu nhiệm vụ.",
         "tra-lai": "Đã trả lại nhiệm vụ để làm lại.", "huy": "Đã hủy nhiệm vụ.", "duyet-de-xuat": "Đã duyệt đề xuất; nhiệm vụ đã được giao.",
         "khong-duyet": "Đã không duyệt đề xuất.", "phan-cong": "Đã phân công người chủ trì.", "minh-chung": "Đã thêm minh chứng.",
-        "go": "Đã gỡ minh chứng.",
+        "go": "Đã gỡ minh chứng.", "lien-ket": "Đã tạo liên kết đánh giá; in hoặc gửi mã QR cho người dân, tổ chức được phục vụ.",
+        "dong-lien-ket": "Đã đóng liên kết đánh giá.",
     ]
 
     @Sendable static func show(_ req: Request) async throws -> Response {

@@ -31,11 +31,12 @@ enum WorkViews {
             items += [("da-giao", "Việc tôi giao", "/viec?xem=da-giao"), ("cho-xu-ly", "Chờ tôi xử lý", "/viec?xem=cho-xu-ly")]
         }
         if p.canAnywhere(.leadWork) || p.canAnywhere(.viewEvaluations) { items.append(("bang", "Bảng theo dõi đơn vị", "/viec/bang")) }
+        if p.canAnywhere(.leadWork) { items.append(("thuong-xuyen", "Thường xuyên", "/viec/thuong-xuyen")) }
         items.append(("lich", "Lịch", "/viec/lich"))
         let links = items.map { key, label, href in
             HTML("<a href=\"\(href)\"\(HTML.when(key == current, " aria-current=\"page\""))>\(label)</a>")
         }
-        let new: HTML = p.canAnywhere(.leadWork) ? "<a class=\"button primary\" href=\"/viec/moi\">+ Giao việc</a>"
+        let new: HTML = p.canAnywhere(.leadWork) ? "<span class=\"actions\"><a class=\"button\" href=\"/viec/hang-loat\">Giao hàng loạt</a><a class=\"button primary\" href=\"/viec/moi\">+ Giao việc</a></span>"
             : (p.personID != nil ? "<a class=\"button\" href=\"/viec/moi?de_xuat=1\">+ Đề xuất nhiệm vụ</a>" : .empty)
         return "<div class=\"tabbar\"><nav class=\"tabs\" aria-label=\"Danh sách công việc\">\(links)</nav>\(new)</div>"
     }

@@ -86,6 +86,8 @@ enum DeadlineJob {
         /// False when another runner held the lock.
         var ran: Bool
         var notices: Int
+        /// Recurring tasks made by this run.
+        var generated = 0
     }
 
     static func calendar(on db: any Database) async throws -> WorkCalendar {
@@ -97,18 +99,20 @@ enum DeadlineJob {
     static func run(_ app: Application, today: DateOnly = .today, holder: String = UUID().uuidString) async throws -> Outcome {
         let store = app.store
         let soon = app.settings.warnSoonDays
+        // The period's recurring tasks first (each made once whoever runs), so they are warned about too.
+        let generated = try await RecurringJob.generate(store: store, settings: app.settings, today: today)
         if store.isPostgres {
             return try await store.db.transaction { db in
                 let got = try await (db as! any SQLDatabase).raw("SELECT pg_try_advisory_xact_lock(\(bind: lockKey)) AS got").first()
-                guard try got?.decode(column: "got", as: Bool.self) == true else { return Outcome(ran: false, notices: 0) }
-                return Outcome(ran: true, notices: try await scan(db, today: today, soon: soon))
+                guard try got?.decode(column: "got", as: Bool.self) == true else { return Outcome(ran: false, notices: 0, generated: generated) }
+                return Outcome(ran: true, notices: try await scan(db, today: today, soon: soon), generated: generated)
             }
         }
-        guard try await acquireLease(store, holder: holder) else { return Outcome(ran: false, notices: 0) }
+        guard try await acquireLease(store, holder: holder) else { return Outcome(ran: false, notices: 0, generated: generated) }
         do {
             let n = try await store.write { try await scan($0, today: today, soon: soon) }
             try await releaseLease(store, holder: holder)
-            return Outcome(ran: true, notices: n)
+            return Outcome(ran: true, notices: n, generated: generated)
         } catch {
             try? await releaseLease(store, holder: holder)
             throw error
@@ -200,7 +204,7 @@ public func startBackgroundJobs(_ app: Application) {
         while !Task.isCancelled {
             do {
                 let outcome = try await DeadlineJob.run(app)
-                if outcome.ran { app.logger.info("Cảnh báo hạn: \(outcome.notices) thông báo mới.") }
+                if outcome.ran { app.logger.info("Cảnh báo hạn: \(outcome.notices) thông báo mới; \(outcome.generated) nhiệm vụ thường xuyên mới.") }
             } catch {
                 app.logger.error("Cảnh báo hạn thất bại: \(error)")
             }

@@ -21,12 +21,43 @@ extension WorkService {
         var propose = false
     }
 
+    /// A checked form, ready to write.
+    struct Prepared: @unchecked Sendable {
+        var form: NewTask
+        var targets: [(Person?, UUID, String)]
+        var checked: TaskDraft.Checked
+        var product: Product
+        var complexity: ComplexityLevel?
+        var participants: [Person]
+        var parent: WorkTask?
+        /// "<recurring task id>:<period key>" for a generated occurrence.
+        var recurrenceKey: String?
+    }
+
     /// Checks everything, then creates the tasks in one transaction; returns their ids (the ones
     /// already made when the same form comes twice).
     func create(_ form: NewTask) async throws -> [UUID] {
         let token = form.token.isEmpty ? UUID().uuidString : String(form.token.prefix(64))
         if let already = try await made(token: token) { return already }
+        let prepared = try await prepare(form)
+        let (principal, actor) = (principal, actor)
+        do {
+            return try await store.write { db in
+                try await Self.insert(prepared, batch: prepared.targets.count > 1 ? UUID() : nil, on: db, principal: principal, actor: actor) {
+                    prepared.targets.count > 1 ? "\(token)#\($0)" : token
+                }
+            }
+        } catch {
+            // The same form posted twice at the same moment: the second insert hit the token's unique
+            // index; answer with what the first one made.
+            if let already = try await made(token: token) { return already }
+            throw error
+        }
+    }
 
+    /// Every check of a task form, against the catalogs and the user's scope; `Invalid` with all the
+    /// problems at once.
+    func prepare(_ form: NewTask) async throws -> Prepared {
         var draft = form.draft
         if form.propose { draft.source = TaskSource.selfProposed.rawValue }
         var problems: [TaskProblem] = []
@@ -119,15 +150,8 @@ extension WorkService {
 
         let targets: [(Person?, UUID, String)] = unit.map { [(nil, $0.id!, $0.path)] }
             ?? people.map { ($0, $0.organizationID, $0.scopePath) }
-        do {
-            return try await write(form, token: token, targets: targets, checked: checked, product: product,
-                                   complexity: complexity, participants: participants, parent: parent)
-        } catch {
-            // The same form posted twice at the same moment: the second insert hit the token's unique
-            // index; answer with what the first one made.
-            if let already = try await made(token: token) { return already }
-            throw error
-        }
+        return Prepared(form: form, targets: targets, checked: checked, product: product, complexity: complexity,
+                        participants: participants, parent: parent)
     }
 
     /// The tasks a form with this token already made, if any.
@@ -138,71 +162,120 @@ extension WorkService {
         return try await WorkTask.query(on: store.db).filter(\.$batchID == batch).sort(\.$code).all().compactMap(\.id)
     }
 
-    private func write(_ form: NewTask, token: String, targets: [(Person?, UUID, String)], checked: TaskDraft.Checked,
-                       product: Product, complexity: ComplexityLevel?, participants: [Person], parent: WorkTask?) async throws -> [UUID] {
-        let (principal, actor) = (principal, actor)
-        let batch = targets.count > 1 ? UUID() : nil
-        return try await store.write { db in
-            var ids: [UUID] = []
-            for (i, (person, orgID, path)) in targets.enumerated() {
-                let t = WorkTask()
-                let number = try await Counter.next("tasks-\(checked.start.year)", on: db)
-                t.code = String(format: "NV-%04d-%06lld", checked.start.year, number)
-                t.title = checked.title
-                t.searchText = TextNormalizer.fold("\(t.code) \(checked.title) \(checked.documentNumber)")
-                t.details = checked.description
-                t.source = checked.source.rawValue
-                t.documentNumber = checked.documentNumber
-                t.documentDate = checked.documentDate?.iso ?? ""
-                t.documentIssuer = checked.documentIssuer
-                t.productID = product.id
-                t.productCode = product.code
-                t.productName = product.name
-                t.productUnit = product.unit
-                t.factor = product.factor
-                t.complexity = complexity?.name ?? ""
-                t.complexityFactor = complexity.map { DecimalText.plain($0.factor) } ?? ""
-                t.quantity = DecimalText.plain(checked.quantity)
-                t.assigneeID = person?.id
-                t.organizationID = orgID
-                t.scopePath = path
-                t.assignerUserID = form.propose ? nil : principal.userID
-                t.assignerName = form.propose ? "" : principal.displayName
-                t.proposerUserID = form.propose ? principal.userID : nil
-                t.parentID = parent?.id
-                t.batchID = batch
-                t.recurrenceKey = nil
-                t.start = checked.start.iso
-                t.due = checked.due.iso
-                t.priority = checked.priority.rawValue
-                t.state = form.propose ? TaskState.proposed.rawValue : TaskState.assigned.rawValue
-                t.percent = 0; t.majorErrors = 0; t.exemptErrors = 0; t.delays = 0
-                t.submittedOn = ""; t.requestedDue = ""; t.completedOn = ""; t.verdict = ""
-                t.creationToken = targets.count > 1 ? "\(token)#\(i)" : token
-                t.version = 1
-                try await t.create(on: db)
-                var parts: [TaskParticipant] = []
-                for p in participants {
-                    let tp = TaskParticipant()
-                    tp.taskID = t.id!
-                    tp.personID = p.id
-                    tp.organizationID = p.organizationID
-                    tp.rating = 0
-                    tp.ratingNote = ""
-                    try await tp.create(on: db)
-                    parts.append(tp)
-                }
-                let kind = form.propose ? "de-xuat" : "tao"
-                try await Self.timeline(db, t, actor: principal.displayName, kind: kind, from: "", note:
-                    person.map { "Chủ trì: \($0.fullName) (\($0.code))" } ?? "Giao cho đơn vị; lãnh đạo đơn vị phân công")
-                try await AuditLog.append(on: db, actor: actor, action: form.propose ? "task.propose" : "task.create", entityType: "task",
-                                          entityID: t.id!.uuidString, scopePath: t.scopePath,
-                                          after: Self.fields(t).merging(["nguoi_chu_tri": person?.code ?? "", "san_pham": product.code,
-                                                                         "so_luong": t.quantity, "bat_dau": t.start]) { $1 })
-                try await Notices.afterEvent(db, task: t, participants: parts, kind: kind, by: principal)
-                ids.append(t.id!)
+    /// Writes a prepared form's tasks inside the caller's transaction; `token(i)` is the one-time token
+    /// of its i-th task.
+    static func insert(_ p: Prepared, batch: UUID?, on db: any Database, principal: Principal, actor: Actor,
+                       token: (Int) -> String) async throws -> [UUID] {
+        let (form, targets, checked, product, complexity, participants, parent) =
+            (p.form, p.targets, p.checked, p.product, p.complexity, p.participants, p.parent)
+        var ids: [UUID] = []
+        for (i, (person, orgID, path)) in targets.enumerated() {
+            let t = WorkTask()
+            let number = try await Counter.next("tasks-\(checked.start.year)", on: db)
+            t.code = String(format: "NV-%04d-%06lld", checked.start.year, number)
+            t.title = checked.title
+            t.searchText = TextNormalizer.fold("\(t.code) \(checked.title) \(checked.documentNumber)")
+            t.details = checked.description
+            t.source = checked.source.rawValue
+            t.documentNumber = checked.documentNumber
+            t.documentDate = checked.documentDate?.iso ?? ""
+            t.documentIssuer = checked.documentIssuer
+            t.productID = product.id
+            t.productCode = product.code
+            t.productName = product.name
+            t.productUnit = product.unit
+            t.factor = product.factor
+            t.complexity = complexity?.name ?? ""
+            t.complexityFactor = complexity.map { DecimalText.plain($0.factor) } ?? ""
+            t.quantity = DecimalText.plain(checked.quantity)
+            t.assigneeID = person?.id
+            t.organizationID = orgID
+            t.scopePath = path
+            t.assignerUserID = form.propose ? nil : principal.userID
+            t.assignerName = form.propose ? "" : principal.displayName
+            t.proposerUserID = form.propose ? principal.userID : nil
+            t.parentID = parent?.id
+            t.batchID = batch
+            t.recurrenceKey = p.recurrenceKey
+            t.start = checked.start.iso
+            t.due = checked.due.iso
+            t.priority = checked.priority.rawValue
+            t.state = form.propose ? TaskState.proposed.rawValue : TaskState.assigned.rawValue
+            t.percent = 0; t.majorErrors = 0; t.exemptErrors = 0; t.delays = 0
+            t.submittedOn = ""; t.requestedDue = ""; t.completedOn = ""; t.verdict = ""
+            t.creationToken = token(i)
+            t.version = 1
+            try await t.create(on: db)
+            var parts: [TaskParticipant] = []
+            for p in participants {
+                let tp = TaskParticipant()
+                tp.taskID = t.id!
+                tp.personID = p.id
+                tp.organizationID = p.organizationID
+                tp.rating = 0
+                tp.ratingNote = ""
+                try await tp.create(on: db)
+                parts.append(tp)
             }
-            return ids
+            let kind = form.propose ? "de-xuat" : "tao"
+            try await Self.timeline(db, t, actor: principal.displayName, kind: kind, from: "", note:
+                person.map { "Chủ trì: \($0.fullName) (\($0.code))" } ?? "Giao cho đơn vị; lãnh đạo đơn vị phân công")
+            try await AuditLog.append(on: db, actor: actor, action: form.propose ? "task.propose" : "task.create", entityType: "task",
+                                      entityID: t.id!.uuidString, scopePath: t.scopePath,
+                                      after: Self.fields(t).merging(["nguoi_chu_tri": person?.code ?? "", "san_pham": product.code,
+                                                                     "so_luong": t.quantity, "bat_dau": t.start]) { $1 })
+            try await Notices.afterEvent(db, task: t, participants: parts, kind: kind, by: principal)
+            ids.append(t.id!)
+        }
+        return ids
+    }
+
+    /// Giao việc hàng loạt: lines pasted from a plan (see `TaskBatch`), each checked like a form,
+    /// the problems named by line; written all together in one transaction, or nothing.
+    struct BatchOutcome: Sendable {
+        var lines: Int
+        var problems: [String]
+        var ids: [UUID]
+    }
+
+    static let batchLimit = 500
+
+    func assignBatch(text: String, common: TaskDraft, token: String, dryRun: Bool) async throws -> BatchOutcome {
+        let token = token.isEmpty ? UUID().uuidString : String(token.prefix(64))
+        if !dryRun, let already = try await made(token: token) { return BatchOutcome(lines: already.count, problems: [], ids: already) }
+        let start = DateOnly(parsing: common.start) ?? .today
+        let source = TaskSource(rawValue: common.source) ?? .plan
+        var (lines, problems) = TaskBatch.parse(text, start: start, source: source)
+        if lines.isEmpty && problems.isEmpty { problems.append("Chưa có dòng nào. Dán các dòng từ bảng tính, mỗi dòng một nhiệm vụ.") }
+        if lines.count > Self.batchLimit { problems.append("Mỗi lần giao tối đa \(Self.batchLimit) dòng; đang có \(lines.count).") }
+        var prepared: [Prepared] = []
+        for line in lines.prefix(Self.batchLimit) {
+            var d = line.draft
+            d.documentNumber = common.documentNumber
+            d.documentDate = common.documentDate
+            d.documentIssuer = common.documentIssuer
+            d.priority = common.priority
+            do {
+                prepared.append(try await prepare(NewTask(draft: d, assigneeCodes: [line.assigneeCode], token: "")))
+            } catch let e as Invalid {
+                problems += e.problems.map { "Dòng \(line.number): \($0.message)" }
+            }
+        }
+        guard problems.isEmpty, !dryRun else { return BatchOutcome(lines: lines.count, problems: problems, ids: []) }
+        let (principal, actor, all) = (principal, actor, prepared)
+        let batch = UUID()
+        do {
+            let ids = try await store.write { db in
+                var ids: [UUID] = []
+                for (i, p) in all.enumerated() {
+                    ids += try await Self.insert(p, batch: batch, on: db, principal: principal, actor: actor) { _ in "\(token)#\(i)" }
+                }
+                return ids
+            }
+            return BatchOutcome(lines: lines.count, problems: [], ids: ids)
+        } catch {
+            if let already = try await made(token: token) { return BatchOutcome(lines: already.count, problems: [], ids: already) }
+            throw error
         }
     }
 

@@ -1,0 +1,145 @@
+import Fluent
+import Foundation
+import KPICore
+import Vapor
+
+/// Mức độ hài lòng (indicator group ii): public links per task where the people served rate 1–5,
+/// one answer per receipt code; opened and closed by whoever decides on the task.
+extension WorkService {
+    static let closedLink = "Liên kết đánh giá không tồn tại hoặc đã đóng. Vui lòng hỏi lại cơ quan đã phục vụ bạn."
+
+    func openRatingLink(_ id: UUID) async throws -> String {
+        let (t, _) = try await find(id)
+        let a = taskActor(t)
+        guard a.isAssigner || a.leadsScope else { throw Refused(message: "Chỉ người giao việc hoặc lãnh đạo đơn vị mới tạo liên kết đánh giá.") }
+        guard ![TaskState.cancelled.rawValue, TaskState.declined.rawValue].contains(t.state) else {
+            throw Refused(message: "Nhiệm vụ đã hủy hoặc không được duyệt, không tạo liên kết đánh giá.")
+        }
+        let (principal, actor) = (principal, actor)
+        return try await store.write { db in
+            let link = RatingLink()
+            link.token = SessionMiddleware.newToken().prefix(22).description
+            link.taskID = id
+            link.scopePath = t.scopePath
+            link.active = true
+            link.createdByName = principal.displayName
+            try await link.create(on: db)
+            try await AuditLog.append(on: db, actor: actor, action: "rating.link.open", entityType: "task", entityID: id.uuidString,
+                                      scopePath: t.scopePath, after: ["ma": t.code, "lien_ket": link.id!.uuidString])
+            return link.token
+        }
+    }
+
+    func closeRatingLink(_ id: UUID, link lid: UUID) async throws {
+        let (t, _) = try await find(id)
+        let a = taskActor(t)
+        guard a.isAssigner || a.leadsScope else { throw Refused(message: "Chỉ người giao việc hoặc lãnh đạo đơn vị mới đóng liên kết đánh giá.") }
+        let actor = actor
+        try await store.write { db in
+            guard let link = try await RatingLink.find(lid, on: db), link.taskID == id else { throw Abort(.notFound) }
+            link.active = false
+            try await link.save(on: db)
+            try await AuditLog.append(on: db, actor: actor, action: "rating.link.close", entityType: "task", entityID: id.uuidString,
+                                      scopePath: t.scopePath, after: ["ma": t.code, "lien_ket": lid.uuidString])
+        }
+    }
+
+    struct LinkSummary: Sendable {
+        var link: RatingLink
+        var count: Int
+        var average: Double?
+        var latest: [Rating]
+    }
+
+    func ratingLinks(_ id: UUID) async throws -> [LinkSummary] {
+        let links = try await RatingLink.query(on: store.db).filter(\.$taskID == id).sort(\.$createdAt).all()
+        var out: [LinkSummary] = []
+        for l in links {
+            let ratings = try await Rating.query(on: store.db).filter(\.$linkID == l.id!).sort(\.$createdAt, .descending).all()
+            out.append(LinkSummary(link: l, count: ratings.count,
+                                   average: ratings.isEmpty ? nil : Double(ratings.map(\.score).reduce(0, +)) / Double(ratings.count),
+                                   latest: Array(ratings.prefix(5))))
+        }
+        return out
+    }
+}
+
+/// The public side: no sign-in, rate-limited per address, one answer per receipt code.
+enum PublicRatings {
+    /// The open link and its task, or nil when unknown, closed, or its task was cancelled.
+    static func open(_ token: String, on db: any Database) async throws -> (RatingLink, WorkTask)? {
+        guard !token.isEmpty, token.count <= 64,
+              let link = try await RatingLink.query(on: db).filter(\.$token == token).first(), link.active,
+              let task = try await WorkTask.find(link.taskID, on: db),
+              ![TaskState.cancelled.rawValue, TaskState.declined.rawValue].contains(task.state) else { return nil }
+        return (link, task)
+    }
+
+    /// Records one rating; a refusal in Vietnamese otherwise (nothing written).
+    static func submit(token: String, receipt: String, score: String, comment: String, store: Store, ip: String) async throws -> Result<Void, WorkService.Refused> {
+        let code = TextNormalizer.clean(receipt)
+        let text = comment.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let (link, task) = try await open(token, on: store.db) else { return .failure(.init(message: WorkService.closedLink)) }
+        guard !code.isEmpty, code.count <= 50 else {
+            return .failure(.init(message: "Vui lòng ghi mã biên nhận (số phiếu hẹn, số hồ sơ) in trên giấy tờ bạn nhận được (tối đa 50 ký tự)."))
+        }
+        guard let n = Int(score), (1...5).contains(n) else { return .failure(.init(message: "Vui lòng chọn mức hài lòng từ 1 đến 5 sao.")) }
+        guard text.count <= 1000 else { return .failure(.init(message: "Góp ý dài quá 1.000 ký tự.")) }
+        do {
+            try await store.write { db in
+                let dup = try await Rating.query(on: db).filter(\.$linkID == link.id!).filter(\.$receiptCode == code).count()
+                guard dup == 0 else { throw WorkService.Refused(message: "Mã biên nhận «\(code)» đã được dùng để đánh giá. Mỗi mã chỉ đánh giá một lần.") }
+                let r = Rating()
+                r.linkID = link.id!
+                r.taskID = task.id!
+                r.receiptCode = code
+                r.score = n
+                r.comment = text
+                try await r.create(on: db)
+                // The rater is anonymous: the trail keeps a hash of the address, not the address.
+                try await AuditLog.append(on: db, actor: Actor(name: "nguoi-dan", ip: String(AuditLog.sha256("kpi:" + ip).prefix(16))),
+                                          action: "rating.submit", entityType: "task", entityID: task.id!.uuidString, scopePath: task.scopePath,
+                                          after: ["ma": task.code, "diem": String(n), "ma_bien_nhan": code])
+            }
+            return .success(())
+        } catch let e as WorkService.Refused {
+            return .failure(e)
+        } catch {
+            // The same receipt code sent twice at the same moment: the unique index refused the second.
+            let dup = try await Rating.query(on: store.db).filter(\.$linkID == link.id!).filter(\.$receiptCode == code).count()
+            if dup > 0 { return .failure(.init(message: "Mã biên nhận «\(code)» đã được dùng để đánh giá. Mỗi mã chỉ đánh giá một lần.")) }
+            throw error
+        }
+    }
+}
+
+/// At most `limit` submissions per address per window, in this process (several processes each
+/// keep their own count; the receipt code's unique index is the hard limit).
+actor RateLimiter {
+    let limit: Int
+    let window: TimeInterval
+    private var hits: [String: [Date]] = [:]
+
+    init(limit: Int, window: TimeInterval) {
+        self.limit = limit
+        self.window = window
+    }
+
+    func allow(_ key: String, now: Date = Date()) -> Bool {
+        let recent = (hits[key] ?? []).filter { now.timeIntervalSince($0) < window }
+        guard recent.count < limit else {
+            hits[key] = recent
+            return false
+        }
+        hits[key] = recent + [now]
+        if hits.count > 10_000 { hits = hits.filter { !$0.value.isEmpty && now.timeIntervalSince($0.value.last!) < window } }
+        return true
+    }
+}
+
+struct RateLimiterKey: StorageKey { typealias Value = RateLimiter }
+
+extension Application {
+    /// Made once in `configure`.
+    var ratingLimiter: RateLimiter { storage[RateLimiterKey.self] ?? RateLimiter(limit: settings.ratingsPerWindow, window: 600) }
+}

@@ -1,0 +1,110 @@
+import Fluent
+import KPICore
+import Vapor
+
+/// Đánh giá hài lòng: the public rating page (/danh-gia/<mã>, no sign-in) and its QR code; opening
+/// and closing links from a task's page.
+struct RatingController {
+    static func register(public r: any RoutesBuilder, signedIn s: any RoutesBuilder) {
+        r.get("danh-gia", ":token", use: form)
+        r.post("danh-gia", ":token", use: submit)
+        r.get("danh-gia", ":token", "qr.svg", use: qr)
+        s.post("viec", ":id", "lien-ket-danh-gia", use: openLink)
+        s.post("viec", ":id", "lien-ket-danh-gia", ":lid", "dong", use: closeLink)
+    }
+
+    static func publicURL(_ req: Request, token: String) -> String {
+        let settings = req.application.settings
+        let base = settings.publicURL ?? "\(settings.secureCookies ? "https" : "http")://\(req.headers.first(name: .host) ?? "localhost")"
+        return "\(base)/danh-gia/\(token)"
+    }
+
+    static func csrf(_ req: Request) -> String { req.cookies[CSRFMiddleware.preCookie]?.string ?? SessionMiddleware.newToken() }
+
+    static func page(_ req: Request, token: String, task: WorkTask?, values v: [String: String], message: String?, isError: Bool,
+                     done: Bool = false, status: HTTPStatus = .ok) -> Response {
+        let csrf = csrf(req)
+        let body: HTML
+        if let task, !done {
+            let stars = (1...5).reversed().map { n in
+                HTML("<label class=\"choice\"><input type=\"radio\" name=\"diem\" value=\"\(n)\"\(HTML.when(v["diem"] == String(n), " checked")) required> \(String(repeating: "★", count: n))\(String(repeating: "☆", count: 5 - n)) \(["", "Rất không hài lòng", "Không hài lòng", "Bình thường", "Hài lòng", "Rất hài lòng"][n])</label>")
+            }
+            body = """
+                <p>Xin ông/bà cho biết mức độ hài lòng với việc: <strong>\(task.title)</strong>.</p>
+                <form method="post" action="/danh-gia/\(token)" class="record-form"><input type="hidden" name="_csrf" value="\(csrf)">
+                <div class="field"><label for="ma_bien_nhan">Mã biên nhận (số phiếu hẹn, số hồ sơ) <span class="req">*</span></label>
+                <input id="ma_bien_nhan" name="ma_bien_nhan" value="\(v["ma_bien_nhan"] ?? "")" required maxlength="50" autocomplete="off"></div>
+                <fieldset><legend>Mức độ hài lòng <span class="req">*</span></legend>\(stars)</fieldset>
+                <div class="field"><label for="gop_y">Góp ý (không bắt buộc)</label><textarea id="gop_y" name="gop_y" rows="3" maxlength="1000">\(v["gop_y"] ?? "")</textarea></div>
+                <div class="actions"><button class="primary">Gửi đánh giá</button></div>
+                <p class="hint">Đánh giá không cần đăng nhập và không ghi tên người đánh giá. Mỗi mã biên nhận chỉ đánh giá một lần.</p></form>
+                """
+        } else {
+            body = done ? "<p>Ý kiến của ông/bà sẽ được dùng để đánh giá và cải thiện chất lượng phục vụ.</p>" : .empty
+        }
+        let res = req.page(Page(title: done ? "Cảm ơn ông/bà đã đánh giá" : "Đánh giá mức độ hài lòng", flash: message, flashIsError: isError, body: body), status: status)
+        res.cookies[CSRFMiddleware.preCookie] = HTTPCookies.Value(string: csrf, maxAge: 3600, path: "/",
+            isSecure: req.application.settings.secureCookies, isHTTPOnly: true, sameSite: .strict)
+        return res
+    }
+
+    @Sendable static func form(_ req: Request) async throws -> Response {
+        let token = req.parameters.get("token") ?? ""
+        guard let (_, task) = try await PublicRatings.open(token, on: req.db) else {
+            return page(req, token: token, task: nil, values: [:], message: WorkService.closedLink, isError: true, status: .notFound)
+        }
+        return page(req, token: token, task: task, values: [:], message: nil, isError: false)
+    }
+
+    @Sendable static func submit(_ req: Request) async throws -> Response {
+        let token = req.parameters.get("token") ?? ""
+        let v = (try? req.content.decode([String: String].self)) ?? [:]
+        guard await req.application.ratingLimiter.allow(req.clientIP) else {
+            let task = try await PublicRatings.open(token, on: req.db)?.1
+            return page(req, token: token, task: task, values: v, message: "Có quá nhiều đánh giá gửi từ địa chỉ mạng này trong ít phút. Vui lòng thử lại sau 10 phút.",
+                        isError: true, status: .tooManyRequests)
+        }
+        switch try await PublicRatings.submit(token: token, receipt: v["ma_bien_nhan"] ?? "", score: v["diem"] ?? "", comment: v["gop_y"] ?? "",
+                                              store: req.store, ip: req.clientIP) {
+        case .success:
+            return page(req, token: token, task: nil, values: [:], message: "Đã ghi nhận đánh giá của ông/bà.", isError: false, done: true)
+        case .failure(let e):
+            let task = try await PublicRatings.open(token, on: req.db)?.1
+            return page(req, token: token, task: task, values: v, message: e.message, isError: true,
+                        status: task == nil ? .notFound : .unprocessableEntity)
+        }
+    }
+
+    @Sendable static func qr(_ req: Request) async throws -> Response {
+        let token = req.parameters.get("token") ?? ""
+        guard try await PublicRatings.open(token, on: req.db) != nil, let code = QRCode(publicURL(req, token: token)) else {
+            throw Abort(.notFound, reason: WorkService.closedLink)
+        }
+        var headers = HTTPHeaders()
+        headers.contentType = HTTPMediaType(type: "image", subType: "svg+xml")
+        headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=300")
+        return Response(status: .ok, headers: headers, body: .init(string: code.svg()))
+    }
+
+    @Sendable static func openLink(_ req: Request) async throws -> Response {
+        let svc = try WorkController.service(req)
+        let id = try WorkController.id(req)
+        do {
+            _ = try await svc.openRatingLink(id)
+            return req.redirect(to: "/viec/\(id)?tb=lien-ket#danh-gia")
+        } catch let e as WorkService.Refused {
+            return try await WorkController.refused(req, svc, id, e.message, status: .conflict)
+        }
+    }
+
+    @Sendable static func closeLink(_ req: Request) async throws -> Response {
+        let svc = try WorkController.service(req)
+        let id = try WorkController.id(req)
+        do {
+            try await svc.closeRatingLink(id, link: try WorkController.id(req, "lid"))
+            return req.redirect(to: "/viec/\(id)?tb=dong-lien-ket#danh-gia")
+        } catch let e as WorkService.Refused {
+            return try await WorkController.refused(req, svc, id, e.message, status: .conflict)
+        }
+    }
+}
