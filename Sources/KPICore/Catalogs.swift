@@ -90,7 +90,23 @@ public enum Catalogs {
         FieldSpec("mo_ta", "Mô tả", .text(maxLength: 2000)),
     ])
 
-    public static let all = [organizations, positionGroups, positions, people, users, products]
+    /// Loại vi phạm kỷ luật, kỷ cương with the points each deducts from indicator group (iv).
+    public static let violationTypes = CatalogSpec(key: "vi-pham", title: "Danh mục loại vi phạm", fields: [
+        FieldSpec("ma", "Mã", .code, required: true),
+        FieldSpec("ten", "Tên loại vi phạm", .text(maxLength: 255), required: true),
+        FieldSpec("diem_tru", "Điểm trừ mỗi lần", .decimal(Rational(0)...Rational(100)), required: true,
+                  help: "Trừ vào nhóm tiêu chí kỷ luật, kỷ cương; ví dụ 1 hoặc 0,5"),
+        FieldSpec("mo_ta", "Mô tả", .text(maxLength: 2000)),
+    ])
+
+    /// Hình thức kỷ luật (Luật Cán bộ, công chức; Luật Viên chức; Nghị định 112/2020/NĐ-CP).
+    public static let disciplineLevels: [Choice] = [
+        Choice("khien-trach", "Khiển trách"), Choice("canh-cao", "Cảnh cáo"), Choice("ha-bac-luong", "Hạ bậc lương"),
+        Choice("giang-chuc", "Giáng chức"), Choice("cach-chuc", "Cách chức"), Choice("bai-nhiem", "Bãi nhiệm"),
+        Choice("buoc-thoi-viec", "Buộc thôi việc"),
+    ]
+
+    public static let all = [organizations, positionGroups, positions, people, users, products, violationTypes]
 
     public static func spec(_ key: String) -> CatalogSpec? { all.first { $0.key == key } }
 

@@ -18,6 +18,7 @@ func routes(_ app: Application) throws {
     WorkController.register(signedIn)
     NoticeController.register(signedIn)
     RatingController.register(public: web, signedIn: signedIn)
+    DisciplineController.register(signedIn)
 }
 
 /// `/healthz`: 200 when the database answers, 503 otherwise.

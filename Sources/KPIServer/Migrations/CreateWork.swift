@@ -184,3 +184,53 @@ struct CreateRecurringAndRatings: AsyncMigration {
         for schema in [Rating.schema, RatingLink.schema, RecurringTask.schema] { try await db.schema(schema).delete() }
     }
 }
+
+/// Discipline: the catalog of violation types (seeded with common ones) and the records.
+struct CreateDiscipline: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema(ViolationType.schema)
+            .id()
+            .field("code", .string, .required).unique(on: "code")
+            .field("name", .string, .required)
+            .field("search_text", .string, .required)
+            .field("deduction", .string, .required)
+            .field("description", .string, .required)
+            .field("scope_path", .string, .required)
+            .field("active", .bool, .required)
+            .field("updated_at", .datetime)
+            .create()
+        for (code, name, points) in [("VP-01", "Đi muộn, về sớm không có lý do", "0.5"), ("VP-02", "Nghỉ làm không xin phép", "2"),
+                                     ("VP-03", "Vi phạm quy tắc ứng xử, văn hóa công sở", "1"),
+                                     ("VP-04", "Không chấp hành sự phân công của cấp trên", "3")] {
+            let t = ViolationType()
+            t.code = code; t.name = name; t.searchText = TextNormalizer.fold(code + " " + name); t.deduction = points
+            t.details = ""; t.scopePath = "/"; t.active = true
+            try await t.create(on: db)
+        }
+        try await db.schema(DisciplineRecord.schema)
+            .id()
+            .field("person_id", .uuid, .required, .references(Person.schema, "id"))
+            .field("scope_path", .string, .required)
+            .field("kind", .string, .required)
+            .field("violation_code", .string, .required)
+            .field("violation_name", .string, .required)
+            .field("deduction", .string, .required)
+            .field("level", .string, .required)
+            .field("decision_number", .string, .required)
+            .field("decision_date", .string, .required)
+            .field("occurred_on", .string, .required)
+            .field("note", .sql(unsafeRaw: "TEXT"), .required)
+            .field("entered_by", .string, .required)
+            .field("voided", .bool, .required)
+            .field("void_reason", .string, .required)
+            .field("created_at", .datetime)
+            .create()
+        try await SQLIndex.create(db, "discipline_person", on: DisciplineRecord.schema, "person_id, occurred_on")
+        try await SQLIndex.path(db, "discipline_scope", on: DisciplineRecord.schema, column: "scope_path")
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(DisciplineRecord.schema).delete()
+        try await db.schema(ViolationType.schema).delete()
+    }
+}

@@ -14,6 +14,7 @@ enum Migrations {
         app.migrations.add(CreateFrameworks())
         app.migrations.add(CreateWork())
         app.migrations.add(CreateRecurringAndRatings())
+        app.migrations.add(CreateDiscipline())
     }
 }
 

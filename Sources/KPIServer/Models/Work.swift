@@ -234,3 +234,48 @@ final class Rating: Model, @unchecked Sendable {
 
     init() {}
 }
+
+/// Loại vi phạm (catalog): what a violation of discipline deducts from indicator group (iv).
+final class ViolationType: Model, @unchecked Sendable {
+    static let schema = "violation_types"
+
+    @ID var id: UUID?
+    @Field(key: "code") var code: String
+    @Field(key: "name") var name: String
+    @Field(key: "search_text") var searchText: String
+    /// Points deducted each time, exact decimal text with a dot.
+    @Field(key: "deduction") var deduction: String
+    @Field(key: "description") var details: String
+    /// Always "/": the catalog is province-wide.
+    @Field(key: "scope_path") var scopePath: String
+    @Field(key: "active") var active: Bool
+    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+
+    init() {}
+}
+
+/// Ghi nhận kỷ luật, kỷ cương of a person: a violation of a catalogued type ("vi-pham") or a
+/// disciplinary decision ("ky-luat") with its level, number and date. Never deleted: voided with a reason.
+final class DisciplineRecord: Model, @unchecked Sendable {
+    static let schema = "discipline_records"
+
+    @ID var id: UUID?
+    @Field(key: "person_id") var personID: UUID
+    @Field(key: "scope_path") var scopePath: String
+    @Field(key: "kind") var kind: String
+    @Field(key: "violation_code") var violationCode: String
+    @Field(key: "violation_name") var violationName: String
+    @Field(key: "deduction") var deduction: String
+    @Field(key: "level") var level: String
+    @Field(key: "decision_number") var decisionNumber: String
+    @Field(key: "decision_date") var decisionDate: String
+    /// yyyy-MM-dd: when it happened (the decision's date for a decision).
+    @Field(key: "occurred_on") var occurredOn: String
+    @Field(key: "note") var note: String
+    @Field(key: "entered_by") var enteredBy: String
+    @Field(key: "voided") var voided: Bool
+    @Field(key: "void_reason") var voidReason: String
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+
+    init() {}
+}

@@ -154,7 +154,7 @@ struct CatalogController {
 enum CatalogRegistry {
     static func adapters(_ settings: Settings) -> [any CatalogAdapter] {
         [OrganizationCatalog(), PositionGroupCatalog(), PositionCatalog(), PeopleCatalog(),
-         UserCatalog(bcryptCost: settings.bcryptCost), ProductCatalog()]
+         UserCatalog(bcryptCost: settings.bcryptCost), ProductCatalog(), ViolationCatalog()]
     }
 
     static func adapter(_ key: String, _ settings: Settings) -> (any CatalogAdapter)? {

@@ -119,6 +119,7 @@ extension TaskPage {
                 """)
         }
         let ratings = try await ratingsSection(req, svc: svc, t, actor)
+        let coordination = coordinationSection(req, t, actor, parts: parts, people: partPeople)
         let source = TaskSource(rawValue: t.source)
         let doc = t.documentNumber.isEmpty ? "" : " — văn bản số \(t.documentNumber)\(t.documentDate.isEmpty ? "" : " ngày \(WorkViews.date(t.documentDate))")\(t.documentIssuer.isEmpty ? "" : " của \(t.documentIssuer)")"
         return Page(title: "\(t.code): \(t.title)", breadcrumbs: [("Tổng quan", "/"), ("Công việc", "/viec")], flash: flash, flashIsError: isError, body: """
@@ -141,7 +142,7 @@ extension TaskPage {
             \(actions(req, t, actor, evidence: evidence.count, values: values))
             <section id="minh-chung"><h2>Minh chứng (\(evidence.count))</h2>
             \(evidence.isEmpty ? HTML("<p class=\"empty\">Chưa có minh chứng.</p>") : HTML("<ul class=\"evidence\">\(evidenceRows)</ul>"))\(upload)</section>
-            \(ratings)
+            \(coordination)\(ratings)
             <section><h2>Nhiệm vụ con (\(children.count))</h2>
             \(children.isEmpty ? .empty : HTML("<ul>\(children.map { c in HTML("<li><a href=\"/viec/\(c.id!.uuidString)\">\(c.code) — \(c.title)</a> · \(TaskState(rawValue: c.state)?.label ?? c.state)</li>") })</ul>"))
             \(HTML.when(actor.isAssigner || actor.leadsScope, HTML("<p><a href=\"/viec/moi?cha=\(t.id!.uuidString)\">+ Thêm nhiệm vụ con</a></p>")))</section>
@@ -175,5 +176,32 @@ extension TaskPage {
             <p class="hint">Người dân, tổ chức quét mã QR hoặc mở liên kết để chấm 1–5 sao, không cần đăng nhập; mỗi mã biên nhận đánh giá một lần.</p>
             \(links.isEmpty ? .empty : HTML("<ul class=\"rating-links\">\(items)</ul>"))\(open)</section>
             """
+    }
+
+    /// Đánh giá phối hợp: the lead rates each participant once the task is completed; others see the ratings.
+    static func coordinationSection(_ req: Request, _ t: WorkTask, _ a: TaskActor, parts: [TaskParticipant], people: [Person]) -> HTML {
+        guard !parts.isEmpty, t.state == TaskState.completed.rawValue else { return .empty }
+        let names = Dictionary(uniqueKeysWithValues: people.map { ($0.id!, "\($0.fullName) (\($0.code))") })
+        if a.isAssignee {
+            let rows = parts.map { p in
+                let options = [HTML("<option value=\"\">— Chấm điểm —</option>")] + (1...5).reversed().map { n in
+                    HTML("<option value=\"\(n)\"\(HTML.when(p.rating == n, " selected"))>\(n) — \(["", "Rất kém", "Kém", "Đạt", "Tốt", "Rất tốt"][n])</option>")
+                }
+                return HTML("""
+                    <fieldset><legend>\(p.personID.flatMap { names[$0] } ?? "")</legend><input type="hidden" name="nguoi[]" value="\(p.id!.uuidString)">
+                    <div class="field"><label for="diem-\(p.id!.uuidString)">Mức phối hợp</label><select id="diem-\(p.id!.uuidString)" name="diem[]" required>\(options)</select></div>
+                    <div class="field"><label for="nx-\(p.id!.uuidString)">Nhận xét</label><input id="nx-\(p.id!.uuidString)" name="nhan_xet[]" value="\(p.ratingNote)" maxlength="500"></div></fieldset>
+                    """)
+            }
+            return """
+                <section id="phoi-hop" class="panel"><h2>Đánh giá người phối hợp</h2>
+                <form method="post" action="/viec/\(t.id!.uuidString)/danh-gia-phoi-hop" class="act">\(req.csrfField)\(rows)
+                <button class="primary">Lưu đánh giá phối hợp</button></form></section>
+                """
+        }
+        let rows = parts.map { p in
+            HTML("<li>\(p.personID.flatMap { names[$0] } ?? ""): \(p.rating == 0 ? "chưa đánh giá" : "\(p.rating)/5")\(p.ratingNote.isEmpty ? "" : " — \(p.ratingNote)")</li>")
+        }
+        return "<section id=\"phoi-hop\"><h2>Đánh giá người phối hợp</h2><ul>\(rows)</ul></section>"
     }
 }

@@ -18,6 +18,7 @@ struct WorkController {
         r.post("viec", "hang-loat", use: batchPost)
         r.get("viec", ":id", use: show)
         r.post("viec", ":id", "minh-chung", use: addEvidence)
+        r.post("viec", ":id", "danh-gia-phoi-hop", use: rateParticipants)
         r.get("viec", ":id", "minh-chung", ":eid", use: download)
         r.post("viec", ":id", "minh-chung", ":eid", "go", use: removeEvidence)
         r.post("viec", ":id", ":action", use: act)
@@ -149,7 +150,7 @@ struct WorkController {
         "tra-lai": "Đã trả lại nhiệm vụ để làm lại.", "huy": "Đã hủy nhiệm vụ.", "duyet-de-xuat": "Đã duyệt đề xuất; nhiệm vụ đã được giao.",
         "khong-duyet": "Đã không duyệt đề xuất.", "phan-cong": "Đã phân công người chủ trì.", "minh-chung": "Đã thêm minh chứng.",
         "go": "Đã gỡ minh chứng.", "lien-ket": "Đã tạo liên kết đánh giá; in hoặc gửi mã QR cho người dân, tổ chức được phục vụ.",
-        "dong-lien-ket": "Đã đóng liên kết đánh giá.",
+        "dong-lien-ket": "Đã đóng liên kết đánh giá.", "phoi-hop": "Đã lưu đánh giá phối hợp.",
     ]
 
     @Sendable static func show(_ req: Request) async throws -> Response {
@@ -263,5 +264,29 @@ struct WorkController {
         res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)")
         res.headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
         return res
+    }
+
+    struct CoordinationForm: Content {
+        var nguoi: [String]?
+        var diem: [String]?
+        var nhan_xet: [String]?
+    }
+
+    @Sendable static func rateParticipants(_ req: Request) async throws -> Response {
+        let svc = try service(req)
+        let id = try id(req)
+        let f = (try? req.content.decode(CoordinationForm.self)) ?? CoordinationForm()
+        let who = f.nguoi ?? [], scores = f.diem ?? [], notes = f.nhan_xet ?? []
+        let ratings = who.enumerated().compactMap { i, raw in
+            UUID(uuidString: raw).map { WorkService.CoordinationRating(participantID: $0, score: i < scores.count ? scores[i] : "", note: i < notes.count ? notes[i] : "") }
+        }
+        do {
+            try await svc.rateParticipants(id, ratings)
+            return req.redirect(to: "/viec/\(id)?tb=phoi-hop#phoi-hop")
+        } catch let e as WorkService.Refused {
+            return try await refused(req, svc, id, e.message, status: .conflict)
+        } catch let e as WorkService.Invalid {
+            return try await refused(req, svc, id, e.problems.map(\.message).joined(separator: " "), status: .unprocessableEntity)
+        }
     }
 }

@@ -1,0 +1,128 @@
+import Fluent
+import Foundation
+import KPICore
+import Vapor
+
+/// Kỷ luật, kỷ cương (indicator group iv): violations of catalogued types and disciplinary decisions,
+/// entered by the leaders of the person's unit or the advisory bodies, voided (never deleted) with a
+/// reason; each change audited.
+struct DisciplineService {
+    let store: Store
+    let principal: Principal
+    let actor: Actor
+
+    func mayEnter(_ scopePath: String) -> Bool {
+        principal.can(.leadWork, at: scopePath) || principal.can(.configureFramework, at: scopePath)
+    }
+
+    var mayEnterAnywhere: Bool { principal.canAnywhere(.leadWork) || principal.canAnywhere(.configureFramework) }
+
+    struct Entry: Sendable {
+        var personCode = ""
+        var kind = "vi-pham"
+        var violationCode = ""
+        var level = ""
+        var decisionNumber = ""
+        var decisionDate = ""
+        var occurredOn = ""
+        var note = ""
+    }
+
+    func record(_ e: Entry, today: DateOnly = .today) async throws -> UUID {
+        var problems: [TaskProblem] = []
+        let db = store.db
+        let code = TextNormalizer.clean(e.personCode)
+        let person = try await Person.query(on: db).filter(\.$code == code).first()
+        if person == nil || !mayEnter(person!.scopePath) {
+            problems.append(.init("nguoi", code.isEmpty ? "Vui lòng ghi mã cán bộ." : "Không có cán bộ mã «\(code)» trong phạm vi bạn được ghi nhận."))
+        }
+        var type: ViolationType?
+        switch e.kind {
+        case "vi-pham":
+            type = try await ViolationType.query(on: db).filter(\.$code == TextNormalizer.clean(e.violationCode)).filter(\.$active == true).first()
+            if type == nil { problems.append(.init("loai_vi_pham", "Vui lòng chọn loại vi phạm trong danh mục.")) }
+        case "ky-luat":
+            if !Catalogs.disciplineLevels.contains(where: { $0.code == e.level }) { problems.append(.init("hinh_thuc", "Vui lòng chọn hình thức kỷ luật.")) }
+            if TextNormalizer.clean(e.decisionNumber).isEmpty { problems.append(.init("so_quyet_dinh", "Vui lòng ghi số quyết định kỷ luật.")) }
+        default:
+            problems.append(.init("loai", "Vui lòng chọn vi phạm hoặc quyết định kỷ luật."))
+        }
+        let dateText = e.kind == "ky-luat" ? e.decisionDate : e.occurredOn
+        let date = DateOnly(parsing: dateText)
+        if date == nil {
+            problems.append(.init(e.kind == "ky-luat" ? "ngay_quyet_dinh" : "ngay", "Ngày không đọc được (dùng dạng dd/mm/yyyy)."))
+        } else if today < date! {
+            problems.append(.init(e.kind == "ky-luat" ? "ngay_quyet_dinh" : "ngay", "Ngày (\(date!.display)) không được sau hôm nay."))
+        }
+        let note = e.note.trimmingCharacters(in: .whitespacesAndNewlines)
+        if note.count > 1000 { problems.append(.init("ghi_chu", "Ghi chú dài quá 1.000 ký tự.")) }
+        guard problems.isEmpty, let person, let date else { throw WorkService.Invalid(problems) }
+        let (principal, actor, type_) = (principal, actor, type)
+        return try await store.write { db in
+            let type = type_
+            let r = DisciplineRecord()
+            r.personID = try person.requireID()
+            r.scopePath = person.scopePath
+            r.kind = e.kind
+            r.violationCode = type?.code ?? ""
+            r.violationName = type?.name ?? ""
+            r.deduction = type?.deduction ?? ""
+            r.level = e.kind == "ky-luat" ? e.level : ""
+            r.decisionNumber = e.kind == "ky-luat" ? TextNormalizer.clean(e.decisionNumber) : ""
+            r.decisionDate = e.kind == "ky-luat" ? date.iso : ""
+            r.occurredOn = date.iso
+            r.note = note
+            r.enteredBy = principal.displayName
+            r.voided = false
+            r.voidReason = ""
+            try await r.create(on: db)
+            try await AuditLog.append(on: db, actor: actor, action: "discipline.record", entityType: "discipline", entityID: r.id!.uuidString,
+                                      scopePath: r.scopePath, after: ["nguoi": person.code, "loai": r.kind, "vi_pham": r.violationCode,
+                                                                      "hinh_thuc": r.level, "so_qd": r.decisionNumber, "ngay": r.occurredOn])
+            return r.id!
+        }
+    }
+
+    func void(_ id: UUID, reason: String) async throws {
+        let why = TextNormalizer.clean(reason)
+        guard !why.isEmpty else { throw WorkService.Invalid("ly_do", "Vui lòng ghi lý do hủy ghi nhận.") }
+        let (svc, actor) = (self, actor)
+        try await store.write { db in
+            guard let r = try await DisciplineRecord.find(id, on: db), svc.mayEnter(r.scopePath) else { throw Abort(.notFound) }
+            guard !r.voided else { throw WorkService.Refused(message: "Ghi nhận này đã được hủy trước đó.") }
+            r.voided = true
+            r.voidReason = why
+            try await r.save(on: db)
+            try await AuditLog.append(on: db, actor: actor, action: "discipline.void", entityType: "discipline", entityID: id.uuidString,
+                                      scopePath: r.scopePath, after: ["ly_do": why])
+        }
+    }
+
+    struct Query: Sendable {
+        var q = ""
+        var kind = ""
+        var from = ""
+        var to = ""
+        var page = 1
+    }
+
+    /// What the user may see: the scopes they lead, advise or oversee, and their own records.
+    func list(_ q: Query, limit: Int = 50) async throws -> (rows: [(DisciplineRecord, Person)], total: Int) {
+        let scopes = Set(principal.scopes(.leadWork) + principal.scopes(.configureFramework) + principal.scopes(.viewEvaluations))
+        let db = store.db
+        let base = DisciplineRecord.query(on: db).join(Person.self, on: \DisciplineRecord.$personID == \Person.$id)
+        base.group(.or) { g in
+            for s in scopes { g.filter(\DisciplineRecord.$scopePath, .custom("LIKE"), s + "%") }
+            if let me = principal.personID { g.filter(\DisciplineRecord.$personID == me) }
+            if scopes.isEmpty && principal.personID == nil { g.filter(\DisciplineRecord.$scopePath == "-") }
+        }
+        let folded = TextNormalizer.fold(q.q)
+        if !folded.isEmpty { base.filter(Person.self, \.$searchText, .custom("LIKE"), "%\(folded)%") }
+        if ["vi-pham", "ky-luat"].contains(q.kind) { base.filter(\DisciplineRecord.$kind == q.kind) }
+        if let d = DateOnly(parsing: q.from) { base.filter(\DisciplineRecord.$occurredOn >= d.iso) }
+        if let d = DateOnly(parsing: q.to) { base.filter(\DisciplineRecord.$occurredOn <= d.iso) }
+        let total = try await base.copy().count()
+        let records = try await base.sort(\DisciplineRecord.$occurredOn, .descending).range((q.page - 1) * limit ..< q.page * limit).all()
+        return (try records.map { ($0, try $0.joined(Person.self)) }, total)
+    }
+}

@@ -1,0 +1,132 @@
+import Fluent
+import KPICore
+import Vapor
+
+/// Kỷ luật, kỷ cương (/ky-luat): the records with search, filters and export; the entry form; voiding.
+struct DisciplineController {
+    static func register(_ r: any RoutesBuilder) {
+        r.get("ky-luat", use: list)
+        r.get("ky-luat", "moi", use: form)
+        r.post("ky-luat", "moi", use: create)
+        r.post("ky-luat", ":id", "huy", use: void)
+    }
+
+    static func service(_ req: Request) throws -> DisciplineService {
+        DisciplineService(store: req.store, principal: try req.requirePrincipal(), actor: req.actor)
+    }
+
+    static func query(_ req: Request) -> DisciplineService.Query {
+        var q = DisciplineService.Query(q: WorkController.q(req, "q"), kind: WorkController.q(req, "loai"),
+                                        from: WorkController.q(req, "tu"), to: WorkController.q(req, "den"))
+        q.page = max(1, Int(WorkController.q(req, "trang")) ?? 1)
+        return q
+    }
+
+    static func what(_ r: DisciplineRecord) -> String {
+        r.kind == "ky-luat"
+            ? "Kỷ luật \(Catalogs.label(Catalogs.disciplineLevels, r.level).lowercased()) — quyết định số \(r.decisionNumber) ngày \(WorkViews.date(r.decisionDate))"
+            : "\(r.violationName) (\(r.violationCode), trừ \(DecimalText.parse(r.deduction).map(DecimalText.vn) ?? r.deduction) điểm)"
+    }
+
+    @Sendable static func list(_ req: Request) async throws -> Response {
+        let svc = try service(req)
+        let q = query(req)
+        if !WorkController.q(req, "dinh_dang").isEmpty {
+            var all = q
+            all.page = 1
+            let rows = try await svc.list(all, limit: 50_000).rows
+            let table = [["Mã cán bộ", "Họ và tên", "Ngày", "Loại", "Nội dung", "Ghi chú", "Người ghi nhận", "Trạng thái"]] + rows.map { r, p in
+                [p.code, p.fullName, WorkViews.date(r.occurredOn), r.kind == "ky-luat" ? "Kỷ luật" : "Vi phạm", what(r), r.note, r.enteredBy,
+                 r.voided ? "Đã hủy: \(r.voidReason)" : "Hiệu lực"]
+            }
+            return try Download.table(table, name: "ky-luat", format: WorkController.q(req, "dinh_dang"))
+        }
+        let (rows, total) = try await svc.list(q)
+        let flash: String? = ["luu": "Đã ghi nhận.", "huy": "Đã hủy ghi nhận."][WorkController.q(req, "tb")]
+        let body = rows.map { r, p in
+            HTML("""
+                <tr\(HTML.when(r.voided, " class=\"voided\""))><td data-label="Ngày">\(WorkViews.date(r.occurredOn))</td>
+                <td data-label="Cán bộ">\(p.fullName) (\(p.code))</td><td data-label="Nội dung">\(what(r))\(r.note.isEmpty ? "" : " — \(r.note)")</td>
+                <td data-label="Người ghi nhận">\(r.enteredBy)</td>
+                <td data-label="Trạng thái">\(r.voided ? HTML("<span class=\"badge off\">Đã hủy: \(r.voidReason)</span>") : svc.mayEnter(r.scopePath) ? HTML("""
+                <details><summary>Hủy ghi nhận</summary><form method="post" action="/ky-luat/\(r.id!.uuidString)/huy" data-confirm="Hủy ghi nhận này?">\(req.csrfField)
+                <div class="field"><label for="ly-do-\(r.id!.uuidString)">Lý do</label><input id="ly-do-\(r.id!.uuidString)" name="ly_do" required></div><button>Hủy ghi nhận</button></form></details>
+                """) : HTML("<span class=\"badge ok\">Hiệu lực</span>"))</td></tr>
+                """)
+        }
+        let kinds = [("", "Tất cả"), ("vi-pham", "Vi phạm"), ("ky-luat", "Quyết định kỷ luật")]
+        let params = "q=\(q.q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&loai=\(q.kind)&tu=\(q.from.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&den=\(q.to.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+        return req.page(Page(title: "Kỷ luật, kỷ cương", breadcrumbs: [("Tổng quan", "/")], flash: flash, body: """
+            \(HTML.when(svc.mayEnterAnywhere, "<div class=\"actions\"><a class=\"button primary\" href=\"/ky-luat/moi\">+ Ghi nhận</a> <a href=\"/danh-muc/vi-pham\">Danh mục loại vi phạm</a></div>"))
+            <form method="get" class="filters" role="search">
+            <div class="field grow"><label for="q">Tìm cán bộ</label><input id="q" name="q" value="\(q.q)" placeholder="Tên hoặc mã cán bộ"></div>
+            <div class="field"><label for="loai">Loại</label>\(TaskPage.select("loai", kinds, q.kind))</div>
+            <div class="field"><label for="tu">Từ ngày</label><input id="tu" name="tu" value="\(TaskPage.dateValue(q.from))"\(HTML(unsafe: TaskPage.dateAttributes))></div>
+            <div class="field"><label for="den">Đến ngày</label><input id="den" name="den" value="\(TaskPage.dateValue(q.to))"\(HTML(unsafe: TaskPage.dateAttributes))></div>
+            <div class="actions"><button>Lọc</button> <a href="/ky-luat?\(params)&dinh_dang=xlsx">Xuất Excel</a> <a href="/ky-luat?\(params)&dinh_dang=csv">Xuất CSV</a></div></form>
+            <p class="count">\(total) ghi nhận</p>
+            \(rows.isEmpty ? HTML("<p class=\"empty\">Không có ghi nhận nào khớp bộ lọc.</p>") : HTML("""
+            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Ngày</th><th scope="col">Cán bộ</th><th scope="col">Nội dung</th>
+            <th scope="col">Người ghi nhận</th><th scope="col">Trạng thái</th></tr></thead><tbody>\(body)</tbody></table></div>
+            """))
+            \(Widgets.pager(page: q.page, perPage: 50, total: total) { "/ky-luat?\(params)&trang=\($0)" })
+            """))
+    }
+
+    static func formPage(_ req: Request, values v: [String: String], problems: [TaskProblem]) async throws -> Page {
+        let types = try await ViolationType.query(on: req.db).filter(\.$active == true).sort(\.$code).all()
+        let kind = v["loai"] ?? "vi-pham"
+        return Page(title: "Ghi nhận kỷ luật, kỷ cương", breadcrumbs: [("Tổng quan", "/"), ("Kỷ luật, kỷ cương", "/ky-luat")], body: """
+            \(Widgets.problems(problems.map(\.message)))
+            <form method="post" action="/ky-luat/moi" class="record-form">\(req.csrfField)
+            \(TaskPage.field("nguoi", "Mã cán bộ", TaskPage.input("nguoi", v, extra: " required", problems: problems), required: true, problems: problems))
+            <fieldset><legend>Loại ghi nhận</legend>
+            <label class="choice"><input type="radio" name="loai" value="vi-pham"\(HTML.when(kind == "vi-pham", " checked"))> Vi phạm kỷ luật, kỷ cương (theo danh mục, trừ điểm)</label>
+            <label class="choice"><input type="radio" name="loai" value="ky-luat"\(HTML.when(kind == "ky-luat", " checked"))> Quyết định kỷ luật</label></fieldset>
+            <fieldset><legend>Vi phạm</legend>
+            \(TaskPage.field("loai_vi_pham", "Loại vi phạm", TaskPage.select("loai_vi_pham", [("", "— Chọn —")] + types.map { ($0.code, "\($0.name) (trừ \(DecimalText.parse($0.deduction).map(DecimalText.vn) ?? $0.deduction))") }, v["loai_vi_pham"] ?? ""), problems: problems))
+            \(TaskPage.field("ngay", "Ngày vi phạm", TaskPage.input("ngay", v, type: "date", problems: problems), problems: problems))</fieldset>
+            <fieldset><legend>Quyết định kỷ luật</legend>
+            \(TaskPage.field("hinh_thuc", "Hình thức", TaskPage.select("hinh_thuc", [("", "— Chọn —")] + Catalogs.disciplineLevels.map { ($0.code, $0.label) }, v["hinh_thuc"] ?? ""), problems: problems))
+            \(TaskPage.field("so_quyet_dinh", "Số quyết định", TaskPage.input("so_quyet_dinh", v, problems: problems), problems: problems))
+            \(TaskPage.field("ngay_quyet_dinh", "Ngày quyết định", TaskPage.input("ngay_quyet_dinh", v, type: "date", problems: problems), problems: problems))</fieldset>
+            \(TaskPage.field("ghi_chu", "Ghi chú", HTML("<textarea id=\"ghi_chu\" name=\"ghi_chu\" rows=\"3\" maxlength=\"1000\">\(v["ghi_chu"] ?? "")</textarea>"), problems: problems))
+            <div class="actions"><button class="primary">Ghi nhận</button> <a href="/ky-luat">Hủy bỏ</a></div></form>
+            """)
+    }
+
+    @Sendable static func form(_ req: Request) async throws -> Response {
+        let svc = try service(req)
+        guard svc.mayEnterAnywhere else { throw Abort(.forbidden, reason: "Ghi nhận kỷ luật dành cho lãnh đạo đơn vị và cơ quan tham mưu.") }
+        return req.page(try await formPage(req, values: [:], problems: []))
+    }
+
+    @Sendable static func create(_ req: Request) async throws -> Response {
+        let svc = try service(req)
+        guard svc.mayEnterAnywhere else { throw Abort(.forbidden, reason: "Ghi nhận kỷ luật dành cho lãnh đạo đơn vị và cơ quan tham mưu.") }
+        let v = try req.content.decode([String: String].self)
+        let e = DisciplineService.Entry(personCode: v["nguoi"] ?? "", kind: v["loai"] ?? "", violationCode: v["loai_vi_pham"] ?? "",
+                                        level: v["hinh_thuc"] ?? "", decisionNumber: v["so_quyet_dinh"] ?? "",
+                                        decisionDate: v["ngay_quyet_dinh"] ?? "", occurredOn: v["ngay"] ?? "", note: v["ghi_chu"] ?? "")
+        do {
+            _ = try await svc.record(e)
+            return req.redirect(to: "/ky-luat?tb=luu")
+        } catch let e as WorkService.Invalid {
+            return req.page(try await formPage(req, values: v, problems: e.problems), status: .unprocessableEntity)
+        }
+    }
+
+    @Sendable static func void(_ req: Request) async throws -> Response {
+        let svc = try service(req)
+        guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw Abort(.notFound) }
+        let v = (try? req.content.decode([String: String].self)) ?? [:]
+        do {
+            try await svc.void(id, reason: v["ly_do"] ?? "")
+            return req.redirect(to: "/ky-luat?tb=huy")
+        } catch let e as WorkService.Invalid {
+            throw Abort(.unprocessableEntity, reason: e.problems.map(\.message).joined(separator: " "))
+        } catch let e as WorkService.Refused {
+            throw Abort(.conflict, reason: e.message)
+        }
+    }
+}
