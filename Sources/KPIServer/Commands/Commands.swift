@@ -1,3 +1,4 @@
+import Foundation
 import ConsoleKit
 import Fluent
 import Vapor

@@ -1,3 +1,4 @@
+import Foundation
 import Vapor
 
 /// Turns errors into Vietnamese pages (or JSON problems for API clients), never a stack trace.

@@ -144,7 +144,7 @@ extension WorkService {
             let late = (try? r.decode(column: "late", as: Int?.self)) ?? 0
             var line = lines[pid] ?? BoardLine(personID: pid, name: "", code: "", counts: [:], overdue: 0)
             line.counts[state, default: 0] += n
-            line.overdue += late ?? 0
+            line.overdue += late
             lines[pid] = line
         }
         let people = try await Person.query(on: store.db).filter(\.$id ~~ lines.keys.compactMap { $0 }).all()
