@@ -24,6 +24,17 @@ public enum OrgPath {
         return "/" + parts.prefix(depth).joined(separator: "/") + "/"
     }
 
+    /// "/" and every node's path from the root down to `path` itself: the scopes that contain it.
+    public static func ancestors(_ path: String) -> [String] {
+        var result = ["/"]
+        var current = "/"
+        for id in ids(path) {
+            current += id + "/"
+            result.append(current)
+        }
+        return result
+    }
+
     /// The ids along the path from the root.
     public static func ids(_ path: String) -> [String] {
         path.split(separator: separator).map(String.init)

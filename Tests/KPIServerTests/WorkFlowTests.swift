@@ -169,6 +169,9 @@ final class WorkFlowTests: XCTestCase {
             let pid = UUID(uuidString: String(proposed.location.dropFirst(6).prefix(36)))!
             do { let value = try await task(app, pid).state; XCTAssertEqual(value, "cho-duyet") }
             do { let value = try await task(app, pid).source; XCTAssertEqual(value, "tu-de-xuat") }
+            // The leader of the unit hears of it (the grant on the proposer's unit, found among its ancestors).
+            let leaderID = try await Browser.principal(app, "lanhdao").userID
+            do { let n = try await Notice.query(on: app.db).filter(\.$taskID == pid).filter(\.$kind == "de-xuat").filter(\.$userID == leaderID).count(); XCTAssertEqual(n, 1) }
             let own = try await act(&staff, app, pid, "duyet-de-xuat")
             XCTAssertEqual(own.status, .conflict)
             _ = try await act(&leader, app, pid, "duyet-de-xuat")

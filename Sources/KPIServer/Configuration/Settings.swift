@@ -56,7 +56,10 @@ public struct Settings: Sendable {
         s.warnSoonDays = Int(env["KPI_WARN_SOON_DAYS"] ?? "") ?? 2
         s.warnEveryMinutes = Int(env["KPI_WARN_EVERY_MINUTES"] ?? "") ?? 15
         s.ratingsPerWindow = Int(env["KPI_RATINGS_PER_10MIN"] ?? "") ?? 10
-        s.publicURL = env["KPI_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : String($0.reversed().drop { $0 == "/" }.reversed()) }
+        if var url = env["KPI_PUBLIC_URL"], !url.isEmpty {
+            while url.hasSuffix("/") { url.removeLast() }
+            s.publicURL = url
+        }
         return s
     }
 }

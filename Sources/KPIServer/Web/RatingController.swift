@@ -90,22 +90,18 @@ struct RatingController {
     @Sendable static func openLink(_ req: Request) async throws -> Response {
         let svc = try WorkController.service(req)
         let id = try WorkController.id(req)
-        do {
+        return try await WorkController.onTask(req, svc, id) {
             _ = try await svc.openRatingLink(id)
             return req.redirect(to: "/viec/\(id)?tb=lien-ket#danh-gia")
-        } catch let e as WorkService.Refused {
-            return try await WorkController.refused(req, svc, id, e.message, status: .conflict)
         }
     }
 
     @Sendable static func closeLink(_ req: Request) async throws -> Response {
         let svc = try WorkController.service(req)
         let id = try WorkController.id(req)
-        do {
+        return try await WorkController.onTask(req, svc, id) {
             try await svc.closeRatingLink(id, link: try WorkController.id(req, "lid"))
             return req.redirect(to: "/viec/\(id)?tb=dong-lien-ket#danh-gia")
-        } catch let e as WorkService.Refused {
-            return try await WorkController.refused(req, svc, id, e.message, status: .conflict)
         }
     }
 }

@@ -88,8 +88,7 @@ extension TaskPage {
         let events = try await svc.events(id)
         let actor = svc.taskActor(t)
         let calendar = try await DeadlineJob.calendar(on: db)
-        let warning = DeadlineJob.watched.contains(t.state) ? DateOnly(parsing: t.due).flatMap {
-            DeadlineWarning.of(due: $0, today: .today, calendar: calendar, soon: svc.settings.warnSoonDays) } : nil
+        let warning = WorkService.warning(t, today: .today, calendar: calendar, soon: svc.settings.warnSoonDays)
         let q = DecimalText.parse(t.quantity) ?? .zero
         let units = (try? ProductRules.converted(quantity: q, factor: DecimalText.parse(t.factor) ?? .one,
                                                  complexity: DecimalText.parse(t.complexityFactor).map { ComplexityLevel(name: t.complexity, factor: $0) })) ?? q

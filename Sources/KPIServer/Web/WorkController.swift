@@ -165,6 +165,18 @@ struct WorkController {
         return req.page(try await TaskPage.page(req, svc: svc, id: id, flash: message, isError: true, values: values), status: status)
     }
 
+    /// Runs an action on a task: a refusal (409) or bad input (422) re-shows the task with the message
+    /// and what the user typed.
+    static func onTask(_ req: Request, _ svc: WorkService, _ id: UUID, _ body: () async throws -> Response) async throws -> Response {
+        do {
+            return try await body()
+        } catch let e as WorkService.Refused {
+            return try await refused(req, svc, id, e.message, status: .conflict)
+        } catch let e as WorkService.Invalid {
+            return try await refused(req, svc, id, e.problems.map(\.message).joined(separator: " "), status: .unprocessableEntity)
+        }
+    }
+
     @Sendable static func act(_ req: Request) async throws -> Response {
         let svc = try service(req)
         let id = try id(req)
@@ -172,7 +184,7 @@ struct WorkController {
         let v = (try? req.content.decode([String: String].self)) ?? [:]
         let version = Int(v["phien_ban"] ?? "") ?? 0
         func text(_ k: String) -> String { v[k] ?? "" }
-        do {
+        return try await onTask(req, svc, id) {
             if action == "phan-cong" {
                 try await svc.distribute(id, version: version, personCode: text("nguoi"))
                 return req.redirect(to: "/viec/\(id)?tb=phan-cong")
@@ -180,10 +192,6 @@ struct WorkController {
             guard let event = try event(action, text) else { throw Abort(.notFound) }
             try await svc.act(id, version: version, event)
             return req.redirect(to: "/viec/\(id)?tb=\(action)")
-        } catch let e as WorkService.Refused {
-            return try await refused(req, svc, id, e.message, status: .conflict)
-        } catch let e as WorkService.Invalid {
-            return try await refused(req, svc, id, e.problems.map(\.message).joined(separator: " "), status: .unprocessableEntity)
         }
     }
 
@@ -226,7 +234,7 @@ struct WorkController {
     @Sendable static func addEvidence(_ req: Request) async throws -> Response {
         let svc = try service(req)
         let id = try id(req)
-        do {
+        return try await onTask(req, svc, id) {
             let u = try req.content.decode(Upload.self)
             switch u.loai ?? "tep" {
             case "tep":
@@ -236,21 +244,15 @@ struct WorkController {
                 try await svc.addReference(id, kind: kind, text: u.noi_dung ?? "")
             }
             return req.redirect(to: "/viec/\(id)?tb=minh-chung#minh-chung")
-        } catch let e as WorkService.Refused {
-            return try await refused(req, svc, id, e.message, status: .conflict)
-        } catch let e as WorkService.Invalid {
-            return try await refused(req, svc, id, e.problems.map(\.message).joined(separator: " "), status: .unprocessableEntity)
         }
     }
 
     @Sendable static func removeEvidence(_ req: Request) async throws -> Response {
         let svc = try service(req)
         let id = try id(req)
-        do {
+        return try await onTask(req, svc, id) {
             try await svc.removeEvidence(id, evidence: try Self.id(req, "eid"))
             return req.redirect(to: "/viec/\(id)?tb=go#minh-chung")
-        } catch let e as WorkService.Refused {
-            return try await refused(req, svc, id, e.message, status: .conflict)
         }
     }
 
@@ -281,13 +283,9 @@ struct WorkController {
         let ratings = who.enumerated().compactMap { i, raw in
             UUID(uuidString: raw).map { WorkService.CoordinationRating(participantID: $0, score: i < scores.count ? scores[i] : "", note: i < notes.count ? notes[i] : "") }
         }
-        do {
+        return try await onTask(req, svc, id) {
             try await svc.rateParticipants(id, ratings)
             return req.redirect(to: "/viec/\(id)?tb=phoi-hop#phoi-hop")
-        } catch let e as WorkService.Refused {
-            return try await refused(req, svc, id, e.message, status: .conflict)
-        } catch let e as WorkService.Invalid {
-            return try await refused(req, svc, id, e.problems.map(\.message).joined(separator: " "), status: .unprocessableEntity)
         }
     }
 }

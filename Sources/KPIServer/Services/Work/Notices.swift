@@ -20,8 +20,12 @@ enum Notices {
         return above.filter { $0.0.count == deepest }.map(\.1)
     }
 
-    static func leaderGrants(on db: any Database) async throws -> [(String, UUID)] {
-        try await RoleGrant.query(on: db).filter(\.$role == Role.leader.rawValue).all().map { ($0.scopePath, $0.userID) }
+    /// Lãnh đạo grants, all of them (the warning job, once a run) or only those whose scope contains
+    /// `scopePath` (one event: an indexed lookup of the node's ancestors, not the province's leaders).
+    static func leaderGrants(covering scopePath: String? = nil, on db: any Database) async throws -> [(String, UUID)] {
+        let q = RoleGrant.query(on: db).filter(\.$role == Role.leader.rawValue)
+        if let scopePath { q.filter(\.$scopePath ~~ OrgPath.ancestors(scopePath)) }
+        return try await q.all().map { ($0.scopePath, $0.userID) }
     }
 
     static func write(_ db: any Database, to users: [UUID], task: WorkTask, kind: String, title: String, key: String) async throws {
@@ -60,7 +64,7 @@ enum Notices {
             return
         }
         for list in try await Self.users(of: people, on: db).values { users += list }
-        if toHeads { users += heads(of: t.scopePath, among: try await leaderGrants(on: db)) }
+        if toHeads { users += heads(of: t.scopePath, among: try await leaderGrants(covering: t.scopePath, on: db)) }
         users.removeAll { $0 == p.userID }
         let label = WorkService.eventLabels[kind] ?? kind
         try await write(db, to: users, task: t, kind: kind, title: "\(label): \(t.code) — \(t.title)", key: "\(kind):\(t.id!):\(UUID())")
@@ -169,7 +173,7 @@ enum DeadlineJob {
             var batch: [Notice] = []
             for t in tasks {
                 guard let due = DateOnly(parsing: t.due),
-                      let warning = DeadlineWarning.of(due: due, today: today, calendar: calendar, soon: soon) else { continue }
+                      let warning = WorkService.warning(t, today: today, calendar: calendar, soon: soon) else { continue }
                 var users = t.assigneeID.flatMap { accounts[$0] } ?? []
                 if let a = t.assignerUserID { users.append(a) }
                 if warning == .overdue || t.assigneeID == nil { users += Notices.heads(of: t.scopePath, among: heads) }

@@ -8,6 +8,8 @@ import Vapor
 extension WorkService {
     static let closedLink = "Liên kết đánh giá không tồn tại hoặc đã đóng. Vui lòng hỏi lại cơ quan đã phục vụ bạn."
 
+    static func receiptUsed(_ code: String) -> String { "Mã biên nhận «\(code)» đã được dùng để đánh giá. Mỗi mã chỉ đánh giá một lần." }
+
     func openRatingLink(_ id: UUID) async throws -> String {
         let (t, _) = try await find(id)
         let a = taskActor(t)
@@ -88,7 +90,7 @@ enum PublicRatings {
         do {
             try await store.write { db in
                 let dup = try await Rating.query(on: db).filter(\.$linkID == link.id!).filter(\.$receiptCode == code).count()
-                guard dup == 0 else { throw WorkService.Refused(message: "Mã biên nhận «\(code)» đã được dùng để đánh giá. Mỗi mã chỉ đánh giá một lần.") }
+                guard dup == 0 else { throw WorkService.Refused(message: WorkService.receiptUsed(code)) }
                 let r = Rating()
                 r.linkID = link.id!
                 r.taskID = task.id!
@@ -107,7 +109,7 @@ enum PublicRatings {
         } catch {
             // The same receipt code sent twice at the same moment: the unique index refused the second.
             let dup = try await Rating.query(on: store.db).filter(\.$linkID == link.id!).filter(\.$receiptCode == code).count()
-            if dup > 0 { return .failure(.init(message: "Mã biên nhận «\(code)» đã được dùng để đánh giá. Mỗi mã chỉ đánh giá một lần.")) }
+            if dup > 0 { return .failure(.init(message: WorkService.receiptUsed(code))) }
             throw error
         }
     }

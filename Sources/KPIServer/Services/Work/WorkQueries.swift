@@ -97,6 +97,12 @@ extension WorkService {
         return try await rows(base.sort(\.$due).sort(\.$code).limit(50_000).all(), today: today)
     }
 
+    /// The deadline warning a task deserves today: only while its assignee still owes the work.
+    static func warning(_ t: WorkTask, today: DateOnly, calendar: WorkCalendar, soon: Int) -> DeadlineWarning? {
+        guard DeadlineJob.watched.contains(t.state), let due = DateOnly(parsing: t.due) else { return nil }
+        return DeadlineWarning.of(due: due, today: today, calendar: calendar, soon: soon)
+    }
+
     func rows(_ tasks: [WorkTask], today: DateOnly) async throws -> [Row] {
         let db = store.db
         let people = try await Person.query(on: db).filter(\.$id ~~ Set(tasks.compactMap(\.assigneeID))).all()
@@ -106,8 +112,7 @@ extension WorkService {
         let calendar = try await DeadlineJob.calendar(on: db)
         return tasks.map { t in
             let p = t.assigneeID.flatMap { byID[$0] }
-            let open = DeadlineJob.watched.contains(t.state)
-            let warning = open ? DateOnly(parsing: t.due).flatMap { DeadlineWarning.of(due: $0, today: today, calendar: calendar, soon: settings.warnSoonDays) } : nil
+            let warning = Self.warning(t, today: today, calendar: calendar, soon: settings.warnSoonDays)
             return Row(task: t, assigneeName: p?.fullName ?? "(chờ phân công)", assigneeCode: p?.code ?? "",
                        unitName: orgNames[t.organizationID] ?? "", warning: warning)
         }
