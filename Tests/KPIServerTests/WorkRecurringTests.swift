@@ -19,6 +19,9 @@ final class WorkRecurringTests: XCTestCase {
             let badProduct = try await leader.post("/viec/thuong-xuyen", form.merging(["chu_ky": "hang-thang", "ngay_den_han": "0", "san_pham": "SP-PV-01"]) { $1 })
             XCTAssertEqual(badProduct.status, .unprocessableEntity)
             XCTAssertTrue(badProduct.text.contains("không thuộc danh mục sản phẩm"))
+            let noTitle = try await leader.post("/viec/thuong-xuyen", form.merging(["chu_ky": "hang-thang", "ngay_den_han": "0", "tieu_de": "  "]) { $1 })
+            XCTAssertEqual(noTitle.status, .unprocessableEntity)
+            XCTAssertTrue(noTitle.text.contains("Tên nhiệm vụ không được để trống"))
             do { let n = try await RecurringTask.query(on: app.db).count(); XCTAssertEqual(n, 0) }
 
             let ok = try await leader.post("/viec/thuong-xuyen", form.merging(["chu_ky": "hang-thang", "ngay_den_han": "0"]) { $1 })

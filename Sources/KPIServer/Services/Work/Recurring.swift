@@ -15,8 +15,9 @@ extension WorkService {
         var dueDay: String
     }
 
-    static func draft(_ title: String, product: String, quantity: String, complexity: String, _ o: Recurrence.Occurrence) -> TaskDraft {
-        var d = TaskDraft(title: "\(title) (\(o.key))", start: o.start.iso, due: o.due.iso)
+    /// The draft of one occurrence; its title names the period ("Báo cáo tháng (2026-11)") unless `period` is false.
+    static func draft(_ title: String, product: String, quantity: String, complexity: String, _ o: Recurrence.Occurrence, period: Bool = true) -> TaskDraft {
+        var d = TaskDraft(title: period ? "\(title) (\(o.key))" : title, start: o.start.iso, due: o.due.iso)
         d.productCode = product
         d.quantity = quantity
         d.complexity = complexity
@@ -33,13 +34,14 @@ extension WorkService {
         if let problem = rule.problem { throw Invalid("ngay_den_han", problem) }
         let calendar = try await DeadlineJob.calendar(on: store.db)
         let sample = rule.occurrence(containing: today, calendar: calendar)
-        let prepared = try await prepare(NewTask(draft: Self.draft(f.title, product: f.productCode, quantity: f.quantity, complexity: f.complexity, sample),
+        // Checked with the bare title: the period's suffix must not make an empty title look filled in.
+        let prepared = try await prepare(NewTask(draft: Self.draft(f.title, product: f.productCode, quantity: f.quantity, complexity: f.complexity, sample, period: false),
                                                  assigneeCodes: [f.assigneeCode], token: ""))
         guard let person = prepared.targets.first?.0 else { throw Invalid("nguoi", "Nhiệm vụ thường xuyên giao cho một người chủ trì.") }
         let (principal, actor) = (principal, actor)
         let id = try await store.write { db in
             let r = RecurringTask()
-            r.title = prepared.checked.title.replacingOccurrences(of: " (\(sample.key))", with: "")
+            r.title = prepared.checked.title
             r.productCode = prepared.product.code
             r.quantity = DecimalText.plain(prepared.checked.quantity)
             r.complexity = prepared.complexity?.name ?? ""
