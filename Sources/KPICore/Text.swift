@@ -33,6 +33,10 @@ public struct DateOnly: Hashable, Comparable, Sendable, Codable {
 
     /// Accepts dd/MM/yyyy (also d/M/yyyy, with "-" or "."), and ISO yyyy-MM-dd.
     public init?(parsing text: String) {
+        if let fast = Self.parseASCII(text) {
+            self = fast
+            return
+        }
         let t = text.trimmingCharacters(in: .whitespaces)
         let parts = t.split(whereSeparator: { "/-.".contains($0) }).map(String.init)
         guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) else { return nil }
@@ -45,6 +49,38 @@ public struct DateOnly: Hashable, Comparable, Sendable, Codable {
         } else {
             return nil
         }
+    }
+
+    /// The common case without Foundation: ASCII digits in three parts separated by "/", "-" or
+    /// ".", no spaces (the general path handles the rest with the same rules).
+    private static func parseASCII(_ text: String) -> DateOnly? {
+        var nums = (0, 0, 0), lens = (0, 0, 0), part = 0
+        for b in text.utf8 {
+            switch b {
+            case 0x30...0x39:
+                let d = Int(b - 0x30)
+                switch part {
+                case 0: nums.0 = nums.0 * 10 + d; lens.0 += 1
+                case 1: nums.1 = nums.1 * 10 + d; lens.1 += 1
+                default: nums.2 = nums.2 * 10 + d; lens.2 += 1
+                }
+                if lens.0 > 9 || lens.1 > 9 || lens.2 > 9 { return nil }
+            case 0x2F, 0x2D, 0x2E:
+                part += 1
+                if part > 2 { return nil }
+            default:
+                return nil
+            }
+        }
+        guard part == 2, lens.0 > 0, lens.1 > 0, lens.2 > 0 else { return nil }
+        if lens.0 == 4 { return DateOnly(year: nums.0, month: nums.1, day: nums.2) }
+        if lens.2 == 4 { return DateOnly(year: nums.2, month: nums.1, day: nums.0) }
+        return nil
+    }
+
+    private static func pad(_ n: Int, _ width: Int) -> String {
+        let s = String(n)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 
     public static func daysIn(month: Int, year: Int) -> Int {
@@ -65,12 +101,12 @@ public struct DateOnly: Hashable, Comparable, Sendable, Codable {
 
     /// dd/MM/yyyy
     public var display: String {
-        String(format: "%02d/%02d/%04d", day, month, year)
+        Self.pad(day, 2) + "/" + Self.pad(month, 2) + "/" + Self.pad(year, 4)
     }
 
     /// yyyy-MM-dd, for storage and `<input type=date>`.
     public var iso: String {
-        String(format: "%04d-%02d-%02d", year, month, day)
+        Self.pad(year, 4) + "-" + Self.pad(month, 2) + "-" + Self.pad(day, 2)
     }
 
     public static func < (a: DateOnly, b: DateOnly) -> Bool {

@@ -58,6 +58,16 @@ final class CatalogTests: XCTestCase {
         XCTAssertNil(DateOnly(parsing: "29/02/2025"))
         XCTAssertNil(DateOnly(parsing: "2025/13/01"))
         XCTAssertNil(DateOnly(parsing: "hôm nay"))
+        // Every accepted spelling gives the same day, and both printed forms pad with zeros.
+        for text in ["1/7/2026", "01/07/2026", "2026-07-01", "01-07-2026", "1.7.2026", " 01/07/2026 ", "01//07/2026", "\u{00A0}2026-7-1"] {
+            XCTAssertEqual(DateOnly(parsing: text), DateOnly(year: 2026, month: 7, day: 1), text)
+        }
+        XCTAssertEqual(DateOnly(year: 2026, month: 7, day: 1)?.display, "01/07/2026")
+        XCTAssertEqual(DateOnly(year: 2026, month: 7, day: 1)?.iso, "2026-07-01")
+        XCTAssertEqual(DateOnly(year: 2026, month: 12, day: 31)?.iso, "2026-12-31")
+        for bad in ["01/07", "01/07/2026/1", "26/07/01", "１/7/2026", "0001/07/2026", "1/7/20266", "1-7-", ""] {
+            XCTAssertNil(DateOnly(parsing: bad), bad)
+        }
         XCTAssertTrue(DateOnly(year: 2026, month: 1, day: 2)! < DateOnly(year: 2026, month: 2, day: 1)!)
     }
 

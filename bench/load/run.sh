@@ -13,6 +13,7 @@ PER=${KPI_LOAD_TASKS_EACH:-60}
 SCRATCH=${KPI_LOAD_SCRATCH:-.build-release}
 
 bash scripts/setup-tools.sh
+command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null
 swift build -c release --product kpi --scratch-path "$SCRATCH"
 BIN="$SCRATCH/release/kpi"
 
@@ -42,6 +43,7 @@ echo "== Dữ liệu: dữ liệu mẫu × $PEOPLE người, $PER nhiệm vụ m
 T0=$(date +%s)
 "$PG_BIN/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d kpi_load -v ON_ERROR_STOP=1 -v people="$PEOPLE" -v per="$PER" \
   -f bench/load/multiply.sql
+"$PG_BIN/vacuumdb" -q -z -h 127.0.0.1 -p "$PG_PORT" -U postgres kpi_load
 "$PG_BIN/psql" -At -h 127.0.0.1 -p "$PG_PORT" -U postgres -d kpi_load \
   -c "SELECT 'người: ' || (SELECT count(*) FROM people) || ', nhiệm vụ: ' || (SELECT count(*) FROM tasks) || ' (' || $(date +%s) - $T0 || ' s)'"
 

@@ -1,4 +1,6 @@
 import Fluent
+import Foundation
+import KPICore
 import SQLKit
 import Vapor
 
@@ -31,14 +33,23 @@ struct Store: Sendable {
     let db: any Database
     let gate: AsyncMutex
     let isPostgres: Bool
+    /// Bumped after every committed write of this process: caches of derived figures (the unit
+    /// board) compare it to know they are stale.
+    var changes = ChangeCounter()
+
+    /// The same connection pool for hand-written SQL (both drivers speak SQLKit).
+    var sql: any SQLDatabase { db as! any SQLDatabase }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         if isPostgres {
-            return try await db.transaction { try await body($0) }
+            let result = try await db.transaction { try await body($0) }
+            changes.bump()
+            return result
         }
         await gate.lock()
         do {
             let result = try await db.transaction { try await body($0) }
+            changes.bump()
             await gate.unlock()
             return result
         } catch {
@@ -52,6 +63,31 @@ struct StoreGateKey: StorageKey {
     typealias Value = AsyncMutex
 }
 
+/// The application's count of committed writes, and the caches of derived figures that depend on it.
+final class ChangeCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    let boards = BoardCache()
+
+    func bump() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+
+    private var calendar: (at: Date, value: WorkCalendar)?
+
+    /// The working-day calendar for pages, read again at most every 5 minutes (it changes once a
+    /// year, by SQL: see docs/van-hanh.md).
+    func calendar(load: () async throws -> WorkCalendar) async throws -> WorkCalendar {
+        if let c = lock.withLock({ calendar }), Date().timeIntervalSince(c.at) < 300 { return c.value }
+        let fresh = try await load()
+        lock.withLock { calendar = (Date(), fresh) }
+        return fresh
+    }
+}
+
+struct ChangeCounterKey: StorageKey {
+    typealias Value = ChangeCounter
+}
+
 extension Application {
     var writeGate: AsyncMutex {
         if let g = storage[StoreGateKey.self] { return g }
@@ -60,7 +96,14 @@ extension Application {
         return g
     }
 
-    var store: Store { Store(db: db, gate: writeGate, isPostgres: isPostgres) }
+    var changes: ChangeCounter {
+        if let c = storage[ChangeCounterKey.self] { return c }
+        let c = ChangeCounter()
+        storage[ChangeCounterKey.self] = c
+        return c
+    }
+
+    var store: Store { Store(db: db, gate: writeGate, isPostgres: isPostgres, changes: changes) }
 }
 
 extension Request {

@@ -1,5 +1,6 @@
 import Foundation
 import Fluent
+import SQLKit
 import Vapor
 
 /// Reads the session cookie, closes idle or too-old sessions, and sets `req.principal`.
@@ -9,22 +10,18 @@ struct SessionMiddleware: AsyncMiddleware {
     static let absoluteLifetime: TimeInterval = 12 * 3600
 
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        if let token = req.cookies[Self.cookieName]?.string, !token.isEmpty {
-            let hash = AuditLog.sha256(token)
-            if let session = try await WebSession.query(on: req.db).filter(\.$tokenHash == hash).first() {
-                let now = Date()
-                let idle = TimeInterval(req.application.settings.sessionIdleMinutes * 60)
-                if now.timeIntervalSince(session.lastSeenAt) > idle
-                    || now.timeIntervalSince(session.createdAt) > Self.absoluteLifetime {
-                    try await session.delete(on: req.db)
-                    req.storage[SessionExpiredKey.self] = true
-                } else if let user = try await User.find(session.userID, on: req.db), user.active {
-                    if now.timeIntervalSince(session.lastSeenAt) > 60 {
-                        session.lastSeenAt = now
-                        try await session.save(on: req.db)
-                    }
-                    req.principal = try await Principal.load(user: user, on: req.db, session: session)
+        if let token = req.cookies[Self.cookieName]?.string, !token.isEmpty,
+           let found = try await Principal.load(sessionTokenHash: AuditLog.sha256(token), on: req.store.sql) {
+            let now = Date()
+            let idle = TimeInterval(req.application.settings.sessionIdleMinutes * 60)
+            if now.timeIntervalSince(found.lastSeenAt) > idle || now.timeIntervalSince(found.createdAt) > Self.absoluteLifetime {
+                try await req.store.sql.raw("DELETE FROM web_sessions WHERE id = \(bind: found.sessionID)").run()
+                req.storage[SessionExpiredKey.self] = true
+            } else if let principal = found.principal {
+                if now.timeIntervalSince(found.lastSeenAt) > 60 {
+                    try await req.store.sql.raw("UPDATE web_sessions SET last_seen_at = \(bind: now) WHERE id = \(bind: found.sessionID)").run()
                 }
+                req.principal = principal
             }
         }
         return try await next.respond(to: req)

@@ -33,6 +33,9 @@ public struct Settings: Sendable {
     /// `KPI_PUBLIC_URL` (e.g. https://kpi.nghean.gov.vn): the address printed in rating links and QR
     /// codes; by default taken from the request.
     public var publicURL: String?
+    /// `KPI_BOARD_CACHE_SECONDS`, default 30: how long a counted unit board is shown again to
+    /// leaders (a write in the same process refreshes it at once; 0: always count).
+    public var boardCacheSeconds: Int = 30
 
     var evidencePolicy: EvidencePolicy {
         EvidencePolicy(extensions: evidenceTypes, maxBytes: evidenceMaxMegabytes * 1024 * 1024)
@@ -56,6 +59,7 @@ public struct Settings: Sendable {
         s.warnSoonDays = Int(env["KPI_WARN_SOON_DAYS"] ?? "") ?? 2
         s.warnEveryMinutes = Int(env["KPI_WARN_EVERY_MINUTES"] ?? "") ?? 15
         s.ratingsPerWindow = Int(env["KPI_RATINGS_PER_10MIN"] ?? "") ?? 10
+        s.boardCacheSeconds = Int(env["KPI_BOARD_CACHE_SECONDS"] ?? "") ?? 30
         if var url = env["KPI_PUBLIC_URL"], !url.isEmpty {
             while url.hasSuffix("/") { url.removeLast() }
             s.publicURL = url

@@ -8,6 +8,7 @@ import Vapor
 public func configure(_ app: Application, settings: Settings = .fromEnvironment()) async throws {
     app.settings = settings
     app.storage[RateLimiterKey.self] = RateLimiter(limit: settings.ratingsPerWindow, window: 600)
+    app.storage[ChangeCounterKey.self] = ChangeCounter()
     try configureDatabase(app, settings: settings)
     Migrations.register(on: app)
 

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import KPICore
+import SQLKit
 
 /// Tasks, their participants, timeline and evidence; notifications; the working-day calendar
 /// (seeded with the 2026 public holidays); job leases.
@@ -232,5 +233,19 @@ struct CreateDiscipline: AsyncMigration {
     func revert(on db: any Database) async throws {
         try await db.schema(DisciplineRecord.schema).delete()
         try await db.schema(ViolationType.schema).delete()
+    }
+}
+
+/// The unit board counts a unit's tasks by unit, assignee and state from the index alone
+/// (an index-only scan on PostgreSQL): the unit/state/due index gains the assignee.
+struct AddBoardIndex: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await SQLIndex.create(db, "tasks_org_board", on: WorkTask.schema, "organization_id, state, due_on, assignee_id")
+        try await (db as! any SQLDatabase).raw("DROP INDEX IF EXISTS tasks_org_state").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await SQLIndex.create(db, "tasks_org_state", on: WorkTask.schema, "organization_id, state, due_on")
+        try await (db as! any SQLDatabase).raw("DROP INDEX IF EXISTS tasks_org_board").run()
     }
 }

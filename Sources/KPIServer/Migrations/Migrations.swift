@@ -15,6 +15,7 @@ enum Migrations {
         app.migrations.add(CreateWork())
         app.migrations.add(CreateRecurringAndRatings())
         app.migrations.add(CreateDiscipline())
+        app.migrations.add(AddBoardIndex())
     }
 }
 

@@ -12,6 +12,8 @@ struct HTML: ExpressibleByStringInterpolation, Sendable {
     static let empty = HTML(unsafe: "")
 
     static func escape(_ s: String) -> String {
+        // Most text has nothing to escape: return it as it is.
+        guard s.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else { return s }
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for ch in s.unicodeScalars {

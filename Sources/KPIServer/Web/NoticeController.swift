@@ -86,7 +86,7 @@ struct NoticeController {
         func section(_ title: String, _ rows: [WorkService.Row]) -> HTML {
             guard !rows.isEmpty else { return .empty }
             return HTML("""
-                <h3>\(title) (\(rows.count))</h3><ul>\(rows.map { r in HTML("<li><a href=\"/viec/\(r.task.id!.uuidString)\">\(r.task.code) — \(r.task.title)</a> · hạn \(WorkViews.date(r.task.due)) · \(r.assigneeName)</li>") })</ul>
+                <h3>\(title) (\(rows.count))</h3><ul>\(rows.map { r in HTML("<li><a href=\"/viec/\(r.task.id.uuidString)\">\(r.task.code) — \(r.task.title)</a> · hạn \(WorkViews.date(r.task.due)) · \(r.assigneeName)</li>") })</ul>
                 """)
         }
         let overdue = mine.filter { $0.warning == .overdue }

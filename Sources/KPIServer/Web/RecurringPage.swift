@@ -7,7 +7,7 @@ extension WorkController {
     static func recurringPage(_ req: Request, svc: WorkService, values v: [String: String], problems: [TaskProblem], flash: String?) async throws -> Page {
         let rules = try await svc.recurring()
         let people = Dictionary(uniqueKeysWithValues: try await Person.query(on: req.db).filter(\.$id ~~ rules.map(\.assigneeID)).all().map { ($0.id!, $0) })
-        let calendar = try await DeadlineJob.calendar(on: req.db)
+        let calendar = try await DeadlineJob.calendar(req.store)
         let rows = rules.map { r in
             let kind = Recurrence.Kind(rawValue: r.kind)
             let next = kind.map { Recurrence(kind: $0, dueDay: r.dueDay).occurrence(containing: .today, calendar: calendar) }

@@ -87,7 +87,7 @@ extension TaskPage {
         let evidence = try await svc.evidence(id)
         let events = try await svc.events(id)
         let actor = svc.taskActor(t)
-        let calendar = try await DeadlineJob.calendar(on: db)
+        let calendar = try await DeadlineJob.calendar(svc.store)
         let warning = WorkService.warning(t, today: .today, calendar: calendar, soon: svc.settings.warnSoonDays)
         let q = DecimalText.parse(t.quantity) ?? .zero
         let units = (try? ProductRules.converted(quantity: q, factor: DecimalText.parse(t.factor) ?? .one,

@@ -75,19 +75,27 @@ struct WorkController {
 
     @Sendable static func board(_ req: Request) async throws -> Response {
         let svc = try service(req)
-        let units = try await svc.boardUnits()
+        var units = try await svc.boardUnits()
         guard !units.isEmpty else { throw Abort(.forbidden, reason: "Bảng theo dõi dành cho lãnh đạo và người giám sát của đơn vị.") }
         let code = q(req, "don_vi")
-        let unit = units.first { $0.code == code } ?? units[0]
-        let lines = try await svc.board(scopePath: unit.path)
+        var unit = units[0]
+        if let listed = units.first(where: { $0.code == code }) {
+            unit = listed
+        } else if !code.isEmpty {
+            guard let deeper = try await svc.unit(code: code) else { throw Abort(.notFound, reason: "Không có đơn vị mã «\(code)».") }
+            unit = deeper
+            units.append(deeper)
+        }
+        let board = try await svc.board(unit: unit, fresh: q(req, "moi") == "1")
         if q(req, "dinh_dang") != "" {
             let states = TaskState.allCases
-            let table = [["Người chủ trì", "Mã cán bộ", "Quá hạn"] + states.map(\.label)] + lines.map { l in
-                [l.name, l.code, String(l.overdue)] + states.map { String(l.counts[$0.rawValue] ?? 0) }
+            let table = [["Loại", "Đơn vị / người chủ trì", "Mã", "Quá hạn"] + states.map(\.label)] + board.lines.map { l in
+                [l.kind == .unit ? "Đơn vị trực thuộc" : "Cán bộ", l.name, l.code, String(l.overdue)] + states.map { String(l.counts[$0.rawValue] ?? 0) }
             }
             return try Download.table(table, name: "bang-theo-doi-\(unit.code)", format: q(req, "dinh_dang"))
         }
-        return req.page(WorkViews.board(req, units: units, unit: unit, lines: lines))
+        let parent = try await svc.boardParent(of: unit)
+        return req.page(WorkViews.board(req, units: units, unit: unit, parent: parent, board: board))
     }
 
     @Sendable static func calendar(_ req: Request) async throws -> Response {
@@ -100,7 +108,7 @@ struct WorkController {
         lq.dueFrom = month.iso
         lq.dueTo = DateOnly(year: month.year, month: month.month, day: DateOnly.daysIn(month: month.month, year: month.year))!.iso
         let rows = try await svc.all(lq)
-        let holidays = try await DeadlineJob.calendar(on: req.db)
+        let holidays = try await DeadlineJob.calendar(req.store)
         return req.page(WorkViews.calendar(req, view: lq.view, month: month, rows: rows, calendar: holidays))
     }
 

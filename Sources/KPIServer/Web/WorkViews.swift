@@ -61,7 +61,7 @@ enum WorkViews {
             let t = r.task
             return HTML("""
                 <tr\(HTML.when(r.warning == .overdue, " class=\"late\""))><td data-label="Mã">\(t.code)</td>
-                <td data-label="Nhiệm vụ"><div><a href="/viec/\(t.id!.uuidString)">\(t.title)</a><br><small>\(t.productName) · \(DecimalText.parse(t.quantity).map(DecimalText.vn) ?? t.quantity) \(t.productUnit)</small></div></td>
+                <td data-label="Nhiệm vụ"><div><a href="/viec/\(t.id.uuidString)">\(t.title)</a><br><small>\(t.productName) · \(DecimalText.parse(t.quantity).map(DecimalText.vn) ?? t.quantity) \(t.productUnit)</small></div></td>
                 <td data-label="Người chủ trì"><div>\(r.assigneeName)<br><small>\(r.unitName)</small></div></td>
                 <td data-label="Hạn">\(date(t.due))</td>
                 <td data-label="Trạng thái"><div>\(stateBadge(t.state, warning: r.warning))</div></td>
@@ -85,13 +85,19 @@ enum WorkViews {
             """)
     }
 
-    static func board(_ req: Request, units: [Organization], unit: Organization, lines: [WorkService.BoardLine]) -> Page {
+    static func board(_ req: Request, units: [WorkService.UnitRef], unit: WorkService.UnitRef, parent: WorkService.UnitRef?,
+                      board: WorkService.Board) -> Page {
         let states: [TaskState] = [.proposed, .assigned, .inProgress, .extensionRequested, .awaitingAcceptance, .completed]
         let options = units.map { HTML("<option value=\"\($0.code)\"\(HTML.when($0.id == unit.id, " selected"))>\($0.name)</option>") }
         let link = "/viec?xem=don-vi&don_vi=\(unit.code)"
-        let rows = lines.map { l in
-            HTML("""
-                <tr\(HTML.when(l.overdue > 0, " class=\"late\""))><td data-label="Người chủ trì">\(l.name)\(l.code.isEmpty ? "" : " (\(l.code))")</td>
+        let rows = board.lines.map { l in
+            let name: HTML = switch l.kind {
+            case .unit: HTML("<a href=\"/viec/bang?don_vi=\(l.code)\">\(l.name)</a> <small>(đơn vị trực thuộc)</small>")
+            case .person: HTML("\(l.name) (\(l.code))")
+            case .undistributed: HTML("\(l.name)")
+            }
+            return HTML("""
+                <tr\(HTML.when(l.overdue > 0, " class=\"late\""))><td data-label="Đơn vị / người">\(name)</td>
                 <td data-label="Quá hạn" class="num">\(l.overdue > 0 ? HTML("<strong class=\"badge late\">\(l.overdue)</strong>") : "0")</td>
                 \(states.map { s in HTML("<td data-label=\"\(s.label)\" class=\"num\">\(l.counts[s.rawValue] ?? 0)</td>") })</tr>
                 """)
@@ -100,9 +106,10 @@ enum WorkViews {
             \(tabs(req, current: "bang"))
             <form method="get" class="filters"><div class="field grow"><label for="don_vi">Đơn vị</label><select id="don_vi" name="don_vi">\(options)</select></div>
             <div class="actions"><button>Xem</button> <a href="\(link)">Danh sách nhiệm vụ</a> <a href="/viec/bang?don_vi=\(unit.code)&dinh_dang=xlsx">Xuất Excel</a> <a href="/viec/bang?don_vi=\(unit.code)&dinh_dang=csv">Xuất CSV</a></div></form>
-            <p class="hint">Mỗi dòng là một người chủ trì trong \(unit.name) (kể cả đơn vị trực thuộc); người có việc quá hạn lên đầu. Số quá hạn tính trên việc chưa gửi nghiệm thu đã qua hạn.</p>
-            \(lines.isEmpty ? HTML("<p class=\"empty\">Đơn vị chưa có nhiệm vụ nào.</p>") : HTML("""
-            <div class="table-wrap"><table class="list board"><thead><tr><th scope="col">Người chủ trì</th><th scope="col">Quá hạn</th>
+            <p class="hint">\(unit.name): mỗi đơn vị trực thuộc một dòng (gồm cả cấp dưới của nó, bấm tên để xem chi tiết), rồi từng người chủ trì của chính đơn vị; dòng có việc quá hạn lên đầu. Số quá hạn tính trên việc chưa gửi nghiệm thu đã qua hạn.\(parent.map { HTML(" <a href=\"/viec/bang?don_vi=\($0.code)\">Lên \($0.name)</a>") } ?? .empty)</p>
+            <p class="hint">Số liệu lúc \(DateFormatting.dateTime(board.countedAt)) · <a href="/viec/bang?don_vi=\(unit.code)&moi=1">Cập nhật ngay</a></p>
+            \(board.lines.isEmpty ? HTML("<p class=\"empty\">Đơn vị chưa có nhiệm vụ nào.</p>") : HTML("""
+            <div class="table-wrap"><table class="list board"><thead><tr><th scope="col">Đơn vị / người chủ trì</th><th scope="col">Quá hạn</th>
             \(states.map { HTML("<th scope=\"col\">\($0.label)</th>") })</tr></thead><tbody>\(rows)</tbody></table></div>
             """))
             """)
@@ -119,7 +126,7 @@ enum WorkViews {
         for d in 1...days {
             let day = DateOnly(year: month.year, month: month.month, day: d)!
             let items = (byDay[day.iso] ?? []).map { r in
-                HTML("<a href=\"/viec/\(r.task.id!.uuidString)\" class=\"cal-task\(r.warning == .overdue ? " late" : "")\">\(r.task.title)</a>")
+                HTML("<a href=\"/viec/\(r.task.id.uuidString)\" class=\"cal-task\(r.warning == .overdue ? " late" : "")\">\(r.task.title)</a>")
             }
             let off = !calendar.isWorkingDay(day)
             cells.append(HTML("""

@@ -94,6 +94,11 @@ enum DeadlineJob {
         var generated = 0
     }
 
+    /// The calendar as pages use it (cached for a few minutes).
+    static func calendar(_ store: Store) async throws -> WorkCalendar {
+        try await store.changes.calendar { try await calendar(on: store.db) }
+    }
+
     static func calendar(on db: any Database) async throws -> WorkCalendar {
         let days = try await CalendarDay.query(on: db).all()
         return WorkCalendar(holidays: Set(days.filter { $0.kind == "nghi" }.compactMap { DateOnly(parsing: $0.day) }),

@@ -34,8 +34,49 @@ extension WorkService {
         var perPage = 50
     }
 
+    /// The columns a list, its export, the calendar and the digest show: read with one SQL query
+    /// joined to the assignee's and unit's names, not as full `WorkTask` models (a list page decoded
+    /// 50 models of 45 columns by reflection: a third of its time in the load test).
+    struct TaskLine: Sendable {
+        var id: UUID
+        var code: String
+        var title: String
+        var source: String
+        var documentNumber: String
+        var productName: String
+        var quantity: String
+        var productUnit: String
+        var start: String
+        var due: String
+        var state: String
+        var percent: Int
+        var verdict: String
+        var majorErrors: Int
+        var delays: Int
+
+        static let columns = "t.id, t.code, t.title, t.source, t.doc_number, t.product_name, t.quantity, t.product_unit, t.start_on, t.due_on, t.state, t.percent, t.verdict, t.major_errors, t.delays, p.full_name AS assignee_name, p.code AS assignee_code, o.name AS unit_name"
+
+        init(_ r: any SQLRow) throws {
+            id = try r.decode(column: "id", as: UUID.self)
+            code = try r.decode(column: "code", as: String.self)
+            title = try r.decode(column: "title", as: String.self)
+            source = try r.decode(column: "source", as: String.self)
+            documentNumber = try r.decode(column: "doc_number", as: String.self)
+            productName = try r.decode(column: "product_name", as: String.self)
+            quantity = try r.decode(column: "quantity", as: String.self)
+            productUnit = try r.decode(column: "product_unit", as: String.self)
+            start = try r.decode(column: "start_on", as: String.self)
+            due = try r.decode(column: "due_on", as: String.self)
+            state = try r.decode(column: "state", as: String.self)
+            percent = try r.decode(column: "percent", as: Int.self)
+            verdict = try r.decode(column: "verdict", as: String.self)
+            majorErrors = try r.decode(column: "major_errors", as: Int.self)
+            delays = try r.decode(column: "delays", as: Int.self)
+        }
+    }
+
     struct Row: Sendable {
-        var task: WorkTask
+        var task: TaskLine
         var assigneeName: String
         var assigneeCode: String
         var unitName: String
@@ -45,130 +86,237 @@ extension WorkService {
     static let openStates = TaskState.allCases.filter(\.isOpen).map(\.rawValue)
     static let decisionStates = [TaskState.proposed, .extensionRequested, .awaitingAcceptance].map(\.rawValue)
 
-    func query(_ q: ListQuery, today: DateOnly = .today) async throws -> QueryBuilder<WorkTask>? {
-        let db = store.db
-        let base = WorkTask.query(on: db)
+    /// The WHERE clause of a list (on `tasks t`), or nil when the list is empty by definition.
+    func conditions(_ q: ListQuery, today: DateOnly = .today) throws -> SQLQueryString? {
+        var parts: [SQLQueryString] = []
         switch q.view {
         case .mine:
             guard let me = principal.personID else { return nil }
-            base.filter(\.$assigneeID == me)
+            parts.append("t.assignee_id = \(bind: me)")
         case .participating:
             guard let me = principal.personID else { return nil }
-            let ids = try await TaskParticipant.query(on: db).filter(\.$personID == me).all().map(\.taskID)
-            guard !ids.isEmpty else { return nil }
-            base.filter(\.$id ~~ ids)
+            parts.append("t.id IN (SELECT task_id FROM task_participants WHERE person_id = \(bind: me))")
         case .assigned:
-            base.filter(\.$assignerUserID == principal.userID)
+            parts.append("t.assigner_user_id = \(bind: principal.userID)")
         case .awaiting:
             let scopes = principal.scopes(.leadWork)
             guard !scopes.isEmpty else { return nil }
-            base.filter(\.$state ~~ Self.decisionStates)
-            base.group(.or) { g in for s in scopes { g.filter(\.$scopePath, .custom("LIKE"), s + "%") } }
+            parts.append("t.state IN (\(binds: Self.decisionStates))")
+            parts.append("(" + scopes.map { "t.scope_path LIKE \(bind: $0 + "%")" as SQLQueryString }.joined(separator: " OR ") + ")")
         case .unit:
             guard principal.can(.leadWork, at: q.scopePath) || principal.can(.viewEvaluations, at: q.scopePath) else {
                 throw Abort(.forbidden, reason: Principal.refusal)
             }
-            base.filter(\.$scopePath, .custom("LIKE"), q.scopePath + "%")
+            parts.append("t.scope_path LIKE \(bind: q.scopePath + "%")")
         }
         switch q.state {
-        case "": base.filter(\.$state ~~ Self.openStates)
+        case "": parts.append("t.state IN (\(binds: Self.openStates))")
         case "tat-ca": break
-        case "qua-han": base.filter(\.$state ~~ DeadlineJob.watched).filter(\.$due < today.iso)
-        default: base.filter(\.$state == q.state)
+        case "qua-han": parts.append("t.state IN (\(binds: DeadlineJob.watched)) AND t.due_on < \(bind: today.iso)")
+        default: parts.append("t.state = \(bind: q.state)")
         }
         let folded = TextNormalizer.fold(q.q)
-        if !folded.isEmpty { base.filter(\.$searchText, .custom("LIKE"), "%\(folded)%") }
-        if let d = DateOnly(parsing: q.dueFrom) { base.filter(\.$due >= d.iso) }
-        if let d = DateOnly(parsing: q.dueTo) { base.filter(\.$due <= d.iso) }
-        return base
+        if !folded.isEmpty { parts.append("t.search_text LIKE \(bind: "%\(folded)%")") }
+        if let d = DateOnly(parsing: q.dueFrom) { parts.append("t.due_on >= \(bind: d.iso)") }
+        if let d = DateOnly(parsing: q.dueTo) { parts.append("t.due_on <= \(bind: d.iso)") }
+        return parts.joined(separator: " AND ")
     }
 
-    /// One page of a list, soonest due first, with the total.
+    /// One page of a list, soonest due first, with the total. (Counting with `COUNT(*) OVER ()` in
+    /// the page's query measured slower under load than this separate count.)
     func list(_ q: ListQuery, today: DateOnly = .today) async throws -> (rows: [Row], total: Int) {
-        guard let base = try await query(q, today: today) else { return ([], 0) }
-        let total = try await base.copy().count()
-        let tasks = try await base.sort(\.$due).sort(\.$code).range((q.page - 1) * q.perPage ..< q.page * q.perPage).all()
-        return (try await rows(tasks, today: today), total)
+        guard let conditions = try conditions(q, today: today) else { return ([], 0) }
+        let total = try await store.sql.raw("SELECT COUNT(*) AS n FROM tasks t WHERE " + conditions).first()?.decode(column: "n", as: Int.self) ?? 0
+        guard total > (q.page - 1) * q.perPage else { return ([], total) }
+        return (try await lines(conditions, limit: q.perPage, offset: (q.page - 1) * q.perPage, today: today), total)
     }
 
     /// Every row of a list (for export), up to 50 000.
     func all(_ q: ListQuery, today: DateOnly = .today) async throws -> [Row] {
-        guard let base = try await query(q, today: today) else { return [] }
-        return try await rows(base.sort(\.$due).sort(\.$code).limit(50_000).all(), today: today)
+        guard let conditions = try conditions(q, today: today) else { return [] }
+        return try await lines(conditions, limit: 50_000, offset: 0, today: today)
+    }
+
+    private func lines(_ conditions: SQLQueryString, limit: Int, offset: Int, today: DateOnly) async throws -> [Row] {
+        let rows = try await store.sql.raw("""
+            SELECT \(unsafeRaw: TaskLine.columns) FROM tasks t
+            LEFT JOIN people p ON p.id = t.assignee_id JOIN organizations o ON o.id = t.organization_id
+            WHERE \(conditions) ORDER BY t.due_on, t.code LIMIT \(literal: limit) OFFSET \(literal: offset)
+            """).all()
+        let calendar = try await DeadlineJob.calendar(store)
+        return try rows.map { r in
+            let line = try TaskLine(r)
+            let name = try r.decode(column: "assignee_name", as: String?.self)
+            return Row(task: line, assigneeName: name ?? "(chờ phân công)", assigneeCode: try r.decode(column: "assignee_code", as: String?.self) ?? "",
+                       unitName: try r.decode(column: "unit_name", as: String.self),
+                       warning: Self.warning(state: line.state, due: line.due, today: today, calendar: calendar, soon: settings.warnSoonDays))
+        }
     }
 
     /// The deadline warning a task deserves today: only while its assignee still owes the work.
     static func warning(_ t: WorkTask, today: DateOnly, calendar: WorkCalendar, soon: Int) -> DeadlineWarning? {
-        guard DeadlineJob.watched.contains(t.state), let due = DateOnly(parsing: t.due) else { return nil }
-        return DeadlineWarning.of(due: due, today: today, calendar: calendar, soon: soon)
+        warning(state: t.state, due: t.due, today: today, calendar: calendar, soon: soon)
     }
 
-    func rows(_ tasks: [WorkTask], today: DateOnly) async throws -> [Row] {
-        let db = store.db
-        let people = try await Person.query(on: db).filter(\.$id ~~ Set(tasks.compactMap(\.assigneeID))).all()
-        let byID = Dictionary(uniqueKeysWithValues: people.map { ($0.id!, $0) })
-        let orgs = try await Organization.query(on: db).filter(\.$id ~~ Set(tasks.map(\.organizationID))).all()
-        let orgNames = Dictionary(uniqueKeysWithValues: orgs.map { ($0.id!, $0.name) })
-        let calendar = try await DeadlineJob.calendar(on: db)
-        return tasks.map { t in
-            let p = t.assigneeID.flatMap { byID[$0] }
-            let warning = Self.warning(t, today: today, calendar: calendar, soon: settings.warnSoonDays)
-            return Row(task: t, assigneeName: p?.fullName ?? "(chờ phân công)", assigneeCode: p?.code ?? "",
-                       unitName: orgNames[t.organizationID] ?? "", warning: warning)
-        }
+    static func warning(state: String, due: String, today: DateOnly, calendar: WorkCalendar, soon: Int) -> DeadlineWarning? {
+        guard DeadlineJob.watched.contains(state), let due = DateOnly(parsing: due) else { return nil }
+        return DeadlineWarning.of(due: due, today: today, calendar: calendar, soon: soon)
     }
 
     // MARK: Unit board
 
+    /// One line of the board: a unit right under the chosen one (all its subtree), or a person of
+    /// the chosen unit itself, or the unit's tasks not yet distributed.
     struct BoardLine: Sendable {
-        var personID: UUID?
+        enum Kind: Sendable, Equatable { case unit, person, undistributed }
+        var kind: Kind
+        /// The person's or unit's id.
+        var id: UUID?
         var name: String
         var code: String
-        var counts: [String: Int]
-        var overdue: Int
-        var open: Int { counts.filter { DeadlineJob.watched.contains($0.key) || $0.key == TaskState.awaitingAcceptance.rawValue || $0.key == TaskState.proposed.rawValue }.values.reduce(0, +) }
+        var counts: [String: Int] = [:]
+        var overdue = 0
+        var open: Int {
+            counts.filter { DeadlineJob.watched.contains($0.key) || $0.key == TaskState.awaitingAcceptance.rawValue || $0.key == TaskState.proposed.rawValue }
+                .values.reduce(0, +)
+        }
     }
 
-    /// Bảng theo dõi đơn vị: people × state, with the overdue count; the most overdue first.
-    func board(scopePath: String, today: DateOnly = .today) async throws -> [BoardLine] {
-        guard principal.can(.leadWork, at: scopePath) || principal.can(.viewEvaluations, at: scopePath) else {
+    struct Board: Sendable {
+        var lines: [BoardLine]
+        /// When the figures were counted (they may come from the board cache).
+        var countedAt: Date
+    }
+
+    /// Bảng theo dõi đơn vị: the units right under `unit` (with their subtrees) and the people of
+    /// `unit` itself × state, with the overdue count; the most overdue first. Counted from the
+    /// index of (unit, state, due date, assignee); kept in the board cache until the next write of
+    /// this process or `settings.boardCacheSeconds` (other processes' writes), unless `fresh`.
+    func board(unit: UnitRef, today: DateOnly = .today, fresh: Bool = false) async throws -> Board {
+        guard principal.can(.leadWork, at: unit.path) || principal.can(.viewEvaluations, at: unit.path) else {
             throw Abort(.forbidden, reason: Principal.refusal)
         }
-        let sql = store.db as! any SQLDatabase
-        let watched = DeadlineJob.watched.map { "'\($0)'" }.joined(separator: ",")
-        let rows = try await sql.raw("""
-            SELECT assignee_id, state, COUNT(*) AS n,
-                   SUM(CASE WHEN state IN (\(unsafeRaw: watched)) AND due_on < \(bind: today.iso) THEN 1 ELSE 0 END) AS late
-            FROM tasks WHERE scope_path LIKE \(bind: scopePath + "%") GROUP BY assignee_id, state
-            """).all()
-        var lines: [UUID?: BoardLine] = [:]
-        for r in rows {
-            let pid = try r.decodeNil(column: "assignee_id") ? nil : try r.decode(column: "assignee_id", as: UUID.self)
-            let state = try r.decode(column: "state", as: String.self)
-            let n = try r.decode(column: "n", as: Int.self)
-            let late = (try? r.decode(column: "late", as: Int?.self)) ?? 0
-            var line = lines[pid] ?? BoardLine(personID: pid, name: "", code: "", counts: [:], overdue: 0)
-            line.counts[state, default: 0] += n
-            line.overdue += late
-            lines[pid] = line
+        let key = unit.path + "|" + today.iso
+        let generation = store.changes.value
+        if !fresh, settings.boardCacheSeconds > 0,
+           let hit = store.changes.boards.get(key, generation: generation, maxAge: TimeInterval(settings.boardCacheSeconds)) {
+            return hit
         }
-        let people = try await Person.query(on: store.db).filter(\.$id ~~ lines.keys.compactMap { $0 }).all()
-        for p in people {
-            lines[p.id]?.name = p.fullName
-            lines[p.id]?.code = p.code
+        let sql = store.sql
+        let orgRows = try await sql.raw("SELECT id, code, name, path FROM organizations WHERE path LIKE \(bind: unit.path + "%")").all()
+        var child: [UUID: UUID] = [:]  // organization → the line's unit (a child of `unit`), absent for `unit` itself
+        var lines: [UUID: BoardLine] = [:]
+        for r in orgRows {
+            let id = try r.decode(column: "id", as: UUID.self)
+            let path = try r.decode(column: "path", as: String.self)
+            guard path != unit.path else { continue }
+            let rest = path.dropFirst(unit.path.count)
+            guard let seg = rest.split(separator: "/").first, let top = UUID(uuidString: String(seg)) else { continue }
+            child[id] = top
+            if rest.split(separator: "/").count == 1 {
+                lines[top] = BoardLine(kind: .unit, id: top, name: try r.decode(column: "name", as: String.self),
+                                       code: try r.decode(column: "code", as: String.self))
+            }
         }
-        lines[nil]?.name = "(Giao cho đơn vị, chờ phân công)"
-        return lines.values.sorted { ($0.overdue, $0.open, $1.name) > ($1.overdue, $1.open, $0.name) }
+        let below = Array(child.keys)
+        let late: SQLQueryString = "SUM(CASE WHEN state IN (\(binds: DeadlineJob.watched)) AND due_on < \(bind: today.iso) THEN 1 ELSE 0 END) AS late"
+        // Units below: counted per unit and state (a handful of rows, whatever the number of people).
+        if !below.isEmpty {
+            for r in try await sql.raw("SELECT organization_id, state, COUNT(*) AS n, " + late
+                                       + " FROM tasks WHERE organization_id IN (\(binds: below)) GROUP BY organization_id, state").all() {
+                guard let top = child[try r.decode(column: "organization_id", as: UUID.self)] else { continue }
+                lines[top]?.counts[try r.decode(column: "state", as: String.self), default: 0] += try r.decode(column: "n", as: Int.self)
+                lines[top]?.overdue += try r.decode(column: "late", as: Int?.self) ?? 0
+            }
+        }
+        // The unit's own people.
+        var people: [UUID?: BoardLine] = [:]
+        for r in try await sql.raw("SELECT assignee_id, state, COUNT(*) AS n, " + late
+                                   + " FROM tasks WHERE organization_id = \(bind: unit.id) GROUP BY assignee_id, state").all() {
+            let pid = try r.decode(column: "assignee_id", as: UUID?.self)
+            var line = people[pid] ?? BoardLine(kind: pid == nil ? .undistributed : .person, id: pid,
+                                                name: pid == nil ? "(Giao cho đơn vị, chờ phân công)" : "", code: "")
+            line.counts[try r.decode(column: "state", as: String.self), default: 0] += try r.decode(column: "n", as: Int.self)
+            line.overdue += try r.decode(column: "late", as: Int?.self) ?? 0
+            people[pid] = line
+        }
+        let pids = people.keys.compactMap { $0 }
+        if !pids.isEmpty {
+            for r in try await sql.raw("SELECT id, full_name, code FROM people WHERE id IN (\(binds: pids))").all() {
+                let id = try r.decode(column: "id", as: UUID.self)
+                people[id]?.name = try r.decode(column: "full_name", as: String.self)
+                people[id]?.code = try r.decode(column: "code", as: String.self)
+            }
+        }
+        let order: (BoardLine, BoardLine) -> Bool = { ($0.overdue, $0.open, $1.name) > ($1.overdue, $1.open, $0.name) }
+        let board = Board(lines: lines.values.sorted(by: order) + people.values.sorted(by: order), countedAt: Date())
+        if settings.boardCacheSeconds > 0 { store.changes.boards.put(key, board, generation: generation) }
+        return board
+    }
+
+    /// A unit as the board names it.
+    struct UnitRef: Sendable, Equatable {
+        var id: UUID
+        var code: String
+        var name: String
+        var path: String
+        var parentID: UUID?
+
+        static let columns = "id, code, name, path, parent_id"
+
+        init(_ r: any SQLRow) throws {
+            id = try r.decode(column: "id", as: UUID.self)
+            code = try r.decode(column: "code", as: String.self)
+            name = try r.decode(column: "name", as: String.self)
+            path = try r.decode(column: "path", as: String.self)
+            parentID = try r.decode(column: "parent_id", as: UUID?.self)
+        }
     }
 
     /// The units a leader or overseer may pick for the board: the roots of their scopes and the
     /// units right under them.
-    func boardUnits() async throws -> [Organization] {
-        let scopes = Set(principal.scopes(.leadWork) + principal.scopes(.viewEvaluations))
+    func boardUnits() async throws -> [UnitRef] {
+        let scopes = Array(Set(principal.scopes(.leadWork) + principal.scopes(.viewEvaluations)))
         guard !scopes.isEmpty else { return [] }
-        let all = try await Organization.query(on: store.db).filter(\.$active == true).sort(\.$path).all()
-        return all.filter { o in
-            scopes.contains { s in o.path == s || (OrgPath.contains(s, o.path) && o.path.split(separator: "/").count == s.split(separator: "/").count + 1) }
+        return try await store.sql.raw("""
+            SELECT \(unsafeRaw: UnitRef.columns) FROM organizations WHERE active = \(bind: true) AND (path IN (\(binds: scopes))
+                OR parent_id IN (SELECT id FROM organizations WHERE path IN (\(binds: scopes)))) ORDER BY path
+            """).all().map(UnitRef.init)
+    }
+
+    /// A unit by its code (any unit: the board checks the right to see it).
+    func unit(code: String) async throws -> UnitRef? {
+        try await store.sql.raw("SELECT \(unsafeRaw: UnitRef.columns) FROM organizations WHERE code = \(bind: code)").first().map(UnitRef.init)
+    }
+
+    /// The unit above, if the user may see its board too.
+    func boardParent(of unit: UnitRef) async throws -> UnitRef? {
+        guard let parent = unit.parentID,
+              let up = try await store.sql.raw("SELECT \(unsafeRaw: UnitRef.columns) FROM organizations WHERE id = \(bind: parent)").first().map(UnitRef.init),
+              principal.can(.leadWork, at: up.path) || principal.can(.viewEvaluations, at: up.path) else { return nil }
+        return up
+    }
+}
+
+/// Recently counted unit boards of this application. An entry serves while no write was committed in
+/// this process since it was counted and it is younger than the configured age (writes made by
+/// other server processes show after that age at most). Bounded in size.
+final class BoardCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [String: (generation: Int, board: WorkService.Board)] = [:]
+    private let capacity = 2_000
+
+    func get(_ key: String, generation: Int, maxAge: TimeInterval) -> WorkService.Board? {
+        lock.withLock {
+            guard let e = entries[key], e.generation == generation, Date().timeIntervalSince(e.board.countedAt) < maxAge else { return nil }
+            return e.board
+        }
+    }
+
+    func put(_ key: String, _ board: WorkService.Board, generation: Int) {
+        lock.withLock {
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key] = (generation, board)
         }
     }
 }
