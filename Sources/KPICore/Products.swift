@@ -11,6 +11,14 @@ public enum DecimalText {
     /// Shortest text with a Vietnamese comma: 1,25; 0,8; 3.
     public static func vn(_ r: Rational) -> String { plain(r).replacingOccurrences(of: ".", with: ",") }
 
+    /// A stored decimal text as users read it ("1.5" → "1,5"); text that is not a number comes back
+    /// as it is. Whole numbers without leading zeros (most quantities) are returned without parsing.
+    public static func vn(text: String) -> String {
+        let u = text.utf8
+        if let first = u.first, u.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), u.count == 1 || first != 0x30 { return text }
+        return parse(text).map(vn) ?? text
+    }
+
     /// Shortest text with a dot, as stored: 1.25; 0.8; 3.
     public static func plain(_ r: Rational) -> String {
         var s = r.fixed(6)

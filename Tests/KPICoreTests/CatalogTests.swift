@@ -71,6 +71,14 @@ final class CatalogTests: XCTestCase {
         XCTAssertTrue(DateOnly(year: 2026, month: 1, day: 2)! < DateOnly(year: 2026, month: 2, day: 1)!)
     }
 
+    func testDecimalTextAsUsersReadIt() {
+        for (stored, shown) in [("2", "2"), ("120", "120"), ("1.5", "1,5"), ("0.25", "0,25"), ("02", "2"), ("0", "0"), ("1.50", "1,5"),
+                                ("không rõ", "không rõ"), ("", "")] {
+            XCTAssertEqual(DecimalText.vn(text: stored), shown, stored)
+            if let r = DecimalText.parse(stored) { XCTAssertEqual(DecimalText.vn(text: stored), DecimalText.vn(r), stored) }
+        }
+    }
+
     func testTextNormalization() {
         XCTAssertEqual(TextNormalizer.fold("Đảng ủy Xã HẢI CHÂU"), "dang uy xa hai chau")
         // Decomposed input (e.g. from some keyboards) becomes the composed form.

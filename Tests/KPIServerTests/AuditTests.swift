@@ -18,6 +18,12 @@ final class CapturingConsole: Console, @unchecked Sendable {
 }
 
 final class AuditTests: XCTestCase {
+    func testDigestsAreLowerCaseHex() {
+        XCTAssertEqual(AuditLog.sha256("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(AuditLog.sha256(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(AuditLog.hex([0x00, 0x0f, 0xf0, 0xff]), "000ff0ff")
+    }
+
     /// Runs `kpi verify-audit` in process; returns whether it succeeded and what it printed.
     func verifyAudit(_ app: Application) async throws -> (ok: Bool, output: String) {
         let console = CapturingConsole()

@@ -19,7 +19,19 @@ enum AuditLog {
     static let advisoryLockKey: Int64 = 0x4B50_4941_5544_4954
 
     static func sha256(_ s: String) -> String {
-        SHA256.hash(data: Data(s.utf8)).map { String(format: "%02x", $0) }.joined()
+        hex(SHA256.hash(data: Data(s.utf8)))
+    }
+
+    /// Lower-case hex of bytes (without `String(format:)`, which showed in the load test's profile).
+    static func hex<B: Sequence>(_ bytes: B) -> String where B.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Canonical JSON of a snapshot (sorted keys), or "" for none.

@@ -1,4 +1,5 @@
 import Fluent
+import FluentPostgresDriver
 import Foundation
 import KPICore
 import SQLKit
@@ -39,6 +40,34 @@ struct Store: Sendable {
 
     /// The same connection pool for hand-written SQL (both drivers speak SQLKit).
     var sql: any SQLDatabase { db as! any SQLDatabase }
+
+    /// Runs hand-written SQL on PostgreSQL and returns its own rows, for hot read paths that decode
+    /// a whole row as a typed tuple; nil on SQLite (use `sql`). Binds may be strings, UUIDs,
+    /// integers, booleans and dates.
+    func postgresRows(_ query: SQLQueryString) async throws -> [PostgresRow]? {
+        guard let pg = db as? any PostgresDatabase else { return nil }
+        let (text, binds) = sql.serialize(query)
+        var bindings = PostgresBindings(capacity: binds.count)
+        for b in binds {
+            switch b {
+            case let v as String: bindings.append(v)
+            case let v as UUID: bindings.append(v)
+            case let v as Int: bindings.append(v)
+            case let v as Bool: bindings.append(v)
+            case let v as Date: bindings.append(v)
+            default: throw Abort(.internalServerError, reason: "postgresRows: unsupported bind \(type(of: b))")
+            }
+        }
+        let query = PostgresQuery(unsafeSQL: text, binds: bindings)
+        let logger = db.logger
+        return try await pg.withConnection { conn in
+            conn.eventLoop.makeFutureWithTask {
+                var rows: [PostgresRow] = []
+                for try await row in try await conn.query(query, logger: logger) { rows.append(row) }
+                return rows
+            }
+        }.get()
+    }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         if isPostgres {

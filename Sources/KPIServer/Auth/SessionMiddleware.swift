@@ -11,7 +11,7 @@ struct SessionMiddleware: AsyncMiddleware {
 
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if let token = req.cookies[Self.cookieName]?.string, !token.isEmpty,
-           let found = try await Principal.load(sessionTokenHash: AuditLog.sha256(token), on: req.store.sql) {
+           let found = try await Principal.load(sessionTokenHash: AuditLog.sha256(token), on: req.db) {
             let now = Date()
             let idle = TimeInterval(req.application.settings.sessionIdleMinutes * 60)
             if now.timeIntervalSince(found.lastSeenAt) > idle || now.timeIntervalSince(found.createdAt) > Self.absoluteLifetime {

@@ -26,7 +26,7 @@ struct DisciplineController {
     static func what(_ r: DisciplineRecord) -> String {
         r.kind == "ky-luat"
             ? "Kỷ luật \(Catalogs.label(Catalogs.disciplineLevels, r.level).lowercased()) — quyết định số \(r.decisionNumber) ngày \(WorkViews.date(r.decisionDate))"
-            : "\(r.violationName) (\(r.violationCode), trừ \(DecimalText.parse(r.deduction).map(DecimalText.vn) ?? r.deduction) điểm)"
+            : "\(r.violationName) (\(r.violationCode), trừ \(DecimalText.vn(text: r.deduction)) điểm)"
     }
 
     @Sendable static func list(_ req: Request) async throws -> Response {

@@ -49,7 +49,7 @@ enum FrameworkViews {
         if key == "quotaRounding" { return ["floor": "Làm tròn xuống", "ceil": "Làm tròn lên", "round": "Làm tròn"][value] ?? value }
         if key == "period" { return value == "quarter" ? "Quý" : "Tháng" }
         if value.isEmpty { return "Không áp dụng" }
-        return DecimalText.parse(value).map(DecimalText.vn) ?? value
+        return DecimalText.vn(text: value)
     }
 
     static func definitionTable(_ d: FrameworkDefinition) -> HTML {
@@ -119,7 +119,7 @@ enum FrameworkViews {
         let byField = Dictionary(problems.map { ($0.field.hasPrefix("indicators") ? "indicators" : $0.field, $0.message) }, uniquingKeysWith: { a, b in a + "; " + b })
         func input(_ key: String, _ value: String, hint: String? = nil, wide: Bool = false) -> HTML {
             let err = byField[key]
-            let shownValue = key.hasSuffix("Formula") ? value : (DecimalText.parse(value).map(DecimalText.vn) ?? value)
+            let shownValue = key.hasSuffix("Formula") ? value : (DecimalText.vn(text: value))
             return """
                 <div class="field\(wide ? " wide" : "")" data-field="\(key)"><label for="\(key)">\(FrameworkDefinition.label(key))</label>
                 <input id="\(key)" name="\(key)" value="\(shownValue)"\(HTML.when(!key.hasSuffix("Formula"), " inputmode=\"decimal\""))\(HTML.when(err != nil, " aria-invalid=\"true\""))>

@@ -20,7 +20,7 @@ extension WorkController {
                 """) : "<span class=\"badge off\">Đã ngừng</span>"
             return HTML("""
                 <tr><td data-label="Nhiệm vụ">\(r.title)</td><td data-label="Người chủ trì">\(people[r.assigneeID]?.fullName ?? "")</td>
-                <td data-label="Chu kỳ">\(kind?.label ?? r.kind), hạn \(when)</td><td data-label="Sản phẩm">\(r.productCode) × \(DecimalText.parse(r.quantity).map(DecimalText.vn) ?? r.quantity)</td>
+                <td data-label="Chu kỳ">\(kind?.label ?? r.kind), hạn \(when)</td><td data-label="Sản phẩm">\(r.productCode) × \(DecimalText.vn(text: r.quantity))</td>
                 <td data-label="Kỳ hiện tại">\(next.map { "\($0.key): hạn \($0.due.display)" } ?? "")</td><td data-label="">\(stop)</td></tr>
                 """)
         }

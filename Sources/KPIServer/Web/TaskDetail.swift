@@ -131,7 +131,7 @@ extension TaskPage {
             <div><dt>Người giao</dt><dd>\(t.assignerName.isEmpty ? "Chưa duyệt (tự đề xuất)" : t.assignerName)</dd></div>
             <div><dt>Nguồn</dt><dd>\((source?.label ?? t.source) + doc)</dd></div>
             <div><dt>Sản phẩm</dt><dd>\(t.productName) (\(t.productCode))</dd></div>
-            <div><dt>Số lượng × hệ số = khối lượng quy đổi</dt><dd>\(DecimalText.vn(q)) \(t.productUnit) × \(DecimalText.parse(t.factor).map(DecimalText.vn) ?? t.factor)\(t.complexity.isEmpty ? "" : " × \(DecimalText.parse(t.complexityFactor).map(DecimalText.vn) ?? "") (\(t.complexity))") = \(DecimalText.vn(units.rounded(places: 4)))</dd></div>
+            <div><dt>Số lượng × hệ số = khối lượng quy đổi</dt><dd>\(DecimalText.vn(q)) \(t.productUnit) × \(DecimalText.vn(text: t.factor))\(t.complexity.isEmpty ? "" : " × \(DecimalText.parse(t.complexityFactor).map(DecimalText.vn) ?? "") (\(t.complexity))") = \(DecimalText.vn(units.rounded(places: 4)))</dd></div>
             <div><dt>Thời hạn</dt><dd>\(WorkViews.date(t.start)) → \(WorkViews.date(t.due))\(t.requestedDue.isEmpty ? "" : " (xin gia hạn đến \(WorkViews.date(t.requestedDue)))")</dd></div>
             <div><dt>Ưu tiên</dt><dd>\(TaskPriority(rawValue: t.priority)?.label ?? t.priority)</dd></div>
             <div><dt>Tiến độ</dt><dd><progress max="100" value="\(t.percent)"></progress> \(t.percent)%</dd></div>

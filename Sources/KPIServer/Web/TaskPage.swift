@@ -56,7 +56,7 @@ enum TaskPage {
         }
         let groups = Dictionary(uniqueKeysWithValues: try await PositionGroup.query(on: db).all().map { ($0.id!, $0.name) })
         let productOptions = Dictionary(grouping: products, by: \.groupID).sorted { (groups[$0.key] ?? "") < (groups[$1.key] ?? "") }.map { gid, list in
-            HTML("<optgroup label=\"\(groups[gid] ?? "")\">\(list.map { p in HTML("<option value=\"\(p.code)\"\(HTML.when(p.code == v["san_pham"], " selected"))>\(p.name) (\(p.unit); hệ số \(DecimalText.parse(p.factor).map(DecimalText.vn) ?? p.factor)\(p.complexity.isEmpty ? "" : "; mức độ: \(p.complexity)"))</option>") })</optgroup>")
+            HTML("<optgroup label=\"\(groups[gid] ?? "")\">\(list.map { p in HTML("<option value=\"\(p.code)\"\(HTML.when(p.code == v["san_pham"], " selected"))>\(p.name) (\(p.unit); hệ số \(DecimalText.vn(text: p.factor))\(p.complexity.isEmpty ? "" : "; mức độ: \(p.complexity)"))</option>") })</optgroup>")
         }
         let sources = TaskSource.allCases.filter { propose ? $0 == .selfProposed : $0 != .selfProposed }.map { ($0.rawValue, $0.label) }
         let who: HTML = propose ? HTML("<p class=\"hint\">Nhiệm vụ tự đề xuất do bạn chủ trì; lãnh đạo đơn vị duyệt trước khi tính vào kết quả.</p>") : """

@@ -4,6 +4,8 @@ import KPICore
 import Vapor
 
 /// Công việc: the lists (/viec), the new-task form, a task's page with its actions and evidence.
+struct QueryValuesKey: StorageKey { typealias Value = [String: String] }
+
 struct WorkController {
     static func register(_ r: any RoutesBuilder) {
         r.get("viec", use: list)
@@ -34,7 +36,13 @@ struct WorkController {
         return id
     }
 
-    static func q(_ req: Request, _ key: String) -> String { (try? req.query.get(String.self, at: key)) ?? "" }
+    /// A query parameter ("" when absent). The query is decoded once per request.
+    static func q(_ req: Request, _ key: String) -> String {
+        if let values = req.storage[QueryValuesKey.self] { return values[key] ?? "" }
+        guard let values = try? req.query.decode([String: String].self) else { return (try? req.query.get(String.self, at: key)) ?? "" }
+        req.storage[QueryValuesKey.self] = values
+        return values[key] ?? ""
+    }
 
     static func listQuery(_ req: Request) async throws -> WorkService.ListQuery {
         let p = try req.requirePrincipal()
@@ -66,7 +74,7 @@ struct WorkController {
                       "Ngày bắt đầu", "Hạn", "Trạng thái", "Tiến độ (%)", "Cảnh báo", "Kết quả nghiệm thu", "Lỗi lớn", "Chậm hạn"]] + rows.map { r in
             let t = r.task
             return [t.code, t.title, TaskSource(rawValue: t.source)?.label ?? t.source, t.documentNumber, r.assigneeName, r.assigneeCode, r.unitName,
-                    t.productName, DecimalText.parse(t.quantity).map(DecimalText.vn) ?? t.quantity, t.productUnit,
+                    t.productName, DecimalText.vn(text: t.quantity), t.productUnit,
                     WorkViews.date(t.start), WorkViews.date(t.due), TaskState(rawValue: t.state)?.label ?? t.state, String(t.percent),
                     r.warning?.label ?? "", WorkViews.verdictLabel(t.verdict), String(t.majorErrors), String(t.delays)]
         }

@@ -61,7 +61,7 @@ enum WorkViews {
             let t = r.task
             return HTML("""
                 <tr\(HTML.when(r.warning == .overdue, " class=\"late\""))><td data-label="Mã">\(t.code)</td>
-                <td data-label="Nhiệm vụ"><div><a href="/viec/\(t.id.uuidString)">\(t.title)</a><br><small>\(t.productName) · \(DecimalText.parse(t.quantity).map(DecimalText.vn) ?? t.quantity) \(t.productUnit)</small></div></td>
+                <td data-label="Nhiệm vụ"><div><a href="/viec/\(t.id.uuidString)">\(t.title)</a><br><small>\(t.productName) · \(DecimalText.vn(text: t.quantity)) \(t.productUnit)</small></div></td>
                 <td data-label="Người chủ trì"><div>\(r.assigneeName)<br><small>\(r.unitName)</small></div></td>
                 <td data-label="Hạn">\(date(t.due))</td>
                 <td data-label="Trạng thái"><div>\(stateBadge(t.state, warning: r.warning))</div></td>

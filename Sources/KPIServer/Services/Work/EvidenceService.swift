@@ -13,7 +13,7 @@ struct EvidenceStore: Sendable {
     init(dataDirectory: String) { root = dataDirectory + "/minh-chung" }
 
     static func sha256(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        AuditLog.hex(SHA256.hash(data: data))
     }
 
     func path(_ hash: String) -> String {
