@@ -138,6 +138,10 @@ final class WorkBoardTests: XCTestCase {
             let page = try await staff.get("/viec")
             XCTAssertTrue(page.text.contains("<p class=\"count\">\(open.count) nhiệm vụ</p>"), page.text)
             for t in open { XCTAssertTrue(page.text.contains(t.code), t.code) }
+            // Each row names its assignee and unit (read by a second query).
+            let unit = try await Organization.find(open[0].organizationID, on: app.db)
+            XCTAssertTrue(page.text.contains(try XCTUnwrap(person?.fullName)))
+            XCTAssertTrue(page.text.contains("<small>\(try XCTUnwrap(unit?.name))</small>"))
             let all = try await staff.get("/viec?trang_thai=tat-ca")
             XCTAssertTrue(all.text.contains("<p class=\"count\">\(mine.count) nhiệm vụ</p>"))
             let today = DateOnly.today.iso
