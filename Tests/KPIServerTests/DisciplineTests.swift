@@ -52,6 +52,8 @@ final class DisciplineTests: XCTestCase {
             let own = try await staff.get("/ky-luat")
             XCTAssertTrue(own.text.contains("1 ghi nhận"), own.text)
             XCTAssertFalse(own.text.contains("CB-BTCTU-P3-05"))
+            let home = try await staff.get("/viec")
+            XCTAssertTrue(home.text.contains("<a href=\"/ky-luat\">Kỷ luật</a>"), "staff find their records in the menu")
             let form = try await staff.get("/ky-luat/moi")
             XCTAssertEqual(form.status, .forbidden)
             let staffVoid = try await staff.post("/ky-luat/\(records[1].id!)/huy", ["ly_do": "Không đúng"])

@@ -43,7 +43,10 @@ struct Page {
         if p.canAnywhere(.viewCatalog) { items.append(("Sản phẩm", "/danh-muc/san-pham")) }
         items.append(("Kết quả", "/ket-qua"))
         if p.canAnywhere(.configureFramework) || p.canAnywhere(.viewEvaluations) { items.append(("Bộ chỉ số", "/khung-danh-gia")) }
-        if p.canAnywhere(.leadWork) || p.canAnywhere(.configureFramework) || p.canAnywhere(.viewEvaluations) { items.append(("Kỷ luật", "/ky-luat")) }
+        // Everyone with a personnel record sees their own discipline records there.
+        if p.personID != nil || p.canAnywhere(.leadWork) || p.canAnywhere(.configureFramework) || p.canAnywhere(.viewEvaluations) {
+            items.append(("Kỷ luật", "/ky-luat"))
+        }
         if p.canAnywhere(.manageUsers) { items.append(("Người dùng", "/danh-muc/nguoi-dung")) }
         if p.canAnywhere(.manageCatalog) || p.canAnywhere(.configureFramework) { items.append(("Nhập dữ liệu", "/nhap-du-lieu")) }
         if p.canAnywhere(.viewAudit) { items.append(("Nhật ký", "/nhat-ky")) }
