@@ -138,7 +138,7 @@ public struct FrameworkDefinition: Codable, Sendable, Equatable {
 
     /// Indicators one a line: "Mã | Tên | Nhóm | Điểm tối đa | Phương pháp | Tham số".
     public static func formatIndicators(_ list: [Indicator]) -> String {
-        list.map { "\($0.code) | \($0.name) | \($0.group) | \(DecimalText.parse($0.maxPoints).map(DecimalText.vn) ?? $0.maxPoints) | \($0.method) | \($0.parameter)" }
+        list.map { "\($0.code) | \($0.name) | \($0.group) | \(DecimalText.vn(text: $0.maxPoints)) | \($0.method) | \($0.parameter)" }
             .joined(separator: "\n")
     }
 

@@ -85,7 +85,7 @@ struct DisciplineController {
             <label class="choice"><input type="radio" name="loai" value="vi-pham"\(HTML.when(kind == "vi-pham", " checked"))> Vi phạm kỷ luật, kỷ cương (theo danh mục, trừ điểm)</label>
             <label class="choice"><input type="radio" name="loai" value="ky-luat"\(HTML.when(kind == "ky-luat", " checked"))> Quyết định kỷ luật</label></fieldset>
             <fieldset><legend>Vi phạm</legend>
-            \(TaskPage.field("loai_vi_pham", "Loại vi phạm", TaskPage.select("loai_vi_pham", [("", "— Chọn —")] + types.map { ($0.code, "\($0.name) (trừ \(DecimalText.parse($0.deduction).map(DecimalText.vn) ?? $0.deduction))") }, v["loai_vi_pham"] ?? ""), problems: problems))
+            \(TaskPage.field("loai_vi_pham", "Loại vi phạm", TaskPage.select("loai_vi_pham", [("", "— Chọn —")] + types.map { ($0.code, "\($0.name) (trừ \(DecimalText.vn(text: $0.deduction)))") }, v["loai_vi_pham"] ?? ""), problems: problems))
             \(TaskPage.field("ngay", "Ngày vi phạm", TaskPage.input("ngay", v, type: "date", problems: problems), problems: problems))</fieldset>
             <fieldset><legend>Quyết định kỷ luật</legend>
             \(TaskPage.field("hinh_thuc", "Hình thức", TaskPage.select("hinh_thuc", [("", "— Chọn —")] + Catalogs.disciplineLevels.map { ($0.code, $0.label) }, v["hinh_thuc"] ?? ""), problems: problems))

@@ -52,7 +52,7 @@ struct WorkController {
         lq.page = max(1, Int(q(req, "trang")) ?? 1)
         if view == .unit {
             let code = q(req, "don_vi")
-            guard let org = try await Organization.query(on: req.db).filter(\.$code == code).first() else {
+            guard let org = try await service(req).unit(code: code) else {
                 throw Abort(.notFound, reason: "Không có đơn vị mã «\(code)».")
             }
             lq.scopePath = org.path

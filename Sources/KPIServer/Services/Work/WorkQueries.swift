@@ -92,7 +92,7 @@ extension WorkService {
             parts.append("t.state IN (\(binds: Self.decisionStates))")
             parts.append("(" + scopes.map { "t.scope_path LIKE \(bind: $0 + "%")" as SQLQueryString }.joined(separator: " OR ") + ")")
         case .unit:
-            guard principal.can(.leadWork, at: q.scopePath) || principal.can(.viewEvaluations, at: q.scopePath) else {
+            guard mayOversee(q.scopePath) else {
                 throw Abort(.forbidden, reason: Principal.refusal)
             }
             parts.append("t.scope_path LIKE \(bind: q.scopePath + "%")")
@@ -214,7 +214,7 @@ extension WorkService {
     /// index of (unit, state, due date, assignee); kept in the board cache until the next write of
     /// this process or `settings.boardCacheSeconds` (other processes' writes), unless `fresh`.
     func board(unit: UnitRef, today: DateOnly = .today, fresh: Bool = false) async throws -> Board {
-        guard principal.can(.leadWork, at: unit.path) || principal.can(.viewEvaluations, at: unit.path) else {
+        guard mayOversee(unit.path) else {
             throw Abort(.forbidden, reason: Principal.refusal)
         }
         let key = unit.path + "|" + today.iso
@@ -275,6 +275,14 @@ extension WorkService {
         return board
     }
 
+    /// Leaders and overseers (người giám sát) see a unit's lists and board.
+    func mayOversee(_ path: String) -> Bool {
+        principal.can(.leadWork, at: path) || principal.can(.viewEvaluations, at: path)
+    }
+
+    /// The scopes the user leads or oversees.
+    var overseenScopes: [String] { principal.scopes(.leadWork) + principal.scopes(.viewEvaluations) }
+
     /// A unit as the board names it.
     struct UnitRef: Sendable, Equatable {
         var id: UUID
@@ -297,7 +305,7 @@ extension WorkService {
     /// The units a leader or overseer may pick for the board: the roots of their scopes and the
     /// units right under them.
     func boardUnits() async throws -> [UnitRef] {
-        let scopes = Array(Set(principal.scopes(.leadWork) + principal.scopes(.viewEvaluations)))
+        let scopes = Array(Set(overseenScopes))
         guard !scopes.isEmpty else { return [] }
         return try await store.sql.raw("""
             SELECT \(unsafeRaw: UnitRef.columns) FROM organizations WHERE active = \(bind: true) AND (path IN (\(binds: scopes))
@@ -313,10 +321,10 @@ extension WorkService {
     /// The unit above, if the user may see its board too.
     func boardParent(of unit: UnitRef) async throws -> UnitRef? {
         // Only a scope strictly above the unit can cover its parent: no lookup otherwise.
-        let scopes = principal.scopes(.leadWork) + principal.scopes(.viewEvaluations)
+        let scopes = overseenScopes
         guard let parent = unit.parentID, scopes.contains(where: { $0 != unit.path && unit.path.hasPrefix($0) }),
               let up = try await store.sql.raw("SELECT \(unsafeRaw: UnitRef.columns) FROM organizations WHERE id = \(bind: parent)").first().map(UnitRef.init),
-              principal.can(.leadWork, at: up.path) || principal.can(.viewEvaluations, at: up.path) else { return nil }
+              mayOversee(up.path) else { return nil }
         return up
     }
 }
