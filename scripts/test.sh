@@ -46,7 +46,9 @@ KPI_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/kpi_test?tlsmode=d
 
 BIN="$ROOT/.build/debug/kpi"
 echo "== kpi score trên ví dụ tính tay (docs/examples/score-case.json)"
-"$BIN" score --input docs/examples/score-case.json | grep -q '"yearScore" : 84.92' || { echo "kpi score: unexpected result"; exit 1; }
+# Output to a file first: with pipefail, `kpi | grep -q` fails whenever grep stops reading early.
+"$BIN" score --input docs/examples/score-case.json >"$WORK/score.json"
+grep -q '"yearScore" : 84.92' "$WORK/score.json" || { echo "kpi score: unexpected result"; cat "$WORK/score.json"; exit 1; }
 if echo '{"people":[{"id":"x","periods":[{"tasks":[{"units":1,"status":"xong"}]}]}]}' | "$BIN" score --input - 2>"$WORK/score.err"; then
   echo "kpi score accepted a malformed case"; exit 1
 fi
@@ -74,6 +76,6 @@ sqlite3 "$DB" "DROP TRIGGER audit_entries_no_update; UPDATE audit_entries SET ip
 if OUT=$("$BIN" verify-audit 2>&1); then
   echo "verify-audit did not notice an edited entry"; exit 1
 fi
-echo "$OUT" | grep -q "mục số $SEQ" || { echo "verify-audit did not name entry $SEQ: $OUT"; exit 1; }
+grep -q "mục số $SEQ" <<<"$OUT" || { echo "verify-audit did not name entry $SEQ: $OUT"; exit 1; }
 echo "verify-audit named the edited entry $SEQ."
 echo "== Tất cả kiểm thử đều đạt"

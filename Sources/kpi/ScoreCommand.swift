@@ -19,9 +19,10 @@ enum ScoreCommand {
             return 2
         }
         do {
-            let out = try ScoreCase.run(data)
+            var out = try ScoreCase.run(data)
+            out.append(UInt8(ascii: "\n"))
+            // One write: a reader that stops early (grep -q) must not meet a second one.
             FileHandle.standardOutput.write(out)
-            FileHandle.standardOutput.write(Data("\n".utf8))
             return 0
         } catch let e as ScoreCase.InputError {
             FileHandle.standardError.write(Data("Dữ liệu không hợp lệ: \(e)\n".utf8))
