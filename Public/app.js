@@ -72,3 +72,13 @@ document.addEventListener("submit", function (e) {
     delete form.dataset.sent;
   }
 }, true);
+
+// Long work (forms with data-busy): the button says what is happening until the page answers.
+document.addEventListener("submit", function (e) {
+  var form = e.target;
+  var text = form.getAttribute && form.getAttribute("data-busy");
+  if (!text || e.defaultPrevented) return;
+  var button = form.querySelector("button");
+  if (button) { button.disabled = true; button.textContent = text; }
+  form.setAttribute("aria-busy", "true");
+});

@@ -48,6 +48,8 @@ public enum Action: String, CaseIterable, Sendable {
     case leadWork
     /// Read evaluations (read-only oversight).
     case viewEvaluations
+    /// Open an agency's evaluation periods and compute their scores (Ban Tổ chức, cơ quan tham mưu, lãnh đạo).
+    case runEvaluation
 }
 
 /// A role granted on the subtree whose root has the given materialized path.
@@ -75,6 +77,7 @@ public enum AccessPolicy {
         case .configureFramework: [.advisory]
         case .leadWork: [.leader]
         case .viewEvaluations: [.advisory, .leader, .inspector]
+        case .runEvaluation: [.advisory, .leader]
         }
     }
 

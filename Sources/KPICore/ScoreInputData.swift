@@ -54,9 +54,13 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
     /// d and đ in percent (100 or 50) for a leader; empty otherwise.
     public var unitResult: String
     public var organizing: String
+    /// The facts groups (ii)–(iv) are scored from, when the inputs were gathered from the work
+    /// records (`kpi recompute`); nil for inputs given as points (history, demonstration).
+    public var metrics: GeneralMetrics?
 
     public init(personCode: String, personName: String, staffKind: String, groupCode: String, unitName: String, tasks: [Task],
-                satisfaction: String, coordination: String, discipline: String, unitResult: String = "", organizing: String = "") {
+                satisfaction: String, coordination: String, discipline: String, unitResult: String = "", organizing: String = "",
+                metrics: GeneralMetrics? = nil) {
         self.personCode = personCode
         self.personName = personName
         self.staffKind = staffKind
@@ -68,6 +72,7 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
         self.discipline = discipline
         self.unitResult = unitResult
         self.organizing = organizing
+        self.metrics = metrics
     }
 
     public var leader: LeaderInputs? {
@@ -75,14 +80,18 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
         return LeaderInputs(unitResult: d, organizing: dd)
     }
 
-    /// The engine's input for this period.
-    public func periodInput() throws -> PeriodInput {
+    /// The engine's input for this period; groups (ii)–(iv) scored by `definition`'s indicators
+    /// when the inputs carry metrics, else the stored points.
+    public func periodInput(definition: FrameworkDefinition? = nil) throws -> PeriodInput {
         let records = try tasks.map { t in
             TaskRecord(units: try t.units(), status: TaskStatus(rawValue: t.status) ?? .open,
                        majorErrors: t.majorErrors, exemptErrors: t.exemptErrors, delays: t.delays)
         }
-        return PeriodInput(tasks: records, general: GeneralInputs(satisfaction: DecimalText.parse(satisfaction),
-                                                                  coordination: DecimalText.parse(coordination),
-                                                                  discipline: DecimalText.parse(discipline)))
+        if let metrics, let definition {
+            return PeriodInput(tasks: records, general: try definition.general(metrics).inputs)
+        }
+        return PeriodInput(tasks: records, general: GeneralInputs(satisfaction: Rational(exact: satisfaction),
+                                                                  coordination: Rational(exact: coordination),
+                                                                  discipline: Rational(exact: discipline)))
     }
 }

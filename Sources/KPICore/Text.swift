@@ -99,6 +99,13 @@ public struct DateOnly: Hashable, Comparable, Sendable, Codable {
         return DateOnly(year: c.year!, month: c.month!, day: c.day!)!
     }
 
+    /// The day's first instant in Việt Nam (00:00 UTC+7).
+    public var startInVietnam: Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 7 * 3600)!
+        return calendar.date(from: DateComponents(year: year, month: month, day: day))!
+    }
+
     /// dd/MM/yyyy
     public var display: String {
         Self.pad(day, 2) + "/" + Self.pad(month, 2) + "/" + Self.pad(year, 4)

@@ -15,6 +15,7 @@ final class AccessPolicyTests: XCTestCase {
         .configureFramework: ["co-quan-tham-muu"],
         .leadWork: ["lanh-dao"],
         .viewEvaluations: ["co-quan-tham-muu", "lanh-dao", "kiem-tra-giam-sat"],
+        .runEvaluation: ["co-quan-tham-muu", "lanh-dao"],
     ]
 
     let scope = "/P/A/"

@@ -273,7 +273,7 @@ public struct ScoringEngine: Sendable {
     }
 
     /// hundredths / 100 ≥ threshold, in integers.
-    static func reaches(_ hundredths: Int, _ threshold: Rational) -> Bool {
+    public static func reaches(_ hundredths: Int, _ threshold: Rational) -> Bool {
         let l = Int128(hundredths).multipliedFullWidth(by: threshold.denominator)
         let r = (threshold.numerator).multipliedFullWidth(by: 100)
         return (l.high, l.low) >= (r.high, r.low)

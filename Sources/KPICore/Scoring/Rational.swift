@@ -41,6 +41,21 @@ public struct Rational: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     public init?(decimal text: String) { self.init(decimal: Substring(text)) }
 
+    /// A value written exactly: a decimal ("9.5", "9,5") or a fraction as `description` writes it
+    /// ("26/3"); nil for anything else, including an empty text.
+    public init?(exact text: String) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        if parts.count == 2 {
+            guard let n = Rational(decimal: parts[0]), n.denominator == 1, let d = Rational(decimal: parts[1]), d.denominator == 1,
+                  d.numerator > 0, let r = try? Rational(n.numerator, d.numerator) else { return nil }
+            self = r
+        } else if let r = DecimalText.parse(text) {
+            self = r
+        } else {
+            return nil
+        }
+    }
+
     /// The nearest rational with at most 6 decimals to a Double (for JSON numbers).
     public init?(_ value: Double) {
         guard value.isFinite, abs(value) < 1e15 else { return nil }

@@ -42,6 +42,14 @@ public enum ScoreCase {
             if required { throw InputError(field: path, message: "bắt buộc") }
             return nil
         }
+        // An exact value may be written as a string: "9.5" or a fraction "26/3".
+        if let text = v as? String {
+            guard let r = Rational(exact: text) else { throw InputError(field: path, message: "cần một số (hoặc phân số dạng «26/3»)") }
+            if let range, r < Rational(range.lowerBound)! || r > Rational(range.upperBound)! {
+                throw InputError(field: path, message: "phải trong khoảng \(range.lowerBound)…\(range.upperBound)")
+            }
+            return r
+        }
         // JSON true/false also arrive as numbers (class __NSCFBoolean); they are not numbers here.
         guard !String(describing: type(of: v)).contains("Boolean"), let n = v as? NSNumber, let r = Rational(n.doubleValue) else {
             throw InputError(field: path, message: "cần một số")

@@ -97,6 +97,7 @@ final class ChangeCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
     let boards = BoardCache()
+    let names = NameCache()
 
     func bump() { lock.withLock { count += 1 } }
     var value: Int { lock.withLock { count } }

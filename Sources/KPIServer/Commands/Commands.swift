@@ -1,6 +1,7 @@
 import Foundation
 import ConsoleKit
 import Fluent
+import KPICore
 import Vapor
 
 enum Commands {
@@ -10,6 +11,7 @@ enum Commands {
         app.asyncCommands.use(VerifyAuditCommand(), as: "verify-audit")
         app.asyncCommands.use(CreateAdminCommand(), as: "create-admin")
         app.asyncCommands.use(WarningsCommand(), as: "canh-bao")
+        app.asyncCommands.use(RecomputeCommand(), as: "recompute")
     }
 }
 
@@ -114,5 +116,52 @@ struct WarningsCommand: AsyncCommand {
         } else {
             context.console.print("Một tiến trình khác đang chạy cảnh báo hạn; bỏ qua lần này.")
         }
+    }
+}
+
+/// `kpi recompute --period 2026-11 [--agency MÃ]`: computes the opened periods with that code again
+/// (every agency, or one), one line of progress per agency.
+struct RecomputeCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "period", help: "Kỳ: tháng 2026-11, quý 2026-Q4 hoặc năm 2026.") var period: String?
+        @Option(name: "agency", help: "Mã cơ quan (bỏ trống: mọi cơ quan đã mở kỳ này).") var agency: String?
+    }
+    var help: String { "Tính lại điểm của kỳ đánh giá từ nhiệm vụ, đánh giá và ghi nhận kỷ luật." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        try await app.autoMigrate()
+        guard let text = signature.period, let period = PeriodCode(text) else {
+            context.console.error("Cần --period: tháng «2026-11», quý «2026-Q4» hoặc năm «2026».")
+            throw ExitCode(2)
+        }
+        var query = EvaluationPeriod.query(on: app.db).filter(\.$code == period.text)
+        if let code = signature.agency {
+            guard let org = try await Organization.query(on: app.db).filter(\.$code == code).first() else {
+                context.console.error("Không có cơ quan mã «\(code)».")
+                throw ExitCode(2)
+            }
+            let agencyID = try org.requireID()
+            query = query.filter(\.$organizationID == agencyID)
+        }
+        let periods = try await query.sort(\.$scopePath).all()
+        guard !periods.isEmpty else {
+            context.console.error("Chưa mở \(period.label.lowercased()) cho cơ quan nào; mở kỳ ở trang Kỳ đánh giá trước.")
+            throw ExitCode(1)
+        }
+        let names = Dictionary(try await Organization.query(on: app.db).all().map { ($0.id!, $0.name) }) { a, _ in a }
+        let started = Date()
+        var people = 0
+        for (i, p) in periods.enumerated() {
+            let t0 = Date()
+            do {
+                let n = try await EvaluationService.recompute(p, store: app.store, actor: .system("kpi recompute"))
+                people += n
+                context.console.print("[\(i + 1)/\(periods.count)] \(names[p.organizationID] ?? p.scopePath): \(n) người, \(VNNumber.format(Date().timeIntervalSince(t0), decimals: 1)) giây")
+            } catch let e as WorkService.Refused {
+                context.console.print("[\(i + 1)/\(periods.count)] \(names[p.organizationID] ?? p.scopePath): bỏ qua — \(e.message)")
+            }
+        }
+        context.console.print("Xong \(period.label.lowercased()): \(people) người trong \(VNNumber.format(Date().timeIntervalSince(started), decimals: 1)) giây.")
     }
 }

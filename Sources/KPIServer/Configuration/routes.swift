@@ -19,6 +19,7 @@ func routes(_ app: Application) throws {
     NoticeController.register(signedIn)
     RatingController.register(public: web, signedIn: signedIn)
     DisciplineController.register(signedIn)
+    EvaluationController.register(signedIn)
 }
 
 /// `/healthz`: 200 when the database answers, 503 otherwise.

@@ -27,6 +27,11 @@ struct DemoLoader {
             try await Self.loadPeople(db: db, actor: actor, passwordHash: hash)
         }
         try await loadWork()
+        // The demonstration agency evaluates by month: this month is open and computed from the
+        // work above; the next months open on schedule.
+        let evaluation = EvaluationService(store: app.store, principal: nil, actor: actor)
+        let month = try await evaluation.open(agencyCode: "BTCTU", period: PeriodCode.containing(.today, kind: .month).text)
+        try await evaluation.recompute(month.requireID())
     }
 
     static func loadPeople(db: any Database, actor: Actor, passwordHash: String) async throws {

@@ -249,3 +249,32 @@ struct AddBoardIndex: AsyncMigration {
         try await (db as! any SQLDatabase).raw("DROP INDEX IF EXISTS tasks_org_board").run()
     }
 }
+
+/// Kỳ đánh giá (issue 6): one row per agency and period.
+struct CreateEvaluationPeriods: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema(EvaluationPeriod.schema)
+            .id()
+            .field("code", .string, .required)
+            .field("kind", .string, .required)
+            .field("organization_id", .uuid, .required, .references(Organization.schema, "id"))
+            .field("scope_path", .string, .required)
+            .field("state", .string, .required)
+            .field("dirty", .bool, .required)
+            .field("computed_at", .datetime)
+            .field("people", .int, .required)
+            .field("opened_by", .string, .required)
+            .field("created_at", .datetime)
+            .field("updated_at", .datetime)
+            .unique(on: "organization_id", "code")
+            .create()
+        try await SQLIndex.path(db, "evaluation_periods_scope", on: EvaluationPeriod.schema, column: "scope_path")
+        // A person's tasks of a period, for the scores.
+        try await SQLIndex.create(db, "tasks_assignee_due", on: WorkTask.schema, "assignee_id, due_on")
+    }
+
+    func revert(on db: any Database) async throws {
+        try await (db as! any SQLDatabase).raw("DROP INDEX IF EXISTS tasks_assignee_due").run()
+        try await db.schema(EvaluationPeriod.schema).delete()
+    }
+}

@@ -16,6 +16,7 @@ enum Migrations {
         app.migrations.add(CreateRecurringAndRatings())
         app.migrations.add(CreateDiscipline())
         app.migrations.add(AddBoardIndex())
+        app.migrations.add(CreateEvaluationPeriods())
     }
 }
 

@@ -14,8 +14,13 @@ struct ResultController {
     }
 
     static func periodText(_ p: String) -> String {
-        let parts = p.split(separator: "-")
-        return parts.count == 2 ? "Tháng \(parts[1])/\(parts[0])" : p
+        PeriodCode(p)?.label ?? p
+    }
+
+    /// Said on the results of a period that has not ended: tasks due later still count as open.
+    static func provisional(_ period: String, today: DateOnly = .today) -> HTML {
+        guard let p = PeriodCode(period), today <= p.last else { return .empty }
+        return HTML("<p class=\"flash\" role=\"status\">Kết quả tạm tính: \(p.label.lowercased()) chưa kết thúc (đến \(p.last.display)); nhiệm vụ chưa đến hạn còn được tính là chưa hoàn thành.</p>")
     }
 
     static func score(_ h: Int?) -> String { h.map { ScoringEngine.vn(hundredths: $0) } ?? "—" }
@@ -59,6 +64,7 @@ struct ResultController {
         let exportQuery = "ky=\(q.period)&q=\(q.q.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "")&xep_loai=\(q.level)"
         return req.page(Page(title: "Kết quả đánh giá theo kỳ", breadcrumbs: [("Tổng quan", "/")], body: """
             <p class="hint">Điểm tính tự động từ nhiệm vụ và các tiêu chí của kỳ theo bộ chỉ số đang áp dụng; hạn mức xuất sắc áp dụng theo từng cơ quan. Chọn tên để xem giải trình từng điểm.</p>
+            \(q.period.isEmpty ? .empty : provisional(q.period))
             <form method="get" class="filters" role="search">
             <div class="field"><label for="ky">Kỳ</label><select id="ky" name="ky">\(periodOptions)</select></div>
             <div class="field"><label for="q">Tìm</label><input id="q" name="q" value="\(q.q)" placeholder="Tên, mã hoặc đơn vị"></div>
@@ -144,16 +150,41 @@ enum ExplainView {
                 """)
         } ?? HTML("<p class=\"flash error\">\(periodResult.notes.joined(separator: " "))</p>")
         func general(_ value: String, _ max: Rational) -> String {
-            guard let v = DecimalText.parse(value) else { return "\(n(max)) (không có ghi nhận trừ điểm: đủ điểm)" }
+            guard let v = Rational(exact: value) else { return "\(n(max)) (không có ghi nhận trừ điểm: đủ điểm)" }
             return n(Swift.min(Swift.max(v, .zero), max))
         }
         let indicatorRows = d.indicators.map { i in
             HTML("<li>\(i.code) — \(i.name): tối đa \(DecimalText.vn(DecimalText.parse(i.maxPoints) ?? .zero)) điểm, \(FrameworkDefinition.methods.first { $0.0 == i.method }?.1.lowercased() ?? i.method)\(i.parameter.isEmpty ? "" : " (\(i.parameter))")</li>")
         }
+        let generalSection: HTML
+        if let metrics = input.metrics, let scored = try? d.general(metrics) {
+            // Gathered from the work records: each indicator with how its points were reached.
+            let rows = scored.indicators.map { i in
+                HTML("""
+                    <tr><td data-label="Nhóm">\(FrameworkDefinition.groups.first { $0.0 == i.group }.map { String($0.1.prefix { $0 != " " }) } ?? i.group)</td>
+                    <td data-label="Chỉ số">\(i.code) — \(i.name)</td><td data-label="Căn cứ">\(i.note)</td>
+                    <td data-label="Điểm" class="num">\(n(i.points)) / \(n(i.max))</td></tr>
+                    """)
+            }
+            generalSection = HTML("""
+                <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Nhóm</th><th scope="col">Chỉ số</th>
+                <th scope="col">Căn cứ</th><th scope="col">Điểm</th></tr></thead><tbody>\(rows)</tbody></table></div>
+                """)
+        } else {
+            generalSection = HTML("""
+                <dl class="record">
+                <div><dt>(ii) Mức độ hài lòng (tối đa \(n(rules.satisfactionMax)))</dt><dd>\(general(input.satisfaction, rules.satisfactionMax))</dd></div>
+                <div><dt>(iii) Năng lực phối hợp (tối đa \(n(rules.coordinationMax)))</dt><dd>\(general(input.coordination, rules.coordinationMax))</dd></div>
+                <div><dt>(iv) Kỷ luật, kỷ cương; phẩm chất (tối đa \(n(rules.disciplineMax)))</dt><dd>\(general(input.discipline, rules.disciplineMax))</dd></div>
+                </dl>
+                <p>Các chỉ số của bộ chỉ số cho nhóm (ii)–(iv):</p><ul>\(indicatorRows)</ul>
+                """)
+        }
         let reasons = row.result.explanation.filter { if case .yearMean = $0 { false } else { true } }.map { HTML("<li>\($0.text)</li>") }
         return Page(title: "Giải trình điểm: \(input.personName)", breadcrumbs: [("Tổng quan", "/"), ("Kết quả", "/ket-qua?ky=\(period)")], body: """
             <p>\(input.personName) (\(input.personCode)) · \(input.unitName) · \(ResultController.periodText(period).lowercased()) ·
             \(Catalogs.label(Catalogs.staffKinds, input.staffKind).lowercased()), nhóm vị trí \(input.groupCode)\(leader == nil ? "" : " · lãnh đạo, quản lý")</p>
+            \(ResultController.provisional(period))
             <p>Bộ chỉ số: <a href="\(FrameworkController.base(row.framework.id!))">\(row.framework.name) — phiên bản \(row.framework.version)</a></p>
             <section class="panel total"><h2>Tổng điểm kỳ: \(ResultController.score(row.result.yearHundredths)) — \(row.result.level?.label ?? "chưa xếp loại")</h2>
             <p>= điểm nhóm (i) \(n(periodResult.taskScore ?? .zero)) + tiêu chí chung \(n(periodResult.generalScore)), làm tròn 2 chữ số thập phân.</p>
@@ -166,12 +197,7 @@ enum ExplainView {
             <p class="hint">Trọng số chất lượng = max(0; 1 − \(DecimalText.vn(rules.errorPenalty)) × số lỗi lớn không được miễn); trọng số tiến độ = max(0; 1 − \(DecimalText.vn(rules.delayPenalty)) × số lần chậm).</p>
             \(abc)
             <h2>(ii)–(iv) Tiêu chí chung: \(n(periodResult.generalScore))</h2>
-            <dl class="record">
-            <div><dt>(ii) Mức độ hài lòng (tối đa \(n(rules.satisfactionMax)))</dt><dd>\(general(input.satisfaction, rules.satisfactionMax))</dd></div>
-            <div><dt>(iii) Năng lực phối hợp (tối đa \(n(rules.coordinationMax)))</dt><dd>\(general(input.coordination, rules.coordinationMax))</dd></div>
-            <div><dt>(iv) Kỷ luật, kỷ cương; phẩm chất (tối đa \(n(rules.disciplineMax)))</dt><dd>\(general(input.discipline, rules.disciplineMax))</dd></div>
-            </dl>
-            <p>Các chỉ số của bộ chỉ số cho nhóm (ii)–(iv):</p><ul>\(indicatorRows)</ul>
+            \(generalSection)
             <p><button type="button" data-print>In trang này</button></p>
             """)
     }

@@ -212,17 +212,17 @@ struct FrameworkService {
     /// framework applies to, and lists who would change level and why.
     func preview(_ id: UUID) async throws -> Preview {
         let f = try await find(id)
-        let draftRules = try Self.decode(f).rules(code: f.code)
+        let draft = Self.decode(f)
         var current = try await published(f)
         if current == nil, let parentID = f.parentID { current = try await Framework.find(parentID, on: store.db) }
-        let currentRules = try current.map { try Self.decode($0).rules(code: $0.code) } ?? draftRules
+        let currentDefinition = current.map(Self.decode) ?? draft
         let thisMonth = String(DateOnly.today.iso.prefix(7))
         let latest = try await ScoreInput.query(on: store.db).filter(\.$period < thisMonth).sort(\.$period, .descending).first()?.period
         guard let period = latest else { return Preview(period: nil, people: 0, countsBefore: [:], countsAfter: [:], changed: []) }
         let items = try await ScoreInputs.load(period: period, under: f.scopePath, on: store.db)
             .filter { $0.data.staffKind == f.staffKind && f.applies(toGroup: $0.data.groupCode) }
-        let before = try ScoreInputs.rank(items, rules: currentRules)
-        let after = try ScoreInputs.rank(items, rules: draftRules)
+        let before = try ScoreInputs.rank(items, definition: currentDefinition, code: current?.code ?? f.code)
+        let after = try ScoreInputs.rank(items, definition: draft, code: f.code)
         var countsBefore: [Level: Int] = [:], countsAfter: [Level: Int] = [:]
         var changed: [PreviewRow] = []
         for item in items {

@@ -21,14 +21,14 @@ enum ScoreInputs {
         }
     }
 
-    /// Scores the items with `rules`, the quota per agency and group as in the real approval;
-    /// results by person code.
-    static func rank(_ items: [Item], rules: ScoringRules) throws -> [String: PersonResult] {
-        let engine = ScoringEngine(rules: rules)
+    /// Scores the items with the framework `definition` (groups (ii)–(iv) from its indicators when
+    /// the inputs carry metrics), the quota per agency and group as in the real approval; results by person code.
+    static func rank(_ items: [Item], definition: FrameworkDefinition, code: String) throws -> [String: PersonResult] {
+        let engine = ScoringEngine(rules: try definition.rules(code: code))
         var out: [String: PersonResult] = [:]
         for (_, members) in Dictionary(grouping: items, by: \.agency) {
             let people = try members.map { PersonInput(id: $0.data.personCode, group: $0.data.groupCode, leader: $0.data.leader,
-                                                       periods: [try $0.data.periodInput()]) }
+                                                       periods: [try $0.data.periodInput(definition: definition)]) }
             for r in try engine.rank(people) { out[r.id] = r }
         }
         return out

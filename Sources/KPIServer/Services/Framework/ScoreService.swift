@@ -30,7 +30,7 @@ struct ScoreService {
     /// The framework in force for a person at the end of `period`: the agency's own published
     /// version when there is one for their subtree, else the province's, for their staff kind.
     static func framework(for staffKind: String, group: String, at scopePath: String, period: String, among all: [Framework]) -> Framework? {
-        let end = period + "-31"
+        let end = PeriodCode(period)?.last.iso ?? period + "-31"
         let candidates = all.filter {
             $0.status == "published" && $0.staffKind == staffKind && scopePath.hasPrefix($0.scopePath) && $0.applies(toGroup: group)
         }
@@ -56,7 +56,7 @@ struct ScoreService {
         }
         var rows: [Row] = []
         for (f, batch) in byFramework.values {
-            let results = try ScoreInputs.rank(batch, rules: FrameworkService.decode(f).rules(code: f.code))
+            let results = try ScoreInputs.rank(batch, definition: FrameworkService.decode(f), code: f.code)
             for item in batch where maySee(item.row.scopePath, personID: item.row.personID) {
                 guard let result = results[item.data.personCode] else { continue }
                 rows.append(Row(input: item.data, scopePath: item.row.scopePath, framework: f, result: result))

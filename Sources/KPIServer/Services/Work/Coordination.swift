@@ -39,6 +39,8 @@ extension WorkService {
                 try await p.save(on: db)
                 let who = try await Person.find(p.personID, on: db)
                 summary.append("\(who?.code ?? "?"): \(before == 0 ? "" : "\(before) → ")\(n)")
+                // A participant from another agency has their own periods.
+                if let who, !who.scopePath.hasPrefix(t.scopePath) { try await EvaluationService.markDirty(db, scopePath: who.scopePath) }
             }
             try await Self.timeline(db, t, actor: principal.displayName, kind: "danh-gia-phoi-hop", from: t.state, note: summary.joined(separator: "; "))
             try await AuditLog.append(on: db, actor: actor, action: "task.coordination", entityType: "task", entityID: id.uuidString,

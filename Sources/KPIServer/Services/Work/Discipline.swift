@@ -76,6 +76,7 @@ struct DisciplineService {
             r.voided = false
             r.voidReason = ""
             try await r.create(on: db)
+            try await EvaluationService.markDirty(db, scopePath: r.scopePath)
             try await AuditLog.append(on: db, actor: actor, action: "discipline.record", entityType: "discipline", entityID: r.id!.uuidString,
                                       scopePath: r.scopePath, after: ["nguoi": person.code, "loai": r.kind, "vi_pham": r.violationCode,
                                                                       "hinh_thuc": r.level, "so_qd": r.decisionNumber, "ngay": r.occurredOn])
@@ -93,6 +94,7 @@ struct DisciplineService {
             r.voided = true
             r.voidReason = why
             try await r.save(on: db)
+            try await EvaluationService.markDirty(db, scopePath: r.scopePath)
             try await AuditLog.append(on: db, actor: actor, action: "discipline.void", entityType: "discipline", entityID: id.uuidString,
                                       scopePath: r.scopePath, after: ["ly_do": why])
         }

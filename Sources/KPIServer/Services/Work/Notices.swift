@@ -206,6 +206,7 @@ enum DeadlineJob {
 
 /// Runs the deadline warnings every `KPI_WARN_EVERY_MINUTES` while the server runs.
 public func startBackgroundJobs(_ app: Application) {
+    startEvaluationJob(app)
     let minutes = app.settings.warnEveryMinutes
     guard minutes > 0 else { return }
     let job = Task {
@@ -217,7 +218,29 @@ public func startBackgroundJobs(_ app: Application) {
             } catch {
                 app.logger.error("Cảnh báo hạn thất bại: \(error)")
             }
+
             try? await Task.sleep(for: .seconds(60 * minutes))
+        }
+    }
+    app.lifecycle.use(JobCanceller(task: job))
+}
+
+/// Kỳ đánh giá: periods opened on schedule and stale ones computed again, every
+/// `KPI_SCORE_EVERY_SECONDS` (default 60; 0 leaves it to `kpi recompute`).
+func startEvaluationJob(_ app: Application) {
+    let seconds = app.settings.scoreEverySeconds
+    guard seconds > 0 else { return }
+    let job = Task {
+        try? await Task.sleep(for: .seconds(min(20, seconds)))
+        while !Task.isCancelled {
+            do {
+                let opened = try await EvaluationService.openScheduled(app.store)
+                let computed = try await EvaluationService.recomputeStale(app.store)
+                if opened + computed > 0 { app.logger.info("Kỳ đánh giá: mở \(opened) kỳ theo lịch; tính lại \(computed) kỳ.") }
+            } catch {
+                app.logger.error("Tính điểm kỳ đánh giá thất bại: \(error)")
+            }
+            try? await Task.sleep(for: .seconds(seconds))
         }
     }
     app.lifecycle.use(JobCanceller(task: job))

@@ -98,6 +98,7 @@ enum PublicRatings {
                 r.score = n
                 r.comment = text
                 try await r.create(on: db)
+                try await EvaluationService.markDirty(db, scopePath: task.scopePath)
                 // The rater is anonymous: the trail keeps a hash of the address, not the address.
                 try await AuditLog.append(on: db, actor: Actor(name: "nguoi-dan", ip: String(AuditLog.sha256("kpi:" + ip).prefix(16))),
                                           action: "rating.submit", entityType: "task", entityID: task.id!.uuidString, scopePath: task.scopePath,

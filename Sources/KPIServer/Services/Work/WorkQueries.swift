@@ -161,16 +161,24 @@ extension WorkService {
         }, total)
     }
 
-    /// Names and codes of people and units by id, in one query.
+    /// Names and codes of people and units by id: those named recently from this process's cache
+    /// (kept like the boards: until a write commits here or `settings.boardCacheSeconds` passes),
+    /// the others in one query.
     private func names(people: Set<UUID>, units: Set<UUID>) async throws -> [UUID: (name: String, code: String)] {
+        let cache = store.changes.names, generation = store.changes.value
+        let maxAge = TimeInterval(settings.boardCacheSeconds)
+        var out = cache.get(people.union(units), generation: generation, maxAge: maxAge)
+        let people = people.subtracting(out.keys), units = units.subtracting(out.keys)
         var parts: [SQLQueryString] = []
         if !people.isEmpty { parts.append("SELECT id, full_name AS name, code FROM people WHERE id IN (\(binds: Array(people)))") }
         if !units.isEmpty { parts.append("SELECT id, name, code FROM organizations WHERE id IN (\(binds: Array(units)))") }
-        guard !parts.isEmpty else { return [:] }
-        var out: [UUID: (name: String, code: String)] = [:]
+        guard !parts.isEmpty else { return out }
+        var found: [UUID: (name: String, code: String)] = [:]
         for r in try await store.sql.raw(parts.joined(separator: " UNION ALL ")).all() {
-            out[try r.decode(column: "id", as: UUID.self)] = (try r.decode(column: "name", as: String.self), try r.decode(column: "code", as: String.self))
+            found[try r.decode(column: "id", as: UUID.self)] = (try r.decode(column: "name", as: String.self), try r.decode(column: "code", as: String.self))
         }
+        if maxAge > 0 { cache.put(found, generation: generation) }
+        out.merge(found) { _, new in new }
         return out
     }
 
@@ -348,6 +356,40 @@ final class BoardCache: @unchecked Sendable {
         lock.withLock {
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
             entries[key] = (generation, board)
+        }
+    }
+}
+
+/// Recently read names and codes of people and units, on the same terms as `BoardCache`: a list
+/// page names its rows without a query once they were named, and a rename shows at once in this
+/// process and within the configured age in others. Bounded in size.
+final class NameCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var generation = -1
+    private var entries: [UUID: (at: Date, name: String, code: String)] = [:]
+    private let capacity = 50_000
+
+    func get(_ ids: Set<UUID>, generation: Int, maxAge: TimeInterval) -> [UUID: (name: String, code: String)] {
+        guard maxAge > 0 else { return [:] }
+        let now = Date()
+        return lock.withLock {
+            guard generation == self.generation else { return [:] }
+            var out: [UUID: (name: String, code: String)] = [:]
+            for id in ids {
+                if let e = entries[id], now.timeIntervalSince(e.at) < maxAge { out[id] = (e.name, e.code) }
+            }
+            return out
+        }
+    }
+
+    func put(_ found: [UUID: (name: String, code: String)], generation: Int) {
+        let now = Date()
+        lock.withLock {
+            if generation != self.generation || entries.count + found.count > capacity {
+                entries.removeAll(keepingCapacity: true)
+                self.generation = generation
+            }
+            for (id, v) in found { entries[id] = (now, v.name, v.code) }
         }
     }
 }

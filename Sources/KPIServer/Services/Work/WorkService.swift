@@ -177,6 +177,8 @@ struct WorkService {
         e.toState = t.state
         e.note = note
         try await e.create(on: db)
+        // Every change of a task goes through here: the scores of its agency's open periods follow.
+        try await EvaluationService.markDirty(db, scopePath: t.scopePath)
     }
 
     func events(_ id: UUID) async throws -> [TaskEventRecord] {

@@ -1,0 +1,105 @@
+import Foundation
+
+/// What groups (ii)–(iv) are scored from in a period, gathered from the work records: kept as
+/// counts and sums (not points), so the same facts can be scored by another framework version.
+public struct GeneralMetrics: Codable, Sendable, Equatable {
+    /// Beneficiary ratings (1–5) of the person's tasks given in the period.
+    public var satisfactionCount = 0
+    public var satisfactionSum = 0
+    /// Coordination ratings (1–5) given by the leads of shared tasks closed in the period.
+    public var coordinationCount = 0
+    public var coordinationSum = 0
+    /// Violations recorded in the period (voided ones excluded) and the sum of their catalogued
+    /// deductions, exact decimal text with a dot.
+    public var violations = 0
+    public var deductions = "0"
+    /// The evaluator's chosen level per rubric indicator code (Tốt, Khá, …); absent until chosen.
+    public var rubric: [String: String] = [:]
+
+    public init(satisfactionCount: Int = 0, satisfactionSum: Int = 0, coordinationCount: Int = 0, coordinationSum: Int = 0,
+                violations: Int = 0, deductions: String = "0", rubric: [String: String] = [:]) {
+        self.satisfactionCount = satisfactionCount
+        self.satisfactionSum = satisfactionSum
+        self.coordinationCount = coordinationCount
+        self.coordinationSum = coordinationSum
+        self.violations = violations
+        self.deductions = deductions
+        self.rubric = rubric
+    }
+}
+
+/// One indicator's points in a period, with how they were reached (for the explanation).
+public struct IndicatorScore: Sendable, Equatable {
+    public var group: String
+    public var code: String
+    public var name: String
+    public var points: Rational
+    public var max: Rational
+    public var note: String
+}
+
+extension FrameworkDefinition {
+    /// Points of groups (ii)–(iv) from the metrics, indicator by indicator (DOMAIN.md §3):
+    /// - `rating`: max × mean ÷ scale (ratings are given 1–5, the parameter is the scale's top);
+    ///   no rating means no negative evidence, so the full points;
+    /// - `deduction`: max − the recorded deductions, floored at 0; the first deduction indicator of
+    ///   group (iv) takes every violation (violations are not tied to an indicator);
+    /// - `rubric`: the level the evaluator chose; the full points until one is chosen (flagged);
+    /// - `formula`: the expression over diem_tb (mean rating of its group), so_luot (number of
+    ///   ratings) and so_vi_pham (violations), clamped to 0…max; full points when it rates and has no rating.
+    public func general(_ m: GeneralMetrics) throws -> (inputs: GeneralInputs, indicators: [IndicatorScore]) {
+        var scores: [IndicatorScore] = []
+        var deductionTaken = false
+        for ind in indicators {
+            guard let max = DecimalText.parse(ind.maxPoints) else { throw Problem("indicators", "chỉ số «\(ind.code)»: điểm tối đa không hợp lệ") }
+            let (count, sum) = ind.group == "hai-long" ? (m.satisfactionCount, m.satisfactionSum)
+                : ind.group == "phoi-hop" ? (m.coordinationCount, m.coordinationSum) : (0, 0)
+            let mean = count > 0 ? try Rational(Int128(sum), Int128(count)) : nil
+            var points = max
+            var note: String
+            switch ind.method {
+            case "rating":
+                let scale = DecimalText.parse(ind.parameter) ?? Rational(5)
+                if let mean {
+                    points = try Rational.divide(Rational.multiply(max, mean), scale)
+                    note = "\(count) lượt đánh giá, trung bình \(DecimalText.vn(mean.rounded(places: 2)))/\(DecimalText.vn(scale))"
+                } else {
+                    note = "chưa có lượt đánh giá: đủ điểm"
+                }
+            case "deduction":
+                if ind.group == "ky-luat" && !deductionTaken {
+                    deductionTaken = true
+                    let d = DecimalText.parse(m.deductions) ?? .zero
+                    points = try Rational.subtract(max, d)
+                    note = m.violations == 0 ? "không có vi phạm được ghi nhận" : "\(m.violations) vi phạm, trừ \(DecimalText.vn(d)) điểm"
+                } else {
+                    note = "không có vi phạm được ghi nhận"
+                }
+            case "rubric":
+                let levels = (try? ProductRules.parseComplexity(ind.parameter, range: .zero...Rational(100)).get()) ?? []
+                if let chosen = m.rubric[ind.code], let level = levels.first(where: { $0.name == chosen }) {
+                    points = level.factor
+                    note = "người đánh giá chọn mức «\(level.name)»"
+                } else {
+                    note = "người đánh giá chưa chọn mức: tạm tính đủ điểm"
+                }
+            case "formula":
+                if ind.group != "ky-luat", mean == nil {
+                    note = "chưa có lượt đánh giá: đủ điểm"
+                } else {
+                    points = try Formula(ind.parameter).evaluate(["diem_tb": mean ?? .zero, "so_luot": Rational(count), "so_vi_pham": Rational(m.violations)])
+                    note = "theo công thức \(ind.parameter)"
+                }
+            default:
+                throw Problem("indicators", "chỉ số «\(ind.code)»: phương pháp «\(ind.method)» không hợp lệ")
+            }
+            points = Swift.min(Swift.max(points, .zero), max)
+            scores.append(IndicatorScore(group: ind.group, code: ind.code, name: ind.name, points: points, max: max, note: note))
+        }
+        func total(_ group: String) throws -> Rational? {
+            let mine = scores.filter { $0.group == group }
+            return mine.isEmpty ? nil : try mine.reduce(Rational.zero) { try Rational.add($0, $1.points) }
+        }
+        return (GeneralInputs(satisfaction: try total("hai-long"), coordination: try total("phoi-hop"), discipline: try total("ky-luat")), scores)
+    }
+}

@@ -1,0 +1,179 @@
+import Fluent
+import Foundation
+import KPICore
+import SQLKit
+
+/// Gathers one agency's inputs of a period from the work records (DOMAIN.md §3, §4): the tasks each
+/// person leads that are due in the period, the beneficiary and coordination ratings, the recorded
+/// violations, and for leaders the components d and đ from their unit's results. Read by a handful
+/// of set queries for the whole agency; the same records always give the same inputs.
+struct ScoreGathering {
+    let db: any Database
+    var sql: any SQLDatabase { db as! any SQLDatabase }
+
+    struct Member: Sendable {
+        var id: UUID
+        var code: String
+        var name: String
+        var staffKind: String
+        var groupCode: String
+        var unitName: String
+        var scopePath: String
+        var leadership: String
+        var isLeader: Bool { leadership != "khong" && !leadership.isEmpty }
+    }
+
+    struct Gathered: Sendable {
+        var member: Member
+        var data: ScoreInputData
+    }
+
+    /// Everyone active in the agency, with their inputs for `period`; leaders' d and đ computed
+    /// from the results of the people they manage with the framework in force for each.
+    func gather(period: PeriodCode, agencyPath: String, frameworks: [Framework]) async throws -> [Gathered] {
+        let members = try await self.members(agencyPath)
+        let (first, last) = (period.first.iso, period.last.iso)
+        let like = agencyPath + "%"
+
+        var tasks: [UUID: [ScoreInputData.Task]] = [:]
+        for r in try await sql.raw("""
+            SELECT t.assignee_id, t.title, t.product_code, t.product_name, t.product_unit, t.quantity, t.factor, t.complexity,
+                   t.complexity_factor, t.state, t.completed_on, t.major_errors, t.exempt_errors, t.delays
+            FROM tasks t JOIN people p ON p.id = t.assignee_id
+            WHERE p.scope_path LIKE \(bind: like) AND t.due_on >= \(bind: first) AND t.due_on <= \(bind: last)
+              AND t.state NOT IN (\(bind: TaskState.proposed.rawValue), \(bind: TaskState.declined.rawValue))
+            ORDER BY t.due_on, t.code
+            """).all() {
+            let state = try r.decode(column: "state", as: String.self)
+            let completedOn = try r.decode(column: "completed_on", as: String.self)
+            // A task completed after the period counts as not completed in it (DOMAIN.md §4).
+            let status = state == TaskState.cancelled.rawValue ? "cancelled"
+                : state == TaskState.completed.rawValue && !completedOn.isEmpty && completedOn <= last ? "completed" : "open"
+            let task = ScoreInputData.Task(
+                title: try r.decode(column: "title", as: String.self), productCode: try r.decode(column: "product_code", as: String.self),
+                productName: try r.decode(column: "product_name", as: String.self), unit: try r.decode(column: "product_unit", as: String.self),
+                quantity: try r.decode(column: "quantity", as: String.self), factor: try r.decode(column: "factor", as: String.self),
+                complexity: try r.decode(column: "complexity", as: String.self),
+                complexityFactor: try r.decode(column: "complexity_factor", as: String.self), status: status,
+                majorErrors: try r.decode(column: "major_errors", as: Int.self), exemptErrors: try r.decode(column: "exempt_errors", as: Int.self),
+                delays: try r.decode(column: "delays", as: Int.self))
+            tasks[try r.decode(column: "assignee_id", as: UUID.self), default: []].append(task)
+        }
+
+        var metrics: [UUID: GeneralMetrics] = [:]
+        // Beneficiary ratings given in the period, on the tasks the person leads.
+        for r in try await sql.raw("""
+            SELECT t.assignee_id AS person, COUNT(*) AS n, SUM(r.score) AS s
+            FROM ratings r JOIN tasks t ON t.id = r.task_id JOIN people p ON p.id = t.assignee_id
+            WHERE p.scope_path LIKE \(bind: like) AND r.created_at >= \(bind: period.first.startInVietnam)
+              AND r.created_at < \(bind: period.last.startInVietnam.addingTimeInterval(86_400))
+            GROUP BY t.assignee_id
+            """).all() {
+            let id = try r.decode(column: "person", as: UUID.self)
+            metrics[id, default: GeneralMetrics()].satisfactionCount = try r.decode(column: "n", as: Int.self)
+            metrics[id, default: GeneralMetrics()].satisfactionSum = try r.decode(column: "s", as: Int.self)
+        }
+        // Coordination ratings of shared tasks completed in the period.
+        for r in try await sql.raw("""
+            SELECT tp.person_id AS person, COUNT(*) AS n, SUM(tp.rating) AS s
+            FROM task_participants tp JOIN tasks t ON t.id = tp.task_id JOIN people p ON p.id = tp.person_id
+            WHERE p.scope_path LIKE \(bind: like) AND tp.rating > 0 AND t.completed_on >= \(bind: first) AND t.completed_on <= \(bind: last)
+            GROUP BY tp.person_id
+            """).all() {
+            let id = try r.decode(column: "person", as: UUID.self)
+            metrics[id, default: GeneralMetrics()].coordinationCount = try r.decode(column: "n", as: Int.self)
+            metrics[id, default: GeneralMetrics()].coordinationSum = try r.decode(column: "s", as: Int.self)
+        }
+        // Violations that happened in the period, with their catalogued deductions (exact sums).
+        var deductions: [UUID: Rational] = [:]
+        for r in try await sql.raw("""
+            SELECT d.person_id, d.deduction FROM discipline_records d JOIN people p ON p.id = d.person_id
+            WHERE p.scope_path LIKE \(bind: like) AND d.kind = 'vi-pham' AND d.voided = \(bind: false)
+              AND d.occurred_on >= \(bind: first) AND d.occurred_on <= \(bind: last)
+            """).all() {
+            let id = try r.decode(column: "person_id", as: UUID.self)
+            metrics[id, default: GeneralMetrics()].violations += 1
+            deductions[id] = try Rational.add(deductions[id] ?? .zero, DecimalText.parse(try r.decode(column: "deduction", as: String.self)) ?? .zero)
+        }
+        for (id, d) in deductions { metrics[id, default: GeneralMetrics()].deductions = DecimalText.plain(d) }
+
+        var out = members.map { m in
+            Gathered(member: m, data: ScoreInputData(personCode: m.code, personName: m.name, staffKind: m.staffKind, groupCode: m.groupCode,
+                                                     unitName: m.unitName, tasks: tasks[m.id] ?? [], satisfaction: "", coordination: "",
+                                                     discipline: "", metrics: metrics[m.id] ?? GeneralMetrics()))
+        }
+        try await leaderComponents(&out, period: period, agencyPath: agencyPath, frameworks: frameworks)
+        return out
+    }
+
+    /// The active people of the agency, by code.
+    func members(_ agencyPath: String) async throws -> [Member] {
+        try await sql.raw("""
+            SELECT p.id, p.code, p.full_name, p.staff_kind, p.scope_path, p.leadership_rank, o.name AS unit_name, g.code AS group_code
+            FROM people p JOIN organizations o ON o.id = p.organization_id
+            LEFT JOIN positions pos ON pos.id = p.position_id LEFT JOIN position_groups g ON g.id = pos.group_id
+            WHERE p.scope_path LIKE \(bind: agencyPath + "%") AND p.active = \(bind: true)
+            ORDER BY p.code
+            """).all().map { r in
+            Member(id: try r.decode(column: "id", as: UUID.self), code: try r.decode(column: "code", as: String.self),
+                   name: try r.decode(column: "full_name", as: String.self), staffKind: try r.decode(column: "staff_kind", as: String.self),
+                   groupCode: try r.decode(column: "group_code", as: String?.self) ?? "",
+                   unitName: try r.decode(column: "unit_name", as: String.self), scopePath: try r.decode(column: "scope_path", as: String.self),
+                   leadership: try r.decode(column: "leadership_rank", as: String.self))
+        }
+    }
+
+    /// d (kết quả hoạt động của đơn vị): 100 when everyone the leader manages reaches at least
+    /// "Hoàn thành nhiệm vụ" in the period, else 50. đ (năng lực tổ chức triển khai): 100 when every
+    /// planned task (kế hoạch) of the unit due in the period was completed in it, on time and
+    /// without an unexempted error, else 50. A leader manages everyone in their unit's subtree but
+    /// the leaders of their own unit; deeper units' leaders are scored first.
+    func leaderComponents(_ people: inout [Gathered], period: PeriodCode, agencyPath: String, frameworks: [Framework]) async throws {
+        let leaders = people.indices.filter { people[$0].member.isLeader }
+        guard !leaders.isEmpty else { return }
+        let last = period.last.iso
+        var planned: [(path: String, ok: Bool)] = []
+        for r in try await sql.raw("""
+            SELECT t.scope_path, t.state, t.completed_on, t.delays, t.major_errors, t.exempt_errors FROM tasks t
+            WHERE t.scope_path LIKE \(bind: agencyPath + "%") AND t.source = \(bind: TaskSource.plan.rawValue)
+              AND t.due_on >= \(bind: period.first.iso) AND t.due_on <= \(bind: last)
+              AND t.state NOT IN (\(bind: TaskState.proposed.rawValue), \(bind: TaskState.declined.rawValue), \(bind: TaskState.cancelled.rawValue))
+            """).all() {
+            let done = try r.decode(column: "state", as: String.self) == TaskState.completed.rawValue
+            let completedOn = try r.decode(column: "completed_on", as: String.self)
+            let (delays, errors, exempt) = (try r.decode(column: "delays", as: Int.self), try r.decode(column: "major_errors", as: Int.self),
+                                            try r.decode(column: "exempt_errors", as: Int.self))
+            let clean = delays == 0 && errors <= exempt
+            planned.append((try r.decode(column: "scope_path", as: String.self), done && !completedOn.isEmpty && completedOn <= last && clean))
+        }
+        var totals: [Int: Int?] = [:]
+        func total(_ i: Int) throws -> Int? {
+            if let t = totals[i] { return t }
+            let p = people[i]
+            guard let f = ScoreService.framework(for: p.member.staffKind, group: p.member.groupCode, at: p.member.scopePath,
+                                                 period: period.text, among: frameworks) else { totals[i] = .some(nil); return nil }
+            let definition = FrameworkService.decode(f)
+            let engine = ScoringEngine(rules: try definition.rules(code: f.code))
+            let t = try engine.period(try p.data.periodInput(definition: definition), leader: p.data.leader).totalHundredths
+            totals[i] = t
+            return t
+        }
+        // Deepest units first: a leader's result feeds the leader above.
+        for i in leaders.sorted(by: { OrgPath.depth(people[$0].member.scopePath) > OrgPath.depth(people[$1].member.scopePath) }) {
+            let unit = people[i].member.scopePath
+            var reached = true
+            for j in people.indices where j != i && people[j].member.scopePath.hasPrefix(unit)
+                && !(people[j].member.scopePath == unit && people[j].member.isLeader) {
+                guard let t = try total(j) else { continue }
+                let f = ScoreService.framework(for: people[j].member.staffKind, group: people[j].member.groupCode,
+                                               at: people[j].member.scopePath, period: period.text, among: frameworks)
+                let pass = f.flatMap { DecimalText.parse(FrameworkService.decode($0).passThreshold) } ?? Rational(50)
+                if !ScoringEngine.reaches(t, pass) { reached = false; break }
+            }
+            let organized = planned.allSatisfy { !$0.path.hasPrefix(unit) || $0.ok }
+            people[i].data.unitResult = reached ? "100" : "50"
+            people[i].data.organizing = organized ? "100" : "50"
+            totals[i] = nil
+        }
+    }
+}
