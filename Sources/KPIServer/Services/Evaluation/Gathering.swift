@@ -146,15 +146,23 @@ struct ScoreGathering {
             let clean = delays == 0 && errors <= exempt
             planned.append((try r.decode(column: "scope_path", as: String.self), done && !completedOn.isEmpty && completedOn <= last && clean))
         }
+        // Each framework decoded once: its definition, engine and pass threshold.
+        var scoring: [UUID: (definition: FrameworkDefinition, engine: ScoringEngine)] = [:]
+        func scorer(_ i: Int) throws -> (definition: FrameworkDefinition, engine: ScoringEngine)? {
+            let m = people[i].member
+            guard let f = ScoreService.framework(for: m.staffKind, group: m.groupCode, at: m.scopePath, period: period.text, among: frameworks),
+                  let id = f.id else { return nil }
+            if let s = scoring[id] { return s }
+            let definition = FrameworkService.decode(f)
+            let s = (definition, ScoringEngine(rules: try definition.rules(code: f.code)))
+            scoring[id] = s
+            return s
+        }
         var totals: [Int: Int?] = [:]
         func total(_ i: Int) throws -> Int? {
             if let t = totals[i] { return t }
-            let p = people[i]
-            guard let f = ScoreService.framework(for: p.member.staffKind, group: p.member.groupCode, at: p.member.scopePath,
-                                                 period: period.text, among: frameworks) else { totals[i] = .some(nil); return nil }
-            let definition = FrameworkService.decode(f)
-            let engine = ScoringEngine(rules: try definition.rules(code: f.code))
-            let t = try engine.period(try p.data.periodInput(definition: definition), leader: p.data.leader).totalHundredths
+            guard let s = try scorer(i) else { totals[i] = .some(nil); return nil }
+            let t = try s.engine.period(try people[i].data.periodInput(definition: s.definition), leader: people[i].data.leader).totalHundredths
             totals[i] = t
             return t
         }
@@ -164,11 +172,8 @@ struct ScoreGathering {
             var reached = true
             for j in people.indices where j != i && people[j].member.scopePath.hasPrefix(unit)
                 && !(people[j].member.scopePath == unit && people[j].member.isLeader) {
-                guard let t = try total(j) else { continue }
-                let f = ScoreService.framework(for: people[j].member.staffKind, group: people[j].member.groupCode,
-                                               at: people[j].member.scopePath, period: period.text, among: frameworks)
-                let pass = f.flatMap { DecimalText.parse(FrameworkService.decode($0).passThreshold) } ?? Rational(50)
-                if !ScoringEngine.reaches(t, pass) { reached = false; break }
+                guard let t = try total(j), let s = try scorer(j) else { continue }
+                if !ScoringEngine.reaches(t, s.engine.rules.passThreshold) { reached = false; break }
             }
             let organized = planned.allSatisfy { !$0.path.hasPrefix(unit) || $0.ok }
             people[i].data.unitResult = reached ? "100" : "50"

@@ -1,0 +1,76 @@
+import Foundation
+import KPICore
+import SQLKit
+
+/// Recently counted unit boards of this application. An entry serves while no write was committed in
+/// this process since it was counted and it is younger than the configured age (writes made by
+/// other server processes show after that age at most). Bounded in size.
+final class BoardCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [String: (generation: Int, board: WorkService.Board)] = [:]
+    private let capacity = 2_000
+
+    func get(_ key: String, generation: Int, maxAge: TimeInterval) -> WorkService.Board? {
+        lock.withLock {
+            guard let e = entries[key], e.generation == generation, Date().timeIntervalSince(e.board.countedAt) < maxAge else { return nil }
+            return e.board
+        }
+    }
+
+    func put(_ key: String, _ board: WorkService.Board, generation: Int) {
+        lock.withLock {
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key] = (generation, board)
+        }
+    }
+}
+
+/// Recently read names and codes of people and units, on the same terms as `BoardCache`: a list
+/// page names its rows without a query once they were named, and a rename shows at once in this
+/// process and within the configured age in others. Bounded in size.
+final class NameCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var generation = -1
+    private var entries: [UUID: (at: Date, name: String, code: String)] = [:]
+    private let capacity = 50_000
+
+    func get(_ ids: Set<UUID>, generation: Int, maxAge: TimeInterval) -> [UUID: (name: String, code: String)] {
+        guard maxAge > 0 else { return [:] }
+        let now = Date()
+        return lock.withLock {
+            guard generation == self.generation else { return [:] }
+            var out: [UUID: (name: String, code: String)] = [:]
+            for id in ids {
+                if let e = entries[id], now.timeIntervalSince(e.at) < maxAge { out[id] = (e.name, e.code) }
+            }
+            return out
+        }
+    }
+
+    func put(_ found: [UUID: (name: String, code: String)], generation: Int) {
+        let now = Date()
+        lock.withLock {
+            if generation != self.generation || entries.count + found.count > capacity {
+                entries.removeAll(keepingCapacity: true)
+                self.generation = generation
+            }
+            for (id, v) in found { entries[id] = (now, v.name, v.code) }
+        }
+    }
+}
+
+extension WorkService.TaskLine {
+    /// From an SQLKit row (SQLite).
+    init(_ r: any SQLRow) throws {
+        self.init(id: try r.decode(column: "id", as: UUID.self), code: try r.decode(column: "code", as: String.self),
+                  title: try r.decode(column: "title", as: String.self), source: try r.decode(column: "source", as: String.self),
+                  documentNumber: try r.decode(column: "doc_number", as: String.self),
+                  productName: try r.decode(column: "product_name", as: String.self),
+                  quantity: try r.decode(column: "quantity", as: String.self), productUnit: try r.decode(column: "product_unit", as: String.self),
+                  start: try r.decode(column: "start_on", as: String.self), due: try r.decode(column: "due_on", as: String.self),
+                  state: try r.decode(column: "state", as: String.self), percent: try r.decode(column: "percent", as: Int.self),
+                  verdict: try r.decode(column: "verdict", as: String.self), majorErrors: try r.decode(column: "major_errors", as: Int.self),
+                  delays: try r.decode(column: "delays", as: Int.self), assigneeID: try r.decode(column: "assignee_id", as: UUID?.self),
+                  organizationID: try r.decode(column: "organization_id", as: UUID.self))
+    }
+}
