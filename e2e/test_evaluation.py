@@ -28,7 +28,7 @@ def test_open_a_period_compute_it_and_read_its_results(page):
     expect(row).to_contain_text("Đang mở")
     assert no_horizontal_overflow(page)
     shot(page, "ky-danh-gia")
-    row.locator("a").first.click()
+    row.locator("a:has-text('Kết quả')").click()
     expect(page.locator("h1")).to_have_text("Kết quả đánh giá theo kỳ")
     expect(page.locator("p.count")).not_to_have_text("0 người")
     assert no_horizontal_overflow(page)

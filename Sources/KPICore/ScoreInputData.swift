@@ -57,6 +57,8 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
     /// The facts groups (ii)–(iv) are scored from, when the inputs were gathered from the work
     /// records (`kpi recompute`); nil for inputs given as points (history, demonstration).
     public var metrics: GeneralMetrics?
+    /// The evaluator's task score (decimal text) for a period with no task due (U = 0).
+    public var taskRubric: String?
 
     public init(personCode: String, personName: String, staffKind: String, groupCode: String, unitName: String, tasks: [Task],
                 satisfaction: String, coordination: String, discipline: String, unitResult: String = "", organizing: String = "",
@@ -87,11 +89,18 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
             TaskRecord(units: try t.units(), status: TaskStatus(rawValue: t.status) ?? .open,
                        majorErrors: t.majorErrors, exemptErrors: t.exemptErrors, delays: t.delays)
         }
+        let rubric = taskRubric.flatMap { $0.isEmpty ? nil : Rational(exact: $0) }
         if let metrics, let definition {
-            return PeriodInput(tasks: records, general: try definition.general(metrics).inputs)
+            return PeriodInput(tasks: records, general: try definition.general(metrics).inputs, rubricTaskScore: rubric)
         }
         return PeriodInput(tasks: records, general: GeneralInputs(satisfaction: Rational(exact: satisfaction),
                                                                   coordination: Rational(exact: coordination),
-                                                                  discipline: Rational(exact: discipline)))
+                                                                  discipline: Rational(exact: discipline)),
+                           rubricTaskScore: rubric)
+    }
+
+    /// The engine's input for this person with one period (quota group = position group).
+    public func personInput(definition: FrameworkDefinition? = nil) throws -> PersonInput {
+        PersonInput(id: personCode, group: groupCode, leader: leader, periods: [try periodInput(definition: definition)])
     }
 }

@@ -91,4 +91,43 @@ final class QuotaTests: XCTestCase {
         XCTAssertEqual(l["x"], .excellent)
         XCTAssertEqual(l["y"], .excellent, "pool of all 10 → cap 2")
     }
+
+    /// The approver's decision on the proposal (QuotaReview): choices among the candidates within
+    /// the caps, more only under a recorded decision, ties only once looked at.
+    func testApproverDecidesWithinTheCapsOrUnderADecision() throws {
+        // Pool 10 → cap 2; a, b, c reached 90; c is outside the quota.
+        let people = [p("a", 95), p("b", 93), p("c", 91)] + (1...7).map { p("x\($0)", 80) }
+        let rs = try engine.rank(people)
+        let rule = engine.rules.quota
+        XCTAssertEqual(QuotaReview.caps(rs, rule: rule), QuotaReview.Caps(agency: 2, groups: ["g": 2]))
+        XCTAssertEqual(QuotaReview.candidates(rs).map(\.id), ["a", "b", "c"])
+        XCTAssertEqual(QuotaReview.candidates(rs).map(\.proposed), [true, true, false])
+        // The proposal as it stands.
+        XCTAssertEqual(try QuotaReview.decide(rs, rule: rule, chosen: ["a", "b"], decision: "", tiesConfirmed: false).get(),
+                       ["a": .excellent, "b": .excellent, "c": .good])
+        // c instead of b: allowed (same count).
+        XCTAssertEqual(try QuotaReview.decide(rs, rule: rule, chosen: ["a", "c"], decision: "", tiesConfirmed: false).get()["c"], .excellent)
+        // All three: over the cap without a decision, accepted with one.
+        XCTAssertEqual(QuotaReview.decide(rs, rule: rule, chosen: ["a", "b", "c"], decision: "", tiesConfirmed: false),
+                       .failure(.overCap(scope: "của cơ quan", cap: 2, chosen: 3)))
+        XCTAssertEqual(try QuotaReview.decide(rs, rule: rule, chosen: ["a", "b", "c"], decision: "Số 12/QĐ-UBND", tiesConfirmed: false).get()["c"], .excellent)
+        // Someone below 90 cannot be chosen, decision or not.
+        XCTAssertEqual(QuotaReview.decide(rs, rule: rule, chosen: ["a", "x1"], decision: "Số 12/QĐ-UBND", tiesConfirmed: false),
+                       .failure(.notEligible("x1")))
+        // Nobody chosen: everyone who reached 90 becomes "tốt".
+        XCTAssertEqual(try QuotaReview.decide(rs, rule: rule, chosen: [], decision: "", tiesConfirmed: false).get(),
+                       ["a": .good, "b": .good, "c": .good])
+    }
+
+    func testTiesMustBeLookedAtAndGroupCapsHold() throws {
+        // Five at 100 in one group: cap 1, all five tied at the edge.
+        let rs = try engine.rank((1...5).map { p("p\($0)", 100) })
+        XCTAssertEqual(QuotaReview.decide(rs, rule: engine.rules.quota, chosen: ["p1"], decision: "", tiesConfirmed: false), .failure(.tiesUnconfirmed(5)))
+        XCTAssertEqual(try QuotaReview.decide(rs, rule: engine.rules.quota, chosen: ["p4"], decision: "", tiesConfirmed: true).get()["p4"], .excellent)
+        // Two groups of five: agency cap 2, each group's cap 1.
+        let two = try engine.rank((1...5).map { p("a\($0)", 95, group: "A") } + (1...5).map { p("b\($0)", 80, group: "B") } + [p("b9", 92, group: "B")])
+        XCTAssertEqual(QuotaReview.caps(two, rule: engine.rules.quota).groups, ["A": 1, "B": 1])
+        XCTAssertEqual(QuotaReview.decide(two, rule: engine.rules.quota, chosen: ["a1", "a2"], decision: "", tiesConfirmed: true),
+                       .failure(.overCap(scope: "của nhóm «A»", cap: 1, chosen: 2)))
+    }
 }

@@ -30,6 +30,8 @@ public struct Settings: Sendable {
     /// `KPI_SCORE_EVERY_SECONDS`, default 60: how often the evaluation job opens scheduled periods
     /// and computes again the periods whose inputs changed (0: only `kpi recompute` and the page).
     public var scoreEverySeconds: Int = 60
+    /// Working days the authority has to answer a complaint (kiến nghị).
+    public var complaintAnswerDays: Int = 10
 
     /// `KPI_RATINGS_PER_10MIN`, default 10: public ratings accepted from one address in 10 minutes.
     public var ratingsPerWindow: Int = 10
@@ -62,6 +64,7 @@ public struct Settings: Sendable {
         s.warnSoonDays = Int(env["KPI_WARN_SOON_DAYS"] ?? "") ?? 2
         s.warnEveryMinutes = Int(env["KPI_WARN_EVERY_MINUTES"] ?? "") ?? 15
         s.scoreEverySeconds = Int(env["KPI_SCORE_EVERY_SECONDS"] ?? "") ?? 60
+        s.complaintAnswerDays = max(1, Int(env["KPI_COMPLAINT_ANSWER_DAYS"] ?? "") ?? 10)
         s.ratingsPerWindow = Int(env["KPI_RATINGS_PER_10MIN"] ?? "") ?? 10
         s.boardCacheSeconds = Int(env["KPI_BOARD_CACHE_SECONDS"] ?? "") ?? 30
         if var url = env["KPI_PUBLIC_URL"], !url.isEmpty {

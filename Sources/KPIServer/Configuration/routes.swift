@@ -20,6 +20,9 @@ func routes(_ app: Application) throws {
     RatingController.register(public: web, signedIn: signedIn)
     DisciplineController.register(signedIn)
     EvaluationController.register(signedIn)
+    EvaluationPeriodPage.register(signedIn)
+    EvaluationSheetPage.register(signedIn)
+    EvaluationAfterPage.register(signedIn)
 }
 
 /// `/healthz`: 200 when the database answers, 503 otherwise.

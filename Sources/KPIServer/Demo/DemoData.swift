@@ -103,6 +103,7 @@ enum DemoData {
         ("quantri", .systemAdmin, nil, "CB-VPTU-P4-02"),
         ("quantri.snv", .unitAdmin, "SNV", "CB-SNV-P1-02"),
         ("thammuu", .advisory, nil, "CB-BTCTU-P3-02"),
+        ("truongban", .leader, "BTCTU", "CB-BTCTU-P1-01"),
         ("lanhdao", .leader, "BTCTU-P3", "CB-BTCTU-P3-01"),
         ("canbo", .staff, "BTCTU-P3", "CB-BTCTU-P3-03"),
         ("kiemtra", .inspector, nil, "CB-BTCTU-P4-02"),

@@ -278,3 +278,107 @@ struct CreateEvaluationPeriods: AsyncMigration {
         try await db.schema(EvaluationPeriod.schema).delete()
     }
 }
+
+/// The evaluation workflow (DOMAIN.md §7): the periods' deadlines and decisions, each person's
+/// evaluation sheet, and the immutable revisions written from the lock on.
+struct CreateEvaluationWorkflow: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        // One column per statement: SQLite adds one at a time.
+        for name in ["self_due", "review_due", "approve_due", "objection_until", "approved_by", "decision", "locked_by"] {
+            try await db.schema(EvaluationPeriod.schema).field(.definition(name: .key(.string(name)), dataType: .string,
+                                                                          constraints: [.required, .sql(.default(""))])).update()
+        }
+        try await db.schema(EvaluationPeriod.schema).field("approved_at", .datetime).update()
+        try await db.schema(EvaluationPeriod.schema).field("locked_at", .datetime).update()
+        try await db.schema(EvaluationPeriod.schema).field("version", .int, .required, .sql(.default(0))).update()
+        try await db.schema(Notice.schema).field("link", .string).update()
+
+        try await db.schema(Evaluation.schema)
+            .id()
+            .field("period_id", .uuid, .required, .references(EvaluationPeriod.schema, "id"))
+            .field("person_id", .uuid, .required, .references(Person.schema, "id"))
+            .field("person_code", .string, .required)
+            .field("scope_path", .string, .required)
+            .field("is_leader", .bool, .required)
+            .field("self_comment", .string, .required)
+            .field("self_rubric", .string, .required)
+            .field("self_at", .datetime)
+            .field("review_comment", .string, .required)
+            .field("review_rubric", .string, .required)
+            .field("review_task_score", .string, .required)
+            .field("reviewed_by", .string, .required)
+            .field("reviewed_at", .datetime)
+            .field("level", .string, .required)
+            .field("hundredths", .int)
+            .field("reasons", .string, .required)
+            .field("revision", .int, .required)
+            .field("updated_at", .datetime)
+            .unique(on: "period_id", "person_id")
+            .create()
+        try await db.schema(EvaluationRevision.schema)
+            .id()
+            .field("period_id", .uuid, .required, .references(EvaluationPeriod.schema, "id"))
+            .field("person_id", .uuid, .required, .references(Person.schema, "id"))
+            .field("number", .int, .required)
+            .field("kind", .string, .required)
+            .field("hundredths", .int)
+            .field("level", .string, .required)
+            .field("framework_id", .uuid)
+            .field("framework_version", .int, .required)
+            .field("inputs", .string, .required)
+            .field("reasons", .string, .required)
+            .field("note", .string, .required)
+            .field("author", .string, .required)
+            .field("created_at", .datetime)
+            .unique(on: "period_id", "person_id", "number")
+            .create()
+        try await db.schema(Complaint.schema)
+            .id()
+            .field("period_id", .uuid, .required, .references(EvaluationPeriod.schema, "id"))
+            .field("person_id", .uuid, .required, .references(Person.schema, "id"))
+            .field("person_code", .string, .required)
+            .field("scope_path", .string, .required)
+            .field("reasons", .string, .required)
+            .field("evidence", .string, .required)
+            .field("filed_by", .string, .required)
+            .field("filed_at", .datetime, .required)
+            .field("answer_due", .string, .required)
+            .field("state", .string, .required)
+            .field("answer", .string, .required)
+            .field("answered_by", .string, .required)
+            .field("answered_at", .datetime)
+            .field("revision", .int)
+            .create()
+        try await SQLIndex.create(db, "complaints_period", on: Complaint.schema, "period_id, person_id")
+        try await db.schema(ReReview.schema)
+            .id()
+            .field("period_id", .uuid, .required, .references(EvaluationPeriod.schema, "id"))
+            .field("person_id", .uuid, .required, .references(Person.schema, "id"))
+            .field("person_code", .string, .required)
+            .field("scope_path", .string, .required)
+            .field("how", .string, .required)
+            .field("opened_by", .string, .required)
+            .field("opened_at", .datetime, .required)
+            .field("state", .string, .required)
+            .field("conclusion", .string, .required)
+            .field("concluded_by", .string, .required)
+            .field("concluded_at", .datetime)
+            .field("revision", .int)
+            .create()
+        try await SQLIndex.create(db, "re_reviews_period", on: ReReview.schema, "period_id, person_id")
+        // Immutable: a correction is a new revision; the database refuses changing an old one.
+        try await SQLIndex.appendOnly(db, table: EvaluationRevision.schema, function: "evaluation_revisions_immutable",
+                                      message: "evaluation_revisions is immutable", trigger: "evaluation_revisions")
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(ReReview.schema).delete()
+        try await db.schema(Complaint.schema).delete()
+        try await db.schema(EvaluationRevision.schema).delete()
+        try await db.schema(Evaluation.schema).delete()
+        try await db.schema(Notice.schema).deleteField("link").update()
+        for name in ["self_due", "review_due", "approve_due", "objection_until", "approved_by", "decision", "locked_by", "approved_at", "locked_at", "version"] {
+            try await db.schema(EvaluationPeriod.schema).deleteField(.string(name)).update()
+        }
+    }
+}

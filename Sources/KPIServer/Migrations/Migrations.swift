@@ -17,6 +17,7 @@ enum Migrations {
         app.migrations.add(CreateDiscipline())
         app.migrations.add(AddBoardIndex())
         app.migrations.add(CreateEvaluationPeriods())
+        app.migrations.add(CreateEvaluationWorkflow())
     }
 }
 
@@ -26,6 +27,22 @@ enum SQLIndex {
                        unique: Bool = false) async throws {
         let sql = db as! any SQLDatabase
         try await sql.raw("CREATE \(unsafeRaw: unique ? "UNIQUE " : "")INDEX IF NOT EXISTS \(ident: name) ON \(ident: table) (\(unsafeRaw: columns))").run()
+    }
+
+    /// Triggers that refuse UPDATE and DELETE on `table` (PostgreSQL: one function and one trigger
+    /// `<trigger>_no_change`; SQLite: `<trigger>_no_update` and `<trigger>_no_delete`).
+    static func appendOnly(_ db: any Database, table: String, function: String, message: String, trigger: String) async throws {
+        let sql = db as! any SQLDatabase
+        if sql.dialect.name == "postgresql" {
+            try await sql.raw("""
+                CREATE OR REPLACE FUNCTION \(unsafeRaw: function)() RETURNS trigger AS $$
+                BEGIN RAISE EXCEPTION '\(unsafeRaw: message)'; END; $$ LANGUAGE plpgsql
+                """).run()
+            try await sql.raw("CREATE TRIGGER \(unsafeRaw: trigger)_no_change BEFORE UPDATE OR DELETE ON \(unsafeRaw: table) FOR EACH ROW EXECUTE FUNCTION \(unsafeRaw: function)()").run()
+        } else {
+            try await sql.raw("CREATE TRIGGER \(unsafeRaw: trigger)_no_update BEFORE UPDATE ON \(unsafeRaw: table) BEGIN SELECT RAISE(ABORT, '\(unsafeRaw: message)'); END").run()
+            try await sql.raw("CREATE TRIGGER \(unsafeRaw: trigger)_no_delete BEFORE DELETE ON \(unsafeRaw: table) BEGIN SELECT RAISE(ABORT, '\(unsafeRaw: message)'); END").run()
+        }
     }
 
     /// An index usable by `LIKE 'prefix%'` on a materialized path.
@@ -168,17 +185,8 @@ struct CreateAuditTrail: AsyncMigration {
         try await SQLIndex.path(db, "audit_scope", on: AuditEntry.schema, column: "scope_path")
         try await SQLIndex.create(db, "audit_entity", on: AuditEntry.schema, "entity_type, entity_id")
         // Append-only: the application never updates or deletes an entry; the database refuses it too.
-        let sql = db as! any SQLDatabase
-        if sql.dialect.name == "postgresql" {
-            try await sql.raw("""
-                CREATE OR REPLACE FUNCTION audit_entries_append_only() RETURNS trigger AS $$
-                BEGIN RAISE EXCEPTION 'audit_entries is append-only'; END; $$ LANGUAGE plpgsql
-                """).run()
-            try await sql.raw("CREATE TRIGGER audit_entries_no_change BEFORE UPDATE OR DELETE ON audit_entries FOR EACH ROW EXECUTE FUNCTION audit_entries_append_only()").run()
-        } else {
-            try await sql.raw("CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END").run()
-            try await sql.raw("CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END").run()
-        }
+        try await SQLIndex.appendOnly(db, table: "audit_entries", function: "audit_entries_append_only",
+                                      message: "audit_entries is append-only", trigger: "audit_entries")
     }
 
     func revert(on db: any Database) async throws {

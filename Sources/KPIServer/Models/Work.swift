@@ -130,6 +130,8 @@ final class Notice: Model, @unchecked Sendable {
     @Field(key: "dedupe_key") var dedupeKey: String
     @Field(key: "created_at") var createdAt: Date
     @OptionalField(key: "read_at") var readAt: Date?
+    /// Where the notice leads when it is not about a task (an evaluation sheet, a period).
+    @OptionalField(key: "link") var link: String?
 
     init() {}
 }

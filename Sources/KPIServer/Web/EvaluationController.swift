@@ -61,10 +61,10 @@ struct EvaluationController {
             let (name, code) = names[p.organizationID] ?? ("", "")
             let mayRun = principal.can(.runEvaluation, at: p.scopePath) && (EvaluationState(rawValue: p.state)?.recomputes ?? false)
             return HTML("""
-                <tr><td data-label="Kỳ"><a href="/ket-qua?ky=\(p.code)">\(PeriodCode(p.code)?.label ?? p.code)</a></td>
+                <tr><td data-label="Kỳ"><a href="/ky-danh-gia/\(p.id!.uuidString)">\(PeriodCode(p.code)?.label ?? p.code)</a></td>
                 <td data-label="Cơ quan">\(name) (\(code))</td><td data-label="Trạng thái">\(stateText(p))</td>
                 <td data-label="Số người" class="num">\(VNNumber.format(p.people))</td><td data-label="Tính lúc">\(time(p.computedAt))</td>
-                <td data-label="Thao tác">\(mayRun ? HTML("""
+                <td data-label="Thao tác"><a href="/ket-qua?ky=\(p.code)">Kết quả</a> \(mayRun ? HTML("""
                 <form method="post" action="/ky-danh-gia/\(p.id!.uuidString)/tinh-lai" class="inline" data-busy="Đang tính điểm…">\(req.csrfField)<button>Tính lại ngay</button></form>
                 """) : .empty)</td></tr>
                 """)

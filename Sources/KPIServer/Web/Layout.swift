@@ -42,6 +42,7 @@ struct Page {
         }
         if p.canAnywhere(.viewCatalog) { items.append(("Sản phẩm", "/danh-muc/san-pham")) }
         if p.canAnywhere(.runEvaluation) || p.canAnywhere(.viewEvaluations) { items.append(("Kỳ đánh giá", "/ky-danh-gia")) }
+        if p.personID != nil { items.append(("Đánh giá của tôi", "/danh-gia-cua-toi")) }
         items.append(("Kết quả", "/ket-qua"))
         if p.canAnywhere(.configureFramework) || p.canAnywhere(.viewEvaluations) { items.append(("Bộ chỉ số", "/khung-danh-gia")) }
         // Everyone with a personnel record sees their own discipline records there.

@@ -60,7 +60,7 @@ struct NoticeController {
                 try await Notice.query(on: db).filter(\.$id == id).set(\.$readAt, to: Date()).update()
             }
         }
-        return req.redirect(to: n.taskID.map { "/viec/\($0.uuidString)" } ?? "/thong-bao")
+        return req.redirect(to: n.taskID.map { "/viec/\($0.uuidString)" } ?? n.link.flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") ? $0 : nil } ?? "/thong-bao")
     }
 
     @Sendable static func markAll(_ req: Request) async throws -> Response {

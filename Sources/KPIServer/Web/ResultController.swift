@@ -41,7 +41,7 @@ struct ResultController {
         let folded = TextNormalizer.fold(q.q)
         return rows.filter { r in
             (folded.isEmpty || TextNormalizer.fold(r.input.personCode + " " + r.input.personName + " " + r.input.unitName).contains(folded))
-                && (q.level.isEmpty || r.result.level?.rawValue == q.level)
+                && (q.level.isEmpty || r.level?.rawValue == q.level)
         }
     }
 
@@ -57,8 +57,8 @@ struct ResultController {
         let body = rows.map { r in
             HTML("""
                 <tr><td data-label="Người"><a href="/ket-qua/\(q.period)/\(r.input.personCode)">\(r.input.personName)</a> (\(r.input.personCode))</td>
-                <td data-label="Đơn vị">\(r.input.unitName)</td><td data-label="Điểm" class="num">\(score(r.result.yearHundredths))</td>
-                <td data-label="Xếp loại">\(r.result.level?.label ?? "Chưa xếp loại")\(HTML.when(r.result.tieAtQuotaEdge, " <span class=\"tag\">đồng điểm</span>"))</td></tr>
+                <td data-label="Đơn vị">\(r.input.unitName)</td><td data-label="Điểm" class="num">\(score(r.hundredths))</td>
+                <td data-label="Xếp loại">\(r.level?.label ?? "Chưa xếp loại")\(HTML.when(r.tie, " <span class=\"badge warn\">đồng điểm</span>"))\(HTML.when(r.official != nil, " <span class=\"badge ok\">đã phê duyệt</span>"))</td></tr>
                 """)
         }
         let exportQuery = "ky=\(q.period)&q=\(q.q.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "")&xep_loai=\(q.level)"
@@ -84,8 +84,8 @@ struct ResultController {
         let q = query(req, periods: periods)
         let rows = q.period.isEmpty ? [] : filtered(try await svc.results(period: q.period), q)
         let table = [["Kỳ", "Mã", "Họ và tên", "Đơn vị", "Điểm", "Xếp loại", "Bộ chỉ số"]] + rows.map { r in
-            [periodText(q.period), r.input.personCode, r.input.personName, r.input.unitName, score(r.result.yearHundredths),
-             r.result.level?.label ?? "", "\(r.framework.name) — phiên bản \(r.framework.version)"]
+            [periodText(q.period), r.input.personCode, r.input.personName, r.input.unitName, score(r.hundredths),
+             r.level?.label ?? "", "\(r.framework.name) — phiên bản \(r.framework.version)"]
         }
         return try Download.table(table, name: "ket-qua-\(q.period)", format: (try? req.query.get(String.self, at: "dinh_dang")) ?? "xlsx")
     }
@@ -180,13 +180,13 @@ enum ExplainView {
                 <p>Các chỉ số của bộ chỉ số cho nhóm (ii)–(iv):</p><ul>\(indicatorRows)</ul>
                 """)
         }
-        let reasons = row.result.explanation.filter { if case .yearMean = $0 { false } else { true } }.map { HTML("<li>\($0.text)</li>") }
+        let reasons = row.reasons.map { HTML("<li>\($0)</li>") }
         return Page(title: "Giải trình điểm: \(input.personName)", breadcrumbs: [("Tổng quan", "/"), ("Kết quả", "/ket-qua?ky=\(period)")], body: """
             <p>\(input.personName) (\(input.personCode)) · \(input.unitName) · \(ResultController.periodText(period).lowercased()) ·
             \(Catalogs.label(Catalogs.staffKinds, input.staffKind).lowercased()), nhóm vị trí \(input.groupCode)\(leader == nil ? "" : " · lãnh đạo, quản lý")</p>
-            \(ResultController.provisional(period))
+            \(row.official == nil ? ResultController.provisional(period) : .empty)
             <p>Bộ chỉ số: <a href="\(FrameworkController.base(row.framework.id!))">\(row.framework.name) — phiên bản \(row.framework.version)</a></p>
-            <section class="panel total"><h2>Tổng điểm kỳ: \(ResultController.score(row.result.yearHundredths)) — \(row.result.level?.label ?? "chưa xếp loại")</h2>
+            <section class="panel total"><h2>Tổng điểm kỳ: \(ResultController.score(row.hundredths)) — \(row.level?.label ?? "chưa xếp loại")\(row.official == nil ? "" : " (đã phê duyệt)")</h2>
             <p>= điểm nhóm (i) \(n(periodResult.taskScore ?? .zero)) + tiêu chí chung \(n(periodResult.generalScore)), làm tròn 2 chữ số thập phân.</p>
             <ul>\(reasons)</ul></section>
             <h2>(i) Kết quả thực hiện nhiệm vụ</h2>

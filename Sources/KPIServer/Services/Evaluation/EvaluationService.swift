@@ -59,9 +59,7 @@ struct EvaluationService {
             if try await EvaluationPeriod.query(on: db).filter(\.$organizationID == agency.requireID()).filter(\.$code == period.text).first() != nil {
                 throw Refused(message: "\(period.label) của \(agency.name) đã được mở.")
             }
-            let p = EvaluationPeriod()
-            p.id = UUID(); p.code = period.text; p.kind = period.kind.rawValue; p.organizationID = try agency.requireID()
-            p.scopePath = agency.path; p.state = EvaluationState.open.rawValue; p.dirty = true; p.people = 0; p.openedBy = actor.name
+            let p = EvaluationPeriod(code: period, organizationID: try agency.requireID(), scopePath: agency.path, openedBy: actor.name)
             try await p.create(on: db)
             try await AuditLog.append(on: db, actor: actor, action: "evaluation.open", entityType: "evaluation_period", entityID: p.id!.uuidString,
                                       scopePath: agency.path, after: ["ky": period.text, "co_quan": agency.code])
@@ -87,7 +85,11 @@ struct EvaluationService {
         // Cleared first: a change made while computing marks it again, so it is never missed.
         try await store.sql.raw("UPDATE evaluation_periods SET dirty = \(bind: false) WHERE id = \(bind: id)").run()
         let frameworks = try await Framework.query(on: store.db).filter(\.$status == "published").all()
-        let gathered = try await ScoreGathering(db: store.db).gather(period: period, agencyPath: p.scopePath, frameworks: frameworks)
+        var choices: [UUID: (rubric: [String: String], taskScore: String)] = [:]
+        for e in try await Evaluation.query(on: store.db).filter(\.$periodID == id).all() where e.reviewedAt != nil {
+            choices[e.personID] = (EvaluationFlow.choices(e.reviewRubric), e.reviewTaskScore)
+        }
+        let gathered = try await ScoreGathering(db: store.db).gather(period: period, agencyPath: p.scopePath, frameworks: frameworks, choices: choices)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let rows = try gathered.map { g in
@@ -104,6 +106,8 @@ struct EvaluationService {
             try await (db as! any SQLDatabase).raw("""
                 UPDATE evaluation_periods SET computed_at = \(bind: Date()), people = \(bind: rows.count) WHERE id = \(bind: id)
                 """).run()
+            // Someone who joined the agency during the workflow gets a sheet too.
+            if state != .open { try await EvaluationFlow.ensureSheets(db, p) }
             try await AuditLog.append(on: db, actor: actor, action: "evaluation.recompute", entityType: "evaluation_period", entityID: id.uuidString,
                                       scopePath: p.scopePath, after: ["ky": period.text, "so_nguoi": String(rows.count)])
         }
@@ -137,9 +141,7 @@ struct EvaluationService {
                 guard !e.codes.contains(period.text) else { continue }
                 do {
                     try await store.write { db in
-                        let p = EvaluationPeriod()
-                        p.id = UUID(); p.code = period.text; p.kind = kind.rawValue; p.organizationID = agency; p.scopePath = e.path
-                        p.state = EvaluationState.open.rawValue; p.dirty = true; p.people = 0; p.openedBy = "system:lich"
+                        let p = EvaluationPeriod(code: period, organizationID: agency, scopePath: e.path, openedBy: "system:lich")
                         try await p.create(on: db)
                         try await AuditLog.append(on: db, actor: .system("lich"), action: "evaluation.open", entityType: "evaluation_period",
                                                   entityID: p.id!.uuidString, scopePath: e.path, after: ["ky": period.text])

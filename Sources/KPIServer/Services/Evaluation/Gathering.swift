@@ -30,7 +30,9 @@ struct ScoreGathering {
 
     /// Everyone active in the agency, with their inputs for `period`; leaders' d and đ computed
     /// from the results of the people they manage with the framework in force for each.
-    func gather(period: PeriodCode, agencyPath: String, frameworks: [Framework]) async throws -> [Gathered] {
+    /// `choices`: the evaluators' rubric levels and task scores, by person (from the sheets).
+    func gather(period: PeriodCode, agencyPath: String, frameworks: [Framework],
+                choices: [UUID: (rubric: [String: String], taskScore: String)] = [:]) async throws -> [Gathered] {
         let members = try await self.members(agencyPath)
         let (first, last) = (period.first.iso, period.last.iso)
         let like = agencyPath + "%"
@@ -98,9 +100,13 @@ struct ScoreGathering {
         for (id, d) in deductions { metrics[id, default: GeneralMetrics()].deductions = DecimalText.plain(d) }
 
         var out = members.map { m in
-            Gathered(member: m, data: ScoreInputData(personCode: m.code, personName: m.name, staffKind: m.staffKind, groupCode: m.groupCode,
-                                                     unitName: m.unitName, tasks: tasks[m.id] ?? [], satisfaction: "", coordination: "",
-                                                     discipline: "", metrics: metrics[m.id] ?? GeneralMetrics()))
+            var general = metrics[m.id] ?? GeneralMetrics()
+            general.rubric = choices[m.id]?.rubric ?? [:]
+            var data = ScoreInputData(personCode: m.code, personName: m.name, staffKind: m.staffKind, groupCode: m.groupCode,
+                                      unitName: m.unitName, tasks: tasks[m.id] ?? [], satisfaction: "", coordination: "",
+                                      discipline: "", metrics: general)
+            if let score = choices[m.id]?.taskScore, !score.isEmpty { data.taskRubric = score }
+            return Gathered(member: m, data: data)
         }
         try await leaderComponents(&out, period: period, agencyPath: agencyPath, frameworks: frameworks)
         return out

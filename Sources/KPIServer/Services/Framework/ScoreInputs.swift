@@ -27,11 +27,14 @@ enum ScoreInputs {
         let engine = ScoringEngine(rules: try definition.rules(code: code))
         var out: [String: PersonResult] = [:]
         for (_, members) in Dictionary(grouping: items, by: \.agency) {
-            let people = try members.map { PersonInput(id: $0.data.personCode, group: $0.data.groupCode, leader: $0.data.leader,
-                                                       periods: [try $0.data.periodInput(definition: definition)]) }
-            for r in try engine.rank(people) { out[r.id] = r }
+            for r in try engine.rank(try people(members, definition: definition)) { out[r.id] = r }
         }
         return out
+    }
+
+    /// The engine's inputs: one period each, quota group = position group.
+    static func people(_ items: [Item], definition: FrameworkDefinition) throws -> [PersonInput] {
+        try items.map { try $0.data.personInput(definition: definition) }
     }
 }
 

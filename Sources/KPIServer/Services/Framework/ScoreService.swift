@@ -15,6 +15,14 @@ struct ScoreService {
         var scopePath: String
         var framework: Framework
         var result: PersonResult
+        /// The approved result (set on approval, following the current revision after the lock).
+        var official: Evaluation?
+
+        var hundredths: Int? { official.map(\.hundredths) ?? result.yearHundredths }
+        var level: Level? { official.map { Level(rawValue: $0.level) } ?? result.level }
+        var reasons: [String] { official.map { EvaluationFlow.reasons($0.reasons) } ?? result.explanation.filter { if case .yearMean = $0 { false } else { true } }.map(\.text) }
+        /// A tie at the quota's edge waits for the approver (only before approval).
+        var tie: Bool { official == nil && result.tieAtQuotaEdge }
     }
 
     func maySee(_ scopePath: String, personID: UUID) -> Bool {
@@ -54,12 +62,18 @@ struct ScoreService {
                                          period: period, among: frameworks) else { continue }
             byFramework[f.id!, default: (f, [])].1.append(item)
         }
+        // Approved results of the period's sheets, by person.
+        var official: [UUID: Evaluation] = [:]
+        let periodIDs = try await EvaluationPeriod.query(on: store.db).filter(\.$code == period).all().compactMap(\.id)
+        if !periodIDs.isEmpty {
+            for e in try await Evaluation.query(on: store.db).filter(\.$periodID ~~ periodIDs).filter(\.$level != "").all() { official[e.personID] = e }
+        }
         var rows: [Row] = []
         for (f, batch) in byFramework.values {
             let results = try ScoreInputs.rank(batch, definition: FrameworkService.decode(f), code: f.code)
             for item in batch where maySee(item.row.scopePath, personID: item.row.personID) {
                 guard let result = results[item.data.personCode] else { continue }
-                rows.append(Row(input: item.data, scopePath: item.row.scopePath, framework: f, result: result))
+                rows.append(Row(input: item.data, scopePath: item.row.scopePath, framework: f, result: result, official: official[item.row.personID]))
             }
         }
         return rows.sorted { ($0.input.unitName, $0.input.personCode) < ($1.input.unitName, $1.input.personCode) }
@@ -71,8 +85,21 @@ struct ScoreService {
               maySee(input.scopePath, personID: try person.requireID()) else {
             throw Abort(.notFound, reason: "Không có kết quả này, hoặc bạn không có quyền xem.")
         }
-        guard let row = try await results(period: period).first(where: { $0.input.personCode == personCode }) else {
+        guard var row = try await results(period: period).first(where: { $0.input.personCode == personCode }) else {
             throw Abort(.notFound, reason: "Chưa có bộ chỉ số đang áp dụng cho người này.")
+        }
+        // An approved result is explained from its current revision: the inputs and framework
+        // version it was scored with, corrections included.
+        if let e = row.official, e.revision > 0,
+           let rev = try await EvaluationRevision.query(on: store.db).filter(\.$periodID == e.periodID).filter(\.$personID == e.personID)
+               .filter(\.$number == e.revision).first(),
+           let data = try? JSONDecoder().decode(ScoreInputData.self, from: Data(rev.inputs.utf8)) {
+            var framework = row.framework
+            if let id = rev.frameworkID, let f = try await Framework.find(id, on: store.db) { framework = f }
+            let definition = FrameworkService.decode(framework)
+            row.input = data
+            row.framework = framework
+            row.result = try ScoringEngine(rules: try definition.rules(code: framework.code)).person(try data.personInput(definition: definition))
         }
         return row
     }

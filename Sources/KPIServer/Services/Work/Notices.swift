@@ -200,7 +200,7 @@ enum DeadlineJob {
                 written += batch.count
             }
         }
-        return written
+        return written + (try await EvaluationReminders.scan(db, today: today, soon: soon, calendar: calendar, leaders: heads))
     }
 }
 

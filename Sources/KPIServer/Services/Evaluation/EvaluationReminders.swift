@@ -1,0 +1,62 @@
+import Fluent
+import Foundation
+import KPICore
+
+/// Nhắc hạn of the evaluation workflow, written by the deadline job: from `soon` working days before
+/// a step's deadline, the people who have not self-assessed, and the evaluators with sheets still to
+/// review, each get one notice per period, step and deadline (a moved deadline reminds again).
+enum EvaluationReminders {
+    static func scan(_ db: any Database, today: DateOnly, soon: Int, calendar: WorkCalendar, leaders: [(String, UUID)]) async throws -> Int {
+        let horizon = calendar.adding(workingDays: soon, to: today)
+        let periods = try await EvaluationPeriod.query(on: db)
+            .filter(\.$state ~~ [EvaluationState.selfAssessment.rawValue, EvaluationState.review.rawValue]).all()
+        var written = 0
+        for p in periods {
+            let state = EvaluationFlow.state(p)
+            let dueText = state == .selfAssessment ? p.selfDue : p.reviewDue
+            guard let due = DateOnly(parsing: dueText), due <= horizon, today <= due else { continue }
+            let id = try p.requireID()
+            let label = PeriodCode(p.code)?.label ?? p.code
+            let sheets = try await Evaluation.query(on: db).filter(\.$periodID == id).all()
+            // user → (title, link)
+            var targets: [UUID: (String, String)] = [:]
+            if state == .selfAssessment {
+                let pending = sheets.filter { $0.selfAt == nil }
+                let accounts = try await Notices.users(of: pending.map(\.personID), on: db)
+                for e in pending {
+                    for u in accounts[e.personID] ?? [] {
+                        targets[u] = ("Nhắc tự đánh giá \(label.lowercased()) (hạn \(due.display))", "/ky-danh-gia/\(id.uuidString)/phieu/\(e.personCode)")
+                    }
+                }
+            } else {
+                var counts: [UUID: Int] = [:]
+                for e in sheets where e.reviewedAt == nil {
+                    let scope = EvaluatorChain.evaluatorScope(unitPath: e.scopePath, isLeader: e.isLeader)
+                    for u in Set(Notices.heads(of: scope, among: leaders)) { counts[u, default: 0] += 1 }
+                }
+                for (u, n) in counts {
+                    targets[u] = ("Nhắc đánh giá \(label.lowercased()): \(n) phiếu chờ đánh giá (hạn \(due.display))", "/ky-danh-gia/\(id.uuidString)?loc=chua-danh-gia")
+                }
+            }
+            guard !targets.isEmpty else { continue }
+            let prefix = "ky-danh-gia:\(id.uuidString):\(state.rawValue):\(due.iso):"
+            let sent = Set(try await Notice.query(on: db).filter(\.$kind == "ky-danh-gia").filter(\.$userID ~~ Array(targets.keys)).all().map(\.dedupeKey))
+            var batch: [Notice] = []
+            for (u, (title, link)) in targets where !sent.contains(prefix + u.uuidString) {
+                let n = Notice()
+                n.userID = u
+                n.kind = "ky-danh-gia"
+                n.title = title
+                n.link = link
+                n.dedupeKey = prefix + u.uuidString
+                n.createdAt = Date()
+                batch.append(n)
+            }
+            if !batch.isEmpty {
+                try await batch.create(on: db)
+                written += batch.count
+            }
+        }
+        return written
+    }
+}
