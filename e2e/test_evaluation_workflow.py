@@ -135,3 +135,43 @@ def test_a_month_from_self_assessment_to_the_lock_and_a_complaint(people):
     phone.goto(period_url + f"/phieu/{SHEET}")
     assert no_horizontal_overflow(phone)
     shot(phone, "phieu-kien-nghi")
+
+
+def test_printed_form_and_ranking_list(people):
+    """The evaluation form and the agency's ranking list as official documents, saved as PDF by Chromium."""
+    from conftest import SHOTS
+    head = people("truongban")
+    head.click("nav.menu >> text=Kỳ đánh giá")
+    head.locator("table.list tbody tr", has_text="(BTCTU)").first.locator("a").first.click()
+    period_url = head.url.split("?")[0]
+    head.goto(period_url + f"/phieu/{SHEET}")
+    head.click("text=In phiếu đánh giá, xếp loại")
+    doc = head.locator("article.doc")
+    expect(doc).to_contain_text("ĐẢNG CỘNG SẢN VIỆT NAM")  # a Party body's heading
+    expect(doc).to_contain_text("BAN TỔ CHỨC TỈNH ỦY")
+    expect(doc).to_contain_text(re.compile(r"Nghệ An, ngày \d{2} tháng \d{2} năm \d{4}"))
+    expect(doc).to_contain_text("PHIẾU ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG")
+    expect(doc).to_contain_text("Tổng điểm")
+    expect(doc.locator("table.signatures")).to_contain_text("THỦ TRƯỞNG CƠ QUAN")
+    head.emulate_media(media="print")
+    assert not head.locator(".doc-tools").is_visible()
+    pdf = head.pdf(path=str(SHOTS / "phieu-danh-gia.pdf"), format="A4", print_background=True, prefer_css_page_size=True)
+    assert pdf[:4] == b"%PDF" and len(pdf) > 20_000
+    head.screenshot(path=str(SHOTS / "print-phieu-danh-gia.png"), full_page=True)
+    head.emulate_media(media="screen")
+
+    head.goto(period_url + "/danh-sach")
+    doc = head.locator("article.doc")
+    expect(doc).to_contain_text("DANH SÁCH ĐÁNH GIÁ, XẾP LOẠI")
+    expect(doc).to_contain_text("Tổng số:")
+    expect(doc.locator("table.doc-table tbody tr").first).to_be_visible()
+    head.emulate_media(media="print")
+    pdf = head.pdf(path=str(SHOTS / "danh-sach-xep-loai.pdf"), format="A4", prefer_css_page_size=True)
+    assert pdf[:4] == b"%PDF"
+    head.screenshot(path=str(SHOTS / "print-danh-sach.png"), full_page=True)
+    head.emulate_media(media="screen")
+    with head.expect_download() as download:
+        head.goto(period_url)
+        head.click("text=Danh sách xếp loại (Excel)")
+    assert download.value.suggested_filename.startswith("danh-sach-xep-loai-")
+    assert download.value.suggested_filename.endswith(".xlsx")

@@ -59,6 +59,46 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
     public var metrics: GeneralMetrics?
     /// The evaluator's task score (decimal text) for a period with no task due (U = 0).
     public var taskRubric: String?
+    /// For a year: the periods' published results it is the mean of; nil for a month or quarter.
+    public var year: YearFacts?
+
+    /// Điểm năm: each period of the year the person has a result in (any agency: a transfer carries
+    /// the old agency's results), and the year-level facts.
+    public struct YearFacts: Codable, Sendable, Equatable {
+        public struct Period: Codable, Sendable, Equatable {
+            /// "2026-03" or "2026-Q1".
+            public var code: String
+            public var agency: String
+            /// The current revision's score in hundredths; nil when the period had no score (leave,
+            /// no task due): not counted.
+            public var hundredths: Int?
+            public var level: String
+            public var revision: Int
+            public var tasks: Int
+            public var onTime: Int
+            public init(code: String, agency: String, hundredths: Int?, level: String, revision: Int, tasks: Int, onTime: Int) {
+                self.code = code
+                self.agency = agency
+                self.hundredths = hundredths
+                self.level = level
+                self.revision = revision
+                self.tasks = tasks
+                self.onTime = onTime
+            }
+        }
+        public var periods: [Period]
+        /// `OverrideFlag` raw values that apply in the year.
+        public var flags: [String]
+        public init(periods: [Period], flags: [String]) {
+            self.periods = periods
+            self.flags = flags
+        }
+
+        public func input(id: String, group: String) -> YearInput {
+            YearInput(id: id, group: group, totals: periods.map(\.hundredths), tasks: periods.reduce(0) { $0 + $1.tasks },
+                      onTime: periods.reduce(0) { $0 + $1.onTime }, flags: Set(flags.compactMap(OverrideFlag.init(rawValue:))))
+        }
+    }
 
     public init(personCode: String, personName: String, staffKind: String, groupCode: String, unitName: String, tasks: [Task],
                 satisfaction: String, coordination: String, discipline: String, unitResult: String = "", organizing: String = "",
@@ -102,5 +142,20 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
     /// The engine's input for this person with one period (quota group = position group).
     public func personInput(definition: FrameworkDefinition? = nil) throws -> PersonInput {
         PersonInput(id: personCode, group: groupCode, leader: leader, periods: [try periodInput(definition: definition)])
+    }
+
+    /// Scores this input with `engine`: the year from its periods' results, or the one period.
+    public func score(_ engine: ScoringEngine, definition: FrameworkDefinition? = nil) throws -> PersonResult {
+        if let year { return engine.year(year.input(id: personCode, group: groupCode)) }
+        return try engine.person(try personInput(definition: definition))
+    }
+}
+
+extension ScoringEngine {
+    /// Ranks stored inputs: years by their periods' results, periods from their tasks; the quota over all.
+    public func rank(_ inputs: [ScoreInputData], definition: FrameworkDefinition? = nil) throws -> [PersonResult] {
+        var results = try inputs.map { try $0.score(self, definition: definition) }
+        QuotaAllocator(rule: rules.quota).apply(&results)
+        return results
     }
 }

@@ -82,4 +82,30 @@ final class EvaluationCoreTests: XCTestCase {
             XCTAssertEqual((e as? ScoreCase.InputError)?.field, "people[0].periods[0].general.satisfaction")
         }
     }
+
+    /// The year (Nghị định 335 Điều 21): the mean of the periods' published totals, periods without
+    /// a score not counted, then the level, its conditions and the year-level overrides.
+    func testYearIsTheMeanOfThePublishedPeriods() throws {
+        let engine = ScoringEngine(rules: ScoringRules.seeded("cong-chuc")!)
+        // (90,00 + 80,00 + 85,01) / 3 = 85,0033… → 85,00; the month on leave is not counted.
+        let y = engine.year(YearInput(id: "a", group: "g", totals: [9000, 8000, nil, 8501]))
+        XCTAssertEqual(y.yearHundredths, 8500)
+        XCTAssertEqual(y.yearScore, try Rational(25501, 300))
+        XCTAssertEqual(y.level, .good)
+        XCTAssertEqual(y.reasons.first, "Điểm năm 85,00 là trung bình 3 kỳ có điểm (1 kỳ chưa có điểm không tính).")
+        let disciplined = engine.year(YearInput(id: "b", group: "g", totals: [9500, 9700], flags: [.discipline]))
+        XCTAssertEqual(disciplined.yearHundredths, 9600)
+        XCTAssertEqual(disciplined.level, .fail)
+        XCTAssertTrue(disciplined.reasons.last!.contains("kỷ luật"))
+        XCTAssertNil(engine.year(YearInput(id: "c", group: "g", totals: [nil])).level)
+        // The quota over years, as over periods: pool 5 at ≥ 70 → one place, the best.
+        let ranked = engine.rankYears((1...5).map { YearInput(id: "p\($0)", group: "g", totals: [9000 + $0 * 10]) })
+        XCTAssertEqual(ranked.filter { $0.level == .excellent }.map(\.id), ["p5"])
+        // The same through stored inputs: a year's facts score as a year.
+        var data = ScoreInputData(personCode: "a", personName: "A", staffKind: "cong-chuc", groupCode: "g", unitName: "U", tasks: [],
+                                  satisfaction: "", coordination: "", discipline: "")
+        data.year = .init(periods: [.init(code: "2026-01", agency: "X", hundredths: 9000, level: "HTXSNV", revision: 1, tasks: 2, onTime: 2),
+                                    .init(code: "2026-02", agency: "Y", hundredths: 8000, level: "HTTNV", revision: 2, tasks: 1, onTime: 0)], flags: [])
+        XCTAssertEqual(try data.score(engine).yearHundredths, 8500)
+    }
 }

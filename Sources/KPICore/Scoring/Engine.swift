@@ -231,7 +231,29 @@ public struct ScoringEngine: Sendable {
         }
         // Each period's score is a published result, kept to 2 decimals; the year is the mean of
         // those (Nghị định 335 Điều 21).
-        var result = PersonResult(id: p.id, group: p.group, periods: periods, year: nil, yearHundredths: nil, level: nil, explanation: [])
+        return conclude(id: p.id, group: p.group, periods: periods, sum: sum, counted: counted, skipped: periods.count - counted,
+                        tasks: tasks, onTime: onTime, flags: p.flags)
+    }
+
+    /// The year from the periods' published totals (DOMAIN.md §5): their mean, the level, its
+    /// conditions and the year-level overrides, before the quota.
+    public func year(_ y: YearInput) -> PersonResult {
+        let scored = y.totals.compactMap { $0 }
+        return conclude(id: y.id, group: y.group, periods: [], sum: scored.reduce(0, +), counted: scored.count,
+                        skipped: y.totals.count - scored.count, tasks: y.tasks, onTime: y.onTime, flags: y.flags)
+    }
+
+    /// Everyone's year, then the quota across all of them (the agency) and within each group.
+    public func rankYears(_ people: [YearInput], quota: QuotaRule? = nil) -> [PersonResult] {
+        var results = people.map(year)
+        QuotaAllocator(rule: quota ?? rules.quota).apply(&results)
+        return results
+    }
+
+    /// Mean of `counted` totals summing to `sum` hundredths, then the level.
+    func conclude(id: String, group: String, periods: [PeriodResult], sum: Int, counted: Int, skipped: Int, tasks: Int, onTime: Int,
+                  flags: Set<OverrideFlag>) -> PersonResult {
+        var result = PersonResult(id: id, group: group, periods: periods, year: nil, yearHundredths: nil, level: nil, explanation: [])
         guard counted > 0 else {
             result.explanation.append(.noScoredPeriod)
             return result
@@ -240,7 +262,7 @@ public struct ScoringEngine: Sendable {
         let shown = (2 * sum + counted) / (2 * counted)
         result.yearHundredths = shown
         result.explanation.reserveCapacity(3)
-        result.explanation.append(.yearMean(hundredths: shown, counted: counted, skipped: periods.count - counted))
+        result.explanation.append(.yearMean(hundredths: shown, counted: counted, skipped: skipped))
         var level: Level
         if Self.reaches(shown, rules.excellentThreshold) {
             level = .excellent
@@ -255,15 +277,14 @@ public struct ScoringEngine: Sendable {
             level = .fail
             result.explanation.append(.belowPass(rules.passThreshold))
         }
-        if !rules.onTimeShareRequired.isEmpty, tasks > 0 {
-            let share = try Rational(Int128(onTime), Int128(tasks))
+        if !rules.onTimeShareRequired.isEmpty, tasks > 0, let share = try? Rational(Int128(onTime), Int128(tasks)) {
             while let need = rules.onTimeShareRequired[level], level != .fail, share < need {
                 result.explanation.append(.onTimeShortfall(level, share: share, need: need))
                 level = level.next
             }
         }
-        if !p.flags.isEmpty {
-            for flag in OverrideFlag.allCases where p.flags.contains(flag) {
+        if !flags.isEmpty {
+            for flag in OverrideFlag.allCases where flags.contains(flag) {
                 level = .fail
                 result.explanation.append(.override(flag))
             }

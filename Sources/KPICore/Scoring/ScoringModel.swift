@@ -106,6 +106,26 @@ public struct PersonInput: Sendable, Equatable {
     }
 }
 
+/// A person's year from the published totals of their periods (Nghị định 335 Điều 21).
+public struct YearInput: Sendable, Equatable {
+    public var id: String
+    public var group: String
+    /// Each period's total in hundredths; nil for a period without a score (not counted: leave, no task basis).
+    public var totals: [Int?]
+    /// Non-cancelled tasks and those completed on time, over the periods (for the level conditions).
+    public var tasks: Int
+    public var onTime: Int
+    public var flags: Set<OverrideFlag>
+    public init(id: String, group: String, totals: [Int?], tasks: Int = 0, onTime: Int = 0, flags: Set<OverrideFlag> = []) {
+        self.id = id
+        self.group = group
+        self.totals = totals
+        self.tasks = tasks
+        self.onTime = onTime
+        self.flags = flags
+    }
+}
+
 /// Xếp loại: the four levels of Nghị định 335 Điều 20 and Quy định 366.
 public enum Level: String, Sendable, Codable, CaseIterable, Comparable {
     case excellent = "HTXSNV"

@@ -32,6 +32,8 @@ public struct Settings: Sendable {
     public var scoreEverySeconds: Int = 60
     /// Working days the authority has to answer a complaint (kiến nghị).
     public var complaintAnswerDays: Int = 10
+    /// The place in the date line of printed forms ("Nghệ An, ngày … tháng … năm …").
+    public var placeName: String = "Nghệ An"
 
     /// `KPI_RATINGS_PER_10MIN`, default 10: public ratings accepted from one address in 10 minutes.
     public var ratingsPerWindow: Int = 10
@@ -65,6 +67,7 @@ public struct Settings: Sendable {
         s.warnEveryMinutes = Int(env["KPI_WARN_EVERY_MINUTES"] ?? "") ?? 15
         s.scoreEverySeconds = Int(env["KPI_SCORE_EVERY_SECONDS"] ?? "") ?? 60
         s.complaintAnswerDays = max(1, Int(env["KPI_COMPLAINT_ANSWER_DAYS"] ?? "") ?? 10)
+        s.placeName = env["KPI_PLACE_NAME"].flatMap { $0.isEmpty ? nil : $0 } ?? "Nghệ An"
         s.ratingsPerWindow = Int(env["KPI_RATINGS_PER_10MIN"] ?? "") ?? 10
         s.boardCacheSeconds = Int(env["KPI_BOARD_CACHE_SECONDS"] ?? "") ?? 30
         if var url = env["KPI_PUBLIC_URL"], !url.isEmpty {

@@ -23,6 +23,7 @@ func routes(_ app: Application) throws {
     EvaluationPeriodPage.register(signedIn)
     EvaluationSheetPage.register(signedIn)
     EvaluationAfterPage.register(signedIn)
+    EvaluationPrint.register(signedIn)
 }
 
 /// `/healthz`: 200 when the database answers, 503 otherwise.

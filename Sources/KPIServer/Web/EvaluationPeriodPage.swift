@@ -141,7 +141,8 @@ struct EvaluationPeriodPage {
             \(stepper(state))
             \(Widgets.problems(problem.map { [$0] } ?? []))
             <p>Trạng thái: <strong>\(state.label)</strong> · \(VNNumber.format(p.people)) người · tính lúc \(EvaluationController.time(p.computedAt)) ·
-            <a href="/ket-qua?ky=\(p.code)">Kết quả và giải trình</a></p>
+            <a href="/ket-qua?ky=\(p.code)">Kết quả và giải trình</a> · <a href="\(base)/danh-sach">Danh sách xếp loại (in)</a> ·
+            <a href="\(base)/danh-sach?dinh_dang=xlsx">Danh sách xếp loại (Excel)</a></p>
             \(deadlines)\(action)\(pending)\(after)
             <form method="get" class="filters" role="search">
             <div class="field grow"><label for="q">Tìm</label><input id="q" name="q" value="\(q)" placeholder="Tên, mã hoặc đơn vị"></div>

@@ -85,7 +85,9 @@ struct EvaluationSheetPage {
     }
 
     static func rubric(_ row: ScoreService.Row) -> [Rubric] {
-        FrameworkService.decode(row.framework).indicators.filter { $0.method == "rubric" }.map { ind in
+        // The year is the mean of its periods: nothing is chosen on a scale.
+        guard row.input.year == nil else { return [] }
+        return FrameworkService.decode(row.framework).indicators.filter { $0.method == "rubric" }.map { ind in
             Rubric(code: ind.code, name: ind.name, max: ind.maxPoints,
                    levels: ((try? ProductRules.parseComplexity(ind.parameter, range: .zero...Rational(100)).get()) ?? []).map(\.name))
         }
@@ -124,7 +126,7 @@ struct EvaluationSheetPage {
                 <td data-label="Người đánh giá">\(mayReview ? select("muc_\(r.code)", r.levels, v["muc_\(r.code)"] ?? chosen[r.code]) : HTML("\(chosen[r.code] ?? "—")"))</td></tr>
                 """)
         }
-        let rubricTable: HTML = rubric.isEmpty ? HTML("<p class=\"hint\">Bộ chỉ số của người này không có chỉ số chấm theo thang mức.</p>") : HTML("""
+        let rubricTable: HTML = rubric.isEmpty ? HTML("<p class=\"hint\">\(row.input.year != nil ? "Điểm năm là trung bình điểm các kỳ trong năm: không chấm theo thang mức." : "Bộ chỉ số của người này không có chỉ số chấm theo thang mức.")</p>") : HTML("""
             <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Chỉ số chấm theo thang mức</th><th scope="col">Tự đề xuất</th><th scope="col">Người đánh giá chọn</th></tr></thead>
             <tbody>\(rubricRows)</tbody></table></div>
             """)
@@ -153,7 +155,7 @@ struct EvaluationSheetPage {
             \(EvaluationPeriodPage.stepper(state))
             \(Widgets.problems(problem.map { [$0] } ?? []))
             <p>\(row.input.personName) (\(row.input.personCode)) · \(row.input.unitName) · \(PeriodCode(p.code)?.label ?? p.code) · bước <strong>\(state.label.lowercased())</strong></p>
-            <section class="panel total">\(official)<p><a href="/ket-qua/\(p.code)/\(e.personCode)">Xem giải trình từng điểm</a></p></section>
+            <section class="panel total">\(official)<p><a href="/ket-qua/\(p.code)/\(e.personCode)">Xem giải trình từng điểm</a> · <a href="\(base)/in">In phiếu đánh giá, xếp loại</a></p></section>
             <form method="post" action="\(base)/\(maySelf ? "tu-danh-gia" : "danh-gia")" class="record-form">\(req.csrfField)
             \(rubricTable)
             \(selfPart)

@@ -108,6 +108,7 @@ enum ExplainView {
     }
 
     static func page(_ row: ScoreService.Row, period: String) -> Page {
+        if let year = row.input.year { return yearPage(row, year, period: period) }
         let d = FrameworkService.decode(row.framework)
         guard let rules = try? d.rules(code: row.framework.code), let periodResult = row.result.periods.first else {
             return Page(title: "Giải trình", body: "<p class=\"empty\">Không giải trình được kết quả này.</p>")
@@ -198,6 +199,32 @@ enum ExplainView {
             \(abc)
             <h2>(ii)–(iv) Tiêu chí chung: \(n(periodResult.generalScore))</h2>
             \(generalSection)
+            <p><button type="button" data-print>In trang này</button></p>
+            """)
+    }
+
+    /// The year: each period's published result it is the mean of, then the level and its reasons.
+    static func yearPage(_ row: ScoreService.Row, _ year: ScoreInputData.YearFacts, period: String) -> Page {
+        let input = row.input
+        let rows = year.periods.map { p in
+            HTML("""
+                <tr><td data-label="Kỳ">\(ResultController.periodText(p.code))</td><td data-label="Cơ quan">\(p.agency)</td>
+                <td data-label="Điểm" class="num">\(ResultController.score(p.hundredths))</td><td data-label="Xếp loại">\(Level(rawValue: p.level)?.label ?? "—")</td>
+                <td data-label="Phiên bản" class="num">\(p.revision)</td><td data-label="Nhiệm vụ đúng hạn" class="num">\(p.onTime)/\(p.tasks)</td>
+                <td data-label="Tính vào điểm năm">\(p.hundredths == nil ? "Không (kỳ không có điểm)" : "Có")</td></tr>
+                """)
+        }
+        return Page(title: "Giải trình điểm năm: \(input.personName)", breadcrumbs: [("Tổng quan", "/"), ("Kết quả", "/ket-qua?ky=\(period)")], body: """
+            <p>\(input.personName) (\(input.personCode)) · \(input.unitName) · \(ResultController.periodText(period).lowercased())</p>
+            <p>Bộ chỉ số: <a href="\(FrameworkController.base(row.framework.id!))">\(row.framework.name) — phiên bản \(row.framework.version)</a></p>
+            <section class="panel total"><h2>Điểm năm: \(ResultController.score(row.hundredths)) — \(row.level?.label ?? "chưa xếp loại")\(row.official == nil ? "" : " (đã phê duyệt)")</h2>
+            <p>= trung bình điểm các kỳ có điểm trong năm (kết quả đã phê duyệt, phiên bản hiện hành), làm tròn 2 chữ số thập phân.</p>
+            <ul>\(row.reasons.map { HTML("<li>\($0)</li>") })</ul></section>
+            \(year.periods.isEmpty ? HTML("<p class=\"empty\">Chưa có kỳ nào trong năm có kết quả được phê duyệt.</p>") : HTML("""
+            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Kỳ</th><th scope="col">Cơ quan</th><th scope="col">Điểm</th>
+            <th scope="col">Xếp loại</th><th scope="col">Phiên bản</th><th scope="col">Nhiệm vụ đúng hạn</th><th scope="col">Tính vào điểm năm</th></tr></thead>
+            <tbody>\(rows)</tbody></table></div>
+            """))
             <p><button type="button" data-print>In trang này</button></p>
             """)
     }

@@ -29,7 +29,7 @@ extension EvaluationFlow {
         return try grouped.values.sorted { $0.0.code < $1.0.code }.map { f, items in
             let definition = FrameworkService.decode(f)
             let rules = try definition.rules(code: f.code)
-            let results = try ScoringEngine(rules: rules).rank(try ScoreInputs.people(items, definition: definition))
+            let results = try ScoringEngine(rules: rules).rank(items.map(\.data), definition: definition)
             return Batch(framework: f, rules: rules, items: items, results: results, caps: QuotaReview.caps(results, rule: rules.quota))
         }
     }
@@ -42,6 +42,14 @@ extension EvaluationFlow {
         case .withinQuota, .outsideQuota, .tieAtQuotaEdge: true
         default: false
         }
+    }
+
+    /// The reasons as said on a result; a month's or quarter's "mean of one period" is left out.
+    static func reasonTexts(_ r: PersonResult, year: Bool, dropping drop: (Reason) -> Bool = { _ in false }) -> [String] {
+        r.explanation.filter { reason in
+            if case .yearMean = reason, !year { return false }
+            return !drop(reason)
+        }.map(\.text)
     }
 
     static func encode(_ reasons: [String]) -> String {
@@ -67,6 +75,7 @@ extension EvaluationFlow {
         guard decision.count <= 200 else { throw Refused(message: "Số, ngày quyết định dài quá 200 ký tự.") }
         var official: [String: (level: Level?, hundredths: Int?, reasons: [String])] = [:]
         var snapshot: [String: (inputs: String, framework: Framework)] = [:]
+        let isYear = PeriodCode(p.code)?.kind == .year
         for b in try await Self.batches(p, on: store.db) {
             for item in b.items { snapshot[item.data.personCode] = (item.row.data, b.framework) }
             let ids = Set(b.results.map(\.id))
@@ -77,10 +86,10 @@ extension EvaluationFlow {
             }
             for r in b.results {
                 guard let decided = levels[r.id], decided != r.level || r.tieAtQuotaEdge else {
-                    official[r.id] = (r.level, r.yearHundredths, r.reasons)
+                    official[r.id] = (r.level, r.yearHundredths, Self.reasonTexts(r, year: isYear))
                     continue
                 }
-                var reasons = r.explanation.filter { !Self.isQuotaReason($0) }.map(\.text)
+                var reasons = Self.reasonTexts(r, year: isYear, dropping: Self.isQuotaReason)
                 if decided == .excellent {
                     reasons.append(r.level == .excellent ? "Người phê duyệt chọn xếp loại xuất sắc (đồng điểm ở ranh giới hạn mức)."
                         : decision.isEmpty ? "Người phê duyệt chọn xếp loại xuất sắc thay người khác cùng ngưỡng."
@@ -96,6 +105,7 @@ extension EvaluationFlow {
         let until = calendar.adding(workingDays: windowDays, to: today)
         let (actor, now) = (actor, Date())
         try await store.write { db in
+            try await EvaluationService.markDirty(db, scopePath: p.scopePath)
             try await Self.advance(db, p, from: .approval, to: .published, version: version,
                                    set: [("approved_by", actor.name), ("approved_at", now), ("decision", decision), ("objection_until", until.iso)])
             var counts: [String: Int] = [:]
@@ -126,6 +136,8 @@ extension EvaluationFlow {
         let (actor, now) = (actor, Date())
         try await store.write { db in
             try await Self.advance(db, p, from: .published, to: .locked, version: version, set: [("locked_by", actor.name), ("locked_at", now)])
+            // The agency's open year follows its periods' results.
+            try await EvaluationService.markDirty(db, scopePath: p.scopePath)
             let sheets = try await Evaluation.query(on: db).filter(\.$periodID == id).sort(\.$personCode).all()
             try await AuditLog.append(on: db, actor: actor, action: "evaluation.lock", entityType: "evaluation_period", entityID: id.uuidString,
                                       scopePath: p.scopePath, after: ["ky": p.code, "so_nguoi": String(sheets.count),

@@ -89,7 +89,9 @@ struct EvaluationService {
         for e in try await Evaluation.query(on: store.db).filter(\.$periodID == id).all() where e.reviewedAt != nil {
             choices[e.personID] = (EvaluationFlow.choices(e.reviewRubric), e.reviewTaskScore)
         }
-        let gathered = try await ScoreGathering(db: store.db).gather(period: period, agencyPath: p.scopePath, frameworks: frameworks, choices: choices)
+        let gathering = ScoreGathering(db: store.db)
+        let gathered = period.kind == .year ? try await gathering.gatherYear(period, agencyPath: p.scopePath)
+            : try await gathering.gather(period: period, agencyPath: p.scopePath, frameworks: frameworks, choices: choices)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let rows = try gathered.map { g in

@@ -73,9 +73,9 @@ extension EvaluationFlow {
         let framework: Framework? = if let id = current.frameworkID { try await Framework.find(id, on: store.db) } else { nil }
         guard let framework else { throw Refused(message: "Không tìm thấy bộ chỉ số của phiên bản hiện tại.") }
         let definition = FrameworkService.decode(framework)
-        let result = try ScoringEngine(rules: try definition.rules(code: framework.code)).person(try data.personInput(definition: definition))
+        let result = try data.score(ScoringEngine(rules: try definition.rules(code: framework.code)), definition: definition)
         var level = result.level
-        var reasons = result.explanation.filter { if case .yearMean = $0 { false } else { true } }.map(\.text)
+        var reasons = Self.reasonTexts(result, year: data.year != nil)
         if level == .excellent && e.level != Level.excellent.rawValue {
             let decision = c.decision.trimmingCharacters(in: .whitespacesAndNewlines)
             if decision.isEmpty {
@@ -106,6 +106,7 @@ extension EvaluationFlow {
         e.reasons = encode(r.reasons)
         try await writeRevision(db, e, number: next, kind: kind, inputs: r.inputs, framework: r.framework, note: note, author: author)
         try await e.update(on: db)
+        try await EvaluationService.markDirty(db, scopePath: e.scopePath)
         return next
     }
 

@@ -27,14 +27,9 @@ enum ScoreInputs {
         let engine = ScoringEngine(rules: try definition.rules(code: code))
         var out: [String: PersonResult] = [:]
         for (_, members) in Dictionary(grouping: items, by: \.agency) {
-            for r in try engine.rank(try people(members, definition: definition)) { out[r.id] = r }
+            for r in try engine.rank(members.map(\.data), definition: definition) { out[r.id] = r }
         }
         return out
-    }
-
-    /// The engine's inputs: one period each, quota group = position group.
-    static func people(_ items: [Item], definition: FrameworkDefinition) throws -> [PersonInput] {
-        try items.map { try $0.data.personInput(definition: definition) }
     }
 }
 

@@ -20,7 +20,11 @@ struct ScoreService {
 
         var hundredths: Int? { official.map(\.hundredths) ?? result.yearHundredths }
         var level: Level? { official.map { Level(rawValue: $0.level) } ?? result.level }
-        var reasons: [String] { official.map { EvaluationFlow.reasons($0.reasons) } ?? result.explanation.filter { if case .yearMean = $0 { false } else { true } }.map(\.text) }
+        /// The reasons; a period's own mean of one period is not worth saying.
+        var reasons: [String] {
+            official.map { EvaluationFlow.reasons($0.reasons) }
+                ?? EvaluationFlow.reasonTexts(result, year: input.year != nil)
+        }
         /// A tie at the quota's edge waits for the approver (only before approval).
         var tie: Bool { official == nil && result.tieAtQuotaEdge }
     }
@@ -99,7 +103,7 @@ struct ScoreService {
             let definition = FrameworkService.decode(framework)
             row.input = data
             row.framework = framework
-            row.result = try ScoringEngine(rules: try definition.rules(code: framework.code)).person(try data.personInput(definition: definition))
+            row.result = try data.score(ScoringEngine(rules: try definition.rules(code: framework.code)), definition: definition)
         }
         return row
     }

@@ -1,0 +1,49 @@
+import Fluent
+import Foundation
+import KPICore
+import SQLKit
+
+extension ScoreGathering {
+    /// Điểm năm (DOMAIN.md §5, Nghị định 335 Điều 21): for everyone active in the agency, every month
+    /// or quarter of the year in which they have an approved result — in any agency, so a person who
+    /// moved carries the old agency's results —, the score of its current revision (a period without
+    /// a score, such as leave, is listed and not counted), the tasks behind it for the level
+    /// conditions, and the year's disciplinary decisions (kỷ luật từ khiển trách trở lên).
+    func gatherYear(_ year: PeriodCode, agencyPath: String) async throws -> [Gathered] {
+        let members = try await self.members(agencyPath)
+        let like = agencyPath + "%"
+        var periods: [UUID: [ScoreInputData.YearFacts.Period]] = [:]
+        let decoder = JSONDecoder()
+        for r in try await sql.raw("""
+            SELECT e.person_id, e.hundredths, e.level, e.revision, p.code, o.code AS agency, r.inputs
+            FROM evaluations e JOIN people m ON m.id = e.person_id
+            JOIN evaluation_periods p ON p.id = e.period_id JOIN organizations o ON o.id = p.organization_id
+            JOIN evaluation_revisions r ON r.period_id = e.period_id AND r.person_id = e.person_id AND r.number = e.revision
+            WHERE m.scope_path LIKE \(bind: like) AND p.kind <> \(bind: PeriodCode.Kind.year.rawValue) AND p.code LIKE \(bind: "\(year.year)-%")
+              AND p.state IN (\(bind: EvaluationState.published.rawValue), \(bind: EvaluationState.locked.rawValue)) AND e.revision > 0
+            ORDER BY p.code
+            """).all() {
+            let inputs = try? decoder.decode(ScoreInputData.self, from: Data(try r.decode(column: "inputs", as: String.self).utf8))
+            let counted = inputs?.tasks.filter { $0.status != "cancelled" } ?? []
+            periods[try r.decode(column: "person_id", as: UUID.self), default: []].append(.init(
+                code: try r.decode(column: "code", as: String.self), agency: try r.decode(column: "agency", as: String.self),
+                hundredths: try r.decode(column: "hundredths", as: Int?.self), level: try r.decode(column: "level", as: String.self),
+                revision: try r.decode(column: "revision", as: Int.self), tasks: counted.count,
+                onTime: counted.filter { $0.status == "completed" && $0.delays <= 0 }.count))
+        }
+        var disciplined = Set<UUID>()
+        for r in try await sql.raw("""
+            SELECT d.person_id FROM discipline_records d JOIN people m ON m.id = d.person_id
+            WHERE m.scope_path LIKE \(bind: like) AND d.kind = 'ky-luat' AND d.voided = \(bind: false)
+              AND d.occurred_on >= \(bind: year.first.iso) AND d.occurred_on <= \(bind: year.last.iso)
+            """).all() {
+            disciplined.insert(try r.decode(column: "person_id", as: UUID.self))
+        }
+        return members.map { m in
+            var data = ScoreInputData(personCode: m.code, personName: m.name, staffKind: m.staffKind, groupCode: m.groupCode,
+                                      unitName: m.unitName, tasks: [], satisfaction: "", coordination: "", discipline: "")
+            data.year = .init(periods: periods[m.id] ?? [], flags: disciplined.contains(m.id) ? [OverrideFlag.discipline.rawValue] : [])
+            return Gathered(member: m, data: data)
+        }
+    }
+}
