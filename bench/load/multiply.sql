@@ -5,14 +5,11 @@
 BEGIN;
 CREATE TEMP TABLE orgs AS
   SELECT id, path, row_number() OVER (ORDER BY path) - 1 AS n FROM organizations WHERE active;
-CREATE TEMP TABLE gen_people AS
-  SELECT gen_random_uuid() AS id, g AS n, o.id AS org, o.path AS path
-  FROM generate_series(1, :people) g JOIN orgs o ON o.n = g % (SELECT count(*) FROM orgs);
-INSERT INTO people (id, code, full_name, search_text, staff_kind, organization_id, scope_path, position_id, leadership_rank,
-                    party_member, email, phone, active_from, active_to, active, updated_at)
-SELECT p.id, 'TAI-' || lpad(p.n::text, 5, '0'), 'Cán bộ tải ' || p.n, 'tai-' || lpad(p.n::text, 5, '0') || ' can bo tai ' || p.n,
-       'cong-chuc', p.org, p.path, (SELECT id FROM positions WHERE code = 'VT-CVTH'), 'khong', false, '', '', '', '', true, now()
-FROM gen_people p;
+\set prefix 'TAI-'
+\set digits 5
+\set name 'Cán bộ tải'
+\set folded 'can bo tai'
+\ir ../lib/people.sql
 INSERT INTO tasks (id, code, title, search_text, description, source, doc_number, doc_date, doc_issuer, product_id, product_code,
                    product_name, product_unit, factor, complexity, complexity_factor, quantity, assignee_id, organization_id, scope_path,
                    assigner_user_id, assigner_name, proposer_user_id, parent_id, batch_id, recurrence_key, start_on, due_on, priority,

@@ -17,35 +17,15 @@ command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null
 swift build -c release --product kpi --scratch-path "$SCRATCH"
 BIN="$SCRATCH/release/kpi"
 
-WORK=$(mktemp -d /tmp/kpi-load.XXXXXX)
-chmod 755 "$WORK"
-PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-SERVER_PID=""
-cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
-  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-
-PG_PORT=$(free_port)
-mkdir -p "$WORK/pg" && chown postgres:postgres "$WORK" "$WORK/pg"
-runuser -u postgres -- "$PG_BIN/initdb" -D "$WORK/pg" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w \
-  -o "-p $PG_PORT -k $WORK -c listen_addresses=127.0.0.1 -c shared_buffers=256MB" start >/dev/null
-runuser -u postgres -- "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres kpi_load
-export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/kpi_load?tlsmode=disable"
+. bench/lib/pg.sh kpi_load
 export KPI_DATA_DIR="$WORK/data" KPI_BCRYPT_COST=8 KPI_WARN_EVERY_MINUTES=0 LOG_LEVEL=warning
 
 echo "== Dữ liệu: dữ liệu mẫu × $PEOPLE người, $PER nhiệm vụ mỗi người"
 "$BIN" demo >/dev/null
 T0=$(date +%s)
-"$PG_BIN/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d kpi_load -v ON_ERROR_STOP=1 -v people="$PEOPLE" -v per="$PER" \
-  -f bench/load/multiply.sql
+psql_bench -q -v ON_ERROR_STOP=1 -v people="$PEOPLE" -v per="$PER" -f bench/load/multiply.sql
 "$PG_BIN/vacuumdb" -q -z -h 127.0.0.1 -p "$PG_PORT" -U postgres kpi_load
-"$PG_BIN/psql" -At -h 127.0.0.1 -p "$PG_PORT" -U postgres -d kpi_load \
-  -c "SELECT 'người: ' || (SELECT count(*) FROM people) || ', nhiệm vụ: ' || (SELECT count(*) FROM tasks) || ' (' || $(date +%s) - $T0 || ' s)'"
+psql_bench -At -c "SELECT 'người: ' || (SELECT count(*) FROM people) || ', nhiệm vụ: ' || (SELECT count(*) FROM tasks) || ' (' || $(date +%s) - $T0 || ' s)'"
 
 PORT=$(free_port)
 "$BIN" serve --hostname 127.0.0.1 --port "$PORT" >"$WORK/server.log" 2>&1 &

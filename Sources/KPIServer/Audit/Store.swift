@@ -1,5 +1,6 @@
 import Fluent
 import FluentPostgresDriver
+import FluentSQLiteDriver
 import Foundation
 import KPICore
 import SQLKit
@@ -75,15 +76,25 @@ struct Store: Sendable {
             changes.bump()
             return result
         }
-        await gate.lock()
-        do {
-            let result = try await db.transaction { try await body($0) }
-            changes.bump()
-            await gate.unlock()
-            return result
-        } catch {
-            await gate.unlock()
-            throw error
+        // This process's writers take turns; SQLite may still answer "busy" when another connection
+        // or process holds the file for a moment (it sets no busy timeout): the transaction rolled
+        // back, so it is tried again, for up to about two seconds.
+        var attempt = 0
+        while true {
+            await gate.lock()
+            do {
+                let result = try await db.transaction { try await body($0) }
+                changes.bump()
+                await gate.unlock()
+                return result
+            } catch let e as SQLiteError where e.reason == .busy && attempt < 100 {
+                await gate.unlock()
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(20))
+            } catch {
+                await gate.unlock()
+                throw error
+            }
         }
     }
 }
