@@ -46,8 +46,13 @@ struct Store: Sendable {
     /// a whole row as a typed tuple; nil on SQLite (use `sql`). Binds may be strings, UUIDs,
     /// integers, booleans and dates.
     func postgresRows(_ query: SQLQueryString) async throws -> [PostgresRow]? {
+        try await Self.postgresRows(on: db, query)
+    }
+
+    /// `postgresRows` on any database handle (a transaction's, a job's).
+    static func postgresRows(on db: any Database, _ query: SQLQueryString) async throws -> [PostgresRow]? {
         guard let pg = db as? any PostgresDatabase else { return nil }
-        let (text, binds) = sql.serialize(query)
+        let (text, binds) = (db as! any SQLDatabase).serialize(query)
         var bindings = PostgresBindings(capacity: binds.count)
         for b in binds {
             switch b {

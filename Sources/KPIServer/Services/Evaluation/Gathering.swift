@@ -38,28 +38,41 @@ struct ScoreGathering {
         let like = agencyPath + "%"
 
         var tasks: [UUID: [ScoreInputData.Task]] = [:]
-        for r in try await sql.raw("""
+        // A task completed after the period counts as not completed in it (DOMAIN.md §4).
+        func add(_ assignee: UUID, _ title: String, _ productCode: String, _ productName: String, _ unit: String, _ quantity: String,
+                 _ factor: String, _ complexity: String, _ complexityFactor: String, _ state: String, _ completedOn: String,
+                 _ errors: Int, _ exempt: Int, _ delays: Int) {
+            let status = state == TaskState.cancelled.rawValue ? "cancelled"
+                : state == TaskState.completed.rawValue && !completedOn.isEmpty && completedOn <= last ? "completed" : "open"
+            tasks[assignee, default: []].append(ScoreInputData.Task(
+                title: title, productCode: productCode, productName: productName, unit: unit, quantity: quantity, factor: factor,
+                complexity: complexity, complexityFactor: complexityFactor, status: status, majorErrors: errors, exemptErrors: exempt, delays: delays))
+        }
+        let taskQuery: SQLQueryString = """
             SELECT t.assignee_id, t.title, t.product_code, t.product_name, t.product_unit, t.quantity, t.factor, t.complexity,
                    t.complexity_factor, t.state, t.completed_on, t.major_errors, t.exempt_errors, t.delays
             FROM tasks t JOIN people p ON p.id = t.assignee_id
             WHERE p.scope_path LIKE \(bind: like) AND t.due_on >= \(bind: first) AND t.due_on <= \(bind: last)
               AND t.state NOT IN (\(bind: TaskState.proposed.rawValue), \(bind: TaskState.declined.rawValue))
             ORDER BY t.due_on, t.code
-            """).all() {
-            let state = try r.decode(column: "state", as: String.self)
-            let completedOn = try r.decode(column: "completed_on", as: String.self)
-            // A task completed after the period counts as not completed in it (DOMAIN.md §4).
-            let status = state == TaskState.cancelled.rawValue ? "cancelled"
-                : state == TaskState.completed.rawValue && !completedOn.isEmpty && completedOn <= last ? "completed" : "open"
-            let task = ScoreInputData.Task(
-                title: try r.decode(column: "title", as: String.self), productCode: try r.decode(column: "product_code", as: String.self),
-                productName: try r.decode(column: "product_name", as: String.self), unit: try r.decode(column: "product_unit", as: String.self),
-                quantity: try r.decode(column: "quantity", as: String.self), factor: try r.decode(column: "factor", as: String.self),
-                complexity: try r.decode(column: "complexity", as: String.self),
-                complexityFactor: try r.decode(column: "complexity_factor", as: String.self), status: status,
-                majorErrors: try r.decode(column: "major_errors", as: Int.self), exemptErrors: try r.decode(column: "exempt_errors", as: Int.self),
-                delays: try r.decode(column: "delays", as: Int.self))
-            tasks[try r.decode(column: "assignee_id", as: UUID.self), default: []].append(task)
+            """
+        if let rows = try await Store.postgresRows(on: db, taskQuery) {
+            // PostgreSQL: one typed decode per row (cell-by-cell decoding was half of a recompute's time).
+            for r in rows {
+                let (a, title, pc, pn, unit, q, f, c, cf, state, done, errors, exempt, delays) =
+                    try r.decode((UUID, String, String, String, String, String, String, String, String, String, String, Int, Int, Int).self)
+                add(a, title, pc, pn, unit, q, f, c, cf, state, done, errors, exempt, delays)
+            }
+        } else {
+            for r in try await sql.raw(taskQuery).all() {
+                add(try r.decode(column: "assignee_id", as: UUID.self), try r.decode(column: "title", as: String.self),
+                    try r.decode(column: "product_code", as: String.self), try r.decode(column: "product_name", as: String.self),
+                    try r.decode(column: "product_unit", as: String.self), try r.decode(column: "quantity", as: String.self),
+                    try r.decode(column: "factor", as: String.self), try r.decode(column: "complexity", as: String.self),
+                    try r.decode(column: "complexity_factor", as: String.self), try r.decode(column: "state", as: String.self),
+                    try r.decode(column: "completed_on", as: String.self), try r.decode(column: "major_errors", as: Int.self),
+                    try r.decode(column: "exempt_errors", as: Int.self), try r.decode(column: "delays", as: Int.self))
+            }
         }
 
         var metrics: [UUID: GeneralMetrics] = [:]
@@ -139,18 +152,27 @@ struct ScoreGathering {
         guard !leaders.isEmpty else { return }
         let last = period.last.iso
         var planned: [(path: String, ok: Bool)] = []
-        for r in try await sql.raw("""
+        func plan(_ path: String, _ state: String, _ completedOn: String, _ delays: Int, _ errors: Int, _ exempt: Int) {
+            let done = state == TaskState.completed.rawValue && !completedOn.isEmpty && completedOn <= last
+            planned.append((path, done && delays == 0 && errors <= exempt))
+        }
+        let plannedQuery: SQLQueryString = """
             SELECT t.scope_path, t.state, t.completed_on, t.delays, t.major_errors, t.exempt_errors FROM tasks t
             WHERE t.scope_path LIKE \(bind: agencyPath + "%") AND t.source = \(bind: TaskSource.plan.rawValue)
               AND t.due_on >= \(bind: period.first.iso) AND t.due_on <= \(bind: last)
               AND t.state NOT IN (\(bind: TaskState.proposed.rawValue), \(bind: TaskState.declined.rawValue), \(bind: TaskState.cancelled.rawValue))
-            """).all() {
-            let done = try r.decode(column: "state", as: String.self) == TaskState.completed.rawValue
-            let completedOn = try r.decode(column: "completed_on", as: String.self)
-            let (delays, errors, exempt) = (try r.decode(column: "delays", as: Int.self), try r.decode(column: "major_errors", as: Int.self),
-                                            try r.decode(column: "exempt_errors", as: Int.self))
-            let clean = delays == 0 && errors <= exempt
-            planned.append((try r.decode(column: "scope_path", as: String.self), done && !completedOn.isEmpty && completedOn <= last && clean))
+            """
+        if let rows = try await Store.postgresRows(on: db, plannedQuery) {
+            for r in rows {
+                let (path, state, done, delays, errors, exempt) = try r.decode((String, String, String, Int, Int, Int).self)
+                plan(path, state, done, delays, errors, exempt)
+            }
+        } else {
+            for r in try await sql.raw(plannedQuery).all() {
+                plan(try r.decode(column: "scope_path", as: String.self), try r.decode(column: "state", as: String.self),
+                     try r.decode(column: "completed_on", as: String.self), try r.decode(column: "delays", as: Int.self),
+                     try r.decode(column: "major_errors", as: Int.self), try r.decode(column: "exempt_errors", as: Int.self))
+            }
         }
         // Each framework decoded once: its definition, engine and pass threshold.
         var scoring: [UUID: (definition: FrameworkDefinition, engine: ScoringEngine)] = [:]
