@@ -60,12 +60,7 @@ struct EvaluationPeriodPage {
         }
         let title = "\(PeriodCode(p.code)?.label ?? p.code) — \(agency?.name ?? "")"
         // Until approval, the scores as computed now (the quota's proposal included).
-        var live: [String: (Int?, Level?)] = [:]
-        if state.recomputes {
-            for r in try await ScoreService(store: req.store, principal: principal).results(period: p.code) where r.scopePath.hasPrefix(p.scopePath) {
-                live[r.input.personCode] = (r.result.yearHundredths, r.result.level)
-            }
-        }
+        let live = state.recomputes ? try await ScoreService(store: req.store, principal: principal).live(p) : [:]
         func score(_ e: Evaluation) -> String { ResultController.score(e.level.isEmpty ? live[e.personCode]?.0 : e.hundredths) }
         func level(_ e: Evaluation) -> String {
             if let l = Level(rawValue: e.level) { return l.label }

@@ -106,12 +106,7 @@ enum EvaluationPrint {
         let agency = try await Organization.find(p.organizationID, on: req.db)
         let sheets = try await f.progress(p).sheets
         let approved = sheets.contains { !$0.level.isEmpty }
-        var live: [String: (Int?, Level?)] = [:]
-        if !approved {
-            for r in try await ScoreService(store: req.store, principal: f.principal).results(period: p.code) where r.scopePath.hasPrefix(p.scopePath) {
-                live[r.input.personCode] = (r.result.yearHundredths, r.result.level)
-            }
-        }
+        let live = approved ? [:] : try await ScoreService(store: req.store, principal: f.principal).live(p)
         let people = try await Person.query(on: req.db).filter(\.$id ~~ sheets.map(\.personID)).all()
         let byID = Dictionary(people.map { ($0.id!, $0) }) { a, _ in a }
         let positions = Dictionary(try await Position.query(on: req.db).all().map { ($0.id!, $0.name) }) { a, _ in a }

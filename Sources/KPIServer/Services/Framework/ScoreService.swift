@@ -54,9 +54,10 @@ struct ScoreService {
     }
 
     /// Everyone the user may see in the period, scored; the quota per agency, group and framework.
-    func results(period: String) async throws -> [Row] {
+    /// `under`: only one agency's subtree (an agency path), so a period page scores its agency alone.
+    func results(period: String, under scopePath: String = "/") async throws -> [Row] {
         let frameworks = try await Framework.query(on: store.db).filter(\.$status == "published").all()
-        let items = try await ScoreInputs.load(period: period, on: store.db)
+        let items = try await ScoreInputs.load(period: period, under: scopePath, on: store.db)
         // The quota is counted over the whole agency, so every agency where the user sees someone
         // is scored whole; only the visible people are returned.
         let agencies = Set(items.filter { maySee($0.row.scopePath, personID: $0.row.personID) }.map(\.agency))
@@ -81,6 +82,13 @@ struct ScoreService {
             }
         }
         return rows.sorted { ($0.input.unitName, $0.input.personCode) < ($1.input.unitName, $1.input.personCode) }
+    }
+
+    /// Until approval, each person's score and level as computed now (quota proposal included), by code.
+    func live(_ p: EvaluationPeriod) async throws -> [String: (hundredths: Int?, level: Level?)] {
+        var out: [String: (hundredths: Int?, level: Level?)] = [:]
+        for r in try await results(period: p.code, under: p.scopePath) { out[r.input.personCode] = (r.result.yearHundredths, r.result.level) }
+        return out
     }
 
     func explain(period: String, personCode: String) async throws -> Row {
