@@ -19,6 +19,29 @@ public enum DecimalText {
         return parse(text).map(vn) ?? text
     }
 
+    /// A value with a terminating decimal expansion written out in full with a dot ("0.75",
+    /// "2.25", "3"): the converted quantity of a task (a product of decimals) and sums of them;
+    /// nil for a value without one (1/3). Read back with `Rational(decimal:)`.
+    public static func exact(_ r: Rational) -> String? {
+        var (d, places, scale): (Int128, Int, Int128) = (r.denominator, 0, 1)
+        while d % 10 == 0 { d /= 10; places += 1; scale *= 10 }
+        while d % 5 == 0 || d % 2 == 0 {
+            guard places < 30 else { return nil }
+            d = d % 5 == 0 ? d / 5 : d / 2
+            places += 1; scale *= 10
+        }
+        guard d == 1 else { return nil }
+        let (n, overflow) = r.numerator.multipliedReportingOverflow(by: scale / r.denominator)
+        guard !overflow else { return nil }
+        let digits = String(n.magnitude)
+        guard places > 0 else { return (n < 0 ? "-" : "") + digits }
+        let padded = String(repeating: "0", count: max(0, places + 1 - digits.count)) + digits
+        var text = padded.dropLast(places) + "." + padded.suffix(places)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return (n < 0 ? "-" : "") + text
+    }
+
     /// Shortest text with a dot, as stored: 1.25; 0.8; 3.
     public static func plain(_ r: Rational) -> String {
         var s = r.fixed(6)

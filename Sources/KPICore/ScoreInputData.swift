@@ -41,12 +41,73 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
         }
     }
 
+    /// Nhóm nhiệm vụ: tasks with the same status, errors and delays taken together (their
+    /// converted quantities summed), which score exactly as the tasks one by one. How a period's
+    /// inputs are kept while it is open (a person is a handful of groups, not every task); the
+    /// tasks themselves are read from the work records when explained, and listed one by one in
+    /// the inputs fixed for approval.
+    public struct TaskGroup: Codable, Sendable, Equatable {
+        /// The summed converted quantity, written out exactly (`DecimalText.exact`).
+        public var units: String
+        public var count: Int
+        public var status: String
+        public var majorErrors: Int
+        public var exemptErrors: Int
+        public var delays: Int
+
+        public init(units: String, count: Int, status: String, majorErrors: Int, exemptErrors: Int, delays: Int) {
+            self.units = units
+            self.count = count
+            self.status = status
+            self.majorErrors = majorErrors
+            self.exemptErrors = exemptErrors
+            self.delays = delays
+        }
+
+        public var record: TaskRecord {
+            get throws {
+                guard let u = Rational(decimal: units), count > 0 else { throw Rational.Overflow() }
+                return TaskRecord(units: u, status: TaskStatus(rawValue: status) ?? .open, majorErrors: majorErrors,
+                                  exemptErrors: exemptErrors, delays: delays, count: count)
+            }
+        }
+    }
+
+    /// Builds a person's groups from tasks or already-summed rows, in a fixed order.
+    public struct TaskGrouping: Sendable {
+        struct Key: Hashable, Comparable {
+            var status: String, major: Int, exempt: Int, delays: Int
+            static func < (a: Key, b: Key) -> Bool { (a.status, a.major, a.exempt, a.delays) < (b.status, b.major, b.exempt, b.delays) }
+        }
+        var sums: [Key: (units: Rational, count: Int)] = [:]
+        public init() {}
+
+        /// `count` tasks of `status` … together `units` (the converted quantities summed).
+        public mutating func add(units: Rational, count: Int, status: String, majorErrors: Int, exemptErrors: Int, delays: Int) throws {
+            let key = Key(status: status, major: majorErrors, exempt: exemptErrors, delays: delays)
+            let old = sums[key] ?? (.zero, 0)
+            sums[key] = (try Rational.add(old.units, units), old.count + count)
+        }
+
+        public var groups: [TaskGroup] {
+            get throws {
+                try sums.keys.sorted().map { k in
+                    let s = sums[k]!
+                    guard let units = DecimalText.exact(s.units) else { throw Rational.Overflow() }
+                    return TaskGroup(units: units, count: s.count, status: k.status, majorErrors: k.major, exemptErrors: k.exempt, delays: k.delays)
+                }
+            }
+        }
+    }
+
     public var personCode: String
     public var personName: String
     public var staffKind: String
     public var groupCode: String
     public var unitName: String
     public var tasks: [Task]
+    /// The tasks as groups (see `TaskGroup`), in addition to `tasks`; nil when every task is listed.
+    public var groups: [TaskGroup]?
     /// Points of groups (ii)–(iv) as decimal texts; empty means no negative evidence (full points).
     public var satisfaction: String
     public var coordination: String
@@ -117,6 +178,36 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
         self.metrics = metrics
     }
 
+    /// The same inputs with the tasks as groups (they score the same).
+    public func grouped() throws -> ScoreInputData {
+        var grouping = TaskGrouping()
+        for t in tasks {
+            try grouping.add(units: try t.units(), count: 1, status: t.status, majorErrors: t.majorErrors, exemptErrors: t.exemptErrors, delays: t.delays)
+        }
+        for g in groups ?? [] {
+            try grouping.add(units: try g.record.units, count: g.count, status: g.status, majorErrors: g.majorErrors,
+                             exemptErrors: g.exemptErrors, delays: g.delays)
+        }
+        var copy = self
+        copy.tasks = []
+        copy.groups = try grouping.groups
+        return copy
+    }
+
+    /// Tasks counted (not cancelled) and those among them completed on time, listed or grouped.
+    public var taskCounts: (counted: Int, onTime: Int) {
+        var counted = 0, onTime = 0
+        for t in tasks where t.status != "cancelled" {
+            counted += 1
+            if t.status == "completed" && t.delays <= 0 { onTime += 1 }
+        }
+        for g in groups ?? [] where g.status != "cancelled" {
+            counted += g.count
+            if g.status == "completed" && g.delays <= 0 { onTime += g.count }
+        }
+        return (counted, onTime)
+    }
+
     public var leader: LeaderInputs? {
         guard let d = DecimalText.parse(unitResult), let dd = DecimalText.parse(organizing) else { return nil }
         return LeaderInputs(unitResult: d, organizing: dd)
@@ -125,13 +216,18 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
     /// The engine's input for this period; groups (ii)–(iv) scored by `definition`'s indicators
     /// when the inputs carry metrics, else the stored points.
     public func periodInput(definition: FrameworkDefinition? = nil) throws -> PeriodInput {
+        try periodInput(general: definition.map(GeneralScorer.init))
+    }
+
+    /// The same with the framework's indicators already read (`GeneralScorer`), for many people.
+    public func periodInput(general scorer: GeneralScorer?) throws -> PeriodInput {
         let records = try tasks.map { t in
             TaskRecord(units: try t.units(), status: TaskStatus(rawValue: t.status) ?? .open,
                        majorErrors: t.majorErrors, exemptErrors: t.exemptErrors, delays: t.delays)
-        }
+        } + (groups ?? []).map { try $0.record }
         let rubric = taskRubric.flatMap { $0.isEmpty ? nil : Rational(exact: $0) }
-        if let metrics, let definition {
-            return PeriodInput(tasks: records, general: try definition.general(metrics).inputs, rubricTaskScore: rubric)
+        if let metrics, let scorer {
+            return PeriodInput(tasks: records, general: try scorer.score(metrics).inputs, rubricTaskScore: rubric)
         }
         return PeriodInput(tasks: records, general: GeneralInputs(satisfaction: Rational(exact: satisfaction),
                                                                   coordination: Rational(exact: coordination),
@@ -141,20 +237,29 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
 
     /// The engine's input for this person with one period (quota group = position group).
     public func personInput(definition: FrameworkDefinition? = nil) throws -> PersonInput {
-        PersonInput(id: personCode, group: groupCode, leader: leader, periods: [try periodInput(definition: definition)])
+        try personInput(general: definition.map(GeneralScorer.init))
+    }
+
+    public func personInput(general scorer: GeneralScorer?) throws -> PersonInput {
+        PersonInput(id: personCode, group: groupCode, leader: leader, periods: [try periodInput(general: scorer)])
     }
 
     /// Scores this input with `engine`: the year from its periods' results, or the one period.
     public func score(_ engine: ScoringEngine, definition: FrameworkDefinition? = nil) throws -> PersonResult {
+        try score(engine, general: definition.map(GeneralScorer.init))
+    }
+
+    public func score(_ engine: ScoringEngine, general scorer: GeneralScorer?) throws -> PersonResult {
         if let year { return engine.year(year.input(id: personCode, group: groupCode)) }
-        return try engine.person(try personInput(definition: definition))
+        return try engine.person(try personInput(general: scorer))
     }
 }
 
 extension ScoringEngine {
     /// Ranks stored inputs: years by their periods' results, periods from their tasks; the quota over all.
     public func rank(_ inputs: [ScoreInputData], definition: FrameworkDefinition? = nil) throws -> [PersonResult] {
-        var results = try inputs.map { try $0.score(self, definition: definition) }
+        let scorer = try definition.map(GeneralScorer.init)
+        var results = try inputs.map { try $0.score(self, general: scorer) }
         QuotaAllocator(rule: rules.quota).apply(&results)
         return results
     }

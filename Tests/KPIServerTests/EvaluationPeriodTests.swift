@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import KPICore
+import SQLKit
 @testable import KPIServer
 import XCTVapor
 
@@ -116,9 +117,22 @@ final class EvaluationPeriodTests: XCTestCase {
             XCTAssertEqual(result.generalScore, Rational(28))
             XCTAssertEqual(me.result.yearHundredths, 7078)
             XCTAssertEqual(me.result.level, .good)
-            XCTAssertEqual(me.input.tasks.map(\.status), ["completed", "completed", "open", "cancelled"])
-            XCTAssertEqual(me.input.tasks[1].delays, 1)
-            XCTAssertEqual(me.input.tasks[1].majorErrors, 1)
+            // An open period keeps each person's tasks as groups (summed by the database): the
+            // late one with its error on its own.
+            XCTAssertTrue(me.input.tasks.isEmpty)
+            let groups = try XCTUnwrap(me.input.groups)
+            XCTAssertEqual(groups.map(\.status), ["cancelled", "completed", "completed", "open"])
+            XCTAssertEqual(groups.map(\.count), [1, 1, 1, 1])
+            XCTAssertEqual(groups[2].delays, 1)
+            XCTAssertEqual(groups[2].majorErrors, 1)
+            // Every task listed (as for approval) gives the same inputs once grouped, for everyone.
+            let frameworks = try await Framework.query(on: app.db).filter(\.$status == "published").all()
+            let gathering = ScoreGathering(db: app.db)
+            let grouped = try await gathering.gather(period: period, agencyPath: p.scopePath, frameworks: frameworks)
+            let listed = try await gathering.gather(period: period, agencyPath: p.scopePath, frameworks: frameworks, detail: true)
+            XCTAssertEqual(listed.map(\.member.code), grouped.map(\.member.code))
+            XCTAssertEqual(listed.first { $0.member.code == "CB-BTCTU-P3-03" }?.data.tasks.map(\.status), ["completed", "completed", "open", "cancelled"])
+            for (l, g) in zip(listed, grouped) { XCTAssertEqual(try l.data.grouped(), g.data, l.member.code) }
             // The unit head: everyone managed reached "hoàn thành" (d = 100); the unit's planned
             // tasks were not all done on time with quality (đ = 50).
             let head = try XCTUnwrap(rows.first { $0.input.personCode == "CB-BTCTU-P3-01" })
@@ -132,6 +146,9 @@ final class EvaluationPeriodTests: XCTestCase {
             XCTAssertTrue(explained.text.contains("1 vi phạm, trừ 2 điểm"))
             XCTAssertTrue(explained.text.contains("chưa có lượt đánh giá: đủ điểm"))
             XCTAssertTrue(explained.text.contains("70,78"))
+            // The tasks themselves, read from the work records.
+            XCTAssertTrue(explained.text.contains("Báo cáo chậm, có sai sót"))
+            XCTAssertTrue(explained.text.contains("Kỳ đang mở: danh sách nhiệm vụ"))
 
             // Twice: the same inputs and the same results.
             func snapshot() async throws -> [String] {
@@ -155,9 +172,9 @@ final class EvaluationPeriodTests: XCTestCase {
                 var person: [String: Any] = [
                     "id": row.input.personCode, "group": row.input.groupCode,
                     "periods": [[
-                        "tasks": try row.input.tasks.map { t in
-                            ["units": try t.units().description, "status": t.status, "majorErrors": t.majorErrors,
-                             "exemptErrors": t.exemptErrors, "delays": t.delays] as [String: Any]
+                        "tasks": try row.input.periodInput().tasks.map { t in
+                            ["units": t.units.description, "status": t.status.rawValue, "majorErrors": t.majorErrors,
+                             "exemptErrors": t.exemptErrors, "delays": t.delays, "count": t.count] as [String: Any]
                         },
                         "general": ["satisfaction": general.satisfaction!.description, "coordination": general.coordination!.description,
                                     "discipline": general.discipline!.description],
@@ -189,13 +206,72 @@ final class EvaluationPeriodTests: XCTestCase {
             let staleAfterJob = try await EvaluationPeriod.find(p.id, on: app.db)?.dirty
             XCTAssertEqual(staleAfterJob, false)
             let after = try await scores.results(period: period.text).first { $0.input.personCode == "CB-BTCTU-P3-03" }
-            XCTAssertEqual(after?.input.tasks.map(\.status), ["completed", "completed", "completed", "cancelled"])
+            XCTAssertEqual(after?.input.groups?.map(\.status), ["cancelled", "completed", "completed"])
+            XCTAssertEqual(after?.input.groups?.map(\.count), [1, 2, 1])
 
             // Rights: a unit leader cannot compute the agency's period.
             var leader = Browser(app)
             try await leader.login("lanhdao")
             let refused = try await leader.post("/ky-danh-gia/\(p.id!)/tinh-lai", [:])
             XCTAssertTrue([.forbidden, .notFound].contains(refused.status))
+        }
+    }
+
+    /// Each task stores its converted quantity (what a period's sums are taken over): written at
+    /// creation, filled by the migration for tasks from before, the same either way.
+    func testTasksStoreTheirConvertedQuantity() async throws {
+        try await withApp { app in
+            let sql = app.db as! any SQLDatabase
+            func snapshot() async throws -> [String: String] {
+                var out: [String: String] = [:]
+                for t in try await WorkTask.query(on: app.db).all() { out[t.code] = t.units }
+                return out
+            }
+            let written = try await snapshot()
+            XCTAssertGreaterThan(written.count, 5)
+            for t in try await WorkTask.query(on: app.db).all() {
+                let expected = try ProductRules.converted(quantity: DecimalText.parse(t.quantity)!, factor: DecimalText.parse(t.factor)!,
+                                                          complexity: DecimalText.parse(t.complexityFactor).map { ComplexityLevel(name: t.complexity, factor: $0) })
+                XCTAssertEqual(Rational(decimal: t.units), expected, t.code)
+            }
+            XCTAssertTrue(Set(written.values).count > 1, "the demonstration has different quantities and factors")
+            try await sql.raw("UPDATE tasks SET units = ''").run()
+            try await AddTaskUnits.fill(app.db)
+            let filled = try await snapshot()
+            XCTAssertEqual(filled, written)
+        }
+    }
+
+    /// Agencies computed together (`kpi recompute`, the job) store exactly what each computed alone
+    /// would; the job claims and computes every stale period.
+    func testABatchOfAgenciesStoresWhatEachAloneWould() async throws {
+        try await withApp { app in
+            let system = EvaluationService(store: app.store, principal: nil, actor: .system("test"))
+            let periods = [try await system.open(agencyCode: "BTCTU", period: period.text), try await system.open(agencyCode: "SNV", period: period.text)]
+            func snapshot() async throws -> [String] {
+                try await ScoreInput.query(on: app.db).filter(\.$period == period.text).all().map { "\($0.personID) \($0.scopePath) \($0.data)" }.sorted()
+            }
+            let auditedBefore = try await AuditEntry.query(on: app.db).filter(\.$action == "evaluation.recompute").count()
+            for p in periods { _ = try await EvaluationService.recompute(p, store: app.store, actor: .system("test")) }
+            let alone = try await snapshot()
+            XCTAssertGreaterThan(Set(alone.map { $0.split(separator: " ")[1].split(separator: "/")[1] }).count, 0)
+            let counts = try await EvaluationService.recompute(batch: periods, store: app.store, actor: .system("test"))
+            XCTAssertEqual(counts.count, 2)
+            XCTAssertEqual(counts.values.reduce(0, +), alone.count)
+            let together = try await snapshot()
+            XCTAssertEqual(together, alone)
+            for p in periods { XCTAssertGreaterThan(counts[p.id!] ?? 0, 0) }
+
+            let sql = app.db as! any SQLDatabase
+            try await sql.raw("UPDATE evaluation_periods SET dirty = \(bind: true) WHERE code = \(bind: period.text)").run()
+            let recomputed = try await EvaluationService.recomputeStale(app.store)
+            XCTAssertEqual(recomputed, 2)
+            let stale = try await EvaluationPeriod.query(on: app.db).filter(\.$code == period.text).filter(\.$dirty == true).count()
+            XCTAssertEqual(stale, 0)
+            let afterJob = try await snapshot()
+            XCTAssertEqual(afterJob, alone)
+            let audited = try await AuditEntry.query(on: app.db).filter(\.$action == "evaluation.recompute").count()
+            XCTAssertEqual(audited, auditedBefore + 6, "one entry per period and computation")
         }
     }
 }

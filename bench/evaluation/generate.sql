@@ -14,7 +14,7 @@ CREATE TEMP TABLE orgs AS
 \set folded 'can bo'
 \ir ../lib/people.sql
 INSERT INTO tasks (id, code, title, search_text, description, source, doc_number, doc_date, doc_issuer, product_id, product_code,
-                   product_name, product_unit, factor, complexity, complexity_factor, quantity, assignee_id, organization_id, scope_path,
+                   product_name, product_unit, factor, complexity, complexity_factor, quantity, units, assignee_id, organization_id, scope_path,
                    assigner_user_id, assigner_name, proposer_user_id, parent_id, batch_id, recurrence_key, start_on, due_on, priority,
                    state, percent, major_errors, exempt_errors, delays, submitted_on, requested_due, completed_on, verdict,
                    creation_token, version, created_at, updated_at)
@@ -23,7 +23,10 @@ SELECT gen_random_uuid(), 'NV-DG-' || p.n || '-' || t, 'Nhiệm vụ ' || t || '
        (ARRAY['SP-CM-01', 'SP-CM-03', 'SP-CM-08'])[1 + t % 3], 'Sản phẩm', 'Văn bản', (ARRAY['1', '2', '0.5'])[1 + t % 3],
        CASE WHEN t % 3 = 1 THEN (ARRAY['Trung bình', 'Phức tạp'])[1 + (t / 3) % 2] ELSE '' END,
        CASE WHEN t % 3 = 1 THEN (ARRAY['1', '1.5'])[1 + (t / 3) % 2] ELSE '' END,
-       (1 + (p.n + t) % 3)::text, p.id, p.org, p.path, NULL, 'Lãnh đạo', NULL, NULL, NULL, NULL,
+       (1 + (p.n + t) % 3)::text,
+       -- units: the converted quantity the application stores (quantity × factor × complexity factor).
+       ((1 + (p.n + t) % 3) * (ARRAY[1, 2, 0.5])[1 + t % 3] * CASE WHEN t % 3 = 1 THEN (ARRAY[1, 1.5])[1 + (t / 3) % 2] ELSE 1 END)::text,
+       p.id, p.org, p.path, NULL, 'Lãnh đạo', NULL, NULL, NULL, NULL,
        d.due, d.due, 'binh-thuong', s.state, CASE WHEN s.state = 'hoan-thanh' THEN 100 ELSE 50 END,
        CASE WHEN s.state = 'hoan-thanh' AND t % 11 = 0 THEN 1 ELSE 0 END,
        CASE WHEN s.state = 'hoan-thanh' AND t % 22 = 0 THEN 1 ELSE 0 END,

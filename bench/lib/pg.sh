@@ -1,6 +1,8 @@
 # Shared by the benchmarks: a throwaway PostgreSQL cluster from Debian's packages in a temporary
 # directory, stopped and removed on exit. Source it after `set -euo pipefail`; it sets WORK, PG_BIN,
 # PG_PORT, DATABASE_URL (database $1, default kpi_bench) and `psql_bench` (psql on that database).
+# KPI_BENCH_KEEP=1 leaves the cluster running with its data at the end (to profile; it prints how to
+# reach and stop it).
 #   . bench/lib/pg.sh kpi_load
 PG_DB=${1:-kpi_bench}
 WORK=$(mktemp -d /tmp/kpi-bench.XXXXXX)
@@ -9,6 +11,10 @@ PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 SERVER_PID=""
 cleanup() {
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
+  if [ -n "${KPI_BENCH_KEEP:-}" ]; then
+    echo "PostgreSQL giữ lại: DATABASE_URL=$DATABASE_URL; dừng: runuser -u postgres -- $PG_BIN/pg_ctl -D $WORK/pg stop; rm -rf $WORK"
+    return
+  fi
   runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }

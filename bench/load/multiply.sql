@@ -11,13 +11,13 @@ CREATE TEMP TABLE orgs AS
 \set folded 'can bo tai'
 \ir ../lib/people.sql
 INSERT INTO tasks (id, code, title, search_text, description, source, doc_number, doc_date, doc_issuer, product_id, product_code,
-                   product_name, product_unit, factor, complexity, complexity_factor, quantity, assignee_id, organization_id, scope_path,
+                   product_name, product_unit, factor, complexity, complexity_factor, quantity, units, assignee_id, organization_id, scope_path,
                    assigner_user_id, assigner_name, proposer_user_id, parent_id, batch_id, recurrence_key, start_on, due_on, priority,
                    state, percent, major_errors, exempt_errors, delays, submitted_on, requested_due, completed_on, verdict,
                    creation_token, version, created_at, updated_at)
 SELECT gen_random_uuid(), 'NV-T-' || p.n || '-' || t, 'Nhiệm vụ tải ' || t || ' của cán bộ ' || p.n,
        'nv-t-' || p.n || '-' || t || ' nhiem vu tai ' || t, '', 'ke-hoach', '', '', '', NULL, 'SP-CM-01',
-       'Văn bản tham mưu', 'Văn bản', '1', '', '', '1', p.id, p.org, p.path, NULL, 'Lãnh đạo', NULL, NULL, NULL, NULL,
+       'Văn bản tham mưu', 'Văn bản', '1', '', '', '1', '1', p.id, p.org, p.path, NULL, 'Lãnh đạo', NULL, NULL, NULL, NULL,
        to_char(current_date + (t % 60 - 40), 'YYYY-MM-DD'), to_char(current_date + (t % 60 - 30), 'YYYY-MM-DD'), 'binh-thuong',
        (ARRAY['da-giao','dang-thuc-hien','cho-nghiem-thu','hoan-thanh','hoan-thanh','hoan-thanh','da-huy','xin-gia-han'])[1 + t % 8],
        (t * 7) % 100, 0, 0, 0, '', '', '', '', 'tai-' || p.n || '-' || t, 1, now(), now()

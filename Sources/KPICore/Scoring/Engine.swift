@@ -117,13 +117,13 @@ public struct ScoringEngine: Sendable {
                 // |s| < 2⁶², weights ≤ 2⁴⁰ and fewer than 2²⁴ tasks (checked above): no product
                 // or sum below can overflow 128 bits, so the wrapping operators are exact.
                 u &+= s
-                counted += 1
+                counted += tasks[i].count
                 guard tasks[i].status == .completed else { continue }
                 done &+= s
                 quality &+= s &* plan.weight(tasks[i].majorErrors &- tasks[i].exemptErrors, plan.errorStep)
                 let delays = tasks[i].delays
                 onTime &+= s &* plan.weight(delays, plan.delayStep)
-                if delays <= 0 { onTimeCount += 1 }
+                if delays <= 0 { onTimeCount += tasks[i].count }
             }
             return true
         }
@@ -171,12 +171,12 @@ public struct ScoringEngine: Sendable {
         var counted = 0, onTimeCount = 0
         for t in input.tasks where t.status != .cancelled {
             u = try Rational.add(u, t.units)
-            counted += 1
+            counted += t.count
             guard t.status == .completed else { continue }
             done = try Rational.add(done, t.units)
             quality = try Rational.add(quality, Rational.multiply(t.units, weight(t.majorErrors - t.exemptErrors, rules.errorPenalty)))
             onTime = try Rational.add(onTime, Rational.multiply(t.units, weight(t.delays, rules.delayPenalty)))
-            if t.delays <= 0 { onTimeCount += 1 }
+            if t.delays <= 0 { onTimeCount += t.count }
         }
         var result = PeriodResult(units: Fraction(u), counted: counted, onTime: onTimeCount)
         if u > .zero {

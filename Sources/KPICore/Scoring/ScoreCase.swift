@@ -113,7 +113,11 @@ public enum ScoreCase {
             guard exempt <= major else {
                 throw InputError(field: "\(tp).exemptErrors", message: "số lỗi được miễn (\(exempt)) không được lớn hơn số lỗi lớn (\(major))")
             }
-            return TaskRecord(units: units, status: status, majorErrors: major, exemptErrors: exempt, delays: try count(to["delays"], "\(tp).delays"))
+            // A group of tasks (see `ScoreInputData.TaskGroup`): their summed units, counted `count` times.
+            let n = to["count"] == nil ? 1 : try count(to["count"], "\(tp).count")
+            guard n >= 1 else { throw InputError(field: "\(tp).count", message: "số nhiệm vụ của dòng phải từ 1 trở lên") }
+            return TaskRecord(units: units, status: status, majorErrors: major, exemptErrors: exempt, delays: try count(to["delays"], "\(tp).delays"),
+                              count: n)
         }
         var general = GeneralInputs()
         if let g = o["general"], !(g is NSNull) {

@@ -15,14 +15,19 @@ public struct TaskRecord: Sendable, Equatable {
     public var exemptErrors: Int
     /// Completions past the due date (approved extensions are not delays).
     public var delays: Int
+    /// How many tasks this record stands for: tasks with the same status, errors and delays score
+    /// as one record of their summed `units` (every sum of §4 is linear in the units), counted
+    /// `count` times in U's task count and the on-time share.
+    public var count: Int
 
-    public init(units: Rational, status: TaskStatus, majorErrors: Int = 0, exemptErrors: Int = 0, delays: Int = 0) {
+    public init(units: Rational, status: TaskStatus, majorErrors: Int = 0, exemptErrors: Int = 0, delays: Int = 0, count: Int = 1) {
         self.units = units
         self.microRaw = TaskRecord.micro(units) ?? TaskRecord.noMicro
         self.status = status
         self.majorErrors = majorErrors
         self.exemptErrors = exemptErrors
         self.delays = delays
+        self.count = count
     }
 }
 

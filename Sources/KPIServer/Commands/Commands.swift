@@ -151,16 +151,16 @@ struct RecomputeCommand: AsyncCommand {
         }
         let names = Dictionary(try await Organization.query(on: app.db).all().map { ($0.id!, $0.name) }) { a, _ in a }
         let started = Date()
-        var people = 0
-        for (i, p) in periods.enumerated() {
-            let t0 = Date()
-            do {
-                let n = try await EvaluationService.recompute(p, store: app.store, actor: .system("kpi recompute"))
-                people += n
-                context.console.print("[\(i + 1)/\(periods.count)] \(names[p.organizationID] ?? p.scopePath): \(n) người, \(VNNumber.format(Date().timeIntervalSince(t0), decimals: 1)) giây")
-            } catch let e as WorkService.Refused {
-                context.console.print("[\(i + 1)/\(periods.count)] \(names[p.organizationID] ?? p.scopePath): bỏ qua — \(e.message)")
-            }
+        var people = 0, written = 0
+        for p in periods where EvaluationState(rawValue: p.state)?.recomputes != true {
+            context.console.print("\(names[p.organizationID] ?? p.scopePath): bỏ qua — kỳ đã qua bước đánh giá (\(EvaluationState(rawValue: p.state)?.label.lowercased() ?? p.state)).")
+        }
+        let count = periods.filter { EvaluationState(rawValue: $0.state)?.recomputes == true }.count
+        context.console.print("Đọc dữ liệu của \(count) cơ quan…")
+        _ = try await EvaluationService.recompute(batch: periods, store: app.store, actor: .system("kpi recompute")) { p, n in
+            written += 1
+            people += n
+            context.console.print("[\(written)/\(count)] \(names[p.organizationID] ?? p.scopePath): \(n) người (đã chạy \(VNNumber.format(Date().timeIntervalSince(started), decimals: 1)) giây)")
         }
         context.console.print("Xong \(period.label.lowercased()): \(people) người trong \(VNNumber.format(Date().timeIntervalSince(started), decimals: 1)) giây.")
     }

@@ -18,6 +18,7 @@ enum Migrations {
         app.migrations.add(AddBoardIndex())
         app.migrations.add(CreateEvaluationPeriods())
         app.migrations.add(CreateEvaluationWorkflow())
+        app.migrations.add(AddTaskUnits())
     }
 }
 

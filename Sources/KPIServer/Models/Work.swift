@@ -28,6 +28,9 @@ final class WorkTask: Model, @unchecked Sendable {
     @Field(key: "complexity") var complexity: String
     @Field(key: "complexity_factor") var complexityFactor: String
     @Field(key: "quantity") var quantity: String
+    /// Khối lượng quy đổi: quantity × factor × complexity factor (`ProductRules.converted`), written
+    /// out exactly when the task is created, so a period's sums can be taken by the database.
+    @Field(key: "units") var units: String
     /// Người chủ trì; nil while a task given to a unit waits for its head to distribute it.
     @OptionalField(key: "assignee_id") var assigneeID: UUID?
     /// The unit the task belongs to (the assignee's, or the unit it was given to).

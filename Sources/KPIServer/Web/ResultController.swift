@@ -117,7 +117,7 @@ enum ExplainView {
         let input = row.input
         let leader = input.leader
         var taskRows: [HTML] = []
-        for (i, t) in input.tasks.enumerated() {
+        for (i, t) in (row.listedTasks ?? input.tasks).enumerated() {
             let units = (try? t.units()) ?? .zero
             let counted = t.status != "cancelled"
             let done = t.status == "completed"
@@ -195,6 +195,7 @@ enum ExplainView {
             <th scope="col">Số lượng × hệ số = quy đổi</th><th scope="col">Trạng thái</th><th scope="col">Lỗi lớn</th><th scope="col">Chậm hạn</th>
             <th scope="col">Tính vào U</th><th scope="col">Trọng số chất lượng</th><th scope="col">Trọng số tiến độ</th></tr></thead>
             <tbody>\(taskRows)</tbody></table></div>
+            \(HTML.when(row.listedTasks != nil, "<p class=\"hint\">Kỳ đang mở: danh sách nhiệm vụ đọc từ hồ sơ công việc hiện tại; điểm được tính lại tự động sau mỗi thay đổi của hồ sơ.</p>"))
             <p class="hint">Trọng số chất lượng = max(0; 1 − \(DecimalText.vn(rules.errorPenalty)) × số lỗi lớn không được miễn); trọng số tiến độ = max(0; 1 − \(DecimalText.vn(rules.delayPenalty)) × số lần chậm).</p>
             \(abc)
             <h2>(ii)–(iv) Tiêu chí chung: \(n(periodResult.generalScore))</h2>

@@ -112,12 +112,14 @@ struct EvaluationFlow {
         }
     }
 
-    /// Trình phê duyệt: the scores computed one last time with the evaluators' choices, then fixed.
+    /// Trình phê duyệt: the scores computed one last time with the evaluators' choices, every task
+    /// listed, then fixed.
     func submitForApproval(_ id: UUID, version: Int) async throws {
         let p = try await periods.find(id)
         try principal.require(.runEvaluation, at: p.scopePath)
         try requireStep(p, .review, version: version)
-        _ = try await EvaluationService.recompute(p, store: store, actor: actor)
+        // Every task listed: these inputs become revision 1, explained line by line for good.
+        _ = try await EvaluationService.recompute(p, store: store, actor: actor, detail: true)
         let actor = actor
         try await store.write { db in
             try await Self.advance(db, p, from: .review, to: .approval, version: version, set: [("dirty", false)])

@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import KPICore
 import SQLKit
+import Vapor
 
 /// Gathers one agency's inputs of a period from the work records (DOMAIN.md §3, §4): the tasks each
 /// person leads that are due in the period, the beneficiary and coordination ratings, the recorded
@@ -28,31 +29,132 @@ struct ScoreGathering {
         var data: ScoreInputData
     }
 
-    /// Everyone active in the agency, with their inputs for `period`; leaders' d and đ computed
-    /// from the results of the people they manage with the framework in force for each.
-    /// `choices`: the evaluators' rubric levels and task scores, by person (from the sheets).
+    /// Everyone active in the agency, with their inputs for `period` (see the batch form).
     func gather(period: PeriodCode, agencyPath: String, frameworks: [Framework],
-                choices: [UUID: (rubric: [String: String], taskScore: String)] = [:]) async throws -> [Gathered] {
-        let members = try await self.members(agencyPath)
-        let (first, last) = (period.first.iso, period.last.iso)
-        let like = agencyPath + "%"
+                choices: [UUID: (rubric: [String: String], taskScore: String)] = [:], detail: Bool = false) async throws -> [Gathered] {
+        try await gather(period: period, agencyPaths: [agencyPath], frameworks: frameworks, choices: choices, detail: detail)[agencyPath] ?? []
+    }
 
+    /// Everyone active in each agency (second-level paths), with their inputs for `period`, by
+    /// agency path; each kind of record is read once for all of them (a province's quarter is
+    /// one pass over its tasks, not one per agency). Leaders' d and đ are computed from the
+    /// results of the people they manage with the framework in force for each.
+    /// `choices`: the evaluators' rubric levels and task scores, by person (from the sheets).
+    /// `detail`: every task listed (the inputs fixed for approval and revisions); otherwise each
+    /// person's tasks as groups (`ScoreInputData.TaskGroup`), summed by the database, which score
+    /// the same and are what an open period keeps.
+    func gather(period: PeriodCode, agencyPaths: [String], frameworks: [Framework],
+                choices: [UUID: (rubric: [String: String], taskScore: String)] = [:], detail: Bool = false) async throws -> [String: [Gathered]] {
+        guard !agencyPaths.isEmpty else { return [:] }
+        let members = try await self.members(agencyPaths)
+        let within = Self.within("p.scope_path", agencyPaths)
+        let (first, last) = (period.first.iso, period.last.iso)
         var tasks: [UUID: [ScoreInputData.Task]] = [:]
-        // A task completed after the period counts as not completed in it (DOMAIN.md §4).
+        var groups: [UUID: ScoreInputData.TaskGrouping] = [:]
+        if detail {
+            tasks = try await self.tasks(period: period, scope: .agencies(agencyPaths))
+        } else {
+            groups = try await self.groups(period: period, agencyPaths: agencyPaths)
+        }
+
+        var metrics: [UUID: GeneralMetrics] = [:]
+        // Beneficiary ratings given in the period, on the tasks the person leads.
+        for r in try await sql.raw("""
+            SELECT t.assignee_id AS person, COUNT(*) AS n, SUM(r.score) AS s
+            FROM ratings r JOIN tasks t ON t.id = r.task_id JOIN people p ON p.id = t.assignee_id
+            WHERE \(within) AND r.created_at >= \(bind: period.first.startInVietnam)
+              AND r.created_at < \(bind: period.last.startInVietnam.addingTimeInterval(86_400))
+            GROUP BY t.assignee_id
+            """).all() {
+            let id = try r.decode(column: "person", as: UUID.self)
+            metrics[id, default: GeneralMetrics()].satisfactionCount = try r.decode(column: "n", as: Int.self)
+            metrics[id, default: GeneralMetrics()].satisfactionSum = try r.decode(column: "s", as: Int.self)
+        }
+        // Coordination ratings of shared tasks completed in the period.
+        for r in try await sql.raw("""
+            SELECT tp.person_id AS person, COUNT(*) AS n, SUM(tp.rating) AS s
+            FROM task_participants tp JOIN tasks t ON t.id = tp.task_id JOIN people p ON p.id = tp.person_id
+            WHERE \(within) AND tp.rating > 0 AND t.completed_on >= \(bind: first) AND t.completed_on <= \(bind: last)
+            GROUP BY tp.person_id
+            """).all() {
+            let id = try r.decode(column: "person", as: UUID.self)
+            metrics[id, default: GeneralMetrics()].coordinationCount = try r.decode(column: "n", as: Int.self)
+            metrics[id, default: GeneralMetrics()].coordinationSum = try r.decode(column: "s", as: Int.self)
+        }
+        // Violations that happened in the period, with their catalogued deductions (exact sums).
+        var deductions: [UUID: Rational] = [:]
+        for r in try await sql.raw("""
+            SELECT d.person_id, d.deduction FROM discipline_records d JOIN people p ON p.id = d.person_id
+            WHERE \(within) AND d.kind = 'vi-pham' AND d.voided = \(bind: false)
+              AND d.occurred_on >= \(bind: first) AND d.occurred_on <= \(bind: last)
+            """).all() {
+            let id = try r.decode(column: "person_id", as: UUID.self)
+            metrics[id, default: GeneralMetrics()].violations += 1
+            deductions[id] = try Rational.add(deductions[id] ?? .zero, DecimalText.parse(try r.decode(column: "deduction", as: String.self)) ?? .zero)
+        }
+        for (id, d) in deductions { metrics[id, default: GeneralMetrics()].deductions = DecimalText.plain(d) }
+
+        let unorganized = try await self.unorganized(period: period, agencyPaths: agencyPaths)
+        var out: [String: [Gathered]] = [:]
+        for m in members {
+            var general = metrics[m.id] ?? GeneralMetrics()
+            general.rubric = choices[m.id]?.rubric ?? [:]
+            var data = ScoreInputData(personCode: m.code, personName: m.name, staffKind: m.staffKind, groupCode: m.groupCode,
+                                      unitName: m.unitName, tasks: tasks[m.id] ?? [], satisfaction: "", coordination: "",
+                                      discipline: "", metrics: general)
+            if !detail { data.groups = try groups[m.id]?.groups ?? [] }
+            if let score = choices[m.id]?.taskScore, !score.isEmpty { data.taskRubric = score }
+            out[OrgPath.prefix(m.scopePath, depth: 2), default: []].append(Gathered(member: m, data: data))
+        }
+        for path in out.keys {
+            try leaderComponents(&out[path]!, period: period, frameworks: frameworks, unorganized: unorganized)
+        }
+        return out
+    }
+
+    /// `column LIKE 'path%'` for any of the paths: one condition for a batch of agencies.
+    static func within(_ column: String, _ paths: [String]) -> SQLQueryString {
+        var condition: SQLQueryString = "("
+        for (i, path) in paths.enumerated() {
+            if i > 0 { condition.appendInterpolation(unsafeRaw: " OR ") }
+            condition.appendInterpolation(unsafeRaw: column)
+            condition.appendInterpolation(unsafeRaw: " LIKE ")
+            condition.appendInterpolation(bind: path + "%")
+        }
+        condition.appendInterpolation(unsafeRaw: ")")
+        return condition
+    }
+
+    /// Whose tasks `tasks(period:scope:)` lists: the people of agencies (paths) or one person.
+    enum TaskScope { case agencies([String]), person(UUID) }
+
+    /// A task's status in the period: completed only when completed by its last day (a task
+    /// completed after the period counts as not completed in it, DOMAIN.md §4).
+    static func status(state: String, completedInPeriod: Bool) -> String {
+        state == TaskState.cancelled.rawValue ? "cancelled" : state == TaskState.completed.rawValue && completedInPeriod ? "completed" : "open"
+    }
+
+    /// The tasks each person leads that are due in the period, one by one, by due date.
+    func tasks(period: PeriodCode, scope: TaskScope) async throws -> [UUID: [ScoreInputData.Task]] {
+        let (first, last) = (period.first.iso, period.last.iso)
+        var tasks: [UUID: [ScoreInputData.Task]] = [:]
         func add(_ assignee: UUID, _ title: String, _ productCode: String, _ productName: String, _ unit: String, _ quantity: String,
                  _ factor: String, _ complexity: String, _ complexityFactor: String, _ state: String, _ completedOn: String,
                  _ errors: Int, _ exempt: Int, _ delays: Int) {
-            let status = state == TaskState.cancelled.rawValue ? "cancelled"
-                : state == TaskState.completed.rawValue && !completedOn.isEmpty && completedOn <= last ? "completed" : "open"
+            let status = Self.status(state: state, completedInPeriod: !completedOn.isEmpty && completedOn <= last)
             tasks[assignee, default: []].append(ScoreInputData.Task(
                 title: title, productCode: productCode, productName: productName, unit: unit, quantity: quantity, factor: factor,
                 complexity: complexity, complexityFactor: complexityFactor, status: status, majorErrors: errors, exemptErrors: exempt, delays: delays))
+        }
+        let whose: SQLQueryString = switch scope {
+        case .agencies(let paths): Self.within("p.scope_path", paths)
+        case .person(let id): "t.assignee_id = \(bind: id)"
         }
         let taskQuery: SQLQueryString = """
             SELECT t.assignee_id, t.title, t.product_code, t.product_name, t.product_unit, t.quantity, t.factor, t.complexity,
                    t.complexity_factor, t.state, t.completed_on, t.major_errors, t.exempt_errors, t.delays
             FROM tasks t JOIN people p ON p.id = t.assignee_id
-            WHERE p.scope_path LIKE \(bind: like) AND t.due_on >= \(bind: first) AND t.due_on <= \(bind: last)
+            WHERE \(whose) AND t.due_on >= \(bind: first) AND t.due_on <= \(bind: last)
               AND t.state NOT IN (\(bind: TaskState.proposed.rawValue), \(bind: TaskState.declined.rawValue))
             ORDER BY t.due_on, t.code
             """
@@ -74,64 +176,56 @@ struct ScoreGathering {
                     try r.decode(column: "exempt_errors", as: Int.self), try r.decode(column: "delays", as: Int.self))
             }
         }
-
-        var metrics: [UUID: GeneralMetrics] = [:]
-        // Beneficiary ratings given in the period, on the tasks the person leads.
-        for r in try await sql.raw("""
-            SELECT t.assignee_id AS person, COUNT(*) AS n, SUM(r.score) AS s
-            FROM ratings r JOIN tasks t ON t.id = r.task_id JOIN people p ON p.id = t.assignee_id
-            WHERE p.scope_path LIKE \(bind: like) AND r.created_at >= \(bind: period.first.startInVietnam)
-              AND r.created_at < \(bind: period.last.startInVietnam.addingTimeInterval(86_400))
-            GROUP BY t.assignee_id
-            """).all() {
-            let id = try r.decode(column: "person", as: UUID.self)
-            metrics[id, default: GeneralMetrics()].satisfactionCount = try r.decode(column: "n", as: Int.self)
-            metrics[id, default: GeneralMetrics()].satisfactionSum = try r.decode(column: "s", as: Int.self)
-        }
-        // Coordination ratings of shared tasks completed in the period.
-        for r in try await sql.raw("""
-            SELECT tp.person_id AS person, COUNT(*) AS n, SUM(tp.rating) AS s
-            FROM task_participants tp JOIN tasks t ON t.id = tp.task_id JOIN people p ON p.id = tp.person_id
-            WHERE p.scope_path LIKE \(bind: like) AND tp.rating > 0 AND t.completed_on >= \(bind: first) AND t.completed_on <= \(bind: last)
-            GROUP BY tp.person_id
-            """).all() {
-            let id = try r.decode(column: "person", as: UUID.self)
-            metrics[id, default: GeneralMetrics()].coordinationCount = try r.decode(column: "n", as: Int.self)
-            metrics[id, default: GeneralMetrics()].coordinationSum = try r.decode(column: "s", as: Int.self)
-        }
-        // Violations that happened in the period, with their catalogued deductions (exact sums).
-        var deductions: [UUID: Rational] = [:]
-        for r in try await sql.raw("""
-            SELECT d.person_id, d.deduction FROM discipline_records d JOIN people p ON p.id = d.person_id
-            WHERE p.scope_path LIKE \(bind: like) AND d.kind = 'vi-pham' AND d.voided = \(bind: false)
-              AND d.occurred_on >= \(bind: first) AND d.occurred_on <= \(bind: last)
-            """).all() {
-            let id = try r.decode(column: "person_id", as: UUID.self)
-            metrics[id, default: GeneralMetrics()].violations += 1
-            deductions[id] = try Rational.add(deductions[id] ?? .zero, DecimalText.parse(try r.decode(column: "deduction", as: String.self)) ?? .zero)
-        }
-        for (id, d) in deductions { metrics[id, default: GeneralMetrics()].deductions = DecimalText.plain(d) }
-
-        var out = members.map { m in
-            var general = metrics[m.id] ?? GeneralMetrics()
-            general.rubric = choices[m.id]?.rubric ?? [:]
-            var data = ScoreInputData(personCode: m.code, personName: m.name, staffKind: m.staffKind, groupCode: m.groupCode,
-                                      unitName: m.unitName, tasks: tasks[m.id] ?? [], satisfaction: "", coordination: "",
-                                      discipline: "", metrics: general)
-            if let score = choices[m.id]?.taskScore, !score.isEmpty { data.taskRubric = score }
-            return Gathered(member: m, data: data)
-        }
-        try await leaderComponents(&out, period: period, agencyPath: agencyPath, frameworks: frameworks)
-        return out
+        return tasks
     }
 
-    /// The active people of the agency, by code.
-    func members(_ agencyPath: String) async throws -> [Member] {
+    /// The same tasks as groups per person: the database groups them by what the engine reads
+    /// (state, completed by the period's end, errors, delays) and sums their stored converted
+    /// quantities exactly (PostgreSQL's NUMERIC); SQLite has no exact decimal sum, so there the
+    /// groups are split by quantity too and summed here. The status rule stays in `status`.
+    func groups(period: PeriodCode, agencyPaths: [String]) async throws -> [UUID: ScoreInputData.TaskGrouping] {
+        let last = period.last.iso
+        let postgres = sql.dialect.name == "postgresql"
+        let units: SQLQueryString = postgres ? "CAST(SUM(CAST(t.units AS NUMERIC)) AS TEXT)" : "t.units"
+        let byUnits: SQLQueryString = postgres ? "" : ", t.units"
+        let query: SQLQueryString = """
+            SELECT t.assignee_id, t.state, CASE WHEN t.completed_on <> '' AND t.completed_on <= \(bind: last) THEN 1 ELSE 0 END AS in_period,
+                   t.major_errors, t.exempt_errors, t.delays, COUNT(*) AS n, \(units) AS units
+            FROM tasks t JOIN people p ON p.id = t.assignee_id
+            WHERE \(Self.within("p.scope_path", agencyPaths)) AND t.due_on >= \(bind: period.first.iso) AND t.due_on <= \(bind: last)
+              AND t.state NOT IN (\(bind: TaskState.proposed.rawValue), \(bind: TaskState.declined.rawValue))
+            GROUP BY t.assignee_id, t.state, in_period, t.major_errors, t.exempt_errors, t.delays\(byUnits)
+            """
+        var groups: [UUID: ScoreInputData.TaskGrouping] = [:]
+        func add(_ a: UUID, _ state: String, _ inPeriod: Int, _ errors: Int, _ exempt: Int, _ delays: Int, _ n: Int, _ units: String) throws {
+            guard let u = Rational(decimal: units) else { throw Abort(.internalServerError, reason: "tasks.units «\(units)» is not a decimal") }
+            try groups[a, default: .init()].add(units: postgres ? u : try Rational.multiply(u, Rational(n)), count: n,
+                                               status: Self.status(state: state, completedInPeriod: inPeriod == 1),
+                                               majorErrors: errors, exemptErrors: exempt, delays: delays)
+        }
+        if let rows = try await Store.postgresRows(on: db, query) {
+            for r in rows {
+                let (a, state, inPeriod, errors, exempt, delays, n, units) = try r.decode((UUID, String, Int, Int, Int, Int, Int, String).self)
+                try add(a, state, inPeriod, errors, exempt, delays, n, units)
+            }
+        } else {
+            for r in try await sql.raw(query).all() {
+                try add(try r.decode(column: "assignee_id", as: UUID.self), try r.decode(column: "state", as: String.self),
+                        try r.decode(column: "in_period", as: Int.self), try r.decode(column: "major_errors", as: Int.self),
+                        try r.decode(column: "exempt_errors", as: Int.self), try r.decode(column: "delays", as: Int.self),
+                        try r.decode(column: "n", as: Int.self), try r.decode(column: "units", as: String.self))
+            }
+        }
+        return groups
+    }
+
+    /// The active people of the agencies, by code.
+    func members(_ agencyPaths: [String]) async throws -> [Member] {
         try await sql.raw("""
             SELECT p.id, p.code, p.full_name, p.staff_kind, p.scope_path, p.leadership_rank, o.name AS unit_name, g.code AS group_code
             FROM people p JOIN organizations o ON o.id = p.organization_id
             LEFT JOIN positions pos ON pos.id = p.position_id LEFT JOIN position_groups g ON g.id = pos.group_id
-            WHERE p.scope_path LIKE \(bind: agencyPath + "%") AND p.active = \(bind: true)
+            WHERE \(Self.within("p.scope_path", agencyPaths)) AND p.active = \(bind: true)
             ORDER BY p.code
             """).all().map { r in
             Member(id: try r.decode(column: "id", as: UUID.self), code: try r.decode(column: "code", as: String.self),
@@ -140,73 +234,4 @@ struct ScoreGathering {
                    unitName: try r.decode(column: "unit_name", as: String.self), scopePath: try r.decode(column: "scope_path", as: String.self),
                    leadership: try r.decode(column: "leadership_rank", as: String.self))
         }
-    }
-
-    /// d (kết quả hoạt động của đơn vị): 100 when everyone the leader manages reaches at least
-    /// "Hoàn thành nhiệm vụ" in the period, else 50. đ (năng lực tổ chức triển khai): 100 when every
-    /// planned task (kế hoạch) of the unit due in the period was completed in it, on time and
-    /// without an unexempted error, else 50. A leader manages everyone in their unit's subtree but
-    /// the leaders of their own unit; deeper units' leaders are scored first.
-    func leaderComponents(_ people: inout [Gathered], period: PeriodCode, agencyPath: String, frameworks: [Framework]) async throws {
-        let leaders = people.indices.filter { people[$0].member.isLeader }
-        guard !leaders.isEmpty else { return }
-        let last = period.last.iso
-        var planned: [(path: String, ok: Bool)] = []
-        func plan(_ path: String, _ state: String, _ completedOn: String, _ delays: Int, _ errors: Int, _ exempt: Int) {
-            let done = state == TaskState.completed.rawValue && !completedOn.isEmpty && completedOn <= last
-            planned.append((path, done && delays == 0 && errors <= exempt))
-        }
-        let plannedQuery: SQLQueryString = """
-            SELECT t.scope_path, t.state, t.completed_on, t.delays, t.major_errors, t.exempt_errors FROM tasks t
-            WHERE t.scope_path LIKE \(bind: agencyPath + "%") AND t.source = \(bind: TaskSource.plan.rawValue)
-              AND t.due_on >= \(bind: period.first.iso) AND t.due_on <= \(bind: last)
-              AND t.state NOT IN (\(bind: TaskState.proposed.rawValue), \(bind: TaskState.declined.rawValue), \(bind: TaskState.cancelled.rawValue))
-            """
-        if let rows = try await Store.postgresRows(on: db, plannedQuery) {
-            for r in rows {
-                let (path, state, done, delays, errors, exempt) = try r.decode((String, String, String, Int, Int, Int).self)
-                plan(path, state, done, delays, errors, exempt)
-            }
-        } else {
-            for r in try await sql.raw(plannedQuery).all() {
-                plan(try r.decode(column: "scope_path", as: String.self), try r.decode(column: "state", as: String.self),
-                     try r.decode(column: "completed_on", as: String.self), try r.decode(column: "delays", as: Int.self),
-                     try r.decode(column: "major_errors", as: Int.self), try r.decode(column: "exempt_errors", as: Int.self))
-            }
-        }
-        // Each framework decoded once: its definition, engine and pass threshold.
-        var scoring: [UUID: (definition: FrameworkDefinition, engine: ScoringEngine)] = [:]
-        func scorer(_ i: Int) throws -> (definition: FrameworkDefinition, engine: ScoringEngine)? {
-            let m = people[i].member
-            guard let f = ScoreService.framework(for: m.staffKind, group: m.groupCode, at: m.scopePath, period: period.text, among: frameworks),
-                  let id = f.id else { return nil }
-            if let s = scoring[id] { return s }
-            let definition = FrameworkService.decode(f)
-            let s = (definition, ScoringEngine(rules: try definition.rules(code: f.code)))
-            scoring[id] = s
-            return s
-        }
-        var totals: [Int: Int?] = [:]
-        func total(_ i: Int) throws -> Int? {
-            if let t = totals[i] { return t }
-            guard let s = try scorer(i) else { totals[i] = .some(nil); return nil }
-            let t = try s.engine.period(try people[i].data.periodInput(definition: s.definition), leader: people[i].data.leader).totalHundredths
-            totals[i] = t
-            return t
-        }
-        // Deepest units first: a leader's result feeds the leader above.
-        for i in leaders.sorted(by: { OrgPath.depth(people[$0].member.scopePath) > OrgPath.depth(people[$1].member.scopePath) }) {
-            let unit = people[i].member.scopePath
-            var reached = true
-            for j in people.indices where j != i && people[j].member.scopePath.hasPrefix(unit)
-                && !(people[j].member.scopePath == unit && people[j].member.isLeader) {
-                guard let t = try total(j), let s = try scorer(j) else { continue }
-                if !ScoringEngine.reaches(t, s.engine.rules.passThreshold) { reached = false; break }
-            }
-            let organized = planned.allSatisfy { !$0.path.hasPrefix(unit) || $0.ok }
-            people[i].data.unitResult = reached ? "100" : "50"
-            people[i].data.organizing = organized ? "100" : "50"
-            totals[i] = nil
-        }
-    }
-}
+    }}

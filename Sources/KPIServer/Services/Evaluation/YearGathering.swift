@@ -10,7 +10,7 @@ extension ScoreGathering {
     /// a score, such as leave, is listed and not counted), the tasks behind it for the level
     /// conditions, and the year's disciplinary decisions (kỷ luật từ khiển trách trở lên).
     func gatherYear(_ year: PeriodCode, agencyPath: String) async throws -> [Gathered] {
-        let members = try await self.members(agencyPath)
+        let members = try await self.members([agencyPath])
         let like = agencyPath + "%"
         var periods: [UUID: [ScoreInputData.YearFacts.Period]] = [:]
         let decoder = JSONDecoder()
@@ -24,12 +24,12 @@ extension ScoreGathering {
             ORDER BY p.code
             """).all() {
             let inputs = try? decoder.decode(ScoreInputData.self, from: Data(try r.decode(column: "inputs", as: String.self).utf8))
-            let counted = inputs?.tasks.filter { $0.status != "cancelled" } ?? []
+            let counts = inputs?.taskCounts ?? (counted: 0, onTime: 0)
             periods[try r.decode(column: "person_id", as: UUID.self), default: []].append(.init(
                 code: try r.decode(column: "code", as: String.self), agency: try r.decode(column: "agency", as: String.self),
                 hundredths: try r.decode(column: "hundredths", as: Int?.self), level: try r.decode(column: "level", as: String.self),
-                revision: try r.decode(column: "revision", as: Int.self), tasks: counted.count,
-                onTime: counted.filter { $0.status == "completed" && $0.delays <= 0 }.count))
+                revision: try r.decode(column: "revision", as: Int.self), tasks: counts.counted,
+                onTime: counts.onTime))
         }
         var disciplined = Set<UUID>()
         for r in try await sql.raw("""

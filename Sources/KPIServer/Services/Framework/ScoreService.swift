@@ -17,6 +17,9 @@ struct ScoreService {
         var result: PersonResult
         /// The approved result (set on approval, following the current revision after the lock).
         var official: Evaluation?
+        /// For inputs kept as task groups (an open period): the tasks themselves, read from the work
+        /// records to explain them line by line.
+        var listedTasks: [ScoreInputData.Task]? = nil
 
         var hundredths: Int? { official.map(\.hundredths) ?? result.yearHundredths }
         var level: Level? { official.map { Level(rawValue: $0.level) } ?? result.level }
@@ -97,7 +100,9 @@ struct ScoreService {
               maySee(input.scopePath, personID: try person.requireID()) else {
             throw Abort(.notFound, reason: "Không có kết quả này, hoặc bạn không có quyền xem.")
         }
-        guard var row = try await results(period: period).first(where: { $0.input.personCode == personCode }) else {
+        // The quota is the agency's: its people are scored, no one else.
+        guard var row = try await results(period: period, under: OrgPath.prefix(input.scopePath, depth: 2))
+            .first(where: { $0.input.personCode == personCode }) else {
             throw Abort(.notFound, reason: "Chưa có bộ chỉ số đang áp dụng cho người này.")
         }
         // An approved result is explained from its current revision: the inputs and framework
@@ -112,6 +117,9 @@ struct ScoreService {
             row.input = data
             row.framework = framework
             row.result = try data.score(ScoringEngine(rules: try definition.rules(code: framework.code)), definition: definition)
+        }
+        if row.input.groups != nil, let code = PeriodCode(period) {
+            row.listedTasks = try await ScoreGathering(db: store.db).tasks(period: code, scope: .person(try person.requireID()))[try person.requireID()] ?? []
         }
         return row
     }

@@ -162,6 +162,15 @@ extension WorkService {
         return try await WorkTask.query(on: store.db).filter(\.$batchID == batch).sort(\.$code).all().compactMap(\.id)
     }
 
+    /// The converted quantity as stored in `tasks.units` (exact decimal text).
+    static func units(quantity: Rational, factor: String, complexity: ComplexityLevel?) throws -> String {
+        guard let f = DecimalText.parse(factor),
+              let text = DecimalText.exact(try ProductRules.converted(quantity: quantity, factor: f, complexity: complexity)) else {
+            throw Abort(.unprocessableEntity, reason: "Khối lượng quy đổi quá lớn hoặc không viết được thành số thập phân; kiểm tra số lượng và hệ số.")
+        }
+        return text
+    }
+
     /// Writes a prepared form's tasks inside the caller's transaction; `token(i)` is the one-time token
     /// of its i-th task.
     static func insert(_ p: Prepared, batch: UUID?, on db: any Database, principal: Principal, actor: Actor,
@@ -188,6 +197,7 @@ extension WorkService {
             t.complexity = complexity?.name ?? ""
             t.complexityFactor = complexity.map { DecimalText.plain($0.factor) } ?? ""
             t.quantity = DecimalText.plain(checked.quantity)
+            t.units = try Self.units(quantity: checked.quantity, factor: product.factor, complexity: complexity)
             t.assigneeID = person?.id
             t.organizationID = orgID
             t.scopePath = path

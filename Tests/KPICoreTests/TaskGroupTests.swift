@@ -1,0 +1,82 @@
+import Foundation
+import KPICore
+import XCTest
+
+/// An open period keeps each person's tasks as groups (same status, errors, delays; quantities
+/// summed): they must score exactly as the tasks one by one, on both of the engine's paths.
+final class TaskGroupTests: XCTestCase {
+    func testExactDecimalTexts() throws {
+        XCTAssertEqual(DecimalText.exact(try Rational(3, 4)), "0.75")
+        XCTAssertEqual(DecimalText.exact(Rational(3)), "3")
+        XCTAssertEqual(DecimalText.exact(try Rational(-1, 8)), "-0.125")
+        XCTAssertEqual(DecimalText.exact(try Rational(9, 4)), "2.25")
+        XCTAssertEqual(DecimalText.exact(try Rational(1, 50)), "0.02")
+        XCTAssertEqual(DecimalText.exact(.zero), "0")
+        XCTAssertNil(DecimalText.exact(try Rational(1, 3)))
+        // More than the 6 decimals people type: a product of decimals keeps all of its digits.
+        let product = try Rational.multiply(Rational(decimal: "1.333333")!, Rational(decimal: "0.75")!)
+        XCTAssertEqual(DecimalText.exact(product), "0.99999975")
+        var rng = SplitMix(seed: 11)
+        for _ in 0..<2000 {
+            let d = Int128(1) << Int128(rng.next() % 20) * [1, 5, 25, 625, 390_625][Int(rng.next() % 5)]
+            let r = try Rational(Int128(rng.next() % 10_000_000) - 5_000_000, d)
+            let text = try XCTUnwrap(DecimalText.exact(r))
+            XCTAssertEqual(Rational(decimal: text), r, text)
+        }
+    }
+
+    func randomInputs(_ rng: inout SplitMix, tasks: Int) -> ScoreInputData {
+        let list = (0..<tasks).map { i -> ScoreInputData.Task in
+            let errors = Int(rng.next() % 3)
+            let cf = ["", "1.5", "0.8"][Int(rng.next() % 3)]
+            return ScoreInputData.Task(
+                title: "Nhiệm vụ \(i)", productCode: "SP", productName: "Sản phẩm", unit: "Văn bản",
+                quantity: ["1", "2", "0.5", "3.25", "1.333333"][Int(rng.next() % 5)], factor: ["1", "2", "0.5", "1.75"][Int(rng.next() % 4)],
+                complexity: cf.isEmpty ? "" : "Mức", complexityFactor: cf,
+                status: ["completed", "completed", "open", "cancelled"][Int(rng.next() % 4)],
+                majorErrors: errors, exemptErrors: Int(rng.next() % UInt64(errors + 1)), delays: rng.next() % 4 == 0 ? Int(rng.next() % 3) : 0)
+        }
+        var data = ScoreInputData(personCode: "P", personName: "Người", staffKind: "cong-chuc", groupCode: "CMNV", unitName: "Phòng",
+                                  tasks: list, satisfaction: "9.5", coordination: "5", discipline: "13")
+        if rng.next() % 3 == 0 { data.unitResult = "100"; data.organizing = "50" }
+        return data
+    }
+
+    func testGroupsScoreExactlyAsTheTasks() throws {
+        let engine = ScoringEngine(rules: ScoringRules.seeded("cong-chuc")!)
+        var rng = SplitMix(seed: 12)
+        var records = 0, tasks = 0
+        for i in 0..<500 {
+            let data = randomInputs(&rng, tasks: Int(rng.next() % 70))
+            let grouped = try data.grouped()
+            XCTAssertTrue(grouped.tasks.isEmpty)
+            tasks += data.tasks.count
+            records += grouped.groups!.count
+            let (a, b) = (try data.periodInput(), try grouped.periodInput())
+            XCTAssertEqual(try engine.period(b, leader: grouped.leader), try engine.period(a, leader: data.leader), "case \(i)")
+            XCTAssertEqual(try engine.periodExact(b, leader: grouped.leader), try engine.periodExact(a, leader: data.leader), "case \(i)")
+            XCTAssertEqual(try grouped.score(engine), try data.score(engine))
+            XCTAssertTrue(grouped.taskCounts == data.taskCounts)
+            // Stored as JSON and read back: the same inputs.
+            let decoded = try JSONDecoder().decode(ScoreInputData.self, from: JSONEncoder().encode(grouped))
+            XCTAssertEqual(decoded, grouped)
+            // Grouping groups is the same grouping.
+            XCTAssertEqual(try grouped.grouped(), grouped)
+        }
+        XCTAssertLessThan(records * 2, tasks, "a person's tasks fall into far fewer groups")
+    }
+
+    func testScoreCaseReadsGroupedTasks() throws {
+        let one = try ScoreCase.run(Data("""
+            {"people": [{"id": "a", "periods": [{"tasks": [{"units": 1, "status": "completed"}, {"units": 1, "status": "completed"},
+             {"units": 2, "status": "open"}]}]}]}
+            """.utf8))
+        let grouped = try ScoreCase.run(Data("""
+            {"people": [{"id": "a", "periods": [{"tasks": [{"units": 2, "status": "completed", "count": 2}, {"units": 2, "status": "open"}]}]}]}
+            """.utf8))
+        XCTAssertEqual(one, grouped)
+        XCTAssertThrowsError(try ScoreCase.run(Data("""
+            {"people": [{"id": "a", "periods": [{"tasks": [{"units": 2, "status": "completed", "count": 0}]}]}]}
+            """.utf8))) { error in XCTAssertTrue("\(error)".contains("count"), "\(error)") }
+    }
+}
