@@ -6,6 +6,19 @@ import KPICore
 import SQLKit
 import Vapor
 
+/// A PostgreSQL row's cells read in order, each with a concrete type. PostgresNIO's tuple decode
+/// (`row.decode((A, B, …).self)`) goes through parameter packs that instantiate generic metadata on
+/// every row: a tenth of the server's time on a list page under load.
+struct PostgresCells {
+    private var cells: PostgresRow.Iterator
+    init(_ row: PostgresRow) { cells = row.makeIterator() }
+
+    mutating func next<T: PostgresDecodable>(_: T.Type = T.self) throws -> T {
+        guard let cell = cells.next() else { throw Abort(.internalServerError, reason: "PostgreSQL row: fewer columns than read") }
+        return try cell.decode(T.self, context: .default)
+    }
+}
+
 /// A FIFO async mutex: one waiter at a time, in arrival order.
 actor AsyncMutex {
     private var locked = false

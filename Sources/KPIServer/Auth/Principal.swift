@@ -75,7 +75,11 @@ struct Principal: Sendable {
             return b
         }
 
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+        func decodeRow(_ row: PostgresRow) throws -> Row {
+            var c = PostgresCells(row)
+            return (try c.next(), try c.next(), try c.next(), try c.next(), try c.next(), try c.next(), try c.next(), try c.next(),
+                    try c.next(), try c.next(), try c.next(), try c.next(), try c.next(), try c.next())
+        }
     }
 
     static func load(sessionTokenHash hash: String, on db: any Database) async throws -> SessionFound? {

@@ -69,8 +69,8 @@ extension ScoreGathering {
             """
         if let rows = try await Store.postgresRows(on: db, plannedQuery) {
             for r in rows {
-                let (path, state, inPeriod, delays, unexempted) = try r.decode((String, String, Int, Int, Int).self)
-                plan(path, state, inPeriod, delays, unexempted)
+                var c = PostgresCells(r)
+                plan(try c.next(), try c.next(), try c.next(), try c.next(), try c.next())
             }
         } else {
             for r in try await sql.raw(plannedQuery).all() {

@@ -137,14 +137,15 @@ extension WorkService {
         var lines: [TaskLine] = []
         var total = 0
         if let rows = try await store.postgresRows(query) {
-            // PostgreSQL: one typed decode per row (SQLKit's cell-by-cell decoding was a fifth of a list's time).
+            // PostgreSQL: typed cells in order (SQLKit's decoding by column name was a fifth of a list's time).
             lines = try rows.map { r in
-                let (id, code, title, source, doc, product, quantity, unit, start, due, state, percent, verdict, errors, delays, person, org, count) =
-                    try r.decode((UUID, String, String, String, String, String, String, String, String, String, String, Int, String, Int, Int, UUID?, UUID, Int).self)
-                total = count
-                return TaskLine(id: id, code: code, title: title, source: source, documentNumber: doc, productName: product, quantity: quantity,
-                                productUnit: unit, start: start, due: due, state: state, percent: percent, verdict: verdict,
-                                majorErrors: errors, delays: delays, assigneeID: person, organizationID: org)
+                var c = PostgresCells(r)
+                let line = TaskLine(id: try c.next(), code: try c.next(), title: try c.next(), source: try c.next(), documentNumber: try c.next(),
+                                    productName: try c.next(), quantity: try c.next(), productUnit: try c.next(), start: try c.next(),
+                                    due: try c.next(), state: try c.next(), percent: try c.next(), verdict: try c.next(),
+                                    majorErrors: try c.next(), delays: try c.next(), assigneeID: try c.next(), organizationID: try c.next())
+                total = try c.next()
+                return line
             }
         } else {
             let rows = try await store.sql.raw(query).all()
