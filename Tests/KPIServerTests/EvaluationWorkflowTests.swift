@@ -228,6 +228,25 @@ final class EvaluationWorkflowTests: XCTestCase {
             XCTAssertTrue(twice.text.contains("đang chờ trả lời"))
             let complaintFound = try await Complaint.query(on: app.db).filter(\.$personID == p3.personID).first()
             let complaint = try XCTUnwrap(complaintFound)
+            // The head is reminded to answer: once near the deadline, once after it, never twice.
+            let answerDue = try XCTUnwrap(DateOnly(parsing: complaint.answerDue))
+            func answerReminders() async throws -> [Notice] {
+                try await Notice.query(on: app.db).filter(\.$dedupeKey, .custom("LIKE"), "kien-nghi-han:%").all()
+            }
+            _ = try await DeadlineJob.scan(app.db, today: answerDue.adding(days: -30), soon: 2)
+            let early = try await answerReminders()
+            XCTAssertTrue(early.isEmpty)
+            _ = try await DeadlineJob.scan(app.db, today: answerDue, soon: 2)
+            _ = try await DeadlineJob.scan(app.db, today: answerDue, soon: 2)
+            let near = try await answerReminders()
+            let headUser = try await User.query(on: app.db).filter(\.$username == "truongban").first()
+            XCTAssertEqual(near.map(\.userID), [try XCTUnwrap(headUser?.id)])
+            XCTAssertTrue(near[0].title.contains("Nhắc trả lời kiến nghị của CB-BTCTU-P3-03"), near[0].title)
+            _ = try await DeadlineJob.scan(app.db, today: answerDue.adding(days: 1), soon: 2)
+            _ = try await DeadlineJob.scan(app.db, today: answerDue.adding(days: 2), soon: 2)
+            let overdue = try await answerReminders()
+            XCTAssertEqual(overdue.count, 2)
+            XCTAssertTrue(overdue.contains { $0.title.contains("Quá hạn trả lời kiến nghị") })
             let answerPage = try await head.get(sheet)
             XCTAssertTrue(answerPage.text.contains("Gửi trả lời"))
             let answered = try await head.post(base + "/kien-nghi/\(complaint.id!)", ["tra_loi": "Chấp nhận: chi bộ đánh giá mức Tốt", "ket_qua": "chap-nhan",
@@ -244,6 +263,9 @@ final class EvaluationWorkflowTests: XCTestCase {
             XCTAssertTrue(sheetNow.text.contains("100,00"))
             XCTAssertTrue(sheetNow.text.contains("hiện hành"))
             XCTAssertTrue(sheetNow.text.contains("Chấp nhận"))
+            _ = try await DeadlineJob.scan(app.db, today: answerDue.adding(days: 3), soon: 2)
+            let afterAnswer = try await answerReminders()
+            XCTAssertEqual(afterAnswer.count, 2, "an answered complaint is not reminded")
             let reanswer = try await head.post(base + "/kien-nghi/\(complaint.id!)", ["tra_loi": "Lần nữa", "ket_qua": "chap-nhan"])
             XCTAssertEqual(reanswer.status, .unprocessableEntity)
             // After the window: refused.

@@ -4,7 +4,8 @@ import KPICore
 
 /// Nhắc hạn of the evaluation workflow, written by the deadline job: from `soon` working days before
 /// a step's deadline, the people who have not self-assessed, and the evaluators with sheets still to
-/// review, each get one notice per period, step and deadline (a moved deadline reminds again).
+/// review, each get one notice per period, step and deadline (a moved deadline reminds again); the
+/// heads who owe an answer to a complaint, once when its deadline is near and once when it has passed.
 enum EvaluationReminders {
     static func scan(_ db: any Database, today: DateOnly, soon: Int, calendar: WorkCalendar, leaders: [(String, UUID)]) async throws -> Int {
         let horizon = calendar.adding(workingDays: soon, to: today)
@@ -57,6 +58,33 @@ enum EvaluationReminders {
                 written += batch.count
             }
         }
-        return written
+        return written + (try await complaints(db, today: today, horizon: horizon, leaders: leaders))
+    }
+
+    /// Kiến nghị chờ trả lời: the heads of the agency (those who answer) reminded from `horizon` before
+    /// the answer's deadline, and again once it has passed; once each per complaint.
+    static func complaints(_ db: any Database, today: DateOnly, horizon: DateOnly, leaders: [(String, UUID)]) async throws -> Int {
+        let pending = try await Complaint.query(on: db).filter(\.$state == EvaluationFlow.complaintOpen).all()
+        var batch: [Notice] = []
+        var keys: [String] = []
+        for c in pending {
+            guard let due = DateOnly(parsing: c.answerDue), due <= horizon else { continue }
+            let late = today > due
+            let title = late ? "Quá hạn trả lời kiến nghị của \(c.personCode) (hạn \(due.display))"
+                : "Nhắc trả lời kiến nghị của \(c.personCode) (hạn \(due.display))"
+            let prefix = "kien-nghi-han:\(try c.requireID().uuidString):\(late ? "qua-han" : "sap-den"):"
+            for u in Set(Notices.heads(of: OrgPath.prefix(c.scopePath, depth: 2), among: leaders)) {
+                let n = Notice()
+                n.userID = u; n.kind = "ky-danh-gia"; n.title = title; n.link = "/ky-danh-gia/\(c.periodID.uuidString)/phieu/\(c.personCode)"
+                n.dedupeKey = prefix + u.uuidString; n.createdAt = Date()
+                batch.append(n)
+                keys.append(n.dedupeKey)
+            }
+        }
+        guard !keys.isEmpty else { return 0 }
+        let sent = Set(try await Notice.query(on: db).filter(\.$dedupeKey ~~ keys).all().map(\.dedupeKey))
+        let fresh = batch.filter { !sent.contains($0.dedupeKey) }
+        if !fresh.isEmpty { try await fresh.create(on: db) }
+        return fresh.count
     }
 }
