@@ -11,18 +11,27 @@ struct AddTaskUnits: AsyncMigration {
         try await Self.fill(db)
     }
 
-    /// Every task without its converted quantity gets it.
+    /// Every task without its converted quantity gets it: the distinct quantity/factor combinations
+    /// are converted by the core, then written by one UPDATE … FROM (VALUES …) per 500 of them (one
+    /// pass over the tasks, not one per combination).
     static func fill(_ db: any Database) async throws {
         let sql = db as! any SQLDatabase
-        let combinations = try await sql.raw("SELECT DISTINCT quantity, factor, complexity, complexity_factor FROM tasks WHERE units = ''").all()
-        for r in combinations {
+        var values: [(String, String, String, String, String)] = []
+        for r in try await sql.raw("SELECT DISTINCT quantity, factor, complexity, complexity_factor FROM tasks WHERE units = ''").all() {
             let (q, f, c, cf) = (try r.decode(column: "quantity", as: String.self), try r.decode(column: "factor", as: String.self),
                                  try r.decode(column: "complexity", as: String.self), try r.decode(column: "complexity_factor", as: String.self))
             let level = cf.isEmpty ? nil : DecimalText.parse(cf).map { ComplexityLevel(name: c, factor: $0) }
-            let units = try WorkService.units(quantity: DecimalText.parse(q) ?? .zero, factor: f, complexity: level)
+            values.append((q, f, c, cf, try WorkService.units(quantity: DecimalText.parse(q) ?? .zero, factor: f, complexity: level)))
+        }
+        for chunk in stride(from: 0, to: values.count, by: 500) {
+            var rows: [SQLQueryString] = []
+            for (q, f, c, cf, units) in values[chunk..<min(chunk + 500, values.count)] {
+                rows.append("(\(bind: q), \(bind: f), \(bind: c), \(bind: cf), \(bind: units))")
+            }
             try await sql.raw("""
-                UPDATE tasks SET units = \(bind: units)
-                WHERE units = '' AND quantity = \(bind: q) AND factor = \(bind: f) AND complexity = \(bind: c) AND complexity_factor = \(bind: cf)
+                UPDATE tasks SET units = v.column5 FROM (VALUES \(rows.joined(separator: ", "))) AS v
+                WHERE tasks.units = '' AND tasks.quantity = v.column1 AND tasks.factor = v.column2
+                  AND tasks.complexity = v.column3 AND tasks.complexity_factor = v.column4
                 """).run()
         }
     }
