@@ -14,13 +14,15 @@ final class YearRollupTests: XCTestCase {
 
     /// A period of `agency` in `state` with one sheet for `person`, its revisions' scores in order.
     func period(_ app: Application, _ code: String, agency: String, state: EvaluationState, person: Person, revisions: [Int?],
-                tasks: [String] = ["completed"]) async throws {
+                tasks: [String] = ["completed"]) async throws -> Evaluation {
         let org = try await Organization.query(on: app.db).filter(\.$code == agency).first()!
         let p = EvaluationPeriod(code: PeriodCode(code)!, organizationID: org.id!, scopePath: org.path, openedBy: "test")
         p.state = state.rawValue
         try await p.create(on: app.db)
         let e = Evaluation()
-        e.id = UUID(); e.periodID = p.id!; e.personID = person.id!; e.personCode = person.code; e.scopePath = person.scopePath; e.isLeader = false
+        e.id = UUID(); e.periodID = p.id!; e.personID = person.id!; e.personCode = person.code; e.isLeader = false
+        // The sheet belongs where the person was then: another agency's sheet is under that agency.
+        e.scopePath = person.scopePath.hasPrefix(org.path) ? person.scopePath : org.path
         e.selfComment = ""; e.selfRubric = "{}"; e.reviewComment = ""; e.reviewRubric = "{}"; e.reviewTaskScore = ""; e.reviewedBy = ""
         e.level = ""; e.reasons = "[]"; e.revision = 0
         let data = ScoreInputData(personCode: person.code, personName: person.fullName, staffKind: person.staffKind, groupCode: "CMNV", unitName: "",
@@ -35,22 +37,23 @@ final class YearRollupTests: XCTestCase {
                                                    framework: nil, note: "", author: "test")
         }
         try await e.create(on: app.db)
+        return e
     }
 
     func testTheYearIsTheMeanOfTheApprovedPeriodsAndHasItsOwnWorkflow() async throws {
         try await withApp { app in
             let person = try await Person.query(on: app.db).filter(\.$code == "CB-BTCTU-P3-03").first()!
             let y = year.year
-            try await period(app, "\(y)-01", agency: "BTCTU", state: .locked, person: person, revisions: [9000], tasks: ["completed", "completed"])
+            _ = try await period(app, "\(y)-01", agency: "BTCTU", state: .locked, person: person, revisions: [9000], tasks: ["completed", "completed"])
             // A complaint raised February from 70,00 to 80,00: the current revision counts.
-            try await period(app, "\(y)-02", agency: "BTCTU", state: .locked, person: person, revisions: [7000, 8000], tasks: ["open"])
+            _ = try await period(app, "\(y)-02", agency: "BTCTU", state: .locked, person: person, revisions: [7000, 8000], tasks: ["open"])
             // March on leave: no score, not counted.
-            try await period(app, "\(y)-03", agency: "BTCTU", state: .locked, person: person, revisions: [nil], tasks: [])
+            _ = try await period(app, "\(y)-03", agency: "BTCTU", state: .locked, person: person, revisions: [nil], tasks: [])
             // April in another agency before moving here: carried over.
-            try await period(app, "\(y)-04", agency: "SNV", state: .published, person: person, revisions: [8500])
+            let april = try await period(app, "\(y)-04", agency: "SNV", state: .published, person: person, revisions: [8500])
             // Not counted: another year, and a month not yet approved.
-            try await period(app, "\(y - 1)-12", agency: "BTCTU", state: .locked, person: person, revisions: [1000])
-            try await period(app, "\(y)-05", agency: "BTCTU", state: .review, person: person, revisions: [])
+            _ = try await period(app, "\(y - 1)-12", agency: "BTCTU", state: .locked, person: person, revisions: [1000])
+            _ = try await period(app, "\(y)-05", agency: "BTCTU", state: .review, person: person, revisions: [])
 
             let head = try await Browser.principal(app, "truongban")
             let svc = EvaluationService(store: app.store, principal: head, actor: .system("test"))
@@ -76,6 +79,26 @@ final class YearRollupTests: XCTestCase {
             XCTAssertTrue(explained.text.contains("Không (kỳ không có điểm)"))
             XCTAssertTrue(explained.text.contains("85,00"))
 
+            // A phúc tra in the old agency corrects April to 90,00 after the move: the new agency's
+            // year is marked stale and takes the current revision, (90 + 80 + 90) / 3 = 86,67.
+            func stale() async throws -> Bool { try await EvaluationPeriod.find(yp.id, on: app.db)!.dirty }
+            let isStale = try await stale()
+            XCTAssertFalse(isStale)
+            let corrected = EvaluationFlow.Revised(inputs: try await EvaluationRevision.query(on: app.db).filter(\.$personID == person.id!)
+                                                       .filter(\.$periodID == april.periodID).first()!.inputs,
+                                                   framework: nil, level: .excellent, hundredths: 9000, reasons: [])
+            try await app.store.write { db in
+                _ = try await EvaluationFlow.revise(db, april, corrected, kind: "phuc-tra", note: "Phúc tra", author: "test")
+            }
+            let nowStale = try await stale()
+            XCTAssertTrue(nowStale, "a correction in the old agency reaches the year of the agency the person moved to")
+            _ = try await EvaluationService.recomputeStale(app.store)
+            let stillStale = try await stale()
+            XCTAssertFalse(stillStale)
+            row = try await mine()
+            XCTAssertEqual(row.input.year?.periods.map(\.revision), [1, 2, 1, 2])
+            XCTAssertEqual(row.result.yearHundredths, 8667)
+
             // A disciplinary decision in the year: "không hoàn thành", whatever the mean.
             let d = DisciplineRecord()
             d.personID = person.id!; d.scopePath = person.scopePath; d.kind = "ky-luat"; d.violationCode = ""; d.violationName = ""
@@ -84,7 +107,7 @@ final class YearRollupTests: XCTestCase {
             try await d.create(on: app.db)
             try await svc.recompute(yp.id!)
             row = try await mine()
-            XCTAssertEqual(row.result.yearHundredths, 8500)
+            XCTAssertEqual(row.result.yearHundredths, 8667)
             XCTAssertEqual(row.result.level, .fail)
 
             // Its own workflow: approval writes revision 1 of the year with its periods; the lock closes it.
@@ -99,7 +122,7 @@ final class YearRollupTests: XCTestCase {
             try await flow.approve(yp.id!, version: try await version(), chosen: chosen, decision: "", tiesConfirmed: true, windowDays: 5)
             try await flow.lock(yp.id!, version: try await version())
             let sheet = try await Evaluation.query(on: app.db).filter(\.$periodID == yp.id!).filter(\.$personID == person.id!).first()
-            XCTAssertEqual(sheet?.hundredths, 8500)
+            XCTAssertEqual(sheet?.hundredths, 8667)
             XCTAssertEqual(sheet?.level, Level.fail.rawValue)
             let rev = try await EvaluationRevision.query(on: app.db).filter(\.$periodID == yp.id!).filter(\.$personID == person.id!).first()
             XCTAssertTrue(rev?.inputs.contains("\"\(y)-04\"") ?? false)

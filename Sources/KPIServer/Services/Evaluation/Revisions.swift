@@ -93,8 +93,9 @@ extension EvaluationFlow {
                        hundredths: result.yearHundredths, reasons: reasons)
     }
 
-    /// Writes the next revision of a sheet (inside the caller's transaction); refused when another
-    /// correction got there first. Returns its number.
+    /// Writes the next revision of a sheet (inside the caller's transaction) and marks stale the
+    /// periods that read it: its own agency's, and the agency the person is in now; refused when
+    /// another correction got there first. Returns its number.
     static func revise(_ db: any Database, _ e: Evaluation, _ r: Revised, kind: String, note: String, author: String) async throws -> Int {
         let next = e.revision + 1
         let claimed = try await (db as! any SQLDatabase).raw("""
@@ -107,6 +108,10 @@ extension EvaluationFlow {
         try await writeRevision(db, e, number: next, kind: kind, inputs: r.inputs, framework: r.framework, note: note, author: author)
         try await e.update(on: db)
         try await EvaluationService.markDirty(db, scopePath: e.scopePath)
+        // A person who has since moved carries this result into the new agency's year (DOMAIN.md §5).
+        if let now = try await Person.find(e.personID, on: db)?.scopePath, now != e.scopePath {
+            try await EvaluationService.markDirty(db, scopePath: now)
+        }
         return next
     }
 
