@@ -106,6 +106,13 @@ public enum Catalogs {
         Choice("buoc-thoi-viec", "Buộc thôi việc"),
     ]
 
+    /// Nghỉ theo chế độ (DOMAIN.md §5: "ranked on the periods they actually worked"): the kinds of
+    /// long leave recorded for a person.
+    public static let leaveKinds: [Choice] = [
+        Choice("om-dau", "Nghỉ ốm đau dài ngày"), Choice("thai-san", "Nghỉ thai sản"),
+        Choice("khong-luong", "Nghỉ không hưởng lương"), Choice("khac", "Nghỉ khác theo quy định"),
+    ]
+
     public static let all = [organizations, positionGroups, positions, people, users, products, violationTypes]
 
     public static func spec(_ key: String) -> CatalogSpec? { all.first { $0.key == key } }

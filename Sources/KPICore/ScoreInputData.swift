@@ -122,6 +122,8 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
     public var taskRubric: String?
     /// For a year: the periods' published results it is the mean of; nil for a month or quarter.
     public var year: YearFacts?
+    /// The person's recorded leave in the period (nghỉ theo chế độ); nil when none.
+    public var leave: LeaveFacts?
 
     /// Điểm năm: each period of the year the person has a result in (any agency: a transfer carries
     /// the old agency's results), and the year-level facts.
@@ -137,7 +139,10 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
             public var revision: Int
             public var tasks: Int
             public var onTime: Int
-            public init(code: String, agency: String, hundredths: Int?, level: String, revision: Int, tasks: Int, onTime: Int) {
+            /// The whole period was on recorded leave (so it has no score); nil in older inputs.
+            public var leave: Bool?
+            public init(code: String, agency: String, hundredths: Int?, level: String, revision: Int, tasks: Int, onTime: Int, leave: Bool? = nil) {
+                self.leave = leave
                 self.code = code
                 self.agency = agency
                 self.hundredths = hundredths
@@ -157,7 +162,8 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
 
         public func input(id: String, group: String) -> YearInput {
             YearInput(id: id, group: group, totals: periods.map(\.hundredths), tasks: periods.reduce(0) { $0 + $1.tasks },
-                      onTime: periods.reduce(0) { $0 + $1.onTime }, flags: Set(flags.compactMap(OverrideFlag.init(rawValue:))))
+                      onTime: periods.reduce(0) { $0 + $1.onTime }, flags: Set(flags.compactMap(OverrideFlag.init(rawValue:))),
+                      leavePeriods: periods.filter { $0.hundredths == nil && $0.leave == true }.count)
         }
     }
 
@@ -226,13 +232,14 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
                        majorErrors: t.majorErrors, exemptErrors: t.exemptErrors, delays: t.delays)
         } + (groups ?? []).map { try $0.record }
         let rubric = taskRubric.flatMap { $0.isEmpty ? nil : Rational(exact: $0) }
+        let away = leave?.wholePeriod == true
         if let metrics, let scorer {
-            return PeriodInput(tasks: records, general: try scorer.score(metrics).inputs, rubricTaskScore: rubric)
+            return PeriodInput(tasks: records, general: try scorer.score(metrics).inputs, rubricTaskScore: rubric, onLeave: away)
         }
         return PeriodInput(tasks: records, general: GeneralInputs(satisfaction: Rational(exact: satisfaction),
                                                                   coordination: Rational(exact: coordination),
                                                                   discipline: Rational(exact: discipline)),
-                           rubricTaskScore: rubric)
+                           rubricTaskScore: rubric, onLeave: away)
     }
 
     /// The engine's input for this person with one period (quota group = position group).

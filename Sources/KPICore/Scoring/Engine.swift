@@ -95,6 +95,7 @@ public struct ScoringEngine: Sendable {
     }
 
     public func period(_ input: PeriodInput, leader: LeaderInputs?) throws -> PeriodResult {
+        if input.onLeave { return Self.leavePeriod }
         if let plan {
             let form = leader == nil ? plan.plain : plan.leader
             var result = PeriodResult(units: .zero, counted: 0, onTime: 0)
@@ -212,8 +213,13 @@ public struct ScoringEngine: Sendable {
             let form = p.leader == nil ? plan.plain : plan.leader
             return (plan, form, try form.constant(p.leader))
         }
-        var sum = 0, counted = 0, tasks = 0, onTime = 0
+        var sum = 0, counted = 0, tasks = 0, onTime = 0, leave = 0
         for i in p.periods.indices {
+            if p.periods[i].onLeave {
+                periods.append(Self.leavePeriod)
+                leave += 1
+                continue
+            }
             // Written in place: a period's result is too large to copy around cheaply.
             periods.append(PeriodResult(units: .zero, counted: 0, onTime: 0))
             let last = periods.count - 1
@@ -232,15 +238,23 @@ public struct ScoringEngine: Sendable {
         // Each period's score is a published result, kept to 2 decimals; the year is the mean of
         // those (Nghị định 335 Điều 21).
         return conclude(id: p.id, group: p.group, periods: periods, sum: sum, counted: counted, skipped: periods.count - counted,
-                        tasks: tasks, onTime: onTime, flags: p.flags)
+                        leave: leave, tasks: tasks, onTime: onTime, flags: p.flags)
     }
+
+    /// A period on leave: no score, not counted, said so.
+    static let leavePeriod: PeriodResult = {
+        var r = PeriodResult(units: .zero, counted: 0, onTime: 0)
+        r.flags = [.onLeave]
+        return r
+    }()
 
     /// The year from the periods' published totals (DOMAIN.md §5): their mean, the level, its
     /// conditions and the year-level overrides, before the quota.
     public func year(_ y: YearInput) -> PersonResult {
         let scored = y.totals.compactMap { $0 }
+        let skipped = y.totals.count - scored.count
         return conclude(id: y.id, group: y.group, periods: [], sum: scored.reduce(0, +), counted: scored.count,
-                        skipped: y.totals.count - scored.count, tasks: y.tasks, onTime: y.onTime, flags: y.flags)
+                        skipped: skipped, leave: min(max(0, y.leavePeriods), skipped), tasks: y.tasks, onTime: y.onTime, flags: y.flags)
     }
 
     /// Everyone's year, then the quota across all of them (the agency) and within each group.
@@ -250,19 +264,21 @@ public struct ScoringEngine: Sendable {
         return results
     }
 
-    /// Mean of `counted` totals summing to `sum` hundredths, then the level.
-    func conclude(id: String, group: String, periods: [PeriodResult], sum: Int, counted: Int, skipped: Int, tasks: Int, onTime: Int,
-                  flags: Set<OverrideFlag>) -> PersonResult {
+    /// Mean of `counted` totals summing to `sum` hundredths, then the level. Of the `skipped`
+    /// periods without a score, `leave` were on recorded leave.
+    func conclude(id: String, group: String, periods: [PeriodResult], sum: Int, counted: Int, skipped: Int, leave: Int = 0,
+                  tasks: Int, onTime: Int, flags: Set<OverrideFlag>) -> PersonResult {
         var result = PersonResult(id: id, group: group, periods: periods, year: nil, yearHundredths: nil, level: nil, explanation: [])
         guard counted > 0 else {
-            result.explanation.append(.noScoredPeriod)
+            result.explanation.append(leave > 0 && leave == skipped ? .onLeaveAll : .noScoredPeriod)
             return result
         }
         result.year = Fraction(Int128(sum), Int128(100 * counted))
         let shown = (2 * sum + counted) / (2 * counted)
         result.yearHundredths = shown
         result.explanation.reserveCapacity(3)
-        result.explanation.append(.yearMean(hundredths: shown, counted: counted, skipped: skipped))
+        result.explanation.append(.yearMean(hundredths: shown, counted: counted, skipped: skipped - leave))
+        if leave > 0 { result.explanation.append(.leavePeriods(leave)) }
         var level: Level
         if Self.reaches(shown, rules.excellentThreshold) {
             level = .excellent

@@ -4,11 +4,14 @@ public enum PeriodNote: Sendable, Equatable {
     case rubricTaskScore
     /// U = 0 and no rubric score yet: the period does not count towards the year.
     case noTaskBasis
+    /// Every working day of the period on recorded leave: not evaluated, not counted (DOMAIN.md §5).
+    case onLeave
 
     public var text: String {
         switch self {
         case .rubricTaskScore: "Kỳ không có nhiệm vụ đến hạn: điểm kết quả nhiệm vụ do người đánh giá chấm theo thang."
         case .noTaskBasis: "Kỳ không có nhiệm vụ đến hạn: cần người đánh giá chấm điểm kết quả nhiệm vụ; kỳ này chưa tính vào điểm năm."
+        case .onLeave: "Nghỉ theo chế độ cả kỳ (ốm đau dài ngày, thai sản, không hưởng lương…): không đánh giá kỳ này, không tính vào điểm năm."
         }
     }
 }
@@ -16,6 +19,10 @@ public enum PeriodNote: Sendable, Equatable {
 /// Why a person has their year score and level, as data; `text` is the Vietnamese sentence.
 public enum Reason: Sendable, Equatable {
     case noScoredPeriod
+    /// Every period on recorded leave: not evaluated.
+    case onLeaveAll
+    /// `count` periods on recorded leave left out of the mean (ranked on the periods worked).
+    case leavePeriods(Int)
     /// The mean, shown in hundredths, of `counted` periods; `skipped` periods had no score.
     case yearMean(hundredths: Int, counted: Int, skipped: Int)
     /// The score reached `level`'s threshold `low` (and is below `high`, the next one up).
@@ -33,6 +40,10 @@ public enum Reason: Sendable, Equatable {
         switch self {
         case .noScoredPeriod:
             return "Chưa có kỳ nào có điểm: chưa xếp loại."
+        case .onLeaveAll:
+            return "Nghỉ theo chế độ cả kỳ: không đánh giá, không xếp loại kỳ này."
+        case let .leavePeriods(n):
+            return "\(n) kỳ nghỉ theo chế độ không tính: xếp loại trên các kỳ thực tế làm việc."
         case let .yearMean(h, counted, skipped):
             return "Điểm năm \(ScoringEngine.vn(hundredths: h)) là trung bình \(counted) kỳ có điểm\(skipped > 0 ? " (\(skipped) kỳ chưa có điểm không tính)" : "")."
         case let .threshold(level, low, high):

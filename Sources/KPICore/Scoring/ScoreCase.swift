@@ -127,7 +127,12 @@ public enum ScoreCase {
             general.discipline = try number(go["discipline"], "\(path).general.discipline", required: false, range: 0...100)
         }
         let rubric = try number(o["rubricTaskScore"], "\(path).rubricTaskScore", required: false, range: 0...100)
-        return PeriodInput(tasks: tasks, general: general, rubricTaskScore: rubric)
+        var onLeave = false
+        if let l = o["onLeave"], !(l is NSNull) {
+            guard let b = l as? Bool else { throw InputError(field: "\(path).onLeave", message: "chỉ nhận true hoặc false") }
+            onLeave = b
+        }
+        return PeriodInput(tasks: tasks, general: general, rubricTaskScore: rubric, onLeave: onLeave)
     }
 
     static func quotaRule(_ v: Any, _ path: String) throws -> QuotaRule {

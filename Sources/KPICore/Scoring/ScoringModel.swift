@@ -59,10 +59,13 @@ public struct PeriodInput: Sendable, Equatable {
     public var general: GeneralInputs
     /// The evaluator's task score when the period has no task basis (U = 0).
     public var rubricTaskScore: Rational?
-    public init(tasks: [TaskRecord], general: GeneralInputs = .init(), rubricTaskScore: Rational? = nil) {
+    /// Every working day of the period on recorded leave: the period is not evaluated (`LeaveFacts`).
+    public var onLeave: Bool
+    public init(tasks: [TaskRecord], general: GeneralInputs = .init(), rubricTaskScore: Rational? = nil, onLeave: Bool = false) {
         self.tasks = tasks
         self.general = general
         self.rubricTaskScore = rubricTaskScore
+        self.onLeave = onLeave
     }
 }
 
@@ -117,14 +120,17 @@ public struct YearInput: Sendable, Equatable {
     public var group: String
     /// Each period's total in hundredths; nil for a period without a score (not counted: leave, no task basis).
     public var totals: [Int?]
+    /// How many of the periods without a score were on recorded leave (the rest had no task basis).
+    public var leavePeriods: Int
     /// Non-cancelled tasks and those completed on time, over the periods (for the level conditions).
     public var tasks: Int
     public var onTime: Int
     public var flags: Set<OverrideFlag>
-    public init(id: String, group: String, totals: [Int?], tasks: Int = 0, onTime: Int = 0, flags: Set<OverrideFlag> = []) {
+    public init(id: String, group: String, totals: [Int?], tasks: Int = 0, onTime: Int = 0, flags: Set<OverrideFlag> = [], leavePeriods: Int = 0) {
         self.id = id
         self.group = group
         self.totals = totals
+        self.leavePeriods = leavePeriods
         self.tasks = tasks
         self.onTime = onTime
         self.flags = flags

@@ -19,6 +19,7 @@ func routes(_ app: Application) throws {
     NoticeController.register(signedIn)
     RatingController.register(public: web, signedIn: signedIn)
     DisciplineController.register(signedIn)
+    LeaveController.register(signedIn)
     EvaluationController.register(signedIn)
     EvaluationPeriodPage.register(signedIn)
     EvaluationSheetPage.register(signedIn)

@@ -27,6 +27,11 @@ struct DemoLoader {
             try await Self.loadPeople(db: db, actor: actor, passwordHash: hash)
         }
         try await loadWork()
+        // A specialist on maternity leave since last month: this month is not evaluated for her.
+        let lastMonth = PeriodCode.containing(PeriodCode.containing(.today, kind: .month).first.adding(days: -1), kind: .month).first
+        _ = try await LeaveService(store: app.store, principal: system, actor: actor).record(
+            personCode: "CB-BTCTU-P1-05", LeaveDraft(kind: "thai-san", from: lastMonth.iso, to: lastMonth.adding(days: 182).iso,
+                                                     basis: "Giấy chứng nhận nghỉ việc hưởng BHXH số 0123/2026"))
         // The demonstration agency evaluates by month: this month is open and computed from the
         // work above; the next months open on schedule.
         let evaluation = EvaluationService(store: app.store, principal: nil, actor: actor)

@@ -19,6 +19,7 @@ enum Migrations {
         app.migrations.add(CreateEvaluationPeriods())
         app.migrations.add(CreateEvaluationWorkflow())
         app.migrations.add(AddTaskUnits())
+        app.migrations.add(CreateLeave())
     }
 }
 

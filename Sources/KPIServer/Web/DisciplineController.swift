@@ -49,14 +49,11 @@ struct DisciplineController {
                 <tr\(HTML.when(r.voided, " class=\"voided\""))><td data-label="Ngày">\(WorkViews.date(r.occurredOn))</td>
                 <td data-label="Cán bộ">\(p.fullName) (\(p.code))</td><td data-label="Nội dung">\(what(r))\(r.note.isEmpty ? "" : " — \(r.note)")</td>
                 <td data-label="Người ghi nhận">\(r.enteredBy)</td>
-                <td data-label="Trạng thái">\(r.voided ? HTML("<span class=\"badge off\">Đã hủy: \(r.voidReason)</span>") : svc.mayEnter(r.scopePath) ? HTML("""
-                <details><summary>Hủy ghi nhận</summary><form method="post" action="/ky-luat/\(r.id!.uuidString)/huy" data-confirm="Hủy ghi nhận này?">\(req.csrfField)
-                <div class="field"><label for="ly-do-\(r.id!.uuidString)">Lý do</label><input id="ly-do-\(r.id!.uuidString)" name="ly_do" required></div><button>Hủy ghi nhận</button></form></details>
-                """) : HTML("<span class=\"badge ok\">Hiệu lực</span>"))</td></tr>
+                <td data-label="Trạng thái">\(r.voided ? HTML("<span class=\"badge off\">Đã hủy: \(r.voidReason)</span>") : svc.mayEnter(r.scopePath) ? Widgets.voidForm(req, action: "/ky-luat/\(r.id!.uuidString)/huy", id: r.id!) : HTML("<span class=\"badge ok\">Hiệu lực</span>"))</td></tr>
                 """)
         }
         let kinds = [("", "Tất cả"), ("vi-pham", "Vi phạm"), ("ky-luat", "Quyết định kỷ luật")]
-        let params = "q=\(q.q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&loai=\(q.kind)&tu=\(q.from.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&den=\(q.to.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+        let params = Widgets.query(["q": q.q, "loai": q.kind, "tu": q.from, "den": q.to])
         return req.page(Page(title: "Kỷ luật, kỷ cương", breadcrumbs: [("Tổng quan", "/")], flash: flash, body: """
             \(HTML.when(svc.mayEnterAnywhere, "<div class=\"actions\"><a class=\"button primary\" href=\"/ky-luat/moi\">+ Ghi nhận</a> <a href=\"/danh-muc/vi-pham\">Danh mục loại vi phạm</a></div>"))
             <form method="get" class="filters" role="search">
@@ -119,15 +116,6 @@ struct DisciplineController {
 
     @Sendable static func void(_ req: Request) async throws -> Response {
         let svc = try service(req)
-        guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw Abort(.notFound) }
-        let v = (try? req.content.decode([String: String].self)) ?? [:]
-        do {
-            try await svc.void(id, reason: v["ly_do"] ?? "")
-            return req.redirect(to: "/ky-luat?tb=huy")
-        } catch let e as WorkService.Invalid {
-            throw Abort(.unprocessableEntity, reason: e.problems.map(\.message).joined(separator: " "))
-        } catch let e as WorkService.Refused {
-            throw Abort(.conflict, reason: e.message)
-        }
+        return try await PersonRecords.voidHandler(req, back: "/ky-luat") { try await svc.void($0, reason: $1) }
     }
 }

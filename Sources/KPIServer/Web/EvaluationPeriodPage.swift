@@ -56,7 +56,8 @@ struct EvaluationPeriodPage {
         let sheets = progress.sheets.filter { e in
             let (name, unit) = who[e.personID] ?? ("", "")
             return (folded.isEmpty || TextNormalizer.fold("\(e.personCode) \(name) \(unit)").contains(folded))
-                && (filter.isEmpty || filter == "chua-tu-danh-gia" && e.selfAt == nil || filter == "chua-danh-gia" && e.reviewedAt == nil)
+                && (filter.isEmpty || filter == "chua-tu-danh-gia" && progress.selfPending(e) || filter == "chua-danh-gia" && progress.reviewPending(e)
+                    || filter == "nghi" && progress.onLeave.contains(e.personID))
         }
         let title = "\(PeriodCode(p.code)?.label ?? p.code) — \(agency?.name ?? "")"
         // Until approval, the scores as computed now (the quota's proposal included).
@@ -64,12 +65,14 @@ struct EvaluationPeriodPage {
         func score(_ e: Evaluation) -> String { ResultController.score(e.level.isEmpty ? live[e.personCode]?.0 : e.hundredths) }
         func level(_ e: Evaluation) -> String {
             if let l = Level(rawValue: e.level) { return l.label }
+            if progress.onLeave.contains(e.personID) && live[e.personCode]?.0 == nil { return "Không đánh giá (nghỉ theo chế độ cả kỳ)" }
             return live[e.personCode]?.1.map { "\($0.label) (tạm tính)" } ?? "Chưa xếp loại"
         }
+        func notYet(_ e: Evaluation) -> String { progress.onLeave.contains(e.personID) ? "Nghỉ theo chế độ" : "Chưa" }
         if !WorkController.q(req, "dinh_dang").isEmpty {
             let table = [["Mã", "Họ và tên", "Đơn vị", "Tự đánh giá", "Đánh giá", "Điểm", "Xếp loại"]] + sheets.map { e in
                 let (name, unit) = who[e.personID] ?? ("", "")
-                return [e.personCode, name, unit, e.selfAt.map(DateFormatting.dateTime) ?? "Chưa", e.reviewedAt.map(DateFormatting.dateTime) ?? "Chưa",
+                return [e.personCode, name, unit, e.selfAt.map(DateFormatting.dateTime) ?? notYet(e), e.reviewedAt.map(DateFormatting.dateTime) ?? notYet(e),
                         score(e), level(e)]
             }
             return try Download.table(table, name: "phieu-danh-gia-\(p.code)", format: WorkController.q(req, "dinh_dang"))
@@ -115,15 +118,19 @@ struct EvaluationPeriodPage {
             \(p.approvedAt.map { HTML("<dt>Phê duyệt</dt><dd>\(p.approvedBy), \(DateFormatting.dateTime($0))\(p.decision.isEmpty ? "" : " · quyết định \(p.decision)")</dd><dt>Công khai, nhận kiến nghị đến hết</dt><dd>\(date(p.objectionUntil))</dd>") } ?? .empty)
             \(p.lockedAt.map { HTML("<dt>Chốt điểm</dt><dd>\(p.lockedBy), \(DateFormatting.dateTime($0))</dd>") } ?? .empty)</dl>
             """)
+        let awayCount = progress.sheets.filter { progress.onLeave.contains($0.personID) }.count
+        let away: HTML = awayCount == 0 ? .empty : HTML("""
+             · <a href="\(base)?loc=nghi">\(VNNumber.format(awayCount)) người nghỉ theo chế độ cả kỳ</a> (không phải tự đánh giá, đánh giá)
+            """)
         let pending: HTML = progress.sheets.isEmpty || state == .open ? .empty : HTML("""
             <section class="panel"><h2>Tiến độ</h2><p>\(VNNumber.format(progress.sheets.count)) phiếu · <a href="\(base)?loc=chua-tu-danh-gia">\(VNNumber.format(progress.selfPending.count)) người chưa tự đánh giá</a> ·
-            <a href="\(base)?loc=chua-danh-gia">\(VNNumber.format(progress.reviewPending.count)) phiếu chưa được đánh giá</a></p></section>
+            <a href="\(base)?loc=chua-danh-gia">\(VNNumber.format(progress.reviewPending.count)) phiếu chưa được đánh giá</a>\(away)</p></section>
             """)
         let rows = sheets.map { e in
             let (name, unit) = who[e.personID] ?? ("", "")
             return HTML("""
                 <tr><td data-label="Người"><a href="\(base)/phieu/\(e.personCode)">\(name)</a> (\(e.personCode))</td><td data-label="Đơn vị">\(unit)</td>
-                <td data-label="Tự đánh giá">\(e.selfAt.map(DateFormatting.date) ?? "Chưa")</td><td data-label="Đánh giá">\(e.reviewedAt.map(DateFormatting.date) ?? "Chưa")</td>
+                <td data-label="Tự đánh giá">\(e.selfAt.map(DateFormatting.date) ?? notYet(e))</td><td data-label="Đánh giá">\(e.reviewedAt.map(DateFormatting.date) ?? notYet(e))</td>
                 <td data-label="Điểm" class="num">\(score(e))</td><td data-label="Xếp loại">\(level(e))</td></tr>
                 """)
         }
@@ -141,7 +148,7 @@ struct EvaluationPeriodPage {
             \(deadlines)\(action)\(pending)\(after)
             <form method="get" class="filters" role="search">
             <div class="field grow"><label for="q">Tìm</label><input id="q" name="q" value="\(q)" placeholder="Tên, mã hoặc đơn vị"></div>
-            <div class="field"><label for="loc">Lọc</label>\(TaskPage.select("loc", [("", "Tất cả"), ("chua-tu-danh-gia", "Chưa tự đánh giá"), ("chua-danh-gia", "Chưa được đánh giá")], filter))</div>
+            <div class="field"><label for="loc">Lọc</label>\(TaskPage.select("loc", [("", "Tất cả"), ("chua-tu-danh-gia", "Chưa tự đánh giá"), ("chua-danh-gia", "Chưa được đánh giá"), ("nghi", "Nghỉ theo chế độ cả kỳ")], filter))</div>
             <div class="actions"><button>Lọc</button> <a href="\(base)?\(params)&dinh_dang=xlsx">Xuất Excel</a> <a href="\(base)?\(params)&dinh_dang=csv">Xuất CSV</a></div></form>
             <p class="count">\(sheets.count) phiếu</p>
             \(sheets.isEmpty ? HTML("<p class=\"empty\">\(state == .open ? "Phiếu đánh giá được lập khi bắt đầu bước tự đánh giá." : "Không có phiếu nào khớp bộ lọc.")</p>") : HTML("""

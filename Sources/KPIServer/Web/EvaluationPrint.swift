@@ -90,7 +90,8 @@ enum EvaluationPrint {
             <tbody>\(parts)<tr><td></td><td><strong>Tổng điểm</strong></td><td class="num">\(row.input.year == nil ? "100,00" : "—")</td><td class="num"><strong>\(score)</strong></td></tr></tbody></table>
             <p><strong>II. TỰ NHẬN XÉT</strong></p><p class="doc-text">\(e.selfComment.isEmpty ? "(Không có)" : e.selfComment)</p>
             <p><strong>III. NHẬN XÉT CỦA NGƯỜI ĐÁNH GIÁ</strong></p><p class="doc-text">\(e.reviewComment.isEmpty ? "(Không có)" : e.reviewComment)</p>
-            <p><strong>IV. XẾP LOẠI:</strong> \(level.uppercased()) — \(score) điểm</p>
+            \(row.input.leave.map { $0.wholePeriod && e.level.isEmpty } == true ? HTML("<p><strong>IV. XẾP LOẠI:</strong> KHÔNG ĐÁNH GIÁ (nghỉ theo chế độ cả kỳ)</p><p class=\"doc-text\">\(row.input.leave!.text)</p>")
+                : HTML("<p><strong>IV. XẾP LOẠI:</strong> \(level.uppercased()) — \(score) điểm</p>"))
             <ul>\(row.reasons.map { HTML("<li>\($0)</li>") })</ul>
             \(signatures([("NGƯỜI TỰ ĐÁNH GIÁ", row.input.personName), ("NGƯỜI ĐÁNH GIÁ", ""), ("THỦ TRƯỞNG CƠ QUAN", "")]))
             """)

@@ -112,8 +112,10 @@ struct EvaluationSheetPage {
         let proposed = EvaluationFlow.choices(e.selfRubric), chosen = EvaluationFlow.choices(e.reviewRubric)
         let isMe = e.personID == f.principal.personID
         let today = DateOnly.today
-        let mayReview = f.mayReview(e) && (state == .selfAssessment || state == .review)
-        let maySelf = isMe && state == .selfAssessment && (DateOnly(parsing: p.selfDue).map { today <= $0 } ?? true)
+        // Nghỉ theo chế độ cả kỳ: nothing to assess (the service refuses it too).
+        let away = row.input.leave?.wholePeriod == true
+        let mayReview = !away && f.mayReview(e) && (state == .selfAssessment || state == .review)
+        let maySelf = !away && isMe && state == .selfAssessment && (DateOnly(parsing: p.selfDue).map { today <= $0 } ?? true)
         let noTasks = row.result.periods.first?.flags.contains { $0 == .noTaskBasis || $0 == .rubricTaskScore } ?? false
         func select(_ name: String, _ levels: [String], _ value: String?) -> HTML {
             TaskPage.select(name, [("", "— chọn mức —")] + levels.map { ($0, $0) }, value ?? "")
@@ -147,7 +149,8 @@ struct EvaluationSheetPage {
             """) : HTML("""
             <h3>Đánh giá của lãnh đạo</h3><p>\(e.reviewedAt.map { "\(e.reviewedBy), \(DateFormatting.dateTime($0))" } ?? "Chưa đánh giá")</p>\(e.reviewComment.isEmpty ? .empty : HTML("<blockquote>\(e.reviewComment)</blockquote>"))
             """)
-        let official: HTML = e.level.isEmpty ? HTML("<p>Điểm hiện tại: <strong>\(ResultController.score(row.hundredths))</strong> — \(row.level?.label ?? "chưa xếp loại") (chưa phê duyệt)</p>")
+        let official: HTML = away && e.level.isEmpty ? HTML("<p>Kỳ này <strong>không đánh giá</strong> (nghỉ theo chế độ cả kỳ).</p>")
+            : e.level.isEmpty ? HTML("<p>Điểm hiện tại: <strong>\(ResultController.score(row.hundredths))</strong> — \(row.level?.label ?? "chưa xếp loại") (chưa phê duyệt)</p>")
             : HTML("<p>Kết quả được phê duyệt: <strong>\(ResultController.score(e.hundredths)) — \(Level(rawValue: e.level)?.label ?? "")</strong>\(e.revision > 0 ? " · phiên bản \(e.revision)" : "")</p><ul>\(EvaluationFlow.reasons(e.reasons).map { HTML("<li>\($0)</li>") })</ul>")
         let after = try await EvaluationAfterPage.sections(req, f, p, e, rubric: rubric, noTasks: noTasks)
         return req.page(Page(title: "Phiếu đánh giá: \(row.input.personName)", breadcrumbs: [("Tổng quan", "/"), ("Đánh giá của tôi", "/danh-gia-cua-toi")],
@@ -155,12 +158,15 @@ struct EvaluationSheetPage {
             \(EvaluationPeriodPage.stepper(state))
             \(Widgets.problems(problem.map { [$0] } ?? []))
             <p>\(row.input.personName) (\(row.input.personCode)) · \(row.input.unitName) · \(PeriodCode(p.code)?.label ?? p.code) · bước <strong>\(state.label.lowercased())</strong></p>
+            \(row.input.leave.map { HTML("<p class=\"leave-note\">\($0.text)</p>") } ?? .empty)
             <section class="panel total">\(official)<p><a href="/ket-qua/\(p.code)/\(e.personCode)">Xem giải trình từng điểm</a> · <a href="\(base)/in">In phiếu đánh giá, xếp loại</a></p></section>
+            \(away ? .empty : HTML("""
             <form method="post" action="\(base)/\(maySelf ? "tu-danh-gia" : "danh-gia")" class="record-form">\(req.csrfField)
             \(rubricTable)
             \(selfPart)
             \(reviewPart)
             </form>
+            """))
             \(after)
             """), status: status)
     }

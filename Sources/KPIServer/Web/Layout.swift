@@ -49,6 +49,10 @@ struct Page {
         if p.personID != nil || p.canAnywhere(.leadWork) || p.canAnywhere(.configureFramework) || p.canAnywhere(.viewEvaluations) {
             items.append(("Kỷ luật", "/ky-luat"))
         }
+        if p.personID != nil || p.canAnywhere(.leadWork) || p.canAnywhere(.manageCatalog) || p.canAnywhere(.configureFramework)
+            || p.canAnywhere(.viewEvaluations) {
+            items.append(("Nghỉ chế độ", "/nghi-che-do"))
+        }
         if p.canAnywhere(.manageUsers) { items.append(("Người dùng", "/danh-muc/nguoi-dung")) }
         if p.canAnywhere(.manageCatalog) || p.canAnywhere(.configureFramework) { items.append(("Nhập dữ liệu", "/nhap-du-lieu")) }
         if p.canAnywhere(.viewAudit) { items.append(("Nhật ký", "/nhat-ky")) }
@@ -103,5 +107,18 @@ enum Widgets {
         parts.append("<span>Trang \(page)/\(pages)</span>")
         if page < pages { parts.append("<a href=\"\(link(page + 1))\" rel=\"next\">Sau ›</a>") }
         return "<nav class=\"pager\" aria-label=\"Phân trang\">\(parts)</nav>"
+    }
+
+    /// "Hủy ghi nhận" folded away: a reason, then a confirmed post to `action`.
+    static func voidForm(_ req: Request, action: String, id: UUID) -> HTML {
+        HTML("""
+            <details><summary>Hủy ghi nhận</summary><form method="post" action="\(action)" data-confirm="Hủy ghi nhận này?">\(req.csrfField)
+            <div class="field"><label for="ly-do-\(id.uuidString)">Lý do</label><input id="ly-do-\(id.uuidString)" name="ly_do" required></div><button>Hủy ghi nhận</button></form></details>
+            """)
+    }
+
+    /// A list's filters as a query string (keys in order, values percent-encoded), for its export and pager links.
+    static func query(_ values: KeyValuePairs<String, String>) -> String {
+        values.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
     }
 }

@@ -182,14 +182,18 @@ enum ExplainView {
                 """)
         }
         let reasons = row.reasons.map { HTML("<li>\($0)</li>") }
+        // Nghỉ theo chế độ cả kỳ: no score to explain, only the tasks that were due.
+        let away = periodResult.flags.contains(.onLeave)
         return Page(title: "Giải trình điểm: \(input.personName)", breadcrumbs: [("Tổng quan", "/"), ("Kết quả", "/ket-qua?ky=\(period)")], body: """
             <p>\(input.personName) (\(input.personCode)) · \(input.unitName) · \(ResultController.periodText(period).lowercased()) ·
             \(Catalogs.label(Catalogs.staffKinds, input.staffKind).lowercased()), nhóm vị trí \(input.groupCode)\(leader == nil ? "" : " · lãnh đạo, quản lý")</p>
             \(row.official == nil ? ResultController.provisional(period) : .empty)
+            \(input.leave.map { HTML("<p class=\"leave-note\">\($0.text)</p>") } ?? .empty)
             <p>Bộ chỉ số: <a href="\(FrameworkController.base(row.framework.id!))">\(row.framework.name) — phiên bản \(row.framework.version)</a></p>
-            <section class="panel total"><h2>Tổng điểm kỳ: \(ResultController.score(row.hundredths)) — \(row.level?.label ?? "chưa xếp loại")\(row.official == nil ? "" : " (đã phê duyệt)")</h2>
+            <section class="panel total">\(away ? HTML("<h2>Tổng điểm kỳ: không đánh giá (nghỉ theo chế độ cả kỳ)</h2>") : HTML("""
+            <h2>Tổng điểm kỳ: \(ResultController.score(row.hundredths)) — \(row.level?.label ?? "chưa xếp loại")\(row.official == nil ? "" : " (đã phê duyệt)")</h2>
             <p>= điểm nhóm (i) \(n(periodResult.taskScore ?? .zero)) + tiêu chí chung \(n(periodResult.generalScore)), làm tròn 2 chữ số thập phân.</p>
-            <ul>\(reasons)</ul></section>
+            """))<ul>\(reasons)</ul></section>
             <h2>(i) Kết quả thực hiện nhiệm vụ</h2>
             <div class="table-wrap"><table class="list"><thead><tr><th scope="col">#</th><th scope="col">Nhiệm vụ</th><th scope="col">Sản phẩm</th>
             <th scope="col">Số lượng × hệ số = quy đổi</th><th scope="col">Trạng thái</th><th scope="col">Lỗi lớn</th><th scope="col">Chậm hạn</th>
@@ -197,9 +201,7 @@ enum ExplainView {
             <tbody>\(taskRows)</tbody></table></div>
             \(HTML.when(row.listedTasks != nil, "<p class=\"hint\">Kỳ đang mở: danh sách nhiệm vụ đọc từ hồ sơ công việc hiện tại; điểm được tính lại tự động sau mỗi thay đổi của hồ sơ.</p>"))
             <p class="hint">Trọng số chất lượng = max(0; 1 − \(DecimalText.vn(rules.errorPenalty)) × số lỗi lớn không được miễn); trọng số tiến độ = max(0; 1 − \(DecimalText.vn(rules.delayPenalty)) × số lần chậm).</p>
-            \(abc)
-            <h2>(ii)–(iv) Tiêu chí chung: \(n(periodResult.generalScore))</h2>
-            \(generalSection)
+            \(away ? .empty : abc + HTML("<h2>(ii)–(iv) Tiêu chí chung: \(n(periodResult.generalScore))</h2>") + generalSection)
             <p><button type="button" data-print>In trang này</button></p>
             """)
     }
@@ -212,7 +214,7 @@ enum ExplainView {
                 <tr><td data-label="Kỳ">\(ResultController.periodText(p.code))</td><td data-label="Cơ quan">\(p.agency)</td>
                 <td data-label="Điểm" class="num">\(ResultController.score(p.hundredths))</td><td data-label="Xếp loại">\(Level(rawValue: p.level)?.label ?? "—")</td>
                 <td data-label="Phiên bản" class="num">\(p.revision)</td><td data-label="Nhiệm vụ đúng hạn" class="num">\(p.onTime)/\(p.tasks)</td>
-                <td data-label="Tính vào điểm năm">\(p.hundredths == nil ? "Không (kỳ không có điểm)" : "Có")</td></tr>
+                <td data-label="Tính vào điểm năm">\(p.hundredths != nil ? "Có" : p.leave == true ? "Không (nghỉ theo chế độ cả kỳ)" : "Không (kỳ không có điểm)")</td></tr>
                 """)
         }
         return Page(title: "Giải trình điểm năm: \(input.personName)", breadcrumbs: [("Tổng quan", "/"), ("Kết quả", "/ket-qua?ky=\(period)")], body: """

@@ -169,6 +169,7 @@ struct EvaluationFlow {
         if let due = DateOnly(parsing: p.selfDue), today > due {
             throw Refused(message: "Đã hết hạn tự đánh giá (\(due.display)). Liên hệ lãnh đạo đơn vị nếu cần bổ sung ý kiến.")
         }
+        try await requireAtWork(p, e)
         let text = comment.trimmingCharacters(in: .whitespacesAndNewlines)
         guard text.count <= 4000 else { throw Refused(message: "Nhận xét dài quá 4.000 ký tự.") }
         try await checkRubric(rubric, p, e)
@@ -193,6 +194,7 @@ struct EvaluationFlow {
         let state = Self.state(p)
         if let closed = Self.closed(state) { throw Refused(message: closed) }
         guard state == .selfAssessment || state == .review else { throw Refused(message: "Kỳ chưa bắt đầu bước tự đánh giá.") }
+        try await requireAtWork(p, e)
         let score = taskScore.trimmingCharacters(in: .whitespaces)
         if !score.isEmpty {
             guard let v = DecimalText.parse(score), v >= .zero, v <= Rational(100) else {
@@ -218,6 +220,13 @@ struct EvaluationFlow {
         }
     }
 
+    /// Nothing to assess in a period the person spent on leave (nghỉ theo chế độ cả kỳ).
+    func requireAtWork(_ p: EvaluationPeriod, _ e: Evaluation) async throws {
+        guard let code = PeriodCode(p.code),
+              try await LeaveService.wholePeriod(on: store.db, scopePath: e.scopePath, period: code).contains(e.personID) else { return }
+        throw Refused(message: "Người này nghỉ theo chế độ cả kỳ: kỳ này không đánh giá, không tự đánh giá (xem trang Nghỉ chế độ).")
+    }
+
     /// Each chosen level must be one of its rubric indicator's levels in the person's framework.
     func checkRubric(_ rubric: [String: String], _ p: EvaluationPeriod, _ e: Evaluation) async throws {
         guard !rubric.isEmpty else { return }
@@ -237,14 +246,20 @@ struct EvaluationFlow {
         }
     }
 
-    /// Who has not yet acted in the period: no self-assessment, not reviewed (for the head).
+    /// Who has not yet acted in the period: no self-assessment, not reviewed (for the head). People
+    /// on leave for the whole period (nghỉ theo chế độ) owe nothing and are not counted as pending.
     struct Progress: Sendable {
         var sheets: [Evaluation]
-        var selfPending: [Evaluation] { sheets.filter { $0.selfAt == nil } }
-        var reviewPending: [Evaluation] { sheets.filter { $0.reviewedAt == nil } }
+        var onLeave: Set<UUID> = []
+        func selfPending(_ e: Evaluation) -> Bool { e.selfAt == nil && !onLeave.contains(e.personID) }
+        func reviewPending(_ e: Evaluation) -> Bool { e.reviewedAt == nil && !onLeave.contains(e.personID) }
+        var selfPending: [Evaluation] { sheets.filter(selfPending) }
+        var reviewPending: [Evaluation] { sheets.filter(reviewPending) }
     }
 
     func progress(_ p: EvaluationPeriod) async throws -> Progress {
-        Progress(sheets: try await Evaluation.query(on: store.db).filter(\.$periodID == p.requireID()).sort(\.$personCode).all())
+        let sheets = try await Evaluation.query(on: store.db).filter(\.$periodID == p.requireID()).sort(\.$personCode).all()
+        guard let code = PeriodCode(p.code) else { return Progress(sheets: sheets) }
+        return Progress(sheets: sheets, onLeave: try await LeaveService.wholePeriod(on: store.db, scopePath: p.scopePath, period: code))
     }
 }

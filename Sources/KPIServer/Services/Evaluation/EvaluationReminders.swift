@@ -18,7 +18,10 @@ enum EvaluationReminders {
             guard let due = DateOnly(parsing: dueText), due <= horizon, today <= due else { continue }
             let id = try p.requireID()
             let label = PeriodCode(p.code)?.label ?? p.code
-            let sheets = try await Evaluation.query(on: db).filter(\.$periodID == id).all()
+            // Nobody is reminded of a period they spent on leave.
+            var away = Set<UUID>()
+            if let code = PeriodCode(p.code) { away = try await LeaveService.wholePeriod(on: db, scopePath: p.scopePath, period: code) }
+            let sheets = try await Evaluation.query(on: db).filter(\.$periodID == id).all().filter { !away.contains($0.personID) }
             // user → (title, link)
             var targets: [UUID: (String, String)] = [:]
             if state == .selfAssessment {

@@ -94,6 +94,10 @@ struct ScoreGathering {
         }
         for (id, d) in deductions { metrics[id, default: GeneralMetrics()].deductions = DecimalText.plain(d) }
 
+        // Nghỉ theo chế độ: a period whose every working day is on leave is not evaluated.
+        let leave = try await LeaveService.spans(on: db, within: agencyPaths, first: period.first, last: period.last)
+        let calendar = leave.isEmpty ? WorkCalendar() : try await DeadlineJob.calendar(on: db)
+
         let unorganized = try await self.unorganized(period: period, agencyPaths: agencyPaths)
         var out: [String: [Gathered]] = [:]
         for m in members {
@@ -104,6 +108,7 @@ struct ScoreGathering {
                                       discipline: "", metrics: general)
             if !detail { data.groups = try groups[m.id]?.groups ?? [] }
             if let score = choices[m.id]?.taskScore, !score.isEmpty { data.taskRubric = score }
+            if let spans = leave[m.id] { data.leave = LeaveSpan.facts(spans, first: period.first, last: period.last, calendar: calendar) }
             out[OrgPath.prefix(m.scopePath, depth: 2), default: []].append(Gathered(member: m, data: data))
         }
         for path in out.keys {

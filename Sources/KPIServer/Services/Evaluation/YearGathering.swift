@@ -29,7 +29,7 @@ extension ScoreGathering {
                 code: try r.decode(column: "code", as: String.self), agency: try r.decode(column: "agency", as: String.self),
                 hundredths: try r.decode(column: "hundredths", as: Int?.self), level: try r.decode(column: "level", as: String.self),
                 revision: try r.decode(column: "revision", as: Int.self), tasks: counts.counted,
-                onTime: counts.onTime))
+                onTime: counts.onTime, leave: inputs?.leave?.wholePeriod == true ? true : nil))
         }
         var disciplined = Set<UUID>()
         for r in try await sql.raw("""

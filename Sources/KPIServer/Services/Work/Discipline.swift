@@ -85,41 +85,18 @@ struct DisciplineService {
     }
 
     func void(_ id: UUID, reason: String) async throws {
-        let why = TextNormalizer.clean(reason)
-        guard !why.isEmpty else { throw WorkService.Invalid("ly_do", "Vui lòng ghi lý do hủy ghi nhận.") }
-        let (svc, actor) = (self, actor)
-        try await store.write { db in
-            guard let r = try await DisciplineRecord.find(id, on: db), svc.mayEnter(r.scopePath) else { throw Abort(.notFound) }
-            guard !r.voided else { throw WorkService.Refused(message: "Ghi nhận này đã được hủy trước đó.") }
-            r.voided = true
-            r.voidReason = why
-            try await r.save(on: db)
-            try await EvaluationService.markDirty(db, scopePath: r.scopePath)
-            try await AuditLog.append(on: db, actor: actor, action: "discipline.void", entityType: "discipline", entityID: id.uuidString,
-                                      scopePath: r.scopePath, after: ["ly_do": why])
-        }
+        let svc = self
+        try await PersonRecords.void(DisciplineRecord.self, id, reason: reason, store: store, actor: actor) { svc.mayEnter($0) }
     }
 
-    struct Query: Sendable {
-        var q = ""
-        var kind = ""
-        var from = ""
-        var to = ""
-        var page = 1
-    }
+    typealias Query = PersonRecords.Query
 
     /// What the user may see: the scopes they lead, advise or oversee, and their own records.
     func list(_ q: Query, limit: Int = 50) async throws -> (rows: [(DisciplineRecord, Person)], total: Int) {
         let scopes = Set(principal.scopes(.leadWork) + principal.scopes(.configureFramework) + principal.scopes(.viewEvaluations))
         let db = store.db
         let base = DisciplineRecord.query(on: db).join(Person.self, on: \DisciplineRecord.$personID == \Person.$id)
-        base.group(.or) { g in
-            for s in scopes { g.filter(\DisciplineRecord.$scopePath, .custom("LIKE"), s + "%") }
-            if let me = principal.personID { g.filter(\DisciplineRecord.$personID == me) }
-            if scopes.isEmpty && principal.personID == nil { g.filter(\DisciplineRecord.$scopePath == "-") }
-        }
-        let folded = TextNormalizer.fold(q.q)
-        if !folded.isEmpty { base.filter(Person.self, \.$searchText, .custom("LIKE"), "%\(folded)%") }
+        PersonRecords.visible(base, scopes: scopes, principal: principal, search: q.q)
         if ["vi-pham", "ky-luat"].contains(q.kind) { base.filter(\DisciplineRecord.$kind == q.kind) }
         if let d = DateOnly(parsing: q.from) { base.filter(\DisciplineRecord.$occurredOn >= d.iso) }
         if let d = DateOnly(parsing: q.to) { base.filter(\DisciplineRecord.$occurredOn <= d.iso) }

@@ -1,0 +1,119 @@
+import Fluent
+import Foundation
+import KPICore
+import SQLKit
+import Vapor
+
+/// Nghỉ theo chế độ: long leave recorded by the unit's leaders, the advisory bodies or those who
+/// keep the personnel records (unit administrators), voided (never deleted) with a reason, each change audited. A period whose every working
+/// day is on leave is not evaluated (DOMAIN.md §5, `KPICore.LeaveSpan`); recording or voiding marks
+/// the person's open periods stale so their scores follow.
+struct LeaveService {
+    let store: Store
+    let principal: Principal
+    let actor: Actor
+
+    func mayEnter(_ scopePath: String) -> Bool {
+        principal.can(.leadWork, at: scopePath) || principal.can(.manageCatalog, at: scopePath) || principal.can(.configureFramework, at: scopePath)
+    }
+
+    var mayEnterAnywhere: Bool {
+        principal.canAnywhere(.leadWork) || principal.canAnywhere(.manageCatalog) || principal.canAnywhere(.configureFramework)
+    }
+
+    func record(personCode: String, _ draft: LeaveDraft) async throws -> UUID {
+        var problems: [TaskProblem] = []
+        let code = TextNormalizer.clean(personCode)
+        let person = try await Person.query(on: store.db).filter(\.$code == code).first()
+        if person == nil || !mayEnter(person!.scopePath) {
+            problems.append(.init("nguoi", code.isEmpty ? "Vui lòng ghi mã cán bộ." : "Không có cán bộ mã «\(code)» trong phạm vi bạn được ghi nhận."))
+        }
+        let checked: LeaveDraft.Checked?
+        switch draft.check() {
+        case let .success(c): checked = c
+        case let .failure(p): problems += p.list; checked = nil
+        }
+        guard problems.isEmpty, let person, let c = checked else { throw WorkService.Invalid(problems) }
+        let (principal, actor, postgres) = (principal, actor, store.isPostgres)
+        let personID = try person.requireID()
+        return try await store.write { db in
+            // One writer per person at a time, so two tabs cannot both record overlapping leave.
+            if postgres { try await (db as! any SQLDatabase).raw("SELECT id FROM people WHERE id = \(bind: personID) FOR UPDATE").run() }
+            let new = LeaveSpan(from: c.from, to: c.to, text: "")
+            for old in try await LeaveRecord.query(on: db).filter(\.$personID == personID).filter(\.$voided == false).all() {
+                if let span = old.span, span.overlaps(new) {
+                    throw WorkService.Invalid("tu_ngay", "Trùng với thời gian nghỉ đã ghi nhận: \(span.text). Hủy ghi nhận đó trước nếu cần sửa.")
+                }
+            }
+            let r = LeaveRecord()
+            r.personID = personID
+            r.scopePath = person.scopePath
+            r.kind = c.kind
+            r.startsOn = c.from.iso
+            r.endsOn = c.to.iso
+            r.basis = c.basis
+            r.note = c.note
+            r.enteredBy = principal.displayName
+            r.voided = false
+            r.voidReason = ""
+            try await r.create(on: db)
+            try await EvaluationService.markDirty(db, scopePath: r.scopePath)
+            try await AuditLog.append(on: db, actor: actor, action: "leave.record", entityType: "leave", entityID: r.id!.uuidString,
+                                      scopePath: r.scopePath, after: ["nguoi": person.code, "loai": r.kind, "tu_ngay": r.startsOn,
+                                                                      "den_ngay": r.endsOn, "can_cu": r.basis])
+            return r.id!
+        }
+    }
+
+    func void(_ id: UUID, reason: String) async throws {
+        let svc = self
+        try await PersonRecords.void(LeaveRecord.self, id, reason: reason, store: store, actor: actor) { svc.mayEnter($0) }
+    }
+
+    typealias Query = PersonRecords.Query
+
+    /// What the user may see: the scopes they lead, keep records of, advise or oversee, and their own.
+    func list(_ q: Query, limit: Int = 50) async throws -> (rows: [(LeaveRecord, Person)], total: Int) {
+        let scopes = Set(principal.scopes(.leadWork) + principal.scopes(.manageCatalog) + principal.scopes(.configureFramework)
+            + principal.scopes(.viewEvaluations))
+        let base = LeaveRecord.query(on: store.db).join(Person.self, on: \LeaveRecord.$personID == \Person.$id)
+        PersonRecords.visible(base, scopes: scopes, principal: principal, search: q.q)
+        if Catalogs.leaveKinds.contains(where: { $0.code == q.kind }) { base.filter(\LeaveRecord.$kind == q.kind) }
+        if let d = DateOnly(parsing: q.from) { base.filter(\LeaveRecord.$endsOn >= d.iso) }
+        if let d = DateOnly(parsing: q.to) { base.filter(\LeaveRecord.$startsOn <= d.iso) }
+        let total = try await base.copy().count()
+        let records = try await base.sort(\LeaveRecord.$startsOn, .descending).range((q.page - 1) * limit ..< q.page * limit).all()
+        return (try records.map { ($0, try $0.joined(Person.self)) }, total)
+    }
+
+    /// The leave that touches first…last of the people now under `paths` (wherever it was recorded:
+    /// a person who moved keeps their leave), by person, for the evaluation.
+    static func spans(on db: any Database, within paths: [String], first: DateOnly, last: DateOnly) async throws -> [UUID: [LeaveSpan]] {
+        var out: [UUID: [LeaveSpan]] = [:]
+        for r in try await (db as! any SQLDatabase).raw("""
+            SELECT l.person_id, l.kind, l.starts_on, l.ends_on, l.basis FROM leave_records l JOIN people p ON p.id = l.person_id
+            WHERE \(ScoreGathering.within("p.scope_path", paths)) AND l.voided = \(bind: false)
+              AND l.starts_on <= \(bind: last.iso) AND l.ends_on >= \(bind: first.iso)
+            ORDER BY l.starts_on
+            """).all() {
+            guard let from = DateOnly(parsing: try r.decode(column: "starts_on", as: String.self)),
+                  let to = DateOnly(parsing: try r.decode(column: "ends_on", as: String.self)) else { continue }
+            let text = LeaveRecord.text(kind: try r.decode(column: "kind", as: String.self), from: from, to: to,
+                                        basis: try r.decode(column: "basis", as: String.self))
+            out[try r.decode(column: "person_id", as: UUID.self), default: []].append(LeaveSpan(from: from, to: to, text: text))
+        }
+        return out
+    }
+
+    /// Who among the people under `scopePath` is on leave for every working day of `period`: they
+    /// have nothing to self-assess or review there.
+    static func wholePeriod(on db: any Database, scopePath: String, period: PeriodCode) async throws -> Set<UUID> {
+        guard period.kind != .year else { return [] }
+        let spans = try await spans(on: db, within: [scopePath], first: period.first, last: period.last)
+        guard !spans.isEmpty else { return [] }
+        let calendar = try await DeadlineJob.calendar(on: db)
+        return Set(spans.compactMap { id, list in
+            LeaveSpan.facts(list, first: period.first, last: period.last, calendar: calendar)?.wholePeriod == true ? id : nil
+        })
+    }
+}
