@@ -29,11 +29,7 @@ final class LeaveRecord: Model, @unchecked Sendable {
     /// As the evaluation reads it.
     var span: LeaveSpan? {
         guard let from = DateOnly(parsing: startsOn), let to = DateOnly(parsing: endsOn) else { return nil }
-        return LeaveSpan(from: from, to: to, text: Self.text(kind: kind, from: from, to: to, basis: basis))
-    }
-
-    /// "Nghỉ thai sản 02/11/2026–01/05/2027, căn cứ QĐ số 12/QĐ-UBND".
-    static func text(kind: String, from: DateOnly, to: DateOnly, basis: String) -> String {
-        "\(Catalogs.label(Catalogs.leaveKinds, kind)) \(from.display)–\(to.display), căn cứ \(basis)"
+        // "Nghỉ thai sản 02/11/2026–01/05/2027, căn cứ QĐ số 12/QĐ-UBND"
+        return LeaveSpan(from: from, to: to, text: "\(Catalogs.label(Catalogs.leaveKinds, kind)) \(from.display)–\(to.display), căn cứ \(basis)")
     }
 }

@@ -58,8 +58,8 @@ struct LeaveController {
             <form method="get" class="filters" role="search">
             <div class="field grow"><label for="q">Tìm cán bộ</label><input id="q" name="q" value="\(q.q)" placeholder="Tên hoặc mã cán bộ"></div>
             <div class="field"><label for="loai">Loại nghỉ</label>\(TaskPage.select("loai", kinds, q.kind))</div>
-            <div class="field"><label for="tu">Nghỉ trong khoảng từ</label><input id="tu" name="tu" value="\(TaskPage.dateValue(q.from))"\(HTML(unsafe: TaskPage.dateAttributes))></div>
-            <div class="field"><label for="den">đến</label><input id="den" name="den" value="\(TaskPage.dateValue(q.to))"\(HTML(unsafe: TaskPage.dateAttributes))></div>
+            <div class="field"><label for="tu">Nghỉ trong khoảng, từ ngày</label><input id="tu" name="tu" value="\(TaskPage.dateValue(q.from))"\(HTML(unsafe: TaskPage.dateAttributes))></div>
+            <div class="field"><label for="den">Đến ngày</label><input id="den" name="den" value="\(TaskPage.dateValue(q.to))"\(HTML(unsafe: TaskPage.dateAttributes))></div>
             <div class="actions"><button>Lọc</button> <a href="/nghi-che-do?\(params)&dinh_dang=xlsx">Xuất Excel</a> <a href="/nghi-che-do?\(params)&dinh_dang=csv">Xuất CSV</a></div></form>
             <p class="count">\(total) ghi nhận</p>
             \(rows.isEmpty ? HTML("<p class=\"empty\">Không có ghi nhận nào khớp bộ lọc.</p>") : HTML("""

@@ -223,7 +223,8 @@ struct EvaluationFlow {
     /// Nothing to assess in a period the person spent on leave (nghỉ theo chế độ cả kỳ).
     func requireAtWork(_ p: EvaluationPeriod, _ e: Evaluation) async throws {
         guard let code = PeriodCode(p.code),
-              try await LeaveService.wholePeriod(on: store.db, scopePath: e.scopePath, period: code).contains(e.personID) else { return }
+              try await LeaveService.wholePeriod(on: store.db, scopePath: e.scopePath, period: code,
+                                                 calendar: DeadlineJob.calendar(store)).contains(e.personID) else { return }
         throw Refused(message: "Người này nghỉ theo chế độ cả kỳ: kỳ này không đánh giá, không tự đánh giá (xem trang Nghỉ chế độ).")
     }
 
@@ -260,6 +261,7 @@ struct EvaluationFlow {
     func progress(_ p: EvaluationPeriod) async throws -> Progress {
         let sheets = try await Evaluation.query(on: store.db).filter(\.$periodID == p.requireID()).sort(\.$personCode).all()
         guard let code = PeriodCode(p.code) else { return Progress(sheets: sheets) }
-        return Progress(sheets: sheets, onLeave: try await LeaveService.wholePeriod(on: store.db, scopePath: p.scopePath, period: code))
+        return Progress(sheets: sheets, onLeave: try await LeaveService.wholePeriod(on: store.db, scopePath: p.scopePath, period: code,
+                                                                                   calendar: DeadlineJob.calendar(store)))
     }
 }

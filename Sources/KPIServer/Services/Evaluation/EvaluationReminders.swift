@@ -20,7 +20,9 @@ enum EvaluationReminders {
             let label = PeriodCode(p.code)?.label ?? p.code
             // Nobody is reminded of a period they spent on leave.
             var away = Set<UUID>()
-            if let code = PeriodCode(p.code) { away = try await LeaveService.wholePeriod(on: db, scopePath: p.scopePath, period: code) }
+            if let code = PeriodCode(p.code) {
+                away = try await LeaveService.wholePeriod(on: db, scopePath: p.scopePath, period: code, calendar: calendar)
+            }
             let sheets = try await Evaluation.query(on: db).filter(\.$periodID == id).all().filter { !away.contains($0.personID) }
             // user → (title, link)
             var targets: [UUID: (String, String)] = [:]

@@ -90,29 +90,20 @@ struct LeaveService {
     /// a person who moved keeps their leave), by person, for the evaluation.
     static func spans(on db: any Database, within paths: [String], first: DateOnly, last: DateOnly) async throws -> [UUID: [LeaveSpan]] {
         var out: [UUID: [LeaveSpan]] = [:]
-        for r in try await (db as! any SQLDatabase).raw("""
-            SELECT l.person_id, l.kind, l.starts_on, l.ends_on, l.basis FROM leave_records l JOIN people p ON p.id = l.person_id
-            WHERE \(ScoreGathering.within("p.scope_path", paths)) AND l.voided = \(bind: false)
-              AND l.starts_on <= \(bind: last.iso) AND l.ends_on >= \(bind: first.iso)
-            ORDER BY l.starts_on
-            """).all() {
-            guard let from = DateOnly(parsing: try r.decode(column: "starts_on", as: String.self)),
-                  let to = DateOnly(parsing: try r.decode(column: "ends_on", as: String.self)) else { continue }
-            let text = LeaveRecord.text(kind: try r.decode(column: "kind", as: String.self), from: from, to: to,
-                                        basis: try r.decode(column: "basis", as: String.self))
-            out[try r.decode(column: "person_id", as: UUID.self), default: []].append(LeaveSpan(from: from, to: to, text: text))
+        for r in try await LeaveRecord.query(on: db).join(Person.self, on: \LeaveRecord.$personID == \Person.$id)
+            .group(.or, { g in for p in paths { g.filter(Person.self, \.$scopePath, .custom("LIKE"), p + "%") } })
+            .filter(\.$voided == false).filter(\.$startsOn <= last.iso).filter(\.$endsOn >= first.iso).all() {
+            if let span = r.span { out[r.personID, default: []].append(span) }
         }
         return out
     }
 
     /// Who among the people under `scopePath` is on leave for every working day of `period`: they
-    /// have nothing to self-assess or review there.
-    static func wholePeriod(on db: any Database, scopePath: String, period: PeriodCode) async throws -> Set<UUID> {
+    /// have nothing to self-assess or review there. `calendar`: the working-day calendar as the
+    /// caller has it (cached for pages, the job's own in the deadline job).
+    static func wholePeriod(on db: any Database, scopePath: String, period: PeriodCode, calendar: WorkCalendar) async throws -> Set<UUID> {
         guard period.kind != .year else { return [] }
-        let spans = try await spans(on: db, within: [scopePath], first: period.first, last: period.last)
-        guard !spans.isEmpty else { return [] }
-        let calendar = try await DeadlineJob.calendar(on: db)
-        return Set(spans.compactMap { id, list in
+        return Set(try await spans(on: db, within: [scopePath], first: period.first, last: period.last).compactMap { id, list in
             LeaveSpan.facts(list, first: period.first, last: period.last, calendar: calendar)?.wholePeriod == true ? id : nil
         })
     }
