@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 BASE = os.environ.get("KPI_BASE_URL", "http://127.0.0.1:8080")
-PASSWORD = "Demo@2026"
+PASSWORD = "KpiCongVu@2026"
 SHOTS = pathlib.Path(__file__).parent / "screenshots"
 SHOTS.mkdir(exist_ok=True)
 SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 360, "height": 740}}

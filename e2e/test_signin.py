@@ -39,6 +39,6 @@ def test_wrong_password_is_explained(page):
     page.fill("#password", "sai-mat-khau")
     page.click("button.primary")
     expect(page.locator(".flash")).to_be_visible()
-    assert "Tên đăng nhập hoặc mật khẩu không đúng." in page.locator(".flash").inner_text()
+    assert "Tên đăng nhập hoặc mật khẩu không đúng" in page.locator(".flash").inner_text()
     assert page.input_value("#username") == "lanhdao", "the username is kept"
     shot(page, "dang-nhap-sai")

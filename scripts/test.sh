@@ -68,8 +68,10 @@ done
 KPI_BASE_URL="http://127.0.0.1:$PORT" python3 -m pytest -q e2e
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
 
-echo "== Kiểm tra toàn vẹn nhật ký (kpi verify-audit)"
-"$BIN" verify-audit
+echo "== Kiểm tra toàn vẹn nhật ký (kpi verify-audit, kpi audit-anchor)"
+"$BIN" audit-anchor --file "$WORK/neo.jsonl"
+"$BIN" verify-audit --anchors "$WORK/neo.jsonl" >"$WORK/verify.txt"
+grep -q "Khớp 1 neo" "$WORK/verify.txt" || { echo "verify-audit did not check the anchor"; cat "$WORK/verify.txt"; exit 1; }
 DB="$KPI_DATA_DIR/kpi.sqlite"
 SEQ=$(sqlite3 "$DB" "SELECT seq FROM audit_entries WHERE action='login' ORDER BY seq LIMIT 1")
 sqlite3 "$DB" "DROP TRIGGER audit_entries_no_update; UPDATE audit_entries SET ip='10.9.9.9' WHERE seq=$SEQ;"

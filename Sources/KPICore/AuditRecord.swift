@@ -72,3 +72,37 @@ public enum AuditChain {
         return .intact(count: prevSeq - previousSequence)
     }
 }
+
+/// Neo nhật ký: the head of the audit chain (last sequence and its hash) written outside the database
+/// each day (`kpi audit-anchor`). Whoever owns the database can recompute every hash after editing an
+/// entry, so the chain alone then verifies; an anchor kept elsewhere cannot be recomputed, and the
+/// rewritten entry no longer matches it.
+public struct AuditAnchor: Codable, Equatable, Sendable {
+    /// The last entry's sequence and hash when the anchor was taken.
+    public var seq: Int
+    public var hash: String
+    /// When the anchor was taken (ISO 8601, UTC).
+    public var at: String
+
+    public init(seq: Int, hash: String, at: String) {
+        self.seq = seq
+        self.hash = hash
+        self.at = at
+    }
+}
+
+extension AuditChain {
+    /// Checks the stored chain against anchors taken earlier: each anchored entry must still exist
+    /// with the anchored hash (`storedHash` gives an entry's hash by sequence; nil when it is gone).
+    public static func verify(anchors: [AuditAnchor], storedHash: (Int) -> String?) -> Outcome {
+        for a in anchors.sorted(by: { $0.seq < $1.seq }) {
+            guard let stored = storedHash(a.seq) else {
+                return .broken(sequence: a.seq, reason: "mục đã được neo lúc \(a.at) không còn trong nhật ký")
+            }
+            guard stored == a.hash else {
+                return .broken(sequence: a.seq, reason: "khác với neo lúc \(a.at): nhật ký đã bị viết lại từ mục này trở về trước")
+            }
+        }
+        return .intact(count: anchors.count)
+    }
+}

@@ -61,9 +61,7 @@ public enum CSV {
     }
 
     static func quote(_ field: String) -> String {
-        // A leading = + - @ would make Excel run a formula: neutralize it (CSV injection).
-        var f = field
-        if let first = f.first, "=+-@".contains(first), Double(f) == nil { f = "'" + f }
+        let f = WebRules.inertCell(field)
         if f.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == ";" }) {
             return "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }

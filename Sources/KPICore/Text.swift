@@ -91,11 +91,15 @@ public struct DateOnly: Hashable, Comparable, Sendable, Codable {
         }
     }
 
-    /// Today in Việt Nam (UTC+7), whatever the server's time zone.
-    public static var today: DateOnly {
+    /// The day in Việt Nam (UTC+7) at the instant `date`, whatever the server's time zone. The
+    /// server reads "today" from its one injected clock (`AppClock`), never from the system.
+    /// 01/01/1970: a fallback where a stored date cannot be read (never "today").
+    public static let epoch = DateOnly(year: 1970, month: 1, day: 1)!
+
+    public static func inVietnam(_ date: Date) -> DateOnly {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(secondsFromGMT: 7 * 3600)!
-        let c = calendar.dateComponents([.year, .month, .day], from: Date())
+        let c = calendar.dateComponents([.year, .month, .day], from: date)
         return DateOnly(year: c.year!, month: c.month!, day: c.day!)!
     }
 

@@ -70,18 +70,20 @@ final class AuditChainTests: XCTestCase {
 }
 
 final class SignInRulesTests: XCTestCase {
-    func testGrowingHold() {
-        XCTAssertEqual((1...4).map(SignInRules.holdSeconds), [0, 0, 0, 0])
-        XCTAssertEqual(SignInRules.holdSeconds(afterFailures: 5), 60)
-        XCTAssertEqual(SignInRules.holdSeconds(afterFailures: 6), 120)
-        XCTAssertEqual(SignInRules.holdSeconds(afterFailures: 8), 480)
-        XCTAssertEqual(SignInRules.holdSeconds(afterFailures: 50), 3600)
-    }
-
     func testPasswordRules() {
-        XCTAssertEqual(SignInRules.passwordProblems("Demo@2026", username: "canbo"), [])
-        XCTAssertEqual(SignInRules.passwordProblems("abc1", username: "x").first, "Mật khẩu phải có ít nhất 8 ký tự.")
-        XCTAssertTrue(SignInRules.passwordProblems("abcdefghij", username: "x").contains("Mật khẩu phải có cả chữ và số."))
-        XCTAssertTrue(SignInRules.passwordProblems("canbo12345", username: "canbo").contains("Mật khẩu không được chứa tên đăng nhập."))
+        let policy = PasswordPolicy.standard
+        XCTAssertEqual(policy.problems("KpiCongVu@2026", username: "canbo"), [])
+        XCTAssertEqual(policy.problems("Demo@2026", username: "canbo").first, "Mật khẩu phải có ít nhất 12 ký tự.")
+        XCTAssertEqual(PasswordPolicy(minLength: 4).minLength, 10, "never below the floor")
+        XCTAssertTrue(policy.problems("abcdefghijkl", username: "x").contains("Mật khẩu phải có cả chữ và số."))
+        XCTAssertTrue(policy.problems("canbo-12345678", username: "canbo").contains("Mật khẩu không được chứa tên đăng nhập."))
+        let common = "Mật khẩu quá phổ biến hoặc dễ đoán (từ thông dụng, dãy phím, số lặp). Hãy chọn một cụm từ riêng của bạn."
+        for weak in ["Password@2026!", "MatKhau123456", "mật khẩu 2026!", "qwertyuiop12", "1q2w3e4r5t6y", "aaaaaaaaaaa1",
+                     "ababababab12", "P@ssw0rd1234", "Admin@1234567", "Nghean@2026!!", "09876543210987"] {
+            XCTAssertTrue(policy.problems(weak, username: "x").contains(common), weak)
+        }
+        for fine in ["Sông Lam 2026 xanh", "ChimCu-baygiua-7", "KpiCongVu@2026", "tre-xanh-7-la"] {
+            XCTAssertFalse(policy.problems(fine, username: "x").contains(common), fine)
+        }
     }
 }

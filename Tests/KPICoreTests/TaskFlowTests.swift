@@ -56,6 +56,33 @@ final class TaskFlowTests: XCTestCase {
         XCTAssertEqual(exemptReturn.exemptErrors, 1)
     }
 
+    /// A hostile error count (issue 16: `so_loi=9223372036854775807` trapped the server) is refused
+    /// with a message; the largest allowed count is recorded exactly.
+    func testErrorCountsAreBounded() {
+        let waiting = task(.awaitingAcceptance)
+        XCTAssertEqual(refused(.accept(.fail(errors: Int.max)), waiting, assigner), "Số lỗi lớn của một lần nghiệm thu phải từ 1 đến 100.")
+        XCTAssertEqual(refused(.accept(.exempt(errors: Int.max, confirmedBy: "Giám đốc")), waiting, assigner),
+                       "Số lỗi lớn của một lần nghiệm thu phải từ 1 đến 100.")
+        XCTAssertEqual(refused(.accept(.fail(errors: Int.min)), waiting, assigner), "Kết quả chưa đạt phải có ít nhất 1 lỗi lớn.")
+        var t = waiting
+        t.majorErrors = Int.max - 10
+        XCTAssertEqual(ok(.accept(.fail(errors: 100)), t, assigner).majorErrors, Int.max, "totals saturate instead of trapping")
+        XCTAssertEqual(ok(.accept(.fail(errors: 100)), waiting, assigner).majorErrors, 100)
+    }
+
+    /// A leader carrying out their own task decides nothing on it (issue 16).
+    func testNobodyDecidesOnTheirOwnTask() {
+        let selfLeader = TaskActor(isAssignee: true, isAssigner: true, leadsScope: true)
+        XCTAssertEqual(refused(.accept(.pass), task(.awaitingAcceptance), selfLeader), SeparationOfDuties.ownTask)
+        var asked = task(.extensionRequested)
+        asked.requestedDue = due.adding(days: 5)
+        XCTAssertEqual(refused(.approveExtension, asked, selfLeader), SeparationOfDuties.ownTask)
+        XCTAssertEqual(refused(.cancel(reason: "x"), task(.inProgress), TaskActor(isAssignee: true, leadsScope: true)), SeparationOfDuties.ownTask)
+        XCTAssertEqual(refused(.approveProposal, task(.proposed), selfLeader), SeparationOfDuties.ownTask)
+        XCTAssertEqual(ok(.start, task(.assigned), selfLeader).state, .inProgress, "carrying it out is theirs")
+        XCTAssertEqual(ok(.accept(.pass), task(.awaitingAcceptance), leader).state, .completed, "another leader decides")
+    }
+
     func testAnApprovedExtensionIsNotADelay() {
         let asked = ok(.requestExtension(newDue: DateOnly(parsing: "20/11/2026")!, reason: "Chờ số liệu"), task(.inProgress), assignee)
         XCTAssertEqual(asked.state, .extensionRequested)

@@ -88,7 +88,7 @@ final class AuditTests: XCTestCase {
                 for i in 0..<40 {
                     group.addTask {
                         try await app.store.write { db in
-                            try await AuditLog.append(on: db, actor: .system("test"), action: "test.\(i)", entityType: "t",
+                            try await AuditLog.append(on: db, actor: .system("test", at: app.clock.now), action: "test.\(i)", entityType: "t",
                                                       entityID: "\(i)", scopePath: "/")
                         }
                     }

@@ -52,15 +52,15 @@ final class CatalogFormsTests: XCTestCase {
                                     edit: ["ma": "CB-X", "ho_ten": "Ngô Thị Xuân Mai", "loai": "vien-chuc", "ma_don_vi": "SKHCN-P3", "chuc_vu": "cap-pho"],
                                     expect: "Ngô Thị Xuân Mai")
             let user = try await roundTrip(&b, "nguoi-dung",
-                                           create: ["ma": "xuan.mai", "ma_can_bo": "CB-X", "mat_khau_tam": "TamThoi2026"],
+                                           create: ["ma": "xuan.mai", "ma_can_bo": "CB-X", "mat_khau_tam": "TamThoi-2026!"],
                                            edit: ["ma": "xuanmai", "ma_can_bo": "CB-X"],
                                            expect: "xuanmai — Ngô Thị Xuân Mai")
             XCTAssertTrue(user.hasPrefix("/danh-muc/nguoi-dung/"))
             var newcomer = Browser(app)
-            let v1 = try await newcomer.login("xuanmai", "TamThoi2026").location
+            let v1 = try await newcomer.login("xuanmai", "TamThoi-2026!").location
             XCTAssertEqual(v1, "/doi-mat-khau")
             let weak = try await b.post("/danh-muc/nguoi-dung/moi", ["ma": "yeu", "ma_can_bo": "CB-X", "mat_khau_tam": "12345678"])
-            XCTAssertTrue(weak.text.contains("Mật khẩu phải có cả chữ và số."))
+            XCTAssertTrue(weak.text.contains("Mật khẩu phải có ít nhất 12 ký tự."))
             let unknownGroup = try await b.post("/danh-muc/vi-tri-viec-lam/moi", ["ma": "VT-Y", "ten": "Y", "ma_nhom": "KHONG"])
             XCTAssertTrue(unknownGroup.text.contains("mã «KHONG» không tồn tại hoặc ngoài phạm vi của bạn"))
             let v2 = try await b.get("/danh-muc/can-bo/khong-phai-uuid").status

@@ -9,7 +9,7 @@ import XCTVapor
 /// when they change, identical on every run and equal to `kpi score` on the same inputs.
 final class EvaluationPeriodTests: XCTestCase {
     /// A month well after the demonstration's tasks, so only this test's tasks fall in it.
-    let period = PeriodCode.containing(DateOnly.today.adding(days: 150), kind: .month)
+    let period = PeriodCode.containing(TestEnv.today.adding(days: 150), kind: .month)
     func day(_ n: Int) -> DateOnly { period.first.adding(days: n - 1) }
 
     func testOpeningAPeriodIsAuthorizedCheckedAndAudited() async throws {
@@ -66,11 +66,11 @@ final class EvaluationPeriodTests: XCTestCase {
     func testScoresFollowTheWorkAndEqualKpiScore() async throws {
         try await withApp { app in
             let leaderP = try await Browser.principal(app, "lanhdao")
-            let lead = WorkService(store: app.store, principal: leaderP, actor: .system("test"), settings: app.settings)
+            let lead = WorkService(store: app.store, principal: leaderP, actor: .system("test", at: app.clock.now), settings: app.settings)
             let staffP = try await Browser.principal(app, "canbo")
-            let mine = WorkService(store: app.store, principal: staffP, actor: .system("test"), settings: app.settings)
+            let mine = WorkService(store: app.store, principal: staffP, actor: .system("test", at: app.clock.now), settings: app.settings)
             func task(_ title: String, due: Int) async throws -> UUID {
-                var d = TaskDraft(title: title, start: DateOnly.today.iso, due: day(due).iso)
+                var d = TaskDraft(title: title, start: TestEnv.today.iso, due: day(due).iso)
                 d.productCode = "SP-CM-03"
                 d.source = TaskSource.plan.rawValue
                 return try await lead.create(.init(draft: d, assigneeCodes: ["CB-BTCTU-P3-03"], token: UUID().uuidString))[0]
@@ -88,7 +88,7 @@ final class EvaluationPeriodTests: XCTestCase {
             try await mine.act(late, version: try await version(late), .submit(evidence: 1, note: ""), today: day(18))
             try await lead.act(late, version: try await version(late), .accept(.fail(errors: 1)), today: day(19))
             try await lead.act(cancelled, version: try await version(cancelled), .cancel(reason: "Không còn cần"), today: day(2))
-            let discipline = DisciplineService(store: app.store, principal: leaderP, actor: .system("test"))
+            let discipline = DisciplineService(store: app.store, principal: leaderP, actor: .system("test", at: app.clock.now))
             _ = try await discipline.record(.init(personCode: "CB-BTCTU-P3-03", kind: "vi-pham", violationCode: "VP-02", occurredOn: day(12).iso),
                                             today: period.last)
 
@@ -156,7 +156,7 @@ final class EvaluationPeriodTests: XCTestCase {
                     .map(\.data).sorted()
             }
             let before = try await snapshot()
-            try await EvaluationService(store: app.store, principal: nil, actor: .system("test")).recompute(p.id!)
+            try await EvaluationService(store: app.store, principal: nil, actor: .system("test", at: app.clock.now)).recompute(p.id!)
             let again = try await snapshot()
             XCTAssertEqual(again, before)
             let rowsAgain = try await scores.results(period: period.text)
@@ -246,16 +246,16 @@ final class EvaluationPeriodTests: XCTestCase {
     /// would; the job claims and computes every stale period.
     func testABatchOfAgenciesStoresWhatEachAloneWould() async throws {
         try await withApp { app in
-            let system = EvaluationService(store: app.store, principal: nil, actor: .system("test"))
+            let system = EvaluationService(store: app.store, principal: nil, actor: .system("test", at: app.clock.now))
             let periods = [try await system.open(agencyCode: "BTCTU", period: period.text), try await system.open(agencyCode: "SNV", period: period.text)]
             func snapshot() async throws -> [String] {
                 try await ScoreInput.query(on: app.db).filter(\.$period == period.text).all().map { "\($0.personID) \($0.scopePath) \($0.data)" }.sorted()
             }
             let auditedBefore = try await AuditEntry.query(on: app.db).filter(\.$action == "evaluation.recompute").count()
-            for p in periods { _ = try await EvaluationService.recompute(p, store: app.store, actor: .system("test")) }
+            for p in periods { _ = try await EvaluationService.recompute(p, store: app.store, actor: .system("test", at: app.clock.now)) }
             let alone = try await snapshot()
             XCTAssertGreaterThan(Set(alone.map { $0.split(separator: " ")[1].split(separator: "/")[1] }).count, 0)
-            let counts = try await EvaluationService.recompute(batch: periods, store: app.store, actor: .system("test"))
+            let counts = try await EvaluationService.recompute(batch: periods, store: app.store, actor: .system("test", at: app.clock.now))
             XCTAssertEqual(counts.count, 2)
             XCTAssertEqual(counts.values.reduce(0, +), alone.count)
             let together = try await snapshot()

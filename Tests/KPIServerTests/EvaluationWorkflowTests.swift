@@ -9,29 +9,32 @@ import XCTVapor
 /// levels, approval with the quota and its ties, publication, the lock, and each refusal.
 final class EvaluationWorkflowTests: XCTestCase {
     /// A month well after the demonstration's tasks, so only this test's tasks fall in it.
-    let period = PeriodCode.containing(DateOnly.today.adding(days: 200), kind: .month)
+    let period = PeriodCode.containing(TestEnv.today.adding(days: 200), kind: .month)
     func day(_ n: Int) -> DateOnly { period.first.adding(days: n - 1) }
 
     /// Everyone but the unit heads in BTCTU gets one planned task done on time: they all score 100.
     func fullMonth(_ app: Application) async throws -> [Person] {
-        let head = WorkService(store: app.store, principal: try await Browser.principal(app, "truongban"), actor: .system("test"), settings: app.settings)
+        let head = WorkService(store: app.store, principal: try await Browser.principal(app, "truongban"), actor: .system("test", at: app.clock.now), settings: app.settings)
         let people = try await Person.query(on: app.db).filter(\.$scopePath, .custom("LIKE"), try await agencyPath(app) + "%")
             .filter(\.$leadershipRank != "cap-truong").sort(\.$code).all()
         let positions = Dictionary(try await Position.query(on: app.db).all().map { ($0.id!, $0.code) }) { a, _ in a }
         // A product of each person's position catalog.
         let products = ["VT-PHO": "SP-LD-02", "VT-KETOAN": "SP-DC-01", "VT-VANTHU": "SP-DC-03"]
         for person in people {
-            var d = TaskDraft(title: "Báo cáo tháng của \(person.code)", start: DateOnly.today.iso, due: day(10).iso)
+            var d = TaskDraft(title: "Báo cáo tháng của \(person.code)", start: TestEnv.today.iso, due: day(10).iso)
             d.productCode = person.positionID.flatMap { positions[$0] }.flatMap { products[$0] } ?? "SP-CM-03"
             d.source = TaskSource.plan.rawValue
             let id = try await head.create(.init(draft: d, assigneeCodes: [person.code], token: UUID().uuidString))[0]
-            let user = User()
-            user.id = UUID(); user.username = "u-\(person.code.lowercased())"; user.passwordHash = "x"; user.personID = person.id
-            user.scopePath = person.scopePath; user.mustChangePassword = false; user.failedAttempts = 0; user.active = true
-            try await user.create(on: app.db)
+            // One account per person: a demo login's own account, or a new one.
+            let user = try await User.query(on: app.db).filter(\.$personID == person.id).first() ?? User()
+            if user.id == nil {
+                user.id = UUID(); user.username = "u-\(person.code.lowercased())"; user.passwordHash = "x"; user.personID = person.id
+                user.scopePath = person.scopePath; user.mustChangePassword = false; user.failedAttempts = 0; user.active = true
+                try await user.create(on: app.db)
+            }
             let me = Principal(userID: user.id!, username: user.username, displayName: person.fullName, personID: person.id, scopePath: person.scopePath,
                                grants: [Grant(role: .staff, scopePath: person.scopePath)], mustChangePassword: false, sessionID: nil, csrfToken: "")
-            let mine = WorkService(store: app.store, principal: me, actor: .system("test"), settings: app.settings)
+            let mine = WorkService(store: app.store, principal: me, actor: .system("test", at: app.clock.now), settings: app.settings)
             try await mine.addReference(id, kind: "van-ban", text: "BC-\(person.code)")
             try await mine.act(id, version: try await WorkTask.find(id, on: app.db)!.version, .submit(evidence: 1, note: ""), today: day(5))
             try await head.act(id, version: try await WorkTask.find(id, on: app.db)!.version, .accept(.pass), today: day(6))
@@ -55,7 +58,7 @@ final class EvaluationWorkflowTests: XCTestCase {
             func current() async throws -> EvaluationPeriod { try await EvaluationPeriod.find(p.id, on: app.db)! }
 
             // Deadlines out of order are refused; then the step starts with a sheet for everyone.
-            let today = DateOnly.today
+            let today = TestEnv.today
             let bad = try await head.post(base + "/buoc", ["buoc": "mo", "phien_ban": "0", "han_tu_danh_gia": today.adding(days: 5).display,
                                                           "han_danh_gia": today.adding(days: 2).display, "han_phe_duyet": today.adding(days: 9).display])
             XCTAssertEqual(bad.status, .conflict)
@@ -159,12 +162,18 @@ final class EvaluationWorkflowTests: XCTestCase {
             XCTAssertEqual(written, 0)
             let s2 = try await current().state
             XCTAssertEqual(s2, EvaluationState.approval.rawValue)
+            // Nobody ticks their own name for the excellent quota (issue 16).
+            var own = over
+            own["xs_CB-BTCTU-P1-01"] = "1"
+            let ownChoice = try await head.post(base + "/phe-duyet", own)
+            XCTAssertEqual(ownChoice.status, .unprocessableEntity)
+            XCTAssertTrue(ownChoice.text.contains("không tự chọn mình"), ownChoice.text)
             // The approver swaps one tied person for another in the same group: accepted.
             let swapped = try XCTUnwrap(proposed.first { $0.group == group })
             var swap = over
             swap["xs_\(swapped.id)"] = nil
             // Two approvers at once: one succeeds, the other is refused and changes nothing.
-            let flow = EvaluationFlow(store: app.store, principal: try await Browser.principal(app, "truongban"), actor: .system("test"))
+            let flow = EvaluationFlow(store: app.store, principal: try await Browser.principal(app, "truongban"), actor: .system("test", at: app.clock.now))
             let version = try await current().version
             let chosen = Set(swap.keys.filter { $0.hasPrefix("xs_") }.map { String($0.dropFirst(3)) })
             async let first = try? flow.approve(p.id!, version: version, chosen: chosen, decision: "", tiesConfirmed: true, windowDays: 5)
@@ -205,8 +214,8 @@ final class EvaluationWorkflowTests: XCTestCase {
             let relock = try await head.post(base + "/buoc", ["buoc": "cong-khai", "phien_ban": String(approved.version)])
             XCTAssertEqual(relock.status, .conflict)
             // A task of the period reopened by a late error report: the locked score stays.
-            let lead = WorkService(store: app.store, principal: try await Browser.principal(app, "lanhdao"), actor: .system("test"), settings: app.settings)
-            var d = TaskDraft(title: "Việc phát sinh sau khi chốt", start: DateOnly.today.iso, due: day(12).iso)
+            let lead = WorkService(store: app.store, principal: try await Browser.principal(app, "lanhdao"), actor: .system("test", at: app.clock.now), settings: app.settings)
+            var d = TaskDraft(title: "Việc phát sinh sau khi chốt", start: TestEnv.today.iso, due: day(12).iso)
             d.productCode = "SP-CM-03"
             _ = try await lead.create(.init(draft: d, assigneeCodes: ["CB-BTCTU-P3-03"], token: UUID().uuidString))
             let s3 = try await current().dirty

@@ -11,7 +11,7 @@ final class ImportExportTests: XCTestCase {
 
         """
 
-    func upload(_ b: inout Browser, _ catalog: String, _ name: String, _ data: Data) async throws -> TestingHTTPResponse {
+    func upload(_ b: inout Browser, _ catalog: String, _ name: String, _ data: Data) async throws -> BrowserResponse {
         try await b.get("/nhap-du-lieu")
         return try await b.upload("/nhap-du-lieu", fields: ["danh_muc": catalog], fileField: "tep", fileName: name, data: data)
     }
@@ -152,18 +152,56 @@ final class ImportExportTests: XCTestCase {
             try await b.post("/nhap-du-lieu/xac-nhan", ["danh_muc": "can-bo", "tep_hash": hash, "ten_tep": "cb.csv"])
             let v7 = try await Person.query(on: app.db).filter(\.$code == "CB-NEW-1").count()
             XCTAssertEqual(v7, 1)
-            let users = "Tên đăng nhập,Mã cán bộ,Mật khẩu tạm\nnhap.moi,CB-NEW-1,TamThoi2026\nthieu.mk,CB-NEW-1,\n"
+            let users = "Tên đăng nhập,Mã cán bộ,Mật khẩu tạm\nnhap.moi,CB-NEW-1,TamThoi-2026!\nthieu.mk,CB-NEW-1,\n"
             let noPassword = try await upload(&b, "nguoi-dung", "nd.csv", Data(users.utf8))
             XCTAssertTrue(noPassword.text.contains("«Mật khẩu tạm»: bắt buộc với tài khoản mới"))
-            let okUsers = "Tên đăng nhập,Mã cán bộ,Mật khẩu tạm\nnhap.moi,CB-NEW-1,TamThoi2026\n"
+            let okUsers = "Tên đăng nhập,Mã cán bộ,Mật khẩu tạm\nnhap.moi,CB-NEW-1,TamThoi-2026!\n"
             let dryUsers = try await upload(&b, "nguoi-dung", "nd.csv", Data(okUsers.utf8))
             let uhash = String(dryUsers.text[dryUsers.text.range(of: "name=\"tep_hash\" value=\"")!.upperBound...].prefix(64))
             try await b.post("/nhap-du-lieu/xac-nhan", ["danh_muc": "nguoi-dung", "tep_hash": uhash, "ten_tep": "nd.csv"])
             var newcomer = Browser(app)
-            let v8 = try await newcomer.login("nhap.moi", "TamThoi2026").location
+            let v8 = try await newcomer.login("nhap.moi", "TamThoi-2026!").location
             XCTAssertEqual(v8, "/doi-mat-khau")
             let audit = try await AuditEntry.query(on: app.db).filter(\.$action == "user.create.import").first()!
-            XCTAssertFalse(audit.after.contains("TamThoi2026"), "passwords never reach the audit trail")
+            XCTAssertFalse(audit.after.contains("TamThoi-2026!"), "passwords never reach the audit trail")
+        }
+    }
+
+    /// Issue 16: a staged file (it can hold temporary passwords) is the uploader's own, is used once,
+    /// and expires after an hour on the application clock.
+    func testStagedFilesAreOwnUsedOnceAndExpire() async throws {
+        try await withApp { app in
+            var b = Browser(app)
+            try await b.login("quantri")
+            let dry = try await upload(&b, "co-quan", "co-quan.csv", Data(goodCSV.utf8))
+            let hash = String(dry.text[dry.text.range(of: "name=\"tep_hash\" value=\"")!.upperBound...].prefix(64))
+            let form = ["danh_muc": "co-quan", "tep_hash": hash, "ten_tep": "co-quan.csv"]
+            var other = Browser(app)
+            try await other.login("quantri.snv")
+            try await other.get("/nhap-du-lieu")
+            let foreign = try await other.post("/nhap-du-lieu/xac-nhan", form)
+            XCTAssertEqual(foreign.status, .gone, "another user cannot confirm it")
+            let done = try await b.post("/nhap-du-lieu/xac-nhan", form)
+            XCTAssertEqual(done.status, .ok)
+            let again = try await b.post("/nhap-du-lieu/xac-nhan", form)
+            XCTAssertEqual(again.status, .gone, "used once")
+            let staged = app.settings.dataDirectory + "/imports"
+            let left = try FileManager.default.subpathsOfDirectory(atPath: staged).filter { !$0.hasSuffix("/") && $0.contains(".") }
+            XCTAssertEqual(left, [])
+
+            let later = try await upload(&b, "co-quan", "co-quan.csv", Data(goodCSV.utf8))
+            XCTAssertEqual(later.status, .ok)
+            app.clock.advance(by: 61 * 60)
+            try await b.login("quantri")
+            try await b.get("/nhap-du-lieu")
+            let expired = try await b.post("/nhap-du-lieu/xac-nhan", form)
+            XCTAssertEqual(expired.status, .gone)
+            XCTAssertTrue(expired.text.contains("không còn trên máy chủ"))
+            // The next upload of anyone sweeps what expired.
+            try await other.login("quantri.snv")
+            _ = try await upload(&other, "co-quan", "x.csv", Data("ma,ten,khoi,cap,ma_cap_tren\n".utf8))
+            let swept = try FileManager.default.subpathsOfDirectory(atPath: staged).filter { $0.contains(hash) }
+            XCTAssertEqual(swept, [])
         }
     }
 }

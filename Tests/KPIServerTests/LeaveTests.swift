@@ -9,7 +9,7 @@ import XCTVapor
 /// spent on leave is not evaluated, owes no self-assessment or review, and is left out of the year.
 final class LeaveTests: XCTestCase {
     /// A month well after the demonstration's tasks and leave, so only this test's records fall in it.
-    let period = PeriodCode.containing(DateOnly.today.adding(days: 200), kind: .month)
+    let period = PeriodCode.containing(TestEnv.today.adding(days: 200), kind: .month)
 
     func testRecordRefuseVoidAndVisibility() async throws {
         try await withApp { app in
@@ -96,14 +96,14 @@ final class LeaveTests: XCTestCase {
     func testAPeriodOnLeaveIsNotEvaluatedAndLeftOutOfTheYear() async throws {
         try await withApp { app in
             let head = try await Browser.principal(app, "truongban")
-            let work = WorkService(store: app.store, principal: head, actor: .system("test"), settings: app.settings)
-            let leave = LeaveService(store: app.store, principal: head, actor: .system("test"))
+            let work = WorkService(store: app.store, principal: head, actor: .system("test", at: app.clock.now), settings: app.settings)
+            let leave = LeaveService(store: app.store, principal: head, actor: .system("test", at: app.clock.now))
             // Three people with a task due in the month: one away all month, one half of it, one not at all.
             let positions = Dictionary(try await Position.query(on: app.db).all().map { ($0.id!, $0.code) }) { a, _ in a }
             let products = ["VT-PHO": "SP-LD-02", "VT-KETOAN": "SP-DC-01", "VT-VANTHU": "SP-DC-03"]
             for code in ["CB-BTCTU-P3-03", "CB-BTCTU-P3-04", "CB-BTCTU-P3-05"] {
                 let person = try await Person.query(on: app.db).filter(\.$code == code).first()!
-                var d = TaskDraft(title: "Báo cáo tháng của \(code)", start: DateOnly.today.iso, due: period.first.adding(days: 9).iso)
+                var d = TaskDraft(title: "Báo cáo tháng của \(code)", start: TestEnv.today.iso, due: period.first.adding(days: 9).iso)
                 d.productCode = person.positionID.flatMap { positions[$0] }.flatMap { products[$0] } ?? "SP-CM-03"
                 _ = try await work.create(.init(draft: d, assigneeCodes: [code], token: UUID().uuidString))
             }
@@ -111,7 +111,7 @@ final class LeaveTests: XCTestCase {
                 kind: "thai-san", from: period.first.adding(days: -20).iso, to: period.last.adding(days: 40).iso, basis: "QĐ 7/QĐ-BTCTU"))
             _ = try await leave.record(personCode: "CB-BTCTU-P3-04", LeaveDraft(
                 kind: "om-dau", from: period.first.iso, to: period.first.adding(days: 13).iso, basis: "Giấy ra viện"))
-            let svc = EvaluationService(store: app.store, principal: head, actor: .system("test"))
+            let svc = EvaluationService(store: app.store, principal: head, actor: .system("test", at: app.clock.now))
             let p = try await svc.open(agencyCode: "BTCTU", period: period.text)
             try await svc.recompute(p.id!)
             let scores = ScoreService(store: app.store, principal: head)
@@ -150,8 +150,8 @@ final class LeaveTests: XCTestCase {
             XCTAssertNil(live["CB-BTCTU-P3-05"]?.hundredths)
 
             // The workflow: nothing owed by the person away, no reminder to them; the head sees why.
-            let flow = EvaluationFlow(store: app.store, principal: head, actor: .system("test"))
-            let today = DateOnly.today
+            let flow = EvaluationFlow(store: app.store, principal: head, actor: .system("test", at: app.clock.now))
+            let today = TestEnv.today
             try await flow.startSelfAssessment(p.id!, version: 0, selfDue: today.adding(days: 1), reviewDue: today.adding(days: 3),
                                                approveDue: today.adding(days: 5))
             let p5id = try await Person.query(on: app.db).filter(\.$code == "CB-BTCTU-P3-05").first()!.id!
@@ -174,7 +174,7 @@ final class LeaveTests: XCTestCase {
             // Nothing to self-assess or review: refused by the service, and the sheet offers neither.
             let me = Principal(userID: user.id!, username: user.username, displayName: "Người nghỉ", personID: p5id, scopePath: "/",
                                grants: [Grant(role: .staff, scopePath: "/")], mustChangePassword: false, sessionID: nil, csrfToken: "")
-            let mine = EvaluationFlow(store: app.store, principal: me, actor: .system("test"))
+            let mine = EvaluationFlow(store: app.store, principal: me, actor: .system("test", at: app.clock.now))
             do {
                 try await mine.selfAssess(p.id!, comment: "Tự đánh giá", rubric: [:])
                 XCTFail("self-assessment of a period on leave")

@@ -39,7 +39,7 @@ final class WorkBoardTests: XCTestCase {
             try await leadAgency(app)
             var leader = Browser(app)
             try await leader.login("lanhdao")
-            let today = DateOnly.today.iso
+            let today = TestEnv.today.iso
             let p3 = try await Organization.query(on: app.db).filter(\.$code == "BTCTU-P3").first()
             let p3Path = try XCTUnwrap(p3?.path)
             let inP3 = try await WorkTask.query(on: app.db).filter(\.$scopePath, .custom("LIKE"), p3Path + "%").all()
@@ -107,8 +107,8 @@ final class WorkBoardTests: XCTestCase {
             // A task given through the application is counted at once.
             try await leader.get("/viec/moi")
             let made = try await leader.post("/viec/moi", ["tieu_de": "Việc đếm trên bảng", "nguon": "phat-sinh", "san_pham": "SP-CM-02",
-                                                           "so_luong": "1", "bat_dau": DateOnly.today.display,
-                                                           "han": DateOnly.today.adding(days: 5).display, "uu_tien": "binh-thuong",
+                                                           "so_luong": "1", "bat_dau": TestEnv.today.display,
+                                                           "han": TestEnv.today.adding(days: 5).display, "uu_tien": "binh-thuong",
                                                            "nguoi": "CB-BTCTU-P3-03", "token": UUID().uuidString])
             XCTAssertEqual(made.status, .seeOther, made.text)
             let after = try await board(&leader, "don_vi=BTCTU-P3")
@@ -144,7 +144,7 @@ final class WorkBoardTests: XCTestCase {
             XCTAssertTrue(page.text.contains("<small>\(try XCTUnwrap(unit?.name))</small>"))
             let all = try await staff.get("/viec?trang_thai=tat-ca")
             XCTAssertTrue(all.text.contains("<p class=\"count\">\(mine.count) nhiệm vụ</p>"))
-            let today = DateOnly.today.iso
+            let today = TestEnv.today.iso
             let late = open.filter { DeadlineJob.watched.contains($0.state) && $0.due < today }
             let overdue = try await staff.get("/viec?trang_thai=qua-han")
             XCTAssertTrue(overdue.text.contains("<p class=\"count\">\(late.count) nhiệm vụ</p>"))

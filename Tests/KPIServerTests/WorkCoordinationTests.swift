@@ -10,9 +10,9 @@ final class WorkCoordinationTests: XCTestCase {
         try await withApp { app in
             let leaderP = try await Browser.principal(app, "lanhdao")
             let staffP = try await Browser.principal(app, "canbo")
-            let lead = WorkService(store: app.store, principal: leaderP, actor: .system("test"), settings: app.settings)
-            let mine = WorkService(store: app.store, principal: staffP, actor: .system("test"), settings: app.settings)
-            var d = TaskDraft(title: "Báo cáo liên ngành", start: DateOnly.today.iso, due: DateOnly.today.adding(days: 7).iso)
+            let lead = WorkService(store: app.store, principal: leaderP, actor: .system("test", at: app.clock.now), settings: app.settings)
+            let mine = WorkService(store: app.store, principal: staffP, actor: .system("test", at: app.clock.now), settings: app.settings)
+            var d = TaskDraft(title: "Báo cáo liên ngành", start: TestEnv.today.iso, due: TestEnv.today.adding(days: 7).iso)
             d.productCode = "SP-CM-03"
             let id = try await lead.create(.init(draft: d, assigneeCodes: ["CB-BTCTU-P3-03"], participantCodes: ["CB-BTCTU-P3-05"], token: UUID().uuidString))[0]
             let found = try await TaskParticipant.query(on: app.db).filter(\.$taskID == id).first()

@@ -9,7 +9,7 @@ import XCTVapor
 final class WorkEvidenceWarningTests: XCTestCase {
     func newTask(_ app: Application, due: DateOnly, start: DateOnly? = nil, to person: String = "CB-BTCTU-P3-03") async throws -> UUID {
         let leader = try await Browser.principal(app, "lanhdao")
-        let svc = WorkService(store: app.store, principal: leader, actor: .system("test"), settings: app.settings)
+        let svc = WorkService(store: app.store, principal: leader, actor: .system("test", at: app.clock.now), settings: app.settings)
         var d = TaskDraft(title: "Nhiệm vụ hạn \(due.display)", start: (start ?? due.adding(days: -10)).iso, due: due.iso)
         d.productCode = "SP-CM-01"
         return try await svc.create(.init(draft: d, assigneeCodes: [person], token: UUID().uuidString))[0]
@@ -18,11 +18,11 @@ final class WorkEvidenceWarningTests: XCTestCase {
     func testEvidenceKindsLimitsAndDownloadRights() async throws {
         try await withApp { app in
             app.settings.evidenceMaxMegabytes = 1
-            let id = try await newTask(app, due: DateOnly.today.adding(days: 5), start: .today)
+            let id = try await newTask(app, due: TestEnv.today.adding(days: 5), start: TestEnv.today)
             var staff = Browser(app)
             try await staff.login("canbo")
             try await staff.get("/viec/\(id)")
-            func upload(_ name: String, _ data: Data) async throws -> TestingHTTPResponse {
+            func upload(_ name: String, _ data: Data) async throws -> BrowserResponse {
                 try await staff.upload("/viec/\(id)/minh-chung", fields: ["loai": "tep"], fileField: "tep", fileName: name, data: data)
             }
             let exe = try await upload("chuong-trinh.exe", Data("MZ\u{90}\u{0}".utf8))

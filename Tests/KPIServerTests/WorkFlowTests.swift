@@ -12,8 +12,8 @@ final class WorkFlowTests: XCTestCase {
     func assign(_ b: inout Browser, title: String = "Báo cáo thử nghiệm", due: String? = nil, token: String = UUID().uuidString) async throws -> UUID {
         try await b.get("/viec/moi")
         let res = try await b.post("/viec/moi", ["tieu_de": title, "nguon": "phat-sinh", "san_pham": "SP-CM-02", "so_luong": "2",
-                                                 "muc_do": "Phức tạp", "bat_dau": DateOnly.today.display,
-                                                 "han": due ?? DateOnly.today.adding(days: 10).display, "uu_tien": "binh-thuong",
+                                                 "muc_do": "Phức tạp", "bat_dau": TestEnv.today.display,
+                                                 "han": due ?? TestEnv.today.adding(days: 10).display, "uu_tien": "binh-thuong",
                                                  "nguoi": "CB-BTCTU-P3-03", "token": token])
         XCTAssertEqual(res.status, .seeOther, res.text)
         let id = res.location.dropFirst("/viec/".count).prefix(36)
@@ -27,7 +27,7 @@ final class WorkFlowTests: XCTestCase {
 
     /// Posts an action with the task's current version, as the page's form would.
     @discardableResult
-    func act(_ b: inout Browser, _ app: Application, _ id: UUID, _ action: String, _ fields: [String: String] = [:], version: Int? = nil) async throws -> TestingHTTPResponse {
+    func act(_ b: inout Browser, _ app: Application, _ id: UUID, _ action: String, _ fields: [String: String] = [:], version: Int? = nil) async throws -> BrowserResponse {
         try await b.get("/viec/\(id)")
         let v = try await task(app, id).version
         return try await b.post("/viec/\(id)/\(action)", fields.merging(["phien_ban": String(version ?? v)]) { $1 })
@@ -99,10 +99,10 @@ final class WorkFlowTests: XCTestCase {
             XCTAssertEqual(t.verdict, "dat")
             XCTAssertEqual(t.majorErrors, 1)
             XCTAssertEqual(t.delays, 0)
-            XCTAssertEqual(t.completedOn, DateOnly.today.iso)
+            XCTAssertEqual(t.completedOn, TestEnv.today.iso)
 
             // After the close: no extension, no evidence, no cancel.
-            let late = try await act(&staff, app, id, "xin-gia-han", ["han_moi": DateOnly.today.adding(days: 30).display, "ly_do": "Thêm việc"])
+            let late = try await act(&staff, app, id, "xin-gia-han", ["han_moi": TestEnv.today.adding(days: 30).display, "ly_do": "Thêm việc"])
             XCTAssertEqual(late.status, .conflict)
             XCTAssertTrue(late.text.contains("không thể xin gia hạn"))
             let cancel = try await act(&leader, app, id, "huy", ["ly_do": "Thử"])
@@ -131,11 +131,11 @@ final class WorkFlowTests: XCTestCase {
             // Extension: the new date must be later; the leader approves, the due date moves.
             let id = try await assign(&leader)
             let before = try await task(app, id).due
-            let earlier = try await act(&staff, app, id, "xin-gia-han", ["han_moi": DateOnly.today.display, "ly_do": "Chờ số liệu"])
+            let earlier = try await act(&staff, app, id, "xin-gia-han", ["han_moi": TestEnv.today.display, "ly_do": "Chờ số liệu"])
             XCTAssertEqual(earlier.status, .conflict)
             let badDate = try await act(&staff, app, id, "xin-gia-han", ["han_moi": "31/02/2026", "ly_do": "Chờ số liệu"])
             XCTAssertEqual(badDate.status, .unprocessableEntity)
-            let newDue = DateOnly.today.adding(days: 20)
+            let newDue = TestEnv.today.adding(days: 20)
             _ = try await act(&staff, app, id, "xin-gia-han", ["han_moi": newDue.display, "ly_do": "Chờ số liệu của Sở"])
             do { let value = try await task(app, id).state; XCTAssertEqual(value, "xin-gia-han") }
             let selfApprove = try await act(&staff, app, id, "dong-y-gia-han")
@@ -163,7 +163,7 @@ final class WorkFlowTests: XCTestCase {
             // A proposal: the proposer cannot approve it; the leader does and becomes the assigner.
             try await staff.get("/viec/moi?de_xuat=1")
             let proposed = try await staff.post("/viec/moi", ["tieu_de": "Sổ tay nghiệp vụ", "de_xuat": "1", "san_pham": "SP-CM-03", "so_luong": "1",
-                                                             "bat_dau": DateOnly.today.display, "han": DateOnly.today.adding(days: 9).display,
+                                                             "bat_dau": TestEnv.today.display, "han": TestEnv.today.adding(days: 9).display,
                                                              "uu_tien": "cao", "token": UUID().uuidString])
             XCTAssertEqual(proposed.status, .seeOther, proposed.text)
             let pid = UUID(uuidString: String(proposed.location.dropFirst(6).prefix(36)))!
@@ -182,7 +182,7 @@ final class WorkFlowTests: XCTestCase {
             // To a unit: waits for its head, who distributes it to someone of the unit only.
             try await leader.get("/viec/moi")
             let unitTask = try await leader.post("/viec/moi", ["tieu_de": "Rà soát hồ sơ", "san_pham": "SP-CM-01", "so_luong": "3", "don_vi": "BTCTU-P3",
-                                                              "bat_dau": DateOnly.today.display, "han": DateOnly.today.adding(days: 9).display,
+                                                              "bat_dau": TestEnv.today.display, "han": TestEnv.today.adding(days: 9).display,
                                                               "nguon": "ke-hoach", "uu_tien": "binh-thuong", "token": UUID().uuidString])
             XCTAssertEqual(unitTask.status, .seeOther, unitTask.text)
             let uid = UUID(uuidString: String(unitTask.location.dropFirst(6).prefix(36)))!
@@ -202,7 +202,7 @@ final class WorkFlowTests: XCTestCase {
             var leader = Browser(app)
             try await leader.login("lanhdao")
             let before = try await WorkTask.query(on: app.db).count()
-            func post(_ changes: [String: String]) async throws -> TestingHTTPResponse {
+            func post(_ changes: [String: String]) async throws -> BrowserResponse {
                 try await leader.get("/viec/moi")
                 let base = ["tieu_de": "Việc hợp lệ", "nguon": "phat-sinh", "san_pham": "SP-CM-02", "so_luong": "1", "bat_dau": "10/12/2026",
                             "han": "20/12/2026", "uu_tien": "binh-thuong", "nguoi": "CB-BTCTU-P3-03", "token": UUID().uuidString]

@@ -9,7 +9,7 @@ import XCTVapor
 final class WorkRatingTests: XCTestCase {
     func testCitizensRateThroughThePublicLink() async throws {
         try await withApp { app in
-            app.storage[RateLimiterKey.self] = RateLimiter(limit: 6, window: 600)
+            app.settings.ratingsPerWindow = 6
             let done = try await WorkTask.query(on: app.db).filter(\.$state == "hoan-thanh").first()
             let task = try XCTUnwrap(done)
             let id = task.id!
@@ -67,7 +67,7 @@ final class WorkRatingTests: XCTestCase {
             do { let n = try await Rating.query(on: app.db).filter(\.$taskID == id).count(); XCTAssertEqual(n, 3) }
 
             // Closed and unknown links.
-            app.storage[RateLimiterKey.self] = RateLimiter(limit: 100, window: 600)
+            app.settings.ratingsPerWindow = 100
             try await leader.get("/viec/\(id)")
             let closed = try await leader.post("/viec/\(id)/lien-ket-danh-gia/\(link.id!)/dong", [:])
             XCTAssertEqual(closed.status, .seeOther)

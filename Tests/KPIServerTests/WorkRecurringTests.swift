@@ -28,7 +28,7 @@ final class WorkRecurringTests: XCTestCase {
             XCTAssertEqual(ok.status, .seeOther, ok.text)
             let first = try await RecurringTask.query(on: app.db).first()
             let rule = try XCTUnwrap(first)
-            let today = DateOnly.today
+            let today = TestEnv.today
             let monthKey = String(format: "%04d-%02d", today.year, today.month)
             var made = try await WorkTask.query(on: app.db).filter(\.$recurrenceKey != nil).all()
             XCTAssertEqual(made.count, 1)

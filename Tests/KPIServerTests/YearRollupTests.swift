@@ -10,7 +10,7 @@ import XCTVapor
 /// disciplinary decisions overriding the level; then its own approval and lock.
 final class YearRollupTests: XCTestCase {
     /// A year with no demonstration data in it.
-    let year = PeriodCode(year: DateOnly.today.year + 2, kind: .year, index: 0)!
+    let year = PeriodCode(year: TestEnv.today.year + 2, kind: .year, index: 0)!
 
     /// A period of `agency` in `state` with one sheet for `person`, its revisions' scores in order.
     func period(_ app: Application, _ code: String, agency: String, state: EvaluationState, person: Person, revisions: [Int?],
@@ -56,7 +56,7 @@ final class YearRollupTests: XCTestCase {
             _ = try await period(app, "\(y)-05", agency: "BTCTU", state: .review, person: person, revisions: [])
 
             let head = try await Browser.principal(app, "truongban")
-            let svc = EvaluationService(store: app.store, principal: head, actor: .system("test"))
+            let svc = EvaluationService(store: app.store, principal: head, actor: .system("test", at: app.clock.now))
             let yp = try await svc.open(agencyCode: "BTCTU", period: year.text)
             try await svc.recompute(yp.id!)
             let scores = ScoreService(store: app.store, principal: head)
@@ -111,9 +111,9 @@ final class YearRollupTests: XCTestCase {
             XCTAssertEqual(row.result.level, .fail)
 
             // Its own workflow: approval writes revision 1 of the year with its periods; the lock closes it.
-            let flow = EvaluationFlow(store: app.store, principal: head, actor: .system("test"))
+            let flow = EvaluationFlow(store: app.store, principal: head, actor: .system("test", at: app.clock.now))
             func version() async throws -> Int { try await EvaluationPeriod.find(yp.id, on: app.db)!.version }
-            let today = DateOnly.today
+            let today = TestEnv.today
             try await flow.startSelfAssessment(yp.id!, version: try await version(), selfDue: today, reviewDue: today, approveDue: today)
             try await flow.startReview(yp.id!, version: try await version())
             try await flow.submitForApproval(yp.id!, version: try await version())

@@ -58,7 +58,7 @@ def main():
     a.add_argument("--port", type=int, default=8080)
     a.add_argument("--users", type=int, default=50)
     a.add_argument("--seconds", type=int, default=30)
-    a.add_argument("--password", default="Demo@2026")
+    a.add_argument("--password", default="KpiCongVu@2026")
     args = a.parse_args()
     base = f"http://{args.host}:{args.port}"
     with tempfile.TemporaryDirectory() as tmp:

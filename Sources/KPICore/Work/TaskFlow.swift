@@ -113,6 +113,10 @@ public struct TaskFlowError: Error, Equatable, Sendable, CustomStringConvertible
 /// what it changes. Pure; the server authorizes with it, writes the result and the audit entry in
 /// one transaction.
 public enum TaskFlow {
+    /// The most major errors one verdict may record: a count far beyond any real review, so a
+    /// mistyped or hostile number is refused instead of overflowing the task's totals.
+    public static let maxErrorsPerVerdict = 100
+    static let tooManyErrors = "Số lỗi lớn của một lần nghiệm thu phải từ 1 đến \(maxErrorsPerVerdict)."
     public static func apply(_ event: TaskEvent, to task: TaskSnapshot, by actor: TaskActor, on today: DateOnly,
                              delayRule: DelayRule = .once) -> Result<TaskSnapshot, TaskFlowError> {
         var t = task
@@ -123,6 +127,9 @@ public enum TaskFlow {
         let assigneeOnly = "Chỉ người được giao nhiệm vụ mới thực hiện được thao tác này."
         let decidersOnly = "Chỉ người giao việc hoặc lãnh đạo có thẩm quyền mới thực hiện được thao tác này."
         func blank(_ s: String) -> Bool { TextNormalizer.clean(s).isEmpty }
+        if SeparationOfDuties.isDecision(event) && actor.isAssignee && actor.decides {
+            return refuse(SeparationOfDuties.ownTask)
+        }
 
         switch event {
         case .approveProposal, .declineProposal:
@@ -176,12 +183,14 @@ public enum TaskFlow {
             case .pass: break
             case .fail(let errors):
                 guard errors >= 1 else { return refuse("Kết quả chưa đạt phải có ít nhất 1 lỗi lớn.") }
-                t.majorErrors += errors
+                guard errors <= Self.maxErrorsPerVerdict else { return refuse(Self.tooManyErrors) }
+                t.majorErrors = t.majorErrors.addingReportingOverflow(errors).overflow ? Int.max : t.majorErrors + errors
             case .exempt(let errors, let confirmedBy):
                 guard errors >= 1 else { return refuse("Kết quả chưa đạt phải có ít nhất 1 lỗi lớn.") }
+                guard errors <= Self.maxErrorsPerVerdict else { return refuse(Self.tooManyErrors) }
                 guard !blank(confirmedBy) else { return refuse("Vui lòng ghi người có thẩm quyền xác nhận nguyên nhân khách quan.") }
-                t.majorErrors += errors
-                t.exemptErrors += errors
+                t.majorErrors = t.majorErrors.addingReportingOverflow(errors).overflow ? Int.max : t.majorErrors + errors
+                t.exemptErrors = t.exemptErrors.addingReportingOverflow(errors).overflow ? Int.max : t.exemptErrors + errors
             }
             t.delays = delays(completedOn: task.submittedOn ?? today, start: task.start, due: task.due, rule: delayRule)
             t.state = .completed

@@ -8,8 +8,10 @@ import SQLKit
 struct Actor: Sendable {
     var name: String
     var ip: String
+    /// When the action happens, from the application clock.
+    var at: Date
 
-    static func system(_ what: String) -> Actor { Actor(name: "system:\(what)", ip: "-") }
+    static func system(_ what: String, at: Date) -> Actor { Actor(name: "system:\(what)", ip: "-", at: at) }
 }
 
 /// The hash-chained audit trail (nhật ký hệ thống). Entries are written inside the use case's
@@ -51,7 +53,7 @@ enum AuditLog {
         let last = try await AuditEntry.query(on: db).sort(\.$id, .descending).first()
         let record = AuditRecord(
             sequence: (last?.id ?? 0) + 1,
-            timestampMillis: Int64(Date().timeIntervalSince1970 * 1000),
+            timestampMillis: Int64(actor.at.timeIntervalSince1970 * 1000),
             actor: actor.name, ip: actor.ip, action: action, entityType: entityType, entityID: entityID,
             scopePath: scopePath, before: snapshot(before), after: snapshot(after),
             previousHash: last?.hash ?? AuditRecord.genesisHash)

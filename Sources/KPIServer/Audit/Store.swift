@@ -51,6 +51,10 @@ struct Store: Sendable {
     /// Bumped after every committed write of this process: caches of derived figures (the unit
     /// board) compare it to know they are stale.
     var changes = ChangeCounter()
+    /// The application's clock: every service reads "now" and "today" here.
+    var clock: AppClock
+    var now: Date { clock.now }
+    var today: DateOnly { clock.today }
 
     /// The same connection pool for hand-written SQL (both drivers speak SQLKit).
     var sql: any SQLDatabase { db as! any SQLDatabase }
@@ -135,10 +139,10 @@ final class ChangeCounter: @unchecked Sendable {
 
     /// The working-day calendar for pages, read again at most every 5 minutes (it changes once a
     /// year, by SQL: see docs/van-hanh.md).
-    func calendar(load: () async throws -> WorkCalendar) async throws -> WorkCalendar {
-        if let c = lock.withLock({ calendar }), Date().timeIntervalSince(c.at) < 300 { return c.value }
+    func calendar(now: Date, load: () async throws -> WorkCalendar) async throws -> WorkCalendar {
+        if let c = lock.withLock({ calendar }), now.timeIntervalSince(c.at) < 300, now >= c.at { return c.value }
         let fresh = try await load()
-        lock.withLock { calendar = (Date(), fresh) }
+        lock.withLock { calendar = (now, fresh) }
         return fresh
     }
 }
@@ -162,7 +166,7 @@ extension Application {
         return c
     }
 
-    var store: Store { Store(db: db, gate: writeGate, isPostgres: isPostgres, changes: changes) }
+    var store: Store { Store(db: db, gate: writeGate, isPostgres: isPostgres, changes: changes, clock: clock) }
 }
 
 extension Request {

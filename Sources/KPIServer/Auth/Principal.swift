@@ -36,7 +36,7 @@ struct Principal: Sendable {
         AccessPolicy.scopes(grants, action)
     }
 
-    var actor: Actor { Actor(name: username, ip: "") }
+    func actor(at: Date) -> Actor { Actor(name: username, ip: "", at: at) }
 
     static let refusal = "Bạn không có quyền thực hiện thao tác này trong phạm vi được giao."
 
@@ -152,15 +152,8 @@ extension Request {
     }
 
     /// Client address: the first X-Forwarded-For hop when behind a proxy, else the peer.
-    var clientIP: String {
-        if let fwd = headers.first(name: "X-Forwarded-For")?.split(separator: ",").first {
-            return fwd.trimmingCharacters(in: .whitespaces)
-        }
-        return remoteAddress?.ipAddress ?? "-"
-    }
-
     /// The actor written into audit entries.
     var actor: Actor {
-        Actor(name: principal?.username ?? "anonymous", ip: clientIP)
+        Actor(name: principal?.username ?? "anonymous", ip: clientIP, at: now)
     }
 }

@@ -6,15 +6,15 @@ import Vapor
 /// Reads the session cookie, closes idle or too-old sessions, and sets `req.principal`.
 struct SessionMiddleware: AsyncMiddleware {
     static let cookieName = "kpi_session"
-    /// A session lives at most this long, however active.
-    static let absoluteLifetime: TimeInterval = 12 * 3600
 
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if let token = req.cookies[Self.cookieName]?.string, !token.isEmpty,
            let found = try await Principal.load(sessionTokenHash: AuditLog.sha256(token), on: req.db) {
-            let now = Date()
-            let idle = TimeInterval(req.application.settings.sessionIdleMinutes * 60)
-            if now.timeIntervalSince(found.lastSeenAt) > idle || now.timeIntervalSince(found.createdAt) > Self.absoluteLifetime {
+            let now = req.now
+            let settings = req.application.settings
+            let idle = TimeInterval(settings.idleMinutes(for: found.principal?.grants.map(\.role) ?? []) * 60)
+            let lifetime = TimeInterval(settings.sessionMaxHours * 3600)
+            if now.timeIntervalSince(found.lastSeenAt) > idle || now.timeIntervalSince(found.createdAt) > lifetime {
                 try await req.store.sql.raw("DELETE FROM web_sessions WHERE id = \(bind: found.sessionID)").run()
                 req.storage[SessionExpiredKey.self] = true
             } else if let principal = found.principal {
@@ -73,10 +73,19 @@ struct CSRFMiddleware: AsyncMiddleware {
         if req.method == .POST || req.method == .PUT || req.method == .PATCH || req.method == .DELETE {
             // Middleware runs before the route collects the body: a browser that sends a form's
             // body in a later packet than its headers would otherwise look like a form with no
-            // token. Collect it here (files up to the import limit, other forms up to 1 MB).
+            // token. Collect it here, within the route's limit for this visitor (`BodyLimit`): a
+            // declared length over it is refused before reading, a body that grows past it while
+            // streaming is cut off.
+            let limit = BodyLimit.bytes(for: req)
+            if let declared = req.headers.first(name: .contentLength).flatMap(Int.init), declared > limit { throw BodyLimit.tooLarge }
             if req.body.data == nil, req.headers.first(name: "X-CSRF-Token") == nil {
-                let multipart = req.headers.contentType?.type == "multipart"
-                _ = try await req.body.collect(max: multipart ? 64 * 1024 * 1024 : 1024 * 1024).get()
+                do {
+                    _ = try await req.body.collect(max: limit).get()
+                } catch let e as any AbortError where e.status == .payloadTooLarge {
+                    throw BodyLimit.tooLarge
+                }
+            } else if let data = req.body.data, data.readableBytes > limit {
+                throw BodyLimit.tooLarge
             }
             let sent = (try? req.content.get(String.self, at: Self.field))
                 ?? req.headers.first(name: "X-CSRF-Token") ?? ""

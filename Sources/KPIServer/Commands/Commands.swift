@@ -9,6 +9,7 @@ enum Commands {
         app.asyncCommands.use(MigrateNowCommand(), as: "migrate")
         app.asyncCommands.use(DemoCommand(), as: "demo")
         app.asyncCommands.use(VerifyAuditCommand(), as: "verify-audit")
+        app.asyncCommands.use(AuditAnchorCommand(), as: "audit-anchor")
         app.asyncCommands.use(CreateAdminCommand(), as: "create-admin")
         app.asyncCommands.use(WarningsCommand(), as: "canh-bao")
         app.asyncCommands.use(RecomputeCommand(), as: "recompute")
@@ -56,47 +57,103 @@ struct DemoCommand: AsyncCommand {
 
 struct ExitCode: Error { var code: Int32; init(_ c: Int32) { code = c } }
 
-/// `kpi verify-audit`: checks the whole hash chain; exit 1 naming the first broken entry.
+/// `kpi verify-audit [--anchors FILE]`: checks the whole hash chain, then the chain against the
+/// anchors written outside the database (by default `KPI_AUDIT_ANCHOR_FILE`, when it exists); exit 1
+/// naming the first broken entry.
 struct VerifyAuditCommand: AsyncCommand {
-    struct Signature: CommandSignature {}
-    var help: String { "Kiểm tra tính toàn vẹn của nhật ký hệ thống (chuỗi băm SHA-256)." }
+    struct Signature: CommandSignature {
+        @Option(name: "anchors") var anchors: String?
+    }
+    var help: String { "Kiểm tra tính toàn vẹn của nhật ký hệ thống (chuỗi băm SHA-256 và các neo đã ghi ra ngoài)." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
-        switch try await AuditLog.verify(on: context.application.db) {
+        let app = context.application
+        switch try await AuditLog.verify(on: app.db) {
         case .intact(let count):
-            context.console.print("Nhật ký toàn vẹn: \(count) mục.")
+            context.console.print("Chuỗi băm toàn vẹn: \(count) mục.")
         case .broken(let seq, let reason):
             context.console.error("Nhật ký bị thay đổi: mục số \(seq): \(reason).")
+            throw ExitCode(1)
+        }
+        let path = signature.anchors ?? app.settings.anchorFile
+        let anchors = try AuditAnchors.read(path)
+        guard !anchors.isEmpty else {
+            context.console.print("Chưa có neo nào ở \(path) để đối chiếu.")
+            return
+        }
+        switch try await AuditAnchors.verify(anchors, on: app.db) {
+        case .intact(let n):
+            context.console.print("Khớp \(n) neo ở \(path).")
+        case .broken(let seq, let reason):
+            context.console.error("Nhật ký bị viết lại: mục số \(seq) \(reason).")
             throw ExitCode(1)
         }
     }
 }
 
-/// `kpi create-admin --username U --password P`: a system administrator for a new installation.
-struct CreateAdminCommand: AsyncCommand {
+/// `kpi audit-anchor [--file FILE]`: appends the audit chain's head to the anchor file now (the
+/// deadline job does it once a day).
+struct AuditAnchorCommand: AsyncCommand {
     struct Signature: CommandSignature {
-        @Option(name: "username") var username: String?
-        @Option(name: "password") var password: String?
+        @Option(name: "file") var file: String?
     }
-    var help: String { "Tạo tài khoản quản trị hệ thống (phải đổi mật khẩu ở lần đăng nhập đầu)." }
+    var help: String { "Ghi neo nhật ký (mục cuối và mã băm) ra tệp nằm ngoài cơ sở dữ liệu." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        try await app.autoMigrate()
-        guard let name = signature.username?.lowercased(), let password = signature.password else {
-            context.console.error("Cần --username và --password.")
+        let path = signature.file ?? app.settings.anchorFile
+        guard let a = try await AuditAnchors.append(to: path, on: app.db, at: app.clock.now) else {
+            context.console.print("Nhật ký chưa có mục nào.")
+            return
+        }
+        context.console.print("Đã ghi neo mục số \(a.seq) vào \(path). Hãy sao tệp này ra ngoài máy chủ cơ sở dữ liệu.")
+    }
+}
+
+/// `kpi create-admin --username U`: a system administrator for a new installation. The password is
+/// read from standard input (typed twice, hidden, at a terminal; one line from a pipe), never from
+/// the command line, where `ps` and the shell history would show it; it must meet the policy.
+struct CreateAdminCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "username") var username: String?
+    }
+    var help: String { "Tạo tài khoản quản trị hệ thống; mật khẩu đọc từ đầu vào chuẩn (phải đổi ở lần đăng nhập đầu)." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        guard let name = signature.username?.lowercased(), !name.isEmpty else {
+            context.console.error("Cần --username. Mật khẩu nhập từ bàn phím hoặc qua đầu vào chuẩn, ví dụ: kpi create-admin --username quantri < tep-mat-khau")
             throw ExitCode(2)
         }
+        let password: String
+        if isatty(0) == 1 {
+            context.console.output("Mật khẩu: ", newLine: false)
+            let first = context.console.input(isSecure: true)
+            context.console.output("Nhập lại: ", newLine: false)
+            guard context.console.input(isSecure: true) == first else {
+                context.console.error("Hai lần nhập không khớp.")
+                throw ExitCode(2)
+            }
+            password = first
+        } else {
+            password = readLine(strippingNewline: true) ?? ""
+        }
+        let problems = app.settings.passwordPolicy.problems(password, username: name)
+        guard problems.isEmpty else {
+            for p in problems { context.console.error(p) }
+            throw ExitCode(2)
+        }
+        try await app.autoMigrate()
         let hash = try await app.password.async.hash(password)
         try await app.store.write { db in
             let u = User()
             u.id = UUID(); u.username = name; u.passwordHash = hash; u.personID = nil; u.scopePath = "/"
-            u.mustChangePassword = true; u.failedAttempts = 0; u.active = true
+            u.mustChangePassword = true; u.failedAttempts = 0; u.active = true; u.createdAt = app.clock.now
             try await u.create(on: db)
             let g = RoleGrant()
             g.userID = u.id!; g.role = "quan-tri-he-thong"; g.organizationID = nil; g.scopePath = "/"; g.grantedBy = "kpi create-admin"
             try await g.create(on: db)
-            try await AuditLog.append(on: db, actor: .system("create-admin"), action: "user.create", entityType: "user",
+            try await AuditLog.append(on: db, actor: .system("create-admin", at: app.clock.now), action: "user.create", entityType: "user",
                                       entityID: u.id!.uuidString, scopePath: "/", after: ["username": name, "role": g.role])
         }
         context.console.print("Đã tạo tài khoản quản trị «\(name)».")
@@ -150,18 +207,22 @@ struct RecomputeCommand: AsyncCommand {
             throw ExitCode(1)
         }
         let names = Dictionary(try await Organization.query(on: app.db).all().map { ($0.id!, $0.name) }) { a, _ in a }
-        let started = Date()
+        let started = ContinuousClock.now
+        func seconds() -> Double {
+            let d = ContinuousClock.now - started
+            return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        }
         var people = 0, written = 0
         for p in periods where EvaluationState(rawValue: p.state)?.recomputes != true {
             context.console.print("\(names[p.organizationID] ?? p.scopePath): bỏ qua — kỳ đã qua bước đánh giá (\(EvaluationState(rawValue: p.state)?.label.lowercased() ?? p.state)).")
         }
         let count = periods.filter { EvaluationState(rawValue: $0.state)?.recomputes == true }.count
         context.console.print("Đọc dữ liệu của \(count) cơ quan…")
-        _ = try await EvaluationService.recompute(batch: periods, store: app.store, actor: .system("kpi recompute")) { p, n in
+        _ = try await EvaluationService.recompute(batch: periods, store: app.store, actor: .system("kpi recompute", at: app.clock.now)) { p, n in
             written += 1
             people += n
-            context.console.print("[\(written)/\(count)] \(names[p.organizationID] ?? p.scopePath): \(n) người (đã chạy \(VNNumber.format(Date().timeIntervalSince(started), decimals: 1)) giây)")
+            context.console.print("[\(written)/\(count)] \(names[p.organizationID] ?? p.scopePath): \(n) người (đã chạy \(VNNumber.format(seconds(), decimals: 1)) giây)")
         }
-        context.console.print("Xong \(period.label.lowercased()): \(people) người trong \(VNNumber.format(Date().timeIntervalSince(started), decimals: 1)) giây.")
+        context.console.print("Xong \(period.label.lowercased()): \(people) người trong \(VNNumber.format(seconds(), decimals: 1)) giây.")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KPICore
 import Vapor
 
 /// Turns errors into Vietnamese pages (or JSON problems for API clients), never a stack trace.
@@ -18,7 +19,7 @@ struct ErrorPageMiddleware: AsyncMiddleware {
                 status = .internalServerError
                 reason = "Đã có lỗi hệ thống. Thao tác chưa được thực hiện; vui lòng thử lại hoặc báo quản trị hệ thống."
             }
-            if req.headers.accept.mediaTypes.contains(.json) || req.url.path.hasPrefix("/api/") {
+            if req.url.path.hasPrefix("/api/") || WebRules.prefersJSON(accept: req.headers[.accept].joined(separator: ",")) {
                 let body = "{\"type\":\"about:blank\",\"status\":\(status.code),\"title\":\(Self.json(reason))}"
                 var headers = HTTPHeaders()
                 headers.contentType = HTTPMediaType(type: "application", subType: "problem+json")
@@ -58,15 +59,27 @@ struct ErrorPageMiddleware: AsyncMiddleware {
     }
 }
 
-/// Headers every response carries.
+/// Headers every response carries — pages, static files and error pages alike (this middleware
+/// wraps the error pages and the file server). Responses that are not static files are never
+/// stored by a browser or proxy: they hold personal data.
 struct SecurityHeadersMiddleware: AsyncMiddleware {
+
+    static let contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        + "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let res = try await next.respond(to: req)
         res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         res.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
         res.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
-        res.headers.replaceOrAdd(name: "Content-Security-Policy",
-                                 value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+        res.headers.replaceOrAdd(name: "Content-Security-Policy", value: Self.contentSecurityPolicy)
+        if req.application.settings.secureCookies {
+            res.headers.replaceOrAdd(name: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains")
+        }
+        // The file server marks what it serves with an ETag; everything else is generated.
+        if res.headers.first(name: .eTag) == nil {
+            res.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        }
         return res
     }
 }

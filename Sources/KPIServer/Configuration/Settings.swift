@@ -44,12 +44,57 @@ public struct Settings: Sendable {
     /// leaders (a write in the same process refreshes it at once; 0: always count).
     public var boardCacheSeconds: Int = 30
 
+    /// `KPI_LOGIN_MAX_FAILURES`, default 5: wrong passwords in a row (within the lock time) that lock
+    /// an account.
+    public var loginMaxFailures: Int = 5
+    /// `KPI_LOGIN_LOCK_MINUTES`, default 15: how long a locked account stays locked; failures older
+    /// than this are forgotten (the count decays).
+    public var loginLockMinutes: Int = 15
+    /// `KPI_LOGIN_FAILURES_PER_IP`, default 30: failed sign-ins accepted from one address in 10
+    /// minutes before it is slowed down (429); nobody is locked out by address.
+    public var loginFailuresPerIP: Int = 30
+    /// `KPI_TRUSTED_PROXIES`: addresses or CIDR ranges of the reverse proxies in front of the
+    /// server; only from these is `X-Forwarded-For` believed (empty: never).
+    public var trustedProxies: [String] = []
+
+    /// `KPI_SESSION_IDLE_BY_ROLE`, default "quan-tri-he-thong=15,quan-tri-don-vi=15,co-quan-tham-muu=15":
+    /// a shorter idle time for the roles that can do the most; a user holding several roles gets the
+    /// shortest.
+    public var sessionIdleByRole: [Role: Int] = [.systemAdmin: 15, .unitAdmin: 15, .advisory: 15]
+    /// `KPI_SESSION_MAX_HOURS`, default 12: a session ends this long after sign-in, however active.
+    public var sessionMaxHours: Int = 12
+
+    /// Minutes a session of someone holding `roles` may stay unused.
+    func idleMinutes(for roles: [Role]) -> Int {
+        roles.compactMap { sessionIdleByRole[$0] }.reduce(sessionIdleMinutes, min)
+    }
+
+    /// `KPI_INACTIVE_DAYS`, default 45: accounts not signed in to for this many days are disabled by
+    /// the deadline job (0: never; otherwise at least 7).
+    public var inactiveDays: Int = 45
+
+    /// `KPI_AUDIT_ANCHOR_FILE`, default `<KPI_DATA_DIR>/neo-nhat-ky.jsonl`: where the deadline job writes
+    /// the audit chain's head once a day (`kpi audit-anchor` writes one at once). Keep a copy off the
+    /// database server.
+    public var auditAnchorFile: String?
+
+    var anchorFile: String { auditAnchorFile ?? dataDirectory + "/neo-nhat-ky.jsonl" }
+
+    /// `KPI_PASSWORD_MIN_LENGTH`, default 12 (never below 10): the shortest password accepted.
+    public var passwordMinLength: Int = 12
+
+    var passwordPolicy: PasswordPolicy { PasswordPolicy(minLength: passwordMinLength) }
+
     var evidencePolicy: EvidencePolicy {
         EvidencePolicy(extensions: evidenceTypes, maxBytes: evidenceMaxMegabytes * 1024 * 1024)
     }
 
     public static func fromEnvironment() -> Settings {
-        let env = ProcessInfo.processInfo.environment
+        from(environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// The settings a given environment describes (tests pass an empty one: the defaults).
+    public static func from(environment env: [String: String]) -> Settings {
         var s = Settings(
             databaseURL: env["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 },
             dataDirectory: env["KPI_DATA_DIR"] ?? "./data",
@@ -70,6 +115,24 @@ public struct Settings: Sendable {
         s.placeName = env["KPI_PLACE_NAME"].flatMap { $0.isEmpty ? nil : $0 } ?? "Nghệ An"
         s.ratingsPerWindow = Int(env["KPI_RATINGS_PER_10MIN"] ?? "") ?? 10
         s.boardCacheSeconds = Int(env["KPI_BOARD_CACHE_SECONDS"] ?? "") ?? 30
+        if let byRole = env["KPI_SESSION_IDLE_BY_ROLE"] {
+            s.sessionIdleByRole = [:]
+            for pair in byRole.split(separator: ",") {
+                let kv = pair.split(separator: "=").map { $0.trimmingCharacters(in: .whitespaces) }
+                if kv.count == 2, let role = Role(rawValue: kv[0]), let m = Int(kv[1]) { s.sessionIdleByRole[role] = min(max(m, 1), 12 * 60) }
+            }
+        }
+        s.sessionIdleMinutes = min(max(s.sessionIdleMinutes, 1), 12 * 60)
+        s.sessionMaxHours = min(max(Int(env["KPI_SESSION_MAX_HOURS"] ?? "") ?? 12, 1), 24)
+        s.auditAnchorFile = env["KPI_AUDIT_ANCHOR_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        let inactive = Int(env["KPI_INACTIVE_DAYS"] ?? "") ?? 45
+        s.inactiveDays = inactive <= 0 ? 0 : min(max(inactive, 7), 3_650)
+        s.passwordMinLength = max(Int(env["KPI_PASSWORD_MIN_LENGTH"] ?? "") ?? 12, PasswordPolicy.floor)
+        s.loginMaxFailures = min(max(Int(env["KPI_LOGIN_MAX_FAILURES"] ?? "") ?? 5, 3), 20)
+        s.loginLockMinutes = min(max(Int(env["KPI_LOGIN_LOCK_MINUTES"] ?? "") ?? 15, 1), 24 * 60)
+        s.loginFailuresPerIP = min(max(Int(env["KPI_LOGIN_FAILURES_PER_IP"] ?? "") ?? 30, 5), 10_000)
+        s.trustedProxies = (env["KPI_TRUSTED_PROXIES"] ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         if var url = env["KPI_PUBLIC_URL"], !url.isEmpty {
             while url.hasSuffix("/") { url.removeLast() }
             s.publicURL = url

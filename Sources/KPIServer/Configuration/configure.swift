@@ -7,7 +7,9 @@ import Vapor
 /// Sets up the application: database, migrations, sessions, middleware, routes, commands.
 public func configure(_ app: Application, settings: Settings = .fromEnvironment()) async throws {
     app.settings = settings
-    app.storage[RateLimiterKey.self] = RateLimiter(limit: settings.ratingsPerWindow, window: 600)
+    if app.storage[AppClockKey.self] == nil { app.clock = AppClock() }
+    app.storage[UndeclaredReadsKey.self] = UndeclaredReads()
+    app.storage[TrustedProxiesKey.self] = TrustedProxies(settings.trustedProxies)
     app.storage[ChangeCounterKey.self] = ChangeCounter()
     try configureDatabase(app, settings: settings)
     Migrations.register(on: app)
@@ -17,9 +19,9 @@ public func configure(_ app: Application, settings: Settings = .fromEnvironment(
 
     app.middleware = .init()
     app.middleware.use(RequestLogMiddleware())
+    app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(ErrorPageMiddleware())
     app.middleware.use(FileMiddleware(publicDirectory: publicDirectory(app), defaultFile: nil))
-    app.middleware.use(SecurityHeadersMiddleware())
 
     try routes(app)
     Commands.register(on: app)

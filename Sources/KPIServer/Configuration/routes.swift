@@ -5,8 +5,10 @@ import Vapor
 func routes(_ app: Application) throws {
     app.get("healthz", use: health)
 
-    let web = app.grouped(SessionMiddleware(), CSRFMiddleware())
-    let signedIn = web.grouped(RequireSignIn())
+    let session = app.grouped(SessionMiddleware(), CSRFMiddleware())
+    // Declared parameters are checked after sign-in, so a visitor is sent to sign in first.
+    let web = session.grouped(DeclaredParamsMiddleware())
+    let signedIn = session.grouped(RequireSignIn(), RefusalAuditMiddleware(), DeclaredParamsMiddleware())
     AuthController.register(public: web, signedIn: signedIn)
     signedIn.get(use: HomeController.home)
     CatalogController.register(signedIn)
@@ -17,6 +19,7 @@ func routes(_ app: Application) throws {
     RoleController.register(signedIn)
     WorkController.register(signedIn)
     NoticeController.register(signedIn)
+    SessionController.register(signedIn)
     RatingController.register(public: web, signedIn: signedIn)
     DisciplineController.register(signedIn)
     LeaveController.register(signedIn)

@@ -5,7 +5,7 @@ import Vapor
 /// Demonstration data: the pilot agencies and communes of the Standing Committee's conclusion
 /// (seed 004), their units, job positions, about 200 people and one login per role.
 enum DemoData {
-    static let password = "Demo@2026"
+    static let password = "KpiCongVu@2026"
 
     /// (code, name, block, children)
     typealias Node = (code: String, name: String, block: String, units: [String])

@@ -15,7 +15,7 @@ struct DemoLoader {
         let system = Principal(userID: UUID(), username: "system:demo", displayName: "Dữ liệu mẫu", personID: nil,
                                scopePath: "/", grants: [Grant(role: .systemAdmin, scopePath: "/")],
                                mustChangePassword: false, sessionID: nil, csrfToken: "")
-        let actor = Actor.system("demo")
+        let actor = Actor.system("demo", at: app.clock.now)
         let orgs = CatalogService(adapter: OrganizationCatalog(), store: app.store, principal: system, actor: actor)
         let report = try await ImportService(catalog: orgs).run(table: DemoData.organizationTable(), dryRun: false,
                                                                 fileName: "demo-co-quan.csv", fileHash: "demo")
@@ -28,14 +28,14 @@ struct DemoLoader {
         }
         try await loadWork()
         // A specialist on maternity leave since last month: this month is not evaluated for her.
-        let lastMonth = PeriodCode.containing(PeriodCode.containing(.today, kind: .month).first.adding(days: -1), kind: .month).first
+        let lastMonth = PeriodCode.containing(PeriodCode.containing(app.clock.today, kind: .month).first.adding(days: -1), kind: .month).first
         _ = try await LeaveService(store: app.store, principal: system, actor: actor).record(
             personCode: "CB-BTCTU-P1-05", LeaveDraft(kind: "thai-san", from: lastMonth.iso, to: lastMonth.adding(days: 182).iso,
                                                      basis: "Giấy chứng nhận nghỉ việc hưởng BHXH số 0123/2026"))
         // The demonstration agency evaluates by month: this month is open and computed from the
         // work above; the next months open on schedule.
         let evaluation = EvaluationService(store: app.store, principal: nil, actor: actor)
-        let month = try await evaluation.open(agencyCode: "BTCTU", period: PeriodCode.containing(.today, kind: .month).text)
+        let month = try await evaluation.open(agencyCode: "BTCTU", period: PeriodCode.containing(app.clock.today, kind: .month).text)
         try await evaluation.recompute(month.requireID())
     }
 
@@ -98,12 +98,13 @@ struct DemoLoader {
         }
         try await loadScoreInputs(db: db, people: peopleByCode.values.sorted { $0.code < $1.code }, refs: refs,
                                   groupOfPosition: Dictionary(uniqueKeysWithValues: DemoData.positions.map { ($0.0, $0.2) }),
-                                  positionCodes: Dictionary(uniqueKeysWithValues: positionIDs.map { ($1, $0) }))
+                                  positionCodes: Dictionary(uniqueKeysWithValues: positionIDs.map { ($1, $0) }), today: DateOnly.inVietnam(actor.at))
         for (username, role, scopeCode, personCode) in DemoData.logins {
             guard let person = peopleByCode[personCode] else { continue }
             let u = User()
             u.id = UUID(); u.username = username; u.passwordHash = passwordHash; u.personID = person.id
             u.scopePath = person.scopePath; u.mustChangePassword = false; u.failedAttempts = 0; u.active = true
+            u.createdAt = actor.at
             try await u.create(on: db)
             let g = RoleGrant()
             g.userID = u.id!
@@ -123,8 +124,7 @@ struct DemoLoader {
     /// Each person's tasks and general inputs for last month (the last closed period), drawn from
     /// their group's product catalog with a fixed seed: what the framework preview scores.
     static func loadScoreInputs(db: any Database, people: [Person], refs: RefIndex, groupOfPosition: [String: String],
-                                positionCodes: [UUID: String]) async throws {
-        let today = DateOnly.today
+                                positionCodes: [UUID: String], today: DateOnly) async throws {
         let period = today.month == 1 ? String(format: "%04d-12", today.year - 1) : String(format: "%04d-%02d", today.year, today.month - 1)
         var rng = SplitMix(seed: 2026)
         let encoder = JSONEncoder()

@@ -7,7 +7,8 @@ extension DemoLoader {
     /// A unit's month of work, made through the work service as the demo leader (lanhdao) and the
     /// demo staff member (canbo) would: tasks in every state, one overdue, one due soon, a
     /// proposal and a submission waiting; dates relative to today so the warnings show.
-    func loadWork(today: DateOnly = .today) async throws {
+    func loadWork(today: DateOnly? = nil) async throws {
+        let today = today ?? app.clock.today
         func principal(_ username: String) async throws -> Principal {
             guard let user = try await User.query(on: app.db).filter(\.$username == username).first() else {
                 throw Abort(.internalServerError, reason: "Thiếu tài khoản mẫu \(username)")
@@ -16,8 +17,8 @@ extension DemoLoader {
         }
         let leader = try await principal("lanhdao")
         let staff = try await principal("canbo")
-        let lead = WorkService(store: app.store, principal: leader, actor: .system("demo"), settings: app.settings)
-        let mine = WorkService(store: app.store, principal: staff, actor: .system("demo"), settings: app.settings)
+        let lead = WorkService(store: app.store, principal: leader, actor: .system("demo", at: app.clock.now), settings: app.settings)
+        let mine = WorkService(store: app.store, principal: staff, actor: .system("demo", at: app.clock.now), settings: app.settings)
         let calendar = try await DeadlineJob.calendar(on: app.db)
         func day(_ workingDays: Int) -> String { calendar.adding(workingDays: workingDays, to: today).iso }
 

@@ -2,11 +2,11 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
+import KPICore
 import ZIPFoundation
 
 /// Minimal Office Open XML spreadsheets: write one sheet of strings, read the first sheet.
 enum XLSX {
-    struct Unreadable: Error {}
 
     static func write(_ rows: [[String]], sheetName: String = "Dữ liệu") throws -> Data {
         let archive = try Archive(accessMode: .create)
@@ -42,29 +42,56 @@ enum XLSX {
             sheet += "<row r=\"\(r + 1)\">"
             for (c, value) in row.enumerated() {
                 let style = r == 0 ? " s=\"1\"" : ""
-                sheet += "<c r=\"\(column(c))\(r + 1)\" t=\"inlineStr\"\(style)><is><t xml:space=\"preserve\">\(escape(value))</t></is></c>"
+                sheet += "<c r=\"\(column(c))\(r + 1)\" t=\"inlineStr\"\(style)><is><t xml:space=\"preserve\">\(escape(WebRules.inertCell(value)))</t></is></c>"
             }
             sheet += "</row>"
         }
         sheet += "</sheetData></worksheet>"
         try add("xl/worksheets/sheet1.xml", sheet)
-        guard let data = archive.data else { throw Unreadable() }
+        guard let data = archive.data else { throw SheetProblem("Không tạo được tệp Excel.") }
         return data
     }
 
-    /// The cells of the first sheet as text, row by row (empty cells as "").
-    static func read(_ data: Data) throws -> [[String]] {
-        guard let archive = try? Archive(data: data, accessMode: .read) else { throw Unreadable() }
+    /// The cells of the first sheet as text, row by row (empty cells as ""). Everything about the
+    /// file is hostile until checked: each entry is unzipped against a running size cap (a small
+    /// file can unpack to gigabytes), and the sheet parser refuses bad cell references, string
+    /// indexes and oversized tables (`SheetLimits`).
+    static func read(_ data: Data, limits: SheetLimits = .standard) throws -> [[String]] {
+        // Read from a temporary file, not from memory: ZIPFoundation's in-memory reader traps on an
+        // offset past the end of the data (a crafted central directory stopped the server; found by
+        // SpreadsheetFuzzTests), while reading a file past its end only comes up short.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("kpi-xlsx-\(UUID().uuidString).xlsx")
+        guard FileManager.default.createFile(atPath: file.path, contents: data) else {
+            throw SheetProblem("Máy chủ không ghi được tệp tạm để đọc. Vui lòng báo quản trị hệ thống.")
+        }
+        defer { try? FileManager.default.removeItem(at: file) }
+        guard let archive = try? Archive(url: file, accessMode: .read) else {
+            throw SheetProblem("Tệp không phải bảng tính Excel (.xlsx) hợp lệ.")
+        }
+        var budget = limits.maxUnzippedBytes
         func entry(_ path: String) throws -> Data? {
             guard let e = archive[path] else { return nil }
+            guard e.type == .file, Int64(e.uncompressedSize) <= Int64(budget) else { throw SheetProblem.tooLarge(limits) }
             var out = Data()
-            _ = try archive.extract(e, skipCRC32: false) { out.append($0) }
+            do {
+                _ = try archive.extract(e, skipCRC32: false) { chunk in
+                    guard out.count + chunk.count <= budget else { throw SheetProblem.tooLarge(limits) }
+                    out.append(chunk)
+                }
+            } catch let p as SheetProblem {
+                throw p
+            } catch {
+                throw SheetProblem("Tệp Excel bị hỏng (không giải nén được «\(path)»). Hãy mở bằng Excel, lưu lại rồi thử lại.")
+            }
+            budget -= out.count
             return out
         }
-        let shared = try entry("xl/sharedStrings.xml").map { SheetParser.parseSharedStrings($0) } ?? []
+        let shared = try entry("xl/sharedStrings.xml").map { try SheetParser.parseSharedStrings($0, limits: limits) } ?? []
         let sheetPath = archive.first { $0.path.hasPrefix("xl/worksheets/sheet") && $0.path.hasSuffix(".xml") }?.path
-        guard let path = sheetPath, let sheet = try entry(path) else { throw Unreadable() }
-        return SheetParser.parseSheet(sheet, shared: shared)
+        guard let path = sheetPath, let sheet = try entry(path) else {
+            throw SheetProblem("Tệp Excel không có trang tính nào.")
+        }
+        return try SheetParser.parseSheet(sheet, shared: shared, limits: limits)
     }
 
     static func column(_ index: Int) -> String {

@@ -20,6 +20,7 @@ enum Migrations {
         app.migrations.add(CreateEvaluationWorkflow())
         app.migrations.add(AddTaskUnits())
         app.migrations.add(CreateLeave())
+        app.migrations.add(AddSecurityControls(clock: app.clock))
     }
 }
 
@@ -261,7 +262,7 @@ struct CreateFrameworks: AsyncMigration {
             f.scopePath = "/"; f.parentID = nil; f.version = 1; f.status = "published"; f.effectiveFrom = "2026-01-01"
             f.definition = try FrameworkService.encode(FrameworkDefinition.seeded(code)!)
             f.note = "Mặc định theo quy định; cơ quan tham mưu điều chỉnh bằng bản nháp mới."
-            f.publishedAt = Date()
+            f.publishedAt = DateOnly(year: 2026, month: 1, day: 1)!.startInVietnam
             try await f.create(on: db)
         }
     }

@@ -15,6 +15,8 @@ final class User: Model, @unchecked Sendable {
     @Field(key: "failed_attempts") var failedAttempts: Int
     @OptionalField(key: "held_until") var heldUntil: Date?
     @OptionalField(key: "last_login_at") var lastLoginAt: Date?
+    /// When the account was made (from issue 16 on; older accounts: when that migration ran).
+    @OptionalField(key: "created_at") var createdAt: Date?
     @Field(key: "active") var active: Bool
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 

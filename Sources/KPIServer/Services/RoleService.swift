@@ -18,12 +18,25 @@ struct RoleService {
         var createdAt: Date?
     }
 
-    /// The account, if the principal may manage accounts at its place in the tree (else 404).
+    /// The account, if the principal may manage accounts at its place in the tree (else 404) and
+    /// may act on this account (else 403, saying who must act: `AccountRules`).
     func user(_ id: UUID) async throws -> User {
         guard let u = try await User.find(id, on: store.db), principal.can(.manageUsers, at: u.scopePath) else {
             throw Abort(.notFound, reason: "Không tìm thấy tài khoản hoặc tài khoản ngoài phạm vi của bạn.")
         }
+        if let refusal = try await refusal(for: id) { throw Abort(.forbidden, reason: refusal) }
         return u
+    }
+
+    /// Why the principal may not act on this account; nil when they may.
+    func refusal(for id: UUID) async throws -> String? {
+        try await Self.refusal(principal: principal, target: id, db: store.db)
+    }
+
+    static func refusal(principal: Principal, target id: UUID, db: any Database) async throws -> String? {
+        let held = try await RoleGrant.query(on: db).filter(\.$userID == id).all()
+            .compactMap { g in Role(rawValue: g.role).map { Grant(role: $0, scopePath: g.scopePath) } }
+        return AccountRules.refusal(actor: principal.userID, actorGrants: principal.grants, target: id, targetGrants: held)
     }
 
     func grants(of userID: UUID, refs: RefIndex) async throws -> [GrantRow] {
@@ -86,11 +99,25 @@ struct RoleService {
         }
     }
 
+    /// Ends every session of an account the principal may act on; returns how many.
+    func endSessions(userID: UUID) async throws -> Int {
+        let user = try await user(userID)
+        let actor = actor
+        return try await store.write { db in
+            let n = try await WebSession.query(on: db).filter(\.$userID == userID).count()
+            try await WebSession.query(on: db).filter(\.$userID == userID).delete()
+            try await AuditLog.append(on: db, actor: actor, action: "session.end-all", entityType: "user",
+                                      entityID: userID.uuidString, scopePath: user.scopePath, after: ["so_phien": String(n)])
+            return n
+        }
+    }
+
     /// Sets a random temporary password that must be changed at the next sign-in; returns it once.
     func resetPassword(userID: UUID, hasher: @escaping @Sendable (String) async throws -> String) async throws -> String {
         let user = try await user(userID)
         let alphabet = Array("abcdefghijkmnpqrstuvwxyz23456789")
-        let temporary = String((0..<10).map { _ in alphabet.randomElement()! }) + "9"
+        // 16 characters from 32 letters and digits (80 bits), a digit and a letter guaranteed.
+        let temporary = String((0..<14).map { _ in alphabet.randomElement()! }) + "k9"
         let hash = try await hasher(temporary)
         let actor = actor
         try await store.write { db in

@@ -1,6 +1,7 @@
 import Foundation
 import Fluent
 import KPICore
+import SQLKit
 import Vapor
 
 /// Sign-in, sign-out and password changes, with lockout and audit.
@@ -10,65 +11,93 @@ struct SignInService {
     enum Outcome {
         case signedIn(token: String, mustChange: Bool)
         case refused(String)
+        /// Too many failures from this address: slowed down (429), nobody locked out.
+        case throttled(String)
     }
 
-    static let wrongCredentials = "Tên đăng nhập hoặc mật khẩu không đúng."
+    /// The one answer to every failed sign-in — unknown name, wrong password, locked or disabled
+    /// account — so that nothing tells which accounts exist or which are locked.
+    static let wrongCredentials = "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang tạm khóa do nhập sai nhiều lần "
+        + "(tự mở lại sau ít phút). Vui lòng kiểm tra rồi thử lại; quên mật khẩu thì liên hệ quản trị đơn vị."
+    static let throttledMessage = "Có quá nhiều lần đăng nhập không thành công từ địa chỉ mạng này. Vui lòng chờ khoảng 10 phút rồi thử lại."
+    /// Window of the per-address throttle, in seconds.
+    static let ipWindow = 600
 
     func signIn(username rawName: String, password: String) async throws -> Outcome {
         let username = rawName.trimmingCharacters(in: .whitespaces).lowercased()
         guard !username.isEmpty, !password.isEmpty else {
             return .refused("Vui lòng nhập tên đăng nhập và mật khẩu.")
         }
-        let ip = req.clientIP
-        guard let user = try await User.query(on: req.db).filter(\.$username == username).first(), user.active else {
-            // Same work and answer as a wrong password: nothing tells which accounts exist.
-            _ = try? await req.password.async.verify(password, created: Self.dummyHash)
-            try await req.store.write { db in
-                try await AuditLog.append(on: db, actor: Actor(name: username, ip: ip), action: "login.failed",
-                                          entityType: "user", entityID: username, scopePath: "/")
-            }
+        // Lengths are bounded before any work (the route's declaration refuses longer ones first).
+        guard username.count <= 64, password.utf8.count <= 256 else { return .refused(Self.wrongCredentials) }
+        let settings = req.application.settings
+        let (now, ip) = (req.now, req.clientIP)
+        let ipKey = "dang-nhap:" + ip
+        if try await SharedCounters.count(ipKey, window: Self.ipWindow, now: now, on: req.db) >= settings.loginFailuresPerIP {
+            return .throttled(Self.throttledMessage)
+        }
+        let user = try await User.query(on: req.db).filter(\.$username == username).first()
+        let held = user?.heldUntil.map { $0 > now } ?? false
+        let usable = user.map { $0.active && !held } ?? false
+        // The same bcrypt work whatever the account's state: timing tells nothing either.
+        let matches = try await req.password.async.verify(password, created: usable ? user!.passwordHash : Self.dummyHash)
+        guard usable, matches, let user, let userID = user.id else {
+            try await recordFailure(user: usable ? user : nil, username: username, ipKey: ipKey, now: now, ip: ip)
             return .refused(Self.wrongCredentials)
         }
-        if let held = user.heldUntil, held > Date() {
-            let minutes = Int((held.timeIntervalSinceNow / 60).rounded(.up))
-            return .refused("Tài khoản tạm bị khóa do nhập sai mật khẩu nhiều lần. Vui lòng thử lại sau \(minutes) phút.")
-        }
-        let ok = try await req.password.async.verify(password, created: user.passwordHash)
-        let userID = try user.requireID()
-        if !ok {
-            let failures = user.failedAttempts + 1
-            let hold = SignInRules.holdSeconds(afterFailures: failures)
-            try await req.store.write { db in
-                try await User.query(on: db).filter(\.$id == userID)
-                    .set(\.$failedAttempts, to: failures)
-                    .set(\.$heldUntil, to: hold > 0 ? Date().addingTimeInterval(TimeInterval(hold)) : nil)
-                    .update()
-                try await AuditLog.append(on: db, actor: Actor(name: username, ip: ip), action: "login.failed",
-                                          entityType: "user", entityID: userID.uuidString, scopePath: user.scopePath,
-                                          after: ["failedAttempts": String(failures)])
-            }
-            if hold > 0 {
-                return .refused("Tài khoản tạm bị khóa \(hold / 60) phút do nhập sai mật khẩu \(failures) lần.")
-            }
-            return .refused(Self.wrongCredentials)
-        }
+        // A password set before the policy (or under a weaker one) must be changed now.
+        let belowPolicy = !settings.passwordPolicy.problems(password, username: username).isEmpty
         let token = SessionMiddleware.newToken()
         let session = WebSession()
         session.tokenHash = AuditLog.sha256(token)
         session.userID = userID
         session.csrfToken = SessionMiddleware.newToken()
-        session.createdAt = Date()
-        session.lastSeenAt = Date()
+        session.createdAt = now
+        session.lastSeenAt = now
         session.ip = ip
         try await req.store.write { [session] db in
             try await session.create(on: db)
             try await User.query(on: db).filter(\.$id == userID)
-                .set(\.$failedAttempts, to: 0).set(\.$heldUntil, to: nil).set(\.$lastLoginAt, to: Date())
+                .set(\.$failedAttempts, to: 0).set(\.$heldUntil, to: nil).set(\.$lastLoginAt, to: now)
                 .update()
-            try await AuditLog.append(on: db, actor: Actor(name: username, ip: ip), action: "login",
+            if belowPolicy && !user.mustChangePassword {
+                try await User.query(on: db).filter(\.$id == userID).set(\.$mustChangePassword, to: true).update()
+            }
+            try await AuditLog.append(on: db, actor: Actor(name: username, ip: ip, at: now), action: "login",
                                       entityType: "user", entityID: userID.uuidString, scopePath: user.scopePath)
         }
-        return .signedIn(token: token, mustChange: user.mustChangePassword)
+        return .signedIn(token: token, mustChange: user.mustChangePassword || belowPolicy)
+    }
+
+    /// Counts a failure atomically — on the address, and on the account when it is one that could
+    /// have signed in (parallel guesses each count; failures older than the lock time are
+    /// forgotten) — locks the account at the limit, and audits it. An unknown name is audited by a
+    /// digest, never as typed (people type passwords into the name field).
+    private func recordFailure(user: User?, username: String, ipKey: String, now: Date, ip: String) async throws {
+        let settings = req.application.settings
+        let lock = TimeInterval(settings.loginLockMinutes * 60)
+        let (maxFailures, userID, scope) = (settings.loginMaxFailures, user?.id, user?.scopePath ?? "/")
+        let name = user == nil ? "?" + String(AuditLog.sha256("kpi-user:" + username).prefix(12)) : username
+        try await req.store.write { db in
+            try await SharedCounters.hit(ipKey, window: Self.ipWindow, now: now, on: db)
+            var after: [String: String] = [:]
+            if let userID {
+                let sql = db as! any SQLDatabase
+                try await sql.raw("""
+                    UPDATE users SET failed_attempts = CASE WHEN last_failed_at IS NULL OR last_failed_at < \(bind: now.addingTimeInterval(-lock))
+                      THEN 1 ELSE failed_attempts + 1 END, last_failed_at = \(bind: now) WHERE id = \(bind: userID)
+                    """).run()
+                let failures = try await sql.raw("SELECT failed_attempts FROM users WHERE id = \(bind: userID)").first()?
+                    .decode(column: "failed_attempts", as: Int.self) ?? 0
+                after["failedAttempts"] = String(failures)
+                if failures >= maxFailures {
+                    try await User.query(on: db).filter(\.$id == userID).set(\.$heldUntil, to: now.addingTimeInterval(lock)).update()
+                    after["lockedMinutes"] = String(Int(lock / 60))
+                }
+            }
+            try await AuditLog.append(on: db, actor: Actor(name: name, ip: ip, at: now), action: "login.failed",
+                                      entityType: "user", entityID: userID?.uuidString ?? name, scopePath: scope, after: after)
+        }
     }
 
     func signOut() async throws {
@@ -88,7 +117,7 @@ struct SignInService {
         guard try await req.password.async.verify(current, created: user.passwordHash) else {
             return ["Mật khẩu hiện tại không đúng."]
         }
-        var problems = SignInRules.passwordProblems(new, username: user.username)
+        var problems = req.application.settings.passwordPolicy.problems(new, username: user.username)
         if new != confirm { problems.append("Mật khẩu nhập lại không khớp.") }
         if new == current { problems.append("Mật khẩu mới phải khác mật khẩu hiện tại.") }
         guard problems.isEmpty else { return problems }

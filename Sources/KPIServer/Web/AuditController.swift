@@ -5,8 +5,8 @@ import Vapor
 /// Nhật ký hệ thống: the audit trail of the user's scope, filtered, newest first.
 enum AuditController {
     static func register(_ r: any RoutesBuilder) {
-        r.get("nhat-ky", use: list)
-        r.get("nhat-ky", "xuat", use: export)
+        r.get("nhat-ky", use: list).reads(.page, .text("nguoi", max: 100, "Người thực hiện"), .text("hanh_dong", max: 100, "Hành động"), .text("doi_tuong", max: 100, "Đối tượng"))
+        r.get("nhat-ky", "xuat", use: export).reads(.format, .text("nguoi", max: 100, "Người thực hiện"), .text("hanh_dong", max: 100, "Hành động"), .text("doi_tuong", max: 100, "Đối tượng"))
     }
 
     static func actionOptions(selected: String) -> [HTML] {
@@ -29,9 +29,9 @@ enum AuditController {
         let p = try req.requirePrincipal()
         try p.requireAnywhere(.viewAudit)
         let scopes = p.scopes(.viewAudit)
-        let actor = (try? req.query.get(String.self, at: "nguoi")) ?? ""
-        let action = (try? req.query.get(String.self, at: "hanh_dong")) ?? ""
-        let entity = (try? req.query.get(String.self, at: "doi_tuong")) ?? ""
+        let actor = req.input.text("nguoi")
+        let action = req.input.text("hanh_dong")
+        let entity = req.input.text("doi_tuong")
         let q = AuditEntry.query(on: req.db)
         q.group(.or) { or in
             for s in scopes { or.filter(\.$scopePath, .custom("LIKE"), s + "%") }
@@ -62,13 +62,13 @@ enum AuditController {
             try await AuditLog.append(on: db, actor: actor, action: "audit.export", entityType: "audit", entityID: "-",
                                       scopePath: "/", after: ["rows": String(entries.count), "filters": f.query])
         }
-        return try Download.table(rows, name: "nhat-ky", format: (try? req.query.get(String.self, at: "dinh_dang")) ?? "xlsx")
+        return try Download.table(rows, name: "nhat-ky", format: req.input.text("dinh_dang").nonEmpty(or: "xlsx"), at: req.now)
     }
 
     @Sendable static func list(_ req: Request) async throws -> Response {
         let (q, f) = try query(req)
         let (actor, action, entity) = (f.actor, f.action, f.entity)
-        let page = max(1, (try? req.query.get(Int.self, at: "trang")) ?? 1)
+        let page = req.input.page
         let total = try await q.count()
         let entries = try await q.sort(\.$id, .descending).range(lower: (page - 1) * 50, upper: page * 50).all()
         let rows = entries.map { e -> HTML in

@@ -4,15 +4,15 @@ import Vapor
 /// Đăng nhập, đăng xuất, đổi mật khẩu.
 struct AuthController {
     static func register(public r: any RoutesBuilder, signedIn s: any RoutesBuilder) {
-        r.get("dang-nhap", use: loginForm)
-        r.post("dang-nhap", use: login)
+        r.get("dang-nhap", use: loginForm).reads(.next, .flag("het-han", "Hết hạn phiên"))
+        r.post("dang-nhap", use: login).reads(.next, .text("username", max: 64, "Tên đăng nhập", in: .form), .text("password", max: 256, "Mật khẩu", in: .form))
         s.post("dang-xuat", use: logout)
-        s.get("doi-mat-khau", use: passwordForm)
-        s.post("doi-mat-khau", use: changePassword)
+        s.get("doi-mat-khau", use: passwordForm).reads(.saved)
+        s.post("doi-mat-khau", use: changePassword).reads(.saved, .text("current", max: 256, "Mật khẩu hiện tại", in: .form), .text("new", max: 256, "Mật khẩu mới", in: .form), .text("confirm", max: 256, "Nhập lại mật khẩu mới", in: .form))
     }
 
     static func loginPage(_ req: Request, message: String?, username: String = "", token: String, status: HTTPStatus = .ok) -> Response {
-        let next = (try? req.query.get(String.self, at: "next")) ?? "/"
+        let next = WebRules.localPath(req.input.text("next")) ?? "/"
         let page = Page(title: "Đăng nhập", flash: message, flashIsError: message != nil && status != .ok, body: """
             <form method="post" action="/dang-nhap?next=\(next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")" class="login">
             <input type="hidden" name="_csrf" value="\(token)">
@@ -29,7 +29,7 @@ struct AuthController {
 
     @Sendable static func loginForm(_ req: Request) async throws -> Response {
         if req.principal != nil { return req.redirect(to: "/") }
-        let expired = (try? req.query.get(String.self, at: "het-han")) == "1"
+        let expired = req.input.flag("het-han")
         let token = req.cookies[CSRFMiddleware.preCookie]?.string ?? SessionMiddleware.newToken()
         return loginPage(req, message: expired ? "Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại." : nil, token: token)
     }
@@ -46,10 +46,14 @@ struct AuthController {
         case .refused(let message):
             let token = req.cookies[CSRFMiddleware.preCookie]?.string ?? SessionMiddleware.newToken()
             return loginPage(req, message: message, username: form.username ?? "", token: token, status: .unauthorized)
+        case .throttled(let message):
+            let token = req.cookies[CSRFMiddleware.preCookie]?.string ?? SessionMiddleware.newToken()
+            let res = loginPage(req, message: message, username: form.username ?? "", token: token, status: .tooManyRequests)
+            res.headers.replaceOrAdd(name: .retryAfter, value: String(SignInService.ipWindow))
+            return res
         case .signedIn(let token, let mustChange):
-            var next = (try? req.query.get(String.self, at: "next")) ?? "/"
-            // Only local paths: no open redirect.
-            if !next.hasPrefix("/") || next.hasPrefix("//") { next = "/" }
+            // Only a path on this site: no open redirect.
+            let next = WebRules.localPath(req.input.text("next")) ?? "/"
             let res = req.redirect(to: mustChange ? "/doi-mat-khau" : next)
             res.cookies[SessionMiddleware.cookieName] = SessionMiddleware.cookie(token, settings: req.application.settings)
             res.cookies[CSRFMiddleware.preCookie] = .expired
@@ -69,14 +73,15 @@ struct AuthController {
         let intro: HTML = p.mustChangePassword
             ? "<p class=\"flash\">Đây là lần đăng nhập đầu hoặc mật khẩu vừa được cấp lại: vui lòng đặt mật khẩu mới để tiếp tục.</p>"
             : .empty
-        let saved = (try? req.query.get(String.self, at: "luu")) == "1"
+        let saved = req.input.flag("luu")
         return req.page(Page(title: "Đổi mật khẩu", flash: saved ? "Đã đổi mật khẩu." : nil, body: """
             \(intro)\(Widgets.problems(problems))
             <form method="post" action="/doi-mat-khau" class="record-form">\(req.csrfField)
             <div class="field"><label for="current">Mật khẩu hiện tại</label><input id="current" name="current" type="password" autocomplete="current-password" required></div>
-            <div class="field"><label for="new">Mật khẩu mới</label><input id="new" name="new" type="password" autocomplete="new-password" required aria-describedby="new_help"><small id="new_help">Ít nhất 8 ký tự, có cả chữ và số.</small></div>
+            <div class="field"><label for="new">Mật khẩu mới</label><input id="new" name="new" type="password" autocomplete="new-password" required aria-describedby="new_help"><small id="new_help">Ít nhất \(req.application.settings.passwordPolicy.minLength) ký tự, có cả chữ và số, không chứa tên đăng nhập, không phải mật khẩu phổ biến. Nên dùng một cụm từ dễ nhớ của riêng bạn.</small></div>
             <div class="field"><label for="confirm">Nhập lại mật khẩu mới</label><input id="confirm" name="confirm" type="password" autocomplete="new-password" required></div>
             <div class="actions"><button class="primary">Đổi mật khẩu</button></div></form>
+            <p><a href="/phien-dang-nhap">Xem các phiên đăng nhập của bạn</a></p>
             """), status: status)
     }
 

@@ -6,11 +6,14 @@ import Vapor
 struct CatalogController {
     static func register(_ r: any RoutesBuilder) {
         let c = r.grouped("danh-muc", ":catalog")
-        c.get(use: list)
-        c.get("xuat", use: export)
-        c.get("moi", use: newForm)
+        let filters: [ParamSpec] = [.page, .search, .unitCode, .choice("trang_thai", ["active", "inactive", "all"], "Trạng thái"),
+                                    .text("sap_xep", max: 40, "Sắp xếp"), .choice("chieu", ["tang", "giam"], "Chiều sắp xếp")]
+            + ["khoi", "cap", "loai", "chuc_vu"].map { ParamSpec.text($0, max: 50, "Bộ lọc") }
+        c.get(use: list).reads(filters)
+        c.get("xuat", use: export).reads(filters + [.format])
+        c.get("moi", use: newForm).reads(.text("cap_tren", max: 50, "Cơ quan cấp trên"))
         c.post("moi", use: create)
-        c.get(":id", use: show)
+        c.get(":id", use: show).reads(.saved, .int("phien", 0...1_000_000, "Số phiên"))
         c.get(":id", "sua", use: editForm)
         c.post(":id", "sua", use: update)
         c.get(":id", "ngung", use: confirmDeactivate)
@@ -19,7 +22,7 @@ struct CatalogController {
     }
 
     static func service(_ req: Request) throws -> CatalogService {
-        guard let adapter = CatalogRegistry.adapter(req.parameters.get("catalog") ?? "", req.application.settings) else {
+        guard let adapter = CatalogRegistry.adapter(req.parameters.get("catalog") ?? "", req.application) else {
             throw Abort(.notFound, reason: "Không có danh mục này.")
         }
         return CatalogService(adapter: adapter, store: req.store, principal: try req.requirePrincipal(), actor: req.actor)
@@ -34,13 +37,13 @@ struct CatalogController {
 
     static func query(_ req: Request, adapter: any CatalogAdapter) -> ListQuery {
         var q = ListQuery()
-        q.q = (try? req.query.get(String.self, at: "q")) ?? ""
-        q.status = (try? req.query.get(String.self, at: "trang_thai")) ?? "active"
-        q.orgCode = (try? req.query.get(String.self, at: "don_vi")) ?? ""
-        for key in adapter.listFilters { q.choices[key] = try? req.query.get(String.self, at: key) }
-        q.page = max(1, (try? req.query.get(Int.self, at: "trang")) ?? 1)
-        q.sort = (try? req.query.get(String.self, at: "sap_xep")) ?? "ma"
-        q.descending = (try? req.query.get(String.self, at: "chieu")) == "giam"
+        q.q = req.input.text("q")
+        q.status = req.input.text("trang_thai").nonEmpty(or: "active")
+        q.orgCode = req.input.text("don_vi")
+        for key in adapter.listFilters { q.choices[key] = req.input.text(key).nonEmpty }
+        q.page = req.input.page
+        q.sort = req.input.text("sap_xep").nonEmpty(or: "ma")
+        q.descending = req.input.text("chieu") == "giam"
         return q
     }
 
@@ -56,8 +59,8 @@ struct CatalogController {
     @Sendable static func export(_ req: Request) async throws -> Response {
         let svc = try service(req)
         let rows = try await svc.exportRows(query(req, adapter: svc.adapter))
-        let format = (try? req.query.get(String.self, at: "dinh_dang")) ?? "xlsx"
-        return try Download.table(rows, name: svc.spec.key, format: format)
+        let format = req.input.text("dinh_dang").nonEmpty(or: "xlsx")
+        return try Download.table(rows, name: svc.spec.key, format: format, at: req.now)
     }
 
     @Sendable static func show(_ req: Request) async throws -> Response {
@@ -67,7 +70,7 @@ struct CatalogController {
     /// A record's page; for a user account, with its roles section.
     static func showPage(_ req: Request, catalog: String, id: UUID, problems: [String] = [],
                          status: HTTPStatus = .ok) async throws -> Response {
-        guard let adapter = CatalogRegistry.adapter(catalog, req.application.settings) else { throw Abort(.notFound) }
+        guard let adapter = CatalogRegistry.adapter(catalog, req.application) else { throw Abort(.notFound) }
         let svc = CatalogService(adapter: adapter, store: req.store, principal: try req.requirePrincipal(), actor: req.actor)
         let (row, refs) = try await svc.row(id)
         var view = CatalogViews.show(svc: svc, row: row, refs: refs, req: req)
@@ -82,7 +85,7 @@ struct CatalogController {
         try svc.principal.requireAnywhere(svc.adapter.manageAction)
         let refs = try await RefIndex.load(on: req.db)
         var initial: RawRecord = [:]
-        if let parent = try? req.query.get(String.self, at: "cap_tren") { initial["ma_cap_tren"] = parent }
+        if let parent = req.input.text("cap_tren").nonEmpty { initial["ma_cap_tren"] = parent }
         return req.page(CatalogViews.form(svc: svc, raw: initial, id: nil, problems: [], refs: refs, req: req))
     }
 
@@ -153,20 +156,22 @@ struct CatalogController {
 
 /// Catalogs by URL key.
 enum CatalogRegistry {
-    static func adapters(_ settings: Settings) -> [any CatalogAdapter] {
-        [OrganizationCatalog(), PositionGroupCatalog(), PositionCatalog(), PeopleCatalog(),
-         UserCatalog(bcryptCost: settings.bcryptCost), ProductCatalog(), ViolationCatalog()]
+    static func adapters(_ app: Application) -> [any CatalogAdapter] {
+        let settings = app.settings
+        return [OrganizationCatalog(), PositionGroupCatalog(), PositionCatalog(), PeopleCatalog(),
+                UserCatalog(bcryptCost: settings.bcryptCost, passwordPolicy: settings.passwordPolicy, clock: app.clock),
+                ProductCatalog(), ViolationCatalog()]
     }
 
-    static func adapter(_ key: String, _ settings: Settings) -> (any CatalogAdapter)? {
-        adapters(settings).first { $0.spec.key == key }
+    static func adapter(_ key: String, _ app: Application) -> (any CatalogAdapter)? {
+        adapters(app).first { $0.spec.key == key }
     }
 }
 
 /// File downloads of tables.
 enum Download {
-    static func table(_ rows: [[String]], name: String, format: String) throws -> Response {
-        let stamp = DateFormatting.fileStamp(Date())
+    static func table(_ rows: [[String]], name: String, format: String, at now: Date) throws -> Response {
+        let stamp = DateFormatting.fileStamp(now)
         if format == "csv" {
             return file(Data(CSV.write(rows).utf8), name: "\(name)-\(stamp).csv", type: "text/csv; charset=utf-8")
         }

@@ -94,8 +94,9 @@ enum CatalogViews {
             \(HTML.when(spec.key == "co-quan", "<a href=\"/danh-muc/co-quan/moi?cap_tren=\(row.raw["ma"] ?? "")\">Thêm đơn vị trực thuộc</a>"))</div>
             """ : .empty
         let crumbs = ancestry(row: row, spec: spec, refs: refs)
-        let saved = (try? req.query.get(String.self, at: "luu")) == "1"
-        return Page(title: row.title, breadcrumbs: crumbs, flash: saved ? "Đã lưu." : nil, body: """
+        let saved = req.input.flag("luu")
+        let ended = req.input.int("phien")
+        return Page(title: row.title, breadcrumbs: crumbs, flash: saved ? "Đã lưu." : ended.map { "Đã kết thúc \($0) phiên đăng nhập." }, body: """
             \(actions)<p>\(Widgets.status(row.active))</p><dl class="record">\(items)</dl>
             \(spec.key == "co-quan" ? children(of: row, refs: refs) : .empty)
             <p><a href="/nhat-ky?doi_tuong=\(row.id.uuidString)">Lịch sử thay đổi</a></p>

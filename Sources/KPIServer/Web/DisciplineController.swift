@@ -6,7 +6,7 @@ import Vapor
 /// Kỷ luật, kỷ cương (/ky-luat): the records with search, filters and export; the entry form; voiding.
 struct DisciplineController {
     static func register(_ r: any RoutesBuilder) {
-        r.get("ky-luat", use: list)
+        r.get("ky-luat", use: list).reads(.page, .search, .format, .notice, .dateFrom, .dateTo, .text("loai", max: 50, "Loại"))
         r.get("ky-luat", "moi", use: form)
         r.post("ky-luat", "moi", use: create)
         r.post("ky-luat", ":id", "huy", use: void)
@@ -17,9 +17,9 @@ struct DisciplineController {
     }
 
     static func query(_ req: Request) -> DisciplineService.Query {
-        var q = DisciplineService.Query(q: WorkController.q(req, "q"), kind: WorkController.q(req, "loai"),
-                                        from: WorkController.q(req, "tu"), to: WorkController.q(req, "den"))
-        q.page = max(1, Int(WorkController.q(req, "trang")) ?? 1)
+        var q = DisciplineService.Query(q: req.input.text("q"), kind: req.input.text("loai"),
+                                        from: req.input.text("tu"), to: req.input.text("den"))
+        q.page = req.input.page
         return q
     }
 
@@ -32,7 +32,7 @@ struct DisciplineController {
     @Sendable static func list(_ req: Request) async throws -> Response {
         let svc = try service(req)
         let q = query(req)
-        if !WorkController.q(req, "dinh_dang").isEmpty {
+        if !req.input.text("dinh_dang").isEmpty {
             var all = q
             all.page = 1
             let rows = try await svc.list(all, limit: 50_000).rows
@@ -40,10 +40,10 @@ struct DisciplineController {
                 [p.code, p.fullName, WorkViews.date(r.occurredOn), r.kind == "ky-luat" ? "Kỷ luật" : "Vi phạm", what(r), r.note, r.enteredBy,
                  r.voided ? "Đã hủy: \(r.voidReason)" : "Hiệu lực"]
             }
-            return try Download.table(table, name: "ky-luat", format: WorkController.q(req, "dinh_dang"))
+            return try Download.table(table, name: "ky-luat", format: req.input.text("dinh_dang"), at: req.now)
         }
         let (rows, total) = try await svc.list(q)
-        let flash: String? = ["luu": "Đã ghi nhận.", "huy": "Đã hủy ghi nhận."][WorkController.q(req, "tb")]
+        let flash: String? = ["luu": "Đã ghi nhận.", "huy": "Đã hủy ghi nhận."][req.input.text("tb")]
         let body = rows.map { r, p in
             HTML("""
                 <tr\(HTML.when(r.voided, " class=\"voided\""))><td data-label="Ngày">\(WorkViews.date(r.occurredOn))</td>

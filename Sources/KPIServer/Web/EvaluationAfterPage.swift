@@ -8,10 +8,10 @@ import Vapor
 /// re-reviews of the period, and opening re-review cases.
 enum EvaluationAfterPage {
     static func register(_ r: any RoutesBuilder) {
-        r.post("ky-danh-gia", ":id", "phieu", ":person", "kien-nghi", use: file)
-        r.post("ky-danh-gia", ":id", "kien-nghi", ":cid", use: answer)
-        r.post("ky-danh-gia", ":id", "phuc-tra", use: openCases)
-        r.post("ky-danh-gia", ":id", "phuc-tra", ":rid", use: conclude)
+        r.post("ky-danh-gia", ":id", "phieu", ":person", "kien-nghi", use: file).reads(.notice)
+        r.post("ky-danh-gia", ":id", "kien-nghi", ":cid", use: answer).reads(.notice)
+        r.post("ky-danh-gia", ":id", "phuc-tra", use: openCases).reads(EvaluationPeriodPage.pageParams).reads(.int("mau", -1_000_000...1_000_000, "Số hồ sơ chọn mẫu", in: .form))
+        r.post("ky-danh-gia", ":id", "phuc-tra", ":rid", use: conclude).reads(.notice)
     }
 
     static let kinds = ["phe-duyet": "Phê duyệt", "kien-nghi": "Kiến nghị", "phuc-tra": "Phúc tra"]
@@ -62,7 +62,7 @@ enum EvaluationAfterPage {
         let cases = try await ReReview.query(on: req.db).filter(\.$periodID == e.periodID).filter(\.$personID == e.personID).sort(\.$openedAt).all()
         let isMe = e.personID == f.principal.personID
         let state = EvaluationFlow.state(p)
-        let windowOpen = (state == .published || state == .locked) && (DateOnly(parsing: p.objectionUntil).map { DateOnly.today <= $0 } ?? false)
+        let windowOpen = (state == .published || state == .locked) && (DateOnly(parsing: p.objectionUntil).map { req.today <= $0 } ?? false)
         let complaintItems = complaints.map { c in
             HTML("""
                 <li><p><strong>\(complaintStates[c.state] ?? c.state)</strong> · gửi \(DateFormatting.dateTime(c.filedAt)) · hạn trả lời \(EvaluationPeriodPage.date(c.answerDue))</p>

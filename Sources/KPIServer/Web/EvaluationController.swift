@@ -7,8 +7,8 @@ import Vapor
 /// a period, computing one again; search, filters and export like every list.
 struct EvaluationController {
     static func register(_ r: any RoutesBuilder) {
-        r.get("ky-danh-gia", use: list)
-        r.post("ky-danh-gia", use: open)
+        r.get("ky-danh-gia", use: list).reads(.search, .format, .notice, .text("trang_thai", max: 30, "Trạng thái"), .int("n", 0...10_000_000, "Số người"))
+        r.post("ky-danh-gia", use: open).reads(.search, .format, .notice, .text("trang_thai", max: 30, "Trạng thái"), .int("n", 0...10_000_000, "Số người"))
         r.post("ky-danh-gia", ":id", "tinh-lai", use: recompute)
     }
 
@@ -32,7 +32,7 @@ struct EvaluationController {
         }
         let agencies = try await svc.agencies()
         let names = Dictionary(try await Organization.query(on: req.db).all().map { ($0.id!, ($0.name, $0.code)) }) { a, _ in a }
-        let (q, state) = (WorkController.q(req, "q"), WorkController.q(req, "trang_thai"))
+        let (q, state) = (req.input.text("q"), req.input.text("trang_thai"))
         let folded = TextNormalizer.fold(q)
         let periods = try await svc.periods().filter { p in
             let (name, code) = names[p.organizationID] ?? ("", "")
@@ -43,17 +43,17 @@ struct EvaluationController {
             let label = EvaluationState(rawValue: p.state)?.label ?? p.state
             return p.dirty && (EvaluationState(rawValue: p.state)?.recomputes ?? false) ? "\(label) — có thay đổi, chờ tính lại" : label
         }
-        if !WorkController.q(req, "dinh_dang").isEmpty {
+        if !req.input.text("dinh_dang").isEmpty {
             let table = [["Kỳ", "Mã cơ quan", "Cơ quan", "Trạng thái", "Số người", "Tính lúc", "Người mở"]] + periods.map { p in
                 let (name, code) = names[p.organizationID] ?? ("", "")
                 return [PeriodCode(p.code)?.label ?? p.code, code, name, stateText(p), String(p.people), time(p.computedAt), p.openedBy]
             }
-            return try Download.table(table, name: "ky-danh-gia", format: WorkController.q(req, "dinh_dang"))
+            return try Download.table(table, name: "ky-danh-gia", format: req.input.text("dinh_dang"), at: req.now)
         }
         let flash: String? = {
-            switch WorkController.q(req, "tb") {
+            switch req.input.text("tb") {
             case "mo": return "Đã mở kỳ đánh giá. Điểm sẽ được tính trong ít phút; bấm «Tính lại ngay» để tính ngay."
-            case "tinh": return "Đã tính lại điểm của kỳ cho \(WorkController.q(req, "n")) người."
+            case "tinh": return "Đã tính lại điểm của kỳ cho \(req.input.text("n")) người."
             default: return nil
             }
         }()
@@ -70,14 +70,14 @@ struct EvaluationController {
                 """)
         }
         let stateOptions = [("", "Tất cả")] + EvaluationState.allCases.map { ($0.rawValue, $0.label) }
-        let thisMonth = PeriodCode.containing(.today, kind: .month).text
+        let thisMonth = PeriodCode.containing(req.today, kind: .month).text
         let openForm: HTML = agencies.isEmpty ? .empty : HTML("""
             <details class="panel"\(HTML.when(problem != nil, " open"))><summary>Mở kỳ đánh giá</summary>
             \(Widgets.problems(problem.map { [$0] } ?? []))
             <form method="post" action="/ky-danh-gia" class="record-form">\(req.csrfField)
             <div class="field"><label for="co_quan">Cơ quan</label>\(TaskPage.select("co_quan", agencies.map { ($0.code, "\($0.name) (\($0.code))") }, v["co_quan"] ?? ""))</div>
             <div class="field"><label for="ky">Kỳ</label><input id="ky" name="ky" value="\(v["ky"] ?? thisMonth)" required maxlength="10">
-            <p class="hint">Tháng «\(thisMonth)», quý «\(PeriodCode.containing(.today, kind: .quarter).text)» hoặc năm «\(DateOnly.today.year)».</p></div>
+            <p class="hint">Tháng «\(thisMonth)», quý «\(PeriodCode.containing(req.today, kind: .quarter).text)» hoặc năm «\(req.today.year)».</p></div>
             <div class="actions"><button class="primary">Mở kỳ</button></div></form></details>
             """)
         let params = "q=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&trang_thai=\(state)"

@@ -7,11 +7,14 @@ import Vapor
 /// deadlines, who has not yet acted, the sheets, and the next step for whoever may take it; the
 /// approval page (/ky-danh-gia/<id>/phe-duyet) with the quota's proposal.
 struct EvaluationPeriodPage {
+    /// What the period page reads from its address; the posts that show it again read the same.
+    static let pageParams: [ParamSpec] = [.search, .format, .notice, .text("loc", max: 30, "Lọc"), .int("n", 0...10_000_000, "Số hồ sơ")]
+
     static func register(_ r: any RoutesBuilder) {
-        r.get("ky-danh-gia", ":id", use: show)
-        r.post("ky-danh-gia", ":id", "buoc", use: step)
+        r.get("ky-danh-gia", ":id", use: show).reads(pageParams)
+        r.post("ky-danh-gia", ":id", "buoc", use: step).reads(pageParams + [.version])
         r.get("ky-danh-gia", ":id", "phe-duyet", use: approvalPage)
-        r.post("ky-danh-gia", ":id", "phe-duyet", use: approve)
+        r.post("ky-danh-gia", ":id", "phe-duyet", use: approve).reads(pageParams).reads(.version, .int("ngay_cong_khai", -1_000_000...1_000_000, "Thời gian công khai", in: .form))
     }
 
     static func flow(_ req: Request) throws -> EvaluationFlow {
@@ -51,7 +54,7 @@ struct EvaluationPeriodPage {
         let agency = try await Organization.find(p.organizationID, on: req.db)
         let progress = try await flow.progress(p)
         let who = try await names(req, progress.sheets.map(\.personID))
-        let (q, filter) = (WorkController.q(req, "q"), WorkController.q(req, "loc"))
+        let (q, filter) = (req.input.text("q"), req.input.text("loc"))
         let folded = TextNormalizer.fold(q)
         let sheets = progress.sheets.filter { e in
             let (name, unit) = who[e.personID] ?? ("", "")
@@ -69,13 +72,13 @@ struct EvaluationPeriodPage {
             return live[e.personCode]?.1.map { "\($0.label) (tạm tính)" } ?? "Chưa xếp loại"
         }
         func notYet(_ e: Evaluation) -> String { progress.onLeave.contains(e.personID) ? "Nghỉ theo chế độ" : "Chưa" }
-        if !WorkController.q(req, "dinh_dang").isEmpty {
+        if !req.input.text("dinh_dang").isEmpty {
             let table = [["Mã", "Họ và tên", "Đơn vị", "Tự đánh giá", "Đánh giá", "Điểm", "Xếp loại"]] + sheets.map { e in
                 let (name, unit) = who[e.personID] ?? ("", "")
                 return [e.personCode, name, unit, e.selfAt.map(DateFormatting.dateTime) ?? notYet(e), e.reviewedAt.map(DateFormatting.dateTime) ?? notYet(e),
                         score(e), level(e)]
             }
-            return try Download.table(table, name: "phieu-danh-gia-\(p.code)", format: WorkController.q(req, "dinh_dang"))
+            return try Download.table(table, name: "phieu-danh-gia-\(p.code)", format: req.input.text("dinh_dang"), at: req.now)
         }
         let base = "/ky-danh-gia/\(p.id!.uuidString)"
         let mayRun = principal.can(.runEvaluation, at: p.scopePath)
@@ -90,7 +93,7 @@ struct EvaluationPeriodPage {
             }
             switch state {
             case .open where mayRun:
-                let d1 = cal.adding(workingDays: 3, to: .today), d2 = cal.adding(workingDays: 6, to: .today), d3 = cal.adding(workingDays: 9, to: .today)
+                let d1 = cal.adding(workingDays: 3, to: req.today), d2 = cal.adding(workingDays: 6, to: req.today), d3 = cal.adding(workingDays: 9, to: req.today)
                 return HTML("""
                     <form method="post" action="\(base)/buoc" class="record-form" data-busy="Đang tính điểm và lập phiếu…">\(req.csrfField)
                     <input type="hidden" name="phien_ban" value="\(p.version)"><input type="hidden" name="buoc" value="mo">
@@ -138,7 +141,7 @@ struct EvaluationPeriodPage {
         let params = "q=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&loc=\(filter)"
         let flash: String? = ["mo": "Đã bắt đầu bước tự đánh giá.", "tu-danh-gia": "Đã chuyển sang bước đánh giá.", "danh-gia": "Đã trình phê duyệt; điểm đã cố định.",
                               "phe-duyet": "Đã phê duyệt và công khai kết quả.", "cong-khai": "Đã chốt điểm.",
-                              "phuc-tra": "Đã mở \(WorkController.q(req, "n")) hồ sơ phúc tra."][WorkController.q(req, "tb")]
+                              "phuc-tra": "Đã mở \(req.input.text("n")) hồ sơ phúc tra."][req.input.text("tb")]
         return req.page(Page(title: title, breadcrumbs: [("Tổng quan", "/"), ("Kỳ đánh giá", "/ky-danh-gia")], flash: flash, body: """
             \(stepper(state))
             \(Widgets.problems(problem.map { [$0] } ?? []))

@@ -11,7 +11,7 @@ import Vapor
 enum EvaluationPrint {
     static func register(_ r: any RoutesBuilder) {
         r.get("ky-danh-gia", ":id", "phieu", ":person", "in", use: sheet)
-        r.get("ky-danh-gia", ":id", "danh-sach", use: list)
+        r.get("ky-danh-gia", ":id", "danh-sach", use: list).reads(.format)
     }
 
     /// The heading: the agency on the left; the national motto (or the Party's name) on the right;
@@ -80,7 +80,7 @@ enum EvaluationPrint {
         let level = (Level(rawValue: e.level) ?? row.level)?.label ?? "Chưa xếp loại"
         let score = ResultController.score(e.level.isEmpty ? row.hundredths : e.hundredths)
         let body = HTML("""
-            \(heading(agency, place: req.application.settings.placeName, date: .today))
+            \(heading(agency, place: req.application.settings.placeName, date: req.today))
             <h1 class="doc-title">PHIẾU ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG<br>CÁN BỘ, CÔNG CHỨC, VIÊN CHỨC</h1>
             <p class="doc-sub">\(label)\(e.level.isEmpty ? " (chưa phê duyệt, tạm tính)" : e.revision > 1 ? " (phiên bản \(e.revision))" : "")</p>
             <p>Họ và tên: <strong>\(row.input.personName)</strong> &nbsp; Mã: \(row.input.personCode)</p>
@@ -123,12 +123,12 @@ enum EvaluationPrint {
             return (la, -(a.hundredths ?? -1), a.code) < (lb, -(b.hundredths ?? -1), b.code)
         }
         let label = PeriodCode(p.code)?.label ?? p.code
-        let format = WorkController.q(req, "dinh_dang")
+        let format = req.input.text("dinh_dang")
         if !format.isEmpty {
             let table = [["STT", "Mã", "Họ và tên", "Chức vụ, vị trí việc làm", "Đơn vị", "Điểm", "Xếp loại"]] + lines.enumerated().map { i, l in
                 [String(i + 1), l.code, l.name, l.position, l.unit, ResultController.score(l.hundredths), l.level?.label ?? "Chưa xếp loại"]
             }
-            return try Download.table(table, name: "danh-sach-xep-loai-\(p.code)", format: format)
+            return try Download.table(table, name: "danh-sach-xep-loai-\(p.code)", format: format, at: req.now)
         }
         let rows = lines.enumerated().map { i, l in
             HTML("<tr><td class=\"num\">\(i + 1)</td><td>\(l.name)</td><td>\(l.position)</td><td>\(l.unit)</td><td class=\"num\">\(ResultController.score(l.hundredths))</td><td>\(l.level?.label ?? "Chưa xếp loại")</td></tr>")
@@ -140,7 +140,7 @@ enum EvaluationPrint {
             return HTML("<li>\(level.label): \(n) người (\(pct)%)</li>")
         }
         let body = HTML("""
-            \(heading(agency, place: req.application.settings.placeName, date: .today))
+            \(heading(agency, place: req.application.settings.placeName, date: req.today))
             <h1 class="doc-title">DANH SÁCH ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG<br>CÁN BỘ, CÔNG CHỨC, VIÊN CHỨC</h1>
             <p class="doc-sub">\(label)\(approved ? "" : " (chưa phê duyệt, tạm tính)")</p>
             <table class="doc-table"><thead><tr><th>TT</th><th>Họ và tên</th><th>Chức vụ, vị trí việc làm</th><th>Đơn vị</th><th>Điểm</th><th>Xếp loại</th></tr></thead>

@@ -10,9 +10,9 @@ import Vapor
 struct EvaluationSheetPage {
     static func register(_ r: any RoutesBuilder) {
         r.get("danh-gia-cua-toi", use: mine)
-        r.get("ky-danh-gia", ":id", "phieu", ":person", use: show)
-        r.post("ky-danh-gia", ":id", "phieu", ":person", "tu-danh-gia", use: selfAssess)
-        r.post("ky-danh-gia", ":id", "phieu", ":person", "danh-gia", use: review)
+        r.get("ky-danh-gia", ":id", "phieu", ":person", use: show).reads(.notice)
+        r.post("ky-danh-gia", ":id", "phieu", ":person", "tu-danh-gia", use: selfAssess).reads(.notice)
+        r.post("ky-danh-gia", ":id", "phieu", ":person", "danh-gia", use: review).reads(.notice)
     }
 
     @Sendable static func mine(_ req: Request) async throws -> Response {
@@ -111,7 +111,7 @@ struct EvaluationSheetPage {
         let rubric = rubric(row)
         let proposed = EvaluationFlow.choices(e.selfRubric), chosen = EvaluationFlow.choices(e.reviewRubric)
         let isMe = e.personID == f.principal.personID
-        let today = DateOnly.today
+        let today = req.today
         // Nghỉ theo chế độ cả kỳ: nothing to assess (the service refuses it too).
         let away = row.input.leave?.wholePeriod == true
         let mayReview = !away && f.mayReview(e) && (state == .selfAssessment || state == .review)
@@ -154,7 +154,7 @@ struct EvaluationSheetPage {
             : HTML("<p>Kết quả được phê duyệt: <strong>\(ResultController.score(e.hundredths)) — \(Level(rawValue: e.level)?.label ?? "")</strong>\(e.revision > 0 ? " · phiên bản \(e.revision)" : "")</p><ul>\(EvaluationFlow.reasons(e.reasons).map { HTML("<li>\($0)</li>") })</ul>")
         let after = try await EvaluationAfterPage.sections(req, f, p, e, rubric: rubric, noTasks: noTasks)
         return req.page(Page(title: "Phiếu đánh giá: \(row.input.personName)", breadcrumbs: [("Tổng quan", "/"), ("Đánh giá của tôi", "/danh-gia-cua-toi")],
-                             flash: WorkController.q(req, "tb") == "luu" ? "Đã lưu phiếu đánh giá." : nil, body: """
+                             flash: req.input.text("tb") == "luu" ? "Đã lưu phiếu đánh giá." : nil, body: """
             \(EvaluationPeriodPage.stepper(state))
             \(Widgets.problems(problem.map { [$0] } ?? []))
             <p>\(row.input.personName) (\(row.input.personCode)) · \(row.input.unitName) · \(PeriodCode(p.code)?.label ?? p.code) · bước <strong>\(state.label.lowercased())</strong></p>

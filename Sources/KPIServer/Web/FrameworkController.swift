@@ -6,9 +6,9 @@ import Vapor
 struct FrameworkController {
     static func register(_ r: any RoutesBuilder) {
         let c = r.grouped("khung-danh-gia")
-        c.get(use: list)
-        c.get("xuat", use: export)
-        c.get(":id", use: show)
+        c.get(use: list).reads(.search, .notice, .text("trang_thai", max: 30, "Trạng thái"))
+        c.get("xuat", use: export).reads(.format, .search, .text("trang_thai", max: 30, "Trạng thái"))
+        c.get(":id", use: show).reads(.notice)
         c.post(":id", "nhap", use: startDraft)
         c.get(":id", "sua", use: editForm)
         c.post(":id", "sua", use: save)
@@ -32,29 +32,29 @@ struct FrameworkController {
 
     @Sendable static func list(_ req: Request) async throws -> Response {
         let svc = try service(req)
-        let q = TextNormalizer.fold((try? req.query.get(String.self, at: "q")) ?? "")
-        let status = (try? req.query.get(String.self, at: "trang_thai")) ?? ""
+        let q = TextNormalizer.fold(req.input.text("q"))
+        let status = req.input.text("trang_thai")
         let all = try await svc.list().filter {
             (q.isEmpty || TextNormalizer.fold($0.code + " " + $0.name).contains(q)) && (status.isEmpty || $0.status == status)
         }
-        return req.page(FrameworkViews.list(all, q: (try? req.query.get(String.self, at: "q")) ?? "", status: status, req: req))
+        return req.page(FrameworkViews.list(all, q: req.input.text("q"), status: status, req: req))
     }
 
     @Sendable static func export(_ req: Request) async throws -> Response {
         let svc = try service(req)
         let rows = try await svc.list().map { f in
-            [f.code, f.name, Catalogs.label(Catalogs.staffKinds, f.staffKind), String(f.version), FrameworkViews.statusText(f),
+            [f.code, f.name, Catalogs.label(Catalogs.staffKinds, f.staffKind), String(f.version), FrameworkViews.statusText(f, today: req.today),
              DateOnly(parsing: f.effectiveFrom)?.display ?? ""]
         }
         return try Download.table([["Mã", "Tên", "Áp dụng cho", "Phiên bản", "Trạng thái", "Hiệu lực từ"]] + rows, name: "bo-chi-so",
-                                  format: (try? req.query.get(String.self, at: "dinh_dang")) ?? "xlsx")
+                                  format: req.input.text("dinh_dang").nonEmpty(or: "xlsx"), at: req.now)
     }
 
     @Sendable static func show(_ req: Request) async throws -> Response {
         let svc = try service(req)
         let f = try await svc.find(try id(req))
         let versions = try await svc.lineage(f)
-        let flash: String? = switch (try? req.query.get(String.self, at: "tb")) ?? "" {
+        let flash: String? = switch req.input.text("tb") {
         case "luu": "Đã lưu bản nháp."
         case "ban-hanh": "Đã ban hành."
         case "nhap": "Đã tạo bản nháp từ phiên bản đang áp dụng."
@@ -137,7 +137,7 @@ struct FrameworkController {
         var other = try await svc.published(f)
         if other?.id == f.id { other = try await svc.lineage(f).first { $0.status == "published" && $0.id != f.id } }
         if other == nil, let parentID = f.parentID { other = try await svc.find(parentID) }
-        return req.page(FrameworkViews.compare(f, with: other))
+        return req.page(FrameworkViews.compare(f, with: other, today: req.today))
     }
 
     @Sendable static func preview(_ req: Request) async throws -> Response {

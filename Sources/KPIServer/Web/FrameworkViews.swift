@@ -3,9 +3,9 @@ import Vapor
 
 /// The pages of frameworks: list, version, draft form, comparison, what-if preview.
 enum FrameworkViews {
-    static func statusText(_ f: Framework) -> String {
+    static func statusText(_ f: Framework, today: DateOnly) -> String {
         if f.status == "draft" { return "Bản nháp" }
-        return f.effectiveFrom > DateOnly.today.iso ? "Đã ban hành, chờ hiệu lực" : "Đã ban hành"
+        return f.effectiveFrom > today.iso ? "Đã ban hành, chờ hiệu lực" : "Đã ban hành"
     }
 
     static func crumbs(_ f: Framework) -> [(String, String)] {
@@ -21,7 +21,7 @@ enum FrameworkViews {
             HTML("""
                 <tr><td data-label="Mã">\(f.code)</td><td data-label="Tên"><a href="\(FrameworkController.base(f.id!))">\(f.name)</a></td>
                 <td data-label="Áp dụng cho">\(Catalogs.label(Catalogs.staffKinds, f.staffKind)) · \(scopeText(f))</td>
-                <td data-label="Phiên bản" class="num">\(f.version)</td><td data-label="Trạng thái">\(statusText(f))</td>
+                <td data-label="Phiên bản" class="num">\(f.version)</td><td data-label="Trạng thái">\(statusText(f, today: req.today))</td>
                 <td data-label="Hiệu lực từ">\(DateOnly(parsing: f.effectiveFrom)?.display ?? "—")</td></tr>
                 """)
         }
@@ -88,7 +88,7 @@ enum FrameworkViews {
             <section class="panel"><h2>Ban hành</h2>
             <form method="post" action="\(base)/ban-hanh" class="record-form">\(req.csrfField)
             <div class="field"><label for="hieu_luc">Ngày hiệu lực <span class="req">*</span></label>
-            <input id="hieu_luc" name="hieu_luc" placeholder="dd/MM/yyyy" inputmode="numeric" class="date" value="\(DateOnly.today.display)"></div>
+            <input id="hieu_luc" name="hieu_luc" placeholder="dd/MM/yyyy" inputmode="numeric" class="date" value="\(req.today.display)"></div>
             <div class="field"><label><input type="checkbox" name="xac_nhan" value="1"> Tôi đã xem trước tác động và xác nhận ban hành; phiên bản đã ban hành không sửa được nữa.</label></div>
             <div class="actions"><button class="primary">Ban hành phiên bản \(f.version)</button></div></form></section>
             """ : .empty
@@ -100,12 +100,12 @@ enum FrameworkViews {
             <div class="actions"><button>Tạo phiên bản riêng</button></div></form></section>
             """ : .empty
         let history = versions.map { v in
-            HTML("<li><a href=\"\(FrameworkController.base(v.id!))\">Phiên bản \(v.version)</a> — \(statusText(v))\(v.effectiveFrom.isEmpty ? "" : ", hiệu lực từ \(DateOnly(parsing: v.effectiveFrom)?.display ?? "")")\(v.id == f.id ? " (đang xem)" : "")</li>")
+            HTML("<li><a href=\"\(FrameworkController.base(v.id!))\">Phiên bản \(v.version)</a> — \(statusText(v, today: req.today))\(v.effectiveFrom.isEmpty ? "" : ", hiệu lực từ \(DateOnly(parsing: v.effectiveFrom)?.display ?? "")")\(v.id == f.id ? " (đang xem)" : "")</li>")
         }
         return Page(title: "\(f.name) — phiên bản \(f.version)", breadcrumbs: [("Tổng quan", "/"), ("Bộ chỉ số", "/khung-danh-gia")], flash: flash, body: """
             \(Widgets.problems(problems.map(\.description)))
             <div class="actions">\(actions)</div>
-            <p><strong>\(statusText(f))</strong>\(f.effectiveFrom.isEmpty ? "" : " · hiệu lực từ \(DateOnly(parsing: f.effectiveFrom)?.display ?? "")") · áp dụng cho \(Catalogs.label(Catalogs.staffKinds, f.staffKind).lowercased()) · \(scopeText(f).lowercased()) · \(f.groupCodes.isEmpty ? "mọi nhóm vị trí" : "nhóm vị trí \(f.groupCodes.replacingOccurrences(of: ";", with: ", "))")</p>
+            <p><strong>\(statusText(f, today: req.today))</strong>\(f.effectiveFrom.isEmpty ? "" : " · hiệu lực từ \(DateOnly(parsing: f.effectiveFrom)?.display ?? "")") · áp dụng cho \(Catalogs.label(Catalogs.staffKinds, f.staffKind).lowercased()) · \(scopeText(f).lowercased()) · \(f.groupCodes.isEmpty ? "mọi nhóm vị trí" : "nhóm vị trí \(f.groupCodes.replacingOccurrences(of: ";", with: ", "))")</p>
             \(f.note.isEmpty ? HTML.empty : HTML("<p class=\"hint\">\(f.note)</p>"))
             \(definitionTable(FrameworkService.decode(f)))
             \(publish)\(derive)
@@ -166,7 +166,7 @@ enum FrameworkViews {
             """)
     }
 
-    static func compare(_ f: Framework, with other: Framework?) -> Page {
+    static func compare(_ f: Framework, with other: Framework?, today: DateOnly) -> Page {
         let mine = FrameworkService.decode(f)
         guard let other else {
             return Page(title: "So sánh", breadcrumbs: crumbs(f), body: "<p class=\"empty\">Chưa có phiên bản nào khác để so sánh.</p>")
@@ -184,8 +184,8 @@ enum FrameworkViews {
         let count = mine.fields.filter { theirs[$0.key] != $0.value }.count
         return Page(title: "So sánh phiên bản \(f.version) với phiên bản \(other.version)", breadcrumbs: crumbs(f), body: """
             <p class="count">\(count) mục thay đổi</p>
-            <div class="table-wrap"><table class="list compare"><thead><tr><th scope="col">Mục</th><th scope="col">Phiên bản \(other.version) (\(statusText(other).lowercased()))</th>
-            <th scope="col">Phiên bản \(f.version) (\(statusText(f).lowercased()))</th><th scope="col">Thay đổi</th></tr></thead><tbody>\(rows)</tbody></table></div>
+            <div class="table-wrap"><table class="list compare"><thead><tr><th scope="col">Mục</th><th scope="col">Phiên bản \(other.version) (\(statusText(other, today: today).lowercased()))</th>
+            <th scope="col">Phiên bản \(f.version) (\(statusText(f, today: today).lowercased()))</th><th scope="col">Thay đổi</th></tr></thead><tbody>\(rows)</tbody></table></div>
             """)
     }
 

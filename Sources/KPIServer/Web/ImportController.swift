@@ -5,16 +5,16 @@ import Vapor
 /// Nhập dữ liệu: upload a CSV or XLSX file, see the dry run, then confirm.
 struct ImportController {
     static func register(_ r: any RoutesBuilder) {
-        r.get("nhap-du-lieu", use: form)
-        r.on(.POST, "nhap-du-lieu", body: .collect(maxSize: "25mb"), use: upload)
+        r.get("nhap-du-lieu", use: form).reads(.text("danh_muc", max: 40, "Danh mục"))
+        r.post("nhap-du-lieu", use: upload).accepts(.importFile)
         r.post("nhap-du-lieu", "xac-nhan", use: confirm)
-        r.get("nhap-du-lieu", "mau", ":catalog", use: template)
+        r.get("nhap-du-lieu", "mau", ":catalog", use: template).reads(.format)
     }
 
     /// The catalogs this user may change somewhere: the only ones offered for import.
     static func importable(_ req: Request) -> [any CatalogAdapter] {
         guard let p = req.principal else { return [] }
-        return CatalogRegistry.adapters(req.application.settings).filter { p.canAnywhere($0.manageAction) }
+        return CatalogRegistry.adapters(req.application).filter { p.canAnywhere($0.manageAction) }
     }
 
     /// Refuses a user who may change no catalog at all.
@@ -41,7 +41,7 @@ struct ImportController {
 
     @Sendable static func form(_ req: Request) async throws -> Response {
         try requireImporter(req)
-        let selected = (try? req.query.get(String.self, at: "danh_muc")) ?? "co-quan"
+        let selected = req.input.text("danh_muc").nonEmpty(or: "co-quan")
         return req.page(Page(title: "Nhập dữ liệu", breadcrumbs: [("Tổng quan", "/")], body: uploadForm(req, selected: selected)))
     }
 
@@ -54,12 +54,20 @@ struct ImportController {
         if name.lowercased().hasSuffix(".xlsx") || data.starts(with: [0x50, 0x4B]) {
             return try XLSX.read(data)
         }
-        guard let text = String(data: data, encoding: .utf8) else { throw XLSX.Unreadable() }
-        return CSV.parse(text)
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw SheetProblem("Tệp CSV không ở mã UTF-8. Trong Excel, chọn Lưu thành «CSV UTF-8» rồi thử lại.")
+        }
+        let rows = CSV.parse(text)
+        let limits = SheetLimits.standard
+        guard rows.count <= limits.maxRows else { throw SheetProblem("Bảng có quá \(limits.maxRows) dòng. Hãy chia thành nhiều tệp nhỏ hơn.") }
+        guard rows.allSatisfy({ $0.count <= limits.maxColumns }) else {
+            throw SheetProblem("Bảng có dòng quá \(limits.maxColumns) cột. Hãy xóa các cột thừa rồi thử lại.")
+        }
+        return rows
     }
 
     static func service(_ req: Request, key: String) throws -> CatalogService {
-        guard let adapter = CatalogRegistry.adapter(key, req.application.settings) else { throw Abort(.badRequest, reason: "Danh mục không hợp lệ.") }
+        guard let adapter = CatalogRegistry.adapter(key, req.application) else { throw Abort(.badRequest, reason: "Danh mục không hợp lệ.") }
         return CatalogService(adapter: adapter, store: req.store, principal: try req.requirePrincipal(), actor: req.actor)
     }
 
@@ -76,8 +84,8 @@ struct ImportController {
         let rows: [[String]]
         do {
             rows = try table(data, name: file.filename)
-        } catch {
-            return req.page(Page(title: "Nhập dữ liệu", flash: "Không đọc được tệp «\(file.filename)». Hãy lưu tệp dưới dạng CSV (UTF-8) hoặc Excel (.xlsx) rồi thử lại.",
+        } catch let problem as SheetProblem {
+            return req.page(Page(title: "Nhập dữ liệu", flash: "Không đọc được tệp «\(file.filename)»: \(problem.message)",
                                  flashIsError: true, body: uploadForm(req, selected: up.danh_muc)), status: .unprocessableEntity)
         }
         try await ImportStaging.save(data, hash: hash, req: req)
@@ -101,6 +109,8 @@ struct ImportController {
         }
         let rows = try table(data, name: c.ten_tep)
         let report = try await ImportService(catalog: svc).run(table: rows, dryRun: false, fileName: c.ten_tep, fileHash: c.tep_hash)
+        // Used once: a committed file is done, a refused one is uploaded again after it is fixed.
+        try ImportStaging.discard(hash: c.tep_hash, req: req)
         return req.page(ImportViews.report(report, svc: svc, fileName: c.ten_tep, hash: c.tep_hash, req: req),
                         status: report.ok ? .ok : .unprocessableEntity)
     }
@@ -108,28 +118,65 @@ struct ImportController {
     @Sendable static func template(_ req: Request) async throws -> Response {
         _ = try req.requirePrincipal()
         guard let spec = Catalogs.spec(req.parameters.get("catalog") ?? "") else { throw Abort(.notFound) }
-        let format = (try? req.query.get(String.self, at: "dinh_dang")) ?? "xlsx"
+        let format = req.input.text("dinh_dang").nonEmpty(or: "xlsx")
         return try Download.table([spec.fields.map(\.label)],
-                                  name: "mau-\(spec.key)", format: format)
+                                  name: "mau-\(spec.key)", format: format, at: req.now)
     }
 }
 
 /// Uploaded files kept between the dry run and the confirmation, named by their hash.
+/// A checked file waiting for the user's confirmation. Staged files can hold temporary passwords
+/// (user imports), so each lives in its uploader's own folder, is deleted once confirmed, and expires
+/// after `lifetime` (the time of staging is in its name, read against the application clock); every
+/// save sweeps the expired ones of all users.
 enum ImportStaging {
-    static func directory(_ req: Request) -> String { req.application.settings.dataDirectory + "/imports" }
+    static let lifetime: TimeInterval = 3600
 
-    static func save(_ data: Data, hash: String, req: Request) async throws {
-        let dir = directory(req)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let tmp = dir + "/\(hash).part"
-        try data.write(to: URL(fileURLWithPath: tmp))
-        _ = try? FileManager.default.removeItem(atPath: dir + "/\(hash)")
-        try FileManager.default.moveItem(atPath: tmp, toPath: dir + "/\(hash)")
+    static func root(_ req: Request) -> String { req.application.settings.dataDirectory + "/imports" }
+
+    static func directory(_ req: Request) throws -> String {
+        root(req) + "/" + (try req.requirePrincipal()).userID.uuidString
     }
 
+    static func save(_ data: Data, hash: String, req: Request) async throws {
+        try sweep(req)
+        let dir = try directory(req)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try discard(hash: hash, req: req)
+        let name = dir + "/\(hash).\(Int64(req.now.timeIntervalSince1970))"
+        try data.write(to: URL(fileURLWithPath: name + ".part"))
+        try FileManager.default.moveItem(atPath: name + ".part", toPath: name)
+    }
+
+    /// The user's own staged file with this hash, unless it expired.
     static func load(hash: String, req: Request) async throws -> Data? {
         guard hash.count == 64, hash.allSatisfy({ $0.isHexDigit }) else { return nil }
-        return FileManager.default.contents(atPath: directory(req) + "/\(hash)")
+        let dir = try directory(req)
+        let now = req.now.timeIntervalSince1970
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where name.hasPrefix(hash + ".") {
+            guard let at = Double(name.dropFirst(hash.count + 1)), now - at < lifetime, now >= at - 60 else { continue }
+            return FileManager.default.contents(atPath: dir + "/" + name)
+        }
+        return nil
+    }
+
+    static func discard(hash: String, req: Request) throws {
+        let dir = try directory(req)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where name.hasPrefix(hash + ".") {
+            try? FileManager.default.removeItem(atPath: dir + "/" + name)
+        }
+    }
+
+    /// Removes every expired staged file (any user's).
+    static func sweep(_ req: Request) throws {
+        let root = root(req), now = req.now.timeIntervalSince1970
+        for user in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {
+            let dir = root + "/" + user
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] {
+                let at = name.split(separator: ".").dropFirst().first.flatMap { Double($0) }
+                if at.map({ now - $0 >= lifetime }) ?? true { try? FileManager.default.removeItem(atPath: dir + "/" + name) }
+            }
+        }
     }
 }
 

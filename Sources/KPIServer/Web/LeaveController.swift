@@ -6,7 +6,7 @@ import Vapor
 /// Nghỉ theo chế độ (/nghi-che-do): long leave with search, filters and export; the entry form; voiding.
 struct LeaveController {
     static func register(_ r: any RoutesBuilder) {
-        r.get("nghi-che-do", use: list)
+        r.get("nghi-che-do", use: list).reads(.page, .search, .format, .notice, .dateFrom, .dateTo, .text("loai", max: 50, "Loại"))
         r.get("nghi-che-do", "moi", use: form)
         r.post("nghi-che-do", "moi", use: create)
         r.post("nghi-che-do", ":id", "huy", use: void)
@@ -24,10 +24,10 @@ struct LeaveController {
 
     @Sendable static func list(_ req: Request) async throws -> Response {
         let svc = try service(req)
-        var q = LeaveService.Query(q: WorkController.q(req, "q"), kind: WorkController.q(req, "loai"),
-                                   from: WorkController.q(req, "tu"), to: WorkController.q(req, "den"))
-        q.page = max(1, Int(WorkController.q(req, "trang")) ?? 1)
-        if !WorkController.q(req, "dinh_dang").isEmpty {
+        var q = LeaveService.Query(q: req.input.text("q"), kind: req.input.text("loai"),
+                                   from: req.input.text("tu"), to: req.input.text("den"))
+        q.page = req.input.page
+        if !req.input.text("dinh_dang").isEmpty {
             var all = q
             all.page = 1
             let rows = try await svc.list(all, limit: 50_000).rows
@@ -35,10 +35,10 @@ struct LeaveController {
                 [p.code, p.fullName, Catalogs.label(Catalogs.leaveKinds, r.kind), WorkViews.date(r.startsOn), WorkViews.date(r.endsOn), r.basis, r.note,
                  r.enteredBy, r.voided ? "Đã hủy: \(r.voidReason)" : "Hiệu lực"]
             }
-            return try Download.table(table, name: "nghi-che-do", format: WorkController.q(req, "dinh_dang"))
+            return try Download.table(table, name: "nghi-che-do", format: req.input.text("dinh_dang"), at: req.now)
         }
         let (rows, total) = try await svc.list(q)
-        let flash: String? = ["luu": "Đã ghi nhận. Các kỳ đánh giá đang mở của người này được tính lại.", "huy": "Đã hủy ghi nhận."][WorkController.q(req, "tb")]
+        let flash: String? = ["luu": "Đã ghi nhận. Các kỳ đánh giá đang mở của người này được tính lại.", "huy": "Đã hủy ghi nhận."][req.input.text("tb")]
         let body = rows.map { r, p in
             HTML("""
                 <tr\(HTML.when(r.voided, " class=\"voided\""))><td data-label="Cán bộ">\(p.fullName) (\(p.code))</td>

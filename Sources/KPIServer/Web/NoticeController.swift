@@ -7,7 +7,7 @@ import Vapor
 /// digest (/thong-bao/tong-hop): what is overdue, due today and due soon, and what came yesterday.
 struct NoticeController {
     static func register(_ r: any RoutesBuilder) {
-        r.get("thong-bao", use: list)
+        r.get("thong-bao", use: list).reads(.page, .notice, .flag("chua_doc", "Chưa đọc"), .text("loai", max: 50, "Loại"))
         r.get("thong-bao", "tong-hop", use: digest)
         r.post("thong-bao", "da-doc", use: markAll)
         r.get("thong-bao", ":id", use: open)
@@ -21,9 +21,9 @@ struct NoticeController {
 
     @Sendable static func list(_ req: Request) async throws -> Response {
         let p = try req.requirePrincipal()
-        let unreadOnly = WorkController.q(req, "chua_doc") == "1"
-        let kind = WorkController.q(req, "loai")
-        let page = max(1, Int(WorkController.q(req, "trang")) ?? 1)
+        let unreadOnly = req.input.text("chua_doc") == "1"
+        let kind = req.input.text("loai")
+        let page = req.input.page
         let base = Notice.query(on: req.db).filter(\.$userID == p.userID)
         if unreadOnly { base.filter(\.$readAt == nil) }
         if !kind.isEmpty { base.filter(\.$kind == kind) }
@@ -36,7 +36,7 @@ struct NoticeController {
                 """)
         }
         let options = kinds.map { v, l in HTML("<option value=\"\(v)\"\(HTML.when(v == kind, " selected"))>\(l)</option>") }
-        return req.page(Page(title: "Thông báo", breadcrumbs: [("Tổng quan", "/")], flash: WorkController.q(req, "tb") == "da-doc" ? "Đã đánh dấu tất cả là đã đọc." : nil, body: """
+        return req.page(Page(title: "Thông báo", breadcrumbs: [("Tổng quan", "/")], flash: req.input.text("tb") == "da-doc" ? "Đã đánh dấu tất cả là đã đọc." : nil, body: """
             <div class="actions"><a class="button" href="/thong-bao/tong-hop">Tổng hợp hằng ngày</a>
             <form method="post" action="/thong-bao/da-doc" class="inline">\(req.csrfField)<button>Đánh dấu tất cả đã đọc</button></form></div>
             <form method="get" class="filters"><div class="field"><label for="loai">Loại</label><select id="loai" name="loai">\(options)</select></div>
@@ -57,7 +57,7 @@ struct NoticeController {
         }
         if n.readAt == nil {
             try await req.store.write { db in
-                try await Notice.query(on: db).filter(\.$id == id).set(\.$readAt, to: Date()).update()
+                try await Notice.query(on: db).filter(\.$id == id).set(\.$readAt, to: req.now).update()
             }
         }
         return req.redirect(to: n.taskID.map { "/viec/\($0.uuidString)" } ?? n.link.flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") ? $0 : nil } ?? "/thong-bao")
@@ -66,7 +66,7 @@ struct NoticeController {
     @Sendable static func markAll(_ req: Request) async throws -> Response {
         let p = try req.requirePrincipal()
         try await req.store.write { db in
-            try await Notice.query(on: db).filter(\.$userID == p.userID).filter(\.$readAt == nil).set(\.$readAt, to: Date()).update()
+            try await Notice.query(on: db).filter(\.$userID == p.userID).filter(\.$readAt == nil).set(\.$readAt, to: req.now).update()
         }
         return req.redirect(to: "/thong-bao?tb=da-doc")
     }
@@ -74,13 +74,13 @@ struct NoticeController {
     /// Tổng hợp hằng ngày: my open work by urgency, what waits for my decision, and yesterday's notices.
     @Sendable static func digest(_ req: Request) async throws -> Response {
         let svc = try WorkController.service(req)
-        let today = DateOnly.today
+        let today = req.today
         var mine: [WorkService.Row] = []
         if svc.principal.personID != nil {
             mine = try await svc.all(WorkService.ListQuery(view: .mine)).filter { $0.warning != nil }
         }
         let awaiting = svc.principal.canAnywhere(.leadWork) ? try await svc.all(WorkService.ListQuery(view: .awaiting)) : []
-        let since = Date().addingTimeInterval(-36 * 3600)
+        let since = req.now.addingTimeInterval(-36 * 3600)
         let recent = try await Notice.query(on: req.db).filter(\.$userID == svc.principal.userID).filter(\.$createdAt >= since)
             .sort(\.$createdAt, .descending).limit(100).all()
         func section(_ title: String, _ rows: [WorkService.Row]) -> HTML {

@@ -8,7 +8,7 @@ import Vapor
 struct RatingController {
     static func register(public r: any RoutesBuilder, signedIn s: any RoutesBuilder) {
         r.get("danh-gia", ":token", use: form)
-        r.post("danh-gia", ":token", use: submit)
+        r.post("danh-gia", ":token", use: submit).reads(.int("diem", -1_000_000...1_000_000, "Mức hài lòng", in: .form), .text("ma_bien_nhan", max: 200, "Mã biên nhận", in: .form), .text("gop_y", max: 5_000, "Góp ý", in: .form))
         r.get("danh-gia", ":token", "qr.svg", use: qr)
         s.post("viec", ":id", "lien-ket-danh-gia", use: openLink)
         s.post("viec", ":id", "lien-ket-danh-gia", ":lid", "dong", use: closeLink)
@@ -60,7 +60,7 @@ struct RatingController {
     @Sendable static func submit(_ req: Request) async throws -> Response {
         let token = req.parameters.get("token") ?? ""
         let v = (try? req.content.decode([String: String].self)) ?? [:]
-        guard await req.application.ratingLimiter.allow(req.clientIP) else {
+        guard try await PublicRatings.allow(ip: req.clientIP, limit: req.application.settings.ratingsPerWindow, store: req.store) else {
             let task = try await PublicRatings.open(token, on: req.db)?.1
             return page(req, token: token, task: task, values: v, message: "Có quá nhiều đánh giá gửi từ địa chỉ mạng này trong ít phút. Vui lòng thử lại sau 10 phút.",
                         isError: true, status: .tooManyRequests)

@@ -10,7 +10,7 @@ extension WorkController {
         let calendar = try await DeadlineJob.calendar(req.store)
         let rows = rules.map { r in
             let kind = Recurrence.Kind(rawValue: r.kind)
-            let next = kind.map { Recurrence(kind: $0, dueDay: r.dueDay).occurrence(containing: .today, calendar: calendar) }
+            let next = kind.map { Recurrence(kind: $0, dueDay: r.dueDay).occurrence(containing: req.today, calendar: calendar) }
             let when = switch kind {
             case .weekly: "thứ \(["", "Hai", "Ba", "Tư", "Năm", "Sáu"][min(max(r.dueDay, 1), 5)])"
             default: r.dueDay == 0 ? "ngày làm việc cuối" : "ngày \(r.dueDay)"
@@ -51,7 +51,7 @@ extension WorkController {
     @Sendable static func recurringList(_ req: Request) async throws -> Response {
         let svc = try service(req)
         guard svc.principal.canAnywhere(.leadWork) else { throw Abort(.forbidden, reason: "Nhiệm vụ thường xuyên do lãnh đạo có quyền giao việc thiết lập.") }
-        let flash: String? = q(req, "tb") == "luu" ? "Đã lưu; nhiệm vụ của kỳ hiện tại đã được giao." : q(req, "tb") == "ngung" ? "Đã ngừng nhiệm vụ thường xuyên." : nil
+        let flash: String? = req.input.text("tb") == "luu" ? "Đã lưu; nhiệm vụ của kỳ hiện tại đã được giao." : req.input.text("tb") == "ngung" ? "Đã ngừng nhiệm vụ thường xuyên." : nil
         return req.page(try await recurringPage(req, svc: svc, values: [:], problems: [], flash: flash))
     }
 

@@ -4,8 +4,8 @@ import Vapor
 /// Kết quả: a period's computed results (/ket-qua) and the explanation of one (/ket-qua/<kỳ>/<mã>).
 struct ResultController {
     static func register(_ r: any RoutesBuilder) {
-        r.get("ket-qua", use: list)
-        r.get("ket-qua", "xuat", use: export)
+        r.get("ket-qua", use: list).reads(.search, .text("ky", max: 10, "Kỳ"), .text("xep_loai", max: 40, "Xếp loại"))
+        r.get("ket-qua", "xuat", use: export).reads(.format, .search, .text("ky", max: 10, "Kỳ"), .text("xep_loai", max: 40, "Xếp loại"))
         r.get("ket-qua", ":period", ":person", use: explain)
     }
 
@@ -18,7 +18,7 @@ struct ResultController {
     }
 
     /// Said on the results of a period that has not ended: tasks due later still count as open.
-    static func provisional(_ period: String, today: DateOnly = .today) -> HTML {
+    static func provisional(_ period: String, today: DateOnly) -> HTML {
         guard let p = PeriodCode(period), today <= p.last else { return .empty }
         return HTML("<p class=\"flash\" role=\"status\">Kết quả tạm tính: \(p.label.lowercased()) chưa kết thúc (đến \(p.last.display)); nhiệm vụ chưa đến hạn còn được tính là chưa hoàn thành.</p>")
     }
@@ -32,9 +32,9 @@ struct ResultController {
     }
 
     static func query(_ req: Request, periods: [String]) -> Query {
-        let asked = (try? req.query.get(String.self, at: "ky")) ?? ""
-        return Query(period: periods.contains(asked) ? asked : (periods.first ?? ""), q: (try? req.query.get(String.self, at: "q")) ?? "",
-                     level: (try? req.query.get(String.self, at: "xep_loai")) ?? "")
+        let asked = req.input.text("ky")
+        return Query(period: periods.contains(asked) ? asked : (periods.first ?? ""), q: req.input.text("q"),
+                     level: req.input.text("xep_loai"))
     }
 
     static func filtered(_ rows: [ScoreService.Row], _ q: Query) -> [ScoreService.Row] {
@@ -64,7 +64,7 @@ struct ResultController {
         let exportQuery = "ky=\(q.period)&q=\(q.q.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "")&xep_loai=\(q.level)"
         return req.page(Page(title: "Kết quả đánh giá theo kỳ", breadcrumbs: [("Tổng quan", "/")], body: """
             <p class="hint">Điểm tính tự động từ nhiệm vụ và các tiêu chí của kỳ theo bộ chỉ số đang áp dụng; hạn mức xuất sắc áp dụng theo từng cơ quan. Chọn tên để xem giải trình từng điểm.</p>
-            \(q.period.isEmpty ? .empty : provisional(q.period))
+            \(q.period.isEmpty ? .empty : provisional(q.period, today: req.today))
             <form method="get" class="filters" role="search">
             <div class="field"><label for="ky">Kỳ</label><select id="ky" name="ky">\(periodOptions)</select></div>
             <div class="field"><label for="q">Tìm</label><input id="q" name="q" value="\(q.q)" placeholder="Tên, mã hoặc đơn vị"></div>
@@ -87,14 +87,14 @@ struct ResultController {
             [periodText(q.period), r.input.personCode, r.input.personName, r.input.unitName, score(r.hundredths),
              r.level?.label ?? "", "\(r.framework.name) — phiên bản \(r.framework.version)"]
         }
-        return try Download.table(table, name: "ket-qua-\(q.period)", format: (try? req.query.get(String.self, at: "dinh_dang")) ?? "xlsx")
+        return try Download.table(table, name: "ket-qua-\(q.period)", format: req.input.text("dinh_dang").nonEmpty(or: "xlsx"), at: req.now)
     }
 
     @Sendable static func explain(_ req: Request) async throws -> Response {
         let period = req.parameters.get("period") ?? ""
         let code = req.parameters.get("person") ?? ""
         let row = try await service(req).explain(period: period, personCode: code)
-        return req.page(ExplainView.page(row, period: period))
+        return req.page(ExplainView.page(row, period: period, today: req.today))
     }
 }
 
@@ -107,7 +107,7 @@ enum ExplainView {
         ["completed": "Hoàn thành", "open": "Chưa hoàn thành", "cancelled": "Đã hủy"][s] ?? s
     }
 
-    static func page(_ row: ScoreService.Row, period: String) -> Page {
+    static func page(_ row: ScoreService.Row, period: String, today: DateOnly) -> Page {
         if let year = row.input.year { return yearPage(row, year, period: period) }
         let d = FrameworkService.decode(row.framework)
         guard let rules = try? d.rules(code: row.framework.code), let periodResult = row.result.periods.first else {
@@ -187,7 +187,7 @@ enum ExplainView {
         return Page(title: "Giải trình điểm: \(input.personName)", breadcrumbs: [("Tổng quan", "/"), ("Kết quả", "/ket-qua?ky=\(period)")], body: """
             <p>\(input.personName) (\(input.personCode)) · \(input.unitName) · \(ResultController.periodText(period).lowercased()) ·
             \(Catalogs.label(Catalogs.staffKinds, input.staffKind).lowercased()), nhóm vị trí \(input.groupCode)\(leader == nil ? "" : " · lãnh đạo, quản lý")</p>
-            \(row.official == nil ? ResultController.provisional(period) : .empty)
+            \(row.official == nil ? ResultController.provisional(period, today: today) : .empty)
             \(input.leave.map { HTML("<p class=\"leave-note\">\($0.text)</p>") } ?? .empty)
             <p>Bộ chỉ số: <a href="\(FrameworkController.base(row.framework.id!))">\(row.framework.name) — phiên bản \(row.framework.version)</a></p>
             <section class="panel total">\(away ? HTML("<h2>Tổng điểm kỳ: không đánh giá (nghỉ theo chế độ cả kỳ)</h2>") : HTML("""

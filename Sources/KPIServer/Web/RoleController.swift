@@ -27,12 +27,13 @@ enum RoleController {
         let svc = try service(req)
         let refs = try await RefIndex.load(on: req.db)
         let grants = try await svc.grants(of: userID, refs: refs)
+        let refusal = try await svc.refusal(for: userID)
         let rows = grants.map { g -> HTML in
             let when = g.createdAt.map(DateFormatting.date) ?? ""
             return """
                 <tr><td data-label="Vai trò">\(g.role.label)</td><td data-label="Phạm vi">\(g.scopeName)</td>
                 <td data-label="Người cấp">\(g.grantedBy)</td><td data-label="Ngày cấp">\(when)</td>
-                <td data-label="">\(HTML.when(AccessPolicy.mayGrant(svc.principal.grants, role: g.role, at: g.scopePath),
+                <td data-label="">\(HTML.when(refusal == nil && AccessPolicy.mayGrant(svc.principal.grants, role: g.role, at: g.scopePath),
                     "<a href=\"/nguoi-dung/\(userID.uuidString)/quyen/\(g.id.uuidString)/thu-hoi\">Thu hồi</a>"))</td></tr>
                 """
         }
@@ -45,6 +46,14 @@ enum RoleController {
             <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Vai trò</th><th scope="col">Phạm vi</th><th scope="col">Người cấp</th><th scope="col">Ngày cấp</th><th scope="col"></th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             """)
+            \(refusal.map { HTML("<p class=\"hint\">\($0)</p>") } ?? actions(req, userID: userID, roles: roles))
+            \(CatalogForms.datalists(refs, principal: svc.principal))
+            """
+    }
+
+    /// Granting and the password reset, offered only on an account the user may act on.
+    static func actions(_ req: Request, userID: UUID, roles: [Role]) -> HTML {
+        """
             <form method="post" action="/nguoi-dung/\(userID.uuidString)/quyen" class="filters">\(req.csrfField)
             <div class="field"><label for="vai_tro">Vai trò</label><select id="vai_tro" name="vai_tro">\(roles.map { HTML("<option value=\"\($0.rawValue)\">\($0.label)</option>") })</select></div>
             <div class="field grow"><label for="don_vi">Phạm vi: mã đơn vị (để trống: toàn hệ thống)</label><input id="don_vi" name="don_vi" list="orgs"></div>
@@ -53,7 +62,10 @@ enum RoleController {
             <form method="post" action="/nguoi-dung/\(userID.uuidString)/dat-lai-mat-khau">\(req.csrfField)
             <p class="hint">Đặt lại sẽ tạo mật khẩu tạm, đóng mọi phiên đăng nhập của tài khoản; người dùng phải đổi mật khẩu ở lần đăng nhập sau.</p>
             <button>Đặt lại mật khẩu</button></form>
-            \(CatalogForms.datalists(refs, principal: svc.principal))
+            <h2>Phiên đăng nhập</h2>
+            <form method="post" action="/nguoi-dung/\(userID.uuidString)/ket-thuc-phien" data-confirm="Kết thúc mọi phiên đăng nhập của tài khoản này?">\(req.csrfField)
+            <p class="hint">Mọi thiết bị đang đăng nhập bằng tài khoản này phải đăng nhập lại (ví dụ khi máy bị mất hoặc người dùng nghỉ việc).</p>
+            <button>Kết thúc mọi phiên đăng nhập</button></form>
             """
     }
 

@@ -82,13 +82,13 @@ extension TaskPage {
         let assignee = try await Person.find(t.assigneeID, on: db)
         let unit = try await Organization.find(t.organizationID, on: db)
         let partPeople = try await Person.query(on: db).filter(\.$id ~~ parts.compactMap(\.personID)).all()
-        let parent = try await WorkTask.find(t.parentID, on: db)
-        let children = try await WorkTask.query(on: db).filter(\.$parentID == id).sort(\.$code).all()
+        let parent = try await svc.visible([WorkTask.find(t.parentID, on: db)].compactMap { $0 }, on: db).first
+        let children = try await svc.visible(WorkTask.query(on: db).filter(\.$parentID == id).sort(\.$code).all(), on: db)
         let evidence = try await svc.evidence(id)
         let events = try await svc.events(id)
         let actor = svc.taskActor(t)
         let calendar = try await DeadlineJob.calendar(svc.store)
-        let warning = WorkService.warning(t, today: .today, calendar: calendar, soon: svc.settings.warnSoonDays)
+        let warning = WorkService.warning(t, today: req.today, calendar: calendar, soon: svc.settings.warnSoonDays)
         let q = DecimalText.parse(t.quantity) ?? .zero
         let units = (try? ProductRules.converted(quantity: q, factor: DecimalText.parse(t.factor) ?? .one,
                                                  complexity: DecimalText.parse(t.complexityFactor).map { ComplexityLevel(name: t.complexity, factor: $0) })) ?? q

@@ -38,7 +38,7 @@ extension WorkController {
     @Sendable static func batchForm(_ req: Request) async throws -> Response {
         let p = try req.requirePrincipal()
         guard p.canAnywhere(.leadWork) else { throw Abort(.forbidden, reason: "Giao việc hàng loạt dành cho lãnh đạo có quyền giao việc.") }
-        return req.page(batchPage(req, values: ["bat_dau": DateOnly.today.iso], outcome: nil, checked: false))
+        return req.page(batchPage(req, values: ["bat_dau": req.today.iso], outcome: nil, checked: false))
     }
 
     @Sendable static func batchPost(_ req: Request) async throws -> Response {

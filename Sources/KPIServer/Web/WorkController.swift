@@ -4,27 +4,29 @@ import KPICore
 import Vapor
 
 /// Công việc: the lists (/viec), the new-task form, a task's page with its actions and evidence.
-struct QueryValuesKey: StorageKey { typealias Value = [String: String] }
 
 struct WorkController {
     static func register(_ r: any RoutesBuilder) {
-        r.get("viec", use: list)
-        r.get("viec", "xuat", use: export)
-        r.get("viec", "bang", use: board)
-        r.get("viec", "lich", use: calendar)
-        r.get("viec", "moi", use: newForm)
+        let listParams: [ParamSpec] = [.page, .search, .unitCode, .dateFrom, .dateTo, .text("xem", max: 20, "Danh sách"),
+                                 .text("trang_thai", max: 30, "Trạng thái")]
+        r.get("viec", use: list).reads(listParams + [.notice, .int("so", 0...100_000, "Số nhiệm vụ")])
+        r.get("viec", "xuat", use: export).reads(listParams + [.format])
+        r.get("viec", "bang", use: board).reads(.unitCode, .format, .flag("moi", "Cập nhật ngay"))
+        r.get("viec", "lich", use: calendar).reads(listParams + [.text("thang", max: 7, "Tháng")])
+        r.get("viec", "moi", use: newForm).reads(.flag("de_xuat", "Đề xuất"), .uuid("cha", "Nhiệm vụ cha"))
         r.post("viec", "moi", use: create)
-        r.get("viec", "thuong-xuyen", use: recurringList)
-        r.post("viec", "thuong-xuyen", use: recurringCreate)
+        r.get("viec", "thuong-xuyen", use: recurringList).reads(.notice)
+        r.post("viec", "thuong-xuyen", use: recurringCreate).reads(.int("ngay_den_han", -1_000_000...1_000_000, "Ngày đến hạn", in: .form))
         r.post("viec", "thuong-xuyen", ":id", "ngung", use: recurringStop)
         r.get("viec", "hang-loat", use: batchForm)
         r.post("viec", "hang-loat", use: batchPost)
-        r.get("viec", ":id", use: show)
-        r.post("viec", ":id", "minh-chung", use: addEvidence)
+        r.get("viec", ":id", use: show).reads(.notice)
+        r.post("viec", ":id", "minh-chung", use: addEvidence).accepts(.evidence)
         r.post("viec", ":id", "danh-gia-phoi-hop", use: rateParticipants)
         r.get("viec", ":id", "minh-chung", ":eid", use: download)
         r.post("viec", ":id", "minh-chung", ":eid", "go", use: removeEvidence)
-        r.post("viec", ":id", ":action", use: act)
+        r.post("viec", ":id", ":action", use: act).reads(.version, .int("phan_tram", -1_000_000...1_000_000, "Tiến độ", in: .form),
+                                                          .int("so_loi", -1_000_000...1_000_000, "Số lỗi lớn", in: .form))
     }
 
     static func service(_ req: Request) throws -> WorkService {
@@ -36,22 +38,14 @@ struct WorkController {
         return id
     }
 
-    /// A query parameter ("" when absent). The query is decoded once per request.
-    static func q(_ req: Request, _ key: String) -> String {
-        if let values = req.storage[QueryValuesKey.self] { return values[key] ?? "" }
-        guard let values = try? req.query.decode([String: String].self) else { return (try? req.query.get(String.self, at: key)) ?? "" }
-        req.storage[QueryValuesKey.self] = values
-        return values[key] ?? ""
-    }
-
     static func listQuery(_ req: Request) async throws -> WorkService.ListQuery {
         let p = try req.requirePrincipal()
-        let asked = WorkService.View(rawValue: q(req, "xem"))
+        let asked = WorkService.View(rawValue: req.input.text("xem"))
         let view = asked ?? (p.personID != nil ? .mine : .awaiting)
-        var lq = WorkService.ListQuery(view: view, state: q(req, "trang_thai"), q: q(req, "q"), dueFrom: q(req, "tu"), dueTo: q(req, "den"))
-        lq.page = max(1, Int(q(req, "trang")) ?? 1)
+        var lq = WorkService.ListQuery(view: view, state: req.input.text("trang_thai"), q: req.input.text("q"), dueFrom: req.input.text("tu"), dueTo: req.input.text("den"))
+        lq.page = req.input.page
         if view == .unit {
-            let code = q(req, "don_vi")
+            let code = req.input.text("don_vi")
             guard let org = try await service(req).unit(code: code) else {
                 throw Abort(.notFound, reason: "Không có đơn vị mã «\(code)».")
             }
@@ -78,14 +72,14 @@ struct WorkController {
                     WorkViews.date(t.start), WorkViews.date(t.due), TaskState(rawValue: t.state)?.label ?? t.state, String(t.percent),
                     r.warning?.label ?? "", WorkViews.verdictLabel(t.verdict), String(t.majorErrors), String(t.delays)]
         }
-        return try Download.table(table, name: "nhiem-vu", format: q(req, "dinh_dang").isEmpty ? "xlsx" : q(req, "dinh_dang"))
+        return try Download.table(table, name: "nhiem-vu", format: req.input.text("dinh_dang").isEmpty ? "xlsx" : req.input.text("dinh_dang"), at: req.now)
     }
 
     @Sendable static func board(_ req: Request) async throws -> Response {
         let svc = try service(req)
         var units = try await svc.boardUnits()
         guard !units.isEmpty else { throw Abort(.forbidden, reason: "Bảng theo dõi dành cho lãnh đạo và người giám sát của đơn vị.") }
-        let code = q(req, "don_vi")
+        let code = req.input.text("don_vi")
         var unit = units[0]
         if let listed = units.first(where: { $0.code == code }) {
             unit = listed
@@ -94,13 +88,13 @@ struct WorkController {
             unit = deeper
             units.append(deeper)
         }
-        let board = try await svc.board(unit: unit, fresh: q(req, "moi") == "1")
-        if q(req, "dinh_dang") != "" {
+        let board = try await svc.board(unit: unit, fresh: req.input.text("moi") == "1")
+        if req.input.text("dinh_dang") != "" {
             let states = TaskState.allCases
             let table = [["Loại", "Đơn vị / người chủ trì", "Mã", "Quá hạn"] + states.map(\.label)] + board.lines.map { l in
                 [l.kind == .unit ? "Đơn vị trực thuộc" : "Cán bộ", l.name, l.code, String(l.overdue)] + states.map { String(l.counts[$0.rawValue] ?? 0) }
             }
-            return try Download.table(table, name: "bang-theo-doi-\(unit.code)", format: q(req, "dinh_dang"))
+            return try Download.table(table, name: "bang-theo-doi-\(unit.code)", format: req.input.text("dinh_dang"), at: req.now)
         }
         let parent = try await svc.boardParent(of: unit)
         return req.page(WorkViews.board(req, units: units, unit: unit, parent: parent, board: board))
@@ -108,10 +102,10 @@ struct WorkController {
 
     @Sendable static func calendar(_ req: Request) async throws -> Response {
         let svc = try service(req)
-        let today = DateOnly.today
-        let month = DateOnly(parsing: q(req, "thang") + "-01") ?? DateOnly(year: today.year, month: today.month, day: 1)!
+        let today = req.today
+        let month = DateOnly(parsing: req.input.text("thang") + "-01") ?? DateOnly(year: today.year, month: today.month, day: 1)!
         var lq = try await listQuery(req)
-        if WorkService.View(rawValue: q(req, "xem")) == nil { lq.view = svc.principal.personID != nil ? .mine : .assigned }
+        if WorkService.View(rawValue: req.input.text("xem")) == nil { lq.view = svc.principal.personID != nil ? .mine : .assigned }
         lq.state = "tat-ca"
         lq.dueFrom = month.iso
         lq.dueTo = DateOnly(year: month.year, month: month.month, day: DateOnly.daysIn(month: month.month, year: month.year))!.iso
@@ -122,10 +116,10 @@ struct WorkController {
 
     @Sendable static func newForm(_ req: Request) async throws -> Response {
         let svc = try service(req)
-        let propose = q(req, "de_xuat") == "1" || !svc.principal.canAnywhere(.leadWork)
-        var values = ["token": UUID().uuidString, "bat_dau": DateOnly.today.iso, "so_luong": "1", "uu_tien": TaskPriority.normal.rawValue,
+        let propose = req.input.text("de_xuat") == "1" || !svc.principal.canAnywhere(.leadWork)
+        var values = ["token": UUID().uuidString, "bat_dau": req.today.iso, "so_luong": "1", "uu_tien": TaskPriority.normal.rawValue,
                       "nguon": propose ? TaskSource.selfProposed.rawValue : TaskSource.adHoc.rawValue]
-        if let parent = req.query[UUID.self, at: "cha"] {
+        if let parent = req.input.uuid("cha") {
             let (t, _) = try await svc.find(parent)
             values["cha"] = parent.uuidString
             values["cha_ten"] = "\(t.code) — \(t.title)"
@@ -172,7 +166,7 @@ struct WorkController {
 
     @Sendable static func show(_ req: Request) async throws -> Response {
         let svc = try service(req)
-        return req.page(try await TaskPage.page(req, svc: svc, id: id(req), flash: notes[q(req, "tb")], isError: false, values: [:]))
+        return req.page(try await TaskPage.page(req, svc: svc, id: id(req), flash: notes[req.input.text("tb")], isError: false, values: [:]))
     }
 
     /// Re-shows the task with the refusal and what the user typed.

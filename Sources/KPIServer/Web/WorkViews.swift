@@ -51,11 +51,11 @@ enum WorkViews {
     }
 
     static func list(_ req: Request, query q: WorkService.ListQuery, rows: [WorkService.Row], total: Int) -> Page {
-        let flash: String? = switch WorkController.q(req, "tb") {
-        case "tao-nhieu": "Đã giao \(WorkController.q(req, "so")) nhiệm vụ (mỗi người một nhiệm vụ)."
+        let flash: String? = switch req.input.text("tb") {
+        case "tao-nhieu": "Đã giao \(req.input.text("so")) nhiệm vụ (mỗi người một nhiệm vụ)."
         default: nil
         }
-        let unitCode = q.view == .unit ? WorkController.q(req, "don_vi") : ""
+        let unitCode = q.view == .unit ? req.input.text("don_vi") : ""
         let params = "xem=\(q.view.rawValue)&don_vi=\(unitCode)&trang_thai=\(q.state)&q=\(q.q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&tu=\(q.dueFrom.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&den=\(q.dueTo.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
         let body = rows.map { r in
             let t = r.task
@@ -121,7 +121,7 @@ enum WorkViews {
         let days = DateOnly.daysIn(month: month.month, year: month.year)
         let prev = month.adding(days: -1)
         let next = month.adding(days: days)
-        let today = DateOnly.today
+        let today = req.today
         var cells: [HTML] = (1..<first.weekday).map { _ in HTML("<li class=\"pad\" aria-hidden=\"true\"></li>") }
         for d in 1...days {
             let day = DateOnly(year: month.year, month: month.month, day: d)!

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 @testable import KPIServer
+import NIOCore
 import XCTVapor
 
 /// A test client that behaves like a browser: keeps cookies, and sends back the CSRF token of
@@ -9,16 +10,21 @@ struct Browser {
     let app: Application
     var cookies: [String: String] = [:]
     var csrf = ""
+    /// The address the server sees this browser connect from (a label on an in-memory request;
+    /// nothing is sent over a network).
+    var peer = "127.0.0.10"
+    /// Headers sent with every request (a forged X-Forwarded-For, an Accept header).
+    var extraHeaders: [String: String] = [:]
 
     init(_ app: Application) { self.app = app }
 
     @discardableResult
-    mutating func get(_ path: String) async throws -> TestingHTTPResponse {
+    mutating func get(_ path: String) async throws -> BrowserResponse {
         try await send(.GET, path, headers: [:], body: ByteBuffer())
     }
 
     @discardableResult
-    mutating func post(_ path: String, _ form: [String: String], csrf token: String? = nil) async throws -> TestingHTTPResponse {
+    mutating func post(_ path: String, _ form: [String: String], csrf token: String? = nil) async throws -> BrowserResponse {
         var fields = form
         fields["_csrf"] = token ?? csrf
         let body = fields.map { k, v in "\(Self.encode(k))=\(Self.encode(v))" }.joined(separator: "&")
@@ -29,7 +35,7 @@ struct Browser {
     /// Posts a multipart form with one file.
     @discardableResult
     mutating func upload(_ path: String, fields: [String: String], fileField: String, fileName: String,
-                         data: Data) async throws -> TestingHTTPResponse {
+                         data: Data) async throws -> BrowserResponse {
         let boundary = "----kpi\(UUID().uuidString)"
         var body = Data()
         var all = fields
@@ -46,7 +52,7 @@ struct Browser {
 
     /// Signs in through the real form; returns the response of the form post.
     @discardableResult
-    mutating func login(_ username: String, _ password: String = DemoData.password) async throws -> TestingHTTPResponse {
+    mutating func login(_ username: String, _ password: String = DemoData.password) async throws -> BrowserResponse {
         try await get("/dang-nhap")
         let res = try await post("/dang-nhap", ["username": username, "password": password])
         // Like a browser following the redirect: picks up the signed-in session's CSRF token.
@@ -54,13 +60,13 @@ struct Browser {
         return res
     }
 
-    mutating func send(_ method: HTTPMethod, _ path: String, headers: [String: String], body: ByteBuffer) async throws -> TestingHTTPResponse {
+    mutating func send(_ method: HTTPMethod, _ path: String, headers: [String: String], body: ByteBuffer) async throws -> BrowserResponse {
         var h = HTTPHeaders()
-        for (k, v) in headers { h.add(name: k, value: v) }
+        for (k, v) in extraHeaders.merging(headers, uniquingKeysWith: { $1 }) { h.add(name: k, value: v) }
         if !cookies.isEmpty {
             h.add(name: .cookie, value: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))
         }
-        let res = try await app.testable().performTest(request: TestingHTTPRequest(method: method, url: URI(string: path), headers: h, body: body))
+        let res = try await perform(method, path, headers: h, body: body)
         for header in res.headers[.setCookie] {
             let pair = header.split(separator: ";")[0].split(separator: "=", maxSplits: 1)
             guard pair.count == 2 else { continue }
@@ -73,6 +79,19 @@ struct Browser {
         }
         if let token = Self.csrfToken(in: res.body.string) { csrf = token }
         return res
+    }
+
+    /// Vapor's in-memory test request, with the peer address set (its own tester leaves it empty).
+    func perform(_ method: HTTPMethod, _ path: String, headers: HTTPHeaders, body: ByteBuffer) async throws -> BrowserResponse {
+        var headers = headers
+        headers.replaceOrAdd(name: .contentLength, value: String(body.readableBytes))
+        let req = Request(application: app, method: method, url: URI(string: path), headers: headers,
+                          collectedBody: body.readableBytes == 0 ? nil : body,
+                          remoteAddress: try SocketAddress(ipAddress: peer, port: 40_000), logger: app.logger,
+                          on: app.eventLoopGroup.next())
+        let res = try await app.responder.respond(to: req).get()
+        let collected = try await res.body.collect(on: req.eventLoop).get() ?? ByteBuffer()
+        return BrowserResponse(status: res.status, headers: res.headers, body: collected)
     }
 
     static func csrfToken(in html: String) -> String? {
@@ -88,7 +107,14 @@ struct Browser {
     }
 }
 
-extension TestingHTTPResponse {
+/// What the server answered to a `Browser`.
+struct BrowserResponse {
+    var status: HTTPStatus
+    var headers: HTTPHeaders
+    var body: ByteBuffer
+}
+
+extension BrowserResponse {
     var text: String { body.string }
     var location: String { headers.first(name: .location) ?? "" }
 }

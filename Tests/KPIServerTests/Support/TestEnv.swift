@@ -1,4 +1,5 @@
 import Fluent
+import KPICore
 import Foundation
 @testable import KPIServer
 import SQLKit
@@ -7,13 +8,20 @@ import XCTVapor
 /// A fresh application with the demonstration data, on in-memory SQLite, or on PostgreSQL when
 /// `KPI_TEST_DATABASE_URL` is set (the schema is dropped and rebuilt for each test).
 enum TestEnv {
+    /// Every test application's clock stands here until a test moves it: Wednesday 25/11/2026,
+    /// 09:00 in Việt Nam. Tests never depend on the real date.
+    static let today = DateOnly(year: 2026, month: 11, day: 25)!
+    static let now = today.startInVietnam.addingTimeInterval(9 * 3600)
+
     static var postgresURL: String? {
         ProcessInfo.processInfo.environment["KPI_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     static func make(demo: Bool = true) async throws -> Application {
         let app = try await Application.make(.testing)
-        var settings = Settings.fromEnvironment()
+        app.clock = AppClock(pinnedAt: now)
+        app.logger.logLevel = .warning
+        var settings = Settings.testing
         settings.databaseURL = postgresURL
         settings.inMemory = postgresURL == nil
         settings.bcryptCost = 4
@@ -41,7 +49,9 @@ extension TestEnv {
     /// touching the schema or the data.
     static func attach() async throws -> Application {
         let app = try await Application.make(.testing)
-        var settings = Settings.fromEnvironment()
+        app.clock = AppClock(pinnedAt: now)
+        app.logger.logLevel = .warning
+        var settings = Settings.testing
         settings.databaseURL = postgresURL
         settings.inMemory = false
         settings.bcryptCost = 4
@@ -66,4 +76,12 @@ func withApp(demo: Bool = true, _ body: (Application) async throws -> Void) asyn
         throw error
     }
     try await app.asyncShutdown()
+}
+
+extension Settings {
+    /// The defaults, whatever the shell running the tests has set (`KPI_BOARD_CACHE_SECONDS=0` in
+    /// the environment must not change a test's outcome).
+    static var testing: Settings {
+        Settings.from(environment: [:])
+    }
 }

@@ -76,12 +76,19 @@ protocol CatalogAdapter: Sendable {
     /// Checks the values against the other catalogs and plans the write.
     func plan(_ values: [String: FieldValue], existing: UUID?, refs: RefIndex, db: any Database) async throws -> PlannedChange
     func setActive(_ id: UUID, _ active: Bool, db: any Database) async throws
+    /// Refuses a change the scope check allows but the catalog's own rules do not (accounts:
+    /// `AccountRules`). Runs in the writing transaction, before the write.
+    func authorize(_ plan: PlannedChange, existing: UUID?, principal: Principal, db: any Database) async throws
+    /// The same for (de)activating a record.
+    func authorizeSetActive(_ id: UUID, principal: Principal, db: any Database) async throws
 }
 
 extension CatalogAdapter {
     var filtersByOrganization: Bool { true }
     var viewAction: Action { .viewCatalog }
     var manageAction: Action { .manageCatalog }
+    func authorize(_ plan: PlannedChange, existing: UUID?, principal: Principal, db: any Database) async throws {}
+    func authorizeSetActive(_ id: UUID, principal: Principal, db: any Database) async throws {}
 
     /// Problem for a reference that does not resolve, worded so as not to reveal records outside scope.
     func unknown(_ key: String, _ code: String) -> CatalogProblems {

@@ -63,6 +63,7 @@ struct CatalogService: Sendable {
         guard scopes.allSatisfy({ principal.can(adapter.manageAction, at: $0) }) else {
             throw CatalogProblems("ma", "Mã", "ngoài phạm vi quản lý của bạn")
         }
+        try await adapter.authorize(plan, existing: existing, principal: principal, db: db)
         if let before = plan.before, before == plan.after, let existing {
             return Applied(id: existing, changed: false, created: false)
         }
@@ -77,7 +78,8 @@ struct CatalogService: Sendable {
     func setActive(_ id: UUID, _ active: Bool) async throws {
         let (row, _) = try await row(id)
         try principal.require(adapter.manageAction, at: row.scopePath)
-        try await store.write { [adapter, actor] db in
+        try await store.write { [adapter, actor, principal] db in
+            try await adapter.authorizeSetActive(id, principal: principal, db: db)
             try await adapter.setActive(id, active, db: db)
             try await AuditLog.append(on: db, actor: actor,
                                       action: "\(adapter.entityType).\(active ? "reactivate" : "deactivate")",

@@ -112,7 +112,15 @@ struct PeopleCatalog: CatalogAdapter {
         }
     }
 
+    /// A person who stops working here (ngừng hoạt động) loses their sign-in too: the account is
+    /// disabled and its sessions end, so its role grants no longer act. Reactivating the person does
+    /// not reopen the account; an administrator does that on the account's page.
     func setActive(_ id: UUID, _ active: Bool, db: any Database) async throws {
         try await Person.query(on: db).filter(\.$id == id).set(\.$active, to: active).update()
+        guard !active else { return }
+        let accounts = try await User.query(on: db).filter(\.$personID == id).all().compactMap(\.id)
+        guard !accounts.isEmpty else { return }
+        try await User.query(on: db).filter(\.$id ~~ accounts).set(\.$active, to: false).update()
+        try await WebSession.query(on: db).filter(\.$userID ~~ accounts).delete()
     }
 }

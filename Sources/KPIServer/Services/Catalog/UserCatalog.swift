@@ -13,6 +13,8 @@ struct UserCatalog: CatalogAdapter {
     var viewAction: Action { .manageUsers }
     var manageAction: Action { .manageUsers }
     let bcryptCost: Int
+    let passwordPolicy: PasswordPolicy
+    let clock: AppClock
 
     func raw(_ u: User, personCode: String) -> RawRecord {
         ["ma": u.username, "ma_can_bo": personCode]
@@ -54,18 +56,24 @@ struct UserCatalog: CatalogAdapter {
             throw CatalogProblems("ma", "Tên đăng nhập", "tên đăng nhập «\(username)» đã được dùng")
         }
         let personCode = text(v, "ma_can_bo")
-        guard let person = try await Person.query(on: db).filter(\.$code == personCode).first() else {
+        guard let person = try await Person.query(on: db).filter(\.$code == personCode).first(),
+              refs.visible.map({ $0(person.scopePath) }) != false else {
             throw unknown("ma_can_bo", personCode)
         }
         let current = try await existing.asyncMap { try await User.find($0, on: db) } ?? nil
         let password = text(v, "mat_khau_tam")
         if current == nil {
-            let problems = SignInRules.passwordProblems(password, username: username)
+            let problems = passwordPolicy.problems(password, username: username)
             if password.isEmpty {
                 throw CatalogProblems("mat_khau_tam", "Mật khẩu tạm", "bắt buộc với tài khoản mới")
             } else if let first = problems.first {
                 throw CatalogProblems("mat_khau_tam", "Mật khẩu tạm", first)
             }
+        }
+        // One account per person (unique index `users_person`); the message names the account only
+        // to someone who can see the person anyway.
+        if let other = try await User.query(on: db).filter(\.$personID == person.id).first(), other.id != existing {
+            throw CatalogProblems("ma_can_bo", "Mã cán bộ", AccountRules.personTaken(personCode, by: other.username))
         }
         let beforeCode = try await current?.personID.asyncMap { try await Person.find($0, on: db)?.code ?? "" } ?? ""
         let u = current ?? User()
@@ -76,6 +84,7 @@ struct UserCatalog: CatalogAdapter {
         u.personID = person.id
         u.scopePath = person.scopePath
         if current == nil {
+            u.createdAt = clock.now
             u.passwordHash = ""
             u.mustChangePassword = true
             u.failedAttempts = 0
@@ -91,6 +100,23 @@ struct UserCatalog: CatalogAdapter {
                 try await u.save(on: db)
             }
             return u.id!
+        }
+    }
+
+    func authorize(_ plan: PlannedChange, existing: UUID?, principal: Principal, db: any Database) async throws {
+        guard let existing else { return }
+        if let refusal = try await RoleService.refusal(principal: principal, target: existing, db: db) {
+            throw CatalogProblems("ma", "Tên đăng nhập", refusal)
+        }
+        if let before = plan.before, before["ma_can_bo"] != plan.after["ma_can_bo"],
+           !AccountRules.mayRelink(principal.grants, fromPersonAt: plan.beforeScope, toPersonAt: plan.afterScope) {
+            throw CatalogProblems("ma_can_bo", "Mã cán bộ", AccountRules.relinkRefusal)
+        }
+    }
+
+    func authorizeSetActive(_ id: UUID, principal: Principal, db: any Database) async throws {
+        if let refusal = try await RoleService.refusal(principal: principal, target: id, db: db) {
+            throw Abort(.forbidden, reason: refusal)
         }
     }
 

@@ -34,21 +34,21 @@ extension EvaluationFlow {
         return try await store.write { db in
             let c = Complaint()
             c.id = UUID(); c.periodID = periodID; c.personID = e.personID; c.personCode = e.personCode; c.scopePath = e.scopePath
-            c.reasons = text; c.evidence = proof; c.filedBy = actor.name; c.filedAt = Date(); c.answerDue = due.iso
+            c.reasons = text; c.evidence = proof; c.filedBy = actor.name; c.filedAt = store.now; c.answerDue = due.iso
             c.state = Self.complaintOpen; c.answer = ""; c.answeredBy = ""
             try await c.create(on: db)
             try await Self.notify(db, heads, title: "Kiến nghị mới về kết quả đánh giá của \(e.personCode) (trả lời trước \(due.display))",
-                                  link: "/ky-danh-gia/\(periodID.uuidString)/phieu/\(e.personCode)", key: "kien-nghi:\(c.id!.uuidString)")
+                                  link: "/ky-danh-gia/\(periodID.uuidString)/phieu/\(e.personCode)", key: "kien-nghi:\(c.id!.uuidString)", at: actor.at)
             try await AuditLog.append(on: db, actor: actor, action: "complaint.file", entityType: "complaint", entityID: c.id!.uuidString,
                                       scopePath: e.scopePath, after: ["ky": p.code, "nguoi": e.personCode, "ly_do": text, "minh_chung": proof, "han_tra_loi": due.iso])
             return c
         }
     }
 
-    static func notify(_ db: any Database, _ users: [UUID], title: String, link: String, key: String) async throws {
+    static func notify(_ db: any Database, _ users: [UUID], title: String, link: String, key: String, at now: Date) async throws {
         for u in Set(users) {
             let n = Notice()
-            n.userID = u; n.kind = "ky-danh-gia"; n.title = title; n.link = link; n.dedupeKey = "\(key):\(u.uuidString)"; n.createdAt = Date()
+            n.userID = u; n.kind = "ky-danh-gia"; n.title = title; n.link = link; n.dedupeKey = "\(key):\(u.uuidString)"; n.createdAt = now
             try await n.create(on: db)
         }
     }
@@ -69,7 +69,7 @@ extension EvaluationFlow {
         try await store.write { db in
             let claimed = try await (db as! any SQLDatabase).raw("""
                 UPDATE complaints SET state = \(bind: accept ? "chap-nhan" : "khong-chap-nhan"), answer = \(bind: text),
-                  answered_by = \(bind: actor.name), answered_at = \(bind: Date())
+                  answered_by = \(bind: actor.name), answered_at = \(bind: store.now)
                 WHERE id = \(bind: complaintID) AND state = \(bind: Self.complaintOpen) RETURNING id
                 """).all()
             guard claimed.count == 1 else { throw Refused(message: "Kiến nghị này vừa được người khác trả lời.") }
@@ -79,7 +79,7 @@ extension EvaluationFlow {
                 try await (db as! any SQLDatabase).raw("UPDATE complaints SET revision = \(bind: n) WHERE id = \(bind: complaintID)").run()
             }
             try await Self.notify(db, users, title: "Kiến nghị của bạn \(accept ? "được chấp nhận" : "không được chấp nhận"): \(PeriodCode(p.code)?.label ?? p.code)",
-                                  link: "/ky-danh-gia/\(p.id!.uuidString)/phieu/\(c.personCode)", key: "tra-loi:\(complaintID.uuidString)")
+                                  link: "/ky-danh-gia/\(p.id!.uuidString)/phieu/\(c.personCode)", key: "tra-loi:\(complaintID.uuidString)", at: actor.at)
             try await AuditLog.append(on: db, actor: actor, action: "complaint.answer", entityType: "complaint", entityID: complaintID.uuidString,
                                       scopePath: c.scopePath, after: after)
         }
@@ -120,7 +120,7 @@ extension EvaluationFlow {
             for (e, how) in cases {
                 let r = ReReview()
                 r.id = UUID(); r.periodID = periodID; r.personID = e.personID; r.personCode = e.personCode; r.scopePath = e.scopePath
-                r.how = how; r.openedBy = actor.name; r.openedAt = Date(); r.state = "dang-phuc-tra"; r.conclusion = ""; r.concludedBy = ""
+                r.how = how; r.openedBy = actor.name; r.openedAt = store.now; r.state = "dang-phuc-tra"; r.conclusion = ""; r.concludedBy = ""
                 try await r.create(on: db)
                 out.append(r)
             }
@@ -147,7 +147,7 @@ extension EvaluationFlow {
         try await store.write { db in
             let claimed = try await (db as! any SQLDatabase).raw("""
                 UPDATE re_reviews SET state = \(bind: change ? "dieu-chinh" : "giu-nguyen"), conclusion = \(bind: text),
-                  concluded_by = \(bind: actor.name), concluded_at = \(bind: Date())
+                  concluded_by = \(bind: actor.name), concluded_at = \(bind: store.now)
                 WHERE id = \(bind: id) AND state = 'dang-phuc-tra' RETURNING id
                 """).all()
             guard claimed.count == 1 else { throw Refused(message: "Hồ sơ phúc tra này vừa được người khác kết luận.") }

@@ -73,6 +73,9 @@ extension EvaluationFlow {
         guard (1...30).contains(windowDays) else { throw Refused(message: "Thời gian công khai phải từ 1 đến 30 ngày làm việc.") }
         let decision = decision.trimmingCharacters(in: .whitespacesAndNewlines)
         guard decision.count <= 200 else { throw Refused(message: "Số, ngày quyết định dài quá 200 ký tự.") }
+        if let me = principal.personID, let myCode = try await Person.find(me, on: store.db)?.code, chosen.contains(myCode) {
+            throw Refused(message: SeparationOfDuties.ownQuota)
+        }
         var official: [String: (level: Level?, hundredths: Int?, reasons: [String])] = [:]
         var snapshot: [String: (inputs: String, framework: Framework)] = [:]
         let isYear = PeriodCode(p.code)?.kind == .year
@@ -103,7 +106,7 @@ extension EvaluationFlow {
         let (decided, inputs) = (official, snapshot)
         let calendar = try await DeadlineJob.calendar(store)
         let until = calendar.adding(workingDays: windowDays, to: today)
-        let (actor, now) = (actor, Date())
+        let (actor, now) = (actor, store.now)
         try await store.write { db in
             try await EvaluationService.markDirty(db, scopePath: p.scopePath)
             try await Self.advance(db, p, from: .approval, to: .published, version: version,
@@ -133,7 +136,7 @@ extension EvaluationFlow {
         let p = try await periods.find(id)
         guard mayApprove(p) else { throw Abort(.forbidden, reason: "Chỉ người đứng đầu cơ quan mới chốt điểm.") }
         try requireStep(p, .published, version: version)
-        let (actor, now) = (actor, Date())
+        let (actor, now) = (actor, store.now)
         try await store.write { db in
             try await Self.advance(db, p, from: .published, to: .locked, version: version, set: [("locked_by", actor.name), ("locked_at", now)])
             // The agency's open year follows its periods' results.

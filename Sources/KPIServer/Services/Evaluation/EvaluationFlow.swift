@@ -11,7 +11,12 @@ struct EvaluationFlow {
     let store: Store
     let principal: Principal
     let actor: Actor
-    var today: DateOnly = .today
+    /// Today, from the application clock unless a caller sets another day.
+    var today: DateOnly {
+        get { todayOverride ?? store.today }
+        set { todayOverride = newValue }
+    }
+    var todayOverride: DateOnly? = nil
 
     typealias Refused = WorkService.Refused
 
@@ -177,7 +182,7 @@ struct EvaluationFlow {
         try await store.write { db in
             e.selfComment = text
             e.selfRubric = Self.encode(rubric)
-            e.selfAt = Date()
+            e.selfAt = store.now
             try await e.update(on: db)
             try await AuditLog.append(on: db, actor: actor, action: "evaluation.self", entityType: "evaluation", entityID: e.id!.uuidString,
                                       scopePath: e.scopePath, before: ["nhan_xet": before], after: ["ky": p.code, "nhan_xet": text, "de_xuat": e.selfRubric])
@@ -211,7 +216,7 @@ struct EvaluationFlow {
             e.reviewRubric = Self.encode(rubric)
             e.reviewTaskScore = score.isEmpty ? "" : DecimalText.plain(DecimalText.parse(score)!)
             e.reviewedBy = actor.name
-            e.reviewedAt = Date()
+            e.reviewedAt = store.now
             try await e.update(on: db)
             try await EvaluationService.markDirty(db, scopePath: e.scopePath)
             try await AuditLog.append(on: db, actor: actor, action: "evaluation.review", entityType: "evaluation", entityID: e.id!.uuidString,

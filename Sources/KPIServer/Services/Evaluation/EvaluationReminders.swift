@@ -7,7 +7,7 @@ import KPICore
 /// review, each get one notice per period, step and deadline (a moved deadline reminds again); the
 /// heads who owe an answer to a complaint, once when its deadline is near and once when it has passed.
 enum EvaluationReminders {
-    static func scan(_ db: any Database, today: DateOnly, soon: Int, calendar: WorkCalendar, leaders: [(String, UUID)]) async throws -> Int {
+    static func scan(_ db: any Database, today: DateOnly, soon: Int, calendar: WorkCalendar, leaders: [(String, UUID)], now: Date) async throws -> Int {
         let horizon = calendar.adding(workingDays: soon, to: today)
         let periods = try await EvaluationPeriod.query(on: db)
             .filter(\.$state ~~ [EvaluationState.selfAssessment.rawValue, EvaluationState.review.rawValue]).all()
@@ -55,7 +55,7 @@ enum EvaluationReminders {
                 n.title = title
                 n.link = link
                 n.dedupeKey = prefix + u.uuidString
-                n.createdAt = Date()
+                n.createdAt = now
                 batch.append(n)
             }
             if !batch.isEmpty {
@@ -63,12 +63,12 @@ enum EvaluationReminders {
                 written += batch.count
             }
         }
-        return written + (try await complaints(db, today: today, horizon: horizon, leaders: leaders))
+        return written + (try await complaints(db, today: today, horizon: horizon, leaders: leaders, now: now))
     }
 
     /// Kiến nghị chờ trả lời: the heads of the agency (those who answer) reminded from `horizon` before
     /// the answer's deadline, and again once it has passed; once each per complaint.
-    static func complaints(_ db: any Database, today: DateOnly, horizon: DateOnly, leaders: [(String, UUID)]) async throws -> Int {
+    static func complaints(_ db: any Database, today: DateOnly, horizon: DateOnly, leaders: [(String, UUID)], now: Date) async throws -> Int {
         let pending = try await Complaint.query(on: db).filter(\.$state == EvaluationFlow.complaintOpen).all()
         var batch: [Notice] = []
         var keys: [String] = []
@@ -81,7 +81,7 @@ enum EvaluationReminders {
             for u in Set(Notices.heads(of: OrgPath.prefix(c.scopePath, depth: 2), among: leaders)) {
                 let n = Notice()
                 n.userID = u; n.kind = "ky-danh-gia"; n.title = title; n.link = "/ky-danh-gia/\(c.periodID.uuidString)/phieu/\(c.personCode)"
-                n.dedupeKey = prefix + u.uuidString; n.createdAt = Date()
+                n.dedupeKey = prefix + u.uuidString; n.createdAt = now
                 batch.append(n)
                 keys.append(n.dedupeKey)
             }

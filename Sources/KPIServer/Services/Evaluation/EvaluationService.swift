@@ -146,7 +146,7 @@ struct EvaluationService {
     static func write(_ rows: [(UUID, String, String)], of p: EvaluationPeriod, id: UUID, period: PeriodCode, store: Store,
                       actor: Actor) async throws {
         let state = EvaluationState(rawValue: p.state)
-        let now = Date()
+        let now = store.now
         try await store.write { db in
             let sql = db as! any SQLDatabase
             try await ScoreInput.query(on: db).filter(\.$period == period.text).filter(\.$scopePath, .custom("LIKE"), p.scopePath + "%").delete()
@@ -180,7 +180,8 @@ struct EvaluationService {
 
     /// Periods opened on schedule: an agency that has evaluated by month (or by quarter) gets the
     /// month (quarter) containing `today` opened when it begins; how many were opened.
-    static func openScheduled(_ store: Store, today: DateOnly = .today) async throws -> Int {
+    static func openScheduled(_ store: Store, today: DateOnly? = nil) async throws -> Int {
+        let today = today ?? store.today
         let existing = try await EvaluationPeriod.query(on: store.db).all()
         var kinds: [UUID: (path: String, kinds: Set<PeriodCode.Kind>, codes: Set<String>)] = [:]
         for p in existing {
@@ -197,7 +198,7 @@ struct EvaluationService {
                     try await store.write { db in
                         let p = EvaluationPeriod(code: period, organizationID: agency, scopePath: e.path, openedBy: "system:lich")
                         try await p.create(on: db)
-                        try await AuditLog.append(on: db, actor: .system("lich"), action: "evaluation.open", entityType: "evaluation_period",
+                        try await AuditLog.append(on: db, actor: .system("lich", at: store.now), action: "evaluation.open", entityType: "evaluation_period",
                                                   entityID: p.id!.uuidString, scopePath: e.path, after: ["ky": period.text])
                     }
                     opened += 1
@@ -227,7 +228,7 @@ struct EvaluationService {
         // Agencies with the same period computed together (one pass over the records).
         for (_, same) in Dictionary(grouping: claimed, by: \.code).sorted(by: { $0.key < $1.key }) {
             do {
-                done += try await recompute(batch: same, store: store, actor: .system("tinh-diem")) { p, people in
+                done += try await recompute(batch: same, store: store, actor: .system("tinh-diem", at: store.now)) { p, people in
                     progress?("\(p.code) \(p.scopePath): \(people) người")
                 }.count
             } catch {

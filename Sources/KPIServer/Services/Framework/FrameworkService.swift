@@ -60,8 +60,9 @@ struct FrameworkService {
     }
 
     /// The published version in force today for this lineage (the latest effective date ≤ today).
-    func published(_ f: Framework, on date: String = DateOnly.today.iso) async throws -> Framework? {
-        try await lineage(f).filter { $0.status == "published" && $0.effectiveFrom <= date }
+    func published(_ f: Framework, on date: String? = nil) async throws -> Framework? {
+        let date = date ?? store.today.iso
+        return try await lineage(f).filter { $0.status == "published" && $0.effectiveFrom <= date }
             .max { ($0.effectiveFrom, $0.version) < ($1.effectiveFrom, $1.version) }
     }
 
@@ -144,7 +145,7 @@ struct FrameworkService {
         let f = try await find(id)
         try requireEdit(f)
         guard f.status == "draft" else { throw Abort(.conflict, reason: "Phiên bản này đã được ban hành.") }
-        guard effective.iso >= DateOnly.today.iso else {
+        guard effective.iso >= store.today.iso else {
             throw Invalid(problems: [.init("effectiveFrom", "ngày hiệu lực \(effective.display) đã qua; chọn từ hôm nay trở đi")])
         }
         let problems = try await problems(Self.decode(f), for: f)
@@ -153,7 +154,7 @@ struct FrameworkService {
         try await store.write { db in
             f.status = "published"
             f.effectiveFrom = effective.iso
-            f.publishedAt = Date()
+            f.publishedAt = store.now
             try await f.save(on: db)
             try await AuditLog.append(on: db, actor: actor, action: "framework.publish", entityType: "framework", entityID: f.id!.uuidString,
                                       scopePath: f.scopePath, after: ["ma": f.code, "phien_ban": String(f.version), "hieu_luc": effective.display])
@@ -216,7 +217,7 @@ struct FrameworkService {
         var current = try await published(f)
         if current == nil, let parentID = f.parentID { current = try await Framework.find(parentID, on: store.db) }
         let currentDefinition = current.map(Self.decode) ?? draft
-        let thisMonth = String(DateOnly.today.iso.prefix(7))
+        let thisMonth = String(store.today.iso.prefix(7))
         let latest = try await ScoreInput.query(on: store.db).filter(\.$period < thisMonth).sort(\.$period, .descending).first()?.period
         guard let period = latest else { return Preview(period: nil, people: 0, countsBefore: [:], countsAfter: [:], changed: []) }
         let items = try await ScoreInputs.load(period: period, under: f.scopePath, on: store.db)
@@ -225,7 +226,11 @@ struct FrameworkService {
         let after = try ScoreInputs.rank(items, definition: draft, code: f.code)
         var countsBefore: [Level: Int] = [:], countsAfter: [Level: Int] = [:]
         var changed: [PreviewRow] = []
-        for item in items {
+        // Everyone is ranked (quotas depend on the whole agency); only the people the user may see
+        // evaluations of are counted and listed (issue 16: names and scores of the whole province
+        // reached any leader with an evaluation grant anywhere).
+        let visible = items.filter { principal.can(.viewEvaluations, at: $0.row.scopePath) || principal.can(.configureFramework, at: $0.row.scopePath) }
+        for item in visible {
             let code = item.data.personCode
             guard let b = before[code], let a = after[code] else { continue }
             if let l = b.level { countsBefore[l, default: 0] += 1 }
@@ -235,6 +240,6 @@ struct FrameworkService {
             }
         }
         changed.sort { ($0.unitName, $0.personCode) < ($1.unitName, $1.personCode) }
-        return Preview(period: period, people: items.count, countsBefore: countsBefore, countsAfter: countsAfter, changed: changed)
+        return Preview(period: period, people: visible.count, countsBefore: countsBefore, countsAfter: countsAfter, changed: changed)
     }
 }

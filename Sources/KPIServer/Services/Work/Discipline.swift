@@ -28,7 +28,8 @@ struct DisciplineService {
         var note = ""
     }
 
-    func record(_ e: Entry, today: DateOnly = .today) async throws -> UUID {
+    func record(_ e: Entry, today: DateOnly? = nil) async throws -> UUID {
+        let today = today ?? store.today
         var problems: [TaskProblem] = []
         let db = store.db
         let code = TextNormalizer.clean(e.personCode)
@@ -86,7 +87,7 @@ struct DisciplineService {
 
     func void(_ id: UUID, reason: String) async throws {
         let svc = self
-        try await PersonRecords.void(DisciplineRecord.self, id, reason: reason, store: store, actor: actor) { svc.mayEnter($0) }
+        try await PersonRecords.void(DisciplineRecord.self, id, reason: reason, store: store, actor: actor, by: principal) { svc.mayEnter($0) }
     }
 
     typealias Query = PersonRecords.Query

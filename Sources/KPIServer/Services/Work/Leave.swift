@@ -27,6 +27,8 @@ struct LeaveService {
         let person = try await Person.query(on: store.db).filter(\.$code == code).first()
         if person == nil || !mayEnter(person!.scopePath) {
             problems.append(.init("nguoi", code.isEmpty ? "Vui lòng ghi mã cán bộ." : "Không có cán bộ mã «\(code)» trong phạm vi bạn được ghi nhận."))
+        } else if person?.id == principal.personID {
+            problems.append(.init("nguoi", SeparationOfDuties.ownLeave))
         }
         let checked: LeaveDraft.Checked?
         switch draft.check() {
@@ -67,7 +69,7 @@ struct LeaveService {
 
     func void(_ id: UUID, reason: String) async throws {
         let svc = self
-        try await PersonRecords.void(LeaveRecord.self, id, reason: reason, store: store, actor: actor) { svc.mayEnter($0) }
+        try await PersonRecords.void(LeaveRecord.self, id, reason: reason, store: store, actor: actor, by: principal) { svc.mayEnter($0) }
     }
 
     typealias Query = PersonRecords.Query

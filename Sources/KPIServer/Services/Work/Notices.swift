@@ -28,7 +28,7 @@ enum Notices {
         return try await q.all().map { ($0.scopePath, $0.userID) }
     }
 
-    static func write(_ db: any Database, to users: [UUID], task: WorkTask, kind: String, title: String, key: String) async throws {
+    static func write(_ db: any Database, to users: [UUID], task: WorkTask, kind: String, title: String, key: String, at now: Date) async throws {
         for u in Set(users) {
             let n = Notice()
             n.userID = u
@@ -36,14 +36,14 @@ enum Notices {
             n.kind = kind
             n.title = title
             n.dedupeKey = "\(key):\(u.uuidString)"
-            n.createdAt = Date()
+            n.createdAt = now
             try await n.create(on: db)
         }
     }
 
     /// The notices an event on a task sends: to the assignee, the assigner or the leaders, whoever is
     /// waiting on it, never to the person who acted.
-    static func afterEvent(_ db: any Database, task t: WorkTask, participants: [TaskParticipant], kind: String, by p: Principal) async throws {
+    static func afterEvent(_ db: any Database, task t: WorkTask, participants: [TaskParticipant], kind: String, by p: Principal, at now: Date) async throws {
         var people: [UUID] = []
         var users: [UUID] = []
         let assignee = t.assigneeID.map { [$0] } ?? []
@@ -67,7 +67,7 @@ enum Notices {
         if toHeads { users += heads(of: t.scopePath, among: try await leaderGrants(covering: t.scopePath, on: db)) }
         users.removeAll { $0 == p.userID }
         let label = WorkService.eventLabels[kind] ?? kind
-        try await write(db, to: users, task: t, kind: kind, title: "\(label): \(t.code) — \(t.title)", key: "\(kind):\(t.id!):\(UUID())")
+        try await write(db, to: users, task: t, kind: kind, title: "\(label): \(t.code) — \(t.title)", key: "\(kind):\(t.id!):\(UUID())", at: now)
     }
 
     // MARK: Reading
@@ -96,7 +96,7 @@ enum DeadlineJob {
 
     /// The calendar as pages use it (cached for a few minutes).
     static func calendar(_ store: Store) async throws -> WorkCalendar {
-        try await store.changes.calendar { try await calendar(on: store.db) }
+        try await store.changes.calendar(now: store.now) { try await calendar(on: store.db) }
     }
 
     static func calendar(on db: any Database) async throws -> WorkCalendar {
@@ -105,7 +105,8 @@ enum DeadlineJob {
                             workingWeekends: Set(days.filter { $0.kind == "lam-bu" }.compactMap { DateOnly(parsing: $0.day) }))
     }
 
-    static func run(_ app: Application, today: DateOnly = .today, holder: String = UUID().uuidString) async throws -> Outcome {
+    static func run(_ app: Application, today: DateOnly? = nil, holder: String = UUID().uuidString) async throws -> Outcome {
+        let today = today ?? app.clock.today
         let store = app.store
         let soon = app.settings.warnSoonDays
         // The period's recurring tasks first (each made once whoever runs), so they are warned about too.
@@ -114,12 +115,15 @@ enum DeadlineJob {
             return try await store.db.transaction { db in
                 let got = try await (db as! any SQLDatabase).raw("SELECT pg_try_advisory_xact_lock(\(bind: lockKey)) AS got").first()
                 guard try got?.decode(column: "got", as: Bool.self) == true else { return Outcome(ran: false, notices: 0, generated: generated) }
-                return Outcome(ran: true, notices: try await scan(db, today: today, soon: soon), generated: generated)
+                let n = try await scan(db, today: today, soon: soon, now: app.clock.now, inactiveDays: app.settings.inactiveDays)
+                try await AuditAnchors.daily(path: app.settings.anchorFile, on: db, at: app.clock.now)
+                return Outcome(ran: true, notices: n, generated: generated)
             }
         }
         guard try await acquireLease(store, holder: holder) else { return Outcome(ran: false, notices: 0, generated: generated) }
         do {
-            let n = try await store.write { try await scan($0, today: today, soon: soon) }
+            let n = try await store.write { try await scan($0, today: today, soon: soon, now: store.now, inactiveDays: app.settings.inactiveDays) }
+            try await AuditAnchors.daily(path: app.settings.anchorFile, on: store.db, at: store.now)
             try await releaseLease(store, holder: holder)
             return Outcome(ran: true, notices: n, generated: generated)
         } catch {
@@ -132,7 +136,7 @@ enum DeadlineJob {
     static func acquireLease(_ store: Store, holder: String) async throws -> Bool {
         do {
             return try await store.write { db in
-                let now = Date()
+                let now = store.now
                 if let lease = try await JobLock.find(leaseName, on: db) {
                     guard lease.expiresAt < now || lease.holder == holder else { return false }
                     lease.holder = holder
@@ -160,7 +164,11 @@ enum DeadlineJob {
     }
 
     /// Writes the warnings that are due and not yet sent; returns how many.
-    static func scan(_ db: any Database, today: DateOnly, soon: Int) async throws -> Int {
+    /// `now` stamps the notices written (default: the start of `today` in Việt Nam).
+    /// Also disables accounts idle for `inactiveDays` (0: not at all; `InactiveAccounts`).
+    static func scan(_ db: any Database, today: DateOnly, soon: Int, now: Date? = nil, inactiveDays: Int = 0) async throws -> Int {
+        let now = now ?? today.startInVietnam
+        _ = try await InactiveAccounts.sweep(db, now: now, days: inactiveDays)
         let calendar = try await calendar(on: db)
         let horizon = calendar.adding(workingDays: soon, to: today)
         let heads = try await Notices.leaderGrants(on: db)
@@ -191,7 +199,7 @@ enum DeadlineJob {
                     n.kind = warning.rawValue
                     n.title = "\(warning.label) (\(due.display)): \(t.code) — \(t.title)"
                     n.dedupeKey = key
-                    n.createdAt = Date()
+                    n.createdAt = now
                     batch.append(n)
                 }
             }
@@ -200,7 +208,7 @@ enum DeadlineJob {
                 written += batch.count
             }
         }
-        return written + (try await EvaluationReminders.scan(db, today: today, soon: soon, calendar: calendar, leaders: heads))
+        return written + (try await EvaluationReminders.scan(db, today: today, soon: soon, calendar: calendar, leaders: heads, now: now))
     }
 }
 

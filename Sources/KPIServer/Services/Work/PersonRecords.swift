@@ -29,13 +29,14 @@ enum PersonRecords {
 
     /// Voids record `id` with `reason` when `mayEnter` its scope; the person's open periods are
     /// marked stale (their scores follow); atomic and audited.
-    static func void<M: PersonRecord>(_ type: M.Type, _ id: UUID, reason: String, store: Store, actor: Actor,
+    static func void<M: PersonRecord>(_ type: M.Type, _ id: UUID, reason: String, store: Store, actor: Actor, by principal: Principal,
                                       mayEnter: @escaping @Sendable (String) -> Bool) async throws {
         let why = TextNormalizer.clean(reason)
         guard !why.isEmpty else { throw WorkService.Invalid("ly_do", "Vui lòng ghi lý do hủy ghi nhận.") }
         try await store.write { db in
             guard let r = try await M.find(id, on: db), mayEnter(r.scopePath) else { throw Abort(.notFound) }
             guard !r.voided else { throw WorkService.Refused(message: "Ghi nhận này đã được hủy trước đó.") }
+            guard r.personID != principal.personID else { throw Abort(.forbidden, reason: SeparationOfDuties.ownRecord) }
             r.voided = true
             r.voidReason = why
             try await r.save(on: db)

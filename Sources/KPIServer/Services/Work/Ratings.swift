@@ -100,7 +100,7 @@ enum PublicRatings {
                 try await r.create(on: db)
                 try await EvaluationService.markDirty(db, scopePath: task.scopePath)
                 // The rater is anonymous: the trail keeps a hash of the address, not the address.
-                try await AuditLog.append(on: db, actor: Actor(name: "nguoi-dan", ip: String(AuditLog.sha256("kpi:" + ip).prefix(16))),
+                try await AuditLog.append(on: db, actor: Actor(name: "nguoi-dan", ip: String(AuditLog.sha256("kpi:" + ip).prefix(16)), at: store.now),
                                           action: "rating.submit", entityType: "task", entityID: task.id!.uuidString, scopePath: task.scopePath,
                                           after: ["ma": task.code, "diem": String(n), "ma_bien_nhan": code])
             }
@@ -116,33 +116,11 @@ enum PublicRatings {
     }
 }
 
-/// At most `limit` submissions per address per window, in this process (several processes each
-/// keep their own count; the receipt code's unique index is the hard limit).
-actor RateLimiter {
-    let limit: Int
-    let window: TimeInterval
-    private var hits: [String: [Date]] = [:]
-
-    init(limit: Int, window: TimeInterval) {
-        self.limit = limit
-        self.window = window
+extension PublicRatings {
+    /// Counts a rating sent from `ip` (shared by every server process, in the database) and says
+    /// whether it is within `limit` in the last 10 minutes.
+    static func allow(ip: String, limit: Int, store: Store) async throws -> Bool {
+        let n = try await store.write { db in try await SharedCounters.hit("danh-gia:" + ip, window: 600, now: store.now, on: db) }
+        return n <= limit
     }
-
-    func allow(_ key: String, now: Date = Date()) -> Bool {
-        let recent = (hits[key] ?? []).filter { now.timeIntervalSince($0) < window }
-        guard recent.count < limit else {
-            hits[key] = recent
-            return false
-        }
-        hits[key] = recent + [now]
-        if hits.count > 10_000 { hits = hits.filter { !$0.value.isEmpty && now.timeIntervalSince($0.value.last!) < window } }
-        return true
-    }
-}
-
-struct RateLimiterKey: StorageKey { typealias Value = RateLimiter }
-
-extension Application {
-    /// Made once in `configure`.
-    var ratingLimiter: RateLimiter { storage[RateLimiterKey.self] ?? RateLimiter(limit: settings.ratingsPerWindow, window: 600) }
 }

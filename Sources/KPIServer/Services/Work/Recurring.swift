@@ -27,7 +27,8 @@ extension WorkService {
 
     /// Checks the rule and a sample occurrence like a task form, saves it, and gives the current
     /// period's task at once.
-    func createRecurring(_ f: NewRecurring, today: DateOnly = .today) async throws -> UUID {
+    func createRecurring(_ f: NewRecurring, today: DateOnly? = nil) async throws -> UUID {
+        let today = today ?? store.today
         guard let kind = Recurrence.Kind(rawValue: f.kind) else { throw Invalid("chu_ky", "Vui lòng chọn chu kỳ.") }
         guard let day = Int(f.dueDay.trimmingCharacters(in: .whitespaces)) else { throw Invalid("ngay_den_han", "Ngày đến hạn phải là số.") }
         let rule = Recurrence(kind: kind, dueDay: day)
@@ -90,7 +91,8 @@ extension WorkService {
 /// on tasks, so a second run (or a concurrent one) makes nothing. Each task is assigned with its
 /// creator's rights of today: a leader who has left the unit gives nothing more.
 enum RecurringJob {
-    static func generate(store: Store, settings: Settings, today: DateOnly = .today, only: UUID? = nil) async throws -> Int {
+    static func generate(store: Store, settings: Settings, today: DateOnly? = nil, only: UUID? = nil) async throws -> Int {
+        let today = today ?? store.today
         let calendar = try await DeadlineJob.calendar(on: store.db)
         let q = RecurringTask.query(on: store.db).filter(\.$active == true)
         if let only { q.filter(\.$id == only) }
@@ -104,7 +106,7 @@ enum RecurringJob {
             guard let user = try await User.find(r.createdBy, on: store.db), user.active,
                   let person = try await Person.find(r.assigneeID, on: store.db) else { continue }
             let principal = try await Principal.load(user: user, on: store.db, session: nil)
-            let svc = WorkService(store: store, principal: principal, actor: .system("thuong-xuyen"), settings: settings)
+            let svc = WorkService(store: store, principal: principal, actor: .system("thuong-xuyen", at: store.now), settings: settings)
             do {
                 var p = try await svc.prepare(.init(draft: WorkService.draft(r.title, product: r.productCode, quantity: r.quantity,
                                                                               complexity: r.complexity, o),
@@ -112,7 +114,7 @@ enum RecurringJob {
                 p.recurrenceKey = key
                 let prepared = p
                 _ = try await store.write { db in
-                    try await WorkService.insert(prepared, batch: nil, on: db, principal: principal, actor: .system("thuong-xuyen")) { _ in "thuong-xuyen:\(key)" }
+                    try await WorkService.insert(prepared, batch: nil, on: db, principal: principal, actor: .system("thuong-xuyen", at: store.now)) { _ in "thuong-xuyen:\(key)" }
                 }
                 made += 1
             } catch is WorkService.Invalid {

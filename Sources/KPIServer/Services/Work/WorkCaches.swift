@@ -10,9 +10,9 @@ final class BoardCache: @unchecked Sendable {
     private var entries: [String: (generation: Int, board: WorkService.Board)] = [:]
     private let capacity = 2_000
 
-    func get(_ key: String, generation: Int, maxAge: TimeInterval) -> WorkService.Board? {
+    func get(_ key: String, generation: Int, maxAge: TimeInterval, now: Date) -> WorkService.Board? {
         lock.withLock {
-            guard let e = entries[key], e.generation == generation, Date().timeIntervalSince(e.board.countedAt) < maxAge else { return nil }
+            guard let e = entries[key], e.generation == generation, now.timeIntervalSince(e.board.countedAt) < maxAge else { return nil }
             return e.board
         }
     }
@@ -34,9 +34,8 @@ final class NameCache: @unchecked Sendable {
     private var entries: [UUID: (at: Date, name: String, code: String)] = [:]
     private let capacity = 50_000
 
-    func get(_ ids: Set<UUID>, generation: Int, maxAge: TimeInterval) -> [UUID: (name: String, code: String)] {
+    func get(_ ids: Set<UUID>, generation: Int, maxAge: TimeInterval, now: Date) -> [UUID: (name: String, code: String)] {
         guard maxAge > 0 else { return [:] }
-        let now = Date()
         return lock.withLock {
             guard generation == self.generation else { return [:] }
             var out: [UUID: (name: String, code: String)] = [:]
@@ -47,8 +46,7 @@ final class NameCache: @unchecked Sendable {
         }
     }
 
-    func put(_ found: [UUID: (name: String, code: String)], generation: Int) {
-        let now = Date()
+    func put(_ found: [UUID: (name: String, code: String)], generation: Int, now: Date) {
         lock.withLock {
             if generation != self.generation || entries.count + found.count > capacity {
                 entries.removeAll(keepingCapacity: true)

@@ -88,8 +88,9 @@ extension WorkService {
                     problems.append(.init("nguoi", "Không có cán bộ đang công tác mã «\(code)»."))
                     continue
                 }
+                // Out of scope reads like unknown: the answer never tells who holds a code elsewhere.
                 guard principal.can(.leadWork, at: p.scopePath) else {
-                    problems.append(.init("nguoi", "\(p.fullName) (\(p.code)) không thuộc phạm vi bạn được giao việc."))
+                    problems.append(.init("nguoi", "Không có cán bộ mã «\(code)» trong phạm vi bạn được giao việc."))
                     continue
                 }
                 people.append(p)
@@ -97,7 +98,7 @@ extension WorkService {
             if !unitCode.isEmpty {
                 if let o = try await Organization.query(on: db).filter(\.$code == unitCode).filter(\.$active == true).first() {
                     if principal.can(.leadWork, at: o.path) { unit = o } else {
-                        problems.append(.init("don_vi", "Đơn vị «\(o.name)» không thuộc phạm vi bạn được giao việc."))
+                        problems.append(.init("don_vi", "Không có đơn vị mã «\(unitCode)» trong phạm vi bạn được giao việc."))
                     }
                 } else {
                     problems.append(.init("don_vi", "Không có đơn vị mã «\(unitCode)»."))
@@ -132,14 +133,18 @@ extension WorkService {
             problems.append(.init("san_pham", "Không có sản phẩm mã «\(productCode)» trong danh mục."))
         }
         // Participants.
+        // Participants come from the task's own agency: they are rated on it, and a rating counts in
+        // their agency's coordination scores, which another agency's leader must not be able to lower.
         var participants: [Person] = []
+        let agency = (people.first?.scopePath ?? unit?.path).map { OrgPath.prefix($0, depth: 2) }
         for code in Self.codes(form.participantCodes) {
-            if let p = try await Person.query(on: db).filter(\.$code == code).filter(\.$active == true).first() {
+            if let p = try await Person.query(on: db).filter(\.$code == code).filter(\.$active == true).first(),
+               agency.map({ OrgPath.contains($0, p.scopePath) }) ?? principal.can(.leadWork, at: p.scopePath) {
                 if people.contains(where: { $0.id == p.id }) {
                     problems.append(.init("phoi_hop", "\(p.fullName) đã là người chủ trì, không cần thêm vào phối hợp."))
                 } else { participants.append(p) }
             } else {
-                problems.append(.init("phoi_hop", "Không có cán bộ đang công tác mã «\(code)»."))
+                problems.append(.init("phoi_hop", "Không có cán bộ đang công tác mã «\(code)» trong cơ quan của nhiệm vụ."))
             }
         }
         var parent: WorkTask?
@@ -229,12 +234,12 @@ extension WorkService {
             }
             let kind = form.propose ? "de-xuat" : "tao"
             try await Self.timeline(db, t, actor: principal.displayName, kind: kind, from: "", note:
-                person.map { "Chủ trì: \($0.fullName) (\($0.code))" } ?? "Giao cho đơn vị; lãnh đạo đơn vị phân công")
+                person.map { "Chủ trì: \($0.fullName) (\($0.code))" } ?? "Giao cho đơn vị; lãnh đạo đơn vị phân công", at: actor.at)
             try await AuditLog.append(on: db, actor: actor, action: form.propose ? "task.propose" : "task.create", entityType: "task",
                                       entityID: t.id!.uuidString, scopePath: t.scopePath,
                                       after: Self.fields(t).merging(["nguoi_chu_tri": person?.code ?? "", "san_pham": product.code,
                                                                      "so_luong": t.quantity, "bat_dau": t.start]) { $1 })
-            try await Notices.afterEvent(db, task: t, participants: parts, kind: kind, by: principal)
+            try await Notices.afterEvent(db, task: t, participants: parts, kind: kind, by: principal, at: actor.at)
             ids.append(t.id!)
         }
         return ids
@@ -253,7 +258,7 @@ extension WorkService {
     func assignBatch(text: String, common: TaskDraft, token: String, dryRun: Bool) async throws -> BatchOutcome {
         let token = token.isEmpty ? UUID().uuidString : String(token.prefix(64))
         if !dryRun, let already = try await made(token: token) { return BatchOutcome(lines: already.count, problems: [], ids: already) }
-        let start = DateOnly(parsing: common.start) ?? .today
+        let start = DateOnly(parsing: common.start) ?? store.today
         let source = TaskSource(rawValue: common.source) ?? .plan
         var (lines, problems) = TaskBatch.parse(text, start: start, source: source)
         if lines.isEmpty && problems.isEmpty { problems.append("Chưa có dòng nào. Dán các dòng từ bảng tính, mỗi dòng một nhiệm vụ.") }

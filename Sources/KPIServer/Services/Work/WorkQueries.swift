@@ -75,7 +75,8 @@ extension WorkService {
     static let decisionStates = [TaskState.proposed, .extensionRequested, .awaitingAcceptance].map(\.rawValue)
 
     /// The WHERE clause of a list (on `tasks t`), or nil when the list is empty by definition.
-    func conditions(_ q: ListQuery, today: DateOnly = .today) throws -> SQLQueryString? {
+    func conditions(_ q: ListQuery, today: DateOnly? = nil) throws -> SQLQueryString? {
+        let today = today ?? store.today
         var parts: [SQLQueryString] = []
         switch q.view {
         case .mine:
@@ -111,7 +112,8 @@ extension WorkService {
     }
 
     /// One page of a list, soonest due first, with the total (counted by the same query).
-    func list(_ q: ListQuery, today: DateOnly = .today) async throws -> (rows: [Row], total: Int) {
+    func list(_ q: ListQuery, today: DateOnly? = nil) async throws -> (rows: [Row], total: Int) {
+        let today = today ?? store.today
         guard let conditions = try conditions(q, today: today) else { return ([], 0) }
         let (rows, total) = try await lines(conditions, limit: q.perPage, offset: (q.page - 1) * q.perPage, today: today)
         if rows.isEmpty && q.page > 1 {
@@ -123,7 +125,8 @@ extension WorkService {
     }
 
     /// Every row of a list (for export), up to 50 000.
-    func all(_ q: ListQuery, today: DateOnly = .today) async throws -> [Row] {
+    func all(_ q: ListQuery, today: DateOnly? = nil) async throws -> [Row] {
+        let today = today ?? store.today
         guard let conditions = try conditions(q, today: today) else { return [] }
         return try await lines(conditions, limit: 50_000, offset: 0, today: today).rows
     }
@@ -168,7 +171,8 @@ extension WorkService {
     private func names(people: Set<UUID>, units: Set<UUID>) async throws -> [UUID: (name: String, code: String)] {
         let cache = store.changes.names, generation = store.changes.value
         let maxAge = TimeInterval(settings.boardCacheSeconds)
-        var out = cache.get(people.union(units), generation: generation, maxAge: maxAge)
+        let now = store.now
+        var out = cache.get(people.union(units), generation: generation, maxAge: maxAge, now: now)
         let people = people.subtracting(out.keys), units = units.subtracting(out.keys)
         var parts: [SQLQueryString] = []
         if !people.isEmpty { parts.append("SELECT id, full_name AS name, code FROM people WHERE id IN (\(binds: Array(people)))") }
@@ -178,7 +182,7 @@ extension WorkService {
         for r in try await store.sql.raw(parts.joined(separator: " UNION ALL ")).all() {
             found[try r.decode(column: "id", as: UUID.self)] = (try r.decode(column: "name", as: String.self), try r.decode(column: "code", as: String.self))
         }
-        if maxAge > 0 { cache.put(found, generation: generation) }
+        if maxAge > 0 { cache.put(found, generation: generation, now: now) }
         out.merge(found) { _, new in new }
         return out
     }
@@ -222,14 +226,15 @@ extension WorkService {
     /// `unit` itself × state, with the overdue count; the most overdue first. Counted from the
     /// index of (unit, state, due date, assignee); kept in the board cache until the next write of
     /// this process or `settings.boardCacheSeconds` (other processes' writes), unless `fresh`.
-    func board(unit: UnitRef, today: DateOnly = .today, fresh: Bool = false) async throws -> Board {
+    func board(unit: UnitRef, today: DateOnly? = nil, fresh: Bool = false) async throws -> Board {
+        let today = today ?? store.today
         guard mayOversee(unit.path) else {
             throw Abort(.forbidden, reason: Principal.refusal)
         }
         let key = unit.path + "|" + today.iso
         let generation = store.changes.value
         if !fresh, settings.boardCacheSeconds > 0,
-           let hit = store.changes.boards.get(key, generation: generation, maxAge: TimeInterval(settings.boardCacheSeconds)) {
+           let hit = store.changes.boards.get(key, generation: generation, maxAge: TimeInterval(settings.boardCacheSeconds), now: store.now) {
             return hit
         }
         let sql = store.sql
@@ -279,7 +284,7 @@ extension WorkService {
             }
         }
         let order: (BoardLine, BoardLine) -> Bool = { ($0.overdue, $0.open, $1.name) > ($1.overdue, $1.open, $0.name) }
-        let board = Board(lines: lines.values.sorted(by: order) + people.values.sorted(by: order), countedAt: Date())
+        let board = Board(lines: lines.values.sorted(by: order) + people.values.sorted(by: order), countedAt: store.now)
         if settings.boardCacheSeconds > 0 { store.changes.boards.put(key, board, generation: generation) }
         return board
     }

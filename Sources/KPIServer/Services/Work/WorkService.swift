@@ -32,9 +32,25 @@ struct WorkService {
     /// Who may see a task: its assignee and participants, its assigner and proposer, the leaders of its
     /// scope, and those who oversee evaluations there (read only).
     func mayView(_ t: WorkTask, participants: [TaskParticipant]) -> Bool {
-        if let me = principal.personID, t.assigneeID == me || participants.contains(where: { $0.personID == me }) { return true }
+        mayView(t, participating: principal.personID.map { me in participants.contains { $0.personID == me } } ?? false)
+    }
+
+    func mayView(_ t: WorkTask, participating: Bool) -> Bool {
+        if participating { return true }
+        if let me = principal.personID, t.assigneeID == me { return true }
         if t.assignerUserID == principal.userID || t.proposerUserID == principal.userID { return true }
         return principal.can(.leadWork, at: t.scopePath) || principal.can(.viewEvaluations, at: t.scopePath)
+    }
+
+    /// The tasks among `tasks` the user may see (a task page's parent and children: titles of tasks
+    /// outside the viewer's reach are not shown).
+    func visible(_ tasks: [WorkTask], on db: any Database) async throws -> [WorkTask] {
+        guard !tasks.isEmpty else { return [] }
+        var mine: Set<UUID> = []
+        if let me = principal.personID {
+            mine = Set(try await TaskParticipant.query(on: db).filter(\.$taskID ~~ tasks.compactMap(\.id)).filter(\.$personID == me).all().map(\.taskID))
+        }
+        return tasks.filter { mayView($0, participating: mine.contains($0.id!)) }
     }
 
     func taskActor(_ t: WorkTask) -> TaskActor {
@@ -67,7 +83,7 @@ struct WorkService {
 
     static func snapshot(_ t: WorkTask) -> TaskSnapshot {
         var s = TaskSnapshot(state: TaskState(rawValue: t.state) ?? .assigned,
-                             start: DateOnly(parsing: t.start) ?? .today, due: DateOnly(parsing: t.due) ?? .today)
+                             start: DateOnly(parsing: t.start) ?? .epoch, due: DateOnly(parsing: t.due) ?? .epoch)
         s.percent = t.percent
         s.majorErrors = t.majorErrors
         s.exemptErrors = t.exemptErrors
@@ -99,7 +115,8 @@ struct WorkService {
     /// Applies `event` to the task if the form's `version` is still current, the user may, and the
     /// state allows it; writes the task, its timeline, the audit entry and notices together.
     @discardableResult
-    func act(_ id: UUID, version: Int, _ event: TaskEvent, today: DateOnly = .today) async throws -> WorkTask {
+    func act(_ id: UUID, version: Int, _ event: TaskEvent, today: DateOnly? = nil) async throws -> WorkTask {
+        let today = today ?? store.today
         let (principal, actor, svc) = (principal, actor, self)
         return try await store.write { db in
             let (t, parts) = try await svc.claim(id, version: version, on: db)
@@ -126,10 +143,10 @@ struct WorkService {
             default: break
             }
             try await t.save(on: db)
-            try await Self.timeline(db, t, actor: principal.displayName, kind: kind, from: from, note: note)
+            try await Self.timeline(db, t, actor: principal.displayName, kind: kind, from: from, note: note, at: actor.at)
             try await AuditLog.append(on: db, actor: actor, action: "task.\(kind)", entityType: "task", entityID: id.uuidString,
                                       scopePath: t.scopePath, before: before, after: Self.fields(t).merging(["ghi_chu": note]) { $1 })
-            try await Notices.afterEvent(db, task: t, participants: parts, kind: kind, by: principal)
+            try await Notices.afterEvent(db, task: t, participants: parts, kind: kind, by: principal, at: actor.at)
             return t
         }
     }
@@ -167,10 +184,10 @@ struct WorkService {
         "xoa-minh-chung": "Gỡ minh chứng", "danh-gia-phoi-hop": "Đánh giá phối hợp",
     ]
 
-    static func timeline(_ db: any Database, _ t: WorkTask, actor: String, kind: String, from: String, note: String) async throws {
+    static func timeline(_ db: any Database, _ t: WorkTask, actor: String, kind: String, from: String, note: String, at now: Date) async throws {
         let e = TaskEventRecord()
         e.taskID = try t.requireID()
-        e.at = Date()
+        e.at = now
         e.actorName = actor
         e.kind = kind
         e.fromState = from
@@ -208,10 +225,10 @@ struct WorkService {
             t.organizationID = person.organizationID
             t.scopePath = person.scopePath
             try await t.save(on: db)
-            try await Self.timeline(db, t, actor: principal.displayName, kind: "phan-cong", from: t.state, note: "\(person.fullName) (\(person.code))")
+            try await Self.timeline(db, t, actor: principal.displayName, kind: "phan-cong", from: t.state, note: "\(person.fullName) (\(person.code))", at: actor.at)
             try await AuditLog.append(on: db, actor: actor, action: "task.distribute", entityType: "task", entityID: id.uuidString,
                                       scopePath: t.scopePath, after: ["ma": t.code, "nguoi_chu_tri": person.code])
-            try await Notices.afterEvent(db, task: t, participants: parts, kind: "phan-cong", by: principal)
+            try await Notices.afterEvent(db, task: t, participants: parts, kind: "phan-cong", by: principal, at: actor.at)
         }
     }
 
