@@ -80,4 +80,36 @@ final class ScopeLeakTests: XCTestCase {
             XCTAssertEqual(mine.people, expected)
         }
     }
+
+    /// Moving a unit left its tasks and people's records under the old branch: the old leaders kept
+    /// access and the new ones had none. They move with the node now.
+    func testAMovedUnitTakesItsRecordsAlong() async throws {
+        try await withApp { app in
+            let unit = try await Organization.query(on: app.db).filter(\.$code == "BTCTU-P3").first()!
+            let canbo = try await Person.query(on: app.db).filter(\.$code == "CB-BTCTU-P3-03").first()!
+            let found = try await WorkTask.query(on: app.db).filter(\.$assigneeID == canbo.id!).first()
+            let task = try XCTUnwrap(found)
+            var head = Browser(app)
+            try await head.login("truongban")
+            let before = try await head.get("/viec/\(task.id!)").status
+            XCTAssertEqual(before, .ok, "the head of Ban Tổ chức sees the unit's task")
+            var admin = Browser(app)
+            try await admin.login("quantri")
+            try await admin.get("/danh-muc/co-quan/\(unit.id!)/sua")
+            let moved = try await admin.post("/danh-muc/co-quan/\(unit.id!)/sua",
+                                             ["ma": "BTCTU-P3", "ten": unit.name, "khoi": unit.block, "cap": unit.level, "ma_cap_tren": "SNV"])
+            XCTAssertEqual(moved.status, .seeOther, moved.text)
+            let newPath = try await Organization.find(unit.id!, on: app.db)!.path
+            let t = try await WorkTask.find(task.id!, on: app.db)!
+            XCTAssertTrue(t.scopePath.hasPrefix(newPath), "the task moved with its unit")
+            let stale = try await WorkTask.query(on: app.db).filter(\.$scopePath, .custom("LIKE"), unit.path + "%").count()
+            XCTAssertEqual(stale, 0, "nothing is left under the old branch")
+            let after = try await head.get("/viec/\(task.id!)").status
+            XCTAssertEqual(after, .notFound, "the old branch's head no longer sees it")
+            var leader = Browser(app)
+            try await leader.login("lanhdao")
+            let own = try await leader.get("/viec/\(task.id!)").status
+            XCTAssertEqual(own, .ok, "the unit's own leader still does")
+        }
+    }
 }

@@ -93,13 +93,13 @@ enum CatalogViews {
             \(row.active ? HTML("<a href=\"\(base)/ngung\">Ngừng hoạt động</a>") : HTML("<form method=\"post\" action=\"\(base)/kich-hoat\" class=\"inline\">\(req.csrfField)<button class=\"link\">Kích hoạt lại</button></form>"))
             \(HTML.when(spec.key == "co-quan", "<a href=\"/danh-muc/co-quan/moi?cap_tren=\(row.raw["ma"] ?? "")\">Thêm đơn vị trực thuộc</a>"))</div>
             """ : .empty
-        let crumbs = ancestry(row: row, spec: spec, refs: refs)
+        let crumbs = ancestry(row: row, spec: spec, refs: refs, principal: svc.principal)
         let saved = req.input.flag("luu")
         let ended = req.input.int("phien")
         return Page(title: row.title, breadcrumbs: crumbs, flash: saved ? "Đã lưu." : ended.map { "Đã kết thúc \($0) phiên đăng nhập." }, body: """
             \(actions)<p>\(Widgets.status(row.active))</p><dl class="record">\(items)</dl>
             \(spec.key == "co-quan" ? children(of: row, refs: refs) : .empty)
-            <p><a href="/nhat-ky?doi_tuong=\(row.id.uuidString)">Lịch sử thay đổi</a></p>
+            \(HTML.when(svc.principal.can(.viewAudit, at: row.scopePath), HTML("<p><a href=\"/nhat-ky?doi_tuong=\(row.id.uuidString)\">Lịch sử thay đổi</a></p>")))
             """)
     }
 
@@ -119,10 +119,13 @@ enum CatalogViews {
     }
 
     /// Breadcrumbs: the catalog, then the organization path for organization records.
-    static func ancestry(row: CatalogRow, spec: CatalogSpec, refs: RefIndex) -> [(String, String)] {
+    /// Breadcrumbs of a record; for an organization, its ancestors the user may open (a link to a
+    /// page that would answer 404 is not shown).
+    static func ancestry(row: CatalogRow, spec: CatalogSpec, refs: RefIndex, principal: Principal) -> [(String, String)] {
         var crumbs = [("Tổng quan", "/"), (spec.title, "/danh-muc/\(spec.key)")]
         if spec.key == "co-quan" {
-            crumbs += refs.ancestry(row.id).dropLast().map { ($0.name, "/danh-muc/co-quan/\($0.id.uuidString)") }
+            crumbs += refs.ancestry(row.id).dropLast().filter { principal.can(.viewCatalog, at: $0.path) }
+                .map { ($0.name, "/danh-muc/co-quan/\($0.id.uuidString)") }
         }
         return crumbs
     }

@@ -80,11 +80,18 @@ struct OrganizationCatalog: CatalogAdapter {
         }
     }
 
-    /// Rewrites every path below a moved node, in each table that keeps one.
+    /// Rewrites every path below a moved node, in each table that keeps one: the catalogs and
+    /// accounts, and the records that go with the people and units (tasks, recurring tasks,
+    /// discipline and leave records), so the new branch's leaders see them and the old one's no longer
+    /// do (issue 16). Evaluation periods, their sheets and revisions stay where they were opened: a
+    /// period keeps its agency, and a locked one its snapshot.
     static func moveSubtree(from old: String, to new: String, db: any Database) async throws {
         let sql = db as! any SQLDatabase
         for (table, column) in [("organizations", "path"), ("positions", "scope_path"), ("people", "scope_path"),
-                                ("users", "scope_path"), ("role_grants", "scope_path")] {
+                                ("users", "scope_path"), ("role_grants", "scope_path"), ("tasks", "scope_path"),
+                                ("recurring_tasks", "scope_path"), ("discipline_records", "scope_path"),
+                                ("leave_records", "scope_path"), ("rating_links", "scope_path"), ("products", "scope_path"),
+                                ("violation_types", "scope_path")] {
             try await sql.raw("""
                 UPDATE \(ident: table) SET \(ident: column) = CAST(\(bind: new) AS TEXT) || substr(\(ident: column), CAST(\(bind: old.count + 1) AS INTEGER))
                 WHERE \(ident: column) LIKE \(bind: old + "%")
