@@ -47,6 +47,7 @@ final class RoleTests: XCTestCase {
             let page = try await b.get("/danh-muc/nguoi-dung/\(snvUser.id!.uuidString)")
             XCTAssertFalse(page.text.contains("Cấp quyền</button>"), "no grant form on one's own account")
             XCTAssertFalse(page.text.contains("Đặt lại mật khẩu</button>"))
+            XCTAssertFalse(page.text.contains("/sua\">Sửa</a>"), "no edit button on one's own account")
             // Accounts outside the subtree are invisible.
             let other = try await user(app, "canbo")
             let v2 = try await b.get("/danh-muc/nguoi-dung/\(other.id!.uuidString)").status

@@ -217,7 +217,7 @@ final class WorkFlowTests: XCTestCase {
                 (["san_pham": "KHONG-CO"], "Không có sản phẩm mã"),
                 (["muc_do": "Siêu khó"], "không có trong sản phẩm"),
                 (["nguon": "van-ban-chi-dao", "so_van_ban": ""], "cần số, ký hiệu văn bản"),
-                (["nguoi": "CB-SNV-P1-02"], "không thuộc phạm vi bạn được giao việc"),
+                (["nguoi": "CB-SNV-P1-02"], "Không có cán bộ mã «CB-SNV-P1-02» trong phạm vi bạn được giao việc"),
                 (["nguoi": ""], "Vui lòng chọn người chủ trì"),
                 (["han": "32/13/2026"], "Hạn hoàn thành không đọc được"),
             ]

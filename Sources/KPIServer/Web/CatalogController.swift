@@ -73,7 +73,9 @@ struct CatalogController {
         guard let adapter = CatalogRegistry.adapter(catalog, req.application) else { throw Abort(.notFound) }
         let svc = CatalogService(adapter: adapter, store: req.store, principal: try req.requirePrincipal(), actor: req.actor)
         let (row, refs) = try await svc.row(id)
-        var view = CatalogViews.show(svc: svc, row: row, refs: refs, req: req)
+        var mayChange = true
+        if catalog == "nguoi-dung" { mayChange = try await RoleService.refusal(principal: svc.principal, target: id, db: req.db) == nil }
+        var view = CatalogViews.show(svc: svc, row: row, refs: refs, req: req, mayChange: mayChange)
         if catalog == "nguoi-dung" {
             view.body = "\(view.body)\(try await RoleController.section(req, userID: id, problems: problems))"
         }

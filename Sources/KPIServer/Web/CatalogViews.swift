@@ -81,12 +81,14 @@ enum CatalogViews {
             """)
     }
 
-    static func show(svc: CatalogService, row: CatalogRow, refs: RefIndex, req: Request) -> Page {
+    /// `mayChange` is false where a rule beyond the scope forbids changes (one's own account, or one
+    /// beyond reach: `AccountRules`), so the page offers no button that would be refused.
+    static func show(svc: CatalogService, row: CatalogRow, refs: RefIndex, req: Request, mayChange: Bool = true) -> Page {
         let spec = svc.spec
         let items = spec.fields.filter { $0.key != "mat_khau_tam" }.map { f in
             HTML("<div><dt>\(f.label)</dt><dd>\(CatalogForms.display(f, row.raw[f.key] ?? "", refs: refs))</dd></div>")
         }
-        let canManage = svc.principal.can(svc.adapter.manageAction, at: row.scopePath)
+        let canManage = mayChange && svc.principal.can(svc.adapter.manageAction, at: row.scopePath)
         let base = "/danh-muc/\(spec.key)/\(row.id.uuidString)"
         let actions: HTML = canManage ? """
             <div class="actions"><a class="button primary" href="\(base)/sua">Sửa</a>
