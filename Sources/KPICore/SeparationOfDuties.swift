@@ -3,9 +3,11 @@
 /// the excellent quota — is taken by someone else, normally their own evaluator (the leader of the
 /// unit above for a unit's head: `EvaluatorChain`). Each refusal says who must act.
 public enum SeparationOfDuties {
-    public static let ownTask = "Không ai tự quyết định trên nhiệm vụ do chính mình chủ trì (nghiệm thu, trả lại, gia hạn, duyệt đề xuất, hủy). "
+    public static let ownTask = "Không ai tự quyết định trên nhiệm vụ do chính mình chủ trì (nghiệm thu, trả lại, gia hạn, duyệt đề "
+        + "xuất, hủy). "
         + "Việc này do người giao việc khác hoặc lãnh đạo trực tiếp đánh giá bạn thực hiện."
-    public static let ownRecord = "Không ai tự hủy ghi nhận về chính mình. Việc này do lãnh đạo trực tiếp đánh giá bạn hoặc bộ phận tổ chức cán bộ thực hiện."
+    public static let ownRecord = "Không ai tự hủy ghi nhận về chính mình. Việc này do lãnh đạo trực tiếp đánh giá bạn hoặc bộ phận "
+        + "tổ chức cán bộ thực hiện."
     public static let ownLeave = "Không ai tự ghi nhận nghỉ theo chế độ cho chính mình (kỳ nghỉ cả kỳ không được đánh giá). "
         + "Việc này do bộ phận tổ chức cán bộ hoặc lãnh đạo trực tiếp đánh giá bạn thực hiện."
     public static let ownQuota = "Người phê duyệt không tự chọn mình vào hạn mức xuất sắc. Kết quả của người đứng đầu do cấp trên xem xét."

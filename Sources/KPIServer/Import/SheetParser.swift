@@ -18,7 +18,8 @@ struct SheetProblem: Error, Equatable {
     init(_ message: String) { self.message = message }
 
     static func tooLarge(_ l: SheetLimits) -> SheetProblem {
-        SheetProblem("Tệp Excel giải nén ra quá \(l.maxUnzippedBytes / 1024 / 1024) MB. Hãy chia thành nhiều tệp nhỏ hơn rồi nhập lần lượt.")
+        SheetProblem("Tệp Excel giải nén ra quá \(l.maxUnzippedBytes / 1024 / 1024) MB. Hãy chia thành nhiều tệp nhỏ hơn rồi nhập "
+            + "lần lượt.")
     }
 
     static let malformed = SheetProblem("Tệp Excel bị hỏng (nội dung XML không hợp lệ). Hãy mở bằng Excel, lưu lại rồi thử lại.")
@@ -43,7 +44,8 @@ struct SheetParser {
             case .close(let name):
                 if name == "t" { inText = false }
                 if name == "si" {
-                    guard strings.count < limits.maxSharedStrings else { throw SheetProblem("Tệp Excel có quá \(limits.maxSharedStrings) chuỗi ký tự.") }
+                    guard strings.count < limits.maxSharedStrings else { throw SheetProblem("Tệp Excel có quá "
+                        + "\(limits.maxSharedStrings) chuỗi ký tự.") }
                     strings.append(current)
                 }
             case .text(let t):
@@ -108,15 +110,18 @@ struct SheetParser {
             }
             if column >= limits.maxColumns {
                 if value.trimmingCharacters(in: .whitespaces).isEmpty { return }
-                throw SheetProblem("Bảng có dữ liệu ở cột thứ \(column + 1), quá \(limits.maxColumns) cột. Hãy xóa các cột thừa rồi thử lại.")
+                throw SheetProblem("Bảng có dữ liệu ở cột thứ \(column + 1), quá \(limits.maxColumns) cột. Hãy xóa các cột thừa rồi "
+                    + "thử lại.")
             }
             cells += 1
-            guard cells <= limits.maxCells else { throw SheetProblem("Bảng có quá \(limits.maxCells) ô. Hãy chia thành nhiều tệp nhỏ hơn.") }
+            guard cells <= limits.maxCells else { throw SheetProblem("Bảng có quá \(limits.maxCells) ô. Hãy chia thành nhiều tệp nhỏ "
+                + "hơn.") }
             row[column] = value
         }
 
         func endRow() throws {
-            guard rows.count < limits.maxRows else { throw SheetProblem("Bảng có quá \(limits.maxRows) dòng. Hãy chia thành nhiều tệp nhỏ hơn.") }
+            guard rows.count < limits.maxRows else { throw SheetProblem("Bảng có quá \(limits.maxRows) dòng. Hãy chia thành nhiều "
+                + "tệp nhỏ hơn.") }
             let width = (row.keys.max() ?? -1) + 1
             rows.append((0..<width).map { row[$0] ?? "" })
             row = [:]

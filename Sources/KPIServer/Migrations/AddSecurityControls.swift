@@ -46,7 +46,8 @@ struct AddSecurityControls: AsyncMigration {
                 for admin in Set(admins) {
                     let n = Notice()
                     n.userID = admin; n.kind = "tai-khoan"; n.createdAt = clock.now
-                    n.title = "Tài khoản «\(u.username)» đã được tách khỏi cán bộ (người này đã có tài khoản «\(keeper.username)»): xem lại và gắn đúng người."
+                    n.title = "Tài khoản «\(u.username)» đã được tách khỏi cán bộ (người này đã có tài khoản «\(keeper.username)»): "
+                        + "xem lại và gắn đúng người."
                     n.dedupeKey = "unlink:\(u.id!.uuidString)"; n.link = "/danh-muc/nguoi-dung/\(u.id!.uuidString)"
                     try await n.create(on: db)
                 }
@@ -77,7 +78,8 @@ enum SharedCounters {
     static func count(_ key: String, window: Int, now: Date, on db: any Database) async throws -> Int {
         let b = bucket(now, window: window)
         let sql = db as! any SQLDatabase
-        let row = try await sql.raw("SELECT COALESCE(SUM(hits), 0) AS n FROM rate_counters WHERE key = \(bind: key) AND bucket >= \(bind: b - Int64(max(window, 1)))").first()
+        let row = try await sql.raw("SELECT COALESCE(SUM(hits), 0) AS n FROM rate_counters WHERE key = \(bind: key) AND bucket >= "
+            + "\(bind: b - Int64(max(window, 1)))").first()
         return try row?.decode(column: "n", as: Int.self) ?? 0
     }
 

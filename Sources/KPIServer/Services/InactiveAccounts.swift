@@ -33,11 +33,13 @@ enum InactiveAccounts {
             try await WebSession.query(on: db).filter(\.$userID == u.id!).delete()
             let since = u.lastLoginAt.map { "lần đăng nhập cuối \(DateFormatting.date($0))" } ?? "chưa đăng nhập lần nào"
             try await AuditLog.append(on: db, actor: actor, action: "user.inactive", entityType: "user", entityID: u.id!.uuidString,
-                                      scopePath: u.scopePath, before: ["hoat_dong": "1"], after: ["hoat_dong": "0", "ly_do": "không đăng nhập quá \(days) ngày"])
+                                      scopePath: u.scopePath, before: ["hoat_dong": "1"], after: ["hoat_dong": "0", "ly_do": "không "
+                                          + "đăng nhập quá \(days) ngày"])
             for admin in Set(activeAdmins.compactMap(\.id)) where admin != u.id {
                 let n = Notice()
                 n.userID = admin; n.kind = "tai-khoan"; n.createdAt = now; n.link = "/danh-muc/nguoi-dung/\(u.id!.uuidString)"
-                n.title = "Tài khoản «\(u.username)» đã ngừng hoạt động do không đăng nhập quá \(days) ngày (\(since)). Kích hoạt lại ở trang tài khoản nếu người này vẫn cần dùng."
+                n.title = "Tài khoản «\(u.username)» đã ngừng hoạt động do không đăng nhập quá \(days) ngày (\(since)). Kích hoạt "
+                    + "lại ở trang tài khoản nếu người này vẫn cần dùng."
                 n.dedupeKey = "khong-hoat-dong:\(u.id!.uuidString):\(Int(now.timeIntervalSince1970) / 86_400)"
                 try await n.create(on: db)
             }

@@ -19,7 +19,8 @@ struct SignInService {
     /// account — so that nothing tells which accounts exist or which are locked.
     static let wrongCredentials = "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang tạm khóa do nhập sai nhiều lần "
         + "(tự mở lại sau ít phút). Vui lòng kiểm tra rồi thử lại; quên mật khẩu thì liên hệ quản trị đơn vị."
-    static let throttledMessage = "Có quá nhiều lần đăng nhập không thành công từ địa chỉ mạng này. Vui lòng chờ khoảng 10 phút rồi thử lại."
+    static let throttledMessage = "Có quá nhiều lần đăng nhập không thành công từ địa chỉ mạng này. Vui lòng chờ khoảng 10 phút rồi "
+        + "thử lại."
     /// Window of the per-address throttle, in seconds.
     static let ipWindow = 600
 

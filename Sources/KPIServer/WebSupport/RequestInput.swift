@@ -140,7 +140,8 @@ struct DeclaredParamsMiddleware: AsyncMiddleware {
             for (k, v) in form where !multipart && !declared.contains(where: { $0.name == k })
                 && (v.count > ParamSpec.undeclaredFormMax || v.unicodeScalars.contains("\u{0}")) {
                 throw RequestInput.Refusal(reason: v.count > ParamSpec.undeclaredFormMax
-                    ? "Trường «\(k.prefix(40))» dài quá \(VNNumber.format(ParamSpec.undeclaredFormMax)) ký tự. Vui lòng rút gọn rồi gửi lại."
+                    ? "Trường «\(k.prefix(40))» dài quá \(VNNumber.format(ParamSpec.undeclaredFormMax)) ký tự. Vui lòng rút gọn rồi "
+                        + "gửi lại."
                     : "Trường «\(k.prefix(40))» chứa ký tự không hợp lệ. Vui lòng quay lại biểu mẫu, sửa rồi gửi lại.")
             }
         }
