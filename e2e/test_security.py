@@ -5,10 +5,10 @@ from conftest import BASE, PASSWORD, no_horizontal_overflow, shot, sign_in
 
 
 def test_session_list_shows_and_ends_another_device(browser, page):
-    sign_in(page, "thammuu")
+    sign_in(page, "truongban")
     other = browser.new_context(locale="vi-VN")
     second = other.new_page()
-    sign_in(second, "thammuu")
+    sign_in(second, "truongban")
     page.goto(BASE + "/phien-dang-nhap")
     expect(page.locator("h1")).to_have_text("Phiên đăng nhập")
     rows = page.locator("table.list tbody tr")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, once, what the tests need beyond Swift: PostgreSQL, Chromium, sqlite3 (Debian) and
-# Playwright + pytest + qrcode (PyPI). Safe to run again: it installs only what is missing.
+# Playwright + pytest + qrcode + pyotp (PyPI). Safe to run again: it installs only what is missing.
 set -euo pipefail
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
@@ -15,7 +15,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-if ! python3 -c "import playwright, pytest, qrcode" >/dev/null 2>&1; then
-  echo "== Cài đặt Playwright, pytest và qrcode (PyPI; qrcode kiểm tra chéo mã QR)"
-  python3 -m pip install -q --disable-pip-version-check playwright pytest qrcode
+if ! python3 -c "import playwright, pytest, qrcode, pyotp" >/dev/null 2>&1; then
+  echo "== Cài đặt Playwright, pytest, qrcode và pyotp (PyPI; qrcode và pyotp kiểm tra chéo mã QR và mã TOTP)"
+  python3 -m pip install -q --disable-pip-version-check playwright pytest qrcode pyotp
 fi

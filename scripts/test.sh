@@ -58,7 +58,8 @@ echo "kpi score: 84,92 as computed by hand; a malformed case is refused naming i
 echo "== Kiểm thử trình duyệt (Chromium)"
 PORT=$(free_port)
 export KPI_DATA_DIR="$WORK/data" KPI_BCRYPT_COST=8
-"$BIN" demo >/dev/null
+"$BIN" demo >"$WORK/demo.txt"
+export KPI_DEMO_LOGINS="$WORK/demo.txt"
 "$BIN" serve --hostname 127.0.0.1 --port "$PORT" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 100); do

@@ -12,6 +12,27 @@ public enum SeparationOfDuties {
         + "Việc này do bộ phận tổ chức cán bộ hoặc lãnh đạo trực tiếp đánh giá bạn thực hiện."
     public static let ownQuota = "Người phê duyệt không tự chọn mình vào hạn mức xuất sắc. Kết quả của người đứng đầu do cấp trên xem xét."
 
+    /// Who decides on a task — its assigner, or a leader of its unit — narrowed, for the work of a
+    /// leader, to the leaders above that leader's unit: their own evaluator (`EvaluatorChain`). A
+    /// deputy does not accept, return or extend the work of the unit's head, nor the head a deputy's
+    /// (both are evaluated from above); an assigner counts only when they stand above too.
+    public static func taskDeciders(isAssigner: Bool, leadsTaskUnit: Bool, assigneeIsLeader: Bool,
+                                    leadsAboveAssignee: Bool) -> (isAssigner: Bool, leadsScope: Bool) {
+        guard assigneeIsLeader else { return (isAssigner, leadsTaskUnit) }
+        return (isAssigner && leadsAboveAssignee, leadsAboveAssignee)
+    }
+
+    /// Where nobody stands above a leader (their unit is the top of the tree, so their evaluator scope
+    /// is their own unit), a decision about their work takes two people: one leader of that unit
+    /// proposes it, another confirms it.
+    public static func needsSecondPerson(assigneeUnitPath: String, assigneeIsLeader: Bool) -> Bool {
+        assigneeIsLeader && OrgPath.depth(assigneeUnitPath) <= 1
+    }
+
+    public static let ownProposal = "Người đề nghị không tự xác nhận đề nghị của mình: cần một lãnh đạo khác cùng thẩm quyền xác nhận."
+    public static let awaitingSecond = "Đã ghi đề nghị. Vì không có cấp trên của người chủ trì, quyết định chỉ có hiệu lực khi một lãnh đạo "
+        + "khác cùng thẩm quyền xác nhận."
+
     /// Whether an event on a task is a decision about the person who carries it out.
     public static func isDecision(_ event: TaskEvent) -> Bool {
         switch event {

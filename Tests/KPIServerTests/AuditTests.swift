@@ -45,7 +45,7 @@ final class AuditTests: XCTestCase {
             let clean = try await verifyAudit(app)
             XCTAssertTrue(clean.ok)
             let total = try await AuditEntry.query(on: app.db).count()
-            XCTAssertTrue(clean.output.contains("Chuỗi băm toàn vẹn: \(total) mục."), clean.output)
+            XCTAssertTrue(clean.output.contains("Chuỗi băm toàn vẹn: \(total) mục trong cơ sở dữ liệu."), clean.output)
 
             let sql = app.db as! any SQLDatabase
             let target = try await AuditEntry.query(on: app.db).filter(\.$action == "login").first()!

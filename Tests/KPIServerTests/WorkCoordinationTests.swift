@@ -49,7 +49,7 @@ final class WorkCoordinationTests: XCTestCase {
             let seen = try await leader.get("/viec/\(id)")
             XCTAssertTrue(seen.text.contains("4/5 — Cung cấp số liệu đúng hạn"))
             let notLead = try await leader.post("/viec/\(id)/danh-gia-phoi-hop", ["nguoi[]": part.id!.uuidString, "diem[]": "1", "nhan_xet[]": ""])
-            XCTAssertEqual(notLead.status, .conflict)
+            XCTAssertEqual(notLead.status, .forbidden)
             let audited = try await AuditEntry.query(on: app.db).filter(\.$action == "task.coordination").count()
             XCTAssertEqual(audited, 1)
         }

@@ -71,7 +71,7 @@ final class WorkEvidenceWarningTests: XCTestCase {
             let inspector = try await colleague.get(path)
             XCTAssertEqual(inspector.status, .ok)
             let inspectorAct = try await colleague.post("/viec/\(id)/minh-chung", ["loai": "van-ban", "noi_dung": "01/BC"])
-            XCTAssertEqual(inspectorAct.status, .conflict)
+            XCTAssertEqual(inspectorAct.status, .forbidden)
 
             // Removing a row keeps the stored file; after submission nothing can be added or removed.
             try await staff.get("/viec/\(id)")

@@ -48,7 +48,7 @@ final class WorkFlowTests: XCTestCase {
 
             // The leader cannot do the assignee's part, nor the assignee the leader's.
             let notMine = try await act(&leader, app, id, "bat-dau")
-            XCTAssertEqual(notMine.status, .conflict)
+            XCTAssertEqual(notMine.status, .forbidden)
             XCTAssertTrue(notMine.text.contains("Chỉ người được giao nhiệm vụ"))
             let started = try await act(&staff, app, id, "bat-dau")
             XCTAssertEqual(started.status, .seeOther)
@@ -75,8 +75,8 @@ final class WorkFlowTests: XCTestCase {
             let submitted = try await act(&staff, app, id, "gui-nghiem-thu", ["ghi_chu": "Kính trình"])
             XCTAssertEqual(submitted.status, .seeOther)
             let acceptOwn = try await act(&staff, app, id, "nghiem-thu", ["ket_qua": "dat"])
-            XCTAssertEqual(acceptOwn.status, .conflict)
-            XCTAssertTrue(acceptOwn.text.contains("Chỉ người giao việc"))
+            XCTAssertEqual(acceptOwn.status, .forbidden)
+            XCTAssertTrue(acceptOwn.text.contains("Không ai tự quyết định trên nhiệm vụ do chính mình chủ trì"))
 
             // Returned once (a reason is required), then accepted.
             let noReason = try await act(&leader, app, id, "tra-lai", ["ly_do": "  "])
@@ -139,7 +139,7 @@ final class WorkFlowTests: XCTestCase {
             _ = try await act(&staff, app, id, "xin-gia-han", ["han_moi": newDue.display, "ly_do": "Chờ số liệu của Sở"])
             do { let value = try await task(app, id).state; XCTAssertEqual(value, "xin-gia-han") }
             let selfApprove = try await act(&staff, app, id, "dong-y-gia-han")
-            XCTAssertEqual(selfApprove.status, .conflict)
+            XCTAssertEqual(selfApprove.status, .forbidden)
             _ = try await act(&leader, app, id, "dong-y-gia-han")
             var t = try await task(app, id)
             XCTAssertEqual(t.due, newDue.iso)
@@ -154,7 +154,7 @@ final class WorkFlowTests: XCTestCase {
             XCTAssertEqual(t.state, "dang-thuc-hien")
             // Cancel needs a reason and a decider.
             let staffCancel = try await act(&staff, app, id, "huy", ["ly_do": "Không làm"])
-            XCTAssertEqual(staffCancel.status, .conflict)
+            XCTAssertEqual(staffCancel.status, .forbidden)
             let noReason = try await act(&leader, app, id, "huy", ["ly_do": ""])
             XCTAssertEqual(noReason.status, .conflict)
             _ = try await act(&leader, app, id, "huy", ["ly_do": "Nhiệm vụ không còn phù hợp"])
@@ -173,7 +173,7 @@ final class WorkFlowTests: XCTestCase {
             let leaderID = try await Browser.principal(app, "lanhdao").userID
             do { let n = try await Notice.query(on: app.db).filter(\.$taskID == pid).filter(\.$kind == "de-xuat").filter(\.$userID == leaderID).count(); XCTAssertEqual(n, 1) }
             let own = try await act(&staff, app, pid, "duyet-de-xuat")
-            XCTAssertEqual(own.status, .conflict)
+            XCTAssertEqual(own.status, .forbidden)
             _ = try await act(&leader, app, pid, "duyet-de-xuat")
             t = try await task(app, pid)
             XCTAssertEqual(t.state, "da-giao")

@@ -17,7 +17,7 @@ final class WorkRatingTests: XCTestCase {
             try await staff.login("canbo")
             try await staff.get("/viec/\(id)")
             let notTheirs = try await staff.post("/viec/\(id)/lien-ket-danh-gia", [:])
-            XCTAssertEqual(notTheirs.status, .conflict)
+            XCTAssertEqual(notTheirs.status, .forbidden)
             var leader = Browser(app)
             try await leader.login("lanhdao")
             try await leader.get("/viec/\(id)")

@@ -105,7 +105,10 @@ public struct TaskSnapshot: Sendable, Equatable {
 /// A refused transition or bad input, in Vietnamese; nothing changes.
 public struct TaskFlowError: Error, Equatable, Sendable, CustomStringConvertible {
     public var message: String
-    public init(_ message: String) { self.message = message }
+    /// The actor may not do this at all (not the assignee, not a decider, their own task), as opposed
+    /// to a state or a value that does not allow it now: the server answers 403 instead of 409.
+    public var forbidden: Bool
+    public init(_ message: String, forbidden: Bool = false) { self.message = message; self.forbidden = forbidden }
     public var description: String { message }
 }
 
@@ -127,8 +130,15 @@ public enum TaskFlow {
         let assigneeOnly = "Chỉ người được giao nhiệm vụ mới thực hiện được thao tác này."
         let decidersOnly = "Chỉ người giao việc hoặc lãnh đạo có thẩm quyền mới thực hiện được thao tác này."
         func blank(_ s: String) -> Bool { TextNormalizer.clean(s).isEmpty }
-        if SeparationOfDuties.isDecision(event) && actor.isAssignee && actor.decides {
-            return refuse(SeparationOfDuties.ownTask)
+        if SeparationOfDuties.isDecision(event) && actor.isAssignee {
+            return .failure(TaskFlowError(SeparationOfDuties.ownTask, forbidden: true))
+        }
+        // Who may is settled before the state or the values are looked at.
+        switch event {
+        case .approveProposal, .declineProposal, .approveExtension, .refuseExtension, .accept, .returnForRework, .cancel:
+            guard actor.decides else { return .failure(TaskFlowError(decidersOnly, forbidden: true)) }
+        case .start, .progress, .requestExtension, .submit:
+            guard actor.isAssignee else { return .failure(TaskFlowError(assigneeOnly, forbidden: true)) }
         }
 
         switch event {

@@ -46,10 +46,11 @@ enum AuditAnchors {
     }
 
     /// The stored chain checked against the anchors.
-    static func verify(_ anchors: [AuditAnchor], on db: any Database) async throws -> AuditChain.Outcome {
+    /// Anchors of entries since archived are checked against the archive files' hashes (`archived`).
+    static func verify(_ anchors: [AuditAnchor], on db: any Database, archived: [Int: String] = [:]) async throws -> AuditChain.Outcome {
         let seqs = anchors.map(\.seq)
         guard !seqs.isEmpty else { return .intact(count: 0) }
         let stored = Dictionary(try await AuditEntry.query(on: db).filter(\.$id ~~ seqs).all().map { ($0.id!, $0.hash) }) { a, _ in a }
-        return AuditChain.verify(anchors: anchors, storedHash: { stored[$0] })
+        return AuditChain.verify(anchors: anchors, storedHash: { stored[$0] ?? archived[$0] })
     }
 }

@@ -51,12 +51,17 @@ enum AuditLog {
             try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: advisoryLockKey))").run()
         }
         let last = try await AuditEntry.query(on: db).sort(\.$id, .descending).first()
+        var (previousSeq, previousHash) = (last?.id ?? 0, last?.hash ?? AuditRecord.genesisHash)
+        if last == nil, let archived = try await AuditArchiveRecord.query(on: db).sort(\.$lastSeq, .descending).first() {
+            // Everything so far was archived: the chain goes on from the archive's last entry.
+            (previousSeq, previousHash) = (archived.lastSeq, archived.endHash)
+        }
         let record = AuditRecord(
-            sequence: (last?.id ?? 0) + 1,
+            sequence: previousSeq + 1,
             timestampMillis: Int64(actor.at.timeIntervalSince1970 * 1000),
             actor: actor.name, ip: actor.ip, action: action, entityType: entityType, entityID: entityID,
             scopePath: scopePath, before: snapshot(before), after: snapshot(after),
-            previousHash: last?.hash ?? AuditRecord.genesisHash)
+            previousHash: previousHash)
         let entry = AuditEntry()
         entry.id = record.sequence
         entry.atMillis = record.timestampMillis
@@ -79,11 +84,19 @@ enum AuditLog {
                     scopePath: e.scopePath, before: e.before, after: e.after, previousHash: e.previousHash)
     }
 
-    /// Walks the whole chain in batches and names the first broken entry.
+    /// Walks the whole chain in batches and names the first broken entry. Archived ranges are
+    /// checked to follow each other from the first entry; the database's entries start from the
+    /// last archived hash (the files themselves: `AuditArchive.verifyAll`).
     static func verify(on db: any Database) async throws -> AuditChain.Outcome {
         var previousHash = AuditRecord.genesisHash
         var previousSeq = 0
         var total = 0
+        for a in try await AuditArchiveRecord.query(on: db).sort(\.$firstSeq).all() {
+            guard a.firstSeq == previousSeq + 1, a.startHash == previousHash, a.lastSeq >= a.firstSeq else {
+                return .broken(sequence: a.firstSeq, reason: "phần đã lưu trữ \(a.fileName) không nối tiếp phần trước")
+            }
+            (previousSeq, previousHash) = (a.lastSeq, a.endHash)
+        }
         while true {
             let batch = try await AuditEntry.query(on: db).filter(\.$id > previousSeq)
                 .sort(\.$id).limit(5000).all()

@@ -14,6 +14,8 @@ struct Principal: Sendable {
     var scopePath: String
     var grants: [Grant]
     var mustChangePassword: Bool
+    /// Two-step sign-in is on for this account.
+    var mfaEnabled = false
     var sessionID: UUID?
     var csrfToken: String
     /// Unread notices (thông báo chưa đọc), shown in the header.
@@ -53,7 +55,7 @@ struct Principal: Sendable {
     /// One row of the session query: the session and user repeat on each of the user's grants.
     typealias SessionRow = (sessionID: UUID, csrfToken: String, createdAt: Date, lastSeenAt: Date, userID: UUID, username: String,
                             personID: UUID?, scopePath: String, mustChangePassword: Bool, active: Bool, fullName: String?,
-                            role: String?, grantScope: String?, unread: Int)
+                            role: String?, grantScope: String?, unread: Int, mfaOn: Int)
 
     /// The session query. On PostgreSQL it runs as a prepared statement (planning it on every
     /// request was a third of PostgreSQL's time per page in the load test).
@@ -61,12 +63,13 @@ struct Principal: Sendable {
         static let sql = """
             SELECT s.id AS session_id, s.csrf_token, s.created_at, s.last_seen_at, u.id AS user_id, u.username, u.person_id,
                    u.scope_path, u.must_change_password, u.active, p.full_name, g.role, g.scope_path AS grant_scope,
-                   (SELECT COUNT(*) FROM notices n WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread
+                   (SELECT COUNT(*) FROM notices n WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread,
+                   CASE WHEN u.mfa_enabled_at IS NULL THEN 0 ELSE 1 END AS mfa_on
             FROM web_sessions s JOIN users u ON u.id = s.user_id
             LEFT JOIN people p ON p.id = u.person_id LEFT JOIN role_grants g ON g.user_id = u.id
             WHERE s.token_hash = $1
             """
-        typealias Row = (UUID, String, Date, Date, UUID, String, UUID?, String, Bool, Bool, String?, String?, String?, Int)
+        typealias Row = (UUID, String, Date, Date, UUID, String, UUID?, String, Bool, Bool, String?, String?, String?, Int, Int)
         var hash: String
 
         func makeBindings() throws -> PostgresBindings {
@@ -78,7 +81,7 @@ struct Principal: Sendable {
         func decodeRow(_ row: PostgresRow) throws -> Row {
             var c = PostgresCells(row)
             return (try c.next(), try c.next(), try c.next(), try c.next(), try c.next(), try c.next(), try c.next(), try c.next(),
-                    try c.next(), try c.next(), try c.next(), try c.next(), try c.next(), try c.next())
+                    try c.next(), try c.next(), try c.next(), try c.next(), try c.next(), try c.next(), try c.next())
         }
     }
 
@@ -89,7 +92,7 @@ struct Principal: Sendable {
                 conn.eventLoop.makeFutureWithTask {
                     var out: [SessionRow] = []
                     for try await r in try await conn.execute(SessionLookup(hash: hash), logger: db.logger) {
-                        out.append((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13))
+                        out.append((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14))
                     }
                     return out
                 }
@@ -103,7 +106,8 @@ struct Principal: Sendable {
                  try r.decode(column: "person_id", as: UUID?.self), try r.decode(column: "scope_path", as: String.self),
                  try r.decode(column: "must_change_password", as: Bool.self), try r.decode(column: "active", as: Bool.self),
                  try r.decode(column: "full_name", as: String?.self), try r.decode(column: "role", as: String?.self),
-                 try r.decode(column: "grant_scope", as: String?.self), try r.decode(column: "unread", as: Int.self))
+                 try r.decode(column: "grant_scope", as: String?.self), try r.decode(column: "unread", as: Int.self),
+                 try r.decode(column: "mfa_on", as: Int.self))
             }
         }
         return try found(rows)
@@ -118,6 +122,7 @@ struct Principal: Sendable {
                                     personID: first.personID, scopePath: first.scopePath, grants: grants,
                                     mustChangePassword: first.mustChangePassword, sessionID: first.sessionID,
                                     csrfToken: first.csrfToken, unread: first.unread)
+        found.principal?.mfaEnabled = first.mfaOn != 0
         return found
     }
 
@@ -130,8 +135,8 @@ struct Principal: Sendable {
         }
         return Principal(userID: try user.requireID(), username: user.username, displayName: name,
                          personID: user.personID, scopePath: user.scopePath, grants: grants,
-                         mustChangePassword: user.mustChangePassword, sessionID: session?.id,
-                         csrfToken: session?.csrfToken ?? "",
+                         mustChangePassword: user.mustChangePassword, mfaEnabled: user.mfaEnabledAt != nil,
+                         sessionID: session?.id, csrfToken: session?.csrfToken ?? "",
                          unread: try await Notices.unread(user.requireID(), on: db))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Fluent
+import KPICore
 import SQLKit
 import Vapor
 
@@ -44,8 +45,9 @@ extension Array where Element == UInt8 {
     }
 }
 
-/// Sends visitors who are not signed in to the sign-in page, and those who must change their
-/// password to the change form.
+/// Sends visitors who are not signed in to the sign-in page, those who must change their password
+/// to the change form, and those whose role requires two-step sign-in and who have not set it up to
+/// its set-up page (nothing else opens for them until they do).
 struct RequireSignIn: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard let p = req.principal else {
@@ -57,6 +59,10 @@ struct RequireSignIn: AsyncMiddleware {
         }
         if p.mustChangePassword && req.url.path != "/doi-mat-khau" && req.url.path != "/dang-xuat" {
             return req.redirect(to: "/doi-mat-khau")
+        }
+        if !p.mfaEnabled, TwoFactorPolicy.isRequired(for: p.grants, required: req.application.settings.mfaRequiredRoles),
+           !TwoFactorController.openBeforeEnrolment.contains(req.url.path) {
+            return req.redirect(to: TwoFactorController.path)
         }
         return try await next.respond(to: req)
     }

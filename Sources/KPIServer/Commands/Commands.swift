@@ -8,6 +8,7 @@ enum Commands {
     static func register(on app: Application) {
         app.asyncCommands.use(MigrateNowCommand(), as: "migrate")
         app.asyncCommands.use(DemoCommand(), as: "demo")
+        app.asyncCommands.use(AuditArchiveCommand(), as: "audit-archive")
         app.asyncCommands.use(VerifyAuditCommand(), as: "verify-audit")
         app.asyncCommands.use(AuditAnchorCommand(), as: "audit-anchor")
         app.asyncCommands.use(CreateAdminCommand(), as: "create-admin")
@@ -49,43 +50,91 @@ struct DemoCommand: AsyncCommand {
             throw ExitCode(1)
         }
         context.console.print("Tài khoản mẫu (mật khẩu chung: \(DemoData.password)):")
+        let required = app.settings.mfaRequiredRoles
         for (username, role, _, _) in DemoData.logins {
-            context.console.print("  \(username.padding(toLength: 12, withPad: " ", startingAt: 0)) \(role.label)")
+            let secret = required.contains(role) ? "  khóa xác thực hai bước: " + Base32.grouped(Base32.encode(DemoData.totpSecret(username))) : ""
+            context.console.print("  \(username.padding(toLength: 12, withPad: " ", startingAt: 0)) \(role.label)\(secret)")
+        }
+        if DemoData.logins.contains(where: { required.contains($0.1) }) {
+            context.console.print("Tài khoản có khóa xác thực hai bước: thêm khóa vào ứng dụng xác thực (nhập thủ công, theo thời gian) để lấy mã 6 số khi đăng nhập.")
         }
     }
 }
 
 struct ExitCode: Error { var code: Int32; init(_ c: Int32) { code = c } }
 
-/// `kpi verify-audit [--anchors FILE]`: checks the whole hash chain, then the chain against the
-/// anchors written outside the database (by default `KPI_AUDIT_ANCHOR_FILE`, when it exists); exit 1
-/// naming the first broken entry.
+/// `kpi verify-audit [--anchors FILE] [--archives DIR]`: checks the hash chain (from the last archived
+/// entry on), each archive file against its record, then the chain against the anchors written
+/// outside the database (by default `KPI_AUDIT_ANCHOR_FILE`, when it exists); exit 1 naming the first
+/// broken entry.
 struct VerifyAuditCommand: AsyncCommand {
     struct Signature: CommandSignature {
         @Option(name: "anchors") var anchors: String?
+        @Option(name: "archives") var archives: String?
     }
-    var help: String { "Kiểm tra tính toàn vẹn của nhật ký hệ thống (chuỗi băm SHA-256 và các neo đã ghi ra ngoài)." }
+    var help: String { "Kiểm tra tính toàn vẹn của nhật ký hệ thống (chuỗi băm SHA-256, các tệp lưu trữ và các neo đã ghi ra ngoài)." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         switch try await AuditLog.verify(on: app.db) {
         case .intact(let count):
-            context.console.print("Chuỗi băm toàn vẹn: \(count) mục.")
+            context.console.print("Chuỗi băm toàn vẹn: \(count) mục trong cơ sở dữ liệu.")
         case .broken(let seq, let reason):
             context.console.error("Nhật ký bị thay đổi: mục số \(seq): \(reason).")
             throw ExitCode(1)
         }
         let path = signature.anchors ?? app.settings.anchorFile
         let anchors = try AuditAnchors.read(path)
+        let directory = signature.archives ?? app.settings.archiveDirectory
+        let archived = try await AuditArchive.verifyAll(in: directory, wanted: Set(anchors.map(\.seq)), on: app.db)
+        switch archived.outcome {
+        case .intact(let n) where archived.files > 0:
+            context.console.print("Khớp \(archived.files) tệp lưu trữ (\(n) mục) ở \(directory).")
+        case .intact:
+            break
+        case .broken(let seq, let reason):
+            context.console.error("Phần nhật ký đã lưu trữ không toàn vẹn: mục số \(seq): \(reason).")
+            throw ExitCode(1)
+        }
         guard !anchors.isEmpty else {
             context.console.print("Chưa có neo nào ở \(path) để đối chiếu.")
             return
         }
-        switch try await AuditAnchors.verify(anchors, on: app.db) {
+        switch try await AuditAnchors.verify(anchors, on: app.db, archived: archived.hashes) {
         case .intact(let n):
             context.console.print("Khớp \(n) neo ở \(path).")
         case .broken(let seq, let reason):
             context.console.error("Nhật ký bị viết lại: mục số \(seq) \(reason).")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// `kpi audit-archive [--months N] [--dir DIR]`: moves the audit entries older than the retention
+/// (`KPI_AUDIT_RETENTION_MONTHS`, at least 12) to a verified file in the archive folder.
+struct AuditArchiveCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "months") var months: Int?
+        @Option(name: "dir") var dir: String?
+    }
+    var help: String { "Chuyển các mục nhật ký cũ hơn thời hạn lưu (ít nhất 12 tháng) ra tệp lưu trữ đã kiểm tra, không làm đứt chuỗi băm." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let months = max(signature.months ?? app.settings.auditRetentionMonths, 12)
+        let now = app.clock.now
+        guard let cutoff = Calendar(identifier: .gregorian).date(byAdding: .month, value: -months, to: now) else { return }
+        let directory = signature.dir ?? app.settings.archiveDirectory
+        do {
+            guard let r = try await AuditArchive.archive(before: cutoff, into: directory, store: app.store,
+                                                         actor: Actor.system("audit-archive", at: now)) else {
+                context.console.print("Không có mục nhật ký nào cũ hơn \(months) tháng.")
+                return
+            }
+            context.console.print("Đã lưu trữ \(r.entries) mục (số \(r.firstSeq)–\(r.lastSeq)) vào \(directory)/\(r.fileName), SHA-256 \(r.fileSHA256).")
+            context.console.print("Hãy sao tệp này ra nơi lưu trữ an toàn ngoài máy chủ; kpi verify-audit cần nó để kiểm tra phần đã lưu trữ.")
+        } catch let p as AuditArchive.Problem {
+            context.console.error(p.description)
             throw ExitCode(1)
         }
     }

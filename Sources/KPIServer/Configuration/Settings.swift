@@ -80,8 +80,23 @@ public struct Settings: Sendable {
 
     var anchorFile: String { auditAnchorFile ?? dataDirectory + "/neo-nhat-ky.jsonl" }
 
+    /// `KPI_AUDIT_RETENTION_MONTHS`, default 12 (never less): `kpi audit-archive` moves entries older
+    /// than this out of the database.
+    public var auditRetentionMonths: Int = 12
+    /// `KPI_AUDIT_ARCHIVE_DIR`, default `<KPI_DATA_DIR>/luu-tru-nhat-ky`: where archive files go (keep
+    /// a copy elsewhere, like the anchors).
+    public var auditArchiveDir: String?
+    var archiveDirectory: String { auditArchiveDir ?? dataDirectory + "/luu-tru-nhat-ky" }
+
     /// `KPI_PASSWORD_MIN_LENGTH`, default 12 (never below 10): the shortest password accepted.
     public var passwordMinLength: Int = 12
+
+    /// `KPI_MFA_REQUIRED_ROLES` (comma-separated role codes, `none` for nobody), default system admins,
+    /// unit admins and advisory bodies: these must sign in with a second step (TOTP). Environment only.
+    public var mfaRequiredRoles: Set<Role> = TwoFactorPolicy.defaultRequired
+    /// `KPI_MFA_KEY`: 32 bytes in base64, the key that encrypts two-step secrets at rest. When absent,
+    /// a key file `<KPI_DATA_DIR>/khoa-xac-thuc.key` is made on first start (readable by the owner only).
+    public var mfaKey: String?
 
     var passwordPolicy: PasswordPolicy { PasswordPolicy(minLength: passwordMinLength) }
 
@@ -125,6 +140,8 @@ public struct Settings: Sendable {
         s.sessionIdleMinutes = min(max(s.sessionIdleMinutes, 1), 12 * 60)
         s.sessionMaxHours = min(max(Int(env["KPI_SESSION_MAX_HOURS"] ?? "") ?? 12, 1), 24)
         s.auditAnchorFile = env["KPI_AUDIT_ANCHOR_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        s.auditRetentionMonths = min(max(Int(env["KPI_AUDIT_RETENTION_MONTHS"] ?? "") ?? 12, 12), 1_200)
+        s.auditArchiveDir = env["KPI_AUDIT_ARCHIVE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
         let inactive = Int(env["KPI_INACTIVE_DAYS"] ?? "") ?? 45
         s.inactiveDays = inactive <= 0 ? 0 : min(max(inactive, 7), 3_650)
         s.passwordMinLength = max(Int(env["KPI_PASSWORD_MIN_LENGTH"] ?? "") ?? 12, PasswordPolicy.floor)
@@ -133,6 +150,10 @@ public struct Settings: Sendable {
         s.loginFailuresPerIP = min(max(Int(env["KPI_LOGIN_FAILURES_PER_IP"] ?? "") ?? 30, 5), 10_000)
         s.trustedProxies = (env["KPI_TRUSTED_PROXIES"] ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let roles = env["KPI_MFA_REQUIRED_ROLES"] {
+            s.mfaRequiredRoles = Set(roles.split(separator: ",").compactMap { Role(rawValue: $0.trimmingCharacters(in: .whitespaces)) })
+        }
+        s.mfaKey = env["KPI_MFA_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         if var url = env["KPI_PUBLIC_URL"], !url.isEmpty {
             while url.hasSuffix("/") { url.removeLast() }
             s.publicURL = url

@@ -11,6 +11,7 @@ public func configure(_ app: Application, settings: Settings = .fromEnvironment(
     app.storage[UndeclaredReadsKey.self] = UndeclaredReads()
     app.storage[TrustedProxiesKey.self] = TrustedProxies(settings.trustedProxies)
     app.storage[ChangeCounterKey.self] = ChangeCounter()
+    app.storage[SecretBoxKey.self] = try SecretBox.load(settings)
     try configureDatabase(app, settings: settings)
     Migrations.register(on: app)
 

@@ -1,4 +1,6 @@
+import Crypto
 import Fluent
+import Foundation
 import KPICore
 import Vapor
 
@@ -6,6 +8,13 @@ import Vapor
 /// (seed 004), their units, job positions, about 200 people and one login per role.
 enum DemoData {
     static let password = "KpiCongVu@2026"
+
+    /// The two-step secret of a demonstration account whose role requires it: the first 20 bytes of
+    /// SHA-256("kpi-demo-totp:" + username), printed by `kpi demo` (base32) so that trainers and the
+    /// browser tests can sign in. Demonstration only: a real account's secret is random.
+    static func totpSecret(_ username: String) -> [UInt8] {
+        Array(SHA256.hash(data: Data(("kpi-demo-totp:" + username).utf8)).prefix(TOTPRules.secretBytes))
+    }
 
     /// (code, name, block, children)
     typealias Node = (code: String, name: String, block: String, units: [String])

@@ -25,6 +25,7 @@ struct DemoLoader {
         let hash = try await app.password.async.hash(DemoData.password)
         try await app.store.write { db in
             try await Self.loadPeople(db: db, actor: actor, passwordHash: hash)
+            try await Self.enrolPrivileged(db: db, actor: actor, box: app.secretBox, required: app.settings.mfaRequiredRoles)
         }
         try await loadWork()
         // A specialist on maternity leave since last month: this month is not evaluated for her.
@@ -37,6 +38,17 @@ struct DemoLoader {
         let evaluation = EvaluationService(store: app.store, principal: nil, actor: actor)
         let month = try await evaluation.open(agencyCode: "BTCTU", period: PeriodCode.containing(app.clock.today, kind: .month).text)
         try await evaluation.recompute(month.requireID())
+    }
+
+    /// The demonstration accounts whose role requires two-step sign-in get it on, with the secret
+    /// `DemoData.totpSecret` gives (printed by `kpi demo`).
+    static func enrolPrivileged(db: any Database, actor: Actor, box: SecretBox, required: Set<Role>) async throws {
+        for (username, role, _, _) in DemoData.logins where required.contains(role) {
+            guard let u = try await User.query(on: db).filter(\.$username == username).first(), let id = u.id else { continue }
+            try await TwoFactorService.enrol(id, secret: DemoData.totpSecret(username), box: box, at: actor.at, on: db)
+            try await AuditLog.append(on: db, actor: actor, action: "mfa.enable", entityType: "user", entityID: id.uuidString,
+                                      scopePath: u.scopePath, after: ["ghi_chu": "tài khoản mẫu"])
+        }
     }
 
     static func loadPeople(db: any Database, actor: Actor, passwordHash: String) async throws {

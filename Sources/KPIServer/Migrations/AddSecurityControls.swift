@@ -26,8 +26,16 @@ struct AddSecurityControls: AsyncMigration {
     /// the earliest sign-in, then the name), the others are unbound, audited, and listed to every
     /// system administrator in their notices.
     func unlinkDuplicateAccounts(on db: any Database) async throws {
-        let users = try await User.query(on: db).filter(\.$personID != nil).all()
-        let byPerson = Dictionary(grouping: users) { $0.personID! }.filter { $0.value.count > 1 }
+        // Plain SQL, not the model: later migrations add columns the model already reads.
+        struct Account: Decodable {
+            var id: UUID, username: String, scope_path: String, person_id: UUID, active: Bool, last_login_at: Date?
+            var scopePath: String { scope_path }
+            var lastLoginAt: Date? { last_login_at }
+        }
+        let users = try await (db as! any SQLDatabase).raw("""
+            SELECT id, username, scope_path, person_id, active, last_login_at FROM users WHERE person_id IS NOT NULL
+            """).all(decoding: Account.self)
+        let byPerson = Dictionary(grouping: users) { $0.person_id }.filter { $0.value.count > 1 }
         guard !byPerson.isEmpty else { return }
         let admins = try await RoleGrant.query(on: db).filter(\.$role == Role.systemAdmin.rawValue).all().map(\.userID)
         let actor = Actor.system("migration", at: clock.now)
@@ -39,8 +47,8 @@ struct AddSecurityControls: AsyncMigration {
             }
             let keeper = ordered[0]
             for u in ordered.dropFirst() {
-                try await User.query(on: db).filter(\.$id == u.id!).set(\.$personID, to: nil).update()
-                try await AuditLog.append(on: db, actor: actor, action: "user.unlink", entityType: "user", entityID: u.id!.uuidString,
+                try await User.query(on: db).filter(\.$id == u.id).set(\.$personID, to: nil).update()
+                try await AuditLog.append(on: db, actor: actor, action: "user.unlink", entityType: "user", entityID: u.id.uuidString,
                                           scopePath: u.scopePath, before: ["nguoi": personID.uuidString],
                                           after: ["ly_do": "mỗi người một tài khoản; giữ tài khoản «\(keeper.username)»"])
                 for admin in Set(admins) {
@@ -48,7 +56,7 @@ struct AddSecurityControls: AsyncMigration {
                     n.userID = admin; n.kind = "tai-khoan"; n.createdAt = clock.now
                     n.title = "Tài khoản «\(u.username)» đã được tách khỏi cán bộ (người này đã có tài khoản «\(keeper.username)»): "
                         + "xem lại và gắn đúng người."
-                    n.dedupeKey = "unlink:\(u.id!.uuidString)"; n.link = "/danh-muc/nguoi-dung/\(u.id!.uuidString)"
+                    n.dedupeKey = "unlink:\(u.id.uuidString)"; n.link = "/danh-muc/nguoi-dung/\(u.id.uuidString)"
                     try await n.create(on: db)
                 }
             }
@@ -61,43 +69,5 @@ struct AddSecurityControls: AsyncMigration {
         try await sql.raw("DROP INDEX users_person").run()
         try await db.schema(User.schema).deleteField("last_failed_at").update()
         try await db.schema(User.schema).deleteField("created_at").update()
-    }
-}
-
-/// Counters shared by every server process (in the database): hits of a key in fixed windows. A
-/// limit is checked against the current and the previous window together, so a burst across a
-/// window's edge still counts. Old windows are removed as new ones are written.
-enum SharedCounters {
-    /// The start (Unix seconds) of the window holding `now`.
-    static func bucket(_ now: Date, window: Int) -> Int64 {
-        let w = Int64(max(window, 1))
-        return Int64(now.timeIntervalSince1970.rounded(.down)) / w * w
-    }
-
-    /// Hits of `key` in the current and previous windows.
-    static func count(_ key: String, window: Int, now: Date, on db: any Database) async throws -> Int {
-        let b = bucket(now, window: window)
-        let sql = db as! any SQLDatabase
-        let row = try await sql.raw("SELECT COALESCE(SUM(hits), 0) AS n FROM rate_counters WHERE key = \(bind: key) AND bucket >= "
-            + "\(bind: b - Int64(max(window, 1)))").first()
-        return try row?.decode(column: "n", as: Int.self) ?? 0
-    }
-
-    /// Adds a hit of `key`; returns the hits of the current and previous windows, this one included.
-    @discardableResult
-    static func hit(_ key: String, window: Int, now: Date, on db: any Database) async throws -> Int {
-        let b = bucket(now, window: window)
-        let sql = db as! any SQLDatabase
-        try await sql.raw("""
-            INSERT INTO rate_counters (key, bucket, hits) VALUES (\(bind: key), \(bind: b), 1)
-            ON CONFLICT (key, bucket) DO UPDATE SET hits = rate_counters.hits + 1
-            """).run()
-        try await sql.raw("DELETE FROM rate_counters WHERE key = \(bind: key) AND bucket < \(bind: b - Int64(max(window, 1)))").run()
-        // Keys that never come back (one address's burst) are swept now and then: a day is longer
-        // than any window in use.
-        if Int.random(in: 0..<64) == 0 {
-            try await sql.raw("DELETE FROM rate_counters WHERE bucket < \(bind: b - 86_400)").run()
-        }
-        return try await count(key, window: window, now: now, on: db)
     }
 }

@@ -21,6 +21,10 @@ enum Migrations {
         app.migrations.add(AddTaskUnits())
         app.migrations.add(CreateLeave())
         app.migrations.add(AddSecurityControls(clock: app.clock))
+        app.migrations.add(AddTwoFactor())
+        app.migrations.add(AddAuditArchive())
+        app.migrations.add(AddReceiptControls())
+        app.migrations.add(AddPendingDecisions())
     }
 }
 

@@ -18,6 +18,12 @@ final class User: Model, @unchecked Sendable {
     /// When the account was made (from issue 16 on; older accounts: when that migration ran).
     @OptionalField(key: "created_at") var createdAt: Date?
     @Field(key: "active") var active: Bool
+    /// Xác thực hai bước: the TOTP secret sealed by `SecretBox`, one being set up, when it was turned
+    /// on, and the last step used.
+    @OptionalField(key: "mfa_secret") var mfaSecret: String?
+    @OptionalField(key: "mfa_pending_secret") var mfaPendingSecret: String?
+    @OptionalField(key: "mfa_enabled_at") var mfaEnabledAt: Date?
+    @OptionalField(key: "mfa_last_step") var mfaLastStep: Int64?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 
     init() {}

@@ -129,4 +129,24 @@ struct RoleService {
         }
         return temporary
     }
+
+    /// Đặt lại xác thực hai bước (a lost phone and lost recovery codes): removes the secret and the
+    /// codes, ends the account's sessions, tells the user; they set it up again at the next sign-in.
+    func resetTwoFactor(userID: UUID) async throws {
+        let user = try await user(userID)
+        let (actor, admin) = (actor, principal.displayName)
+        try await store.write { db in
+            try await TwoFactorService.clear(userID, on: db)
+            try await WebSession.query(on: db).filter(\.$userID == userID).delete()
+            try await SignInChallenge.query(on: db).filter(\.$userID == userID).delete()
+            let n = Notice()
+            n.userID = userID; n.kind = "tai-khoan"; n.createdAt = actor.at
+            n.title = "Xác thực hai bước của bạn đã được \(admin) đặt lại. Nếu bạn không yêu cầu, hãy báo ngay cho quản trị đơn vị."
+            n.dedupeKey = "mfa-reset:\(UUID().uuidString)"; n.link = TwoFactorController.path
+            try await n.create(on: db)
+            try await AuditLog.append(on: db, actor: actor, action: "mfa.reset", entityType: "user",
+                                      entityID: userID.uuidString, scopePath: user.scopePath,
+                                      before: ["bat_tu": user.mfaEnabledAt.map(DateFormatting.date) ?? "chưa bật"])
+        }
+    }
 }

@@ -13,7 +13,18 @@ struct SignInService {
         case refused(String)
         /// Too many failures from this address: slowed down (429), nobody locked out.
         case throttled(String)
+        /// The password was right; the account has two-step sign-in: a code must follow, within the
+        /// challenge (`token`, kept by the browser in a cookie).
+        case secondStep(token: String)
+        /// The second step cannot go on (expired, too many wrong codes, account locked): sign in again.
+        case restart(String)
     }
+
+    /// How long the second step waits for its code, and how many wrong codes it takes.
+    static let challengeLifetime: TimeInterval = 300
+    static let challengeAttempts = 5
+    static let challengeExpired = "Phiên xác thực hai bước đã hết hạn hoặc nhập sai mã quá nhiều lần. Vui lòng đăng nhập lại."
+
 
     /// The one answer to every failed sign-in — unknown name, wrong password, locked or disabled
     /// account — so that nothing tells which accounts exist or which are locked.
@@ -47,7 +58,57 @@ struct SignInService {
             return .refused(Self.wrongCredentials)
         }
         // A password set before the policy (or under a weaker one) must be changed now.
-        let belowPolicy = !settings.passwordPolicy.problems(password, username: username).isEmpty
+        let mustChange = user.mustChangePassword || !settings.passwordPolicy.problems(password, username: username).isEmpty
+        if user.mfaEnabledAt != nil {
+            // The account is not signed in yet, nor its failures forgiven: that waits for the code.
+            let token = SessionMiddleware.newToken()
+            let challenge = SignInChallenge()
+            challenge.tokenHash = AuditLog.sha256(token); challenge.userID = userID; challenge.createdAt = now
+            challenge.attempts = 0; challenge.ip = ip; challenge.mustChange = mustChange
+            try await req.store.write { [challenge] db in
+                try await SignInChallenge.query(on: db).filter(\.$userID == userID).delete()
+                try await SignInChallenge.query(on: db).filter(\.$createdAt < now.addingTimeInterval(-Self.challengeLifetime)).delete()
+                try await challenge.create(on: db)
+            }
+            return .secondStep(token: token)
+        }
+        return try await openSession(user, mustChange: mustChange, secondStep: nil, now: now, ip: ip)
+    }
+
+    /// The second step: the code (TOTP or a recovery code) for the challenge the browser holds. A
+    /// wrong code counts as a failed sign-in of the account (the same lockout) and of the challenge.
+    func completeSecondStep(token: String, code: String) async throws -> Outcome {
+        let (now, ip) = (req.now, req.clientIP)
+        let ipKey = "dang-nhap:" + ip
+        if try await SharedCounters.count(ipKey, window: Self.ipWindow, now: now, on: req.db) >= req.application.settings.loginFailuresPerIP {
+            return .throttled(Self.throttledMessage)
+        }
+        guard !token.isEmpty, token.utf8.count <= 64,
+              let challenge = try await SignInChallenge.query(on: req.db).filter(\.$tokenHash == AuditLog.sha256(token)).first(),
+              now.timeIntervalSince(challenge.createdAt) <= Self.challengeLifetime,
+              let user = try await User.find(challenge.userID, on: req.db), user.active, !(user.heldUntil.map { $0 > now } ?? false)
+        else { return .restart(Self.challengeExpired) }
+        let challengeID = try challenge.requireID()
+        if let method = try await TwoFactorService(req: req).check(user, typed: code, allowRecovery: true) {
+            try await req.store.write { db in try await SignInChallenge.query(on: db).filter(\.$id == challengeID).delete() }
+            return try await openSession(user, mustChange: challenge.mustChange, secondStep: method, now: now, ip: ip)
+        }
+        try await recordFailure(user: user, username: user.username, ipKey: ipKey, now: now, ip: ip)
+        let attempts = challenge.attempts + 1
+        try await req.store.write { db in
+            if attempts >= Self.challengeAttempts {
+                try await SignInChallenge.query(on: db).filter(\.$id == challengeID).delete()
+            } else {
+                try await SignInChallenge.query(on: db).filter(\.$id == challengeID).set(\.$attempts, to: attempts).update()
+            }
+        }
+        return attempts >= Self.challengeAttempts ? .restart(Self.challengeExpired) : .refused(TwoFactorService.Problem.wrongCode.message)
+    }
+
+    /// Opens a session for an account that has passed every step; forgives its failures; audited
+    /// with the second step used (none, "totp" or "recovery").
+    private func openSession(_ user: User, mustChange: Bool, secondStep: String?, now: Date, ip: String) async throws -> Outcome {
+        let userID = try user.requireID()
         let token = SessionMiddleware.newToken()
         let session = WebSession()
         session.tokenHash = AuditLog.sha256(token)
@@ -56,18 +117,20 @@ struct SignInService {
         session.createdAt = now
         session.lastSeenAt = now
         session.ip = ip
+        let username = user.username
         try await req.store.write { [session] db in
             try await session.create(on: db)
             try await User.query(on: db).filter(\.$id == userID)
                 .set(\.$failedAttempts, to: 0).set(\.$heldUntil, to: nil).set(\.$lastLoginAt, to: now)
                 .update()
-            if belowPolicy && !user.mustChangePassword {
+            if mustChange && !user.mustChangePassword {
                 try await User.query(on: db).filter(\.$id == userID).set(\.$mustChangePassword, to: true).update()
             }
             try await AuditLog.append(on: db, actor: Actor(name: username, ip: ip, at: now), action: "login",
-                                      entityType: "user", entityID: userID.uuidString, scopePath: user.scopePath)
+                                      entityType: "user", entityID: userID.uuidString, scopePath: user.scopePath,
+                                      after: secondStep.map { ["buoc_hai": $0] } ?? [:])
         }
-        return .signedIn(token: token, mustChange: user.mustChangePassword || belowPolicy)
+        return .signedIn(token: token, mustChange: mustChange)
     }
 
     /// Counts a failure atomically — on the address, and on the account when it is one that could

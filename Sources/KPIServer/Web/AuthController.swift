@@ -43,7 +43,7 @@ struct AuthController {
         let form = try req.content.decode(LoginForm.self)
         let outcome = try await SignInService(req: req).signIn(username: form.username ?? "", password: form.password ?? "")
         switch outcome {
-        case .refused(let message):
+        case .refused(let message), .restart(let message):
             let token = req.cookies[CSRFMiddleware.preCookie]?.string ?? SessionMiddleware.newToken()
             return loginPage(req, message: message, username: form.username ?? "", token: token, status: .unauthorized)
         case .throttled(let message):
@@ -57,6 +57,12 @@ struct AuthController {
             let res = req.redirect(to: mustChange ? "/doi-mat-khau" : next)
             res.cookies[SessionMiddleware.cookieName] = SessionMiddleware.cookie(token, settings: req.application.settings)
             res.cookies[CSRFMiddleware.preCookie] = .expired
+            return res
+        case .secondStep(let challenge):
+            // The pre-sign-in CSRF cookie stays: the code's form carries it.
+            let next = WebRules.localPath(req.input.text("next")) ?? "/"
+            let res = req.redirect(to: "/dang-nhap/ma-xac-thuc?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
+            res.cookies[TwoFactorController.challengeCookie] = TwoFactorController.challengeCookieValue(challenge, settings: req.application.settings)
             return res
         }
     }
@@ -81,7 +87,7 @@ struct AuthController {
             <div class="field"><label for="new">Mật khẩu mới</label><input id="new" name="new" type="password" autocomplete="new-password" required aria-describedby="new_help"><small id="new_help">Ít nhất \(req.application.settings.passwordPolicy.minLength) ký tự, có cả chữ và số, không chứa tên đăng nhập, không phải mật khẩu phổ biến. Nên dùng một cụm từ dễ nhớ của riêng bạn.</small></div>
             <div class="field"><label for="confirm">Nhập lại mật khẩu mới</label><input id="confirm" name="confirm" type="password" autocomplete="new-password" required></div>
             <div class="actions"><button class="primary">Đổi mật khẩu</button></div></form>
-            <p><a href="/phien-dang-nhap">Xem các phiên đăng nhập của bạn</a></p>
+            <p><a href="/xac-thuc-hai-buoc">Xác thực hai bước</a> · <a href="/phien-dang-nhap">Xem các phiên đăng nhập của bạn</a></p>
             """), status: status)
     }
 

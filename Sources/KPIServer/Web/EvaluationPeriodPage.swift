@@ -165,6 +165,8 @@ struct EvaluationPeriodPage {
     @Sendable static func step(_ req: Request) async throws -> Response {
         let flow = try flow(req)
         let id = try id(req)
+        // Who may move the period is settled before the form is read.
+        try flow.principal.require(.runEvaluation, at: try await flow.periods.find(id).scopePath)
         let v = try req.content.decode([String: String].self)
         let version = Int(v["phien_ban"] ?? "") ?? -1
         do {

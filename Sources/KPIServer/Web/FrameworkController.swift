@@ -156,6 +156,7 @@ struct FrameworkController {
     @Sendable static func publish(_ req: Request) async throws -> Response {
         let svc = try service(req)
         let f = try await svc.find(try id(req))
+        try svc.requireEdit(f)
         let form = try req.content.decode(PublishForm.self)
         var problems: [FrameworkDefinition.Problem] = []
         let date = DateOnly(parsing: form.hieu_luc ?? "")

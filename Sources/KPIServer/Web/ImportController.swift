@@ -101,6 +101,7 @@ struct ImportController {
     }
 
     @Sendable static func confirm(_ req: Request) async throws -> Response {
+        try requireImporter(req)
         let c = try req.content.decode(Confirm.self)
         let svc = try service(req, key: c.danh_muc)
         guard let data = try await ImportStaging.load(hash: c.tep_hash, req: req) else {
@@ -115,9 +116,13 @@ struct ImportController {
                         status: report.ok ? .ok : .unprocessableEntity)
     }
 
+    /// The empty template of a catalog: for those who may import into it.
     @Sendable static func template(_ req: Request) async throws -> Response {
-        _ = try req.requirePrincipal()
-        guard let spec = Catalogs.spec(req.parameters.get("catalog") ?? "") else { throw Abort(.notFound) }
+        let key = req.parameters.get("catalog") ?? ""
+        guard let spec = Catalogs.spec(key) else { throw Abort(.notFound) }
+        guard importable(req).contains(where: { $0.spec.key == key }) else {
+            throw Abort(.forbidden, reason: "Bạn không có quyền nhập dữ liệu vào danh mục này.")
+        }
         let format = req.input.text("dinh_dang").nonEmpty(or: "xlsx")
         return try Download.table([spec.fields.map(\.label)],
                                   name: "mau-\(spec.key)", format: format, at: req.now)

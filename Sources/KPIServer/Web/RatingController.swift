@@ -7,11 +7,13 @@ import Vapor
 /// and closing links from a task's page.
 struct RatingController {
     static func register(public r: any RoutesBuilder, signedIn s: any RoutesBuilder) {
-        r.get("danh-gia", ":token", use: form)
-        r.post("danh-gia", ":token", use: submit).reads(.int("diem", -1_000_000...1_000_000, "Mức hài lòng", in: .form), .text("ma_bien_nhan", max: 200, "Mã biên nhận", in: .form), .text("gop_y", max: 5_000, "Góp ý", in: .form))
+        r.get("danh-gia", ":token", use: form).reads(.text("bn", max: 20, "Mã phiếu đánh giá"))
+        r.post("danh-gia", ":token", use: submit).reads(.text("bn", max: 20, "Mã phiếu đánh giá", in: .form), .int("diem", -1_000_000...1_000_000, "Mức hài lòng", in: .form), .text("ma_bien_nhan", max: 200, "Mã biên nhận", in: .form), .text("gop_y", max: 5_000, "Góp ý", in: .form))
         r.get("danh-gia", ":token", "qr.svg", use: qr)
         s.post("viec", ":id", "lien-ket-danh-gia", use: openLink)
         s.post("viec", ":id", "lien-ket-danh-gia", ":lid", "dong", use: closeLink)
+        s.post("viec", ":id", "lien-ket-danh-gia", ":lid", "phieu", use: printSlips)
+            .reads(.int("so_phieu", 1...ReceiptRules.maxTokensPerPrint, "Số phiếu", in: .form))
     }
 
     static func publicURL(_ req: Request, token: String) -> String {
@@ -23,18 +25,25 @@ struct RatingController {
     static func csrf(_ req: Request) -> String { req.cookies[CSRFMiddleware.preCookie]?.string ?? SessionMiddleware.newToken() }
 
     static func page(_ req: Request, token: String, task: WorkTask?, values v: [String: String], message: String?, isError: Bool,
-                     done: Bool = false, status: HTTPStatus = .ok) -> Response {
+                     done: Bool = false, mode: ReceiptMode = .free, printed: String = "", status: HTTPStatus = .ok) -> Response {
         let csrf = csrf(req)
         let body: HTML
-        if let task, !done {
+        let receiptField: HTML = mode == .token
+            ? HTML("<input type=\"hidden\" name=\"bn\" value=\"\(printed)\"><p class=\"hint\">Phiếu đánh giá số <strong>\(printed)</strong>.</p>")
+            : """
+                <div class="field"><label for="ma_bien_nhan">Mã biên nhận (số phiếu hẹn, số hồ sơ) <span class="req">*</span></label>
+                <input id="ma_bien_nhan" name="ma_bien_nhan" value="\(v["ma_bien_nhan"] ?? "")" required maxlength="50" autocomplete="off"></div>
+                """
+        if let task, !done, mode == .token, printed.isEmpty {
+            body = "<p>Xin ông/bà cho biết mức độ hài lòng với việc: <strong>\(task.title)</strong>.</p>"
+        } else if let task, !done {
             let stars = (1...5).reversed().map { n in
                 HTML("<label class=\"choice\"><input type=\"radio\" name=\"diem\" value=\"\(n)\"\(HTML.when(v["diem"] == String(n), " checked")) required> \(String(repeating: "★", count: n))\(String(repeating: "☆", count: 5 - n)) \(["", "Rất không hài lòng", "Không hài lòng", "Bình thường", "Hài lòng", "Rất hài lòng"][n])</label>")
             }
             body = """
                 <p>Xin ông/bà cho biết mức độ hài lòng với việc: <strong>\(task.title)</strong>.</p>
                 <form method="post" action="/danh-gia/\(token)" class="record-form"><input type="hidden" name="_csrf" value="\(csrf)">
-                <div class="field"><label for="ma_bien_nhan">Mã biên nhận (số phiếu hẹn, số hồ sơ) <span class="req">*</span></label>
-                <input id="ma_bien_nhan" name="ma_bien_nhan" value="\(v["ma_bien_nhan"] ?? "")" required maxlength="50" autocomplete="off"></div>
+                \(receiptField)
                 <fieldset><legend>Mức độ hài lòng <span class="req">*</span></legend>\(stars)</fieldset>
                 <div class="field"><label for="gop_y">Góp ý (không bắt buộc)</label><textarea id="gop_y" name="gop_y" rows="3" maxlength="1000">\(v["gop_y"] ?? "")</textarea></div>
                 <div class="actions"><button class="primary">Gửi đánh giá</button></div>
@@ -54,7 +63,11 @@ struct RatingController {
         guard let (_, task) = try await PublicRatings.open(token, on: req.db) else {
             return page(req, token: token, task: nil, values: [:], message: WorkService.closedLink, isError: true, status: .notFound)
         }
-        return page(req, token: token, task: task, values: [:], message: nil, isError: false)
+        let mode = try await PublicRatings.mode(of: task, on: req.db).0
+        let printed = ReceiptRules.normalized(req.input.text("bn")) ?? ""
+        let ask = mode == .token && printed.isEmpty
+        return page(req, token: token, task: task, values: [:], message: ask ? PublicRatings.scanPrinted : nil, isError: ask,
+                    mode: mode, printed: printed)
     }
 
     @Sendable static func submit(_ req: Request) async throws -> Response {
@@ -65,13 +78,16 @@ struct RatingController {
             return page(req, token: token, task: task, values: v, message: "Có quá nhiều đánh giá gửi từ địa chỉ mạng này trong ít phút. Vui lòng thử lại sau 10 phút.",
                         isError: true, status: .tooManyRequests)
         }
-        switch try await PublicRatings.submit(token: token, receipt: v["ma_bien_nhan"] ?? "", score: v["diem"] ?? "", comment: v["gop_y"] ?? "",
-                                              store: req.store, ip: req.clientIP) {
+        let printed = ReceiptRules.normalized(req.input.formText("bn")) ?? ""
+        switch try await PublicRatings.submit(token: token, receipt: v["ma_bien_nhan"] ?? "", printed: printed, score: v["diem"] ?? "",
+                                              comment: v["gop_y"] ?? "", store: req.store, ip: req.clientIP) {
         case .success:
             return page(req, token: token, task: nil, values: [:], message: "Đã ghi nhận đánh giá của ông/bà.", isError: false, done: true)
         case .failure(let e):
             let task = try await PublicRatings.open(token, on: req.db)?.1
-            return page(req, token: token, task: task, values: v, message: e.message, isError: true,
+            var mode = ReceiptMode.free
+            if let task { mode = try await PublicRatings.mode(of: task, on: req.db).0 }
+            return page(req, token: token, task: task, values: v, message: e.message, isError: true, mode: mode, printed: printed,
                         status: task == nil ? .notFound : .unprocessableEntity)
         }
     }
@@ -102,6 +118,30 @@ struct RatingController {
         return try await WorkController.onTask(req, svc, id) {
             try await svc.closeRatingLink(id, link: try WorkController.id(req, "lid"))
             return req.redirect(to: "/viec/\(id)?tb=dong-lien-ket#danh-gia")
+        }
+    }
+
+    /// Phiếu đánh giá: one-time QR codes for an open link, a sheet to print and cut, one per citizen.
+    @Sendable static func printSlips(_ req: Request) async throws -> Response {
+        let svc = try WorkController.service(req)
+        let id = try WorkController.id(req)
+        let lid = try WorkController.id(req, "lid")
+        return try await WorkController.onTask(req, svc, id) {
+            let n = req.input.formInt("so_phieu") ?? 0
+            let (link, task, tokens) = try await ReceiptService(store: req.store, principal: svc.principal, actor: req.actor)
+                .issueTokens(taskID: id, linkID: lid, count: n, work: svc)
+            let slips = tokens.map { code -> HTML in
+                let url = publicURL(req, token: link.token) + "?bn=" + code
+                let qr = QRCode(url).map { HTML(unsafe: $0.svg(pixelsPerModule: 3)) } ?? .empty
+                return HTML("""
+                    <li class="slip"><div class="qr" role="img" aria-label="Mã QR phiếu \(code)">\(qr)</div>
+                    <p><strong>Phiếu đánh giá số \(code)</strong><br>Quét mã để đánh giá mức độ hài lòng với việc «\(task.title)». Mỗi phiếu đánh giá một lần.</p></li>
+                    """)
+            }
+            return req.page(Page(title: "Phiếu đánh giá có mã QR riêng", breadcrumbs: [("Công việc", "/viec"), (task.code, "/viec/\(id)")], body: """
+                <p class="no-print">\(tokens.count) phiếu, mỗi phiếu một mã dùng một lần. In trang này, cắt theo ô và phát cho từng người dân sau khi phục vụ. <button type="button" data-print>In phiếu</button></p>
+                <ul class="slips">\(slips)</ul>
+                """))
         }
     }
 }

@@ -28,6 +28,7 @@ enum RoleController {
         let refs = try await RefIndex.load(on: req.db)
         let grants = try await svc.grants(of: userID, refs: refs)
         let refusal = try await svc.refusal(for: userID)
+        let target = try await User.find(userID, on: req.db)
         let rows = grants.map { g -> HTML in
             let when = g.createdAt.map(DateFormatting.date) ?? ""
             return """
@@ -46,14 +47,20 @@ enum RoleController {
             <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Vai trò</th><th scope="col">Phạm vi</th><th scope="col">Người cấp</th><th scope="col">Ngày cấp</th><th scope="col"></th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             """)
-            \(refusal.map { HTML("<p class=\"hint\">\($0)</p>") } ?? actions(req, userID: userID, roles: roles))
+            \(refusal.map { HTML("<p class=\"hint\">\($0)</p>") } ?? actions(req, userID: userID, roles: roles, mfaSince: target?.mfaEnabledAt))
             \(CatalogForms.datalists(refs, principal: svc.principal))
             """
     }
 
     /// Granting and the password reset, offered only on an account the user may act on.
-    static func actions(_ req: Request, userID: UUID, roles: [Role]) -> HTML {
-        """
+    static func actions(_ req: Request, userID: UUID, roles: [Role], mfaSince: Date?) -> HTML {
+        let mfa: HTML = mfaSince.map { since in """
+            <p>Đang bật từ ngày \(DateFormatting.date(since)).</p>
+            <form method="post" action="/nguoi-dung/\(userID.uuidString)/dat-lai-xac-thuc" data-confirm="Đặt lại xác thực hai bước của tài khoản này? Chỉ làm khi đã xác minh trực tiếp người dùng mất điện thoại.">\(req.csrfField)
+            <p class="hint">Khi người dùng mất điện thoại và mã khôi phục: xóa khóa cũ, kết thúc mọi phiên; người dùng thiết lập lại ở lần đăng nhập sau. Thao tác được ghi nhật ký và báo cho người dùng.</p>
+            <button>Đặt lại xác thực hai bước</button></form>
+            """ } ?? "<p class=\"hint\">Tài khoản chưa bật xác thực hai bước.</p>"
+        return """
             <form method="post" action="/nguoi-dung/\(userID.uuidString)/quyen" class="filters">\(req.csrfField)
             <div class="field"><label for="vai_tro">Vai trò</label><select id="vai_tro" name="vai_tro">\(roles.map { HTML("<option value=\"\($0.rawValue)\">\($0.label)</option>") })</select></div>
             <div class="field grow"><label for="don_vi">Phạm vi: mã đơn vị (để trống: toàn hệ thống)</label><input id="don_vi" name="don_vi" list="orgs"></div>
@@ -66,18 +73,22 @@ enum RoleController {
             <form method="post" action="/nguoi-dung/\(userID.uuidString)/ket-thuc-phien" data-confirm="Kết thúc mọi phiên đăng nhập của tài khoản này?">\(req.csrfField)
             <p class="hint">Mọi thiết bị đang đăng nhập bằng tài khoản này phải đăng nhập lại (ví dụ khi máy bị mất hoặc người dùng nghỉ việc).</p>
             <button>Kết thúc mọi phiên đăng nhập</button></form>
+            <h2>Xác thực hai bước</h2>
+            \(mfa)
             """
     }
 
     struct GrantForm: Content {
-        var vai_tro: String
+        var vai_tro: String?
         var don_vi: String?
     }
 
     @Sendable static func grant(_ req: Request) async throws -> Response {
         let userID = try uuid(req, "id")
+        // Who may act on the account is settled before the form is read.
+        _ = try await service(req).user(userID)
         let form = try req.content.decode(GrantForm.self)
-        guard let role = Role(rawValue: form.vai_tro) else { throw Abort(.badRequest, reason: "Vai trò không hợp lệ.") }
+        guard let role = Role(rawValue: form.vai_tro ?? "") else { throw Abort(.badRequest, reason: "Vai trò không hợp lệ: chọn một vai trò trong danh sách.") }
         do {
             try await service(req).grant(userID: userID, role: role, orgCode: (form.don_vi ?? "").trimmingCharacters(in: .whitespaces))
             return req.redirect(to: back(userID) + "?luu=1")

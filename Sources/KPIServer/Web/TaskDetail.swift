@@ -86,7 +86,7 @@ extension TaskPage {
         let children = try await svc.visible(WorkTask.query(on: db).filter(\.$parentID == id).sort(\.$code).all(), on: db)
         let evidence = try await svc.evidence(id)
         let events = try await svc.events(id)
-        let actor = svc.taskActor(t)
+        let actor = svc.taskActor(t, assignee: assignee)
         let calendar = try await DeadlineJob.calendar(svc.store)
         let warning = WorkService.warning(t, today: req.today, calendar: calendar, soon: svc.settings.warnSoonDays)
         let q = DecimalText.parse(t.quantity) ?? .zero
@@ -119,6 +119,7 @@ extension TaskPage {
                 """)
         }
         let ratings = try await ratingsSection(req, svc: svc, t, actor)
+        let pending = try await pendingSection(req, svc: svc, t, actor)
         let coordination = coordinationSection(req, t, actor, parts: parts, people: partPeople)
         let source = TaskSource(rawValue: t.source)
         let doc = t.documentNumber.isEmpty ? "" : " — văn bản số \(t.documentNumber)\(t.documentDate.isEmpty ? "" : " ngày \(WorkViews.date(t.documentDate))")\(t.documentIssuer.isEmpty ? "" : " của \(t.documentIssuer)")"
@@ -139,7 +140,7 @@ extension TaskPage {
             <div><dt>Người phối hợp</dt><dd>\(partPeople.isEmpty ? "Không có" : partPeople.map { "\($0.fullName) (\($0.code))" }.joined(separator: ", "))</dd></div>
             \(parent.map { p in HTML("<div><dt>Thuộc nhiệm vụ</dt><dd><a href=\"/viec/\(p.id!.uuidString)\">\(p.code) — \(p.title)</a></dd></div>") } ?? .empty)
             </dl>
-            \(actions(req, t, actor, evidence: evidence.count, values: values))
+            \(pending)\(actions(req, t, actor, evidence: evidence.count, values: values))
             <section id="minh-chung"><h2>Minh chứng (\(evidence.count))</h2>
             \(evidence.isEmpty ? HTML("<p class=\"empty\">Chưa có minh chứng.</p>") : HTML("<ul class=\"evidence\">\(evidenceRows)</ul>"))\(upload)</section>
             \(coordination)\(ratings)
@@ -151,10 +152,34 @@ extension TaskPage {
             """)
     }
 
+    /// A decision waiting for a second leader (the task of a leader nobody stands above): who
+    /// proposed what, and for the other leaders with the authority, confirm or refuse.
+    static func pendingSection(_ req: Request, svc: WorkService, _ t: WorkTask, _ a: TaskActor) async throws -> HTML {
+        guard let d = try await svc.pendingDecision(t.id!) else { return .empty }
+        let base = "/viec/\(t.id!.uuidString)"
+        let mine = d.proposedBy == svc.principal.userID
+        let version = "<input type=\"hidden\" name=\"phien_ban\" value=\"\(t.version)\">"
+        let decide: HTML = mine ? """
+            <form method="post" action="\(base)/bac-de-nghi" class="inline">\(req.csrfField)\(HTML(unsafe: version))<button>Rút đề nghị</button></form>
+            """ : a.isDecider && !a.isAssignee ? """
+            <form method="post" action="\(base)/xac-nhan-de-nghi" class="inline" data-confirm="Xác nhận quyết định «\(d.summary)»?">\(req.csrfField)\(HTML(unsafe: version))<button class="primary">Xác nhận</button></form>
+            <form method="post" action="\(base)/bac-de-nghi" class="record-form">\(req.csrfField)\(HTML(unsafe: version))
+            <div class="field"><label for="ly_do_bac">Lý do bác đề nghị</label><input id="ly_do_bac" name="ly_do" maxlength="500" required></div>
+            <div class="actions"><button>Bác đề nghị</button></div></form>
+            """ : .empty
+        return """
+            <section id="de-nghi" class="notice-box"><h2>Quyết định chờ xác nhận</h2>
+            <p><strong>\(d.summary)</strong> — đề nghị của \(d.proposedByName) lúc \(DateFormatting.dateTime(d.proposedAt)).
+            Người chủ trì không có cấp trên trong hệ thống, nên quyết định chỉ có hiệu lực khi một lãnh đạo khác cùng thẩm quyền xác nhận.</p>
+            \(decide)</section>
+            """
+    }
+
     /// Đánh giá hài lòng: the task's public links with their QR codes and what people said.
     static func ratingsSection(_ req: Request, svc: WorkService, _ t: WorkTask, _ a: TaskActor) async throws -> HTML {
         let links = try await svc.ratingLinks(t.id!)
         let decides = a.isAssigner || a.leadsScope
+        let mode = try await PublicRatings.mode(of: t, on: req.db).0
         let base = "/viec/\(t.id!.uuidString)/lien-ket-danh-gia"
         guard decides || !links.isEmpty else { return .empty }
         let items = links.map { s in
@@ -165,6 +190,7 @@ extension TaskPage {
                 <div><p>\(s.link.active ? "Đang mở" : "Đã đóng") · <a href="\(url)">\(url)</a></p>
                 <p><strong>\(s.count)</strong> lượt đánh giá\(s.average.map { ", trung bình \(VNNumber.format($0, decimals: 1))/5" } ?? "")</p>
                 \(comments.isEmpty ? .empty : HTML("<ul>\(comments)</ul>"))
+                \(decides && s.link.active && mode == .token ? HTML("<form method=\"post\" action=\"\(base)/\(s.link.id!.uuidString)/phieu\" class=\"inline\">\(req.csrfField)<label for=\"so_phieu_\(s.link.id!.uuidString)\">Số phiếu</label> <input id=\"so_phieu_\(s.link.id!.uuidString)\" name=\"so_phieu\" type=\"number\" min=\"1\" max=\"\(ReceiptRules.maxTokensPerPrint)\" value=\"10\" class=\"short\"> <button>In phiếu có mã QR riêng</button></form>") : .empty)
                 \(decides && s.link.active ? HTML("<form method=\"post\" action=\"\(base)/\(s.link.id!.uuidString)/dong\" class=\"inline\" data-confirm=\"Đóng liên kết? Người dân sẽ không đánh giá qua liên kết này được nữa.\">\(req.csrfField)<button class=\"link\">Đóng liên kết</button></form>") : .empty)
                 </div></li>
                 """)
@@ -173,7 +199,7 @@ extension TaskPage {
             ? HTML("<form method=\"post\" action=\"\(base)\" class=\"inline\">\(req.csrfField)<button>Tạo liên kết đánh giá (mã QR)</button></form>") : .empty
         return """
             <section id="danh-gia"><h2>Đánh giá hài lòng của người được phục vụ</h2>
-            <p class="hint">Người dân, tổ chức quét mã QR hoặc mở liên kết để chấm 1–5 sao, không cần đăng nhập; mỗi mã biên nhận đánh giá một lần.</p>
+            <p class="hint">Người dân, tổ chức quét mã QR hoặc mở liên kết để chấm 1–5 sao, không cần đăng nhập. Cơ quan nhận mã biên nhận theo cách: \(mode.label.lowercased()) (<a href="\(ReceiptController.path)">thiết lập</a>).</p>
             \(links.isEmpty ? .empty : HTML("<ul class=\"rating-links\">\(items)</ul>"))\(open)</section>
             """
     }

@@ -162,6 +162,8 @@ struct WorkController {
         "khong-duyet": "Đã không duyệt đề xuất.", "phan-cong": "Đã phân công người chủ trì.", "minh-chung": "Đã thêm minh chứng.",
         "go": "Đã gỡ minh chứng.", "lien-ket": "Đã tạo liên kết đánh giá; in hoặc gửi mã QR cho người dân, tổ chức được phục vụ.",
         "dong-lien-ket": "Đã đóng liên kết đánh giá.", "phoi-hop": "Đã lưu đánh giá phối hợp.",
+        "de-nghi": SeparationOfDuties.awaitingSecond, "xac-nhan-de-nghi": "Đã xác nhận; quyết định đã có hiệu lực.",
+        "bac-de-nghi": "Đã bác (hoặc rút) đề nghị; nhiệm vụ giữ nguyên.",
     ]
 
     @Sendable static func show(_ req: Request) async throws -> Response {
@@ -181,7 +183,7 @@ struct WorkController {
         do {
             return try await body()
         } catch let e as WorkService.Refused {
-            return try await refused(req, svc, id, e.message, status: .conflict)
+            return try await refused(req, svc, id, e.message, status: e.forbidden ? .forbidden : .conflict)
         } catch let e as WorkService.Invalid {
             return try await refused(req, svc, id, e.problems.map(\.message).joined(separator: " "), status: .unprocessableEntity)
         }
@@ -199,7 +201,26 @@ struct WorkController {
                 try await svc.distribute(id, version: version, personCode: text("nguoi"))
                 return req.redirect(to: "/viec/\(id)?tb=phan-cong")
             }
+            switch action {
+            case "xac-nhan-de-nghi":
+                try await svc.confirmDecision(id) { pending in
+                    let form = (try? JSONSerialization.jsonObject(with: Data(pending.form.utf8)) as? [String: String]) ?? [:]
+                    guard let e = try event(pending.action, { form[$0] ?? "" }) else { throw WorkService.Refused(message: "Đề nghị không hợp lệ.") }
+                    return e
+                }
+                return req.redirect(to: "/viec/\(id)?tb=xac-nhan-de-nghi")
+            case "bac-de-nghi":
+                try await svc.rejectDecision(id, reason: text("ly_do"))
+                return req.redirect(to: "/viec/\(id)?tb=bac-de-nghi")
+            default: break
+            }
             guard let event = try event(action, text) else { throw Abort(.notFound) }
+            if SeparationOfDuties.isDecision(event), try await svc.needsSecondPerson(try await svc.find(id).0, on: req.db) {
+                // Nobody stands above the task's lead: one leader proposes, another confirms.
+                let kept = v.filter { ["ket_qua", "so_loi", "nguoi_xac_nhan", "ly_do", "khach_quan"].contains($0.key) }
+                try await svc.proposeDecision(id, version: version, action: action, form: kept, event: event)
+                return req.redirect(to: "/viec/\(id)?tb=de-nghi")
+            }
             try await svc.act(id, version: version, event)
             return req.redirect(to: "/viec/\(id)?tb=\(action)")
         }
@@ -245,6 +266,8 @@ struct WorkController {
         let svc = try service(req)
         let id = try id(req)
         return try await onTask(req, svc, id) {
+            // Who may add is settled before the file is read.
+            try svc.requireAddEvidence(try await svc.find(id).0)
             let u = try req.content.decode(Upload.self)
             switch u.loai ?? "tep" {
             case "tep":

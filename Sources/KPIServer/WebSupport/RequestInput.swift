@@ -217,6 +217,12 @@ struct RequestInput {
     /// The form body's fields; declared ones were checked by the middleware.
     func form() -> [String: String] { formValues }
 
+    /// A declared form field ("" when absent).
+    func formText(_ name: String) -> String {
+        _ = declared(name, .form)
+        return formValues[name] ?? ""
+    }
+
     /// A declared whole-number form field (nil when empty or not a number).
     func formInt(_ name: String) -> Int? {
         _ = declared(name, .form)

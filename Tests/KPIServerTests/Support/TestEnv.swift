@@ -13,6 +13,10 @@ enum TestEnv {
     static let today = DateOnly(year: 2026, month: 11, day: 25)!
     static let now = today.startInVietnam.addingTimeInterval(9 * 3600)
 
+    /// The two-step key of every test application (a second process on the same database reads the
+    /// first one's secrets).
+    static let mfaKey = Data(repeating: 7, count: 32).base64EncodedString()
+
     static var postgresURL: String? {
         ProcessInfo.processInfo.environment["KPI_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
@@ -25,6 +29,7 @@ enum TestEnv {
         settings.databaseURL = postgresURL
         settings.inMemory = postgresURL == nil
         settings.bcryptCost = 4
+        settings.mfaKey = mfaKey
         settings.sessionIdleMinutes = 60
         settings.dataDirectory = NSTemporaryDirectory() + "kpi-test-\(UUID().uuidString)"
         do {
@@ -55,6 +60,7 @@ extension TestEnv {
         settings.databaseURL = postgresURL
         settings.inMemory = false
         settings.bcryptCost = 4
+        settings.mfaKey = mfaKey
         settings.dataDirectory = NSTemporaryDirectory() + "kpi-test-\(UUID().uuidString)"
         do {
             try await configure(app, settings: settings)

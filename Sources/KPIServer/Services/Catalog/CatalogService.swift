@@ -37,7 +37,13 @@ struct CatalogService: Sendable {
 
     /// Saves a form; returns the record id. Field problems come back as `CatalogProblems`.
     func save(_ raw: RawRecord, existing: UUID?) async throws -> UUID {
-        if let existing { _ = try await row(existing) }
+        // Who may act is settled before the form is read: a refusal, never the form's problems.
+        if let existing {
+            let (row, _) = try await row(existing)
+            try principal.require(adapter.manageAction, at: row.scopePath)
+        } else {
+            try principal.requireAnywhere(adapter.manageAction)
+        }
         let checked = spec.check(raw)
         guard checked.problems.isEmpty else { throw CatalogProblems(checked.problems) }
         return try await store.write { [adapter, principal, actor] db in

@@ -47,6 +47,7 @@ struct EvaluationService {
     /// Mở kỳ: one period of an agency; refused when the text is not a period, the unit is not an
     /// agency, the user may not, or it is already open.
     func open(agencyCode: String, period text: String) async throws -> EvaluationPeriod {
+        if let principal { try principal.requireAnywhere(.runEvaluation) }
         guard let period = PeriodCode(text) else {
             throw Refused(message: "Kỳ «\(text)» không hợp lệ. Ghi tháng «2026-11», quý «2026-Q4» hoặc năm «2026».")
         }

@@ -164,6 +164,7 @@ struct FrameworkService {
     /// An agency's own version, derived from a province framework as a draft.
     func derive(_ id: UUID, agencyCode: String) async throws -> UUID {
         let province = try await find(id)
+        try principal.requireAnywhere(.configureFramework)
         guard province.organizationID == nil, province.status == "published" else {
             throw Abort(.badRequest, reason: "Chỉ phái sinh từ bộ chỉ số chung của tỉnh đã ban hành.")
         }

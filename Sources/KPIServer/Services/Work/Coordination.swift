@@ -15,7 +15,7 @@ extension WorkService {
     func rateParticipants(_ id: UUID, _ ratings: [CoordinationRating]) async throws {
         let (t, parts) = try await find(id)
         guard t.assigneeID != nil, t.assigneeID == principal.personID else {
-            throw Refused(message: "Chỉ người chủ trì nhiệm vụ mới đánh giá người phối hợp.")
+            throw Refused(message: "Chỉ người chủ trì nhiệm vụ mới đánh giá người phối hợp.", forbidden: true)
         }
         guard t.state == TaskState.completed.rawValue else {
             throw Refused(message: "Chỉ đánh giá phối hợp khi nhiệm vụ đã hoàn thành (được nghiệm thu).")

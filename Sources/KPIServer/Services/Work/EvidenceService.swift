@@ -38,7 +38,7 @@ extension WorkService {
     /// Minh chứng are added by the assignee while the work is open (before submission).
     func requireAddEvidence(_ t: WorkTask) throws {
         guard t.assigneeID != nil, t.assigneeID == principal.personID else {
-            throw Refused(message: "Chỉ người được giao nhiệm vụ mới thêm hoặc gỡ minh chứng.")
+            throw Refused(message: "Chỉ người được giao nhiệm vụ mới thêm hoặc gỡ minh chứng.", forbidden: true)
         }
         guard [TaskState.assigned, .inProgress].map(\.rawValue).contains(t.state) else {
             throw Refused(message: "Nhiệm vụ đang ở trạng thái «\(TaskState(rawValue: t.state)?.label ?? t.state)», không thêm hoặc gỡ minh chứng được.")

@@ -31,6 +31,8 @@ enum PersonRecords {
     /// marked stale (their scores follow); atomic and audited.
     static func void<M: PersonRecord>(_ type: M.Type, _ id: UUID, reason: String, store: Store, actor: Actor, by principal: Principal,
                                       mayEnter: @escaping @Sendable (String) -> Bool) async throws {
+        // Who may void is settled before the reason is read: outside one's scope, 404.
+        guard let found = try await M.find(id, on: store.db), mayEnter(found.scopePath) else { throw Abort(.notFound) }
         let why = TextNormalizer.clean(reason)
         guard !why.isEmpty else { throw WorkService.Invalid("ly_do", "Vui lòng ghi lý do hủy ghi nhận.") }
         try await store.write { db in

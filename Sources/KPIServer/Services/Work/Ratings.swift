@@ -12,8 +12,8 @@ extension WorkService {
 
     func openRatingLink(_ id: UUID) async throws -> String {
         let (t, _) = try await find(id)
-        let a = taskActor(t)
-        guard a.isAssigner || a.leadsScope else { throw Refused(message: "Chỉ người giao việc hoặc lãnh đạo đơn vị mới tạo liên kết đánh giá.") }
+        let a = try await taskActor(t, on: store.db)
+        guard a.isAssigner || a.leadsScope else { throw Refused(message: "Chỉ người giao việc hoặc lãnh đạo đơn vị mới tạo liên kết đánh giá.", forbidden: true) }
         guard ![TaskState.cancelled.rawValue, TaskState.declined.rawValue].contains(t.state) else {
             throw Refused(message: "Nhiệm vụ đã hủy hoặc không được duyệt, không tạo liên kết đánh giá.")
         }
@@ -34,8 +34,8 @@ extension WorkService {
 
     func closeRatingLink(_ id: UUID, link lid: UUID) async throws {
         let (t, _) = try await find(id)
-        let a = taskActor(t)
-        guard a.isAssigner || a.leadsScope else { throw Refused(message: "Chỉ người giao việc hoặc lãnh đạo đơn vị mới đóng liên kết đánh giá.") }
+        let a = try await taskActor(t, on: store.db)
+        guard a.isAssigner || a.leadsScope else { throw Refused(message: "Chỉ người giao việc hoặc lãnh đạo đơn vị mới đóng liên kết đánh giá.", forbidden: true) }
         let actor = actor
         try await store.write { db in
             guard let link = try await RatingLink.find(lid, on: db), link.taskID == id else { throw Abort(.notFound) }
@@ -68,6 +68,9 @@ extension WorkService {
 
 /// The public side: no sign-in, rate-limited per address, one answer per receipt code.
 enum PublicRatings {
+    static let askReceipt = "Vui lòng ghi mã biên nhận (số phiếu hẹn, số hồ sơ) in trên giấy tờ bạn nhận được (tối đa 50 ký tự)."
+    static let scanPrinted = "Cơ quan này nhận đánh giá qua phiếu có mã QR riêng: vui lòng quét mã QR in trên phiếu đánh giá cán bộ đã phát cho ông/bà."
+
     /// The open link and its task, or nil when unknown, closed, or its task was cancelled.
     static func open(_ token: String, on db: any Database) async throws -> (RatingLink, WorkTask)? {
         guard !token.isEmpty, token.count <= 64,
@@ -78,12 +81,29 @@ enum PublicRatings {
     }
 
     /// Records one rating; a refusal in Vietnamese otherwise (nothing written).
-    static func submit(token: String, receipt: String, score: String, comment: String, store: Store, ip: String) async throws -> Result<Void, WorkService.Refused> {
-        let code = TextNormalizer.clean(receipt)
+    /// The agency's receipt mode for a task (free when the task sits above any agency).
+    static func mode(of task: WorkTask, on db: any Database) async throws -> (ReceiptMode, UUID?) {
+        guard let agency = try await ReceiptService.agency(of: task.scopePath, on: db), let id = agency.id else { return (.free, nil) }
+        return (try await ReceiptService.mode(agencyID: id, on: db), id)
+    }
+
+    /// `printed` is the one-time code of a printed QR (`?bn=`), used when the agency prints them.
+    static func submit(token: String, receipt: String, printed: String = "", score: String, comment: String, store: Store,
+                       ip: String) async throws -> Result<Void, WorkService.Refused> {
         let text = comment.trimmingCharacters(in: .whitespacesAndNewlines)
         guard let (link, task) = try await open(token, on: store.db) else { return .failure(.init(message: WorkService.closedLink)) }
-        guard !code.isEmpty, code.count <= 50 else {
-            return .failure(.init(message: "Vui lòng ghi mã biên nhận (số phiếu hẹn, số hồ sơ) in trên giấy tờ bạn nhận được (tối đa 50 ký tự)."))
+        let (mode, agencyID) = try await mode(of: task, on: store.db)
+        let code: String
+        switch mode {
+        case .token:
+            guard let c = ReceiptRules.normalized(printed), c.count <= 20 else { return .failure(.init(message: Self.scanPrinted)) }
+            code = c
+        case .list:
+            guard let c = ReceiptRules.normalized(receipt) else { return .failure(.init(message: Self.askReceipt)) }
+            code = c
+        case .free:
+            code = TextNormalizer.clean(receipt)
+            guard !code.isEmpty, code.count <= ReceiptRules.maxLength else { return .failure(.init(message: Self.askReceipt)) }
         }
         guard let n = Int(score), (1...5).contains(n) else { return .failure(.init(message: "Vui lòng chọn mức hài lòng từ 1 đến 5 sao.")) }
         guard text.count <= 1000 else { return .failure(.init(message: "Góp ý dài quá 1.000 ký tự.")) }
@@ -91,6 +111,10 @@ enum PublicRatings {
             try await store.write { db in
                 let dup = try await Rating.query(on: db).filter(\.$linkID == link.id!).filter(\.$receiptCode == code).count()
                 guard dup == 0 else { throw WorkService.Refused(message: WorkService.receiptUsed(code)) }
+                if let agencyID, let why = try await ReceiptService.spend(mode: mode, agencyID: agencyID, linkID: link.id!, code: code,
+                                                                         at: store.now, on: db) {
+                    throw WorkService.Refused(message: why)
+                }
                 let r = Rating()
                 r.linkID = link.id!
                 r.taskID = task.id!

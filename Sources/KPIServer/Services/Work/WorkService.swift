@@ -23,6 +23,8 @@ struct WorkService {
     /// A refused action (wrong state, not yours, stale form), in Vietnamese; nothing was written.
     struct Refused: Error {
         var message: String
+        /// Not this user's to do at all (403), rather than not now (409).
+        var forbidden = false
     }
 
     static let stale = "Nhiệm vụ vừa được cập nhật ở nơi khác (có thể do bấm hai lần hoặc mở hai cửa sổ). Thao tác này chưa được thực hiện; vui lòng xem thông tin mới nhất bên dưới rồi thao tác lại nếu cần."
@@ -53,10 +55,20 @@ struct WorkService {
         return tasks.filter { mayView($0, participating: mine.contains($0.id!)) }
     }
 
-    func taskActor(_ t: WorkTask) -> TaskActor {
-        TaskActor(isAssignee: t.assigneeID != nil && t.assigneeID == principal.personID,
-                  isAssigner: t.assignerUserID == principal.userID,
-                  leadsScope: principal.can(.leadWork, at: t.scopePath))
+    /// What the user is to a task; `assignee` is the person carrying it out (a leader's work is
+    /// decided from above: `SeparationOfDuties.taskDeciders`).
+    func taskActor(_ t: WorkTask, assignee: Person?) -> TaskActor {
+        let leader = assignee.map { !$0.leadershipRank.isEmpty && $0.leadershipRank != "khong" } ?? false
+        let above = assignee.map { principal.can(.leadWork, at: EvaluatorChain.evaluatorScope(unitPath: $0.scopePath, isLeader: true)) } ?? false
+        let d = SeparationOfDuties.taskDeciders(isAssigner: t.assignerUserID == principal.userID,
+                                                leadsTaskUnit: principal.can(.leadWork, at: t.scopePath),
+                                                assigneeIsLeader: leader, leadsAboveAssignee: above)
+        return TaskActor(isAssignee: t.assigneeID != nil && t.assigneeID == principal.personID, isAssigner: d.isAssigner, leadsScope: d.leadsScope)
+    }
+
+    func taskActor(_ t: WorkTask, on db: any Database) async throws -> TaskActor {
+        guard let id = t.assigneeID else { return taskActor(t, assignee: nil) }
+        return taskActor(t, assignee: try await Person.find(id, on: db))
     }
 
     /// The task and its participants, or 404 when it does not exist or is not the user's to see.
@@ -115,7 +127,8 @@ struct WorkService {
     /// Applies `event` to the task if the form's `version` is still current, the user may, and the
     /// state allows it; writes the task, its timeline, the audit entry and notices together.
     @discardableResult
-    func act(_ id: UUID, version: Int, _ event: TaskEvent, today: DateOnly? = nil) async throws -> WorkTask {
+    func act(_ id: UUID, version: Int, _ event: TaskEvent, today: DateOnly? = nil,
+             alsoInTransaction: (@Sendable (any Database, WorkTask) async throws -> Void)? = nil) async throws -> WorkTask {
         let today = today ?? store.today
         let (principal, actor, svc) = (principal, actor, self)
         return try await store.write { db in
@@ -124,8 +137,8 @@ struct WorkService {
             let from = t.state
             let evidence = try await Evidence.query(on: db).filter(\.$taskID == id).count()
             let event = Self.withEvidence(event, evidence)
-            switch TaskFlow.apply(event, to: Self.snapshot(t), by: svc.taskActor(t), on: today) {
-            case .failure(let e): throw Refused(message: e.message)
+            switch TaskFlow.apply(event, to: Self.snapshot(t), by: try await svc.taskActor(t, on: db), on: today) {
+            case .failure(let e): throw Refused(message: e.message, forbidden: e.forbidden)
             case .success(let s): Self.apply(s, to: t)
             }
             let (kind, note) = Self.describe(event)
@@ -147,6 +160,7 @@ struct WorkService {
             try await AuditLog.append(on: db, actor: actor, action: "task.\(kind)", entityType: "task", entityID: id.uuidString,
                                       scopePath: t.scopePath, before: before, after: Self.fields(t).merging(["ghi_chu": note]) { $1 })
             try await Notices.afterEvent(db, task: t, participants: parts, kind: kind, by: principal, at: actor.at)
+            try await alsoInTransaction?(db, t)
             return t
         }
     }
@@ -182,6 +196,7 @@ struct WorkService {
         "dong-y-gia-han": "Đồng ý gia hạn", "tu-choi-gia-han": "Không đồng ý gia hạn", "gui-nghiem-thu": "Gửi nghiệm thu",
         "nghiem-thu": "Nghiệm thu", "tra-lai": "Trả lại", "huy": "Hủy nhiệm vụ", "minh-chung": "Thêm minh chứng",
         "xoa-minh-chung": "Gỡ minh chứng", "danh-gia-phoi-hop": "Đánh giá phối hợp",
+        "de-nghi-quyet-dinh": "Đề nghị quyết định (chờ người thứ hai xác nhận)", "bac-de-nghi": "Bác đề nghị", "rut-de-nghi": "Rút đề nghị",
     ]
 
     static func timeline(_ db: any Database, _ t: WorkTask, actor: String, kind: String, from: String, note: String, at now: Date) async throws {
@@ -212,7 +227,7 @@ struct WorkService {
             guard t.assigneeID == nil, TaskState(rawValue: t.state)?.isOpen == true else {
                 throw Refused(message: "Nhiệm vụ này đã có người chủ trì hoặc đã kết thúc, không phân công lại được.")
             }
-            guard principal.can(.leadWork, at: t.scopePath) else { throw Refused(message: Principal.refusal) }
+            guard principal.can(.leadWork, at: t.scopePath) else { throw Refused(message: Principal.refusal, forbidden: true) }
             let code = TextNormalizer.clean(personCode)
             guard let person = try await Person.query(on: db).filter(\.$code == code).filter(\.$active == true).first(),
                   OrgPath.contains(t.scopePath, person.scopePath) else {

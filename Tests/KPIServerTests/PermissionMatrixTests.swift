@@ -1,0 +1,393 @@
+import Fluent
+import Foundation
+@testable import KPIServer
+import KPICore
+import SQLKit
+import XCTVapor
+
+/// The permission matrix (issue 16): every route the router knows × every demo role, an account
+/// outside the records' scope and a visitor, with the answer the policy gives — written out by hand
+/// from DOMAIN.md §2 and the rules of issue 16 (who decides on whose record), never recorded from
+/// the server's answers. A route without a row fails the test, so a new route needs its row.
+///
+/// The records asked about all sit in Ban Tổ chức Tỉnh ủy, phòng 3 (BTCTU-P3): the task, sheet and
+/// notice of `canbo` (a specialist there), led by `lanhdao` (head of the room) under `truongban`
+/// (head of the board); `thammuu` advises and `kiemtra` inspects province-wide; `quantri` administers
+/// the system, `quantri.snv` Sở Nội vụ only; `ngoai` is a specialist of Sở Nội vụ (outside).
+final class PermissionMatrixTests: XCTestCase {
+    /// The columns, in order.
+    static let actors: [String?] = ["quantri", "quantri.snv", "thammuu", "truongban", "lanhdao", "canbo", "kiemtra", "ngoai", nil]
+
+    /// One row per route (the catalog and task-action parameters spelled out), one letter per actor:
+    /// `o` the route serves them (a page, a file, a redirect on success, or the form's own refusal
+    /// of missing fields: 400, 409, 422 — the handler was theirs to reach); `x` refused (403, or the
+    /// 404 of a record outside their scope); `s` sent to sign in.
+    static let matrix: [String: String] = {
+        var m: [String: String] = [
+            // Signing in and one's own account.
+            "GET dang-nhap": "ooooooooo",
+            "POST dang-nhap": "ooooooooo",
+            "GET dang-nhap/ma-xac-thuc": "ooooooooo",
+            "POST dang-nhap/ma-xac-thuc": "ooooooooo",
+            "POST dang-xuat": "oooooooos",
+            "GET doi-mat-khau": "oooooooos",
+            "POST doi-mat-khau": "oooooooos",
+            "GET xac-thuc-hai-buoc": "oooooooos",
+            "POST xac-thuc-hai-buoc/bat-dau": "oooooooos",
+            "POST xac-thuc-hai-buoc/xac-nhan": "oooooooos",
+            "POST xac-thuc-hai-buoc/ma-khoi-phuc": "oooooooos",
+            "POST xac-thuc-hai-buoc/tat": "oooooooos",
+            "GET phien-dang-nhap": "oooooooos",
+            "POST phien-dang-nhap/ket-thuc-khac": "oooooooos",
+            // Another account's session: nobody's but its owner's (the session is ngoai's).
+            "POST phien-dang-nhap/:id/ket-thuc": "xxxxxxxos",
+            "GET healthz": "ooooooooo",
+            "GET /": "oooooooos",
+            // Notices: everyone has their own; the notice asked about is canbo's.
+            "GET thong-bao": "oooooooos",
+            "GET thong-bao/tong-hop": "oooooooos",
+            "POST thong-bao/da-doc": "oooooooos",
+            "GET thong-bao/:id": "xxxxxoxxs",
+            // Accounts (manageUsers, manageRoles: system and unit admins within their subtree; the
+            // target account is a specialist's in BTCTU-P3, outside Sở Nội vụ).
+            "POST nguoi-dung/:id/quyen": "oxxxxxxxs",
+            "GET nguoi-dung/:id/quyen/:grant/thu-hoi": "oxxxxxxxs",
+            "POST nguoi-dung/:id/quyen/:grant/thu-hoi": "oxxxxxxxs",
+            "POST nguoi-dung/:id/dat-lai-mat-khau": "oxxxxxxxs",
+            "POST nguoi-dung/:id/ket-thuc-phien": "oxxxxxxxs",
+            "POST nguoi-dung/:id/dat-lai-xac-thuc": "oxxxxxxxs",
+            // Import: whoever manages some catalog (admins; the advisory body for products and
+            // violation types).
+            "GET nhap-du-lieu": "oooxxxxxs",
+            "POST nhap-du-lieu": "oooxxxxxs",
+            "POST nhap-du-lieu/xac-nhan": "oooxxxxxs",
+            // Audit trail: system admins and inspectors.
+            "GET nhat-ky": "oxxxxxoxs",
+            "GET nhat-ky/xuat": "oxxxxxoxs",
+            // Frameworks: configured by the advisory body, read by those who view evaluations.
+            "GET khung-danh-gia": "xxoooxoxs",
+            "GET khung-danh-gia/xuat": "xxoooxoxs",
+            "GET khung-danh-gia/:id": "xxoooxoxs",
+            "GET khung-danh-gia/:id/so-sanh": "xxoooxoxs",
+            "GET khung-danh-gia/:id/xem-truoc": "xxoooxoxs",
+            "GET khung-danh-gia/:id/sua": "xxoxxxxxs",
+            "POST khung-danh-gia/:id/sua": "xxoxxxxxs",
+            "POST khung-danh-gia/:id/nhap": "xxoxxxxxs",
+            "POST khung-danh-gia/:id/kiem-tra": "xxoxxxxxs",
+            "POST khung-danh-gia/:id/ban-hanh": "xxoxxxxxs",
+            "POST khung-danh-gia/:id/phai-sinh": "xxoxxxxxs",
+            // Results: one's own, and those of the people one leads, advises on or inspects.
+            "GET ket-qua": "oooooooos",
+            "GET ket-qua/xuat": "oooooooos",
+            "GET ket-qua/:period/:person": "xxoooooxs",
+            // Work. Everyone has their own list, export and calendar; leaders assign and run the
+            // board; the task asked about is canbo's, awaiting acceptance, in BTCTU-P3.
+            "GET viec": "oooooooos",
+            "GET viec/xuat": "oooooooos",
+            "GET viec/lich": "oooooooos",
+            // The unit board is the leaders' tool for running work (advisers and inspectors read results).
+            "GET viec/bang": "xxxooxxxs",
+            "GET viec/moi": "oooooooos",
+            "POST viec/moi": "oooooooos",
+            "GET viec/hang-loat": "xxxooxxxs",
+            "POST viec/hang-loat": "xxxooxxxs",
+            "GET viec/thuong-xuyen": "xxxooxxxs",
+            "POST viec/thuong-xuyen": "xxxooxxxs",
+            "POST viec/thuong-xuyen/:id/ngung": "xxxooxxxs",
+            "GET viec/:id": "xxoooooxs",
+            "GET viec/:id/minh-chung/:eid": "xxoooooxs",
+            "POST viec/:id/minh-chung": "xxxxxoxxs",
+            "POST viec/:id/minh-chung/:eid/go": "xxxxxoxxs",
+            // Coordination is rated by the task's lead (its assignee).
+            "POST viec/:id/danh-gia-phoi-hop": "xxxxxoxxs",
+            "POST viec/:id/lien-ket-danh-gia": "xxxooxxxs",
+            "POST viec/:id/lien-ket-danh-gia/:lid/dong": "xxxooxxxs",
+            // Acceptance: the leaders of the task's unit, never its assignee.
+            "POST viec/:id/nghiem-thu": "xxxooxxxs",
+            "POST viec/:id/tra-lai": "xxxooxxxs",
+            // A decision waiting for a second leader (none is waiting on this task): the deciders
+            // reach it, never the task's lead.
+            "POST viec/:id/xac-nhan-de-nghi": "xxxooxxxs",
+            "POST viec/:id/bac-de-nghi": "xxxooxxxs",
+            // Progress: the assignee.
+            "POST viec/:id/tien-do": "xxxxxoxxs",
+            // Printed one-time rating slips: the task's assigner and the leaders of its unit.
+            "POST viec/:id/lien-ket-danh-gia/:lid/phieu": "xxxooxxxs",
+            // How an agency takes receipt codes: its leaders (truongban for BTCTU) and administrators
+            // (quantri; quantri.snv only for Sở Nội vụ, so the page but not BTCTU).
+            "GET danh-gia-cong-khai": "ooxoxxxxs",
+            "POST danh-gia-cong-khai/che-do": "oxxoxxxxs",
+            "POST danh-gia-cong-khai/nhap": "oxxoxxxxs",
+            // Public rating by a citizen's link: open to anyone holding the link.
+            "GET danh-gia/:token": "ooooooooo",
+            "POST danh-gia/:token": "ooooooooo",
+            "GET danh-gia/:token/qr.svg": "ooooooooo",
+            // Discipline and leave: leaders and the advisory body enter them in their scope; the
+            // lists show what one may see (one's own at least).
+            "GET ky-luat": "oooooooos",
+            "GET ky-luat/moi": "xxoooxxxs",
+            "POST ky-luat/moi": "xxoooxxxs",
+            "POST ky-luat/:id/huy": "xxoooxxxs",
+            "GET nghi-che-do": "oooooooos",
+            "GET nghi-che-do/moi": "oooooxxxs",
+            "POST nghi-che-do/moi": "oooooxxxs",
+            "POST nghi-che-do/:id/huy": "oxoooxxxs",
+            // Evaluation periods: BTCTU's, run by its leaders (truongban) and the advisory body, viewed
+            // by inspectors; a room's head (lanhdao) works on his staff's sheets, not on the period.
+            "GET ky-danh-gia": "xxoooxoxs",
+            "POST ky-danh-gia": "xxoooxxxs",
+            "GET ky-danh-gia/:id": "xxooxxoxs",
+            "POST ky-danh-gia/:id/buoc": "xxooxxxxs",
+            "POST ky-danh-gia/:id/tinh-lai": "xxooxxxxs",
+            "GET ky-danh-gia/:id/phe-duyet": "xxxoxxxxs",
+            "POST ky-danh-gia/:id/phe-duyet": "xxxoxxxxs",
+            "GET ky-danh-gia/:id/danh-sach": "xxooxxoxs",
+            // Re-review (phúc tra) is the advisory body's.
+            "POST ky-danh-gia/:id/phuc-tra": "xxoxxxxxs",
+            // canbo's sheet: canbo assesses themself; the leaders over canbo's unit review (lanhdao, the
+            // evaluator, or truongban above him when he cannot).
+            "GET danh-gia-cua-toi": "oooooooos",
+            "GET ky-danh-gia/:id/phieu/:person": "xxoooooxs",
+            "GET ky-danh-gia/:id/phieu/:person/in": "xxoooooxs",
+            "POST ky-danh-gia/:id/phieu/:person/tu-danh-gia": "xxxxxoxxs",
+            "POST ky-danh-gia/:id/phieu/:person/danh-gia": "xxxooxxxs",
+            "POST ky-danh-gia/:id/phieu/:person/kien-nghi": "xxxxxoxxs",
+            // A complaint and a re-review case that do not exist: refused for everyone.
+            "POST ky-danh-gia/:id/kien-nghi/:cid": "xxxxxxxxs",
+            "POST ky-danh-gia/:id/phuc-tra/:rid": "xxxxxxxxs",
+        ]
+        // Catalogs. The organization and the person asked about are in BTCTU-P3; job-position
+        // groups and positions are province-wide; products and violation types belong to the
+        // advisory body; the account is the test's own specialist account in BTCTU-P3.
+        let catalogs: [(String, list: String, export: String, new: String, show: String, change: String)] = [
+            ("co-quan", "oooooooos", "oooooxoxs", "ooxxxxxxs", "oxoooooxs", "oxxxxxxxs"),
+            ("can-bo", "oooooooos", "oooooxoxs", "ooxxxxxxs", "oxoooooxs", "oxxxxxxxs"),
+            ("nhom-vi-tri", "oooooooos", "oooooxoxs", "ooxxxxxxs", "oooooooos", "oxxxxxxxs"),
+            ("vi-tri-viec-lam", "oooooooos", "oooooxoxs", "ooxxxxxxs", "oooooooos", "oxxxxxxxs"),
+            ("san-pham", "oooooooos", "oooooxoxs", "xxoxxxxxs", "oooooooos", "xxoxxxxxs"),
+            ("vi-pham", "oooooooos", "oooooxoxs", "xxoxxxxxs", "oooooooos", "xxoxxxxxs"),
+            ("nguoi-dung", "ooxxxxxxs", "ooxxxxxxs", "ooxxxxxxs", "oxxxxxxxs", "oxxxxxxxs"),
+        ]
+        for c in catalogs {
+            m["GET nhap-du-lieu/mau/\(c.0)"] = c.new
+            m["GET danh-muc/\(c.0)"] = c.list
+            m["GET danh-muc/\(c.0)/xuat"] = c.export
+            m["GET danh-muc/\(c.0)/moi"] = c.new
+            m["POST danh-muc/\(c.0)/moi"] = c.new
+            m["GET danh-muc/\(c.0)/:id"] = c.show
+            for change in ["GET :id/sua", "POST :id/sua", "GET :id/ngung", "POST :id/ngung", "POST :id/kich-hoat"] {
+                let parts = change.split(separator: " ")
+                m["\(parts[0]) danh-muc/\(c.0)/\(parts[1])"] = c.change
+            }
+        }
+        return m
+    }()
+
+    /// Values that fill each route's parameters beyond the path (a form that passes the field
+    /// checks, so that what is tested is who may act).
+    static let forms: [String: [String: String]] = [
+        "POST viec/:id/nghiem-thu": ["ket_qua": "dat"],
+        "POST viec/:id/tra-lai": ["ly_do": "Bổ sung số liệu."],
+        "POST viec/:id/tien-do": ["phan_tram": "50"],
+        "POST viec/:id/lien-ket-danh-gia/:lid/phieu": ["so_phieu": "2"],
+        "POST danh-gia-cong-khai/che-do": ["co_quan": "BTCTU", "che_do": "tu-do"],
+        "POST danh-gia-cong-khai/nhap": ["co_quan": "BTCTU", "danh_sach": "BN-2026-0001"],
+    ]
+
+    /// Parameters of the router spelled out in the matrix.
+    static let expansions: [String: [String]] = [
+        ":catalog": ["co-quan", "nhom-vi-tri", "vi-tri-viec-lam", "can-bo", "nguoi-dung", "san-pham", "vi-pham"],
+        ":action": ["nghiem-thu", "tra-lai", "tien-do", "xac-nhan-de-nghi", "bac-de-nghi"],
+    ]
+
+    /// The router's routes, with the spelled-out parameters, as matrix keys.
+    static func keys(_ app: Application) -> [String] {
+        var out: [String] = []
+        for route in app.routes.all where route.method == .GET || route.method == .POST {
+            var variants = [""]
+            for part in route.path.map(\.description) {
+                let values = expansions[part] ?? [part]
+                variants = variants.flatMap { v in values.map { v.isEmpty ? $0 : v + "/" + $0 } }
+            }
+            out += variants.map { "\(route.method.rawValue) \($0.isEmpty ? "/" : $0)" }
+        }
+        return out
+    }
+
+    func testEveryRouteHasARowAndEveryRowARoute() async throws {
+        try await withApp(demo: false) { app in
+            let keys = Set(Self.keys(app))
+            XCTAssertGreaterThan(keys.count, 120, "read from the router")
+            XCTAssertEqual(keys.subtracting(Self.matrix.keys).sorted(), [], "routes without a row in the permission matrix")
+            XCTAssertEqual(Set(Self.matrix.keys).subtracting(keys).sorted(), [], "rows for routes that no longer exist")
+            for (key, row) in Self.matrix { XCTAssertEqual(row.count, Self.actors.count, key) }
+        }
+    }
+
+    func testEveryRouteAnswersEachRoleAsThePolicySays() async throws {
+        try await withApp { app in
+            let ids = try await Self.records(app)
+            var browsers: [Browser] = []
+            for (n, actor) in Self.actors.enumerated() {
+                var b = Browser(app)
+                b.peer = "127.0.3.\(n + 1)"
+                // A visitor holds the sign-in page's form token, as a browser would.
+                if let actor { try await b.login(actor) } else { try await b.get("/dang-nhap") }
+                browsers.append(b)
+            }
+            // Sessions some routes end (sign-out, the password, another's session) are the test's
+            // throwaway ones; `ngoai`'s own second session is the one "another session" ends.
+            var mismatches: [String] = []
+            for key in Self.keys(app).sorted() {
+                guard let row = Self.matrix[key] else { continue }
+                let parts = key.split(separator: " ", maxSplits: 1).map(String.init)
+                let (method, pattern) = (parts[0], parts[1])
+                for (n, actor) in Self.actors.enumerated() {
+                    let expected = Array(row)[n]
+                    let throwaway = ["dang-xuat", "doi-mat-khau", "dang-nhap", "dang-nhap/ma-xac-thuc"].contains(pattern)
+                    var b = browsers[n]
+                    if throwaway {
+                        b = Browser(app)
+                        b.peer = "127.0.4.\(n + 1)"
+                        if let actor { try await b.login(actor) } else { try await b.get("/dang-nhap") }
+                    }
+                    let path = "/" + Self.fill(pattern, ids: ids)
+                    var form = Self.forms[key] ?? [:]
+                    if pattern.hasPrefix("viec/:id/") {
+                        // A task's forms carry the version the user saw: the current one.
+                        form["phien_ban"] = String(try await WorkTask.find(UUID(uuidString: ids["viec/:id"]!), on: app.db)!.version)
+                    }
+                    let res = method == "GET" ? try await b.get(path == "//" ? "/" : path) : try await b.post(path == "//" ? "/" : path, form)
+                    let got: Character = switch res.status {
+                    case .forbidden, .notFound: "x"
+                    case .seeOther where res.location.hasPrefix("/dang-nhap?"): "s"
+                    case _ where res.status.code >= 500: "!"
+                    case .unauthorized where !pattern.hasPrefix("dang-nhap"): "s"
+                    default: "o"
+                    }
+                    if got != expected {
+                        mismatches.append("\(key) as \(actor ?? "khách"): expected \(expected), got \(res.status.code) \(res.location) \(res.text.prefix(160))")
+                    }
+                    if !throwaway { browsers[n] = b }
+                    // An action that ended this browser's session (none should): sign in again.
+                    if let actor, !throwaway, browsers[n].cookies[SessionMiddleware.cookieName] == nil {
+                        browsers[n] = Browser(app); browsers[n].peer = "127.0.3.\(n + 1)"; try await browsers[n].login(actor)
+                    }
+                }
+            }
+            XCTAssertEqual(mismatches, [], "\(mismatches.count) answers differ from the policy")
+        }
+    }
+
+    static func fill(_ pattern: String, ids: [String: String]) -> String {
+        let parts = pattern.split(separator: "/").map(String.init)
+        return parts.enumerated().map { i, p in
+            guard p.hasPrefix(":") else { return p }
+            let before = i > 0 ? parts[i - 1] : ""
+            return ids["\(before)/\(p)"] ?? ids[p] ?? UUID().uuidString
+        }.joined(separator: "/")
+    }
+
+    /// The records the matrix asks about, and the outside account.
+    static func records(_ app: Application) async throws -> [String: String] {
+        let sql = app.db as! any SQLDatabase
+        func one(_ query: SQLQueryString) async throws -> String {
+            let found = try await sql.raw(query).first()
+            let row = try XCTUnwrap(found, "\(query)")
+            if let id = try? row.decode(column: "v", as: UUID.self) { return id.uuidString }
+            return try row.decode(column: "v", as: String.self)
+        }
+        let p3 = try await one("SELECT path AS v FROM organizations WHERE code = 'BTCTU-P3'")
+        let board = try await one("SELECT path AS v FROM organizations WHERE code = 'BTCTU'")
+        var ids: [String: String] = [":person": "CB-BTCTU-P3-03"]
+        let task = try await one("""
+            SELECT t.id AS v FROM tasks t JOIN people p ON p.id = t.assignee_id
+            WHERE p.code = 'CB-BTCTU-P3-03' AND t.state = 'dang-thuc-hien' ORDER BY t.code LIMIT 1
+            """)
+        ids["viec/:id"] = task
+        // A file of evidence on it, added by canbo.
+        var staff = Browser(app)
+        try await staff.login("canbo")
+        try await staff.get("/viec/\(task)")
+        try await staff.upload("/viec/\(task)/minh-chung", fields: ["loai": "tep"], fileField: "tep", fileName: "bao-cao.pdf",
+                               data: Data("%PDF-1.4 bao cao".utf8))
+        ids["minh-chung/:eid"] = try await one("""
+            SELECT id AS v FROM evidence WHERE task_id = \(bind: UUID(uuidString: task)!) AND name = 'bao-cao.pdf' LIMIT 1
+            """)
+        // A citizens' rating link on the task, opened by its leader.
+        var leader = Browser(app)
+        try await leader.login("lanhdao")
+        try await leader.get("/viec/\(task)")
+        try await leader.post("/viec/\(task)/lien-ket-danh-gia", [:])
+        ids["danh-gia/:token"] = try await one("SELECT token AS v FROM rating_links LIMIT 1")
+        // A recurring task, a discipline record and a leave record about another specialist of the room.
+        try await leader.get("/viec/thuong-xuyen")
+        let rec = try await leader.post("/viec/thuong-xuyen", ["tieu_de": "Báo cáo tháng", "nguoi": "CB-BTCTU-P3-03", "san_pham": "SP-CM-02",
+                                                      "so_luong": "1", "chu_ky": "hang-thang", "ngay_den_han": "0"])
+        XCTAssertEqual(rec.status, .seeOther, rec.text.components(separatedBy: "class=\"problems").dropFirst().first?.prefix(400).description ?? "")
+        try await leader.get("/ky-luat/moi")
+        try await leader.post("/ky-luat/moi", ["nguoi": "CB-BTCTU-P3-04", "loai": "vi-pham", "loai_vi_pham": "VP-01",
+                                               "ngay": TestEnv.today.adding(days: -2).display, "ghi_chu": "Đến muộn"])
+        try await leader.get("/nghi-che-do/moi")
+        try await leader.post("/nghi-che-do/moi", ["nguoi": "CB-BTCTU-P3-04", "loai": "om-dau", "tu_ngay": TestEnv.today.adding(days: -9).display,
+                                                   "den_ngay": TestEnv.today.adding(days: -8).display, "can_cu": "Giấy nghỉ ốm số 1"])
+        ids["lien-ket-danh-gia/:lid"] = try await one("SELECT id AS v FROM rating_links WHERE task_id = \(bind: UUID(uuidString: task)!) LIMIT 1")
+        ids["thuong-xuyen/:id"] = try await one("SELECT id AS v FROM recurring_tasks WHERE scope_path LIKE \(bind: p3 + "%") LIMIT 1")
+        // BTCTU's period of last month, opened and moved to self-assessment by its head: a sheet each.
+        var head = Browser(app)
+        try await head.login("truongban")
+        let month = TestEnv.today.adding(days: -30)
+        let code = String(format: "%04d-%02d", month.year, month.month)
+        try await head.get("/ky-danh-gia")
+        try await head.post("/ky-danh-gia", ["co_quan": "BTCTU", "ky": code])
+        let period = try await one("SELECT id AS v FROM evaluation_periods WHERE code = \(bind: code) AND scope_path = \(bind: board)")
+        try await head.get("/ky-danh-gia/\(period)")
+        try await head.post("/ky-danh-gia/\(period)/buoc", [
+            "buoc": "mo", "phien_ban": "0", "han_tu_danh_gia": TestEnv.today.adding(days: 2).display,
+            "han_danh_gia": TestEnv.today.adding(days: 5).display, "han_phe_duyet": TestEnv.today.adding(days: 9).display])
+        ids["ky-danh-gia/:id"] = try await one("""
+            SELECT e.period_id AS v FROM evaluations e JOIN evaluation_periods p ON p.id = e.period_id
+            WHERE e.person_code = 'CB-BTCTU-P3-03' AND p.scope_path = \(bind: board) ORDER BY p.code LIMIT 1
+            """)
+        ids["ket-qua/:period"] = try await one("SELECT period AS v FROM score_inputs LIMIT 1")
+        let canbo = try await User.query(on: app.db).filter(\.$username == "canbo").first()!
+        ids["thong-bao/:id"] = try await one("SELECT id AS v FROM notices WHERE user_id = \(bind: canbo.id!) LIMIT 1")
+        ids["ky-luat/:id"] = try await one("SELECT id AS v FROM discipline_records WHERE scope_path LIKE \(bind: p3 + "%") LIMIT 1")
+        ids["nghi-che-do/:id"] = try await one("SELECT id AS v FROM leave_records WHERE scope_path LIKE \(bind: p3 + "%") LIMIT 1")
+        ids["khung-danh-gia/:id"] = try await one("SELECT id AS v FROM frameworks WHERE scope_path = '/' ORDER BY code LIMIT 1")
+        ids["co-quan/:id"] = try await one("SELECT id AS v FROM organizations WHERE code = 'BTCTU-P3'")
+        ids["can-bo/:id"] = try await one("SELECT id AS v FROM people WHERE code = 'CB-BTCTU-P3-04'")
+        ids["nhom-vi-tri/:id"] = try await one("SELECT id AS v FROM position_groups ORDER BY code LIMIT 1")
+        ids["vi-tri-viec-lam/:id"] = try await one("SELECT id AS v FROM positions ORDER BY code LIMIT 1")
+        ids["san-pham/:id"] = try await one("SELECT id AS v FROM products ORDER BY code LIMIT 1")
+        ids["vi-pham/:id"] = try await one("SELECT id AS v FROM violation_types ORDER BY code LIMIT 1")
+        // The account the account routes act on: a specialist's in BTCTU-P3.
+        let person = try await Person.query(on: app.db).filter(\.$code == "CB-BTCTU-P3-04").first()!
+        let target = try await Self.account("matran.dich", person: person, role: .staff, app: app)
+        ids["nguoi-dung/:id"] = target.user.uuidString
+        ids["quyen/:grant"] = target.grant.uuidString
+        // The outside account: a specialist of Sở Nội vụ, with a second session to end.
+        let outsider = try await Person.query(on: app.db).filter(\.$code == "CB-SNV-P1-03").first()!
+        _ = try await Self.account("ngoai", person: outsider, role: .staff, app: app, password: DemoData.password)
+        var second = Browser(app)
+        try await second.login("ngoai")
+        ids["phien-dang-nhap/:id"] = try await one("""
+            SELECT s.id AS v FROM web_sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'ngoai' LIMIT 1
+            """)
+        return ids
+    }
+
+    static func account(_ username: String, person: Person, role: Role, app: Application,
+                        password: String = "x") async throws -> (user: UUID, grant: UUID) {
+        let u = User()
+        u.id = UUID(); u.username = username; u.personID = person.id
+        u.passwordHash = password == "x" ? "x" : try await app.password.async.hash(password)
+        u.scopePath = person.scopePath; u.mustChangePassword = false; u.failedAttempts = 0; u.active = true
+        u.createdAt = app.clock.now
+        try await u.create(on: app.db)
+        let g = RoleGrant()
+        g.userID = u.id!; g.role = role.rawValue; g.scopePath = person.scopePath; g.grantedBy = "test"
+        try await g.create(on: app.db)
+        return (u.id!, g.id!)
+    }
+}
