@@ -29,6 +29,9 @@ public enum SeparationOfDuties {
         assigneeIsLeader && OrgPath.depth(assigneeUnitPath) <= 1
     }
 
+    public static let leaderRecord = "Ghi nhận, hủy ghi nhận về người giữ chức vụ lãnh đạo do lãnh đạo cấp trên của đơn vị họ hoặc bộ phận "
+        + "tổ chức cán bộ thực hiện, không do cấp phó hay lãnh đạo cùng đơn vị."
+
     public static let ownProposal = "Người đề nghị không tự xác nhận đề nghị của mình: cần một lãnh đạo khác cùng thẩm quyền xác nhận."
     public static let awaitingSecond = "Đã ghi đề nghị. Vì không có cấp trên của người chủ trì, quyết định chỉ có hiệu lực khi một lãnh đạo "
         + "khác cùng thẩm quyền xác nhận."

@@ -142,4 +142,43 @@ final class SecondPersonTests: XCTestCase {
             XCTAssertEqual(accepted.status, .seeOther)
         }
     }
+
+    /// Leave and discipline about a leader: the leaders above them or the personnel function, not a
+    /// deputy of the same room.
+    func testALeadersRecordsAreForThoseAbove() async throws {
+        try await withApp { app in
+            let deputyPerson = try await Person.query(on: app.db).filter(\.$code == "CB-BTCTU-P3-05").first()!
+            try await (app.db as! any SQLDatabase).raw("UPDATE people SET leadership_rank = 'cap-pho' WHERE id = \(bind: deputyPerson.id!)").run()
+            _ = try await PermissionMatrixTests.account("phophong", person: deputyPerson, role: .leader, app: app, password: DemoData.password)
+            var deputy = Browser(app)
+            try await deputy.login("phophong")
+            try await deputy.get("/nghi-che-do/moi")
+            let leave = ["nguoi": "CB-BTCTU-P3-01", "loai": "om-dau", "tu_ngay": TestEnv.today.adding(days: -9).display,
+                         "den_ngay": TestEnv.today.adding(days: -8).display, "can_cu": "Giấy nghỉ ốm số 2"]
+            let refused = try await deputy.post("/nghi-che-do/moi", leave)
+            XCTAssertEqual(refused.status, .unprocessableEntity)
+            XCTAssertTrue(refused.text.contains("lãnh đạo cấp trên của đơn vị họ"))
+            // The head of the room still records a staff member's leave; the board's head the room head's.
+            var head = Browser(app)
+            try await head.login("truongban")
+            try await head.get("/nghi-che-do/moi")
+            let ok = try await head.post("/nghi-che-do/moi", leave)
+            XCTAssertEqual(ok.status, .seeOther)
+            let roomHead = try await Person.query(on: app.db).filter(\.$code == "CB-BTCTU-P3-01").first()!
+            let record = try await LeaveRecord.query(on: app.db).filter(\.$personID == roomHead.id!).first()!
+            try await deputy.get("/nghi-che-do")
+            let void = try await deputy.post("/nghi-che-do/\(record.id!)/huy", ["ly_do": "Nhầm"])
+            XCTAssertEqual(void.status, .forbidden)
+            var room = Browser(app)
+            try await room.login("lanhdao")
+            try await room.get("/ky-luat/moi")
+            let staff = try await room.post("/ky-luat/moi", ["nguoi": "CB-BTCTU-P3-05", "loai": "vi-pham", "loai_vi_pham": "VP-01",
+                                                            "ngay": TestEnv.today.adding(days: -2).display, "ghi_chu": "Đến muộn"])
+            XCTAssertEqual(staff.status, .unprocessableEntity, "the deputy is a leader now: their record is for those above the room")
+            try await head.get("/ky-luat/moi")
+            let above = try await head.post("/ky-luat/moi", ["nguoi": "CB-BTCTU-P3-05", "loai": "vi-pham", "loai_vi_pham": "VP-01",
+                                                            "ngay": TestEnv.today.adding(days: -2).display, "ghi_chu": "Đến muộn"])
+            XCTAssertEqual(above.status, .seeOther)
+        }
+    }
 }

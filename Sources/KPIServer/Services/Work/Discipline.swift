@@ -17,6 +17,13 @@ struct DisciplineService {
 
     var mayEnterAnywhere: Bool { principal.canAnywhere(.leadWork) || principal.canAnywhere(.configureFramework) }
 
+    /// About this person in particular: the advisory body of their scope, or the leaders their
+    /// evaluator chain puts above them (a leader's record is not entered or voided by a deputy).
+    func mayDecide(about p: Person) -> Bool {
+        principal.can(.configureFramework, at: p.scopePath)
+            || principal.can(.leadWork, at: EvaluatorChain.evaluatorScope(unitPath: p.scopePath, isLeader: p.isLeader))
+    }
+
     struct Entry: Sendable {
         var personCode = ""
         var kind = "vi-pham"
@@ -36,6 +43,8 @@ struct DisciplineService {
         let person = try await Person.query(on: db).filter(\.$code == code).first()
         if person == nil || !mayEnter(person!.scopePath) {
             problems.append(.init("nguoi", code.isEmpty ? "Vui lòng ghi mã cán bộ." : "Không có cán bộ mã «\(code)» trong phạm vi bạn được ghi nhận."))
+        } else if let person, person.id != principal.personID, !mayDecide(about: person) {
+            problems.append(.init("nguoi", SeparationOfDuties.leaderRecord))
         }
         var type: ViolationType?
         switch e.kind {
@@ -87,7 +96,8 @@ struct DisciplineService {
 
     func void(_ id: UUID, reason: String) async throws {
         let svc = self
-        try await PersonRecords.void(DisciplineRecord.self, id, reason: reason, store: store, actor: actor, by: principal) { svc.mayEnter($0) }
+        try await PersonRecords.void(DisciplineRecord.self, id, reason: reason, store: store, actor: actor, by: principal,
+                                     mayEnter: { svc.mayEnter($0) }, mayDecide: { svc.mayDecide(about: $0) })
     }
 
     typealias Query = PersonRecords.Query

@@ -17,6 +17,13 @@ struct LeaveService {
         principal.can(.leadWork, at: scopePath) || principal.can(.manageCatalog, at: scopePath) || principal.can(.configureFramework, at: scopePath)
     }
 
+    /// About this person in particular: the personnel function of their scope, or the leaders their
+    /// evaluator chain puts above them (a leader's leave is not recorded by a deputy or a peer).
+    func mayDecide(about p: Person) -> Bool {
+        principal.can(.manageCatalog, at: p.scopePath) || principal.can(.configureFramework, at: p.scopePath)
+            || principal.can(.leadWork, at: EvaluatorChain.evaluatorScope(unitPath: p.scopePath, isLeader: p.isLeader))
+    }
+
     var mayEnterAnywhere: Bool {
         principal.canAnywhere(.leadWork) || principal.canAnywhere(.manageCatalog) || principal.canAnywhere(.configureFramework)
     }
@@ -29,6 +36,8 @@ struct LeaveService {
             problems.append(.init("nguoi", code.isEmpty ? "Vui lòng ghi mã cán bộ." : "Không có cán bộ mã «\(code)» trong phạm vi bạn được ghi nhận."))
         } else if person?.id == principal.personID {
             problems.append(.init("nguoi", SeparationOfDuties.ownLeave))
+        } else if let person, !mayDecide(about: person) {
+            problems.append(.init("nguoi", SeparationOfDuties.leaderRecord))
         }
         let checked: LeaveDraft.Checked?
         switch draft.check() {
@@ -69,7 +78,8 @@ struct LeaveService {
 
     func void(_ id: UUID, reason: String) async throws {
         let svc = self
-        try await PersonRecords.void(LeaveRecord.self, id, reason: reason, store: store, actor: actor, by: principal) { svc.mayEnter($0) }
+        try await PersonRecords.void(LeaveRecord.self, id, reason: reason, store: store, actor: actor, by: principal,
+                                     mayEnter: { svc.mayEnter($0) }, mayDecide: { svc.mayDecide(about: $0) })
     }
 
     typealias Query = PersonRecords.Query

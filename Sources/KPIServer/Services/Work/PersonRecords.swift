@@ -30,9 +30,14 @@ enum PersonRecords {
     /// Voids record `id` with `reason` when `mayEnter` its scope; the person's open periods are
     /// marked stale (their scores follow); atomic and audited.
     static func void<M: PersonRecord>(_ type: M.Type, _ id: UUID, reason: String, store: Store, actor: Actor, by principal: Principal,
-                                      mayEnter: @escaping @Sendable (String) -> Bool) async throws {
-        // Who may void is settled before the reason is read: outside one's scope, 404.
+                                      mayEnter: @escaping @Sendable (String) -> Bool,
+                                      mayDecide: @escaping @Sendable (Person) -> Bool) async throws {
+        // Who may void is settled before the reason is read: outside one's scope, 404; a leader's
+        // record by someone who does not stand above them (the evaluator chain), 403.
         guard let found = try await M.find(id, on: store.db), mayEnter(found.scopePath) else { throw Abort(.notFound) }
+        if let person = try await Person.find(found.personID, on: store.db), person.id != principal.personID, !mayDecide(person) {
+            throw Abort(.forbidden, reason: SeparationOfDuties.leaderRecord)
+        }
         let why = TextNormalizer.clean(reason)
         guard !why.isEmpty else { throw WorkService.Invalid("ly_do", "Vui lòng ghi lý do hủy ghi nhận.") }
         try await store.write { db in
@@ -73,4 +78,9 @@ enum PersonRecords {
             throw Abort(.conflict, reason: e.message)
         }
     }
+}
+
+extension Person {
+    /// Giữ chức vụ lãnh đạo (cấp trưởng or cấp phó of their unit).
+    var isLeader: Bool { !leadershipRank.isEmpty && leadershipRank != "khong" }
 }

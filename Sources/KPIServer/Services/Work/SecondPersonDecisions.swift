@@ -12,8 +12,7 @@ extension WorkService {
     /// Whether decisions on this task need a second person.
     func needsSecondPerson(_ t: WorkTask, on db: any Database) async throws -> Bool {
         guard let id = t.assigneeID, let p = try await Person.find(id, on: db) else { return false }
-        return SeparationOfDuties.needsSecondPerson(assigneeUnitPath: p.scopePath,
-                                                    assigneeIsLeader: !p.leadershipRank.isEmpty && p.leadershipRank != "khong")
+        return SeparationOfDuties.needsSecondPerson(assigneeUnitPath: p.scopePath, assigneeIsLeader: p.isLeader)
     }
 
     func pendingDecision(_ taskID: UUID) async throws -> PendingDecision? {

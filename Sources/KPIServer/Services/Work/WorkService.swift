@@ -58,7 +58,7 @@ struct WorkService {
     /// What the user is to a task; `assignee` is the person carrying it out (a leader's work is
     /// decided from above: `SeparationOfDuties.taskDeciders`).
     func taskActor(_ t: WorkTask, assignee: Person?) -> TaskActor {
-        let leader = assignee.map { !$0.leadershipRank.isEmpty && $0.leadershipRank != "khong" } ?? false
+        let leader = assignee?.isLeader ?? false
         let above = assignee.map { principal.can(.leadWork, at: EvaluatorChain.evaluatorScope(unitPath: $0.scopePath, isLeader: true)) } ?? false
         let d = SeparationOfDuties.taskDeciders(isAssigner: t.assignerUserID == principal.userID,
                                                 leadsTaskUnit: principal.can(.leadWork, at: t.scopePath),
