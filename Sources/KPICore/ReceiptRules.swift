@@ -19,9 +19,14 @@ public enum ReceiptMode: String, CaseIterable, Sendable {
 
     public var explanation: String {
         switch self {
-        case .free: "Người dân ghi số phiếu hẹn hoặc số hồ sơ; hệ thống chỉ kiểm tra mỗi mã dùng một lần. Dễ dùng nhưng không chống được mã bịa."
-        case .list: "Cơ quan nhập danh sách số biên nhận đã cấp (từ phần mềm một cửa hoặc quản lý văn bản); chỉ số có trong danh sách, chưa dùng, mới được đánh giá."
-        case .token: "Cán bộ in phiếu đánh giá có mã QR riêng cho từng người dân; mỗi mã QR chỉ đánh giá được một lần, không cần gõ mã."
+        case .free:
+            "Người dân ghi số phiếu hẹn hoặc số hồ sơ; hệ thống chỉ kiểm tra mỗi mã dùng một lần. "
+                + "Dễ dùng nhưng không chống được mã bịa."
+        case .list:
+            "Cơ quan nhập danh sách số biên nhận đã cấp (từ phần mềm một cửa hoặc quản lý văn bản); "
+                + "chỉ số có trong danh sách, chưa dùng, mới được đánh giá."
+        case .token:
+            "Cán bộ in phiếu đánh giá có mã QR riêng cho từng người dân; mỗi mã QR chỉ đánh giá được một lần, không cần gõ mã."
         }
     }
 }
@@ -38,9 +43,9 @@ public enum ReceiptRules {
     public static func normalized(_ typed: String) -> String? {
         let parts = typed.split(whereSeparator: { $0.isWhitespace })
         let code = parts.joined(separator: " ").uppercased()
+        let hidden: Set<Unicode.GeneralCategory> = [.control, .format]
         guard !code.isEmpty, code.count <= maxLength,
-              !code.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format })
-        else { return nil }
+              !code.unicodeScalars.contains(where: { hidden.contains($0.properties.generalCategory) }) else { return nil }
         return code
     }
 
@@ -55,7 +60,9 @@ public enum ReceiptRules {
                 let raw = piece.trimmingCharacters(in: .whitespaces)
                 if raw.isEmpty { continue }
                 guard let code = normalized(raw) else {
-                    if problems.count < 20 { problems.append("Dòng \(i + 1): mã «\(raw.prefix(60))» dài quá \(maxLength) ký tự hoặc có ký tự điều khiển.") }
+                    if problems.count < 20 {
+                        problems.append("Dòng \(i + 1): mã «\(raw.prefix(60))» dài quá \(maxLength) ký tự hoặc có ký tự điều khiển.")
+                    }
                     continue
                 }
                 if seen.insert(code).inserted { codes.append(code) }

@@ -33,7 +33,8 @@ public enum SeparationOfDuties {
         + "tổ chức cán bộ thực hiện, không do cấp phó hay lãnh đạo cùng đơn vị."
 
     public static let ownProposal = "Người đề nghị không tự xác nhận đề nghị của mình: cần một lãnh đạo khác cùng thẩm quyền xác nhận."
-    public static let awaitingSecond = "Đã ghi đề nghị. Vì không có cấp trên của người chủ trì, quyết định chỉ có hiệu lực khi một lãnh đạo "
+    public static let awaitingSecond = "Đã ghi đề nghị. Vì không có cấp trên của người chủ trì, "
+        + "quyết định chỉ có hiệu lực khi một lãnh đạo "
         + "khác cùng thẩm quyền xác nhận."
 
     /// Whether an event on a task is a decision about the person who carries it out.

@@ -27,7 +27,8 @@ final class AuditArchiveTests: XCTestCase {
             app.clock.advance(by: 86_400 * 396)
             var b = Browser(app)
             try await b.login("canbo")
-            let archived1 = try await AuditArchive.archive(before: cutoff(), into: dir, store: app.store, actor: .system("t", at: app.clock.now))
+            let archived1 = try await AuditArchive.archive(before: cutoff(), into: dir, store: app.store,
+                                                           actor: .system("t", at: app.clock.now))
             let record = try XCTUnwrap(archived1)
             XCTAssertEqual(record.firstSeq, 1)
             XCTAssertEqual(record.lastSeq, demoEntries)
@@ -54,7 +55,8 @@ final class AuditArchiveTests: XCTestCase {
             }
             // Everything archived, then a new entry: it continues the archived chain.
             app.clock.advance(by: 86_400 * 400)
-            let archived2 = try await AuditArchive.archive(before: cutoff(), into: dir, store: app.store, actor: .system("t", at: app.clock.now))
+            let archived2 = try await AuditArchive.archive(before: cutoff(), into: dir, store: app.store,
+                                                           actor: .system("t", at: app.clock.now))
             let second = try XCTUnwrap(archived2)
             XCTAssertEqual(second.firstSeq, demoEntries + 1)
             XCTAssertEqual(second.startHash, record.endHash)
@@ -90,7 +92,8 @@ final class AuditArchiveTests: XCTestCase {
             try await sql.raw("UPDATE audit_entries SET actor = 'nguoi-khac' WHERE seq = 3").run()
             app.clock.advance(by: 86_400 * 400)
             do {
-                _ = try await AuditArchive.archive(before: app.clock.now, into: dir, store: app.store, actor: .system("t", at: app.clock.now))
+                _ = try await AuditArchive.archive(before: app.clock.now, into: dir, store: app.store,
+                                                   actor: .system("t", at: app.clock.now))
                 XCTFail("archived a broken chain")
             } catch let p as AuditArchive.Problem {
                 XCTAssertTrue(p.description.contains("mục số 3"), p.description)

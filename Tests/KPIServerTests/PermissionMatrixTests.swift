@@ -257,7 +257,8 @@ final class PermissionMatrixTests: XCTestCase {
                         // A task's forms carry the version the user saw: the current one.
                         form["phien_ban"] = String(try await WorkTask.find(UUID(uuidString: ids["viec/:id"]!), on: app.db)!.version)
                     }
-                    let res = method == "GET" ? try await b.get(path == "//" ? "/" : path) : try await b.post(path == "//" ? "/" : path, form)
+                    let target = path == "//" ? "/" : path
+                    let res = method == "GET" ? try await b.get(target) : try await b.post(target, form)
                     let got: Character = switch res.status {
                     case .forbidden, .notFound: "x"
                     case .seeOther where res.location.hasPrefix("/dang-nhap?"): "s"
@@ -266,7 +267,8 @@ final class PermissionMatrixTests: XCTestCase {
                     default: "o"
                     }
                     if got != expected {
-                        mismatches.append("\(key) as \(actor ?? "khách"): expected \(expected), got \(res.status.code) \(res.location) \(res.text.prefix(160))")
+                        mismatches.append("\(key) as \(actor ?? "khách"): expected \(expected), "
+                                          + "got \(res.status.code) \(res.location) \(res.text.prefix(160))")
                     }
                     if !throwaway { browsers[n] = b }
                     // An action that ended this browser's session (none should): sign in again.
@@ -322,16 +324,21 @@ final class PermissionMatrixTests: XCTestCase {
         ids["danh-gia/:token"] = try await one("SELECT token AS v FROM rating_links LIMIT 1")
         // A recurring task, a discipline record and a leave record about another specialist of the room.
         try await leader.get("/viec/thuong-xuyen")
-        let rec = try await leader.post("/viec/thuong-xuyen", ["tieu_de": "Báo cáo tháng", "nguoi": "CB-BTCTU-P3-03", "san_pham": "SP-CM-02",
+        let rec = try await leader.post("/viec/thuong-xuyen", ["tieu_de": "Báo cáo tháng", "nguoi": "CB-BTCTU-P3-03",
+                                                                "san_pham": "SP-CM-02",
                                                       "so_luong": "1", "chu_ky": "hang-thang", "ngay_den_han": "0"])
-        XCTAssertEqual(rec.status, .seeOther, rec.text.components(separatedBy: "class=\"problems").dropFirst().first?.prefix(400).description ?? "")
+        let problems = rec.text.components(separatedBy: "class=\"problems").dropFirst().first?.prefix(400).description
+        XCTAssertEqual(rec.status, .seeOther, problems ?? "")
         try await leader.get("/ky-luat/moi")
         try await leader.post("/ky-luat/moi", ["nguoi": "CB-BTCTU-P3-04", "loai": "vi-pham", "loai_vi_pham": "VP-01",
                                                "ngay": TestEnv.today.adding(days: -2).display, "ghi_chu": "Đến muộn"])
         try await leader.get("/nghi-che-do/moi")
-        try await leader.post("/nghi-che-do/moi", ["nguoi": "CB-BTCTU-P3-04", "loai": "om-dau", "tu_ngay": TestEnv.today.adding(days: -9).display,
+        try await leader.post("/nghi-che-do/moi", ["nguoi": "CB-BTCTU-P3-04", "loai": "om-dau",
+                                                   "tu_ngay": TestEnv.today.adding(days: -9).display,
                                                    "den_ngay": TestEnv.today.adding(days: -8).display, "can_cu": "Giấy nghỉ ốm số 1"])
-        ids["lien-ket-danh-gia/:lid"] = try await one("SELECT id AS v FROM rating_links WHERE task_id = \(bind: UUID(uuidString: task)!) LIMIT 1")
+        ids["lien-ket-danh-gia/:lid"] = try await one("""
+            SELECT id AS v FROM rating_links WHERE task_id = \(bind: UUID(uuidString: task)!) LIMIT 1
+            """)
         ids["thuong-xuyen/:id"] = try await one("SELECT id AS v FROM recurring_tasks WHERE scope_path LIKE \(bind: p3 + "%") LIMIT 1")
         // BTCTU's period of last month, opened and moved to self-assessment by its head: a sheet each.
         var head = Browser(app)

@@ -23,7 +23,8 @@ final class ReceiptCodeTests: XCTestCase {
         return (task, link.id!, "/danh-gia/\(link.token)")
     }
 
-    func rate(_ app: Application, _ path: String, receipt: String = "", printed: String = "", peer: String) async throws -> BrowserResponse {
+    func rate(_ app: Application, _ path: String, receipt: String = "", printed: String = "",
+              peer: String) async throws -> BrowserResponse {
         var citizen = Browser(app)
         citizen.peer = peer
         try await citizen.get(path + (printed.isEmpty ? "" : "?bn=\(printed)"))
@@ -53,7 +54,8 @@ final class ReceiptCodeTests: XCTestCase {
             let bad = try await head.post("/danh-gia-cong-khai/nhap", ["co_quan": "BTCTU", "danh_sach": String(repeating: "9", count: 51)])
             XCTAssertEqual(bad.status, .unprocessableEntity)
             XCTAssertTrue(bad.text.contains("Dòng 1"))
-            let imported = try await head.post("/danh-gia-cong-khai/nhap", ["co_quan": "BTCTU", "danh_sach": "bn-001\nBN-002, BN-003\nbn-001\n"])
+            let imported = try await head.post("/danh-gia-cong-khai/nhap",
+                                               ["co_quan": "BTCTU", "danh_sach": "bn-001\nBN-002, BN-003\nbn-001\n"])
             XCTAssertEqual(imported.location, "/danh-gia-cong-khai?tb=nhap-3-0")
             let again = try await head.post("/danh-gia-cong-khai/nhap", ["co_quan": "BTCTU", "danh_sach": "BN-003\nBN-004"])
             XCTAssertEqual(again.location, "/danh-gia-cong-khai?tb=nhap-1-1")

@@ -34,7 +34,15 @@ final class SecondPersonTests: XCTestCase {
         return (task.id!, root)
     }
 
-    func post(_ b: inout Browser, _ app: Application, _ task: UUID, _ action: String, _ form: [String: String] = [:]) async throws -> BrowserResponse {
+    /// CB-BTCTU-P3-05 made deputy head of the room (cấp phó), with a leader account `phophong`.
+    func makeDeputy(_ app: Application) async throws {
+        let deputy = try await Person.query(on: app.db).filter(\.$code == "CB-BTCTU-P3-05").first()!
+        try await (app.db as! any SQLDatabase).raw("UPDATE people SET leadership_rank = 'cap-pho' WHERE id = \(bind: deputy.id!)").run()
+        _ = try await PermissionMatrixTests.account("phophong", person: deputy, role: .leader, app: app, password: DemoData.password)
+    }
+
+    func post(_ b: inout Browser, _ app: Application, _ task: UUID, _ action: String,
+              _ form: [String: String] = [:]) async throws -> BrowserResponse {
         try await b.get("/viec/\(task)")
         let version = try await WorkTask.find(task, on: app.db)!.version
         return try await b.post("/viec/\(task)/\(action)", form.merging(["phien_ban": String(version)]) { $1 })
@@ -100,8 +108,8 @@ final class SecondPersonTests: XCTestCase {
             _ = try await post(&first, app, task, "nghiem-thu", ["ket_qua": "dat"])
             let withdrawn = try await post(&first, app, task, "bac-de-nghi")
             XCTAssertEqual(withdrawn.location, "/viec/\(task)?tb=bac-de-nghi")
-            let actions = try await AuditEntry.query(on: app.db).filter(\.$action ~~ ["task.decision.propose", "task.decision.reject",
-                                                                                     "task.decision.withdraw"]).sort(\.$id).all().map(\.action)
+            let kinds = ["task.decision.propose", "task.decision.reject", "task.decision.withdraw"]
+            let actions = try await AuditEntry.query(on: app.db).filter(\.$action ~~ kinds).sort(\.$id).all().map(\.action)
             XCTAssertEqual(actions, ["task.decision.propose", "task.decision.reject", "task.decision.propose", "task.decision.withdraw"])
         }
     }
@@ -111,9 +119,11 @@ final class SecondPersonTests: XCTestCase {
     func testADeputyDoesNotDecideOnTheHeadsWork() {
         let d = SeparationOfDuties.taskDeciders(isAssigner: true, leadsTaskUnit: true, assigneeIsLeader: true, leadsAboveAssignee: false)
         XCTAssertFalse(d.isAssigner || d.leadsScope)
-        let above = SeparationOfDuties.taskDeciders(isAssigner: false, leadsTaskUnit: true, assigneeIsLeader: true, leadsAboveAssignee: true)
+        let above = SeparationOfDuties.taskDeciders(isAssigner: false, leadsTaskUnit: true, assigneeIsLeader: true,
+                                                    leadsAboveAssignee: true)
         XCTAssertTrue(above.leadsScope)
-        let staff = SeparationOfDuties.taskDeciders(isAssigner: false, leadsTaskUnit: true, assigneeIsLeader: false, leadsAboveAssignee: false)
+        let staff = SeparationOfDuties.taskDeciders(isAssigner: false, leadsTaskUnit: true, assigneeIsLeader: false,
+                                                    leadsAboveAssignee: false)
         XCTAssertTrue(staff.leadsScope, "a staff member's work: the unit's leaders")
         XCTAssertTrue(SeparationOfDuties.needsSecondPerson(assigneeUnitPath: "/a/", assigneeIsLeader: true))
         XCTAssertFalse(SeparationOfDuties.needsSecondPerson(assigneeUnitPath: "/a/b/", assigneeIsLeader: true))
@@ -124,12 +134,11 @@ final class SecondPersonTests: XCTestCase {
         try await withApp { app in
             // A deputy head of BTCTU-P3 (leader grant on the room), and a task of the room's head.
             let head = try await Person.query(on: app.db).filter(\.$code == "CB-BTCTU-P3-01").first()!
-            let deputyPerson = try await Person.query(on: app.db).filter(\.$code == "CB-BTCTU-P3-05").first()!
-            try await (app.db as! any SQLDatabase).raw("UPDATE people SET leadership_rank = 'cap-pho' WHERE id = \(bind: deputyPerson.id!)").run()
-            _ = try await PermissionMatrixTests.account("phophong", person: deputyPerson, role: .leader, app: app, password: DemoData.password)
+            try await makeDeputy(app)
             let task = try await WorkTask.query(on: app.db).filter(\.$state == TaskState.awaitingAcceptance.rawValue).sort(\.$code).first()!
             try await (app.db as! any SQLDatabase).raw("""
-                UPDATE tasks SET assignee_id = \(bind: head.id!), organization_id = \(bind: head.organizationID), scope_path = \(bind: head.scopePath)
+                UPDATE tasks SET assignee_id = \(bind: head.id!), organization_id = \(bind: head.organizationID),
+                scope_path = \(bind: head.scopePath)
                 WHERE id = \(bind: task.id!)
                 """).run()
             var deputy = Browser(app)
@@ -147,9 +156,7 @@ final class SecondPersonTests: XCTestCase {
     /// deputy of the same room.
     func testALeadersRecordsAreForThoseAbove() async throws {
         try await withApp { app in
-            let deputyPerson = try await Person.query(on: app.db).filter(\.$code == "CB-BTCTU-P3-05").first()!
-            try await (app.db as! any SQLDatabase).raw("UPDATE people SET leadership_rank = 'cap-pho' WHERE id = \(bind: deputyPerson.id!)").run()
-            _ = try await PermissionMatrixTests.account("phophong", person: deputyPerson, role: .leader, app: app, password: DemoData.password)
+            try await makeDeputy(app)
             var deputy = Browser(app)
             try await deputy.login("phophong")
             try await deputy.get("/nghi-che-do/moi")

@@ -62,7 +62,8 @@ enum AuditArchive {
     static func archive(before cutoff: Date, into directory: String, store: Store, actor: Actor) async throws -> AuditArchiveRecord? {
         let db = store.db
         if case .broken(let seq, let reason) = try await AuditLog.verify(on: db) {
-            throw Problem(description: "Nhật ký đã bị thay đổi (mục số \(seq): \(reason)); không lưu trữ. Hãy điều tra trước.")
+            throw Problem(description: "Nhật ký đã bị thay đổi (mục số \(seq): \(reason)); không lưu trữ. "
+                          + "Hãy điều tra trước.")
         }
         let cutoffMs = Int64(cutoff.timeIntervalSince1970 * 1000)
         guard let first = try await AuditEntry.query(on: db).sort(\.$id).first(), first.atMillis < cutoffMs else { return nil }
@@ -80,7 +81,9 @@ enum AuditArchive {
         guard !FileManager.default.fileExists(atPath: path) else { throw Problem(description: "Tệp \(path) đã có; không ghi đè.") }
         let temporary = path + ".dang-ghi"
         FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600])
-        guard let out = FileHandle(forWritingAtPath: temporary) else { throw Problem(description: "Không ghi được tệp \(temporary).") }
+        guard let out = FileHandle(forWritingAtPath: temporary) else {
+            throw Problem(description: "Không ghi được tệp \(temporary).")
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var hasher = SHA256()
@@ -137,25 +140,29 @@ enum AuditArchive {
             return (.broken(sequence: record.firstSeq, reason: "không có tệp lưu trữ \(path)"), [:])
         }
         guard AuditLog.hex(SHA256.hash(data: data)) == record.fileSHA256 else {
-            return (.broken(sequence: record.firstSeq, reason: "tệp lưu trữ \(record.fileName) đã bị sửa (SHA-256 không khớp)"), [:])
+            let reason = "tệp lưu trữ \(record.fileName) đã bị sửa (SHA-256 không khớp)"
+            return (.broken(sequence: record.firstSeq, reason: reason), [:])
         }
         let lines = data.split(separator: 0x0A)
         let decoder = JSONDecoder()
         guard let first = lines.first, let header = try? decoder.decode(Header.self, from: first),
               header.firstSeq == record.firstSeq, header.lastSeq == record.lastSeq, header.startHash == record.startHash,
               header.endHash == record.endHash, header.entries == lines.count - 1 else {
-            return (.broken(sequence: record.firstSeq, reason: "đầu tệp lưu trữ \(record.fileName) không khớp với bản ghi lưu trữ"), [:])
+            let reason = "đầu tệp lưu trữ \(record.fileName) không khớp với bản ghi lưu trữ"
+            return (.broken(sequence: record.firstSeq, reason: reason), [:])
         }
         var entries: [(record: AuditRecord, storedHash: String)] = []
         var hashes: [Int: String] = [:]
         for raw in lines.dropFirst() {
             guard let line = try? decoder.decode(Line.self, from: raw) else {
-                return (.broken(sequence: entries.last.map { $0.record.sequence + 1 } ?? record.firstSeq, reason: "dòng không đọc được"), [:])
+                let at = entries.last.map { $0.record.sequence + 1 } ?? record.firstSeq
+                return (.broken(sequence: at, reason: "dòng không đọc được"), [:])
             }
             if wanted.contains(line.seq) { hashes[line.seq] = line.hash }
             entries.append((line.record, line.hash))
         }
-        let outcome = AuditChain.verify(entries, startingAfter: record.startHash, previousSequence: record.firstSeq - 1, hash: AuditLog.sha256)
+        let outcome = AuditChain.verify(entries, startingAfter: record.startHash, previousSequence: record.firstSeq - 1,
+                                        hash: AuditLog.sha256)
         if case .intact = outcome, entries.last?.storedHash != record.endHash {
             return (.broken(sequence: record.lastSeq, reason: "mục cuối của tệp lưu trữ không khớp"), [:])
         }

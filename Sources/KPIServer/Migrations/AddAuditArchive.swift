@@ -50,7 +50,8 @@ struct AddAuditArchive: AsyncMigration {
         } else {
             try await sql.raw("DROP TRIGGER audit_entries_no_delete").run()
             try await sql.raw("""
-                CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END
+                CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries
+                BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END
                 """).run()
         }
         try await db.schema(AuditArchiveRecord.schema).delete()

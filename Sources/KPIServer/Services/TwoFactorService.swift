@@ -35,8 +35,11 @@ struct TwoFactorService {
         case required
         var message: String {
             switch self {
-            case .wrongCode: "Mã xác thực không đúng hoặc đã dùng. Hãy nhập mã 6 số đang hiện trên ứng dụng xác thực (mã đổi sau mỗi 30 giây)."
-            case .notEnrolling: "Chưa bắt đầu thiết lập hoặc việc thiết lập đã hết hiệu lực. Vui lòng bấm «Bắt đầu thiết lập» lại."
+            case .wrongCode:
+                "Mã xác thực không đúng hoặc đã dùng. Hãy nhập mã 6 số đang hiện trên ứng dụng xác thực "
+                    + "(mã đổi sau mỗi 30 giây)."
+            case .notEnrolling:
+                "Chưa bắt đầu thiết lập hoặc việc thiết lập đã hết hiệu lực. Vui lòng bấm «Bắt đầu thiết lập» lại."
             case .required: "Vai trò của bạn bắt buộc xác thực hai bước nên không thể tắt."
             }
         }
@@ -74,7 +77,7 @@ struct TwoFactorService {
             throw Problem.notEnrolling
         }
         guard let step = TOTP.matchingStep(secret: secret, typed: code, at: actor.at, lastUsed: nil) else { throw Problem.wrongCode }
-        let codes = (0..<RecoveryCodes.count).map { _ in RecoveryCodes.make(random: [UInt8].random(count: 10)) }
+        let codes = Self.newRecoveryCodes()
         let (actor, sealed) = (actor, u.mfaPendingSecret)
         try await store.write { db in
             try await User.query(on: db).filter(\.$id == userID).set(\.$mfaSecret, to: sealed).set(\.$mfaPendingSecret, to: nil)
@@ -90,7 +93,7 @@ struct TwoFactorService {
     func regenerateRecoveryCodes(_ userID: UUID, code: String) async throws -> [String] {
         let u = try await user(userID)
         guard try await check(u, typed: code, allowRecovery: false) != nil else { throw Problem.wrongCode }
-        let codes = (0..<RecoveryCodes.count).map { _ in RecoveryCodes.make(random: [UInt8].random(count: 10)) }
+        let codes = Self.newRecoveryCodes()
         let actor = actor
         try await store.write { db in
             try await Self.replaceRecoveryCodes(codes, userID: userID, on: db)
@@ -137,6 +140,10 @@ struct TwoFactorService {
                 """).all()
         }
         return won.isEmpty ? nil : "recovery"
+    }
+
+    static func newRecoveryCodes() -> [String] {
+        (0..<RecoveryCodes.count).map { _ in RecoveryCodes.make(random: [UInt8].random(count: 10)) }
     }
 
     static func hash(_ normalized: String, userID: UUID) -> String {

@@ -10,7 +10,8 @@ enum ReceiptController {
     static func register(_ r: any RoutesBuilder) {
         r.get("danh-gia-cong-khai", use: page).reads(.notice)
         r.post("danh-gia-cong-khai", "che-do", use: setMode)
-            .reads(.text("co_quan", max: 50, "Cơ quan", in: .form), .choice("che_do", ReceiptMode.allCases.map(\.rawValue), "Cách nhận mã", in: .form))
+            .reads(.text("co_quan", max: 50, "Cơ quan", in: .form),
+                   .choice("che_do", ReceiptMode.allCases.map(\.rawValue), "Cách nhận mã", in: .form))
         r.post("danh-gia-cong-khai", "nhap", use: importCodes)
             .reads(.text("co_quan", max: 50, "Cơ quan", in: .form), .text("danh_sach", max: 600_000, "Danh sách mã biên nhận", in: .form))
     }
@@ -19,11 +20,13 @@ enum ReceiptController {
         ReceiptService(store: req.store, principal: try req.requirePrincipal(), actor: req.actor)
     }
 
-    static func render(_ req: Request, problem: String? = nil, values: [String: String] = [:], status: HTTPStatus = .ok) async throws -> Response {
+    static func render(_ req: Request, problem: String? = nil, values: [String: String] = [:],
+                       status: HTTPStatus = .ok) async throws -> Response {
         let rows = try await service(req).agencies()
         let notice: String? = switch req.input.text("tb") {
         case "che-do": "Đã lưu cách nhận mã biên nhận."
-        case let t where t.hasPrefix("nhap-"): "Đã nhập danh sách: \(t.dropFirst(5).replacingOccurrences(of: "-", with: " mã mới, ")) mã đã có."
+        case let t where t.hasPrefix("nhap-"):
+            "Đã nhập danh sách: \(t.dropFirst(5).replacingOccurrences(of: "-", with: " mã mới, ")) mã đã có."
         default: nil
         }
         let table = rows.map { r -> HTML in
@@ -34,27 +37,36 @@ enum ReceiptController {
             return HTML("""
                 <tr><td data-label="Cơ quan">\(r.agency.name) (\(code))</td>
                 <td data-label="Cách nhận mã"><form method="post" action="\(path)/che-do" class="inline">\(req.csrfField)
-                <input type="hidden" name="co_quan" value="\(code)"><label class="sr-only" for="che_do_\(code)">Cách nhận mã của \(r.agency.name)</label>
+                <input type="hidden" name="co_quan" value="\(code)">
+                <label class="sr-only" for="che_do_\(code)">Cách nhận mã của \(r.agency.name)</label>
                 <select id="che_do_\(code)" name="che_do">\(options)</select> <button>Lưu</button></form></td>
-                <td data-label="Mã chưa dùng" class="num">\(VNNumber.format(r.unused))</td><td data-label="Đã dùng" class="num">\(VNNumber.format(r.used))</td></tr>
+                <td data-label="Mã chưa dùng" class="num">\(VNNumber.format(r.unused))</td>
+                <td data-label="Đã dùng" class="num">\(VNNumber.format(r.used))</td></tr>
                 """)
         }
         let explain = ReceiptMode.allCases.map { HTML("<li><strong>\($0.label)</strong>: \($0.explanation)</li>") }
         let agencyOptions = rows.map { r in
-            HTML("<option value=\"\(r.agency.code)\"\(HTML.when(values["co_quan"] == r.agency.code, " selected"))>\(r.agency.name)</option>")
+            let selected = HTML.when(values["co_quan"] == r.agency.code, " selected")
+            return HTML("<option value=\"\(r.agency.code)\"\(selected)>\(r.agency.name)</option>")
         }
         return req.page(Page(title: "Mã biên nhận của đánh giá công khai", breadcrumbs: [("Tổng quan", "/")],
                              flash: problem ?? notice, flashIsError: problem != nil, body: """
-            <p>Người dân đánh giá mức độ hài lòng qua liên kết hoặc mã QR của nhiệm vụ, không cần đăng nhập. Để chống đánh giá bằng mã bịa, cơ quan chọn cách chứng minh đã được phục vụ:</p>
+            <p>Người dân đánh giá mức độ hài lòng qua liên kết hoặc mã QR của nhiệm vụ, không cần đăng nhập.
+            Để chống đánh giá bằng mã bịa, cơ quan chọn cách chứng minh đã được phục vụ:</p>
             <ul>\(explain)</ul>
-            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Cơ quan</th><th scope="col">Cách nhận mã</th><th scope="col">Mã chưa dùng</th><th scope="col">Đã dùng</th></tr></thead>
+            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Cơ quan</th><th scope="col">Cách nhận mã</th>
+            <th scope="col">Mã chưa dùng</th><th scope="col">Đã dùng</th></tr></thead>
             <tbody>\(table)</tbody></table></div>
             <h2>Nhập danh sách mã biên nhận</h2>
             <form method="post" action="\(path)/nhap" class="record-form">\(req.csrfField)
             <div class="field"><label for="co_quan">Cơ quan</label><select id="co_quan" name="co_quan">\(agencyOptions)</select></div>
             <div class="field"><label for="danh_sach">Mã biên nhận (mỗi dòng một mã; có thể dán cột số biên nhận từ Excel)</label>
-            <textarea id="danh_sach" name="danh_sach" rows="8" required aria-describedby="danh_sach_help">\(values["danh_sach"] ?? "")</textarea>
-            <small id="danh_sach_help">Tối đa \(VNNumber.format(ReceiptRules.maxPerImport)) mã mỗi lần, mỗi mã tối đa \(ReceiptRules.maxLength) ký tự; mã đã có được giữ nguyên. Phần mềm một cửa có thể gửi danh sách qua API (sắp có).</small></div>
+            <textarea id="danh_sach" name="danh_sach" rows="8" required
+             aria-describedby="danh_sach_help">\(values["danh_sach"] ?? "")</textarea>
+            <small id="danh_sach_help">Tối đa \(VNNumber.format(ReceiptRules.maxPerImport)) mã mỗi lần,
+            mỗi mã tối đa \(ReceiptRules.maxLength) ký tự;
+            mã đã có được giữ nguyên.
+            Phần mềm một cửa có thể gửi danh sách qua API (sắp có).</small></div>
             <div class="actions"><button class="primary">Nhập danh sách</button></div></form>
             """), status: status)
     }
@@ -66,7 +78,9 @@ enum ReceiptController {
     @Sendable static func setMode(_ req: Request) async throws -> Response {
         let svc = try service(req)
         try svc.principal.requireAnywhere(.leadWork, or: .manageCatalog)
-        guard let mode = ReceiptMode(rawValue: req.input.formText("che_do")) else { throw Abort(.badRequest, reason: "Cách nhận mã không hợp lệ.") }
+        guard let mode = ReceiptMode(rawValue: req.input.formText("che_do")) else {
+            throw Abort(.badRequest, reason: "Cách nhận mã không hợp lệ.")
+        }
         try await svc.setMode(agencyCode: req.input.formText("co_quan"), mode: mode)
         return req.redirect(to: path + "?tb=che-do")
     }

@@ -179,9 +179,9 @@ extension TaskPage {
     static func ratingsSection(_ req: Request, svc: WorkService, _ t: WorkTask, _ a: TaskActor) async throws -> HTML {
         let links = try await svc.ratingLinks(t.id!)
         let decides = a.isAssigner || a.leadsScope
-        let mode = try await PublicRatings.mode(of: t, on: req.db).0
         let base = "/viec/\(t.id!.uuidString)/lien-ket-danh-gia"
         guard decides || !links.isEmpty else { return .empty }
+        let mode = try await PublicRatings.mode(of: t, on: req.db).0
         let items = links.map { s in
             let url = RatingController.publicURL(req, token: s.link.token)
             let comments = s.latest.filter { !$0.comment.isEmpty }.map { HTML("<li>\(String(repeating: "★", count: $0.score)) — \($0.comment)</li>") }

@@ -10,6 +10,9 @@ enum TwoFactorController {
     /// Where a user who must set it up may still go before doing so.
     static let openBeforeEnrolment: Set<String> = [path, path + "/bat-dau", path + "/xac-nhan", "/dang-xuat", "/doi-mat-khau"]
 
+    static let cannotDisable = "Vai trò của bạn bắt buộc xác thực hai bước nên không thể tắt. "
+        + "Đổi điện thoại: nhờ quản trị đơn vị đặt lại, rồi thiết lập lại."
+
     static let code = ParamSpec.text("code", max: 32, "Mã xác thực", in: .form)
 
     static func register(public r: any RoutesBuilder, signedIn s: any RoutesBuilder) {
@@ -37,8 +40,13 @@ enum TwoFactorController {
         return req.page(Page(title: "Xác thực hai bước", flash: message, flashIsError: message != nil, body: """
             <form method="post" action="\(action)" class="login">
             <input type="hidden" name="_csrf" value="\(token)">
-            <p>Mở ứng dụng xác thực trên điện thoại (Google Authenticator, Microsoft Authenticator, FreeOTP…) và nhập mã 6 số của <strong>KPI Công vụ</strong>.</p>
-            <div class="field"><label for="code">Mã xác thực</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="32" required autofocus aria-describedby="code_help"><small id="code_help">Mất điện thoại? Nhập một mã khôi phục (dạng xxxxx-xxxxx) được cấp khi thiết lập; mỗi mã dùng một lần.</small></div>
+            <p>Mở ứng dụng xác thực trên điện thoại (Google Authenticator, Microsoft Authenticator, FreeOTP…)
+            và nhập mã 6 số của <strong>KPI Công vụ</strong>.</p>
+            <div class="field"><label for="code">Mã xác thực</label>
+            <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="32" required autofocus
+             aria-describedby="code_help">
+            <small id="code_help">Mất điện thoại? Nhập một mã khôi phục (dạng xxxxx-xxxxx) được cấp khi thiết lập;
+            mỗi mã dùng một lần.</small></div>
             <div class="actions"><button class="primary">Xác nhận</button> <a href="/dang-nhap">Đăng nhập lại</a></div>
             <p class="hint">Không còn điện thoại lẫn mã khôi phục? Liên hệ quản trị đơn vị để đặt lại xác thực hai bước.</p></form>
             """), status: status)
@@ -87,29 +95,35 @@ enum TwoFactorController {
         let isRequired = required(req, p)
         let codeField = { (id: String) -> HTML in
             """
-            <div class="field"><label for="\(id)">Mã 6 số trên ứng dụng</label><input id="\(id)" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="32" required></div>
+            <div class="field"><label for="\(id)">Mã 6 số trên ứng dụng</label>
+            <input id="\(id)" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="32" required></div>
             """
         }
         var body: HTML
         if let codes {
             body = """
-                <p class="flash" role="status">Đã bật xác thực hai bước. Hãy lưu các mã khôi phục dưới đây ngay bây giờ: chúng chỉ hiển thị một lần.</p>
+                <p class="flash" role="status">Đã bật xác thực hai bước. Hãy lưu các mã khôi phục dưới đây ngay bây giờ:
+                chúng chỉ hiển thị một lần.</p>
                 <h2>Mã khôi phục</h2>
-                <p>Mỗi mã dùng được một lần, thay cho mã trên điện thoại khi bạn mất hoặc đổi điện thoại. In ra hoặc chép vào nơi an toàn, không lưu cùng mật khẩu.</p>
+                <p>Mỗi mã dùng được một lần, thay cho mã trên điện thoại khi bạn mất hoặc đổi điện thoại.
+                In ra hoặc chép vào nơi an toàn, không lưu cùng mật khẩu.</p>
                 <ol class="recovery-codes">\(codes.map { HTML("<li><code>\($0)</code></li>") })</ol>
-                <div class="actions no-print"><button type="button" data-print>In mã khôi phục</button> <a class="button primary" href="/">Tiếp tục làm việc</a></div>
+                <div class="actions no-print"><button type="button" data-print>In mã khôi phục</button>
+                <a class="button primary" href="/">Tiếp tục làm việc</a></div>
                 """
         } else if let enabled = st.enabledAt {
             body = """
-                <p>Xác thực hai bước <strong>đang bật</strong> từ ngày \(DateFormatting.date(enabled)). Mỗi lần đăng nhập, sau mật khẩu bạn nhập mã 6 số trên ứng dụng xác thực.</p>
+                <p>Xác thực hai bước <strong>đang bật</strong> từ ngày \(DateFormatting.date(enabled)).
+                Mỗi lần đăng nhập, sau mật khẩu bạn nhập mã 6 số trên ứng dụng xác thực.</p>
                 <p>Còn <strong>\(st.recoveryLeft)</strong> mã khôi phục chưa dùng.\(st.recoveryLeft <= 3 ? " Nên tạo bộ mã mới." : "")</p>
                 <h2>Tạo bộ mã khôi phục mới</h2>
                 <form method="post" action="\(path)/ma-khoi-phuc" class="record-form">\(req.csrfField)
                 <p class="hint">Bộ mã cũ sẽ hết hiệu lực.</p>\(codeField("code_new"))
                 <div class="actions"><button>Tạo mã khôi phục mới</button></div></form>
                 <h2>Tắt xác thực hai bước</h2>
-                \(isRequired ? HTML("<p class=\"hint\">Vai trò của bạn bắt buộc xác thực hai bước nên không thể tắt. Đổi điện thoại: nhờ quản trị đơn vị đặt lại, rồi thiết lập lại.</p>") : """
-                <form method="post" action="\(path)/tat" class="record-form" data-confirm="Tắt xác thực hai bước? Tài khoản sẽ chỉ còn được bảo vệ bằng mật khẩu.">\(req.csrfField)
+                \(isRequired ? HTML("<p class=\"hint\">\(Self.cannotDisable)</p>") : """
+                <form method="post" action="\(path)/tat" class="record-form"
+                 data-confirm="Tắt xác thực hai bước? Tài khoản sẽ chỉ còn được bảo vệ bằng mật khẩu.">\(req.csrfField)
                 \(codeField("code_off"))
                 <div class="actions"><button class="danger">Tắt xác thực hai bước</button></div></form>
                 """)
@@ -122,7 +136,8 @@ enum TwoFactorController {
                 <li>Cài một ứng dụng xác thực trên điện thoại: Google Authenticator, Microsoft Authenticator hoặc FreeOTP (miễn phí).</li>
                 <li>Trong ứng dụng, chọn thêm tài khoản rồi quét mã QR này:
                 <div class="qr" role="img" aria-label="Mã QR thiết lập xác thực hai bước">\(qr)</div>
-                Không quét được? Chọn nhập khóa thủ công và gõ khóa: <code class="secret" data-secret="\(secret)">\(Base32.grouped(secret))</code> (loại: theo thời gian).</li>
+                Không quét được? Chọn nhập khóa thủ công và gõ khóa:
+                <code class="secret" data-secret="\(secret)">\(Base32.grouped(secret))</code> (loại: theo thời gian).</li>
                 <li>Nhập mã 6 số ứng dụng hiện ra để hoàn tất:</li></ol>
                 <form method="post" action="\(path)/xac-nhan" class="record-form">\(req.csrfField)
                 \(codeField("code"))
@@ -130,16 +145,17 @@ enum TwoFactorController {
                 """
         } else {
             body = """
-                <p>Xác thực hai bước bảo vệ tài khoản ngay cả khi lộ mật khẩu: sau mật khẩu, bạn nhập thêm mã 6 số do ứng dụng trên điện thoại tạo ra (đổi sau mỗi 30 giây, không cần mạng).</p>
+                <p>Xác thực hai bước bảo vệ tài khoản ngay cả khi lộ mật khẩu:
+                sau mật khẩu, bạn nhập thêm mã 6 số do ứng dụng trên điện thoại tạo ra (đổi sau mỗi 30 giây, không cần mạng).</p>
                 <form method="post" action="\(path)/bat-dau">\(req.csrfField)
                 <div class="actions"><button class="primary">Bắt đầu thiết lập</button></div></form>
                 """
         }
         let notice = isRequired && st.enabledAt == nil && codes == nil
             ? "Vai trò của bạn bắt buộc xác thực hai bước: hãy thiết lập để tiếp tục sử dụng hệ thống." : nil
+        let links: HTML = "<p><a href=\"/doi-mat-khau\">Đổi mật khẩu</a> · <a href=\"/phien-dang-nhap\">Các phiên đăng nhập</a></p>"
         return req.page(Page(title: "Xác thực hai bước", breadcrumbs: [("Tổng quan", "/")], flash: problem ?? notice,
-                             flashIsError: problem != nil, body: body + "<p><a href=\"/doi-mat-khau\">Đổi mật khẩu</a> · <a href=\"/phien-dang-nhap\">Các phiên đăng nhập</a></p>"),
-                        status: status)
+                             flashIsError: problem != nil, body: body + links), status: status)
     }
 
     @Sendable static func page(_ req: Request) async throws -> Response {

@@ -25,7 +25,8 @@ extension WorkService {
         let (t, _) = try await find(id)
         guard t.version == version else { throw Refused(message: Self.stale) }
         if let pending = try await pendingDecision(id) {
-            throw Refused(message: "Đang chờ xác nhận đề nghị «\(pending.summary)» của \(pending.proposedByName). Hãy xác nhận hoặc bác đề nghị đó trước.")
+            throw Refused(message: "Đang chờ xác nhận đề nghị «\(pending.summary)» của \(pending.proposedByName). "
+                          + "Hãy xác nhận hoặc bác đề nghị đó trước.")
         }
         let evidence = try await Evidence.query(on: store.db).filter(\.$taskID == id).count()
         if case .failure(let e) = TaskFlow.apply(Self.withEvidence(event, evidence), to: Self.snapshot(t),
