@@ -108,7 +108,7 @@ final class LeaveTests: XCTestCase {
                 _ = try await work.create(.init(draft: d, assigneeCodes: [code], token: UUID().uuidString))
             }
             let away = try await leave.record(personCode: "CB-BTCTU-P3-05", LeaveDraft(
-                kind: "thai-san", from: period.first.adding(days: -20).iso, to: period.last.adding(days: 40).iso, basis: "QĐ 7/QĐ-BTCTU"))
+                kind: "thai-san", from: period.first.adding(days: -20).iso, to: period.last.adding(days: 40).iso, basis: "QĐ 7/QĐ-BTCTU")).id!
             _ = try await leave.record(personCode: "CB-BTCTU-P3-04", LeaveDraft(
                 kind: "om-dau", from: period.first.iso, to: period.first.adding(days: 13).iso, basis: "Giấy ra viện"))
             let svc = EvaluationService(store: app.store, principal: head, actor: .system("test", at: app.clock.now))

@@ -132,6 +132,13 @@ final class PermissionMatrixTests: XCTestCase {
             "GET nghi-che-do/moi": "oooooxxxs",
             "POST nghi-che-do/moi": "oooooxxxs",
             "POST nghi-che-do/:id/huy": "oxoooxxxs",
+            // A proposal waiting for a second person (about a specialist of BTCTU-P3, by an account
+            // outside the matrix): confirmed or refused by whoever may decide about that person —
+            // the person themself (canbo is not) never; put back before each actor's try.
+            "POST nghi-che-do/de-nghi/:id/xac-nhan": "oxoooxxxs",
+            "POST nghi-che-do/de-nghi/:id/bac": "oxoooxxxs",
+            "POST ky-luat/de-nghi/:id/xac-nhan": "xxoooxxxs",
+            "POST ky-luat/de-nghi/:id/bac": "xxoooxxxs",
             // Evaluation periods: BTCTU's, run by its leaders (truongban) and the advisory body, viewed
             // by inspectors; a room's head (lanhdao) works on his staff's sheets, not on the period.
             "GET ky-danh-gia": "xxoooxoxs",
@@ -192,6 +199,8 @@ final class PermissionMatrixTests: XCTestCase {
         "POST viec/:id/lien-ket-danh-gia/:lid/phieu": ["so_phieu": "2"],
         "POST danh-gia-cong-khai/che-do": ["co_quan": "BTCTU", "che_do": "tu-do"],
         "POST danh-gia-cong-khai/nhap": ["co_quan": "BTCTU", "danh_sach": "BN-2026-0001"],
+        "POST nghi-che-do/de-nghi/:id/bac": ["ly_do": "Chưa đủ căn cứ."],
+        "POST ky-luat/de-nghi/:id/bac": ["ly_do": "Chưa đủ căn cứ."],
     ]
 
     /// Parameters of the router spelled out in the matrix.
@@ -251,6 +260,7 @@ final class PermissionMatrixTests: XCTestCase {
                         b.peer = "127.0.4.\(n + 1)"
                         if let actor { try await b.login(actor) } else { try await b.get("/dang-nhap") }
                     }
+                    if pattern.contains("/de-nghi/:id/") { try await Self.proposals(app, ids: ids) }
                     let path = "/" + Self.fill(pattern, ids: ids)
                     var form = Self.forms[key] ?? [:]
                     if pattern.hasPrefix("viec/:id/") {
@@ -286,7 +296,7 @@ final class PermissionMatrixTests: XCTestCase {
         return parts.enumerated().map { i, p in
             guard p.hasPrefix(":") else { return p }
             let before = i > 0 ? parts[i - 1] : ""
-            return ids["\(before)/\(p)"] ?? ids[p] ?? UUID().uuidString
+            return ids[parts[0...i].joined(separator: "/")] ?? ids["\(before)/\(p)"] ?? ids[p] ?? UUID().uuidString
         }.joined(separator: "/")
     }
 
@@ -361,6 +371,8 @@ final class PermissionMatrixTests: XCTestCase {
         ids["thong-bao/:id"] = try await one("SELECT id AS v FROM notices WHERE user_id = \(bind: canbo.id!) LIMIT 1")
         ids["ky-luat/:id"] = try await one("SELECT id AS v FROM discipline_records WHERE scope_path LIKE \(bind: p3 + "%") LIMIT 1")
         ids["nghi-che-do/:id"] = try await one("SELECT id AS v FROM leave_records WHERE scope_path LIKE \(bind: p3 + "%") LIMIT 1")
+        ids["nghi-che-do/de-nghi/:id"] = UUID().uuidString
+        ids["ky-luat/de-nghi/:id"] = UUID().uuidString
         ids["khung-danh-gia/:id"] = try await one("SELECT id AS v FROM frameworks WHERE scope_path = '/' ORDER BY code LIMIT 1")
         ids["co-quan/:id"] = try await one("SELECT id AS v FROM organizations WHERE code = 'BTCTU-P3'")
         ids["can-bo/:id"] = try await one("SELECT id AS v FROM people WHERE code = 'CB-BTCTU-P3-04'")
@@ -382,6 +394,26 @@ final class PermissionMatrixTests: XCTestCase {
             SELECT s.id AS v FROM web_sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'ngoai' LIMIT 1
             """)
         return ids
+    }
+
+    /// The two proposals waiting for a second person (leave from tomorrow for a week; a violation of
+    /// today) by the test's specialist account, made again when a route has confirmed or refused them.
+    static func proposals(_ app: Application, ids: [String: String]) async throws {
+        let person = try await Person.query(on: app.db).filter(\.$code == "CB-BTCTU-P3-04").first()!
+        let forms = [
+            LeaveRecord.auditType: ["nguoi": person.code, "loai": "om-dau", "tu_ngay": TestEnv.today.adding(days: 1).iso,
+                                    "den_ngay": TestEnv.today.adding(days: 7).iso, "can_cu": "Giấy nghỉ ốm số 9"],
+            DisciplineRecord.auditType: ["nguoi": person.code, "loai": "vi-pham", "loai_vi_pham": "VP-01", "ngay": TestEnv.today.iso],
+        ]
+        for (type, key) in [(LeaveRecord.auditType, "nghi-che-do/de-nghi/:id"), (DisciplineRecord.auditType, "ky-luat/de-nghi/:id")] {
+            let id = UUID(uuidString: ids[key]!)!
+            guard try await PendingRecordDecision.find(id, on: app.db) == nil else { continue }
+            let d = PendingRecordDecision()
+            d.id = id; d.recordType = type; d.action = "record"; d.personID = person.id!; d.scopePath = person.scopePath
+            d.form = String(decoding: try JSONSerialization.data(withJSONObject: forms[type]!), as: UTF8.self)
+            d.summary = "Đề nghị thử"; d.proposedBy = UUID(uuidString: ids["nguoi-dung/:id"]!)!; d.proposedByName = "Người đề nghị"; d.proposedAt = app.clock.now
+            try await d.create(on: app.db)
+        }
     }
 
     static func account(_ username: String, person: Person, role: Role, app: Application,

@@ -188,4 +188,101 @@ final class SecondPersonTests: XCTestCase {
             XCTAssertEqual(above.status, .seeOther)
         }
     }
+
+    /// Leave about the top unit's head: one leader proposes, the head takes no part, the proposer
+    /// cannot confirm, another leader confirms and the record takes effect; voiding it goes the same
+    /// way and may be refused with a reason.
+    func testLeaveAboutATopLeaderTakesTwoPeople() async throws {
+        try await withApp { app in
+            _ = try await topLeaders(app)
+            var first = Browser(app), second = Browser(app), lead = Browser(app)
+            try await first.login("phobithu1")
+            try await second.login("phobithu2")
+            try await lead.login("bithu")
+            let bithu = try await Person.query(on: app.db).filter(\.$code == "CB-VPTU-P1-01").first()!
+            try await first.get("/nghi-che-do/moi")
+            let leave = ["nguoi": bithu.code, "loai": "om-dau", "tu_ngay": TestEnv.today.adding(days: -9).display,
+                         "den_ngay": TestEnv.today.adding(days: -8).display, "can_cu": "Giấy nghỉ ốm số 3"]
+            let proposed = try await first.post("/nghi-che-do/moi", leave)
+            XCTAssertEqual(proposed.location, "/nghi-che-do?tb=de-nghi")
+            let none = try await LeaveRecord.query(on: app.db).filter(\.$personID == bithu.id!).count()
+            XCTAssertEqual(none, 0, "nothing recorded before a second person confirms")
+            let proposal = try await PendingRecordDecision.query(on: app.db).first()!
+            let phobithu2 = try await User.query(on: app.db).filter(\.$username == "phobithu2").first()!.id!
+            let told = try await Notice.query(on: app.db).filter(\.$kind == "xac-nhan").all().map(\.userID)
+            XCTAssertTrue(told.contains(phobithu2))
+            let bithuAccount = try await User.query(on: app.db).filter(\.$username == "bithu").first()!.id!
+            XCTAssertFalse(told.contains(bithuAccount))
+            let page = try await second.get("/nghi-che-do")
+            XCTAssertTrue(page.text.contains("Đề nghị chờ xác nhận") && page.text.contains(proposal.summary))
+            XCTAssertTrue(page.text.contains("/nghi-che-do/de-nghi/\(proposal.id!)/xac-nhan"))
+            let leadPage = try await lead.get("/nghi-che-do")
+            XCTAssertFalse(leadPage.text.contains("/de-nghi/\(proposal.id!)/xac-nhan"), "the person concerned has no button")
+            let byLead = try await lead.post("/nghi-che-do/de-nghi/\(proposal.id!)/xac-nhan", [:])
+            XCTAssertEqual(byLead.status, .forbidden)
+            let byProposer = try await first.post("/nghi-che-do/de-nghi/\(proposal.id!)/xac-nhan", [:])
+            XCTAssertEqual(byProposer.status, .forbidden)
+            let confirmed = try await second.post("/nghi-che-do/de-nghi/\(proposal.id!)/xac-nhan", [:])
+            XCTAssertEqual(confirmed.location, "/nghi-che-do?tb=xac-nhan")
+            let record = try await LeaveRecord.query(on: app.db).filter(\.$personID == bithu.id!).first()
+            XCTAssertEqual(record?.basis, "Giấy nghỉ ốm số 3")
+            let again = try await second.post("/nghi-che-do/de-nghi/\(proposal.id!)/xac-nhan", [:])
+            XCTAssertEqual(again.status, .notFound, "confirmed once")
+            // Voiding: proposed, refused with a reason (kept), proposed again, confirmed.
+            let voidProposal = try await first.post("/nghi-che-do/\(record!.id!)/huy", ["ly_do": "Ghi nhầm ngày"])
+            XCTAssertEqual(voidProposal.location, "/nghi-che-do?tb=de-nghi")
+            let twice = try await second.post("/nghi-che-do/\(record!.id!)/huy", ["ly_do": "Ghi nhầm"])
+            XCTAssertEqual(twice.status, .conflict, "one voiding proposal per record at a time")
+            let pendingVoid = try await PendingRecordDecision.query(on: app.db).first()!
+            let noReason = try await second.post("/nghi-che-do/de-nghi/\(pendingVoid.id!)/bac", ["ly_do": ""])
+            XCTAssertEqual(noReason.status, .unprocessableEntity)
+            let refused = try await second.post("/nghi-che-do/de-nghi/\(pendingVoid.id!)/bac", ["ly_do": "Ngày đúng theo giấy"])
+            XCTAssertEqual(refused.location, "/nghi-che-do?tb=bac")
+            let kept = try await LeaveRecord.find(record!.id!, on: app.db)!
+            XCTAssertFalse(kept.voided)
+            _ = try await first.post("/nghi-che-do/\(record!.id!)/huy", ["ly_do": "Ghi nhầm ngày"])
+            let next = try await PendingRecordDecision.query(on: app.db).first()!
+            _ = try await second.post("/nghi-che-do/de-nghi/\(next.id!)/xac-nhan", [:])
+            let voided = try await LeaveRecord.find(record!.id!, on: app.db)!
+            XCTAssertTrue(voided.voided)
+            let actions = try await AuditEntry.query(on: app.db).filter(\.$entityType == "leave")
+                .filter(\.$actor ~~ ["phobithu1", "phobithu2"]).sort(\.$id).all().map(\.action)
+            XCTAssertEqual(actions, ["leave.propose", "leave.record", "leave.confirm", "leave.propose", "leave.reject",
+                                     "leave.propose", "leave.void", "leave.confirm"])
+            let confirm = try await AuditEntry.query(on: app.db).filter(\.$action == "leave.confirm").first()!
+            XCTAssertEqual(confirm.actor, "phobithu2")
+            XCTAssertTrue(confirm.after.contains("nguoi_de_nghi"))
+        }
+    }
+
+    /// A discipline record about the top unit's head, and a proposal its author withdraws.
+    func testDisciplineAboutATopLeaderTakesTwoPeople() async throws {
+        try await withApp { app in
+            _ = try await topLeaders(app)
+            var first = Browser(app), second = Browser(app)
+            try await first.login("phobithu1")
+            try await second.login("phobithu2")
+            try await first.get("/ky-luat/moi")
+            let entry = ["nguoi": "CB-VPTU-P1-01", "loai": "vi-pham", "loai_vi_pham": "VP-01",
+                         "ngay": TestEnv.today.adding(days: -2).display, "ghi_chu": "Đến muộn họp"]
+            let proposed = try await first.post("/ky-luat/moi", entry)
+            XCTAssertEqual(proposed.location, "/ky-luat?tb=de-nghi")
+            let mine = try await PendingRecordDecision.query(on: app.db).first()!.id!
+            let withdrawn = try await first.post("/ky-luat/de-nghi/\(mine)/bac", [:])
+            XCTAssertEqual(withdrawn.location, "/ky-luat?tb=bac")
+            _ = try await first.post("/ky-luat/moi", entry)
+            let proposal = try await PendingRecordDecision.query(on: app.db).first()!
+            let wrongKind = try await second.post("/nghi-che-do/de-nghi/\(proposal.id!)/xac-nhan", [:])
+            XCTAssertEqual(wrongKind.status, .notFound)
+            try await second.get("/ky-luat")
+            let confirmed = try await second.post("/ky-luat/de-nghi/\(proposal.id!)/xac-nhan", [:])
+            XCTAssertEqual(confirmed.location, "/ky-luat?tb=xac-nhan")
+            let records = try await DisciplineRecord.query(on: app.db).filter(\.$note == "Đến muộn họp").all()
+            let confirmer = try await Person.query(on: app.db).filter(\.$code == "CB-VPTU-P1-03").first()!
+            XCTAssertEqual(records.map(\.enteredBy), [confirmer.fullName], "the record is the confirming person's act")
+            let actions = try await AuditEntry.query(on: app.db).filter(\.$entityType == "discipline").sort(\.$id).all().map(\.action)
+            XCTAssertEqual(actions, ["discipline.propose", "discipline.withdraw", "discipline.propose", "discipline.record",
+                                     "discipline.confirm"])
+        }
+    }
 }

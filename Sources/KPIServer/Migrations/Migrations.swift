@@ -25,6 +25,7 @@ enum Migrations {
         app.migrations.add(AddAuditArchive())
         app.migrations.add(AddReceiptControls())
         app.migrations.add(AddPendingDecisions())
+        app.migrations.add(AddPendingRecordDecisions())
     }
 }
 

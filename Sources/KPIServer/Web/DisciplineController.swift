@@ -10,7 +10,11 @@ struct DisciplineController {
         r.get("ky-luat", "moi", use: form)
         r.post("ky-luat", "moi", use: create)
         r.post("ky-luat", ":id", "huy", use: void)
+        RecordProposalViews.register(r, base: "ky-luat", confirm: { try await service($0).confirm($1) },
+                                     reject: { try await service($0).reject($1, reason: $2) })
     }
+
+    static let path = "/ky-luat"
 
     static func service(_ req: Request) throws -> DisciplineService {
         DisciplineService(store: req.store, principal: try req.requirePrincipal(), actor: req.actor)
@@ -43,7 +47,9 @@ struct DisciplineController {
             return try Download.table(table, name: "ky-luat", format: req.input.text("dinh_dang"), at: req.now)
         }
         let (rows, total) = try await svc.list(q)
-        let flash: String? = ["luu": "Đã ghi nhận.", "huy": "Đã hủy ghi nhận."][req.input.text("tb")]
+        let flash = ["luu": "Đã ghi nhận.", "huy": "Đã hủy ghi nhận."].merging(RecordProposalViews.flashes) { $1 }[req.input.text("tb")]
+        let pending = RecordProposalViews.section(req, base: "ky-luat", principal: svc.principal, try await svc.pending(),
+                                                  mayDecide: svc.mayDecide(about:))
         let body = rows.map { r, p in
             HTML("""
                 <tr\(HTML.when(r.voided, " class=\"voided\""))><td data-label="Ngày">\(WorkViews.date(r.occurredOn))</td>
@@ -56,6 +62,7 @@ struct DisciplineController {
         let params = Widgets.query(["q": q.q, "loai": q.kind, "tu": q.from, "den": q.to])
         return req.page(Page(title: "Kỷ luật, kỷ cương", breadcrumbs: [("Tổng quan", "/")], flash: flash, body: """
             \(HTML.when(svc.mayEnterAnywhere, "<div class=\"actions\"><a class=\"button primary\" href=\"/ky-luat/moi\">+ Ghi nhận</a> <a href=\"/danh-muc/vi-pham\">Danh mục loại vi phạm</a></div>"))
+            \(pending)
             <form method="get" class="filters" role="search">
             <div class="field grow"><label for="q">Tìm cán bộ</label><input id="q" name="q" value="\(q.q)" placeholder="Tên hoặc mã cán bộ"></div>
             <div class="field"><label for="loai">Loại</label>\(TaskPage.select("loai", kinds, q.kind))</div>
@@ -107,8 +114,8 @@ struct DisciplineController {
                                         level: v["hinh_thuc"] ?? "", decisionNumber: v["so_quyet_dinh"] ?? "",
                                         decisionDate: v["ngay_quyet_dinh"] ?? "", occurredOn: v["ngay"] ?? "", note: v["ghi_chu"] ?? "")
         do {
-            _ = try await svc.record(e)
-            return req.redirect(to: "/ky-luat?tb=luu")
+            let outcome = try await svc.record(e)
+            return req.redirect(to: "/ky-luat?tb=" + (outcome == .proposed ? "de-nghi" : "luu"))
         } catch let e as WorkService.Invalid {
             return req.page(try await formPage(req, values: v, problems: e.problems), status: .unprocessableEntity)
         }

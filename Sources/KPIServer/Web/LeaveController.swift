@@ -10,7 +10,11 @@ struct LeaveController {
         r.get("nghi-che-do", "moi", use: form)
         r.post("nghi-che-do", "moi", use: create)
         r.post("nghi-che-do", ":id", "huy", use: void)
+        RecordProposalViews.register(r, base: "nghi-che-do", confirm: { try await service($0).confirm($1) },
+                                     reject: { try await service($0).reject($1, reason: $2) })
     }
+
+    static let path = "/nghi-che-do"
 
     static let denied = "Ghi nhận nghỉ theo chế độ dành cho lãnh đạo đơn vị, cơ quan tham mưu và quản trị đơn vị."
 
@@ -38,7 +42,10 @@ struct LeaveController {
             return try Download.table(table, name: "nghi-che-do", format: req.input.text("dinh_dang"), at: req.now)
         }
         let (rows, total) = try await svc.list(q)
-        let flash: String? = ["luu": "Đã ghi nhận. Các kỳ đánh giá đang mở của người này được tính lại.", "huy": "Đã hủy ghi nhận."][req.input.text("tb")]
+        let flashes = ["luu": "Đã ghi nhận. Các kỳ đánh giá đang mở của người này được tính lại.", "huy": "Đã hủy ghi nhận."]
+        let flash = flashes.merging(RecordProposalViews.flashes) { $1 }[req.input.text("tb")]
+        let pending = RecordProposalViews.section(req, base: "nghi-che-do", principal: svc.principal, try await svc.pending(),
+                                                  mayDecide: svc.mayDecide(about:))
         let body = rows.map { r, p in
             HTML("""
                 <tr\(HTML.when(r.voided, " class=\"voided\""))><td data-label="Cán bộ">\(p.fullName) (\(p.code))</td>
@@ -53,6 +60,7 @@ struct LeaveController {
         let params = Widgets.query(["q": q.q, "loai": q.kind, "tu": q.from, "den": q.to])
         return req.page(Page(title: "Nghỉ theo chế độ", breadcrumbs: [("Tổng quan", "/")], flash: flash, body: """
             \(HTML.when(svc.mayEnterAnywhere, "<div class=\"actions\"><a class=\"button primary\" href=\"/nghi-che-do/moi\">+ Ghi nhận nghỉ</a></div>"))
+            \(pending)
             <p class="hint">Nghỉ ốm đau dài ngày, thai sản, không hưởng lương…: kỳ đánh giá có mọi ngày làm việc trong thời gian nghỉ thì không
             đánh giá và không tính vào điểm năm (xếp loại trên các kỳ thực tế làm việc).</p>
             <form method="get" class="filters" role="search">
@@ -97,9 +105,10 @@ struct LeaveController {
         guard svc.mayEnterAnywhere else { throw Abort(.forbidden, reason: denied) }
         let v = try req.content.decode([String: String].self)
         do {
-            _ = try await svc.record(personCode: v["nguoi"] ?? "", LeaveDraft(kind: v["loai"] ?? "", from: v["tu_ngay"] ?? "", to: v["den_ngay"] ?? "",
-                                                                         basis: v["can_cu"] ?? "", note: v["ghi_chu"] ?? ""))
-            return req.redirect(to: "/nghi-che-do?tb=luu")
+            let draft = LeaveDraft(kind: v["loai"] ?? "", from: v["tu_ngay"] ?? "", to: v["den_ngay"] ?? "", basis: v["can_cu"] ?? "",
+                                   note: v["ghi_chu"] ?? "")
+            let outcome = try await svc.record(personCode: v["nguoi"] ?? "", draft)
+            return req.redirect(to: "/nghi-che-do?tb=" + (outcome == .proposed ? "de-nghi" : "luu"))
         } catch let e as WorkService.Invalid {
             return req.page(formPage(req, values: v, problems: e.problems), status: .unprocessableEntity)
         }

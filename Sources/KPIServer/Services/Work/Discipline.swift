@@ -6,7 +6,9 @@ import Vapor
 /// Kỷ luật, kỷ cương (indicator group iv): violations of catalogued types and disciplinary decisions,
 /// entered by the leaders of the person's unit or the advisory bodies, voided (never deleted) with a
 /// reason; each change audited.
-struct DisciplineService {
+struct DisciplineService: PersonRecordService {
+    typealias Record = DisciplineRecord
+
     let store: Store
     let principal: Principal
     let actor: Actor
@@ -35,7 +37,9 @@ struct DisciplineService {
         var note = ""
     }
 
-    func record(_ e: Entry, today: DateOnly? = nil) async throws -> UUID {
+    /// Records entry `e`; about a leader nobody stands above, proposes it for a second person
+    /// (`confirming` is that person's confirmation, applied with every check again).
+    func record(_ e: Entry, today: DateOnly? = nil, confirming: PendingRecordDecision? = nil) async throws -> PersonRecords.Outcome {
         let today = today ?? store.today
         var problems: [TaskProblem] = []
         let db = store.db
@@ -68,6 +72,17 @@ struct DisciplineService {
         if note.count > 1000 { problems.append(.init("ghi_chu", "Ghi chú dài quá 1.000 ký tự.")) }
         guard problems.isEmpty, let person, let date else { throw WorkService.Invalid(problems) }
         let (principal, actor, type_) = (principal, actor, type)
+        if confirming == nil, person.id != principal.personID, PersonRecords.needsSecondPerson(person) {
+            let form = ["nguoi": person.code, "loai": e.kind, "loai_vi_pham": type?.code ?? "", "hinh_thuc": e.level,
+                        "so_quyet_dinh": e.decisionNumber, "ngay_quyet_dinh": e.decisionDate, "ngay": e.occurredOn, "ghi_chu": note]
+            let summary = e.kind == "ky-luat"
+                ? "Ghi nhận kỷ luật \(Catalogs.label(Catalogs.disciplineLevels, e.level).lowercased()), quyết định số "
+                    + "\(TextNormalizer.clean(e.decisionNumber)) ngày \(date.display)"
+                : "Ghi nhận vi phạm \(type?.name ?? "") ngày \(date.display)"
+            try await PersonRecords.propose(DisciplineRecord.auditType, action: "record", person: person, recordID: nil, form: form,
+                                            summary: summary, store: store, principal: principal, actor: actor)
+            return .proposed
+        }
         return try await store.write { db in
             let type = type_
             let r = DisciplineRecord()
@@ -90,14 +105,18 @@ struct DisciplineService {
             try await AuditLog.append(on: db, actor: actor, action: "discipline.record", entityType: "discipline", entityID: r.id!.uuidString,
                                       scopePath: r.scopePath, after: ["nguoi": person.code, "loai": r.kind, "vi_pham": r.violationCode,
                                                                       "hinh_thuc": r.level, "so_qd": r.decisionNumber, "ngay": r.occurredOn])
-            return r.id!
+            if let confirming { try await PersonRecords.settle(confirming, on: db, actor: actor, entityID: r.id!) }
+            return .done(r.id!)
         }
     }
 
-    func void(_ id: UUID, reason: String) async throws {
-        let svc = self
-        try await PersonRecords.void(DisciplineRecord.self, id, reason: reason, store: store, actor: actor, by: principal,
-                                     mayEnter: { svc.mayEnter($0) }, mayDecide: { svc.mayDecide(about: $0) })
+    var proposalScopes: Set<String> { Set(principal.scopes(.leadWork) + principal.scopes(.configureFramework)) }
+
+    func recordProposal(_ v: [String: String], confirming p: PendingRecordDecision) async throws -> PersonRecords.Outcome {
+        let entry = Entry(personCode: v["nguoi"] ?? "", kind: v["loai"] ?? "", violationCode: v["loai_vi_pham"] ?? "",
+                          level: v["hinh_thuc"] ?? "", decisionNumber: v["so_quyet_dinh"] ?? "", decisionDate: v["ngay_quyet_dinh"] ?? "",
+                          occurredOn: v["ngay"] ?? "", note: v["ghi_chu"] ?? "")
+        return try await record(entry, confirming: p)
     }
 
     typealias Query = PersonRecords.Query

@@ -8,7 +8,9 @@ import Vapor
 /// keep the personnel records (unit administrators), voided (never deleted) with a reason, each change audited. A period whose every working
 /// day is on leave is not evaluated (DOMAIN.md §5, `KPICore.LeaveSpan`); recording or voiding marks
 /// the person's open periods stale so their scores follow.
-struct LeaveService {
+struct LeaveService: PersonRecordService {
+    typealias Record = LeaveRecord
+
     let store: Store
     let principal: Principal
     let actor: Actor
@@ -28,7 +30,9 @@ struct LeaveService {
         principal.canAnywhere(.leadWork) || principal.canAnywhere(.manageCatalog) || principal.canAnywhere(.configureFramework)
     }
 
-    func record(personCode: String, _ draft: LeaveDraft) async throws -> UUID {
+    /// Records `draft` for the person `personCode`; about a leader nobody stands above, proposes it for
+    /// a second person (`confirming` is that person's confirmation, applied with every check again).
+    func record(personCode: String, _ draft: LeaveDraft, confirming: PendingRecordDecision? = nil) async throws -> PersonRecords.Outcome {
         var problems: [TaskProblem] = []
         let code = TextNormalizer.clean(personCode)
         let person = try await Person.query(on: store.db).filter(\.$code == code).first()
@@ -47,15 +51,18 @@ struct LeaveService {
         guard problems.isEmpty, let person, let c = checked else { throw WorkService.Invalid(problems) }
         let (principal, actor, postgres) = (principal, actor, store.isPostgres)
         let personID = try person.requireID()
+        if confirming == nil, PersonRecords.needsSecondPerson(person) {
+            try await Self.refuseOverlap(on: store.db, personID: personID, c)
+            let form = ["nguoi": person.code, "loai": c.kind, "tu_ngay": c.from.iso, "den_ngay": c.to.iso, "can_cu": c.basis, "ghi_chu": c.note]
+            let summary = "Ghi nhận \(Catalogs.label(Catalogs.leaveKinds, c.kind).lowercased()) từ \(c.from.display) đến \(c.to.display)"
+            try await PersonRecords.propose(LeaveRecord.auditType, action: "record", person: person, recordID: nil, form: form,
+                                            summary: summary, store: store, principal: principal, actor: actor)
+            return .proposed
+        }
         return try await store.write { db in
             // One writer per person at a time, so two tabs cannot both record overlapping leave.
             if postgres { try await (db as! any SQLDatabase).raw("SELECT id FROM people WHERE id = \(bind: personID) FOR UPDATE").run() }
-            let new = LeaveSpan(from: c.from, to: c.to, text: "")
-            for old in try await LeaveRecord.query(on: db).filter(\.$personID == personID).filter(\.$voided == false).all() {
-                if let span = old.span, span.overlaps(new) {
-                    throw WorkService.Invalid("tu_ngay", "Trùng với thời gian nghỉ đã ghi nhận: \(span.text). Hủy ghi nhận đó trước nếu cần sửa.")
-                }
-            }
+            try await Self.refuseOverlap(on: db, personID: personID, c)
             let r = LeaveRecord()
             r.personID = personID
             r.scopePath = person.scopePath
@@ -72,14 +79,29 @@ struct LeaveService {
             try await AuditLog.append(on: db, actor: actor, action: "leave.record", entityType: "leave", entityID: r.id!.uuidString,
                                       scopePath: r.scopePath, after: ["nguoi": person.code, "loai": r.kind, "tu_ngay": r.startsOn,
                                                                       "den_ngay": r.endsOn, "can_cu": r.basis])
-            return r.id!
+            if let confirming { try await PersonRecords.settle(confirming, on: db, actor: actor, entityID: r.id!) }
+            return .done(r.id!)
         }
     }
 
-    func void(_ id: UUID, reason: String) async throws {
-        let svc = self
-        try await PersonRecords.void(LeaveRecord.self, id, reason: reason, store: store, actor: actor, by: principal,
-                                     mayEnter: { svc.mayEnter($0) }, mayDecide: { svc.mayDecide(about: $0) })
+    /// Leave that overlaps leave already recorded for the person is refused (void that one first).
+    static func refuseOverlap(on db: any Database, personID: UUID, _ c: LeaveDraft.Checked) async throws {
+        let new = LeaveSpan(from: c.from, to: c.to, text: "")
+        for old in try await LeaveRecord.query(on: db).filter(\.$personID == personID).filter(\.$voided == false).all() {
+            if let span = old.span, span.overlaps(new) {
+                throw WorkService.Invalid("tu_ngay", "Trùng với thời gian nghỉ đã ghi nhận: \(span.text). Hủy ghi nhận đó trước nếu cần sửa.")
+            }
+        }
+    }
+
+    var proposalScopes: Set<String> {
+        Set(principal.scopes(.leadWork) + principal.scopes(.manageCatalog) + principal.scopes(.configureFramework))
+    }
+
+    func recordProposal(_ v: [String: String], confirming p: PendingRecordDecision) async throws -> PersonRecords.Outcome {
+        let draft = LeaveDraft(kind: v["loai"] ?? "", from: v["tu_ngay"] ?? "", to: v["den_ngay"] ?? "", basis: v["can_cu"] ?? "",
+                               note: v["ghi_chu"] ?? "")
+        return try await record(personCode: v["nguoi"] ?? "", draft, confirming: p)
     }
 
     typealias Query = PersonRecords.Query

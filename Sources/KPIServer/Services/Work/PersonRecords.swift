@@ -28,18 +28,28 @@ enum PersonRecords {
     }
 
     /// Voids record `id` with `reason` when `mayEnter` its scope; the person's open periods are
-    /// marked stale (their scores follow); atomic and audited.
+    /// marked stale (their scores follow); atomic and audited. About a leader nobody stands above,
+    /// the voiding is proposed and waits for a second person (`confirming` is that confirmation).
     static func void<M: PersonRecord>(_ type: M.Type, _ id: UUID, reason: String, store: Store, actor: Actor, by principal: Principal,
+                                      confirming: PendingRecordDecision? = nil,
                                       mayEnter: @escaping @Sendable (String) -> Bool,
-                                      mayDecide: @escaping @Sendable (Person) -> Bool) async throws {
+                                      mayDecide: @escaping @Sendable (Person) -> Bool) async throws -> Outcome {
         // Who may void is settled before the reason is read: outside one's scope, 404; a leader's
         // record by someone who does not stand above them (the evaluator chain), 403.
         guard let found = try await M.find(id, on: store.db), mayEnter(found.scopePath) else { throw Abort(.notFound) }
-        if let person = try await Person.find(found.personID, on: store.db), person.id != principal.personID, !mayDecide(person) {
+        let person = try await Person.find(found.personID, on: store.db)
+        if let person, person.id != principal.personID, !mayDecide(person) {
             throw Abort(.forbidden, reason: SeparationOfDuties.leaderRecord)
         }
         let why = TextNormalizer.clean(reason)
         guard !why.isEmpty else { throw WorkService.Invalid("ly_do", "Vui lòng ghi lý do hủy ghi nhận.") }
+        guard why.count <= 500 else { throw WorkService.Invalid("ly_do", "Lý do dài quá 500 ký tự.") }
+        if confirming == nil, let person, person.id != principal.personID, needsSecondPerson(person) {
+            guard !found.voided else { throw WorkService.Refused(message: "Ghi nhận này đã được hủy trước đó.") }
+            try await propose(M.auditType, action: "void", person: person, recordID: id, form: ["ly_do": why],
+                              summary: "Hủy ghi nhận: \(why)", store: store, principal: principal, actor: actor)
+            return .proposed
+        }
         try await store.write { db in
             guard let r = try await M.find(id, on: db), mayEnter(r.scopePath) else { throw Abort(.notFound) }
             guard !r.voided else { throw WorkService.Refused(message: "Ghi nhận này đã được hủy trước đó.") }
@@ -50,7 +60,9 @@ enum PersonRecords {
             try await EvaluationService.markDirty(db, scopePath: r.scopePath)
             try await AuditLog.append(on: db, actor: actor, action: "\(M.auditType).void", entityType: M.auditType, entityID: id.uuidString,
                                       scopePath: r.scopePath, after: ["ly_do": why])
+            if let confirming { try await settle(confirming, on: db, actor: actor, entityID: id) }
         }
+        return .done(id)
     }
 
     /// `query` (joined with the people) narrowed to what `principal` may see: the records under
@@ -66,16 +78,24 @@ enum PersonRecords {
     }
 
     /// The form post that voids a record, with the list page to return to.
-    static func voidHandler(_ req: Request, back: String, _ void: (UUID, String) async throws -> Void) async throws -> Response {
+    static func voidHandler(_ req: Request, back: String, _ void: (UUID, String) async throws -> Outcome) async throws -> Response {
         guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw Abort(.notFound) }
-        let v = (try? req.content.decode([String: String].self)) ?? [:]
+        return try await answer(req, back: back, done: "huy") {
+            let v = (try? req.content.decode([String: String].self)) ?? [:]
+            return try await void(id, v["ly_do"] ?? "")
+        }
+    }
+
+    /// A form post's answer: back to the list with a notice (`de-nghi` when it waits for a second
+    /// person), or the refusal as an error page that says what to do.
+    static func answer(_ req: Request, back: String, done: String, _ work: () async throws -> Outcome) async throws -> Response {
         do {
-            try await void(id, v["ly_do"] ?? "")
-            return req.redirect(to: back + "?tb=huy")
+            let outcome = try await work()
+            return req.redirect(to: back + "?tb=" + (outcome == .proposed ? "de-nghi" : done))
         } catch let e as WorkService.Invalid {
             throw Abort(.unprocessableEntity, reason: e.problems.map(\.message).joined(separator: " "))
         } catch let e as WorkService.Refused {
-            throw Abort(.conflict, reason: e.message)
+            throw Abort(e.forbidden ? .forbidden : .conflict, reason: e.message)
         }
     }
 }
