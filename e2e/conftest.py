@@ -1,15 +1,26 @@
-"""Browser tests: Debian's Chromium driven by Playwright, against a running server (KPI_BASE_URL)."""
+"""Browser tests: Debian's Chromium driven by Playwright, each against a server of its own.
+
+Every test starts from the same known state: a copy of the demonstration data `kpi demo` wrote in
+KPI_E2E_TEMPLATE, served by `kpi serve` (KPI_BIN) on a free port for that test alone, so no test
+depends on what another left behind, in any order. When the server stops, `kpi verify-audit` checks
+the audit trail the test left. Without KPI_E2E_TEMPLATE the tests use the server at KPI_BASE_URL."""
 import os
 import pathlib
 import re
+import shutil
+import socket
+import subprocess
 import time
+import urllib.request
 
 import pyotp
 
 import pytest
 from playwright.sync_api import sync_playwright
 
-BASE = os.environ.get("KPI_BASE_URL", "http://127.0.0.1:8080")
+TEMPLATE = os.environ.get("KPI_E2E_TEMPLATE")
+KPI_BIN = os.environ.get("KPI_BIN", str(pathlib.Path(__file__).parent.parent / ".build" / "debug" / "kpi"))
+SERVER = {"base": os.environ.get("KPI_BASE_URL", "http://127.0.0.1:8080")}
 PASSWORD = "KpiCongVu@2026"
 SHOTS = pathlib.Path(__file__).parent / "screenshots"
 SHOTS.mkdir(exist_ok=True)
@@ -43,8 +54,59 @@ def demo_secrets():
 
 # Each account's current key (a test that sets two-step sign-in up again records the new one) and
 # the last 30-second step used: a code works once, so a second sign-in takes the next step's code.
-SECRETS = demo_secrets() if os.environ.get("KPI_DEMO_LOGINS") else {}
+DEMO_SECRETS = demo_secrets() if os.environ.get("KPI_DEMO_LOGINS") else {}
+SECRETS = dict(DEMO_SECRETS)
 LAST_STEP = {}
+
+
+def url(path=""):
+    """The address of `path` on the current test's server."""
+    return SERVER["base"] + path
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def server(tmp_path):
+    """A server of this test's own on a fresh copy of the demonstration data; its audit trail is
+    verified when it stops."""
+    if not TEMPLATE:
+        yield
+        return
+    data = tmp_path / "data"
+    shutil.copytree(TEMPLATE, data)
+    env = dict(os.environ, KPI_DATA_DIR=str(data))
+    port = free_port()
+    log = open(tmp_path / "server.log", "w")
+    proc = subprocess.Popen([KPI_BIN, "serve", "--hostname", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    SERVER["base"] = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url("/healthz"), timeout=2).read()
+            break
+        except OSError:
+            if time.time() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("kpi serve did not start: " + (tmp_path / "server.log").read_text())
+            time.sleep(0.1)
+    # A fresh database: the demo's two-step keys again, no code used yet.
+    SECRETS.clear()
+    SECRETS.update(DEMO_SECRETS)
+    LAST_STEP.clear()
+    try:
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+    verified = subprocess.run([KPI_BIN, "verify-audit"], env=env, capture_output=True, text=True)
+    assert verified.returncode == 0, "kpi verify-audit: " + verified.stdout + verified.stderr
 
 
 def totp_code(username):
@@ -63,7 +125,7 @@ def totp_code(username):
 
 
 def sign_in(pg, username):
-    pg.goto(BASE + "/dang-nhap")
+    pg.goto(url("/dang-nhap"))
     pg.fill("#username", username)
     pg.fill("#password", PASSWORD)
     with pg.expect_navigation():

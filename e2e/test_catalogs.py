@@ -2,7 +2,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from conftest import BASE, no_horizontal_overflow, shot, sign_in
+from conftest import no_horizontal_overflow, shot, sign_in, url
 
 
 def test_browse_the_organization_tree(page):
@@ -15,7 +15,7 @@ def test_browse_the_organization_tree(page):
     expect(page.locator("h1")).to_have_text("Sở Nội vụ")
     assert "Hệ thống chính trị tỉnh Nghệ An" in page.locator(".crumbs").inner_text()
     shot(page, "co-quan-chi-tiet")
-    page.goto(BASE + "/danh-muc/co-quan?don_vi=SNV")
+    page.goto(url("/danh-muc/co-quan?don_vi=SNV"))
     table = page.locator("table.list tbody").inner_text()
     for unit in ["Sở Nội vụ", "Văn phòng Sở", "Phòng Tổ chức, biên chế", "Phòng Công chức, viên chức",
                  "Phòng Xây dựng chính quyền"]:
@@ -26,7 +26,7 @@ def test_browse_the_organization_tree(page):
     assert "Sở Nội vụ" in page.locator(".crumbs").inner_text()
     assert no_horizontal_overflow(page)
     shot(page, "co-quan-don-vi")
-    page.goto(BASE + "/danh-muc/can-bo?don_vi=SNV-P2")
+    page.goto(url("/danh-muc/can-bo?don_vi=SNV-P2"))
     assert no_horizontal_overflow(page)
     shot(page, "can-bo")
 
@@ -36,7 +36,7 @@ def test_import_good_csv_then_bad_csv(page, tmp_path):
     code = "SKHCN-E2E-" + page.size_name.upper() + "-" + uuid.uuid4().hex[:4].upper()
     good = tmp_path / "co-quan.csv"
     good.write_text(f"Mã,Tên,Khối,Cấp,Mã cơ quan cấp trên\n{code},Phòng Thử nghiệm,Chính quyền,Tỉnh,SKHCN\n", encoding="utf-8")
-    page.goto(BASE + "/nhap-du-lieu")
+    page.goto(url("/nhap-du-lieu"))
     page.select_option("#danh_muc", "co-quan")
     page.set_input_files("#tep", str(good))
     page.click("button:has-text(\"Kiểm tra tệp\")")
@@ -44,12 +44,12 @@ def test_import_good_csv_then_bad_csv(page, tmp_path):
     shot(page, "nhap-thu")
     page.click("button:has-text(\"Nhập chính thức\")")
     expect(page.locator("h1")).to_have_text("Đã nhập dữ liệu")
-    page.goto(BASE + "/danh-muc/co-quan?q=" + code)
+    page.goto(url("/danh-muc/co-quan?q=") + code)
     assert "Phòng Thử nghiệm" in page.locator("table.list").inner_text()
 
     bad = tmp_path / "sai.csv"
     bad.write_text("Mã,Tên,Khối,Cấp,Mã cơ quan cấp trên\nA1,,Đảng,Tỉnh,\nA2,Tên,Khối lạ,Tỉnh,KHONGCO\n", encoding="utf-8")
-    page.goto(BASE + "/nhap-du-lieu")
+    page.goto(url("/nhap-du-lieu"))
     page.set_input_files("#tep", str(bad))
     page.click("button:has-text(\"Kiểm tra tệp\")")
     expect(page.locator("h1")).to_have_text("Tệp chưa hợp lệ")
@@ -65,7 +65,7 @@ def test_import_good_csv_then_bad_csv(page, tmp_path):
 def test_add_a_unit_with_a_form_error_first(page):
     sign_in(page, "quantri.snv")
     code = "SNV-" + page.size_name.upper() + "-" + uuid.uuid4().hex[:4].upper()
-    page.goto(BASE + "/danh-muc/co-quan/moi?cap_tren=SNV")
+    page.goto(url("/danh-muc/co-quan/moi?cap_tren=SNV"))
     page.fill("#f_ma", code)
     page.select_option("#f_khoi", "chinh-quyen")
     page.select_option("#f_cap", "tinh")

@@ -1,6 +1,6 @@
 from playwright.sync_api import expect
 
-from conftest import BASE, no_horizontal_overflow, shot, sign_in
+from conftest import no_horizontal_overflow, shot, sign_in, url
 
 # Each window size works on its own agency: both run against the same server.
 AGENCY = {"desktop": "VPTU", "phone": "SKHCN"}
@@ -37,5 +37,5 @@ def test_open_a_period_compute_it_and_read_its_results(page):
 def test_staff_do_not_see_the_periods(page):
     sign_in(page, "canbo")
     assert "Kỳ đánh giá" not in page.locator("nav.menu").inner_text()
-    response = page.goto(BASE + "/ky-danh-gia")
+    response = page.goto(url("/ky-danh-gia"))
     assert response.status == 403

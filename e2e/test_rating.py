@@ -5,7 +5,7 @@ import urllib.request
 import qrcode
 from playwright.sync_api import expect
 
-from conftest import BASE, SIZES, no_horizontal_overflow, shot, sign_in
+from conftest import SIZES, no_horizontal_overflow, shot, sign_in, url
 
 
 def qr_modules(svg):
@@ -19,7 +19,7 @@ def qr_modules(svg):
 def test_citizen_rates_through_the_public_link(page, browser):
     page.on("dialog", lambda d: d.accept())
     sign_in(page, "lanhdao")
-    page.goto(BASE + "/viec?xem=da-giao&trang_thai=hoan-thanh")
+    page.goto(url("/viec?xem=da-giao&trang_thai=hoan-thanh"))
     page.locator("table.tasks tbody tr >> nth=0 >> a").click()
     task_url = page.url.split("?")[0]
     page.click("button:has-text('Tạo liên kết đánh giá')")
@@ -30,7 +30,7 @@ def test_citizen_rates_through_the_public_link(page, browser):
 
     # The QR code is exactly what an independent encoder (python-qrcode) makes of the link.
     token = link.rsplit("/", 1)[1]
-    svg = urllib.request.urlopen(f"{BASE}/danh-gia/{token}/qr.svg").read().decode()
+    svg = urllib.request.urlopen(url(f"/danh-gia/{token}/qr.svg")).read().decode()
     version, mask, dark = qr_modules(svg)
     ref = qrcode.QRCode(version=version, error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=mask)
     ref.add_data(qrcode.util.QRData(link.encode(), mode=qrcode.util.MODE_8BIT_BYTE))
@@ -59,7 +59,7 @@ def test_citizen_rates_through_the_public_link(page, browser):
     citizen.click("button:has-text('Gửi đánh giá')")
     expect(citizen.locator(".flash.error")).to_contain_text("đã được dùng để đánh giá")
     expect(citizen.locator("#ma_bien_nhan")).to_have_value(code)
-    citizen.goto(BASE + "/danh-gia/khong-co")
+    citizen.goto(url("/danh-gia/khong-co"))
     expect(citizen.locator(".flash.error")).to_contain_text("không tồn tại hoặc đã đóng")
     ctx.close()
 

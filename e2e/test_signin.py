@@ -1,7 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from conftest import BASE, no_horizontal_overflow, shot, sign_in
+from conftest import no_horizontal_overflow, shot, sign_in, url
 
 ROLES = {
     "quantri": ("Quản trị hệ thống", ["Cơ quan", "Người dùng", "Nhập dữ liệu", "Nhật ký"]),
@@ -17,7 +17,7 @@ ROLES = {
 def test_each_role_signs_in_sees_its_menu_and_signs_out(page, username):
     label, menu = ROLES[username]
     sign_in(page, username)
-    assert page.url == BASE + "/"
+    assert page.url == url("/")
     assert page.locator("h1").inner_text() == "Tổng quan"
     assert label in page.locator("main").inner_text()
     nav = page.locator("nav.menu").inner_text()
@@ -29,12 +29,12 @@ def test_each_role_signs_in_sees_its_menu_and_signs_out(page, username):
     shot(page, f"tong-quan-{username}")
     page.click("text=Đăng xuất")
     expect(page.locator("h1")).to_have_text("Đăng nhập")
-    page.goto(BASE + "/danh-muc/co-quan")
+    page.goto(url("/danh-muc/co-quan"))
     assert "/dang-nhap" in page.url, "signed out: protected pages send back to sign-in"
 
 
 def test_wrong_password_is_explained(page):
-    page.goto(BASE + "/dang-nhap")
+    page.goto(url("/dang-nhap"))
     page.fill("#username", "lanhdao")
     page.fill("#password", "sai-mat-khau")
     page.click("button.primary")

@@ -7,11 +7,11 @@ import pyotp
 from playwright.sync_api import expect
 
 import conftest
-from conftest import BASE, PASSWORD, no_horizontal_overflow, shot, sign_in
+from conftest import PASSWORD, no_horizontal_overflow, shot, sign_in, url
 
 
 def password_step(pg, username):
-    pg.goto(BASE + "/dang-nhap")
+    pg.goto(url("/dang-nhap"))
     pg.fill("#username", username)
     pg.fill("#password", PASSWORD)
     with pg.expect_navigation():
@@ -32,8 +32,8 @@ def test_sign_in_asks_for_the_code_after_the_password(page):
     page.fill("#code", conftest.totp_code("thammuu"))
     with page.expect_navigation():
         page.click("button.primary")
-    assert page.url.rstrip("/") == BASE
-    page.goto(BASE + "/xac-thuc-hai-buoc")
+    assert page.url.rstrip("/") == url()
+    page.goto(url("/xac-thuc-hai-buoc"))
     expect(page.locator("main")).to_contain_text("đang bật")
 
 
@@ -41,7 +41,7 @@ def test_an_administrator_without_it_must_set_it_up(browser, page):
     # The system administrator resets the unit administrator's two-step sign-in (a lost phone).
     admin = browser.new_context(locale="vi-VN").new_page()
     sign_in(admin, "quantri")
-    admin.goto(BASE + "/danh-muc/nguoi-dung?q=quantri.snv")
+    admin.goto(url("/danh-muc/nguoi-dung?q=quantri.snv"))
     admin.click("table.list a:has-text('quantri.snv')")
     admin.once("dialog", lambda d: d.accept())
     with admin.expect_navigation():
@@ -51,7 +51,7 @@ def test_an_administrator_without_it_must_set_it_up(browser, page):
 
     # The password alone now leads only to set-up.
     password_step(page, "quantri.snv")
-    page.goto(BASE + "/danh-muc/nguoi-dung")
+    page.goto(url("/danh-muc/nguoi-dung"))
     assert page.url.endswith("/xac-thuc-hai-buoc")
     expect(page.locator(".flash")).to_contain_text("bắt buộc xác thực hai bước")
     with page.expect_navigation():
@@ -70,7 +70,7 @@ def test_an_administrator_without_it_must_set_it_up(browser, page):
     assert len(codes) == 10 and all(re.fullmatch(r"[a-z2-9]{5}-[a-z2-9]{5}", c) for c in codes)
     shot(page, "xac-thuc-ma-khoi-phuc")
     page.click("text=Tiếp tục làm việc")
-    page.goto(BASE + "/danh-muc/nguoi-dung")
+    page.goto(url("/danh-muc/nguoi-dung"))
     expect(page.locator("h1")).to_have_text("Người dùng")
 
     # A lost phone: a recovery code signs in once.
@@ -79,7 +79,7 @@ def test_an_administrator_without_it_must_set_it_up(browser, page):
     page.fill("#code", codes[0])
     with page.expect_navigation():
         page.click("button.primary")
-    assert page.url.rstrip("/") == BASE
+    assert page.url.rstrip("/") == url()
     page.context.clear_cookies()
     password_step(page, "quantri.snv")
     page.fill("#code", codes[0])

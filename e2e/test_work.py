@@ -4,7 +4,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from conftest import BASE, SIZES, no_horizontal_overflow, shot, sign_in
+from conftest import SIZES, no_horizontal_overflow, shot, sign_in, url
 
 
 def staff_page(browser, size_name):
@@ -113,7 +113,7 @@ def test_overdue_warning_shows_in_the_lists_and_the_board(page):
 
     page.click("button:has-text('Đăng xuất')")
     sign_in(page, "lanhdao")
-    page.goto(BASE + "/viec/bang")
+    page.goto(url("/viec/bang"))
     expect(page.locator("table.board tbody tr").first).to_have_class("late")
     assert no_horizontal_overflow(page)
     shot(page, "bang-theo-doi")

@@ -97,17 +97,13 @@ public struct DateOnly: Hashable, Comparable, Sendable, Codable {
     public static let epoch = DateOnly(year: 1970, month: 1, day: 1)!
 
     public static func inVietnam(_ date: Date) -> DateOnly {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: 7 * 3600)!
-        let c = calendar.dateComponents([.year, .month, .day], from: date)
+        let c = VietnamTime.calendar.dateComponents([.year, .month, .day], from: date)
         return DateOnly(year: c.year!, month: c.month!, day: c.day!)!
     }
 
     /// The day's first instant in Việt Nam (00:00 UTC+7).
     public var startInVietnam: Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: 7 * 3600)!
-        return calendar.date(from: DateComponents(year: year, month: month, day: day))!
+        VietnamTime.calendar.date(from: DateComponents(year: year, month: month, day: day))!
     }
 
     /// dd/MM/yyyy
@@ -147,4 +143,17 @@ public enum VNNumber {
     }
 
     public static func format(_ value: Int) -> String { format(Double(value)) }
+}
+
+/// Giờ Việt Nam: the one place the time zone is set. Every day, date and time the system shows or
+/// reckons with is in Asia/Ho_Chi_Minh (UTC+7, no daylight saving), whatever the server's zone.
+public enum VietnamTime {
+    public static let zone = TimeZone(identifier: "Asia/Ho_Chi_Minh") ?? TimeZone(secondsFromGMT: 7 * 3600)!
+
+    /// The Gregorian calendar in that zone.
+    public static let calendar: Calendar = {
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = zone
+        return c
+    }()
 }

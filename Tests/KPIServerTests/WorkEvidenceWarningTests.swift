@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 import KPICore
 @testable import KPIServer
 import XCTVapor
@@ -137,14 +138,23 @@ final class WorkEvidenceWarningTests: XCTestCase {
         }
     }
 
-    /// A lease held by another runner stops this one (SQLite); an expired one does not.
-    func testLeaseKeepsASecondRunnerOut() async throws {
+    /// While one runner holds the job (SQLite: its lease row; PostgreSQL: the advisory lock, held by
+    /// another connection's transaction), a second one does not run; once released, it does.
+    func testASecondRunnerWaitsItsTurn() async throws {
         try await withApp { app in
-            guard !app.store.isPostgres else { return }
-            do { let value = try await DeadlineJob.acquireLease(app.store, holder: "first"); XCTAssertTrue(value) }
-            let blocked = try await DeadlineJob.run(app, holder: "second")
-            XCTAssertFalse(blocked.ran)
-            try await DeadlineJob.releaseLease(app.store, holder: "first")
+            if app.store.isPostgres {
+                try await app.db.transaction { db in
+                    try await (db as! any SQLDatabase).raw("SELECT pg_advisory_xact_lock(\(bind: DeadlineJob.lockKey))").run()
+                    let blocked = try await DeadlineJob.run(app, holder: "second")
+                    XCTAssertFalse(blocked.ran)
+                }
+            } else {
+                let value = try await DeadlineJob.acquireLease(app.store, holder: "first")
+                XCTAssertTrue(value)
+                let blocked = try await DeadlineJob.run(app, holder: "second")
+                XCTAssertFalse(blocked.ran)
+                try await DeadlineJob.releaseLease(app.store, holder: "first")
+            }
             let free = try await DeadlineJob.run(app, holder: "second")
             XCTAssertTrue(free.ran)
         }

@@ -86,9 +86,6 @@ public struct WorkCalendar: Sendable, Codable, Equatable {
     }
 
     /// Vietnamese public holidays of 2026 that fall on weekdays (Bộ luật Lao động 2019 Điều 112, Tết by
-    /// the lunar calendar), as defaults: the province checks them against the Government's yearly
-    /// notice and adds each new year as data.
-    /// Vietnamese public holidays of 2026 that fall on weekdays (Bộ luật Lao động 2019 Điều 112, Tết by
     /// the lunar calendar: mùng 1 Bính Ngọ = 17/02; Giỗ Tổ 10/3 âm lịch = 26/4, Chủ nhật → nghỉ bù 27/4),
     /// as defaults with their names: the province checks them against the Government's yearly notice
     /// and adds each new year as data.

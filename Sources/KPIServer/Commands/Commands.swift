@@ -123,7 +123,7 @@ struct AuditArchiveCommand: AsyncCommand {
         let app = context.application
         let months = max(signature.months ?? app.settings.auditRetentionMonths, 12)
         let now = app.clock.now
-        guard let cutoff = Calendar(identifier: .gregorian).date(byAdding: .month, value: -months, to: now) else { return }
+        guard let cutoff = VietnamTime.calendar.date(byAdding: .month, value: -months, to: now) else { return }
         let directory = signature.dir ?? app.settings.archiveDirectory
         do {
             guard let r = try await AuditArchive.archive(before: cutoff, into: directory, store: app.store,

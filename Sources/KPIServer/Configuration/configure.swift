@@ -39,6 +39,7 @@ private func configureDatabase(_ app: Application, settings: Settings) throws {
         try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
         app.databases.use(.sqlite(.file(settings.dataDirectory + "/kpi.sqlite"), sqlLogLevel: nil), as: .sqlite)
     }
+    app.databases.middleware.use(ClockStamps(clock: app.clock))
 }
 
 /// `Public/` next to the working directory, or beside the sources when run from tests.

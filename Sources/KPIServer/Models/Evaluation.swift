@@ -37,8 +37,8 @@ final class EvaluationPeriod: Model, @unchecked Sendable {
     @OptionalField(key: "locked_at") var lockedAt: Date?
     /// Bumped by every step, so two people acting at once cannot both succeed.
     @Field(key: "version") var version: Int
-    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
-    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+    @OptionalField(key: "created_at") var createdAt: Date?
+    @OptionalField(key: "updated_at") var updatedAt: Date?
 
     init() {}
 
@@ -78,7 +78,7 @@ final class Evaluation: Model, @unchecked Sendable {
     @Field(key: "reasons") var reasons: String
     /// Number of the current revision (0 before the lock).
     @Field(key: "revision") var revision: Int
-    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+    @OptionalField(key: "updated_at") var updatedAt: Date?
 
     init() {}
 }
@@ -105,7 +105,7 @@ final class EvaluationRevision: Model, @unchecked Sendable {
     @Field(key: "reasons") var reasons: String
     @Field(key: "note") var note: String
     @Field(key: "author") var author: String
-    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @OptionalField(key: "created_at") var createdAt: Date?
 
     init() {}
 }

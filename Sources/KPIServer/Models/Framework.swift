@@ -27,7 +27,7 @@ final class Framework: Model, @unchecked Sendable {
     @Field(key: "definition") var definition: String
     @Field(key: "note") var note: String
     @OptionalField(key: "published_at") var publishedAt: Date?
-    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+    @OptionalField(key: "updated_at") var updatedAt: Date?
 
     init() {}
 }
@@ -43,7 +43,7 @@ final class ScoreInput: Model, @unchecked Sendable {
     @Field(key: "person_id") var personID: UUID
     @Field(key: "scope_path") var scopePath: String
     @Field(key: "data") var data: String
-    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+    @OptionalField(key: "updated_at") var updatedAt: Date?
 
     init() {}
 }

@@ -22,7 +22,7 @@ final class LeaveRecord: Model, @unchecked Sendable {
     @Field(key: "entered_by") var enteredBy: String
     @Field(key: "voided") var voided: Bool
     @Field(key: "void_reason") var voidReason: String
-    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @OptionalField(key: "created_at") var createdAt: Date?
 
     init() {}
 

@@ -19,7 +19,7 @@ final class Organization: Model, @unchecked Sendable {
     @Field(key: "path") var path: String
     @Field(key: "sort_order") var sortOrder: Int
     @Field(key: "active") var active: Bool
-    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+    @OptionalField(key: "updated_at") var updatedAt: Date?
 
     init() {}
 }
@@ -36,7 +36,7 @@ final class PositionGroup: Model, @unchecked Sendable {
     @Field(key: "kind") var kind: String
     @Field(key: "description") var details: String
     @Field(key: "active") var active: Bool
-    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+    @OptionalField(key: "updated_at") var updatedAt: Date?
 
     init() {}
 }
@@ -57,7 +57,7 @@ final class Position: Model, @unchecked Sendable {
     @Field(key: "scope_path") var scopePath: String
     @Field(key: "description") var details: String
     @Field(key: "active") var active: Bool
-    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+    @OptionalField(key: "updated_at") var updatedAt: Date?
 
     init() {}
 }

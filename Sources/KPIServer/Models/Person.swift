@@ -25,7 +25,7 @@ final class Person: Model, @unchecked Sendable {
     @Field(key: "active_from") var activeFrom: String
     @Field(key: "active_to") var activeTo: String
     @Field(key: "active") var active: Bool
-    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+    @OptionalField(key: "updated_at") var updatedAt: Date?
 
     init() {}
 }

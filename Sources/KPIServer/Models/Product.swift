@@ -23,7 +23,7 @@ final class Product: Model, @unchecked Sendable {
     @Field(key: "complexity") var complexity: String
     @Field(key: "description") var details: String
     @Field(key: "active") var active: Bool
-    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+    @OptionalField(key: "updated_at") var updatedAt: Date?
 
     init() {}
 }

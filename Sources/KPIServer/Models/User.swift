@@ -24,7 +24,7 @@ final class User: Model, @unchecked Sendable {
     @OptionalField(key: "mfa_pending_secret") var mfaPendingSecret: String?
     @OptionalField(key: "mfa_enabled_at") var mfaEnabledAt: Date?
     @OptionalField(key: "mfa_last_step") var mfaLastStep: Int64?
-    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+    @OptionalField(key: "updated_at") var updatedAt: Date?
 
     init() {}
 }
@@ -39,7 +39,7 @@ final class RoleGrant: Model, @unchecked Sendable {
     @OptionalField(key: "organization_id") var organizationID: UUID?
     @Field(key: "scope_path") var scopePath: String
     @Field(key: "granted_by") var grantedBy: String
-    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @OptionalField(key: "created_at") var createdAt: Date?
 
     init() {}
 }

@@ -65,8 +65,8 @@ final class WorkTask: Model, @unchecked Sendable {
     @Field(key: "creation_token") var creationToken: String
     /// Bumped by every change: a form that carries an older version is refused.
     @Field(key: "version") var version: Int
-    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
-    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+    @OptionalField(key: "created_at") var createdAt: Date?
+    @OptionalField(key: "updated_at") var updatedAt: Date?
 
     init() {}
 }
@@ -115,7 +115,7 @@ final class Evidence: Model, @unchecked Sendable {
     @Field(key: "size") var size: Int
     @Field(key: "reference") var reference: String
     @Field(key: "added_by") var addedBy: String
-    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @OptionalField(key: "created_at") var createdAt: Date?
 
     init() {}
 }
@@ -203,7 +203,7 @@ final class RecurringTask: Model, @unchecked Sendable {
     @Field(key: "created_by") var createdBy: UUID
     @Field(key: "created_by_name") var createdByName: String
     @Field(key: "active") var active: Bool
-    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @OptionalField(key: "created_at") var createdAt: Date?
 
     init() {}
 }
@@ -220,7 +220,7 @@ final class RatingLink: Model, @unchecked Sendable {
     @Field(key: "scope_path") var scopePath: String
     @Field(key: "active") var active: Bool
     @Field(key: "created_by_name") var createdByName: String
-    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @OptionalField(key: "created_at") var createdAt: Date?
 
     init() {}
 }
@@ -235,7 +235,7 @@ final class Rating: Model, @unchecked Sendable {
     @Field(key: "receipt_code") var receiptCode: String
     @Field(key: "score") var score: Int
     @Field(key: "comment") var comment: String
-    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @OptionalField(key: "created_at") var createdAt: Date?
 
     init() {}
 }
@@ -254,7 +254,7 @@ final class ViolationType: Model, @unchecked Sendable {
     /// Always "/": the catalog is province-wide.
     @Field(key: "scope_path") var scopePath: String
     @Field(key: "active") var active: Bool
-    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+    @OptionalField(key: "updated_at") var updatedAt: Date?
 
     init() {}
 }
@@ -280,7 +280,7 @@ final class DisciplineRecord: Model, @unchecked Sendable {
     @Field(key: "entered_by") var enteredBy: String
     @Field(key: "voided") var voided: Bool
     @Field(key: "void_reason") var voidReason: String
-    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @OptionalField(key: "created_at") var createdAt: Date?
 
     init() {}
 }

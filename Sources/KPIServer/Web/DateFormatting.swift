@@ -1,8 +1,9 @@
 import Foundation
+import KPICore
 
 /// Times are stored in UTC and shown in Vietnam's time (UTC+7, no daylight saving).
 enum DateFormatting {
-    static let vietnam = TimeZone(identifier: "Asia/Ho_Chi_Minh") ?? TimeZone(secondsFromGMT: 7 * 3600)!
+    private static let vietnam = VietnamTime.zone
 
     private static func formatter(_ pattern: String) -> DateFormatter {
         let f = DateFormatter()

@@ -8,9 +8,13 @@ import XCTVapor
 /// A fresh application with the demonstration data, on in-memory SQLite, or on PostgreSQL when
 /// `KPI_TEST_DATABASE_URL` is set (the schema is dropped and rebuilt for each test).
 enum TestEnv {
-    /// Every test application's clock stands here until a test moves it: Wednesday 25/11/2026,
-    /// 09:00 in Việt Nam. Tests never depend on the real date.
-    static let today = DateOnly(year: 2026, month: 11, day: 25)!
+    /// Every test application's clock stands here until a test moves it: 09:00 in Việt Nam on
+    /// Wednesday 25/11/2026, or on the day `KPI_TEST_TODAY` names (dd/MM/yyyy or yyyy-MM-dd): the test
+    /// script runs the suite again at the end of a year and on a leap day, so the calendar cannot
+    /// break it. Only this harness reads that variable; the server has no way to pin its clock.
+    /// Tests never depend on the real date.
+    static let today: DateOnly = ProcessInfo.processInfo.environment["KPI_TEST_TODAY"].flatMap { DateOnly(parsing: $0) }
+        ?? DateOnly(year: 2026, month: 11, day: 25)!
     static let now = today.startInVietnam.addingTimeInterval(9 * 3600)
 
     /// The two-step key of every test application (a second process on the same database reads the
@@ -89,5 +93,18 @@ extension Settings {
     /// the environment must not change a test's outcome).
     static var testing: Settings {
         Settings.from(environment: [:])
+    }
+}
+
+/// Runs `body`, which must fail because the database refuses it (a trigger raising `message`); any
+/// other error, or none, fails the test.
+func assertRefusedByDatabase(_ message: String, _ what: String, file: StaticString = #filePath, line: UInt = #line,
+                             _ body: () async throws -> Void) async {
+    do {
+        try await body()
+        XCTFail("\(what): the database accepted it", file: file, line: line)
+    } catch {
+        let text = "\(error) \(String(reflecting: error))"
+        XCTAssertTrue(text.contains(message), "\(what): refused for another reason: \(text)", file: file, line: line)
     }
 }
