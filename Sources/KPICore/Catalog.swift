@@ -93,7 +93,10 @@ public struct CatalogSpec: Sendable {
                     mapping[i] = f.key
                 }
             } else {
-                problems.append("Cột «\(raw)» không thuộc danh mục \(title.lowercased()). Các cột hợp lệ: \(fields.map(\.label).joined(separator: ", ")).")
+                problems.append("""
+                    Cột «\(raw)» không thuộc danh mục \(title.lowercased()). Các cột hợp lệ: \
+                    \(fields.map(\.label).joined(separator: ", ")).
+                    """)
             }
         }
         for f in fields where f.required && !mapping.values.contains(f.key) {
@@ -174,7 +177,9 @@ enum FieldParser {
             if let c = choices.first(where: { TextNormalizer.fold($0.code) == folded || TextNormalizer.fold($0.label) == folded }) {
                 return .success(.text(c.code))
             }
-            return .failure(.init(message: "giá trị «\(text)» không hợp lệ; chọn một trong: \(choices.map(\.label).joined(separator: ", "))"))
+            return .failure(.init(message: """
+                giá trị «\(text)» không hợp lệ; chọn một trong: \(choices.map(\.label).joined(separator: ", "))
+                """))
         case .date:
             guard let d = DateOnly(parsing: text) else {
                 return .failure(.init(message: "ngày «\(text)» không đúng dạng dd/MM/yyyy"))
@@ -193,7 +198,10 @@ enum FieldParser {
             return .success(.integer(i))
         case .decimal(let range):
             guard let r = DecimalText.parse(text), range.contains(r) else {
-                return .failure(.init(message: "«\(text)» phải là số từ \(DecimalText.vn(range.lowerBound)) đến \(DecimalText.vn(range.upperBound)), tối đa 6 chữ số thập phân (ví dụ 1,25)"))
+                return .failure(.init(message: """
+                    «\(text)» phải là số từ \(DecimalText.vn(range.lowerBound)) đến \(DecimalText.vn(range.upperBound)), tối đa 6 chữ số \
+                    thập phân (ví dụ 1,25)
+                    """))
             }
             return .success(.text(DecimalText.vn(r)))
         case .email:

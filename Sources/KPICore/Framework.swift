@@ -59,10 +59,14 @@ public struct FrameworkDefinition: Codable, Sendable, Equatable {
                                  ("rubric", "Thang mức do người đánh giá chọn"), ("formula", "Công thức")]
 
     public static let defaultIndicators = [
-        Indicator(group: "hai-long", code: "HL-01", name: "Mức độ hài lòng của người dân, tổ chức và đơn vị nhận sản phẩm", maxPoints: "10", method: "rating", parameter: "5"),
-        Indicator(group: "phoi-hop", code: "PH-01", name: "Đánh giá của người chủ trì về mức độ phối hợp", maxPoints: "5", method: "rating", parameter: "5"),
-        Indicator(group: "ky-luat", code: "KL-01", name: "Chấp hành kỷ luật, kỷ cương hành chính (trừ theo vi phạm được ghi nhận)", maxPoints: "10", method: "deduction", parameter: "2"),
-        Indicator(group: "ky-luat", code: "KL-02", name: "Phẩm chất chính trị, đạo đức, lối sống", maxPoints: "5", method: "rubric", parameter: "Tốt=5; Khá=3; Trung bình=1; Kém=0"),
+        Indicator(group: "hai-long", code: "HL-01", name: "Mức độ hài lòng của người dân, tổ chức và đơn vị nhận sản phẩm",
+                  maxPoints: "10", method: "rating", parameter: "5"),
+        Indicator(group: "phoi-hop", code: "PH-01", name: "Đánh giá của người chủ trì về mức độ phối hợp", maxPoints: "5",
+                  method: "rating", parameter: "5"),
+        Indicator(group: "ky-luat", code: "KL-01", name: "Chấp hành kỷ luật, kỷ cương hành chính (trừ theo vi phạm được ghi nhận)",
+                  maxPoints: "10", method: "deduction", parameter: "2"),
+        Indicator(group: "ky-luat", code: "KL-02", name: "Phẩm chất chính trị, đạo đức, lối sống", maxPoints: "5", method: "rubric",
+                  parameter: "Tốt=5; Khá=3; Trung bình=1; Kém=0"),
     ]
 
     /// The seeded defaults (Nghị định 335 for công chức; viên chức; Quy định 366 for cán bộ).
@@ -149,7 +153,11 @@ public struct FrameworkDefinition: Codable, Sendable, Equatable {
             if trimmed.isEmpty { continue }
             let cells = trimmed.split(separator: "|", omittingEmptySubsequences: false).map { TextNormalizer.clean(String($0)) }
             guard cells.count == 6 else {
-                return .failure(Problem("indicators", "dòng \(i + 1): cần đủ 6 cột «Mã | Tên | Nhóm | Điểm tối đa | Phương pháp | Tham số», đang có \(cells.count)"))
+                return .failure(Problem("indicators",
+                                        """
+                                            dòng \(i + 1): cần đủ 6 cột «Mã | Tên | Nhóm | Điểm tối đa | Phương pháp | Tham số», đang có \
+                                            \(cells.count)
+                                            """))
             }
             let max = DecimalText.parse(cells[3]).map(DecimalText.plain) ?? cells[3]
             list.append(Indicator(group: cells[2], code: cells[0], name: cells[1], maxPoints: max, method: cells[4], parameter: cells[5]))
@@ -207,7 +215,8 @@ public struct FrameworkDefinition: Codable, Sendable, Equatable {
         if !onTimeForGood.isEmpty { _ = number("onTimeForGood", onTimeForGood, .zero...Rational.one) }
         _ = number("quotaRate", quotaRate, .zero...Rational.one)
         if QuotaRule.Pool(rawValue: quotaPool) == nil { problems.append(Problem("quotaPool", "chỉ nhận good-or-better hoặc all")) }
-        if QuotaRule.Rounding(rawValue: quotaRounding) == nil { problems.append(Problem("quotaRounding", "chỉ nhận floor, round hoặc ceil")) }
+        if QuotaRule.Rounding(rawValue: quotaRounding) == nil { problems.append(Problem("quotaRounding",
+                                                                                        "chỉ nhận floor, round hoặc ceil")) }
         if !["month", "quarter"].contains(period) { problems.append(Problem("period", "chỉ nhận month (tháng) hoặc quarter (quý)")) }
         // Indicators: known group and method, distinct codes, and each group's points add up.
         var codes = Set<String>()
@@ -244,7 +253,8 @@ public struct FrameworkDefinition: Codable, Sendable, Equatable {
             case "formula":
                 do {
                     let f = try Formula(ind.parameter)
-                    let vars: [String: ClosedRange<Rational>] = ["diem_tb": .one...Rational(5), "so_luot": .zero...Rational(1000), "so_vi_pham": .zero...Rational(100)]
+                    let vars: [String: ClosedRange<Rational>] = ["diem_tb": .one...Rational(5), "so_luot": .zero...Rational(1000),
+                                                                 "so_vi_pham": .zero...Rational(100)]
                     for e in f.check(variables: vars, max: max) { problems.append(Problem(key, "\(at): \(e.description)")) }
                 } catch let e as FormulaError {
                     problems.append(Problem(key, "\(at): \(e.description)"))
@@ -252,13 +262,19 @@ public struct FrameworkDefinition: Codable, Sendable, Equatable {
                     problems.append(Problem(key, "\(at): công thức không hợp lệ"))
                 }
             default:
-                problems.append(Problem(key, "\(at): phương pháp «\(ind.method)» không hợp lệ; dùng rating, deduction, rubric hoặc formula"))
+                problems.append(Problem(key,
+                                        "\(at): phương pháp «\(ind.method)» không hợp lệ; dùng rating, deduction, rubric hoặc formula"))
             }
         }
-        for (group, text, label) in [("hai-long", satisfactionMax, "(ii)"), ("phoi-hop", coordinationMax, "(iii)"), ("ky-luat", disciplineMax, "(iv)")] {
+        for (group, text, label) in [("hai-long", satisfactionMax, "(ii)"), ("phoi-hop", coordinationMax, "(iii)"), ("ky-luat",
+            disciplineMax, "(iv)")] {
             guard let groupMax = DecimalText.parse(text), let sum = byGroup[group] else { continue }
             if sum != groupMax {
-                problems.append(Problem("indicators", "tổng điểm tối đa các chỉ số nhóm \(label) là \(DecimalText.vn(sum)), phải bằng điểm của nhóm (\(DecimalText.vn(groupMax)))"))
+                problems.append(Problem("indicators",
+                                        """
+                                            tổng điểm tối đa các chỉ số nhóm \(label) là \(DecimalText.vn(sum)), phải bằng điểm của nhóm \
+                                            (\(DecimalText.vn(groupMax)))
+                                            """))
             }
         }
         return problems
@@ -274,7 +290,11 @@ public struct FrameworkDefinition: Codable, Sendable, Equatable {
         let mine = Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0.value) })
         let theirs = Dictionary(uniqueKeysWithValues: province.fields.map { ($0.key, $0.value) })
         return Self.lockedForAgencies.compactMap { key in
-            mine[key] == theirs[key] ? nil : Problem(key, "cơ quan không được thay đổi trường này (bộ chỉ số chung của tỉnh: «\(theirs[key] ?? "")»)")
+            mine[key] == theirs[key] ? nil : Problem(key,
+                                                     """
+                                                         cơ quan không được thay đổi trường này (bộ chỉ số chung của tỉnh: \
+                                                         «\(theirs[key] ?? "")»)
+                                                         """)
         }
     }
 
@@ -296,7 +316,8 @@ public struct FrameworkDefinition: Codable, Sendable, Equatable {
         rules.passThreshold = r(passThreshold)
         if !onTimeForExcellent.isEmpty { rules.onTimeShareRequired[.excellent] = r(onTimeForExcellent) }
         if !onTimeForGood.isEmpty { rules.onTimeShareRequired[.good] = r(onTimeForGood) }
-        rules.quota = QuotaRule(rate: r(quotaRate), pool: QuotaRule.Pool(rawValue: quotaPool)!, rounding: QuotaRule.Rounding(rawValue: quotaRounding)!)
+        rules.quota = QuotaRule(rate: r(quotaRate), pool: QuotaRule.Pool(rawValue: quotaPool)!,
+                                rounding: QuotaRule.Rounding(rawValue: quotaRounding)!)
         return rules
     }
 }

@@ -67,7 +67,8 @@ public enum ProductRules {
     public static let factorRange = (try! Rational(1, 100))...Rational(100)
 
     /// Reads "Đơn giản=0,8; Trung bình=1; Phức tạp=1,5". Names must be distinct, factors in range.
-    public static func parseComplexity(_ text: String, range: ClosedRange<Rational> = factorRange) -> Result<[ComplexityLevel], FieldProblem> {
+    public static func parseComplexity(_ text: String, range: ClosedRange<Rational> = factorRange) -> Result<[ComplexityLevel],
+    FieldProblem> {
         let field = FieldSpec("muc_do", "Mức độ phức tạp", .text(maxLength: 1000))
         var levels: [ComplexityLevel] = []
         for part in text.split(separator: ";") {
@@ -78,7 +79,11 @@ public enum ProductRules {
                 return .failure(FieldProblem(field: field, message: "«\(item)» phải có dạng Tên=hệ số, ví dụ «Phức tạp=1,5»"))
             }
             guard let f = DecimalText.parse(pieces[1]), range.contains(f) else {
-                return .failure(FieldProblem(field: field, message: "hệ số của «\(pieces[0])» phải là số từ \(DecimalText.vn(range.lowerBound)) đến \(DecimalText.vn(range.upperBound))"))
+                return .failure(FieldProblem(field: field,
+                                             message: """
+                                                 hệ số của «\(pieces[0])» phải là số từ \(DecimalText.vn(range.lowerBound)) đến \
+                                                 \(DecimalText.vn(range.upperBound))
+                                                 """))
             }
             if levels.contains(where: { TextNormalizer.fold($0.name) == TextNormalizer.fold(pieces[0]) }) {
                 return .failure(FieldProblem(field: field, message: "mức «\(pieces[0])» bị lặp lại"))

@@ -29,7 +29,8 @@ public struct QRCode: Sendable, Equatable {
     /// mask pattern (0–7); by default the one with the lowest penalty is chosen.
     public init?(_ text: String, mask forced: Int? = nil) {
         let bytes = Array(text.utf8)
-        guard let ver = (1...Self.maxVersion).first(where: { v in 4 + (v < 10 ? 8 : 16) + bytes.count * 8 <= Self.dataCodewords(v) * 8 }) else { return nil }
+        guard let ver = (1...Self.maxVersion)
+            .first(where: { v in 4 + (v < 10 ? 8 : 16) + bytes.count * 8 <= Self.dataCodewords(v) * 8 }) else { return nil }
         // Bit stream: mode, count, data, terminator, padding.
         var bits: [Bool] = []
         func append(_ value: Int, _ n: Int) { for i in stride(from: n - 1, through: 0, by: -1) { bits.append((value >> i) & 1 == 1) } }
@@ -134,8 +135,10 @@ public struct QRCode: Sendable, Equatable {
             for (x, dark) in row.enumerated() where dark { path += "M\(x + 4),\(y + 4)h1v1h-1z" }
         }
         return """
-            <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(full) \(full)" width="\(full * pixelsPerModule)" height="\(full * pixelsPerModule)" \
-            shape-rendering="crispEdges" data-version="\(version)" data-mask="\(mask)" role="img" aria-label="Mã QR"><rect width="\(full)" height="\(full)" fill="#fff"/>\
+            <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(full) \(full)" width="\(full * pixelsPerModule)" \
+            height="\(full * pixelsPerModule)" \
+            shape-rendering="crispEdges" data-version="\(version)" data-mask="\(mask)" role="img" aria-label="Mã QR"><rect width="\(full)" \
+            height="\(full)" fill="#fff"/>\
             <path fill="#000" d="\(path)"/></svg>
             """
     }

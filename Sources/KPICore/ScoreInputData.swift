@@ -36,7 +36,8 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
         /// Quantity × conversion factor × complexity factor.
         public func units() throws -> Rational {
             guard let q = DecimalText.parse(quantity), let f = DecimalText.parse(factor) else { throw Rational.Overflow() }
-            let c = complexityFactor.isEmpty ? nil : DecimalText.parse(complexityFactor).map { ComplexityLevel(name: complexity, factor: $0) }
+            let c = complexityFactor.isEmpty ? nil : DecimalText.parse(complexityFactor).map { ComplexityLevel(name: complexity,
+                factor: $0) }
             return try ProductRules.converted(quantity: q, factor: f, complexity: c)
         }
     }
@@ -94,7 +95,8 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
                 try sums.keys.sorted().map { k in
                     let s = sums[k]!
                     guard let units = DecimalText.exact(s.units) else { throw Rational.Overflow() }
-                    return TaskGroup(units: units, count: s.count, status: k.status, majorErrors: k.major, exemptErrors: k.exempt, delays: k.delays)
+                    return TaskGroup(units: units, count: s.count, status: k.status, majorErrors: k.major, exemptErrors: k.exempt,
+                                     delays: k.delays)
                 }
             }
         }
@@ -141,7 +143,8 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
             public var onTime: Int
             /// The whole period was on recorded leave (so it has no score); nil in older inputs.
             public var leave: Bool?
-            public init(code: String, agency: String, hundredths: Int?, level: String, revision: Int, tasks: Int, onTime: Int, leave: Bool? = nil) {
+            public init(code: String, agency: String, hundredths: Int?, level: String, revision: Int, tasks: Int, onTime: Int,
+                        leave: Bool? = nil) {
                 self.leave = leave
                 self.code = code
                 self.agency = agency
@@ -188,7 +191,8 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
     public func grouped() throws -> ScoreInputData {
         var grouping = TaskGrouping()
         for t in tasks {
-            try grouping.add(units: try t.units(), count: 1, status: t.status, majorErrors: t.majorErrors, exemptErrors: t.exemptErrors, delays: t.delays)
+            try grouping.add(units: try t.units(), count: 1, status: t.status, majorErrors: t.majorErrors, exemptErrors: t.exemptErrors,
+                             delays: t.delays)
         }
         for g in groups ?? [] {
             try grouping.add(units: try g.record.units, count: g.count, status: g.status, majorErrors: g.majorErrors,

@@ -32,7 +32,8 @@ public struct PasswordPolicy: Sendable, Equatable {
 public enum CommonPasswords {
     /// Words (letters only, lower case, without diacritics) that passwords are commonly built on.
     public static let words: Set<String> = [
-        "password", "passw", "pass", "psswrd", "pssword", "passwrd", "matkhau", "mk", "admin", "administrator", "root", "user", "test", "guest", "login",
+        "password", "passw", "pass", "psswrd", "pssword", "passwrd", "matkhau", "mk", "admin", "administrator", "root", "user", "test",
+        "guest", "login",
         "welcome", "qwerty", "qwertyuiop", "asdfgh", "asdfghjkl", "zxcvbn", "zxcvbnm", "abc", "abcd", "abcdef", "iloveyou",
         "letmein", "monkey", "dragon", "master", "sunshine", "princess", "football", "baseball", "superman", "batman",
         "trustno", "hello", "secret", "changeme", "default", "demo", "vietnam", "nghean", "hanoi", "saigon", "hochiminh",

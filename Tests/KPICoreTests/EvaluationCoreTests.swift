@@ -65,14 +65,16 @@ final class EvaluationCoreTests: XCTestCase {
         XCTAssertEqual(heavy.inputs.discipline, Rational(5))
         // A formula indicator over the mean rating, clamped to its maximum.
         var f = FrameworkDefinition()
-        f.indicators[0] = .init(group: "hai-long", code: "HL-01", name: "Hài lòng", maxPoints: "10", method: "formula", parameter: "diem_tb * 3")
+        f.indicators[0] = .init(group: "hai-long", code: "HL-01", name: "Hài lòng", maxPoints: "10", method: "formula",
+                                parameter: "diem_tb * 3")
         XCTAssertEqual(try f.general(GeneralMetrics(satisfactionCount: 2, satisfactionSum: 6)).inputs.satisfaction, Rational(9))
         XCTAssertEqual(try f.general(GeneralMetrics(satisfactionCount: 1, satisfactionSum: 5)).inputs.satisfaction, Rational(10))
         XCTAssertEqual(try f.general(GeneralMetrics()).inputs.satisfaction, Rational(10))
     }
 
     func testScoreCaseTakesExactFractions() throws {
-        let json = #"{"people":[{"id":"p","periods":[{"tasks":[{"units":1,"status":"completed"}],"general":{"satisfaction":"26/3","coordination":"5","discipline":15}}]}]}"#
+        let json = #"{"people":[{"id":"p","periods":[{"tasks":[{"units":1,"status":"completed"}],"#
+            + #""general":{"satisfaction":"26/3","coordination":"5","discipline":15}}]}]}"#
         let out = try JSONSerialization.jsonObject(with: try ScoreCase.run(Data(json.utf8))) as! [String: Any]
         let person = (out["people"] as! [[String: Any]])[0]
         // 70 + 26/3 + 5 + 15 = 98,666… → 98,67
@@ -104,8 +106,10 @@ final class EvaluationCoreTests: XCTestCase {
         // The same through stored inputs: a year's facts score as a year.
         var data = ScoreInputData(personCode: "a", personName: "A", staffKind: "cong-chuc", groupCode: "g", unitName: "U", tasks: [],
                                   satisfaction: "", coordination: "", discipline: "")
-        data.year = .init(periods: [.init(code: "2026-01", agency: "X", hundredths: 9000, level: "HTXSNV", revision: 1, tasks: 2, onTime: 2),
-                                    .init(code: "2026-02", agency: "Y", hundredths: 8000, level: "HTTNV", revision: 2, tasks: 1, onTime: 0)], flags: [])
+        data.year = .init(periods: [.init(code: "2026-01", agency: "X", hundredths: 9000, level: "HTXSNV", revision: 1, tasks: 2,
+                                          onTime: 2),
+                                    .init(code: "2026-02", agency: "Y", hundredths: 8000, level: "HTTNV", revision: 2, tasks: 1,
+                                          onTime: 0)], flags: [])
         XCTAssertEqual(try data.score(engine).yearHundredths, 8500)
     }
 }

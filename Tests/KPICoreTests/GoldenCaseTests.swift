@@ -50,15 +50,19 @@ final class GoldenCaseTests: XCTestCase {
             ("weights by quantity: 3 units perfect, 1 unit 2 errors: b=(3+0.5)/4=87.5 → 70×287.5/300=67.0833 + 30",
              person([period([t("3"), t("1", e: 2)])]), "97.08", .excellent),
             // 19–21: general criteria.
-            ("general 8 + 4 + 12 with a perfect task", person([period([full], general: GeneralInputs(satisfaction: r("8"), coordination: r("4"), discipline: r("12")))]), "94.00", .excellent),
-            ("general above its maxima is clamped", person([period([full], general: GeneralInputs(satisfaction: r("12"), coordination: r("9"), discipline: r("20")))]), "100.00", .excellent),
-            ("discipline deductions to 0 with an open task: 0 + 10 + 5 + 0", person([period([t("1", .open)], general: GeneralInputs(discipline: r("0")))]), "15.00", .fail),
+            ("general 8 + 4 + 12 with a perfect task", person([period([full], general: GeneralInputs(satisfaction: r("8"),
+                coordination: r("4"), discipline: r("12")))]), "94.00", .excellent),
+            ("general above its maxima is clamped", person([period([full], general: GeneralInputs(satisfaction: r("12"),
+                coordination: r("9"), discipline: r("20")))]), "100.00", .excellent),
+            ("discipline deductions to 0 with an open task: 0 + 10 + 5 + 0", person([period([t("1", .open)],
+                general: GeneralInputs(discipline: r("0")))]), "15.00", .fail),
             // 22–26: leaders: 70 × (0.6 × own + 0.2 × d + 0.2 × đ).
             ("leader d=100 đ=100, own perfect", person(leader: (100, 100), [period([full])]), "100.00", .excellent),
             ("leader d=50 đ=100: 70×0.9=63 + 30", person(leader: (50, 100), [period([full])]), "93.00", .excellent),
             ("leader d=100 đ=50: 63 + 30", person(leader: (100, 50), [period([full])]), "93.00", .excellent),
             ("leader d=50 đ=50: 70×0.8=56 + 30", person(leader: (50, 50), [period([full])]), "86.00", .good),
-            ("leader own 50% (1 done, 1 open), d=đ=100: 70×0.7=49 + 30", person(leader: (100, 100), [period([full, t("1", .open)])]), "79.00", .good),
+            ("leader own 50% (1 done, 1 open), d=đ=100: 70×0.7=49 + 30", person(leader: (100, 100), [period([full, t("1", .open)])]),
+             "79.00", .good),
             // 27–32: level boundaries on the rounded score.
             ("49.99 fails", person([period([], rubric: "19.99")]), "49.99", .fail),
             ("50 passes", person([period([], rubric: "20")]), "50.00", .pass),
@@ -67,16 +71,22 @@ final class GoldenCaseTests: XCTestCase {
             ("89.99 is good", person([period([], rubric: "59.99")]), "89.99", .good),
             ("90 is excellent before the quota", person([period([], rubric: "60")]), "90.00", .excellent),
             // 33–34: rounding only at the end, half-up.
-            ("mean 89.995 shows as 90.00 and is ≥ 90", person([period([], rubric: "59.99"), period([], rubric: "60")]), "90.00", .excellent),
-            ("each period is kept to 2 decimals first: 89.994 → 89.99, mean 89.99", person([period([], rubric: "59.994"), period([], rubric: "59.99")]), "89.99", .good),
+            ("mean 89.995 shows as 90.00 and is ≥ 90", person([period([], rubric: "59.99"), period([], rubric: "60")]), "90.00",
+             .excellent),
+            ("each period is kept to 2 decimals first: 89.994 → 89.99, mean 89.99", person([period([], rubric: "59.994"), period([],
+                rubric: "59.99")]), "89.99", .good),
             // 35–37: yearly means.
-            ("missing period is skipped: (100 + 80) / 2", person([period([full]), period([]), period([], rubric: "50")]), "90.00", .excellent),
-            ("12 months: 11 × 90 and one 78 → 89", person(Array(repeating: period([], rubric: "60"), count: 11) + [period([], rubric: "48")]), "89.00", .good),
-            ("3 quarters: 100, 76.67, 30 → 68.89", person([period([full]), period([t("1", d: 4)]), period([t("1", .open)])]), "68.89", .pass),
+            ("missing period is skipped: (100 + 80) / 2", person([period([full]), period([]), period([], rubric: "50")]), "90.00",
+             .excellent),
+            ("12 months: 11 × 90 and one 78 → 89", person(Array(repeating: period([], rubric: "60"), count: 11) + [period([],
+                rubric: "48")]), "89.00", .good),
+            ("3 quarters: 100, 76.67, 30 → 68.89", person([period([full]), period([t("1", d: 4)]), period([t("1", .open)])]), "68.89",
+             .pass),
             // 38–40: overrides.
             ("discipline forces fail at 100", person(flags: [.discipline], [period([full])]), "100.00", .fail),
             ("degradation forces fail", person(flags: [.degradation], [period([full])]), "100.00", .fail),
-            ("leader whose unit was handled for corruption fails", person(leader: (100, 100), flags: [.unitCorruption], [period([full])]), "100.00", .fail),
+            ("leader whose unit was handled for corruption fails", person(leader: (100, 100), flags: [.unitCorruption], [period([full])]),
+             "100.00", .fail),
         ]
     }
 
@@ -92,7 +102,8 @@ final class GoldenCaseTests: XCTestCase {
 
     func testPeriodComponentsOfTheIssueSample() throws {
         let p = try engine.period(period([t("1.5", d: 1), t("1"), t("0.5", .open)],
-                                         general: GeneralInputs(satisfaction: r("9.5"), coordination: r("5"), discipline: r("15"))), leader: nil)
+                                         general: GeneralInputs(satisfaction: r("9.5"), coordination: r("5"), discipline: r("15"))),
+                                         leader: nil)
         XCTAssertEqual(p.a?.fixed(2), "83.33")
         XCTAssertEqual(p.b?.fixed(2), "83.33")
         XCTAssertEqual(p.c?.fixed(2), "70.83")

@@ -31,8 +31,10 @@ final class LeaveCoreTests: XCTestCase {
         let short = LeaveSpan(from: day("02/11/2026"), to: day("29/11/2026"), text: "x")
         XCTAssertFalse(try XCTUnwrap(LeaveSpan.facts([short], first: first, last: last, calendar: calendar)).wholePeriod)
         // Leave only on a weekend, or outside the period: nothing.
-        XCTAssertNil(LeaveSpan.facts([LeaveSpan(from: day("07/11/2026"), to: day("08/11/2026"), text: "x")], first: first, last: last, calendar: calendar))
-        XCTAssertNil(LeaveSpan.facts([LeaveSpan(from: day("01/12/2026"), to: day("31/12/2026"), text: "x")], first: first, last: last, calendar: calendar))
+        XCTAssertNil(LeaveSpan.facts([LeaveSpan(from: day("07/11/2026"), to: day("08/11/2026"), text: "x")], first: first, last: last,
+                                     calendar: calendar))
+        XCTAssertNil(LeaveSpan.facts([LeaveSpan(from: day("01/12/2026"), to: day("31/12/2026"), text: "x")], first: first, last: last,
+                                     calendar: calendar))
         // Holidays are not working days: 2/9 (Quốc khánh) inside the leave or not changes nothing.
         let sept = LeaveSpan(from: day("01/09/2026"), to: day("30/09/2026"), text: "x")
         let s = try XCTUnwrap(LeaveSpan.facts([sept], first: day("01/09/2026"), last: day("30/09/2026"), calendar: calendar))
@@ -84,8 +86,10 @@ final class LeaveCoreTests: XCTestCase {
         // Through the stored facts: a period marked leave counts as leave.
         var data = ScoreInputData(personCode: "a", personName: "A", staffKind: "cong-chuc", groupCode: "g", unitName: "U", tasks: [],
                                   satisfaction: "", coordination: "", discipline: "")
-        data.year = .init(periods: [.init(code: "2026-01", agency: "X", hundredths: 9000, level: "HTXSNV", revision: 1, tasks: 2, onTime: 2),
-                                    .init(code: "2026-02", agency: "X", hundredths: nil, level: "", revision: 1, tasks: 0, onTime: 0, leave: true)],
+        data.year = .init(periods: [.init(code: "2026-01", agency: "X", hundredths: 9000, level: "HTXSNV", revision: 1, tasks: 2,
+                                          onTime: 2),
+                                    .init(code: "2026-02", agency: "X", hundredths: nil, level: "", revision: 1, tasks: 0, onTime: 0,
+                                          leave: true)],
                           flags: [])
         let scored = try data.score(engine)
         XCTAssertEqual(scored.yearHundredths, 9000)
@@ -94,8 +98,10 @@ final class LeaveCoreTests: XCTestCase {
 
     func testStoredInputsCarryTheLeave() throws {
         var data = ScoreInputData(personCode: "a", personName: "A", staffKind: "cong-chuc", groupCode: "g", unitName: "U",
-                                  tasks: [.init(title: "t", productCode: "SP", productName: "SP", unit: "văn bản", quantity: "1", factor: "1",
-                                                complexity: "", complexityFactor: "", status: "completed", majorErrors: 0, exemptErrors: 0, delays: 0)],
+                                  tasks: [.init(title: "t", productCode: "SP", productName: "SP", unit: "văn bản", quantity: "1",
+                                                factor: "1",
+                                                complexity: "", complexityFactor: "", status: "completed", majorErrors: 0, exemptErrors: 0,
+                                                delays: 0)],
                                   satisfaction: "", coordination: "", discipline: "")
         XCTAssertFalse(try data.periodInput().onLeave)
         data.leave = LeaveFacts(workingDays: 21, daysOnLeave: 21, spans: ["Nghỉ thai sản 02/11/2026–01/05/2027"])
@@ -104,10 +110,14 @@ final class LeaveCoreTests: XCTestCase {
         XCTAssertEqual(back, data)
         XCTAssertNil(try data.score(ScoringEngine(rules: ScoringRules.seeded("cong-chuc")!)).level)
         // Inputs stored before leave existed decode with none.
-        let old = try JSONDecoder().decode(ScoreInputData.self, from: Data(#"{"personCode":"a","personName":"A","staffKind":"","groupCode":"","unitName":"","tasks":[],"satisfaction":"","coordination":"","discipline":"","unitResult":"","organizing":""}"#.utf8))
+        let old = try JSONDecoder().decode(ScoreInputData.self,
+                                           from: Data((#"{"personCode":"a","personName":"A","staffKind":"","groupCode":"","unitName":"","#
+                                                       + #""tasks":[],"satisfaction":"","coordination":"","discipline":"","unitResult":"","#
+                                                       + #""organizing":""}"#).utf8))
         XCTAssertNil(old.leave)
         // `kpi score` takes the same flag.
-        let json = #"{"people":[{"id":"p","periods":[{"tasks":[{"units":1,"status":"completed"}]},{"tasks":[{"units":1,"status":"open"}],"onLeave":true}]}]}"#
+        let json = #"{"people":[{"id":"p","periods":[{"tasks":[{"units":1,"status":"completed"}]},"#
+            + #"{"tasks":[{"units":1,"status":"open"}],"onLeave":true}]}]}"#
         let out = try JSONSerialization.jsonObject(with: try ScoreCase.run(Data(json.utf8))) as! [String: Any]
         let person = (out["people"] as! [[String: Any]])[0]
         XCTAssertEqual((person["yearScore"] as! NSNumber).doubleValue, 100, accuracy: 1e-9)

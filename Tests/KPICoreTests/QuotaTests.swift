@@ -16,7 +16,8 @@ final class QuotaTests: XCTestCase {
 
     func testTopScoreTakesTheOnlyPlace() throws {
         // Pool (≥ 70) = 8 → cap = floor(1.6) = 1.
-        let people = [p("a", 95), p("b", 93), p("c", 91), p("d", 85), p("e", 80), p("f", 75), p("g", 72), p("h", 70), p("i", 60), p("j", 40)]
+        let people = [p("a", 95), p("b", 93), p("c", 91), p("d", 85), p("e", 80), p("f", 75), p("g", 72), p("h", 70), p("i", 60), p("j",
+            40)]
         let l = levels(try engine.rank(people))
         XCTAssertEqual(l["a"], .excellent)
         XCTAssertEqual(l["b"], .good)
@@ -55,8 +56,10 @@ final class QuotaTests: XCTestCase {
     }
 
     func testEachGroupHasItsOwnCap() throws {
-        let a = [p("a1", 99, group: "A"), p("a2", 98, group: "A"), p("a3", 97, group: "A"), p("a4", 80, group: "A"), p("a5", 80, group: "A")]
-        let b = [p("b1", 92, group: "B"), p("b2", 80, group: "B"), p("b3", 80, group: "B"), p("b4", 80, group: "B"), p("b5", 80, group: "B")]
+        let a = [p("a1", 99, group: "A"), p("a2", 98, group: "A"), p("a3", 97, group: "A"), p("a4", 80, group: "A"), p("a5", 80,
+            group: "A")]
+        let b = [p("b1", 92, group: "B"), p("b2", 80, group: "B"), p("b3", 80, group: "B"), p("b4", 80, group: "B"), p("b5", 80,
+            group: "B")]
         let l = levels(try engine.rank(a + b))
         XCTAssertEqual(l["a1"], .excellent)
         XCTAssertEqual(l["a2"], .good, "group A has room for one")
@@ -64,8 +67,10 @@ final class QuotaTests: XCTestCase {
     }
 
     func testGroupCapsWithinTheAgencyCap() throws {
-        let people = [p("a1", 99, group: "A"), p("a2", 80, group: "A"), p("a3", 80, group: "A"), p("a4", 40, group: "A"), p("a5", 40, group: "A"),
-                      p("b1", 95, group: "B"), p("b2", 80, group: "B"), p("b3", 40, group: "B"), p("b4", 40, group: "B"), p("b5", 40, group: "B")]
+        let people = [p("a1", 99, group: "A"), p("a2", 80, group: "A"), p("a3", 80, group: "A"), p("a4", 40, group: "A"), p("a5", 40,
+            group: "A"),
+                      p("b1", 95, group: "B"), p("b2", 80, group: "B"), p("b3", 40, group: "B"), p("b4", 40, group: "B"), p("b5", 40,
+                          group: "B")]
         let l = levels(try engine.rank(people, quota: QuotaRule(rate: Rational(decimal: "0.5")!)))
         // rate 0.5: agency pool 5 → 2; group A pool 3 → 1; group B pool 2 → 1.
         XCTAssertEqual(l["a1"], .excellent)
@@ -106,11 +111,13 @@ final class QuotaTests: XCTestCase {
         XCTAssertEqual(try QuotaReview.decide(rs, rule: rule, chosen: ["a", "b"], decision: "", tiesConfirmed: false).get(),
                        ["a": .excellent, "b": .excellent, "c": .good])
         // c instead of b: allowed (same count).
-        XCTAssertEqual(try QuotaReview.decide(rs, rule: rule, chosen: ["a", "c"], decision: "", tiesConfirmed: false).get()["c"], .excellent)
+        XCTAssertEqual(try QuotaReview.decide(rs, rule: rule, chosen: ["a", "c"], decision: "", tiesConfirmed: false).get()["c"],
+                       .excellent)
         // All three: over the cap without a decision, accepted with one.
         XCTAssertEqual(QuotaReview.decide(rs, rule: rule, chosen: ["a", "b", "c"], decision: "", tiesConfirmed: false),
                        .failure(.overCap(scope: "của cơ quan", cap: 2, chosen: 3)))
-        XCTAssertEqual(try QuotaReview.decide(rs, rule: rule, chosen: ["a", "b", "c"], decision: "Số 12/QĐ-UBND", tiesConfirmed: false).get()["c"], .excellent)
+        XCTAssertEqual(try QuotaReview.decide(rs, rule: rule, chosen: ["a", "b", "c"], decision: "Số 12/QĐ-UBND",
+                                              tiesConfirmed: false).get()["c"], .excellent)
         // Someone below 90 cannot be chosen, decision or not.
         XCTAssertEqual(QuotaReview.decide(rs, rule: rule, chosen: ["a", "x1"], decision: "Số 12/QĐ-UBND", tiesConfirmed: false),
                        .failure(.notEligible("x1")))
@@ -122,10 +129,13 @@ final class QuotaTests: XCTestCase {
     func testTiesMustBeLookedAtAndGroupCapsHold() throws {
         // Five at 100 in one group: cap 1, all five tied at the edge.
         let rs = try engine.rank((1...5).map { p("p\($0)", 100) })
-        XCTAssertEqual(QuotaReview.decide(rs, rule: engine.rules.quota, chosen: ["p1"], decision: "", tiesConfirmed: false), .failure(.tiesUnconfirmed(5)))
-        XCTAssertEqual(try QuotaReview.decide(rs, rule: engine.rules.quota, chosen: ["p4"], decision: "", tiesConfirmed: true).get()["p4"], .excellent)
+        XCTAssertEqual(QuotaReview.decide(rs, rule: engine.rules.quota, chosen: ["p1"], decision: "", tiesConfirmed: false),
+                       .failure(.tiesUnconfirmed(5)))
+        XCTAssertEqual(try QuotaReview.decide(rs, rule: engine.rules.quota, chosen: ["p4"], decision: "", tiesConfirmed: true).get()["p4"],
+                       .excellent)
         // Two groups of five: agency cap 2, each group's cap 1.
-        let two = try engine.rank((1...5).map { p("a\($0)", 95, group: "A") } + (1...5).map { p("b\($0)", 80, group: "B") } + [p("b9", 92, group: "B")])
+        let two = try engine.rank((1...5).map { p("a\($0)", 95, group: "A") } + (1...5).map { p("b\($0)", 80, group: "B") } + [p("b9", 92,
+            group: "B")])
         XCTAssertEqual(QuotaReview.caps(two, rule: engine.rules.quota).groups, ["A": 1, "B": 1])
         XCTAssertEqual(QuotaReview.decide(two, rule: engine.rules.quota, chosen: ["a1", "a2"], decision: "", tiesConfirmed: true),
                        .failure(.overCap(scope: "của nhóm «A»", cap: 1, chosen: 2)))

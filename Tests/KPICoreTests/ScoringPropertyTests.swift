@@ -18,7 +18,8 @@ final class ScoringPropertyTests: XCTestCase {
                                         discipline: Rational(Int(rng.next() % 18)))
             return PeriodInput(tasks: tasks, general: general, rubricTaskScore: rng.next() % 3 == 0 ? Rational(Int(rng.next() % 80)) : nil)
         }
-        let leader = rng.next() % 3 == 0 ? LeaderInputs(unitResult: Rational(rng.next() % 2 == 0 ? 100 : 50), organizing: Rational(rng.next() % 2 == 0 ? 100 : 50)) : nil
+        let leader = rng.next() % 3 == 0 ? LeaderInputs(unitResult: Rational(rng.next() % 2 == 0 ? 100 : 50),
+                                                        organizing: Rational(rng.next() % 2 == 0 ? 100 : 50)) : nil
         return PersonInput(id: id, group: "g\(rng.next() % 3)", leader: leader, periods: periods)
     }
 
@@ -121,7 +122,8 @@ final class ScoringPropertyTests: XCTestCase {
             XCTAssertLessThanOrEqual(results.filter { $0.level == .excellent }.count, cap)
             for (_, members) in Dictionary(grouping: results, by: \.group) {
                 let gpool = members.filter { $0.level == .excellent || $0.level == .good }.count
-                XCTAssertLessThanOrEqual(members.filter { $0.level == .excellent }.count, Int(rate.numerator * Int128(gpool) / rate.denominator))
+                XCTAssertLessThanOrEqual(members.filter { $0.level == .excellent }.count,
+                                         Int(rate.numerator * Int128(gpool) / rate.denominator))
             }
             // Nobody is "xuất sắc" below the threshold.
             XCTAssertTrue(results.filter { $0.level == .excellent }.allSatisfy { $0.yearScore!.rounded(places: 2) >= Rational(90) })
@@ -172,12 +174,17 @@ final class ScoreCaseTests: XCTestCase {
         XCTAssertEqual(error("{}")?.field, "people")
         XCTAssertEqual(error(#"{"framework":"khac","people":[]}"#)?.field, "framework")
         XCTAssertEqual(error(#"{"people":[{"periods":[]}]}"#)?.field, "people[0].id")
-        XCTAssertEqual(error(#"{"people":[{"id":"a","periods":[{"tasks":[{"units":1,"status":"xong"}]}]}]}"#)?.field, "people[0].periods[0].tasks[0].status")
-        XCTAssertEqual(error(#"{"people":[{"id":"a","periods":[{"tasks":[{"units":-1,"status":"open"}]}]}]}"#)?.field, "people[0].periods[0].tasks[0].units")
-        XCTAssertEqual(error(#"{"people":[{"id":"a","periods":[{"tasks":[{"units":1,"status":"open","majorErrors":1,"exemptErrors":2}]}]}]}"#)?.field, "people[0].periods[0].tasks[0].exemptErrors")
-        XCTAssertEqual(error(#"{"people":[{"id":"a","leader":{"unitResult":80,"organizing":50},"periods":[]}]}"#)?.field, "people[0].leader.unitResult")
+        XCTAssertEqual(error(#"{"people":[{"id":"a","periods":[{"tasks":[{"units":1,"status":"xong"}]}]}]}"#)?.field,
+                       "people[0].periods[0].tasks[0].status")
+        XCTAssertEqual(error(#"{"people":[{"id":"a","periods":[{"tasks":[{"units":-1,"status":"open"}]}]}]}"#)?.field,
+                       "people[0].periods[0].tasks[0].units")
+        let exempt = #"{"people":[{"id":"a","periods":[{"tasks":[{"units":1,"status":"open","majorErrors":1,"exemptErrors":2}]}]}]}"#
+        XCTAssertEqual(error(exempt)?.field, "people[0].periods[0].tasks[0].exemptErrors")
+        XCTAssertEqual(error(#"{"people":[{"id":"a","leader":{"unitResult":80,"organizing":50},"periods":[]}]}"#)?.field,
+                       "people[0].leader.unitResult")
         XCTAssertEqual(error(#"{"people":[{"id":"a","flags":["lazy"],"periods":[]}]}"#)?.field, "people[0].flags[0]")
-        XCTAssertEqual(error(#"{"people":[{"id":"a","periods":[{"tasks":[{"units":true,"status":"open"}]}]}]}"#)?.field, "people[0].periods[0].tasks[0].units")
+        XCTAssertEqual(error(#"{"people":[{"id":"a","periods":[{"tasks":[{"units":true,"status":"open"}]}]}]}"#)?.field,
+                       "people[0].periods[0].tasks[0].units")
         XCTAssertEqual(error(#"{"people":[],"quota":{"rate":2}}"#)?.field, "quota.rate")
         XCTAssertEqual(error(#"{"people":[],"quota":{"rate":0.2,"rounding":"up"}}"#)?.field, "quota.rounding")
     }

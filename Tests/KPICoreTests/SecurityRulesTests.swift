@@ -17,7 +17,10 @@ final class WebRulesTests: XCTestCase {
 
     func testBrowsersGetPagesAndAPIClientsGetJSON() {
         // The exact headers browsers and tools send for a navigation or a plain request.
-        let chromium = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
+        let chromium = """
+            text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,\
+            application/signed-exchange;v=b3;q=0.7
+            """
         let firefox = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
         XCTAssertFalse(WebRules.prefersJSON(accept: chromium))
         XCTAssertFalse(WebRules.prefersJSON(accept: firefox))
@@ -70,8 +73,10 @@ final class AccountRulesTests: XCTestCase {
         // An advisory grant for the province, another unit admin, a leader elsewhere: out of reach.
         XCTAssertNotNil(AccountRules.refusal(actor: admin, actorGrants: unitAdmin, target: other,
                                              targetGrants: [Grant(role: .staff, scopePath: snv), Grant(role: .advisory, scopePath: "/")]))
-        XCTAssertNotNil(AccountRules.refusal(actor: admin, actorGrants: unitAdmin, target: other, targetGrants: [Grant(role: .unitAdmin, scopePath: snv)]))
-        XCTAssertNotNil(AccountRules.refusal(actor: admin, actorGrants: unitAdmin, target: other, targetGrants: [Grant(role: .leader, scopePath: btc)]))
+        XCTAssertNotNil(AccountRules.refusal(actor: admin, actorGrants: unitAdmin, target: other, targetGrants: [Grant(role: .unitAdmin,
+            scopePath: snv)]))
+        XCTAssertNotNil(AccountRules.refusal(actor: admin, actorGrants: unitAdmin, target: other, targetGrants: [Grant(role: .leader,
+            scopePath: btc)]))
         // A system administrator reaches every account but their own.
         XCTAssertNil(AccountRules.refusal(actor: admin, actorGrants: [Grant(role: .systemAdmin, scopePath: "/")], target: other,
                                           targetGrants: [Grant(role: .systemAdmin, scopePath: "/")]))

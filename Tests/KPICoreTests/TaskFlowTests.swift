@@ -13,7 +13,8 @@ final class TaskFlowTests: XCTestCase {
 
     func task(_ state: TaskState) -> TaskSnapshot { TaskSnapshot(state: state, start: start, due: due) }
 
-    func ok(_ e: TaskEvent, _ t: TaskSnapshot, _ a: TaskActor, on day: String = "10/11/2026", file: StaticString = #filePath, line: UInt = #line) -> TaskSnapshot {
+    func ok(_ e: TaskEvent, _ t: TaskSnapshot, _ a: TaskActor, on day: String = "10/11/2026", file: StaticString = #filePath,
+            line: UInt = #line) -> TaskSnapshot {
         switch TaskFlow.apply(e, to: t, by: a, on: DateOnly(parsing: day)!) {
         case .success(let s): return s
         case .failure(let f): XCTFail("refused: \(f.message)", file: file, line: line); return t
@@ -77,7 +78,8 @@ final class TaskFlowTests: XCTestCase {
         var asked = task(.extensionRequested)
         asked.requestedDue = due.adding(days: 5)
         XCTAssertEqual(refused(.approveExtension, asked, selfLeader), SeparationOfDuties.ownTask)
-        XCTAssertEqual(refused(.cancel(reason: "x"), task(.inProgress), TaskActor(isAssignee: true, leadsScope: true)), SeparationOfDuties.ownTask)
+        XCTAssertEqual(refused(.cancel(reason: "x"), task(.inProgress), TaskActor(isAssignee: true, leadsScope: true)),
+                       SeparationOfDuties.ownTask)
         XCTAssertEqual(refused(.approveProposal, task(.proposed), selfLeader), SeparationOfDuties.ownTask)
         XCTAssertEqual(ok(.start, task(.assigned), selfLeader).state, .inProgress, "carrying it out is theirs")
         XCTAssertEqual(ok(.accept(.pass), task(.awaitingAcceptance), leader).state, .completed, "another leader decides")
@@ -98,15 +100,18 @@ final class TaskFlowTests: XCTestCase {
     func testWrongStateWrongPersonAndBadInputChangeNothing() {
         XCTAssertTrue(refused(.start, task(.assigned), assigner).contains("Chỉ người được giao"))
         XCTAssertTrue(refused(.accept(.pass), task(.inProgress), assigner).contains("«Đang thực hiện», không thể nghiệm thu"))
-        XCTAssertTrue(refused(.accept(.pass), ok(.submit(evidence: 1, note: ""), task(.inProgress), assignee), assignee) == SeparationOfDuties.ownTask, "the assignee never decides on their own task")
+        XCTAssertTrue(refused(.accept(.pass), ok(.submit(evidence: 1, note: ""), task(.inProgress), assignee),
+                              assignee) == SeparationOfDuties.ownTask, "the assignee never decides on their own task")
         XCTAssertTrue(refused(.submit(evidence: 0, note: ""), task(.inProgress), assignee).contains("ít nhất một minh chứng"))
         XCTAssertTrue(refused(.progress(percent: 120, note: ""), task(.inProgress), assignee).contains("từ 0 đến 100"))
         XCTAssertTrue(refused(.requestExtension(newDue: start, reason: "x"), task(.inProgress), assignee).contains("phải sau hạn hiện tại"))
-        XCTAssertTrue(refused(.requestExtension(newDue: DateOnly(parsing: "30/11/2026")!, reason: "x"), task(.completed), assignee).contains("«Hoàn thành», không thể xin gia hạn"))
+        XCTAssertTrue(refused(.requestExtension(newDue: DateOnly(parsing: "30/11/2026")!, reason: "x"), task(.completed),
+                              assignee).contains("«Hoàn thành», không thể xin gia hạn"))
         XCTAssertTrue(refused(.cancel(reason: ""), task(.inProgress), assigner).contains("lý do hủy"))
         XCTAssertTrue(refused(.cancel(reason: "Trùng việc"), task(.cancelled), assigner).contains("không thể hủy"))
         XCTAssertTrue(refused(.cancel(reason: "Trùng việc"), task(.inProgress), stranger).contains("Chỉ người giao việc"))
-        XCTAssertTrue(refused(.returnForRework(reason: "", exempt: false), ok(.submit(evidence: 1, note: ""), task(.inProgress), assignee), assigner).contains("lý do trả lại"))
+        XCTAssertTrue(refused(.returnForRework(reason: "", exempt: false), ok(.submit(evidence: 1, note: ""), task(.inProgress), assignee),
+                              assigner).contains("lý do trả lại"))
     }
 
     func testSelfProposedTasksWaitForApproval() {

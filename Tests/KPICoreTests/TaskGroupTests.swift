@@ -31,10 +31,12 @@ final class TaskGroupTests: XCTestCase {
             let cf = ["", "1.5", "0.8"][Int(rng.next() % 3)]
             return ScoreInputData.Task(
                 title: "Nhiệm vụ \(i)", productCode: "SP", productName: "Sản phẩm", unit: "Văn bản",
-                quantity: ["1", "2", "0.5", "3.25", "1.333333"][Int(rng.next() % 5)], factor: ["1", "2", "0.5", "1.75"][Int(rng.next() % 4)],
+                quantity: ["1", "2", "0.5", "3.25", "1.333333"][Int(rng.next() % 5)], factor: ["1", "2", "0.5",
+                    "1.75"][Int(rng.next() % 4)],
                 complexity: cf.isEmpty ? "" : "Mức", complexityFactor: cf,
                 status: ["completed", "completed", "open", "cancelled"][Int(rng.next() % 4)],
-                majorErrors: errors, exemptErrors: Int(rng.next() % UInt64(errors + 1)), delays: rng.next() % 4 == 0 ? Int(rng.next() % 3) : 0)
+                majorErrors: errors, exemptErrors: Int(rng.next() % UInt64(errors + 1)),
+                delays: rng.next() % 4 == 0 ? Int(rng.next() % 3) : 0)
         }
         var data = ScoreInputData(personCode: "P", personName: "Người", staffKind: "cong-chuc", groupCode: "CMNV", unitName: "Phòng",
                                   tasks: list, satisfaction: "9.5", coordination: "5", discipline: "13")
@@ -72,7 +74,8 @@ final class TaskGroupTests: XCTestCase {
              {"units": 2, "status": "open"}]}]}]}
             """.utf8))
         let grouped = try ScoreCase.run(Data("""
-            {"people": [{"id": "a", "periods": [{"tasks": [{"units": 2, "status": "completed", "count": 2}, {"units": 2, "status": "open"}]}]}]}
+            {"people": [{"id": "a", "periods": [{"tasks": [{"units": 2, "status": "completed", "count": 2}, {"units": 2, "status": \
+            "open"}]}]}]}
             """.utf8))
         XCTAssertEqual(one, grouped)
         XCTAssertThrowsError(try ScoreCase.run(Data("""

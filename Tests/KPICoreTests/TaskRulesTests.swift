@@ -97,10 +97,15 @@ final class TaskRulesTests: XCTestCase {
 
     func testProductScope() {
         let g = UUID(), other = UUID(), pos = UUID()
-        XCTAssertTrue(ProductScope.applies(productGroup: g, productPosition: nil, productScope: "/", personGroup: g, personPosition: pos, personScope: "/a/b/"))
-        XCTAssertFalse(ProductScope.applies(productGroup: g, productPosition: nil, productScope: "/", personGroup: other, personPosition: pos, personScope: "/a/"))
-        XCTAssertFalse(ProductScope.applies(productGroup: g, productPosition: UUID(), productScope: "/", personGroup: g, personPosition: pos, personScope: "/a/"))
-        XCTAssertFalse(ProductScope.applies(productGroup: g, productPosition: nil, productScope: "/x/", personGroup: g, personPosition: pos, personScope: "/a/"))
-        XCTAssertFalse(ProductScope.applies(productGroup: g, productPosition: nil, productScope: "/", personGroup: nil, personPosition: nil, personScope: "/a/"))
+        XCTAssertTrue(ProductScope.applies(productGroup: g, productPosition: nil, productScope: "/", personGroup: g, personPosition: pos,
+                                           personScope: "/a/b/"))
+        XCTAssertFalse(ProductScope.applies(productGroup: g, productPosition: nil, productScope: "/", personGroup: other,
+                                            personPosition: pos, personScope: "/a/"))
+        XCTAssertFalse(ProductScope.applies(productGroup: g, productPosition: UUID(), productScope: "/", personGroup: g,
+                                            personPosition: pos, personScope: "/a/"))
+        XCTAssertFalse(ProductScope.applies(productGroup: g, productPosition: nil, productScope: "/x/", personGroup: g,
+                                            personPosition: pos, personScope: "/a/"))
+        XCTAssertFalse(ProductScope.applies(productGroup: g, productPosition: nil, productScope: "/", personGroup: nil,
+                                            personPosition: nil, personScope: "/a/"))
     }
 }

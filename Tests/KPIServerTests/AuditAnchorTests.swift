@@ -56,7 +56,8 @@ final class AuditAnchorTests: XCTestCase {
             e.previousHash = previous
             e.hash = AuditLog.sha256(AuditLog.record(of: e).canonical)
             try await sql.raw("""
-                UPDATE audit_entries SET actor = \(bind: e.actor), prev_hash = \(bind: e.previousHash), hash = \(bind: e.hash) WHERE seq = \(bind: e.id!)
+                UPDATE audit_entries SET actor = \(bind: e.actor), prev_hash = \(bind: e.previousHash), hash = \(bind: e.hash) WHERE seq \
+                = \(bind: e.id!)
                 """).run()
             previous = e.hash
         }

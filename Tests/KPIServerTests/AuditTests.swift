@@ -87,7 +87,8 @@ final class AuditTests: XCTestCase {
                 for i in 0..<40 {
                     group.addTask {
                         try await app.store.write { db in
-                            try await AuditLog.append(on: db, actor: .system("test", at: app.clock.now), action: "test.\(i)", entityType: "t",
+                            try await AuditLog.append(on: db, actor: .system("test", at: app.clock.now), action: "test.\(i)",
+                                                      entityType: "t",
                                                       entityID: "\(i)", scopePath: "/")
                         }
                     }
@@ -105,7 +106,8 @@ final class AuditTests: XCTestCase {
             try await b.login("quantri")
             let snv = try await Organization.query(on: app.db).filter(\.$code == "SNV-P1").first()!
             try await b.get("/danh-muc/co-quan/\(snv.id!.uuidString)/sua")
-            try await b.post("/danh-muc/co-quan/\(snv.id!.uuidString)/sua", ["ma": "SNV-P1", "ten": "Văn phòng Sở (sửa)", "khoi": "chinh-quyen", "cap": "tinh", "ma_cap_tren": "SNV"])
+            try await b.post("/danh-muc/co-quan/\(snv.id!.uuidString)/sua", ["ma": "SNV-P1", "ten": "Văn phòng Sở (sửa)",
+                                                                             "khoi": "chinh-quyen", "cap": "tinh", "ma_cap_tren": "SNV"])
             let page = try await b.get("/nhat-ky?hanh_dong=organization.update&nguoi=quantri")
             XCTAssertTrue(page.text.contains("Văn phòng Sở (sửa)"))
             XCTAssertTrue(page.text.contains("1 mục"))

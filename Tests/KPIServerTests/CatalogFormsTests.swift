@@ -41,7 +41,8 @@ final class CatalogFormsTests: XCTestCase {
             try await b.login("quantri")
             _ = try await roundTrip(&b, "nhom-vi-tri",
                                     create: ["ma": "CMDC2", "ten": "Chuyên môn dùng chung 2", "loai": "chuyen-mon-dung-chung"],
-                                    edit: ["ma": "CMDC2", "ten": "Chuyên môn dùng chung (bổ sung)", "loai": "chuyen-mon-dung-chung", "mo_ta": "Ghi chú"],
+                                    edit: ["ma": "CMDC2", "ten": "Chuyên môn dùng chung (bổ sung)", "loai": "chuyen-mon-dung-chung",
+                                           "mo_ta": "Ghi chú"],
                                     expect: "Chuyên môn dùng chung (bổ sung)")
             _ = try await roundTrip(&b, "vi-tri-viec-lam",
                                     create: ["ma": "VT-THANHTRA", "ten": "Thanh tra viên", "ma_nhom": "CMNV", "ma_co_quan": "SNV"],
@@ -49,7 +50,8 @@ final class CatalogFormsTests: XCTestCase {
                                     expect: "Thanh tra viên chính")
             _ = try await roundTrip(&b, "can-bo",
                                     create: ["ma": "CB-X", "ho_ten": "Ngô Thị Xuân", "loai": "vien-chuc", "ma_don_vi": "SKHCN-P3"],
-                                    edit: ["ma": "CB-X", "ho_ten": "Ngô Thị Xuân Mai", "loai": "vien-chuc", "ma_don_vi": "SKHCN-P3", "chuc_vu": "cap-pho"],
+                                    edit: ["ma": "CB-X", "ho_ten": "Ngô Thị Xuân Mai", "loai": "vien-chuc", "ma_don_vi": "SKHCN-P3",
+                                           "chuc_vu": "cap-pho"],
                                     expect: "Ngô Thị Xuân Mai")
             let user = try await roundTrip(&b, "nguoi-dung",
                                            create: ["ma": "xuan.mai", "ma_can_bo": "CB-X", "mat_khau_tam": "TamThoi-2026!"],

@@ -54,7 +54,8 @@ final class CatalogPageTests: XCTestCase {
 
             try await b.get("/danh-muc/co-quan/\(id)/sua")
             let edited = try await b.post("/danh-muc/co-quan/\(id)/sua",
-                                          ["ma": "SNV-P5", "ten": "Phòng Thi đua, Khen thưởng", "khoi": "chinh-quyen", "cap": "tinh", "ma_cap_tren": "SNV"])
+                                          ["ma": "SNV-P5", "ten": "Phòng Thi đua, Khen thưởng", "khoi": "chinh-quyen", "cap": "tinh",
+                                           "ma_cap_tren": "SNV"])
             XCTAssertEqual(edited.status, .seeOther)
             try await b.get("/danh-muc/co-quan/\(id)/ngung")
             let confirm = try await b.get("/danh-muc/co-quan/\(id)/ngung")
@@ -95,12 +96,14 @@ final class CatalogPageTests: XCTestCase {
             XCTAssertEqual(empty.status, .unprocessableEntity)
             XCTAssertTrue(empty.text.contains("«Mã»: không được để trống"))
             XCTAssertTrue(empty.text.contains("«Tên»: không được để trống"))
-            let long = try await b.post("/danh-muc/co-quan/moi", ["ma": "DAI", "ten": String(repeating: "Ư", count: 300), "khoi": "dang", "cap": "tinh"])
+            let long = try await b.post("/danh-muc/co-quan/moi", ["ma": "DAI", "ten": String(repeating: "Ư", count: 300), "khoi": "dang",
+                                                                  "cap": "tinh"])
             XCTAssertTrue(long.text.contains("dài 300 ký tự, tối đa 255"))
             XCTAssertTrue(long.text.contains("value=\"DAI\""), "values are kept after an error")
             let dup = try await b.post("/danh-muc/co-quan/moi", ["ma": "SNV", "ten": "Trùng", "khoi": "dang", "cap": "tinh"])
             XCTAssertTrue(dup.text.contains("mã «SNV» đã được dùng cho «Sở Nội vụ»"))
-            let unknown = try await b.post("/danh-muc/co-quan/moi", ["ma": "MOI", "ten": "Mới", "khoi": "dang", "cap": "tinh", "ma_cap_tren": "KHONGCO"])
+            let unknown = try await b.post("/danh-muc/co-quan/moi", ["ma": "MOI", "ten": "Mới", "khoi": "dang", "cap": "tinh",
+                                                                     "ma_cap_tren": "KHONGCO"])
             XCTAssertTrue(unknown.text.contains("mã «KHONGCO» không tồn tại hoặc ngoài phạm vi của bạn"))
             let v3 = try await Organization.query(on: app.db).count()
             XCTAssertEqual(v3, before)

@@ -11,7 +11,8 @@ final class DisciplineTests: XCTestCase {
             var leader = Browser(app)
             try await leader.login("lanhdao")
             try await leader.get("/ky-luat/moi")
-            let base = ["nguoi": "CB-BTCTU-P3-03", "loai": "vi-pham", "loai_vi_pham": "VP-01", "ngay": TestEnv.today.adding(days: -2).display,
+            let base = ["nguoi": "CB-BTCTU-P3-03", "loai": "vi-pham", "loai_vi_pham": "VP-01",
+                        "ngay": TestEnv.today.adding(days: -2).display,
                         "ghi_chu": "Đến muộn 45 phút"]
             let cases: [([String: String], String)] = [
                 (["nguoi": "CB-SNV-P1-02"], "trong phạm vi bạn được ghi nhận"),
@@ -19,8 +20,10 @@ final class DisciplineTests: XCTestCase {
                 (["loai_vi_pham": "VP-99"], "Vui lòng chọn loại vi phạm"),
                 (["ngay": TestEnv.today.adding(days: 3).display], "không được sau hôm nay"),
                 (["ngay": "hôm qua"], "Ngày không đọc được"),
-                (["loai": "ky-luat", "hinh_thuc": "khien-trach", "so_quyet_dinh": "", "ngay_quyet_dinh": "01/10/2026"], "Vui lòng ghi số quyết định"),
-                (["loai": "ky-luat", "hinh_thuc": "phat-tien", "so_quyet_dinh": "12/QĐ", "ngay_quyet_dinh": "01/10/2026"], "Vui lòng chọn hình thức kỷ luật"),
+                (["loai": "ky-luat", "hinh_thuc": "khien-trach", "so_quyet_dinh": "", "ngay_quyet_dinh": "01/10/2026"],
+                 "Vui lòng ghi số quyết định"),
+                (["loai": "ky-luat", "hinh_thuc": "phat-tien", "so_quyet_dinh": "12/QĐ", "ngay_quyet_dinh": "01/10/2026"],
+                 "Vui lòng chọn hình thức kỷ luật"),
             ]
             for (change, message) in cases {
                 let res = try await leader.post("/ky-luat/moi", base.merging(change) { $1 })
@@ -32,8 +35,10 @@ final class DisciplineTests: XCTestCase {
 
             let ok = try await leader.post("/ky-luat/moi", base)
             XCTAssertEqual(ok.status, .seeOther)
-            let decision = try await leader.post("/ky-luat/moi", base.merging(["loai": "ky-luat", "nguoi": "CB-BTCTU-P3-05", "hinh_thuc": "khien-trach",
-                                                                            "so_quyet_dinh": "125-QĐ/BTCTU", "ngay_quyet_dinh": "01/10/2026"]) { $1 })
+            let decision = try await leader.post("/ky-luat/moi", base.merging(["loai": "ky-luat", "nguoi": "CB-BTCTU-P3-05",
+                                                                               "hinh_thuc": "khien-trach",
+                                                                            "so_quyet_dinh": "125-QĐ/BTCTU",
+                                                                            "ngay_quyet_dinh": "01/10/2026"]) { $1 })
             XCTAssertEqual(decision.status, .seeOther)
             let records = try await DisciplineRecord.query(on: app.db).sort(\.$occurredOn).all()
             XCTAssertEqual(records.count, 2)

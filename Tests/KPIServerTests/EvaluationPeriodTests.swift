@@ -43,7 +43,8 @@ final class EvaluationPeriodTests: XCTestCase {
             // A unit's leader may not open the agency's period; staff do not see the page.
             var leader = Browser(app)
             try await leader.login("lanhdao")
-            let refused = try await leader.post("/ky-danh-gia", ["co_quan": "BTCTU", "ky": PeriodCode.containing(day(40), kind: .month).text])
+            let refused = try await leader.post("/ky-danh-gia", ["co_quan": "BTCTU", "ky": PeriodCode.containing(day(40),
+                kind: .month).text])
             XCTAssertEqual(refused.status, .forbidden)
             var staff = Browser(app)
             try await staff.login("canbo")
@@ -89,7 +90,8 @@ final class EvaluationPeriodTests: XCTestCase {
             try await lead.act(late, version: try await version(late), .accept(.fail(errors: 1)), today: day(19))
             try await lead.act(cancelled, version: try await version(cancelled), .cancel(reason: "Không còn cần"), today: day(2))
             let discipline = DisciplineService(store: app.store, principal: leaderP, actor: .system("test", at: app.clock.now))
-            _ = try await discipline.record(.init(personCode: "CB-BTCTU-P3-03", kind: "vi-pham", violationCode: "VP-02", occurredOn: day(12).iso),
+            _ = try await discipline.record(.init(personCode: "CB-BTCTU-P3-03", kind: "vi-pham", violationCode: "VP-02",
+                                                  occurredOn: day(12).iso),
                                             today: period.last)
 
             var advisory = Browser(app)
@@ -99,7 +101,8 @@ final class EvaluationPeriodTests: XCTestCase {
             let p = try XCTUnwrap(pFound)
             let computed = try await advisory.post("/ky-danh-gia/\(p.id!)/tinh-lai", [:])
             XCTAssertEqual(computed.status, .seeOther)
-            let agencyPeople = try await Person.query(on: app.db).filter(\.$scopePath, .custom("LIKE"), p.scopePath + "%").filter(\.$active == true).count()
+            let agencyPeople = try await Person.query(on: app.db).filter(\.$scopePath, .custom("LIKE"),
+                                                                         p.scopePath + "%").filter(\.$active == true).count()
             let counted = try await EvaluationPeriod.find(p.id, on: app.db)?.people
             XCTAssertEqual(counted, agencyPeople)
 
@@ -131,7 +134,8 @@ final class EvaluationPeriodTests: XCTestCase {
             let grouped = try await gathering.gather(period: period, agencyPath: p.scopePath, frameworks: frameworks)
             let listed = try await gathering.gather(period: period, agencyPath: p.scopePath, frameworks: frameworks, detail: true)
             XCTAssertEqual(listed.map(\.member.code), grouped.map(\.member.code))
-            XCTAssertEqual(listed.first { $0.member.code == "CB-BTCTU-P3-03" }?.data.tasks.map(\.status), ["completed", "completed", "open", "cancelled"])
+            XCTAssertEqual(listed.first { $0.member.code == "CB-BTCTU-P3-03" }?.data.tasks.map(\.status), ["completed", "completed",
+                "open", "cancelled"])
             for (l, g) in zip(listed, grouped) { XCTAssertEqual(try l.data.grouped(), g.data, l.member.code) }
             // The unit head: everyone managed reached "hoàn thành" (d = 100); the unit's planned
             // tasks were not all done on time with quality (đ = 50).
@@ -180,7 +184,8 @@ final class EvaluationPeriodTests: XCTestCase {
                                     "discipline": general.discipline!.description],
                     ]],
                 ]
-                if let l = row.input.leader { person["leader"] = ["unitResult": l.unitResult.description, "organizing": l.organizing.description] }
+                if let l = row.input.leader { person["leader"] = ["unitResult": l.unitResult.description,
+                                                                  "organizing": l.organizing.description] }
                 return person
             }
             let out = try ScoreCase.run(try JSONSerialization.data(withJSONObject: ["framework": "cong-chuc", "people": people]))
@@ -231,7 +236,8 @@ final class EvaluationPeriodTests: XCTestCase {
             XCTAssertGreaterThan(written.count, 5)
             for t in try await WorkTask.query(on: app.db).all() {
                 let expected = try ProductRules.converted(quantity: DecimalText.parse(t.quantity)!, factor: DecimalText.parse(t.factor)!,
-                                                          complexity: DecimalText.parse(t.complexityFactor).map { ComplexityLevel(name: t.complexity, factor: $0) })
+                                                          complexity: DecimalText.parse(t.complexityFactor)
+                                                              .map { ComplexityLevel(name: t.complexity, factor: $0) })
                 XCTAssertEqual(Rational(decimal: t.units), expected, t.code)
             }
             XCTAssertTrue(Set(written.values).count > 1, "the demonstration has different quantities and factors")
@@ -247,9 +253,11 @@ final class EvaluationPeriodTests: XCTestCase {
     func testABatchOfAgenciesStoresWhatEachAloneWould() async throws {
         try await withApp { app in
             let system = EvaluationService(store: app.store, principal: nil, actor: .system("test", at: app.clock.now))
-            let periods = [try await system.open(agencyCode: "BTCTU", period: period.text), try await system.open(agencyCode: "SNV", period: period.text)]
+            let periods = [try await system.open(agencyCode: "BTCTU", period: period.text), try await system.open(agencyCode: "SNV",
+                period: period.text)]
             func snapshot() async throws -> [String] {
-                try await ScoreInput.query(on: app.db).filter(\.$period == period.text).all().map { "\($0.personID) \($0.scopePath) \($0.data)" }.sorted()
+                try await ScoreInput.query(on: app.db).filter(\.$period == period.text).all()
+                    .map { "\($0.personID) \($0.scopePath) \($0.data)" }.sorted()
             }
             let auditedBefore = try await AuditEntry.query(on: app.db).filter(\.$action == "evaluation.recompute").count()
             for p in periods { _ = try await EvaluationService.recompute(p, store: app.store, actor: .system("test", at: app.clock.now)) }

@@ -14,7 +14,8 @@ final class EvaluationWorkflowTests: XCTestCase {
 
     /// Everyone but the unit heads in BTCTU gets one planned task done on time: they all score 100.
     func fullMonth(_ app: Application) async throws -> [Person] {
-        let head = WorkService(store: app.store, principal: try await Browser.principal(app, "truongban"), actor: .system("test", at: app.clock.now), settings: app.settings)
+        let head = WorkService(store: app.store, principal: try await Browser.principal(app, "truongban"), actor: .system("test",
+            at: app.clock.now), settings: app.settings)
         let people = try await Person.query(on: app.db).filter(\.$scopePath, .custom("LIKE"), try await agencyPath(app) + "%")
             .filter(\.$leadershipRank != "cap-truong").sort(\.$code).all()
         let positions = Dictionary(try await Position.query(on: app.db).all().map { ($0.id!, $0.code) }) { a, _ in a }
@@ -32,8 +33,10 @@ final class EvaluationWorkflowTests: XCTestCase {
                 user.scopePath = person.scopePath; user.mustChangePassword = false; user.failedAttempts = 0; user.active = true
                 try await user.create(on: app.db)
             }
-            let me = Principal(userID: user.id!, username: user.username, displayName: person.fullName, personID: person.id, scopePath: person.scopePath,
-                               grants: [Grant(role: .staff, scopePath: person.scopePath)], mustChangePassword: false, sessionID: nil, csrfToken: "")
+            let me = Principal(userID: user.id!, username: user.username, displayName: person.fullName, personID: person.id,
+                               scopePath: person.scopePath,
+                               grants: [Grant(role: .staff, scopePath: person.scopePath)], mustChangePassword: false, sessionID: nil,
+                               csrfToken: "")
             let mine = WorkService(store: app.store, principal: me, actor: .system("test", at: app.clock.now), settings: app.settings)
             try await mine.addReference(id, kind: "van-ban", text: "BC-\(person.code)")
             try await mine.act(id, version: try await WorkTask.find(id, on: app.db)!.version, .submit(evidence: 1, note: ""), today: day(5))
@@ -60,14 +63,18 @@ final class EvaluationWorkflowTests: XCTestCase {
             // Deadlines out of order are refused; then the step starts with a sheet for everyone.
             let today = TestEnv.today
             let bad = try await head.post(base + "/buoc", ["buoc": "mo", "phien_ban": "0", "han_tu_danh_gia": today.adding(days: 5).display,
-                                                          "han_danh_gia": today.adding(days: 2).display, "han_phe_duyet": today.adding(days: 9).display])
+                                                          "han_danh_gia": today.adding(days: 2).display,
+                                                          "han_phe_duyet": today.adding(days: 9).display])
             XCTAssertEqual(bad.status, .conflict)
             XCTAssertTrue(bad.text.contains("Thời hạn không hợp lệ"))
-            let started = try await head.post(base + "/buoc", ["buoc": "mo", "phien_ban": "0", "han_tu_danh_gia": today.adding(days: 2).display,
-                                                              "han_danh_gia": today.adding(days: 5).display, "han_phe_duyet": today.adding(days: 9).display])
+            let started = try await head.post(base + "/buoc", ["buoc": "mo", "phien_ban": "0",
+                                                               "han_tu_danh_gia": today.adding(days: 2).display,
+                                                              "han_danh_gia": today.adding(days: 5).display,
+                                                              "han_phe_duyet": today.adding(days: 9).display])
             XCTAssertEqual(started.status, .seeOther)
             let sheets = try await Evaluation.query(on: app.db).filter(\.$periodID == p.id!).count()
-            let members = try await Person.query(on: app.db).filter(\.$scopePath, .custom("LIKE"), p.scopePath + "%").filter(\.$active == true).count()
+            let members = try await Person.query(on: app.db).filter(\.$scopePath, .custom("LIKE"),
+                                                                    p.scopePath + "%").filter(\.$active == true).count()
             XCTAssertEqual(sheets, members)
             // Reminders before the deadline: once per person, whatever the number of job runs.
             let reminded = try await DeadlineJob.scan(app.db, today: today, soon: 2)
@@ -89,7 +96,8 @@ final class EvaluationWorkflowTests: XCTestCase {
             let page = try await staff.get(sheet)
             XCTAssertTrue(page.text.contains("Gửi tự đánh giá"))
             XCTAssertTrue(page.text.contains("KL-02"))
-            let wrongLevel = try await staff.post(sheet + "/tu-danh-gia", ["tu_nhan_xet": "Hoàn thành đủ việc", "de_xuat_KL-02": "Xuất chúng"])
+            let wrongLevel = try await staff.post(sheet + "/tu-danh-gia", ["tu_nhan_xet": "Hoàn thành đủ việc",
+                                                                           "de_xuat_KL-02": "Xuất chúng"])
             XCTAssertEqual(wrongLevel.status, .unprocessableEntity)
             XCTAssertTrue(wrongLevel.text.contains("Mức «Xuất chúng» không có"))
             let selfDone = try await staff.post(sheet + "/tu-danh-gia", ["tu_nhan_xet": "Hoàn thành đủ việc", "de_xuat_KL-02": "Tốt"])
@@ -98,7 +106,8 @@ final class EvaluationWorkflowTests: XCTestCase {
             XCTAssertTrue([.forbidden, .notFound].contains(other.status))
             let p4 = try await Evaluation.query(on: app.db).filter(\.$periodID == p.id!).filter(\.$personCode == "CB-BTCTU-P3-04").first()
             XCTAssertNil(p4?.selfAt)
-            try await (app.db as! any SQLDatabase).raw("UPDATE evaluation_periods SET self_due = \(bind: today.adding(days: -1).iso) WHERE id = \(bind: p.id!)").run()
+            try await (app.db as! any SQLDatabase)
+                .raw("UPDATE evaluation_periods SET self_due = \(bind: today.adding(days: -1).iso) WHERE id = \(bind: p.id!)").run()
             let late = try await staff.post(sheet + "/tu-danh-gia", ["tu_nhan_xet": "Bổ sung muộn"])
             XCTAssertEqual(late.status, .unprocessableEntity)
             XCTAssertTrue(late.text.contains("Đã hết hạn tự đánh giá"))
@@ -173,7 +182,8 @@ final class EvaluationWorkflowTests: XCTestCase {
             var swap = over
             swap["xs_\(swapped.id)"] = nil
             // Two approvers at once: one succeeds, the other is refused and changes nothing.
-            let flow = EvaluationFlow(store: app.store, principal: try await Browser.principal(app, "truongban"), actor: .system("test", at: app.clock.now))
+            let flow = EvaluationFlow(store: app.store, principal: try await Browser.principal(app, "truongban"), actor: .system("test",
+                at: app.clock.now))
             let version = try await current().version
             let chosen = Set(swap.keys.filter { $0.hasPrefix("xs_") }.map { String($0.dropFirst(3)) })
             let periodID = p.id!
@@ -225,7 +235,8 @@ final class EvaluationWorkflowTests: XCTestCase {
             let relock = try await head.post(base + "/buoc", ["buoc": "cong-khai", "phien_ban": String(approved.version)])
             XCTAssertEqual(relock.status, .conflict)
             // A task of the period reopened by a late error report: the locked score stays.
-            let lead = WorkService(store: app.store, principal: try await Browser.principal(app, "lanhdao"), actor: .system("test", at: app.clock.now), settings: app.settings)
+            let lead = WorkService(store: app.store, principal: try await Browser.principal(app, "lanhdao"), actor: .system("test",
+                at: app.clock.now), settings: app.settings)
             var d = TaskDraft(title: "Việc phát sinh sau khi chốt", start: TestEnv.today.iso, due: day(12).iso)
             d.productCode = "SP-CM-03"
             _ = try await lead.create(.init(draft: d, assigneeCodes: ["CB-BTCTU-P3-03"], token: UUID().uuidString))
@@ -241,7 +252,8 @@ final class EvaluationWorkflowTests: XCTestCase {
             // approved, so without a decision the level stays "tốt", and the page says why.
             let byOther = try await leader.post(sheet + "/kien-nghi", ["ly_do": "Thay mặt đồng chí"])
             XCTAssertEqual(byOther.status, .forbidden)
-            let filed = try await staff.post(sheet + "/kien-nghi", ["ly_do": "Chỉ số KL-02 nên ở mức Tốt", "minh_chung": "Biên bản họp chi bộ số 5"])
+            let filed = try await staff.post(sheet + "/kien-nghi", ["ly_do": "Chỉ số KL-02 nên ở mức Tốt",
+                                                                    "minh_chung": "Biên bản họp chi bộ số 5"])
             XCTAssertEqual(filed.status, .seeOther)
             let twice = try await staff.post(sheet + "/kien-nghi", ["ly_do": "Nhắc lại"])
             XCTAssertEqual(twice.status, .unprocessableEntity)
@@ -269,7 +281,8 @@ final class EvaluationWorkflowTests: XCTestCase {
             XCTAssertTrue(overdue.contains { $0.title.contains("Quá hạn trả lời kiến nghị") })
             let answerPage = try await head.get(sheet)
             XCTAssertTrue(answerPage.text.contains("Gửi trả lời"))
-            let answered = try await head.post(base + "/kien-nghi/\(complaint.id!)", ["tra_loi": "Chấp nhận: chi bộ đánh giá mức Tốt", "ket_qua": "chap-nhan",
+            let answered = try await head.post(base + "/kien-nghi/\(complaint.id!)", ["tra_loi": "Chấp nhận: chi bộ đánh giá mức Tốt",
+                                                                                      "ket_qua": "chap-nhan",
                                                                                     "sua_KL-02": "Tốt"])
             XCTAssertEqual(answered.status, .seeOther)
             let revs = try await EvaluationRevision.query(on: app.db).filter(\.$personID == p3.personID).sort(\.$number).all()
@@ -289,7 +302,8 @@ final class EvaluationWorkflowTests: XCTestCase {
             let reanswer = try await head.post(base + "/kien-nghi/\(complaint.id!)", ["tra_loi": "Lần nữa", "ket_qua": "chap-nhan"])
             XCTAssertEqual(reanswer.status, .unprocessableEntity)
             // After the window: refused.
-            try await (app.db as! any SQLDatabase).raw("UPDATE evaluation_periods SET objection_until = \(bind: today.adding(days: -1).iso) WHERE id = \(bind: p.id!)").run()
+            try await (app.db as! any SQLDatabase)
+                .raw("UPDATE evaluation_periods SET objection_until = \(bind: today.adding(days: -1).iso) WHERE id = \(bind: p.id!)").run()
             let tooLate = try await staff.post(sheet + "/kien-nghi", ["ly_do": "Bổ sung"])
             XCTAssertEqual(tooLate.status, .unprocessableEntity)
             XCTAssertTrue(tooLate.text.contains("Đã hết thời hạn kiến nghị"))
@@ -308,7 +322,8 @@ final class EvaluationWorkflowTests: XCTestCase {
             let cases = try await ReReview.query(on: app.db).filter(\.$periodID == p.id!).all()
             XCTAssertEqual(cases.map(\.how).sorted(), ["chon", "mau", "mau"])
             let chosenCase = try XCTUnwrap(cases.first { $0.how == "chon" })
-            let concluded = try await advisory.post(base + "/phuc-tra/\(chosenCase.id!)", ["ket_luan": "Tính lại theo nhiệm vụ phát sinh", "ket_qua": "dieu-chinh",
+            let concluded = try await advisory.post(base + "/phuc-tra/\(chosenCase.id!)", ["ket_luan": "Tính lại theo nhiệm vụ phát sinh",
+                "ket_qua": "dieu-chinh",
                                                                                           "lam_moi": "1"])
             XCTAssertEqual(concluded.status, .seeOther)
             let sampled = try XCTUnwrap(cases.first { $0.how == "mau" })
@@ -323,12 +338,15 @@ final class EvaluationWorkflowTests: XCTestCase {
             let sheetAfter = try await Evaluation.query(on: app.db).filter(\.$periodID == p.id!).filter(\.$personID == p3.personID).first()
             XCTAssertEqual(sheetAfter?.revision, 3)
             XCTAssertEqual(sheetAfter?.hundredths, all[2].hundredths)
-            let sampledRevisions = try await EvaluationRevision.query(on: app.db).filter(\.$personID == sampled.personID).filter(\.$periodID == p.id!).count()
+            let sampledRevisions = try await EvaluationRevision.query(on: app.db).filter(\.$personID == sampled.personID)
+                .filter(\.$periodID == p.id!).count()
             XCTAssertEqual(sampledRevisions, 1)
             let actions = Set(try await AuditEntry.query(on: app.db).all().map(\.action))
-            XCTAssertTrue(actions.isSuperset(of: ["complaint.file", "complaint.answer", "evaluation.revise", "rereview.open", "rereview.conclude"]))
+            XCTAssertTrue(actions.isSuperset(of: ["complaint.file", "complaint.answer", "evaluation.revise", "rereview.open",
+                                                  "rereview.conclude"]))
             let audited = Set(try await AuditEntry.query(on: app.db).filter(\.$entityID == p.id!.uuidString).all().map(\.action))
-            XCTAssertTrue(audited.isSuperset(of: ["evaluation.open", "evaluation.self-start", "evaluation.review-start", "evaluation.submit",
+            XCTAssertTrue(audited.isSuperset(of: ["evaluation.open", "evaluation.self-start", "evaluation.review-start",
+                                                  "evaluation.submit",
                                                   "evaluation.approve", "evaluation.lock"]))
         }
     }

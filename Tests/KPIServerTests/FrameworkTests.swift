@@ -35,7 +35,8 @@ final class FrameworkTests: XCTestCase {
             XCTAssertTrue(again.location.hasPrefix(draftPath), "one draft per lineage")
 
             // A bad formula: refused with the field's message, the typed values kept, nothing written.
-            let bad = try await b.post(draftPath + "/sua", form(FrameworkDefinition(), ["taskFormula": "70 * (a + b + c) / 30", "note": "thử"]))
+            let bad = try await b.post(draftPath + "/sua", form(FrameworkDefinition(), ["taskFormula": "70 * (a + b + c) / 30",
+                                                                                        "note": "thử"]))
             XCTAssertEqual(bad.status, .unprocessableEntity)
             XCTAssertTrue(bad.text.contains("nằm ngoài khoảng 0…70"), bad.text)
             XCTAssertTrue(bad.text.contains("70 * (a + b + c) / 30"), "what was typed is kept")
@@ -47,7 +48,8 @@ final class FrameworkTests: XCTestCase {
             XCTAssertTrue(live.text.contains("\"field\":\"goodThreshold\""), live.text)
 
             // A valid change: saved, compared, previewed.
-            let saved = try await b.post(draftPath + "/sua", form(FrameworkDefinition(), ["excellentThreshold": "85", "errorPenalty": "0,5"]))
+            let saved = try await b.post(draftPath + "/sua", form(FrameworkDefinition(), ["excellentThreshold": "85",
+                                                                                          "errorPenalty": "0,5"]))
             XCTAssertEqual(saved.status, .seeOther, saved.text)
             let compare = try await b.get(draftPath + "/so-sanh")
             XCTAssertTrue(compare.text.contains("2 mục thay đổi"), compare.text)
@@ -69,7 +71,8 @@ final class FrameworkTests: XCTestCase {
             let now = try await Framework.find(draftID, on: app.db)
             XCTAssertEqual(now?.status, "published")
             XCTAssertEqual(now?.effectiveFrom, TestEnv.today.iso)
-            let inForce = try await FrameworkService(store: app.store, principal: try await Browser.principal(app, "thammuu"), actor: Actor(name: "t", ip: "", at: app.clock.now)).published(now!)
+            let inForce = try await FrameworkService(store: app.store, principal: try await Browser.principal(app, "thammuu"),
+                                                     actor: Actor(name: "t", ip: "", at: app.clock.now)).published(now!)
             XCTAssertEqual(inForce?.id, draftID, "the new version is the one in force")
             let frozen = try await b.post(draftPath + "/sua", form(FrameworkDefinition()))
             XCTAssertEqual(frozen.status, .conflict)

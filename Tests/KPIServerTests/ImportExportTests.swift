@@ -41,9 +41,11 @@ final class ImportExportTests: XCTestCase {
             let parent = try await Organization.query(on: app.db).filter(\.$code == "SKHCN-P5").first()!
             XCTAssertEqual(child.parentID, parent.id)
             XCTAssertTrue(child.path.hasPrefix(parent.path))
-            let summaries = try await AuditEntry.query(on: app.db).filter(\.$action == "organization.import").filter(\.$actor == "quantri").count()
+            let summaries = try await AuditEntry.query(on: app.db).filter(\.$action == "organization.import")
+                .filter(\.$actor == "quantri").count()
             XCTAssertEqual(summaries, 1)
-            let rows = try await AuditEntry.query(on: app.db).filter(\.$action == "organization.create.import").filter(\.$actor == "quantri").count()
+            let rows = try await AuditEntry.query(on: app.db).filter(\.$action == "organization.create.import")
+                .filter(\.$actor == "quantri").count()
             XCTAssertEqual(rows, 2)
             // The same file again: nothing to create or update.
             let again = try await upload(&b, "co-quan", "co-quan.csv", Data(goodCSV.utf8))
@@ -94,7 +96,8 @@ final class ImportExportTests: XCTestCase {
             XCTAssertTrue(garbage.text.contains("Không đọc được tệp «hong.xlsx»"))
             let empty = try await upload(&b, "co-quan", "rong.csv", Data())
             XCTAssertTrue(empty.text.contains("Vui lòng chọn một tệp CSV hoặc XLSX."))
-            let stale = try await b.post("/nhap-du-lieu/xac-nhan", ["danh_muc": "co-quan", "tep_hash": String(repeating: "a", count: 64), "ten_tep": "x.csv"])
+            let stale = try await b.post("/nhap-du-lieu/xac-nhan", ["danh_muc": "co-quan", "tep_hash": String(repeating: "a", count: 64),
+                                                                    "ten_tep": "x.csv"])
             XCTAssertEqual(stale.status, .gone)
         }
     }
@@ -110,7 +113,8 @@ final class ImportExportTests: XCTestCase {
             let table = try XLSX.read(data)
             XCTAssertEqual(table.count, 21, "header and the 20 people of Sở Nội vụ")
             XCTAssertEqual(table[0][0], "Mã")
-            XCTAssertEqual(Array(table[1].prefix(7)), ["CB-SNV-P1-01", "Cao Hữu Nam", "Công chức", "SNV-P1", "VT-TRUONG", "Cấp trưởng", "Có"],
+            XCTAssertEqual(Array(table[1].prefix(7)), ["CB-SNV-P1-01", "Cao Hữu Nam", "Công chức", "SNV-P1", "VT-TRUONG", "Cấp trưởng",
+                                                       "Có"],
                            "choices exported as words")
             let res = try await upload(&b, "can-bo", "can-bo.xlsx", data)
             XCTAssertEqual(res.status, .ok, res.text)

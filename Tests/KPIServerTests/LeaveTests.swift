@@ -42,7 +42,9 @@ final class LeaveTests: XCTestCase {
             let overlap = try await leader.post("/nghi-che-do/moi", base.merging(["loai": "khong-luong", "tu_ngay": period.last.display,
                                                                                  "den_ngay": period.last.adding(days: 30).display]) { $1 })
             XCTAssertEqual(overlap.status, .unprocessableEntity)
-            XCTAssertTrue(overlap.text.contains("Trùng với thời gian nghỉ đã ghi nhận: Nghỉ ốm đau dài ngày \(period.first.display)–\(period.last.display)"))
+            XCTAssertTrue(overlap.text.contains("""
+                Trùng với thời gian nghỉ đã ghi nhận: Nghỉ ốm đau dài ngày \(period.first.display)–\(period.last.display)
+                """))
             let records = try await LeaveRecord.query(on: app.db).filter(\.$voided == false).all().filter { $0.basis.contains("15/2026") }
             XCTAssertEqual(records.count, 1)
             let record = records[0]
@@ -69,9 +71,12 @@ final class LeaveTests: XCTestCase {
 
             // Voiding needs a reason, happens once, and frees the dates.
             try await leader.get("/nghi-che-do")
-            do { let v = try await leader.post("/nghi-che-do/\(record.id!)/huy", ["ly_do": " "]).status; XCTAssertEqual(v, .unprocessableEntity) }
-            do { let v = try await leader.post("/nghi-che-do/\(record.id!)/huy", ["ly_do": "Ghi nhầm người"]).status; XCTAssertEqual(v, .seeOther) }
-            do { let v = try await leader.post("/nghi-che-do/\(record.id!)/huy", ["ly_do": "Lần nữa"]).status; XCTAssertEqual(v, .conflict) }
+            do { let v = try await leader.post("/nghi-che-do/\(record.id!)/huy", ["ly_do": " "]).status; XCTAssertEqual(v,
+                .unprocessableEntity) }
+            do { let v = try await leader.post("/nghi-che-do/\(record.id!)/huy", ["ly_do": "Ghi nhầm người"]).status; XCTAssertEqual(v,
+                .seeOther) }
+            do { let v = try await leader.post("/nghi-che-do/\(record.id!)/huy", ["ly_do": "Lần nữa"]).status; XCTAssertEqual(v,
+                .conflict) }
             let after = try await leader.get("/nghi-che-do?q=P3-05")
             XCTAssertTrue(after.text.contains("Đã hủy: Ghi nhầm người"))
             do { let v = try await leader.post("/nghi-che-do/moi", base).status; XCTAssertEqual(v, .seeOther) }
@@ -82,7 +87,8 @@ final class LeaveTests: XCTestCase {
             var advisory = Browser(app)
             try await advisory.login("thammuu")
             try await advisory.get("/nghi-che-do/moi")
-            do { let v = try await advisory.post("/nghi-che-do/moi", base.merging(["nguoi": "CB-SNV-P1-02"]) { $1 }).status; XCTAssertEqual(v, .seeOther) }
+            do { let v = try await advisory.post("/nghi-che-do/moi",
+                                                 base.merging(["nguoi": "CB-SNV-P1-02"]) { $1 }).status; XCTAssertEqual(v, .seeOther) }
         }
     }
 
@@ -108,7 +114,8 @@ final class LeaveTests: XCTestCase {
                 _ = try await work.create(.init(draft: d, assigneeCodes: [code], token: UUID().uuidString))
             }
             let away = try await leave.record(personCode: "CB-BTCTU-P3-05", LeaveDraft(
-                kind: "thai-san", from: period.first.adding(days: -20).iso, to: period.last.adding(days: 40).iso, basis: "QĐ 7/QĐ-BTCTU")).id!
+                kind: "thai-san", from: period.first.adding(days: -20).iso, to: period.last.adding(days: 40).iso,
+                basis: "QĐ 7/QĐ-BTCTU")).id!
             _ = try await leave.record(personCode: "CB-BTCTU-P3-04", LeaveDraft(
                 kind: "om-dau", from: period.first.iso, to: period.first.adding(days: 13).iso, basis: "Giấy ra viện"))
             let svc = EvaluationService(store: app.store, principal: head, actor: .system("test", at: app.clock.now))

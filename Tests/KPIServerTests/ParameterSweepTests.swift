@@ -47,8 +47,10 @@ final class ParameterSweepTests: XCTestCase {
                         // every parameter hostile at once; a role that reaches the handler gets each
                         // parameter with each hostile value.
                         var reached = true
-                        for (c, (params, source)) in Self.cases(route).enumerated() where reached || c == 0 || c == Self.cases(route).count - 1 {
-                            let query = params.filter { $0.source == .query }.map { Browser.encode($0.name) + "=" + Browser.encode($0.value) }
+                        let cases = Self.cases(route)
+                        for (c, (params, source)) in cases.enumerated() where reached || c == 0 || c == cases.count - 1 {
+                            let query = params.filter { $0.source == .query }
+                                .map { Browser.encode($0.name) + "=" + Browser.encode($0.value) }
                             let form = Dictionary(params.filter { $0.source == .form }.map { ($0.name, $0.value) }) { a, _ in a }
                             let q = query.isEmpty ? "" : "?" + query.joined(separator: "&")
                             let res = route.method == .GET ? try await client.get(path + q) : try await client.post(path + q, form)
@@ -57,7 +59,10 @@ final class ParameterSweepTests: XCTestCase {
                                 || (res.status == .seeOther && res.location.hasPrefix("/dang-nhap"))
                             if c == 0 && (k > 0 || refused) { reached = false }
                             if res.status.code >= 500 {
-                                failures.append("\(role ?? "khách") \(route.method) /\(path.prefix(120))\(q.prefix(80)) \(source) → \(res.status.code): \(res.text.prefix(200))")
+                                failures.append("""
+                                    \(role ?? "khách") \(route.method) /\(path.prefix(120))\(q.prefix(80)) \(source) → \(res.status.code): \
+                                    \(res.text.prefix(200))
+                                    """)
                             }
                         }
                     }

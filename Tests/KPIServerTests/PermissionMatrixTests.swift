@@ -411,7 +411,8 @@ final class PermissionMatrixTests: XCTestCase {
             let d = PendingRecordDecision()
             d.id = id; d.recordType = type; d.action = "record"; d.personID = person.id!; d.scopePath = person.scopePath
             d.form = String(decoding: try JSONSerialization.data(withJSONObject: forms[type]!), as: UTF8.self)
-            d.summary = "Đề nghị thử"; d.proposedBy = UUID(uuidString: ids["nguoi-dung/:id"]!)!; d.proposedByName = "Người đề nghị"; d.proposedAt = app.clock.now
+            d.summary = "Đề nghị thử"; d.proposedBy = UUID(uuidString: ids["nguoi-dung/:id"]!)!; d.proposedByName = "Người đề nghị";
+            d.proposedAt = app.clock.now
             try await d.create(on: app.db)
         }
     }

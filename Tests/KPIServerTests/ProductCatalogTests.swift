@@ -23,14 +23,18 @@ final class ProductCatalogTests: XCTestCase {
             XCTAssertEqual(saved?.complexity, "Phức tạp=1,5; Đơn giản=0,8")
 
             let count = try await Product.query(on: app.db).count()
-            let badFactor = try await b.post("/danh-muc/san-pham/moi", ["ma": "SP-X", "ten": "X", "don_vi_tinh": "Cái", "ma_nhom": "CMNV", "he_so": "0"])
+            let badFactor = try await b.post("/danh-muc/san-pham/moi", ["ma": "SP-X", "ten": "X", "don_vi_tinh": "Cái", "ma_nhom": "CMNV",
+                                                                        "he_so": "0"])
             XCTAssertEqual(badFactor.status, .unprocessableEntity)
             XCTAssertTrue(badFactor.text.contains("phải là số từ 0,01 đến 100"))
-            let secondStandard = try await b.post("/danh-muc/san-pham/moi", ["ma": "SP-X", "ten": "X", "don_vi_tinh": "Cái", "ma_nhom": "CMNV", "he_so": "1", "chuan": "1"])
+            let secondStandard = try await b.post("/danh-muc/san-pham/moi", ["ma": "SP-X", "ten": "X", "don_vi_tinh": "Cái",
+                                                                             "ma_nhom": "CMNV", "he_so": "1", "chuan": "1"])
             XCTAssertTrue(secondStandard.text.contains("đã có sản phẩm chuẩn «SP-CM-01"), secondStandard.text)
-            let standardNotOne = try await b.post("/danh-muc/san-pham/moi", ["ma": "SP-X", "ten": "X", "don_vi_tinh": "Cái", "ma_nhom": "HTPV", "he_so": "2", "chuan": "1"])
+            let standardNotOne = try await b.post("/danh-muc/san-pham/moi", ["ma": "SP-X", "ten": "X", "don_vi_tinh": "Cái",
+                                                                             "ma_nhom": "HTPV", "he_so": "2", "chuan": "1"])
             XCTAssertTrue(standardNotOne.text.contains("sản phẩm chuẩn phải có hệ số 1"))
-            let badLevels = try await b.post("/danh-muc/san-pham/moi", ["ma": "SP-X", "ten": "X", "don_vi_tinh": "Cái", "ma_nhom": "CMNV", "he_so": "1", "muc_do": "Khó"])
+            let badLevels = try await b.post("/danh-muc/san-pham/moi", ["ma": "SP-X", "ten": "X", "don_vi_tinh": "Cái", "ma_nhom": "CMNV",
+                                                                        "he_so": "1", "muc_do": "Khó"])
             XCTAssertTrue(badLevels.text.contains("phải có dạng Tên=hệ số"))
             let again = try await Product.query(on: app.db).count()
             XCTAssertEqual(again, count, "nothing written on bad input")

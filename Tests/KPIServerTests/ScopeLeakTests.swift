@@ -45,7 +45,8 @@ final class ScopeLeakTests: XCTestCase {
             d.productCode = "SP-CM-03"
             let parent = try await head.create(.init(draft: d, assigneeCodes: ["CB-BTCTU-P1-03"], token: UUID().uuidString))[0]
             d.title = "Phần việc của phòng 3"
-            let child = try await head.create(.init(draft: d, assigneeCodes: ["CB-BTCTU-P3-03"], parentID: parent, token: UUID().uuidString))[0]
+            let child = try await head.create(.init(draft: d, assigneeCodes: ["CB-BTCTU-P3-03"], parentID: parent,
+                                                    token: UUID().uuidString))[0]
             var staff = Browser(app)
             try await staff.login("canbo")
             let page = try await staff.get("/viec/\(child)")
@@ -97,7 +98,8 @@ final class ScopeLeakTests: XCTestCase {
             try await admin.login("quantri")
             try await admin.get("/danh-muc/co-quan/\(unit.id!)/sua")
             let moved = try await admin.post("/danh-muc/co-quan/\(unit.id!)/sua",
-                                             ["ma": "BTCTU-P3", "ten": unit.name, "khoi": unit.block, "cap": unit.level, "ma_cap_tren": "SNV"])
+                                             ["ma": "BTCTU-P3", "ten": unit.name, "khoi": unit.block, "cap": unit.level,
+                                              "ma_cap_tren": "SNV"])
             XCTAssertEqual(moved.status, .seeOther, moved.text)
             let newPath = try await Organization.find(unit.id!, on: app.db)!.path
             let t = try await WorkTask.find(task.id!, on: app.db)!

@@ -35,7 +35,8 @@ final class ScopeTests: XCTestCase {
             let v7 = try await b.get("/danh-muc/co-quan/xuat?dinh_dang=csv").status
             XCTAssertEqual(v7, .forbidden)
             // A forged post is refused on the server, whatever the page showed.
-            let res = try await b.post("/danh-muc/co-quan/\(inside)/sua", ["ma": "BTCTU-P3", "ten": "Đổi tên", "khoi": "dang", "cap": "tinh", "ma_cap_tren": "BTCTU"])
+            let res = try await b.post("/danh-muc/co-quan/\(inside)/sua", ["ma": "BTCTU-P3", "ten": "Đổi tên", "khoi": "dang",
+                                                                           "cap": "tinh", "ma_cap_tren": "BTCTU"])
             XCTAssertEqual(res.status, .forbidden, "refused before the form is read")
             XCTAssertTrue(res.text.contains("không có quyền"))
             let unchanged = try await Organization.query(on: app.db).filter(\.$code == "BTCTU-P3").first()!
@@ -49,7 +50,8 @@ final class ScopeTests: XCTestCase {
             try await b.login("quantri.snv")
             let snvUnit = try await id(app, "SNV-P1")
             try await b.get("/danh-muc/co-quan/\(snvUnit)/sua")
-            let ok = try await b.post("/danh-muc/co-quan/\(snvUnit)/sua", ["ma": "SNV-P1", "ten": "Văn phòng Sở Nội vụ", "khoi": "chinh-quyen", "cap": "tinh", "ma_cap_tren": "SNV"])
+            let ok = try await b.post("/danh-muc/co-quan/\(snvUnit)/sua", ["ma": "SNV-P1", "ten": "Văn phòng Sở Nội vụ",
+                                                                           "khoi": "chinh-quyen", "cap": "tinh", "ma_cap_tren": "SNV"])
             XCTAssertEqual(ok.status, .seeOther)
             let other = try await id(app, "BTCTU-P1")
             let v8 = try await b.get("/danh-muc/co-quan/\(other)/sua").status
@@ -57,7 +59,8 @@ final class ScopeTests: XCTestCase {
             let forged = try await b.post("/danh-muc/co-quan/\(other)/ngung", [:])
             XCTAssertEqual(forged.status, .notFound)
             // Moving one of its units out of its subtree is refused.
-            let out = try await b.post("/danh-muc/co-quan/\(snvUnit)/sua", ["ma": "SNV-P1", "ten": "Văn phòng", "khoi": "chinh-quyen", "cap": "tinh", "ma_cap_tren": "BTCTU"])
+            let out = try await b.post("/danh-muc/co-quan/\(snvUnit)/sua", ["ma": "SNV-P1", "ten": "Văn phòng", "khoi": "chinh-quyen",
+                                                                            "cap": "tinh", "ma_cap_tren": "BTCTU"])
             XCTAssertTrue(out.text.contains("mã «BTCTU» không tồn tại hoặc ngoài phạm vi của bạn"))
             // Province-wide position groups need a system-wide grant.
             try await b.get("/danh-muc/nhom-vi-tri/moi")

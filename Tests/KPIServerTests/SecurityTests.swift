@@ -22,7 +22,8 @@ final class SecurityTests: XCTestCase {
             try await sys.login("quantri")
             // An advisory account for the whole province, held by someone of Sở Nội vụ.
             try await sys.get("/danh-muc/nguoi-dung/moi")
-            let made = try await sys.post("/danh-muc/nguoi-dung/moi", ["ma": "thammuu.snv", "ma_can_bo": "CB-SNV-P1-03", "mat_khau_tam": "TamThoi-2026!"])
+            let made = try await sys.post("/danh-muc/nguoi-dung/moi", ["ma": "thammuu.snv", "ma_can_bo": "CB-SNV-P1-03",
+                                                                       "mat_khau_tam": "TamThoi-2026!"])
             XCTAssertEqual(made.status, .seeOther, made.text)
             let wide = try await user(app, "thammuu.snv")
             let granted = try await sys.post("/nguoi-dung/\(wide.id!.uuidString)/quyen", ["vai_tro": "co-quan-tham-muu", "don_vi": ""])
@@ -41,7 +42,8 @@ final class SecurityTests: XCTestCase {
             XCTAssertEqual(grant.status, .forbidden)
             let off = try await snv.post("/danh-muc/nguoi-dung/\(wide.id!.uuidString)/ngung", [:])
             XCTAssertEqual(off.status, .forbidden)
-            let renamed = try await snv.post("/danh-muc/nguoi-dung/\(wide.id!.uuidString)/sua", ["ma": "bi.doi.ten", "ma_can_bo": "CB-SNV-P1-03"])
+            let renamed = try await snv.post("/danh-muc/nguoi-dung/\(wide.id!.uuidString)/sua", ["ma": "bi.doi.ten",
+                "ma_can_bo": "CB-SNV-P1-03"])
             XCTAssertEqual(renamed.status, .unprocessableEntity)
             let after = try await user(app, "thammuu.snv")
             XCTAssertTrue(after.active)
@@ -49,30 +51,37 @@ final class SecurityTests: XCTestCase {
 
             // Their own account: no rebinding to another person, no changes at all.
             let me = try await user(app, "quantri.snv")
-            let rebind = try await snv.post("/danh-muc/nguoi-dung/\(me.id!.uuidString)/sua", ["ma": "quantri.snv", "ma_can_bo": "CB-SNV-P1-04"])
+            let rebind = try await snv.post("/danh-muc/nguoi-dung/\(me.id!.uuidString)/sua", ["ma": "quantri.snv",
+                "ma_can_bo": "CB-SNV-P1-04"])
             XCTAssertEqual(rebind.status, .unprocessableEntity)
             XCTAssertTrue(rebind.text.contains("Không ai tự cấp quyền"), rebind.text)
 
             // One account per person, and only people they can see.
-            let fresh = try await snv.post("/danh-muc/nguoi-dung/moi", ["ma": "moi.snv", "ma_can_bo": "CB-SNV-P1-04", "mat_khau_tam": "TamThoi-2026!"])
+            let fresh = try await snv.post("/danh-muc/nguoi-dung/moi", ["ma": "moi.snv", "ma_can_bo": "CB-SNV-P1-04",
+                                                                        "mat_khau_tam": "TamThoi-2026!"])
             XCTAssertEqual(fresh.status, .seeOther, fresh.text)
-            let second = try await snv.post("/danh-muc/nguoi-dung/moi", ["ma": "moi.snv2", "ma_can_bo": "CB-SNV-P1-04", "mat_khau_tam": "TamThoi-2026!"])
+            let second = try await snv.post("/danh-muc/nguoi-dung/moi", ["ma": "moi.snv2", "ma_can_bo": "CB-SNV-P1-04",
+                                                                         "mat_khau_tam": "TamThoi-2026!"])
             XCTAssertEqual(second.status, .unprocessableEntity)
             XCTAssertTrue(second.text.contains("mỗi người chỉ có một tài khoản"))
-            let outside = try await snv.post("/danh-muc/nguoi-dung/moi", ["ma": "ngoai", "ma_can_bo": "CB-BTCTU-P3-04", "mat_khau_tam": "TamThoi-2026!"])
+            let outside = try await snv.post("/danh-muc/nguoi-dung/moi", ["ma": "ngoai", "ma_can_bo": "CB-BTCTU-P3-04",
+                                                                          "mat_khau_tam": "TamThoi-2026!"])
             XCTAssertEqual(outside.status, .unprocessableEntity)
             XCTAssertTrue(outside.text.contains("không tồn tại hoặc ngoài phạm vi của bạn"))
             XCTAssertFalse(outside.text.contains("đã có tài khoản"))
 
             // Rebinding an account to another person is a system administrator's, audited.
             let moi = try await user(app, "moi.snv")
-            let relink = try await snv.post("/danh-muc/nguoi-dung/\(moi.id!.uuidString)/sua", ["ma": "moi.snv", "ma_can_bo": "CB-SNV-P1-05"])
+            let relink = try await snv.post("/danh-muc/nguoi-dung/\(moi.id!.uuidString)/sua", ["ma": "moi.snv",
+                "ma_can_bo": "CB-SNV-P1-05"])
             XCTAssertEqual(relink.status, .unprocessableEntity)
             XCTAssertTrue(relink.text.contains(AccountRules.relinkRefusal))
             try await sys.get("/danh-muc/nguoi-dung/\(moi.id!.uuidString)/sua")
-            let byAdmin = try await sys.post("/danh-muc/nguoi-dung/\(moi.id!.uuidString)/sua", ["ma": "moi.snv", "ma_can_bo": "CB-SNV-P1-05"])
+            let byAdmin = try await sys.post("/danh-muc/nguoi-dung/\(moi.id!.uuidString)/sua", ["ma": "moi.snv",
+                "ma_can_bo": "CB-SNV-P1-05"])
             XCTAssertEqual(byAdmin.status, .seeOther)
-            let entry = try await AuditEntry.query(on: app.db).filter(\.$entityID == moi.id!.uuidString).filter(\.$action == "user.update").first()
+            let entry = try await AuditEntry.query(on: app.db).filter(\.$entityID == moi.id!.uuidString)
+                .filter(\.$action == "user.update").first()
             XCTAssertTrue(entry?.before.contains("CB-SNV-P1-04") == true && entry?.after.contains("CB-SNV-P1-05") == true)
             XCTAssertEqual(entry?.actor, "quantri")
 
@@ -130,7 +139,10 @@ final class SecurityTests: XCTestCase {
     /// Hole 11: every browser saw a 404 as JSON, because `*/*` "contains" JSON.
     func testErrorPagesAreHTMLForBrowsersAndJSONForAPIClients() async throws {
         try await withApp(demo: false) { app in
-            let chromium = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
+            let chromium = """
+                text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,\
+                application/signed-exchange;v=b3;q=0.7
+                """
             let firefox = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
             for accept in [chromium, firefox, "*/*"] {
                 var b = Browser(app)
@@ -283,7 +295,8 @@ final class SecurityTests: XCTestCase {
             func refusal(_ body: () async throws -> Void) async -> String {
                 do { try await body(); return "" } catch let e as WorkService.Refused { return e.message } catch { return "\(error)" }
             }
-            _ = try await mine.act(id, version: try await version(), .requestExtension(newDue: TestEnv.today.adding(days: 20), reason: "Chờ số liệu"))
+            _ = try await mine.act(id, version: try await version(), .requestExtension(newDue: TestEnv.today.adding(days: 20),
+                                                                                       reason: "Chờ số liệu"))
             let extend = await refusal { _ = try await mine.act(id, version: try await version(), .approveExtension) }
             XCTAssertEqual(extend, SeparationOfDuties.ownTask)
             _ = try await theirs.act(id, version: try await version(), .refuseExtension(reason: "Không đủ căn cứ"))
@@ -301,7 +314,8 @@ final class SecurityTests: XCTestCase {
             let leave = LeaveService(store: app.store, principal: me, actor: .system("test", at: app.clock.now))
             do {
                 _ = try await leave.record(personCode: "CB-BTCTU-P3-01", LeaveDraft(kind: "om-dau", from: TestEnv.today.iso,
-                                                                                    to: TestEnv.today.adding(days: 40).iso, basis: "Giấy ra viện"))
+                                                                                    to: TestEnv.today.adding(days: 40).iso,
+                                                                                    basis: "Giấy ra viện"))
                 XCTFail("own leave recorded")
             } catch let e as WorkService.Invalid {
                 XCTAssertTrue(e.problems.contains { $0.message == SeparationOfDuties.ownLeave })

@@ -34,22 +34,30 @@ final class SpreadsheetFuzzTests: XCTestCase {
 
     func testCraftedCellsAreRefusedWithAMessage() throws {
         let negative = try Self.xlsx(sheet: Self.sheet("<row r=\"1\"><c r=\"A1\" t=\"s\"><v>-1</v></c></row>"), shared: Self.shared)
-        XCTAssertEqual(refusal(negative), "Ô «A1» trỏ tới một chuỗi không có trong tệp: tệp Excel bị hỏng. Hãy mở bằng Excel, lưu lại rồi thử lại.")
-        let beyond = try Self.xlsx(sheet: Self.sheet("<row r=\"1\"><c r=\"A1\" t=\"s\"><v>99999999999999999999</v></c></row>"), shared: Self.shared)
+        XCTAssertEqual(refusal(negative),
+                       "Ô «A1» trỏ tới một chuỗi không có trong tệp: tệp Excel bị hỏng. Hãy mở bằng Excel, lưu lại rồi thử lại.")
+        let beyond = try Self.xlsx(sheet: Self.sheet("<row r=\"1\"><c r=\"A1\" t=\"s\"><v>99999999999999999999</v></c></row>"),
+                                   shared: Self.shared)
         XCTAssertNotNil(refusal(beyond))
         let longColumn = try Self.xlsx(sheet: Self.sheet("<row r=\"1\"><c r=\"ABCDEFGHIJKLMN1\"><v>1</v></c></row>"))
-        XCTAssertEqual(refusal(longColumn), "Ô «ABCDEFGHIJKLMN1» có địa chỉ không hợp lệ: tệp Excel bị hỏng. Hãy mở bằng Excel, lưu lại rồi thử lại.")
+        XCTAssertEqual(refusal(longColumn),
+                       "Ô «ABCDEFGHIJKLMN1» có địa chỉ không hợp lệ: tệp Excel bị hỏng. Hãy mở bằng Excel, lưu lại rồi thử lại.")
         let sevenLetters = try Self.xlsx(sheet: Self.sheet("<row r=\"1\"><c r=\"AAAAAAA1\"><v>1</v></c></row>"))
         XCTAssertNotNil(refusal(sevenLetters))
         let wide = try Self.xlsx(sheet: Self.sheet("<row r=\"1\"><c r=\"ZZ1\"><v>x</v></c></row>"))
         XCTAssertEqual(refusal(wide), "Bảng có dữ liệu ở cột thứ 702, quá 256 cột. Hãy xóa các cột thừa rồi thử lại.")
         let wideButEmpty = try Self.xlsx(sheet: Self.sheet("<row r=\"1\"><c r=\"A1\"><v>x</v></c><c r=\"XFD1\"><v></v></c></row>"))
         XCTAssertEqual(try XLSX.read(wideButEmpty), [["x"]], "empty cells far right are ignored")
-        let entities = try Self.xlsx(sheet: "<!DOCTYPE x [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;\">]>" + Self.sheet("<row><c t=\"inlineStr\"><is><t>&b;</t></is></c></row>"))
+        let entities = try Self.xlsx(sheet: """
+            <!DOCTYPE x [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;\">]>
+            """ + Self.sheet("<row><c t=\"inlineStr\"><is><t>&b;</t></is></c></row>"))
         XCTAssertEqual(refusal(entities), "Tệp Excel có khai báo DTD, không được hỗ trợ. Hãy mở bằng Excel, lưu lại rồi thử lại.")
-        let escaped = try Self.xlsx(sheet: Self.sheet("<x:row><x:c r=\"B1\" t=\"inlineStr\"><x:is><x:t>A &amp; B &#273;&#x1EE9;ng &unknown;</x:t></x:is></x:c></x:row>"))
+        let escaped = try Self.xlsx(sheet: Self.sheet("""
+            <x:row><x:c r=\"B1\" t=\"inlineStr\"><x:is><x:t>A &amp; B &#273;&#x1EE9;ng &unknown;</x:t></x:is></x:c></x:row>
+            """))
         XCTAssertEqual(try XLSX.read(escaped), [["", "A & B đứng &unknown;"]])
-        let good = try Self.xlsx(sheet: Self.sheet("<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"C1\" t=\"s\"><v>1</v></c></row>"), shared: Self.shared)
+        let good = try Self.xlsx(sheet: Self.sheet("<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"C1\" t=\"s\"><v>1</v></c></row>"),
+                                 shared: Self.shared)
         XCTAssertEqual(try XLSX.read(good), [["Mã", "", "Tên"]])
     }
 
@@ -62,7 +70,11 @@ final class SpreadsheetFuzzTests: XCTestCase {
         var small = SheetLimits()
         small.maxRows = 10
         let many = try Self.xlsx(sheet: Self.sheet(String(repeating: row, count: 11)))
-        XCTAssertThrowsError(try XLSX.read(many, limits: small)) { XCTAssertEqual(($0 as? SheetProblem)?.message, "Bảng có quá 10 dòng. Hãy chia thành nhiều tệp nhỏ hơn.") }
+        XCTAssertThrowsError(try XLSX.read(many, limits: small)) { XCTAssertEqual(($0 as? SheetProblem)?.message,
+                                                                                  """
+                                                                                      Bảng có quá 10 dòng. Hãy chia thành nhiều tệp nhỏ \
+                                                                                      hơn.
+                                                                                      """) }
         small.maxCells = 5
         small.maxRows = 100
         XCTAssertThrowsError(try XLSX.read(many, limits: small))
@@ -79,7 +91,8 @@ final class SpreadsheetFuzzTests: XCTestCase {
             try await b.login("quantri")
             try await b.get("/nhap-du-lieu")
             let crafted = try Self.xlsx(sheet: Self.sheet("<row r=\"1\"><c r=\"A1\" t=\"s\"><v>-1</v></c></row>"), shared: Self.shared)
-            let res = try await b.upload("/nhap-du-lieu", fields: ["danh_muc": "co-quan"], fileField: "tep", fileName: "x.xlsx", data: crafted)
+            let res = try await b.upload("/nhap-du-lieu", fields: ["danh_muc": "co-quan"], fileField: "tep", fileName: "x.xlsx",
+                                         data: crafted)
             XCTAssertEqual(res.status, .unprocessableEntity)
             XCTAssertTrue(res.text.contains("trỏ tới một chuỗi không có trong tệp"), res.text)
             let csv = try await b.upload("/nhap-du-lieu", fields: ["danh_muc": "co-quan"], fileField: "tep", fileName: "x.csv",
@@ -95,7 +108,8 @@ final class SpreadsheetFuzzTests: XCTestCase {
         var rng = SplitMix(seed: 16)
         func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
         let tokens = ["<c r=\"", "\" t=\"s\">", "<v>", "</v>", "</c>", "<row>", "</row>", "-1", "9223372036854775807", "AAAAAAA1",
-                      "ZZZZ9", "A1", "<is><t>", "</t></is>", "&amp;", "&#0;", "<!DOCTYPE x [<!ENTITY e \"e\">]>", "&e;", "\u{0}", "\"", "<", ">",
+                      "ZZZZ9", "A1", "<is><t>", "</t></is>", "&amp;", "&#0;", "<!DOCTYPE x [<!ENTITY e \"e\">]>", "&e;", "\u{0}", "\"",
+                      "<", ">",
                       "<si><t>", "</t></si>", "r=\"\"", "t=\"inlineStr\"", String(repeating: "A", count: 40)]
         var outcomes = (read: 0, refused: 0)
         for _ in 0..<1_500 {

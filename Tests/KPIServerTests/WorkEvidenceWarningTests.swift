@@ -113,7 +113,8 @@ final class WorkEvidenceWarningTests: XCTestCase {
                 XCTAssertEqual(notices.filter { $0.userID == leader }.count, 1, kind)
                 XCTAssertEqual(Set(notices.map(\.userID)).count, notices.count, "one per person")
             }
-            let none = try await Notice.query(on: app.db).filter(\.$taskID == later).filter(\.$kind ~~ ["sap-den-han", "qua-han", "den-han"]).count()
+            let none = try await Notice.query(on: app.db).filter(\.$taskID == later).filter(\.$kind ~~ ["sap-den-han", "qua-han",
+                "den-han"]).count()
             XCTAssertEqual(none, 0)
 
             // The next day the soon one is due today: a new warning; the overdue one is not repeated.

@@ -9,7 +9,8 @@ final class WorkFlowTests: XCTestCase {
     static let pdf = Data("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".utf8)
 
     /// A task the demo leader gives the demo staff member; returns its id.
-    func assign(_ b: inout Browser, title: String = "Báo cáo thử nghiệm", due: String? = nil, token: String = UUID().uuidString) async throws -> UUID {
+    func assign(_ b: inout Browser, title: String = "Báo cáo thử nghiệm", due: String? = nil,
+                token: String = UUID().uuidString) async throws -> UUID {
         try await b.get("/viec/moi")
         let res = try await b.post("/viec/moi", ["tieu_de": title, "nguon": "phat-sinh", "san_pham": "SP-CM-02", "so_luong": "2",
                                                  "muc_do": "Phức tạp", "bat_dau": TestEnv.today.display,
@@ -27,7 +28,8 @@ final class WorkFlowTests: XCTestCase {
 
     /// Posts an action with the task's current version, as the page's form would.
     @discardableResult
-    func act(_ b: inout Browser, _ app: Application, _ id: UUID, _ action: String, _ fields: [String: String] = [:], version: Int? = nil) async throws -> BrowserResponse {
+    func act(_ b: inout Browser, _ app: Application, _ id: UUID, _ action: String, _ fields: [String: String] = [:],
+             version: Int? = nil) async throws -> BrowserResponse {
         try await b.get("/viec/\(id)")
         let v = try await task(app, id).version
         return try await b.post("/viec/\(id)/\(action)", fields.merging(["phien_ban": String(version ?? v)]) { $1 })
@@ -67,7 +69,8 @@ final class WorkFlowTests: XCTestCase {
             XCTAssertEqual(empty.status, .conflict)
             XCTAssertTrue(empty.text.contains("ít nhất một minh chứng"))
             try await staff.get("/viec/\(id)")
-            let up = try await staff.upload("/viec/\(id)/minh-chung", fields: ["loai": "tep"], fileField: "tep", fileName: "bao-cao.pdf", data: Self.pdf)
+            let up = try await staff.upload("/viec/\(id)/minh-chung", fields: ["loai": "tep"], fileField: "tep", fileName: "bao-cao.pdf",
+                                            data: Self.pdf)
             XCTAssertEqual(up.status, .seeOther, up.text)
             let acceptEarly = try await act(&leader, app, id, "nghiem-thu", ["ket_qua": "dat"])
             XCTAssertEqual(acceptEarly.status, .conflict)
@@ -102,7 +105,8 @@ final class WorkFlowTests: XCTestCase {
             XCTAssertEqual(t.completedOn, TestEnv.today.iso)
 
             // After the close: no extension, no evidence, no cancel.
-            let late = try await act(&staff, app, id, "xin-gia-han", ["han_moi": TestEnv.today.adding(days: 30).display, "ly_do": "Thêm việc"])
+            let late = try await act(&staff, app, id, "xin-gia-han", ["han_moi": TestEnv.today.adding(days: 30).display,
+                                                                      "ly_do": "Thêm việc"])
             XCTAssertEqual(late.status, .conflict)
             XCTAssertTrue(late.text.contains("không thể xin gia hạn"))
             let cancel = try await act(&leader, app, id, "huy", ["ly_do": "Thử"])
@@ -110,14 +114,17 @@ final class WorkFlowTests: XCTestCase {
 
             // The timeline and the audit trail hold every step; the assigner was told of each submission.
             let page = try await staff.get("/viec/\(id)")
-            for label in ["Giao nhiệm vụ", "Bắt đầu thực hiện", "Cập nhật tiến độ", "Thêm minh chứng", "Gửi nghiệm thu", "Trả lại", "Nghiệm thu"] {
+            for label in ["Giao nhiệm vụ", "Bắt đầu thực hiện", "Cập nhật tiến độ", "Thêm minh chứng", "Gửi nghiệm thu", "Trả lại",
+                          "Nghiệm thu"] {
                 XCTAssertTrue(page.text.contains(label), label)
             }
             let audited = try await AuditEntry.query(on: app.db).filter(\.$entityID == id.uuidString).sort(\.$id).all().map(\.action)
-            XCTAssertEqual(audited, ["task.create", "task.bat-dau", "task.tien-do", "task.evidence.add", "task.gui-nghiem-thu", "task.tra-lai",
+            XCTAssertEqual(audited, ["task.create", "task.bat-dau", "task.tien-do", "task.evidence.add", "task.gui-nghiem-thu",
+                                     "task.tra-lai",
                                      "task.gui-nghiem-thu", "task.nghiem-thu"])
             let leaderUser = try await Browser.principal(app, "lanhdao").userID
-            let told = try await Notice.query(on: app.db).filter(\.$taskID == id).filter(\.$userID == leaderUser).filter(\.$kind == "gui-nghiem-thu").count()
+            let told = try await Notice.query(on: app.db).filter(\.$taskID == id).filter(\.$userID == leaderUser)
+                .filter(\.$kind == "gui-nghiem-thu").count()
             XCTAssertEqual(told, 2)
         }
     }
@@ -162,7 +169,8 @@ final class WorkFlowTests: XCTestCase {
 
             // A proposal: the proposer cannot approve it; the leader does and becomes the assigner.
             try await staff.get("/viec/moi?de_xuat=1")
-            let proposed = try await staff.post("/viec/moi", ["tieu_de": "Sổ tay nghiệp vụ", "de_xuat": "1", "san_pham": "SP-CM-03", "so_luong": "1",
+            let proposed = try await staff.post("/viec/moi", ["tieu_de": "Sổ tay nghiệp vụ", "de_xuat": "1", "san_pham": "SP-CM-03",
+                                                              "so_luong": "1",
                                                              "bat_dau": TestEnv.today.display, "han": TestEnv.today.adding(days: 9).display,
                                                              "uu_tien": "cao", "token": UUID().uuidString])
             XCTAssertEqual(proposed.status, .seeOther, proposed.text)
@@ -171,7 +179,8 @@ final class WorkFlowTests: XCTestCase {
             do { let value = try await task(app, pid).source; XCTAssertEqual(value, "tu-de-xuat") }
             // The leader of the unit hears of it (the grant on the proposer's unit, found among its ancestors).
             let leaderID = try await Browser.principal(app, "lanhdao").userID
-            do { let n = try await Notice.query(on: app.db).filter(\.$taskID == pid).filter(\.$kind == "de-xuat").filter(\.$userID == leaderID).count(); XCTAssertEqual(n, 1) }
+            do { let n = try await Notice.query(on: app.db).filter(\.$taskID == pid).filter(\.$kind == "de-xuat")
+                .filter(\.$userID == leaderID).count(); XCTAssertEqual(n, 1) }
             let own = try await act(&staff, app, pid, "duyet-de-xuat")
             XCTAssertEqual(own.status, .forbidden)
             _ = try await act(&leader, app, pid, "duyet-de-xuat")
@@ -181,8 +190,10 @@ final class WorkFlowTests: XCTestCase {
 
             // To a unit: waits for its head, who distributes it to someone of the unit only.
             try await leader.get("/viec/moi")
-            let unitTask = try await leader.post("/viec/moi", ["tieu_de": "Rà soát hồ sơ", "san_pham": "SP-CM-01", "so_luong": "3", "don_vi": "BTCTU-P3",
-                                                              "bat_dau": TestEnv.today.display, "han": TestEnv.today.adding(days: 9).display,
+            let unitTask = try await leader.post("/viec/moi", ["tieu_de": "Rà soát hồ sơ", "san_pham": "SP-CM-01", "so_luong": "3",
+                                                               "don_vi": "BTCTU-P3",
+                                                              "bat_dau": TestEnv.today.display,
+                                                              "han": TestEnv.today.adding(days: 9).display,
                                                               "nguon": "ke-hoach", "uu_tien": "binh-thuong", "token": UUID().uuidString])
             XCTAssertEqual(unitTask.status, .seeOther, unitTask.text)
             let uid = UUID(uuidString: String(unitTask.location.dropFirst(6).prefix(36)))!
@@ -204,7 +215,8 @@ final class WorkFlowTests: XCTestCase {
             let before = try await WorkTask.query(on: app.db).count()
             func post(_ changes: [String: String]) async throws -> BrowserResponse {
                 try await leader.get("/viec/moi")
-                let base = ["tieu_de": "Việc hợp lệ", "nguon": "phat-sinh", "san_pham": "SP-CM-02", "so_luong": "1", "bat_dau": "10/12/2026",
+                let base = ["tieu_de": "Việc hợp lệ", "nguon": "phat-sinh", "san_pham": "SP-CM-02", "so_luong": "1",
+                            "bat_dau": "10/12/2026",
                             "han": "20/12/2026", "uu_tien": "binh-thuong", "nguoi": "CB-BTCTU-P3-03", "token": UUID().uuidString]
                 return try await leader.post("/viec/moi", base.merging(changes) { $1 })
             }
@@ -251,7 +263,8 @@ final class WorkFlowTests: XCTestCase {
 
             // Several people at once: one task each.
             try await leader.get("/viec/moi")
-            let many = try await leader.post("/viec/moi", ["tieu_de": "Báo cáo tuần", "nguon": "phat-sinh", "san_pham": "SP-CM-02", "so_luong": "1",
+            let many = try await leader.post("/viec/moi", ["tieu_de": "Báo cáo tuần", "nguon": "phat-sinh", "san_pham": "SP-CM-02",
+                                                           "so_luong": "1",
                                                           "bat_dau": "10/12/2026", "han": "20/12/2026", "uu_tien": "binh-thuong",
                                                           "nguoi": "CB-BTCTU-P3-03, CB-BTCTU-P3-05", "token": UUID().uuidString])
             XCTAssertEqual(many.status, .seeOther)
@@ -273,30 +286,35 @@ final class WorkFlowTests: XCTestCase {
                 """
             try await leader.get("/viec/hang-loat")
             let checked = try await leader.post("/viec/hang-loat", ["dong": bad, "bat_dau": "01/12/2026", "nguon": "ke-hoach",
-                                                                   "so_van_ban": "12-KH/BTCTU", "uu_tien": "binh-thuong", "token": token, "kiem_tra": "1"])
+                                                                   "so_van_ban": "12-KH/BTCTU", "uu_tien": "binh-thuong", "token": token,
+                                                                   "kiem_tra": "1"])
             XCTAssertEqual(checked.status, .unprocessableEntity)
             XCTAssertTrue(checked.text.contains("Dòng 3: Số lượng phải lớn hơn 0."), checked.text)
             XCTAssertTrue(checked.text.contains("Dòng 4: Sản phẩm «SP-PV-01» không thuộc danh mục sản phẩm"))
             XCTAssertFalse(checked.text.contains("Giao tất cả"))
             // Asking to assign anyway writes nothing.
-            let forced = try await leader.post("/viec/hang-loat", ["dong": bad, "bat_dau": "01/12/2026", "nguon": "ke-hoach", "token": token, "giao": "1"])
+            let forced = try await leader.post("/viec/hang-loat", ["dong": bad, "bat_dau": "01/12/2026", "nguon": "ke-hoach",
+                                                                   "token": token, "giao": "1"])
             XCTAssertEqual(forced.status, .unprocessableEntity)
             do { let n = try await WorkTask.query(on: app.db).count(); XCTAssertEqual(n, before) }
 
             let good = bad.replacingOccurrences(of: "SP-CM-01\t0", with: "SP-CM-01\t2")
                 .replacingOccurrences(of: "Phục vụ hội nghị\tCB-BTCTU-P3-03\tSP-PV-01", with: "Dự thảo kế hoạch\tCB-BTCTU-P3-03\tSP-CM-05")
             let ok = try await leader.post("/viec/hang-loat", ["dong": good, "bat_dau": "01/12/2026", "nguon": "ke-hoach",
-                                                              "so_van_ban": "12-KH/BTCTU", "uu_tien": "binh-thuong", "token": token, "kiem_tra": "1"])
+                                                              "so_van_ban": "12-KH/BTCTU", "uu_tien": "binh-thuong", "token": token,
+                                                              "kiem_tra": "1"])
             XCTAssertEqual(ok.status, .ok)
             XCTAssertTrue(ok.text.contains("3 dòng hợp lệ"))
             XCTAssertTrue(ok.text.contains("Giao tất cả"))
             do { let n = try await WorkTask.query(on: app.db).count(); XCTAssertEqual(n, before, "a check writes nothing") }
             let done = try await leader.post("/viec/hang-loat", ["dong": good, "bat_dau": "01/12/2026", "nguon": "ke-hoach",
-                                                                "so_van_ban": "12-KH/BTCTU", "uu_tien": "binh-thuong", "token": token, "giao": "1"])
+                                                                "so_van_ban": "12-KH/BTCTU", "uu_tien": "binh-thuong", "token": token,
+                                                                "giao": "1"])
             XCTAssertEqual(done.status, .seeOther)
             XCTAssertEqual(done.location, "/viec?xem=da-giao&tb=tao-nhieu&so=3")
             let again = try await leader.post("/viec/hang-loat", ["dong": good, "bat_dau": "01/12/2026", "nguon": "ke-hoach",
-                                                                 "so_van_ban": "12-KH/BTCTU", "uu_tien": "binh-thuong", "token": token, "giao": "1"])
+                                                                 "so_van_ban": "12-KH/BTCTU", "uu_tien": "binh-thuong", "token": token,
+                                                                 "giao": "1"])
             XCTAssertEqual(again.status, .seeOther, "the same form twice assigns once")
             let made = try await WorkTask.query(on: app.db).filter(\.$documentNumber == "12-KH/BTCTU").all()
             XCTAssertEqual(made.count, 3)

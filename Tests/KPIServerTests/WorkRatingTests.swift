@@ -43,7 +43,8 @@ final class WorkRatingTests: XCTestCase {
             XCTAssertTrue(noCode.text.contains("Vui lòng ghi mã biên nhận"))
             let badScore = try await citizen.post("/danh-gia/\(link.token)", ["ma_bien_nhan": "BN-0001", "diem": "6"])
             XCTAssertEqual(badScore.status, .unprocessableEntity)
-            let ok = try await citizen.post("/danh-gia/\(link.token)", ["ma_bien_nhan": "BN-0001", "diem": "4", "gop_y": "Cán bộ nhiệt tình"])
+            let ok = try await citizen.post("/danh-gia/\(link.token)", ["ma_bien_nhan": "BN-0001", "diem": "4",
+                                                                        "gop_y": "Cán bộ nhiệt tình"])
             XCTAssertEqual(ok.status, .ok)
             XCTAssertTrue(ok.text.contains("Cảm ơn ông/bà đã đánh giá"))
             let twice = try await citizen.post("/danh-gia/\(link.token)", ["ma_bien_nhan": "BN-0001", "diem": "1"])

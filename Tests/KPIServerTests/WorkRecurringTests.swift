@@ -16,10 +16,12 @@ final class WorkRecurringTests: XCTestCase {
             let badDay = try await leader.post("/viec/thuong-xuyen", form)
             XCTAssertEqual(badDay.status, .unprocessableEntity)
             XCTAssertTrue(badDay.text.contains("từ thứ Hai (1) đến thứ Sáu (5)"))
-            let badProduct = try await leader.post("/viec/thuong-xuyen", form.merging(["chu_ky": "hang-thang", "ngay_den_han": "0", "san_pham": "SP-PV-01"]) { $1 })
+            let badProduct = try await leader.post("/viec/thuong-xuyen", form.merging(["chu_ky": "hang-thang", "ngay_den_han": "0",
+                                                                                       "san_pham": "SP-PV-01"]) { $1 })
             XCTAssertEqual(badProduct.status, .unprocessableEntity)
             XCTAssertTrue(badProduct.text.contains("không thuộc danh mục sản phẩm"))
-            let noTitle = try await leader.post("/viec/thuong-xuyen", form.merging(["chu_ky": "hang-thang", "ngay_den_han": "0", "tieu_de": "  "]) { $1 })
+            let noTitle = try await leader.post("/viec/thuong-xuyen", form.merging(["chu_ky": "hang-thang", "ngay_den_han": "0",
+                                                                                    "tieu_de": "  "]) { $1 })
             XCTAssertEqual(noTitle.status, .unprocessableEntity)
             XCTAssertTrue(noTitle.text.contains("Tên nhiệm vụ không được để trống"))
             do { let n = try await RecurringTask.query(on: app.db).count(); XCTAssertEqual(n, 0) }

@@ -25,9 +25,12 @@ final class YearRollupTests: XCTestCase {
         e.scopePath = person.scopePath.hasPrefix(org.path) ? person.scopePath : org.path
         e.selfComment = ""; e.selfRubric = "{}"; e.reviewComment = ""; e.reviewRubric = "{}"; e.reviewTaskScore = ""; e.reviewedBy = ""
         e.level = ""; e.reasons = "[]"; e.revision = 0
-        let data = ScoreInputData(personCode: person.code, personName: person.fullName, staffKind: person.staffKind, groupCode: "CMNV", unitName: "",
-                                  tasks: tasks.map { ScoreInputData.Task(title: "t", productCode: "SP", productName: "SP", unit: "", quantity: "1", factor: "1",
-                                                                        complexity: "", complexityFactor: "", status: $0, majorErrors: 0, exemptErrors: 0, delays: 0) },
+        let data = ScoreInputData(personCode: person.code, personName: person.fullName, staffKind: person.staffKind, groupCode: "CMNV",
+                                  unitName: "",
+                                  tasks: tasks.map { ScoreInputData.Task(title: "t", productCode: "SP", productName: "SP", unit: "",
+                                                                         quantity: "1", factor: "1",
+                                                                        complexity: "", complexityFactor: "", status: $0, majorErrors: 0,
+                                                                        exemptErrors: 0, delays: 0) },
                                   satisfaction: "", coordination: "", discipline: "")
         let inputs = String(decoding: try JSONEncoder().encode(data), as: UTF8.self)
         for (i, h) in revisions.enumerated() {
@@ -44,7 +47,8 @@ final class YearRollupTests: XCTestCase {
         try await withApp { app in
             let person = try await Person.query(on: app.db).filter(\.$code == "CB-BTCTU-P3-03").first()!
             let y = year.year
-            _ = try await period(app, "\(y)-01", agency: "BTCTU", state: .locked, person: person, revisions: [9000], tasks: ["completed", "completed"])
+            _ = try await period(app, "\(y)-01", agency: "BTCTU", state: .locked, person: person, revisions: [9000], tasks: ["completed",
+                "completed"])
             // A complaint raised February from 70,00 to 80,00: the current revision counts.
             _ = try await period(app, "\(y)-02", agency: "BTCTU", state: .locked, person: person, revisions: [7000, 8000], tasks: ["open"])
             // March on leave: no score, not counted.

@@ -31,7 +31,8 @@ public enum QuotaReview {
     /// The candidates of one batch ranked by the engine, best first.
     public static func candidates(_ results: [PersonResult]) -> [Candidate] {
         results.filter(isCandidate).map {
-            Candidate(id: $0.id, group: $0.group, hundredths: $0.yearHundredths ?? 0, proposed: $0.level == .excellent, tie: $0.tieAtQuotaEdge)
+            Candidate(id: $0.id, group: $0.group, hundredths: $0.yearHundredths ?? 0, proposed: $0.level == .excellent,
+                      tie: $0.tieAtQuotaEdge)
         }.sorted { ($0.hundredths, $1.id) > ($1.hundredths, $0.id) }
     }
 
@@ -58,9 +59,15 @@ public enum QuotaReview {
             case let .notEligible(id):
                 "«\(id)» chưa đạt ngưỡng điểm xuất sắc nên không thể chọn xếp loại xuất sắc."
             case let .overCap(scope, cap, chosen):
-                "Vượt hạn mức xuất sắc \(scope): tối đa \(cap) người, đã chọn \(chosen). Bỏ bớt lựa chọn, hoặc ghi số quyết định cho phép vượt hạn mức."
+                """
+                    Vượt hạn mức xuất sắc \(scope): tối đa \(cap) người, đã chọn \(chosen). Bỏ bớt lựa chọn, hoặc ghi số quyết định cho \
+                    phép vượt hạn mức.
+                    """
             case let .tiesUnconfirmed(n):
-                "Có \(n) người đồng điểm ở ranh giới hạn mức: xem lại lựa chọn và đánh dấu «Đã xem xét các trường hợp đồng điểm» trước khi phê duyệt."
+                """
+                    Có \(n) người đồng điểm ở ranh giới hạn mức: xem lại lựa chọn và đánh dấu «Đã xem xét các trường hợp đồng điểm» trước \
+                    khi phê duyệt.
+                    """
             }
         }
     }

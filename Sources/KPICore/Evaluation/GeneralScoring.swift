@@ -101,7 +101,9 @@ public struct GeneralScorer: Sendable {
             case .rating(let scale):
                 if let mean {
                     points = try Rational.divide(Rational.multiply(ind.max, mean), scale)
-                    if notes { note = "\(count) lượt đánh giá, trung bình \(DecimalText.vn(mean.rounded(places: 2)))/\(DecimalText.vn(scale))" }
+                    if notes { note = """
+                        \(count) lượt đánh giá, trung bình \(DecimalText.vn(mean.rounded(places: 2)))/\(DecimalText.vn(scale))
+                        """ }
                 } else if notes {
                     note = "chưa có lượt đánh giá: đủ điểm"
                 }
@@ -110,7 +112,9 @@ public struct GeneralScorer: Sendable {
                     deductionTaken = true
                     let d = m.deductions == "0" ? .zero : DecimalText.parse(m.deductions) ?? .zero
                     points = try Rational.subtract(ind.max, d)
-                    if notes { note = m.violations == 0 ? "không có vi phạm được ghi nhận" : "\(m.violations) vi phạm, trừ \(DecimalText.vn(d)) điểm" }
+                    if notes { note = m.violations == 0 ? "không có vi phạm được ghi nhận" : """
+                        \(m.violations) vi phạm, trừ \(DecimalText.vn(d)) điểm
+                        """ }
                 } else if notes {
                     note = "không có vi phạm được ghi nhận"
                 }
@@ -125,7 +129,8 @@ public struct GeneralScorer: Sendable {
                 if ind.group != "ky-luat", mean == nil {
                     if notes { note = "chưa có lượt đánh giá: đủ điểm" }
                 } else {
-                    points = try (formula ?? Formula(text)).evaluate(["diem_tb": mean ?? .zero, "so_luot": Rational(count), "so_vi_pham": Rational(m.violations)])
+                    points = try (formula ?? Formula(text)).evaluate(["diem_tb": mean ?? .zero, "so_luot": Rational(count),
+                                                                      "so_vi_pham": Rational(m.violations)])
                     if notes { note = "theo công thức \(text)" }
                 }
             }
@@ -136,7 +141,8 @@ public struct GeneralScorer: Sendable {
             case "ky-luat": discipline = try Rational.add(discipline ?? .zero, points)
             default: break
             }
-            if notes { scores.append(IndicatorScore(group: ind.group, code: ind.code, name: ind.name, points: points, max: ind.max, note: note)) }
+            if notes { scores.append(IndicatorScore(group: ind.group, code: ind.code, name: ind.name, points: points, max: ind.max,
+                                                    note: note)) }
         }
         return (GeneralInputs(satisfaction: satisfaction, coordination: coordination, discipline: discipline), scores)
     }

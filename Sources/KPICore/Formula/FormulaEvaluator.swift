@@ -62,7 +62,11 @@ extension Formula {
     public func check(variables: [String: ClosedRange<Rational>], max: Rational) -> [FormulaError] {
         var problems: [FormulaError] = []
         for name in self.variables where variables[name] == nil {
-            problems.append(FormulaError(position(of: name), "biến «\(name)» không tồn tại; các biến có thể dùng: \(variables.keys.sorted().joined(separator: ", "))"))
+            problems.append(FormulaError(position(of: name),
+                                         """
+                                             biến «\(name)» không tồn tại; các biến có thể dùng: \
+                                             \(variables.keys.sorted().joined(separator: ", "))
+                                             """))
         }
         guard problems.isEmpty else { return problems }
         let used = self.variables
@@ -80,7 +84,11 @@ extension Formula {
                 let v = try evaluate(vars)
                 if v < .zero || v > max {
                     let at = vars.keys.sorted().map { "\($0) = \(DecimalText.vn(vars[$0]!))" }.joined(separator: "; ")
-                    problems.append(FormulaError(1, "kết quả \(DecimalText.vn(v.rounded(places: 2))) nằm ngoài khoảng 0…\(DecimalText.vn(max)) khi \(at)"))
+                    problems.append(FormulaError(1,
+                                                 """
+                                                     kết quả \(DecimalText.vn(v.rounded(places: 2))) nằm ngoài khoảng \
+                                                     0…\(DecimalText.vn(max)) khi \(at)
+                                                     """))
                     return problems
                 }
             } catch let e as FormulaError {

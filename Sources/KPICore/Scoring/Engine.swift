@@ -40,7 +40,8 @@ public struct ScoringEngine: Sendable {
                 for r in [ka, kb, kc] {
                     let g = Int128(Rational.gcd(l.magnitude, r.denominator.magnitude))
                     guard let m = Int128(exactly: l / g).flatMap({ x -> Int128? in
-                        let (v, o) = x.multipliedReportingOverflow(by: r.denominator); return o || v > 1 << 40 ? nil : v }) else { return nil }
+                        let (v, o) = x.multipliedReportingOverflow(by: r.denominator); return o
+                            || v > 1 << 40 ? nil : v }) else { return nil }
                     l = m
                 }
                 self.l = l
@@ -62,7 +63,8 @@ public struct ScoringEngine: Sendable {
 
         init?(_ rules: ScoringRules) {
             let e = rules.errorPenalty, d = rules.delayPenalty
-            guard e >= .zero, d >= .zero, e.denominator <= 1 << 20, d.denominator <= 1 << 20, e.numerator <= 1 << 20, d.numerator <= 1 << 20,
+            guard e >= .zero, d >= .zero, e.denominator <= 1 << 20, d.denominator <= 1 << 20, e.numerator <= 1 << 20,
+            d.numerator <= 1 << 20,
                   let plain = Form(rules.taskFormula, allowed: ["a", "b", "c"]),
                   let leader = Form(rules.leaderTaskFormula, allowed: ["a", "b", "c", "d", "dd"]) else { return nil }
             let g = Int128(Rational.gcd(e.denominator.magnitude, d.denominator.magnitude))

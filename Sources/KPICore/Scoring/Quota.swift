@@ -55,7 +55,8 @@ struct QuotaAllocator {
                 if score != lastTakenScore { takenAtLastScore.removeAll(); edgeFlagged = false }
                 lastTakenScore = score
                 takenAtLastScore.append(i)
-                results[i].explanation.append(.withinQuota(group: group, groupRank: groupTaken + 1, groupCap: groupCap, agencyRank: taken, agencyCap: agencyCap))
+                results[i].explanation.append(.withinQuota(group: group, groupRank: groupTaken + 1, groupCap: groupCap, agencyRank: taken,
+                                                           agencyCap: agencyCap))
             } else {
                 results[i].level = .good
                 results[i].explanation.append(.outsideQuota(group: group, groupCap: groupCap, agencyCap: agencyCap))

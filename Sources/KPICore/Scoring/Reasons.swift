@@ -11,7 +11,9 @@ public enum PeriodNote: Sendable, Equatable {
         switch self {
         case .rubricTaskScore: "Kỳ không có nhiệm vụ đến hạn: điểm kết quả nhiệm vụ do người đánh giá chấm theo thang."
         case .noTaskBasis: "Kỳ không có nhiệm vụ đến hạn: cần người đánh giá chấm điểm kết quả nhiệm vụ; kỳ này chưa tính vào điểm năm."
-        case .onLeave: "Nghỉ theo chế độ cả kỳ (ốm đau dài ngày, thai sản, không hưởng lương…): không đánh giá kỳ này, không tính vào điểm năm."
+        case .onLeave: """
+            Nghỉ theo chế độ cả kỳ (ốm đau dài ngày, thai sản, không hưởng lương…): không đánh giá kỳ này, không tính vào điểm năm.
+            """
         }
     }
 }
@@ -45,7 +47,10 @@ public enum Reason: Sendable, Equatable {
         case let .leavePeriods(n):
             return "\(n) kỳ nghỉ theo chế độ không tính: xếp loại trên các kỳ thực tế làm việc."
         case let .yearMean(h, counted, skipped):
-            return "Điểm năm \(ScoringEngine.vn(hundredths: h)) là trung bình \(counted) kỳ có điểm\(skipped > 0 ? " (\(skipped) kỳ chưa có điểm không tính)" : "")."
+            return """
+                Điểm năm \(ScoringEngine.vn(hundredths: h)) là trung bình \(counted) kỳ có \
+                điểm\(skipped > 0 ? " (\(skipped) kỳ chưa có điểm không tính)" : "").
+                """
         case let .threshold(level, low, high):
             switch level {
             case .excellent: return "Đạt ngưỡng xuất sắc (≥ \(vn(low)))."

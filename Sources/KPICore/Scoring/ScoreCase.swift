@@ -68,7 +68,8 @@ public enum ScoreCase {
 
     static func person(_ v: Any, _ path: String) throws -> PersonInput {
         let o = try object(v, path)
-        guard let id = o["id"] as? String, !id.isEmpty else { throw InputError(field: "\(path).id", message: "cần một mã người không trống") }
+        guard let id = o["id"] as? String, !id.isEmpty else { throw InputError(field: "\(path).id",
+                                                                               message: "cần một mã người không trống") }
         let group = try optionalString(o["group"], "\(path).group") ?? "chung"
         var leader: LeaderInputs?
         if let l = o["leader"], !(l is NSNull) {
@@ -92,7 +93,8 @@ public enum ScoreCase {
                 flags.insert(flag)
             }
         }
-        guard let periodsRaw = o["periods"] as? [Any] else { throw InputError(field: "\(path).periods", message: "cần một danh sách các kỳ") }
+        guard let periodsRaw = o["periods"] as? [Any] else { throw InputError(field: "\(path).periods",
+                                                                              message: "cần một danh sách các kỳ") }
         let periods = try periodsRaw.enumerated().map { try period($1, "\(path).periods[\($0)]") }
         return PersonInput(id: id, group: group, leader: leader, flags: flags, periods: periods)
     }
@@ -111,12 +113,14 @@ public enum ScoreCase {
             let major = try count(to["majorErrors"], "\(tp).majorErrors")
             let exempt = try count(to["exemptErrors"], "\(tp).exemptErrors")
             guard exempt <= major else {
-                throw InputError(field: "\(tp).exemptErrors", message: "số lỗi được miễn (\(exempt)) không được lớn hơn số lỗi lớn (\(major))")
+                throw InputError(field: "\(tp).exemptErrors",
+                                 message: "số lỗi được miễn (\(exempt)) không được lớn hơn số lỗi lớn (\(major))")
             }
             // A group of tasks (see `ScoreInputData.TaskGroup`): their summed units, counted `count` times.
             let n = to["count"] == nil ? 1 : try count(to["count"], "\(tp).count")
             guard n >= 1 else { throw InputError(field: "\(tp).count", message: "số nhiệm vụ của dòng phải từ 1 trở lên") }
-            return TaskRecord(units: units, status: status, majorErrors: major, exemptErrors: exempt, delays: try count(to["delays"], "\(tp).delays"),
+            return TaskRecord(units: units, status: status, majorErrors: major, exemptErrors: exempt, delays: try count(to["delays"],
+                "\(tp).delays"),
                               count: n)
         }
         var general = GeneralInputs()
@@ -139,11 +143,13 @@ public enum ScoreCase {
         let o = try object(v, path)
         let rate = try number(o["rate"], "\(path).rate", range: 0...1)!
         let pool = try optionalString(o["pool"], "\(path).pool").map {
-            guard let p = QuotaRule.Pool(rawValue: $0) else { throw InputError(field: "\(path).pool", message: "chỉ nhận good-or-better hoặc all") }
+            guard let p = QuotaRule.Pool(rawValue: $0) else { throw InputError(field: "\(path).pool",
+                                                                               message: "chỉ nhận good-or-better hoặc all") }
             return p
         } ?? .goodOrBetter
         let rounding = try optionalString(o["rounding"], "\(path).rounding").map {
-            guard let r = QuotaRule.Rounding(rawValue: $0) else { throw InputError(field: "\(path).rounding", message: "chỉ nhận floor, round hoặc ceil") }
+            guard let r = QuotaRule.Rounding(rawValue: $0) else { throw InputError(field: "\(path).rounding",
+                                                                                   message: "chỉ nhận floor, round hoặc ceil") }
             return r
         } ?? .floor
         return QuotaRule(rate: rate, pool: pool, rounding: rounding)

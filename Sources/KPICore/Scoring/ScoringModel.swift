@@ -126,7 +126,8 @@ public struct YearInput: Sendable, Equatable {
     public var tasks: Int
     public var onTime: Int
     public var flags: Set<OverrideFlag>
-    public init(id: String, group: String, totals: [Int?], tasks: Int = 0, onTime: Int = 0, flags: Set<OverrideFlag> = [], leavePeriods: Int = 0) {
+    public init(id: String, group: String, totals: [Int?], tasks: Int = 0, onTime: Int = 0, flags: Set<OverrideFlag> = [],
+                leavePeriods: Int = 0) {
         self.id = id
         self.group = group
         self.totals = totals
@@ -198,8 +199,10 @@ public struct ScoringRules: Sendable, Equatable {
     public static let defaultTaskFormula = "70 * (a + b + c) / 300"
     public static let defaultLeaderTaskFormula = "70 * (0.6 * (a + b + c) / 300 + 0.2 * d / 100 + 0.2 * dd / 100)"
     /// The variables a task formula may use, with their ranges (for the save-time check).
-    public static let taskVariables: [String: ClosedRange<Rational>] = ["a": .zero...Rational(100), "b": .zero...Rational(100), "c": .zero...Rational(100)]
-    public static let leaderTaskVariables: [String: ClosedRange<Rational>] = taskVariables.merging(["d": Rational(50)...Rational(100), "dd": Rational(50)...Rational(100)]) { a, _ in a }
+    public static let taskVariables: [String: ClosedRange<Rational>] = ["a": .zero...Rational(100), "b": .zero...Rational(100),
+                                                                        "c": .zero...Rational(100)]
+    public static let leaderTaskVariables: [String: ClosedRange<Rational>] = taskVariables.merging(["d": Rational(50)...Rational(100),
+        "dd": Rational(50)...Rational(100)]) { a, _ in a }
 
     public init(code: String) { self.code = code }
 

@@ -53,7 +53,10 @@ public struct LeaveFacts: Codable, Sendable, Equatable {
     public var text: String {
         wholePeriod
             ? "Nghỉ theo chế độ cả kỳ: \(spans.joined(separator: "; ")). Không đánh giá kỳ này, không tính vào điểm năm."
-            : "Nghỉ theo chế độ \(daysOnLeave)/\(workingDays) ngày làm việc của kỳ: \(spans.joined(separator: "; ")). Điểm tính trên các nhiệm vụ đến hạn trong kỳ."
+            : """
+                Nghỉ theo chế độ \(daysOnLeave)/\(workingDays) ngày làm việc của kỳ: \(spans.joined(separator: "; ")). Điểm tính trên các \
+                nhiệm vụ đến hạn trong kỳ.
+                """
     }
 }
 

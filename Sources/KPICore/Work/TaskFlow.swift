@@ -182,7 +182,9 @@ public enum TaskFlow {
         case .submit(let evidence, _):
             guard [.assigned, .inProgress].contains(task.state) else { return wrongState("gửi nghiệm thu") }
             guard actor.isAssignee else { return refuse(assigneeOnly) }
-            guard evidence > 0 else { return refuse("Vui lòng đính kèm ít nhất một minh chứng (tệp hoặc số văn bản) trước khi gửi nghiệm thu.") }
+            guard evidence > 0 else { return refuse("""
+                Vui lòng đính kèm ít nhất một minh chứng (tệp hoặc số văn bản) trước khi gửi nghiệm thu.
+                """) }
             t.submittedOn = today
             t.percent = 100
             t.state = .awaitingAcceptance

@@ -122,7 +122,8 @@ public struct TaskDraft: Sendable, Equatable {
         }
         let priority = TaskPriority(rawValue: self.priority)
         if priority == nil { problems.append(.init("uu_tien", "Mức ưu tiên không hợp lệ.")) }
-        guard problems.isEmpty, let source, let start, let due, let quantity, let priority else { return .failure(TaskProblems(list: problems)) }
+        guard problems.isEmpty, let source, let start, let due, let quantity,
+        let priority else { return .failure(TaskProblems(list: problems)) }
         return .success(Checked(title: title, description: description.trimmingCharacters(in: .whitespacesAndNewlines),
                                 source: source, documentNumber: TextNormalizer.clean(documentNumber), documentDate: documentDate,
                                 documentIssuer: TextNormalizer.clean(documentIssuer), quantity: quantity, start: start, due: due,
@@ -139,7 +140,8 @@ public enum TaskBatch {
         public var draft: TaskDraft
     }
 
-    public static let columns = ["Tên nhiệm vụ", "Mã người được giao", "Mã sản phẩm", "Số lượng", "Hạn hoàn thành (dd/mm/yyyy)", "Mức độ phức tạp (nếu có)"]
+    public static let columns = ["Tên nhiệm vụ", "Mã người được giao", "Mã sản phẩm", "Số lượng", "Hạn hoàn thành (dd/mm/yyyy)",
+                                 "Mức độ phức tạp (nếu có)"]
 
     /// The lines, each with its number in the pasted text; blank lines and a header line are skipped.
     /// Lines with too few columns come back as problems "Dòng n: …".
@@ -224,7 +226,10 @@ public struct EvidencePolicy: Sendable, Equatable {
             return "Tệp «\(name)» không thuộc loại được phép (\(extensions.map { $0.uppercased() }.joined(separator: ", ")))."
         }
         guard size <= maxBytes else {
-            return "Tệp «\(name)» dung lượng \(VNNumber.format(Double(size) / 1_048_576, decimals: 1)) MB, vượt giới hạn \(VNNumber.format(Double(maxBytes) / 1_048_576, decimals: 0)) MB."
+            return """
+                Tệp «\(name)» dung lượng \(VNNumber.format(Double(size) / 1_048_576, decimals: 1)) MB, vượt giới hạn \
+                \(VNNumber.format(Double(maxBytes) / 1_048_576, decimals: 0)) MB.
+                """
         }
         guard Self.signatureMatches(ext, head) else {
             return "Nội dung tệp «\(name)» không đúng định dạng \(ext.uppercased()); vui lòng kiểm tra lại tệp."
@@ -262,7 +267,8 @@ public struct Recurrence: Sendable, Equatable, Codable {
     public var problem: String? {
         switch kind {
         case .weekly: (1...5).contains(dueDay) ? nil : "Ngày đến hạn trong tuần phải từ thứ Hai (1) đến thứ Sáu (5)."
-        case .monthly, .quarterly: (0...28).contains(dueDay) ? nil : "Ngày đến hạn trong tháng phải từ 1 đến 28, hoặc 0 cho ngày làm việc cuối tháng."
+        case .monthly, .quarterly: (0...28)
+            .contains(dueDay) ? nil : "Ngày đến hạn trong tháng phải từ 1 đến 28, hoặc 0 cho ngày làm việc cuối tháng."
         }
     }
 

@@ -20,7 +20,8 @@ struct SessionMiddleware: AsyncMiddleware {
                 req.storage[SessionExpiredKey.self] = true
             } else if let principal = found.principal {
                 if now.timeIntervalSince(found.lastSeenAt) > 60 {
-                    try await req.store.sql.raw("UPDATE web_sessions SET last_seen_at = \(bind: now) WHERE id = \(bind: found.sessionID)").run()
+                    try await req.store.sql.raw("UPDATE web_sessions SET last_seen_at = \(bind: now) WHERE id = \(bind: found.sessionID)")
+                        .run()
                 }
                 req.principal = principal
             }

@@ -52,11 +52,15 @@ struct DemoCommand: AsyncCommand {
         context.console.print("Tài khoản mẫu (mật khẩu chung: \(DemoData.password)):")
         let required = app.settings.mfaRequiredRoles
         for (username, role, _, _) in DemoData.logins {
-            let secret = required.contains(role) ? "  khóa xác thực hai bước: " + Base32.grouped(Base32.encode(DemoData.totpSecret(username))) : ""
+            let key = Base32.grouped(Base32.encode(DemoData.totpSecret(username)))
+            let secret = required.contains(role) ? "  khóa xác thực hai bước: " + key : ""
             context.console.print("  \(username.padding(toLength: 12, withPad: " ", startingAt: 0)) \(role.label)\(secret)")
         }
         if DemoData.logins.contains(where: { required.contains($0.1) }) {
-            context.console.print("Tài khoản có khóa xác thực hai bước: thêm khóa vào ứng dụng xác thực (nhập thủ công, theo thời gian) để lấy mã 6 số khi đăng nhập.")
+            context.console.print("""
+                Tài khoản có khóa xác thực hai bước: thêm khóa vào ứng dụng xác thực (nhập thủ công, theo thời gian) để lấy mã 6 số khi \
+                đăng nhập.
+                """)
         }
     }
 }
@@ -117,7 +121,9 @@ struct AuditArchiveCommand: AsyncCommand {
         @Option(name: "months") var months: Int?
         @Option(name: "dir") var dir: String?
     }
-    var help: String { "Chuyển các mục nhật ký cũ hơn thời hạn lưu (ít nhất 12 tháng) ra tệp lưu trữ đã kiểm tra, không làm đứt chuỗi băm." }
+    var help: String { """
+        Chuyển các mục nhật ký cũ hơn thời hạn lưu (ít nhất 12 tháng) ra tệp lưu trữ đã kiểm tra, không làm đứt chuỗi băm.
+        """ }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
@@ -131,8 +137,12 @@ struct AuditArchiveCommand: AsyncCommand {
                 context.console.print("Không có mục nhật ký nào cũ hơn \(months) tháng.")
                 return
             }
-            context.console.print("Đã lưu trữ \(r.entries) mục (số \(r.firstSeq)–\(r.lastSeq)) vào \(directory)/\(r.fileName), SHA-256 \(r.fileSHA256).")
-            context.console.print("Hãy sao tệp này ra nơi lưu trữ an toàn ngoài máy chủ; kpi verify-audit cần nó để kiểm tra phần đã lưu trữ.")
+            context.console.print("""
+                Đã lưu trữ \(r.entries) mục (số \(r.firstSeq)–\(r.lastSeq)) vào \(directory)/\(r.fileName), SHA-256 \(r.fileSHA256).
+                """)
+            context.console.print("""
+                Hãy sao tệp này ra nơi lưu trữ an toàn ngoài máy chủ; kpi verify-audit cần nó để kiểm tra phần đã lưu trữ.
+                """)
         } catch let p as AuditArchive.Problem {
             context.console.error(p.description)
             throw ExitCode(1)
@@ -171,7 +181,10 @@ struct CreateAdminCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         guard let name = signature.username?.lowercased(), !name.isEmpty else {
-            context.console.error("Cần --username. Mật khẩu nhập từ bàn phím hoặc qua đầu vào chuẩn, ví dụ: kpi create-admin --username quantri < tep-mat-khau")
+            context.console.error("""
+                Cần --username. Mật khẩu nhập từ bàn phím hoặc qua đầu vào chuẩn, ví dụ: kpi create-admin --username quantri < \
+                tep-mat-khau
+                """)
             throw ExitCode(2)
         }
         let password: String
@@ -263,14 +276,21 @@ struct RecomputeCommand: AsyncCommand {
         }
         var people = 0, written = 0
         for p in periods where EvaluationState(rawValue: p.state)?.recomputes != true {
-            context.console.print("\(names[p.organizationID] ?? p.scopePath): bỏ qua — kỳ đã qua bước đánh giá (\(EvaluationState(rawValue: p.state)?.label.lowercased() ?? p.state)).")
+            context.console.print("""
+                \(names[p.organizationID] ?? p.scopePath): bỏ qua — kỳ đã qua bước đánh giá \
+                (\(EvaluationState(rawValue: p.state)?.label.lowercased() ?? p.state)).
+                """)
         }
         let count = periods.filter { EvaluationState(rawValue: $0.state)?.recomputes == true }.count
         context.console.print("Đọc dữ liệu của \(count) cơ quan…")
-        _ = try await EvaluationService.recompute(batch: periods, store: app.store, actor: .system("kpi recompute", at: app.clock.now)) { p, n in
+        _ = try await EvaluationService.recompute(batch: periods, store: app.store, actor: .system("kpi recompute",
+            at: app.clock.now)) { p, n in
             written += 1
             people += n
-            context.console.print("[\(written)/\(count)] \(names[p.organizationID] ?? p.scopePath): \(n) người (đã chạy \(VNNumber.format(seconds(), decimals: 1)) giây)")
+            context.console.print("""
+                [\(written)/\(count)] \(names[p.organizationID] ?? p.scopePath): \(n) người (đã chạy \
+                \(VNNumber.format(seconds(), decimals: 1)) giây)
+                """)
         }
         context.console.print("Xong \(period.label.lowercased()): \(people) người trong \(VNNumber.format(seconds(), decimals: 1)) giây.")
     }

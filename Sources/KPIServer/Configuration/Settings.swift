@@ -134,7 +134,8 @@ public struct Settings: Sendable {
             s.sessionIdleByRole = [:]
             for pair in byRole.split(separator: ",") {
                 let kv = pair.split(separator: "=").map { $0.trimmingCharacters(in: .whitespaces) }
-                if kv.count == 2, let role = Role(rawValue: kv[0]), let m = Int(kv[1]) { s.sessionIdleByRole[role] = min(max(m, 1), 12 * 60) }
+                if kv.count == 2, let role = Role(rawValue: kv[0]), let m = Int(kv[1]) { s.sessionIdleByRole[role] = min(max(m, 1),
+                    12 * 60) }
             }
         }
         s.sessionIdleMinutes = min(max(s.sessionIdleMinutes, 1), 12 * 60)

@@ -20,11 +20,15 @@ enum DemoData {
     typealias Node = (code: String, name: String, block: String, units: [String])
 
     static let provinceAgencies: [Node] = [
-        ("BTCTU", "Ban Tổ chức Tỉnh ủy", "dang", ["Văn phòng Ban", "Phòng Tổ chức đảng, đảng viên", "Phòng Cán bộ", "Phòng Bảo vệ chính trị"]),
-        ("VPTU", "Văn phòng Tỉnh ủy", "dang", ["Phòng Tổng hợp", "Phòng Hành chính - Lưu trữ", "Phòng Quản trị - Tài vụ", "Phòng Chuyển đổi số - Cơ yếu"]),
-        ("SNV", "Sở Nội vụ", "chinh-quyen", ["Văn phòng Sở", "Phòng Tổ chức, biên chế", "Phòng Công chức, viên chức", "Phòng Xây dựng chính quyền"]),
+        ("BTCTU", "Ban Tổ chức Tỉnh ủy", "dang", ["Văn phòng Ban", "Phòng Tổ chức đảng, đảng viên", "Phòng Cán bộ",
+                                                  "Phòng Bảo vệ chính trị"]),
+        ("VPTU", "Văn phòng Tỉnh ủy", "dang", ["Phòng Tổng hợp", "Phòng Hành chính - Lưu trữ", "Phòng Quản trị - Tài vụ",
+                                               "Phòng Chuyển đổi số - Cơ yếu"]),
+        ("SNV", "Sở Nội vụ", "chinh-quyen", ["Văn phòng Sở", "Phòng Tổ chức, biên chế", "Phòng Công chức, viên chức",
+                                             "Phòng Xây dựng chính quyền"]),
         ("MTTQT", "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh", "mat-tran-doan-the", ["Văn phòng", "Ban Dân chủ - Pháp luật", "Ban Phong trào"]),
-        ("SKHCN", "Sở Khoa học và Công nghệ", "chinh-quyen", ["Văn phòng Sở", "Phòng Kế hoạch - Tài chính", "Phòng Quản lý khoa học", "Phòng Chuyển đổi số"]),
+        ("SKHCN", "Sở Khoa học và Công nghệ", "chinh-quyen", ["Văn phòng Sở", "Phòng Kế hoạch - Tài chính", "Phòng Quản lý khoa học",
+                                                              "Phòng Chuyển đổi số"]),
     ]
 
     static let communes: [(code: String, name: String)] = [
@@ -34,7 +38,8 @@ enum DemoData {
     /// Each commune's bodies: Đảng ủy, UBND, Ủy ban MTTQ and the socio-political organizations.
     static func communeBodies(_ name: String) -> [Node] {
         [("DU", "Đảng ủy \(name)", "dang", ["Văn phòng Đảng ủy", "Ban Xây dựng Đảng"]),
-         ("UBND", "Ủy ban nhân dân \(name)", "chinh-quyen", ["Văn phòng HĐND và UBND", "Phòng Kinh tế", "Phòng Văn hóa - Xã hội", "Trung tâm Phục vụ hành chính công"]),
+         ("UBND", "Ủy ban nhân dân \(name)", "chinh-quyen", ["Văn phòng HĐND và UBND", "Phòng Kinh tế", "Phòng Văn hóa - Xã hội",
+                                                             "Trung tâm Phục vụ hành chính công"]),
          ("MTTQ", "Ủy ban MTTQ Việt Nam \(name)", "mat-tran-doan-the", []),
          ("HLHPN", "Hội Liên hiệp Phụ nữ \(name)", "mat-tran-doan-the", []),
          ("DTN", "Đoàn Thanh niên Cộng sản Hồ Chí Minh \(name)", "mat-tran-doan-the", []),
@@ -49,13 +54,16 @@ enum DemoData {
         func add(_ node: Node, code: String, parent: String, level: String, order: Int) {
             rows.append([code, node.name, node.block, level, parent, String(order)])
             for (i, unit) in node.units.enumerated() {
-                rows.append(["\(code)-P\(i + 1)", unit, node.block == "dang" || unit.hasPrefix("Trung tâm") == false ? node.block : "su-nghiep", level, code, String(i + 1)])
+                rows.append(["\(code)-P\(i + 1)", unit,
+                             node.block == "dang" || unit.hasPrefix("Trung tâm") == false ? node.block : "su-nghiep", level, code,
+                             String(i + 1)])
             }
         }
         for (i, a) in provinceAgencies.enumerated() { add(a, code: a.code, parent: "NGHEAN", level: "tinh", order: i + 1) }
         for (i, c) in communes.enumerated() {
             rows.append([c.code, c.name, "chinh-quyen", "xa", "NGHEAN", String(100 + i)])
-            for (j, b) in communeBodies(c.name).enumerated() { add(b, code: "\(c.code)-\(b.code)", parent: c.code, level: "xa", order: j + 1) }
+            for (j, b) in communeBodies(c.name).enumerated() { add(b, code: "\(c.code)-\(b.code)", parent: c.code, level: "xa",
+                                                                   order: j + 1) }
         }
         return rows
     }
@@ -76,17 +84,23 @@ enum DemoData {
 
     /// Danh mục sản phẩm mẫu: (code, name, unit, group, position or "", standard, factor, complexity).
     static let products: [(String, String, String, String, String, Bool, String, String)] = [
-        ("SP-LD-01", "Chỉ đạo, điều hành nhiệm vụ của đơn vị (văn bản chỉ đạo ký ban hành)", "Văn bản", "LDQL", "", true, "1", "Thường=1; Phức tạp=1,5"),
+        ("SP-LD-01", "Chỉ đạo, điều hành nhiệm vụ của đơn vị (văn bản chỉ đạo ký ban hành)", "Văn bản", "LDQL", "", true, "1",
+         "Thường=1; Phức tạp=1,5"),
         ("SP-LD-02", "Chủ trì cuộc họp, hội nghị chuyên đề", "Cuộc", "LDQL", "", false, "1.5", ""),
         ("SP-LD-03", "Báo cáo kết quả thực hiện nhiệm vụ của đơn vị", "Báo cáo", "LDQL", "", false, "2", ""),
         ("SP-LD-04", "Kiểm tra, giám sát chuyên đề", "Cuộc", "LDQL", "", false, "3", "Thường=1; Phức tạp=1,5"),
-        ("SP-CM-01", "Văn bản tham mưu (tờ trình, công văn, dự thảo văn bản hành chính)", "Văn bản", "CMNV", "", true, "1", "Đơn giản=0,8; Trung bình=1; Phức tạp=1,5"),
-        ("SP-CM-02", "Báo cáo định kỳ (tháng, quý, 6 tháng, năm)", "Báo cáo", "CMNV", "", false, "1.5", "Đơn giản=0,8; Trung bình=1; Phức tạp=1,5"),
+        ("SP-CM-01", "Văn bản tham mưu (tờ trình, công văn, dự thảo văn bản hành chính)", "Văn bản", "CMNV", "", true, "1",
+         "Đơn giản=0,8; Trung bình=1; Phức tạp=1,5"),
+        ("SP-CM-02", "Báo cáo định kỳ (tháng, quý, 6 tháng, năm)", "Báo cáo", "CMNV", "", false, "1.5",
+         "Đơn giản=0,8; Trung bình=1; Phức tạp=1,5"),
         ("SP-CM-03", "Báo cáo chuyên đề, đột xuất", "Báo cáo", "CMNV", "", false, "2", "Trung bình=1; Phức tạp=1,5"),
-        ("SP-CM-04", "Hồ sơ thẩm định (đề án, quy hoạch, nhân sự)", "Hồ sơ", "CMNV", "VT-CVTC", false, "3", "Trung bình=1; Phức tạp=1,5; Rất phức tạp=2"),
-        ("SP-CM-05", "Đề án, kế hoạch, chương trình công tác", "Đề án", "CMNV", "", false, "5", "Trung bình=1; Phức tạp=1,5; Rất phức tạp=2"),
+        ("SP-CM-04", "Hồ sơ thẩm định (đề án, quy hoạch, nhân sự)", "Hồ sơ", "CMNV", "VT-CVTC", false, "3",
+         "Trung bình=1; Phức tạp=1,5; Rất phức tạp=2"),
+        ("SP-CM-05", "Đề án, kế hoạch, chương trình công tác", "Đề án", "CMNV", "", false, "5",
+         "Trung bình=1; Phức tạp=1,5; Rất phức tạp=2"),
         ("SP-CM-06", "Tiếp công dân, giải quyết đơn thư", "Lượt", "CMNV", "", false, "0.5", ""),
-        ("SP-CM-07", "Hồ sơ thủ tục hành chính giải quyết đúng hạn", "Hồ sơ", "CMNV", "VT-CCTPHT", false, "0.25", "Đơn giản=0,8; Trung bình=1"),
+        ("SP-CM-07", "Hồ sơ thủ tục hành chính giải quyết đúng hạn", "Hồ sơ", "CMNV", "VT-CCTPHT", false, "0.25",
+         "Đơn giản=0,8; Trung bình=1"),
         ("SP-CM-08", "Văn bản góp ý dự thảo", "Văn bản", "CMNV", "", false, "0.5", ""),
         ("SP-DC-01", "Chứng từ kế toán được lập, kiểm soát", "Bộ chứng từ", "CMDC", "VT-KETOAN", true, "1", ""),
         ("SP-DC-02", "Báo cáo tài chính, quyết toán", "Báo cáo", "CMDC", "VT-KETOAN", false, "5", "Trung bình=1; Phức tạp=1,5"),

@@ -29,7 +29,8 @@ struct DemoLoader {
         }
         try await loadWork()
         // A specialist on maternity leave since last month: this month is not evaluated for her.
-        let lastMonth = PeriodCode.containing(PeriodCode.containing(app.clock.today, kind: .month).first.adding(days: -1), kind: .month).first
+        let lastMonth = PeriodCode.containing(PeriodCode.containing(app.clock.today, kind: .month).first.adding(days: -1),
+                                              kind: .month).first
         _ = try await LeaveService(store: app.store, principal: system, actor: actor).record(
             personCode: "CB-BTCTU-P1-05", LeaveDraft(kind: "thai-san", from: lastMonth.iso, to: lastMonth.adding(days: 182).iso,
                                                      basis: "Giấy chứng nhận nghỉ việc hưởng BHXH số 0123/2026"))
@@ -56,14 +57,16 @@ struct DemoLoader {
         var groupIDs: [String: UUID] = [:]
         for (code, name, kind) in DemoData.groups {
             let g = PositionGroup()
-            g.id = UUID(); g.code = code; g.name = name; g.searchText = TextNormalizer.fold(code + " " + name); g.kind = kind; g.details = ""; g.active = true
+            g.id = UUID(); g.code = code; g.name = name; g.searchText = TextNormalizer.fold(code + " " + name); g.kind = kind;
+            g.details = ""; g.active = true
             try await g.create(on: db)
             groupIDs[code] = g.id
         }
         var positionIDs: [String: UUID] = [:]
         for (code, name, group) in DemoData.positions {
             let p = Position()
-            p.id = UUID(); p.code = code; p.name = name; p.searchText = TextNormalizer.fold(code + " " + name); p.groupID = groupIDs[group]!; p.organizationID = nil
+            p.id = UUID(); p.code = code; p.name = name; p.searchText = TextNormalizer.fold(code + " " + name);
+            p.groupID = groupIDs[group]!; p.organizationID = nil
             p.scopePath = "/"; p.details = ""; p.active = true
             try await p.create(on: db)
             positionIDs[code] = p.id
@@ -110,7 +113,8 @@ struct DemoLoader {
         }
         try await loadScoreInputs(db: db, people: peopleByCode.values.sorted { $0.code < $1.code }, refs: refs,
                                   groupOfPosition: Dictionary(uniqueKeysWithValues: DemoData.positions.map { ($0.0, $0.2) }),
-                                  positionCodes: Dictionary(uniqueKeysWithValues: positionIDs.map { ($1, $0) }), today: DateOnly.inVietnam(actor.at))
+                                  positionCodes: Dictionary(uniqueKeysWithValues: positionIDs.map { ($1, $0) }),
+                                  today: DateOnly.inVietnam(actor.at))
         for (username, role, scopeCode, personCode) in DemoData.logins {
             guard let person = peopleByCode[personCode] else { continue }
             let u = User()
@@ -158,9 +162,11 @@ struct DemoLoader {
             let leader = person.leadershipRank != "khong"
             let data = ScoreInputData(personCode: person.code, personName: person.fullName, staffKind: person.staffKind, groupCode: group,
                                       unitName: refs.orgsByID[person.organizationID]?.name ?? "", tasks: tasks,
-                                      satisfaction: ["10", "9.5", "9", "8"][Int(rng.next() % 4)], coordination: ["5", "5", "4.5", "4"][Int(rng.next() % 4)],
+                                      satisfaction: ["10", "9.5", "9", "8"][Int(rng.next() % 4)], coordination: ["5", "5", "4.5",
+                                          "4"][Int(rng.next() % 4)],
                                       discipline: ["15", "15", "15", "13"][Int(rng.next() % 4)],
-                                      unitResult: leader ? (rng.next() % 4 == 0 ? "50" : "100") : "", organizing: leader ? (rng.next() % 3 == 0 ? "50" : "100") : "")
+                                      unitResult: leader ? (rng.next() % 4 == 0 ? "50" : "100") : "",
+                                      organizing: leader ? (rng.next() % 3 == 0 ? "50" : "100") : "")
             let row = ScoreInput()
             row.id = UUID(); row.period = period; row.personID = person.id!; row.scopePath = person.scopePath
             row.data = String(decoding: try encoder.encode(data), as: UTF8.self)

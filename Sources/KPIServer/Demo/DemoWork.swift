@@ -46,11 +46,13 @@ extension DemoLoader {
         // Overdue.
         _ = try await assign("Tổng hợp hồ sơ nhận xét cán bộ diện Ban Thường vụ quản lý", to: me, product: "SP-CM-03", start: -8, due: -2)
         // Waiting for acceptance.
-        let waiting = try await assign("Dự thảo công văn hướng dẫn đánh giá cán bộ theo sản phẩm", to: me, product: "SP-CM-01", start: -4, due: 3)
+        let waiting = try await assign("Dự thảo công văn hướng dẫn đánh giá cán bộ theo sản phẩm", to: me, product: "SP-CM-01", start: -4,
+                                       due: 3)
         try await mine.addReference(waiting, kind: "lien-ket", text: "https://vanban.nghean.gov.vn/du-thao/hd-danh-gia")
         try await mine.act(waiting, version: try await version(waiting), .submit(evidence: 1, note: "Kính trình đồng chí xem xét"))
         // Assigned, not started.
-        _ = try await assign("Báo cáo chuyên đề về đội ngũ cán bộ cấp xã sau sắp xếp", to: me, product: "SP-CM-03", quantity: "1", start: 0, due: 8)
+        _ = try await assign("Báo cáo chuyên đề về đội ngũ cán bộ cấp xã sau sắp xếp", to: me, product: "SP-CM-03", quantity: "1",
+                             start: 0, due: 8)
         _ = try await assign("Văn bản trả lời kiến nghị của Đảng ủy xã", to: other, product: "SP-CM-01", start: -2, due: 4)
         // A proposal waiting for the leader.
         var p = TaskDraft(title: "Đề xuất xây dựng sổ tay nghiệp vụ đánh giá cán bộ", start: day(0), due: day(15))

@@ -19,7 +19,8 @@ struct AddTaskUnits: AsyncMigration {
         var values: [(String, String, String, String, String)] = []
         for r in try await sql.raw("SELECT DISTINCT quantity, factor, complexity, complexity_factor FROM tasks WHERE units = ''").all() {
             let (q, f, c, cf) = (try r.decode(column: "quantity", as: String.self), try r.decode(column: "factor", as: String.self),
-                                 try r.decode(column: "complexity", as: String.self), try r.decode(column: "complexity_factor", as: String.self))
+                                 try r.decode(column: "complexity", as: String.self), try r.decode(column: "complexity_factor",
+                                     as: String.self))
             let level = cf.isEmpty ? nil : DecimalText.parse(cf).map { ComplexityLevel(name: c, factor: $0) }
             values.append((q, f, c, cf, try WorkService.units(quantity: DecimalText.parse(q) ?? .zero, factor: f, complexity: level)))
         }

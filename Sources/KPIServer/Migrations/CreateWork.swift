@@ -377,7 +377,8 @@ struct CreateEvaluationWorkflow: AsyncMigration {
         try await db.schema(EvaluationRevision.schema).delete()
         try await db.schema(Evaluation.schema).delete()
         try await db.schema(Notice.schema).deleteField("link").update()
-        for name in ["self_due", "review_due", "approve_due", "objection_until", "approved_by", "decision", "locked_by", "approved_at", "locked_at", "version"] {
+        for name in ["self_due", "review_due", "approve_due", "objection_until", "approved_by", "decision", "locked_by", "approved_at",
+                     "locked_at", "version"] {
             try await db.schema(EvaluationPeriod.schema).deleteField(.string(name)).update()
         }
     }

@@ -34,7 +34,9 @@ enum SQLIndex {
     static func create(_ db: any Database, _ name: String, on table: String, _ columns: String,
                        unique: Bool = false) async throws {
         let sql = db as! any SQLDatabase
-        try await sql.raw("CREATE \(unsafeRaw: unique ? "UNIQUE " : "")INDEX IF NOT EXISTS \(ident: name) ON \(ident: table) (\(unsafeRaw: columns))").run()
+        try await sql.raw("""
+            CREATE \(unsafeRaw: unique ? "UNIQUE " : "")INDEX IF NOT EXISTS \(ident: name) ON \(ident: table) (\(unsafeRaw: columns))
+            """).run()
     }
 
     /// Triggers that refuse UPDATE and DELETE on `table` (PostgreSQL: one function and one trigger
@@ -46,10 +48,19 @@ enum SQLIndex {
                 CREATE OR REPLACE FUNCTION \(unsafeRaw: function)() RETURNS trigger AS $$
                 BEGIN RAISE EXCEPTION '\(unsafeRaw: message)'; END; $$ LANGUAGE plpgsql
                 """).run()
-            try await sql.raw("CREATE TRIGGER \(unsafeRaw: trigger)_no_change BEFORE UPDATE OR DELETE ON \(unsafeRaw: table) FOR EACH ROW EXECUTE FUNCTION \(unsafeRaw: function)()").run()
+            try await sql.raw("""
+                CREATE TRIGGER \(unsafeRaw: trigger)_no_change BEFORE UPDATE OR DELETE ON \(unsafeRaw: table) FOR EACH ROW EXECUTE \
+                FUNCTION \(unsafeRaw: function)()
+                """).run()
         } else {
-            try await sql.raw("CREATE TRIGGER \(unsafeRaw: trigger)_no_update BEFORE UPDATE ON \(unsafeRaw: table) BEGIN SELECT RAISE(ABORT, '\(unsafeRaw: message)'); END").run()
-            try await sql.raw("CREATE TRIGGER \(unsafeRaw: trigger)_no_delete BEFORE DELETE ON \(unsafeRaw: table) BEGIN SELECT RAISE(ABORT, '\(unsafeRaw: message)'); END").run()
+            try await sql.raw("""
+                CREATE TRIGGER \(unsafeRaw: trigger)_no_update BEFORE UPDATE ON \(unsafeRaw: table) BEGIN SELECT RAISE(ABORT, \
+                '\(unsafeRaw: message)'); END
+                """).run()
+            try await sql.raw("""
+                CREATE TRIGGER \(unsafeRaw: trigger)_no_delete BEFORE DELETE ON \(unsafeRaw: table) BEGIN SELECT RAISE(ABORT, \
+                '\(unsafeRaw: message)'); END
+                """).run()
         }
     }
 

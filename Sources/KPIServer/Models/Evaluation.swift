@@ -85,7 +85,8 @@ final class Evaluation: Model, @unchecked Sendable {
 
 /// Phiên bản kết quả: an immutable snapshot of one person's result — the inputs, the framework
 /// version and the result — written on approval (number 1) and by each accepted complaint or
-/// re-review after it; the lock closes the workflow on the revisions current then. Rows are never changed (the database refuses it); the highest number is current.
+/// re-review after it; the lock closes the workflow on the revisions current then. Rows are never changed (the database refuses it); the
+/// highest number is current.
 final class EvaluationRevision: Model, @unchecked Sendable {
     static let schema = "evaluation_revisions"
 

@@ -30,6 +30,7 @@ final class LeaveRecord: Model, @unchecked Sendable {
     var span: LeaveSpan? {
         guard let from = DateOnly(parsing: startsOn), let to = DateOnly(parsing: endsOn) else { return nil }
         // "Nghỉ thai sản 02/11/2026–01/05/2027, căn cứ QĐ số 12/QĐ-UBND"
-        return LeaveSpan(from: from, to: to, text: "\(Catalogs.label(Catalogs.leaveKinds, kind)) \(from.display)–\(to.display), căn cứ \(basis)")
+        return LeaveSpan(from: from, to: to,
+                         text: "\(Catalogs.label(Catalogs.leaveKinds, kind)) \(from.display)–\(to.display), căn cứ \(basis)")
     }
 }

@@ -80,7 +80,8 @@ struct SignInService {
     func completeSecondStep(token: String, code: String) async throws -> Outcome {
         let (now, ip) = (req.now, req.clientIP)
         let ipKey = "dang-nhap:" + ip
-        if try await SharedCounters.count(ipKey, window: Self.ipWindow, now: now, on: req.db) >= req.application.settings.loginFailuresPerIP {
+        if try await SharedCounters.count(ipKey, window: Self.ipWindow, now: now,
+                                          on: req.db) >= req.application.settings.loginFailuresPerIP {
             return .throttled(Self.throttledMessage)
         }
         guard !token.isEmpty, token.utf8.count <= 64,
@@ -148,7 +149,8 @@ struct SignInService {
             if let userID {
                 let sql = db as! any SQLDatabase
                 try await sql.raw("""
-                    UPDATE users SET failed_attempts = CASE WHEN last_failed_at IS NULL OR last_failed_at < \(bind: now.addingTimeInterval(-lock))
+                    UPDATE users SET failed_attempts = CASE WHEN last_failed_at IS NULL OR last_failed_at \
+                    < \(bind: now.addingTimeInterval(-lock))
                       THEN 1 ELSE failed_attempts + 1 END, last_failed_at = \(bind: now) WHERE id = \(bind: userID)
                     """).run()
                 let failures = try await sql.raw("SELECT failed_attempts FROM users WHERE id = \(bind: userID)").first()?

@@ -5,8 +5,10 @@ import Vapor
 /// Nhật ký hệ thống: the audit trail of the user's scope, filtered, newest first.
 enum AuditController {
     static func register(_ r: any RoutesBuilder) {
-        r.get("nhat-ky", use: list).reads(.page, .text("nguoi", max: 100, "Người thực hiện"), .text("hanh_dong", max: 100, "Hành động"), .text("doi_tuong", max: 100, "Đối tượng"))
-        r.get("nhat-ky", "xuat", use: export).reads(.format, .text("nguoi", max: 100, "Người thực hiện"), .text("hanh_dong", max: 100, "Hành động"), .text("doi_tuong", max: 100, "Đối tượng"))
+        r.get("nhat-ky", use: list).reads(.page, .text("nguoi", max: 100, "Người thực hiện"), .text("hanh_dong", max: 100, "Hành động"),
+                                          .text("doi_tuong", max: 100, "Đối tượng"))
+        r.get("nhat-ky", "xuat", use: export).reads(.format, .text("nguoi", max: 100, "Người thực hiện"), .text("hanh_dong", max: 100,
+            "Hành động"), .text("doi_tuong", max: 100, "Đối tượng"))
     }
 
     static func actionOptions(selected: String) -> [HTML] {
@@ -74,10 +76,13 @@ enum AuditController {
         let rows = entries.map { e -> HTML in
             let when = DateFormatting.dateTime(Date(timeIntervalSince1970: Double(e.atMillis) / 1000))
             return """
-                <tr><td data-label="Số">\(e.id ?? 0)</td><td data-label="Thời gian">\(when)</td><td data-label="Người thực hiện">\(e.actor)</td>
+                <tr><td data-label="Số">\(e.id ?? 0)</td><td data-label="Thời gian">\(when)</td><td data-label="Người thực \
+                hiện">\(e.actor)</td>
                 <td data-label="IP">\(e.ip)</td><td data-label="Thao tác">\(AuditViews.action(e.action))</td>
-                <td data-label="Đối tượng">\(AuditViews.entities[e.entityType] ?? e.entityType)<br><a class="id" href="/nhat-ky?doi_tuong=\(e.entityID)">\(e.entityID)</a></td>
-                <td data-label="Trước">\(AuditViews.snapshot(e.before, entity: e.entityType))</td><td data-label="Sau">\(AuditViews.snapshot(e.after, entity: e.entityType))</td></tr>
+                <td data-label="Đối tượng">\(AuditViews.entities[e.entityType] ?? e.entityType)<br><a class="id" \
+                href="/nhat-ky?doi_tuong=\(e.entityID)">\(e.entityID)</a></td>
+                <td data-label="Trước">\(AuditViews.snapshot(e.before, entity: e.entityType))</td><td \
+                data-label="Sau">\(AuditViews.snapshot(e.after, entity: e.entityType))</td></tr>
                 """
         }
         func link(_ n: Int) -> String {
@@ -86,13 +91,17 @@ enum AuditController {
         return req.page(Page(title: "Nhật ký hệ thống", breadcrumbs: [("Tổng quan", "/")], body: """
             <form class="filters" method="get" role="search">
             <div class="field"><label for="nguoi">Người thực hiện</label><input id="nguoi" name="nguoi" value="\(actor)"></div>
-            <div class="field"><label for="hanh_dong">Thao tác</label><select id="hanh_dong" name="hanh_dong"><option value="">Tất cả</option>\(actionOptions(selected: action))</select></div>
+            <div class="field"><label for="hanh_dong">Thao tác</label><select id="hanh_dong" name="hanh_dong"><option value="">Tất \
+            cả</option>\(actionOptions(selected: action))</select></div>
             <div class="field"><label for="doi_tuong">Mã đối tượng</label><input id="doi_tuong" name="doi_tuong" value="\(entity)"></div>
             <div class="field"><button>Lọc</button></div></form>
-            <div class="actions"><a href="/nhat-ky/xuat?\(f.query)&dinh_dang=xlsx">Xuất Excel</a> <a href="/nhat-ky/xuat?\(f.query)&dinh_dang=csv">Xuất CSV</a></div>
+            <div class="actions"><a href="/nhat-ky/xuat?\(f.query)&dinh_dang=xlsx">Xuất Excel</a> <a \
+            href="/nhat-ky/xuat?\(f.query)&dinh_dang=csv">Xuất CSV</a></div>
             <p class="count">\(VNNumber.format(total)) mục</p>
-            <div class="table-wrap"><table class="list audit"><thead><tr><th scope="col">Số</th><th scope="col">Thời gian</th><th scope="col">Người thực hiện</th>
-            <th scope="col">IP</th><th scope="col">Thao tác</th><th scope="col">Đối tượng</th><th scope="col">Trước</th><th scope="col">Sau</th></tr></thead>
+            <div class="table-wrap"><table class="list audit"><thead><tr><th scope="col">Số</th><th scope="col">Thời gian</th><th \
+            scope="col">Người thực hiện</th>
+            <th scope="col">IP</th><th scope="col">Thao tác</th><th scope="col">Đối tượng</th><th scope="col">Trước</th><th \
+            scope="col">Sau</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             \(Widgets.pager(page: page, perPage: 50, total: total, link: link))
             """))

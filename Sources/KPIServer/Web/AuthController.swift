@@ -5,19 +5,24 @@ import Vapor
 struct AuthController {
     static func register(public r: any RoutesBuilder, signedIn s: any RoutesBuilder) {
         r.get("dang-nhap", use: loginForm).reads(.next, .flag("het-han", "Hết hạn phiên"))
-        r.post("dang-nhap", use: login).reads(.next, .text("username", max: 64, "Tên đăng nhập", in: .form), .text("password", max: 256, "Mật khẩu", in: .form))
+        r.post("dang-nhap", use: login).reads(.next, .text("username", max: 64, "Tên đăng nhập", in: .form), .text("password", max: 256,
+            "Mật khẩu", in: .form))
         s.post("dang-xuat", use: logout)
         s.get("doi-mat-khau", use: passwordForm).reads(.saved)
-        s.post("doi-mat-khau", use: changePassword).reads(.saved, .text("current", max: 256, "Mật khẩu hiện tại", in: .form), .text("new", max: 256, "Mật khẩu mới", in: .form), .text("confirm", max: 256, "Nhập lại mật khẩu mới", in: .form))
+        s.post("doi-mat-khau", use: changePassword).reads(.saved, .text("current", max: 256, "Mật khẩu hiện tại", in: .form), .text("new",
+            max: 256, "Mật khẩu mới", in: .form), .text("confirm", max: 256, "Nhập lại mật khẩu mới", in: .form))
     }
 
     static func loginPage(_ req: Request, message: String?, username: String = "", token: String, status: HTTPStatus = .ok) -> Response {
         let next = WebRules.localPath(req.input.text("next")) ?? "/"
         let page = Page(title: "Đăng nhập", flash: message, flashIsError: message != nil && status != .ok, body: """
-            <form method="post" action="/dang-nhap?next=\(next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")" class="login">
+            <form method="post" action="/dang-nhap?next=\(next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")" \
+            class="login">
             <input type="hidden" name="_csrf" value="\(token)">
-            <div class="field"><label for="username">Tên đăng nhập</label><input id="username" name="username" value="\(username)" autocomplete="username" required autofocus></div>
-            <div class="field"><label for="password">Mật khẩu</label><input id="password" name="password" type="password" autocomplete="current-password" required></div>
+            <div class="field"><label for="username">Tên đăng nhập</label><input id="username" name="username" value="\(username)" \
+            autocomplete="username" required autofocus></div>
+            <div class="field"><label for="password">Mật khẩu</label><input id="password" name="password" type="password" \
+            autocomplete="current-password" required></div>
             <div class="actions"><button class="primary">Đăng nhập</button></div>
             <p class="hint">Quên mật khẩu? Liên hệ quản trị đơn vị của bạn để được cấp mật khẩu tạm.</p></form>
             """)
@@ -61,8 +66,10 @@ struct AuthController {
         case .secondStep(let challenge):
             // The pre-sign-in CSRF cookie stays: the code's form carries it.
             let next = WebRules.localPath(req.input.text("next")) ?? "/"
-            let res = req.redirect(to: "/dang-nhap/ma-xac-thuc?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
-            res.cookies[TwoFactorController.challengeCookie] = TwoFactorController.challengeCookieValue(challenge, settings: req.application.settings)
+            let res = req.redirect(to: "/dang-nhap/ma-xac-thuc?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics)
+                ?? "/"))
+            res.cookies[TwoFactorController.challengeCookie] = TwoFactorController.challengeCookieValue(challenge,
+                settings: req.application.settings)
             return res
         }
     }
@@ -83,9 +90,13 @@ struct AuthController {
         return req.page(Page(title: "Đổi mật khẩu", flash: saved ? "Đã đổi mật khẩu." : nil, body: """
             \(intro)\(Widgets.problems(problems))
             <form method="post" action="/doi-mat-khau" class="record-form">\(req.csrfField)
-            <div class="field"><label for="current">Mật khẩu hiện tại</label><input id="current" name="current" type="password" autocomplete="current-password" required></div>
-            <div class="field"><label for="new">Mật khẩu mới</label><input id="new" name="new" type="password" autocomplete="new-password" required aria-describedby="new_help"><small id="new_help">Ít nhất \(req.application.settings.passwordPolicy.minLength) ký tự, có cả chữ và số, không chứa tên đăng nhập, không phải mật khẩu phổ biến. Nên dùng một cụm từ dễ nhớ của riêng bạn.</small></div>
-            <div class="field"><label for="confirm">Nhập lại mật khẩu mới</label><input id="confirm" name="confirm" type="password" autocomplete="new-password" required></div>
+            <div class="field"><label for="current">Mật khẩu hiện tại</label><input id="current" name="current" type="password" \
+            autocomplete="current-password" required></div>
+            <div class="field"><label for="new">Mật khẩu mới</label><input id="new" name="new" type="password" autocomplete="new-password" \
+            required aria-describedby="new_help"><small id="new_help">Ít nhất \(req.application.settings.passwordPolicy.minLength) ký tự, \
+            có cả chữ và số, không chứa tên đăng nhập, không phải mật khẩu phổ biến. Nên dùng một cụm từ dễ nhớ của riêng bạn.</small></div>
+            <div class="field"><label for="confirm">Nhập lại mật khẩu mới</label><input id="confirm" name="confirm" type="password" \
+            autocomplete="new-password" required></div>
             <div class="actions"><button class="primary">Đổi mật khẩu</button></div></form>
             <p><a href="/xac-thuc-hai-buoc">Xác thực hai bước</a> · <a href="/phien-dang-nhap">Xem các phiên đăng nhập của bạn</a></p>
             """), status: status)
@@ -103,7 +114,8 @@ struct AuthController {
 
     @Sendable static func changePassword(_ req: Request) async throws -> Response {
         let f = try req.content.decode(PasswordForm.self)
-        let problems = try await SignInService(req: req).changePassword(current: f.current ?? "", new: f.new ?? "", confirm: f.confirm ?? "")
+        let problems = try await SignInService(req: req).changePassword(current: f.current ?? "", new: f.new ?? "",
+                                                                        confirm: f.confirm ?? "")
         if problems.isEmpty { return req.redirect(to: "/doi-mat-khau?luu=1") }
         return try passwordPage(req, problems: problems, status: .unprocessableEntity)
     }

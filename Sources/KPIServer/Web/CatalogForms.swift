@@ -53,11 +53,16 @@ enum CatalogForms {
                 """
         case .date:
             let shown = DateOnly(parsing: value)?.display ?? value
-            control = "<input id=\"\(id)\" name=\"\(f.key)\" value=\"\(shown)\" placeholder=\"dd/MM/yyyy\" inputmode=\"numeric\" class=\"date\"\(required)\(invalid)>"
+            control = """
+                <input id=\"\(id)\" name=\"\(f.key)\" value=\"\(shown)\" placeholder=\"dd/MM/yyyy\" inputmode=\"numeric\" \
+                class=\"date\"\(required)\(invalid)>
+                """
         case .reference("co-quan"), .references("co-quan"):
             control = "<input id=\"\(id)\" name=\"\(f.key)\" value=\"\(value)\" list=\"orgs\" autocomplete=\"off\"\(required)\(invalid)>"
         case .reference("vi-tri-viec-lam"):
-            control = "<input id=\"\(id)\" name=\"\(f.key)\" value=\"\(value)\" list=\"positions\" autocomplete=\"off\"\(required)\(invalid)>"
+            control = """
+                <input id=\"\(id)\" name=\"\(f.key)\" value=\"\(value)\" list=\"positions\" autocomplete=\"off\"\(required)\(invalid)>
+                """
         case .reference("nhom-vi-tri"):
             control = """
                 <select id="\(id)" name="\(f.key)"\(required)\(invalid)>\(refs.groupsByID.values.sorted { $0.code < $1.code }.map { g in
@@ -69,7 +74,9 @@ enum CatalogForms {
         case .text(let max):
             control = "<input id=\"\(id)\" name=\"\(f.key)\" value=\"\(value)\" maxlength=\"\(max)\"\(required)\(invalid)>"
         case .decimal:
-            control = "<input id=\"\(id)\" name=\"\(f.key)\" value=\"\(value)\" inputmode=\"decimal\" maxlength=\"20\"\(required)\(invalid)>"
+            control = """
+                <input id=\"\(id)\" name=\"\(f.key)\" value=\"\(value)\" inputmode=\"decimal\" maxlength=\"20\"\(required)\(invalid)>
+                """
         case .integer:
             control = "<input id=\"\(id)\" name=\"\(f.key)\" value=\"\(value)\" inputmode=\"numeric\"\(invalid)>"
         case .email:

@@ -18,7 +18,9 @@ enum CatalogViews {
         if sort == nil ? q.descending : (sort == q.sort && !q.descending) { add("chieu", "giam") }
         if let page, page > 1 { add("trang", String(page)) }
         if !extra.isEmpty { parts.append(extra) }
-        return "/danh-muc/\(spec.key)\(extra.hasPrefix("dinh_dang") ? "/xuat" : "")" + (parts.isEmpty ? "" : "?" + parts.joined(separator: "&"))
+        return """
+            /danh-muc/\(spec.key)\(extra.hasPrefix("dinh_dang") ? "/xuat" : "")
+            """ + (parts.isEmpty ? "" : "?" + parts.joined(separator: "&"))
     }
 
     static func list(svc: CatalogService, q: ListQuery, page: ListPage, refs: RefIndex, req: Request) -> Page {
@@ -29,18 +31,21 @@ enum CatalogViews {
             guard let f = spec.field(key), case .choice(let choices) = f.kind else { return nil }
             let current = q.choices[key] ?? ""
             return """
-                <div class="field"><label for="flt_\(key)">\(f.label)</label><select id="flt_\(key)" name="\(key)"><option value="">Tất cả</option>\(choices.map { c in
+                <div class="field"><label for="flt_\(key)">\(f.label)</label><select id="flt_\(key)" name="\(key)"><option value="">Tất \
+                cả</option>\(choices.map { c in
                     HTML("<option value=\"\(c.code)\"\(HTML.when(c.code == current, " selected"))>\(c.label)</option>")
                 })</select></div>
                 """
         }
         let statuses = [("active", "Đang hoạt động"), ("inactive", "Ngừng hoạt động"), ("all", "Tất cả")]
         let orgFilter: HTML = adapter.filtersByOrganization ? """
-            <div class="field"><label for="flt_org">Thuộc đơn vị (mã)</label><input id="flt_org" name="don_vi" value="\(q.orgCode)" list="orgs"></div>
+            <div class="field"><label for="flt_org">Thuộc đơn vị (mã)</label><input id="flt_org" name="don_vi" value="\(q.orgCode)" \
+            list="orgs"></div>
             """ : .empty
         let filters: HTML = """
             <form class="filters" method="get" role="search">
-            <div class="field grow"><label for="flt_q">Tìm kiếm</label><input id="flt_q" name="q" value="\(q.q)" placeholder="Mã hoặc tên, gõ có dấu hay không dấu đều được"></div>
+            <div class="field grow"><label for="flt_q">Tìm kiếm</label><input id="flt_q" name="q" value="\(q.q)" placeholder="Mã hoặc tên, \
+            gõ có dấu hay không dấu đều được"></div>
             \(choiceFilters)\(orgFilter)
             <div class="field"><label for="flt_st">Trạng thái</label><select id="flt_st" name="trang_thai">\(statuses.map { v, l in
                 HTML("<option value=\"\(v)\"\(HTML.when(v == q.status, " selected"))>\(l)</option>")
@@ -64,8 +69,15 @@ enum CatalogViews {
         let canManage = svc.principal.canAnywhere(adapter.manageAction)
         let related: HTML = spec.key == "vi-tri-viec-lam" ? " <a href=\"/danh-muc/nhom-vi-tri\">Nhóm vị trí việc làm</a>" : .empty
         let actions: HTML = """
-            <div class="actions">\(related)\(HTML.when(canManage, "<a class=\"button primary\" href=\"/danh-muc/\(spec.key)/moi\">Thêm mới</a> <a href=\"/nhap-du-lieu?danh_muc=\(spec.key)\">Nhập từ tệp</a>"))
-            \(HTML.when(svc.principal.canAnywhere(.exportCatalog), "<a href=\"\(link(spec, q, extra: "dinh_dang=xlsx"))\">Xuất Excel</a> <a href=\"\(link(spec, q, extra: "dinh_dang=csv"))\">Xuất CSV</a>"))</div>
+            <div class="actions">\(related)\
+            \(HTML.when(canManage, """
+                <a class=\"button primary\" href=\"/danh-muc/\(spec.key)/moi\">Thêm mới</a> <a \
+                href=\"/nhap-du-lieu?danh_muc=\(spec.key)\">Nhập từ tệp</a>
+                """))
+            \(HTML.when(svc.principal.canAnywhere(.exportCatalog), """
+                <a href=\"\(link(spec, q, extra: "dinh_dang=xlsx"))\">Xuất Excel</a> <a \
+                href=\"\(link(spec, q, extra: "dinh_dang=csv"))\">Xuất CSV</a>
+                """))</div>
             """
         let table: HTML = page.rows.isEmpty
             ? "<p class=\"empty\">Không có bản ghi nào khớp bộ lọc. Hãy bỏ bớt điều kiện lọc.</p>"
@@ -92,16 +104,24 @@ enum CatalogViews {
         let base = "/danh-muc/\(spec.key)/\(row.id.uuidString)"
         let actions: HTML = canManage ? """
             <div class="actions"><a class="button primary" href="\(base)/sua">Sửa</a>
-            \(row.active ? HTML("<a href=\"\(base)/ngung\">Ngừng hoạt động</a>") : HTML("<form method=\"post\" action=\"\(base)/kich-hoat\" class=\"inline\">\(req.csrfField)<button class=\"link\">Kích hoạt lại</button></form>"))
-            \(HTML.when(spec.key == "co-quan", "<a href=\"/danh-muc/co-quan/moi?cap_tren=\(row.raw["ma"] ?? "")\">Thêm đơn vị trực thuộc</a>"))</div>
+            \(row.active ? HTML("<a href=\"\(base)/ngung\">Ngừng hoạt động</a>") : HTML("""
+                <form method=\"post\" action=\"\(base)/kich-hoat\" class=\"inline\">\(req.csrfField)<button class=\"link\">Kích hoạt \
+                lại</button></form>
+                """))
+            \(HTML.when(spec.key == "co-quan", """
+                <a href=\"/danh-muc/co-quan/moi?cap_tren=\(row.raw["ma"] ?? "")\">Thêm đơn vị trực thuộc</a>
+                """))</div>
             """ : .empty
         let crumbs = ancestry(row: row, spec: spec, refs: refs, principal: svc.principal)
         let saved = req.input.flag("luu")
         let ended = req.input.int("phien")
-        return Page(title: row.title, breadcrumbs: crumbs, flash: saved ? "Đã lưu." : ended.map { "Đã kết thúc \($0) phiên đăng nhập." }, body: """
+        return Page(title: row.title, breadcrumbs: crumbs, flash: saved ? "Đã lưu." : ended.map { "Đã kết thúc \($0) phiên đăng nhập." },
+                    body: """
             \(actions)<p>\(Widgets.status(row.active))</p><dl class="record">\(items)</dl>
             \(spec.key == "co-quan" ? children(of: row, refs: refs) : .empty)
-            \(HTML.when(svc.principal.can(.viewAudit, at: row.scopePath), HTML("<p><a href=\"/nhat-ky?doi_tuong=\(row.id.uuidString)\">Lịch sử thay đổi</a></p>")))
+            \(HTML.when(svc.principal.can(.viewAudit, at: row.scopePath), HTML("""
+                <p><a href=\"/nhat-ky?doi_tuong=\(row.id.uuidString)\">Lịch sử thay đổi</a></p>
+                """)))
             """)
     }
 
@@ -111,7 +131,9 @@ enum CatalogViews {
         let kids = refs.orgsByID.values.filter { $0.parentID == row.id && $0.active }.sorted { $0.code < $1.code }
         let code = row.raw["ma"] ?? ""
         let list: HTML = kids.isEmpty ? "<p class=\"empty\">Không có đơn vị trực thuộc.</p>" : """
-            <ul class="tree">\(kids.map { HTML("<li><a href=\"/danh-muc/co-quan/\($0.id.uuidString)\">\($0.name)</a> <small>\($0.code)</small></li>") })</ul>
+            <ul class="tree">\(kids.map { HTML("""
+                <li><a href=\"/danh-muc/co-quan/\($0.id.uuidString)\">\($0.name)</a> <small>\($0.code)</small></li>
+                """) })</ul>
             """
         return """
             <h2>Đơn vị trực thuộc (\(kids.count))</h2>\(list)
@@ -153,10 +175,13 @@ enum CatalogViews {
 
     static func confirm(svc: CatalogService, row: CatalogRow, req: Request) -> Page {
         let base = "/danh-muc/\(svc.spec.key)/\(row.id.uuidString)"
-        return Page(title: "Ngừng hoạt động: \(row.title)", breadcrumbs: [("Tổng quan", "/"), (svc.spec.title, "/danh-muc/\(svc.spec.key)")], body: """
-            <p>Bản ghi sẽ không còn được chọn khi giao việc hay lập danh sách mới; dữ liệu và lịch sử vẫn được giữ, và có thể kích hoạt lại.</p>
+        return Page(title: "Ngừng hoạt động: \(row.title)", breadcrumbs: [("Tổng quan", "/"), (svc.spec.title,
+            "/danh-muc/\(svc.spec.key)")], body: """
+            <p>Bản ghi sẽ không còn được chọn khi giao việc hay lập danh sách mới; dữ liệu và lịch sử vẫn được giữ, và có thể kích hoạt \
+            lại.</p>
             <form method="post" action="\(base)/ngung">\(req.csrfField)
-            <div class="actions"><button class="primary danger">Xác nhận ngừng hoạt động</button> <a href="\(base)">Quay lại</a></div></form>
+            <div class="actions"><button class="primary danger">Xác nhận ngừng hoạt động</button> <a href="\(base)">Quay lại</a></div>\
+            </form>
             """)
     }
 }

@@ -29,7 +29,10 @@ struct DisciplineController {
 
     static func what(_ r: DisciplineRecord) -> String {
         r.kind == "ky-luat"
-            ? "Kỷ luật \(Catalogs.label(Catalogs.disciplineLevels, r.level).lowercased()) — quyết định số \(r.decisionNumber) ngày \(WorkViews.date(r.decisionDate))"
+            ? """
+                Kỷ luật \(Catalogs.label(Catalogs.disciplineLevels, r.level).lowercased()) — quyết định số \(r.decisionNumber) ngày \
+                \(WorkViews.date(r.decisionDate))
+                """
             : "\(r.violationName) (\(r.violationCode), trừ \(DecimalText.vn(text: r.deduction)) điểm)"
     }
 
@@ -40,8 +43,10 @@ struct DisciplineController {
             var all = q
             all.page = 1
             let rows = try await svc.list(all, limit: 50_000).rows
-            let table = [["Mã cán bộ", "Họ và tên", "Ngày", "Loại", "Nội dung", "Ghi chú", "Người ghi nhận", "Trạng thái"]] + rows.map { r, p in
-                [p.code, p.fullName, WorkViews.date(r.occurredOn), r.kind == "ky-luat" ? "Kỷ luật" : "Vi phạm", what(r), r.note, r.enteredBy,
+            let table = [["Mã cán bộ", "Họ và tên", "Ngày", "Loại", "Nội dung", "Ghi chú", "Người ghi nhận", "Trạng thái"]] + rows.map { r,
+                p in
+                [p.code, p.fullName, WorkViews.date(r.occurredOn), r.kind == "ky-luat" ? "Kỷ luật" : "Vi phạm", what(r), r.note,
+                 r.enteredBy,
                  r.voided ? "Đã hủy: \(r.voidReason)" : "Hiệu lực"]
             }
             return try Download.table(table, name: "ky-luat", format: req.input.text("dinh_dang"), at: req.now)
@@ -53,25 +58,40 @@ struct DisciplineController {
         let body = rows.map { r, p in
             HTML("""
                 <tr\(HTML.when(r.voided, " class=\"voided\""))><td data-label="Ngày">\(WorkViews.date(r.occurredOn))</td>
-                <td data-label="Cán bộ">\(p.fullName) (\(p.code))</td><td data-label="Nội dung">\(what(r))\(r.note.isEmpty ? "" : " — \(r.note)")</td>
+                <td data-label="Cán bộ">\(p.fullName) (\(p.code))</td><td data-label="Nội dung">\(what(r))\
+                \(r.note.isEmpty ? "" : " — \(r.note)")</td>
                 <td data-label="Người ghi nhận">\(r.enteredBy)</td>
-                <td data-label="Trạng thái">\(r.voided ? HTML("<span class=\"badge off\">Đã hủy: \(r.voidReason)</span>") : svc.mayEnter(r.scopePath) ? Widgets.voidForm(req, action: "/ky-luat/\(r.id!.uuidString)/huy", id: r.id!) : HTML("<span class=\"badge ok\">Hiệu lực</span>"))</td></tr>
+                <td data-label="Trạng \
+                thái">\(r.voided ? HTML("""
+                    <span class=\"badge off\">Đã hủy: \(r.voidReason)</span>
+                    """) : svc.mayEnter(r.scopePath) ? Widgets.voidForm(req, action: "/ky-luat/\(r.id!.uuidString)/huy",
+                                                                        id: r.id!) : HTML("""
+                        <span class=\"badge ok\">Hiệu lực</span>
+                        """))</td></tr>
                 """)
         }
         let kinds = [("", "Tất cả"), ("vi-pham", "Vi phạm"), ("ky-luat", "Quyết định kỷ luật")]
         let params = Widgets.query(["q": q.q, "loai": q.kind, "tu": q.from, "den": q.to])
         return req.page(Page(title: "Kỷ luật, kỷ cương", breadcrumbs: [("Tổng quan", "/")], flash: flash, body: """
-            \(HTML.when(svc.mayEnterAnywhere, "<div class=\"actions\"><a class=\"button primary\" href=\"/ky-luat/moi\">+ Ghi nhận</a> <a href=\"/danh-muc/vi-pham\">Danh mục loại vi phạm</a></div>"))
+            \(HTML.when(svc.mayEnterAnywhere, """
+                <div class=\"actions\"><a class=\"button primary\" href=\"/ky-luat/moi\">+ Ghi nhận</a> <a href=\"/danh-muc/vi-pham\">Danh \
+                mục loại vi phạm</a></div>
+                """))
             \(pending)
             <form method="get" class="filters" role="search">
-            <div class="field grow"><label for="q">Tìm cán bộ</label><input id="q" name="q" value="\(q.q)" placeholder="Tên hoặc mã cán bộ"></div>
+            <div class="field grow"><label for="q">Tìm cán bộ</label><input id="q" name="q" value="\(q.q)" placeholder="Tên hoặc mã cán \
+            bộ"></div>
             <div class="field"><label for="loai">Loại</label>\(TaskPage.select("loai", kinds, q.kind))</div>
-            <div class="field"><label for="tu">Từ ngày</label><input id="tu" name="tu" value="\(TaskPage.dateValue(q.from))"\(HTML(unsafe: TaskPage.dateAttributes))></div>
-            <div class="field"><label for="den">Đến ngày</label><input id="den" name="den" value="\(TaskPage.dateValue(q.to))"\(HTML(unsafe: TaskPage.dateAttributes))></div>
-            <div class="actions"><button>Lọc</button> <a href="/ky-luat?\(params)&dinh_dang=xlsx">Xuất Excel</a> <a href="/ky-luat?\(params)&dinh_dang=csv">Xuất CSV</a></div></form>
+            <div class="field"><label for="tu">Từ ngày</label><input id="tu" name="tu" \
+            value="\(TaskPage.dateValue(q.from))"\(HTML(unsafe: TaskPage.dateAttributes))></div>
+            <div class="field"><label for="den">Đến ngày</label><input id="den" name="den" \
+            value="\(TaskPage.dateValue(q.to))"\(HTML(unsafe: TaskPage.dateAttributes))></div>
+            <div class="actions"><button>Lọc</button> <a href="/ky-luat?\(params)&dinh_dang=xlsx">Xuất Excel</a> <a \
+            href="/ky-luat?\(params)&dinh_dang=csv">Xuất CSV</a></div></form>
             <p class="count">\(total) ghi nhận</p>
             \(rows.isEmpty ? HTML("<p class=\"empty\">Không có ghi nhận nào khớp bộ lọc.</p>") : HTML("""
-            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Ngày</th><th scope="col">Cán bộ</th><th scope="col">Nội dung</th>
+            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Ngày</th><th scope="col">Cán bộ</th><th scope="col">Nội \
+            dung</th>
             <th scope="col">Người ghi nhận</th><th scope="col">Trạng thái</th></tr></thead><tbody>\(body)</tbody></table></div>
             """))
             \(Widgets.pager(page: q.page, perPage: 50, total: total) { "/ky-luat?\(params)&trang=\($0)" })
@@ -84,31 +104,43 @@ struct DisciplineController {
         return Page(title: "Ghi nhận kỷ luật, kỷ cương", breadcrumbs: [("Tổng quan", "/"), ("Kỷ luật, kỷ cương", "/ky-luat")], body: """
             \(Widgets.problems(problems.map(\.message)))
             <form method="post" action="/ky-luat/moi" class="record-form">\(req.csrfField)
-            \(TaskPage.field("nguoi", "Mã cán bộ", TaskPage.input("nguoi", v, extra: " required", problems: problems), required: true, problems: problems))
+            \(TaskPage.field("nguoi", "Mã cán bộ", TaskPage.input("nguoi", v, extra: " required", problems: problems), required: true,
+                             problems: problems))
             <fieldset><legend>Loại ghi nhận</legend>
-            <label class="choice"><input type="radio" name="loai" value="vi-pham"\(HTML.when(kind == "vi-pham", " checked"))> Vi phạm kỷ luật, kỷ cương (theo danh mục, trừ điểm)</label>
-            <label class="choice"><input type="radio" name="loai" value="ky-luat"\(HTML.when(kind == "ky-luat", " checked"))> Quyết định kỷ luật</label></fieldset>
+            <label class="choice"><input type="radio" name="loai" value="vi-pham"\(HTML.when(kind == "vi-pham", " checked"))> Vi phạm kỷ \
+            luật, kỷ cương (theo danh mục, trừ điểm)</label>
+            <label class="choice"><input type="radio" name="loai" value="ky-luat"\(HTML.when(kind == "ky-luat", " checked"))> Quyết định \
+            kỷ luật</label></fieldset>
             <fieldset><legend>Vi phạm</legend>
-            \(TaskPage.field("loai_vi_pham", "Loại vi phạm", TaskPage.select("loai_vi_pham", [("", "— Chọn —")] + types.map { ($0.code, "\($0.name) (trừ \(DecimalText.vn(text: $0.deduction)))") }, v["loai_vi_pham"] ?? ""), problems: problems))
-            \(TaskPage.field("ngay", "Ngày vi phạm", TaskPage.input("ngay", v, type: "date", problems: problems), problems: problems))</fieldset>
+            \(TaskPage.field("loai_vi_pham", "Loại vi phạm", TaskPage.select("loai_vi_pham", [("", "— Chọn —")] + types.map { ($0.code, """
+                \($0.name) (trừ \(DecimalText.vn(text: $0.deduction)))
+                """) }, v["loai_vi_pham"] ?? ""), problems: problems))
+            \(TaskPage.field("ngay", "Ngày vi phạm", TaskPage.input("ngay", v, type: "date", problems: problems),
+                             problems: problems))</fieldset>
             <fieldset><legend>Quyết định kỷ luật</legend>
-            \(TaskPage.field("hinh_thuc", "Hình thức", TaskPage.select("hinh_thuc", [("", "— Chọn —")] + Catalogs.disciplineLevels.map { ($0.code, $0.label) }, v["hinh_thuc"] ?? ""), problems: problems))
+            \(TaskPage.field("hinh_thuc", "Hình thức", TaskPage.select("hinh_thuc", [("", "— Chọn —")]
+                + Catalogs.disciplineLevels.map { ($0.code, $0.label) }, v["hinh_thuc"] ?? ""), problems: problems))
             \(TaskPage.field("so_quyet_dinh", "Số quyết định", TaskPage.input("so_quyet_dinh", v, problems: problems), problems: problems))
-            \(TaskPage.field("ngay_quyet_dinh", "Ngày quyết định", TaskPage.input("ngay_quyet_dinh", v, type: "date", problems: problems), problems: problems))</fieldset>
-            \(TaskPage.field("ghi_chu", "Ghi chú", HTML("<textarea id=\"ghi_chu\" name=\"ghi_chu\" rows=\"3\" maxlength=\"1000\">\(v["ghi_chu"] ?? "")</textarea>"), problems: problems))
+            \(TaskPage.field("ngay_quyet_dinh", "Ngày quyết định", TaskPage.input("ngay_quyet_dinh", v, type: "date", problems: problems),
+                             problems: problems))</fieldset>
+            \(TaskPage.field("ghi_chu", "Ghi chú", HTML("""
+                <textarea id=\"ghi_chu\" name=\"ghi_chu\" rows=\"3\" maxlength=\"1000\">\(v["ghi_chu"] ?? "")</textarea>
+                """), problems: problems))
             <div class="actions"><button class="primary">Ghi nhận</button> <a href="/ky-luat">Hủy bỏ</a></div></form>
             """)
     }
 
     @Sendable static func form(_ req: Request) async throws -> Response {
         let svc = try service(req)
-        guard svc.mayEnterAnywhere else { throw Abort(.forbidden, reason: "Ghi nhận kỷ luật dành cho lãnh đạo đơn vị và cơ quan tham mưu.") }
+        guard svc.mayEnterAnywhere else { throw Abort(.forbidden,
+                                                      reason: "Ghi nhận kỷ luật dành cho lãnh đạo đơn vị và cơ quan tham mưu.") }
         return req.page(try await formPage(req, values: [:], problems: []))
     }
 
     @Sendable static func create(_ req: Request) async throws -> Response {
         let svc = try service(req)
-        guard svc.mayEnterAnywhere else { throw Abort(.forbidden, reason: "Ghi nhận kỷ luật dành cho lãnh đạo đơn vị và cơ quan tham mưu.") }
+        guard svc.mayEnterAnywhere else { throw Abort(.forbidden,
+                                                      reason: "Ghi nhận kỷ luật dành cho lãnh đạo đơn vị và cơ quan tham mưu.") }
         let v = try req.content.decode([String: String].self)
         let e = DisciplineService.Entry(personCode: v["nguoi"] ?? "", kind: v["loai"] ?? "", violationCode: v["loai_vi_pham"] ?? "",
                                         level: v["hinh_thuc"] ?? "", decisionNumber: v["so_quyet_dinh"] ?? "",

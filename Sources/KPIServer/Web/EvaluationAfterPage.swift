@@ -10,7 +10,8 @@ enum EvaluationAfterPage {
     static func register(_ r: any RoutesBuilder) {
         r.post("ky-danh-gia", ":id", "phieu", ":person", "kien-nghi", use: file).reads(.notice)
         r.post("ky-danh-gia", ":id", "kien-nghi", ":cid", use: answer).reads(.notice)
-        r.post("ky-danh-gia", ":id", "phuc-tra", use: openCases).reads(EvaluationPeriodPage.pageParams).reads(.int("mau", -1_000_000...1_000_000, "Số hồ sơ chọn mẫu", in: .form))
+        r.post("ky-danh-gia", ":id", "phuc-tra", use: openCases).reads(EvaluationPeriodPage.pageParams).reads(.int("mau",
+            -1_000_000...1_000_000, "Số hồ sơ chọn mẫu", in: .form))
         r.post("ky-danh-gia", ":id", "phuc-tra", ":rid", use: conclude).reads(.notice)
     }
 
@@ -19,22 +20,32 @@ enum EvaluationAfterPage {
     static let caseStates = ["dang-phuc-tra": "Đang phúc tra", "giu-nguyen": "Giữ nguyên", "dieu-chinh": "Điều chỉnh"]
 
     static func select(_ name: String, id: String, _ options: [String], _ selected: String) -> HTML {
-        HTML("<select id=\"\(id)\" name=\"\(name)\">\(options.map { o in HTML("<option\(HTML.when(o == selected, " selected"))>\(o)</option>") })</select>")
+        HTML("""
+            <select id=\"\(id)\" \
+            name=\"\(name)\">\(options.map { o in HTML("<option\(HTML.when(o == selected, " selected"))>\(o)</option>") })</select>
+            """)
     }
 
     /// The correction fields of an answer or a conclusion.
     static func correctionFields(_ rubric: [EvaluationSheetPage.Rubric], current: [String: String], noTasks: Bool, prefix: String) -> HTML {
         let selects = rubric.map { r in
             HTML("""
-                <div class="field"><label for="\(prefix)sua_\(r.code)">\(r.code) — \(r.name)</label>\(select("sua_\(r.code)", id: prefix + "sua_" + r.code, r.levels, current[r.code] ?? r.levels.first ?? ""))</div>
+                <div class="field"><label for="\(prefix)sua_\(r.code)">\(r.code) \
+                — \(r.name)</label>\(select("sua_\(r.code)", id: prefix + "sua_" + r.code, r.levels,
+                                            current[r.code] ?? r.levels.first ?? ""))</div>
                 """)
         }
         return HTML("""
             <fieldset><legend>Nội dung điều chỉnh (khi chấp nhận hoặc điều chỉnh)</legend>
             \(selects)
-            \(noTasks ? HTML("<div class=\"field\"><label for=\"\(prefix)sua_diem_nv\">Điểm kết quả nhiệm vụ</label><input id=\"\(prefix)sua_diem_nv\" name=\"sua_diem_nv\" inputmode=\"decimal\" maxlength=\"10\"></div>") : .empty)
-            <div class="field"><label class="check"><input type="checkbox" name="lam_moi" value="1"> Tính lại theo dữ liệu công việc hiện tại (khi nhiệm vụ, đánh giá đã được sửa)</label></div>
-            <div class="field"><label for="\(prefix)sua_quyet_dinh">Quyết định cho phép vượt hạn mức xuất sắc (nếu có)</label><input id="\(prefix)sua_quyet_dinh" name="sua_quyet_dinh" maxlength="200"></div>
+            \(noTasks ? HTML("""
+                <div class=\"field\"><label for=\"\(prefix)sua_diem_nv\">Điểm kết quả nhiệm vụ</label><input id=\"\(prefix)sua_diem_nv\" \
+                name=\"sua_diem_nv\" inputmode=\"decimal\" maxlength=\"10\"></div>
+                """) : .empty)
+            <div class="field"><label class="check"><input type="checkbox" name="lam_moi" value="1"> Tính lại theo dữ liệu công việc hiện \
+            tại (khi nhiệm vụ, đánh giá đã được sửa)</label></div>
+            <div class="field"><label for="\(prefix)sua_quyet_dinh">Quyết định cho phép vượt hạn mức xuất sắc (nếu có)</label><input \
+            id="\(prefix)sua_quyet_dinh" name="sua_quyet_dinh" maxlength="200"></div>
             </fieldset>
             """)
     }
@@ -45,32 +56,44 @@ enum EvaluationAfterPage {
     }
 
     /// The sections shown on a sheet once its result is published.
-    static func sections(_ req: Request, _ f: EvaluationFlow, _ p: EvaluationPeriod, _ e: Evaluation, rubric: [EvaluationSheetPage.Rubric], noTasks: Bool) async throws -> HTML {
+    static func sections(_ req: Request, _ f: EvaluationFlow, _ p: EvaluationPeriod, _ e: Evaluation, rubric: [EvaluationSheetPage.Rubric],
+                         noTasks: Bool) async throws -> HTML {
         let revisions = try await f.revisions(e)
         guard !revisions.isEmpty else { return .empty }
         let base = "/ky-danh-gia/\(p.id!.uuidString)"
-        let current = revisions.first.flatMap { try? JSONDecoder().decode(ScoreInputData.self, from: Data($0.inputs.utf8)) }?.metrics?.rubric ?? [:]
+        let current = revisions.first.flatMap { try? JSONDecoder().decode(ScoreInputData.self,
+                                                                          from: Data($0.inputs.utf8)) }?.metrics?.rubric ?? [:]
         let revRows = revisions.map { r in
             HTML("""
-                <tr><td data-label="Phiên bản" class="num">\(r.number)\(HTML.when(r.number == e.revision, " <span class=\"badge ok\">hiện hành</span>"))</td>
-                <td data-label="Căn cứ">\(kinds[r.kind] ?? r.kind)</td><td data-label="Điểm" class="num">\(ResultController.score(r.hundredths))</td>
+                <tr><td data-label="Phiên bản" class="num">\(r.number)\
+                \(HTML.when(r.number == e.revision, " <span class=\"badge ok\">hiện hành</span>"))</td>
+                <td data-label="Căn cứ">\(kinds[r.kind] ?? r.kind)</td><td data-label="Điểm" \
+                class="num">\(ResultController.score(r.hundredths))</td>
                 <td data-label="Xếp loại">\(Level(rawValue: r.level)?.label ?? "Chưa xếp loại")</td><td data-label="Ghi chú">\(r.note)</td>
                 <td data-label="Người thực hiện">\(r.author), \(r.createdAt.map(DateFormatting.dateTime) ?? "")</td></tr>
                 """)
         }
-        let complaints = try await Complaint.query(on: req.db).filter(\.$periodID == e.periodID).filter(\.$personID == e.personID).sort(\.$filedAt).all()
-        let cases = try await ReReview.query(on: req.db).filter(\.$periodID == e.periodID).filter(\.$personID == e.personID).sort(\.$openedAt).all()
+        let complaints = try await Complaint.query(on: req.db).filter(\.$periodID == e.periodID).filter(\.$personID == e.personID)
+            .sort(\.$filedAt).all()
+        let cases = try await ReReview.query(on: req.db).filter(\.$periodID == e.periodID).filter(\.$personID == e.personID)
+            .sort(\.$openedAt).all()
         let isMe = e.personID == f.principal.personID
         let state = EvaluationFlow.state(p)
         let windowOpen = (state == .published || state == .locked) && (DateOnly(parsing: p.objectionUntil).map { req.today <= $0 } ?? false)
         let complaintItems = complaints.map { c in
             HTML("""
-                <li><p><strong>\(complaintStates[c.state] ?? c.state)</strong> · gửi \(DateFormatting.dateTime(c.filedAt)) · hạn trả lời \(EvaluationPeriodPage.date(c.answerDue))</p>
+                <li><p><strong>\(complaintStates[c.state] ?? c.state)</strong> · gửi \(DateFormatting.dateTime(c.filedAt)) · hạn trả \
+                lời \(EvaluationPeriodPage.date(c.answerDue))</p>
                 <blockquote>\(c.reasons)</blockquote>\(c.evidence.isEmpty ? .empty : HTML("<p>Minh chứng: \(c.evidence)</p>"))
-                \(c.answeredAt.map { HTML("<p>Trả lời (\(c.answeredBy), \(DateFormatting.dateTime($0))): \(c.answer)\(c.revision.map { " — phiên bản \($0)" } ?? "")</p>") } ?? .empty)
+                \(c.answeredAt.map { HTML("""
+                    <p>Trả lời (\(c.answeredBy), \(DateFormatting.dateTime($0))): \
+                    \(c.answer)\(c.revision.map { " — phiên bản \($0)" } ?? "")</p>
+                    """) } ?? .empty)
                 \(c.state == EvaluationFlow.complaintOpen && f.mayApprove(p) ? HTML("""
-                <form method="post" action="\(base)/kien-nghi/\(c.id!.uuidString)" class="record-form" data-confirm="Gửi trả lời kiến nghị? Nếu chấp nhận, kết quả được sửa thành phiên bản mới.">\(req.csrfField)
-                <div class="field"><label for="tra_loi_\(c.id!.uuidString)">Trả lời</label><textarea id="tra_loi_\(c.id!.uuidString)" name="tra_loi" rows="3" maxlength="4000" required></textarea></div>
+                <form method="post" action="\(base)/kien-nghi/\(c.id!.uuidString)" class="record-form" data-confirm="Gửi trả lời kiến \
+                nghị? Nếu chấp nhận, kết quả được sửa thành phiên bản mới.">\(req.csrfField)
+                <div class="field"><label for="tra_loi_\(c.id!.uuidString)">Trả lời</label><textarea id="tra_loi_\(c.id!.uuidString)" \
+                name="tra_loi" rows="3" maxlength="4000" required></textarea></div>
                 <div class="field"><label class="check"><input type="radio" name="ket_qua" value="chap-nhan"> Chấp nhận, sửa kết quả</label>
                 <label class="check"><input type="radio" name="ket_qua" value="khong-chap-nhan" checked> Không chấp nhận</label></div>
                 \(correctionFields(rubric, current: current, noTasks: noTasks, prefix: "kn_"))
@@ -79,19 +102,28 @@ enum EvaluationAfterPage {
                 """)
         }
         let complaintForm: HTML = isMe && windowOpen && !complaints.contains(where: { $0.state == EvaluationFlow.complaintOpen }) ? HTML("""
-            <form method="post" action="\(base)/phieu/\(e.personCode)/kien-nghi" class="record-form" data-confirm="Gửi kiến nghị về kết quả đánh giá của bạn?">\(req.csrfField)
-            <div class="field"><label for="ly_do">Lý do kiến nghị</label><textarea id="ly_do" name="ly_do" rows="4" maxlength="4000" required></textarea></div>
-            <div class="field"><label for="minh_chung">Minh chứng (số văn bản, đường dẫn; mỗi dòng một minh chứng)</label><textarea id="minh_chung" name="minh_chung" rows="2" maxlength="2000"></textarea></div>
+            <form method="post" action="\(base)/phieu/\(e.personCode)/kien-nghi" class="record-form" data-confirm="Gửi kiến nghị về kết \
+            quả đánh giá của bạn?">\(req.csrfField)
+            <div class="field"><label for="ly_do">Lý do kiến nghị</label><textarea id="ly_do" name="ly_do" rows="4" maxlength="4000" \
+            required></textarea></div>
+            <div class="field"><label for="minh_chung">Minh chứng (số văn bản, đường dẫn; mỗi dòng một minh chứng)</label><textarea \
+            id="minh_chung" name="minh_chung" rows="2" maxlength="2000"></textarea></div>
             <p class="hint">Nhận kiến nghị đến hết \(EvaluationPeriodPage.date(p.objectionUntil)).</p>
             <div class="actions"><button class="primary">Gửi kiến nghị</button></div></form>
             """) : .empty
         let caseItems = cases.map { r in
             HTML("""
-                <li><p><strong>\(caseStates[r.state] ?? r.state)</strong> · \(r.how == "mau" ? "chọn mẫu" : "chỉ định") bởi \(r.openedBy), \(DateFormatting.dateTime(r.openedAt))</p>
-                \(r.concludedAt.map { HTML("<p>Kết luận (\(r.concludedBy), \(DateFormatting.dateTime($0))): \(r.conclusion)\(r.revision.map { " — phiên bản \($0)" } ?? "")</p>") } ?? .empty)
+                <li><p><strong>\(caseStates[r.state] ?? r.state)</strong> · \(r.how == "mau" ? "chọn mẫu" : "chỉ định") \
+                bởi \(r.openedBy), \(DateFormatting.dateTime(r.openedAt))</p>
+                \(r.concludedAt.map { HTML("""
+                    <p>Kết luận (\(r.concludedBy), \(DateFormatting.dateTime($0))): \
+                    \(r.conclusion)\(r.revision.map { " — phiên bản \($0)" } ?? "")</p>
+                    """) } ?? .empty)
                 \(r.state == "dang-phuc-tra" && f.mayReReview(p) ? HTML("""
-                <form method="post" action="\(base)/phuc-tra/\(r.id!.uuidString)" class="record-form" data-confirm="Ghi kết luận phúc tra? Nếu điều chỉnh, kết quả được sửa thành phiên bản mới.">\(req.csrfField)
-                <div class="field"><label for="ket_luan_\(r.id!.uuidString)">Kết luận</label><textarea id="ket_luan_\(r.id!.uuidString)" name="ket_luan" rows="3" maxlength="4000" required></textarea></div>
+                <form method="post" action="\(base)/phuc-tra/\(r.id!.uuidString)" class="record-form" data-confirm="Ghi kết luận phúc tra? \
+                Nếu điều chỉnh, kết quả được sửa thành phiên bản mới.">\(req.csrfField)
+                <div class="field"><label for="ket_luan_\(r.id!.uuidString)">Kết luận</label><textarea id="ket_luan_\(r.id!.uuidString)" \
+                name="ket_luan" rows="3" maxlength="4000" required></textarea></div>
                 <div class="field"><label class="check"><input type="radio" name="ket_qua" value="dieu-chinh"> Điều chỉnh kết quả</label>
                 <label class="check"><input type="radio" name="ket_qua" value="giu-nguyen" checked> Giữ nguyên</label></div>
                 \(correctionFields(rubric, current: current, noTasks: noTasks, prefix: "pt_"))
@@ -101,8 +133,10 @@ enum EvaluationAfterPage {
         }
         return HTML("""
             <h2>Các phiên bản kết quả</h2>
-            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Phiên bản</th><th scope="col">Căn cứ</th><th scope="col">Điểm</th>
-            <th scope="col">Xếp loại</th><th scope="col">Ghi chú</th><th scope="col">Người thực hiện</th></tr></thead><tbody>\(revRows)</tbody></table></div>
+            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Phiên bản</th><th scope="col">Căn cứ</th><th \
+            scope="col">Điểm</th>
+            <th scope="col">Xếp loại</th><th scope="col">Ghi chú</th><th scope="col">Người thực hiện</th></tr></thead>\
+            <tbody>\(revRows)</tbody></table></div>
             <h2>Kiến nghị</h2>
             \(complaints.isEmpty ? HTML("<p class=\"empty\">Chưa có kiến nghị.</p>") : HTML("<ul class=\"cases\">\(complaintItems)</ul>"))
             \(complaintForm)
@@ -124,7 +158,8 @@ enum EvaluationAfterPage {
     @Sendable static func answer(_ req: Request) async throws -> Response {
         let f = try EvaluationPeriodPage.flow(req)
         let id = try EvaluationPeriodPage.id(req)
-        guard let cid = req.parameters.get("cid").flatMap(UUID.init(uuidString:)), let c = try await Complaint.find(cid, on: req.db), c.periodID == id else {
+        guard let cid = req.parameters.get("cid").flatMap(UUID.init(uuidString:)), let c = try await Complaint.find(cid, on: req.db),
+        c.periodID == id else {
             throw Abort(.notFound, reason: "Không có kiến nghị này.")
         }
         let v = try req.content.decode([String: String].self)
@@ -153,12 +188,14 @@ enum EvaluationAfterPage {
     @Sendable static func conclude(_ req: Request) async throws -> Response {
         let f = try EvaluationPeriodPage.flow(req)
         let id = try EvaluationPeriodPage.id(req)
-        guard let rid = req.parameters.get("rid").flatMap(UUID.init(uuidString:)), let r = try await ReReview.find(rid, on: req.db), r.periodID == id else {
+        guard let rid = req.parameters.get("rid").flatMap(UUID.init(uuidString:)), let r = try await ReReview.find(rid, on: req.db),
+        r.periodID == id else {
             throw Abort(.notFound, reason: "Không có hồ sơ phúc tra này.")
         }
         let v = try req.content.decode([String: String].self)
         do {
-            try await f.concludeReReview(rid, change: v["ket_qua"] == "dieu-chinh", conclusion: v["ket_luan"] ?? "", correction: correction(v))
+            try await f.concludeReReview(rid, change: v["ket_qua"] == "dieu-chinh", conclusion: v["ket_luan"] ?? "",
+                                         correction: correction(v))
             return back(req, id, r.personCode, "luu")
         } catch let e as WorkService.Refused {
             req.parameters.set("person", to: r.personCode)
@@ -174,15 +211,23 @@ enum EvaluationAfterPage {
         let cases = try await ReReview.query(on: req.db).filter(\.$periodID == p.requireID()).sort(\.$openedAt).all()
         let base = "/ky-danh-gia/\(p.id!.uuidString)"
         let list = complaints.map { c in
-            HTML("<li><a href=\"\(base)/phieu/\(c.personCode)\">\(c.personCode)</a> · \(complaintStates[c.state] ?? c.state) · hạn trả lời \(EvaluationPeriodPage.date(c.answerDue))</li>")
+            HTML("""
+                <li><a href=\"\(base)/phieu/\(c.personCode)\">\(c.personCode)</a> · \(complaintStates[c.state] ?? c.state) · hạn trả lời \
+                \(EvaluationPeriodPage.date(c.answerDue))</li>
+                """)
         } + cases.map { r in
-            HTML("<li><a href=\"\(base)/phieu/\(r.personCode)\">\(r.personCode)</a> · phúc tra (\(r.how == "mau" ? "chọn mẫu" : "chỉ định")) · \(caseStates[r.state] ?? r.state)</li>")
+            HTML("""
+                <li><a href=\"\(base)/phieu/\(r.personCode)\">\(r.personCode)</a> · phúc tra (\(r.how == "mau" ? "chọn mẫu" : "chỉ định")) \
+                · \(caseStates[r.state] ?? r.state)</li>
+                """)
         }
         let form: HTML = state == .locked && f.mayReReview(p) ? HTML("""
             <details class="panel"><summary>Phúc tra</summary>
             <form method="post" action="\(base)/phuc-tra" class="record-form">\(req.csrfField)
-            <div class="field"><label for="ma">Mã người cần phúc tra (cách nhau bởi dấu phẩy)</label><input id="ma" name="ma" maxlength="2000"></div>
-            <div class="field"><label for="mau">Số hồ sơ chọn mẫu ngẫu nhiên thêm</label><input id="mau" name="mau" value="0" inputmode="numeric" maxlength="3"></div>
+            <div class="field"><label for="ma">Mã người cần phúc tra (cách nhau bởi dấu phẩy)</label><input id="ma" name="ma" \
+            maxlength="2000"></div>
+            <div class="field"><label for="mau">Số hồ sơ chọn mẫu ngẫu nhiên thêm</label><input id="mau" name="mau" value="0" \
+            inputmode="numeric" maxlength="3"></div>
             <div class="actions"><button class="primary">Mở phúc tra</button></div></form></details>
             """) : .empty
         return HTML("""

@@ -11,7 +11,8 @@ extension EvaluationPeriodPage {
         try await renderApproval(req, values: nil, problem: nil)
     }
 
-    static func renderApproval(_ req: Request, values: [String: String]?, problem: String?, status: HTTPStatus = .ok) async throws -> Response {
+    static func renderApproval(_ req: Request, values: [String: String]?, problem: String?,
+                               status: HTTPStatus = .ok) async throws -> Response {
         let flow = try flow(req)
         let p = try await flow.periods.find(try id(req))
         guard flow.mayApprove(p) else {
@@ -31,12 +32,15 @@ extension EvaluationPeriodPage {
                 let (name, unit) = names[r.id] ?? ("", "")
                 let checked = values.map { $0["xs_\(r.id)"] == "1" } ?? (r.level == .excellent)
                 let choice: HTML = candidates.contains(r.id) ? HTML("""
-                    <label class="check"><input type="checkbox" name="xs_\(r.id)" value="1"\(HTML.when(checked, " checked"))> Xuất sắc</label>
+                    <label class="check"><input type="checkbox" name="xs_\(r.id)" value="1"\(HTML.when(checked, " checked"))> Xuất \
+                    sắc</label>
                     """) : .empty
                 return HTML("""
-                    <tr\(HTML.when(r.tieAtQuotaEdge, " class=\"flagged\""))><td data-label="Người">\(name) (\(r.id))</td><td data-label="Đơn vị">\(unit)</td>
+                    <tr\(HTML.when(r.tieAtQuotaEdge, " class=\"flagged\""))><td data-label="Người">\(name) (\(r.id))</td><td \
+                    data-label="Đơn vị">\(unit)</td>
                     <td data-label="Nhóm">\(r.group)</td><td data-label="Điểm" class="num">\(ResultController.score(r.yearHundredths))</td>
-                    <td data-label="Đề xuất">\(r.level?.label ?? "Chưa xếp loại")\(HTML.when(r.tieAtQuotaEdge, " <span class=\"badge warn\">đồng điểm</span>"))</td>
+                    <td data-label="Đề xuất">\(r.level?.label ?? "Chưa xếp loại")\
+                    \(HTML.when(r.tieAtQuotaEdge, " <span class=\"badge warn\">đồng điểm</span>"))</td>
                     <td data-label="Quyết định">\(choice)</td></tr>
                     """)
             }
@@ -44,28 +48,36 @@ extension EvaluationPeriodPage {
             return HTML("""
                 <section class="panel"><h2>\(b.framework.name) — phiên bản \(b.framework.version)</h2>
                 <p>Hạn mức xuất sắc: cơ quan tối đa <strong>\(b.caps.agency)</strong> người\(groupCaps.isEmpty ? "" : "; " + groupCaps).</p>
-                <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Người</th><th scope="col">Đơn vị</th><th scope="col">Nhóm</th>
-                <th scope="col">Điểm</th><th scope="col">Đề xuất</th><th scope="col">Quyết định</th></tr></thead><tbody>\(rows)</tbody></table></div></section>
+                <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Người</th><th scope="col">Đơn vị</th><th \
+                scope="col">Nhóm</th>
+                <th scope="col">Điểm</th><th scope="col">Đề xuất</th><th scope="col">Quyết định</th></tr></thead><tbody>\(rows)</tbody>\
+                </table></div></section>
                 """)
         }
         let v = values ?? [:]
         return req.page(Page(title: "Phê duyệt: \(PeriodCode(p.code)?.label ?? p.code) — \(agency?.name ?? "")",
-                             breadcrumbs: [("Tổng quan", "/"), ("Kỳ đánh giá", "/ky-danh-gia"), (PeriodCode(p.code)?.label ?? p.code, base)], body: """
+                             breadcrumbs: [("Tổng quan", "/"), ("Kỳ đánh giá", "/ky-danh-gia"), (PeriodCode(p.code)?.label ?? p.code,
+                                 base)], body: """
             \(stepper(.approval))
             \(Widgets.problems(problem.map { [$0] } ?? []))
-            <p class="hint">Đề xuất theo điểm: người có điểm cao hơn được xét trước; người đồng điểm ở ranh giới hạn mức được đánh dấu để người phê duyệt quyết định. Người không được chọn xuất sắc xếp hoàn thành tốt nhiệm vụ.</p>
-            <form method="post" action="\(base)/phe-duyet" data-confirm="Phê duyệt và công khai kết quả xếp loại của kỳ này?">\(req.csrfField)
+            <p class="hint">Đề xuất theo điểm: người có điểm cao hơn được xét trước; người đồng điểm ở ranh giới hạn mức được đánh dấu để \
+            người phê duyệt quyết định. Người không được chọn xuất sắc xếp hoàn thành tốt nhiệm vụ.</p>
+            <form method="post" action="\(base)/phe-duyet" data-confirm="Phê duyệt và công khai kết quả xếp loại của kỳ \
+            này?">\(req.csrfField)
             <input type="hidden" name="phien_ban" value="\(p.version)">
             \(sections)
             <div class="record-form">
             \(ties > 0 ? HTML("""
-            <div class="field"><label class="check"><input type="checkbox" name="dong_diem" value="1"\(HTML.when(v["dong_diem"] == "1", " checked"))> Đã xem xét các trường hợp đồng điểm (\(ties) người)</label></div>
+            <div class="field"><label class="check"><input type="checkbox" name="dong_diem" \
+            value="1"\(HTML.when(v["dong_diem"] == "1", " checked"))> Đã xem xét các trường hợp đồng điểm (\(ties) người)</label></div>
             """) : .empty)
             <div class="field"><label for="quyet_dinh">Quyết định cho phép vượt hạn mức (nếu có)</label>
-            <input id="quyet_dinh" name="quyet_dinh" value="\(v["quyet_dinh"] ?? "")" maxlength="200" placeholder="Số 12/QĐ-UBND ngày 01/12/2026">
+            <input id="quyet_dinh" name="quyet_dinh" value="\(v["quyet_dinh"] ?? "")" maxlength="200" placeholder="Số 12/QĐ-UBND ngày \
+            01/12/2026">
             <p class="hint">Chỉ ghi khi cơ quan có quyết định khen thưởng cho phép số người xuất sắc cao hơn hạn mức.</p></div>
             <div class="field"><label for="ngay_cong_khai">Số ngày làm việc công khai, nhận kiến nghị</label>
-            <input id="ngay_cong_khai" name="ngay_cong_khai" value="\(v["ngay_cong_khai"] ?? "5")" inputmode="numeric" maxlength="2" required></div>
+            <input id="ngay_cong_khai" name="ngay_cong_khai" value="\(v["ngay_cong_khai"] ?? "5")" inputmode="numeric" maxlength="2" \
+            required></div>
             <div class="actions"><button class="primary">Phê duyệt và công khai</button> <a href="\(base)">Quay lại</a></div></div></form>
             """), status: status)
     }

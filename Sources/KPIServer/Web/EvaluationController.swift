@@ -7,8 +7,10 @@ import Vapor
 /// a period, computing one again; search, filters and export like every list.
 struct EvaluationController {
     static func register(_ r: any RoutesBuilder) {
-        r.get("ky-danh-gia", use: list).reads(.search, .format, .notice, .text("trang_thai", max: 30, "Trạng thái"), .int("n", 0...10_000_000, "Số người"))
-        r.post("ky-danh-gia", use: open).reads(.search, .format, .notice, .text("trang_thai", max: 30, "Trạng thái"), .int("n", 0...10_000_000, "Số người"))
+        r.get("ky-danh-gia", use: list).reads(.search, .format, .notice, .text("trang_thai", max: 30, "Trạng thái"), .int("n",
+            0...10_000_000, "Số người"))
+        r.post("ky-danh-gia", use: open).reads(.search, .format, .notice, .text("trang_thai", max: 30, "Trạng thái"), .int("n",
+            0...10_000_000, "Số người"))
         r.post("ky-danh-gia", ":id", "tinh-lai", use: recompute)
     }
 
@@ -37,7 +39,8 @@ struct EvaluationController {
         let periods = try await svc.periods().filter { p in
             let (name, code) = names[p.organizationID] ?? ("", "")
             let label = PeriodCode(p.code)?.label ?? p.code
-            return (folded.isEmpty || TextNormalizer.fold("\(name) \(code) \(p.code) \(label)").contains(folded)) && (state.isEmpty || p.state == state)
+            return (folded.isEmpty || TextNormalizer.fold("\(name) \(code) \(p.code) \(label)").contains(folded)) && (state.isEmpty
+                || p.state == state)
         }
         func stateText(_ p: EvaluationPeriod) -> String {
             let label = EvaluationState(rawValue: p.state)?.label ?? p.state
@@ -65,7 +68,8 @@ struct EvaluationController {
                 <td data-label="Cơ quan">\(name) (\(code))</td><td data-label="Trạng thái">\(stateText(p))</td>
                 <td data-label="Số người" class="num">\(VNNumber.format(p.people))</td><td data-label="Tính lúc">\(time(p.computedAt))</td>
                 <td data-label="Thao tác"><a href="/ket-qua?ky=\(p.code)">Kết quả</a> \(mayRun ? HTML("""
-                <form method="post" action="/ky-danh-gia/\(p.id!.uuidString)/tinh-lai" class="inline" data-busy="Đang tính điểm…">\(req.csrfField)<button>Tính lại ngay</button></form>
+                <form method="post" action="/ky-danh-gia/\(p.id!.uuidString)/tinh-lai" class="inline" data-busy="Đang tính \
+                điểm…">\(req.csrfField)<button>Tính lại ngay</button></form>
                 """) : .empty)</td></tr>
                 """)
         }
@@ -75,23 +79,29 @@ struct EvaluationController {
             <details class="panel"\(HTML.when(problem != nil, " open"))><summary>Mở kỳ đánh giá</summary>
             \(Widgets.problems(problem.map { [$0] } ?? []))
             <form method="post" action="/ky-danh-gia" class="record-form">\(req.csrfField)
-            <div class="field"><label for="co_quan">Cơ quan</label>\(TaskPage.select("co_quan", agencies.map { ($0.code, "\($0.name) (\($0.code))") }, v["co_quan"] ?? ""))</div>
+            <div class="field"><label for="co_quan">Cơ \
+            quan</label>\(TaskPage.select("co_quan", agencies.map { ($0.code, "\($0.name) (\($0.code))") }, v["co_quan"] ?? ""))</div>
             <div class="field"><label for="ky">Kỳ</label><input id="ky" name="ky" value="\(v["ky"] ?? thisMonth)" required maxlength="10">
-            <p class="hint">Tháng «\(thisMonth)», quý «\(PeriodCode.containing(req.today, kind: .quarter).text)» hoặc năm «\(req.today.year)».</p></div>
+            <p class="hint">Tháng «\(thisMonth)», quý «\(PeriodCode.containing(req.today, kind: .quarter).text)» hoặc năm \
+            «\(req.today.year)».</p></div>
             <div class="actions"><button class="primary">Mở kỳ</button></div></form></details>
             """)
         let params = "q=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&trang_thai=\(state)"
         return req.page(Page(title: "Kỳ đánh giá", breadcrumbs: [("Tổng quan", "/")], flash: flash, body: """
-            <p class="hint">Điểm của kỳ đang mở được tính lại tự động khi nhiệm vụ, đánh giá hài lòng, đánh giá phối hợp hoặc ghi nhận kỷ luật thay đổi.</p>
+            <p class="hint">Điểm của kỳ đang mở được tính lại tự động khi nhiệm vụ, đánh giá hài lòng, đánh giá phối hợp hoặc ghi nhận kỷ \
+            luật thay đổi.</p>
             \(openForm)
             <form method="get" class="filters" role="search">
             <div class="field grow"><label for="q">Tìm</label><input id="q" name="q" value="\(q)" placeholder="Cơ quan hoặc kỳ"></div>
             <div class="field"><label for="trang_thai">Trạng thái</label>\(TaskPage.select("trang_thai", stateOptions, state))</div>
-            <div class="actions"><button>Lọc</button> <a href="/ky-danh-gia?\(params)&dinh_dang=xlsx">Xuất Excel</a> <a href="/ky-danh-gia?\(params)&dinh_dang=csv">Xuất CSV</a></div></form>
+            <div class="actions"><button>Lọc</button> <a href="/ky-danh-gia?\(params)&dinh_dang=xlsx">Xuất Excel</a> <a \
+            href="/ky-danh-gia?\(params)&dinh_dang=csv">Xuất CSV</a></div></form>
             <p class="count">\(periods.count) kỳ</p>
             \(periods.isEmpty ? HTML("<p class=\"empty\">Chưa có kỳ đánh giá nào khớp bộ lọc.</p>") : HTML("""
-            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Kỳ</th><th scope="col">Cơ quan</th><th scope="col">Trạng thái</th>
-            <th scope="col">Số người</th><th scope="col">Tính lúc</th><th scope="col">Thao tác</th></tr></thead><tbody>\(rows)</tbody></table></div>
+            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Kỳ</th><th scope="col">Cơ quan</th><th \
+            scope="col">Trạng thái</th>
+            <th scope="col">Số người</th><th scope="col">Tính lúc</th><th scope="col">Thao tác</th></tr></thead><tbody>\(rows)</tbody>\
+            </table></div>
             """))
             """), status: status)
     }

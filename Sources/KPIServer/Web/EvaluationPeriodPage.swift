@@ -14,7 +14,8 @@ struct EvaluationPeriodPage {
         r.get("ky-danh-gia", ":id", use: show).reads(pageParams)
         r.post("ky-danh-gia", ":id", "buoc", use: step).reads(pageParams + [.version])
         r.get("ky-danh-gia", ":id", "phe-duyet", use: approvalPage)
-        r.post("ky-danh-gia", ":id", "phe-duyet", use: approve).reads(pageParams).reads(.version, .int("ngay_cong_khai", -1_000_000...1_000_000, "Thời gian công khai", in: .form))
+        r.post("ky-danh-gia", ":id", "phe-duyet", use: approve).reads(pageParams).reads(.version, .int("ngay_cong_khai",
+            -1_000_000...1_000_000, "Thời gian công khai", in: .form))
     }
 
     static func flow(_ req: Request) throws -> EvaluationFlow {
@@ -32,13 +33,19 @@ struct EvaluationPeriodPage {
     static func stepper(_ state: EvaluationState) -> HTML {
         let all = EvaluationState.allCases
         let at = all.firstIndex(of: state) ?? 0
-        return HTML("<ol class=\"steps\">\(all.enumerated().map { i, s in HTML("<li class=\"\(i < at ? "done" : i == at ? "current" : "")\"\(HTML.when(i == at, " aria-current=\"step\""))>\(s.label)</li>") })</ol>")
+        return HTML("""
+            <ol \
+            class=\"steps\">\(all.enumerated().map { i, s in HTML("""
+                <li class=\"\(i < at ? "done" : i == at ? "current" : "")\"\(HTML.when(i == at, " aria-current=\"step\""))>\(s.label)</li>
+                """) })</ol>
+            """)
     }
 
     static func names(_ req: Request, _ ids: [UUID]) async throws -> [UUID: (String, String)] {
         guard !ids.isEmpty else { return [:] }
         let people = try await Person.query(on: req.db).filter(\.$id ~~ ids).all()
-        let units = Dictionary(try await Organization.query(on: req.db).filter(\.$id ~~ Array(Set(people.map(\.organizationID)))).all().map { ($0.id!, $0.name) }) { a, _ in a }
+        let units = Dictionary(try await Organization.query(on: req.db).filter(\.$id ~~ Array(Set(people.map(\.organizationID)))).all()
+            .map { ($0.id!, $0.name) }) { a, _ in a }
         return Dictionary(people.map { ($0.id!, ($0.fullName, units[$0.organizationID] ?? "")) }) { a, _ in a }
     }
 
@@ -59,7 +66,8 @@ struct EvaluationPeriodPage {
         let sheets = progress.sheets.filter { e in
             let (name, unit) = who[e.personID] ?? ("", "")
             return (folded.isEmpty || TextNormalizer.fold("\(e.personCode) \(name) \(unit)").contains(folded))
-                && (filter.isEmpty || filter == "chua-tu-danh-gia" && progress.selfPending(e) || filter == "chua-danh-gia" && progress.reviewPending(e)
+                && (filter.isEmpty || filter == "chua-tu-danh-gia" && progress.selfPending(e) || filter == "chua-danh-gia"
+                    && progress.reviewPending(e)
                     || filter == "nghi" && progress.onLeave.contains(e.personID))
         }
         let title = "\(PeriodCode(p.code)?.label ?? p.code) — \(agency?.name ?? "")"
@@ -75,7 +83,8 @@ struct EvaluationPeriodPage {
         if !req.input.text("dinh_dang").isEmpty {
             let table = [["Mã", "Họ và tên", "Đơn vị", "Tự đánh giá", "Đánh giá", "Điểm", "Xếp loại"]] + sheets.map { e in
                 let (name, unit) = who[e.personID] ?? ("", "")
-                return [e.personCode, name, unit, e.selfAt.map(DateFormatting.dateTime) ?? notYet(e), e.reviewedAt.map(DateFormatting.dateTime) ?? notYet(e),
+                return [e.personCode, name, unit, e.selfAt.map(DateFormatting.dateTime) ?? notYet(e),
+                        e.reviewedAt.map(DateFormatting.dateTime) ?? notYet(e),
                         score(e), level(e)]
             }
             return try Download.table(table, name: "phieu-danh-gia-\(p.code)", format: req.input.text("dinh_dang"), at: req.now)
@@ -93,24 +102,38 @@ struct EvaluationPeriodPage {
             }
             switch state {
             case .open where mayRun:
-                let d1 = cal.adding(workingDays: 3, to: req.today), d2 = cal.adding(workingDays: 6, to: req.today), d3 = cal.adding(workingDays: 9, to: req.today)
+                let d1 = cal.adding(workingDays: 3, to: req.today), d2 = cal.adding(workingDays: 6, to: req.today),
+                d3 = cal.adding(workingDays: 9, to: req.today)
                 return HTML("""
                     <form method="post" action="\(base)/buoc" class="record-form" data-busy="Đang tính điểm và lập phiếu…">\(req.csrfField)
                     <input type="hidden" name="phien_ban" value="\(p.version)"><input type="hidden" name="buoc" value="mo">
-                    <div class="field"><label for="han_tu_danh_gia">Hạn tự đánh giá</label><input id="han_tu_danh_gia" name="han_tu_danh_gia" value="\(d1.display)" required\(HTML(unsafe: TaskPage.dateAttributes))></div>
-                    <div class="field"><label for="han_danh_gia">Hạn đánh giá</label><input id="han_danh_gia" name="han_danh_gia" value="\(d2.display)" required\(HTML(unsafe: TaskPage.dateAttributes))></div>
-                    <div class="field"><label for="han_phe_duyet">Hạn phê duyệt</label><input id="han_phe_duyet" name="han_phe_duyet" value="\(d3.display)" required\(HTML(unsafe: TaskPage.dateAttributes))></div>
+                    <div class="field"><label for="han_tu_danh_gia">Hạn tự đánh giá</label><input id="han_tu_danh_gia" \
+                    name="han_tu_danh_gia" value="\(d1.display)" required\(HTML(unsafe: TaskPage.dateAttributes))></div>
+                    <div class="field"><label for="han_danh_gia">Hạn đánh giá</label><input id="han_danh_gia" name="han_danh_gia" \
+                    value="\(d2.display)" required\(HTML(unsafe: TaskPage.dateAttributes))></div>
+                    <div class="field"><label for="han_phe_duyet">Hạn phê duyệt</label><input id="han_phe_duyet" name="han_phe_duyet" \
+                    value="\(d3.display)" required\(HTML(unsafe: TaskPage.dateAttributes))></div>
                     <div class="actions"><button class="primary">Bắt đầu tự đánh giá</button></div>
-                    <p class="hint">Điểm được tính lại, mỗi người có một phiếu đánh giá; người chưa tự đánh giá được nhắc trước hạn.</p></form>
+                    <p class="hint">Điểm được tính lại, mỗi người có một phiếu đánh giá; người chưa tự đánh giá được nhắc trước hạn.</p>\
+                    </form>
                     """)
             case .selfAssessment where mayRun:
-                return button("Chuyển sang bước đánh giá", "Kết thúc bước tự đánh giá? \(progress.selfPending.count) người chưa tự đánh giá sẽ không bổ sung được nữa.")
+                return button("Chuyển sang bước đánh giá",
+                              "Kết thúc bước tự đánh giá? \(progress.selfPending.count) người chưa tự đánh giá sẽ không bổ sung được nữa.")
             case .review where mayRun:
-                return button("Trình phê duyệt", "Trình phê duyệt? Điểm được tính lần cuối với lựa chọn của người đánh giá rồi cố định; \(progress.reviewPending.count) phiếu chưa được đánh giá.")
+                return button("Trình phê duyệt",
+                              """
+                                  Trình phê duyệt? Điểm được tính lần cuối với lựa chọn của người đánh giá rồi cố định; \
+                                  \(progress.reviewPending.count) phiếu chưa được đánh giá.
+                                  """)
             case .approval where flow.mayApprove(p):
                 return HTML("<p><a class=\"button primary\" href=\"\(base)/phe-duyet\">Xem đề xuất xếp loại và phê duyệt</a></p>")
             case .published where flow.mayApprove(p):
-                return button("Chốt điểm", "Chốt điểm kỳ này? Sau khi chốt, kết quả chỉ thay đổi qua kiến nghị hoặc phúc tra. Kiến nghị vẫn được gửi đến hết \(date(p.objectionUntil)).")
+                return button("Chốt điểm",
+                              """
+                                  Chốt điểm kỳ này? Sau khi chốt, kết quả chỉ thay đổi qua kiến nghị hoặc phúc tra. Kiến nghị vẫn được gửi \
+                                  đến hết \(date(p.objectionUntil)).
+                                  """)
             default:
                 return .empty
             }
@@ -118,7 +141,11 @@ struct EvaluationPeriodPage {
         let deadlines: HTML = p.selfDue.isEmpty ? .empty : HTML("""
             <dl class="facts"><dt>Hạn tự đánh giá</dt><dd>\(date(p.selfDue))</dd><dt>Hạn đánh giá</dt><dd>\(date(p.reviewDue))</dd>
             <dt>Hạn phê duyệt</dt><dd>\(date(p.approveDue))</dd>
-            \(p.approvedAt.map { HTML("<dt>Phê duyệt</dt><dd>\(p.approvedBy), \(DateFormatting.dateTime($0))\(p.decision.isEmpty ? "" : " · quyết định \(p.decision)")</dd><dt>Công khai, nhận kiến nghị đến hết</dt><dd>\(date(p.objectionUntil))</dd>") } ?? .empty)
+            \(p.approvedAt.map { HTML("""
+                <dt>Phê duyệt</dt><dd>\(p.approvedBy), \
+                \(DateFormatting.dateTime($0))\(p.decision.isEmpty ? "" : " · quyết định \(p.decision)")</dd><dt>Công khai, nhận kiến nghị \
+                đến hết</dt><dd>\(date(p.objectionUntil))</dd>
+                """) } ?? .empty)
             \(p.lockedAt.map { HTML("<dt>Chốt điểm</dt><dd>\(p.lockedBy), \(DateFormatting.dateTime($0))</dd>") } ?? .empty)</dl>
             """)
         let awayCount = progress.sheets.filter { progress.onLeave.contains($0.personID) }.count
@@ -126,37 +153,53 @@ struct EvaluationPeriodPage {
              · <a href="\(base)?loc=nghi">\(VNNumber.format(awayCount)) người nghỉ theo chế độ cả kỳ</a> (không phải tự đánh giá, đánh giá)
             """)
         let pending: HTML = progress.sheets.isEmpty || state == .open ? .empty : HTML("""
-            <section class="panel"><h2>Tiến độ</h2><p>\(VNNumber.format(progress.sheets.count)) phiếu · <a href="\(base)?loc=chua-tu-danh-gia">\(VNNumber.format(progress.selfPending.count)) người chưa tự đánh giá</a> ·
-            <a href="\(base)?loc=chua-danh-gia">\(VNNumber.format(progress.reviewPending.count)) phiếu chưa được đánh giá</a>\(away)</p></section>
+            <section class="panel"><h2>Tiến độ</h2><p>\(VNNumber.format(progress.sheets.count)) phiếu · <a \
+            href="\(base)?loc=chua-tu-danh-gia">\(VNNumber.format(progress.selfPending.count)) người chưa tự đánh giá</a> ·
+            <a href="\(base)?loc=chua-danh-gia">\(VNNumber.format(progress.reviewPending.count)) phiếu chưa được đánh giá</a>\(away)</p>\
+            </section>
             """)
         let rows = sheets.map { e in
             let (name, unit) = who[e.personID] ?? ("", "")
             return HTML("""
-                <tr><td data-label="Người"><a href="\(base)/phieu/\(e.personCode)">\(name)</a> (\(e.personCode))</td><td data-label="Đơn vị">\(unit)</td>
-                <td data-label="Tự đánh giá">\(e.selfAt.map(DateFormatting.date) ?? notYet(e))</td><td data-label="Đánh giá">\(e.reviewedAt.map(DateFormatting.date) ?? notYet(e))</td>
+                <tr><td data-label="Người"><a href="\(base)/phieu/\(e.personCode)">\(name)</a> (\(e.personCode))</td><td data-label="Đơn \
+                vị">\(unit)</td>
+                <td data-label="Tự đánh giá">\(e.selfAt.map(DateFormatting.date) ?? notYet(e))</td><td data-label="Đánh \
+                giá">\(e.reviewedAt.map(DateFormatting.date) ?? notYet(e))</td>
                 <td data-label="Điểm" class="num">\(score(e))</td><td data-label="Xếp loại">\(level(e))</td></tr>
                 """)
         }
         let after = try await EvaluationAfterPage.periodSection(req, flow, p)
         let params = "q=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&loc=\(filter)"
-        let flash: String? = ["mo": "Đã bắt đầu bước tự đánh giá.", "tu-danh-gia": "Đã chuyển sang bước đánh giá.", "danh-gia": "Đã trình phê duyệt; điểm đã cố định.",
+        let flash: String? = ["mo": "Đã bắt đầu bước tự đánh giá.", "tu-danh-gia": "Đã chuyển sang bước đánh giá.",
+                              "danh-gia": "Đã trình phê duyệt; điểm đã cố định.",
                               "phe-duyet": "Đã phê duyệt và công khai kết quả.", "cong-khai": "Đã chốt điểm.",
                               "phuc-tra": "Đã mở \(req.input.text("n")) hồ sơ phúc tra."][req.input.text("tb")]
         return req.page(Page(title: title, breadcrumbs: [("Tổng quan", "/"), ("Kỳ đánh giá", "/ky-danh-gia")], flash: flash, body: """
             \(stepper(state))
             \(Widgets.problems(problem.map { [$0] } ?? []))
-            <p>Trạng thái: <strong>\(state.label)</strong> · \(VNNumber.format(p.people)) người · tính lúc \(EvaluationController.time(p.computedAt)) ·
+            <p>Trạng thái: <strong>\(state.label)</strong> · \(VNNumber.format(p.people)) người · tính \
+            lúc \(EvaluationController.time(p.computedAt)) ·
             <a href="/ket-qua?ky=\(p.code)">Kết quả và giải trình</a> · <a href="\(base)/danh-sach">Danh sách xếp loại (in)</a> ·
             <a href="\(base)/danh-sach?dinh_dang=xlsx">Danh sách xếp loại (Excel)</a></p>
             \(deadlines)\(action)\(pending)\(after)
             <form method="get" class="filters" role="search">
             <div class="field grow"><label for="q">Tìm</label><input id="q" name="q" value="\(q)" placeholder="Tên, mã hoặc đơn vị"></div>
-            <div class="field"><label for="loc">Lọc</label>\(TaskPage.select("loc", [("", "Tất cả"), ("chua-tu-danh-gia", "Chưa tự đánh giá"), ("chua-danh-gia", "Chưa được đánh giá"), ("nghi", "Nghỉ theo chế độ cả kỳ")], filter))</div>
-            <div class="actions"><button>Lọc</button> <a href="\(base)?\(params)&dinh_dang=xlsx">Xuất Excel</a> <a href="\(base)?\(params)&dinh_dang=csv">Xuất CSV</a></div></form>
+            <div class="field"><label \
+            for="loc">Lọc</label>\(TaskPage.select("loc", [("", "Tất cả"), ("chua-tu-danh-gia", "Chưa tự đánh giá"), ("chua-danh-gia",
+                "Chưa được đánh giá"), ("nghi", "Nghỉ theo chế độ cả kỳ")], filter))</div>
+            <div class="actions"><button>Lọc</button> <a href="\(base)?\(params)&dinh_dang=xlsx">Xuất Excel</a> <a \
+            href="\(base)?\(params)&dinh_dang=csv">Xuất CSV</a></div></form>
             <p class="count">\(sheets.count) phiếu</p>
-            \(sheets.isEmpty ? HTML("<p class=\"empty\">\(state == .open ? "Phiếu đánh giá được lập khi bắt đầu bước tự đánh giá." : "Không có phiếu nào khớp bộ lọc.")</p>") : HTML("""
-            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Người</th><th scope="col">Đơn vị</th><th scope="col">Tự đánh giá</th>
-            <th scope="col">Đánh giá</th><th scope="col">Điểm</th><th scope="col">Xếp loại</th></tr></thead><tbody>\(rows)</tbody></table></div>
+            \(sheets.isEmpty ? HTML("""
+                <p \
+                class=\"empty\">\(state == .open ? """
+                    Phiếu đánh giá được lập khi bắt đầu bước tự đánh giá.
+                    """ : "Không có phiếu nào khớp bộ lọc.")</p>
+                """) : HTML("""
+            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Người</th><th scope="col">Đơn vị</th><th scope="col">Tự \
+            đánh giá</th>
+            <th scope="col">Đánh giá</th><th scope="col">Điểm</th><th scope="col">Xếp loại</th></tr></thead><tbody>\(rows)</tbody></table>\
+            </div>
             """))
             """), status: status)
     }
@@ -173,7 +216,8 @@ struct EvaluationPeriodPage {
             switch EvaluationState(rawValue: v["buoc"] ?? "") {
             case .open:
                 try await flow.startSelfAssessment(id, version: version, selfDue: DateOnly(parsing: v["han_tu_danh_gia"] ?? ""),
-                                                   reviewDue: DateOnly(parsing: v["han_danh_gia"] ?? ""), approveDue: DateOnly(parsing: v["han_phe_duyet"] ?? ""))
+                                                   reviewDue: DateOnly(parsing: v["han_danh_gia"] ?? ""),
+                                                   approveDue: DateOnly(parsing: v["han_phe_duyet"] ?? ""))
             case .selfAssessment: try await flow.startReview(id, version: version)
             case .review: try await flow.submitForApproval(id, version: version)
             case .published: try await flow.lock(id, version: version)

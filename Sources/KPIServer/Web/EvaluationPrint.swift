@@ -22,15 +22,22 @@ enum EvaluationPrint {
             <table class="doc-head"><tr>
             <td><strong>\((agency?.name ?? "").uppercased())</strong><div class="rule"></div></td>
             <td>\(party ? HTML("<strong>ĐẢNG CỘNG SẢN VIỆT NAM</strong><div class=\"rule\"></div>")
-                : HTML("<strong>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</strong><br><strong class=\"motto\">Độc lập - Tự do - Hạnh phúc</strong><div class=\"rule\"></div>"))
-            <p class="date-line">\(place), ngày \(String(format: "%02d", date.day)) tháng \(String(format: "%02d", date.month)) năm \(date.year)</p></td>
+                : HTML("""
+                    <strong>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</strong><br><strong class=\"motto\">Độc lập - Tự do - Hạnh \
+                    phúc</strong><div class=\"rule\"></div>
+                    """))
+            <p class="date-line">\(place), ngày \(String(format: "%02d", date.day)) tháng \(String(format: "%02d", date.month)) \
+            năm \(date.year)</p></td>
             </tr></table>
             """)
     }
 
     static func signatures(_ blocks: [(String, String)]) -> HTML {
         HTML("""
-            <table class="signatures"><tr>\(blocks.map { title, name in HTML("<td><strong>\(title)</strong><br><em>(Ký, ghi rõ họ tên)</em><div class=\"sign-space\"></div><strong>\(name)</strong></td>") })</tr></table>
+            <table class="signatures">\
+            <tr>\(blocks.map { title, name in HTML("""
+                <td><strong>\(title)</strong><br><em>(Ký, ghi rõ họ tên)</em><div class=\"sign-space\"></div><strong>\(name)</strong></td>
+                """) })</tr></table>
             """)
     }
 
@@ -61,20 +68,29 @@ enum EvaluationPrint {
         var parts: [HTML] = []
         if let year = row.input.year {
             parts = year.periods.enumerated().map { i, y in
-                HTML("<tr><td class=\"num\">\(i + 1)</td><td>\(ResultController.periodText(y.code)) (\(y.agency))</td><td class=\"num\">—</td><td class=\"num\">\(ResultController.score(y.hundredths))</td></tr>")
+                HTML("""
+                    <tr><td class=\"num\">\(i + 1)</td><td>\(ResultController.periodText(y.code)) (\(y.agency))</td><td \
+                    class=\"num\">—</td><td class=\"num\">\(ResultController.score(y.hundredths))</td></tr>
+                    """)
             }
-        } else if let rules = try? definition.rules(code: row.framework.code), let input = try? row.input.periodInput(definition: definition),
+        } else if let rules = try? definition.rules(code: row.framework.code),
+        let input = try? row.input.periodInput(definition: definition),
                   let period = row.result.periods.first {
             func n(_ r: Rational?) -> String { r.map(ScoringEngine.vn) ?? "—" }
             func clamp(_ v: Rational?, _ m: Rational) -> Rational { min(max(v ?? m, .zero), m) }
             let lines: [(String, Rational, Rational?)] = [
                 ("Kết quả thực hiện nhiệm vụ", rules.taskPoints, period.taskScore),
-                ("Mức độ hài lòng của người dân, tổ chức, doanh nghiệp", rules.satisfactionMax, clamp(input.general.satisfaction, rules.satisfactionMax)),
+                ("Mức độ hài lòng của người dân, tổ chức, doanh nghiệp", rules.satisfactionMax, clamp(input.general.satisfaction,
+                    rules.satisfactionMax)),
                 ("Tinh thần, thái độ phối hợp", rules.coordinationMax, clamp(input.general.coordination, rules.coordinationMax)),
-                ("Ý thức chấp hành kỷ luật, kỷ cương hành chính; phẩm chất", rules.disciplineMax, clamp(input.general.discipline, rules.disciplineMax)),
+                ("Ý thức chấp hành kỷ luật, kỷ cương hành chính; phẩm chất", rules.disciplineMax, clamp(input.general.discipline,
+                    rules.disciplineMax)),
             ]
             parts = lines.enumerated().map { i, l in
-                HTML("<tr><td class=\"num\">\(i + 1)</td><td>\(l.0)</td><td class=\"num\">\(n(l.1))</td><td class=\"num\">\(n(l.2))</td></tr>")
+                HTML("""
+                    <tr><td class=\"num\">\(i + 1)</td><td>\(l.0)</td><td class=\"num\">\(n(l.1))</td><td \
+                    class=\"num\">\(n(l.2))</td></tr>
+                    """)
             }
         }
         let level = (Level(rawValue: e.level) ?? row.level)?.label ?? "Chưa xếp loại"
@@ -82,15 +98,22 @@ enum EvaluationPrint {
         let body = HTML("""
             \(heading(agency, place: req.application.settings.placeName, date: req.today))
             <h1 class="doc-title">PHIẾU ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG<br>CÁN BỘ, CÔNG CHỨC, VIÊN CHỨC</h1>
-            <p class="doc-sub">\(label)\(e.level.isEmpty ? " (chưa phê duyệt, tạm tính)" : e.revision > 1 ? " (phiên bản \(e.revision))" : "")</p>
+            <p class="doc-sub">\(label)\
+            \(e.level.isEmpty ? " (chưa phê duyệt, tạm tính)" : e.revision > 1 ? " (phiên bản \(e.revision))" : "")</p>
             <p>Họ và tên: <strong>\(row.input.personName)</strong> &nbsp; Mã: \(row.input.personCode)</p>
             <p>Chức vụ, vị trí việc làm: \(position?.name ?? "") &nbsp; Đơn vị: \(row.input.unitName)</p>
             <p><strong>I. KẾT QUẢ CHẤM ĐIỂM</strong> (theo \(row.framework.name), phiên bản \(row.framework.version))</p>
-            <table class="doc-table"><thead><tr><th>TT</th><th>\(row.input.year == nil ? "Nhóm tiêu chí" : "Kỳ đánh giá")</th><th>Điểm tối đa</th><th>Điểm đạt</th></tr></thead>
-            <tbody>\(parts)<tr><td></td><td><strong>Tổng điểm</strong></td><td class="num">\(row.input.year == nil ? "100,00" : "—")</td><td class="num"><strong>\(score)</strong></td></tr></tbody></table>
+            <table class="doc-table"><thead><tr><th>TT</th><th>\(row.input.year == nil ? "Nhóm tiêu chí" : "Kỳ đánh giá")</th><th>Điểm tối \
+            đa</th><th>Điểm đạt</th></tr></thead>
+            <tbody>\(parts)<tr><td></td><td><strong>Tổng điểm</strong></td><td class="num">\(row.input.year == nil ? "100,00" : "—")</td>\
+            <td class="num"><strong>\(score)</strong></td></tr></tbody></table>
             <p><strong>II. TỰ NHẬN XÉT</strong></p><p class="doc-text">\(e.selfComment.isEmpty ? "(Không có)" : e.selfComment)</p>
-            <p><strong>III. NHẬN XÉT CỦA NGƯỜI ĐÁNH GIÁ</strong></p><p class="doc-text">\(e.reviewComment.isEmpty ? "(Không có)" : e.reviewComment)</p>
-            \(row.input.leave.map { $0.wholePeriod && e.level.isEmpty } == true ? HTML("<p><strong>IV. XẾP LOẠI:</strong> KHÔNG ĐÁNH GIÁ (nghỉ theo chế độ cả kỳ)</p><p class=\"doc-text\">\(row.input.leave!.text)</p>")
+            <p><strong>III. NHẬN XÉT CỦA NGƯỜI ĐÁNH GIÁ</strong></p><p \
+            class="doc-text">\(e.reviewComment.isEmpty ? "(Không có)" : e.reviewComment)</p>
+            \(row.input.leave.map { $0.wholePeriod && e.level.isEmpty } == true ? HTML("""
+                <p><strong>IV. XẾP LOẠI:</strong> KHÔNG ĐÁNH GIÁ (nghỉ theo chế độ cả kỳ)</p><p \
+                class=\"doc-text\">\(row.input.leave!.text)</p>
+                """)
                 : HTML("<p><strong>IV. XẾP LOẠI:</strong> \(level.uppercased()) — \(score) điểm</p>"))
             <ul>\(row.reasons.map { HTML("<li>\($0)</li>") })</ul>
             \(signatures([("NGƯỜI TỰ ĐÁNH GIÁ", row.input.personName), ("NGƯỜI ĐÁNH GIÁ", ""), ("THỦ TRƯỞNG CƠ QUAN", "")]))
@@ -111,27 +134,35 @@ enum EvaluationPrint {
         let people = try await Person.query(on: req.db).filter(\.$id ~~ sheets.map(\.personID)).all()
         let byID = Dictionary(people.map { ($0.id!, $0) }) { a, _ in a }
         let positions = Dictionary(try await Position.query(on: req.db).all().map { ($0.id!, $0.name) }) { a, _ in a }
-        let units = Dictionary(try await Organization.query(on: req.db).filter(\.$path, .custom("LIKE"), p.scopePath + "%").all().map { ($0.id!, $0.name) }) { a, _ in a }
+        let units = Dictionary(try await Organization.query(on: req.db).filter(\.$path, .custom("LIKE"),
+                                                                               p.scopePath + "%").all().map { ($0.id!, $0.name) }) { a,
+                                                                                   _ in a }
         struct Line { var code, name, position, unit: String; var hundredths: Int?; var level: Level? }
         let lines = sheets.map { e -> Line in
             let person = byID[e.personID]
             return Line(code: e.personCode, name: person?.fullName ?? "", position: person?.positionID.flatMap { positions[$0] } ?? "",
                         unit: person.flatMap { units[$0.organizationID] } ?? "",
-                        hundredths: approved ? e.hundredths : live[e.personCode]?.0, level: approved ? Level(rawValue: e.level) : live[e.personCode]?.1)
+                        hundredths: approved ? e.hundredths : live[e.personCode]?.0,
+                        level: approved ? Level(rawValue: e.level) : live[e.personCode]?.1)
         }.sorted { a, b in
-            let (la, lb) = (a.level.map { Level.allCases.firstIndex(of: $0)! } ?? 9, b.level.map { Level.allCases.firstIndex(of: $0)! } ?? 9)
+            let (la, lb) = (a.level.map { Level.allCases.firstIndex(of: $0)! } ?? 9,
+                            b.level.map { Level.allCases.firstIndex(of: $0)! } ?? 9)
             return (la, -(a.hundredths ?? -1), a.code) < (lb, -(b.hundredths ?? -1), b.code)
         }
         let label = PeriodCode(p.code)?.label ?? p.code
         let format = req.input.text("dinh_dang")
         if !format.isEmpty {
-            let table = [["STT", "Mã", "Họ và tên", "Chức vụ, vị trí việc làm", "Đơn vị", "Điểm", "Xếp loại"]] + lines.enumerated().map { i, l in
+            let table = [["STT", "Mã", "Họ và tên", "Chức vụ, vị trí việc làm", "Đơn vị", "Điểm",
+                          "Xếp loại"]] + lines.enumerated().map { i, l in
                 [String(i + 1), l.code, l.name, l.position, l.unit, ResultController.score(l.hundredths), l.level?.label ?? "Chưa xếp loại"]
             }
             return try Download.table(table, name: "danh-sach-xep-loai-\(p.code)", format: format, at: req.now)
         }
         let rows = lines.enumerated().map { i, l in
-            HTML("<tr><td class=\"num\">\(i + 1)</td><td>\(l.name)</td><td>\(l.position)</td><td>\(l.unit)</td><td class=\"num\">\(ResultController.score(l.hundredths))</td><td>\(l.level?.label ?? "Chưa xếp loại")</td></tr>")
+            HTML("""
+                <tr><td class=\"num\">\(i + 1)</td><td>\(l.name)</td><td>\(l.position)</td><td>\(l.unit)</td><td \
+                class=\"num\">\(ResultController.score(l.hundredths))</td><td>\(l.level?.label ?? "Chưa xếp loại")</td></tr>
+                """)
         }
         let total = lines.count
         let counts = Level.allCases.map { level -> HTML in
@@ -143,11 +174,13 @@ enum EvaluationPrint {
             \(heading(agency, place: req.application.settings.placeName, date: req.today))
             <h1 class="doc-title">DANH SÁCH ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG<br>CÁN BỘ, CÔNG CHỨC, VIÊN CHỨC</h1>
             <p class="doc-sub">\(label)\(approved ? "" : " (chưa phê duyệt, tạm tính)")</p>
-            <table class="doc-table"><thead><tr><th>TT</th><th>Họ và tên</th><th>Chức vụ, vị trí việc làm</th><th>Đơn vị</th><th>Điểm</th><th>Xếp loại</th></tr></thead>
+            <table class="doc-table"><thead><tr><th>TT</th><th>Họ và tên</th><th>Chức vụ, vị trí việc làm</th><th>Đơn vị</th><th>Điểm</th>\
+            <th>Xếp loại</th></tr></thead>
             <tbody>\(rows)</tbody></table>
             <p><strong>Tổng số: \(total) người</strong>, trong đó:</p><ul>\(counts)</ul>
             \(signatures([("NGƯỜI LẬP DANH SÁCH", ""), ("THỦ TRƯỞNG CƠ QUAN", "")]))
             """)
-        return try await document(req, title: "Danh sách xếp loại \(label) — \(agency?.name ?? "")", back: "/ky-danh-gia/\(p.id!.uuidString)", body: body)
+        return try await document(req, title: "Danh sách xếp loại \(label) — \(agency?.name ?? "")",
+                                  back: "/ky-danh-gia/\(p.id!.uuidString)", body: body)
     }
 }

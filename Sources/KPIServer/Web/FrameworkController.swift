@@ -43,7 +43,8 @@ struct FrameworkController {
     @Sendable static func export(_ req: Request) async throws -> Response {
         let svc = try service(req)
         let rows = try await svc.list().map { f in
-            [f.code, f.name, Catalogs.label(Catalogs.staffKinds, f.staffKind), String(f.version), FrameworkViews.statusText(f, today: req.today),
+            [f.code, f.name, Catalogs.label(Catalogs.staffKinds, f.staffKind), String(f.version), FrameworkViews.statusText(f,
+                today: req.today),
              DateOnly(parsing: f.effectiveFrom)?.display ?? ""]
         }
         return try Download.table([["Mã", "Tên", "Áp dụng cho", "Phiên bản", "Trạng thái", "Hiệu lực từ"]] + rows, name: "bo-chi-so",
@@ -74,7 +75,8 @@ struct FrameworkController {
         let f = try await svc.find(try id(req))
         try svc.requireEdit(f)
         guard f.status == "draft" else { return req.redirect(to: base(f.id!)) }
-        return req.page(FrameworkViews.form(f, definition: FrameworkService.decode(f), note: f.note, indicatorsText: nil, groupsText: nil, problems: [], req: req))
+        return req.page(FrameworkViews.form(f, definition: FrameworkService.decode(f), note: f.note, indicatorsText: nil, groupsText: nil,
+                                            problems: [], req: req))
     }
 
     /// The form's fields, as typed (kept whole when the save is refused).
@@ -128,7 +130,8 @@ struct FrameworkController {
         let (d, lineProblems) = try req.content.decode(Form.self).definition()
         let problems = lineProblems.isEmpty ? try await svc.problems(d, for: f) : lineProblems
         let body = try JSONEncoder().encode(problems.map { ["field": $0.field, "message": $0.message] })
-        return Response(status: .ok, headers: ["Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"], body: .init(data: body))
+        return Response(status: .ok, headers: ["Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"],
+                        body: .init(data: body))
     }
 
     @Sendable static func compare(_ req: Request) async throws -> Response {
@@ -146,8 +149,10 @@ struct FrameworkController {
         do {
             return req.page(FrameworkViews.preview(f, try await svc.preview(f.id!)))
         } catch let e as FrameworkDefinition.Problem {
-            return req.page(Page(title: "Xem trước tác động", breadcrumbs: FrameworkViews.crumbs(f), flash: "Bản nháp còn lỗi nên chưa xem trước được: \(e.description)",
-                                 flashIsError: true, body: "<p><a href=\"\(base(f.id!))/sua\">Sửa bản nháp</a></p>"), status: .unprocessableEntity)
+            return req.page(Page(title: "Xem trước tác động", breadcrumbs: FrameworkViews.crumbs(f),
+                                 flash: "Bản nháp còn lỗi nên chưa xem trước được: \(e.description)",
+                                 flashIsError: true, body: "<p><a href=\"\(base(f.id!))/sua\">Sửa bản nháp</a></p>"),
+                                 status: .unprocessableEntity)
         }
     }
 
@@ -168,7 +173,8 @@ struct FrameworkController {
             return req.redirect(to: base(f.id!) + "?tb=ban-hanh")
         } catch let e as FrameworkService.Invalid {
             let versions = try await svc.lineage(f)
-            return req.page(FrameworkViews.show(f, versions: versions, svc: svc, flash: nil, problems: e.problems, req: req), status: .unprocessableEntity)
+            return req.page(FrameworkViews.show(f, versions: versions, svc: svc, flash: nil, problems: e.problems, req: req),
+                            status: .unprocessableEntity)
         }
     }
 
@@ -182,7 +188,8 @@ struct FrameworkController {
             return req.redirect(to: base(id) + "?tb=phai-sinh")
         } catch let e as FrameworkService.Invalid {
             let versions = try await svc.lineage(f)
-            return req.page(FrameworkViews.show(f, versions: versions, svc: svc, flash: nil, problems: e.problems, req: req), status: .unprocessableEntity)
+            return req.page(FrameworkViews.show(f, versions: versions, svc: svc, flash: nil, problems: e.problems, req: req),
+                            status: .unprocessableEntity)
         }
     }
 }

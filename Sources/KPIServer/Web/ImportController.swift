@@ -30,11 +30,16 @@ struct ImportController {
         return """
             <form method="post" action="/nhap-du-lieu" enctype="multipart/form-data" class="record-form">\(req.csrfField)
             <div class="field"><label for="danh_muc">Danh mục</label><select id="danh_muc" name="danh_muc">\(options)</select></div>
-            <div class="field"><label for="tep">Tệp dữ liệu (CSV hoặc XLSX)</label><input id="tep" name="tep" type="file" accept=".csv,.xlsx" required></div>
-            <p class="hint">Dòng đầu là tên cột (mã cột hoặc tên cột như trong tệp mẫu). Hệ thống kiểm tra toàn bộ tệp trước; chỉ khi mọi dòng hợp lệ mới cho phép nhập chính thức. Nhập lại cùng tệp không làm thay đổi gì.</p>
+            <div class="field"><label for="tep">Tệp dữ liệu (CSV hoặc XLSX)</label><input id="tep" name="tep" type="file" \
+            accept=".csv,.xlsx" required></div>
+            <p class="hint">Dòng đầu là tên cột (mã cột hoặc tên cột như trong tệp mẫu). Hệ thống kiểm tra toàn bộ tệp trước; chỉ khi mọi \
+            dòng hợp lệ mới cho phép nhập chính thức. Nhập lại cùng tệp không làm thay đổi gì.</p>
             <div class="actions"><button class="primary">Kiểm tra tệp</button></div></form>
             <h2>Tệp mẫu</h2><ul>\(importable(req).map { a in
-                HTML("<li>\(a.spec.title): <a href=\"/nhap-du-lieu/mau/\(a.spec.key)?dinh_dang=xlsx\">Excel</a> · <a href=\"/nhap-du-lieu/mau/\(a.spec.key)?dinh_dang=csv\">CSV</a></li>")
+                HTML("""
+                    <li>\(a.spec.title): <a href=\"/nhap-du-lieu/mau/\(a.spec.key)?dinh_dang=xlsx\">Excel</a> · <a \
+                    href=\"/nhap-du-lieu/mau/\(a.spec.key)?dinh_dang=csv\">CSV</a></li>
+                    """)
             })</ul>
             """
     }
@@ -59,7 +64,9 @@ struct ImportController {
         }
         let rows = CSV.parse(text)
         let limits = SheetLimits.standard
-        guard rows.count <= limits.maxRows else { throw SheetProblem("Bảng có quá \(limits.maxRows) dòng. Hãy chia thành nhiều tệp nhỏ hơn.") }
+        guard rows.count <= limits.maxRows else { throw SheetProblem("""
+            Bảng có quá \(limits.maxRows) dòng. Hãy chia thành nhiều tệp nhỏ hơn.
+            """) }
         guard rows.allSatisfy({ $0.count <= limits.maxColumns }) else {
             throw SheetProblem("Bảng có dòng quá \(limits.maxColumns) cột. Hãy xóa các cột thừa rồi thử lại.")
         }
@@ -67,7 +74,8 @@ struct ImportController {
     }
 
     static func service(_ req: Request, key: String) throws -> CatalogService {
-        guard let adapter = CatalogRegistry.adapter(key, req.application) else { throw Abort(.badRequest, reason: "Danh mục không hợp lệ.") }
+        guard let adapter = CatalogRegistry.adapter(key, req.application) else { throw Abort(.badRequest,
+            reason: "Danh mục không hợp lệ.") }
         return CatalogService(adapter: adapter, store: req.store, principal: try req.requirePrincipal(), actor: req.actor)
     }
 
@@ -189,14 +197,18 @@ enum ImportViews {
     static func report(_ r: ImportService.Report, svc: CatalogService, fileName: String, hash: String, req: Request) -> Page {
         let summary: HTML = """
             <ul class="summary"><li>Số dòng dữ liệu: <strong>\(VNNumber.format(r.rowsRead))</strong></li>
-            <li>Thêm mới: <strong>\(VNNumber.format(r.created))</strong></li><li>Cập nhật: <strong>\(VNNumber.format(r.updated))</strong></li>
+            <li>Thêm mới: <strong>\(VNNumber.format(r.created))</strong></li><li>Cập nhật: <strong>\(VNNumber.format(r.updated))</strong>\
+            </li>
             <li>Không thay đổi: <strong>\(VNNumber.format(r.unchanged))</strong></li></ul>
             """
         if !r.ok {
             let problems = r.fileProblems.map { HTML("<tr><td data-label=\"Dòng\">—</td><td data-label=\"Lỗi\">\($0)</td></tr>") }
                 + r.problems.map { HTML("<tr><td data-label=\"Dòng\">\($0.row)</td><td data-label=\"Lỗi\">\($0.message)</td></tr>") }
             return Page(title: "Tệp chưa hợp lệ", breadcrumbs: [("Tổng quan", "/"), ("Nhập dữ liệu", "/nhap-du-lieu")],
-                        flash: "Tệp «\(fileName)» có \(r.problems.count + r.fileProblems.count) lỗi. Chưa có dữ liệu nào được ghi. Hãy sửa tệp rồi tải lên lại.",
+                        flash: """
+                            Tệp «\(fileName)» có \(r.problems.count + r.fileProblems.count) lỗi. Chưa có dữ liệu nào được ghi. Hãy sửa tệp \
+                            rồi tải lên lại.
+                            """,
                         flashIsError: true, body: """
                 <div class="table-wrap"><table class="list errors"><thead><tr><th scope="col">Dòng</th><th scope="col">Lỗi</th></tr></thead>
                 <tbody>\(problems)</tbody></table></div>\(ImportController.uploadForm(req, selected: svc.spec.key))

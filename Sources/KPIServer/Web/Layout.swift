@@ -12,7 +12,8 @@ struct Page {
     func render(_ req: Request) -> HTML {
         let p = req.principal
         let crumbs: HTML = breadcrumbs.isEmpty ? .empty : """
-            <nav class="crumbs" aria-label="Vị trí">\(breadcrumbs.map { l, h in HTML("<a href=\"\(h)\">\(l)</a> › ") })<span>\(title)</span></nav>
+            <nav class="crumbs" aria-label="Vị \
+            trí">\(breadcrumbs.map { l, h in HTML("<a href=\"\(h)\">\(l)</a> › ") })<span>\(title)</span></nav>
             """
         let flashHTML: HTML = flash.map { "<p class=\"flash\(flashIsError ? " error" : "")\" role=\"status\">\($0)</p>" } ?? .empty
         return """
@@ -62,7 +63,8 @@ struct Page {
         }
         return """
             <nav class="menu" aria-label="Chức năng">\(links)</nav>
-            <div class="who"><a href="/thong-bao" class="bell" title="Thông báo">Thông báo\(HTML.when(p.unread > 0, HTML(" <span class=\"count-badge\" aria-label=\"\(p.unread) chưa đọc\">\(p.unread)</span>")))</a>
+            <div class="who"><a href="/thong-bao" class="bell" title="Thông báo">Thông \
+            báo\(HTML.when(p.unread > 0, HTML(" <span class=\"count-badge\" aria-label=\"\(p.unread) chưa đọc\">\(p.unread)</span>")))</a>
             <a href="/doi-mat-khau" title="Đổi mật khẩu">\(p.displayName)</a>
             <form method="post" action="/dang-xuat" class="inline"><input type="hidden" name="_csrf" value="\(p.csrfToken)">
             <button class="link">Đăng xuất</button></form></div>
@@ -113,7 +115,8 @@ enum Widgets {
     static func voidForm(_ req: Request, action: String, id: UUID) -> HTML {
         HTML("""
             <details><summary>Hủy ghi nhận</summary><form method="post" action="\(action)" data-confirm="Hủy ghi nhận này?">\(req.csrfField)
-            <div class="field"><label for="ly-do-\(id.uuidString)">Lý do</label><input id="ly-do-\(id.uuidString)" name="ly_do" required></div><button>Hủy ghi nhận</button></form></details>
+            <div class="field"><label for="ly-do-\(id.uuidString)">Lý do</label><input id="ly-do-\(id.uuidString)" name="ly_do" required>\
+            </div><button>Hủy ghi nhận</button></form></details>
             """)
     }
 

@@ -35,8 +35,10 @@ struct LeaveController {
             var all = q
             all.page = 1
             let rows = try await svc.list(all, limit: 50_000).rows
-            let table = [["Mã cán bộ", "Họ và tên", "Loại nghỉ", "Từ ngày", "Đến ngày", "Căn cứ", "Ghi chú", "Người ghi nhận", "Trạng thái"]] + rows.map { r, p in
-                [p.code, p.fullName, Catalogs.label(Catalogs.leaveKinds, r.kind), WorkViews.date(r.startsOn), WorkViews.date(r.endsOn), r.basis, r.note,
+            let table = [["Mã cán bộ", "Họ và tên", "Loại nghỉ", "Từ ngày", "Đến ngày", "Căn cứ", "Ghi chú", "Người ghi nhận",
+                          "Trạng thái"]] + rows.map { r, p in
+                [p.code, p.fullName, Catalogs.label(Catalogs.leaveKinds, r.kind), WorkViews.date(r.startsOn), WorkViews.date(r.endsOn),
+                 r.basis, r.note,
                  r.enteredBy, r.voided ? "Đã hủy: \(r.voidReason)" : "Hiệu lực"]
             }
             return try Download.table(table, name: "nghi-che-do", format: req.input.text("dinh_dang"), at: req.now)
@@ -49,7 +51,8 @@ struct LeaveController {
         let body = rows.map { r, p in
             HTML("""
                 <tr\(HTML.when(r.voided, " class=\"voided\""))><td data-label="Cán bộ">\(p.fullName) (\(p.code))</td>
-                <td data-label="Thời gian nghỉ">\(what(r))</td><td data-label="Căn cứ">\(r.basis)\(r.note.isEmpty ? "" : " — \(r.note)")</td>
+                <td data-label="Thời gian nghỉ">\(what(r))</td><td data-label="Căn cứ">\(r.basis)\
+                \(r.note.isEmpty ? "" : " — \(r.note)")</td>
                 <td data-label="Người ghi nhận">\(r.enteredBy)</td>
                 <td data-label="Trạng thái">\(r.voided ? HTML("<span class=\"badge off\">Đã hủy: \(r.voidReason)</span>")
                     : svc.mayEnter(r.scopePath) ? Widgets.voidForm(req, action: "/nghi-che-do/\(r.id!.uuidString)/huy", id: r.id!)
@@ -59,19 +62,27 @@ struct LeaveController {
         let kinds = [("", "Tất cả")] + Catalogs.leaveKinds.map { ($0.code, $0.label) }
         let params = Widgets.query(["q": q.q, "loai": q.kind, "tu": q.from, "den": q.to])
         return req.page(Page(title: "Nghỉ theo chế độ", breadcrumbs: [("Tổng quan", "/")], flash: flash, body: """
-            \(HTML.when(svc.mayEnterAnywhere, "<div class=\"actions\"><a class=\"button primary\" href=\"/nghi-che-do/moi\">+ Ghi nhận nghỉ</a></div>"))
+            \(HTML.when(svc.mayEnterAnywhere, """
+                <div class=\"actions\"><a class=\"button primary\" href=\"/nghi-che-do/moi\">+ Ghi nhận nghỉ</a></div>
+                """))
             \(pending)
-            <p class="hint">Nghỉ ốm đau dài ngày, thai sản, không hưởng lương…: kỳ đánh giá có mọi ngày làm việc trong thời gian nghỉ thì không
+            <p class="hint">Nghỉ ốm đau dài ngày, thai sản, không hưởng lương…: kỳ đánh giá có mọi ngày làm việc trong thời gian nghỉ thì \
+            không
             đánh giá và không tính vào điểm năm (xếp loại trên các kỳ thực tế làm việc).</p>
             <form method="get" class="filters" role="search">
-            <div class="field grow"><label for="q">Tìm cán bộ</label><input id="q" name="q" value="\(q.q)" placeholder="Tên hoặc mã cán bộ"></div>
+            <div class="field grow"><label for="q">Tìm cán bộ</label><input id="q" name="q" value="\(q.q)" placeholder="Tên hoặc mã cán \
+            bộ"></div>
             <div class="field"><label for="loai">Loại nghỉ</label>\(TaskPage.select("loai", kinds, q.kind))</div>
-            <div class="field"><label for="tu">Nghỉ trong khoảng, từ ngày</label><input id="tu" name="tu" value="\(TaskPage.dateValue(q.from))"\(HTML(unsafe: TaskPage.dateAttributes))></div>
-            <div class="field"><label for="den">Đến ngày</label><input id="den" name="den" value="\(TaskPage.dateValue(q.to))"\(HTML(unsafe: TaskPage.dateAttributes))></div>
-            <div class="actions"><button>Lọc</button> <a href="/nghi-che-do?\(params)&dinh_dang=xlsx">Xuất Excel</a> <a href="/nghi-che-do?\(params)&dinh_dang=csv">Xuất CSV</a></div></form>
+            <div class="field"><label for="tu">Nghỉ trong khoảng, từ ngày</label><input id="tu" name="tu" \
+            value="\(TaskPage.dateValue(q.from))"\(HTML(unsafe: TaskPage.dateAttributes))></div>
+            <div class="field"><label for="den">Đến ngày</label><input id="den" name="den" \
+            value="\(TaskPage.dateValue(q.to))"\(HTML(unsafe: TaskPage.dateAttributes))></div>
+            <div class="actions"><button>Lọc</button> <a href="/nghi-che-do?\(params)&dinh_dang=xlsx">Xuất Excel</a> <a \
+            href="/nghi-che-do?\(params)&dinh_dang=csv">Xuất CSV</a></div></form>
             <p class="count">\(total) ghi nhận</p>
             \(rows.isEmpty ? HTML("<p class=\"empty\">Không có ghi nhận nào khớp bộ lọc.</p>") : HTML("""
-            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Cán bộ</th><th scope="col">Thời gian nghỉ</th><th scope="col">Căn cứ</th>
+            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Cán bộ</th><th scope="col">Thời gian nghỉ</th><th \
+            scope="col">Căn cứ</th>
             <th scope="col">Người ghi nhận</th><th scope="col">Trạng thái</th></tr></thead><tbody>\(body)</tbody></table></div>
             """))
             \(Widgets.pager(page: q.page, perPage: 50, total: total) { "/nghi-che-do?\(params)&trang=\($0)" })
@@ -82,13 +93,21 @@ struct LeaveController {
         Page(title: "Ghi nhận nghỉ theo chế độ", breadcrumbs: [("Tổng quan", "/"), ("Nghỉ theo chế độ", "/nghi-che-do")], body: """
             \(Widgets.problems(problems.map(\.message)))
             <form method="post" action="/nghi-che-do/moi" class="record-form">\(req.csrfField)
-            \(TaskPage.field("nguoi", "Mã cán bộ", TaskPage.input("nguoi", v, extra: " required", problems: problems), required: true, problems: problems))
-            \(TaskPage.field("loai", "Loại nghỉ", TaskPage.select("loai", [("", "— Chọn —")] + Catalogs.leaveKinds.map { ($0.code, $0.label) }, v["loai"] ?? ""), required: true, problems: problems))
-            \(TaskPage.field("tu_ngay", "Từ ngày", TaskPage.input("tu_ngay", v, type: "date", extra: " required", problems: problems), required: true, problems: problems))
-            \(TaskPage.field("den_ngay", "Đến ngày (kể cả ngày này)", TaskPage.input("den_ngay", v, type: "date", extra: " required", problems: problems), required: true, problems: problems))
-            \(TaskPage.field("can_cu", "Căn cứ", TaskPage.input("can_cu", v, extra: " required maxlength=\"200\"", problems: problems), required: true,
+            \(TaskPage.field("nguoi", "Mã cán bộ", TaskPage.input("nguoi", v, extra: " required", problems: problems), required: true,
+                             problems: problems))
+            \(TaskPage.field("loai", "Loại nghỉ", TaskPage.select("loai", [("", "— Chọn —")] + Catalogs.leaveKinds.map { ($0.code,
+                $0.label) }, v["loai"] ?? ""), required: true, problems: problems))
+            \(TaskPage.field("tu_ngay", "Từ ngày", TaskPage.input("tu_ngay", v, type: "date", extra: " required", problems: problems),
+                             required: true, problems: problems))
+            \(TaskPage.field("den_ngay", "Đến ngày (kể cả ngày này)", TaskPage.input("den_ngay", v, type: "date", extra: " required",
+                                                                                     problems: problems), required: true,
+                                                                                     problems: problems))
+            \(TaskPage.field("can_cu", "Căn cứ", TaskPage.input("can_cu", v, extra: " required maxlength=\"200\"", problems: problems),
+                             required: true,
                              hint: "Số quyết định, giấy chứng nhận nghỉ việc hưởng bảo hiểm xã hội…", problems: problems))
-            \(TaskPage.field("ghi_chu", "Ghi chú", HTML("<textarea id=\"ghi_chu\" name=\"ghi_chu\" rows=\"3\" maxlength=\"1000\">\(v["ghi_chu"] ?? "")</textarea>"), problems: problems))
+            \(TaskPage.field("ghi_chu", "Ghi chú", HTML("""
+                <textarea id=\"ghi_chu\" name=\"ghi_chu\" rows=\"3\" maxlength=\"1000\">\(v["ghi_chu"] ?? "")</textarea>
+                """), problems: problems))
             <p class="hint">Kỳ đánh giá đang mở được tính lại ngay; kỳ đã trình phê duyệt, đã công khai hoặc đã chốt điểm không tự thay đổi
             (nếu cần, người được đánh giá gửi kiến nghị hoặc cơ quan tham mưu phúc tra).</p>
             <div class="actions"><button class="primary">Ghi nhận</button> <a href="/nghi-che-do">Hủy bỏ</a></div></form>

@@ -36,15 +36,21 @@ struct NoticeController {
                 """)
         }
         let options = kinds.map { v, l in HTML("<option value=\"\(v)\"\(HTML.when(v == kind, " selected"))>\(l)</option>") }
-        return req.page(Page(title: "Thông báo", breadcrumbs: [("Tổng quan", "/")], flash: req.input.text("tb") == "da-doc" ? "Đã đánh dấu tất cả là đã đọc." : nil, body: """
+        return req.page(Page(title: "Thông báo", breadcrumbs: [("Tổng quan", "/")],
+                             flash: req.input.text("tb") == "da-doc" ? "Đã đánh dấu tất cả là đã đọc." : nil, body: """
             <div class="actions"><a class="button" href="/thong-bao/tong-hop">Tổng hợp hằng ngày</a>
-            <form method="post" action="/thong-bao/da-doc" class="inline">\(req.csrfField)<button>Đánh dấu tất cả đã đọc</button></form></div>
-            <form method="get" class="filters"><div class="field"><label for="loai">Loại</label><select id="loai" name="loai">\(options)</select></div>
-            <div class="field"><label><input type="checkbox" name="chua_doc" value="1"\(HTML.when(unreadOnly, " checked"))> Chỉ thông báo chưa đọc</label></div>
+            <form method="post" action="/thong-bao/da-doc" class="inline">\(req.csrfField)<button>Đánh dấu tất cả đã đọc</button></form>\
+            </div>
+            <form method="get" class="filters"><div class="field"><label for="loai">Loại</label><select id="loai" \
+            name="loai">\(options)</select></div>
+            <div class="field"><label><input type="checkbox" name="chua_doc" value="1"\(HTML.when(unreadOnly, " checked"))> Chỉ thông báo \
+            chưa đọc</label></div>
             <div class="actions"><button>Lọc</button></div></form>
             <p class="count">\(total) thông báo · \(p.unread) chưa đọc</p>
             \(notices.isEmpty ? HTML("<p class=\"empty\">Không có thông báo nào.</p>") : HTML("<ul class=\"notices\">\(rows)</ul>"))
-            \(Widgets.pager(page: page, perPage: 50, total: total) { "/thong-bao?loai=\(kind)&chua_doc=\(unreadOnly ? "1" : "")&trang=\($0)" })
+            \(Widgets.pager(page: page, perPage: 50, total: total) { """
+                /thong-bao?loai=\(kind)&chua_doc=\(unreadOnly ? "1" : "")&trang=\($0)
+                """ })
             """))
     }
 
@@ -60,7 +66,8 @@ struct NoticeController {
                 try await Notice.query(on: db).filter(\.$id == id).set(\.$readAt, to: req.now).update()
             }
         }
-        return req.redirect(to: n.taskID.map { "/viec/\($0.uuidString)" } ?? n.link.flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") ? $0 : nil } ?? "/thong-bao")
+        return req.redirect(to: n.taskID.map { "/viec/\($0.uuidString)" } ?? n.link.flatMap { $0.hasPrefix("/")
+            && !$0.hasPrefix("//") ? $0 : nil } ?? "/thong-bao")
     }
 
     @Sendable static func markAll(_ req: Request) async throws -> Response {
@@ -86,21 +93,36 @@ struct NoticeController {
         func section(_ title: String, _ rows: [WorkService.Row]) -> HTML {
             guard !rows.isEmpty else { return .empty }
             return HTML("""
-                <h3>\(title) (\(rows.count))</h3><ul>\(rows.map { r in HTML("<li><a href=\"/viec/\(r.task.id.uuidString)\">\(r.task.code) — \(r.task.title)</a> · hạn \(WorkViews.date(r.task.due)) · \(r.assigneeName)</li>") })</ul>
+                <h3>\(title) (\(rows.count))</h3>\
+                <ul>\(rows.map { r in HTML("""
+                    <li><a href=\"/viec/\(r.task.id.uuidString)\">\(r.task.code) — \(r.task.title)</a> · hạn \(WorkViews.date(r.task.due)) \
+                    · \(r.assigneeName)</li>
+                    """) })</ul>
                 """)
         }
         let overdue = mine.filter { $0.warning == .overdue }
         let dueToday = mine.filter { $0.warning == .dueToday }
         let soon = mine.filter { $0.warning == .dueSoon }
-        return req.page(Page(title: "Tổng hợp ngày \(today.display)", breadcrumbs: [("Tổng quan", "/"), ("Thông báo", "/thong-bao")], body: """
+        return req.page(Page(title: "Tổng hợp ngày \(today.display)", breadcrumbs: [("Tổng quan", "/"), ("Thông báo", "/thong-bao")],
+                             body: """
             <section class="panel"><h2>Việc của tôi cần chú ý</h2>
-            \(mine.isEmpty ? HTML("<p>Không có việc quá hạn, đến hạn hoặc sắp đến hạn.</p>") : HTML("\(section("Quá hạn", overdue))\(section("Đến hạn hôm nay", dueToday))\(section("Sắp đến hạn", soon))"))
+            \(mine.isEmpty ? HTML("<p>Không có việc quá hạn, đến hạn hoặc sắp đến hạn.</p>") : HTML("""
+                \(section("Quá hạn", overdue))\(section("Đến hạn hôm nay", dueToday))\(section("Sắp đến hạn", soon))
+                """))
             </section>
             \(HTML.when(svc.principal.canAnywhere(.leadWork), HTML("""
-            <section class="panel"><h2>Chờ tôi xử lý</h2>\(awaiting.isEmpty ? HTML("<p>Không có đề xuất, đề nghị gia hạn hay kết quả nào chờ xử lý.</p>") : section("Đề xuất, gia hạn, nghiệm thu", awaiting))</section>
+            <section class="panel"><h2>Chờ tôi xử \
+            lý</h2>\(awaiting.isEmpty ? HTML("""
+                <p>Không có đề xuất, đề nghị gia hạn hay kết quả nào chờ xử lý.</p>
+                """) : section("Đề xuất, gia hạn, nghiệm thu", awaiting))</section>
             """)))
             <section class="panel"><h2>Thông báo từ hôm qua (\(recent.count))</h2>
-            \(recent.isEmpty ? HTML("<p>Không có thông báo mới.</p>") : HTML("<ul>\(recent.map { HTML("<li><a href=\"/thong-bao/\($0.id!.uuidString)\">\($0.title)</a> <small>\(DateFormatting.dateTime($0.createdAt))</small></li>") })</ul>"))</section>
+            \(recent.isEmpty ? HTML("<p>Không có thông báo mới.</p>") : HTML("""
+                <ul>\(recent.map { HTML("""
+                    <li><a href=\"/thong-bao/\($0.id!.uuidString)\">\($0.title)</a> \
+                    <small>\(DateFormatting.dateTime($0.createdAt))</small></li>
+                    """) })</ul>
+                """))</section>
             <p><button type="button" data-print>In trang này</button></p>
             """))
     }

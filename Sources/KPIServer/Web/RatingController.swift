@@ -8,7 +8,9 @@ import Vapor
 struct RatingController {
     static func register(public r: any RoutesBuilder, signedIn s: any RoutesBuilder) {
         r.get("danh-gia", ":token", use: form).reads(.text("bn", max: 20, "Mã phiếu đánh giá"))
-        r.post("danh-gia", ":token", use: submit).reads(.text("bn", max: 20, "Mã phiếu đánh giá", in: .form), .int("diem", -1_000_000...1_000_000, "Mức hài lòng", in: .form), .text("ma_bien_nhan", max: 200, "Mã biên nhận", in: .form), .text("gop_y", max: 5_000, "Góp ý", in: .form))
+        r.post("danh-gia", ":token", use: submit).reads(.text("bn", max: 20, "Mã phiếu đánh giá", in: .form), .int("diem",
+            -1_000_000...1_000_000, "Mức hài lòng", in: .form), .text("ma_bien_nhan", max: 200, "Mã biên nhận", in: .form), .text("gop_y",
+                max: 5_000, "Góp ý", in: .form))
         r.get("danh-gia", ":token", "qr.svg", use: qr)
         s.post("viec", ":id", "lien-ket-danh-gia", use: openLink)
         s.post("viec", ":id", "lien-ket-danh-gia", ":lid", "dong", use: closeLink)
@@ -29,30 +31,42 @@ struct RatingController {
         let csrf = csrf(req)
         let body: HTML
         let receiptField: HTML = mode == .token
-            ? HTML("<input type=\"hidden\" name=\"bn\" value=\"\(printed)\"><p class=\"hint\">Phiếu đánh giá số <strong>\(printed)</strong>.</p>")
+            ? HTML("""
+                <input type=\"hidden\" name=\"bn\" value=\"\(printed)\"><p class=\"hint\">Phiếu đánh giá số \
+                <strong>\(printed)</strong>.</p>
+                """)
             : """
                 <div class="field"><label for="ma_bien_nhan">Mã biên nhận (số phiếu hẹn, số hồ sơ) <span class="req">*</span></label>
-                <input id="ma_bien_nhan" name="ma_bien_nhan" value="\(v["ma_bien_nhan"] ?? "")" required maxlength="50" autocomplete="off"></div>
+                <input id="ma_bien_nhan" name="ma_bien_nhan" value="\(v["ma_bien_nhan"] ?? "")" required maxlength="50" autocomplete="off">\
+                </div>
                 """
         if let task, !done, mode == .token, printed.isEmpty {
             body = "<p>Xin ông/bà cho biết mức độ hài lòng với việc: <strong>\(task.title)</strong>.</p>"
         } else if let task, !done {
             let stars = (1...5).reversed().map { n in
-                HTML("<label class=\"choice\"><input type=\"radio\" name=\"diem\" value=\"\(n)\"\(HTML.when(v["diem"] == String(n), " checked")) required> \(String(repeating: "★", count: n))\(String(repeating: "☆", count: 5 - n)) \(["", "Rất không hài lòng", "Không hài lòng", "Bình thường", "Hài lòng", "Rất hài lòng"][n])</label>")
+                HTML("""
+                    <label class=\"choice\"><input type=\"radio\" name=\"diem\" \
+                    value=\"\(n)\"\(HTML.when(v["diem"] == String(n), " checked")) required> \
+                    \(String(repeating: "★", count: n))\(String(repeating: "☆", count: 5 - n)) \
+                    \(["", "Rất không hài lòng", "Không hài lòng", "Bình thường", "Hài lòng", "Rất hài lòng"][n])</label>
+                    """)
             }
             body = """
                 <p>Xin ông/bà cho biết mức độ hài lòng với việc: <strong>\(task.title)</strong>.</p>
                 <form method="post" action="/danh-gia/\(token)" class="record-form"><input type="hidden" name="_csrf" value="\(csrf)">
                 \(receiptField)
                 <fieldset><legend>Mức độ hài lòng <span class="req">*</span></legend>\(stars)</fieldset>
-                <div class="field"><label for="gop_y">Góp ý (không bắt buộc)</label><textarea id="gop_y" name="gop_y" rows="3" maxlength="1000">\(v["gop_y"] ?? "")</textarea></div>
+                <div class="field"><label for="gop_y">Góp ý (không bắt buộc)</label><textarea id="gop_y" name="gop_y" rows="3" \
+                maxlength="1000">\(v["gop_y"] ?? "")</textarea></div>
                 <div class="actions"><button class="primary">Gửi đánh giá</button></div>
-                <p class="hint">Đánh giá không cần đăng nhập và không ghi tên người đánh giá. Mỗi mã biên nhận chỉ đánh giá một lần.</p></form>
+                <p class="hint">Đánh giá không cần đăng nhập và không ghi tên người đánh giá. Mỗi mã biên nhận chỉ đánh giá một lần.</p>\
+                </form>
                 """
         } else {
             body = done ? "<p>Ý kiến của ông/bà sẽ được dùng để đánh giá và cải thiện chất lượng phục vụ.</p>" : .empty
         }
-        let res = req.page(Page(title: done ? "Cảm ơn ông/bà đã đánh giá" : "Đánh giá mức độ hài lòng", flash: message, flashIsError: isError, body: body), status: status)
+        let res = req.page(Page(title: done ? "Cảm ơn ông/bà đã đánh giá" : "Đánh giá mức độ hài lòng", flash: message,
+                                flashIsError: isError, body: body), status: status)
         res.cookies[CSRFMiddleware.preCookie] = HTTPCookies.Value(string: csrf, maxAge: 3600, path: "/",
             isSecure: req.application.settings.secureCookies, isHTTPOnly: true, sameSite: .strict)
         return res
@@ -75,7 +89,8 @@ struct RatingController {
         let v = (try? req.content.decode([String: String].self)) ?? [:]
         guard try await PublicRatings.allow(ip: req.clientIP, limit: req.application.settings.ratingsPerWindow, store: req.store) else {
             let task = try await PublicRatings.open(token, on: req.db)?.1
-            return page(req, token: token, task: task, values: v, message: "Có quá nhiều đánh giá gửi từ địa chỉ mạng này trong ít phút. Vui lòng thử lại sau 10 phút.",
+            return page(req, token: token, task: task, values: v,
+                        message: "Có quá nhiều đánh giá gửi từ địa chỉ mạng này trong ít phút. Vui lòng thử lại sau 10 phút.",
                         isError: true, status: .tooManyRequests)
         }
         let printed = ReceiptRules.normalized(req.input.formText("bn")) ?? ""
@@ -135,11 +150,14 @@ struct RatingController {
                 let qr = QRCode(url).map { HTML(unsafe: $0.svg(pixelsPerModule: 3)) } ?? .empty
                 return HTML("""
                     <li class="slip"><div class="qr" role="img" aria-label="Mã QR phiếu \(code)">\(qr)</div>
-                    <p><strong>Phiếu đánh giá số \(code)</strong><br>Quét mã để đánh giá mức độ hài lòng với việc «\(task.title)». Mỗi phiếu đánh giá một lần.</p></li>
+                    <p><strong>Phiếu đánh giá số \(code)</strong><br>Quét mã để đánh giá mức độ hài lòng với việc «\(task.title)». Mỗi \
+                    phiếu đánh giá một lần.</p></li>
                     """)
             }
-            return req.page(Page(title: "Phiếu đánh giá có mã QR riêng", breadcrumbs: [("Công việc", "/viec"), (task.code, "/viec/\(id)")], body: """
-                <p class="no-print">\(tokens.count) phiếu, mỗi phiếu một mã dùng một lần. In trang này, cắt theo ô và phát cho từng người dân sau khi phục vụ. <button type="button" data-print>In phiếu</button></p>
+            return req.page(Page(title: "Phiếu đánh giá có mã QR riêng", breadcrumbs: [("Công việc", "/viec"), (task.code, "/viec/\(id)")],
+                                 body: """
+                <p class="no-print">\(tokens.count) phiếu, mỗi phiếu một mã dùng một lần. In trang này, cắt theo ô và phát cho từng người \
+                dân sau khi phục vụ. <button type="button" data-print>In phiếu</button></p>
                 <ul class="slips">\(slips)</ul>
                 """))
         }

@@ -4,9 +4,11 @@ import Vapor
 
 /// Nhiệm vụ thường xuyên (/viec/thuong-xuyen): the rules a leader set up, a form for a new one, stop.
 extension WorkController {
-    static func recurringPage(_ req: Request, svc: WorkService, values v: [String: String], problems: [TaskProblem], flash: String?) async throws -> Page {
+    static func recurringPage(_ req: Request, svc: WorkService, values v: [String: String], problems: [TaskProblem],
+                              flash: String?) async throws -> Page {
         let rules = try await svc.recurring()
-        let people = Dictionary(uniqueKeysWithValues: try await Person.query(on: req.db).filter(\.$id ~~ rules.map(\.assigneeID)).all().map { ($0.id!, $0) })
+        let people = Dictionary(uniqueKeysWithValues: try await Person.query(on: req.db).filter(\.$id ~~ rules.map(\.assigneeID)).all()
+            .map { ($0.id!, $0) })
         let calendar = try await DeadlineJob.calendar(req.store)
         let rows = rules.map { r in
             let kind = Recurrence.Kind(rawValue: r.kind)
@@ -16,56 +18,85 @@ extension WorkController {
             default: r.dueDay == 0 ? "ngày làm việc cuối" : "ngày \(r.dueDay)"
             }
             let stop: HTML = r.active ? HTML("""
-                <form method="post" action="/viec/thuong-xuyen/\(r.id!.uuidString)/ngung" class="inline" data-confirm="Ngừng giao «\(r.title)» từ kỳ sau?">\(req.csrfField)<button class="link">Ngừng</button></form>
+                <form method="post" action="/viec/thuong-xuyen/\(r.id!.uuidString)/ngung" class="inline" data-confirm="Ngừng giao \
+                «\(r.title)» từ kỳ sau?">\(req.csrfField)<button class="link">Ngừng</button></form>
                 """) : "<span class=\"badge off\">Đã ngừng</span>"
             return HTML("""
                 <tr><td data-label="Nhiệm vụ">\(r.title)</td><td data-label="Người chủ trì">\(people[r.assigneeID]?.fullName ?? "")</td>
-                <td data-label="Chu kỳ">\(kind?.label ?? r.kind), hạn \(when)</td><td data-label="Sản phẩm">\(r.productCode) × \(DecimalText.vn(text: r.quantity))</td>
-                <td data-label="Kỳ hiện tại">\(next.map { "\($0.key): hạn \($0.due.display)" } ?? "")</td><td data-label="">\(stop)</td></tr>
+                <td data-label="Chu kỳ">\(kind?.label ?? r.kind), hạn \(when)</td><td data-label="Sản phẩm">\(r.productCode) \
+                × \(DecimalText.vn(text: r.quantity))</td>
+                <td data-label="Kỳ hiện tại">\(next.map { "\($0.key): hạn \($0.due.display)" } ?? "")</td><td data-label="">\(stop)</td>\
+                </tr>
                 """)
         }
         let kinds = Recurrence.Kind.allCases.map { ($0.rawValue, $0.label) }
         return Page(title: "Nhiệm vụ thường xuyên", breadcrumbs: [("Tổng quan", "/"), ("Công việc", "/viec")], flash: flash, body: """
             \(WorkViews.tabs(req, current: "thuong-xuyen"))
-            <p class="hint">Mỗi kỳ (tuần, tháng, quý) hệ thống tự giao một nhiệm vụ cho người chủ trì, đứng tên người thiết lập, hạn vào ngày đã
+            <p class="hint">Mỗi kỳ (tuần, tháng, quý) hệ thống tự giao một nhiệm vụ cho người chủ trì, đứng tên người thiết lập, hạn vào \
+            ngày đã
             chọn (lùi về ngày làm việc liền trước nếu rơi vào ngày nghỉ). Nhiệm vụ của kỳ hiện tại được giao ngay khi lưu.</p>
             \(rules.isEmpty ? HTML("<p class=\"empty\">Chưa có nhiệm vụ thường xuyên nào.</p>") : HTML("""
-            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Nhiệm vụ</th><th scope="col">Người chủ trì</th><th scope="col">Chu kỳ</th>
-            <th scope="col">Sản phẩm × số lượng</th><th scope="col">Kỳ hiện tại</th><th scope="col"></th></tr></thead><tbody>\(rows)</tbody></table></div>
+            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Nhiệm vụ</th><th scope="col">Người chủ trì</th><th \
+            scope="col">Chu kỳ</th>
+            <th scope="col">Sản phẩm × số lượng</th><th scope="col">Kỳ hiện tại</th><th scope="col"></th></tr></thead>\
+            <tbody>\(rows)</tbody></table></div>
             """))
             <h2>Thiết lập nhiệm vụ thường xuyên</h2>
             \(Widgets.problems(problems.map(\.message)))
             <form method="post" action="/viec/thuong-xuyen" class="record-form">\(req.csrfField)
-            \(TaskPage.field("tieu_de", "Tên nhiệm vụ", TaskPage.input("tieu_de", v, extra: " required placeholder=\"Báo cáo tuần công tác tổ chức\"", problems: problems), required: true, problems: problems))
-            \(TaskPage.field("nguoi", "Người chủ trì (mã cán bộ)", TaskPage.input("nguoi", v, extra: " required", problems: problems), required: true, problems: problems))
-            \(TaskPage.field("san_pham", "Mã sản phẩm", TaskPage.input("san_pham", v, extra: " required placeholder=\"SP-CM-02\"", problems: problems), required: true, problems: problems))
-            \(TaskPage.field("so_luong", "Số lượng mỗi kỳ", TaskPage.input("so_luong", v.merging(["so_luong": v["so_luong"] ?? "1"]) { a, _ in a }, extra: " required", problems: problems), required: true, problems: problems))
+            \(TaskPage.field("tieu_de", "Tên nhiệm vụ", TaskPage.input("tieu_de", v,
+                                                                       extra: " required placeholder=\"Báo cáo tuần công tác tổ chức\"",
+                                                                       problems: problems), required: true, problems: problems))
+            \(TaskPage.field("nguoi", "Người chủ trì (mã cán bộ)", TaskPage.input("nguoi", v, extra: " required", problems: problems),
+                             required: true, problems: problems))
+            \(TaskPage.field("san_pham", "Mã sản phẩm", TaskPage.input("san_pham", v, extra: " required placeholder=\"SP-CM-02\"",
+                                                                       problems: problems), required: true, problems: problems))
+            \(TaskPage.field("so_luong", "Số lượng mỗi kỳ", TaskPage.input("so_luong", v.merging(["so_luong": v["so_luong"] ?? "1"]) { a,
+                _ in a }, extra: " required", problems: problems), required: true, problems: problems))
             \(TaskPage.field("muc_do", "Mức độ phức tạp", TaskPage.input("muc_do", v, problems: problems), problems: problems))
-            \(TaskPage.field("chu_ky", "Chu kỳ", TaskPage.select("chu_ky", kinds, v["chu_ky"] ?? Recurrence.Kind.monthly.rawValue), problems: problems))
-            \(TaskPage.field("ngay_den_han", "Ngày đến hạn", TaskPage.input("ngay_den_han", v.merging(["ngay_den_han": v["ngay_den_han"] ?? "0"]) { a, _ in a }, type: "number", extra: " min=\"0\" max=\"28\" required", problems: problems),
-                             hint: "Hằng tuần: 1 (thứ Hai) đến 5 (thứ Sáu). Hằng tháng, hằng quý: ngày 1–28 của tháng (cuối quý), hoặc 0 cho ngày làm việc cuối cùng.", problems: problems))
+            \(TaskPage.field("chu_ky", "Chu kỳ", TaskPage.select("chu_ky", kinds, v["chu_ky"] ?? Recurrence.Kind.monthly.rawValue),
+                             problems: problems))
+            \(TaskPage.field("ngay_den_han", "Ngày đến hạn", TaskPage.input("ngay_den_han",
+                                                                            v.merging(["ngay_den_han": v["ngay_den_han"] ?? "0"]) { a,
+                                                                                _ in a }, type: "number",
+                                                                                extra: " min=\"0\" max=\"28\" required",
+                                                                                problems: problems),
+                             hint: """
+                                 Hằng tuần: 1 (thứ Hai) đến 5 (thứ Sáu). Hằng tháng, hằng quý: ngày 1–28 của tháng (cuối quý), hoặc 0 cho \
+                                 ngày làm việc cuối cùng.
+                                 """, problems: problems))
             <div class="actions"><button class="primary">Lưu và giao kỳ này</button></div></form>
             """)
     }
 
     @Sendable static func recurringList(_ req: Request) async throws -> Response {
         let svc = try service(req)
-        guard svc.principal.canAnywhere(.leadWork) else { throw Abort(.forbidden, reason: "Nhiệm vụ thường xuyên do lãnh đạo có quyền giao việc thiết lập.") }
-        let flash: String? = req.input.text("tb") == "luu" ? "Đã lưu; nhiệm vụ của kỳ hiện tại đã được giao." : req.input.text("tb") == "ngung" ? "Đã ngừng nhiệm vụ thường xuyên." : nil
+        guard svc.principal.canAnywhere(.leadWork) else { throw Abort(.forbidden,
+                                                                      reason: """
+                                                                          Nhiệm vụ thường xuyên do lãnh đạo có quyền giao việc thiết lập.
+                                                                          """) }
+        let flash: String? = req.input.text("tb") == "luu" ? """
+            Đã lưu; nhiệm vụ của kỳ hiện tại đã được giao.
+            """ : req.input.text("tb") == "ngung" ? "Đã ngừng nhiệm vụ thường xuyên." : nil
         return req.page(try await recurringPage(req, svc: svc, values: [:], problems: [], flash: flash))
     }
 
     @Sendable static func recurringCreate(_ req: Request) async throws -> Response {
         let svc = try service(req)
-        guard svc.principal.canAnywhere(.leadWork) else { throw Abort(.forbidden, reason: "Nhiệm vụ thường xuyên do lãnh đạo có quyền giao việc thiết lập.") }
+        guard svc.principal.canAnywhere(.leadWork) else { throw Abort(.forbidden,
+                                                                      reason: """
+                                                                          Nhiệm vụ thường xuyên do lãnh đạo có quyền giao việc thiết lập.
+                                                                          """) }
         let v = try req.content.decode([String: String].self)
         let f = WorkService.NewRecurring(title: v["tieu_de"] ?? "", assigneeCode: v["nguoi"] ?? "", productCode: v["san_pham"] ?? "",
-                                         quantity: v["so_luong"] ?? "", complexity: v["muc_do"] ?? "", kind: v["chu_ky"] ?? "", dueDay: v["ngay_den_han"] ?? "")
+                                         quantity: v["so_luong"] ?? "", complexity: v["muc_do"] ?? "", kind: v["chu_ky"] ?? "",
+                                         dueDay: v["ngay_den_han"] ?? "")
         do {
             _ = try await svc.createRecurring(f)
             return req.redirect(to: "/viec/thuong-xuyen?tb=luu")
         } catch let e as WorkService.Invalid {
-            return req.page(try await recurringPage(req, svc: svc, values: v, problems: e.problems, flash: nil), status: .unprocessableEntity)
+            return req.page(try await recurringPage(req, svc: svc, values: v, problems: e.problems, flash: nil),
+                            status: .unprocessableEntity)
         }
     }
 

@@ -20,7 +20,10 @@ struct ResultController {
     /// Said on the results of a period that has not ended: tasks due later still count as open.
     static func provisional(_ period: String, today: DateOnly) -> HTML {
         guard let p = PeriodCode(period), today <= p.last else { return .empty }
-        return HTML("<p class=\"flash\" role=\"status\">Kết quả tạm tính: \(p.label.lowercased()) chưa kết thúc (đến \(p.last.display)); nhiệm vụ chưa đến hạn còn được tính là chưa hoàn thành.</p>")
+        return HTML("""
+            <p class=\"flash\" role=\"status\">Kết quả tạm tính: \(p.label.lowercased()) chưa kết thúc (đến \(p.last.display)); nhiệm vụ \
+            chưa đến hạn còn được tính là chưa hoàn thành.</p>
+            """)
     }
 
     static func score(_ h: Int?) -> String { h.map { ScoringEngine.vn(hundredths: $0) } ?? "—" }
@@ -50,29 +53,37 @@ struct ResultController {
         let periods = try await svc.periods()
         let q = query(req, periods: periods)
         let rows = q.period.isEmpty ? [] : filtered(try await svc.results(period: q.period), q)
-        let periodOptions = periods.map { HTML("<option value=\"\($0)\"\(HTML.when($0 == q.period, " selected"))>\(periodText($0))</option>") }
+        let periodOptions = periods.map { HTML("""
+            <option value=\"\($0)\"\(HTML.when($0 == q.period, " selected"))>\(periodText($0))</option>
+            """) }
         let levelOptions = [HTML("<option value=\"\">Tất cả</option>")] + Level.allCases.map {
             HTML("<option value=\"\($0.rawValue)\"\(HTML.when($0.rawValue == q.level, " selected"))>\($0.label)</option>")
         }
         let body = rows.map { r in
             HTML("""
-                <tr><td data-label="Người"><a href="/ket-qua/\(q.period)/\(r.input.personCode)">\(r.input.personName)</a> (\(r.input.personCode))</td>
+                <tr><td data-label="Người"><a href="/ket-qua/\(q.period)/\(r.input.personCode)">\(r.input.personName)</a> \
+                (\(r.input.personCode))</td>
                 <td data-label="Đơn vị">\(r.input.unitName)</td><td data-label="Điểm" class="num">\(score(r.hundredths))</td>
-                <td data-label="Xếp loại">\(r.level?.label ?? "Chưa xếp loại")\(HTML.when(r.tie, " <span class=\"badge warn\">đồng điểm</span>"))\(HTML.when(r.official != nil, " <span class=\"badge ok\">đã phê duyệt</span>"))</td></tr>
+                <td data-label="Xếp loại">\(r.level?.label ?? "Chưa xếp loại")\
+                \(HTML.when(r.tie, " <span class=\"badge warn\">đồng điểm</span>"))\
+                \(HTML.when(r.official != nil, " <span class=\"badge ok\">đã phê duyệt</span>"))</td></tr>
                 """)
         }
         let exportQuery = "ky=\(q.period)&q=\(q.q.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "")&xep_loai=\(q.level)"
         return req.page(Page(title: "Kết quả đánh giá theo kỳ", breadcrumbs: [("Tổng quan", "/")], body: """
-            <p class="hint">Điểm tính tự động từ nhiệm vụ và các tiêu chí của kỳ theo bộ chỉ số đang áp dụng; hạn mức xuất sắc áp dụng theo từng cơ quan. Chọn tên để xem giải trình từng điểm.</p>
+            <p class="hint">Điểm tính tự động từ nhiệm vụ và các tiêu chí của kỳ theo bộ chỉ số đang áp dụng; hạn mức xuất sắc áp dụng \
+            theo từng cơ quan. Chọn tên để xem giải trình từng điểm.</p>
             \(q.period.isEmpty ? .empty : provisional(q.period, today: req.today))
             <form method="get" class="filters" role="search">
             <div class="field"><label for="ky">Kỳ</label><select id="ky" name="ky">\(periodOptions)</select></div>
             <div class="field"><label for="q">Tìm</label><input id="q" name="q" value="\(q.q)" placeholder="Tên, mã hoặc đơn vị"></div>
             <div class="field"><label for="xep_loai">Xếp loại</label><select id="xep_loai" name="xep_loai">\(levelOptions)</select></div>
-            <div class="actions"><button>Lọc</button> <a href="/ket-qua/xuat?\(exportQuery)&dinh_dang=xlsx">Xuất Excel</a> <a href="/ket-qua/xuat?\(exportQuery)&dinh_dang=csv">Xuất CSV</a></div></form>
+            <div class="actions"><button>Lọc</button> <a href="/ket-qua/xuat?\(exportQuery)&dinh_dang=xlsx">Xuất Excel</a> <a \
+            href="/ket-qua/xuat?\(exportQuery)&dinh_dang=csv">Xuất CSV</a></div></form>
             <p class="count">\(rows.count) người</p>
             \(rows.isEmpty ? HTML("<p class=\"empty\">Không có kết quả nào khớp bộ lọc.</p>") : HTML("""
-            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Người</th><th scope="col">Đơn vị</th><th scope="col">Điểm</th><th scope="col">Xếp loại</th></tr></thead>
+            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Người</th><th scope="col">Đơn vị</th><th \
+            scope="col">Điểm</th><th scope="col">Xếp loại</th></tr></thead>
             <tbody>\(body)</tbody></table></div>
             """))
             """))
@@ -123,7 +134,11 @@ enum ExplainView {
             let done = t.status == "completed"
             let q = done ? ((try? engine.weight(t.majorErrors - t.exemptErrors, rules.errorPenalty)) ?? .zero) : .zero
             let c = done ? ((try? engine.weight(t.delays, rules.delayPenalty)) ?? .zero) : .zero
-            let conversion = "\(DecimalText.vn(DecimalText.parse(t.quantity) ?? .zero)) × \(DecimalText.vn(DecimalText.parse(t.factor) ?? .one))\(t.complexityFactor.isEmpty ? "" : " × \(DecimalText.vn(DecimalText.parse(t.complexityFactor) ?? .one)) (\(t.complexity))")"
+            let conversion = """
+                \(DecimalText.vn(DecimalText.parse(t.quantity) ?? .zero)) × \
+                \(DecimalText.vn(DecimalText.parse(t.factor) ?? .one))\
+                \(t.complexityFactor.isEmpty ? "" : " × \(DecimalText.vn(DecimalText.parse(t.complexityFactor) ?? .one)) (\(t.complexity))")
+                """
             taskRows.append(HTML("""
                 <tr><td data-label="#" class="num">\(i + 1)</td><td data-label="Nhiệm vụ">\(t.title)</td>
                 <td data-label="Sản phẩm">\(t.productCode) · \(t.unit)</td>
@@ -144,9 +159,13 @@ enum ExplainView {
                 <div><dt>a — số lượng = 100 × khối lượng hoàn thành ÷ U</dt><dd>\(n(a))</dd></div>
                 <div><dt>b — chất lượng = 100 × Σ(khối lượng × trọng số chất lượng) ÷ U</dt><dd>\(n(periodResult.b ?? .zero))</dd></div>
                 <div><dt>c — tiến độ = 100 × Σ(khối lượng × trọng số tiến độ) ÷ U</dt><dd>\(n(periodResult.c ?? .zero))</dd></div>
-                \(leader.map { l in HTML("<div><dt>d — kết quả hoạt động của đơn vị</dt><dd>\(DecimalText.vn(l.unitResult))%</dd></div><div><dt>dd — năng lực tổ chức triển khai</dt><dd>\(DecimalText.vn(l.organizing))%</dd></div>") } ?? .empty)
+                \(leader.map { l in HTML("""
+                    <div><dt>d — kết quả hoạt động của đơn vị</dt><dd>\(DecimalText.vn(l.unitResult))%</dd></div><div><dt>dd — năng lực tổ \
+                    chức triển khai</dt><dd>\(DecimalText.vn(l.organizing))%</dd></div>
+                    """) } ?? .empty)
                 <div><dt>Công thức điểm nhóm (i)</dt><dd><code>\(formula)</code></dd></div>
-                <div><dt>Điểm nhóm (i) (tối đa \(n(rules.taskPoints)))</dt><dd><strong>\(n(periodResult.taskScore ?? .zero))</strong></dd></div>
+                <div><dt>Điểm nhóm (i) (tối đa \(n(rules.taskPoints)))</dt><dd><strong>\(n(periodResult.taskScore ?? .zero))</strong></dd>\
+                </div>
                 </dl>
                 """)
         } ?? HTML("<p class=\"flash error\">\(periodResult.notes.joined(separator: " "))</p>")
@@ -155,14 +174,19 @@ enum ExplainView {
             return n(Swift.min(Swift.max(v, .zero), max))
         }
         let indicatorRows = d.indicators.map { i in
-            HTML("<li>\(i.code) — \(i.name): tối đa \(DecimalText.vn(DecimalText.parse(i.maxPoints) ?? .zero)) điểm, \(FrameworkDefinition.methods.first { $0.0 == i.method }?.1.lowercased() ?? i.method)\(i.parameter.isEmpty ? "" : " (\(i.parameter))")</li>")
+            HTML("""
+                <li>\(i.code) — \(i.name): tối đa \(DecimalText.vn(DecimalText.parse(i.maxPoints) ?? .zero)) điểm, \
+                \(FrameworkDefinition.methods.first { $0.0 == i.method }?.1.lowercased() ?? i.method)\
+                \(i.parameter.isEmpty ? "" : " (\(i.parameter))")</li>
+                """)
         }
         let generalSection: HTML
         if let metrics = input.metrics, let scored = try? d.general(metrics) {
             // Gathered from the work records: each indicator with how its points were reached.
             let rows = scored.indicators.map { i in
                 HTML("""
-                    <tr><td data-label="Nhóm">\(FrameworkDefinition.groups.first { $0.0 == i.group }.map { String($0.1.prefix { $0 != " " }) } ?? i.group)</td>
+                    <tr><td data-label="Nhóm">\(FrameworkDefinition.groups.first { $0.0 == i.group }
+                        .map { String($0.1.prefix { $0 != " " }) } ?? i.group)</td>
                     <td data-label="Chỉ số">\(i.code) — \(i.name)</td><td data-label="Căn cứ">\(i.note)</td>
                     <td data-label="Điểm" class="num">\(n(i.points)) / \(n(i.max))</td></tr>
                     """)
@@ -174,9 +198,12 @@ enum ExplainView {
         } else {
             generalSection = HTML("""
                 <dl class="record">
-                <div><dt>(ii) Mức độ hài lòng (tối đa \(n(rules.satisfactionMax)))</dt><dd>\(general(input.satisfaction, rules.satisfactionMax))</dd></div>
-                <div><dt>(iii) Năng lực phối hợp (tối đa \(n(rules.coordinationMax)))</dt><dd>\(general(input.coordination, rules.coordinationMax))</dd></div>
-                <div><dt>(iv) Kỷ luật, kỷ cương; phẩm chất (tối đa \(n(rules.disciplineMax)))</dt><dd>\(general(input.discipline, rules.disciplineMax))</dd></div>
+                <div><dt>(ii) Mức độ hài lòng (tối đa \(n(rules.satisfactionMax)))</dt>\
+                <dd>\(general(input.satisfaction, rules.satisfactionMax))</dd></div>
+                <div><dt>(iii) Năng lực phối hợp (tối đa \(n(rules.coordinationMax)))</dt>\
+                <dd>\(general(input.coordination, rules.coordinationMax))</dd></div>
+                <div><dt>(iv) Kỷ luật, kỷ cương; phẩm chất (tối đa \(n(rules.disciplineMax)))</dt>\
+                <dd>\(general(input.discipline, rules.disciplineMax))</dd></div>
                 </dl>
                 <p>Các chỉ số của bộ chỉ số cho nhóm (ii)–(iv):</p><ul>\(indicatorRows)</ul>
                 """)
@@ -184,23 +211,34 @@ enum ExplainView {
         let reasons = row.reasons.map { HTML("<li>\($0)</li>") }
         // Nghỉ theo chế độ cả kỳ: no score to explain, only the tasks that were due.
         let away = periodResult.flags.contains(.onLeave)
-        return Page(title: "Giải trình điểm: \(input.personName)", breadcrumbs: [("Tổng quan", "/"), ("Kết quả", "/ket-qua?ky=\(period)")], body: """
+        return Page(title: "Giải trình điểm: \(input.personName)", breadcrumbs: [("Tổng quan", "/"), ("Kết quả", "/ket-qua?ky=\(period)")],
+                    body: """
             <p>\(input.personName) (\(input.personCode)) · \(input.unitName) · \(ResultController.periodText(period).lowercased()) ·
-            \(Catalogs.label(Catalogs.staffKinds, input.staffKind).lowercased()), nhóm vị trí \(input.groupCode)\(leader == nil ? "" : " · lãnh đạo, quản lý")</p>
+            \(Catalogs.label(Catalogs.staffKinds, input.staffKind).lowercased()), nhóm vị trí \(input.groupCode)\
+            \(leader == nil ? "" : " · lãnh đạo, quản lý")</p>
             \(row.official == nil ? ResultController.provisional(period, today: today) : .empty)
             \(input.leave.map { HTML("<p class=\"leave-note\">\($0.text)</p>") } ?? .empty)
-            <p>Bộ chỉ số: <a href="\(FrameworkController.base(row.framework.id!))">\(row.framework.name) — phiên bản \(row.framework.version)</a></p>
+            <p>Bộ chỉ số: <a href="\(FrameworkController.base(row.framework.id!))">\(row.framework.name) — phiên \
+            bản \(row.framework.version)</a></p>
             <section class="panel total">\(away ? HTML("<h2>Tổng điểm kỳ: không đánh giá (nghỉ theo chế độ cả kỳ)</h2>") : HTML("""
-            <h2>Tổng điểm kỳ: \(ResultController.score(row.hundredths)) — \(row.level?.label ?? "chưa xếp loại")\(row.official == nil ? "" : " (đã phê duyệt)")</h2>
-            <p>= điểm nhóm (i) \(n(periodResult.taskScore ?? .zero)) + tiêu chí chung \(n(periodResult.generalScore)), làm tròn 2 chữ số thập phân.</p>
+            <h2>Tổng điểm kỳ: \(ResultController.score(row.hundredths)) — \(row.level?.label ?? "chưa xếp loại")\
+            \(row.official == nil ? "" : " (đã phê duyệt)")</h2>
+            <p>= điểm nhóm (i) \(n(periodResult.taskScore ?? .zero)) + tiêu chí chung \(n(periodResult.generalScore)), làm tròn 2 chữ số \
+            thập phân.</p>
             """))<ul>\(reasons)</ul></section>
             <h2>(i) Kết quả thực hiện nhiệm vụ</h2>
-            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">#</th><th scope="col">Nhiệm vụ</th><th scope="col">Sản phẩm</th>
-            <th scope="col">Số lượng × hệ số = quy đổi</th><th scope="col">Trạng thái</th><th scope="col">Lỗi lớn</th><th scope="col">Chậm hạn</th>
+            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">#</th><th scope="col">Nhiệm vụ</th><th scope="col">Sản \
+            phẩm</th>
+            <th scope="col">Số lượng × hệ số = quy đổi</th><th scope="col">Trạng thái</th><th scope="col">Lỗi lớn</th><th scope="col">Chậm \
+            hạn</th>
             <th scope="col">Tính vào U</th><th scope="col">Trọng số chất lượng</th><th scope="col">Trọng số tiến độ</th></tr></thead>
             <tbody>\(taskRows)</tbody></table></div>
-            \(HTML.when(row.listedTasks != nil, "<p class=\"hint\">Kỳ đang mở: danh sách nhiệm vụ đọc từ hồ sơ công việc hiện tại; điểm được tính lại tự động sau mỗi thay đổi của hồ sơ.</p>"))
-            <p class="hint">Trọng số chất lượng = max(0; 1 − \(DecimalText.vn(rules.errorPenalty)) × số lỗi lớn không được miễn); trọng số tiến độ = max(0; 1 − \(DecimalText.vn(rules.delayPenalty)) × số lần chậm).</p>
+            \(HTML.when(row.listedTasks != nil, """
+                <p class=\"hint\">Kỳ đang mở: danh sách nhiệm vụ đọc từ hồ sơ công việc hiện tại; điểm được tính lại tự động sau mỗi thay \
+                đổi của hồ sơ.</p>
+                """))
+            <p class="hint">Trọng số chất lượng = max(0; 1 − \(DecimalText.vn(rules.errorPenalty)) × số lỗi lớn không được miễn); trọng số \
+            tiến độ = max(0; 1 − \(DecimalText.vn(rules.delayPenalty)) × số lần chậm).</p>
             \(away ? .empty : abc + HTML("<h2>(ii)–(iv) Tiêu chí chung: \(n(periodResult.generalScore))</h2>") + generalSection)
             <p><button type="button" data-print>In trang này</button></p>
             """)
@@ -212,20 +250,29 @@ enum ExplainView {
         let rows = year.periods.map { p in
             HTML("""
                 <tr><td data-label="Kỳ">\(ResultController.periodText(p.code))</td><td data-label="Cơ quan">\(p.agency)</td>
-                <td data-label="Điểm" class="num">\(ResultController.score(p.hundredths))</td><td data-label="Xếp loại">\(Level(rawValue: p.level)?.label ?? "—")</td>
-                <td data-label="Phiên bản" class="num">\(p.revision)</td><td data-label="Nhiệm vụ đúng hạn" class="num">\(p.onTime)/\(p.tasks)</td>
-                <td data-label="Tính vào điểm năm">\(p.hundredths != nil ? "Có" : p.leave == true ? "Không (nghỉ theo chế độ cả kỳ)" : "Không (kỳ không có điểm)")</td></tr>
+                <td data-label="Điểm" class="num">\(ResultController.score(p.hundredths))</td><td data-label="Xếp \
+                loại">\(Level(rawValue: p.level)?.label ?? "—")</td>
+                <td data-label="Phiên bản" class="num">\(p.revision)</td><td data-label="Nhiệm vụ đúng hạn" \
+                class="num">\(p.onTime)/\(p.tasks)</td>
+                <td data-label="Tính vào điểm \
+                năm">\(p.hundredths != nil ? "Có" : p.leave == true ? "Không (nghỉ theo chế độ cả kỳ)" : "Không (kỳ không có điểm)")</td>\
+                </tr>
                 """)
         }
-        return Page(title: "Giải trình điểm năm: \(input.personName)", breadcrumbs: [("Tổng quan", "/"), ("Kết quả", "/ket-qua?ky=\(period)")], body: """
+        return Page(title: "Giải trình điểm năm: \(input.personName)", breadcrumbs: [("Tổng quan", "/"), ("Kết quả",
+            "/ket-qua?ky=\(period)")], body: """
             <p>\(input.personName) (\(input.personCode)) · \(input.unitName) · \(ResultController.periodText(period).lowercased())</p>
-            <p>Bộ chỉ số: <a href="\(FrameworkController.base(row.framework.id!))">\(row.framework.name) — phiên bản \(row.framework.version)</a></p>
-            <section class="panel total"><h2>Điểm năm: \(ResultController.score(row.hundredths)) — \(row.level?.label ?? "chưa xếp loại")\(row.official == nil ? "" : " (đã phê duyệt)")</h2>
+            <p>Bộ chỉ số: <a href="\(FrameworkController.base(row.framework.id!))">\(row.framework.name) — phiên \
+            bản \(row.framework.version)</a></p>
+            <section class="panel total"><h2>Điểm năm: \(ResultController.score(row.hundredths)) — \(row.level?.label ?? "chưa xếp loại")\
+            \(row.official == nil ? "" : " (đã phê duyệt)")</h2>
             <p>= trung bình điểm các kỳ có điểm trong năm (kết quả đã phê duyệt, phiên bản hiện hành), làm tròn 2 chữ số thập phân.</p>
             <ul>\(row.reasons.map { HTML("<li>\($0)</li>") })</ul></section>
             \(year.periods.isEmpty ? HTML("<p class=\"empty\">Chưa có kỳ nào trong năm có kết quả được phê duyệt.</p>") : HTML("""
-            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Kỳ</th><th scope="col">Cơ quan</th><th scope="col">Điểm</th>
-            <th scope="col">Xếp loại</th><th scope="col">Phiên bản</th><th scope="col">Nhiệm vụ đúng hạn</th><th scope="col">Tính vào điểm năm</th></tr></thead>
+            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Kỳ</th><th scope="col">Cơ quan</th><th \
+            scope="col">Điểm</th>
+            <th scope="col">Xếp loại</th><th scope="col">Phiên bản</th><th scope="col">Nhiệm vụ đúng hạn</th><th scope="col">Tính vào điểm \
+            năm</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             """))
             <p><button type="button" data-print>In trang này</button></p>

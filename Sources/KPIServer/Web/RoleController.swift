@@ -44,10 +44,12 @@ enum RoleController {
         return """
             <h2>Vai trò và phạm vi</h2>\(Widgets.problems(problems))
             \(grants.isEmpty ? HTML("<p class=\"empty\">Tài khoản chưa được cấp vai trò nào.</p>") : """
-            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Vai trò</th><th scope="col">Phạm vi</th><th scope="col">Người cấp</th><th scope="col">Ngày cấp</th><th scope="col"></th></tr></thead>
+            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Vai trò</th><th scope="col">Phạm vi</th><th \
+            scope="col">Người cấp</th><th scope="col">Ngày cấp</th><th scope="col"></th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             """)
-            \(refusal.map { HTML("<p class=\"hint\">\($0)</p>") } ?? actions(req, userID: userID, roles: roles, mfaSince: target?.mfaEnabledAt))
+            \(refusal.map { HTML("<p class=\"hint\">\($0)</p>") } ?? actions(req, userID: userID, roles: roles,
+                                                                             mfaSince: target?.mfaEnabledAt))
             \(CatalogForms.datalists(refs, principal: svc.principal))
             """
     }
@@ -56,22 +58,29 @@ enum RoleController {
     static func actions(_ req: Request, userID: UUID, roles: [Role], mfaSince: Date?) -> HTML {
         let mfa: HTML = mfaSince.map { since in """
             <p>Đang bật từ ngày \(DateFormatting.date(since)).</p>
-            <form method="post" action="/nguoi-dung/\(userID.uuidString)/dat-lai-xac-thuc" data-confirm="Đặt lại xác thực hai bước của tài khoản này? Chỉ làm khi đã xác minh trực tiếp người dùng mất điện thoại.">\(req.csrfField)
-            <p class="hint">Khi người dùng mất điện thoại và mã khôi phục: xóa khóa cũ, kết thúc mọi phiên; người dùng thiết lập lại ở lần đăng nhập sau. Thao tác được ghi nhật ký và báo cho người dùng.</p>
+            <form method="post" action="/nguoi-dung/\(userID.uuidString)/dat-lai-xac-thuc" data-confirm="Đặt lại xác thực hai bước của tài \
+            khoản này? Chỉ làm khi đã xác minh trực tiếp người dùng mất điện thoại.">\(req.csrfField)
+            <p class="hint">Khi người dùng mất điện thoại và mã khôi phục: xóa khóa cũ, kết thúc mọi phiên; người dùng thiết lập lại ở lần \
+            đăng nhập sau. Thao tác được ghi nhật ký và báo cho người dùng.</p>
             <button>Đặt lại xác thực hai bước</button></form>
             """ } ?? "<p class=\"hint\">Tài khoản chưa bật xác thực hai bước.</p>"
         return """
             <form method="post" action="/nguoi-dung/\(userID.uuidString)/quyen" class="filters">\(req.csrfField)
-            <div class="field"><label for="vai_tro">Vai trò</label><select id="vai_tro" name="vai_tro">\(roles.map { HTML("<option value=\"\($0.rawValue)\">\($0.label)</option>") })</select></div>
-            <div class="field grow"><label for="don_vi">Phạm vi: mã đơn vị (để trống: toàn hệ thống)</label><input id="don_vi" name="don_vi" list="orgs"></div>
+            <div class="field"><label for="vai_tro">Vai trò</label><select id="vai_tro" \
+            name="vai_tro">\(roles.map { HTML("<option value=\"\($0.rawValue)\">\($0.label)</option>") })</select></div>
+            <div class="field grow"><label for="don_vi">Phạm vi: mã đơn vị (để trống: toàn hệ thống)</label><input id="don_vi" \
+            name="don_vi" list="orgs"></div>
             <div class="field"><button class="primary">Cấp quyền</button></div></form>
             <h2>Mật khẩu</h2>
             <form method="post" action="/nguoi-dung/\(userID.uuidString)/dat-lai-mat-khau">\(req.csrfField)
-            <p class="hint">Đặt lại sẽ tạo mật khẩu tạm, đóng mọi phiên đăng nhập của tài khoản; người dùng phải đổi mật khẩu ở lần đăng nhập sau.</p>
+            <p class="hint">Đặt lại sẽ tạo mật khẩu tạm, đóng mọi phiên đăng nhập của tài khoản; người dùng phải đổi mật khẩu ở lần đăng \
+            nhập sau.</p>
             <button>Đặt lại mật khẩu</button></form>
             <h2>Phiên đăng nhập</h2>
-            <form method="post" action="/nguoi-dung/\(userID.uuidString)/ket-thuc-phien" data-confirm="Kết thúc mọi phiên đăng nhập của tài khoản này?">\(req.csrfField)
-            <p class="hint">Mọi thiết bị đang đăng nhập bằng tài khoản này phải đăng nhập lại (ví dụ khi máy bị mất hoặc người dùng nghỉ việc).</p>
+            <form method="post" action="/nguoi-dung/\(userID.uuidString)/ket-thuc-phien" data-confirm="Kết thúc mọi phiên đăng nhập của \
+            tài khoản này?">\(req.csrfField)
+            <p class="hint">Mọi thiết bị đang đăng nhập bằng tài khoản này phải đăng nhập lại (ví dụ khi máy bị mất hoặc người dùng nghỉ \
+            việc).</p>
             <button>Kết thúc mọi phiên đăng nhập</button></form>
             <h2>Xác thực hai bước</h2>
             \(mfa)
@@ -88,7 +97,10 @@ enum RoleController {
         // Who may act on the account is settled before the form is read.
         _ = try await service(req).user(userID)
         let form = try req.content.decode(GrantForm.self)
-        guard let role = Role(rawValue: form.vai_tro ?? "") else { throw Abort(.badRequest, reason: "Vai trò không hợp lệ: chọn một vai trò trong danh sách.") }
+        guard let role = Role(rawValue: form.vai_tro ?? "") else { throw Abort(.badRequest,
+                                                                               reason: """
+                                                                                   Vai trò không hợp lệ: chọn một vai trò trong danh sách.
+                                                                                   """) }
         do {
             try await service(req).grant(userID: userID, role: role, orgCode: (form.don_vi ?? "").trimmingCharacters(in: .whitespaces))
             return req.redirect(to: back(userID) + "?luu=1")
@@ -104,7 +116,8 @@ enum RoleController {
         return req.page(Page(title: "Thu hồi quyền", breadcrumbs: [("Tổng quan", "/"), ("Người dùng", "/danh-muc/nguoi-dung")], body: """
             <p>Người dùng sẽ mất ngay các chức năng của vai trò này trong phạm vi đã cấp.</p>
             <form method="post" action="/nguoi-dung/\(userID.uuidString)/quyen/\(grantID.uuidString)/thu-hoi">\(req.csrfField)
-            <div class="actions"><button class="primary danger">Xác nhận thu hồi</button> <a href="\(back(userID))">Quay lại</a></div></form>
+            <div class="actions"><button class="primary danger">Xác nhận thu hồi</button> <a href="\(back(userID))">Quay lại</a></div>\
+            </form>
             """))
     }
 
@@ -118,7 +131,8 @@ enum RoleController {
         let userID = try uuid(req, "id")
         let hasher = req.password.async
         let temporary = try await service(req).resetPassword(userID: userID) { try await hasher.hash($0) }
-        return req.page(Page(title: "Đã đặt lại mật khẩu", breadcrumbs: [("Tổng quan", "/"), ("Người dùng", "/danh-muc/nguoi-dung")], body: """
+        return req.page(Page(title: "Đã đặt lại mật khẩu", breadcrumbs: [("Tổng quan", "/"), ("Người dùng", "/danh-muc/nguoi-dung")],
+                             body: """
             <p>Mật khẩu tạm (chỉ hiển thị một lần, hãy trao trực tiếp cho người dùng):</p>
             <p class="flash"><strong><code>\(temporary)</code></strong></p>
             <p><a href="\(back(userID))">Về trang tài khoản</a></p>

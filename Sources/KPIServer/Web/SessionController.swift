@@ -32,10 +32,12 @@ enum SessionController {
         }
         let body = rows.map { r -> HTML in
             let action: HTML = r.current ? "<strong>Phiên này</strong>" : """
-                <form method="post" action="/phien-dang-nhap/\(r.id.uuidString)/ket-thuc" class="inline" data-confirm="Kết thúc phiên này? Thiết bị đó sẽ phải đăng nhập lại.">\(req.csrfField)<button>Kết thúc</button></form>
+                <form method="post" action="/phien-dang-nhap/\(r.id.uuidString)/ket-thuc" class="inline" data-confirm="Kết thúc phiên này? \
+                Thiết bị đó sẽ phải đăng nhập lại.">\(req.csrfField)<button>Kết thúc</button></form>
                 """
             return """
-                <tr><td data-label="Bắt đầu">\(DateFormatting.dateTime(r.createdAt))</td><td data-label="Dùng lần cuối">\(DateFormatting.dateTime(r.lastSeenAt))</td>
+                <tr><td data-label="Bắt đầu">\(DateFormatting.dateTime(r.createdAt))</td><td data-label="Dùng lần \
+                cuối">\(DateFormatting.dateTime(r.lastSeenAt))</td>
                 <td data-label="Địa chỉ mạng">\(r.ip)</td><td data-label="">\(action)</td></tr>
                 """
         }
@@ -47,7 +49,8 @@ enum SessionController {
             <th scope="col">Địa chỉ mạng</th><th scope="col"></th></tr></thead><tbody>\(body)</tbody></table></div>
             <p class="count">\(rows.count) phiên · <a href="/phien-dang-nhap?dinh_dang=xlsx">Xuất Excel</a></p>
             \(HTML.when(others > 0, HTML("""
-                <form method="post" action="/phien-dang-nhap/ket-thuc-khac" data-confirm="Kết thúc \(others) phiên khác?">\(req.csrfField)<button>Kết thúc mọi phiên khác</button></form>
+                <form method="post" action="/phien-dang-nhap/ket-thuc-khac" data-confirm="Kết thúc \(others) phiên \
+                khác?">\(req.csrfField)<button>Kết thúc mọi phiên khác</button></form>
                 """)))
             """))
     }

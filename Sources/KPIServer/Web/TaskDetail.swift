@@ -4,21 +4,27 @@ import KPICore
 import Vapor
 
 extension TaskPage {
-    static func form(_ req: Request, _ t: WorkTask, _ action: String, _ button: String, primary: Bool = false, confirm: String = "", _ fields: HTML = .empty) -> HTML {
+    static func form(_ req: Request, _ t: WorkTask, _ action: String, _ button: String, primary: Bool = false, confirm: String = "",
+                     _ fields: HTML = .empty) -> HTML {
         """
-        <form method="post" action="/viec/\(t.id!.uuidString)/\(action)" class="act"\(HTML.when(!confirm.isEmpty, HTML(" data-confirm=\"\(confirm)\"")))>\(req.csrfField)
-        <input type="hidden" name="phien_ban" value="\(t.version)">\(fields)<button\(HTML.when(primary, " class=\"primary\""))>\(button)</button></form>
+        <form method="post" action="/viec/\(t.id!.uuidString)/\(action)" \
+        class="act"\(HTML.when(!confirm.isEmpty, HTML(" data-confirm=\"\(confirm)\"")))>\(req.csrfField)
+        <input type="hidden" name="phien_ban" \
+        value="\(t.version)">\(fields)<button\(HTML.when(primary, " class=\"primary\""))>\(button)</button></form>
         """
     }
 
-    static func text(_ key: String, _ label: String, _ values: [String: String], type: String = "text", required: Bool = true, extra: String = "") -> HTML {
+    static func text(_ key: String, _ label: String, _ values: [String: String], type: String = "text", required: Bool = true,
+                     extra: String = "") -> HTML {
         if type == "date" {
             return HTML("""
-                <div class="field"><label for="\(key)">\(label) (dd/mm/yyyy)</label><input type="text" id="\(key)" name="\(key)" value="\(dateValue(values[key]))"\(HTML(unsafe: dateAttributes))\(HTML.when(required, " required"))></div>
+                <div class="field"><label for="\(key)">\(label) (dd/mm/yyyy)</label><input type="text" id="\(key)" name="\(key)" \
+                value="\(dateValue(values[key]))"\(HTML(unsafe: dateAttributes))\(HTML.when(required, " required"))></div>
                 """)
         }
         return HTML("""
-            <div class="field"><label for="\(key)">\(label)</label><input type="\(type)" id="\(key)" name="\(key)" value="\(values[key] ?? "")"\(HTML.when(required, " required"))\(HTML(unsafe: extra))></div>
+            <div class="field"><label for="\(key)">\(label)</label><input type="\(type)" id="\(key)" name="\(key)" \
+            value="\(values[key] ?? "")"\(HTML.when(required, " required"))\(HTML(unsafe: extra))></div>
             """)
     }
 
@@ -29,7 +35,8 @@ extension TaskPage {
         if a.isAssignee && state == .assigned { parts.append(form(req, t, "bat-dau", "Bắt đầu thực hiện", primary: true)) }
         if a.isAssignee && [.assigned, .inProgress].contains(state) {
             parts.append("<h3>Cập nhật tiến độ</h3>" + form(req, t, "tien-do", "Cập nhật", """
-                \(text("phan_tram", "Phần trăm hoàn thành", v.isEmpty ? ["phan_tram": String(t.percent)] : v, type: "number", extra: " min=\"0\" max=\"100\" step=\"5\""))
+                \(text("phan_tram", "Phần trăm hoàn thành", v.isEmpty ? ["phan_tram": String(t.percent)] : v, type: "number",
+                       extra: " min=\"0\" max=\"100\" step=\"5\""))
                 \(text("ghi_chu", "Ghi chú", v, required: false))
                 """))
             parts.append("<h3>Gửi nghiệm thu</h3>" + form(req, t, "gui-nghiem-thu", "Gửi nghiệm thu", primary: true, """
@@ -52,10 +59,17 @@ extension TaskPage {
         if decides && state == .awaitingAcceptance {
             let choice = v["ket_qua"] ?? "dat"
             func radio(_ value: String, _ label: String) -> HTML {
-                HTML("<label class=\"choice\"><input type=\"radio\" name=\"ket_qua\" value=\"\(value)\"\(HTML.when(choice == value, " checked"))> \(label)</label>")
+                HTML("""
+                    <label class=\"choice\"><input type=\"radio\" name=\"ket_qua\" \
+                    value=\"\(value)\"\(HTML.when(choice == value, " checked"))> \(label)</label>
+                    """)
             }
-            parts.append("<h3>Nghiệm thu</h3>" + form(req, t, "nghiem-thu", "Ghi kết quả nghiệm thu", primary: true, confirm: "Ghi kết quả nghiệm thu? Nhiệm vụ sẽ kết thúc và tính vào kết quả đánh giá.", """
-                <fieldset><legend>Kết quả</legend>\(radio("dat", "Đạt"))\(radio("chua-dat", "Chưa đạt (có lỗi lớn)"))\(radio("mien-tru", "Chưa đạt do nguyên nhân khách quan (miễn trừ)"))</fieldset>
+            parts.append("<h3>Nghiệm thu</h3>" + form(req, t, "nghiem-thu", "Ghi kết quả nghiệm thu", primary: true,
+                                                      confirm: """
+                                                          Ghi kết quả nghiệm thu? Nhiệm vụ sẽ kết thúc và tính vào kết quả đánh giá.
+                                                          """, """
+                <fieldset><legend>Kết quả</legend>\(radio("dat", "Đạt"))\(radio("chua-dat", "Chưa đạt (có lỗi lớn)"))\
+                \(radio("mien-tru", "Chưa đạt do nguyên nhân khách quan (miễn trừ)"))</fieldset>
                 \(text("so_loi", "Số lỗi lớn (khi chưa đạt)", v, type: "number", required: false, extra: " min=\"1\""))
                 \(text("nguoi_xac_nhan", "Người có thẩm quyền xác nhận nguyên nhân khách quan", v, required: false))
                 """))
@@ -76,7 +90,8 @@ extension TaskPage {
         return "<section class=\"panel actions-panel\"><h2>Thao tác</h2>\(parts)</section>"
     }
 
-    static func page(_ req: Request, svc: WorkService, id: UUID, flash: String?, isError: Bool, values: [String: String]) async throws -> Page {
+    static func page(_ req: Request, svc: WorkService, id: UUID, flash: String?, isError: Bool,
+                     values: [String: String]) async throws -> Page {
         let (t, parts) = try await svc.find(id)
         let db = req.db
         let assignee = try await Person.find(t.assigneeID, on: db)
@@ -91,40 +106,58 @@ extension TaskPage {
         let warning = WorkService.warning(t, today: req.today, calendar: calendar, soon: svc.settings.warnSoonDays)
         let q = DecimalText.parse(t.quantity) ?? .zero
         let units = (try? ProductRules.converted(quantity: q, factor: DecimalText.parse(t.factor) ?? .one,
-                                                 complexity: DecimalText.parse(t.complexityFactor).map { ComplexityLevel(name: t.complexity, factor: $0) })) ?? q
+                                                 complexity: DecimalText.parse(t.complexityFactor)
+                                                     .map { ComplexityLevel(name: t.complexity, factor: $0) })) ?? q
         let canAdd = actor.isAssignee && [TaskState.assigned.rawValue, TaskState.inProgress.rawValue].contains(t.state)
         let base = "/viec/\(t.id!.uuidString)"
         let evidenceRows = evidence.map { e in
             let what: HTML = switch e.kind {
-            case "tep": HTML("<a href=\"\(base)/minh-chung/\(e.id!.uuidString)\">\(e.name)</a> <small>(\(VNNumber.format(Double(e.size) / 1024, decimals: 0)) KB)</small>")
+            case "tep": HTML("""
+                <a href=\"\(base)/minh-chung/\(e.id!.uuidString)\">\(e.name)</a> \
+                <small>(\(VNNumber.format(Double(e.size) / 1024, decimals: 0)) KB)</small>
+                """)
             case "lien-ket": HTML("Liên kết: <a href=\"\(e.reference)\" rel=\"noopener noreferrer\" target=\"_blank\">\(e.reference)</a>")
             default: HTML("Văn bản số \(e.reference)")
             }
             let remove: HTML = canAdd ? HTML("""
-                <form method="post" action="\(base)/minh-chung/\(e.id!.uuidString)/go" class="inline" data-confirm="Gỡ minh chứng «\(e.name)»?">\(req.csrfField)<button class="link">Gỡ</button></form>
+                <form method="post" action="\(base)/minh-chung/\(e.id!.uuidString)/go" class="inline" data-confirm="Gỡ minh chứng \
+                «\(e.name)»?">\(req.csrfField)<button class="link">Gỡ</button></form>
                 """) : .empty
             return HTML("<li>\(what) · \(e.addedBy), \(e.createdAt.map(DateFormatting.dateTime) ?? "") \(remove)</li>")
         }
         let upload: HTML = canAdd ? """
-            <form method="post" action="\(base)/minh-chung" enctype="multipart/form-data" class="act">\(req.csrfField)<input type="hidden" name="loai" value="tep">
-            <div class="field"><label for="tep">Tải lên tệp (\(svc.settings.evidenceTypes.map { $0.uppercased() }.joined(separator: ", ")); tối đa \(svc.settings.evidenceMaxMegabytes) MB)</label>
-            <input type="file" id="tep" name="tep" required accept="\(svc.settings.evidenceTypes.map { "." + $0 }.joined(separator: ","))"></div><button>Tải lên</button></form>
+            <form method="post" action="\(base)/minh-chung" enctype="multipart/form-data" class="act">\(req.csrfField)<input type="hidden" \
+            name="loai" value="tep">
+            <div class="field"><label for="tep">Tải lên tệp \
+            (\(svc.settings.evidenceTypes.map { $0.uppercased() }.joined(separator: ", ")); tối đa \(svc.settings.evidenceMaxMegabytes) \
+            MB)</label>
+            <input type="file" id="tep" name="tep" required accept="\(svc.settings.evidenceTypes.map { "." + $0 }.joined(separator: ","))">\
+            </div><button>Tải lên</button></form>
             <form method="post" action="\(base)/minh-chung" class="act">\(req.csrfField)
-            <div class="field"><label for="loai">Hoặc ghi</label><select id="loai" name="loai"><option value="van-ban">Số, ký hiệu văn bản</option><option value="lien-ket">Liên kết (http…)</option></select></div>
-            <div class="field"><label for="noi_dung">Nội dung</label><input id="noi_dung" name="noi_dung" required value="\(values["noi_dung"] ?? "")"></div><button>Thêm</button></form>
+            <div class="field"><label for="loai">Hoặc ghi</label><select id="loai" name="loai"><option value="van-ban">Số, ký hiệu văn \
+            bản</option><option value="lien-ket">Liên kết (http…)</option></select></div>
+            <div class="field"><label for="noi_dung">Nội dung</label><input id="noi_dung" name="noi_dung" required \
+            value="\(values["noi_dung"] ?? "")"></div><button>Thêm</button></form>
             """ : .empty
         let timeline = events.map { e in
             HTML("""
-                <li><time>\(DateFormatting.dateTime(e.at))</time> · <strong>\(WorkService.eventLabels[e.kind] ?? e.kind)</strong> · \(e.actorName)\(e.note.isEmpty ? "" : ": \(e.note)")\(e.fromState != e.toState && !e.fromState.isEmpty ? " (\(TaskState(rawValue: e.fromState)?.label ?? "") → \(TaskState(rawValue: e.toState)?.label ?? ""))" : "")</li>
+                <li><time>\(DateFormatting.dateTime(e.at))</time> · <strong>\(WorkService.eventLabels[e.kind] ?? e.kind)</strong> \
+                · \(e.actorName)\(e.note.isEmpty ? "" : ": \(e.note)")\
+                \(e.fromState != e.toState && !e.fromState.isEmpty
+                    ? " (\(TaskState(rawValue: e.fromState)?.label ?? "") → \(TaskState(rawValue: e.toState)?.label ?? ""))" : "")</li>
                 """)
         }
         let ratings = try await ratingsSection(req, svc: svc, t, actor)
         let pending = try await pendingSection(req, svc: svc, t, actor)
         let coordination = coordinationSection(req, t, actor, parts: parts, people: partPeople)
         let source = TaskSource(rawValue: t.source)
-        let doc = t.documentNumber.isEmpty ? "" : " — văn bản số \(t.documentNumber)\(t.documentDate.isEmpty ? "" : " ngày \(WorkViews.date(t.documentDate))")\(t.documentIssuer.isEmpty ? "" : " của \(t.documentIssuer)")"
-        return Page(title: "\(t.code): \(t.title)", breadcrumbs: [("Tổng quan", "/"), ("Công việc", "/viec")], flash: flash, flashIsError: isError, body: """
-            <p>\(WorkViews.stateBadge(t.state, warning: warning))\(t.verdict.isEmpty ? "" : " · Kết quả: \(WorkViews.verdictLabel(t.verdict))")</p>
+        let docDate = t.documentDate.isEmpty ? "" : " ngày \(WorkViews.date(t.documentDate))"
+        let doc = t.documentNumber.isEmpty ? "" : " — văn bản số \(t.documentNumber)\(docDate)"
+            + (t.documentIssuer.isEmpty ? "" : " của \(t.documentIssuer)")
+        return Page(title: "\(t.code): \(t.title)", breadcrumbs: [("Tổng quan", "/"), ("Công việc", "/viec")], flash: flash,
+                    flashIsError: isError, body: """
+            <p>\(WorkViews.stateBadge(t.state, warning: warning))\
+            \(t.verdict.isEmpty ? "" : " · Kết quả: \(WorkViews.verdictLabel(t.verdict))")</p>
             \(t.details.isEmpty ? .empty : HTML("<p class=\"description\">\(t.details)</p>"))
             <dl class="record">
             <div><dt>Người chủ trì</dt><dd>\(assignee.map { "\($0.fullName) (\($0.code))" } ?? "Chờ lãnh đạo đơn vị phân công")</dd></div>
@@ -132,21 +165,37 @@ extension TaskPage {
             <div><dt>Người giao</dt><dd>\(t.assignerName.isEmpty ? "Chưa duyệt (tự đề xuất)" : t.assignerName)</dd></div>
             <div><dt>Nguồn</dt><dd>\((source?.label ?? t.source) + doc)</dd></div>
             <div><dt>Sản phẩm</dt><dd>\(t.productName) (\(t.productCode))</dd></div>
-            <div><dt>Số lượng × hệ số = khối lượng quy đổi</dt><dd>\(DecimalText.vn(q)) \(t.productUnit) × \(DecimalText.vn(text: t.factor))\(t.complexity.isEmpty ? "" : " × \(DecimalText.parse(t.complexityFactor).map(DecimalText.vn) ?? "") (\(t.complexity))") = \(DecimalText.vn(units.rounded(places: 4)))</dd></div>
-            <div><dt>Thời hạn</dt><dd>\(WorkViews.date(t.start)) → \(WorkViews.date(t.due))\(t.requestedDue.isEmpty ? "" : " (xin gia hạn đến \(WorkViews.date(t.requestedDue)))")</dd></div>
+            <div><dt>Số lượng × hệ số = khối lượng quy đổi</dt><dd>\(DecimalText.vn(q)) \(t.productUnit) \
+            × \(DecimalText.vn(text: t.factor))\
+            \(t.complexity.isEmpty ? "" : " × \(DecimalText.parse(t.complexityFactor).map(DecimalText.vn) ?? "") (\(t.complexity))") \
+            = \(DecimalText.vn(units.rounded(places: 4)))</dd></div>
+            <div><dt>Thời hạn</dt><dd>\(WorkViews.date(t.start)) → \(WorkViews.date(t.due))\
+            \(t.requestedDue.isEmpty ? "" : " (xin gia hạn đến \(WorkViews.date(t.requestedDue)))")</dd></div>
             <div><dt>Ưu tiên</dt><dd>\(TaskPriority(rawValue: t.priority)?.label ?? t.priority)</dd></div>
             <div><dt>Tiến độ</dt><dd><progress max="100" value="\(t.percent)"></progress> \(t.percent)%</dd></div>
-            <div><dt>Lỗi lớn · chậm hạn</dt><dd>\(t.majorErrors)\(t.exemptErrors > 0 ? " (miễn trừ \(t.exemptErrors))" : "") · \(t.delays)</dd></div>
-            <div><dt>Người phối hợp</dt><dd>\(partPeople.isEmpty ? "Không có" : partPeople.map { "\($0.fullName) (\($0.code))" }.joined(separator: ", "))</dd></div>
-            \(parent.map { p in HTML("<div><dt>Thuộc nhiệm vụ</dt><dd><a href=\"/viec/\(p.id!.uuidString)\">\(p.code) — \(p.title)</a></dd></div>") } ?? .empty)
+            <div><dt>Lỗi lớn · chậm hạn</dt><dd>\(t.majorErrors)\(t.exemptErrors > 0 ? " (miễn trừ \(t.exemptErrors))" : "") \
+            · \(t.delays)</dd></div>
+            <div><dt>Người phối hợp</dt>\
+            <dd>\(partPeople.isEmpty ? "Không có" : partPeople.map { "\($0.fullName) (\($0.code))" }.joined(separator: ", "))</dd></div>
+            \(parent.map { p in HTML("""
+                <div><dt>Thuộc nhiệm vụ</dt><dd><a href=\"/viec/\(p.id!.uuidString)\">\(p.code) — \(p.title)</a></dd></div>
+                """) } ?? .empty)
             </dl>
             \(pending)\(actions(req, t, actor, evidence: evidence.count, values: values))
             <section id="minh-chung"><h2>Minh chứng (\(evidence.count))</h2>
-            \(evidence.isEmpty ? HTML("<p class=\"empty\">Chưa có minh chứng.</p>") : HTML("<ul class=\"evidence\">\(evidenceRows)</ul>"))\(upload)</section>
+            \(evidence.isEmpty ? HTML("<p class=\"empty\">Chưa có minh chứng.</p>") : HTML("<ul class=\"evidence\">\(evidenceRows)</ul>"))\
+            \(upload)</section>
             \(coordination)\(ratings)
             <section><h2>Nhiệm vụ con (\(children.count))</h2>
-            \(children.isEmpty ? .empty : HTML("<ul>\(children.map { c in HTML("<li><a href=\"/viec/\(c.id!.uuidString)\">\(c.code) — \(c.title)</a> · \(TaskState(rawValue: c.state)?.label ?? c.state)</li>") })</ul>"))
-            \(HTML.when(actor.isAssigner || actor.leadsScope, HTML("<p><a href=\"/viec/moi?cha=\(t.id!.uuidString)\">+ Thêm nhiệm vụ con</a></p>")))</section>
+            \(children.isEmpty ? .empty : HTML("""
+                <ul>\(children.map { c in HTML("""
+                    <li><a href=\"/viec/\(c.id!.uuidString)\">\(c.code) — \(c.title)</a> · \
+                    \(TaskState(rawValue: c.state)?.label ?? c.state)</li>
+                    """) })</ul>
+                """))
+            \(HTML.when(actor.isAssigner || actor.leadsScope, HTML("""
+                <p><a href=\"/viec/moi?cha=\(t.id!.uuidString)\">+ Thêm nhiệm vụ con</a></p>
+                """)))</section>
             <section><h2>Diễn biến</h2><ol class="timeline">\(timeline)</ol></section>
             <p><button type="button" data-print>In trang này</button> <a href="/viec">Về danh sách</a></p>
             """)
@@ -160,17 +209,21 @@ extension TaskPage {
         let mine = d.proposedBy == svc.principal.userID
         let version = "<input type=\"hidden\" name=\"phien_ban\" value=\"\(t.version)\">"
         let decide: HTML = mine ? """
-            <form method="post" action="\(base)/bac-de-nghi" class="inline">\(req.csrfField)\(HTML(unsafe: version))<button>Rút đề nghị</button></form>
+            <form method="post" action="\(base)/bac-de-nghi" class="inline">\(req.csrfField)\(HTML(unsafe: version))<button>Rút đề \
+            nghị</button></form>
             """ : a.isDecider && !a.isAssignee ? """
-            <form method="post" action="\(base)/xac-nhan-de-nghi" class="inline" data-confirm="Xác nhận quyết định «\(d.summary)»?">\(req.csrfField)\(HTML(unsafe: version))<button class="primary">Xác nhận</button></form>
+            <form method="post" action="\(base)/xac-nhan-de-nghi" class="inline" data-confirm="Xác nhận quyết định \
+            «\(d.summary)»?">\(req.csrfField)\(HTML(unsafe: version))<button class="primary">Xác nhận</button></form>
             <form method="post" action="\(base)/bac-de-nghi" class="record-form">\(req.csrfField)\(HTML(unsafe: version))
-            <div class="field"><label for="ly_do_bac">Lý do bác đề nghị</label><input id="ly_do_bac" name="ly_do" maxlength="500" required></div>
+            <div class="field"><label for="ly_do_bac">Lý do bác đề nghị</label><input id="ly_do_bac" name="ly_do" maxlength="500" required>\
+            </div>
             <div class="actions"><button>Bác đề nghị</button></div></form>
             """ : .empty
         return """
             <section id="de-nghi" class="notice-box"><h2>Quyết định chờ xác nhận</h2>
             <p><strong>\(d.summary)</strong> — đề nghị của \(d.proposedByName) lúc \(DateFormatting.dateTime(d.proposedAt)).
-            Người chủ trì không có cấp trên trong hệ thống, nên quyết định chỉ có hiệu lực khi một lãnh đạo khác cùng thẩm quyền xác nhận.</p>
+            Người chủ trì không có cấp trên trong hệ thống, nên quyết định chỉ có hiệu lực khi một lãnh đạo khác cùng thẩm quyền xác \
+            nhận.</p>
             \(decide)</section>
             """
     }
@@ -184,22 +237,41 @@ extension TaskPage {
         let mode = try await PublicRatings.mode(of: t, on: req.db).0
         let items = links.map { s in
             let url = RatingController.publicURL(req, token: s.link.token)
-            let comments = s.latest.filter { !$0.comment.isEmpty }.map { HTML("<li>\(String(repeating: "★", count: $0.score)) — \($0.comment)</li>") }
+            let comments = s.latest.filter { !$0.comment.isEmpty }.map { HTML("""
+                <li>\(String(repeating: "★", count: $0.score)) — \($0.comment)</li>
+                """) }
             return HTML("""
-                <li class="rating-link"><div>\(s.link.active ? HTML("<img src=\"/danh-gia/\(s.link.token)/qr.svg\" alt=\"Mã QR đánh giá\" width=\"132\" height=\"132\">") : .empty)</div>
+                <li class="rating-link">\
+                <div>\(s.link.active ? HTML("""
+                    <img src=\"/danh-gia/\(s.link.token)/qr.svg\" alt=\"Mã QR đánh giá\" width=\"132\" height=\"132\">
+                    """) : .empty)</div>
                 <div><p>\(s.link.active ? "Đang mở" : "Đã đóng") · <a href="\(url)">\(url)</a></p>
-                <p><strong>\(s.count)</strong> lượt đánh giá\(s.average.map { ", trung bình \(VNNumber.format($0, decimals: 1))/5" } ?? "")</p>
+                <p><strong>\(s.count)</strong> lượt đánh \
+                giá\(s.average.map { ", trung bình \(VNNumber.format($0, decimals: 1))/5" } ?? "")</p>
                 \(comments.isEmpty ? .empty : HTML("<ul>\(comments)</ul>"))
-                \(decides && s.link.active && mode == .token ? HTML("<form method=\"post\" action=\"\(base)/\(s.link.id!.uuidString)/phieu\" class=\"inline\">\(req.csrfField)<label for=\"so_phieu_\(s.link.id!.uuidString)\">Số phiếu</label> <input id=\"so_phieu_\(s.link.id!.uuidString)\" name=\"so_phieu\" type=\"number\" min=\"1\" max=\"\(ReceiptRules.maxTokensPerPrint)\" value=\"10\" class=\"short\"> <button>In phiếu có mã QR riêng</button></form>") : .empty)
-                \(decides && s.link.active ? HTML("<form method=\"post\" action=\"\(base)/\(s.link.id!.uuidString)/dong\" class=\"inline\" data-confirm=\"Đóng liên kết? Người dân sẽ không đánh giá qua liên kết này được nữa.\">\(req.csrfField)<button class=\"link\">Đóng liên kết</button></form>") : .empty)
+                \(decides && s.link.active && mode == .token ? HTML("""
+                    <form method=\"post\" action=\"\(base)/\(s.link.id!.uuidString)/phieu\" class=\"inline\">\(req.csrfField)<label \
+                    for=\"so_phieu_\(s.link.id!.uuidString)\">Số phiếu</label> <input id=\"so_phieu_\(s.link.id!.uuidString)\" \
+                    name=\"so_phieu\" type=\"number\" min=\"1\" max=\"\(ReceiptRules.maxTokensPerPrint)\" value=\"10\" class=\"short\"> \
+                    <button>In phiếu có mã QR riêng</button></form>
+                    """) : .empty)
+                \(decides && s.link.active ? HTML("""
+                    <form method=\"post\" action=\"\(base)/\(s.link.id!.uuidString)/dong\" class=\"inline\" data-confirm=\"Đóng liên kết? \
+                    Người dân sẽ không đánh giá qua liên kết này được nữa.\">\(req.csrfField)<button class=\"link\">Đóng liên \
+                    kết</button></form>
+                    """) : .empty)
                 </div></li>
                 """)
         }
         let open: HTML = decides && ![TaskState.cancelled.rawValue, TaskState.declined.rawValue].contains(t.state)
-            ? HTML("<form method=\"post\" action=\"\(base)\" class=\"inline\">\(req.csrfField)<button>Tạo liên kết đánh giá (mã QR)</button></form>") : .empty
+            ? HTML("""
+                <form method=\"post\" action=\"\(base)\" class=\"inline\">\(req.csrfField)<button>Tạo liên kết đánh giá (mã \
+                QR)</button></form>
+                """) : .empty
         return """
             <section id="danh-gia"><h2>Đánh giá hài lòng của người được phục vụ</h2>
-            <p class="hint">Người dân, tổ chức quét mã QR hoặc mở liên kết để chấm 1–5 sao, không cần đăng nhập. Cơ quan nhận mã biên nhận theo cách: \(mode.label.lowercased()) (<a href="\(ReceiptController.path)">thiết lập</a>).</p>
+            <p class="hint">Người dân, tổ chức quét mã QR hoặc mở liên kết để chấm 1–5 sao, không cần đăng nhập. Cơ quan nhận mã biên nhận \
+            theo cách: \(mode.label.lowercased()) (<a href="\(ReceiptController.path)">thiết lập</a>).</p>
             \(links.isEmpty ? .empty : HTML("<ul class=\"rating-links\">\(items)</ul>"))\(open)</section>
             """
     }
@@ -211,12 +283,18 @@ extension TaskPage {
         if a.isAssignee {
             let rows = parts.map { p in
                 let options = [HTML("<option value=\"\">— Chấm điểm —</option>")] + (1...5).reversed().map { n in
-                    HTML("<option value=\"\(n)\"\(HTML.when(p.rating == n, " selected"))>\(n) — \(["", "Rất kém", "Kém", "Đạt", "Tốt", "Rất tốt"][n])</option>")
+                    HTML("""
+                        <option value=\"\(n)\"\(HTML.when(p.rating == n, " selected"))>\(n) — \
+                        \(["", "Rất kém", "Kém", "Đạt", "Tốt", "Rất tốt"][n])</option>
+                        """)
                 }
                 return HTML("""
-                    <fieldset><legend>\(p.personID.flatMap { names[$0] } ?? "")</legend><input type="hidden" name="nguoi[]" value="\(p.id!.uuidString)">
-                    <div class="field"><label for="diem-\(p.id!.uuidString)">Mức phối hợp</label><select id="diem-\(p.id!.uuidString)" name="diem[]" required>\(options)</select></div>
-                    <div class="field"><label for="nx-\(p.id!.uuidString)">Nhận xét</label><input id="nx-\(p.id!.uuidString)" name="nhan_xet[]" value="\(p.ratingNote)" maxlength="500"></div></fieldset>
+                    <fieldset><legend>\(p.personID.flatMap { names[$0] } ?? "")</legend><input type="hidden" name="nguoi[]" \
+                    value="\(p.id!.uuidString)">
+                    <div class="field"><label for="diem-\(p.id!.uuidString)">Mức phối hợp</label><select id="diem-\(p.id!.uuidString)" \
+                    name="diem[]" required>\(options)</select></div>
+                    <div class="field"><label for="nx-\(p.id!.uuidString)">Nhận xét</label><input id="nx-\(p.id!.uuidString)" \
+                    name="nhan_xet[]" value="\(p.ratingNote)" maxlength="500"></div></fieldset>
                     """)
             }
             return """
@@ -226,7 +304,10 @@ extension TaskPage {
                 """
         }
         let rows = parts.map { p in
-            HTML("<li>\(p.personID.flatMap { names[$0] } ?? ""): \(p.rating == 0 ? "chưa đánh giá" : "\(p.rating)/5")\(p.ratingNote.isEmpty ? "" : " — \(p.ratingNote)")</li>")
+            HTML("""
+                <li>\(p.personID.flatMap { names[$0] } ?? ""): \
+                \(p.rating == 0 ? "chưa đánh giá" : "\(p.rating)/5")\(p.ratingNote.isEmpty ? "" : " — \(p.ratingNote)")</li>
+                """)
         }
         return "<section id=\"phoi-hop\"><h2>Đánh giá người phối hợp</h2><ul>\(rows)</ul></section>"
     }

@@ -9,7 +9,10 @@ extension WorkController {
         let result: HTML = outcome.map { o in
             o.problems.isEmpty
                 ? HTML("<p class=\"flash\" role=\"status\">Kiểm tra xong: \(o.lines) dòng hợp lệ. Bấm «Giao tất cả» để giao.</p>")
-                : HTML("<div class=\"problems\" role=\"alert\"><p><strong>Chưa giao được. Có \(o.problems.count) lỗi; không nhiệm vụ nào được tạo:</strong></p><ul>\(o.problems.prefix(200).map { HTML("<li>\($0)</li>") })</ul></div>")
+                : HTML("""
+                    <div class=\"problems\" role=\"alert\"><p><strong>Chưa giao được. Có \(o.problems.count) lỗi; không nhiệm vụ nào được \
+                    tạo:</strong></p><ul>\(o.problems.prefix(200).map { HTML("<li>\($0)</li>") })</ul></div>
+                    """)
         } ?? .empty
         return Page(title: "Giao việc hàng loạt", breadcrumbs: [("Tổng quan", "/"), ("Công việc", "/viec")], body: """
             \(result)
@@ -19,17 +22,24 @@ extension WorkController {
             <form method="post" action="/viec/hang-loat" class="record-form wide-form">\(req.csrfField)
             <input type="hidden" name="token" value="\(v["token"] ?? UUID().uuidString)">
             <div class="field"><label for="dong">Danh sách nhiệm vụ <span class="req">*</span></label>
-            <textarea id="dong" name="dong" rows="12" required placeholder="Báo cáo tuần 49;CB-BTCTU-P3-03;SP-CM-02;1;04/12/2026">\(v["dong"] ?? "")</textarea></div>
+            <textarea id="dong" name="dong" rows="12" required placeholder="Báo cáo tuần \
+            49;CB-BTCTU-P3-03;SP-CM-02;1;04/12/2026">\(v["dong"] ?? "")</textarea></div>
             <fieldset><legend>Chung cho các dòng</legend>
             \(TaskPage.field("nguon", "Nguồn", TaskPage.select("nguon", sources, v["nguon"] ?? TaskSource.plan.rawValue), problems: []))
-            \(TaskPage.field("so_van_ban", "Số, ký hiệu văn bản (kế hoạch, văn bản chỉ đạo)", TaskPage.input("so_van_ban", v, problems: []), problems: []))
+            \(TaskPage.field("so_van_ban", """
+                Số, ký hiệu văn bản (kế hoạch, văn bản chỉ đạo)
+                """, TaskPage.input("so_van_ban", v, problems: []), problems: []))
             \(TaskPage.field("ngay_van_ban", "Ngày văn bản", TaskPage.input("ngay_van_ban", v, type: "date", problems: []), problems: []))
             \(TaskPage.field("co_quan_ban_hanh", "Cơ quan ban hành", TaskPage.input("co_quan_ban_hanh", v, problems: []), problems: []))
-            \(TaskPage.field("bat_dau", "Ngày bắt đầu", TaskPage.input("bat_dau", v, type: "date", extra: " required", problems: []), required: true, problems: []))
-            \(TaskPage.field("uu_tien", "Mức ưu tiên", TaskPage.select("uu_tien", TaskPriority.allCases.map { ($0.rawValue, $0.label) }, v["uu_tien"] ?? TaskPriority.normal.rawValue), problems: []))
+            \(TaskPage.field("bat_dau", "Ngày bắt đầu", TaskPage.input("bat_dau", v, type: "date", extra: " required", problems: []),
+                             required: true, problems: []))
+            \(TaskPage.field("uu_tien", "Mức ưu tiên", TaskPage.select("uu_tien", TaskPriority.allCases.map { ($0.rawValue, $0.label) },
+                                                                       v["uu_tien"] ?? TaskPriority.normal.rawValue), problems: []))
             </fieldset>
             <div class="actions"><button name="kiem_tra" value="1">Kiểm tra</button>
-            \(HTML.when(checked && outcome?.problems.isEmpty == true, "<button class=\"primary\" name=\"giao\" value=\"1\">Giao tất cả</button>"))
+            \(HTML.when(checked && outcome?.problems.isEmpty == true, """
+                <button class=\"primary\" name=\"giao\" value=\"1\">Giao tất cả</button>
+                """))
             <a href="/viec">Hủy bỏ</a></div>
             </form>
             """)
@@ -43,7 +53,8 @@ extension WorkController {
 
     @Sendable static func batchPost(_ req: Request) async throws -> Response {
         let svc = try service(req)
-        guard svc.principal.canAnywhere(.leadWork) else { throw Abort(.forbidden, reason: "Giao việc hàng loạt dành cho lãnh đạo có quyền giao việc.") }
+        guard svc.principal.canAnywhere(.leadWork) else { throw Abort(.forbidden,
+                                                                      reason: "Giao việc hàng loạt dành cho lãnh đạo có quyền giao việc.") }
         let v = try req.content.decode([String: String].self)
         var common = TaskDraft(title: "", start: v["bat_dau"] ?? "", due: "")
         common.source = v["nguon"] ?? TaskSource.plan.rawValue
@@ -56,6 +67,7 @@ extension WorkController {
         if !dryRun && outcome.problems.isEmpty {
             return req.redirect(to: "/viec?xem=da-giao&tb=tao-nhieu&so=\(outcome.ids.count)")
         }
-        return req.page(batchPage(req, values: v, outcome: outcome, checked: true), status: outcome.problems.isEmpty ? .ok : .unprocessableEntity)
+        return req.page(batchPage(req, values: v, outcome: outcome, checked: true),
+                        status: outcome.problems.isEmpty ? .ok : .unprocessableEntity)
     }
 }

@@ -34,7 +34,8 @@ struct WorkController {
     }
 
     static func id(_ req: Request, _ name: String = "id") throws -> UUID {
-        guard let id = req.parameters.get(name).flatMap(UUID.init(uuidString:)) else { throw Abort(.notFound, reason: "Không có nhiệm vụ này.") }
+        guard let id = req.parameters.get(name).flatMap(UUID.init(uuidString:)) else { throw Abort(.notFound,
+            reason: "Không có nhiệm vụ này.") }
         return id
     }
 
@@ -42,7 +43,8 @@ struct WorkController {
         let p = try req.requirePrincipal()
         let asked = WorkService.View(rawValue: req.input.text("xem"))
         let view = asked ?? (p.personID != nil ? .mine : .awaiting)
-        var lq = WorkService.ListQuery(view: view, state: req.input.text("trang_thai"), q: req.input.text("q"), dueFrom: req.input.text("tu"), dueTo: req.input.text("den"))
+        var lq = WorkService.ListQuery(view: view, state: req.input.text("trang_thai"), q: req.input.text("q"),
+                                       dueFrom: req.input.text("tu"), dueTo: req.input.text("den"))
         lq.page = req.input.page
         if view == .unit {
             let code = req.input.text("don_vi")
@@ -64,15 +66,19 @@ struct WorkController {
     @Sendable static func export(_ req: Request) async throws -> Response {
         let svc = try service(req)
         let rows = try await svc.all(try await listQuery(req))
-        let table = [["Mã", "Nhiệm vụ", "Nguồn", "Số văn bản", "Người chủ trì", "Mã cán bộ", "Đơn vị", "Sản phẩm", "Số lượng", "Đơn vị tính",
-                      "Ngày bắt đầu", "Hạn", "Trạng thái", "Tiến độ (%)", "Cảnh báo", "Kết quả nghiệm thu", "Lỗi lớn", "Chậm hạn"]] + rows.map { r in
+        let table = [["Mã", "Nhiệm vụ", "Nguồn", "Số văn bản", "Người chủ trì", "Mã cán bộ", "Đơn vị", "Sản phẩm", "Số lượng",
+                      "Đơn vị tính",
+                      "Ngày bắt đầu", "Hạn", "Trạng thái", "Tiến độ (%)", "Cảnh báo", "Kết quả nghiệm thu", "Lỗi lớn",
+                      "Chậm hạn"]] + rows.map { r in
             let t = r.task
-            return [t.code, t.title, TaskSource(rawValue: t.source)?.label ?? t.source, t.documentNumber, r.assigneeName, r.assigneeCode, r.unitName,
+            return [t.code, t.title, TaskSource(rawValue: t.source)?.label ?? t.source, t.documentNumber, r.assigneeName, r.assigneeCode,
+                    r.unitName,
                     t.productName, DecimalText.vn(text: t.quantity), t.productUnit,
                     WorkViews.date(t.start), WorkViews.date(t.due), TaskState(rawValue: t.state)?.label ?? t.state, String(t.percent),
                     r.warning?.label ?? "", WorkViews.verdictLabel(t.verdict), String(t.majorErrors), String(t.delays)]
         }
-        return try Download.table(table, name: "nhiem-vu", format: req.input.text("dinh_dang").isEmpty ? "xlsx" : req.input.text("dinh_dang"), at: req.now)
+        return try Download.table(table, name: "nhiem-vu",
+                                  format: req.input.text("dinh_dang").isEmpty ? "xlsx" : req.input.text("dinh_dang"), at: req.now)
     }
 
     @Sendable static func board(_ req: Request) async throws -> Response {
@@ -92,7 +98,8 @@ struct WorkController {
         if req.input.text("dinh_dang") != "" {
             let states = TaskState.allCases
             let table = [["Loại", "Đơn vị / người chủ trì", "Mã", "Quá hạn"] + states.map(\.label)] + board.lines.map { l in
-                [l.kind == .unit ? "Đơn vị trực thuộc" : "Cán bộ", l.name, l.code, String(l.overdue)] + states.map { String(l.counts[$0.rawValue] ?? 0) }
+                [l.kind == .unit ? "Đơn vị trực thuộc" : "Cán bộ", l.name, l.code,
+                 String(l.overdue)] + states.map { String(l.counts[$0.rawValue] ?? 0) }
             }
             return try Download.table(table, name: "bang-theo-doi-\(unit.code)", format: req.input.text("dinh_dang"), at: req.now)
         }
@@ -138,11 +145,14 @@ struct WorkController {
         let svc = try service(req)
         let f = try req.content.decode(Form.self)
         var d = TaskDraft(title: f.tieu_de ?? "", start: f.bat_dau ?? "", due: f.han ?? "")
-        d.description = f.mo_ta ?? ""; d.source = f.nguon ?? ""; d.documentNumber = f.so_van_ban ?? ""; d.documentDate = f.ngay_van_ban ?? ""
-        d.documentIssuer = f.co_quan_ban_hanh ?? ""; d.productCode = f.san_pham ?? ""; d.quantity = f.so_luong ?? ""; d.complexity = f.muc_do ?? ""
+        d.description = f.mo_ta ?? ""; d.source = f.nguon ?? ""; d.documentNumber = f.so_van_ban ?? ""; d.documentDate = f.ngay_van_ban
+            ?? ""
+        d.documentIssuer = f.co_quan_ban_hanh ?? ""; d.productCode = f.san_pham ?? ""; d.quantity = f.so_luong ?? "";
+        d.complexity = f.muc_do ?? ""
         d.priority = f.uu_tien ?? ""
         let propose = f.de_xuat == "1"
-        let form = WorkService.NewTask(draft: d, assigneeCodes: [f.nguoi ?? ""], unitCode: f.don_vi ?? "", participantCodes: [f.phoi_hop ?? ""],
+        let form = WorkService.NewTask(draft: d, assigneeCodes: [f.nguoi ?? ""], unitCode: f.don_vi ?? "",
+                                       participantCodes: [f.phoi_hop ?? ""],
                                        parentID: f.cha.flatMap(UUID.init(uuidString:)), token: f.token ?? "", propose: propose)
         do {
             let ids = try await svc.create(form)
@@ -150,15 +160,18 @@ struct WorkController {
             return req.redirect(to: "/viec?xem=da-giao&tb=tao-nhieu&so=\(ids.count)")
         } catch let e as WorkService.Invalid {
             let values = try req.content.decode([String: String].self)
-            return req.page(try await TaskPage.form(req, svc: svc, propose: propose, values: values, problems: e.problems), status: .unprocessableEntity)
+            return req.page(try await TaskPage.form(req, svc: svc, propose: propose, values: values, problems: e.problems),
+                            status: .unprocessableEntity)
         }
     }
 
     static let notes: [String: String] = [
         "tao": "Đã giao nhiệm vụ.", "de-xuat": "Đã gửi đề xuất; nhiệm vụ chờ lãnh đạo duyệt.", "bat-dau": "Đã chuyển sang đang thực hiện.",
-        "tien-do": "Đã cập nhật tiến độ.", "xin-gia-han": "Đã gửi đề nghị gia hạn.", "dong-y-gia-han": "Đã đồng ý gia hạn; hạn mới đã áp dụng.",
+        "tien-do": "Đã cập nhật tiến độ.", "xin-gia-han": "Đã gửi đề nghị gia hạn.",
+        "dong-y-gia-han": "Đã đồng ý gia hạn; hạn mới đã áp dụng.",
         "tu-choi-gia-han": "Đã không đồng ý gia hạn.", "gui-nghiem-thu": "Đã gửi nghiệm thu.", "nghiem-thu": "Đã nghiệm thu nhiệm vụ.",
-        "tra-lai": "Đã trả lại nhiệm vụ để làm lại.", "huy": "Đã hủy nhiệm vụ.", "duyet-de-xuat": "Đã duyệt đề xuất; nhiệm vụ đã được giao.",
+        "tra-lai": "Đã trả lại nhiệm vụ để làm lại.", "huy": "Đã hủy nhiệm vụ.",
+        "duyet-de-xuat": "Đã duyệt đề xuất; nhiệm vụ đã được giao.",
         "khong-duyet": "Đã không duyệt đề xuất.", "phan-cong": "Đã phân công người chủ trì.", "minh-chung": "Đã thêm minh chứng.",
         "go": "Đã gỡ minh chứng.", "lien-ket": "Đã tạo liên kết đánh giá; in hoặc gửi mã QR cho người dân, tổ chức được phục vụ.",
         "dong-lien-ket": "Đã đóng liên kết đánh giá.", "phoi-hop": "Đã lưu đánh giá phối hợp.",
@@ -168,7 +181,8 @@ struct WorkController {
 
     @Sendable static func show(_ req: Request) async throws -> Response {
         let svc = try service(req)
-        return req.page(try await TaskPage.page(req, svc: svc, id: id(req), flash: notes[req.input.text("tb")], isError: false, values: [:]))
+        return req.page(try await TaskPage.page(req, svc: svc, id: id(req), flash: notes[req.input.text("tb")], isError: false,
+                                                values: [:]))
     }
 
     /// Re-shows the task with the refusal and what the user typed.
@@ -205,7 +219,8 @@ struct WorkController {
             case "xac-nhan-de-nghi":
                 try await svc.confirmDecision(id) { pending in
                     let form = (try? JSONSerialization.jsonObject(with: Data(pending.form.utf8)) as? [String: String]) ?? [:]
-                    guard let e = try event(pending.action, { form[$0] ?? "" }) else { throw WorkService.Refused(message: "Đề nghị không hợp lệ.") }
+                    guard let e = try event(pending.action,
+                                            { form[$0] ?? "" }) else { throw WorkService.Refused(message: "Đề nghị không hợp lệ.") }
                     return e
                 }
                 return req.redirect(to: "/viec/\(id)?tb=xac-nhan-de-nghi")
@@ -229,14 +244,16 @@ struct WorkController {
     /// The event a form posts; bad numbers and dates become Vietnamese refusals.
     static func event(_ action: String, _ text: (String) -> String) throws -> TaskEvent? {
         func int(_ k: String, _ what: String) throws -> Int {
-            guard let n = Int(text(k).trimmingCharacters(in: .whitespaces)) else { throw WorkService.Invalid(k, "\(what) phải là số nguyên.") }
+            guard let n = Int(text(k).trimmingCharacters(in: .whitespaces)) else { throw WorkService.Invalid(k,
+                "\(what) phải là số nguyên.") }
             return n
         }
         switch action {
         case "bat-dau": return .start
         case "tien-do": return .progress(percent: try int("phan_tram", "Tiến độ"), note: TextNormalizer.clean(text("ghi_chu")))
         case "xin-gia-han":
-            guard let d = DateOnly(parsing: text("han_moi")) else { throw WorkService.Invalid("han_moi", "Vui lòng nhập hạn mới dạng dd/mm/yyyy.") }
+            guard let d = DateOnly(parsing: text("han_moi")) else { throw WorkService.Invalid("han_moi",
+                "Vui lòng nhập hạn mới dạng dd/mm/yyyy.") }
             return .requestExtension(newDue: d, reason: text("ly_do"))
         case "dong-y-gia-han": return .approveExtension
         case "tu-choi-gia-han": return .refuseExtension(reason: text("ly_do"))
@@ -271,7 +288,8 @@ struct WorkController {
             let u = try req.content.decode(Upload.self)
             switch u.loai ?? "tep" {
             case "tep":
-                guard let file = u.tep, file.data.readableBytes > 0 else { throw WorkService.Invalid("tep", "Vui lòng chọn tệp minh chứng.") }
+                guard let file = u.tep, file.data.readableBytes > 0 else { throw WorkService.Invalid("tep",
+                    "Vui lòng chọn tệp minh chứng.") }
                 try await svc.addFile(id, filename: file.filename, data: Data(buffer: file.data))
             case let kind:
                 try await svc.addReference(id, kind: kind, text: u.noi_dung ?? "")
@@ -314,7 +332,8 @@ struct WorkController {
         let f = (try? req.content.decode(CoordinationForm.self)) ?? CoordinationForm()
         let who = f.nguoi ?? [], scores = f.diem ?? [], notes = f.nhan_xet ?? []
         let ratings = who.enumerated().compactMap { i, raw in
-            UUID(uuidString: raw).map { WorkService.CoordinationRating(participantID: $0, score: i < scores.count ? scores[i] : "", note: i < notes.count ? notes[i] : "") }
+            UUID(uuidString: raw).map { WorkService.CoordinationRating(participantID: $0, score: i < scores.count ? scores[i] : "",
+                                                                       note: i < notes.count ? notes[i] : "") }
         }
         return try await onTask(req, svc, id) {
             try await svc.rateParticipants(id, ratings)

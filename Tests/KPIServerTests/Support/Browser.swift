@@ -45,7 +45,10 @@ struct Browser {
         for (k, v) in all {
             body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n".utf8))
         }
-        body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(fileField)\"; filename=\"\(fileName)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8))
+        body.append(Data("""
+            --\(boundary)\r\nContent-Disposition: form-data; name=\"\(fileField)\"; filename=\"\(fileName)\"\r\nContent-Type: \
+            application/octet-stream\r\n\r\n
+            """.utf8))
         body.append(data)
         body.append(Data("\r\n--\(boundary)--\r\n".utf8))
         return try await send(.POST, path, headers: ["Content-Type": "multipart/form-data; boundary=\(boundary)"],

@@ -75,7 +75,10 @@ struct CatalogService: Sendable {
         }
         let id = try await plan.commit()
         try await AuditLog.append(on: db, actor: actor,
-                                  action: "\(adapter.entityType).\(plan.before == nil ? "create" : "update")\(action == "import" ? ".import" : "")",
+                                  action: """
+                                      \(adapter.entityType).\(plan.before == nil ? "create" : "update")\
+                                      \(action == "import" ? ".import" : "")
+                                      """,
                                   entityType: adapter.entityType, entityID: id.uuidString,
                                   scopePath: plan.afterScope, before: plan.before, after: plan.after)
         return Applied(id: id, changed: true, created: plan.before == nil)
@@ -103,7 +106,8 @@ struct CatalogService: Sendable {
         let page = try await list(all)
         let header = spec.fields.filter { $0.key != "mat_khau_tam" }.map(\.label) + ["Trạng thái"]
         let body = page.rows.map { r in
-            spec.fields.filter { $0.key != "mat_khau_tam" }.map { CatalogForms.exportValue($0, r.raw[$0.key] ?? "") } + [r.active ? "Đang hoạt động" : "Ngừng hoạt động"]
+            spec.fields.filter { $0.key != "mat_khau_tam" }.map { CatalogForms.exportValue($0,
+                r.raw[$0.key] ?? "") } + [r.active ? "Đang hoạt động" : "Ngừng hoạt động"]
         }
         let actor = actor
         let entity = adapter.entityType

@@ -48,7 +48,8 @@ struct ImportService: Sendable {
         let codes = rows.map { $0.values["ma"]?.text ?? "" }
         for (code, count) in Dictionary(grouping: codes, by: { $0 }) where count.count > 1 {
             let lines = rows.filter { $0.values["ma"]?.text == code }.map { String($0.line) }
-            report.problems.append(RowProblem(row: Int(lines[1]) ?? 0, message: "«Mã»: mã «\(code)» lặp lại ở các dòng \(lines.joined(separator: ", "))"))
+            report.problems.append(RowProblem(row: Int(lines[1]) ?? 0,
+                                              message: "«Mã»: mã «\(code)» lặp lại ở các dòng \(lines.joined(separator: ", "))"))
         }
         rows = ImportOrder.sorted(rows, spec: spec, problems: &report.problems)
         report.problems.sort { $0.row < $1.row }
@@ -97,7 +98,11 @@ enum ImportOrder {
         var placed = Set<String>()
         var pending = rows
         for r in rows where cyclic.contains(r.values["ma"]?.text ?? "") {
-            problems.append(RowProblem(row: r.line, message: "«Mã cơ quan cấp trên»: tạo vòng lặp trong cây tổ chức (\(r.values["ma"]?.text ?? "") nằm dưới chính nó)"))
+            problems.append(RowProblem(row: r.line,
+                                       message: """
+                                           «Mã cơ quan cấp trên»: tạo vòng lặp trong cây tổ chức (\(r.values["ma"]?.text ?? "") nằm dưới \
+                                           chính nó)
+                                           """))
         }
         pending.removeAll { cyclic.contains($0.values["ma"]?.text ?? "") }
         let inFile = Set(pending.map { $0.values["ma"]?.text ?? "" })

@@ -48,7 +48,10 @@ struct OrganizationCatalog: CatalogAdapter {
             guard let p = refs.org(code: parentCode) else { throw unknown("ma_cap_tren", parentCode) }
             if let current, p.path.hasPrefix(current.path) {
                 throw CatalogProblems("ma_cap_tren", "Mã cơ quan cấp trên",
-                                      "không thể đặt «\(p.name)» làm cấp trên: đó là chính đơn vị này hoặc đơn vị cấp dưới của nó (tạo vòng lặp)")
+                                      """
+                                          không thể đặt «\(p.name)» làm cấp trên: đó là chính đơn vị này hoặc đơn vị cấp dưới của nó (tạo \
+                                          vòng lặp)
+                                          """)
             }
             parent = p
         }
@@ -93,7 +96,8 @@ struct OrganizationCatalog: CatalogAdapter {
                                 ("leave_records", "scope_path"), ("rating_links", "scope_path"), ("products", "scope_path"),
                                 ("violation_types", "scope_path")] {
             try await sql.raw("""
-                UPDATE \(ident: table) SET \(ident: column) = CAST(\(bind: new) AS TEXT) || substr(\(ident: column), CAST(\(bind: old.count + 1) AS INTEGER))
+                UPDATE \(ident: table) SET \(ident: column) = CAST(\(bind: new) AS TEXT) || substr(\(ident: column), \
+                CAST(\(bind: old.count + 1) AS INTEGER))
                 WHERE \(ident: column) LIKE \(bind: old + "%")
                 """).run()
         }
@@ -104,7 +108,11 @@ struct OrganizationCatalog: CatalogAdapter {
             let children = try await Organization.query(on: db).filter(\.$parentID == id).filter(\.$active == true).count()
             let people = try await Person.query(on: db).filter(\.$organizationID == id).filter(\.$active == true).count()
             if children > 0 || people > 0 {
-                throw CatalogProblems("ma", "Mã", "còn \(children) đơn vị trực thuộc và \(people) cán bộ đang hoạt động; hãy chuyển hoặc ngừng họ trước")
+                throw CatalogProblems("ma", "Mã",
+                                      """
+                                          còn \(children) đơn vị trực thuộc và \(people) cán bộ đang hoạt động; hãy chuyển hoặc ngừng họ \
+                                          trước
+                                          """)
             }
         }
         try await Organization.query(on: db).filter(\.$id == id).set(\.$active, to: active).update()

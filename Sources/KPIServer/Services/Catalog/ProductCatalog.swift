@@ -53,7 +53,8 @@ struct ProductCatalog: CatalogAdapter {
             guard let o = refs.org(code: text(v, "ma_co_quan")) else { throw unknown("ma_co_quan", text(v, "ma_co_quan")) }
             org = o
         }
-        guard let factor = DecimalText.parse(text(v, "he_so")) else { throw CatalogProblems("he_so", "Hệ số quy đổi", "không đọc được hệ số") }
+        guard let factor = DecimalText.parse(text(v, "he_so")) else { throw CatalogProblems("he_so", "Hệ số quy đổi",
+            "không đọc được hệ số") }
         let standard = v["chuan"]?.flag ?? false
         if standard && factor != .one {
             throw CatalogProblems("he_so", "Hệ số quy đổi", "sản phẩm chuẩn phải có hệ số 1 (đang là \(DecimalText.vn(factor)))")
@@ -68,7 +69,11 @@ struct ProductCatalog: CatalogAdapter {
             let others = try await Product.query(on: db).filter(\.$groupID == groupID).filter(\.$isStandard == true)
                 .filter(\.$active == true).all()
             if let clash = others.first(where: { $0.id != existing && $0.organizationID == org?.id }) {
-                throw CatalogProblems("chuan", "Sản phẩm chuẩn", "nhóm «\(text(v, "ma_nhom"))» đã có sản phẩm chuẩn «\(clash.code) – \(clash.name)»; bỏ chọn ở sản phẩm đó trước")
+                throw CatalogProblems("chuan", "Sản phẩm chuẩn",
+                                      """
+                                          nhóm «\(text(v, "ma_nhom"))» đã có sản phẩm chuẩn «\(clash.code) – \(clash.name)»; bỏ chọn ở sản \
+                                          phẩm đó trước
+                                          """)
             }
         }
         let current = try await existing.asyncMap { try await Product.find($0, on: db) } ?? nil

@@ -38,7 +38,8 @@ struct ViolationCatalog: CatalogAdapter {
         if let other = try await ViolationType.query(on: db).filter(\.$code == code).first(), other.id != existing {
             throw CatalogProblems("ma", "Mã", "mã «\(code)» đã được dùng")
         }
-        guard let points = DecimalText.parse(text(v, "diem_tru")) else { throw CatalogProblems("diem_tru", "Điểm trừ mỗi lần", "không đọc được số điểm") }
+        guard let points = DecimalText.parse(text(v, "diem_tru")) else { throw CatalogProblems("diem_tru", "Điểm trừ mỗi lần",
+            "không đọc được số điểm") }
         let current = try await existing.asyncMap { try await ViolationType.find($0, on: db) } ?? nil
         let t = current ?? ViolationType()
         let before = current.map(raw)

@@ -16,13 +16,15 @@ extension EvaluationFlow {
             throw Abort(.forbidden, reason: "Chỉ người được đánh giá mới gửi kiến nghị về kết quả của mình.")
         }
         let state = Self.state(p)
-        guard state == .published || state == .locked else { throw Refused(message: "Kết quả của kỳ chưa được công khai: chưa thể kiến nghị.") }
+        guard state == .published
+            || state == .locked else { throw Refused(message: "Kết quả của kỳ chưa được công khai: chưa thể kiến nghị.") }
         if let until = DateOnly(parsing: p.objectionUntil), today > until {
             throw Refused(message: "Đã hết thời hạn kiến nghị (đến hết \(until.display)). Kết quả chỉ còn được xem xét lại qua phúc tra.")
         }
         let text = reasons.trimmingCharacters(in: .whitespacesAndNewlines), proof = evidence.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw Refused(message: "Ghi lý do kiến nghị: điểm, chỉ số hoặc nhiệm vụ nào chưa đúng, vì sao.") }
-        guard text.count <= 4000, proof.count <= 2000 else { throw Refused(message: "Lý do tối đa 4.000 ký tự, minh chứng tối đa 2.000 ký tự.") }
+        guard text.count <= 4000,
+        proof.count <= 2000 else { throw Refused(message: "Lý do tối đa 4.000 ký tự, minh chứng tối đa 2.000 ký tự.") }
         if try await Complaint.query(on: store.db).filter(\.$periodID == periodID).filter(\.$personID == e.personID)
             .filter(\.$state == Self.complaintOpen).count() > 0 {
             throw Refused(message: "Bạn đã có kiến nghị đang chờ trả lời trong kỳ này.")
@@ -38,9 +40,11 @@ extension EvaluationFlow {
             c.state = Self.complaintOpen; c.answer = ""; c.answeredBy = ""
             try await c.create(on: db)
             try await Self.notify(db, heads, title: "Kiến nghị mới về kết quả đánh giá của \(e.personCode) (trả lời trước \(due.display))",
-                                  link: "/ky-danh-gia/\(periodID.uuidString)/phieu/\(e.personCode)", key: "kien-nghi:\(c.id!.uuidString)", at: actor.at)
+                                  link: "/ky-danh-gia/\(periodID.uuidString)/phieu/\(e.personCode)", key: "kien-nghi:\(c.id!.uuidString)",
+                                  at: actor.at)
             try await AuditLog.append(on: db, actor: actor, action: "complaint.file", entityType: "complaint", entityID: c.id!.uuidString,
-                                      scopePath: e.scopePath, after: ["ky": p.code, "nguoi": e.personCode, "ly_do": text, "minh_chung": proof, "han_tra_loi": due.iso])
+                                      scopePath: e.scopePath, after: ["ky": p.code, "nguoi": e.personCode, "ly_do": text,
+                                                                      "minh_chung": proof, "han_tra_loi": due.iso])
             return c
         }
     }
@@ -55,7 +59,8 @@ extension EvaluationFlow {
 
     /// The head's answer: accepted (the result corrected as a new revision) or not, with reasons.
     func answerComplaint(_ complaintID: UUID, accept: Bool, answer: String, correction: Correction) async throws {
-        guard let c = try await Complaint.find(complaintID, on: store.db), let p = try await EvaluationPeriod.find(c.periodID, on: store.db) else {
+        guard let c = try await Complaint.find(complaintID, on: store.db), let p = try await EvaluationPeriod.find(c.periodID,
+            on: store.db) else {
             throw Abort(.notFound, reason: "Không có kiến nghị này.")
         }
         guard mayApprove(p) else { throw Abort(.forbidden, reason: "Chỉ người đứng đầu cơ quan mới trả lời kiến nghị.") }
@@ -75,12 +80,19 @@ extension EvaluationFlow {
             guard claimed.count == 1 else { throw Refused(message: "Kiến nghị này vừa được người khác trả lời.") }
             var after = ["ky": p.code, "nguoi": c.personCode, "ket_qua": accept ? "chap-nhan" : "khong-chap-nhan", "tra_loi": text]
             if let revised {
-                let n = try await Self.reviseAudited(db, e, revised, kind: "kien-nghi", note: "Kiến nghị được chấp nhận: \(text)", actor: actor, after: &after)
+                let n = try await Self.reviseAudited(db, e, revised, kind: "kien-nghi", note: "Kiến nghị được chấp nhận: \(text)",
+                                                     actor: actor, after: &after)
                 try await (db as! any SQLDatabase).raw("UPDATE complaints SET revision = \(bind: n) WHERE id = \(bind: complaintID)").run()
             }
-            try await Self.notify(db, users, title: "Kiến nghị của bạn \(accept ? "được chấp nhận" : "không được chấp nhận"): \(PeriodCode(p.code)?.label ?? p.code)",
-                                  link: "/ky-danh-gia/\(p.id!.uuidString)/phieu/\(c.personCode)", key: "tra-loi:\(complaintID.uuidString)", at: actor.at)
-            try await AuditLog.append(on: db, actor: actor, action: "complaint.answer", entityType: "complaint", entityID: complaintID.uuidString,
+            try await Self.notify(db, users,
+                                  title: """
+                                      Kiến nghị của bạn \(accept ? "được chấp nhận" : "không được chấp nhận"): \
+                                      \(PeriodCode(p.code)?.label ?? p.code)
+                                      """,
+                                  link: "/ky-danh-gia/\(p.id!.uuidString)/phieu/\(c.personCode)", key: "tra-loi:\(complaintID.uuidString)",
+                                  at: actor.at)
+            try await AuditLog.append(on: db, actor: actor, action: "complaint.answer", entityType: "complaint",
+                                      entityID: complaintID.uuidString,
                                       scopePath: c.scopePath, after: after)
         }
     }
@@ -98,14 +110,18 @@ extension EvaluationFlow {
     func openReReviews(_ periodID: UUID, personCodes: [String], sample: Int) async throws -> [ReReview] {
         let p = try await periods.find(periodID)
         guard mayReReview(p) else {
-            throw Abort(.forbidden, reason: "Chỉ cơ quan tham mưu (Ban Tổ chức, Sở Nội vụ) hoặc cấp trên trực tiếp của cơ quan mới phúc tra.")
+            throw Abort(.forbidden,
+                        reason: "Chỉ cơ quan tham mưu (Ban Tổ chức, Sở Nội vụ) hoặc cấp trên trực tiếp của cơ quan mới phúc tra.")
         }
         guard Self.state(p) == .locked else { throw Refused(message: "Phúc tra thực hiện sau khi kỳ đã chốt điểm.") }
         let sheets = try await Evaluation.query(on: store.db).filter(\.$periodID == periodID).all()
-        let busy = Set(try await ReReview.query(on: store.db).filter(\.$periodID == periodID).filter(\.$state == "dang-phuc-tra").all().map(\.personID))
+        let busy = Set(try await ReReview.query(on: store.db).filter(\.$periodID == periodID).filter(\.$state == "dang-phuc-tra").all()
+            .map(\.personID))
         var chosen: [(Evaluation, String)] = []
         for code in personCodes.map({ $0.trimmingCharacters(in: .whitespaces).uppercased() }).filter({ !$0.isEmpty }) {
-            guard let e = sheets.first(where: { $0.personCode.uppercased() == code }) else { throw Refused(message: "Không có phiếu đánh giá của «\(code)» trong kỳ này.") }
+            guard let e = sheets.first(where: { $0.personCode.uppercased() == code }) else { throw Refused(message: """
+                Không có phiếu đánh giá của «\(code)» trong kỳ này.
+                """) }
             guard !busy.contains(e.personID) else { throw Refused(message: "«\(code)» đang được phúc tra.") }
             if !chosen.contains(where: { $0.0.personID == e.personID }) { chosen.append((e, "chon")) }
         }
@@ -120,12 +136,17 @@ extension EvaluationFlow {
             for (e, how) in cases {
                 let r = ReReview()
                 r.id = UUID(); r.periodID = periodID; r.personID = e.personID; r.personCode = e.personCode; r.scopePath = e.scopePath
-                r.how = how; r.openedBy = actor.name; r.openedAt = store.now; r.state = "dang-phuc-tra"; r.conclusion = ""; r.concludedBy = ""
+                r.how = how; r.openedBy = actor.name; r.openedAt = store.now; r.state = "dang-phuc-tra"; r.conclusion = "";
+                r.concludedBy = ""
                 try await r.create(on: db)
                 out.append(r)
             }
-            try await AuditLog.append(on: db, actor: actor, action: "rereview.open", entityType: "evaluation_period", entityID: periodID.uuidString,
-                                      scopePath: p.scopePath, after: ["ky": p.code, "ho_so": out.map { "\($0.personCode) (\($0.how == "mau" ? "chọn mẫu" : "chỉ định"))" }.joined(separator: ", ")])
+            try await AuditLog.append(on: db, actor: actor, action: "rereview.open", entityType: "evaluation_period",
+                                      entityID: periodID.uuidString,
+                                      scopePath: p.scopePath, after: ["ky": p.code,
+                                                                      "ho_so": out.map { """
+                                                                          \($0.personCode) (\($0.how == "mau" ? "chọn mẫu" : "chỉ định"))
+                                                                          """ }.joined(separator: ", ")])
             return out
         }
     }
@@ -135,11 +156,13 @@ extension EvaluationFlow {
         guard let r = try await ReReview.find(id, on: store.db), let p = try await EvaluationPeriod.find(r.periodID, on: store.db) else {
             throw Abort(.notFound, reason: "Không có hồ sơ phúc tra này.")
         }
-        guard mayReReview(p) else { throw Abort(.forbidden, reason: "Chỉ cơ quan tham mưu hoặc cấp trên trực tiếp của cơ quan mới kết luận phúc tra.") }
+        guard mayReReview(p) else { throw Abort(.forbidden,
+                                                reason: "Chỉ cơ quan tham mưu hoặc cấp trên trực tiếp của cơ quan mới kết luận phúc tra.") }
         guard r.state == "dang-phuc-tra" else { throw Refused(message: "Hồ sơ phúc tra này đã có kết luận.") }
         let text = conclusion.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty, text.count <= 4000 else { throw Refused(message: "Ghi kết luận phúc tra (tối đa 4.000 ký tự).") }
-        guard let e = try await Evaluation.query(on: store.db).filter(\.$periodID == r.periodID).filter(\.$personID == r.personID).first() else {
+        guard let e = try await Evaluation.query(on: store.db).filter(\.$periodID == r.periodID).filter(\.$personID == r.personID)
+            .first() else {
             throw Abort(.notFound)
         }
         let revised = change ? try await rescore(p, e, correction) : nil
@@ -153,7 +176,8 @@ extension EvaluationFlow {
             guard claimed.count == 1 else { throw Refused(message: "Hồ sơ phúc tra này vừa được người khác kết luận.") }
             var after = ["ky": p.code, "nguoi": r.personCode, "ket_luan": text, "ket_qua": change ? "dieu-chinh" : "giu-nguyen"]
             if let revised {
-                let n = try await Self.reviseAudited(db, e, revised, kind: "phuc-tra", note: "Phúc tra: \(text)", actor: actor, after: &after)
+                let n = try await Self.reviseAudited(db, e, revised, kind: "phuc-tra", note: "Phúc tra: \(text)", actor: actor,
+                                                     after: &after)
                 try await (db as! any SQLDatabase).raw("UPDATE re_reviews SET revision = \(bind: n) WHERE id = \(bind: id)").run()
             }
             try await AuditLog.append(on: db, actor: actor, action: "rereview.conclude", entityType: "re_review", entityID: id.uuidString,

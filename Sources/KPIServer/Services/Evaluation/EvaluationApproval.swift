@@ -83,7 +83,8 @@ extension EvaluationFlow {
             for item in b.items { snapshot[item.data.personCode] = (item.row.data, b.framework) }
             let ids = Set(b.results.map(\.id))
             let levels: [String: Level]
-            switch QuotaReview.decide(b.results, rule: b.rules.quota, chosen: chosen.intersection(ids), decision: decision, tiesConfirmed: tiesConfirmed) {
+            switch QuotaReview.decide(b.results, rule: b.rules.quota, chosen: chosen.intersection(ids), decision: decision,
+                                      tiesConfirmed: tiesConfirmed) {
             case let .failure(problem): throw Refused(message: problem.message)
             case let .success(l): levels = l
             }
@@ -110,7 +111,8 @@ extension EvaluationFlow {
         try await store.write { db in
             try await EvaluationService.markDirty(db, scopePath: p.scopePath)
             try await Self.advance(db, p, from: .approval, to: .published, version: version,
-                                   set: [("approved_by", actor.name), ("approved_at", now), ("decision", decision), ("objection_until", until.iso)])
+                                   set: [("approved_by", actor.name), ("approved_at", now), ("decision", decision), ("objection_until",
+                                       until.iso)])
             var counts: [String: Int] = [:]
             for e in try await Evaluation.query(on: db).filter(\.$periodID == id).all() {
                 let o = decided[e.personCode]
@@ -124,7 +126,8 @@ extension EvaluationFlow {
             }
             var after = ["ky": p.code, "cong_khai_den": until.iso, "quyet_dinh": decision]
             for level in Level.allCases { after[level.rawValue] = String(counts[level.rawValue] ?? 0) }
-            try await AuditLog.append(on: db, actor: actor, action: "evaluation.approve", entityType: "evaluation_period", entityID: id.uuidString,
+            try await AuditLog.append(on: db, actor: actor, action: "evaluation.approve", entityType: "evaluation_period",
+                                      entityID: id.uuidString,
                                       scopePath: p.scopePath, after: after)
         }
     }
@@ -138,13 +141,15 @@ extension EvaluationFlow {
         try requireStep(p, .published, version: version)
         let (actor, now) = (actor, store.now)
         try await store.write { db in
-            try await Self.advance(db, p, from: .published, to: .locked, version: version, set: [("locked_by", actor.name), ("locked_at", now)])
+            try await Self.advance(db, p, from: .published, to: .locked, version: version, set: [("locked_by", actor.name), ("locked_at",
+                now)])
             // The agency's open year follows its periods' results.
             try await EvaluationService.markDirty(db, scopePath: p.scopePath)
             let sheets = try await Evaluation.query(on: db).filter(\.$periodID == id).sort(\.$personCode).all()
-            try await AuditLog.append(on: db, actor: actor, action: "evaluation.lock", entityType: "evaluation_period", entityID: id.uuidString,
-                                      scopePath: p.scopePath, after: ["ky": p.code, "so_nguoi": String(sheets.count),
-                                                                      "phien_ban": sheets.map { "\($0.personCode)#\($0.revision)" }.joined(separator: " ")])
+            let versions = sheets.map { "\($0.personCode)#\($0.revision)" }.joined(separator: " ")
+            try await AuditLog.append(on: db, actor: actor, action: "evaluation.lock", entityType: "evaluation_period",
+                                      entityID: id.uuidString, scopePath: p.scopePath,
+                                      after: ["ky": p.code, "so_nguoi": String(sheets.count), "phien_ban": versions])
         }
     }
 

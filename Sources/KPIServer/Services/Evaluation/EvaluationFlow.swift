@@ -20,7 +20,10 @@ struct EvaluationFlow {
 
     typealias Refused = WorkService.Refused
 
-    static let staleMessage = "Kỳ đánh giá vừa được người khác cập nhật (có thể do bấm hai lần hoặc hai người cùng thao tác). Thao tác này chưa được thực hiện; xem trạng thái mới nhất rồi thao tác lại nếu cần."
+    static let staleMessage = """
+        Kỳ đánh giá vừa được người khác cập nhật (có thể do bấm hai lần hoặc hai người cùng thao tác). Thao tác này chưa được thực hiện; \
+        xem trạng thái mới nhất rồi thao tác lại nếu cần.
+        """
 
     var periods: EvaluationService { EvaluationService(store: store, principal: principal, actor: actor) }
 
@@ -68,7 +71,9 @@ struct EvaluationFlow {
             throw Refused(message: "Ghi đủ ba thời hạn (dd/MM/yyyy): tự đánh giá, đánh giá, phê duyệt.")
         }
         guard selfDue >= today, selfDue <= reviewDue, reviewDue <= approveDue else {
-            throw Refused(message: "Thời hạn không hợp lệ: hạn tự đánh giá không trước hôm nay, và các hạn theo thứ tự tự đánh giá ≤ đánh giá ≤ phê duyệt.")
+            throw Refused(message: """
+                Thời hạn không hợp lệ: hạn tự đánh giá không trước hôm nay, và các hạn theo thứ tự tự đánh giá ≤ đánh giá ≤ phê duyệt.
+                """)
         }
         _ = try await EvaluationService.recompute(p, store: store, actor: actor)
         let actor = actor
@@ -76,8 +81,10 @@ struct EvaluationFlow {
             try await Self.advance(db, p, from: .open, to: .selfAssessment, version: version,
                                    set: [("self_due", selfDue.iso), ("review_due", reviewDue.iso), ("approve_due", approveDue.iso)])
             try await Self.ensureSheets(db, p)
-            try await AuditLog.append(on: db, actor: actor, action: "evaluation.self-start", entityType: "evaluation_period", entityID: id.uuidString,
-                                      scopePath: p.scopePath, after: ["ky": p.code, "han_tu_danh_gia": selfDue.iso, "han_danh_gia": reviewDue.iso,
+            try await AuditLog.append(on: db, actor: actor, action: "evaluation.self-start", entityType: "evaluation_period",
+                                      entityID: id.uuidString,
+                                      scopePath: p.scopePath, after: ["ky": p.code, "han_tu_danh_gia": selfDue.iso,
+                                                                      "han_danh_gia": reviewDue.iso,
                                                                       "han_phe_duyet": approveDue.iso])
         }
     }
@@ -137,7 +144,8 @@ struct EvaluationFlow {
     func sheet(_ periodID: UUID, personCode: String) async throws -> (EvaluationPeriod, Evaluation) {
         guard let p = try await EvaluationPeriod.find(periodID, on: store.db),
               let e = try await Evaluation.query(on: store.db).filter(\.$periodID == periodID).filter(\.$personCode == personCode).first(),
-              e.personID == principal.personID || principal.can(.viewEvaluations, at: e.scopePath) || principal.can(.configureFramework, at: e.scopePath)
+              e.personID == principal.personID || principal.can(.viewEvaluations, at: e.scopePath) || principal.can(.configureFramework,
+                  at: e.scopePath)
         else { throw Abort(.notFound, reason: "Không có phiếu đánh giá này, hoặc bạn không có quyền xem.") }
         return (p, e)
     }
@@ -169,7 +177,9 @@ struct EvaluationFlow {
         let state = Self.state(p)
         if let closed = Self.closed(state) { throw Refused(message: closed) }
         guard state == .selfAssessment else {
-            throw Refused(message: state == .open ? "Kỳ chưa bắt đầu bước tự đánh giá." : "Bước tự đánh giá đã kết thúc; kỳ đang ở bước \(state.label.lowercased()).")
+            throw Refused(message: state == .open ? "Kỳ chưa bắt đầu bước tự đánh giá." : """
+                Bước tự đánh giá đã kết thúc; kỳ đang ở bước \(state.label.lowercased()).
+                """)
         }
         if let due = DateOnly(parsing: p.selfDue), today > due {
             throw Refused(message: "Đã hết hạn tự đánh giá (\(due.display)). Liên hệ lãnh đạo đơn vị nếu cần bổ sung ý kiến.")
@@ -185,7 +195,8 @@ struct EvaluationFlow {
             e.selfAt = store.now
             try await e.update(on: db)
             try await AuditLog.append(on: db, actor: actor, action: "evaluation.self", entityType: "evaluation", entityID: e.id!.uuidString,
-                                      scopePath: e.scopePath, before: ["nhan_xet": before], after: ["ky": p.code, "nhan_xet": text, "de_xuat": e.selfRubric])
+                                      scopePath: e.scopePath, before: ["nhan_xet": before], after: ["ky": p.code, "nhan_xet": text,
+                                          "de_xuat": e.selfRubric])
         }
     }
 
@@ -194,7 +205,11 @@ struct EvaluationFlow {
     func review(_ periodID: UUID, personCode: String, comment: String, rubric: [String: String], taskScore: String) async throws {
         let (p, e) = try await sheet(periodID, personCode: personCode)
         guard mayReview(e) else {
-            throw Abort(.forbidden, reason: "Chỉ lãnh đạo trực tiếp (thẩm quyền đánh giá) mới đánh giá được phiếu này; không ai tự đánh giá thay bước của lãnh đạo.")
+            throw Abort(.forbidden,
+                        reason: """
+                            Chỉ lãnh đạo trực tiếp (thẩm quyền đánh giá) mới đánh giá được phiếu này; không ai tự đánh giá thay bước của \
+                            lãnh đạo.
+                            """)
         }
         let state = Self.state(p)
         if let closed = Self.closed(state) { throw Refused(message: closed) }
@@ -203,7 +218,10 @@ struct EvaluationFlow {
         let score = taskScore.trimmingCharacters(in: .whitespaces)
         if !score.isEmpty {
             guard let v = DecimalText.parse(score), v >= .zero, v <= Rational(100) else {
-                throw Refused(message: "Điểm kết quả nhiệm vụ «\(score)» không hợp lệ: ghi số không âm (tối đa bằng điểm của nhóm kết quả nhiệm vụ), dấu phẩy thập phân.")
+                throw Refused(message: """
+                    Điểm kết quả nhiệm vụ «\(score)» không hợp lệ: ghi số không âm (tối đa bằng điểm của nhóm kết quả nhiệm vụ), dấu phẩy \
+                    thập phân.
+                    """)
             }
         }
         let text = comment.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -219,7 +237,8 @@ struct EvaluationFlow {
             e.reviewedAt = store.now
             try await e.update(on: db)
             try await EvaluationService.markDirty(db, scopePath: e.scopePath)
-            try await AuditLog.append(on: db, actor: actor, action: "evaluation.review", entityType: "evaluation", entityID: e.id!.uuidString,
+            try await AuditLog.append(on: db, actor: actor, action: "evaluation.review", entityType: "evaluation",
+                                      entityID: e.id!.uuidString,
                                       scopePath: e.scopePath, before: before,
                                       after: ["ky": p.code, "nhan_xet": text, "muc": e.reviewRubric, "diem_nv": e.reviewTaskScore])
         }
@@ -237,8 +256,10 @@ struct EvaluationFlow {
     func checkRubric(_ rubric: [String: String], _ p: EvaluationPeriod, _ e: Evaluation) async throws {
         guard !rubric.isEmpty else { return }
         let frameworks = try await Framework.query(on: store.db).filter(\.$status == "published").all()
-        guard let item = try await ScoreInputs.load(period: p.code, under: e.scopePath, on: store.db).first(where: { $0.row.personID == e.personID }),
-              let f = ScoreService.framework(for: item.data.staffKind, group: item.data.groupCode, at: e.scopePath, period: p.code, among: frameworks)
+        guard let item = try await ScoreInputs.load(period: p.code, under: e.scopePath,
+                                                    on: store.db).first(where: { $0.row.personID == e.personID }),
+              let f = ScoreService.framework(for: item.data.staffKind, group: item.data.groupCode, at: e.scopePath, period: p.code,
+                                             among: frameworks)
         else { throw Refused(message: "Chưa có bộ chỉ số đang áp dụng cho người này.") }
         let indicators = FrameworkService.decode(f).indicators.filter { $0.method == "rubric" }
         for (code, level) in rubric.sorted(by: { $0.key < $1.key }) {
@@ -247,7 +268,9 @@ struct EvaluationFlow {
             }
             let levels = ((try? ProductRules.parseComplexity(ind.parameter, range: .zero...Rational(100)).get()) ?? []).map(\.name)
             guard levels.contains(level) else {
-                throw Refused(message: "Mức «\(level)» không có trong thang của chỉ số «\(ind.name)»; chọn một trong: \(levels.joined(separator: ", ")).")
+                throw Refused(message: """
+                    Mức «\(level)» không có trong thang của chỉ số «\(ind.name)»; chọn một trong: \(levels.joined(separator: ", ")).
+                    """)
             }
         }
     }

@@ -7,7 +7,8 @@ import KPICore
 /// review, each get one notice per period, step and deadline (a moved deadline reminds again); the
 /// heads who owe an answer to a complaint, once when its deadline is near and once when it has passed.
 enum EvaluationReminders {
-    static func scan(_ db: any Database, today: DateOnly, soon: Int, calendar: WorkCalendar, leaders: [(String, UUID)], now: Date) async throws -> Int {
+    static func scan(_ db: any Database, today: DateOnly, soon: Int, calendar: WorkCalendar, leaders: [(String, UUID)],
+                     now: Date) async throws -> Int {
         let horizon = calendar.adding(workingDays: soon, to: today)
         let periods = try await EvaluationPeriod.query(on: db)
             .filter(\.$state ~~ [EvaluationState.selfAssessment.rawValue, EvaluationState.review.rawValue]).all()
@@ -31,7 +32,8 @@ enum EvaluationReminders {
                 let accounts = try await Notices.users(of: pending.map(\.personID), on: db)
                 for e in pending {
                     for u in accounts[e.personID] ?? [] {
-                        targets[u] = ("Nhắc tự đánh giá \(label.lowercased()) (hạn \(due.display))", "/ky-danh-gia/\(id.uuidString)/phieu/\(e.personCode)")
+                        targets[u] = ("Nhắc tự đánh giá \(label.lowercased()) (hạn \(due.display))",
+                                      "/ky-danh-gia/\(id.uuidString)/phieu/\(e.personCode)")
                     }
                 }
             } else {
@@ -41,12 +43,14 @@ enum EvaluationReminders {
                     for u in Set(Notices.heads(of: scope, among: leaders)) { counts[u, default: 0] += 1 }
                 }
                 for (u, n) in counts {
-                    targets[u] = ("Nhắc đánh giá \(label.lowercased()): \(n) phiếu chờ đánh giá (hạn \(due.display))", "/ky-danh-gia/\(id.uuidString)?loc=chua-danh-gia")
+                    targets[u] = ("Nhắc đánh giá \(label.lowercased()): \(n) phiếu chờ đánh giá (hạn \(due.display))",
+                                  "/ky-danh-gia/\(id.uuidString)?loc=chua-danh-gia")
                 }
             }
             guard !targets.isEmpty else { continue }
             let prefix = "ky-danh-gia:\(id.uuidString):\(state.rawValue):\(due.iso):"
-            let sent = Set(try await Notice.query(on: db).filter(\.$kind == "ky-danh-gia").filter(\.$userID ~~ Array(targets.keys)).all().map(\.dedupeKey))
+            let sent = Set(try await Notice.query(on: db).filter(\.$kind == "ky-danh-gia").filter(\.$userID ~~ Array(targets.keys)).all()
+                .map(\.dedupeKey))
             var batch: [Notice] = []
             for (u, (title, link)) in targets where !sent.contains(prefix + u.uuidString) {
                 let n = Notice()
@@ -68,7 +72,8 @@ enum EvaluationReminders {
 
     /// Kiến nghị chờ trả lời: the heads of the agency (those who answer) reminded from `horizon` before
     /// the answer's deadline, and again once it has passed; once each per complaint.
-    static func complaints(_ db: any Database, today: DateOnly, horizon: DateOnly, leaders: [(String, UUID)], now: Date) async throws -> Int {
+    static func complaints(_ db: any Database, today: DateOnly, horizon: DateOnly, leaders: [(String, UUID)],
+                           now: Date) async throws -> Int {
         let pending = try await Complaint.query(on: db).filter(\.$state == EvaluationFlow.complaintOpen).all()
         var batch: [Notice] = []
         var keys: [String] = []
@@ -80,7 +85,8 @@ enum EvaluationReminders {
             let prefix = "kien-nghi-han:\(try c.requireID().uuidString):\(late ? "qua-han" : "sap-den"):"
             for u in Set(Notices.heads(of: OrgPath.prefix(c.scopePath, depth: 2), among: leaders)) {
                 let n = Notice()
-                n.userID = u; n.kind = "ky-danh-gia"; n.title = title; n.link = "/ky-danh-gia/\(c.periodID.uuidString)/phieu/\(c.personCode)"
+                n.userID = u; n.kind = "ky-danh-gia"; n.title = title;
+                n.link = "/ky-danh-gia/\(c.periodID.uuidString)/phieu/\(c.personCode)"
                 n.dedupeKey = prefix + u.uuidString; n.createdAt = now
                 batch.append(n)
                 keys.append(n.dedupeKey)

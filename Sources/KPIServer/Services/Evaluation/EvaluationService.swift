@@ -51,18 +51,23 @@ struct EvaluationService {
         guard let period = PeriodCode(text) else {
             throw Refused(message: "Kỳ «\(text)» không hợp lệ. Ghi tháng «2026-11», quý «2026-Q4» hoặc năm «2026».")
         }
-        guard let agency = try await Organization.query(on: store.db).filter(\.$code == agencyCode).first(), OrgPath.depth(agency.path) == 2 else {
-            throw Refused(message: "Không có cơ quan mã «\(agencyCode)»; kỳ đánh giá được mở cho từng cơ quan (cấp thứ hai của cây đơn vị).")
+        guard let agency = try await Organization.query(on: store.db).filter(\.$code == agencyCode).first(),
+        OrgPath.depth(agency.path) == 2 else {
+            throw Refused(message: """
+                Không có cơ quan mã «\(agencyCode)»; kỳ đánh giá được mở cho từng cơ quan (cấp thứ hai của cây đơn vị).
+                """)
         }
         if let principal { try principal.require(.runEvaluation, at: agency.path) }
         let actor = actor
         return try await store.write { db in
-            if try await EvaluationPeriod.query(on: db).filter(\.$organizationID == agency.requireID()).filter(\.$code == period.text).first() != nil {
+            if try await EvaluationPeriod.query(on: db).filter(\.$organizationID == agency.requireID()).filter(\.$code == period.text)
+                .first() != nil {
                 throw Refused(message: "\(period.label) của \(agency.name) đã được mở.")
             }
             let p = EvaluationPeriod(code: period, organizationID: try agency.requireID(), scopePath: agency.path, openedBy: actor.name)
             try await p.create(on: db)
-            try await AuditLog.append(on: db, actor: actor, action: "evaluation.open", entityType: "evaluation_period", entityID: p.id!.uuidString,
+            try await AuditLog.append(on: db, actor: actor, action: "evaluation.open", entityType: "evaluation_period",
+                                      entityID: p.id!.uuidString,
                                       scopePath: agency.path, after: ["ky": period.text, "co_quan": agency.code])
             return p
         }
@@ -82,7 +87,10 @@ struct EvaluationService {
     /// the groups an open period keeps.
     static func recompute(_ p: EvaluationPeriod, store: Store, actor: Actor, detail: Bool = false) async throws -> Int {
         guard let state = EvaluationState(rawValue: p.state), state.recomputes else {
-            throw Refused(message: "Kỳ này đã qua bước đánh giá (\(EvaluationState(rawValue: p.state)?.label.lowercased() ?? p.state)): điểm không tính lại tự động nữa.")
+            throw Refused(message: """
+                Kỳ này đã qua bước đánh giá (\(EvaluationState(rawValue: p.state)?.label.lowercased() ?? p.state)): điểm không tính lại tự \
+                động nữa.
+                """)
         }
         return try await recompute(batch: [p], store: store, actor: actor, detail: detail)[try p.requireID()] ?? 0
     }
@@ -150,7 +158,8 @@ struct EvaluationService {
         let now = store.now
         try await store.write { db in
             let sql = db as! any SQLDatabase
-            try await ScoreInput.query(on: db).filter(\.$period == period.text).filter(\.$scopePath, .custom("LIKE"), p.scopePath + "%").delete()
+            try await ScoreInput.query(on: db).filter(\.$period == period.text).filter(\.$scopePath, .custom("LIKE"),
+                                                                                       p.scopePath + "%").delete()
             // Many rows per statement (the model layer's per-row reflection was a tenth of a recompute).
             for chunk in stride(from: 0, to: rows.count, by: 500) {
                 let insert = sql.insert(into: ScoreInput.schema).columns("id", "period", "person_id", "scope_path", "data", "updated_at")
@@ -164,7 +173,8 @@ struct EvaluationService {
                 """).run()
             // Someone who joined the agency during the workflow gets a sheet too.
             if state != .open { try await EvaluationFlow.ensureSheets(db, p) }
-            try await AuditLog.append(on: db, actor: actor, action: "evaluation.recompute", entityType: "evaluation_period", entityID: id.uuidString,
+            try await AuditLog.append(on: db, actor: actor, action: "evaluation.recompute", entityType: "evaluation_period",
+                                      entityID: id.uuidString,
                                       scopePath: p.scopePath, after: ["ky": period.text, "so_nguoi": String(rows.count)])
         }
     }
@@ -199,13 +209,15 @@ struct EvaluationService {
                     try await store.write { db in
                         let p = EvaluationPeriod(code: period, organizationID: agency, scopePath: e.path, openedBy: "system:lich")
                         try await p.create(on: db)
-                        try await AuditLog.append(on: db, actor: .system("lich", at: store.now), action: "evaluation.open", entityType: "evaluation_period",
+                        try await AuditLog.append(on: db, actor: .system("lich", at: store.now), action: "evaluation.open",
+                                                  entityType: "evaluation_period",
                                                   entityID: p.id!.uuidString, scopePath: e.path, after: ["ky": period.text])
                     }
                     opened += 1
                 } catch {
                     // Another process opened it at the same moment (agency and code are unique).
-                    if try await EvaluationPeriod.query(on: store.db).filter(\.$organizationID == agency).filter(\.$code == period.text).count() == 0 { throw error }
+                    if try await EvaluationPeriod.query(on: store.db).filter(\.$organizationID == agency).filter(\.$code == period.text)
+                        .count() == 0 { throw error }
                 }
             }
         }

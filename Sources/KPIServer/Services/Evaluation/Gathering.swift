@@ -32,7 +32,8 @@ struct ScoreGathering {
     /// Everyone active in the agency, with their inputs for `period` (see the batch form).
     func gather(period: PeriodCode, agencyPath: String, frameworks: [Framework],
                 choices: [UUID: (rubric: [String: String], taskScore: String)] = [:], detail: Bool = false) async throws -> [Gathered] {
-        try await gather(period: period, agencyPaths: [agencyPath], frameworks: frameworks, choices: choices, detail: detail)[agencyPath] ?? []
+        try await gather(period: period, agencyPaths: [agencyPath], frameworks: frameworks, choices: choices,
+                         detail: detail)[agencyPath] ?? []
     }
 
     /// Everyone active in each agency (second-level paths), with their inputs for `period`, by
@@ -44,7 +45,8 @@ struct ScoreGathering {
     /// person's tasks as groups (`ScoreInputData.TaskGroup`), summed by the database, which score
     /// the same and are what an open period keeps.
     func gather(period: PeriodCode, agencyPaths: [String], frameworks: [Framework],
-                choices: [UUID: (rubric: [String: String], taskScore: String)] = [:], detail: Bool = false) async throws -> [String: [Gathered]] {
+                choices: [UUID: (rubric: [String: String], taskScore: String)] = [:],
+                detail: Bool = false) async throws -> [String: [Gathered]] {
         guard !agencyPaths.isEmpty else { return [:] }
         let members = try await self.members(agencyPaths)
         let within = Self.within("p.scope_path", agencyPaths)
@@ -90,7 +92,8 @@ struct ScoreGathering {
             """).all() {
             let id = try r.decode(column: "person_id", as: UUID.self)
             metrics[id, default: GeneralMetrics()].violations += 1
-            deductions[id] = try Rational.add(deductions[id] ?? .zero, DecimalText.parse(try r.decode(column: "deduction", as: String.self)) ?? .zero)
+            deductions[id] = try Rational.add(deductions[id] ?? .zero, DecimalText.parse(try r.decode(column: "deduction",
+                as: String.self)) ?? .zero)
         }
         for (id, d) in deductions { metrics[id, default: GeneralMetrics()].deductions = DecimalText.plain(d) }
 
@@ -136,7 +139,8 @@ struct ScoreGathering {
     /// A task's status in the period: completed only when completed by its last day (a task
     /// completed after the period counts as not completed in it, DOMAIN.md §4).
     static func status(state: String, completedInPeriod: Bool) -> String {
-        state == TaskState.cancelled.rawValue ? "cancelled" : state == TaskState.completed.rawValue && completedInPeriod ? "completed" : "open"
+        state == TaskState.cancelled.rawValue ? "cancelled" : state == TaskState.completed.rawValue
+            && completedInPeriod ? "completed" : "open"
     }
 
     /// The tasks each person leads that are due in the period, one by one, by due date.
@@ -149,7 +153,8 @@ struct ScoreGathering {
             let status = Self.status(state: state, completedInPeriod: !completedOn.isEmpty && completedOn <= last)
             tasks[assignee, default: []].append(ScoreInputData.Task(
                 title: title, productCode: productCode, productName: productName, unit: unit, quantity: quantity, factor: factor,
-                complexity: complexity, complexityFactor: complexityFactor, status: status, majorErrors: errors, exemptErrors: exempt, delays: delays))
+                complexity: complexity, complexityFactor: complexityFactor, status: status, majorErrors: errors, exemptErrors: exempt,
+                delays: delays))
         }
         let whose: SQLQueryString = switch scope {
         case .agencies(let paths): Self.within("p.scope_path", paths)
@@ -194,7 +199,8 @@ struct ScoreGathering {
         let units: SQLQueryString = postgres ? "CAST(SUM(CAST(t.units AS NUMERIC)) AS TEXT)" : "t.units"
         let byUnits: SQLQueryString = postgres ? "" : ", t.units"
         let query: SQLQueryString = """
-            SELECT t.assignee_id, t.state, CASE WHEN t.completed_on <> '' AND t.completed_on <= \(bind: last) THEN 1 ELSE 0 END AS in_period,
+            SELECT t.assignee_id, t.state, CASE WHEN t.completed_on <> '' AND t.completed_on <= \(bind: last) THEN 1 ELSE 0 END AS \
+            in_period,
                    t.major_errors, t.exempt_errors, t.delays, COUNT(*) AS n, \(units) AS units
             FROM tasks t JOIN people p ON p.id = t.assignee_id
             WHERE \(Self.within("p.scope_path", agencyPaths)) AND t.due_on >= \(bind: period.first.iso) AND t.due_on <= \(bind: last)
@@ -202,8 +208,10 @@ struct ScoreGathering {
             GROUP BY t.assignee_id, t.state, in_period, t.major_errors, t.exempt_errors, t.delays\(byUnits)
             """
         var groups: [UUID: ScoreInputData.TaskGrouping] = [:]
-        func add(_ a: UUID, _ state: String, _ inPeriod: Int, _ errors: Int, _ exempt: Int, _ delays: Int, _ n: Int, _ units: String) throws {
-            guard let u = Rational(decimal: units) else { throw Abort(.internalServerError, reason: "tasks.units «\(units)» is not a decimal") }
+        func add(_ a: UUID, _ state: String, _ inPeriod: Int, _ errors: Int, _ exempt: Int, _ delays: Int, _ n: Int,
+                 _ units: String) throws {
+            guard let u = Rational(decimal: units) else { throw Abort(.internalServerError,
+                                                                      reason: "tasks.units «\(units)» is not a decimal") }
             try groups[a, default: .init()].add(units: postgres ? u : try Rational.multiply(u, Rational(n)), count: n,
                                                status: Self.status(state: state, completedInPeriod: inPeriod == 1),
                                                majorErrors: errors, exemptErrors: exempt, delays: delays)
@@ -236,7 +244,8 @@ struct ScoreGathering {
             Member(id: try r.decode(column: "id", as: UUID.self), code: try r.decode(column: "code", as: String.self),
                    name: try r.decode(column: "full_name", as: String.self), staffKind: try r.decode(column: "staff_kind", as: String.self),
                    groupCode: try r.decode(column: "group_code", as: String?.self) ?? "",
-                   unitName: try r.decode(column: "unit_name", as: String.self), scopePath: try r.decode(column: "scope_path", as: String.self),
+                   unitName: try r.decode(column: "unit_name", as: String.self), scopePath: try r.decode(column: "scope_path",
+                       as: String.self),
                    leadership: try r.decode(column: "leadership_rank", as: String.self))
         }
     }}

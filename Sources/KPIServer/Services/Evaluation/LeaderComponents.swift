@@ -19,7 +19,8 @@ extension ScoreGathering {
         var scoring: [UUID: (general: GeneralScorer, engine: ScoringEngine)] = [:]
         func scorer(_ i: Int) throws -> (general: GeneralScorer, engine: ScoringEngine)? {
             let m = people[i].member
-            guard let f = ScoreService.framework(for: m.staffKind, group: m.groupCode, at: m.scopePath, period: period.text, among: frameworks),
+            guard let f = ScoreService.framework(for: m.staffKind, group: m.groupCode, at: m.scopePath, period: period.text,
+                                                 among: frameworks),
                   let id = f.id else { return nil }
             if let s = scoring[id] { return s }
             let definition = FrameworkService.decode(f)
@@ -32,7 +33,8 @@ extension ScoreGathering {
         var shortBelow = Set<String>(), shortHere = Set<String>()
         func mark(_ j: Int) throws {
             guard let s = try scorer(j),
-                  let t = try s.engine.period(try people[j].data.periodInput(general: s.general), leader: people[j].data.leader).totalHundredths,
+                  let t = try s.engine.period(try people[j].data.periodInput(general: s.general),
+                                              leader: people[j].data.leader).totalHundredths,
                   !ScoringEngine.reaches(t, s.engine.rules.passThreshold) else { return }
             let path = people[j].member.scopePath
             for a in OrgPath.ancestors(path) where a != path { shortBelow.insert(a) }
@@ -64,7 +66,8 @@ extension ScoreGathering {
                    MAX(t.delays) AS delays, MAX(t.major_errors - t.exempt_errors) AS unexempted FROM tasks t
             WHERE \(Self.within("t.scope_path", agencyPaths)) AND t.source = \(bind: TaskSource.plan.rawValue)
               AND t.due_on >= \(bind: period.first.iso) AND t.due_on <= \(bind: last)
-              AND t.state NOT IN (\(bind: TaskState.proposed.rawValue), \(bind: TaskState.declined.rawValue), \(bind: TaskState.cancelled.rawValue))
+              AND t.state NOT IN (\(bind: TaskState.proposed.rawValue), \(bind: TaskState.declined.rawValue),
+                                  \(bind: TaskState.cancelled.rawValue))
             GROUP BY t.scope_path, t.state, in_period
             """
         if let rows = try await Store.postgresRows(on: db, plannedQuery) {

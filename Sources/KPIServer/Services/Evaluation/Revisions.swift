@@ -47,7 +47,8 @@ extension EvaluationFlow {
             for s in try await Evaluation.query(on: store.db).filter(\.$periodID == p.requireID()).all() where s.reviewedAt != nil {
                 choices[s.personID] = (Self.choices(s.reviewRubric), s.reviewTaskScore)
             }
-            guard let fresh = try await ScoreGathering(db: store.db).gather(period: period, agencyPath: p.scopePath, frameworks: frameworks, choices: choices, detail: true)
+            guard let fresh = try await ScoreGathering(db: store.db).gather(period: period, agencyPath: p.scopePath,
+                                                                            frameworks: frameworks, choices: choices, detail: true)
                 .first(where: { $0.member.id == e.personID }) else {
                 throw Refused(message: "Người này không còn trong cơ quan: không tính lại được theo dữ liệu hiện tại.")
             }
@@ -66,7 +67,8 @@ extension EvaluationFlow {
             if score.isEmpty {
                 data.taskRubric = nil
             } else {
-                guard let v = DecimalText.parse(score), v >= .zero else { throw Refused(message: "Điểm kết quả nhiệm vụ «\(score)» không hợp lệ.") }
+                guard let v = DecimalText.parse(score),
+                v >= .zero else { throw Refused(message: "Điểm kết quả nhiệm vụ «\(score)» không hợp lệ.") }
                 data.taskRubric = DecimalText.plain(v)
             }
         }
@@ -80,7 +82,10 @@ extension EvaluationFlow {
             let decision = c.decision.trimmingCharacters(in: .whitespacesAndNewlines)
             if decision.isEmpty {
                 level = .good
-                reasons.append("Kết quả sửa đạt ngưỡng xuất sắc nhưng hạn mức xuất sắc đã được phê duyệt: xếp hoàn thành tốt nhiệm vụ (xếp xuất sắc cần quyết định cho phép vượt hạn mức).")
+                reasons.append("""
+                    Kết quả sửa đạt ngưỡng xuất sắc nhưng hạn mức xuất sắc đã được phê duyệt: xếp hoàn thành tốt nhiệm vụ (xếp xuất sắc \
+                    cần quyết định cho phép vượt hạn mức).
+                    """)
             } else {
                 reasons.append("Xếp xuất sắc theo quyết định \(decision).")
             }
@@ -99,7 +104,8 @@ extension EvaluationFlow {
     static func revise(_ db: any Database, _ e: Evaluation, _ r: Revised, kind: String, note: String, author: String) async throws -> Int {
         let next = e.revision + 1
         let claimed = try await (db as! any SQLDatabase).raw("""
-            UPDATE evaluations SET revision = \(bind: next) WHERE id = \(bind: try e.requireID()) AND revision = \(bind: e.revision) RETURNING id
+            UPDATE evaluations SET revision = \(bind: next) WHERE id = \(bind: try e.requireID()) AND revision = \(bind: e.revision) \
+            RETURNING id
             """).all()
         guard claimed.count == 1 else { throw Refused(message: staleMessage) }
         e.level = r.level?.rawValue ?? ""
@@ -128,6 +134,7 @@ extension EvaluationFlow {
 
     /// The revisions of a sheet, newest first.
     func revisions(_ e: Evaluation) async throws -> [EvaluationRevision] {
-        try await EvaluationRevision.query(on: store.db).filter(\.$periodID == e.periodID).filter(\.$personID == e.personID).sort(\.$number, .descending).all()
+        try await EvaluationRevision.query(on: store.db).filter(\.$periodID == e.periodID).filter(\.$personID == e.personID)
+            .sort(\.$number, .descending).all()
     }
 }

@@ -19,7 +19,8 @@ extension ScoreGathering {
             FROM evaluations e JOIN people m ON m.id = e.person_id
             JOIN evaluation_periods p ON p.id = e.period_id JOIN organizations o ON o.id = p.organization_id
             JOIN evaluation_revisions r ON r.period_id = e.period_id AND r.person_id = e.person_id AND r.number = e.revision
-            WHERE m.scope_path LIKE \(bind: like) AND p.kind <> \(bind: PeriodCode.Kind.year.rawValue) AND p.code LIKE \(bind: "\(year.year)-%")
+            WHERE m.scope_path LIKE \(bind: like) AND p.kind <> \(bind: PeriodCode.Kind.year.rawValue) AND p.code \
+            LIKE \(bind: "\(year.year)-%")
               AND p.state IN (\(bind: EvaluationState.published.rawValue), \(bind: EvaluationState.locked.rawValue)) AND e.revision > 0
             ORDER BY p.code
             """).all() {

@@ -78,8 +78,10 @@ struct FrameworkService {
             let draft = Self.copy(source)
             draft.version = (versions.map(\.version).max() ?? 0) + 1
             try await draft.create(on: db)
-            try await AuditLog.append(on: db, actor: actor, action: "framework.draft", entityType: "framework", entityID: draft.id!.uuidString,
-                                      scopePath: draft.scopePath, after: ["ma": draft.code, "phien_ban": String(draft.version), "tu_phien_ban": String(source.version)])
+            try await AuditLog.append(on: db, actor: actor, action: "framework.draft", entityType: "framework",
+                                      entityID: draft.id!.uuidString,
+                                      scopePath: draft.scopePath, after: ["ma": draft.code, "phien_ban": String(draft.version),
+                                                                          "tu_phien_ban": String(source.version)])
             return draft.id!
         }
     }
@@ -116,7 +118,11 @@ struct FrameworkService {
             let known = Set(try await PositionGroup.query(on: store.db).all().map(\.code))
             let unknown = codes.filter { !known.contains($0) }
             if !unknown.isEmpty {
-                problems.append(.init("groupCodes", "không có nhóm vị trí «\(unknown.joined(separator: ", "))»; các mã hợp lệ: \(known.sorted().joined(separator: ", "))"))
+                problems.append(.init("groupCodes",
+                                      """
+                                          không có nhóm vị trí «\(unknown.joined(separator: ", "))»; các mã hợp lệ: \
+                                          \(known.sorted().joined(separator: ", "))
+                                          """))
             }
             groupCodes = codes.joined(separator: ";")
         }
@@ -156,8 +162,10 @@ struct FrameworkService {
             f.effectiveFrom = effective.iso
             f.publishedAt = store.now
             try await f.save(on: db)
-            try await AuditLog.append(on: db, actor: actor, action: "framework.publish", entityType: "framework", entityID: f.id!.uuidString,
-                                      scopePath: f.scopePath, after: ["ma": f.code, "phien_ban": String(f.version), "hieu_luc": effective.display])
+            try await AuditLog.append(on: db, actor: actor, action: "framework.publish", entityType: "framework",
+                                      entityID: f.id!.uuidString,
+                                      scopePath: f.scopePath, after: ["ma": f.code, "phien_ban": String(f.version),
+                                                                      "hieu_luc": effective.display])
         }
     }
 
@@ -187,7 +195,8 @@ struct FrameworkService {
             f.version = (versions.map(\.version).max() ?? 0) + 1
             try await f.create(on: db)
             try await AuditLog.append(on: db, actor: actor, action: "framework.derive", entityType: "framework", entityID: f.id!.uuidString,
-                                      scopePath: f.scopePath, after: ["ma": f.code, "co_quan": agency.code, "tu_phien_ban": String(province.version)])
+                                      scopePath: f.scopePath, after: ["ma": f.code, "co_quan": agency.code,
+                                                                      "tu_phien_ban": String(province.version)])
             return f.id!
         }
     }
@@ -230,14 +239,16 @@ struct FrameworkService {
         // Everyone is ranked (quotas depend on the whole agency); only the people the user may see
         // evaluations of are counted and listed (issue 16: names and scores of the whole province
         // reached any leader with an evaluation grant anywhere).
-        let visible = items.filter { principal.can(.viewEvaluations, at: $0.row.scopePath) || principal.can(.configureFramework, at: $0.row.scopePath) }
+        let visible = items.filter { principal.can(.viewEvaluations, at: $0.row.scopePath) || principal.can(.configureFramework,
+            at: $0.row.scopePath) }
         for item in visible {
             let code = item.data.personCode
             guard let b = before[code], let a = after[code] else { continue }
             if let l = b.level { countsBefore[l, default: 0] += 1 }
             if let l = a.level { countsAfter[l, default: 0] += 1 }
             if b.level != a.level {
-                changed.append(PreviewRow(personCode: code, personName: item.data.personName, unitName: item.data.unitName, before: b, after: a))
+                changed.append(PreviewRow(personCode: code, personName: item.data.personName, unitName: item.data.unitName, before: b,
+                                          after: a))
             }
         }
         changed.sort { ($0.unitName, $0.personCode) < ($1.unitName, $1.personCode) }

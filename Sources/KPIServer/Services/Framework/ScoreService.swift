@@ -33,7 +33,8 @@ struct ScoreService {
     }
 
     func maySee(_ scopePath: String, personID: UUID) -> Bool {
-        principal.personID == personID || principal.can(.viewEvaluations, at: scopePath) || principal.can(.configureFramework, at: scopePath)
+        principal.personID == personID || principal.can(.viewEvaluations, at: scopePath) || principal.can(.configureFramework,
+            at: scopePath)
     }
 
     /// Periods with stored inputs, newest first.
@@ -44,7 +45,8 @@ struct ScoreService {
 
     /// The framework in force for a person at the end of `period`: the agency's own published
     /// version when there is one for their subtree, else the province's, for their staff kind.
-    static func framework(for staffKind: String, group: String, at scopePath: String, period: String, among all: [Framework]) -> Framework? {
+    static func framework(for staffKind: String, group: String, at scopePath: String, period: String,
+                          among all: [Framework]) -> Framework? {
         let end = PeriodCode(period)?.last.iso ?? period + "-31"
         let candidates = all.filter {
             $0.status == "published" && $0.staffKind == staffKind && scopePath.hasPrefix($0.scopePath) && $0.applies(toGroup: group)
@@ -74,14 +76,16 @@ struct ScoreService {
         var official: [UUID: Evaluation] = [:]
         let periodIDs = try await EvaluationPeriod.query(on: store.db).filter(\.$code == period).all().compactMap(\.id)
         if !periodIDs.isEmpty {
-            for e in try await Evaluation.query(on: store.db).filter(\.$periodID ~~ periodIDs).filter(\.$level != "").all() { official[e.personID] = e }
+            for e in try await Evaluation.query(on: store.db).filter(\.$periodID ~~ periodIDs).filter(\.$level != "")
+                .all() { official[e.personID] = e }
         }
         var rows: [Row] = []
         for (f, batch) in byFramework.values {
             let results = try ScoreInputs.rank(batch, definition: FrameworkService.decode(f), code: f.code)
             for item in batch where maySee(item.row.scopePath, personID: item.row.personID) {
                 guard let result = results[item.data.personCode] else { continue }
-                rows.append(Row(input: item.data, scopePath: item.row.scopePath, framework: f, result: result, official: official[item.row.personID]))
+                rows.append(Row(input: item.data, scopePath: item.row.scopePath, framework: f, result: result,
+                                official: official[item.row.personID]))
             }
         }
         return rows.sorted { ($0.input.unitName, $0.input.personCode) < ($1.input.unitName, $1.input.personCode) }
@@ -90,13 +94,15 @@ struct ScoreService {
     /// Until approval, each person's score and level as computed now (quota proposal included), by code.
     func live(_ p: EvaluationPeriod) async throws -> [String: (hundredths: Int?, level: Level?)] {
         var out: [String: (hundredths: Int?, level: Level?)] = [:]
-        for r in try await results(period: p.code, under: p.scopePath) { out[r.input.personCode] = (r.result.yearHundredths, r.result.level) }
+        for r in try await results(period: p.code, under: p.scopePath) { out[r.input.personCode] = (r.result.yearHundredths,
+            r.result.level) }
         return out
     }
 
     func explain(period: String, personCode: String) async throws -> Row {
         guard let person = try await Person.query(on: store.db).filter(\.$code == personCode).first(),
-              let input = try await ScoreInput.query(on: store.db).filter(\.$period == period).filter(\.$personID == person.requireID()).first(),
+              let input = try await ScoreInput.query(on: store.db).filter(\.$period == period).filter(\.$personID == person.requireID())
+                  .first(),
               maySee(input.scopePath, personID: try person.requireID()) else {
             throw Abort(.notFound, reason: "Không có kết quả này, hoặc bạn không có quyền xem.")
         }
@@ -119,7 +125,9 @@ struct ScoreService {
             row.result = try data.score(ScoringEngine(rules: try definition.rules(code: framework.code)), definition: definition)
         }
         if row.input.groups != nil, let code = PeriodCode(period) {
-            row.listedTasks = try await ScoreGathering(db: store.db).tasks(period: code, scope: .person(try person.requireID()))[try person.requireID()] ?? []
+            row.listedTasks = try await ScoreGathering(db: store.db).tasks(period: code,
+                                                                           scope: .person(try person.requireID()))[try person.requireID()]
+                                                                               ?? []
         }
         return row
     }

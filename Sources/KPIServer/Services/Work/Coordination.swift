@@ -22,8 +22,10 @@ extension WorkService {
         }
         var checked: [(TaskParticipant, Int, String)] = []
         for r in ratings {
-            guard let p = parts.first(where: { $0.id == r.participantID }) else { throw Invalid("phoi_hop", "Người phối hợp không thuộc nhiệm vụ này.") }
-            guard let n = Int(r.score), (1...5).contains(n) else { throw Invalid("phoi_hop", "Vui lòng chấm mỗi người phối hợp từ 1 đến 5.") }
+            guard let p = parts.first(where: { $0.id == r.participantID }) else { throw Invalid("phoi_hop",
+                "Người phối hợp không thuộc nhiệm vụ này.") }
+            guard let n = Int(r.score), (1...5).contains(n) else { throw Invalid("phoi_hop",
+                                                                                 "Vui lòng chấm mỗi người phối hợp từ 1 đến 5.") }
             let note = TextNormalizer.clean(r.note)
             guard note.count <= 500 else { throw Invalid("phoi_hop", "Nhận xét dài quá 500 ký tự.") }
             checked.append((p, n, note))
@@ -42,7 +44,8 @@ extension WorkService {
                 // A participant from another agency has their own periods.
                 if let who, !who.scopePath.hasPrefix(t.scopePath) { try await EvaluationService.markDirty(db, scopePath: who.scopePath) }
             }
-            try await Self.timeline(db, t, actor: principal.displayName, kind: "danh-gia-phoi-hop", from: t.state, note: summary.joined(separator: "; "), at: actor.at)
+            try await Self.timeline(db, t, actor: principal.displayName, kind: "danh-gia-phoi-hop", from: t.state,
+                                    note: summary.joined(separator: "; "), at: actor.at)
             try await AuditLog.append(on: db, actor: actor, action: "task.coordination", entityType: "task", entityID: id.uuidString,
                                       scopePath: t.scopePath, after: ["ma": t.code, "danh_gia": summary.joined(separator: "; ")])
         }

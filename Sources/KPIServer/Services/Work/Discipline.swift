@@ -46,18 +46,24 @@ struct DisciplineService: PersonRecordService {
         let code = TextNormalizer.clean(e.personCode)
         let person = try await Person.query(on: db).filter(\.$code == code).first()
         if person == nil || !mayEnter(person!.scopePath) {
-            problems.append(.init("nguoi", code.isEmpty ? "Vui lòng ghi mã cán bộ." : "Không có cán bộ mã «\(code)» trong phạm vi bạn được ghi nhận."))
+            problems.append(.init("nguoi",
+                                  code.isEmpty ? "Vui lòng ghi mã cán bộ." : """
+                                      Không có cán bộ mã «\(code)» trong phạm vi bạn được ghi nhận.
+                                      """))
         } else if let person, person.id != principal.personID, !mayDecide(about: person) {
             problems.append(.init("nguoi", SeparationOfDuties.leaderRecord))
         }
         var type: ViolationType?
         switch e.kind {
         case "vi-pham":
-            type = try await ViolationType.query(on: db).filter(\.$code == TextNormalizer.clean(e.violationCode)).filter(\.$active == true).first()
+            type = try await ViolationType.query(on: db).filter(\.$code == TextNormalizer.clean(e.violationCode))
+                .filter(\.$active == true).first()
             if type == nil { problems.append(.init("loai_vi_pham", "Vui lòng chọn loại vi phạm trong danh mục.")) }
         case "ky-luat":
-            if !Catalogs.disciplineLevels.contains(where: { $0.code == e.level }) { problems.append(.init("hinh_thuc", "Vui lòng chọn hình thức kỷ luật.")) }
-            if TextNormalizer.clean(e.decisionNumber).isEmpty { problems.append(.init("so_quyet_dinh", "Vui lòng ghi số quyết định kỷ luật.")) }
+            if !Catalogs.disciplineLevels.contains(where: { $0.code == e.level }) { problems.append(.init("hinh_thuc",
+                "Vui lòng chọn hình thức kỷ luật.")) }
+            if TextNormalizer.clean(e.decisionNumber).isEmpty { problems.append(.init("so_quyet_dinh",
+                                                                                      "Vui lòng ghi số quyết định kỷ luật.")) }
         default:
             problems.append(.init("loai", "Vui lòng chọn vi phạm hoặc quyết định kỷ luật."))
         }
@@ -102,9 +108,11 @@ struct DisciplineService: PersonRecordService {
             r.voidReason = ""
             try await r.create(on: db)
             try await EvaluationService.markDirty(db, scopePath: r.scopePath)
-            try await AuditLog.append(on: db, actor: actor, action: "discipline.record", entityType: "discipline", entityID: r.id!.uuidString,
+            try await AuditLog.append(on: db, actor: actor, action: "discipline.record", entityType: "discipline",
+                                      entityID: r.id!.uuidString,
                                       scopePath: r.scopePath, after: ["nguoi": person.code, "loai": r.kind, "vi_pham": r.violationCode,
-                                                                      "hinh_thuc": r.level, "so_qd": r.decisionNumber, "ngay": r.occurredOn])
+                                                                      "hinh_thuc": r.level, "so_qd": r.decisionNumber,
+                                                                      "ngay": r.occurredOn])
             if let confirming { try await PersonRecords.settle(confirming, on: db, actor: actor, entityID: r.id!) }
             return .done(r.id!)
         }

@@ -41,7 +41,9 @@ extension WorkService {
             throw Refused(message: "Chỉ người được giao nhiệm vụ mới thêm hoặc gỡ minh chứng.", forbidden: true)
         }
         guard [TaskState.assigned, .inProgress].map(\.rawValue).contains(t.state) else {
-            throw Refused(message: "Nhiệm vụ đang ở trạng thái «\(TaskState(rawValue: t.state)?.label ?? t.state)», không thêm hoặc gỡ minh chứng được.")
+            throw Refused(message: """
+                Nhiệm vụ đang ở trạng thái «\(TaskState(rawValue: t.state)?.label ?? t.state)», không thêm hoặc gỡ minh chứng được.
+                """)
         }
     }
 
@@ -64,9 +66,11 @@ extension WorkService {
         let value = TextNormalizer.clean(text)
         switch kind {
         case "van-ban":
-            guard !value.isEmpty, value.count <= 200 else { throw Invalid("so_van_ban", "Vui lòng ghi số, ký hiệu văn bản (tối đa 200 ký tự).") }
+            guard !value.isEmpty, value.count <= 200 else { throw Invalid("so_van_ban",
+                                                                          "Vui lòng ghi số, ký hiệu văn bản (tối đa 200 ký tự).") }
         case "lien-ket":
-            guard let url = URL(string: value), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil, value.count <= 1000 else {
+            guard let url = URL(string: value), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil,
+            value.count <= 1000 else {
                 throw Invalid("lien_ket", "Liên kết phải là địa chỉ đầy đủ bắt đầu bằng http:// hoặc https://.")
             }
         default:
@@ -93,7 +97,8 @@ extension WorkService {
             try await e.create(on: db)
             try await Self.timeline(db, t, actor: principal.displayName, kind: "minh-chung", from: t.state, note: name, at: actor.at)
             try await AuditLog.append(on: db, actor: actor, action: "task.evidence.add", entityType: "task", entityID: t.id!.uuidString,
-                                      scopePath: t.scopePath, after: ["ma": t.code, "loai": kind, "ten": name, "sha256": sha256, "kich_thuoc": String(size)])
+                                      scopePath: t.scopePath, after: ["ma": t.code, "loai": kind, "ten": name, "sha256": sha256,
+                                                                      "kich_thuoc": String(size)])
         }
     }
 
@@ -123,7 +128,8 @@ extension WorkService {
         }
         let path = evidenceStore.path(e.sha256)
         guard FileManager.default.fileExists(atPath: path) else {
-            throw Abort(.internalServerError, reason: "Không tìm thấy tệp minh chứng trên đĩa. Vui lòng báo quản trị hệ thống (mã băm \(e.sha256.prefix(12))…).")
+            throw Abort(.internalServerError,
+                        reason: "Không tìm thấy tệp minh chứng trên đĩa. Vui lòng báo quản trị hệ thống (mã băm \(e.sha256.prefix(12))…).")
         }
         return (path, e.name)
     }

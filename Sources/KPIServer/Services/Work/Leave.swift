@@ -5,7 +5,8 @@ import SQLKit
 import Vapor
 
 /// Nghỉ theo chế độ: long leave recorded by the unit's leaders, the advisory bodies or those who
-/// keep the personnel records (unit administrators), voided (never deleted) with a reason, each change audited. A period whose every working
+/// keep the personnel records (unit administrators), voided (never deleted) with a reason, each change audited. A period whose every
+/// working
 /// day is on leave is not evaluated (DOMAIN.md §5, `KPICore.LeaveSpan`); recording or voiding marks
 /// the person's open periods stale so their scores follow.
 struct LeaveService: PersonRecordService {
@@ -16,7 +17,8 @@ struct LeaveService: PersonRecordService {
     let actor: Actor
 
     func mayEnter(_ scopePath: String) -> Bool {
-        principal.can(.leadWork, at: scopePath) || principal.can(.manageCatalog, at: scopePath) || principal.can(.configureFramework, at: scopePath)
+        principal.can(.leadWork, at: scopePath) || principal.can(.manageCatalog, at: scopePath) || principal.can(.configureFramework,
+            at: scopePath)
     }
 
     /// About this person in particular: the personnel function of their scope, or the leaders their
@@ -37,7 +39,10 @@ struct LeaveService: PersonRecordService {
         let code = TextNormalizer.clean(personCode)
         let person = try await Person.query(on: store.db).filter(\.$code == code).first()
         if person == nil || !mayEnter(person!.scopePath) {
-            problems.append(.init("nguoi", code.isEmpty ? "Vui lòng ghi mã cán bộ." : "Không có cán bộ mã «\(code)» trong phạm vi bạn được ghi nhận."))
+            problems.append(.init("nguoi",
+                                  code.isEmpty ? "Vui lòng ghi mã cán bộ." : """
+                                      Không có cán bộ mã «\(code)» trong phạm vi bạn được ghi nhận.
+                                      """))
         } else if person?.id == principal.personID {
             problems.append(.init("nguoi", SeparationOfDuties.ownLeave))
         } else if let person, !mayDecide(about: person) {
@@ -53,7 +58,8 @@ struct LeaveService: PersonRecordService {
         let personID = try person.requireID()
         if confirming == nil, PersonRecords.needsSecondPerson(person) {
             try await Self.refuseOverlap(on: store.db, personID: personID, c)
-            let form = ["nguoi": person.code, "loai": c.kind, "tu_ngay": c.from.iso, "den_ngay": c.to.iso, "can_cu": c.basis, "ghi_chu": c.note]
+            let form = ["nguoi": person.code, "loai": c.kind, "tu_ngay": c.from.iso, "den_ngay": c.to.iso, "can_cu": c.basis,
+                        "ghi_chu": c.note]
             let summary = "Ghi nhận \(Catalogs.label(Catalogs.leaveKinds, c.kind).lowercased()) từ \(c.from.display) đến \(c.to.display)"
             try await PersonRecords.propose(LeaveRecord.auditType, action: "record", person: person, recordID: nil, form: form,
                                             summary: summary, store: store, principal: principal, actor: actor)
@@ -89,7 +95,8 @@ struct LeaveService: PersonRecordService {
         let new = LeaveSpan(from: c.from, to: c.to, text: "")
         for old in try await LeaveRecord.query(on: db).filter(\.$personID == personID).filter(\.$voided == false).all() {
             if let span = old.span, span.overlaps(new) {
-                throw WorkService.Invalid("tu_ngay", "Trùng với thời gian nghỉ đã ghi nhận: \(span.text). Hủy ghi nhận đó trước nếu cần sửa.")
+                throw WorkService.Invalid("tu_ngay",
+                                          "Trùng với thời gian nghỉ đã ghi nhận: \(span.text). Hủy ghi nhận đó trước nếu cần sửa.")
             }
         }
     }

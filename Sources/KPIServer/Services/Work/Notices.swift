@@ -28,7 +28,8 @@ enum Notices {
         return try await q.all().map { ($0.scopePath, $0.userID) }
     }
 
-    static func write(_ db: any Database, to users: [UUID], task: WorkTask, kind: String, title: String, key: String, at now: Date) async throws {
+    static func write(_ db: any Database, to users: [UUID], task: WorkTask, kind: String, title: String, key: String,
+                      at now: Date) async throws {
         for u in Set(users) {
             let n = Notice()
             n.userID = u
@@ -43,7 +44,8 @@ enum Notices {
 
     /// The notices an event on a task sends: to the assignee, the assigner or the leaders, whoever is
     /// waiting on it, never to the person who acted.
-    static func afterEvent(_ db: any Database, task t: WorkTask, participants: [TaskParticipant], kind: String, by p: Principal, at now: Date) async throws {
+    static func afterEvent(_ db: any Database, task t: WorkTask, participants: [TaskParticipant], kind: String, by p: Principal,
+                           at now: Date) async throws {
         var people: [UUID] = []
         var users: [UUID] = []
         let assignee = t.assigneeID.map { [$0] } ?? []
@@ -67,7 +69,8 @@ enum Notices {
         if toHeads { users += heads(of: t.scopePath, among: try await leaderGrants(covering: t.scopePath, on: db)) }
         users.removeAll { $0 == p.userID }
         let label = WorkService.eventLabels[kind] ?? kind
-        try await write(db, to: users, task: t, kind: kind, title: "\(label): \(t.code) — \(t.title)", key: "\(kind):\(t.id!):\(UUID())", at: now)
+        try await write(db, to: users, task: t, kind: kind, title: "\(label): \(t.code) — \(t.title)", key: "\(kind):\(t.id!):\(UUID())",
+                        at: now)
     }
 
     // MARK: Reading
@@ -114,7 +117,8 @@ enum DeadlineJob {
         if store.isPostgres {
             return try await store.db.transaction { db in
                 let got = try await (db as! any SQLDatabase).raw("SELECT pg_try_advisory_xact_lock(\(bind: lockKey)) AS got").first()
-                guard try got?.decode(column: "got", as: Bool.self) == true else { return Outcome(ran: false, notices: 0, generated: generated) }
+                guard try got?.decode(column: "got", as: Bool.self) == true else { return Outcome(ran: false, notices: 0,
+                    generated: generated) }
                 let n = try await scan(db, today: today, soon: soon, now: app.clock.now, inactiveDays: app.settings.inactiveDays)
                 try await AuditAnchors.daily(path: app.settings.anchorFile, on: db, at: app.clock.now)
                 return Outcome(ran: true, notices: n, generated: generated)
@@ -122,7 +126,8 @@ enum DeadlineJob {
         }
         guard try await acquireLease(store, holder: holder) else { return Outcome(ran: false, notices: 0, generated: generated) }
         do {
-            let n = try await store.write { try await scan($0, today: today, soon: soon, now: store.now, inactiveDays: app.settings.inactiveDays) }
+            let n = try await store.write { try await scan($0, today: today, soon: soon, now: store.now,
+                                                           inactiveDays: app.settings.inactiveDays) }
             try await AuditAnchors.daily(path: app.settings.anchorFile, on: store.db, at: store.now)
             try await releaseLease(store, holder: holder)
             return Outcome(ran: true, notices: n, generated: generated)
@@ -222,7 +227,9 @@ public func startBackgroundJobs(_ app: Application) {
         while !Task.isCancelled {
             do {
                 let outcome = try await DeadlineJob.run(app)
-                if outcome.ran { app.logger.info("Cảnh báo hạn: \(outcome.notices) thông báo mới; \(outcome.generated) nhiệm vụ thường xuyên mới.") }
+                if outcome.ran { app.logger.info("""
+                    Cảnh báo hạn: \(outcome.notices) thông báo mới; \(outcome.generated) nhiệm vụ thường xuyên mới.
+                    """) }
             } catch {
                 app.logger.error("Cảnh báo hạn thất bại: \(error)")
             }

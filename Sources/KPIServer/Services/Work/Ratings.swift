@@ -13,7 +13,9 @@ extension WorkService {
     func openRatingLink(_ id: UUID) async throws -> String {
         let (t, _) = try await find(id)
         let a = try await taskActor(t, on: store.db)
-        guard a.isAssigner || a.leadsScope else { throw Refused(message: "Chỉ người giao việc hoặc lãnh đạo đơn vị mới tạo liên kết đánh giá.", forbidden: true) }
+        guard a.isAssigner || a.leadsScope else { throw Refused(message: """
+            Chỉ người giao việc hoặc lãnh đạo đơn vị mới tạo liên kết đánh giá.
+            """, forbidden: true) }
         guard ![TaskState.cancelled.rawValue, TaskState.declined.rawValue].contains(t.state) else {
             throw Refused(message: "Nhiệm vụ đã hủy hoặc không được duyệt, không tạo liên kết đánh giá.")
         }
@@ -35,7 +37,9 @@ extension WorkService {
     func closeRatingLink(_ id: UUID, link lid: UUID) async throws {
         let (t, _) = try await find(id)
         let a = try await taskActor(t, on: store.db)
-        guard a.isAssigner || a.leadsScope else { throw Refused(message: "Chỉ người giao việc hoặc lãnh đạo đơn vị mới đóng liên kết đánh giá.", forbidden: true) }
+        guard a.isAssigner || a.leadsScope else { throw Refused(message: """
+            Chỉ người giao việc hoặc lãnh đạo đơn vị mới đóng liên kết đánh giá.
+            """, forbidden: true) }
         let actor = actor
         try await store.write { db in
             guard let link = try await RatingLink.find(lid, on: db), link.taskID == id else { throw Abort(.notFound) }
@@ -69,7 +73,9 @@ extension WorkService {
 /// The public side: no sign-in, rate-limited per address, one answer per receipt code.
 enum PublicRatings {
     static let askReceipt = "Vui lòng ghi mã biên nhận (số phiếu hẹn, số hồ sơ) in trên giấy tờ bạn nhận được (tối đa 50 ký tự)."
-    static let scanPrinted = "Cơ quan này nhận đánh giá qua phiếu có mã QR riêng: vui lòng quét mã QR in trên phiếu đánh giá cán bộ đã phát cho ông/bà."
+    static let scanPrinted = """
+        Cơ quan này nhận đánh giá qua phiếu có mã QR riêng: vui lòng quét mã QR in trên phiếu đánh giá cán bộ đã phát cho ông/bà.
+        """
 
     /// The open link and its task, or nil when unknown, closed, or its task was cancelled.
     static func open(_ token: String, on db: any Database) async throws -> (RatingLink, WorkTask)? {
@@ -124,8 +130,10 @@ enum PublicRatings {
                 try await r.create(on: db)
                 try await EvaluationService.markDirty(db, scopePath: task.scopePath)
                 // The rater is anonymous: the trail keeps a hash of the address, not the address.
-                try await AuditLog.append(on: db, actor: Actor(name: "nguoi-dan", ip: String(AuditLog.sha256("kpi:" + ip).prefix(16)), at: store.now),
-                                          action: "rating.submit", entityType: "task", entityID: task.id!.uuidString, scopePath: task.scopePath,
+                try await AuditLog.append(on: db, actor: Actor(name: "nguoi-dan", ip: String(AuditLog.sha256("kpi:" + ip).prefix(16)),
+                                                               at: store.now),
+                                          action: "rating.submit", entityType: "task", entityID: task.id!.uuidString,
+                                          scopePath: task.scopePath,
                                           after: ["ma": task.code, "diem": String(n), "ma_bien_nhan": code])
             }
             return .success(())

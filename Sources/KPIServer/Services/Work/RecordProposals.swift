@@ -42,7 +42,9 @@ extension PersonRecords {
         let link = type == LeaveRecord.auditType ? LeaveController.path : DisciplineController.path
         try await store.write { db in
             if let recordID, try await PendingRecordDecision.query(on: db).filter(\.$recordID == recordID).count() > 0 {
-                throw WorkService.Refused(message: "Đã có đề nghị hủy ghi nhận này đang chờ xác nhận. Hãy xác nhận hoặc bác đề nghị đó trước.")
+                throw WorkService.Refused(message: """
+                    Đã có đề nghị hủy ghi nhận này đang chờ xác nhận. Hãy xác nhận hoặc bác đề nghị đó trước.
+                    """)
             }
             let d = PendingRecordDecision()
             d.recordType = type; d.action = action; d.personID = personID; d.recordID = recordID; d.scopePath = person.scopePath

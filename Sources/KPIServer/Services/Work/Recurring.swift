@@ -16,7 +16,8 @@ extension WorkService {
     }
 
     /// The draft of one occurrence; its title names the period ("Báo cáo tháng (2026-11)") unless `period` is false.
-    static func draft(_ title: String, product: String, quantity: String, complexity: String, _ o: Recurrence.Occurrence, period: Bool = true) -> TaskDraft {
+    static func draft(_ title: String, product: String, quantity: String, complexity: String, _ o: Recurrence.Occurrence,
+                      period: Bool = true) -> TaskDraft {
         var d = TaskDraft(title: period ? "\(title) (\(o.key))" : title, start: o.start.iso, due: o.due.iso)
         d.productCode = product
         d.quantity = quantity
@@ -30,13 +31,15 @@ extension WorkService {
     func createRecurring(_ f: NewRecurring, today: DateOnly? = nil) async throws -> UUID {
         let today = today ?? store.today
         guard let kind = Recurrence.Kind(rawValue: f.kind) else { throw Invalid("chu_ky", "Vui lòng chọn chu kỳ.") }
-        guard let day = Int(f.dueDay.trimmingCharacters(in: .whitespaces)) else { throw Invalid("ngay_den_han", "Ngày đến hạn phải là số.") }
+        guard let day = Int(f.dueDay.trimmingCharacters(in: .whitespaces)) else { throw Invalid("ngay_den_han",
+            "Ngày đến hạn phải là số.") }
         let rule = Recurrence(kind: kind, dueDay: day)
         if let problem = rule.problem { throw Invalid("ngay_den_han", problem) }
         let calendar = try await DeadlineJob.calendar(on: store.db)
         let sample = rule.occurrence(containing: today, calendar: calendar)
         // Checked with the bare title: the period's suffix must not make an empty title look filled in.
-        let prepared = try await prepare(NewTask(draft: Self.draft(f.title, product: f.productCode, quantity: f.quantity, complexity: f.complexity, sample, period: false),
+        let prepared = try await prepare(NewTask(draft: Self.draft(f.title, product: f.productCode, quantity: f.quantity,
+                                                                   complexity: f.complexity, sample, period: false),
                                                  assigneeCodes: [f.assigneeCode], token: ""))
         guard let person = prepared.targets.first?.0 else { throw Invalid("nguoi", "Nhiệm vụ thường xuyên giao cho một người chủ trì.") }
         let (principal, actor) = (principal, actor)
@@ -56,7 +59,8 @@ extension WorkService {
             try await r.create(on: db)
             try await AuditLog.append(on: db, actor: actor, action: "task.recurring.create", entityType: "recurring_task",
                                       entityID: r.id!.uuidString, scopePath: r.scopePath,
-                                      after: ["tieu_de": r.title, "nguoi": person.code, "san_pham": r.productCode, "chu_ky": r.kind, "ngay": String(day)])
+                                      after: ["tieu_de": r.title, "nguoi": person.code, "san_pham": r.productCode, "chu_ky": r.kind,
+                                              "ngay": String(day)])
             return r.id!
         }
         _ = try await RecurringJob.generate(store: store, settings: settings, today: today, only: id)
@@ -114,7 +118,8 @@ enum RecurringJob {
                 p.recurrenceKey = key
                 let prepared = p
                 _ = try await store.write { db in
-                    try await WorkService.insert(prepared, batch: nil, on: db, principal: principal, actor: .system("thuong-xuyen", at: store.now)) { _ in "thuong-xuyen:\(key)" }
+                    try await WorkService.insert(prepared, batch: nil, on: db, principal: principal, actor: .system("thuong-xuyen",
+                        at: store.now)) { _ in "thuong-xuyen:\(key)" }
                 }
                 made += 1
             } catch is WorkService.Invalid {

@@ -43,7 +43,8 @@ extension WorkService {
         let (principal, actor) = (principal, actor)
         do {
             return try await store.write { db in
-                try await Self.insert(prepared, batch: prepared.targets.count > 1 ? UUID() : nil, on: db, principal: principal, actor: actor) {
+                try await Self.insert(prepared, batch: prepared.targets.count > 1 ? UUID() : nil, on: db, principal: principal,
+                                      actor: actor) {
                     prepared.targets.count > 1 ? "\(token)#\($0)" : token
                 }
             }
@@ -171,7 +172,8 @@ extension WorkService {
     static func units(quantity: Rational, factor: String, complexity: ComplexityLevel?) throws -> String {
         guard let f = DecimalText.parse(factor),
               let text = DecimalText.exact(try ProductRules.converted(quantity: quantity, factor: f, complexity: complexity)) else {
-            throw Abort(.unprocessableEntity, reason: "Khối lượng quy đổi quá lớn hoặc không viết được thành số thập phân; kiểm tra số lượng và hệ số.")
+            throw Abort(.unprocessableEntity,
+                        reason: "Khối lượng quy đổi quá lớn hoặc không viết được thành số thập phân; kiểm tra số lượng và hệ số.")
         }
         return text
     }

@@ -59,7 +59,10 @@ extension WorkService {
 
         /// From `tasks t` alone: a single-table query plans in a fraction of the time of one joined
         /// to people and units (0,15 against 0,6 ms in the load test); names come in a second query.
-        static let columns = "t.id, t.code, t.title, t.source, t.doc_number, t.product_name, t.quantity, t.product_unit, t.start_on, t.due_on, t.state, t.percent, t.verdict, t.major_errors, t.delays, t.assignee_id, t.organization_id"
+        static let columns = """
+            t.id, t.code, t.title, t.source, t.doc_number, t.product_name, t.quantity, t.product_unit, t.start_on, t.due_on, t.state, \
+            t.percent, t.verdict, t.major_errors, t.delays, t.assignee_id, t.organization_id
+            """
 
     }
 
@@ -118,7 +121,8 @@ extension WorkService {
         let (rows, total) = try await lines(conditions, limit: q.perPage, offset: (q.page - 1) * q.perPage, today: today)
         if rows.isEmpty && q.page > 1 {
             // Past the last page: no row came back to carry the count.
-            let n = try await store.sql.raw("SELECT COUNT(*) AS n FROM tasks t WHERE " + conditions).first()?.decode(column: "n", as: Int.self)
+            let n = try await store.sql.raw("SELECT COUNT(*) AS n FROM tasks t WHERE " + conditions).first()?.decode(column: "n",
+                as: Int.self)
             return ([], n ?? 0)
         }
         return (rows, total)
@@ -143,7 +147,8 @@ extension WorkService {
             // PostgreSQL: typed cells in order (SQLKit's decoding by column name was a fifth of a list's time).
             lines = try rows.map { r in
                 var c = PostgresCells(r)
-                let line = TaskLine(id: try c.next(), code: try c.next(), title: try c.next(), source: try c.next(), documentNumber: try c.next(),
+                let line = TaskLine(id: try c.next(), code: try c.next(), title: try c.next(), source: try c.next(),
+                                    documentNumber: try c.next(),
                                     productName: try c.next(), quantity: try c.next(), productUnit: try c.next(), start: try c.next(),
                                     due: try c.next(), state: try c.next(), percent: try c.next(), verdict: try c.next(),
                                     majorErrors: try c.next(), delays: try c.next(), assigneeID: try c.next(), organizationID: try c.next())
@@ -161,7 +166,8 @@ extension WorkService {
             let person = line.assigneeID.flatMap { names[$0] }
             return Row(task: line, assigneeName: person?.name ?? "(chờ phân công)", assigneeCode: person?.code ?? "",
                        unitName: names[line.organizationID]?.name ?? "",
-                       warning: Self.warning(state: line.state, due: line.due, today: today, calendar: calendar, soon: settings.warnSoonDays))
+                       warning: Self.warning(state: line.state, due: line.due, today: today, calendar: calendar,
+                                             soon: settings.warnSoonDays))
         }, total)
     }
 
@@ -180,7 +186,8 @@ extension WorkService {
         guard !parts.isEmpty else { return out }
         var found: [UUID: (name: String, code: String)] = [:]
         for r in try await store.sql.raw(parts.joined(separator: " UNION ALL ")).all() {
-            found[try r.decode(column: "id", as: UUID.self)] = (try r.decode(column: "name", as: String.self), try r.decode(column: "code", as: String.self))
+            found[try r.decode(column: "id", as: UUID.self)] = (try r.decode(column: "name", as: String.self), try r.decode(column: "code",
+                as: String.self))
         }
         if maxAge > 0 { cache.put(found, generation: generation, now: now) }
         out.merge(found) { _, new in new }
@@ -211,7 +218,8 @@ extension WorkService {
         var counts: [String: Int] = [:]
         var overdue = 0
         var open: Int {
-            counts.filter { DeadlineJob.watched.contains($0.key) || $0.key == TaskState.awaitingAcceptance.rawValue || $0.key == TaskState.proposed.rawValue }
+            counts.filter { DeadlineJob.watched.contains($0.key) || $0.key == TaskState.awaitingAcceptance.rawValue
+                || $0.key == TaskState.proposed.rawValue }
                 .values.reduce(0, +)
         }
     }
@@ -234,7 +242,8 @@ extension WorkService {
         let key = unit.path + "|" + today.iso
         let generation = store.changes.value
         if !fresh, settings.boardCacheSeconds > 0,
-           let hit = store.changes.boards.get(key, generation: generation, maxAge: TimeInterval(settings.boardCacheSeconds), now: store.now) {
+           let hit = store.changes.boards.get(key, generation: generation, maxAge: TimeInterval(settings.boardCacheSeconds),
+                                              now: store.now) {
             return hit
         }
         let sql = store.sql
@@ -254,7 +263,9 @@ extension WorkService {
             }
         }
         let below = Array(child.keys)
-        let late: SQLQueryString = "SUM(CASE WHEN state IN (\(binds: DeadlineJob.watched)) AND due_on < \(bind: today.iso) THEN 1 ELSE 0 END) AS late"
+        let late: SQLQueryString = """
+            SUM(CASE WHEN state IN (\(binds: DeadlineJob.watched)) AND due_on < \(bind: today.iso) THEN 1 ELSE 0 END) AS late
+            """
         // Units below: counted per unit and state (a handful of rows, whatever the number of people).
         if !below.isEmpty {
             for r in try await sql.raw("SELECT organization_id, state, COUNT(*) AS n, " + late
@@ -329,7 +340,8 @@ extension WorkService {
 
     /// A unit by its code (any unit: the board checks the right to see it).
     func unit(code: String) async throws -> UnitRef? {
-        try await store.sql.raw("SELECT \(unsafeRaw: UnitRef.columns) FROM organizations WHERE code = \(bind: code)").first().map(UnitRef.init)
+        try await store.sql.raw("SELECT \(unsafeRaw: UnitRef.columns) FROM organizations WHERE code = \(bind: code)").first()
+            .map(UnitRef.init)
     }
 
     /// The unit above, if the user may see its board too.
@@ -337,7 +349,8 @@ extension WorkService {
         // Only a scope strictly above the unit can cover its parent: no lookup otherwise.
         let scopes = overseenScopes
         guard let parent = unit.parentID, scopes.contains(where: { $0 != unit.path && unit.path.hasPrefix($0) }),
-              let up = try await store.sql.raw("SELECT \(unsafeRaw: UnitRef.columns) FROM organizations WHERE id = \(bind: parent)").first().map(UnitRef.init),
+              let up = try await store.sql.raw("SELECT \(unsafeRaw: UnitRef.columns) FROM organizations WHERE id = \(bind: parent)")
+                  .first().map(UnitRef.init),
               mayOversee(up.path) else { return nil }
         return up
     }

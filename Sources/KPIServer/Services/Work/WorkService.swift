@@ -27,7 +27,10 @@ struct WorkService {
         var forbidden = false
     }
 
-    static let stale = "Nhiệm vụ vừa được cập nhật ở nơi khác (có thể do bấm hai lần hoặc mở hai cửa sổ). Thao tác này chưa được thực hiện; vui lòng xem thông tin mới nhất bên dưới rồi thao tác lại nếu cần."
+    static let stale = """
+        Nhiệm vụ vừa được cập nhật ở nơi khác (có thể do bấm hai lần hoặc mở hai cửa sổ). Thao tác này chưa được thực hiện; vui lòng xem \
+        thông tin mới nhất bên dưới rồi thao tác lại nếu cần.
+        """
 
     // MARK: Access
 
@@ -50,7 +53,8 @@ struct WorkService {
         guard !tasks.isEmpty else { return [] }
         var mine: Set<UUID> = []
         if let me = principal.personID {
-            mine = Set(try await TaskParticipant.query(on: db).filter(\.$taskID ~~ tasks.compactMap(\.id)).filter(\.$personID == me).all().map(\.taskID))
+            mine = Set(try await TaskParticipant.query(on: db).filter(\.$taskID ~~ tasks.compactMap(\.id)).filter(\.$personID == me).all()
+                .map(\.taskID))
         }
         return tasks.filter { mayView($0, participating: mine.contains($0.id!)) }
     }
@@ -59,11 +63,13 @@ struct WorkService {
     /// decided from above: `SeparationOfDuties.taskDeciders`).
     func taskActor(_ t: WorkTask, assignee: Person?) -> TaskActor {
         let leader = assignee?.isLeader ?? false
-        let above = assignee.map { principal.can(.leadWork, at: EvaluatorChain.evaluatorScope(unitPath: $0.scopePath, isLeader: true)) } ?? false
+        let above = assignee.map { principal.can(.leadWork, at: EvaluatorChain.evaluatorScope(unitPath: $0.scopePath,
+            isLeader: true)) } ?? false
         let d = SeparationOfDuties.taskDeciders(isAssigner: t.assignerUserID == principal.userID,
                                                 leadsTaskUnit: principal.can(.leadWork, at: t.scopePath),
                                                 assigneeIsLeader: leader, leadsAboveAssignee: above)
-        return TaskActor(isAssignee: t.assigneeID != nil && t.assigneeID == principal.personID, isAssigner: d.isAssigner, leadsScope: d.leadsScope)
+        return TaskActor(isAssignee: t.assigneeID != nil && t.assigneeID == principal.personID, isAssigner: d.isAssigner,
+                         leadsScope: d.leadsScope)
     }
 
     func taskActor(_ t: WorkTask, on db: any Database) async throws -> TaskActor {
@@ -74,7 +80,10 @@ struct WorkService {
     /// The task and its participants, or 404 when it does not exist or is not the user's to see.
     func find(_ id: UUID, on db: (any Database)? = nil) async throws -> (WorkTask, [TaskParticipant]) {
         let db = db ?? store.db
-        guard let t = try await WorkTask.find(id, on: db) else { throw Abort(.notFound, reason: "Không có nhiệm vụ này, hoặc bạn không có quyền xem.") }
+        guard let t = try await WorkTask.find(id, on: db) else { throw Abort(.notFound,
+                                                                             reason: """
+                                                                                 Không có nhiệm vụ này, hoặc bạn không có quyền xem.
+                                                                                 """) }
         let parts = try await TaskParticipant.query(on: db).filter(\.$taskID == id).all()
         guard mayView(t, participants: parts) else { throw Abort(.notFound, reason: "Không có nhiệm vụ này, hoặc bạn không có quyền xem.") }
         return (t, parts)
@@ -184,7 +193,8 @@ struct WorkService {
         case .submit(_, let n): ("gui-nghiem-thu", n)
         case .accept(.pass): ("nghiem-thu", "Đạt")
         case .accept(.fail(let n)): ("nghiem-thu", "Chưa đạt — \(n) lỗi lớn")
-        case .accept(.exempt(let n, let by)): ("nghiem-thu", "Chưa đạt — \(n) lỗi lớn do nguyên nhân khách quan, được miễn trừ (xác nhận: \(by))")
+        case .accept(.exempt(let n, let by)): ("nghiem-thu",
+                                               "Chưa đạt — \(n) lỗi lớn do nguyên nhân khách quan, được miễn trừ (xác nhận: \(by))")
         case .returnForRework(let r, let ex): ("tra-lai", r + (ex ? " (nguyên nhân khách quan, không tính lỗi)" : ""))
         case .cancel(let r): ("huy", r)
         }
@@ -199,7 +209,8 @@ struct WorkService {
         "de-nghi-quyet-dinh": "Đề nghị quyết định (chờ người thứ hai xác nhận)", "bac-de-nghi": "Bác đề nghị", "rut-de-nghi": "Rút đề nghị",
     ]
 
-    static func timeline(_ db: any Database, _ t: WorkTask, actor: String, kind: String, from: String, note: String, at now: Date) async throws {
+    static func timeline(_ db: any Database, _ t: WorkTask, actor: String, kind: String, from: String, note: String,
+                         at now: Date) async throws {
         let e = TaskEventRecord()
         e.taskID = try t.requireID()
         e.at = now
@@ -231,7 +242,8 @@ struct WorkService {
             let code = TextNormalizer.clean(personCode)
             guard let person = try await Person.query(on: db).filter(\.$code == code).filter(\.$active == true).first(),
                   OrgPath.contains(t.scopePath, person.scopePath) else {
-                throw Invalid("nguoi", "Không có cán bộ mã «\(code)» đang công tác trong \(t.scopePath == "/" ? "phạm vi" : "đơn vị") của nhiệm vụ.")
+                throw Invalid("nguoi",
+                              "Không có cán bộ mã «\(code)» đang công tác trong \(t.scopePath == "/" ? "phạm vi" : "đơn vị") của nhiệm vụ.")
             }
             if let pid = t.productID, let product = try await Product.find(pid, on: db) {
                 try await svc.requireProduct(product, for: person, on: db)
@@ -240,7 +252,8 @@ struct WorkService {
             t.organizationID = person.organizationID
             t.scopePath = person.scopePath
             try await t.save(on: db)
-            try await Self.timeline(db, t, actor: principal.displayName, kind: "phan-cong", from: t.state, note: "\(person.fullName) (\(person.code))", at: actor.at)
+            try await Self.timeline(db, t, actor: principal.displayName, kind: "phan-cong", from: t.state,
+                                    note: "\(person.fullName) (\(person.code))", at: actor.at)
             try await AuditLog.append(on: db, actor: actor, action: "task.distribute", entityType: "task", entityID: id.uuidString,
                                       scopePath: t.scopePath, after: ["ma": t.code, "nguoi_chu_tri": person.code])
             try await Notices.afterEvent(db, task: t, participants: parts, kind: "phan-cong", by: principal, at: actor.at)
@@ -253,7 +266,8 @@ struct WorkService {
         guard p.active, ProductScope.applies(productGroup: p.groupID, productPosition: p.positionID, productScope: p.scopePath,
                                              personGroup: position?.groupID, personPosition: person.positionID,
                                              personScope: person.scopePath) else {
-            throw Invalid("san_pham", "Sản phẩm «\(p.code)» không thuộc danh mục sản phẩm của vị trí việc làm của \(person.fullName) (\(person.code)).")
+            throw Invalid("san_pham",
+                          "Sản phẩm «\(p.code)» không thuộc danh mục sản phẩm của vị trí việc làm của \(person.fullName) (\(person.code)).")
         }
     }
 }
