@@ -44,8 +44,8 @@ final class AuditAnchorTests: XCTestCase {
 
     /// What a database owner could do: lift the append-only trigger, edit, recompute the chain.
     static func rewrite(_ app: Application, seq: Int, actor: String) async throws {
-        let sql = app.db as! any SQLDatabase
-        if sql.dialect.name == "postgresql" {
+        let sql = app.db.sql
+        if app.db.isPostgres {
             try await sql.raw("DROP TRIGGER audit_entries_no_change ON audit_entries").run()
         } else {
             try await sql.raw("DROP TRIGGER audit_entries_no_update").run()

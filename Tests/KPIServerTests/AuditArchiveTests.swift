@@ -46,7 +46,7 @@ final class AuditArchiveTests: XCTestCase {
             XCTAssertEqual(anchored, .intact(count: 1))
 
             // Only archived entries may leave the database.
-            let sql = app.db as! any SQLDatabase
+            let sql = app.db.sql
             do {
                 try await sql.raw("DELETE FROM audit_entries WHERE seq = \(bind: demoEntries + 1)").run()
                 XCTFail("an entry not archived was deleted")
@@ -83,8 +83,8 @@ final class AuditArchiveTests: XCTestCase {
         try await withApp { app in
             let dir = NSTemporaryDirectory() + "luu-tru-\(UUID().uuidString)"
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            let sql = app.db as! any SQLDatabase
-            if sql.dialect.name == "postgresql" {
+            let sql = app.db.sql
+            if app.db.isPostgres {
                 try await sql.raw("DROP TRIGGER audit_entries_no_change ON audit_entries").run()
             } else {
                 try await sql.raw("DROP TRIGGER audit_entries_no_update").run()

@@ -47,14 +47,14 @@ final class AuditTests: XCTestCase {
             let total = try await AuditEntry.query(on: app.db).count()
             XCTAssertTrue(clean.output.contains("Chuỗi băm toàn vẹn: \(total) mục trong cơ sở dữ liệu."), clean.output)
 
-            let sql = app.db as! any SQLDatabase
+            let sql = app.db.sql
             let target = try await AuditEntry.query(on: app.db).filter(\.$action == "login").first()!
             // The database itself refuses to change an entry…
             await assertRefusedByDatabase("audit_entries is append-only", "an update of the audit trail") {
                 try await sql.raw("UPDATE audit_entries SET actor = 'ke-gian' WHERE seq = \(bind: target.id!)").run()
             }
             // …so an attacker with administrator rights first removes the guard, then edits.
-            if sql.dialect.name == "postgresql" {
+            if app.db.isPostgres {
                 try await sql.raw("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_no_change").run()
             } else {
                 try await sql.raw("DROP TRIGGER audit_entries_no_update").run()
@@ -69,8 +69,8 @@ final class AuditTests: XCTestCase {
 
     func testDeletedEntryIsNamed() async throws {
         try await withApp { app in
-            let sql = app.db as! any SQLDatabase
-            if sql.dialect.name == "postgresql" {
+            let sql = app.db.sql
+            if app.db.isPostgres {
                 try await sql.raw("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_no_change").run()
             } else {
                 try await sql.raw("DROP TRIGGER audit_entries_no_delete").run()

@@ -226,7 +226,7 @@ final class EvaluationPeriodTests: XCTestCase {
     /// creation, filled by the migration for tasks from before, the same either way.
     func testTasksStoreTheirConvertedQuantity() async throws {
         try await withApp { app in
-            let sql = app.db as! any SQLDatabase
+            let sql = app.db.sql
             func snapshot() async throws -> [String: String] {
                 var out: [String: String] = [:]
                 for t in try await WorkTask.query(on: app.db).all() { out[t.code] = t.units }
@@ -270,7 +270,7 @@ final class EvaluationPeriodTests: XCTestCase {
             XCTAssertEqual(together, alone)
             for p in periods { XCTAssertGreaterThan(counts[p.id!] ?? 0, 0) }
 
-            let sql = app.db as! any SQLDatabase
+            let sql = app.db.sql
             try await sql.raw("UPDATE evaluation_periods SET dirty = \(bind: true) WHERE code = \(bind: period.text)").run()
             let recomputed = try await EvaluationService.recomputeStale(app.store)
             XCTAssertEqual(recomputed, 2)

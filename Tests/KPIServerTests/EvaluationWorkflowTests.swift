@@ -106,7 +106,7 @@ final class EvaluationWorkflowTests: XCTestCase {
             XCTAssertTrue([.forbidden, .notFound].contains(other.status))
             let p4 = try await Evaluation.query(on: app.db).filter(\.$periodID == p.id!).filter(\.$personCode == "CB-BTCTU-P3-04").first()
             XCTAssertNil(p4?.selfAt)
-            try await (app.db as! any SQLDatabase)
+            try await app.db.sql
                 .raw("UPDATE evaluation_periods SET self_due = \(bind: today.adding(days: -1).iso) WHERE id = \(bind: p.id!)").run()
             let late = try await staff.post(sheet + "/tu-danh-gia", ["tu_nhan_xet": "Bổ sung muộn"])
             XCTAssertEqual(late.status, .unprocessableEntity)
@@ -222,7 +222,7 @@ final class EvaluationWorkflowTests: XCTestCase {
             XCTAssertEqual(rev.frameworkVersion, civil.framework.version)
             XCTAssertTrue(rev.inputs.contains("\"KL-02\":\"Khá\""))
             await assertRefusedByDatabase("evaluation_revisions is immutable", "changing a revision") {
-                try await (app.db as! any SQLDatabase).raw("UPDATE evaluation_revisions SET hundredths = 10000 WHERE id = \(bind: rev.id!)")
+                try await app.db.sql.raw("UPDATE evaluation_revisions SET hundredths = 10000 WHERE id = \(bind: rev.id!)")
                     .run()
             }
 
@@ -302,7 +302,7 @@ final class EvaluationWorkflowTests: XCTestCase {
             let reanswer = try await head.post(base + "/kien-nghi/\(complaint.id!)", ["tra_loi": "Lần nữa", "ket_qua": "chap-nhan"])
             XCTAssertEqual(reanswer.status, .unprocessableEntity)
             // After the window: refused.
-            try await (app.db as! any SQLDatabase)
+            try await app.db.sql
                 .raw("UPDATE evaluation_periods SET objection_until = \(bind: today.adding(days: -1).iso) WHERE id = \(bind: p.id!)").run()
             let tooLate = try await staff.post(sheet + "/kien-nghi", ["ly_do": "Bổ sung"])
             XCTAssertEqual(tooLate.status, .unprocessableEntity)

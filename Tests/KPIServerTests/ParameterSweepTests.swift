@@ -134,7 +134,7 @@ final class ParameterSweepTests: XCTestCase {
 
     /// One real record for each kind of path parameter, so that handlers get past their lookups.
     static func realIDs(_ app: Application) async throws -> [String: String] {
-        let sql = app.db as! any SQLDatabase
+        let sql = app.db.sql
         func first(_ query: SQLQueryString) async throws -> String? {
             guard let row = try await sql.raw(query).first() else { return nil }
             if let id = try? row.decode(column: "v", as: UUID.self) { return id.uuidString }

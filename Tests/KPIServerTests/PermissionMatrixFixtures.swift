@@ -9,7 +9,7 @@ import XCTVapor
 extension PermissionMatrixTests {
     /// The records the matrix asks about, and the outside account.
     static func records(_ app: Application) async throws -> [String: String] {
-        let sql = app.db as! any SQLDatabase
+        let sql = app.db.sql
         func one(_ query: SQLQueryString) async throws -> String {
             let found = try await sql.raw(query).first()
             let row = try XCTUnwrap(found, "\(query)")

@@ -10,7 +10,7 @@ import XCTVapor
 final class ReceiptCodeTests: XCTestCase {
     /// A task of BTCTU-P3 with an open rating link (opened by the room's head); its public path.
     func openLink(_ app: Application) async throws -> (task: UUID, link: UUID, path: String) {
-        let row = try await (app.db as! any SQLDatabase).raw("""
+        let row = try await app.db.sql.raw("""
             SELECT t.id AS id FROM tasks t JOIN people p ON p.id = t.assignee_id WHERE p.code = 'CB-BTCTU-P3-03' ORDER BY t.code LIMIT 1
             """).first()
         let task = try XCTUnwrap(row).decode(column: "id", as: UUID.self)

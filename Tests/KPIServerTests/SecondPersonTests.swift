@@ -13,7 +13,7 @@ final class SecondPersonTests: XCTestCase {
     /// first awaiting acceptance.
     func topLeaders(_ app: Application) async throws -> (task: UUID, root: Organization) {
         let root = try await Organization.query(on: app.db).filter(\.$parentID == nil).first()!
-        let sql = app.db as! any SQLDatabase
+        let sql = app.db.sql
         let codes = ["CB-VPTU-P1-01", "CB-VPTU-P1-02", "CB-VPTU-P1-03"]
         try await sql.raw("""
             UPDATE people SET organization_id = \(bind: root.id!), scope_path = \(bind: root.path), leadership_rank = 'cap-truong'
@@ -37,7 +37,7 @@ final class SecondPersonTests: XCTestCase {
     /// CB-BTCTU-P3-05 made deputy head of the room (cấp phó), with a leader account `phophong`.
     func makeDeputy(_ app: Application) async throws {
         let deputy = try await Person.query(on: app.db).filter(\.$code == "CB-BTCTU-P3-05").first()!
-        try await (app.db as! any SQLDatabase).raw("UPDATE people SET leadership_rank = 'cap-pho' WHERE id = \(bind: deputy.id!)").run()
+        try await app.db.sql.raw("UPDATE people SET leadership_rank = 'cap-pho' WHERE id = \(bind: deputy.id!)").run()
         _ = try await PermissionMatrixTests.account("phophong", person: deputy, role: .leader, app: app, password: DemoData.password)
     }
 
@@ -136,7 +136,7 @@ final class SecondPersonTests: XCTestCase {
             let head = try await Person.query(on: app.db).filter(\.$code == "CB-BTCTU-P3-01").first()!
             try await makeDeputy(app)
             let task = try await WorkTask.query(on: app.db).filter(\.$state == TaskState.awaitingAcceptance.rawValue).sort(\.$code).first()!
-            try await (app.db as! any SQLDatabase).raw("""
+            try await app.db.sql.raw("""
                 UPDATE tasks SET assignee_id = \(bind: head.id!), organization_id = \(bind: head.organizationID),
                 scope_path = \(bind: head.scopePath)
                 WHERE id = \(bind: task.id!)

@@ -95,7 +95,7 @@ final class SecurityTests: XCTestCase {
     /// the others are unbound, audited, and listed to every system administrator.
     func testDuplicateAccountsAreUnboundByTheMigration() async throws {
         try await withApp { app in
-            let sql = app.db as! any SQLDatabase
+            let sql = app.db.sql
             try await sql.raw("DROP INDEX users_person").run()
             let canbo = try await user(app, "canbo")
             let twin = User()

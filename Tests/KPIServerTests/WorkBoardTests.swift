@@ -115,7 +115,7 @@ final class WorkBoardTests: XCTestCase {
             XCTAssertEqual(after["CB-BTCTU-P3-03"]?[assigned], String(n0 + 1))
 
             // A change this process did not make (another server process) shows on "Cập nhật ngay".
-            let sql = app.db as! any SQLDatabase
+            let sql = app.db.sql
             try await sql.raw("UPDATE tasks SET state = 'da-huy' WHERE title = 'Việc đếm trên bảng'").run()
             let cached = try await board(&leader, "don_vi=BTCTU-P3")
             XCTAssertEqual(cached["CB-BTCTU-P3-03"]?[assigned], String(n0 + 1))

@@ -143,9 +143,9 @@ final class WorkEvidenceWarningTests: XCTestCase {
     /// another connection's transaction), a second one does not run; once released, it does.
     func testASecondRunnerWaitsItsTurn() async throws {
         try await withApp { app in
-            if app.store.isPostgres {
+            if app.db.isPostgres {
                 try await app.db.transaction { db in
-                    try await (db as! any SQLDatabase).raw("SELECT pg_advisory_xact_lock(\(bind: DeadlineJob.lockKey))").run()
+                    try await db.sql.raw("SELECT pg_advisory_xact_lock(\(bind: DeadlineJob.lockKey))").run()
                     let blocked = try await DeadlineJob.run(app, holder: "second")
                     XCTAssertFalse(blocked.ran)
                 }

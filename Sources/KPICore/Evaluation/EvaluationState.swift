@@ -28,3 +28,21 @@ public enum EvaluationState: String, Sendable, Codable, CaseIterable {
     /// head's approval fixes the proposal.
     public var recomputes: Bool { self == .open || self == .selfAssessment || self == .review }
 }
+
+/// The deadlines proposed when an agency starts its evaluation (hạn tự đánh giá, đánh giá, phê
+/// duyệt): three working days for each step, one after another; the person who starts it may change them.
+public struct StepDeadlines: Sendable, Equatable {
+    public var selfAssessment: DateOnly
+    public var review: DateOnly
+    public var approval: DateOnly
+
+    /// Working days given to each step by default.
+    public static let workingDaysPerStep = 3
+
+    public static func proposed(from today: DateOnly, calendar: WorkCalendar) -> StepDeadlines {
+        let n = workingDaysPerStep
+        return StepDeadlines(selfAssessment: calendar.adding(workingDays: n, to: today),
+                             review: calendar.adding(workingDays: 2 * n, to: today),
+                             approval: calendar.adding(workingDays: 3 * n, to: today))
+    }
+}

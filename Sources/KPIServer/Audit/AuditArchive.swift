@@ -123,7 +123,7 @@ enum AuditArchive {
         }
         try await store.write { db in
             try await record.create(on: db)
-            try await (db as! any SQLDatabase).raw("DELETE FROM audit_entries WHERE seq <= \(bind: header.lastSeq)").run()
+            try await db.sql.raw("DELETE FROM audit_entries WHERE seq <= \(bind: header.lastSeq)").run()
             try await AuditLog.append(on: db, actor: actor, action: "audit.archive", entityType: "audit", entityID: name,
                                       scopePath: "/", after: ["tu_muc": String(header.firstSeq), "den_muc": String(header.lastSeq),
                                                               "so_muc": String(header.entries), "sha256": digest])

@@ -46,8 +46,8 @@ enum AuditLog {
     static func append(on db: any Database, actor: Actor, action: String, entityType: String,
                        entityID: String, scopePath: String,
                        before: [String: String]? = nil, after: [String: String]? = nil) async throws {
-        let sql = db as! any SQLDatabase
-        if sql.dialect.name == "postgresql" {
+        let sql = db.sql
+        if db.isPostgres {
             try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: advisoryLockKey))").run()
         }
         let last = try await AuditEntry.query(on: db).sort(\.$id, .descending).first()

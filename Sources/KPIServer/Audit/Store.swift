@@ -6,19 +6,6 @@ import KPICore
 import SQLKit
 import Vapor
 
-/// A PostgreSQL row's cells read in order, each with a concrete type. PostgresNIO's tuple decode
-/// (`row.decode((A, B, …).self)`) goes through parameter packs that instantiate generic metadata on
-/// every row: a tenth of the server's time on a list page under load.
-struct PostgresCells {
-    private var cells: PostgresRow.Iterator
-    init(_ row: PostgresRow) { cells = row.makeIterator() }
-
-    mutating func next<T: PostgresDecodable>(_: T.Type = T.self) throws -> T {
-        guard let cell = cells.next() else { throw Abort(.internalServerError, reason: "PostgreSQL row: fewer columns than read") }
-        return try cell.decode(T.self, context: .default)
-    }
-}
-
 /// A FIFO async mutex: one waiter at a time, in arrival order.
 actor AsyncMutex {
     private var locked = false
@@ -47,7 +34,6 @@ actor AsyncMutex {
 struct Store: Sendable {
     let db: any Database
     let gate: AsyncMutex
-    let isPostgres: Bool
     /// Bumped after every committed write of this process: caches of derived figures (the unit
     /// board) compare it to know they are stale.
     var changes = ChangeCounter()
@@ -57,40 +43,8 @@ struct Store: Sendable {
     var today: DateOnly { clock.today }
 
     /// The same connection pool for hand-written SQL (both drivers speak SQLKit).
-    var sql: any SQLDatabase { db as! any SQLDatabase }
-
-    /// Runs hand-written SQL on PostgreSQL and returns its own rows, for hot read paths that decode
-    /// a whole row as a typed tuple; nil on SQLite (use `sql`). Binds may be strings, UUIDs,
-    /// integers, booleans and dates.
-    func postgresRows(_ query: SQLQueryString) async throws -> [PostgresRow]? {
-        try await Self.postgresRows(on: db, query)
-    }
-
-    /// `postgresRows` on any database handle (a transaction's, a job's).
-    static func postgresRows(on db: any Database, _ query: SQLQueryString) async throws -> [PostgresRow]? {
-        guard let pg = db as? any PostgresDatabase else { return nil }
-        let (text, binds) = (db as! any SQLDatabase).serialize(query)
-        var bindings = PostgresBindings(capacity: binds.count)
-        for b in binds {
-            switch b {
-            case let v as String: bindings.append(v)
-            case let v as UUID: bindings.append(v)
-            case let v as Int: bindings.append(v)
-            case let v as Bool: bindings.append(v)
-            case let v as Date: bindings.append(v)
-            default: throw Abort(.internalServerError, reason: "postgresRows: unsupported bind \(type(of: b))")
-            }
-        }
-        let query = PostgresQuery(unsafeSQL: text, binds: bindings)
-        let logger = db.logger
-        return try await pg.withConnection { conn in
-            conn.eventLoop.makeFutureWithTask {
-                var rows: [PostgresRow] = []
-                for try await row in try await conn.query(query, logger: logger) { rows.append(row) }
-                return rows
-            }
-        }.get()
-    }
+    var sql: any SQLDatabase { db.sql }
+    var isPostgres: Bool { db.isPostgres }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         if isPostgres {
@@ -166,7 +120,7 @@ extension Application {
         return c
     }
 
-    var store: Store { Store(db: db, gate: writeGate, isPostgres: isPostgres, changes: changes, clock: clock) }
+    var store: Store { Store(db: db, gate: writeGate, changes: changes, clock: clock) }
 }
 
 extension Request {

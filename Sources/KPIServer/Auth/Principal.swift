@@ -60,16 +60,18 @@ struct Principal: Sendable {
     /// The session query. On PostgreSQL it runs as a prepared statement (planning it on every
     /// request was a third of PostgreSQL's time per page in the load test).
     struct SessionLookup: PostgresPreparedStatement {
-        static let sql = """
+        /// The query up to its one parameter, the token's hash (`$1` on PostgreSQL, a bind on SQLite).
+        static let select = """
             SELECT s.id AS session_id, s.csrf_token, s.created_at, s.last_seen_at, u.id AS user_id, u.username, u.person_id,
                    u.scope_path, u.must_change_password, u.active, p.full_name, g.role, g.scope_path AS grant_scope,
                    (SELECT COUNT(*) FROM notices n WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread,
                    CASE WHEN u.mfa_enabled_at IS NULL THEN 0 ELSE 1 END AS mfa_on
             FROM web_sessions s JOIN users u ON u.id = s.user_id
             LEFT JOIN people p ON p.id = u.person_id LEFT JOIN role_grants g ON g.user_id = u.id
-            WHERE s.token_hash = $1
+            WHERE s.token_hash =\u{20}
             """
-        typealias Row = (UUID, String, Date, Date, UUID, String, UUID?, String, Bool, Bool, String?, String?, String?, Int, Int)
+        static let sql = select + "$1"
+        typealias Row = SessionRow
         var hash: String
 
         func makeBindings() throws -> PostgresBindings {
@@ -79,38 +81,35 @@ struct Principal: Sendable {
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Row {
-            var c = PostgresCells(row)
-            return (try c.next(), try c.next(), try c.next(), try c.next(), try c.next(), try c.next(), try c.next(), try c.next(),
-                    try c.next(), try c.next(), try c.next(), try c.next(), try c.next(), try c.next(), try c.next())
+            var c = RowCells(row)
+            let value = try Self.read(&c)
+            return try c.finish(value)
+        }
+
+        /// A row of the query, read in the order of its SELECT list (on both databases).
+        static func read(_ c: inout RowCells) throws -> SessionRow {
+            // Each cell's type spelled out: inferring fifteen generic reads into a labelled tuple takes
+            // the type checker minutes.
+            (sessionID: try c.next(UUID.self), csrfToken: try c.next(String.self), createdAt: try c.next(Date.self),
+             lastSeenAt: try c.next(Date.self), userID: try c.next(UUID.self), username: try c.next(String.self),
+             personID: try c.next(UUID?.self), scopePath: try c.next(String.self), mustChangePassword: try c.next(Bool.self),
+             active: try c.next(Bool.self), fullName: try c.next(String?.self), role: try c.next(String?.self),
+             grantScope: try c.next(String?.self), unread: try c.next(Int.self), mfaOn: try c.next(Int.self))
         }
     }
 
     static func load(sessionTokenHash hash: String, on db: any Database) async throws -> SessionFound? {
-        var rows: [SessionRow] = []
         if let pg = db as? any PostgresDatabase {
-            rows = try await pg.withConnection { conn in
+            let rows = try await pg.withConnection { conn in
                 conn.eventLoop.makeFutureWithTask {
                     var out: [SessionRow] = []
-                    for try await r in try await conn.execute(SessionLookup(hash: hash), logger: db.logger) {
-                        out.append((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14))
-                    }
+                    for try await r in try await conn.execute(SessionLookup(hash: hash), logger: db.logger) { out.append(r) }
                     return out
                 }
             }.get()
-        } else {
-            let text = SessionLookup.sql.replacingOccurrences(of: "$1", with: "")
-            rows = try await (db as! any SQLDatabase).raw(SQLQueryString(text) + "\(bind: hash)").all().map { r in
-                (try r.decode(column: "session_id", as: UUID.self), try r.decode(column: "csrf_token", as: String.self),
-                 try r.decode(column: "created_at", as: Date.self), try r.decode(column: "last_seen_at", as: Date.self),
-                 try r.decode(column: "user_id", as: UUID.self), try r.decode(column: "username", as: String.self),
-                 try r.decode(column: "person_id", as: UUID?.self), try r.decode(column: "scope_path", as: String.self),
-                 try r.decode(column: "must_change_password", as: Bool.self), try r.decode(column: "active", as: Bool.self),
-                 try r.decode(column: "full_name", as: String?.self), try r.decode(column: "role", as: String?.self),
-                 try r.decode(column: "grant_scope", as: String?.self), try r.decode(column: "unread", as: Int.self),
-                 try r.decode(column: "mfa_on", as: Int.self))
-            }
+            return try found(rows)
         }
-        return try found(rows)
+        return try found(await db.rows(SQLQueryString(SessionLookup.select) + "\(bind: hash)", SessionLookup.read))
     }
 
     static func found(_ rows: [SessionRow]) throws -> SessionFound? {

@@ -50,8 +50,3 @@ private func publicDirectory(_ app: Application) -> String {
                           .deletingLastPathComponent().appendingPathComponent("Public").path + "/"]
     return candidates.first { FileManager.default.fileExists(atPath: $0 + "app.css") } ?? candidates[0]
 }
-
-extension Application {
-    /// True when running on PostgreSQL (production), false on the embedded SQLite.
-    var isPostgres: Bool { settings.databaseURL != nil }
-}

@@ -35,7 +35,7 @@ func routes(_ app: Application) throws {
 /// `/healthz`: 200 when the database answers, 503 otherwise.
 @Sendable func health(_ req: Request) async throws -> Response {
     do {
-        try await (req.db as! any SQLDatabase).raw("SELECT 1").run()
+        try await req.db.sql.raw("SELECT 1").run()
         return Response(status: .ok, body: .init(string: "{\"status\":\"ok\",\"database\":\"ok\"}"))
     } catch {
         req.logger.error("healthz: database unreachable: \(error)")

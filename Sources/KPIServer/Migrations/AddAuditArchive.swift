@@ -20,9 +20,9 @@ struct AddAuditArchive: AsyncMigration {
             .create()
         try await SQLIndex.appendOnly(db, table: AuditArchiveRecord.schema, function: "audit_archives_append_only",
                                       message: "audit_archives is append-only", trigger: "audit_archives")
-        let sql = db as! any SQLDatabase
+        let sql = db.sql
         let message = "audit_entries is append-only (only archived entries may be removed)"
-        if sql.dialect.name == "postgresql" {
+        if db.isPostgres {
             try await sql.raw("""
                 CREATE OR REPLACE FUNCTION audit_entries_append_only() RETURNS trigger AS $$
                 BEGIN
@@ -41,8 +41,8 @@ struct AddAuditArchive: AsyncMigration {
     }
 
     func revert(on db: any Database) async throws {
-        let sql = db as! any SQLDatabase
-        if sql.dialect.name == "postgresql" {
+        let sql = db.sql
+        if db.isPostgres {
             try await sql.raw("""
                 CREATE OR REPLACE FUNCTION audit_entries_append_only() RETURNS trigger AS $$
                 BEGIN RAISE EXCEPTION 'audit_entries is append-only'; END; $$ LANGUAGE plpgsql

@@ -15,7 +15,7 @@ struct AddSecurityControls: AsyncMigration {
         try await User.query(on: db).set(\.$createdAt, to: clock.now).update()
         try await unlinkDuplicateAccounts(on: db)
         try await SQLIndex.create(db, "users_person", on: User.schema, "person_id", unique: true)
-        let sql = db as! any SQLDatabase
+        let sql = db.sql
         try await sql.raw("""
             CREATE TABLE rate_counters (key VARCHAR(200) NOT NULL, bucket BIGINT NOT NULL, hits INTEGER NOT NULL,
                                         PRIMARY KEY (key, bucket))
@@ -32,7 +32,7 @@ struct AddSecurityControls: AsyncMigration {
             var scopePath: String { scope_path }
             var lastLoginAt: Date? { last_login_at }
         }
-        let users = try await (db as! any SQLDatabase).raw("""
+        let users = try await db.sql.raw("""
             SELECT id, username, scope_path, person_id, active, last_login_at FROM users WHERE person_id IS NOT NULL
             """).all(decoding: Account.self)
         let byPerson = Dictionary(grouping: users) { $0.person_id }.filter { $0.value.count > 1 }
@@ -64,7 +64,7 @@ struct AddSecurityControls: AsyncMigration {
     }
 
     func revert(on db: any Database) async throws {
-        let sql = db as! any SQLDatabase
+        let sql = db.sql
         try await sql.raw("DROP TABLE rate_counters").run()
         try await sql.raw("DROP INDEX users_person").run()
         try await db.schema(User.schema).deleteField("last_failed_at").update()

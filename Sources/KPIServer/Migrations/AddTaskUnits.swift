@@ -15,12 +15,12 @@ struct AddTaskUnits: AsyncMigration {
     /// are converted by the core, then written by one UPDATE … FROM (VALUES …) per 500 of them (one
     /// pass over the tasks, not one per combination).
     static func fill(_ db: any Database) async throws {
-        let sql = db as! any SQLDatabase
+        let sql = db.sql
         var values: [(String, String, String, String, String)] = []
-        for r in try await sql.raw("SELECT DISTINCT quantity, factor, complexity, complexity_factor FROM tasks WHERE units = ''").all() {
-            let (q, f, c, cf) = (try r.decode(column: "quantity", as: String.self), try r.decode(column: "factor", as: String.self),
-                                 try r.decode(column: "complexity", as: String.self), try r.decode(column: "complexity_factor",
-                                     as: String.self))
+        let query: SQLQueryString = "SELECT DISTINCT quantity, factor, complexity, complexity_factor FROM tasks WHERE units = ''"
+        for (q, f, c, cf) in try await db.rows(query, {
+            (try $0.next(String.self), try $0.next(String.self), try $0.next(String.self), try $0.next(String.self))
+        }) {
             let level = cf.isEmpty ? nil : DecimalText.parse(cf).map { ComplexityLevel(name: c, factor: $0) }
             values.append((q, f, c, cf, try WorkService.units(quantity: DecimalText.parse(q) ?? .zero, factor: f, complexity: level)))
         }

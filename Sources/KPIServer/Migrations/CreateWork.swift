@@ -241,12 +241,12 @@ struct CreateDiscipline: AsyncMigration {
 struct AddBoardIndex: AsyncMigration {
     func prepare(on db: any Database) async throws {
         try await SQLIndex.create(db, "tasks_org_board", on: WorkTask.schema, "organization_id, state, due_on, assignee_id")
-        try await (db as! any SQLDatabase).raw("DROP INDEX IF EXISTS tasks_org_state").run()
+        try await db.sql.raw("DROP INDEX IF EXISTS tasks_org_state").run()
     }
 
     func revert(on db: any Database) async throws {
         try await SQLIndex.create(db, "tasks_org_state", on: WorkTask.schema, "organization_id, state, due_on")
-        try await (db as! any SQLDatabase).raw("DROP INDEX IF EXISTS tasks_org_board").run()
+        try await db.sql.raw("DROP INDEX IF EXISTS tasks_org_board").run()
     }
 }
 
@@ -274,7 +274,7 @@ struct CreateEvaluationPeriods: AsyncMigration {
     }
 
     func revert(on db: any Database) async throws {
-        try await (db as! any SQLDatabase).raw("DROP INDEX IF EXISTS tasks_assignee_due").run()
+        try await db.sql.raw("DROP INDEX IF EXISTS tasks_assignee_due").run()
         try await db.schema(EvaluationPeriod.schema).delete()
     }
 }

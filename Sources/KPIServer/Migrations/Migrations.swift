@@ -33,7 +33,7 @@ enum Migrations {
 enum SQLIndex {
     static func create(_ db: any Database, _ name: String, on table: String, _ columns: String,
                        unique: Bool = false) async throws {
-        let sql = db as! any SQLDatabase
+        let sql = db.sql
         try await sql.raw("""
             CREATE \(unsafeRaw: unique ? "UNIQUE " : "")INDEX IF NOT EXISTS \(ident: name) ON \(ident: table) (\(unsafeRaw: columns))
             """).run()
@@ -42,8 +42,8 @@ enum SQLIndex {
     /// Triggers that refuse UPDATE and DELETE on `table` (PostgreSQL: one function and one trigger
     /// `<trigger>_no_change`; SQLite: `<trigger>_no_update` and `<trigger>_no_delete`).
     static func appendOnly(_ db: any Database, table: String, function: String, message: String, trigger: String) async throws {
-        let sql = db as! any SQLDatabase
-        if sql.dialect.name == "postgresql" {
+        let sql = db.sql
+        if db.isPostgres {
             try await sql.raw("""
                 CREATE OR REPLACE FUNCTION \(unsafeRaw: function)() RETURNS trigger AS $$
                 BEGIN RAISE EXCEPTION '\(unsafeRaw: message)'; END; $$ LANGUAGE plpgsql
@@ -66,7 +66,7 @@ enum SQLIndex {
 
     /// An index usable by `LIKE 'prefix%'` on a materialized path.
     static func path(_ db: any Database, _ name: String, on table: String, column: String) async throws {
-        let pattern = (db as! any SQLDatabase).dialect.name == "postgresql" ? "\(column) text_pattern_ops" : column
+        let pattern = db.isPostgres ? "\(column) text_pattern_ops" : column
         try await create(db, name, on: table, pattern)
     }
 }

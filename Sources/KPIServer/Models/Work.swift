@@ -174,13 +174,11 @@ final class Counter: Model, @unchecked Sendable {
 
     /// The next value of `name`, inside the caller's transaction (the row stays locked until it ends).
     static func next(_ name: String, on db: any Database) async throws -> Int64 {
-        let sql = db as! any SQLDatabase
-        let rows = try await sql.raw("""
+        guard let value = try await db.value("""
             INSERT INTO counters (name, value) VALUES (\(bind: name), 1)
             ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value
-            """).all()
-        guard let row = rows.first else { throw Abort(.internalServerError) }
-        return try row.decode(column: "value", as: Int64.self)
+            """, as: Int64.self) else { throw Abort(.internalServerError) }
+        return value
     }
 }
 

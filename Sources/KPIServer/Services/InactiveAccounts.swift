@@ -13,11 +13,9 @@ enum InactiveAccounts {
     static func sweep(_ db: any Database, now: Date, days: Int) async throws -> Int {
         guard days > 0 else { return 0 }
         let cutoff = now.addingTimeInterval(-Double(days) * 86_400)
-        let sql = db as! any SQLDatabase
-        let rows = try await sql.raw("""
+        let ids = try await db.rows("""
             SELECT id FROM users WHERE active = \(bind: true) AND COALESCE(last_login_at, created_at) < \(bind: cutoff)
-            """).all()
-        let ids = try rows.map { try $0.decode(column: "id", as: UUID.self) }
+            """) { try $0.next(UUID.self) }
         guard !ids.isEmpty else { return 0 }
         let adminGrants = try await RoleGrant.query(on: db).filter(\.$role == Role.systemAdmin.rawValue).all().map(\.userID)
         let activeAdmins = try await User.query(on: db).filter(\.$id ~~ adminGrants).filter(\.$active == true).all()

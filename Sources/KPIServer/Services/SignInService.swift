@@ -147,14 +147,13 @@ struct SignInService {
             try await SharedCounters.hit(ipKey, window: Self.ipWindow, now: now, on: db)
             var after: [String: String] = [:]
             if let userID {
-                let sql = db as! any SQLDatabase
+                let sql = db.sql
                 try await sql.raw("""
                     UPDATE users SET failed_attempts = CASE WHEN last_failed_at IS NULL OR last_failed_at \
                     < \(bind: now.addingTimeInterval(-lock))
                       THEN 1 ELSE failed_attempts + 1 END, last_failed_at = \(bind: now) WHERE id = \(bind: userID)
                     """).run()
-                let failures = try await sql.raw("SELECT failed_attempts FROM users WHERE id = \(bind: userID)").first()?
-                    .decode(column: "failed_attempts", as: Int.self) ?? 0
+                let failures = try await db.value("SELECT failed_attempts FROM users WHERE id = \(bind: userID)", as: Int.self) ?? 0
                 after["failedAttempts"] = String(failures)
                 if failures >= maxFailures {
                     try await User.query(on: db).filter(\.$id == userID).set(\.$heldUntil, to: now.addingTimeInterval(lock)).update()

@@ -124,7 +124,7 @@ struct TwoFactorService {
         let now = actor.at
         if let step = TOTP.matchingStep(secret: secret, typed: typed, at: now, lastUsed: u.mfaLastStep) {
             let won = try await store.write { db in
-                try await (db as! any SQLDatabase).raw("""
+                try await db.sql.raw("""
                     UPDATE users SET mfa_last_step = \(bind: step) WHERE id = \(bind: userID)
                     AND (mfa_last_step IS NULL OR mfa_last_step < \(bind: step)) RETURNING id
                     """).all()
@@ -134,7 +134,7 @@ struct TwoFactorService {
         guard allowRecovery, let normalized = RecoveryCodes.normalized(typed) else { return nil }
         let hash = Self.hash(normalized, userID: userID)
         let won = try await store.write { db in
-            try await (db as! any SQLDatabase).raw("""
+            try await db.sql.raw("""
                 UPDATE mfa_recovery_codes SET used_at = \(bind: now) WHERE user_id = \(bind: userID)
                 AND code_hash = \(bind: hash) AND used_at IS NULL RETURNING id
                 """).all()

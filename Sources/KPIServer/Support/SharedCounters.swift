@@ -15,17 +15,15 @@ enum SharedCounters {
     /// Hits of `key` in the current and previous windows.
     static func count(_ key: String, window: Int, now: Date, on db: any Database) async throws -> Int {
         let b = bucket(now, window: window)
-        let sql = db as! any SQLDatabase
-        let row = try await sql.raw("SELECT COALESCE(SUM(hits), 0) AS n FROM rate_counters WHERE key = \(bind: key) AND bucket >= "
-            + "\(bind: b - Int64(max(window, 1)))").first()
-        return try row?.decode(column: "n", as: Int.self) ?? 0
+        return try await db.value("SELECT COALESCE(SUM(hits), 0) AS n FROM rate_counters WHERE key = \(bind: key) AND bucket >= "
+            + "\(bind: b - Int64(max(window, 1)))", as: Int.self) ?? 0
     }
 
     /// Adds a hit of `key`; returns the hits of the current and previous windows, this one included.
     @discardableResult
     static func hit(_ key: String, window: Int, now: Date, on db: any Database) async throws -> Int {
         let b = bucket(now, window: window)
-        let sql = db as! any SQLDatabase
+        let sql = db.sql
         try await sql.raw("""
             INSERT INTO rate_counters (key, bucket, hits) VALUES (\(bind: key), \(bind: b), 1)
             ON CONFLICT (key, bucket) DO UPDATE SET hits = rate_counters.hits + 1

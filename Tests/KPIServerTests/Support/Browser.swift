@@ -80,7 +80,7 @@ struct Browser {
     /// 30-second step and tests pin the clock, so the account's last used step is forgotten first,
     /// as if this sign-in came in the next step.
     func totpNow(_ username: String, secret: [UInt8]? = nil) async throws -> String {
-        try await (app.db as! any SQLDatabase).raw("UPDATE users SET mfa_last_step = NULL WHERE username = \(bind: username)").run()
+        try await app.db.sql.raw("UPDATE users SET mfa_last_step = NULL WHERE username = \(bind: username)").run()
         return TOTP.code(secret: secret ?? DemoData.totpSecret(username), step: TOTPRules.step(at: app.clock.now))
     }
 

@@ -39,7 +39,7 @@ enum TestEnv {
         do {
             try await configure(app, settings: settings)
             if postgresURL != nil {
-                let sql = app.db as! any SQLDatabase
+                let sql = app.db.sql
                 try await sql.raw("DROP SCHEMA public CASCADE").run()
                 try await sql.raw("CREATE SCHEMA public").run()
             }

@@ -89,7 +89,7 @@ struct OrganizationCatalog: CatalogAdapter {
     /// do (issue 16). Evaluation periods, their sheets and revisions stay where they were opened: a
     /// period keeps its agency, and a locked one its snapshot.
     static func moveSubtree(from old: String, to new: String, db: any Database) async throws {
-        let sql = db as! any SQLDatabase
+        let sql = db.sql
         for (table, column) in [("organizations", "path"), ("positions", "scope_path"), ("people", "scope_path"),
                                 ("users", "scope_path"), ("role_grants", "scope_path"), ("tasks", "scope_path"),
                                 ("recurring_tasks", "scope_path"), ("discipline_records", "scope_path"),

@@ -72,7 +72,7 @@ extension EvaluationFlow {
         let users = try await Notices.users(of: [c.personID], on: store.db)[c.personID] ?? []
         let actor = actor
         try await store.write { db in
-            let claimed = try await (db as! any SQLDatabase).raw("""
+            let claimed = try await db.sql.raw("""
                 UPDATE complaints SET state = \(bind: accept ? "chap-nhan" : "khong-chap-nhan"), answer = \(bind: text),
                   answered_by = \(bind: actor.name), answered_at = \(bind: store.now)
                 WHERE id = \(bind: complaintID) AND state = \(bind: Self.complaintOpen) RETURNING id
@@ -82,7 +82,7 @@ extension EvaluationFlow {
             if let revised {
                 let n = try await Self.reviseAudited(db, e, revised, kind: "kien-nghi", note: "Kiến nghị được chấp nhận: \(text)",
                                                      actor: actor, after: &after)
-                try await (db as! any SQLDatabase).raw("UPDATE complaints SET revision = \(bind: n) WHERE id = \(bind: complaintID)").run()
+                try await db.sql.raw("UPDATE complaints SET revision = \(bind: n) WHERE id = \(bind: complaintID)").run()
             }
             try await Self.notify(db, users,
                                   title: """
@@ -168,7 +168,7 @@ extension EvaluationFlow {
         let revised = change ? try await rescore(p, e, correction) : nil
         let actor = actor
         try await store.write { db in
-            let claimed = try await (db as! any SQLDatabase).raw("""
+            let claimed = try await db.sql.raw("""
                 UPDATE re_reviews SET state = \(bind: change ? "dieu-chinh" : "giu-nguyen"), conclusion = \(bind: text),
                   concluded_by = \(bind: actor.name), concluded_at = \(bind: store.now)
                 WHERE id = \(bind: id) AND state = 'dang-phuc-tra' RETURNING id
@@ -178,7 +178,7 @@ extension EvaluationFlow {
             if let revised {
                 let n = try await Self.reviseAudited(db, e, revised, kind: "phuc-tra", note: "Phúc tra: \(text)", actor: actor,
                                                      after: &after)
-                try await (db as! any SQLDatabase).raw("UPDATE re_reviews SET revision = \(bind: n) WHERE id = \(bind: id)").run()
+                try await db.sql.raw("UPDATE re_reviews SET revision = \(bind: n) WHERE id = \(bind: id)").run()
             }
             try await AuditLog.append(on: db, actor: actor, action: "rereview.conclude", entityType: "re_review", entityID: id.uuidString,
                                       scopePath: r.scopePath, after: after)

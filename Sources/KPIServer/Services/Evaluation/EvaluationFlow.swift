@@ -52,7 +52,7 @@ struct EvaluationFlow {
         q.appendInterpolation(unsafeRaw: " AND version = ")
         q.appendInterpolation(bind: version)
         q.appendInterpolation(unsafeRaw: " RETURNING id")
-        guard try await (db as! any SQLDatabase).raw(q).all().count == 1 else { throw Refused(message: staleMessage) }
+        guard try await db.sql.raw(q).all().count == 1 else { throw Refused(message: staleMessage) }
     }
 
     func requireStep(_ p: EvaluationPeriod, _ expected: EvaluationState, version: Int) throws {
@@ -93,17 +93,15 @@ struct EvaluationFlow {
     static func ensureSheets(_ db: any Database, _ p: EvaluationPeriod) async throws {
         let id = try p.requireID()
         let have = Set(try await Evaluation.query(on: db).filter(\.$periodID == id).all().map(\.personID))
-        let rows = try await (db as! any SQLDatabase).raw("""
+        let rows = try await db.rows("""
             SELECT s.person_id, p.code, p.scope_path, p.leadership_rank FROM score_inputs s JOIN people p ON p.id = s.person_id
             WHERE s.period = \(bind: p.code) AND s.scope_path LIKE \(bind: p.scopePath + "%")
-            """).all()
-        for r in rows {
-            let person = try r.decode(column: "person_id", as: UUID.self)
+            """, { c in (try c.next(UUID.self), try c.next(String.self), try c.next(String.self), try c.next(String.self)) })
+        for (person, code, scopePath, rank) in rows {
             guard !have.contains(person) else { continue }
             let e = Evaluation()
-            e.id = UUID(); e.periodID = id; e.personID = person; e.personCode = try r.decode(column: "code", as: String.self)
-            e.scopePath = try r.decode(column: "scope_path", as: String.self)
-            let rank = try r.decode(column: "leadership_rank", as: String.self)
+            e.id = UUID(); e.periodID = id; e.personID = person; e.personCode = code
+            e.scopePath = scopePath
             e.isLeader = !rank.isEmpty && rank != "khong"
             e.selfComment = ""; e.selfRubric = "{}"; e.reviewComment = ""; e.reviewRubric = "{}"; e.reviewTaskScore = ""; e.reviewedBy = ""
             e.level = ""; e.reasons = "[]"; e.revision = 0

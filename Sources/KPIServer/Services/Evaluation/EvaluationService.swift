@@ -157,7 +157,7 @@ struct EvaluationService {
         let state = EvaluationState(rawValue: p.state)
         let now = store.now
         try await store.write { db in
-            let sql = db as! any SQLDatabase
+            let sql = db.sql
             try await ScoreInput.query(on: db).filter(\.$period == period.text).filter(\.$scopePath, .custom("LIKE"),
                                                                                        p.scopePath + "%").delete()
             // Many rows per statement (the model layer's per-row reflection was a tenth of a recompute).
@@ -182,7 +182,7 @@ struct EvaluationService {
     /// Marks the recomputing periods of the agency above `scopePath` stale (inside the caller's
     /// transaction). Touches only periods not yet marked, so busy writers do not queue on one row.
     static func markDirty(_ db: any Database, scopePath: String) async throws {
-        try await (db as! any SQLDatabase).raw("""
+        try await db.sql.raw("""
             UPDATE evaluation_periods SET dirty = \(bind: true)
             WHERE dirty = \(bind: false) AND state IN (\(binds: EvaluationState.allCases.filter(\.recomputes).map(\.rawValue)))
               AND substr(\(bind: scopePath), 1, length(scope_path)) = scope_path

@@ -10,7 +10,7 @@ import Vapor
 /// of set queries for the whole agency; the same records always give the same inputs.
 struct ScoreGathering {
     let db: any Database
-    var sql: any SQLDatabase { db as! any SQLDatabase }
+    var sql: any SQLDatabase { db.sql }
 
     struct Member: Sendable {
         var id: UUID
@@ -61,39 +61,35 @@ struct ScoreGathering {
 
         var metrics: [UUID: GeneralMetrics] = [:]
         // Beneficiary ratings given in the period, on the tasks the person leads.
-        for r in try await sql.raw("""
+        for (id, n, sum) in try await db.rows("""
             SELECT t.assignee_id AS person, COUNT(*) AS n, SUM(r.score) AS s
             FROM ratings r JOIN tasks t ON t.id = r.task_id JOIN people p ON p.id = t.assignee_id
             WHERE \(within) AND r.created_at >= \(bind: period.first.startInVietnam)
               AND r.created_at < \(bind: period.last.startInVietnam.addingTimeInterval(86_400))
             GROUP BY t.assignee_id
-            """).all() {
-            let id = try r.decode(column: "person", as: UUID.self)
-            metrics[id, default: GeneralMetrics()].satisfactionCount = try r.decode(column: "n", as: Int.self)
-            metrics[id, default: GeneralMetrics()].satisfactionSum = try r.decode(column: "s", as: Int.self)
+            """, { (try $0.next(UUID.self), try $0.next(Int.self), try $0.next(Int.self)) }) {
+            metrics[id, default: GeneralMetrics()].satisfactionCount = n
+            metrics[id, default: GeneralMetrics()].satisfactionSum = sum
         }
         // Coordination ratings of shared tasks completed in the period.
-        for r in try await sql.raw("""
+        for (id, n, sum) in try await db.rows("""
             SELECT tp.person_id AS person, COUNT(*) AS n, SUM(tp.rating) AS s
             FROM task_participants tp JOIN tasks t ON t.id = tp.task_id JOIN people p ON p.id = tp.person_id
             WHERE \(within) AND tp.rating > 0 AND t.completed_on >= \(bind: first) AND t.completed_on <= \(bind: last)
             GROUP BY tp.person_id
-            """).all() {
-            let id = try r.decode(column: "person", as: UUID.self)
-            metrics[id, default: GeneralMetrics()].coordinationCount = try r.decode(column: "n", as: Int.self)
-            metrics[id, default: GeneralMetrics()].coordinationSum = try r.decode(column: "s", as: Int.self)
+            """, { (try $0.next(UUID.self), try $0.next(Int.self), try $0.next(Int.self)) }) {
+            metrics[id, default: GeneralMetrics()].coordinationCount = n
+            metrics[id, default: GeneralMetrics()].coordinationSum = sum
         }
         // Violations that happened in the period, with their catalogued deductions (exact sums).
         var deductions: [UUID: Rational] = [:]
-        for r in try await sql.raw("""
+        for (id, deduction) in try await db.rows("""
             SELECT d.person_id, d.deduction FROM discipline_records d JOIN people p ON p.id = d.person_id
             WHERE \(within) AND d.kind = 'vi-pham' AND d.voided = \(bind: false)
               AND d.occurred_on >= \(bind: first) AND d.occurred_on <= \(bind: last)
-            """).all() {
-            let id = try r.decode(column: "person_id", as: UUID.self)
+            """, { (try $0.next(UUID.self), try $0.next(String.self)) }) {
             metrics[id, default: GeneralMetrics()].violations += 1
-            deductions[id] = try Rational.add(deductions[id] ?? .zero, DecimalText.parse(try r.decode(column: "deduction",
-                as: String.self)) ?? .zero)
+            deductions[id] = try Rational.add(deductions[id] ?? .zero, DecimalText.parse(deduction) ?? .zero)
         }
         for (id, d) in deductions { metrics[id, default: GeneralMetrics()].deductions = DecimalText.plain(d) }
 
@@ -168,23 +164,13 @@ struct ScoreGathering {
               AND t.state NOT IN (\(bind: TaskState.proposed.rawValue), \(bind: TaskState.declined.rawValue))
             ORDER BY t.due_on, t.code
             """
-        if let rows = try await Store.postgresRows(on: db, taskQuery) {
-            // PostgreSQL: typed cells in order (SQLKit's decoding by column name was half of a recompute's time).
-            for r in rows {
-                var c = PostgresCells(r)
-                add(try c.next(), try c.next(), try c.next(), try c.next(), try c.next(), try c.next(), try c.next(), try c.next(),
-                    try c.next(), try c.next(), try c.next(), try c.next(), try c.next(), try c.next())
-            }
-        } else {
-            for r in try await sql.raw(taskQuery).all() {
-                add(try r.decode(column: "assignee_id", as: UUID.self), try r.decode(column: "title", as: String.self),
-                    try r.decode(column: "product_code", as: String.self), try r.decode(column: "product_name", as: String.self),
-                    try r.decode(column: "product_unit", as: String.self), try r.decode(column: "quantity", as: String.self),
-                    try r.decode(column: "factor", as: String.self), try r.decode(column: "complexity", as: String.self),
-                    try r.decode(column: "complexity_factor", as: String.self), try r.decode(column: "state", as: String.self),
-                    try r.decode(column: "completed_on", as: String.self), try r.decode(column: "major_errors", as: Int.self),
-                    try r.decode(column: "exempt_errors", as: Int.self), try r.decode(column: "delays", as: Int.self))
-            }
+        for row in try await db.rows(taskQuery, { c in
+            (try c.next(UUID.self), try c.next(String.self), try c.next(String.self), try c.next(String.self),
+             try c.next(String.self), try c.next(String.self), try c.next(String.self), try c.next(String.self),
+             try c.next(String.self), try c.next(String.self), try c.next(String.self), try c.next(Int.self),
+             try c.next(Int.self), try c.next(Int.self))
+        }) {
+            add(row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12, row.13)
         }
         return tasks
     }
@@ -195,7 +181,7 @@ struct ScoreGathering {
     /// groups are split by quantity too and summed here. The status rule stays in `status`.
     func groups(period: PeriodCode, agencyPaths: [String]) async throws -> [UUID: ScoreInputData.TaskGrouping] {
         let last = period.last.iso
-        let postgres = sql.dialect.name == "postgresql"
+        let postgres = db.isPostgres
         let units: SQLQueryString = postgres ? "CAST(SUM(CAST(t.units AS NUMERIC)) AS TEXT)" : "t.units"
         let byUnits: SQLQueryString = postgres ? "" : ", t.units"
         let query: SQLQueryString = """
@@ -216,36 +202,25 @@ struct ScoreGathering {
                                                status: Self.status(state: state, completedInPeriod: inPeriod == 1),
                                                majorErrors: errors, exemptErrors: exempt, delays: delays)
         }
-        if let rows = try await Store.postgresRows(on: db, query) {
-            for r in rows {
-                var c = PostgresCells(r)
-                try add(try c.next(), try c.next(), try c.next(), try c.next(), try c.next(), try c.next(), try c.next(), try c.next())
-            }
-        } else {
-            for r in try await sql.raw(query).all() {
-                try add(try r.decode(column: "assignee_id", as: UUID.self), try r.decode(column: "state", as: String.self),
-                        try r.decode(column: "in_period", as: Int.self), try r.decode(column: "major_errors", as: Int.self),
-                        try r.decode(column: "exempt_errors", as: Int.self), try r.decode(column: "delays", as: Int.self),
-                        try r.decode(column: "n", as: Int.self), try r.decode(column: "units", as: String.self))
-            }
+        for row in try await db.rows(query, { c in
+            (try c.next(UUID.self), try c.next(String.self), try c.next(Int.self), try c.next(Int.self), try c.next(Int.self),
+             try c.next(Int.self), try c.next(Int.self), try c.next(String.self))
+        }) {
+            try add(row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7)
         }
         return groups
     }
 
     /// The active people of the agencies, by code.
     func members(_ agencyPaths: [String]) async throws -> [Member] {
-        try await sql.raw("""
-            SELECT p.id, p.code, p.full_name, p.staff_kind, p.scope_path, p.leadership_rank, o.name AS unit_name, g.code AS group_code
+        try await db.rows("""
+            SELECT p.id, p.code, p.full_name, p.staff_kind, g.code AS group_code, o.name AS unit_name, p.scope_path, p.leadership_rank
             FROM people p JOIN organizations o ON o.id = p.organization_id
             LEFT JOIN positions pos ON pos.id = p.position_id LEFT JOIN position_groups g ON g.id = pos.group_id
             WHERE \(Self.within("p.scope_path", agencyPaths)) AND p.active = \(bind: true)
             ORDER BY p.code
-            """).all().map { r in
-            Member(id: try r.decode(column: "id", as: UUID.self), code: try r.decode(column: "code", as: String.self),
-                   name: try r.decode(column: "full_name", as: String.self), staffKind: try r.decode(column: "staff_kind", as: String.self),
-                   groupCode: try r.decode(column: "group_code", as: String?.self) ?? "",
-                   unitName: try r.decode(column: "unit_name", as: String.self), scopePath: try r.decode(column: "scope_path",
-                       as: String.self),
-                   leadership: try r.decode(column: "leadership_rank", as: String.self))
+            """) { c in
+            Member(id: try c.next(), code: try c.next(), name: try c.next(), staffKind: try c.next(),
+                   groupCode: try c.next(String?.self) ?? "", unitName: try c.next(), scopePath: try c.next(), leadership: try c.next())
         }
     }}

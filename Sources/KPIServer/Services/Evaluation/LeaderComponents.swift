@@ -70,17 +70,10 @@ extension ScoreGathering {
                                   \(bind: TaskState.cancelled.rawValue))
             GROUP BY t.scope_path, t.state, in_period
             """
-        if let rows = try await Store.postgresRows(on: db, plannedQuery) {
-            for r in rows {
-                var c = PostgresCells(r)
-                plan(try c.next(), try c.next(), try c.next(), try c.next(), try c.next())
-            }
-        } else {
-            for r in try await sql.raw(plannedQuery).all() {
-                plan(try r.decode(column: "scope_path", as: String.self), try r.decode(column: "state", as: String.self),
-                     try r.decode(column: "in_period", as: Int.self), try r.decode(column: "delays", as: Int.self),
-                     try r.decode(column: "unexempted", as: Int.self))
-            }
+        for row in try await db.rows(plannedQuery, { c in
+            (try c.next(String.self), try c.next(String.self), try c.next(Int.self), try c.next(Int.self), try c.next(Int.self))
+        }) {
+            plan(row.0, row.1, row.2, row.3, row.4)
         }
         return unorganized
     }

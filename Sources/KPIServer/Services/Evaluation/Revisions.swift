@@ -103,7 +103,7 @@ extension EvaluationFlow {
     /// another correction got there first. Returns its number.
     static func revise(_ db: any Database, _ e: Evaluation, _ r: Revised, kind: String, note: String, author: String) async throws -> Int {
         let next = e.revision + 1
-        let claimed = try await (db as! any SQLDatabase).raw("""
+        let claimed = try await db.sql.raw("""
             UPDATE evaluations SET revision = \(bind: next) WHERE id = \(bind: try e.requireID()) AND revision = \(bind: e.revision) \
             RETURNING id
             """).all()

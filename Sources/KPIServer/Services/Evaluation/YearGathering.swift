@@ -14,7 +14,7 @@ extension ScoreGathering {
         let like = agencyPath + "%"
         var periods: [UUID: [ScoreInputData.YearFacts.Period]] = [:]
         let decoder = JSONDecoder()
-        for r in try await sql.raw("""
+        for (person, hundredths, level, revision, code, agency, inputText) in try await db.rows("""
             SELECT e.person_id, e.hundredths, e.level, e.revision, p.code, o.code AS agency, r.inputs
             FROM evaluations e JOIN people m ON m.id = e.person_id
             JOIN evaluation_periods p ON p.id = e.period_id JOIN organizations o ON o.id = p.organization_id
@@ -23,22 +23,23 @@ extension ScoreGathering {
             LIKE \(bind: "\(year.year)-%")
               AND p.state IN (\(bind: EvaluationState.published.rawValue), \(bind: EvaluationState.locked.rawValue)) AND e.revision > 0
             ORDER BY p.code
-            """).all() {
-            let inputs = try? decoder.decode(ScoreInputData.self, from: Data(try r.decode(column: "inputs", as: String.self).utf8))
+            """, { c in
+            (try c.next(UUID.self), try c.next(Int?.self), try c.next(String.self), try c.next(Int.self), try c.next(String.self),
+             try c.next(String.self), try c.next(String.self))
+        }) {
+            let inputs = try? decoder.decode(ScoreInputData.self, from: Data(inputText.utf8))
             let counts = inputs?.taskCounts ?? (counted: 0, onTime: 0)
-            periods[try r.decode(column: "person_id", as: UUID.self), default: []].append(.init(
-                code: try r.decode(column: "code", as: String.self), agency: try r.decode(column: "agency", as: String.self),
-                hundredths: try r.decode(column: "hundredths", as: Int?.self), level: try r.decode(column: "level", as: String.self),
-                revision: try r.decode(column: "revision", as: Int.self), tasks: counts.counted,
+            periods[person, default: []].append(.init(
+                code: code, agency: agency, hundredths: hundredths, level: level, revision: revision, tasks: counts.counted,
                 onTime: counts.onTime, leave: inputs?.leave?.wholePeriod == true ? true : nil))
         }
         var disciplined = Set<UUID>()
-        for r in try await sql.raw("""
+        for person in try await db.rows("""
             SELECT d.person_id FROM discipline_records d JOIN people m ON m.id = d.person_id
             WHERE m.scope_path LIKE \(bind: like) AND d.kind = 'ky-luat' AND d.voided = \(bind: false)
               AND d.occurred_on >= \(bind: year.first.iso) AND d.occurred_on <= \(bind: year.last.iso)
-            """).all() {
-            disciplined.insert(try r.decode(column: "person_id", as: UUID.self))
+            """, { try $0.next(UUID.self) }) {
+            disciplined.insert(person)
         }
         return members.map { m in
             var data = ScoreInputData(personCode: m.code, personName: m.name, staffKind: m.staffKind, groupCode: m.groupCode,

@@ -39,9 +39,7 @@ struct FrameworkService {
     }
 
     func list() async throws -> [Framework] {
-        guard principal.canAnywhere(.configureFramework) || principal.canAnywhere(.viewEvaluations) else {
-            throw Abort(.forbidden, reason: Principal.refusal)
-        }
+        guard Area.frameworks.isOpen(to: principal) else { throw Abort(.forbidden, reason: Principal.refusal) }
         let all = try await Framework.query(on: store.db).sort(\.$code).sort(\.$scopePath).sort(\.$version, .descending).all()
         return all.filter { (try? requireView($0)) != nil }
     }

@@ -131,7 +131,7 @@ struct DisciplineService: PersonRecordService {
 
     /// What the user may see: the scopes they lead, advise or oversee, and their own records.
     func list(_ q: Query, limit: Int = 50) async throws -> (rows: [(DisciplineRecord, Person)], total: Int) {
-        let scopes = Set(principal.scopes(.leadWork) + principal.scopes(.configureFramework) + principal.scopes(.viewEvaluations))
+        let scopes = Area.discipline.scopes(of: principal)
         let db = store.db
         let base = DisciplineRecord.query(on: db).join(Person.self, on: \DisciplineRecord.$personID == \Person.$id)
         PersonRecords.visible(base, scopes: scopes, principal: principal, search: q.q)

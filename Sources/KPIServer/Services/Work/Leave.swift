@@ -67,7 +67,7 @@ struct LeaveService: PersonRecordService {
         }
         return try await store.write { db in
             // One writer per person at a time, so two tabs cannot both record overlapping leave.
-            if postgres { try await (db as! any SQLDatabase).raw("SELECT id FROM people WHERE id = \(bind: personID) FOR UPDATE").run() }
+            if postgres { try await db.sql.raw("SELECT id FROM people WHERE id = \(bind: personID) FOR UPDATE").run() }
             try await Self.refuseOverlap(on: db, personID: personID, c)
             let r = LeaveRecord()
             r.personID = personID
@@ -115,8 +115,7 @@ struct LeaveService: PersonRecordService {
 
     /// What the user may see: the scopes they lead, keep records of, advise or oversee, and their own.
     func list(_ q: Query, limit: Int = 50) async throws -> (rows: [(LeaveRecord, Person)], total: Int) {
-        let scopes = Set(principal.scopes(.leadWork) + principal.scopes(.manageCatalog) + principal.scopes(.configureFramework)
-            + principal.scopes(.viewEvaluations))
+        let scopes = Area.leave.scopes(of: principal)
         let base = LeaveRecord.query(on: store.db).join(Person.self, on: \LeaveRecord.$personID == \Person.$id)
         PersonRecords.visible(base, scopes: scopes, principal: principal, search: q.q)
         if Catalogs.leaveKinds.contains(where: { $0.code == q.kind }) { base.filter(\LeaveRecord.$kind == q.kind) }

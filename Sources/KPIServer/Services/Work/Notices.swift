@@ -116,8 +116,8 @@ enum DeadlineJob {
         let generated = try await RecurringJob.generate(store: store, settings: app.settings, today: today)
         if store.isPostgres {
             return try await store.db.transaction { db in
-                let got = try await (db as! any SQLDatabase).raw("SELECT pg_try_advisory_xact_lock(\(bind: lockKey)) AS got").first()
-                guard try got?.decode(column: "got", as: Bool.self) == true else { return Outcome(ran: false, notices: 0,
+                let got = try await db.value("SELECT pg_try_advisory_xact_lock(\(bind: lockKey)) AS got", as: Bool.self)
+                guard got == true else { return Outcome(ran: false, notices: 0,
                     generated: generated) }
                 let n = try await scan(db, today: today, soon: soon, now: app.clock.now, inactiveDays: app.settings.inactiveDays)
                 try await AuditAnchors.daily(path: app.settings.anchorFile, on: db, at: app.clock.now)

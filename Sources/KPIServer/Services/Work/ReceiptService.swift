@@ -157,7 +157,7 @@ struct ReceiptService {
     static func spend(mode: ReceiptMode, agencyID: UUID, linkID: UUID, code: String, at now: Date,
                       on db: any Database) async throws -> String? {
         guard mode != .free else { return nil }
-        let sql = db as! any SQLDatabase
+        let sql = db.sql
         let won = mode == .token
             ? try await sql.raw("""
                 UPDATE receipt_codes SET used_at = \(bind: now) WHERE organization_id = \(bind: agencyID) AND code = \(bind: code)

@@ -56,21 +56,3 @@ final class NameCache: @unchecked Sendable {
         }
     }
 }
-
-extension WorkService.TaskLine {
-    /// From an SQLKit row (SQLite).
-    init(_ r: any SQLRow) throws {
-        self.init(id: try r.decode(column: "id", as: UUID.self), code: try r.decode(column: "code", as: String.self),
-                  title: try r.decode(column: "title", as: String.self), source: try r.decode(column: "source", as: String.self),
-                  documentNumber: try r.decode(column: "doc_number", as: String.self),
-                  productName: try r.decode(column: "product_name", as: String.self),
-                  quantity: try r.decode(column: "quantity", as: String.self), productUnit: try r.decode(column: "product_unit",
-                      as: String.self),
-                  start: try r.decode(column: "start_on", as: String.self), due: try r.decode(column: "due_on", as: String.self),
-                  state: try r.decode(column: "state", as: String.self), percent: try r.decode(column: "percent", as: Int.self),
-                  verdict: try r.decode(column: "verdict", as: String.self), majorErrors: try r.decode(column: "major_errors",
-                      as: Int.self),
-                  delays: try r.decode(column: "delays", as: Int.self), assigneeID: try r.decode(column: "assignee_id", as: UUID?.self),
-                  organizationID: try r.decode(column: "organization_id", as: UUID.self))
-    }
-}

@@ -63,7 +63,6 @@ extension WorkService {
             t.id, t.code, t.title, t.source, t.doc_number, t.product_name, t.quantity, t.product_unit, t.start_on, t.due_on, t.state, \
             t.percent, t.verdict, t.major_errors, t.delays, t.assignee_id, t.organization_id
             """
-
     }
 
     struct Row: Sendable {
@@ -121,8 +120,7 @@ extension WorkService {
         let (rows, total) = try await lines(conditions, limit: q.perPage, offset: (q.page - 1) * q.perPage, today: today)
         if rows.isEmpty && q.page > 1 {
             // Past the last page: no row came back to carry the count.
-            let n = try await store.sql.raw("SELECT COUNT(*) AS n FROM tasks t WHERE " + conditions).first()?.decode(column: "n",
-                as: Int.self)
+            let n = try await store.value("SELECT COUNT(*) AS n FROM tasks t WHERE " + conditions, as: Int.self)
             return ([], n ?? 0)
         }
         return (rows, total)
@@ -141,25 +139,9 @@ extension WorkService {
             SELECT \(unsafeRaw: TaskLine.columns), COUNT(*) OVER () AS total FROM tasks t
             WHERE \(conditions) ORDER BY t.due_on, t.code LIMIT \(literal: limit) OFFSET \(literal: offset)
             """
-        var lines: [TaskLine] = []
-        var total = 0
-        if let rows = try await store.postgresRows(query) {
-            // PostgreSQL: typed cells in order (SQLKit's decoding by column name was a fifth of a list's time).
-            lines = try rows.map { r in
-                var c = PostgresCells(r)
-                let line = TaskLine(id: try c.next(), code: try c.next(), title: try c.next(), source: try c.next(),
-                                    documentNumber: try c.next(),
-                                    productName: try c.next(), quantity: try c.next(), productUnit: try c.next(), start: try c.next(),
-                                    due: try c.next(), state: try c.next(), percent: try c.next(), verdict: try c.next(),
-                                    majorErrors: try c.next(), delays: try c.next(), assigneeID: try c.next(), organizationID: try c.next())
-                total = try c.next()
-                return line
-            }
-        } else {
-            let rows = try await store.sql.raw(query).all()
-            lines = try rows.map(TaskLine.init)
-            total = try rows.first?.decode(column: "total", as: Int.self) ?? 0
-        }
+        let rows = try await store.rows(query) { c in (try TaskLine(&c), try c.next(Int.self)) }
+        let lines = rows.map(\.0)
+        let total = rows.first?.1 ?? 0
         let names = try await names(people: Set(lines.compactMap(\.assigneeID)), units: Set(lines.map(\.organizationID)))
         let calendar = try await DeadlineJob.calendar(store)
         return (lines.map { line in
@@ -185,9 +167,10 @@ extension WorkService {
         if !units.isEmpty { parts.append("SELECT id, name, code FROM organizations WHERE id IN (\(binds: Array(units)))") }
         guard !parts.isEmpty else { return out }
         var found: [UUID: (name: String, code: String)] = [:]
-        for r in try await store.sql.raw(parts.joined(separator: " UNION ALL ")).all() {
-            found[try r.decode(column: "id", as: UUID.self)] = (try r.decode(column: "name", as: String.self), try r.decode(column: "code",
-                as: String.self))
+        for (id, name, code) in try await store.rows(parts.joined(separator: " UNION ALL "), {
+            (try $0.next(UUID.self), try $0.next(String.self), try $0.next(String.self))
+        }) {
+            found[id] = (name, code)
         }
         if maxAge > 0 { cache.put(found, generation: generation, now: now) }
         out.merge(found) { _, new in new }
@@ -246,20 +229,18 @@ extension WorkService {
                                               now: store.now) {
             return hit
         }
-        let sql = store.sql
-        let orgRows = try await sql.raw("SELECT id, code, name, path FROM organizations WHERE path LIKE \(bind: unit.path + "%")").all()
+        let orgRows = try await store.rows("SELECT id, code, name, path FROM organizations WHERE path LIKE \(bind: unit.path + "%")") {
+            (id: try $0.next(UUID.self), code: try $0.next(String.self), name: try $0.next(String.self), path: try $0.next(String.self))
+        }
         var child: [UUID: UUID] = [:]  // organization → the line's unit (a child of `unit`), absent for `unit` itself
         var lines: [UUID: BoardLine] = [:]
-        for r in orgRows {
-            let id = try r.decode(column: "id", as: UUID.self)
-            let path = try r.decode(column: "path", as: String.self)
+        for (id, code, name, path) in orgRows {
             guard path != unit.path else { continue }
             let rest = path.dropFirst(unit.path.count)
             guard let seg = rest.split(separator: "/").first, let top = UUID(uuidString: String(seg)) else { continue }
             child[id] = top
             if rest.split(separator: "/").count == 1 {
-                lines[top] = BoardLine(kind: .unit, id: top, name: try r.decode(column: "name", as: String.self),
-                                       code: try r.decode(column: "code", as: String.self))
+                lines[top] = BoardLine(kind: .unit, id: top, name: name, code: code)
             }
         }
         let below = Array(child.keys)
@@ -268,36 +249,42 @@ extension WorkService {
             """
         // Units below: counted per unit and state (a handful of rows, whatever the number of people).
         if !below.isEmpty {
-            for r in try await sql.raw("SELECT organization_id, state, COUNT(*) AS n, " + late
-                                       + " FROM tasks WHERE organization_id IN (\(binds: below)) GROUP BY organization_id, state").all() {
-                guard let top = child[try r.decode(column: "organization_id", as: UUID.self)] else { continue }
-                lines[top]?.counts[try r.decode(column: "state", as: String.self), default: 0] += try r.decode(column: "n", as: Int.self)
-                lines[top]?.overdue += try r.decode(column: "late", as: Int?.self) ?? 0
+            for (org, state, n, overdue) in try await store.rows("SELECT organization_id, state, COUNT(*) AS n, " + late
+                + " FROM tasks WHERE organization_id IN (\(binds: below)) GROUP BY organization_id, state", Self.countRow) {
+                guard let top = org.flatMap({ child[$0] }) else { continue }
+                lines[top]?.counts[state, default: 0] += n
+                lines[top]?.overdue += overdue
             }
         }
         // The unit's own people.
         var people: [UUID?: BoardLine] = [:]
-        for r in try await sql.raw("SELECT assignee_id, state, COUNT(*) AS n, " + late
-                                   + " FROM tasks WHERE organization_id = \(bind: unit.id) GROUP BY assignee_id, state").all() {
-            let pid = try r.decode(column: "assignee_id", as: UUID?.self)
+        for (pid, state, n, overdue) in try await store.rows("SELECT assignee_id, state, COUNT(*) AS n, " + late
+            + " FROM tasks WHERE organization_id = \(bind: unit.id) GROUP BY assignee_id, state", Self.countRow) {
             var line = people[pid] ?? BoardLine(kind: pid == nil ? .undistributed : .person, id: pid,
                                                 name: pid == nil ? "(Giao cho đơn vị, chờ phân công)" : "", code: "")
-            line.counts[try r.decode(column: "state", as: String.self), default: 0] += try r.decode(column: "n", as: Int.self)
-            line.overdue += try r.decode(column: "late", as: Int?.self) ?? 0
+            line.counts[state, default: 0] += n
+            line.overdue += overdue
             people[pid] = line
         }
         let pids = people.keys.compactMap { $0 }
         if !pids.isEmpty {
-            for r in try await sql.raw("SELECT id, full_name, code FROM people WHERE id IN (\(binds: pids))").all() {
-                let id = try r.decode(column: "id", as: UUID.self)
-                people[id]?.name = try r.decode(column: "full_name", as: String.self)
-                people[id]?.code = try r.decode(column: "code", as: String.self)
+            for (id, name, code) in try await store.rows("SELECT id, full_name, code FROM people WHERE id IN (\(binds: pids))", {
+                (try $0.next(UUID.self), try $0.next(String.self), try $0.next(String.self))
+            }) {
+                people[id]?.name = name
+                people[id]?.code = code
             }
         }
         let order: (BoardLine, BoardLine) -> Bool = { ($0.overdue, $0.open, $1.name) > ($1.overdue, $1.open, $0.name) }
         let board = Board(lines: lines.values.sorted(by: order) + people.values.sorted(by: order), countedAt: store.now)
         if settings.boardCacheSeconds > 0 { store.changes.boards.put(key, board, generation: generation) }
         return board
+    }
+
+    /// A count row of the board: the unit or person (none: not yet distributed), the state, how
+    /// many tasks and how many of them overdue.
+    private static func countRow(_ c: inout RowCells) throws -> (UUID?, String, Int, Int) {
+        (try c.next(UUID?.self), try c.next(String.self), try c.next(Int.self), try c.next(Int?.self) ?? 0)
     }
 
     /// Leaders and overseers (người giám sát) see a unit's lists and board.
@@ -318,12 +305,13 @@ extension WorkService {
 
         static let columns = "id, code, name, path, parent_id"
 
-        init(_ r: any SQLRow) throws {
-            id = try r.decode(column: "id", as: UUID.self)
-            code = try r.decode(column: "code", as: String.self)
-            name = try r.decode(column: "name", as: String.self)
-            path = try r.decode(column: "path", as: String.self)
-            parentID = try r.decode(column: "parent_id", as: UUID?.self)
+        /// A row of `columns`, read in their order.
+        init(_ c: inout RowCells) throws {
+            id = try c.next()
+            code = try c.next()
+            name = try c.next()
+            path = try c.next()
+            parentID = try c.next()
         }
     }
 
@@ -332,16 +320,15 @@ extension WorkService {
     func boardUnits() async throws -> [UnitRef] {
         let scopes = Array(Set(overseenScopes))
         guard !scopes.isEmpty else { return [] }
-        return try await store.sql.raw("""
+        return try await store.rows("""
             SELECT \(unsafeRaw: UnitRef.columns) FROM organizations WHERE active = \(bind: true) AND (path IN (\(binds: scopes))
                 OR parent_id IN (SELECT id FROM organizations WHERE path IN (\(binds: scopes)))) ORDER BY path
-            """).all().map(UnitRef.init)
+            """, UnitRef.init)
     }
 
     /// A unit by its code (any unit: the board checks the right to see it).
     func unit(code: String) async throws -> UnitRef? {
-        try await store.sql.raw("SELECT \(unsafeRaw: UnitRef.columns) FROM organizations WHERE code = \(bind: code)").first()
-            .map(UnitRef.init)
+        try await store.db.row("SELECT \(unsafeRaw: UnitRef.columns) FROM organizations WHERE code = \(bind: code)", UnitRef.init)
     }
 
     /// The unit above, if the user may see its board too.
@@ -349,9 +336,19 @@ extension WorkService {
         // Only a scope strictly above the unit can cover its parent: no lookup otherwise.
         let scopes = overseenScopes
         guard let parent = unit.parentID, scopes.contains(where: { $0 != unit.path && unit.path.hasPrefix($0) }),
-              let up = try await store.sql.raw("SELECT \(unsafeRaw: UnitRef.columns) FROM organizations WHERE id = \(bind: parent)")
-                  .first().map(UnitRef.init),
+              let up = try await store.db.row("SELECT \(unsafeRaw: UnitRef.columns) FROM organizations WHERE id = \(bind: parent)",
+                                              UnitRef.init),
               mayOversee(up.path) else { return nil }
         return up
+    }
+}
+
+extension WorkService.TaskLine {
+    /// A row of `columns`, read in their order.
+    init(_ c: inout RowCells) throws {
+        self.init(id: try c.next(), code: try c.next(), title: try c.next(), source: try c.next(), documentNumber: try c.next(),
+                  productName: try c.next(), quantity: try c.next(), productUnit: try c.next(), start: try c.next(),
+                  due: try c.next(), state: try c.next(), percent: try c.next(), verdict: try c.next(),
+                  majorErrors: try c.next(), delays: try c.next(), assigneeID: try c.next(), organizationID: try c.next())
     }
 }

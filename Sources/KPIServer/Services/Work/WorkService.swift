@@ -93,7 +93,7 @@ struct WorkService {
     /// same form (or a concurrent one) finds it moved on. On PostgreSQL the row stays locked until the
     /// transaction ends.
     func claim(_ id: UUID, version: Int, on db: any Database) async throws -> (WorkTask, [TaskParticipant]) {
-        let claimed = try await (db as! any SQLDatabase).raw("""
+        let claimed = try await db.sql.raw("""
             UPDATE tasks SET version = version + 1 WHERE id = \(bind: id) AND version = \(bind: version) RETURNING version
             """).all()
         let (t, parts) = try await find(id, on: db)

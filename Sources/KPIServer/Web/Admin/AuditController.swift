@@ -11,12 +11,9 @@ enum AuditController {
             "Hành động"), .text("doi_tuong", max: 100, "Đối tượng"))
     }
 
-    static func actionOptions(selected: String) -> [HTML] {
-        let codes = AuditViews.actions.keys.sorted() + AuditViews.entities.keys.sorted()
-        return codes.map { code in
-            let label = AuditViews.actions[code] ?? AuditViews.entities[code] ?? code
-            return "<option value=\"\(code)\"\(HTML.when(code == selected, " selected"))>\(label)</option>"
-        }
+    /// The actions and kinds of record the trail can be filtered by.
+    static let actionOptions = (AuditViews.actions.keys.sorted() + AuditViews.entities.keys.sorted()).map { code in
+        FormField.Option(code, AuditViews.actions[code] ?? AuditViews.entities[code] ?? code)
     }
 
     struct Filters {
@@ -90,10 +87,9 @@ enum AuditController {
         }
         return req.page(Page(title: "Nhật ký hệ thống", breadcrumbs: [("Tổng quan", "/")], body: """
             <form class="filters" method="get" role="search">
-            <div class="field"><label for="nguoi">Người thực hiện</label><input id="nguoi" name="nguoi" value="\(actor)"></div>
-            <div class="field"><label for="hanh_dong">Thao tác</label><select id="hanh_dong" name="hanh_dong"><option value="">Tất \
-            cả</option>\(actionOptions(selected: action))</select></div>
-            <div class="field"><label for="doi_tuong">Mã đối tượng</label><input id="doi_tuong" name="doi_tuong" value="\(entity)"></div>
+            \(FormField("nguoi", "Người thực hiện", value: actor).html)
+            \(FormField("hanh_dong", "Thao tác", value: action, .select(actionOptions, blank: "Tất cả")).html)
+            \(FormField("doi_tuong", "Mã đối tượng", value: entity).html)
             <div class="field"><button>Lọc</button></div></form>
             <div class="actions"><a href="/nhat-ky/xuat?\(f.query)&dinh_dang=xlsx">Xuất Excel</a> <a \
             href="/nhat-ky/xuat?\(f.query)&dinh_dang=csv">Xuất CSV</a></div>

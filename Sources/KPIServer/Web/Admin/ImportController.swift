@@ -24,14 +24,10 @@ struct ImportController {
     }
 
     static func uploadForm(_ req: Request, selected: String) -> HTML {
-        let options = importable(req).map { a in
-            HTML("<option value=\"\(a.spec.key)\"\(HTML.when(a.spec.key == selected, " selected"))>\(a.spec.title)</option>")
-        }
         return """
             <form method="post" action="/nhap-du-lieu" enctype="multipart/form-data" class="record-form">\(req.csrfField)
-            <div class="field"><label for="danh_muc">Danh mục</label><select id="danh_muc" name="danh_muc">\(options)</select></div>
-            <div class="field"><label for="tep">Tệp dữ liệu (CSV hoặc XLSX)</label><input id="tep" name="tep" type="file" \
-            accept=".csv,.xlsx" required></div>
+            \(FormField("danh_muc", "Danh mục", value: selected, .select(importable(req).map { .init($0.spec.key, $0.spec.title) })).html)
+            \(FormField("tep", "Tệp dữ liệu (CSV hoặc XLSX)", .file(accept: ".csv,.xlsx"), required: true).html)
             <p class="hint">Dòng đầu là tên cột (mã cột hoặc tên cột như trong tệp mẫu). Hệ thống kiểm tra toàn bộ tệp trước; chỉ khi mọi \
             dòng hợp lệ mới cho phép nhập chính thức. Nhập lại cùng tệp không làm thay đổi gì.</p>
             <div class="actions"><button class="primary">Kiểm tra tệp</button></div></form>

@@ -66,10 +66,8 @@ enum RoleController {
             """ } ?? "<p class=\"hint\">Tài khoản chưa bật xác thực hai bước.</p>"
         return """
             <form method="post" action="/nguoi-dung/\(userID.uuidString)/quyen" class="filters">\(req.csrfField)
-            <div class="field"><label for="vai_tro">Vai trò</label><select id="vai_tro" \
-            name="vai_tro">\(roles.map { HTML("<option value=\"\($0.rawValue)\">\($0.label)</option>") })</select></div>
-            <div class="field grow"><label for="don_vi">Phạm vi: mã đơn vị (để trống: toàn hệ thống)</label><input id="don_vi" \
-            name="don_vi" list="orgs"></div>
+            \(FormField("vai_tro", "Vai trò", .select(roles.map { .init($0.rawValue, $0.label) })).html)
+            \(FormField("don_vi", "Phạm vi: mã đơn vị (để trống: toàn hệ thống)", list: "orgs", width: .grow).html)
             <div class="field"><button class="primary">Cấp quyền</button></div></form>
             <h2>Mật khẩu</h2>
             <form method="post" action="/nguoi-dung/\(userID.uuidString)/dat-lai-mat-khau">\(req.csrfField)

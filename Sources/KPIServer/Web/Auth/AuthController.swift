@@ -19,10 +19,8 @@ struct AuthController {
             <form method="post" action="/dang-nhap?next=\(next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")" \
             class="login">
             <input type="hidden" name="_csrf" value="\(token)">
-            <div class="field"><label for="username">Tên đăng nhập</label><input id="username" name="username" value="\(username)" \
-            autocomplete="username" required autofocus></div>
-            <div class="field"><label for="password">Mật khẩu</label><input id="password" name="password" type="password" \
-            autocomplete="current-password" required></div>
+            \(FormField("username", "Tên đăng nhập", value: username, required: true, autocomplete: "username").focused.html)
+            \(FormField("password", "Mật khẩu", .text(.password), required: true, autocomplete: "current-password").html)
             <div class="actions"><button class="primary">Đăng nhập</button></div>
             <p class="hint">Quên mật khẩu? Liên hệ quản trị đơn vị của bạn để được cấp mật khẩu tạm.</p></form>
             """)
@@ -90,13 +88,12 @@ struct AuthController {
         return req.page(Page(title: "Đổi mật khẩu", flash: saved ? "Đã đổi mật khẩu." : nil, body: """
             \(intro)\(Widgets.problems(problems))
             <form method="post" action="/doi-mat-khau" class="record-form">\(req.csrfField)
-            <div class="field"><label for="current">Mật khẩu hiện tại</label><input id="current" name="current" type="password" \
-            autocomplete="current-password" required></div>
-            <div class="field"><label for="new">Mật khẩu mới</label><input id="new" name="new" type="password" autocomplete="new-password" \
-            required aria-describedby="new_help"><small id="new_help">Ít nhất \(req.application.settings.passwordPolicy.minLength) ký tự, \
-            có cả chữ và số, không chứa tên đăng nhập, không phải mật khẩu phổ biến. Nên dùng một cụm từ dễ nhớ của riêng bạn.</small></div>
-            <div class="field"><label for="confirm">Nhập lại mật khẩu mới</label><input id="confirm" name="confirm" type="password" \
-            autocomplete="new-password" required></div>
+            \(FormField("current", "Mật khẩu hiện tại", .text(.password), required: true, autocomplete: "current-password").html)
+            \(FormField("new", "Mật khẩu mới", .text(.password), required: true, hint: """
+                Ít nhất \(req.application.settings.passwordPolicy.minLength) ký tự, có cả chữ và số, không chứa tên đăng nhập, không phải \
+                mật khẩu phổ biến. Nên dùng một cụm từ dễ nhớ của riêng bạn.
+                """, autocomplete: "new-password").html)
+            \(FormField("confirm", "Nhập lại mật khẩu mới", .text(.password), required: true, autocomplete: "new-password").html)
             <div class="actions"><button class="primary">Đổi mật khẩu</button></div></form>
             <p><a href="/xac-thuc-hai-buoc">Xác thực hai bước</a> · <a href="/phien-dang-nhap">Xem các phiên đăng nhập của bạn</a></p>
             """), status: status)

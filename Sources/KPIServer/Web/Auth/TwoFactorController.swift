@@ -42,11 +42,9 @@ enum TwoFactorController {
             <input type="hidden" name="_csrf" value="\(token)">
             <p>Mở ứng dụng xác thực trên điện thoại (Google Authenticator, Microsoft Authenticator, FreeOTP…)
             và nhập mã 6 số của <strong>KPI Công vụ</strong>.</p>
-            <div class="field"><label for="code">Mã xác thực</label>
-            <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="32" required autofocus
-             aria-describedby="code_help">
-            <small id="code_help">Mất điện thoại? Nhập một mã khôi phục (dạng xxxxx-xxxxx) được cấp khi thiết lập;
-            mỗi mã dùng một lần.</small></div>
+            \(FormField("code", "Mã xác thực", required: true, hint: """
+                Mất điện thoại? Nhập một mã khôi phục (dạng xxxxx-xxxxx) được cấp khi thiết lập; mỗi mã dùng một lần.
+                """, maxLength: 32, inputMode: .numeric, autocomplete: "one-time-code").focused.html)
             <div class="actions"><button class="primary">Xác nhận</button> <a href="/dang-nhap">Đăng nhập lại</a></div>
             <p class="hint">Không còn điện thoại lẫn mã khôi phục? Liên hệ quản trị đơn vị để đặt lại xác thực hai bước.</p></form>
             """), status: status)
@@ -94,10 +92,8 @@ enum TwoFactorController {
         let st = try await TwoFactorService(req: req).status(p.userID)
         let isRequired = required(req, p)
         let codeField = { (id: String) -> HTML in
-            """
-            <div class="field"><label for="\(id)">Mã 6 số trên ứng dụng</label>
-            <input id="\(id)" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="32" required></div>
-            """
+            FormField("code", "Mã 6 số trên ứng dụng", id: id, required: true, maxLength: 32, inputMode: .numeric,
+                      autocomplete: "one-time-code").html
         }
         var body: HTML
         if let codes {
@@ -130,7 +126,7 @@ enum TwoFactorController {
                 """
         } else if let secret = st.pendingSecret {
             let uri = TOTPRules.provisioningURI(secret: secret, account: p.username, issuer: TwoFactorService.issuer)
-            let qr = QRCode(uri).map { HTML(unsafe: $0.svg(pixelsPerModule: 5)) } ?? .empty
+            let qr = QRCode(uri).map { HTML(qr: $0, pixelsPerModule: 5) } ?? .empty
             body = """
                 <ol class="howto">
                 <li>Cài một ứng dụng xác thực trên điện thoại: Google Authenticator, Microsoft Authenticator hoặc FreeOTP (miễn phí).</li>

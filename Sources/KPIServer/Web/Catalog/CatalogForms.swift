@@ -30,61 +30,38 @@ enum CatalogForms {
         }
     }
 
+    /// A record's field in the form kit, its control chosen by the field's kind.
     static func field(_ f: FieldSpec, value: String, problem: String?, refs: RefIndex) -> HTML {
-        let id = "f_" + f.key
-        let req: HTML = f.required ? " <span class=\"req\" title=\"bắt buộc\">*</span>" : .empty
-        let help: HTML = f.help.map { "<small id=\"\(id)_help\">\($0)</small>" } ?? .empty
-        let err: HTML = problem.map { "<small class=\"err\" id=\"\(id)_err\">\($0)</small>" } ?? .empty
-        let invalid: HTML = problem == nil ? .empty : " aria-invalid=\"true\" aria-describedby=\"\(id)_err\""
-        let required: HTML = f.required ? " required" : .empty
-        let control: HTML
+        var field = FormField(f.key, f.label, value: value, id: "f_" + f.key, required: f.required, hint: f.help ?? "",
+                              error: problem ?? "")
         switch f.kind {
         case .choice(let choices):
-            let blank: HTML = f.required ? .empty : "<option value=\"\"></option>"
-            control = """
-                <select id="\(id)" name="\(f.key)"\(required)\(invalid)>\(blank)\(choices.map { c in
-                    HTML("<option value=\"\(c.code)\"\(HTML.when(c.code == value, " selected"))>\(c.label)</option>")
-                })</select>
-                """
+            field.control = .select(choices.map { .init($0.code, $0.label) }, blank: f.required ? nil : "")
         case .flag:
-            control = """
-                <select id="\(id)" name="\(f.key)"\(invalid)><option value="0">Không</option>\
-                <option value="1"\(HTML.when(value == "1", " selected"))>Có</option></select>
-                """
+            field.control = .select(FormField.options([("0", "Không"), ("1", "Có")]))
+            field.required = false
         case .date:
-            let shown = DateOnly(parsing: value)?.display ?? value
-            control = """
-                <input id=\"\(id)\" name=\"\(f.key)\" value=\"\(shown)\" placeholder=\"dd/MM/yyyy\" inputmode=\"numeric\" \
-                class=\"date\"\(required)\(invalid)>
-                """
+            field.control = .date
         case .reference("co-quan"), .references("co-quan"):
-            control = "<input id=\"\(id)\" name=\"\(f.key)\" value=\"\(value)\" list=\"orgs\" autocomplete=\"off\"\(required)\(invalid)>"
+            (field.list, field.autocomplete) = ("orgs", "off")
         case .reference("vi-tri-viec-lam"):
-            control = """
-                <input id=\"\(id)\" name=\"\(f.key)\" value=\"\(value)\" list=\"positions\" autocomplete=\"off\"\(required)\(invalid)>
-                """
+            (field.list, field.autocomplete) = ("positions", "off")
         case .reference("nhom-vi-tri"):
-            control = """
-                <select id="\(id)" name="\(f.key)"\(required)\(invalid)>\(refs.groupsByID.values.sorted { $0.code < $1.code }.map { g in
-                    HTML("<option value=\"\(g.code)\"\(HTML.when(g.code == value, " selected"))>\(g.name) (\(g.code))</option>")
-                })</select>
-                """
+            field.control = .select(refs.groupsByID.values.sorted { $0.code < $1.code }.map { .init($0.code, "\($0.name) (\($0.code))") })
         case .text(let max) where max > 255:
-            control = "<textarea id=\"\(id)\" name=\"\(f.key)\" maxlength=\"\(max)\" rows=\"3\"\(invalid)>\(value)</textarea>"
+            (field.control, field.maxLength, field.required) = (.textarea(rows: 3), max, false)
         case .text(let max):
-            control = "<input id=\"\(id)\" name=\"\(f.key)\" value=\"\(value)\" maxlength=\"\(max)\"\(required)\(invalid)>"
+            field.maxLength = max
         case .decimal:
-            control = """
-                <input id=\"\(id)\" name=\"\(f.key)\" value=\"\(value)\" inputmode=\"decimal\" maxlength=\"20\"\(required)\(invalid)>
-                """
+            (field.inputMode, field.maxLength) = (.decimal, 20)
         case .integer:
-            control = "<input id=\"\(id)\" name=\"\(f.key)\" value=\"\(value)\" inputmode=\"numeric\"\(invalid)>"
+            (field.inputMode, field.required) = (.numeric, false)
         case .email:
-            control = "<input id=\"\(id)\" name=\"\(f.key)\" value=\"\(value)\" type=\"email\"\(invalid)>"
+            (field.control, field.required) = (.text(.email), false)
         default:
-            control = "<input id=\"\(id)\" name=\"\(f.key)\" value=\"\(value)\" maxlength=\"50\"\(required)\(invalid)>"
+            field.maxLength = 50
         }
-        return "<div class=\"field\"><label for=\"\(id)\">\(f.label)\(req)</label>\(control)\(help)\(err)</div>"
+        return field.html
     }
 
     /// Datalists of the organizations and positions the user may pick.

@@ -29,27 +29,19 @@ enum CatalogViews {
         let columns = adapter.listColumns.compactMap { spec.field($0) }
         let choiceFilters: [HTML] = adapter.listFilters.compactMap { key in
             guard let f = spec.field(key), case .choice(let choices) = f.kind else { return nil }
-            let current = q.choices[key] ?? ""
-            return """
-                <div class="field"><label for="flt_\(key)">\(f.label)</label><select id="flt_\(key)" name="\(key)"><option value="">Tất \
-                cả</option>\(choices.map { c in
-                    HTML("<option value=\"\(c.code)\"\(HTML.when(c.code == current, " selected"))>\(c.label)</option>")
-                })</select></div>
-                """
+            return FormField(key, f.label, value: q.choices[key], .select(choices.map { .init($0.code, $0.label) }, blank: "Tất cả"),
+                             id: "flt_\(key)").html
         }
         let statuses = [("active", "Đang hoạt động"), ("inactive", "Ngừng hoạt động"), ("all", "Tất cả")]
         let orgFilter: HTML = adapter.filtersByOrganization ? """
-            <div class="field"><label for="flt_org">Thuộc đơn vị (mã)</label><input id="flt_org" name="don_vi" value="\(q.orgCode)" \
-            list="orgs"></div>
+            \(FormField("don_vi", "Thuộc đơn vị (mã)", value: q.orgCode, id: "flt_org", list: "orgs").html)
             """ : .empty
         let filters: HTML = """
             <form class="filters" method="get" role="search">
-            <div class="field grow"><label for="flt_q">Tìm kiếm</label><input id="flt_q" name="q" value="\(q.q)" placeholder="Mã hoặc tên, \
-            gõ có dấu hay không dấu đều được"></div>
+            \(FormField("q", "Tìm kiếm", value: q.q, id: "flt_q", placeholder: "Mã hoặc tên, gõ có dấu hay không dấu đều được",
+                        width: .grow).html)
             \(choiceFilters)\(orgFilter)
-            <div class="field"><label for="flt_st">Trạng thái</label><select id="flt_st" name="trang_thai">\(statuses.map { v, l in
-                HTML("<option value=\"\(v)\"\(HTML.when(v == q.status, " selected"))>\(l)</option>")
-            })</select></div>
+            \(FormField("trang_thai", "Trạng thái", value: q.status, .select(FormField.options(statuses)), id: "flt_st").html)
             <div class="field"><button>Lọc</button></div></form>
             """
         let header = columns.map { f -> HTML in

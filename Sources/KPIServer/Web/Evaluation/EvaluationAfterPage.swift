@@ -19,29 +19,17 @@ enum EvaluationAfterPage {
     static let complaintStates = ["cho-tra-loi": "Chờ trả lời", "chap-nhan": "Chấp nhận", "khong-chap-nhan": "Không chấp nhận"]
     static let caseStates = ["dang-phuc-tra": "Đang phúc tra", "giu-nguyen": "Giữ nguyên", "dieu-chinh": "Điều chỉnh"]
 
-    static func select(_ name: String, id: String, _ options: [String], _ selected: String) -> HTML {
-        HTML("""
-            <select id=\"\(id)\" \
-            name=\"\(name)\">\(options.map { o in HTML("<option\(HTML.when(o == selected, " selected"))>\(o)</option>") })</select>
-            """)
-    }
-
     /// The correction fields of an answer or a conclusion.
     static func correctionFields(_ rubric: [EvaluationSheetPage.Rubric], current: [String: String], noTasks: Bool, prefix: String) -> HTML {
         let selects = rubric.map { r in
-            HTML("""
-                <div class="field"><label for="\(prefix)sua_\(r.code)">\(r.code) \
-                — \(r.name)</label>\(select("sua_\(r.code)", id: prefix + "sua_" + r.code, r.levels,
-                                            current[r.code] ?? r.levels.first ?? ""))</div>
-                """)
+            FormField("sua_\(r.code)", "\(r.code) — \(r.name)", value: current[r.code] ?? r.levels.first ?? "",
+                      .select(r.levels.map { .init($0, $0) }), id: prefix + "sua_" + r.code).html
         }
         return HTML("""
             <fieldset><legend>Nội dung điều chỉnh (khi chấp nhận hoặc điều chỉnh)</legend>
             \(selects)
-            \(noTasks ? HTML("""
-                <div class=\"field\"><label for=\"\(prefix)sua_diem_nv\">Điểm kết quả nhiệm vụ</label><input id=\"\(prefix)sua_diem_nv\" \
-                name=\"sua_diem_nv\" inputmode=\"decimal\" maxlength=\"10\"></div>
-                """) : .empty)
+            \(HTML.when(noTasks, FormField("sua_diem_nv", "Điểm kết quả nhiệm vụ", id: prefix + "sua_diem_nv", maxLength: 10,
+                                           inputMode: .decimal).html))
             <div class="field"><label class="check"><input type="checkbox" name="lam_moi" value="1"> Tính lại theo dữ liệu công việc hiện \
             tại (khi nhiệm vụ, đánh giá đã được sửa)</label></div>
             <div class="field"><label for="\(prefix)sua_quyet_dinh">Quyết định cho phép vượt hạn mức xuất sắc (nếu có)</label><input \
@@ -92,8 +80,8 @@ enum EvaluationAfterPage {
                 \(c.state == EvaluationFlow.complaintOpen && f.mayApprove(p) ? HTML("""
                 <form method="post" action="\(base)/kien-nghi/\(c.id!.uuidString)" class="record-form" data-confirm="Gửi trả lời kiến \
                 nghị? Nếu chấp nhận, kết quả được sửa thành phiên bản mới.">\(req.csrfField)
-                <div class="field"><label for="tra_loi_\(c.id!.uuidString)">Trả lời</label><textarea id="tra_loi_\(c.id!.uuidString)" \
-                name="tra_loi" rows="3" maxlength="4000" required></textarea></div>
+                \(FormField("tra_loi", "Trả lời", .textarea(rows: 3), id: "tra_loi_\(c.id!.uuidString)", required: true,
+                            maxLength: 4000).html)
                 <div class="field"><label class="check"><input type="radio" name="ket_qua" value="chap-nhan"> Chấp nhận, sửa kết quả</label>
                 <label class="check"><input type="radio" name="ket_qua" value="khong-chap-nhan" checked> Không chấp nhận</label></div>
                 \(correctionFields(rubric, current: current, noTasks: noTasks, prefix: "kn_"))
@@ -104,10 +92,9 @@ enum EvaluationAfterPage {
         let complaintForm: HTML = isMe && windowOpen && !complaints.contains(where: { $0.state == EvaluationFlow.complaintOpen }) ? HTML("""
             <form method="post" action="\(base)/phieu/\(e.personCode)/kien-nghi" class="record-form" data-confirm="Gửi kiến nghị về kết \
             quả đánh giá của bạn?">\(req.csrfField)
-            <div class="field"><label for="ly_do">Lý do kiến nghị</label><textarea id="ly_do" name="ly_do" rows="4" maxlength="4000" \
-            required></textarea></div>
-            <div class="field"><label for="minh_chung">Minh chứng (số văn bản, đường dẫn; mỗi dòng một minh chứng)</label><textarea \
-            id="minh_chung" name="minh_chung" rows="2" maxlength="2000"></textarea></div>
+            \(FormField("ly_do", "Lý do kiến nghị", .textarea(rows: 4), required: true, maxLength: 4000).html)
+            \(FormField("minh_chung", "Minh chứng (số văn bản, đường dẫn; mỗi dòng một minh chứng)", .textarea(rows: 2),
+                        maxLength: 2000).html)
             <p class="hint">Nhận kiến nghị đến hết \(EvaluationPeriodPage.date(p.objectionUntil)).</p>
             <div class="actions"><button class="primary">Gửi kiến nghị</button></div></form>
             """) : .empty
@@ -122,8 +109,8 @@ enum EvaluationAfterPage {
                 \(r.state == "dang-phuc-tra" && f.mayReReview(p) ? HTML("""
                 <form method="post" action="\(base)/phuc-tra/\(r.id!.uuidString)" class="record-form" data-confirm="Ghi kết luận phúc tra? \
                 Nếu điều chỉnh, kết quả được sửa thành phiên bản mới.">\(req.csrfField)
-                <div class="field"><label for="ket_luan_\(r.id!.uuidString)">Kết luận</label><textarea id="ket_luan_\(r.id!.uuidString)" \
-                name="ket_luan" rows="3" maxlength="4000" required></textarea></div>
+                \(FormField("ket_luan", "Kết luận", .textarea(rows: 3), id: "ket_luan_\(r.id!.uuidString)", required: true,
+                            maxLength: 4000).html)
                 <div class="field"><label class="check"><input type="radio" name="ket_qua" value="dieu-chinh"> Điều chỉnh kết quả</label>
                 <label class="check"><input type="radio" name="ket_qua" value="giu-nguyen" checked> Giữ nguyên</label></div>
                 \(correctionFields(rubric, current: current, noTasks: noTasks, prefix: "pt_"))
@@ -224,10 +211,8 @@ enum EvaluationAfterPage {
         let form: HTML = state == .locked && f.mayReReview(p) ? HTML("""
             <details class="panel"><summary>Phúc tra</summary>
             <form method="post" action="\(base)/phuc-tra" class="record-form">\(req.csrfField)
-            <div class="field"><label for="ma">Mã người cần phúc tra (cách nhau bởi dấu phẩy)</label><input id="ma" name="ma" \
-            maxlength="2000"></div>
-            <div class="field"><label for="mau">Số hồ sơ chọn mẫu ngẫu nhiên thêm</label><input id="mau" name="mau" value="0" \
-            inputmode="numeric" maxlength="3"></div>
+            \(FormField("ma", "Mã người cần phúc tra (cách nhau bởi dấu phẩy)", maxLength: 2000).html)
+            \(FormField("mau", "Số hồ sơ chọn mẫu ngẫu nhiên thêm", value: "0", maxLength: 3, inputMode: .numeric).html)
             <div class="actions"><button class="primary">Mở phúc tra</button></div></form></details>
             """) : .empty
         return HTML("""

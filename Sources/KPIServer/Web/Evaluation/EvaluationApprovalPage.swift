@@ -71,13 +71,11 @@ extension EvaluationPeriodPage {
             <div class="field"><label class="check"><input type="checkbox" name="dong_diem" \
             value="1"\(HTML.when(v["dong_diem"] == "1", " checked"))> Đã xem xét các trường hợp đồng điểm (\(ties) người)</label></div>
             """) : .empty)
-            <div class="field"><label for="quyet_dinh">Quyết định cho phép vượt hạn mức (nếu có)</label>
-            <input id="quyet_dinh" name="quyet_dinh" value="\(v["quyet_dinh"] ?? "")" maxlength="200" placeholder="Số 12/QĐ-UBND ngày \
-            01/12/2026">
-            <p class="hint">Chỉ ghi khi cơ quan có quyết định khen thưởng cho phép số người xuất sắc cao hơn hạn mức.</p></div>
-            <div class="field"><label for="ngay_cong_khai">Số ngày làm việc công khai, nhận kiến nghị</label>
-            <input id="ngay_cong_khai" name="ngay_cong_khai" value="\(v["ngay_cong_khai"] ?? "5")" inputmode="numeric" maxlength="2" \
-            required></div>
+            \(FormField("quyet_dinh", "Quyết định cho phép vượt hạn mức (nếu có)", value: v["quyet_dinh"],
+                        hint: "Chỉ ghi khi cơ quan có quyết định khen thưởng cho phép số người xuất sắc cao hơn hạn mức.",
+                        maxLength: 200, placeholder: "Số 12/QĐ-UBND ngày 01/12/2026").html)
+            \(FormField("ngay_cong_khai", "Số ngày làm việc công khai, nhận kiến nghị", value: v["ngay_cong_khai"] ?? "5", required: true,
+                        maxLength: 2, inputMode: .numeric).html)
             <div class="actions"><button class="primary">Phê duyệt và công khai</button> <a href="\(base)">Quay lại</a></div></div></form>
             """), status: status)
     }

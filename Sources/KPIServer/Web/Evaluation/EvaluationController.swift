@@ -29,7 +29,7 @@ struct EvaluationController {
     static func page(_ req: Request, values v: [String: String], problem: String?, status: HTTPStatus = .ok) async throws -> Response {
         let svc = try service(req)
         let principal = try req.requirePrincipal()
-        guard principal.canAnywhere(.runEvaluation) || principal.canAnywhere(.viewEvaluations) else {
+        guard Area.periods.isOpen(to: principal) else {
             throw Abort(.forbidden, reason: "Kỳ đánh giá dành cho lãnh đạo, cơ quan tham mưu và kiểm tra, giám sát.")
         }
         let agencies = try await svc.agencies()
@@ -79,11 +79,11 @@ struct EvaluationController {
             <details class="panel"\(HTML.when(problem != nil, " open"))><summary>Mở kỳ đánh giá</summary>
             \(Widgets.problems(problem.map { [$0] } ?? []))
             <form method="post" action="/ky-danh-gia" class="record-form">\(req.csrfField)
-            <div class="field"><label for="co_quan">Cơ \
-            quan</label>\(TaskPage.select("co_quan", agencies.map { ($0.code, "\($0.name) (\($0.code))") }, v["co_quan"] ?? ""))</div>
-            <div class="field"><label for="ky">Kỳ</label><input id="ky" name="ky" value="\(v["ky"] ?? thisMonth)" required maxlength="10">
-            <p class="hint">Tháng «\(thisMonth)», quý «\(PeriodCode.containing(req.today, kind: .quarter).text)» hoặc năm \
-            «\(req.today.year)».</p></div>
+            \(FormField("co_quan", "Cơ quan", value: v["co_quan"],
+                        .select(agencies.map { .init($0.code, "\($0.name) (\($0.code))") })).html)
+            \(FormField("ky", "Kỳ", value: v["ky"] ?? thisMonth, required: true, hint: """
+                Tháng «\(thisMonth)», quý «\(PeriodCode.containing(req.today, kind: .quarter).text)» hoặc năm «\(req.today.year)».
+                """, maxLength: 10).html)
             <div class="actions"><button class="primary">Mở kỳ</button></div></form></details>
             """)
         let params = "q=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&trang_thai=\(state)"
@@ -92,8 +92,8 @@ struct EvaluationController {
             luật thay đổi.</p>
             \(openForm)
             <form method="get" class="filters" role="search">
-            <div class="field grow"><label for="q">Tìm</label><input id="q" name="q" value="\(q)" placeholder="Cơ quan hoặc kỳ"></div>
-            <div class="field"><label for="trang_thai">Trạng thái</label>\(TaskPage.select("trang_thai", stateOptions, state))</div>
+            \(FormField("q", "Tìm", value: q, placeholder: "Cơ quan hoặc kỳ", width: .grow).html)
+            \(FormField("trang_thai", "Trạng thái", value: state, .select(FormField.options(stateOptions))).html)
             <div class="actions"><button>Lọc</button> <a href="/ky-danh-gia?\(params)&dinh_dang=xlsx">Xuất Excel</a> <a \
             href="/ky-danh-gia?\(params)&dinh_dang=csv">Xuất CSV</a></div></form>
             <p class="count">\(periods.count) kỳ</p>

@@ -41,12 +41,11 @@ struct EvaluationPeriodPage {
             """)
     }
 
-    static func names(_ req: Request, _ ids: [UUID]) async throws -> [UUID: (String, String)] {
-        guard !ids.isEmpty else { return [:] }
-        let people = try await Person.query(on: req.db).filter(\.$id ~~ ids).all()
-        let units = Dictionary(try await Organization.query(on: req.db).filter(\.$id ~~ Array(Set(people.map(\.organizationID)))).all()
-            .map { ($0.id!, $0.name) }) { a, _ in a }
-        return Dictionary(people.map { ($0.id!, ($0.fullName, units[$0.organizationID] ?? "")) }) { a, _ in a }
+    /// A sheet's level as listed: approved, proposed now (tạm tính), or why there is none.
+    static func levelText(_ s: PeriodPageModel.Sheet) -> String {
+        if s.onLeave && s.provisional && s.hundredths == nil { return "Không đánh giá (nghỉ theo chế độ cả kỳ)" }
+        guard let level = s.level else { return "Chưa xếp loại" }
+        return s.provisional ? "\(level.label) (tạm tính)" : level.label
     }
 
     @Sendable static func show(_ req: Request) async throws -> Response {
@@ -54,44 +53,18 @@ struct EvaluationPeriodPage {
     }
 
     static func render(_ req: Request, problem: String?, status: HTTPStatus = .ok) async throws -> Response {
-        let flow = try flow(req)
-        let p = try await flow.periods.find(try id(req))
-        let principal = flow.principal
-        let state = EvaluationFlow.state(p)
-        let agency = try await Organization.find(p.organizationID, on: req.db)
-        let progress = try await flow.progress(p)
-        let who = try await names(req, progress.sheets.map(\.personID))
-        let (q, filter) = (req.input.text("q"), req.input.text("loc"))
-        let folded = TextNormalizer.fold(q)
-        let sheets = progress.sheets.filter { e in
-            let (name, unit) = who[e.personID] ?? ("", "")
-            return (folded.isEmpty || TextNormalizer.fold("\(e.personCode) \(name) \(unit)").contains(folded))
-                && (filter.isEmpty || filter == "chua-tu-danh-gia" && progress.selfPending(e) || filter == "chua-danh-gia"
-                    && progress.reviewPending(e)
-                    || filter == "nghi" && progress.onLeave.contains(e.personID))
-        }
-        let title = "\(PeriodCode(p.code)?.label ?? p.code) — \(agency?.name ?? "")"
-        // Until approval, the scores as computed now (the quota's proposal included).
-        let live = state.recomputes ? try await ScoreService(store: req.store, principal: principal).live(p) : [:]
-        func score(_ e: Evaluation) -> String { ResultController.score(e.level.isEmpty ? live[e.personCode]?.0 : e.hundredths) }
-        func level(_ e: Evaluation) -> String {
-            if let l = Level(rawValue: e.level) { return l.label }
-            if progress.onLeave.contains(e.personID) && live[e.personCode]?.0 == nil { return "Không đánh giá (nghỉ theo chế độ cả kỳ)" }
-            return live[e.personCode]?.1.map { "\($0.label) (tạm tính)" } ?? "Chưa xếp loại"
-        }
-        func notYet(_ e: Evaluation) -> String { progress.onLeave.contains(e.personID) ? "Nghỉ theo chế độ" : "Chưa" }
+        let (q, filter) = (req.input.text("q"), PeriodPageModel.Filter(rawValue: req.input.text("loc")) ?? .all)
+        let m = try await flow(req).periodPage(try id(req), search: q, filter: filter)
+        let (p, state) = (m.period, m.state)
+        func notYet(_ s: PeriodPageModel.Sheet) -> String { s.onLeave ? "Nghỉ theo chế độ" : "Chưa" }
         if !req.input.text("dinh_dang").isEmpty {
-            let table = [["Mã", "Họ và tên", "Đơn vị", "Tự đánh giá", "Đánh giá", "Điểm", "Xếp loại"]] + sheets.map { e in
-                let (name, unit) = who[e.personID] ?? ("", "")
-                return [e.personCode, name, unit, e.selfAt.map(DateFormatting.dateTime) ?? notYet(e),
-                        e.reviewedAt.map(DateFormatting.dateTime) ?? notYet(e),
-                        score(e), level(e)]
+            let table = [["Mã", "Họ và tên", "Đơn vị", "Tự đánh giá", "Đánh giá", "Điểm", "Xếp loại"]] + m.sheets.map { s in
+                [s.sheet.personCode, s.name, s.unit, s.sheet.selfAt.map(DateFormatting.dateTime) ?? notYet(s),
+                 s.sheet.reviewedAt.map(DateFormatting.dateTime) ?? notYet(s), ResultController.score(s.hundredths), levelText(s)]
             }
             return try Download.table(table, name: "phieu-danh-gia-\(p.code)", format: req.input.text("dinh_dang"), at: req.now)
         }
         let base = "/ky-danh-gia/\(p.id!.uuidString)"
-        let mayRun = principal.can(.runEvaluation, at: p.scopePath)
-        let cal = try await DeadlineJob.calendar(req.store)
         let action: HTML = {
             func button(_ label: String, _ confirm: String) -> HTML {
                 HTML("""
@@ -101,34 +74,30 @@ struct EvaluationPeriodPage {
                     """)
             }
             switch state {
-            case .open where mayRun:
-                let d1 = cal.adding(workingDays: 3, to: req.today), d2 = cal.adding(workingDays: 6, to: req.today),
-                d3 = cal.adding(workingDays: 9, to: req.today)
+            case .open where m.proposedDeadlines != nil:
+                let due = m.proposedDeadlines!
                 return HTML("""
                     <form method="post" action="\(base)/buoc" class="record-form" data-busy="Đang tính điểm và lập phiếu…">\(req.csrfField)
                     <input type="hidden" name="phien_ban" value="\(p.version)"><input type="hidden" name="buoc" value="mo">
-                    <div class="field"><label for="han_tu_danh_gia">Hạn tự đánh giá</label><input id="han_tu_danh_gia" \
-                    name="han_tu_danh_gia" value="\(d1.display)" required\(HTML(unsafe: TaskPage.dateAttributes))></div>
-                    <div class="field"><label for="han_danh_gia">Hạn đánh giá</label><input id="han_danh_gia" name="han_danh_gia" \
-                    value="\(d2.display)" required\(HTML(unsafe: TaskPage.dateAttributes))></div>
-                    <div class="field"><label for="han_phe_duyet">Hạn phê duyệt</label><input id="han_phe_duyet" name="han_phe_duyet" \
-                    value="\(d3.display)" required\(HTML(unsafe: TaskPage.dateAttributes))></div>
+                    \(FormField("han_tu_danh_gia", "Hạn tự đánh giá", value: due.selfAssessment.iso, .date, required: true).html)
+                    \(FormField("han_danh_gia", "Hạn đánh giá", value: due.review.iso, .date, required: true).html)
+                    \(FormField("han_phe_duyet", "Hạn phê duyệt", value: due.approval.iso, .date, required: true).html)
                     <div class="actions"><button class="primary">Bắt đầu tự đánh giá</button></div>
                     <p class="hint">Điểm được tính lại, mỗi người có một phiếu đánh giá; người chưa tự đánh giá được nhắc trước hạn.</p>\
                     </form>
                     """)
-            case .selfAssessment where mayRun:
+            case .selfAssessment where m.mayRun:
                 return button("Chuyển sang bước đánh giá",
-                              "Kết thúc bước tự đánh giá? \(progress.selfPending.count) người chưa tự đánh giá sẽ không bổ sung được nữa.")
-            case .review where mayRun:
+                              "Kết thúc bước tự đánh giá? \(m.selfPending) người chưa tự đánh giá sẽ không bổ sung được nữa.")
+            case .review where m.mayRun:
                 return button("Trình phê duyệt",
                               """
                                   Trình phê duyệt? Điểm được tính lần cuối với lựa chọn của người đánh giá rồi cố định; \
-                                  \(progress.reviewPending.count) phiếu chưa được đánh giá.
+                                  \(m.reviewPending) phiếu chưa được đánh giá.
                                   """)
-            case .approval where flow.mayApprove(p):
+            case .approval where m.mayApprove:
                 return HTML("<p><a class=\"button primary\" href=\"\(base)/phe-duyet\">Xem đề xuất xếp loại và phê duyệt</a></p>")
-            case .published where flow.mayApprove(p):
+            case .published where m.mayApprove:
                 return button("Chốt điểm",
                               """
                                   Chốt điểm kỳ này? Sau khi chốt, kết quả chỉ thay đổi qua kiến nghị hoặc phúc tra. Kiến nghị vẫn được gửi \
@@ -148,33 +117,32 @@ struct EvaluationPeriodPage {
                 """) } ?? .empty)
             \(p.lockedAt.map { HTML("<dt>Chốt điểm</dt><dd>\(p.lockedBy), \(DateFormatting.dateTime($0))</dd>") } ?? .empty)</dl>
             """)
-        let awayCount = progress.sheets.filter { progress.onLeave.contains($0.personID) }.count
-        let away: HTML = awayCount == 0 ? .empty : HTML("""
-             · <a href="\(base)?loc=nghi">\(VNNumber.format(awayCount)) người nghỉ theo chế độ cả kỳ</a> (không phải tự đánh giá, đánh giá)
+        let away: HTML = m.onLeave == 0 ? .empty : HTML("""
+             · <a href="\(base)?loc=nghi">\(VNNumber.format(m.onLeave)) người nghỉ theo chế độ cả kỳ</a> (không phải tự đánh giá, đánh giá)
             """)
-        let pending: HTML = progress.sheets.isEmpty || state == .open ? .empty : HTML("""
-            <section class="panel"><h2>Tiến độ</h2><p>\(VNNumber.format(progress.sheets.count)) phiếu · <a \
-            href="\(base)?loc=chua-tu-danh-gia">\(VNNumber.format(progress.selfPending.count)) người chưa tự đánh giá</a> ·
-            <a href="\(base)?loc=chua-danh-gia">\(VNNumber.format(progress.reviewPending.count)) phiếu chưa được đánh giá</a>\(away)</p>\
+        let pending: HTML = m.total == 0 || state == .open ? .empty : HTML("""
+            <section class="panel"><h2>Tiến độ</h2><p>\(VNNumber.format(m.total)) phiếu · <a \
+            href="\(base)?loc=chua-tu-danh-gia">\(VNNumber.format(m.selfPending)) người chưa tự đánh giá</a> ·
+            <a href="\(base)?loc=chua-danh-gia">\(VNNumber.format(m.reviewPending)) phiếu chưa được đánh giá</a>\(away)</p>\
             </section>
             """)
-        let rows = sheets.map { e in
-            let (name, unit) = who[e.personID] ?? ("", "")
-            return HTML("""
-                <tr><td data-label="Người"><a href="\(base)/phieu/\(e.personCode)">\(name)</a> (\(e.personCode))</td><td data-label="Đơn \
-                vị">\(unit)</td>
-                <td data-label="Tự đánh giá">\(e.selfAt.map(DateFormatting.date) ?? notYet(e))</td><td data-label="Đánh \
-                giá">\(e.reviewedAt.map(DateFormatting.date) ?? notYet(e))</td>
-                <td data-label="Điểm" class="num">\(score(e))</td><td data-label="Xếp loại">\(level(e))</td></tr>
+        let rows = m.sheets.map { s in
+            HTML("""
+                <tr><td data-label="Người"><a href="\(base)/phieu/\(s.sheet.personCode)">\(s.name)</a> (\(s.sheet.personCode))</td>\
+                <td data-label="Đơn vị">\(s.unit)</td>
+                <td data-label="Tự đánh giá">\(s.sheet.selfAt.map(DateFormatting.date) ?? notYet(s))</td><td data-label="Đánh \
+                giá">\(s.sheet.reviewedAt.map(DateFormatting.date) ?? notYet(s))</td>
+                <td data-label="Điểm" class="num">\(ResultController.score(s.hundredths))</td><td data-label="Xếp \
+                loại">\(levelText(s))</td></tr>
                 """)
         }
-        let after = try await EvaluationAfterPage.periodSection(req, flow, p)
-        let params = "q=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&loc=\(filter)"
+        let after = try await EvaluationAfterPage.periodSection(req, try flow(req), p)
+        let params = "q=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&loc=\(filter.rawValue)"
         let flash: String? = ["mo": "Đã bắt đầu bước tự đánh giá.", "tu-danh-gia": "Đã chuyển sang bước đánh giá.",
                               "danh-gia": "Đã trình phê duyệt; điểm đã cố định.",
                               "phe-duyet": "Đã phê duyệt và công khai kết quả.", "cong-khai": "Đã chốt điểm.",
                               "phuc-tra": "Đã mở \(req.input.text("n")) hồ sơ phúc tra."][req.input.text("tb")]
-        return req.page(Page(title: title, breadcrumbs: [("Tổng quan", "/"), ("Kỳ đánh giá", "/ky-danh-gia")], flash: flash, body: """
+        return req.page(Page(title: m.title, breadcrumbs: [("Tổng quan", "/"), ("Kỳ đánh giá", "/ky-danh-gia")], flash: flash, body: """
             \(stepper(state))
             \(Widgets.problems(problem.map { [$0] } ?? []))
             <p>Trạng thái: <strong>\(state.label)</strong> · \(VNNumber.format(p.people)) người · tính \
@@ -183,14 +151,13 @@ struct EvaluationPeriodPage {
             <a href="\(base)/danh-sach?dinh_dang=xlsx">Danh sách xếp loại (Excel)</a></p>
             \(deadlines)\(action)\(pending)\(after)
             <form method="get" class="filters" role="search">
-            <div class="field grow"><label for="q">Tìm</label><input id="q" name="q" value="\(q)" placeholder="Tên, mã hoặc đơn vị"></div>
-            <div class="field"><label \
-            for="loc">Lọc</label>\(TaskPage.select("loc", [("", "Tất cả"), ("chua-tu-danh-gia", "Chưa tự đánh giá"), ("chua-danh-gia",
-                "Chưa được đánh giá"), ("nghi", "Nghỉ theo chế độ cả kỳ")], filter))</div>
+            \(FormField("q", "Tìm", value: q, placeholder: "Tên, mã hoặc đơn vị", width: .grow).html)
+            \(FormField("loc", "Lọc", value: filter.rawValue,
+                        .select(PeriodPageModel.Filter.allCases.map { .init($0.rawValue, $0.label) })).html)
             <div class="actions"><button>Lọc</button> <a href="\(base)?\(params)&dinh_dang=xlsx">Xuất Excel</a> <a \
             href="\(base)?\(params)&dinh_dang=csv">Xuất CSV</a></div></form>
-            <p class="count">\(sheets.count) phiếu</p>
-            \(sheets.isEmpty ? HTML("""
+            <p class="count">\(m.sheets.count) phiếu</p>
+            \(m.sheets.isEmpty ? HTML("""
                 <p \
                 class=\"empty\">\(state == .open ? """
                     Phiếu đánh giá được lập khi bắt đầu bước tự đánh giá.

@@ -28,12 +28,12 @@ struct EvaluationSheetPage {
             .sorted { (PeriodCode($0.0.code) ?? PeriodCode("2000")!) > (PeriodCode($1.0.code) ?? PeriodCode("2000")!) }
         let body = rows.map { p, e in
             let state = EvaluationFlow.state(p)
-            let todo = state == .selfAssessment
-                && e.selfAt == nil ? " <span class=\"badge warn\">cần tự đánh giá trước \(EvaluationPeriodPage.date(p.selfDue))</span>" : ""
+            let todo: HTML = state == .selfAssessment && e.selfAt == nil
+                ? " <span class=\"badge warn\">cần tự đánh giá trước \(EvaluationPeriodPage.date(p.selfDue))</span>" : .empty
             return HTML("""
                 <tr><td data-label="Kỳ"><a \
                 href="/ky-danh-gia/\(p.id!.uuidString)/phieu/\(e.personCode)">\(PeriodCode(p.code)?.label ?? p.code)</a></td>
-                <td data-label="Bước">\(state.label)\(HTML(unsafe: todo))</td><td data-label="Điểm" \
+                <td data-label="Bước">\(state.label)\(todo)</td><td data-label="Điểm" \
                 class="num">\(ResultController.score(e.hundredths))</td>
                 <td data-label="Xếp loại">\(Level(rawValue: e.level)?.label ?? "Chưa phê duyệt")</td></tr>
                 """)
@@ -66,7 +66,7 @@ struct EvaluationSheetPage {
         let sheets = try await Evaluation.query(on: req.db).filter(\.$periodID ~~ periods.compactMap(\.id)).sort(\.$personCode).all()
             .filter(flow.mayReview).sorted { ($0.reviewedAt == nil ? 0 : 1, $0.personCode) < ($1.reviewedAt == nil ? 0 : 1, $1.personCode) }
         guard !sheets.isEmpty else { return .empty }
-        let names = try await EvaluationPeriodPage.names(req, sheets.map(\.personID))
+        let names = try await flow.names(sheets.map(\.personID))
         let rows = sheets.map { e in
             let p = byID[e.periodID]!
             let (name, unit) = names[e.personID] ?? ("", "")
@@ -129,18 +129,18 @@ struct EvaluationSheetPage {
         let mayReview = !away && f.mayReview(e) && (state == .selfAssessment || state == .review)
         let maySelf = !away && isMe && state == .selfAssessment && (DateOnly(parsing: p.selfDue).map { today <= $0 } ?? true)
         let noTasks = row.result.periods.first?.flags.contains { $0 == .noTaskBasis || $0 == .rubricTaskScore } ?? false
-        func select(_ name: String, _ levels: [String], _ value: String?) -> HTML {
-            TaskPage.select(name, [("", "— chọn mức —")] + levels.map { ($0, $0) }, value ?? "")
+        func select(_ name: String, _ label: String, _ levels: [String], _ value: String?) -> HTML {
+            FormField(name, label, value: value, .select(levels.map { .init($0, $0) }, blank: "— chọn mức —")).bare()
         }
         let v = values ?? [:]
         let rubricRows = rubric.map { r in
             HTML("""
                 <tr><td data-label="Chỉ số">\(r.code) — \(r.name) (tối đa \(DecimalText.vn(DecimalText.parse(r.max) ?? .zero)))</td>
                 <td data-label="Tự đề \
-                xuất">\(maySelf ? select("de_xuat_\(r.code)", r.levels,
+                xuất">\(maySelf ? select("de_xuat_\(r.code)", "\(r.code): mức tự đề xuất", r.levels,
                                          v["de_xuat_\(r.code)"] ?? proposed[r.code]) : HTML("\(proposed[r.code] ?? "—")"))</td>
                 <td data-label="Người đánh \
-                giá">\(mayReview ? select("muc_\(r.code)", r.levels,
+                giá">\(mayReview ? select("muc_\(r.code)", "\(r.code): mức người đánh giá", r.levels,
                                           v["muc_\(r.code)"] ?? chosen[r.code]) : HTML("\(chosen[r.code] ?? "—")"))</td></tr>
                 """)
         }
@@ -155,9 +155,8 @@ struct EvaluationSheetPage {
             <tbody>\(rubricRows)</tbody></table></div>
             """)
         let selfPart: HTML = maySelf ? HTML("""
-            <div class="field"><label for="tu_nhan_xet">Tự nhận xét</label><textarea id="tu_nhan_xet" name="tu_nhan_xet" rows="5" \
-            maxlength="4000">\(v["tu_nhan_xet"] ?? e.selfComment)</textarea>
-            <p class="hint">Hạn tự đánh giá: \(EvaluationPeriodPage.date(p.selfDue)).</p></div>
+            \(FormField("tu_nhan_xet", "Tự nhận xét", value: v["tu_nhan_xet"] ?? e.selfComment, .textarea(rows: 5),
+                        hint: "Hạn tự đánh giá: \(EvaluationPeriodPage.date(p.selfDue)).", maxLength: 4000).html)
             <div class="actions"><button class="primary" formaction="\(base)/tu-danh-gia">Gửi tự đánh giá</button></div>
             """) : HTML("""
             <h3>Tự đánh giá</h3><p>\(e.selfAt.map { "Gửi lúc \(DateFormatting.dateTime($0))" } ?? "Chưa tự đánh giá")</p>\
@@ -166,14 +165,11 @@ struct EvaluationSheetPage {
                 """))
             """)
         let reviewPart: HTML = mayReview ? HTML("""
-            \(noTasks ? HTML("""
-            <div class="field"><label for="diem_nhiem_vu">Điểm kết quả nhiệm vụ (kỳ không có nhiệm vụ đến hạn)</label>
-            <input id="diem_nhiem_vu" name="diem_nhiem_vu" \
-            value="\(v["diem_nhiem_vu"] ?? (DecimalText.parse(e.reviewTaskScore).map(DecimalText.vn) ?? ""))" inputmode="decimal" \
-            maxlength="10"></div>
-            """) : .empty)
-            <div class="field"><label for="nhan_xet">Nhận xét của người đánh giá</label><textarea id="nhan_xet" name="nhan_xet" rows="5" \
-            maxlength="4000">\(v["nhan_xet"] ?? e.reviewComment)</textarea></div>
+            \(HTML.when(noTasks, FormField("diem_nhiem_vu", "Điểm kết quả nhiệm vụ (kỳ không có nhiệm vụ đến hạn)",
+                                           value: v["diem_nhiem_vu"] ?? (DecimalText.parse(e.reviewTaskScore).map(DecimalText.vn) ?? ""),
+                                           maxLength: 10, inputMode: .decimal).html))
+            \(FormField("nhan_xet", "Nhận xét của người đánh giá", value: v["nhan_xet"] ?? e.reviewComment, .textarea(rows: 5),
+                        maxLength: 4000).html)
             <div class="actions"><button class="primary" formaction="\(base)/danh-gia">Lưu đánh giá</button></div>
             """) : HTML("""
             <h3>Đánh giá của lãnh đạo</h3>\

@@ -144,24 +144,14 @@ enum FrameworkViews {
                      problems: [FrameworkDefinition.Problem], req: Request) -> Page {
         let byField = Dictionary(problems.map { ($0.field.hasPrefix("indicators") ? "indicators" : $0.field, $0.message) },
                                  uniquingKeysWith: { a, b in a + "; " + b })
-        func input(_ key: String, _ value: String, hint: String? = nil, wide: Bool = false) -> HTML {
-            let err = byField[key]
-            let shownValue = key.hasSuffix("Formula") ? value : (DecimalText.vn(text: value))
-            return """
-                <div class="field\(wide ? " wide" : "")" data-field="\(key)"><label for="\(key)">\(FrameworkDefinition.label(key))</label>
-                <input id="\(key)" name="\(key)" value="\(shownValue)"\(HTML.when(!key.hasSuffix("Formula"), " inputmode=\"decimal\""))\
-                \(HTML.when(err != nil, " aria-invalid=\"true\""))>
-                \(hint.map { HTML("<small class=\"hint\">\($0)</small>") } ?? .empty)<small class="field-error" \
-                role="alert">\(err ?? "")</small></div>
-                """
+        func input(_ key: String, _ value: String, hint: String = "", wide: Bool = false) -> HTML {
+            let formula = key.hasSuffix("Formula")
+            return FormField(key, FrameworkDefinition.label(key), value: formula ? value : DecimalText.vn(text: value), hint: hint,
+                             error: byField[key] ?? "", inputMode: formula ? nil : .decimal, width: wide ? .wide : .normal).html
         }
         func select(_ key: String, _ value: String, _ options: [(String, String)]) -> HTML {
-            """
-            <div class="field" data-field="\(key)"><label for="\(key)">\(FrameworkDefinition.label(key))</label><select id="\(key)" \
-            name="\(key)">\(options.map { v, l in
-                HTML("<option value=\"\(v)\"\(HTML.when(v == value, " selected"))>\(l)</option>") })</select><small class="field-error" \
-            role="alert">\(byField[key] ?? "")</small></div>
-            """
+            FormField(key, FrameworkDefinition.label(key), value: value, .select(FormField.options(options)),
+                      error: byField[key] ?? "").html
         }
         let base = FrameworkController.base(f.id!)
         return Page(title: "Sửa bản nháp: \(f.name) — phiên bản \(f.version)", breadcrumbs: crumbs(f), body: """
@@ -171,12 +161,10 @@ enum FrameworkViews {
             phần trăm; với lãnh đạo thêm d (kết quả đơn vị) và dd (tổ chức triển khai), 100 hoặc 50.</p>
             <fieldset><legend>Phạm vi áp dụng</legend>
             <p class="hint">\(Catalogs.label(Catalogs.staffKinds, f.staffKind)) · \(scopeText(f).lowercased())</p>
-            <div class="field" data-field="groupCodes"><label for="groupCodes">\(FrameworkDefinition.label("groupCodes"))</label>
-            <input id="groupCodes" name="groupCodes" \
-            value="\(groupsText ?? f.groupCodes.replacingOccurrences(of: ";", with: "; "))"\(HTML.when(byField["groupCodes"] != nil,
-                " aria-invalid=\"true\""))>
-            <small class="hint">Mã các nhóm vị trí, cách nhau bởi dấu ; để trống nếu áp dụng cho mọi nhóm</small><small \
-            class="field-error" role="alert">\(byField["groupCodes"] ?? "")</small></div></fieldset>
+            \(FormField("groupCodes", FrameworkDefinition.label("groupCodes"),
+                        value: groupsText ?? f.groupCodes.replacingOccurrences(of: ";", with: "; "),
+                        hint: "Mã các nhóm vị trí, cách nhau bởi dấu ; để trống nếu áp dụng cho mọi nhóm",
+                        error: byField["groupCodes"] ?? "").html)</fieldset>
             <fieldset><legend>Nhóm (i) — Kết quả thực hiện nhiệm vụ</legend>
             \(input("taskPoints", d.taskPoints))
             \(input("taskFormula", d.taskFormula, hint: "Ví dụ: 70 * (a + b + c) / 300", wide: true))
@@ -188,13 +176,11 @@ enum FrameworkViews {
             <fieldset><legend>Nhóm (ii)–(iv) — Tiêu chí chung</legend>
             \(input("satisfactionMax", d.satisfactionMax))\(input("coordinationMax", d.coordinationMax))\
             \(input("disciplineMax", d.disciplineMax))
-            <div class="field wide" data-field="indicators"><label for="indicators">\(FrameworkDefinition.label("indicators"))</label>
-            <textarea id="indicators" name="indicators" \
-            rows="6"\(HTML.when(byField["indicators"] != nil, " aria-invalid=\"true\""))>\
-            \(indicatorsText ?? FrameworkDefinition.formatIndicators(d.indicators))</textarea>
-            <small class="hint">Mỗi dòng một chỉ số: Mã | Tên | Nhóm (hai-long, phoi-hop, ky-luat) | Điểm tối đa | Phương pháp (rating, \
-            deduction, rubric, formula) | Tham số</small>
-            <small class="field-error" role="alert">\(byField["indicators"] ?? "")</small></div></fieldset>
+            \(FormField("indicators", FrameworkDefinition.label("indicators"),
+                        value: indicatorsText ?? FrameworkDefinition.formatIndicators(d.indicators), .textarea(rows: 6), hint: """
+                            Mỗi dòng một chỉ số: Mã | Tên | Nhóm (hai-long, phoi-hop, ky-luat) | Điểm tối đa | Phương pháp (rating, \
+                            deduction, rubric, formula) | Tham số
+                            """, error: byField["indicators"] ?? "", width: .wide).html)</fieldset>
             <fieldset><legend>Xếp loại và hạn mức</legend>
             \(input("excellentThreshold", d.excellentThreshold))\(input("goodThreshold", d.goodThreshold))\
             \(input("passThreshold", d.passThreshold))
@@ -205,8 +191,7 @@ enum FrameworkViews {
                 "Tất cả người được xếp loại")]))
             \(select("quotaRounding", d.quotaRounding, [("floor", "Làm tròn xuống"), ("round", "Làm tròn"), ("ceil", "Làm tròn lên")]))
             \(select("period", d.period, [("month", "Tháng"), ("quarter", "Quý")]))</fieldset>
-            <div class="field wide"><label for="note">Ghi chú thay đổi</label><textarea id="note" name="note" rows="2" \
-            maxlength="1000">\(note)</textarea></div>
+            \(FormField("note", "Ghi chú thay đổi", value: note, .textarea(rows: 2), maxLength: 1000, width: .wide).html)
             <div class="actions"><button class="primary">Lưu bản nháp</button> <a href="\(base)">Hủy</a></div></form>
             """)
     }

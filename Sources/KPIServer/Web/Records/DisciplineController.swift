@@ -79,13 +79,10 @@ struct DisciplineController {
                 """))
             \(pending)
             <form method="get" class="filters" role="search">
-            <div class="field grow"><label for="q">Tìm cán bộ</label><input id="q" name="q" value="\(q.q)" placeholder="Tên hoặc mã cán \
-            bộ"></div>
-            <div class="field"><label for="loai">Loại</label>\(TaskPage.select("loai", kinds, q.kind))</div>
-            <div class="field"><label for="tu">Từ ngày</label><input id="tu" name="tu" \
-            value="\(TaskPage.dateValue(q.from))"\(HTML(unsafe: TaskPage.dateAttributes))></div>
-            <div class="field"><label for="den">Đến ngày</label><input id="den" name="den" \
-            value="\(TaskPage.dateValue(q.to))"\(HTML(unsafe: TaskPage.dateAttributes))></div>
+            \(FormField("q", "Tìm cán bộ", value: q.q, placeholder: "Tên hoặc mã cán bộ", width: .grow).html)
+            \(FormField("loai", "Loại", value: q.kind, .select(FormField.options(kinds))).html)
+            \(FormField("tu", "Từ ngày", value: q.from, .date).html)
+            \(FormField("den", "Đến ngày", value: q.to, .date).html)
             <div class="actions"><button>Lọc</button> <a href="/ky-luat?\(params)&dinh_dang=xlsx">Xuất Excel</a> <a \
             href="/ky-luat?\(params)&dinh_dang=csv">Xuất CSV</a></div></form>
             <p class="count">\(total) ghi nhận</p>
@@ -104,28 +101,23 @@ struct DisciplineController {
         return Page(title: "Ghi nhận kỷ luật, kỷ cương", breadcrumbs: [("Tổng quan", "/"), ("Kỷ luật, kỷ cương", "/ky-luat")], body: """
             \(Widgets.problems(problems.map(\.message)))
             <form method="post" action="/ky-luat/moi" class="record-form">\(req.csrfField)
-            \(TaskPage.field("nguoi", "Mã cán bộ", TaskPage.input("nguoi", v, extra: " required", problems: problems), required: true,
-                             problems: problems))
+            \(FormField("nguoi", "Mã cán bộ", value: v["nguoi"], required: true).html(problems))
             <fieldset><legend>Loại ghi nhận</legend>
             <label class="choice"><input type="radio" name="loai" value="vi-pham"\(HTML.when(kind == "vi-pham", " checked"))> Vi phạm kỷ \
             luật, kỷ cương (theo danh mục, trừ điểm)</label>
             <label class="choice"><input type="radio" name="loai" value="ky-luat"\(HTML.when(kind == "ky-luat", " checked"))> Quyết định \
             kỷ luật</label></fieldset>
             <fieldset><legend>Vi phạm</legend>
-            \(TaskPage.field("loai_vi_pham", "Loại vi phạm", TaskPage.select("loai_vi_pham", [("", "— Chọn —")] + types.map { ($0.code, """
-                \($0.name) (trừ \(DecimalText.vn(text: $0.deduction)))
-                """) }, v["loai_vi_pham"] ?? ""), problems: problems))
-            \(TaskPage.field("ngay", "Ngày vi phạm", TaskPage.input("ngay", v, type: "date", problems: problems),
-                             problems: problems))</fieldset>
+            \(FormField("loai_vi_pham", "Loại vi phạm", value: v["loai_vi_pham"], .select(types.map {
+                .init($0.code, "\($0.name) (trừ \(DecimalText.vn(text: $0.deduction)))")
+            }, blank: "— Chọn —")).html(problems))
+            \(FormField("ngay", "Ngày vi phạm", value: v["ngay"], .date).html(problems))</fieldset>
             <fieldset><legend>Quyết định kỷ luật</legend>
-            \(TaskPage.field("hinh_thuc", "Hình thức", TaskPage.select("hinh_thuc", [("", "— Chọn —")]
-                + Catalogs.disciplineLevels.map { ($0.code, $0.label) }, v["hinh_thuc"] ?? ""), problems: problems))
-            \(TaskPage.field("so_quyet_dinh", "Số quyết định", TaskPage.input("so_quyet_dinh", v, problems: problems), problems: problems))
-            \(TaskPage.field("ngay_quyet_dinh", "Ngày quyết định", TaskPage.input("ngay_quyet_dinh", v, type: "date", problems: problems),
-                             problems: problems))</fieldset>
-            \(TaskPage.field("ghi_chu", "Ghi chú", HTML("""
-                <textarea id=\"ghi_chu\" name=\"ghi_chu\" rows=\"3\" maxlength=\"1000\">\(v["ghi_chu"] ?? "")</textarea>
-                """), problems: problems))
+            \(FormField("hinh_thuc", "Hình thức", value: v["hinh_thuc"],
+                        .select(Catalogs.disciplineLevels.map { .init($0.code, $0.label) }, blank: "— Chọn —")).html(problems))
+            \(FormField("so_quyet_dinh", "Số quyết định", value: v["so_quyet_dinh"]).html(problems))
+            \(FormField("ngay_quyet_dinh", "Ngày quyết định", value: v["ngay_quyet_dinh"], .date).html(problems))</fieldset>
+            \(FormField("ghi_chu", "Ghi chú", value: v["ghi_chu"], .textarea(rows: 3), maxLength: 1000).html(problems))
             <div class="actions"><button class="primary">Ghi nhận</button> <a href="/ky-luat">Hủy bỏ</a></div></form>
             """)
     }

@@ -70,13 +70,10 @@ struct LeaveController {
             không
             đánh giá và không tính vào điểm năm (xếp loại trên các kỳ thực tế làm việc).</p>
             <form method="get" class="filters" role="search">
-            <div class="field grow"><label for="q">Tìm cán bộ</label><input id="q" name="q" value="\(q.q)" placeholder="Tên hoặc mã cán \
-            bộ"></div>
-            <div class="field"><label for="loai">Loại nghỉ</label>\(TaskPage.select("loai", kinds, q.kind))</div>
-            <div class="field"><label for="tu">Nghỉ trong khoảng, từ ngày</label><input id="tu" name="tu" \
-            value="\(TaskPage.dateValue(q.from))"\(HTML(unsafe: TaskPage.dateAttributes))></div>
-            <div class="field"><label for="den">Đến ngày</label><input id="den" name="den" \
-            value="\(TaskPage.dateValue(q.to))"\(HTML(unsafe: TaskPage.dateAttributes))></div>
+            \(FormField("q", "Tìm cán bộ", value: q.q, placeholder: "Tên hoặc mã cán bộ", width: .grow).html)
+            \(FormField("loai", "Loại nghỉ", value: q.kind, .select(FormField.options(kinds))).html)
+            \(FormField("tu", "Nghỉ trong khoảng, từ ngày", value: q.from, .date).html)
+            \(FormField("den", "Đến ngày", value: q.to, .date).html)
             <div class="actions"><button>Lọc</button> <a href="/nghi-che-do?\(params)&dinh_dang=xlsx">Xuất Excel</a> <a \
             href="/nghi-che-do?\(params)&dinh_dang=csv">Xuất CSV</a></div></form>
             <p class="count">\(total) ghi nhận</p>
@@ -93,21 +90,15 @@ struct LeaveController {
         Page(title: "Ghi nhận nghỉ theo chế độ", breadcrumbs: [("Tổng quan", "/"), ("Nghỉ theo chế độ", "/nghi-che-do")], body: """
             \(Widgets.problems(problems.map(\.message)))
             <form method="post" action="/nghi-che-do/moi" class="record-form">\(req.csrfField)
-            \(TaskPage.field("nguoi", "Mã cán bộ", TaskPage.input("nguoi", v, extra: " required", problems: problems), required: true,
-                             problems: problems))
-            \(TaskPage.field("loai", "Loại nghỉ", TaskPage.select("loai", [("", "— Chọn —")] + Catalogs.leaveKinds.map { ($0.code,
-                $0.label) }, v["loai"] ?? ""), required: true, problems: problems))
-            \(TaskPage.field("tu_ngay", "Từ ngày", TaskPage.input("tu_ngay", v, type: "date", extra: " required", problems: problems),
-                             required: true, problems: problems))
-            \(TaskPage.field("den_ngay", "Đến ngày (kể cả ngày này)", TaskPage.input("den_ngay", v, type: "date", extra: " required",
-                                                                                     problems: problems), required: true,
-                                                                                     problems: problems))
-            \(TaskPage.field("can_cu", "Căn cứ", TaskPage.input("can_cu", v, extra: " required maxlength=\"200\"", problems: problems),
-                             required: true,
-                             hint: "Số quyết định, giấy chứng nhận nghỉ việc hưởng bảo hiểm xã hội…", problems: problems))
-            \(TaskPage.field("ghi_chu", "Ghi chú", HTML("""
-                <textarea id=\"ghi_chu\" name=\"ghi_chu\" rows=\"3\" maxlength=\"1000\">\(v["ghi_chu"] ?? "")</textarea>
-                """), problems: problems))
+            \(FormField("nguoi", "Mã cán bộ", value: v["nguoi"], required: true).html(problems))
+            \(FormField("loai", "Loại nghỉ", value: v["loai"],
+                        .select(Catalogs.leaveKinds.map { .init($0.code, $0.label) }, blank: "— Chọn —"),
+                        required: true).html(problems))
+            \(FormField("tu_ngay", "Từ ngày", value: v["tu_ngay"], .date, required: true).html(problems))
+            \(FormField("den_ngay", "Đến ngày (kể cả ngày này)", value: v["den_ngay"], .date, required: true).html(problems))
+            \(FormField("can_cu", "Căn cứ", value: v["can_cu"], required: true,
+                        hint: "Số quyết định, giấy chứng nhận nghỉ việc hưởng bảo hiểm xã hội…", maxLength: 200).html(problems))
+            \(FormField("ghi_chu", "Ghi chú", value: v["ghi_chu"], .textarea(rows: 3), maxLength: 1000).html(problems))
             <p class="hint">Kỳ đánh giá đang mở được tính lại ngay; kỳ đã trình phê duyệt, đã công khai hoặc đã chốt điểm không tự thay đổi
             (nếu cần, người được đánh giá gửi kiến nghị hoặc cơ quan tham mưu phúc tra).</p>
             <div class="actions"><button class="primary">Ghi nhận</button> <a href="/nghi-che-do">Hủy bỏ</a></div></form>

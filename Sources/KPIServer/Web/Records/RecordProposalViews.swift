@@ -49,7 +49,7 @@ enum RecordProposalViews {
                 <form method="post" action="\(action)/xac-nhan" class="inline" data-confirm="Xác nhận «\(d.summary)» về \(p.fullName)?">
                 \(req.csrfField)<button class="primary">Xác nhận</button></form>
                 <details><summary>Bác đề nghị</summary><form method="post" action="\(action)/bac">\(req.csrfField)
-                <div class="field"><label for="\(field)">Lý do bác</label><input id="\(field)" name="ly_do" maxlength="500" required></div>
+                \(FormField("ly_do", "Lý do bác", id: field, required: true, maxLength: 500).html)
                 <button>Bác đề nghị</button></form></details>
                 """ : "<span class=\"badge\">Chờ người khác xác nhận</span>"
             return HTML("""

@@ -53,12 +53,6 @@ struct ResultController {
         let periods = try await svc.periods()
         let q = query(req, periods: periods)
         let rows = q.period.isEmpty ? [] : filtered(try await svc.results(period: q.period), q)
-        let periodOptions = periods.map { HTML("""
-            <option value=\"\($0)\"\(HTML.when($0 == q.period, " selected"))>\(periodText($0))</option>
-            """) }
-        let levelOptions = [HTML("<option value=\"\">Tất cả</option>")] + Level.allCases.map {
-            HTML("<option value=\"\($0.rawValue)\"\(HTML.when($0.rawValue == q.level, " selected"))>\($0.label)</option>")
-        }
         let body = rows.map { r in
             HTML("""
                 <tr><td data-label="Người"><a href="/ket-qua/\(q.period)/\(r.input.personCode)">\(r.input.personName)</a> \
@@ -75,9 +69,10 @@ struct ResultController {
             theo từng cơ quan. Chọn tên để xem giải trình từng điểm.</p>
             \(q.period.isEmpty ? .empty : provisional(q.period, today: req.today))
             <form method="get" class="filters" role="search">
-            <div class="field"><label for="ky">Kỳ</label><select id="ky" name="ky">\(periodOptions)</select></div>
-            <div class="field"><label for="q">Tìm</label><input id="q" name="q" value="\(q.q)" placeholder="Tên, mã hoặc đơn vị"></div>
-            <div class="field"><label for="xep_loai">Xếp loại</label><select id="xep_loai" name="xep_loai">\(levelOptions)</select></div>
+            \(FormField("ky", "Kỳ", value: q.period, .select(periods.map { .init($0, periodText($0)) })).html)
+            \(FormField("q", "Tìm", value: q.q, placeholder: "Tên, mã hoặc đơn vị").html)
+            \(FormField("xep_loai", "Xếp loại", value: q.level,
+                        .select(Level.allCases.map { .init($0.rawValue, $0.label) }, blank: "Tất cả")).html)
             <div class="actions"><button>Lọc</button> <a href="/ket-qua/xuat?\(exportQuery)&dinh_dang=xlsx">Xuất Excel</a> <a \
             href="/ket-qua/xuat?\(exportQuery)&dinh_dang=csv">Xuất CSV</a></div></form>
             <p class="count">\(rows.count) người</p>
@@ -129,11 +124,7 @@ enum ExplainView {
         let leader = input.leader
         var taskRows: [HTML] = []
         for (i, t) in (row.listedTasks ?? input.tasks).enumerated() {
-            let units = (try? t.units()) ?? .zero
-            let counted = t.status != "cancelled"
-            let done = t.status == "completed"
-            let q = done ? ((try? engine.weight(t.majorErrors - t.exemptErrors, rules.errorPenalty)) ?? .zero) : .zero
-            let c = done ? ((try? engine.weight(t.delays, rules.delayPenalty)) ?? .zero) : .zero
+            let share = engine.share(of: t)
             let conversion = """
                 \(DecimalText.vn(DecimalText.parse(t.quantity) ?? .zero)) × \
                 \(DecimalText.vn(DecimalText.parse(t.factor) ?? .one))\
@@ -142,13 +133,13 @@ enum ExplainView {
             taskRows.append(HTML("""
                 <tr><td data-label="#" class="num">\(i + 1)</td><td data-label="Nhiệm vụ">\(t.title)</td>
                 <td data-label="Sản phẩm">\(t.productCode) · \(t.unit)</td>
-                <td data-label="Quy đổi" class="num">\(conversion) = \(exact(units))</td>
+                <td data-label="Quy đổi" class="num">\(conversion) = \(exact(share.units))</td>
                 <td data-label="Trạng thái">\(statusText(t.status))</td>
                 <td data-label="Lỗi lớn" class="num">\(t.majorErrors)\(t.exemptErrors > 0 ? " (miễn \(t.exemptErrors))" : "")</td>
                 <td data-label="Chậm hạn" class="num">\(t.delays)</td>
-                <td data-label="Tính vào U">\(counted ? "Có" : "Không")</td>
-                <td data-label="Trọng số chất lượng" class="num">\(done ? exact(q) : "—")</td>
-                <td data-label="Trọng số tiến độ" class="num">\(done ? exact(c) : "—")</td></tr>
+                <td data-label="Tính vào U">\(share.counted ? "Có" : "Không")</td>
+                <td data-label="Trọng số chất lượng" class="num">\(share.quality.map(exact) ?? "—")</td>
+                <td data-label="Trọng số tiến độ" class="num">\(share.timeliness.map(exact) ?? "—")</td></tr>
                 """))
         }
         let formula = leader == nil ? d.taskFormula : d.leaderTaskFormula

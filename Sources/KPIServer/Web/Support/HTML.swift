@@ -1,12 +1,18 @@
 import Vapor
+import KPICore
 
 /// HTML that is safe to send: every interpolated `String` is escaped, only `HTML` values pass as is.
-/// Views are Swift values built from these, so a forgotten escape is a type error, not a hole.
+/// Views are Swift values built from these, so a forgotten escape is a type error, not a hole. Raw
+/// markup enters only in this file (`init(unsafe:)` is private to it): the QR code's SVG, drawn by
+/// our own encoder from nothing but modules.
 struct HTML: ExpressibleByStringInterpolation, Sendable {
     var html: String
 
     init(stringLiteral value: String) { html = value }
-    init(unsafe raw: String) { html = raw }
+    fileprivate init(unsafe raw: String) { html = raw }
+
+    /// A QR code as inline SVG.
+    init(qr: QRCode, pixelsPerModule: Int) { html = qr.svg(pixelsPerModule: pixelsPerModule) }
     init(stringInterpolation: Interpolation) { html = stringInterpolation.out }
 
     static let empty = HTML(unsafe: "")

@@ -35,28 +35,8 @@ struct Page {
     }
 
     static func nav(_ p: Principal, path: String) -> HTML {
-        var items: [(String, String)] = [("Tổng quan", "/")]
-        if p.personID != nil || p.canAnywhere(.leadWork) || p.canAnywhere(.viewEvaluations) { items.append(("Công việc", "/viec")) }
-        if p.canAnywhere(.viewCatalog) {
-            items += [("Cơ quan", "/danh-muc/co-quan"), ("Vị trí việc làm", "/danh-muc/vi-tri-viec-lam"),
-                      ("Cán bộ", "/danh-muc/can-bo")]
-        }
-        if p.canAnywhere(.viewCatalog) { items.append(("Sản phẩm", "/danh-muc/san-pham")) }
-        if p.canAnywhere(.runEvaluation) || p.canAnywhere(.viewEvaluations) { items.append(("Kỳ đánh giá", "/ky-danh-gia")) }
-        if p.personID != nil { items.append(("Đánh giá của tôi", "/danh-gia-cua-toi")) }
-        items.append(("Kết quả", "/ket-qua"))
-        if p.canAnywhere(.configureFramework) || p.canAnywhere(.viewEvaluations) { items.append(("Bộ chỉ số", "/khung-danh-gia")) }
-        // Everyone with a personnel record sees their own discipline records there.
-        if p.personID != nil || p.canAnywhere(.leadWork) || p.canAnywhere(.configureFramework) || p.canAnywhere(.viewEvaluations) {
-            items.append(("Kỷ luật", "/ky-luat"))
-        }
-        if p.personID != nil || p.canAnywhere(.leadWork) || p.canAnywhere(.manageCatalog) || p.canAnywhere(.configureFramework)
-            || p.canAnywhere(.viewEvaluations) {
-            items.append(("Nghỉ chế độ", "/nghi-che-do"))
-        }
-        if p.canAnywhere(.manageUsers) { items.append(("Người dùng", "/danh-muc/nguoi-dung")) }
-        if p.canAnywhere(.manageCatalog) || p.canAnywhere(.configureFramework) { items.append(("Nhập dữ liệu", "/nhap-du-lieu")) }
-        if p.canAnywhere(.viewAudit) { items.append(("Nhật ký", "/nhat-ky")) }
+        // The menu asks the same rule as the areas' pages (`Area.isOpen`).
+        let items = [("Tổng quan", "/")] + Area.allCases.filter { $0.isOpen(to: p) }.map { ($0.label, $0.path) }
         let links = items.map { label, href in
             let current = href == "/" ? path == "/" : path.hasPrefix(href)
             return HTML("<a href=\"\(href)\"\(HTML.when(current, " aria-current=\"page\""))>\(label)</a>")
@@ -115,8 +95,8 @@ enum Widgets {
     static func voidForm(_ req: Request, action: String, id: UUID) -> HTML {
         HTML("""
             <details><summary>Hủy ghi nhận</summary><form method="post" action="\(action)" data-confirm="Hủy ghi nhận này?">\(req.csrfField)
-            <div class="field"><label for="ly-do-\(id.uuidString)">Lý do</label><input id="ly-do-\(id.uuidString)" name="ly_do" required>\
-            </div><button>Hủy ghi nhận</button></form></details>
+            \(FormField("ly_do", "Lý do", id: "ly-do-\(id.uuidString)", required: true, maxLength: 500).html)\
+            <button>Hủy ghi nhận</button></form></details>
             """)
     }
 

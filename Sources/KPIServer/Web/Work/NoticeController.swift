@@ -35,14 +35,12 @@ struct NoticeController {
                 <small>\(DateFormatting.dateTime(n.createdAt))\(n.readAt == nil ? " · chưa đọc" : "")</small></li>
                 """)
         }
-        let options = kinds.map { v, l in HTML("<option value=\"\(v)\"\(HTML.when(v == kind, " selected"))>\(l)</option>") }
         return req.page(Page(title: "Thông báo", breadcrumbs: [("Tổng quan", "/")],
                              flash: req.input.text("tb") == "da-doc" ? "Đã đánh dấu tất cả là đã đọc." : nil, body: """
             <div class="actions"><a class="button" href="/thong-bao/tong-hop">Tổng hợp hằng ngày</a>
             <form method="post" action="/thong-bao/da-doc" class="inline">\(req.csrfField)<button>Đánh dấu tất cả đã đọc</button></form>\
             </div>
-            <form method="get" class="filters"><div class="field"><label for="loai">Loại</label><select id="loai" \
-            name="loai">\(options)</select></div>
+            <form method="get" class="filters">\(FormField("loai", "Loại", value: kind, .select(FormField.options(kinds))).html)
             <div class="field"><label><input type="checkbox" name="chua_doc" value="1"\(HTML.when(unreadOnly, " checked"))> Chỉ thông báo \
             chưa đọc</label></div>
             <div class="actions"><button>Lọc</button></div></form>

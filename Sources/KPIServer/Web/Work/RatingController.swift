@@ -36,9 +36,8 @@ struct RatingController {
                 <strong>\(printed)</strong>.</p>
                 """)
             : """
-                <div class="field"><label for="ma_bien_nhan">Mã biên nhận (số phiếu hẹn, số hồ sơ) <span class="req">*</span></label>
-                <input id="ma_bien_nhan" name="ma_bien_nhan" value="\(v["ma_bien_nhan"] ?? "")" required maxlength="50" autocomplete="off">\
-                </div>
+                \(FormField("ma_bien_nhan", "Mã biên nhận (số phiếu hẹn, số hồ sơ)", value: v["ma_bien_nhan"], required: true,
+                            maxLength: 50, autocomplete: "off").html)
                 """
         if let task, !done, mode == .token, printed.isEmpty {
             body = "<p>Xin ông/bà cho biết mức độ hài lòng với việc: <strong>\(task.title)</strong>.</p>"
@@ -56,8 +55,7 @@ struct RatingController {
                 <form method="post" action="/danh-gia/\(token)" class="record-form"><input type="hidden" name="_csrf" value="\(csrf)">
                 \(receiptField)
                 <fieldset><legend>Mức độ hài lòng <span class="req">*</span></legend>\(stars)</fieldset>
-                <div class="field"><label for="gop_y">Góp ý (không bắt buộc)</label><textarea id="gop_y" name="gop_y" rows="3" \
-                maxlength="1000">\(v["gop_y"] ?? "")</textarea></div>
+                \(FormField("gop_y", "Góp ý (không bắt buộc)", value: v["gop_y"], .textarea(rows: 3), maxLength: 1000).html)
                 <div class="actions"><button class="primary">Gửi đánh giá</button></div>
                 <p class="hint">Đánh giá không cần đăng nhập và không ghi tên người đánh giá. Mỗi mã biên nhận chỉ đánh giá một lần.</p>\
                 </form>
@@ -147,7 +145,7 @@ struct RatingController {
                 .issueTokens(taskID: id, linkID: lid, count: n, work: svc)
             let slips = tokens.map { code -> HTML in
                 let url = publicURL(req, token: link.token) + "?bn=" + code
-                let qr = QRCode(url).map { HTML(unsafe: $0.svg(pixelsPerModule: 3)) } ?? .empty
+                let qr = QRCode(url).map { HTML(qr: $0, pixelsPerModule: 3) } ?? .empty
                 return HTML("""
                     <li class="slip"><div class="qr" role="img" aria-label="Mã QR phiếu \(code)">\(qr)</div>
                     <p><strong>Phiếu đánh giá số \(code)</strong><br>Quét mã để đánh giá mức độ hài lòng với việc «\(task.title)». Mỗi \

@@ -30,25 +30,19 @@ enum ReceiptController {
         default: nil
         }
         let table = rows.map { r -> HTML in
-            let options = ReceiptMode.allCases.map { m in
-                HTML("<option value=\"\(m.rawValue)\"\(HTML.when(m == r.mode, " selected"))>\(m.label)</option>")
-            }
             let code = r.agency.code
             return HTML("""
                 <tr><td data-label="Cơ quan">\(r.agency.name) (\(code))</td>
                 <td data-label="Cách nhận mã"><form method="post" action="\(path)/che-do" class="inline">\(req.csrfField)
                 <input type="hidden" name="co_quan" value="\(code)">
-                <label class="sr-only" for="che_do_\(code)">Cách nhận mã của \(r.agency.name)</label>
-                <select id="che_do_\(code)" name="che_do">\(options)</select> <button>Lưu</button></form></td>
+                \(FormField("che_do", "Cách nhận mã của \(r.agency.name)", value: r.mode.rawValue,
+                            .select(ReceiptMode.allCases.map { .init($0.rawValue, $0.label) }), id: "che_do_\(code)").bare()) \
+                <button>Lưu</button></form></td>
                 <td data-label="Mã chưa dùng" class="num">\(VNNumber.format(r.unused))</td>
                 <td data-label="Đã dùng" class="num">\(VNNumber.format(r.used))</td></tr>
                 """)
         }
         let explain = ReceiptMode.allCases.map { HTML("<li><strong>\($0.label)</strong>: \($0.explanation)</li>") }
-        let agencyOptions = rows.map { r in
-            let selected = HTML.when(values["co_quan"] == r.agency.code, " selected")
-            return HTML("<option value=\"\(r.agency.code)\"\(selected)>\(r.agency.name)</option>")
-        }
         return req.page(Page(title: "Mã biên nhận của đánh giá công khai", breadcrumbs: [("Tổng quan", "/")],
                              flash: problem ?? notice, flashIsError: problem != nil, body: """
             <p>Người dân đánh giá mức độ hài lòng qua liên kết hoặc mã QR của nhiệm vụ, không cần đăng nhập.
@@ -59,14 +53,13 @@ enum ReceiptController {
             <tbody>\(table)</tbody></table></div>
             <h2>Nhập danh sách mã biên nhận</h2>
             <form method="post" action="\(path)/nhap" class="record-form">\(req.csrfField)
-            <div class="field"><label for="co_quan">Cơ quan</label><select id="co_quan" name="co_quan">\(agencyOptions)</select></div>
-            <div class="field"><label for="danh_sach">Mã biên nhận (mỗi dòng một mã; có thể dán cột số biên nhận từ Excel)</label>
-            <textarea id="danh_sach" name="danh_sach" rows="8" required
-             aria-describedby="danh_sach_help">\(values["danh_sach"] ?? "")</textarea>
-            <small id="danh_sach_help">Tối đa \(VNNumber.format(ReceiptRules.maxPerImport)) mã mỗi lần,
-            mỗi mã tối đa \(ReceiptRules.maxLength) ký tự;
-            mã đã có được giữ nguyên.
-            Phần mềm một cửa có thể gửi danh sách qua API (sắp có).</small></div>
+            \(FormField("co_quan", "Cơ quan", value: values["co_quan"], .select(rows.map { .init($0.agency.code, $0.agency.name) })).html)
+            \(FormField("danh_sach", "Mã biên nhận (mỗi dòng một mã; có thể dán cột số biên nhận từ Excel)", value: values["danh_sach"],
+                        .textarea(rows: 8), required: true, hint: """
+                            Tối đa \(VNNumber.format(ReceiptRules.maxPerImport)) mã mỗi lần, mỗi mã tối đa \
+                            \(ReceiptRules.maxLength) ký tự; \
+                            mã đã có được giữ nguyên. Phần mềm một cửa có thể gửi danh sách qua API (sắp có).
+                            """).html)
             <div class="actions"><button class="primary">Nhập danh sách</button></div></form>
             """), status: status)
     }

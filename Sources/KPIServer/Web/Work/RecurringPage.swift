@@ -44,27 +44,18 @@ extension WorkController {
             <h2>Thiết lập nhiệm vụ thường xuyên</h2>
             \(Widgets.problems(problems.map(\.message)))
             <form method="post" action="/viec/thuong-xuyen" class="record-form">\(req.csrfField)
-            \(TaskPage.field("tieu_de", "Tên nhiệm vụ", TaskPage.input("tieu_de", v,
-                                                                       extra: " required placeholder=\"Báo cáo tuần công tác tổ chức\"",
-                                                                       problems: problems), required: true, problems: problems))
-            \(TaskPage.field("nguoi", "Người chủ trì (mã cán bộ)", TaskPage.input("nguoi", v, extra: " required", problems: problems),
-                             required: true, problems: problems))
-            \(TaskPage.field("san_pham", "Mã sản phẩm", TaskPage.input("san_pham", v, extra: " required placeholder=\"SP-CM-02\"",
-                                                                       problems: problems), required: true, problems: problems))
-            \(TaskPage.field("so_luong", "Số lượng mỗi kỳ", TaskPage.input("so_luong", v.merging(["so_luong": v["so_luong"] ?? "1"]) { a,
-                _ in a }, extra: " required", problems: problems), required: true, problems: problems))
-            \(TaskPage.field("muc_do", "Mức độ phức tạp", TaskPage.input("muc_do", v, problems: problems), problems: problems))
-            \(TaskPage.field("chu_ky", "Chu kỳ", TaskPage.select("chu_ky", kinds, v["chu_ky"] ?? Recurrence.Kind.monthly.rawValue),
-                             problems: problems))
-            \(TaskPage.field("ngay_den_han", "Ngày đến hạn", TaskPage.input("ngay_den_han",
-                                                                            v.merging(["ngay_den_han": v["ngay_den_han"] ?? "0"]) { a,
-                                                                                _ in a }, type: "number",
-                                                                                extra: " min=\"0\" max=\"28\" required",
-                                                                                problems: problems),
-                             hint: """
-                                 Hằng tuần: 1 (thứ Hai) đến 5 (thứ Sáu). Hằng tháng, hằng quý: ngày 1–28 của tháng (cuối quý), hoặc 0 cho \
-                                 ngày làm việc cuối cùng.
-                                 """, problems: problems))
+            \(FormField("tieu_de", "Tên nhiệm vụ", value: v["tieu_de"], required: true, maxLength: 500,
+                        placeholder: "Báo cáo tuần công tác tổ chức").html(problems))
+            \(FormField("nguoi", "Người chủ trì (mã cán bộ)", value: v["nguoi"], required: true).html(problems))
+            \(FormField("san_pham", "Mã sản phẩm", value: v["san_pham"], required: true, placeholder: "SP-CM-02").html(problems))
+            \(FormField("so_luong", "Số lượng mỗi kỳ", value: v["so_luong"] ?? "1", required: true, inputMode: .decimal).html(problems))
+            \(FormField("muc_do", "Mức độ phức tạp", value: v["muc_do"]).html(problems))
+            \(FormField("chu_ky", "Chu kỳ", value: v["chu_ky"] ?? Recurrence.Kind.monthly.rawValue,
+                        .select(FormField.options(kinds))).html(problems))
+            \(FormField("ngay_den_han", "Ngày đến hạn", value: v["ngay_den_han"] ?? "0", .text(.number), required: true, hint: """
+                Hằng tuần: 1 (thứ Hai) đến 5 (thứ Sáu). Hằng tháng, hằng quý: ngày 1–28 của tháng (cuối quý), hoặc 0 cho \
+                ngày làm việc cuối cùng.
+                """, min: 0, max: 28).html(problems))
             <div class="actions"><button class="primary">Lưu và giao kỳ này</button></div></form>
             """)
     }

@@ -14,18 +14,10 @@ extension TaskPage {
         """
     }
 
-    static func text(_ key: String, _ label: String, _ values: [String: String], type: String = "text", required: Bool = true,
-                     extra: String = "") -> HTML {
-        if type == "date" {
-            return HTML("""
-                <div class="field"><label for="\(key)">\(label) (dd/mm/yyyy)</label><input type="text" id="\(key)" name="\(key)" \
-                value="\(dateValue(values[key]))"\(HTML(unsafe: dateAttributes))\(HTML.when(required, " required"))></div>
-                """)
-        }
-        return HTML("""
-            <div class="field"><label for="\(key)">\(label)</label><input type="\(type)" id="\(key)" name="\(key)" \
-            value="\(values[key] ?? "")"\(HTML.when(required, " required"))\(HTML(unsafe: extra))></div>
-            """)
+    /// A field of an action form, its value kept from the last attempt.
+    static func text(_ key: String, _ label: String, _ values: [String: String], _ control: FormField.Control = .text(),
+                     required: Bool = true, min: Int? = nil, max: Int? = nil, step: Int? = nil) -> HTML {
+        FormField(key, label, value: values[key], control, required: required, min: min, max: max, step: step).html
     }
 
     static func actions(_ req: Request, _ t: WorkTask, _ a: TaskActor, evidence: Int, values v: [String: String]) -> HTML {
@@ -35,8 +27,8 @@ extension TaskPage {
         if a.isAssignee && state == .assigned { parts.append(form(req, t, "bat-dau", "Bắt đầu thực hiện", primary: true)) }
         if a.isAssignee && [.assigned, .inProgress].contains(state) {
             parts.append("<h3>Cập nhật tiến độ</h3>" + form(req, t, "tien-do", "Cập nhật", """
-                \(text("phan_tram", "Phần trăm hoàn thành", v.isEmpty ? ["phan_tram": String(t.percent)] : v, type: "number",
-                       extra: " min=\"0\" max=\"100\" step=\"5\""))
+                \(text("phan_tram", "Phần trăm hoàn thành", v.isEmpty ? ["phan_tram": String(t.percent)] : v, .text(.number),
+                       min: 0, max: 100, step: 5))
                 \(text("ghi_chu", "Ghi chú", v, required: false))
                 """))
             parts.append("<h3>Gửi nghiệm thu</h3>" + form(req, t, "gui-nghiem-thu", "Gửi nghiệm thu", primary: true, """
@@ -44,7 +36,7 @@ extension TaskPage {
                 \(text("ghi_chu", "Ghi chú gửi người nghiệm thu", v, required: false))
                 """))
             parts.append("<h3>Xin gia hạn</h3>" + form(req, t, "xin-gia-han", "Gửi đề nghị gia hạn", """
-                \(text("han_moi", "Hạn mới đề nghị", v, type: "date"))\(text("ly_do", "Lý do", v))
+                \(text("han_moi", "Hạn mới đề nghị", v, .date))\(text("ly_do", "Lý do", v))
                 """))
         }
         if decides && state == .proposed {
@@ -70,7 +62,7 @@ extension TaskPage {
                                                           """, """
                 <fieldset><legend>Kết quả</legend>\(radio("dat", "Đạt"))\(radio("chua-dat", "Chưa đạt (có lỗi lớn)"))\
                 \(radio("mien-tru", "Chưa đạt do nguyên nhân khách quan (miễn trừ)"))</fieldset>
-                \(text("so_loi", "Số lỗi lớn (khi chưa đạt)", v, type: "number", required: false, extra: " min=\"1\""))
+                \(text("so_loi", "Số lỗi lớn (khi chưa đạt)", v, .text(.number), required: false, min: 1))
                 \(text("nguoi_xac_nhan", "Người có thẩm quyền xác nhận nguyên nhân khách quan", v, required: false))
                 """))
             parts.append("<h3>Trả lại</h3>" + form(req, t, "tra-lai", "Trả lại để làm lại", """
@@ -128,16 +120,15 @@ extension TaskPage {
         let upload: HTML = canAdd ? """
             <form method="post" action="\(base)/minh-chung" enctype="multipart/form-data" class="act">\(req.csrfField)<input type="hidden" \
             name="loai" value="tep">
-            <div class="field"><label for="tep">Tải lên tệp \
-            (\(svc.settings.evidenceTypes.map { $0.uppercased() }.joined(separator: ", ")); tối đa \(svc.settings.evidenceMaxMegabytes) \
-            MB)</label>
-            <input type="file" id="tep" name="tep" required accept="\(svc.settings.evidenceTypes.map { "." + $0 }.joined(separator: ","))">\
-            </div><button>Tải lên</button></form>
+            \(FormField("tep", """
+                Tải lên tệp (\(svc.settings.evidenceTypes.map { $0.uppercased() }.joined(separator: ", ")); tối đa \
+                \(svc.settings.evidenceMaxMegabytes) MB)
+                """, .file(accept: svc.settings.evidenceTypes.map { "." + $0 }.joined(separator: ",")), required: true).html)\
+            <button>Tải lên</button></form>
             <form method="post" action="\(base)/minh-chung" class="act">\(req.csrfField)
-            <div class="field"><label for="loai">Hoặc ghi</label><select id="loai" name="loai"><option value="van-ban">Số, ký hiệu văn \
-            bản</option><option value="lien-ket">Liên kết (http…)</option></select></div>
-            <div class="field"><label for="noi_dung">Nội dung</label><input id="noi_dung" name="noi_dung" required \
-            value="\(values["noi_dung"] ?? "")"></div><button>Thêm</button></form>
+            \(FormField("loai", "Hoặc ghi", .select(FormField.options([("van-ban", "Số, ký hiệu văn bản"),
+                                                                         ("lien-ket", "Liên kết (http…)")]))).html)
+            \(FormField("noi_dung", "Nội dung", value: values["noi_dung"], required: true).html)<button>Thêm</button></form>
             """ : .empty
         let timeline = events.map { e in
             HTML("""
@@ -207,16 +198,15 @@ extension TaskPage {
         guard let d = try await svc.pendingDecision(t.id!) else { return .empty }
         let base = "/viec/\(t.id!.uuidString)"
         let mine = d.proposedBy == svc.principal.userID
-        let version = "<input type=\"hidden\" name=\"phien_ban\" value=\"\(t.version)\">"
+        let version: HTML = "<input type=\"hidden\" name=\"phien_ban\" value=\"\(t.version)\">"
         let decide: HTML = mine ? """
-            <form method="post" action="\(base)/bac-de-nghi" class="inline">\(req.csrfField)\(HTML(unsafe: version))<button>Rút đề \
+            <form method="post" action="\(base)/bac-de-nghi" class="inline">\(req.csrfField)\(version)<button>Rút đề \
             nghị</button></form>
             """ : a.isDecider && !a.isAssignee ? """
             <form method="post" action="\(base)/xac-nhan-de-nghi" class="inline" data-confirm="Xác nhận quyết định \
-            «\(d.summary)»?">\(req.csrfField)\(HTML(unsafe: version))<button class="primary">Xác nhận</button></form>
-            <form method="post" action="\(base)/bac-de-nghi" class="record-form">\(req.csrfField)\(HTML(unsafe: version))
-            <div class="field"><label for="ly_do_bac">Lý do bác đề nghị</label><input id="ly_do_bac" name="ly_do" maxlength="500" required>\
-            </div>
+            «\(d.summary)»?">\(req.csrfField)\(version)<button class="primary">Xác nhận</button></form>
+            <form method="post" action="\(base)/bac-de-nghi" class="record-form">\(req.csrfField)\(version)
+            \(FormField("ly_do", "Lý do bác đề nghị", id: "ly_do_bac", required: true, maxLength: 500).html)
             <div class="actions"><button>Bác đề nghị</button></div></form>
             """ : .empty
         return """
@@ -250,10 +240,9 @@ extension TaskPage {
                 giá\(s.average.map { ", trung bình \(VNNumber.format($0, decimals: 1))/5" } ?? "")</p>
                 \(comments.isEmpty ? .empty : HTML("<ul>\(comments)</ul>"))
                 \(decides && s.link.active && mode == .token ? HTML("""
-                    <form method=\"post\" action=\"\(base)/\(s.link.id!.uuidString)/phieu\" class=\"inline\">\(req.csrfField)<label \
-                    for=\"so_phieu_\(s.link.id!.uuidString)\">Số phiếu</label> <input id=\"so_phieu_\(s.link.id!.uuidString)\" \
-                    name=\"so_phieu\" type=\"number\" min=\"1\" max=\"\(ReceiptRules.maxTokensPerPrint)\" value=\"10\" class=\"short\"> \
-                    <button>In phiếu có mã QR riêng</button></form>
+                    <form method=\"post\" action=\"\(base)/\(s.link.id!.uuidString)/phieu\" class=\"inline\">\(req.csrfField)\
+                    \(FormField("so_phieu", "Số phiếu", value: "10", .text(.number), id: "so_phieu_\(s.link.id!.uuidString)", min: 1,
+                                max: ReceiptRules.maxTokensPerPrint).bare()) <button>In phiếu có mã QR riêng</button></form>
                     """) : .empty)
                 \(decides && s.link.active ? HTML("""
                     <form method=\"post\" action=\"\(base)/\(s.link.id!.uuidString)/dong\" class=\"inline\" data-confirm=\"Đóng liên kết? \
@@ -282,19 +271,16 @@ extension TaskPage {
         let names = Dictionary(uniqueKeysWithValues: people.map { ($0.id!, "\($0.fullName) (\($0.code))") })
         if a.isAssignee {
             let rows = parts.map { p in
-                let options = [HTML("<option value=\"\">— Chấm điểm —</option>")] + (1...5).reversed().map { n in
-                    HTML("""
-                        <option value=\"\(n)\"\(HTML.when(p.rating == n, " selected"))>\(n) — \
-                        \(["", "Rất kém", "Kém", "Đạt", "Tốt", "Rất tốt"][n])</option>
-                        """)
-                }
+                let words = ["", "Rất kém", "Kém", "Đạt", "Tốt", "Rất tốt"]
+                let levels = (1...5).reversed().map { n in FormField.Option(String(n), "\(n) — \(words[n])") }
                 return HTML("""
                     <fieldset><legend>\(p.personID.flatMap { names[$0] } ?? "")</legend><input type="hidden" name="nguoi[]" \
                     value="\(p.id!.uuidString)">
-                    <div class="field"><label for="diem-\(p.id!.uuidString)">Mức phối hợp</label><select id="diem-\(p.id!.uuidString)" \
-                    name="diem[]" required>\(options)</select></div>
-                    <div class="field"><label for="nx-\(p.id!.uuidString)">Nhận xét</label><input id="nx-\(p.id!.uuidString)" \
-                    name="nhan_xet[]" value="\(p.ratingNote)" maxlength="500"></div></fieldset>
+                    \(FormField("diem[]", "Mức phối hợp", value: p.rating > 0 ? String(p.rating) : "",
+                                .select(levels, blank: "— Chấm điểm —"),
+                                id: "diem-\(p.id!.uuidString)", required: true).html)
+                    \(FormField("nhan_xet[]", "Nhận xét", value: p.ratingNote, id: "nx-\(p.id!.uuidString)", maxLength: 500).html)\
+                    </fieldset>
                     """)
             }
             return """

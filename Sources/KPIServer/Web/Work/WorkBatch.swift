@@ -21,20 +21,16 @@ extension WorkController {
             khi giao từng việc; chỉ khi tất cả đều hợp lệ mới giao, trong một lần.</p>
             <form method="post" action="/viec/hang-loat" class="record-form wide-form">\(req.csrfField)
             <input type="hidden" name="token" value="\(v["token"] ?? UUID().uuidString)">
-            <div class="field"><label for="dong">Danh sách nhiệm vụ <span class="req">*</span></label>
-            <textarea id="dong" name="dong" rows="12" required placeholder="Báo cáo tuần \
-            49;CB-BTCTU-P3-03;SP-CM-02;1;04/12/2026">\(v["dong"] ?? "")</textarea></div>
+            \(FormField("dong", "Danh sách nhiệm vụ", value: v["dong"], .textarea(rows: 12), required: true,
+                        placeholder: "Báo cáo tuần 49;CB-BTCTU-P3-03;SP-CM-02;1;04/12/2026").html)
             <fieldset><legend>Chung cho các dòng</legend>
-            \(TaskPage.field("nguon", "Nguồn", TaskPage.select("nguon", sources, v["nguon"] ?? TaskSource.plan.rawValue), problems: []))
-            \(TaskPage.field("so_van_ban", """
-                Số, ký hiệu văn bản (kế hoạch, văn bản chỉ đạo)
-                """, TaskPage.input("so_van_ban", v, problems: []), problems: []))
-            \(TaskPage.field("ngay_van_ban", "Ngày văn bản", TaskPage.input("ngay_van_ban", v, type: "date", problems: []), problems: []))
-            \(TaskPage.field("co_quan_ban_hanh", "Cơ quan ban hành", TaskPage.input("co_quan_ban_hanh", v, problems: []), problems: []))
-            \(TaskPage.field("bat_dau", "Ngày bắt đầu", TaskPage.input("bat_dau", v, type: "date", extra: " required", problems: []),
-                             required: true, problems: []))
-            \(TaskPage.field("uu_tien", "Mức ưu tiên", TaskPage.select("uu_tien", TaskPriority.allCases.map { ($0.rawValue, $0.label) },
-                                                                       v["uu_tien"] ?? TaskPriority.normal.rawValue), problems: []))
+            \(FormField("nguon", "Nguồn", value: v["nguon"] ?? TaskSource.plan.rawValue, .select(FormField.options(sources))).html)
+            \(FormField("so_van_ban", "Số, ký hiệu văn bản (kế hoạch, văn bản chỉ đạo)", value: v["so_van_ban"]).html)
+            \(FormField("ngay_van_ban", "Ngày văn bản", value: v["ngay_van_ban"], .date).html)
+            \(FormField("co_quan_ban_hanh", "Cơ quan ban hành", value: v["co_quan_ban_hanh"]).html)
+            \(FormField("bat_dau", "Ngày bắt đầu", value: v["bat_dau"], .date, required: true).html)
+            \(FormField("uu_tien", "Mức ưu tiên", value: v["uu_tien"] ?? TaskPriority.normal.rawValue,
+                        .select(TaskPriority.allCases.map { .init($0.rawValue, $0.label) })).html)
             </fieldset>
             <div class="actions"><button name="kiem_tra" value="1">Kiểm tra</button>
             \(HTML.when(checked && outcome?.problems.isEmpty == true, """

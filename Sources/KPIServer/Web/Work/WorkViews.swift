@@ -51,14 +51,9 @@ enum WorkViews {
         .unit: "Việc của đơn vị",
     ]
 
-    static func stateOptions(_ selected: String) -> HTML {
-        let options = [("", "Đang mở (chưa kết thúc)"), ("qua-han", "Quá hạn"), ("tat-ca",
-                                                                                 "Tất cả")] + TaskState.allCases.map { ($0.rawValue,
-                                                                                     $0.label) }
-        return HTML(unsafe: options.map { v,
-                                         l in HTML("<option value=\"\(v)\"\(HTML.when(v == selected, " selected"))>\(l)</option>")
-                                             .html }.joined())
-    }
+    /// The state filter of the work lists: open (the default), overdue, all, or one state.
+    static let stateOptions = FormField.options([("", "Đang mở (chưa kết thúc)"), ("qua-han", "Quá hạn"), ("tat-ca", "Tất cả")]
+                                                + TaskState.allCases.map { ($0.rawValue, $0.label) })
 
     static func list(_ req: Request, query q: WorkService.ListQuery, rows: [WorkService.Row], total: Int) -> Page {
         let flash: String? = switch req.input.text("tb") {
@@ -91,14 +86,10 @@ enum WorkViews {
             value="\(q.view.rawValue)">\(HTML.when(!unitCode.isEmpty, HTML("""
                 <input type=\"hidden\" name=\"don_vi\" value=\"\(unitCode)\">
                 """)))
-            <div class="field grow"><label for="q">Tìm</label><input id="q" name="q" value="\(q.q)" placeholder="Mã, tên nhiệm vụ, số văn \
-            bản"></div>
-            <div class="field"><label for="trang_thai">Trạng thái</label><select id="trang_thai" \
-            name="trang_thai">\(stateOptions(q.state))</select></div>
-            <div class="field"><label for="tu">Hạn từ</label><input type="text" id="tu" name="tu" \
-            value="\(TaskPage.dateValue(q.dueFrom))"\(HTML(unsafe: TaskPage.dateAttributes))></div>
-            <div class="field"><label for="den">Hạn đến</label><input type="text" id="den" name="den" \
-            value="\(TaskPage.dateValue(q.dueTo))"\(HTML(unsafe: TaskPage.dateAttributes))></div>
+            \(FormField("q", "Tìm", value: q.q, placeholder: "Mã, tên nhiệm vụ, số văn bản", width: .grow).html)
+            \(FormField("trang_thai", "Trạng thái", value: q.state, .select(stateOptions)).html)
+            \(FormField("tu", "Hạn từ", value: q.dueFrom, .date).html)
+            \(FormField("den", "Hạn đến", value: q.dueTo, .date).html)
             <div class="actions"><button>Lọc</button> <a href="/viec/xuat?\(params)&dinh_dang=xlsx">Xuất Excel</a> <a \
             href="/viec/xuat?\(params)&dinh_dang=csv">Xuất CSV</a></div></form>
             <p class="count">\(total) nhiệm vụ</p>
@@ -115,7 +106,6 @@ enum WorkViews {
     static func board(_ req: Request, units: [WorkService.UnitRef], unit: WorkService.UnitRef, parent: WorkService.UnitRef?,
                       board: WorkService.Board) -> Page {
         let states: [TaskState] = [.proposed, .assigned, .inProgress, .extensionRequested, .awaitingAcceptance, .completed]
-        let options = units.map { HTML("<option value=\"\($0.code)\"\(HTML.when($0.id == unit.id, " selected"))>\($0.name)</option>") }
         let link = "/viec?xem=don-vi&don_vi=\(unit.code)"
         let rows = board.lines.map { l in
             let name: HTML = switch l.kind {
@@ -132,8 +122,8 @@ enum WorkViews {
         }
         return Page(title: "Bảng theo dõi đơn vị", breadcrumbs: [("Tổng quan", "/"), ("Công việc", "/viec")], body: """
             \(tabs(req, current: "bang"))
-            <form method="get" class="filters"><div class="field grow"><label for="don_vi">Đơn vị</label><select id="don_vi" \
-            name="don_vi">\(options)</select></div>
+            <form method="get" class="filters">\(FormField("don_vi", "Đơn vị", value: unit.code,
+                                                          .select(units.map { .init($0.code, $0.name) }), width: .grow).html)
             <div class="actions"><button>Xem</button> <a href="\(link)">Danh sách nhiệm vụ</a> <a \
             href="/viec/bang?don_vi=\(unit.code)&dinh_dang=xlsx">Xuất Excel</a> <a \
             href="/viec/bang?don_vi=\(unit.code)&dinh_dang=csv">Xuất CSV</a></div></form>

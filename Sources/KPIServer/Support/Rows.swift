@@ -1,0 +1,136 @@
+import Fluent
+import FluentPostgresDriver
+import Foundation
+import SQLKit
+import Vapor
+
+// One way to read the rows of hand-written SQL, on both databases: the SELECT list is written once,
+// and one closure per query reads its cells in that order (`RowCells.next`). On PostgreSQL the cells
+// are decoded straight from the wire, each with its concrete type (SQLKit's decoding by column name,
+// and PostgresNIO's tuple decoding through parameter packs, were each a fifth to a half of a list's
+// or a recompute's time); on SQLite the same reads go by the columns' names, found once per query.
+// Reading fewer or more cells than the query selects is an error on both databases.
+
+extension Database {
+    /// Whether this handle (the application's, a transaction's, a job's) speaks to PostgreSQL: the
+    /// one way the code asks which database is in use.
+    var isPostgres: Bool { self is any PostgresDatabase }
+
+    /// The same connection pool for hand-written SQL (both drivers speak SQLKit).
+    var sql: any SQLDatabase { self as! any SQLDatabase }
+
+    /// The rows of `query`, each read by `read` in the order of the SELECT list.
+    func rows<R>(_ query: SQLQueryString, _ read: (inout RowCells) throws -> R) async throws -> [R] {
+        if let pg = self as? any PostgresDatabase {
+            return try await PostgresCellQuery.rows(pg, serialized: sql.serialize(query), logger: logger).map { row in
+                var cells = RowCells(row)
+                let value = try read(&cells)  // read first: `cells.finish(read(&cells))` would check a copy taken before
+                return try cells.finish(value)
+            }
+        }
+        let rows = try await sql.raw(query).all()
+        guard let names = rows.first?.allColumns else { return [] }
+        return try rows.map { row in
+            var cells = RowCells(row, names: names)
+            let value = try read(&cells)
+            return try cells.finish(value)
+        }
+    }
+
+    /// The first row of `query`, if any (the query says `LIMIT 1` when it may return more).
+    func row<R>(_ query: SQLQueryString, _ read: (inout RowCells) throws -> R) async throws -> R? {
+        try await rows(query, read).first
+    }
+
+    /// A single count, sum or flag: the first cell of the first row (nil without a row).
+    func value<T: PostgresDecodable & Decodable>(_ query: SQLQueryString, as _: T.Type = T.self) async throws -> T? {
+        try await row(query) { try $0.next(T.self) }
+    }
+}
+
+extension Store {
+    /// `Database.rows` on the store's connection.
+    func rows<R>(_ query: SQLQueryString, _ read: (inout RowCells) throws -> R) async throws -> [R] {
+        try await db.rows(query, read)
+    }
+
+    /// `Database.value` on the store's connection.
+    func value<T: PostgresDecodable & Decodable>(_ query: SQLQueryString, as _: T.Type = T.self) async throws -> T? {
+        try await db.value(query, as: T.self)
+    }
+}
+
+/// One row's cells, read in order with a concrete type each.
+struct RowCells {
+    private var postgres: PostgresRow.Iterator?
+    private let sqlite: (any SQLRow)?
+    private let names: [String]
+    /// How many cells the row has, and how many have been read.
+    private let count: Int
+    private var read = 0
+
+    init(_ row: PostgresRow) {
+        postgres = row.makeIterator()
+        sqlite = nil
+        names = []
+        count = row.count
+    }
+
+    init(_ row: any SQLRow, names: [String]) {
+        postgres = nil
+        sqlite = row
+        self.names = names
+        count = names.count
+    }
+
+    /// The next cell as a `T` (an optional type reads NULL as nil).
+    mutating func next<T: PostgresDecodable & Decodable>(_: T.Type = T.self) throws -> T {
+        guard read < count else {
+            throw Abort(.internalServerError, reason: "SQL row: read more cells than the query selects (\(count))")
+        }
+        read += 1
+        if postgres != nil {
+            guard let cell = postgres?.next() else {
+                throw Abort(.internalServerError, reason: "SQL row: fewer columns than read")
+            }
+            return try cell.decode(T.self, context: .default)
+        }
+        return try sqlite!.decode(column: names[read - 1], as: T.self)
+    }
+
+    /// `value`, once every cell has been read.
+    func finish<R>(_ value: R) throws -> R {
+        guard read == count else {
+            throw Abort(.internalServerError, reason: "SQL row: \(read) of \(count) selected cells read")
+        }
+        return value
+    }
+}
+
+/// Runs serialized SQLKit text with its binds on a PostgreSQL connection and returns its own rows.
+enum PostgresCellQuery {
+    static func rows(_ pg: any PostgresDatabase, serialized: (sql: String, binds: [any Encodable & Sendable]),
+                     logger: Logger) async throws -> [PostgresRow] {
+        var bindings = PostgresBindings(capacity: serialized.binds.count)
+        for b in serialized.binds {
+            switch b {
+            case let v as String: bindings.append(v)
+            case let v as UUID: bindings.append(v)
+            case let v as Int: bindings.append(v)
+            case let v as Int64: bindings.append(v)
+            case let v as Bool: bindings.append(v)
+            case let v as Date: bindings.append(v)
+            case let v as Double: bindings.append(v)
+            default: throw Abort(.internalServerError, reason: "SQL rows: unsupported bind \(type(of: b))")
+            }
+        }
+        let query = PostgresQuery(unsafeSQL: serialized.sql, binds: bindings)
+        return try await pg.withConnection { conn in
+            conn.eventLoop.makeFutureWithTask {
+                var rows: [PostgresRow] = []
+                for try await row in try await conn.query(query, logger: logger) { rows.append(row) }
+                return rows
+            }
+        }.get()
+    }
+}
