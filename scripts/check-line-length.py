@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Fails when a Swift line in Sources/ or Tests/ is longer than 140 characters (counted as
-characters, not bytes: Vietnamese text is multi-byte). Run by scripts/test.sh before building."""
+"""Fails when a Swift line in Sources/ or Tests/ is wider than 140 columns, counted as UTF-8 bytes
+(as `awk`, `wc -L` in the C locale and most review tools count them: a Vietnamese letter takes two or
+three). Run by scripts/test.sh before building."""
 import pathlib
 import sys
 
@@ -10,10 +11,11 @@ long_lines = []
 for folder in ("Sources", "Tests"):
     for path in sorted((root / folder).rglob("*.swift")):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if len(line) > LIMIT:
-                long_lines.append(f"{path.relative_to(root)}:{number}: {len(line)} ký tự")
+            width = len(line.encode("utf-8"))
+            if width > LIMIT:
+                long_lines.append(f"{path.relative_to(root)}:{number}: {width} byte")
 if long_lines:
     print("\n".join(long_lines))
-    print(f"{len(long_lines)} dòng dài quá {LIMIT} ký tự: hãy ngắt dòng (cách ngắt: docs/ARCHITECTURE.md, mục «Lines»).")
+    print(f"{len(long_lines)} dòng rộng quá {LIMIT} byte: hãy ngắt dòng (cách ngắt: docs/ARCHITECTURE.md, mục «Lines»).")
     sys.exit(1)
-print(f"Mọi dòng Swift trong Sources/ và Tests/ không quá {LIMIT} ký tự.")
+print(f"Mọi dòng Swift trong Sources/ và Tests/ không quá {LIMIT} byte.")

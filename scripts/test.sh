@@ -28,7 +28,7 @@ trap cleanup EXIT INT TERM
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
-echo "== Độ dài dòng (tối đa 140 ký tự)"
+echo "== Độ dài dòng (tối đa 140 byte)"
 python3 scripts/check-line-length.py
 
 echo "== Biên dịch (một lần)"

@@ -4,7 +4,8 @@ import Foundation
 /// holding a grant beyond their own reach, and binding an account to another person is for system
 /// administrators only.
 public enum AccountRules {
-    public static let selfRefusal = "Không ai tự cấp quyền, sửa, khóa hay đặt lại mật khẩu cho chính tài khoản của mình. "
+    public static let selfRefusal = "Không ai tự cấp quyền, sửa, khóa hay đặt lại mật khẩu cho chính tài "
+        + "khoản của mình. "
         + "Việc này do một quản trị khác có thẩm quyền thực hiện."
 
     /// Why the holder of `actorGrants` (signed in as `actor`) may not grant, change, disable or
@@ -29,7 +30,9 @@ public enum AccountRules {
         }
     }
 
-    public static let relinkRefusal = "Chỉ quản trị hệ thống mới được gắn một tài khoản đã có sang cán bộ khác."
+    public static let relinkRefusal = """
+        Chỉ quản trị hệ thống mới được gắn một tài khoản đã có sang cán bộ khác.
+        """
 
     public static func personTaken(_ personCode: String, by username: String) -> String {
         "cán bộ «\(personCode)» đã có tài khoản «\(username)»; mỗi người chỉ có một tài khoản"

@@ -100,7 +100,10 @@ extension AuditChain {
                 return .broken(sequence: a.seq, reason: "mục đã được neo lúc \(a.at) không còn trong nhật ký")
             }
             guard stored == a.hash else {
-                return .broken(sequence: a.seq, reason: "khác với neo lúc \(a.at): nhật ký đã bị viết lại từ mục này trở về trước")
+                return .broken(sequence: a.seq,
+                               reason: """
+                                   khác với neo lúc \(a.at): nhật ký đã bị viết lại từ mục này trở về trước
+                                   """)
             }
         }
         return .intact(count: anchors.count)

@@ -199,7 +199,8 @@ enum FieldParser {
         case .decimal(let range):
             guard let r = DecimalText.parse(text), range.contains(r) else {
                 return .failure(.init(message: """
-                    «\(text)» phải là số từ \(DecimalText.vn(range.lowerBound)) đến \(DecimalText.vn(range.upperBound)), tối đa 6 chữ số \
+                    «\(text)» phải là số từ \(DecimalText.vn(range.lowerBound)) đến \(DecimalText.vn(range.upperBound)), tối \
+                    đa 6 chữ số \
                     thập phân (ví dụ 1,25)
                     """))
             }

@@ -53,19 +53,24 @@ public struct FrameworkDefinition: Codable, Sendable, Equatable {
         }
     }
 
-    public static let groups = [("hai-long", "(ii) Mức độ hài lòng của đối tượng thụ hưởng"), ("phoi-hop", "(iii) Năng lực phối hợp"),
+    public static let groups = [("hai-long", "(ii) Mức độ hài lòng của đối tượng thụ hưởng"), ("phoi-hop",
+        "(iii) Năng lực phối hợp"),
                                 ("ky-luat", "(iv) Kỷ luật, kỷ cương; phẩm chất chính trị, đạo đức")]
     public static let methods = [("rating", "Đánh giá (thang điểm)"), ("deduction", "Trừ điểm theo vi phạm"),
                                  ("rubric", "Thang mức do người đánh giá chọn"), ("formula", "Công thức")]
 
     public static let defaultIndicators = [
-        Indicator(group: "hai-long", code: "HL-01", name: "Mức độ hài lòng của người dân, tổ chức và đơn vị nhận sản phẩm",
+        Indicator(group: "hai-long", code: "HL-01",
+                  name: "Mức độ hài lòng của người dân, tổ chức và đơn vị nhận sản phẩm",
                   maxPoints: "10", method: "rating", parameter: "5"),
-        Indicator(group: "phoi-hop", code: "PH-01", name: "Đánh giá của người chủ trì về mức độ phối hợp", maxPoints: "5",
+        Indicator(group: "phoi-hop", code: "PH-01", name: "Đánh giá của người chủ trì về mức độ phối hợp",
+                  maxPoints: "5",
                   method: "rating", parameter: "5"),
-        Indicator(group: "ky-luat", code: "KL-01", name: "Chấp hành kỷ luật, kỷ cương hành chính (trừ theo vi phạm được ghi nhận)",
+        Indicator(group: "ky-luat", code: "KL-01",
+                  name: "Chấp hành kỷ luật, kỷ cương hành chính (trừ theo vi phạm được ghi nhận)",
                   maxPoints: "10", method: "deduction", parameter: "2"),
-        Indicator(group: "ky-luat", code: "KL-02", name: "Phẩm chất chính trị, đạo đức, lối sống", maxPoints: "5", method: "rubric",
+        Indicator(group: "ky-luat", code: "KL-02", name: "Phẩm chất chính trị, đạo đức, lối sống", maxPoints: "5",
+                  method: "rubric",
                   parameter: "Tốt=5; Khá=3; Trung bình=1; Kém=0"),
     ]
 
@@ -155,7 +160,8 @@ public struct FrameworkDefinition: Codable, Sendable, Equatable {
             guard cells.count == 6 else {
                 return .failure(Problem("indicators",
                                         """
-                                            dòng \(i + 1): cần đủ 6 cột «Mã | Tên | Nhóm | Điểm tối đa | Phương pháp | Tham số», đang có \
+                                            dòng \(i + 1): cần đủ 6 cột «Mã | Tên | Nhóm | Điểm tối đa | Phương pháp \
+                                            | Tham số», đang có \
                                             \(cells.count)
                                             """))
             }
@@ -217,16 +223,20 @@ public struct FrameworkDefinition: Codable, Sendable, Equatable {
         if QuotaRule.Pool(rawValue: quotaPool) == nil { problems.append(Problem("quotaPool", "chỉ nhận good-or-better hoặc all")) }
         if QuotaRule.Rounding(rawValue: quotaRounding) == nil { problems.append(Problem("quotaRounding",
                                                                                         "chỉ nhận floor, round hoặc ceil")) }
-        if !["month", "quarter"].contains(period) { problems.append(Problem("period", "chỉ nhận month (tháng) hoặc quarter (quý)")) }
+        if !["month", "quarter"].contains(period) { problems.append(Problem("period",
+                                                                            "chỉ nhận month (tháng) hoặc quarter (quý)")) }
         // Indicators: known group and method, distinct codes, and each group's points add up.
         var codes = Set<String>()
         var byGroup: [String: Rational] = [:]
         for (i, ind) in indicators.enumerated() {
             let key = "indicators[\(i)]"
             let at = "chỉ số «\(ind.code)»"
-            if ind.code.isEmpty || !codes.insert(ind.code).inserted { problems.append(Problem(key, "\(at): mã trống hoặc bị lặp")) }
+            if ind.code.isEmpty || !codes.insert(ind.code).inserted { problems.append(Problem(key,
+                "\(at): mã trống hoặc bị lặp")) }
             guard Self.groups.contains(where: { $0.0 == ind.group }) else {
-                problems.append(Problem(key, "\(at): nhóm «\(ind.group)» không hợp lệ; dùng hai-long, phoi-hop hoặc ky-luat")); continue
+                problems.append(Problem(key,
+                                        "\(at): nhóm «\(ind.group)» không hợp lệ; dùng hai-long, phoi-hop hoặc ky-luat"));
+                                        continue
             }
             guard let max = DecimalText.parse(ind.maxPoints), max > .zero else {
                 problems.append(Problem(key, "\(at): điểm tối đa phải là số dương")); continue
@@ -239,7 +249,11 @@ public struct FrameworkDefinition: Codable, Sendable, Equatable {
                 }
             case "deduction":
                 if DecimalText.parse(ind.parameter).map({ $0 > .zero && $0 <= max }) != true {
-                    problems.append(Problem(key, "\(at): số điểm trừ mỗi vi phạm phải dương và không quá \(DecimalText.vn(max))"))
+                    problems.append(Problem(key,
+                                            """
+                                                \(at): số điểm trừ mỗi vi phạm phải dương và không quá \
+                                                \(DecimalText.vn(max))
+                                                """))
                 }
             case "rubric":
                 switch ProductRules.parseComplexity(ind.parameter, range: .zero...Rational(100)) {
@@ -263,7 +277,10 @@ public struct FrameworkDefinition: Codable, Sendable, Equatable {
                 }
             default:
                 problems.append(Problem(key,
-                                        "\(at): phương pháp «\(ind.method)» không hợp lệ; dùng rating, deduction, rubric hoặc formula"))
+                                        """
+                                            \(at): phương pháp «\(ind.method)» không hợp lệ; dùng rating, deduction, rubric \
+                                            hoặc formula
+                                            """))
             }
         }
         for (group, text, label) in [("hai-long", satisfactionMax, "(ii)"), ("phoi-hop", coordinationMax, "(iii)"), ("ky-luat",
@@ -272,7 +289,8 @@ public struct FrameworkDefinition: Codable, Sendable, Equatable {
             if sum != groupMax {
                 problems.append(Problem("indicators",
                                         """
-                                            tổng điểm tối đa các chỉ số nhóm \(label) là \(DecimalText.vn(sum)), phải bằng điểm của nhóm \
+                                            tổng điểm tối đa các chỉ số nhóm \(label) là \(DecimalText.vn(sum)), phải \
+                                            bằng điểm của nhóm \
                                             (\(DecimalText.vn(groupMax)))
                                             """))
             }
@@ -292,7 +310,8 @@ public struct FrameworkDefinition: Codable, Sendable, Equatable {
         return Self.lockedForAgencies.compactMap { key in
             mine[key] == theirs[key] ? nil : Problem(key,
                                                      """
-                                                         cơ quan không được thay đổi trường này (bộ chỉ số chung của tỉnh: \
+                                                         cơ quan không được thay đổi trường này (bộ chỉ số chung của \
+                                                         tỉnh: \
                                                          «\(theirs[key] ?? "")»)
                                                          """)
         }

@@ -76,12 +76,14 @@ public enum ProductRules {
             if item.isEmpty { continue }
             let pieces = item.split(separator: "=", maxSplits: 1).map { TextNormalizer.clean(String($0)) }
             guard pieces.count == 2, !pieces[0].isEmpty else {
-                return .failure(FieldProblem(field: field, message: "«\(item)» phải có dạng Tên=hệ số, ví dụ «Phức tạp=1,5»"))
+                return .failure(FieldProblem(field: field,
+                                             message: "«\(item)» phải có dạng Tên=hệ số, ví dụ «Phức tạp=1,5»"))
             }
             guard let f = DecimalText.parse(pieces[1]), range.contains(f) else {
                 return .failure(FieldProblem(field: field,
                                              message: """
-                                                 hệ số của «\(pieces[0])» phải là số từ \(DecimalText.vn(range.lowerBound)) đến \
+                                                 hệ số của «\(pieces[0])» phải là số từ \(DecimalText.vn(range.lowerBound)) \
+                                                 đến \
                                                  \(DecimalText.vn(range.upperBound))
                                                  """))
             }

@@ -137,7 +137,8 @@ public struct QRCode: Sendable, Equatable {
         return """
             <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(full) \(full)" width="\(full * pixelsPerModule)" \
             height="\(full * pixelsPerModule)" \
-            shape-rendering="crispEdges" data-version="\(version)" data-mask="\(mask)" role="img" aria-label="Mã QR"><rect width="\(full)" \
+            shape-rendering="crispEdges" data-version="\(version)" data-mask="\(mask)" role="img" aria-label="Mã QR"><rect \
+            width="\(full)" \
             height="\(full)" fill="#fff"/>\
             <path fill="#000" d="\(path)"/></svg>
             """

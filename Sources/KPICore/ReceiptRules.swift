@@ -26,7 +26,10 @@ public enum ReceiptMode: String, CaseIterable, Sendable {
             "Cơ quan nhập danh sách số biên nhận đã cấp (từ phần mềm một cửa hoặc quản lý văn bản); "
                 + "chỉ số có trong danh sách, chưa dùng, mới được đánh giá."
         case .token:
-            "Cán bộ in phiếu đánh giá có mã QR riêng cho từng người dân; mỗi mã QR chỉ đánh giá được một lần, không cần gõ mã."
+            """
+                Cán bộ in phiếu đánh giá có mã QR riêng cho từng người dân; mỗi mã QR chỉ đánh giá được một \
+                lần, không cần gõ mã.
+                """
         }
     }
 }
@@ -61,7 +64,9 @@ public enum ReceiptRules {
                 if raw.isEmpty { continue }
                 guard let code = normalized(raw) else {
                     if problems.count < 20 {
-                        problems.append("Dòng \(i + 1): mã «\(raw.prefix(60))» dài quá \(maxLength) ký tự hoặc có ký tự điều khiển.")
+                        problems.append("""
+                            Dòng \(i + 1): mã «\(raw.prefix(60))» dài quá \(maxLength) ký tự hoặc có ký tự điều khiển.
+                            """)
                     }
                     continue
                 }

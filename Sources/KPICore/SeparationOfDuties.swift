@@ -3,14 +3,20 @@
 /// the excellent quota — is taken by someone else, normally their own evaluator (the leader of the
 /// unit above for a unit's head: `EvaluatorChain`). Each refusal says who must act.
 public enum SeparationOfDuties {
-    public static let ownTask = "Không ai tự quyết định trên nhiệm vụ do chính mình chủ trì (nghiệm thu, trả lại, gia hạn, duyệt đề "
+    public static let ownTask = "Không ai tự quyết định trên nhiệm vụ do chính mình chủ trì (nghiệm thu, "
+        + "trả lại, gia hạn, duyệt đề "
         + "xuất, hủy). "
         + "Việc này do người giao việc khác hoặc lãnh đạo trực tiếp đánh giá bạn thực hiện."
-    public static let ownRecord = "Không ai tự hủy ghi nhận về chính mình. Việc này do lãnh đạo trực tiếp đánh giá bạn hoặc bộ phận "
+    public static let ownRecord = "Không ai tự hủy ghi nhận về chính mình. Việc này do lãnh đạo trực tiếp "
+        + "đánh giá bạn hoặc bộ phận "
         + "tổ chức cán bộ thực hiện."
-    public static let ownLeave = "Không ai tự ghi nhận nghỉ theo chế độ cho chính mình (kỳ nghỉ cả kỳ không được đánh giá). "
+    public static let ownLeave = "Không ai tự ghi nhận nghỉ theo chế độ cho chính mình (kỳ nghỉ cả kỳ "
+        + "không được đánh giá). "
         + "Việc này do bộ phận tổ chức cán bộ hoặc lãnh đạo trực tiếp đánh giá bạn thực hiện."
-    public static let ownQuota = "Người phê duyệt không tự chọn mình vào hạn mức xuất sắc. Kết quả của người đứng đầu do cấp trên xem xét."
+    public static let ownQuota = """
+        Người phê duyệt không tự chọn mình vào hạn mức xuất sắc. Kết quả của người đứng đầu do cấp \
+        trên xem xét.
+        """
 
     /// Who decides on a task — its assigner, or a leader of its unit — narrowed, for the work of a
     /// leader, to the leaders above that leader's unit: their own evaluator (`EvaluatorChain`). A
@@ -29,10 +35,14 @@ public enum SeparationOfDuties {
         assigneeIsLeader && OrgPath.depth(assigneeUnitPath) <= 1
     }
 
-    public static let leaderRecord = "Ghi nhận, hủy ghi nhận về người giữ chức vụ lãnh đạo do lãnh đạo cấp trên của đơn vị họ hoặc bộ phận "
+    public static let leaderRecord = "Ghi nhận, hủy ghi nhận về người giữ chức vụ lãnh đạo do lãnh đạo "
+        + "cấp trên của đơn vị họ hoặc bộ phận "
         + "tổ chức cán bộ thực hiện, không do cấp phó hay lãnh đạo cùng đơn vị."
 
-    public static let ownProposal = "Người đề nghị không tự xác nhận đề nghị của mình: cần một lãnh đạo khác cùng thẩm quyền xác nhận."
+    public static let ownProposal = """
+        Người đề nghị không tự xác nhận đề nghị của mình: cần một lãnh đạo khác cùng thẩm quyền xác \
+        nhận.
+        """
     public static let awaitingSecond = "Đã ghi đề nghị. Vì không có cấp trên của người chủ trì, "
         + "quyết định chỉ có hiệu lực khi một lãnh đạo "
         + "khác cùng thẩm quyền xác nhận."

@@ -20,7 +20,11 @@ public struct PasswordPolicy: Sendable, Equatable {
             problems.append("Mật khẩu không được chứa tên đăng nhập.")
         }
         if CommonPasswords.isCommon(password) {
-            problems.append("Mật khẩu quá phổ biến hoặc dễ đoán (từ thông dụng, dãy phím, số lặp). Hãy chọn một cụm từ riêng của bạn.")
+            problems.append("""
+                Mật khẩu quá phổ biến hoặc dễ đoán (từ thông dụng, dãy phím, số lặp). Hãy chọn một cụm \
+                từ \
+                riêng của bạn.
+                """)
         }
         return problems
     }

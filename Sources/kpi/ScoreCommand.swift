@@ -6,7 +6,9 @@ import KPICore
 enum ScoreCommand {
     static func run(_ args: [String]) -> Int32 {
         guard args.count == 2, args[0] == "--input" else {
-            FileHandle.standardError.write(Data("Cách dùng: kpi score --input TỆP.json (hoặc - để đọc từ đầu vào chuẩn)\n".utf8))
+            FileHandle.standardError.write(Data("""
+                Cách dùng: kpi score --input TỆP.json (hoặc - để đọc từ đầu vào chuẩn)\n
+                """.utf8))
             return 2
         }
         let data: Data

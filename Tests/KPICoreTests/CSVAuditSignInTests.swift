@@ -76,8 +76,12 @@ final class SignInRulesTests: XCTestCase {
         XCTAssertEqual(policy.problems("Demo@2026", username: "canbo").first, "Mật khẩu phải có ít nhất 12 ký tự.")
         XCTAssertEqual(PasswordPolicy(minLength: 4).minLength, 10, "never below the floor")
         XCTAssertTrue(policy.problems("abcdefghijkl", username: "x").contains("Mật khẩu phải có cả chữ và số."))
-        XCTAssertTrue(policy.problems("canbo-12345678", username: "canbo").contains("Mật khẩu không được chứa tên đăng nhập."))
-        let common = "Mật khẩu quá phổ biến hoặc dễ đoán (từ thông dụng, dãy phím, số lặp). Hãy chọn một cụm từ riêng của bạn."
+        XCTAssertTrue(policy.problems("canbo-12345678",
+                                      username: "canbo").contains("Mật khẩu không được chứa tên đăng nhập."))
+        let common = """
+            Mật khẩu quá phổ biến hoặc dễ đoán (từ thông dụng, dãy phím, số lặp). Hãy chọn một cụm từ \
+            riêng của bạn.
+            """
         for weak in ["Password@2026!", "MatKhau123456", "mật khẩu 2026!", "qwertyuiop12", "1q2w3e4r5t6y", "aaaaaaaaaaa1",
                      "ababababab12", "P@ssw0rd1234", "Admin@1234567", "Nghean@2026!!", "09876543210987"] {
             XCTAssertTrue(policy.problems(weak, username: "x").contains(common), weak)

@@ -23,7 +23,8 @@ final class FrameworkDefinitionTests: XCTestCase {
         d.errorPenalty = "abc"
         let fields = Set(d.validate().map(\.field))
         XCTAssertTrue(fields.isSuperset(of: ["taskPoints", "taskFormula", "goodThreshold", "quotaPool", "errorPenalty"]), "\(fields)")
-        XCTAssertTrue(d.validate().contains { $0.field == "taskPoints" && $0.message.contains("tổng điểm bốn nhóm phải bằng 100") })
+        XCTAssertTrue(d.validate().contains { $0.field == "taskPoints"
+            && $0.message.contains("tổng điểm bốn nhóm phải bằng 100") })
         XCTAssertTrue(d.validate().contains { $0.field == "taskFormula" && $0.message.contains("nằm ngoài khoảng") })
     }
 

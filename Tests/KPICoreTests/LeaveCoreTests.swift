@@ -55,7 +55,10 @@ final class LeaveCoreTests: XCTestCase {
         XCTAssertNil(p.periods[1].totalHundredths)
         XCTAssertEqual(p.periods[1].notes, [PeriodNote.onLeave.text])
         XCTAssertEqual(p.reasons.prefix(2), ["Điểm năm 100,00 là trung bình 1 kỳ có điểm.",
-                                             "1 kỳ nghỉ theo chế độ không tính: xếp loại trên các kỳ thực tế làm việc."])
+                                             """
+                                                 1 kỳ nghỉ theo chế độ không tính: xếp loại trên các kỳ thực tế \
+                                                 làm việc.
+                                                 """])
         // The same through `period`.
         XCTAssertNil(try engine.period(away, leader: nil).totalHundredths)
         // A single period on leave: not evaluated, not ranked — not "no scored period".
@@ -79,8 +82,12 @@ final class LeaveCoreTests: XCTestCase {
         let engine = ScoringEngine(rules: ScoringRules.seeded("cong-chuc")!)
         let y = engine.year(YearInput(id: "a", group: "g", totals: [9000, nil, nil, 8000], leavePeriods: 1))
         XCTAssertEqual(y.yearHundredths, 8500)
-        XCTAssertEqual(y.reasons.prefix(2), ["Điểm năm 85,00 là trung bình 2 kỳ có điểm (1 kỳ chưa có điểm không tính).",
-                                             "1 kỳ nghỉ theo chế độ không tính: xếp loại trên các kỳ thực tế làm việc."])
+        XCTAssertEqual(y.reasons.prefix(2),
+                       ["Điểm năm 85,00 là trung bình 2 kỳ có điểm (1 kỳ chưa có điểm không tính).",
+                                             """
+                                                 1 kỳ nghỉ theo chế độ không tính: xếp loại trên các kỳ thực tế \
+                                                 làm việc.
+                                                 """])
         XCTAssertEqual(engine.year(YearInput(id: "b", group: "g", totals: [nil, nil], leavePeriods: 2)).reasons,
                        ["Nghỉ theo chế độ cả kỳ: không đánh giá, không xếp loại kỳ này."])
         // Through the stored facts: a period marked leave counts as leave.
@@ -93,7 +100,9 @@ final class LeaveCoreTests: XCTestCase {
                           flags: [])
         let scored = try data.score(engine)
         XCTAssertEqual(scored.yearHundredths, 9000)
-        XCTAssertTrue(scored.reasons.contains("1 kỳ nghỉ theo chế độ không tính: xếp loại trên các kỳ thực tế làm việc."))
+        XCTAssertTrue(scored.reasons.contains("""
+            1 kỳ nghỉ theo chế độ không tính: xếp loại trên các kỳ thực tế làm việc.
+            """))
     }
 
     func testStoredInputsCarryTheLeave() throws {

@@ -52,7 +52,8 @@ final class TaskFlowTests: XCTestCase {
         XCTAssertEqual(exempt.exemptErrors, 1)
         XCTAssertEqual(exempt.delays, 0, "submitted on time")
         XCTAssertTrue(refused(.accept(.fail(errors: 0)), waiting, assigner).contains("ít nhất 1 lỗi lớn"))
-        XCTAssertTrue(refused(.accept(.exempt(errors: 1, confirmedBy: " ")), waiting, assigner).contains("người có thẩm quyền xác nhận"))
+        XCTAssertTrue(refused(.accept(.exempt(errors: 1, confirmedBy: " ")), waiting,
+                              assigner).contains("người có thẩm quyền xác nhận"))
         let exemptReturn = ok(.returnForRework(reason: "Thiếu dữ liệu do hệ thống tỉnh lỗi", exempt: true), waiting, leader)
         XCTAssertEqual(exemptReturn.exemptErrors, 1)
     }
@@ -61,10 +62,12 @@ final class TaskFlowTests: XCTestCase {
     /// with a message; the largest allowed count is recorded exactly.
     func testErrorCountsAreBounded() {
         let waiting = task(.awaitingAcceptance)
-        XCTAssertEqual(refused(.accept(.fail(errors: Int.max)), waiting, assigner), "Số lỗi lớn của một lần nghiệm thu phải từ 1 đến 100.")
+        XCTAssertEqual(refused(.accept(.fail(errors: Int.max)), waiting, assigner),
+                       "Số lỗi lớn của một lần nghiệm thu phải từ 1 đến 100.")
         XCTAssertEqual(refused(.accept(.exempt(errors: Int.max, confirmedBy: "Giám đốc")), waiting, assigner),
                        "Số lỗi lớn của một lần nghiệm thu phải từ 1 đến 100.")
-        XCTAssertEqual(refused(.accept(.fail(errors: Int.min)), waiting, assigner), "Kết quả chưa đạt phải có ít nhất 1 lỗi lớn.")
+        XCTAssertEqual(refused(.accept(.fail(errors: Int.min)), waiting, assigner),
+                       "Kết quả chưa đạt phải có ít nhất 1 lỗi lớn.")
         var t = waiting
         t.majorErrors = Int.max - 10
         XCTAssertEqual(ok(.accept(.fail(errors: 100)), t, assigner).majorErrors, Int.max, "totals saturate instead of trapping")
@@ -86,7 +89,8 @@ final class TaskFlowTests: XCTestCase {
     }
 
     func testAnApprovedExtensionIsNotADelay() {
-        let asked = ok(.requestExtension(newDue: DateOnly(parsing: "20/11/2026")!, reason: "Chờ số liệu"), task(.inProgress), assignee)
+        let asked = ok(.requestExtension(newDue: DateOnly(parsing: "20/11/2026")!, reason: "Chờ số liệu"), task(.inProgress),
+                       assignee)
         XCTAssertEqual(asked.state, .extensionRequested)
         let granted = ok(.approveExtension, asked, assigner)
         XCTAssertEqual(granted.due, DateOnly(parsing: "20/11/2026"))
@@ -104,7 +108,8 @@ final class TaskFlowTests: XCTestCase {
                               assignee) == SeparationOfDuties.ownTask, "the assignee never decides on their own task")
         XCTAssertTrue(refused(.submit(evidence: 0, note: ""), task(.inProgress), assignee).contains("ít nhất một minh chứng"))
         XCTAssertTrue(refused(.progress(percent: 120, note: ""), task(.inProgress), assignee).contains("từ 0 đến 100"))
-        XCTAssertTrue(refused(.requestExtension(newDue: start, reason: "x"), task(.inProgress), assignee).contains("phải sau hạn hiện tại"))
+        XCTAssertTrue(refused(.requestExtension(newDue: start, reason: "x"), task(.inProgress),
+                              assignee).contains("phải sau hạn hiện tại"))
         XCTAssertTrue(refused(.requestExtension(newDue: DateOnly(parsing: "30/11/2026")!, reason: "x"), task(.completed),
                               assignee).contains("«Hoàn thành», không thể xin gia hạn"))
         XCTAssertTrue(refused(.cancel(reason: ""), task(.inProgress), assigner).contains("lý do hủy"))

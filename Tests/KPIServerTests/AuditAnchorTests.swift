@@ -32,14 +32,18 @@ final class AuditAnchorTests: XCTestCase {
             guard case .intact = chain else { return XCTFail("the rewritten chain should verify on its own: \(chain)") }
             let caught = try await AuditAnchors.verify(anchors, on: app.db)
             XCTAssertEqual(caught, .broken(sequence: anchors[0].seq,
-                                           reason: "khác với neo lúc \(anchors[0].at): nhật ký đã bị viết lại từ mục này trở về trước"))
+                                           reason: """
+                                               khác với neo lúc \(anchors[0].at): nhật ký đã bị viết lại từ mục này \
+                                               trở về trước
+                                               """))
             try? FileManager.default.removeItem(atPath: file)
         }
     }
 
     func testAnAnchorOfAMissingEntryIsReported() {
         let outcome = AuditChain.verify(anchors: [AuditAnchor(seq: 9, hash: "x", at: "2026-11-25T02:00:00Z")], storedHash: { _ in nil })
-        XCTAssertEqual(outcome, .broken(sequence: 9, reason: "mục đã được neo lúc 2026-11-25T02:00:00Z không còn trong nhật ký"))
+        XCTAssertEqual(outcome, .broken(sequence: 9,
+                                        reason: "mục đã được neo lúc 2026-11-25T02:00:00Z không còn trong nhật ký"))
     }
 
     /// What a database owner could do: lift the append-only trigger, edit, recompute the chain.

@@ -72,7 +72,8 @@ final class AuditArchiveTests: XCTestCase {
             text = text.replacingOccurrences(of: "\"actor\":\"system:demo\"", with: "\"actor\":\"nguoi-khac\"")
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             let caught = try await AuditArchive.verifyAll(in: dir, wanted: [], on: app.db)
-            XCTAssertEqual(caught.outcome, .broken(sequence: 1, reason: "tệp lưu trữ \(record.fileName) đã bị sửa (SHA-256 không khớp)"))
+            XCTAssertEqual(caught.outcome, .broken(sequence: 1,
+                                                   reason: "tệp lưu trữ \(record.fileName) đã bị sửa (SHA-256 không khớp)"))
             try FileManager.default.removeItem(atPath: path)
             let missing = try await AuditArchive.verifyAll(in: dir, wanted: [], on: app.db)
             XCTAssertEqual(missing.outcome, .broken(sequence: 1, reason: "không có tệp lưu trữ \(path)"))

@@ -117,7 +117,8 @@ final class CatalogPageTests: XCTestCase {
             let snv = try await org(app, "SNV")
             try await b.get("/danh-muc/co-quan/\(snv.id!.uuidString)/sua")
             let res = try await b.post("/danh-muc/co-quan/\(snv.id!.uuidString)/sua",
-                                       ["ma": "SNV", "ten": "Sở Nội vụ", "khoi": "chinh-quyen", "cap": "tinh", "ma_cap_tren": "SNV-P2"])
+                                       ["ma": "SNV", "ten": "Sở Nội vụ", "khoi": "chinh-quyen", "cap": "tinh",
+                                        "ma_cap_tren": "SNV-P2"])
             XCTAssertEqual(res.status, .unprocessableEntity)
             XCTAssertTrue(res.text.contains("tạo vòng lặp"))
             let same = try await org(app, "SNV")

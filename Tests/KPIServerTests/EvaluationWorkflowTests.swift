@@ -100,7 +100,8 @@ final class EvaluationWorkflowTests: XCTestCase {
                                                                            "de_xuat_KL-02": "Xuất chúng"])
             XCTAssertEqual(wrongLevel.status, .unprocessableEntity)
             XCTAssertTrue(wrongLevel.text.contains("Mức «Xuất chúng» không có"))
-            let selfDone = try await staff.post(sheet + "/tu-danh-gia", ["tu_nhan_xet": "Hoàn thành đủ việc", "de_xuat_KL-02": "Tốt"])
+            let selfDone = try await staff.post(sheet + "/tu-danh-gia", ["tu_nhan_xet": "Hoàn thành đủ việc",
+                                                                         "de_xuat_KL-02": "Tốt"])
             XCTAssertEqual(selfDone.status, .seeOther)
             let other = try await staff.post(base + "/phieu/CB-BTCTU-P3-04/tu-danh-gia", ["tu_nhan_xet": "Thay người khác"])
             XCTAssertTrue([.forbidden, .notFound].contains(other.status))
@@ -281,7 +282,8 @@ final class EvaluationWorkflowTests: XCTestCase {
             XCTAssertTrue(overdue.contains { $0.title.contains("Quá hạn trả lời kiến nghị") })
             let answerPage = try await head.get(sheet)
             XCTAssertTrue(answerPage.text.contains("Gửi trả lời"))
-            let answered = try await head.post(base + "/kien-nghi/\(complaint.id!)", ["tra_loi": "Chấp nhận: chi bộ đánh giá mức Tốt",
+            let answered = try await head.post(base + "/kien-nghi/\(complaint.id!)",
+                                               ["tra_loi": "Chấp nhận: chi bộ đánh giá mức Tốt",
                                                                                       "ket_qua": "chap-nhan",
                                                                                     "sua_KL-02": "Tốt"])
             XCTAssertEqual(answered.status, .seeOther)
@@ -322,12 +324,14 @@ final class EvaluationWorkflowTests: XCTestCase {
             let cases = try await ReReview.query(on: app.db).filter(\.$periodID == p.id!).all()
             XCTAssertEqual(cases.map(\.how).sorted(), ["chon", "mau", "mau"])
             let chosenCase = try XCTUnwrap(cases.first { $0.how == "chon" })
-            let concluded = try await advisory.post(base + "/phuc-tra/\(chosenCase.id!)", ["ket_luan": "Tính lại theo nhiệm vụ phát sinh",
+            let concluded = try await advisory.post(base + "/phuc-tra/\(chosenCase.id!)",
+                                                    ["ket_luan": "Tính lại theo nhiệm vụ phát sinh",
                 "ket_qua": "dieu-chinh",
                                                                                           "lam_moi": "1"])
             XCTAssertEqual(concluded.status, .seeOther)
             let sampled = try XCTUnwrap(cases.first { $0.how == "mau" })
-            let kept3 = try await advisory.post(base + "/phuc-tra/\(sampled.id!)", ["ket_luan": "Đúng quy định", "ket_qua": "giu-nguyen"])
+            let kept3 = try await advisory.post(base + "/phuc-tra/\(sampled.id!)", ["ket_luan": "Đúng quy định",
+                                                                                    "ket_qua": "giu-nguyen"])
             XCTAssertEqual(kept3.status, .seeOther)
             let all = try await EvaluationRevision.query(on: app.db).filter(\.$personID == p3.personID).sort(\.$number).all()
             XCTAssertEqual(all.map(\.number), [1, 2, 3])

@@ -43,7 +43,8 @@ final class LeaveTests: XCTestCase {
                                                                                  "den_ngay": period.last.adding(days: 30).display]) { $1 })
             XCTAssertEqual(overlap.status, .unprocessableEntity)
             XCTAssertTrue(overlap.text.contains("""
-                Trùng với thời gian nghỉ đã ghi nhận: Nghỉ ốm đau dài ngày \(period.first.display)–\(period.last.display)
+                Trùng với thời gian nghỉ đã ghi nhận: Nghỉ ốm đau dài \
+                ngày \(period.first.display)–\(period.last.display)
                 """))
             let records = try await LeaveRecord.query(on: app.db).filter(\.$voided == false).all().filter { $0.basis.contains("15/2026") }
             XCTAssertEqual(records.count, 1)
@@ -51,7 +52,8 @@ final class LeaveTests: XCTestCase {
             XCTAssertEqual(record.startsOn, period.first.iso)
             XCTAssertFalse(record.enteredBy.isEmpty)
             let list = try await leader.get("/nghi-che-do?q=P3-05")
-            XCTAssertTrue(list.text.contains("Nghỉ ốm đau dài ngày từ \(period.first.display) đến \(period.last.display)"), list.text)
+            XCTAssertTrue(list.text.contains("Nghỉ ốm đau dài ngày từ \(period.first.display) đến \(period.last.display)"),
+                          list.text)
             XCTAssertTrue(list.text.contains("1 ghi nhận"))
             let filtered = try await leader.get("/nghi-che-do?loai=thai-san&q=P3-05")
             XCTAssertTrue(filtered.text.contains("0 ghi nhận"))
@@ -214,7 +216,8 @@ final class LeaveTests: XCTestCase {
             XCTAssertEqual(sheet.level, "")
             XCTAssertNil(sheet.hundredths)
             XCTAssertEqual(sheet.revision, 1)
-            XCTAssertEqual(EvaluationFlow.reasons(sheet.reasons), ["Nghỉ theo chế độ cả kỳ: không đánh giá, không xếp loại kỳ này."])
+            XCTAssertEqual(EvaluationFlow.reasons(sheet.reasons),
+                           ["Nghỉ theo chế độ cả kỳ: không đánh giá, không xếp loại kỳ này."])
 
             // The year: the month is listed as leave and not counted.
             let yearCode = "\(period.first.year)"

@@ -60,7 +60,8 @@ final class ParameterSweepTests: XCTestCase {
                             if c == 0 && (k > 0 || refused) { reached = false }
                             if res.status.code >= 500 {
                                 failures.append("""
-                                    \(role ?? "khách") \(route.method) /\(path.prefix(120))\(q.prefix(80)) \(source) → \(res.status.code): \
+                                    \(role ?? "khách") \(route.method) /\(path.prefix(120))\(q.prefix(80)) \(source) \
+                                    → \(res.status.code): \
                                     \(res.text.prefix(200))
                                     """)
                             }

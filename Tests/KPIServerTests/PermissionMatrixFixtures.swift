@@ -52,7 +52,8 @@ extension PermissionMatrixTests {
         try await leader.get("/nghi-che-do/moi")
         try await leader.post("/nghi-che-do/moi", ["nguoi": "CB-BTCTU-P3-04", "loai": "om-dau",
                                                    "tu_ngay": TestEnv.today.adding(days: -9).display,
-                                                   "den_ngay": TestEnv.today.adding(days: -8).display, "can_cu": "Giấy nghỉ ốm số 1"])
+                                                   "den_ngay": TestEnv.today.adding(days: -8).display,
+                                                   "can_cu": "Giấy nghỉ ốm số 1"])
         ids["lien-ket-danh-gia/:lid"] = try await one("""
             SELECT id AS v FROM rating_links WHERE task_id = \(bind: UUID(uuidString: task)!) LIMIT 1
             """)
@@ -118,7 +119,8 @@ extension PermissionMatrixTests {
             let d = PendingRecordDecision()
             d.id = id; d.recordType = type; d.action = "record"; d.personID = person.id!; d.scopePath = person.scopePath
             d.form = String(decoding: try JSONSerialization.data(withJSONObject: forms[type]!), as: UTF8.self)
-            d.summary = "Đề nghị thử"; d.proposedBy = UUID(uuidString: ids["nguoi-dung/:id"]!)!; d.proposedByName = "Người đề nghị";
+            d.summary = "Đề nghị thử"; d.proposedBy = UUID(uuidString: ids["nguoi-dung/:id"]!)!;
+            d.proposedByName = "Người đề nghị";
             d.proposedAt = app.clock.now
             try await d.create(on: app.db)
         }

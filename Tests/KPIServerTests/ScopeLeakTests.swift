@@ -19,7 +19,8 @@ final class ScopeLeakTests: XCTestCase {
                 _ = try await lead.create(.init(draft: d, assigneeCodes: ["CB-SNV-P1-02"], token: UUID().uuidString))
                 XCTFail("assigned outside the scope")
             } catch let e as WorkService.Invalid {
-                XCTAssertEqual(e.problems.map(\.message), ["Không có cán bộ mã «CB-SNV-P1-02» trong phạm vi bạn được giao việc."])
+                XCTAssertEqual(e.problems.map(\.message),
+                               ["Không có cán bộ mã «CB-SNV-P1-02» trong phạm vi bạn được giao việc."])
                 XCTAssertFalse(e.problems.contains { $0.message.contains(outsider.fullName) })
             }
             do {
@@ -27,7 +28,8 @@ final class ScopeLeakTests: XCTestCase {
                                                 token: UUID().uuidString))
                 XCTFail("a participant from another agency was added")
             } catch let e as WorkService.Invalid {
-                XCTAssertEqual(e.problems.map(\.message), ["Không có cán bộ đang công tác mã «CB-SNV-P1-03» trong cơ quan của nhiệm vụ."])
+                XCTAssertEqual(e.problems.map(\.message),
+                               ["Không có cán bộ đang công tác mã «CB-SNV-P1-03» trong cơ quan của nhiệm vụ."])
             }
             // Within the agency, beyond the leader's own unit: accepted.
             let ok = try await lead.create(.init(draft: d, assigneeCodes: ["CB-BTCTU-P3-03"], participantCodes: ["CB-BTCTU-P1-03"],
@@ -41,7 +43,8 @@ final class ScopeLeakTests: XCTestCase {
         try await withApp { app in
             let head = WorkService(store: app.store, principal: try await Browser.principal(app, "truongban"),
                                    actor: .system("test", at: app.clock.now), settings: app.settings)
-            var d = TaskDraft(title: "Đề án mật của phòng khác", start: TestEnv.today.iso, due: TestEnv.today.adding(days: 20).iso)
+            var d = TaskDraft(title: "Đề án mật của phòng khác", start: TestEnv.today.iso,
+                              due: TestEnv.today.adding(days: 20).iso)
             d.productCode = "SP-CM-03"
             let parent = try await head.create(.init(draft: d, assigneeCodes: ["CB-BTCTU-P1-03"], token: UUID().uuidString))[0]
             d.title = "Phần việc của phòng 3"

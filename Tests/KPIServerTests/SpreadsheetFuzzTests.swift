@@ -35,23 +35,31 @@ final class SpreadsheetFuzzTests: XCTestCase {
     func testCraftedCellsAreRefusedWithAMessage() throws {
         let negative = try Self.xlsx(sheet: Self.sheet("<row r=\"1\"><c r=\"A1\" t=\"s\"><v>-1</v></c></row>"), shared: Self.shared)
         XCTAssertEqual(refusal(negative),
-                       "Ô «A1» trỏ tới một chuỗi không có trong tệp: tệp Excel bị hỏng. Hãy mở bằng Excel, lưu lại rồi thử lại.")
+                       """
+                           Ô «A1» trỏ tới một chuỗi không có trong tệp: tệp Excel bị hỏng. Hãy mở bằng Excel, \
+                           lưu lại rồi thử lại.
+                           """)
         let beyond = try Self.xlsx(sheet: Self.sheet("<row r=\"1\"><c r=\"A1\" t=\"s\"><v>99999999999999999999</v></c></row>"),
                                    shared: Self.shared)
         XCTAssertNotNil(refusal(beyond))
         let longColumn = try Self.xlsx(sheet: Self.sheet("<row r=\"1\"><c r=\"ABCDEFGHIJKLMN1\"><v>1</v></c></row>"))
         XCTAssertEqual(refusal(longColumn),
-                       "Ô «ABCDEFGHIJKLMN1» có địa chỉ không hợp lệ: tệp Excel bị hỏng. Hãy mở bằng Excel, lưu lại rồi thử lại.")
+                       """
+                           Ô «ABCDEFGHIJKLMN1» có địa chỉ không hợp lệ: tệp Excel bị hỏng. Hãy mở bằng Excel, \
+                           lưu lại rồi thử lại.
+                           """)
         let sevenLetters = try Self.xlsx(sheet: Self.sheet("<row r=\"1\"><c r=\"AAAAAAA1\"><v>1</v></c></row>"))
         XCTAssertNotNil(refusal(sevenLetters))
         let wide = try Self.xlsx(sheet: Self.sheet("<row r=\"1\"><c r=\"ZZ1\"><v>x</v></c></row>"))
-        XCTAssertEqual(refusal(wide), "Bảng có dữ liệu ở cột thứ 702, quá 256 cột. Hãy xóa các cột thừa rồi thử lại.")
+        XCTAssertEqual(refusal(wide),
+                       "Bảng có dữ liệu ở cột thứ 702, quá 256 cột. Hãy xóa các cột thừa rồi thử lại.")
         let wideButEmpty = try Self.xlsx(sheet: Self.sheet("<row r=\"1\"><c r=\"A1\"><v>x</v></c><c r=\"XFD1\"><v></v></c></row>"))
         XCTAssertEqual(try XLSX.read(wideButEmpty), [["x"]], "empty cells far right are ignored")
         let entities = try Self.xlsx(sheet: """
             <!DOCTYPE x [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;\">]>
             """ + Self.sheet("<row><c t=\"inlineStr\"><is><t>&b;</t></is></c></row>"))
-        XCTAssertEqual(refusal(entities), "Tệp Excel có khai báo DTD, không được hỗ trợ. Hãy mở bằng Excel, lưu lại rồi thử lại.")
+        XCTAssertEqual(refusal(entities),
+                       "Tệp Excel có khai báo DTD, không được hỗ trợ. Hãy mở bằng Excel, lưu lại rồi thử lại.")
         let escaped = try Self.xlsx(sheet: Self.sheet("""
             <x:row><x:c r=\"B1\" t=\"inlineStr\"><x:is><x:t>A &amp; B &#273;&#x1EE9;ng &unknown;</x:t></x:is></x:c></x:row>
             """))
@@ -66,13 +74,15 @@ final class SpreadsheetFuzzTests: XCTestCase {
         let row = "<row><c><v>1</v></c></row>"
         let bomb = try Self.xlsx(sheet: Self.sheet(String(repeating: row, count: 80 * 1024 * 1024 / row.utf8.count)))
         XCTAssertLessThan(bomb.count, 2 * 1024 * 1024)
-        XCTAssertEqual(refusal(bomb), "Tệp Excel giải nén ra quá 64 MB. Hãy chia thành nhiều tệp nhỏ hơn rồi nhập lần lượt.")
+        XCTAssertEqual(refusal(bomb),
+                       "Tệp Excel giải nén ra quá 64 MB. Hãy chia thành nhiều tệp nhỏ hơn rồi nhập lần lượt.")
         var small = SheetLimits()
         small.maxRows = 10
         let many = try Self.xlsx(sheet: Self.sheet(String(repeating: row, count: 11)))
         XCTAssertThrowsError(try XLSX.read(many, limits: small)) { XCTAssertEqual(($0 as? SheetProblem)?.message,
                                                                                   """
-                                                                                      Bảng có quá 10 dòng. Hãy chia thành nhiều tệp nhỏ \
+                                                                                      Bảng có quá 10 dòng. Hãy chia thành nhiều \
+                                                                                      tệp nhỏ \
                                                                                       hơn.
                                                                                       """) }
         small.maxCells = 5

@@ -106,7 +106,8 @@ final class WorkBoardTests: XCTestCase {
 
             // A task given through the application is counted at once.
             try await leader.get("/viec/moi")
-            let made = try await leader.post("/viec/moi", ["tieu_de": "Việc đếm trên bảng", "nguon": "phat-sinh", "san_pham": "SP-CM-02",
+            let made = try await leader.post("/viec/moi", ["tieu_de": "Việc đếm trên bảng", "nguon": "phat-sinh",
+                                                           "san_pham": "SP-CM-02",
                                                            "so_luong": "1", "bat_dau": TestEnv.today.display,
                                                            "han": TestEnv.today.adding(days: 5).display, "uu_tien": "binh-thuong",
                                                            "nguoi": "CB-BTCTU-P3-03", "token": UUID().uuidString])

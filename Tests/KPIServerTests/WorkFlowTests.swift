@@ -114,7 +114,8 @@ final class WorkFlowTests: XCTestCase {
 
             // The timeline and the audit trail hold every step; the assigner was told of each submission.
             let page = try await staff.get("/viec/\(id)")
-            for label in ["Giao nhiệm vụ", "Bắt đầu thực hiện", "Cập nhật tiến độ", "Thêm minh chứng", "Gửi nghiệm thu", "Trả lại",
+            for label in ["Giao nhiệm vụ", "Bắt đầu thực hiện", "Cập nhật tiến độ", "Thêm minh chứng",
+                          "Gửi nghiệm thu", "Trả lại",
                           "Nghiệm thu"] {
                 XCTAssertTrue(page.text.contains(label), label)
             }
@@ -299,7 +300,8 @@ final class WorkFlowTests: XCTestCase {
             do { let n = try await WorkTask.query(on: app.db).count(); XCTAssertEqual(n, before) }
 
             let good = bad.replacingOccurrences(of: "SP-CM-01\t0", with: "SP-CM-01\t2")
-                .replacingOccurrences(of: "Phục vụ hội nghị\tCB-BTCTU-P3-03\tSP-PV-01", with: "Dự thảo kế hoạch\tCB-BTCTU-P3-03\tSP-CM-05")
+                .replacingOccurrences(of: "Phục vụ hội nghị\tCB-BTCTU-P3-03\tSP-PV-01",
+                                      with: "Dự thảo kế hoạch\tCB-BTCTU-P3-03\tSP-CM-05")
             let ok = try await leader.post("/viec/hang-loat", ["dong": good, "bat_dau": "01/12/2026", "nguon": "ke-hoach",
                                                               "so_van_ban": "12-KH/BTCTU", "uu_tien": "binh-thuong", "token": token,
                                                               "kiem_tra": "1"])

@@ -11,7 +11,8 @@ final class WorkRecurringTests: XCTestCase {
             var leader = Browser(app)
             try await leader.login("lanhdao")
             try await leader.get("/viec/thuong-xuyen")
-            let form = ["tieu_de": "Báo cáo tháng công tác tổ chức", "nguoi": "CB-BTCTU-P3-03", "san_pham": "SP-CM-02", "so_luong": "1",
+            let form = ["tieu_de": "Báo cáo tháng công tác tổ chức", "nguoi": "CB-BTCTU-P3-03", "san_pham": "SP-CM-02",
+                        "so_luong": "1",
                         "chu_ky": "hang-tuan", "ngay_den_han": "6"]
             let badDay = try await leader.post("/viec/thuong-xuyen", form)
             XCTAssertEqual(badDay.status, .unprocessableEntity)

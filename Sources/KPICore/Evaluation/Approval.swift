@@ -60,12 +60,14 @@ public enum QuotaReview {
                 "«\(id)» chưa đạt ngưỡng điểm xuất sắc nên không thể chọn xếp loại xuất sắc."
             case let .overCap(scope, cap, chosen):
                 """
-                    Vượt hạn mức xuất sắc \(scope): tối đa \(cap) người, đã chọn \(chosen). Bỏ bớt lựa chọn, hoặc ghi số quyết định cho \
+                    Vượt hạn mức xuất sắc \(scope): tối đa \(cap) người, đã chọn \(chosen). Bỏ bớt lựa chọn, \
+                    hoặc ghi số quyết định cho \
                     phép vượt hạn mức.
                     """
             case let .tiesUnconfirmed(n):
                 """
-                    Có \(n) người đồng điểm ở ranh giới hạn mức: xem lại lựa chọn và đánh dấu «Đã xem xét các trường hợp đồng điểm» trước \
+                    Có \(n) người đồng điểm ở ranh giới hạn mức: xem lại lựa chọn và đánh dấu «Đã xem xét \
+                    các trường hợp đồng điểm» trước \
                     khi phê duyệt.
                     """
             }

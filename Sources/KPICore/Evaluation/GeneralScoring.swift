@@ -79,7 +79,8 @@ public struct GeneralScorer: Sendable {
             case "deduction": method = .deduction
             case "rubric": method = .rubric((try? ProductRules.parseComplexity(ind.parameter, range: .zero...Rational(100)).get()) ?? [])
             case "formula": method = .formula(try? Formula(ind.parameter), text: ind.parameter)
-            default: throw FrameworkDefinition.Problem("indicators", "chỉ số «\(ind.code)»: phương pháp «\(ind.method)» không hợp lệ")
+            default: throw FrameworkDefinition.Problem("indicators",
+                                                       "chỉ số «\(ind.code)»: phương pháp «\(ind.method)» không hợp lệ")
             }
             return Indicator(group: ind.group, code: ind.code, name: ind.name, max: max, method: method)
         }

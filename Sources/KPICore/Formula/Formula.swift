@@ -76,7 +76,11 @@ enum FormulaLexer {
                 // Only "." marks decimals here: "," separates the arguments of a function.
                 let text = String(chars[i..<j])
                 guard let value = Rational(decimal: text) else {
-                    throw FormulaError(pos, "số «\(text)» không hợp lệ (dùng dấu chấm cho phần thập phân, tối đa 30 chữ số)")
+                    throw FormulaError(pos,
+                                       """
+                                           số «\(text)» không hợp lệ (dùng dấu chấm cho phần thập phân, tối đa 30 \
+                                           chữ số)
+                                           """)
                 }
                 out.append(Token(kind: .number(value), position: pos))
                 i = j
@@ -186,7 +190,9 @@ struct FormulaParser {
             guard case .close = current.kind else { throw FormulaError(current.position, "thiếu dấu «)» để đóng hàm \(fname)") }
             index += 1
             guard arity.contains(args.count) else {
-                let want = arity.lowerBound == arity.upperBound ? "\(arity.lowerBound)" : "từ \(arity.lowerBound) đến \(arity.upperBound)"
+                let want = arity.lowerBound == arity.upperBound ? "\(arity.lowerBound)" : """
+                    từ \(arity.lowerBound) đến \(arity.upperBound)
+                    """
                 throw FormulaError(token.position, "hàm \(fname) cần \(want) đối số, đang có \(args.count)")
             }
             return .call(fname, args, position: token.position)

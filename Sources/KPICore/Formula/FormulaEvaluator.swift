@@ -10,7 +10,11 @@ extension Formula {
         case .number(let v): return v
         case .variable(let name, let pos):
             guard let v = vars[name] else {
-                throw FormulaError(pos, "biến «\(name)» không tồn tại; các biến có thể dùng: \(vars.keys.sorted().joined(separator: ", "))")
+                throw FormulaError(pos,
+                                   """
+                                       biến «\(name)» không tồn tại; các biến có thể dùng: \
+                                       \(vars.keys.sorted().joined(separator: ", "))
+                                       """)
             }
             return v
         case .unary(_, let x): return try eval(x, vars).negated()

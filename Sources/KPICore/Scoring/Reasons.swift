@@ -9,10 +9,16 @@ public enum PeriodNote: Sendable, Equatable {
 
     public var text: String {
         switch self {
-        case .rubricTaskScore: "Kỳ không có nhiệm vụ đến hạn: điểm kết quả nhiệm vụ do người đánh giá chấm theo thang."
-        case .noTaskBasis: "Kỳ không có nhiệm vụ đến hạn: cần người đánh giá chấm điểm kết quả nhiệm vụ; kỳ này chưa tính vào điểm năm."
+        case .rubricTaskScore: """
+            Kỳ không có nhiệm vụ đến hạn: điểm kết quả nhiệm vụ do người đánh giá chấm theo thang.
+            """
+        case .noTaskBasis: """
+            Kỳ không có nhiệm vụ đến hạn: cần người đánh giá chấm điểm kết quả nhiệm vụ; kỳ này chưa \
+            tính vào điểm năm.
+            """
         case .onLeave: """
-            Nghỉ theo chế độ cả kỳ (ốm đau dài ngày, thai sản, không hưởng lương…): không đánh giá kỳ này, không tính vào điểm năm.
+            Nghỉ theo chế độ cả kỳ (ốm đau dài ngày, thai sản, không hưởng lương…): không đánh giá kỳ \
+            này, không tính vào điểm năm.
             """
         }
     }
@@ -61,13 +67,19 @@ public enum Reason: Sendable, Equatable {
             return "Dưới ngưỡng hoàn thành nhiệm vụ (< \(vn(pass)))."
         case let .onTimeShortfall(level, share, need):
             let pct = { (r: Rational) in vn((try? Rational.multiply(r, Rational(100))) ?? .zero) }
-            return "Không đủ điều kiện \(level.label.lowercased()): tỷ lệ nhiệm vụ đúng hạn \(pct(share))% < \(pct(need))%; hạ một mức."
+            return """
+                Không đủ điều kiện \(level.label.lowercased()): tỷ lệ nhiệm vụ đúng hạn \(pct(share))% < \
+                \(pct(need))%; hạ một mức.
+                """
         case let .override(flag):
             return "Xếp loại không hoàn thành nhiệm vụ vì \(flag.reason)."
         case let .withinQuota(group, groupRank, groupCap, agencyRank, agencyCap):
             return "Trong hạn mức xuất sắc: nhóm «\(group)» \(groupRank)/\(groupCap), cơ quan \(agencyRank)/\(agencyCap)."
         case let .outsideQuota(group, groupCap, agencyCap):
-            return "Ngoài hạn mức xuất sắc (nhóm «\(group)» tối đa \(groupCap), cơ quan tối đa \(agencyCap)): xếp hoàn thành tốt nhiệm vụ."
+            return """
+                Ngoài hạn mức xuất sắc (nhóm «\(group)» tối đa \(groupCap), cơ quan tối đa \(agencyCap)): xếp hoàn \
+                thành tốt nhiệm vụ.
+                """
         case .tieAtQuotaEdge:
             return "Đồng điểm với người cuối cùng trong hạn mức: người phê duyệt quyết định."
         }

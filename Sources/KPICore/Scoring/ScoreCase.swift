@@ -16,7 +16,8 @@ public enum ScoreCase {
         }
         let code = try optionalString(root["framework"], "framework") ?? "cong-chuc"
         guard let rules = ScoringRules.seeded(code) else {
-            throw InputError(field: "framework", message: "không có bộ chỉ số «\(code)»; dùng cong-chuc, vien-chuc hoặc can-bo")
+            throw InputError(field: "framework",
+                             message: "không có bộ chỉ số «\(code)»; dùng cong-chuc, vien-chuc hoặc can-bo")
         }
         guard let peopleRaw = root["people"] as? [Any] else { throw InputError(field: "people", message: "cần một danh sách") }
         let people = try peopleRaw.enumerated().map { try person($1, "people[\($0)]") }
@@ -44,7 +45,8 @@ public enum ScoreCase {
         }
         // An exact value may be written as a string: "9.5" or a fraction "26/3".
         if let text = v as? String {
-            guard let r = Rational(exact: text) else { throw InputError(field: path, message: "cần một số (hoặc phân số dạng «26/3»)") }
+            guard let r = Rational(exact: text) else { throw InputError(field: path,
+                                                                        message: "cần một số (hoặc phân số dạng «26/3»)") }
             if let range, r < Rational(range.lowerBound)! || r > Rational(range.upperBound)! {
                 throw InputError(field: path, message: "phải trong khoảng \(range.lowerBound)…\(range.upperBound)")
             }

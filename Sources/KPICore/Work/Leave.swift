@@ -52,9 +52,13 @@ public struct LeaveFacts: Codable, Sendable, Equatable {
 
     public var text: String {
         wholePeriod
-            ? "Nghỉ theo chế độ cả kỳ: \(spans.joined(separator: "; ")). Không đánh giá kỳ này, không tính vào điểm năm."
+            ? """
+                Nghỉ theo chế độ cả kỳ: \(spans.joined(separator: "; ")). Không đánh giá kỳ này, không tính vào \
+                điểm năm.
+                """
             : """
-                Nghỉ theo chế độ \(daysOnLeave)/\(workingDays) ngày làm việc của kỳ: \(spans.joined(separator: "; ")). Điểm tính trên các \
+                Nghỉ theo chế độ \(daysOnLeave)/\(workingDays) ngày làm việc của kỳ: \(spans.joined(separator: "; ")). \
+                Điểm tính trên các \
                 nhiệm vụ đến hạn trong kỳ.
                 """
     }
@@ -101,7 +105,11 @@ public struct LeaveDraft: Sendable, Equatable {
         }
         let basis = TextNormalizer.clean(self.basis)
         if basis.isEmpty {
-            problems.append(.init("can_cu", "Vui lòng ghi căn cứ (số quyết định, giấy chứng nhận nghỉ việc hưởng bảo hiểm xã hội…)."))
+            problems.append(.init("can_cu",
+                                  """
+                                      Vui lòng ghi căn cứ (số quyết định, giấy chứng nhận nghỉ việc hưởng bảo \
+                                      hiểm xã hội…).
+                                      """))
         } else if basis.count > 200 {
             problems.append(.init("can_cu", "Căn cứ dài quá 200 ký tự."))
         }

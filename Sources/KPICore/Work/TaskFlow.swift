@@ -164,7 +164,9 @@ public enum TaskFlow {
         case .requestExtension(let newDue, let reason):
             guard [.assigned, .inProgress].contains(task.state) else { return wrongState("xin gia hạn") }
             guard actor.isAssignee else { return refuse(assigneeOnly) }
-            guard task.due < newDue else { return refuse("Hạn mới (\(newDue.display)) phải sau hạn hiện tại (\(task.due.display)).") }
+            guard task.due < newDue else { return refuse("""
+                Hạn mới (\(newDue.display)) phải sau hạn hiện tại (\(task.due.display)).
+                """) }
             guard !blank(reason) else { return refuse("Vui lòng ghi lý do xin gia hạn.") }
             t.requestedDue = newDue
             t.state = .extensionRequested
@@ -200,7 +202,9 @@ public enum TaskFlow {
             case .exempt(let errors, let confirmedBy):
                 guard errors >= 1 else { return refuse("Kết quả chưa đạt phải có ít nhất 1 lỗi lớn.") }
                 guard errors <= Self.maxErrorsPerVerdict else { return refuse(Self.tooManyErrors) }
-                guard !blank(confirmedBy) else { return refuse("Vui lòng ghi người có thẩm quyền xác nhận nguyên nhân khách quan.") }
+                guard !blank(confirmedBy) else { return refuse("""
+                    Vui lòng ghi người có thẩm quyền xác nhận nguyên nhân khách quan.
+                    """) }
                 t.majorErrors = t.majorErrors.addingReportingOverflow(errors).overflow ? Int.max : t.majorErrors + errors
                 t.exemptErrors = t.exemptErrors.addingReportingOverflow(errors).overflow ? Int.max : t.exemptErrors + errors
             }

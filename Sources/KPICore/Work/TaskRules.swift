@@ -118,7 +118,8 @@ public struct TaskDraft: Sendable, Equatable {
         }
         if !TextNormalizer.clean(self.documentDate).isEmpty {
             documentDate = DateOnly(parsing: self.documentDate)
-            if documentDate == nil { problems.append(.init("ngay_van_ban", "Ngày văn bản không đọc được (dùng dạng dd/mm/yyyy).")) }
+            if documentDate == nil { problems.append(.init("ngay_van_ban",
+                                                           "Ngày văn bản không đọc được (dùng dạng dd/mm/yyyy).")) }
         }
         let priority = TaskPriority(rawValue: self.priority)
         if priority == nil { problems.append(.init("uu_tien", "Mức ưu tiên không hợp lệ.")) }
@@ -140,7 +141,8 @@ public enum TaskBatch {
         public var draft: TaskDraft
     }
 
-    public static let columns = ["Tên nhiệm vụ", "Mã người được giao", "Mã sản phẩm", "Số lượng", "Hạn hoàn thành (dd/mm/yyyy)",
+    public static let columns = ["Tên nhiệm vụ", "Mã người được giao", "Mã sản phẩm", "Số lượng",
+                                 "Hạn hoàn thành (dd/mm/yyyy)",
                                  "Mức độ phức tạp (nếu có)"]
 
     /// The lines, each with its number in the pasted text; blank lines and a header line are skipped.
@@ -155,7 +157,9 @@ public enum TaskBatch {
                 .map { TextNormalizer.clean(String($0)) }
             if i == 0 && TextNormalizer.fold(cells[0]).hasPrefix("ten nhiem vu") { continue }
             guard cells.count >= 5 else {
-                problems.append("Dòng \(i + 1): cần ít nhất 5 cột (\(columns.prefix(5).joined(separator: "; "))), đang có \(cells.count).")
+                problems.append("""
+                    Dòng \(i + 1): cần ít nhất 5 cột (\(columns.prefix(5).joined(separator: "; "))), đang có \(cells.count).
+                    """)
                 continue
             }
             var d = TaskDraft(title: cells[0], start: start.iso, due: cells[4])
@@ -268,7 +272,9 @@ public struct Recurrence: Sendable, Equatable, Codable {
         switch kind {
         case .weekly: (1...5).contains(dueDay) ? nil : "Ngày đến hạn trong tuần phải từ thứ Hai (1) đến thứ Sáu (5)."
         case .monthly, .quarterly: (0...28)
-            .contains(dueDay) ? nil : "Ngày đến hạn trong tháng phải từ 1 đến 28, hoặc 0 cho ngày làm việc cuối tháng."
+            .contains(dueDay) ? nil : """
+                Ngày đến hạn trong tháng phải từ 1 đến 28, hoặc 0 cho ngày làm việc cuối tháng.
+                """
         }
     }
 

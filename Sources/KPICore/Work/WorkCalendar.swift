@@ -93,7 +93,8 @@ public struct WorkCalendar: Sendable, Codable, Equatable {
         ("01/01/2026", "Tết Dương lịch"),
         ("16/02/2026", "Tết Nguyên đán"), ("17/02/2026", "Tết Nguyên đán"), ("18/02/2026", "Tết Nguyên đán"),
         ("19/02/2026", "Tết Nguyên đán"), ("20/02/2026", "Tết Nguyên đán"),
-        ("27/04/2026", "Nghỉ bù Giỗ Tổ Hùng Vương"), ("30/04/2026", "Ngày Chiến thắng"), ("01/05/2026", "Quốc tế Lao động"),
+        ("27/04/2026", "Nghỉ bù Giỗ Tổ Hùng Vương"), ("30/04/2026", "Ngày Chiến thắng"), ("01/05/2026",
+                                                                                          "Quốc tế Lao động"),
         ("01/09/2026", "Quốc khánh"), ("02/09/2026", "Quốc khánh"),
     ].map { (DateOnly(parsing: $0.0)!, $0.1) }
 

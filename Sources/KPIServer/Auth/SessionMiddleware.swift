@@ -98,7 +98,10 @@ struct CSRFMiddleware: AsyncMiddleware {
                 ?? req.headers.first(name: "X-CSRF-Token") ?? ""
             let expected = req.principal?.csrfToken ?? req.cookies[Self.preCookie]?.string ?? ""
             guard !expected.isEmpty, Self.constantTimeEqual(sent, expected) else {
-                throw Abort(.forbidden, reason: "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang rồi thử lại.")
+                throw Abort(.forbidden,
+                            reason: """
+                                Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang rồi thử lại.
+                                """)
             }
         }
         return try await next.respond(to: req)

@@ -46,7 +46,9 @@ struct DemoCommand: AsyncCommand {
         } else if signature.ifEmpty {
             context.console.print("Cơ sở dữ liệu đã có dữ liệu; bỏ qua dữ liệu mẫu.")
         } else {
-            context.console.error("Cơ sở dữ liệu đã có dữ liệu; dữ liệu mẫu chỉ nạp vào cơ sở dữ liệu trống.")
+            context.console.error("""
+                Cơ sở dữ liệu đã có dữ liệu; dữ liệu mẫu chỉ nạp vào cơ sở dữ liệu trống.
+                """)
             throw ExitCode(1)
         }
         context.console.print("Tài khoản mẫu (mật khẩu chung: \(DemoData.password)):")
@@ -58,7 +60,8 @@ struct DemoCommand: AsyncCommand {
         }
         if DemoData.logins.contains(where: { required.contains($0.1) }) {
             context.console.print("""
-                Tài khoản có khóa xác thực hai bước: thêm khóa vào ứng dụng xác thực (nhập thủ công, theo thời gian) để lấy mã 6 số khi \
+                Tài khoản có khóa xác thực hai bước: thêm khóa vào ứng dụng xác thực (nhập thủ công, theo thời \
+                gian) để lấy mã 6 số khi \
                 đăng nhập.
                 """)
         }
@@ -76,7 +79,10 @@ struct VerifyAuditCommand: AsyncCommand {
         @Option(name: "anchors") var anchors: String?
         @Option(name: "archives") var archives: String?
     }
-    var help: String { "Kiểm tra tính toàn vẹn của nhật ký hệ thống (chuỗi băm SHA-256, các tệp lưu trữ và các neo đã ghi ra ngoài)." }
+    var help: String { """
+        Kiểm tra tính toàn vẹn của nhật ký hệ thống (chuỗi băm SHA-256, các tệp lưu trữ và các neo đã ghi ra \
+        ngoài).
+        """ }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
@@ -122,7 +128,8 @@ struct AuditArchiveCommand: AsyncCommand {
         @Option(name: "dir") var dir: String?
     }
     var help: String { """
-        Chuyển các mục nhật ký cũ hơn thời hạn lưu (ít nhất 12 tháng) ra tệp lưu trữ đã kiểm tra, không làm đứt chuỗi băm.
+        Chuyển các mục nhật ký cũ hơn thời hạn lưu (ít nhất 12 tháng) ra tệp lưu trữ đã kiểm tra, không làm \
+        đứt chuỗi băm.
         """ }
 
     func run(using context: CommandContext, signature: Signature) async throws {
@@ -138,10 +145,12 @@ struct AuditArchiveCommand: AsyncCommand {
                 return
             }
             context.console.print("""
-                Đã lưu trữ \(r.entries) mục (số \(r.firstSeq)–\(r.lastSeq)) vào \(directory)/\(r.fileName), SHA-256 \(r.fileSHA256).
+                Đã lưu trữ \(r.entries) mục (số \(r.firstSeq)–\(r.lastSeq)) vào \(directory)/\(r.fileName), \
+                SHA-256 \(r.fileSHA256).
                 """)
             context.console.print("""
-                Hãy sao tệp này ra nơi lưu trữ an toàn ngoài máy chủ; kpi verify-audit cần nó để kiểm tra phần đã lưu trữ.
+                Hãy sao tệp này ra nơi lưu trữ an toàn ngoài máy chủ; kpi verify-audit cần nó để kiểm tra phần đã \
+                lưu trữ.
                 """)
         } catch let p as AuditArchive.Problem {
             context.console.error(p.description)
@@ -165,7 +174,9 @@ struct AuditAnchorCommand: AsyncCommand {
             context.console.print("Nhật ký chưa có mục nào.")
             return
         }
-        context.console.print("Đã ghi neo mục số \(a.seq) vào \(path). Hãy sao tệp này ra ngoài máy chủ cơ sở dữ liệu.")
+        context.console.print("""
+            Đã ghi neo mục số \(a.seq) vào \(path). Hãy sao tệp này ra ngoài máy chủ cơ sở dữ liệu.
+            """)
     }
 }
 
@@ -176,13 +187,17 @@ struct CreateAdminCommand: AsyncCommand {
     struct Signature: CommandSignature {
         @Option(name: "username") var username: String?
     }
-    var help: String { "Tạo tài khoản quản trị hệ thống; mật khẩu đọc từ đầu vào chuẩn (phải đổi ở lần đăng nhập đầu)." }
+    var help: String { """
+        Tạo tài khoản quản trị hệ thống; mật khẩu đọc từ đầu vào chuẩn (phải đổi ở lần đăng nhập \
+        đầu).
+        """ }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         guard let name = signature.username?.lowercased(), !name.isEmpty else {
             context.console.error("""
-                Cần --username. Mật khẩu nhập từ bàn phím hoặc qua đầu vào chuẩn, ví dụ: kpi create-admin --username quantri < \
+                Cần --username. Mật khẩu nhập từ bàn phím hoặc qua đầu vào chuẩn, ví dụ: kpi create-admin \
+                --username quantri < \
                 tep-mat-khau
                 """)
             throw ExitCode(2)
@@ -226,12 +241,17 @@ struct CreateAdminCommand: AsyncCommand {
 /// run beside a server that runs them too: one runner at a time, each warning written once.
 struct WarningsCommand: AsyncCommand {
     struct Signature: CommandSignature {}
-    var help: String { "Sinh nhiệm vụ thường xuyên của kỳ và chạy cảnh báo hạn (sắp đến hạn, đến hạn, quá hạn) một lần." }
+    var help: String { """
+        Sinh nhiệm vụ thường xuyên của kỳ và chạy cảnh báo hạn (sắp đến hạn, đến hạn, quá hạn) một \
+        lần.
+        """ }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let outcome = try await DeadlineJob.run(context.application)
         if outcome.ran {
-            context.console.print("Cảnh báo hạn: \(outcome.notices) thông báo mới; \(outcome.generated) nhiệm vụ thường xuyên mới.")
+            context.console.print("""
+                Cảnh báo hạn: \(outcome.notices) thông báo mới; \(outcome.generated) nhiệm vụ thường xuyên mới.
+                """)
         } else {
             context.console.print("Một tiến trình khác đang chạy cảnh báo hạn; bỏ qua lần này.")
         }
@@ -265,7 +285,9 @@ struct RecomputeCommand: AsyncCommand {
         }
         let periods = try await query.sort(\.$scopePath).all()
         guard !periods.isEmpty else {
-            context.console.error("Chưa mở \(period.label.lowercased()) cho cơ quan nào; mở kỳ ở trang Kỳ đánh giá trước.")
+            context.console.error("""
+                Chưa mở \(period.label.lowercased()) cho cơ quan nào; mở kỳ ở trang Kỳ đánh giá trước.
+                """)
             throw ExitCode(1)
         }
         let names = Dictionary(try await Organization.query(on: app.db).all().map { ($0.id!, $0.name) }) { a, _ in a }
@@ -292,6 +314,8 @@ struct RecomputeCommand: AsyncCommand {
                 \(VNNumber.format(seconds(), decimals: 1)) giây)
                 """)
         }
-        context.console.print("Xong \(period.label.lowercased()): \(people) người trong \(VNNumber.format(seconds(), decimals: 1)) giây.")
+        context.console.print("""
+            Xong \(period.label.lowercased()): \(people) người trong \(VNNumber.format(seconds(), decimals: 1)) giây.
+            """)
     }
 }

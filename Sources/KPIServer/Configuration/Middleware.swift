@@ -17,7 +17,11 @@ struct ErrorPageMiddleware: AsyncMiddleware {
             } else {
                 req.logger.report(error: error)
                 status = .internalServerError
-                reason = "Đã có lỗi hệ thống. Thao tác chưa được thực hiện; vui lòng thử lại hoặc báo quản trị hệ thống."
+                reason = """
+                    Đã có lỗi hệ thống. Thao tác chưa được thực hiện; vui lòng thử lại hoặc báo quản trị \
+                    hệ \
+                    thống.
+                    """
             }
             if req.url.path.hasPrefix("/api/") || WebRules.prefersJSON(accept: req.headers[.accept].joined(separator: ",")) {
                 let body = "{\"type\":\"about:blank\",\"status\":\(status.code),\"title\":\(Self.json(reason))}"

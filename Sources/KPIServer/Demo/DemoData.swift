@@ -20,25 +20,32 @@ enum DemoData {
     typealias Node = (code: String, name: String, block: String, units: [String])
 
     static let provinceAgencies: [Node] = [
-        ("BTCTU", "Ban Tổ chức Tỉnh ủy", "dang", ["Văn phòng Ban", "Phòng Tổ chức đảng, đảng viên", "Phòng Cán bộ",
+        ("BTCTU", "Ban Tổ chức Tỉnh ủy", "dang", ["Văn phòng Ban", "Phòng Tổ chức đảng, đảng viên",
+                                                  "Phòng Cán bộ",
                                                   "Phòng Bảo vệ chính trị"]),
-        ("VPTU", "Văn phòng Tỉnh ủy", "dang", ["Phòng Tổng hợp", "Phòng Hành chính - Lưu trữ", "Phòng Quản trị - Tài vụ",
+        ("VPTU", "Văn phòng Tỉnh ủy", "dang", ["Phòng Tổng hợp", "Phòng Hành chính - Lưu trữ",
+                                               "Phòng Quản trị - Tài vụ",
                                                "Phòng Chuyển đổi số - Cơ yếu"]),
-        ("SNV", "Sở Nội vụ", "chinh-quyen", ["Văn phòng Sở", "Phòng Tổ chức, biên chế", "Phòng Công chức, viên chức",
+        ("SNV", "Sở Nội vụ", "chinh-quyen", ["Văn phòng Sở", "Phòng Tổ chức, biên chế",
+                                             "Phòng Công chức, viên chức",
                                              "Phòng Xây dựng chính quyền"]),
-        ("MTTQT", "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh", "mat-tran-doan-the", ["Văn phòng", "Ban Dân chủ - Pháp luật", "Ban Phong trào"]),
-        ("SKHCN", "Sở Khoa học và Công nghệ", "chinh-quyen", ["Văn phòng Sở", "Phòng Kế hoạch - Tài chính", "Phòng Quản lý khoa học",
+        ("MTTQT", "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh", "mat-tran-doan-the", ["Văn phòng",
+                                                                                 "Ban Dân chủ - Pháp luật", "Ban Phong trào"]),
+        ("SKHCN", "Sở Khoa học và Công nghệ", "chinh-quyen", ["Văn phòng Sở", "Phòng Kế hoạch - Tài chính",
+                                                              "Phòng Quản lý khoa học",
                                                               "Phòng Chuyển đổi số"]),
     ]
 
     static let communes: [(code: String, name: String)] = [
-        ("THANHVINH", "Phường Thành Vinh"), ("HUNGNGUYEN", "Xã Hưng Nguyên"), ("HAICHAU", "Xã Hải Châu"), ("NAMCAN", "Xã Nậm Cắn"),
+        ("THANHVINH", "Phường Thành Vinh"), ("HUNGNGUYEN", "Xã Hưng Nguyên"), ("HAICHAU", "Xã Hải Châu"), ("NAMCAN",
+            "Xã Nậm Cắn"),
     ]
 
     /// Each commune's bodies: Đảng ủy, UBND, Ủy ban MTTQ and the socio-political organizations.
     static func communeBodies(_ name: String) -> [Node] {
         [("DU", "Đảng ủy \(name)", "dang", ["Văn phòng Đảng ủy", "Ban Xây dựng Đảng"]),
-         ("UBND", "Ủy ban nhân dân \(name)", "chinh-quyen", ["Văn phòng HĐND và UBND", "Phòng Kinh tế", "Phòng Văn hóa - Xã hội",
+         ("UBND", "Ủy ban nhân dân \(name)", "chinh-quyen", ["Văn phòng HĐND và UBND", "Phòng Kinh tế",
+                                                             "Phòng Văn hóa - Xã hội",
                                                              "Trung tâm Phục vụ hành chính công"]),
          ("MTTQ", "Ủy ban MTTQ Việt Nam \(name)", "mat-tran-doan-the", []),
          ("HLHPN", "Hội Liên hiệp Phụ nữ \(name)", "mat-tran-doan-the", []),
@@ -76,7 +83,8 @@ enum DemoData {
     static let positions: [(String, String, String)] = [
         ("VT-TRUONG", "Cấp trưởng đơn vị", "LDQL"), ("VT-PHO", "Cấp phó đơn vị", "LDQL"),
         ("VT-CVTC", "Chuyên viên về tổ chức, cán bộ", "CMNV"), ("VT-CVTH", "Chuyên viên tổng hợp", "CMNV"),
-        ("VT-CVQLKH", "Chuyên viên quản lý khoa học và công nghệ", "CMNV"), ("VT-CVCDS", "Chuyên viên chuyển đổi số", "CMNV"),
+        ("VT-CVQLKH", "Chuyên viên quản lý khoa học và công nghệ", "CMNV"), ("VT-CVCDS", "Chuyên viên chuyển đổi số",
+                                                                             "CMNV"),
         ("VT-CVCTMT", "Chuyên viên công tác mặt trận", "CMNV"), ("VT-CCVPTK", "Công chức Văn phòng - Thống kê", "CMNV"),
         ("VT-CCTPHT", "Công chức Tư pháp - Hộ tịch", "CMNV"), ("VT-KETOAN", "Kế toán", "CMDC"),
         ("VT-VANTHU", "Văn thư", "CMDC"), ("VT-LUUTRU", "Lưu trữ", "CMDC"), ("VT-PHUCVU", "Nhân viên phục vụ", "HTPV"),
@@ -84,12 +92,14 @@ enum DemoData {
 
     /// Danh mục sản phẩm mẫu: (code, name, unit, group, position or "", standard, factor, complexity).
     static let products: [(String, String, String, String, String, Bool, String, String)] = [
-        ("SP-LD-01", "Chỉ đạo, điều hành nhiệm vụ của đơn vị (văn bản chỉ đạo ký ban hành)", "Văn bản", "LDQL", "", true, "1",
+        ("SP-LD-01", "Chỉ đạo, điều hành nhiệm vụ của đơn vị (văn bản chỉ đạo ký ban hành)", "Văn bản",
+         "LDQL", "", true, "1",
          "Thường=1; Phức tạp=1,5"),
         ("SP-LD-02", "Chủ trì cuộc họp, hội nghị chuyên đề", "Cuộc", "LDQL", "", false, "1.5", ""),
         ("SP-LD-03", "Báo cáo kết quả thực hiện nhiệm vụ của đơn vị", "Báo cáo", "LDQL", "", false, "2", ""),
         ("SP-LD-04", "Kiểm tra, giám sát chuyên đề", "Cuộc", "LDQL", "", false, "3", "Thường=1; Phức tạp=1,5"),
-        ("SP-CM-01", "Văn bản tham mưu (tờ trình, công văn, dự thảo văn bản hành chính)", "Văn bản", "CMNV", "", true, "1",
+        ("SP-CM-01", "Văn bản tham mưu (tờ trình, công văn, dự thảo văn bản hành chính)", "Văn bản", "CMNV", "", true,
+         "1",
          "Đơn giản=0,8; Trung bình=1; Phức tạp=1,5"),
         ("SP-CM-02", "Báo cáo định kỳ (tháng, quý, 6 tháng, năm)", "Báo cáo", "CMNV", "", false, "1.5",
          "Đơn giản=0,8; Trung bình=1; Phức tạp=1,5"),
@@ -103,7 +113,8 @@ enum DemoData {
          "Đơn giản=0,8; Trung bình=1"),
         ("SP-CM-08", "Văn bản góp ý dự thảo", "Văn bản", "CMNV", "", false, "0.5", ""),
         ("SP-DC-01", "Chứng từ kế toán được lập, kiểm soát", "Bộ chứng từ", "CMDC", "VT-KETOAN", true, "1", ""),
-        ("SP-DC-02", "Báo cáo tài chính, quyết toán", "Báo cáo", "CMDC", "VT-KETOAN", false, "5", "Trung bình=1; Phức tạp=1,5"),
+        ("SP-DC-02", "Báo cáo tài chính, quyết toán", "Báo cáo", "CMDC", "VT-KETOAN", false, "5",
+         "Trung bình=1; Phức tạp=1,5"),
         ("SP-DC-03", "Văn bản đến, đi được đăng ký, chuyển xử lý", "10 văn bản", "CMDC", "VT-VANTHU", false, "1", ""),
         ("SP-DC-04", "Hồ sơ lưu trữ được chỉnh lý, số hóa", "Hồ sơ", "CMDC", "VT-LUUTRU", false, "0.5", ""),
         ("SP-PV-01", "Phục vụ hội nghị, cuộc họp", "Cuộc", "HTPV", "", true, "1", ""),

@@ -34,7 +34,8 @@ extension DemoLoader {
         let me = "CB-BTCTU-P3-03"
         let other = "CB-BTCTU-P3-05"
         // Done and accepted.
-        let done = try await assign("Báo cáo công tác tổ chức xây dựng Đảng tháng trước", to: me, product: "SP-CM-02", start: -15, due: -5)
+        let done = try await assign("Báo cáo công tác tổ chức xây dựng Đảng tháng trước", to: me, product: "SP-CM-02",
+                                    start: -15, due: -5)
         try await mine.act(done, version: try await version(done), .start)
         try await mine.addReference(done, kind: "van-ban", text: "125-BC/BTCTU")
         try await mine.act(done, version: try await version(done), .submit(evidence: 1, note: "Đã trình ký"))
@@ -44,16 +45,20 @@ extension DemoLoader {
                                     complexity: "Phức tạp", start: -3, due: 1, source: .directive, doc: "45-CV/TU")
         try await mine.act(soon, version: try await version(soon), .progress(percent: 60, note: "Đã xong dự thảo lần 1"))
         // Overdue.
-        _ = try await assign("Tổng hợp hồ sơ nhận xét cán bộ diện Ban Thường vụ quản lý", to: me, product: "SP-CM-03", start: -8, due: -2)
+        _ = try await assign("Tổng hợp hồ sơ nhận xét cán bộ diện Ban Thường vụ quản lý", to: me,
+                             product: "SP-CM-03", start: -8, due: -2)
         // Waiting for acceptance.
-        let waiting = try await assign("Dự thảo công văn hướng dẫn đánh giá cán bộ theo sản phẩm", to: me, product: "SP-CM-01", start: -4,
+        let waiting = try await assign("Dự thảo công văn hướng dẫn đánh giá cán bộ theo sản phẩm", to: me,
+                                       product: "SP-CM-01", start: -4,
                                        due: 3)
         try await mine.addReference(waiting, kind: "lien-ket", text: "https://vanban.nghean.gov.vn/du-thao/hd-danh-gia")
         try await mine.act(waiting, version: try await version(waiting), .submit(evidence: 1, note: "Kính trình đồng chí xem xét"))
         // Assigned, not started.
-        _ = try await assign("Báo cáo chuyên đề về đội ngũ cán bộ cấp xã sau sắp xếp", to: me, product: "SP-CM-03", quantity: "1",
+        _ = try await assign("Báo cáo chuyên đề về đội ngũ cán bộ cấp xã sau sắp xếp", to: me, product: "SP-CM-03",
+                             quantity: "1",
                              start: 0, due: 8)
-        _ = try await assign("Văn bản trả lời kiến nghị của Đảng ủy xã", to: other, product: "SP-CM-01", start: -2, due: 4)
+        _ = try await assign("Văn bản trả lời kiến nghị của Đảng ủy xã", to: other, product: "SP-CM-01", start: -2,
+                             due: 4)
         // A proposal waiting for the leader.
         var p = TaskDraft(title: "Đề xuất xây dựng sổ tay nghiệp vụ đánh giá cán bộ", start: day(0), due: day(15))
         p.productCode = "SP-CM-03"

@@ -18,11 +18,14 @@ struct SheetProblem: Error, Equatable {
     init(_ message: String) { self.message = message }
 
     static func tooLarge(_ l: SheetLimits) -> SheetProblem {
-        SheetProblem("Tệp Excel giải nén ra quá \(l.maxUnzippedBytes / 1024 / 1024) MB. Hãy chia thành nhiều tệp nhỏ hơn rồi nhập "
+        SheetProblem("Tệp Excel giải nén ra quá \(l.maxUnzippedBytes / 1024 / 1024) MB. Hãy chia thành nhiều tệp "
+            + "nhỏ hơn rồi nhập "
             + "lần lượt.")
     }
 
-    static let malformed = SheetProblem("Tệp Excel bị hỏng (nội dung XML không hợp lệ). Hãy mở bằng Excel, lưu lại rồi thử lại.")
+    static let malformed = SheetProblem("""
+        Tệp Excel bị hỏng (nội dung XML không hợp lệ). Hãy mở bằng Excel, lưu lại rồi thử lại.
+        """)
 }
 
 /// Reads the parts of a sheet we need (shared strings; rows of cells with inline strings, numbers
@@ -61,7 +64,9 @@ struct SheetParser {
         var cellRef = "", cellType = "", text = "", inText = false, cells = 0
         var scanner = XMLScanner(data)
         func broken(_ what: String) -> SheetProblem {
-            SheetProblem("Ô «\(cellRef.prefix(20))» \(what): tệp Excel bị hỏng. Hãy mở bằng Excel, lưu lại rồi thử lại.")
+            SheetProblem("""
+                Ô «\(cellRef.prefix(20))» \(what): tệp Excel bị hỏng. Hãy mở bằng Excel, lưu lại rồi thử lại.
+                """)
         }
         while let token = try scanner.next() {
             switch token {
@@ -110,11 +115,13 @@ struct SheetParser {
             }
             if column >= limits.maxColumns {
                 if value.trimmingCharacters(in: .whitespaces).isEmpty { return }
-                throw SheetProblem("Bảng có dữ liệu ở cột thứ \(column + 1), quá \(limits.maxColumns) cột. Hãy xóa các cột thừa rồi "
+                throw SheetProblem("Bảng có dữ liệu ở cột thứ \(column + 1), quá \(limits.maxColumns) cột. Hãy "
+                    + "xóa các cột thừa rồi "
                     + "thử lại.")
             }
             cells += 1
-            guard cells <= limits.maxCells else { throw SheetProblem("Bảng có quá \(limits.maxCells) ô. Hãy chia thành nhiều tệp nhỏ "
+            guard cells <= limits.maxCells else { throw SheetProblem("Bảng có quá \(limits.maxCells) ô. Hãy chia thành "
+                + "nhiều tệp nhỏ "
                 + "hơn.") }
             row[column] = value
         }
@@ -171,7 +178,9 @@ struct XMLScanner {
             try skip(past: "]]>")
             return .text(String(decoding: bytes[start..<(i - 3)], as: UTF8.self))
         }
-        if starts("<!") { throw SheetProblem("Tệp Excel có khai báo DTD, không được hỗ trợ. Hãy mở bằng Excel, lưu lại rồi thử lại.") }
+        if starts("<!") { throw SheetProblem("""
+            Tệp Excel có khai báo DTD, không được hỗ trợ. Hãy mở bằng Excel, lưu lại rồi thử lại.
+            """) }
         if starts("</") {
             i += 2
             let name = readName()

@@ -104,7 +104,10 @@ enum XLSX {
             } catch let p as SheetProblem {
                 throw p
             } catch {
-                throw SheetProblem("Tệp Excel bị hỏng (không giải nén được «\(path)»). Hãy mở bằng Excel, lưu lại rồi thử lại.")
+                throw SheetProblem("""
+                    Tệp Excel bị hỏng (không giải nén được «\(path)»). Hãy mở bằng Excel, lưu lại rồi thử \
+                    lại.
+                    """)
             }
             budget -= out.count
             return out

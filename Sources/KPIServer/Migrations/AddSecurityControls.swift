@@ -54,7 +54,8 @@ struct AddSecurityControls: AsyncMigration {
                 for admin in Set(admins) {
                     let n = Notice()
                     n.userID = admin; n.kind = "tai-khoan"; n.createdAt = clock.now
-                    n.title = "Tài khoản «\(u.username)» đã được tách khỏi cán bộ (người này đã có tài khoản «\(keeper.username)»): "
+                    n.title = "Tài khoản «\(u.username)» đã được tách khỏi cán bộ (người này đã có tài "
+                        + "khoản «\(keeper.username)»): "
                         + "xem lại và gắn đúng người."
                     n.dedupeKey = "unlink:\(u.id.uuidString)"; n.link = "/danh-muc/nguoi-dung/\(u.id.uuidString)"
                     try await n.create(on: db)

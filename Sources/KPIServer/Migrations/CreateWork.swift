@@ -200,7 +200,8 @@ struct CreateDiscipline: AsyncMigration {
             .field("active", .bool, .required)
             .field("updated_at", .datetime)
             .create()
-        for (code, name, points) in [("VP-01", "Đi muộn, về sớm không có lý do", "0.5"), ("VP-02", "Nghỉ làm không xin phép", "2"),
+        for (code, name, points) in [("VP-01", "Đi muộn, về sớm không có lý do", "0.5"), ("VP-02",
+                                                                                          "Nghỉ làm không xin phép", "2"),
                                      ("VP-03", "Vi phạm quy tắc ứng xử, văn hóa công sở", "1"),
                                      ("VP-04", "Không chấp hành sự phân công của cấp trên", "3")] {
             let t = ViolationType()

@@ -36,7 +36,8 @@ enum InactiveAccounts {
             for admin in Set(activeAdmins.compactMap(\.id)) where admin != u.id {
                 let n = Notice()
                 n.userID = admin; n.kind = "tai-khoan"; n.createdAt = now; n.link = "/danh-muc/nguoi-dung/\(u.id!.uuidString)"
-                n.title = "Tài khoản «\(u.username)» đã ngừng hoạt động do không đăng nhập quá \(days) ngày (\(since)). Kích hoạt "
+                n.title = "Tài khoản «\(u.username)» đã ngừng hoạt động do không đăng nhập quá \(days) ngày "
+                    + "(\(since)). Kích hoạt "
                     + "lại ở trang tài khoản nếu người này vẫn cần dùng."
                 n.dedupeKey = "khong-hoat-dong:\(u.id!.uuidString):\(Int(now.timeIntervalSince1970) / 86_400)"
                 try await n.create(on: db)

@@ -55,7 +55,8 @@ struct RoleService {
         var org: RefIndex.Org?
         if !orgCode.isEmpty {
             guard let o = refs.org(code: orgCode), principal.can(.viewCatalog, at: o.path) else {
-                throw CatalogProblems("don_vi", "Phạm vi", "mã đơn vị «\(orgCode)» không tồn tại hoặc ngoài phạm vi của bạn")
+                throw CatalogProblems("don_vi", "Phạm vi",
+                                      "mã đơn vị «\(orgCode)» không tồn tại hoặc ngoài phạm vi của bạn")
             }
             org = o
         }
@@ -141,7 +142,10 @@ struct RoleService {
             try await SignInChallenge.query(on: db).filter(\.$userID == userID).delete()
             let n = Notice()
             n.userID = userID; n.kind = "tai-khoan"; n.createdAt = actor.at
-            n.title = "Xác thực hai bước của bạn đã được \(admin) đặt lại. Nếu bạn không yêu cầu, hãy báo ngay cho quản trị đơn vị."
+            n.title = """
+                Xác thực hai bước của bạn đã được \(admin) đặt lại. Nếu bạn không yêu cầu, hãy báo ngay cho \
+                quản trị đơn vị.
+                """
             n.dedupeKey = "mfa-reset:\(UUID().uuidString)"; n.link = TwoFactorController.path
             try await n.create(on: db)
             try await AuditLog.append(on: db, actor: actor, action: "mfa.reset", entityType: "user",

@@ -23,14 +23,21 @@ struct SignInService {
     /// How long the second step waits for its code, and how many wrong codes it takes.
     static let challengeLifetime: TimeInterval = 300
     static let challengeAttempts = 5
-    static let challengeExpired = "Phiên xác thực hai bước đã hết hạn hoặc nhập sai mã quá nhiều lần. Vui lòng đăng nhập lại."
+    static let challengeExpired = """
+        Phiên xác thực hai bước đã hết hạn hoặc nhập sai mã quá nhiều lần. Vui lòng đăng nhập lại.
+        """
 
 
     /// The one answer to every failed sign-in — unknown name, wrong password, locked or disabled
     /// account — so that nothing tells which accounts exist or which are locked.
-    static let wrongCredentials = "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang tạm khóa do nhập sai nhiều lần "
-        + "(tự mở lại sau ít phút). Vui lòng kiểm tra rồi thử lại; quên mật khẩu thì liên hệ quản trị đơn vị."
-    static let throttledMessage = "Có quá nhiều lần đăng nhập không thành công từ địa chỉ mạng này. Vui lòng chờ khoảng 10 phút rồi "
+    static let wrongCredentials = "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang tạm khóa do "
+        + "nhập sai nhiều lần "
+        + """
+            (tự mở lại sau ít phút). Vui lòng kiểm tra rồi thử lại; quên mật khẩu thì liên hệ quản trị đơn \
+            vị.
+            """
+    static let throttledMessage = "Có quá nhiều lần đăng nhập không thành công từ địa chỉ mạng này. Vui "
+        + "lòng chờ khoảng 10 phút rồi "
         + "thử lại."
     /// Window of the per-address throttle, in seconds.
     static let ipWindow = 600

@@ -39,7 +39,10 @@ struct TwoFactorService {
                 "Mã xác thực không đúng hoặc đã dùng. Hãy nhập mã 6 số đang hiện trên ứng dụng xác thực "
                     + "(mã đổi sau mỗi 30 giây)."
             case .notEnrolling:
-                "Chưa bắt đầu thiết lập hoặc việc thiết lập đã hết hiệu lực. Vui lòng bấm «Bắt đầu thiết lập» lại."
+                """
+                    Chưa bắt đầu thiết lập hoặc việc thiết lập đã hết hiệu lực. Vui lòng bấm «Bắt đầu \
+                    thiết lập» lại.
+                    """
             case .required: "Vai trò của bạn bắt buộc xác thực hai bước nên không thể tắt."
             }
         }

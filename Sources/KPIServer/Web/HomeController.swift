@@ -18,20 +18,25 @@ enum HomeController {
         let roles = Set(p.grants.map(\.role)).map(\.label).sorted().joined(separator: ", ")
         var cards: [HTML] = [
             """
-                <a class=\"card\" href=\"/danh-muc/co-quan\"><strong>\(VNNumber.format(orgs))</strong><span>cơ quan, đơn vị trong phạm \
+                <a class=\"card\" href=\"/danh-muc/co-quan\"><strong>\(VNNumber.format(orgs))</strong><span>cơ quan, đơn vị trong \
+                phạm \
                 vi</span></a>
                 """,
             """
-                <a class=\"card\" href=\"/danh-muc/can-bo\"><strong>\(VNNumber.format(people))</strong><span>cán bộ, công chức, viên \
+                <a class=\"card\" href=\"/danh-muc/can-bo\"><strong>\(VNNumber.format(people))</strong><span>cán bộ, công chức, \
+                viên \
                 chức</span></a>
                 """,
         ]
         if p.canAnywhere(.manageCatalog) {
-            cards.append("<a class=\"card\" href=\"/nhap-du-lieu\"><strong>Nhập dữ liệu</strong><span>từ tệp CSV hoặc Excel</span></a>")
+            cards.append("""
+                <a class=\"card\" href=\"/nhap-du-lieu\"><strong>Nhập dữ liệu</strong><span>từ tệp CSV hoặc Excel</span></a>
+                """)
         }
         if p.canAnywhere(.viewAudit) {
             cards.append("""
-                <a class=\"card\" href=\"/nhat-ky\"><strong>Nhật ký hệ thống</strong><span>mọi thao tác, có kiểm tra toàn vẹn</span></a>
+                <a class=\"card\" href=\"/nhat-ky\"><strong>Nhật ký hệ thống</strong><span>mọi thao tác, có kiểm tra toàn \
+                vẹn</span></a>
                 """)
         }
         return req.page(Page(title: "Tổng quan", body: """

@@ -49,7 +49,9 @@ struct ImportService: Sendable {
         for (code, count) in Dictionary(grouping: codes, by: { $0 }) where count.count > 1 {
             let lines = rows.filter { $0.values["ma"]?.text == code }.map { String($0.line) }
             report.problems.append(RowProblem(row: Int(lines[1]) ?? 0,
-                                              message: "«Mã»: mã «\(code)» lặp lại ở các dòng \(lines.joined(separator: ", "))"))
+                                              message: """
+                                                  «Mã»: mã «\(code)» lặp lại ở các dòng \(lines.joined(separator: ", "))
+                                                  """))
         }
         rows = ImportOrder.sorted(rows, spec: spec, problems: &report.problems)
         report.problems.sort { $0.row < $1.row }
@@ -100,7 +102,8 @@ enum ImportOrder {
         for r in rows where cyclic.contains(r.values["ma"]?.text ?? "") {
             problems.append(RowProblem(row: r.line,
                                        message: """
-                                           «Mã cơ quan cấp trên»: tạo vòng lặp trong cây tổ chức (\(r.values["ma"]?.text ?? "") nằm dưới \
+                                           «Mã cơ quan cấp trên»: tạo vòng lặp trong cây tổ chức \
+                                           (\(r.values["ma"]?.text ?? "") nằm dưới \
                                            chính nó)
                                            """))
         }

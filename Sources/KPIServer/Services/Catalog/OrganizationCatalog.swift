@@ -49,7 +49,8 @@ struct OrganizationCatalog: CatalogAdapter {
             if let current, p.path.hasPrefix(current.path) {
                 throw CatalogProblems("ma_cap_tren", "Mã cơ quan cấp trên",
                                       """
-                                          không thể đặt «\(p.name)» làm cấp trên: đó là chính đơn vị này hoặc đơn vị cấp dưới của nó (tạo \
+                                          không thể đặt «\(p.name)» làm cấp trên: đó là chính đơn vị này hoặc đơn \
+                                          vị cấp dưới của nó (tạo \
                                           vòng lặp)
                                           """)
             }
@@ -110,7 +111,8 @@ struct OrganizationCatalog: CatalogAdapter {
             if children > 0 || people > 0 {
                 throw CatalogProblems("ma", "Mã",
                                       """
-                                          còn \(children) đơn vị trực thuộc và \(people) cán bộ đang hoạt động; hãy chuyển hoặc ngừng họ \
+                                          còn \(children) đơn vị trực thuộc và \(people) cán bộ đang hoạt động; hãy \
+                                          chuyển hoặc ngừng họ \
                                           trước
                                           """)
             }

@@ -70,7 +70,8 @@ struct PeopleCatalog: CatalogAdapter {
         for c in v["kiem_nhiem"]?.codes ?? [] {
             guard let o = refs.org(code: c) else { throw unknown("kiem_nhiem", c) }
             if o.id == org.id {
-                throw CatalogProblems("kiem_nhiem", "Kiêm nhiệm (mã đơn vị)", "đơn vị kiêm nhiệm «\(c)» trùng đơn vị chính")
+                throw CatalogProblems("kiem_nhiem", "Kiêm nhiệm (mã đơn vị)",
+                                      "đơn vị kiêm nhiệm «\(c)» trùng đơn vị chính")
             }
             if !postOrgs.contains(o.id) { postOrgs.append(o.id) }
         }

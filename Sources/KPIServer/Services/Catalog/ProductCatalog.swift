@@ -57,7 +57,8 @@ struct ProductCatalog: CatalogAdapter {
             "không đọc được hệ số") }
         let standard = v["chuan"]?.flag ?? false
         if standard && factor != .one {
-            throw CatalogProblems("he_so", "Hệ số quy đổi", "sản phẩm chuẩn phải có hệ số 1 (đang là \(DecimalText.vn(factor)))")
+            throw CatalogProblems("he_so", "Hệ số quy đổi",
+                                  "sản phẩm chuẩn phải có hệ số 1 (đang là \(DecimalText.vn(factor)))")
         }
         let complexity: String
         switch ProductRules.parseComplexity(text(v, "muc_do")) {
@@ -71,7 +72,8 @@ struct ProductCatalog: CatalogAdapter {
             if let clash = others.first(where: { $0.id != existing && $0.organizationID == org?.id }) {
                 throw CatalogProblems("chuan", "Sản phẩm chuẩn",
                                       """
-                                          nhóm «\(text(v, "ma_nhom"))» đã có sản phẩm chuẩn «\(clash.code) – \(clash.name)»; bỏ chọn ở sản \
+                                          nhóm «\(text(v, "ma_nhom"))» đã có sản phẩm chuẩn «\(clash.code) \
+                                          – \(clash.name)»; bỏ chọn ở sản \
                                           phẩm đó trước
                                           """)
             }

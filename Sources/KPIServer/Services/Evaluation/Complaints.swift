@@ -17,12 +17,19 @@ extension EvaluationFlow {
         }
         let state = Self.state(p)
         guard state == .published
-            || state == .locked else { throw Refused(message: "Kết quả của kỳ chưa được công khai: chưa thể kiến nghị.") }
+            || state == .locked else { throw Refused(message: """
+                Kết quả của kỳ chưa được công khai: chưa thể kiến nghị.
+                """) }
         if let until = DateOnly(parsing: p.objectionUntil), today > until {
-            throw Refused(message: "Đã hết thời hạn kiến nghị (đến hết \(until.display)). Kết quả chỉ còn được xem xét lại qua phúc tra.")
+            throw Refused(message: """
+                Đã hết thời hạn kiến nghị (đến hết \(until.display)). Kết quả chỉ còn được xem xét lại qua \
+                phúc tra.
+                """)
         }
         let text = reasons.trimmingCharacters(in: .whitespacesAndNewlines), proof = evidence.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty else { throw Refused(message: "Ghi lý do kiến nghị: điểm, chỉ số hoặc nhiệm vụ nào chưa đúng, vì sao.") }
+        guard !text.isEmpty else { throw Refused(message: """
+            Ghi lý do kiến nghị: điểm, chỉ số hoặc nhiệm vụ nào chưa đúng, vì sao.
+            """) }
         guard text.count <= 4000,
         proof.count <= 2000 else { throw Refused(message: "Lý do tối đa 4.000 ký tự, minh chứng tối đa 2.000 ký tự.") }
         if try await Complaint.query(on: store.db).filter(\.$periodID == periodID).filter(\.$personID == e.personID)
@@ -39,7 +46,11 @@ extension EvaluationFlow {
             c.reasons = text; c.evidence = proof; c.filedBy = actor.name; c.filedAt = store.now; c.answerDue = due.iso
             c.state = Self.complaintOpen; c.answer = ""; c.answeredBy = ""
             try await c.create(on: db)
-            try await Self.notify(db, heads, title: "Kiến nghị mới về kết quả đánh giá của \(e.personCode) (trả lời trước \(due.display))",
+            try await Self.notify(db, heads,
+                                  title: """
+                                      Kiến nghị mới về kết quả đánh giá của \(e.personCode) (trả lời trước \
+                                      \(due.display))
+                                      """,
                                   link: "/ky-danh-gia/\(periodID.uuidString)/phieu/\(e.personCode)", key: "kien-nghi:\(c.id!.uuidString)",
                                   at: actor.at)
             try await AuditLog.append(on: db, actor: actor, action: "complaint.file", entityType: "complaint", entityID: c.id!.uuidString,
@@ -63,7 +74,8 @@ extension EvaluationFlow {
             on: store.db) else {
             throw Abort(.notFound, reason: "Không có kiến nghị này.")
         }
-        guard mayApprove(p) else { throw Abort(.forbidden, reason: "Chỉ người đứng đầu cơ quan mới trả lời kiến nghị.") }
+        guard mayApprove(p) else { throw Abort(.forbidden,
+                                               reason: "Chỉ người đứng đầu cơ quan mới trả lời kiến nghị.") }
         guard c.state == Self.complaintOpen else { throw Refused(message: "Kiến nghị này đã được trả lời.") }
         let text = answer.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty, text.count <= 4000 else { throw Refused(message: "Ghi nội dung trả lời (tối đa 4.000 ký tự).") }
@@ -80,7 +92,8 @@ extension EvaluationFlow {
             guard claimed.count == 1 else { throw Refused(message: "Kiến nghị này vừa được người khác trả lời.") }
             var after = ["ky": p.code, "nguoi": c.personCode, "ket_qua": accept ? "chap-nhan" : "khong-chap-nhan", "tra_loi": text]
             if let revised {
-                let n = try await Self.reviseAudited(db, e, revised, kind: "kien-nghi", note: "Kiến nghị được chấp nhận: \(text)",
+                let n = try await Self.reviseAudited(db, e, revised, kind: "kien-nghi",
+                                                     note: "Kiến nghị được chấp nhận: \(text)",
                                                      actor: actor, after: &after)
                 try await db.sql.raw("UPDATE complaints SET revision = \(bind: n) WHERE id = \(bind: complaintID)").run()
             }
@@ -111,7 +124,10 @@ extension EvaluationFlow {
         let p = try await periods.find(periodID)
         guard mayReReview(p) else {
             throw Abort(.forbidden,
-                        reason: "Chỉ cơ quan tham mưu (Ban Tổ chức, Sở Nội vụ) hoặc cấp trên trực tiếp của cơ quan mới phúc tra.")
+                        reason: """
+                            Chỉ cơ quan tham mưu (Ban Tổ chức, Sở Nội vụ) hoặc cấp trên trực tiếp của cơ quan \
+                            mới phúc tra.
+                            """)
         }
         guard Self.state(p) == .locked else { throw Refused(message: "Phúc tra thực hiện sau khi kỳ đã chốt điểm.") }
         let sheets = try await Evaluation.query(on: store.db).filter(\.$periodID == periodID).all()
@@ -143,10 +159,9 @@ extension EvaluationFlow {
             }
             try await AuditLog.append(on: db, actor: actor, action: "rereview.open", entityType: "evaluation_period",
                                       entityID: periodID.uuidString,
-                                      scopePath: p.scopePath, after: ["ky": p.code,
-                                                                      "ho_so": out.map { """
-                                                                          \($0.personCode) (\($0.how == "mau" ? "chọn mẫu" : "chỉ định"))
-                                                                          """ }.joined(separator: ", ")])
+                                      scopePath: p.scopePath, after: ["ky": p.code, "ho_so": out.map { r in
+                                          "\(r.personCode) (\(r.how == "mau" ? "chọn mẫu" : "chỉ định"))"
+                                      }.joined(separator: ", ")])
             return out
         }
     }
@@ -157,7 +172,10 @@ extension EvaluationFlow {
             throw Abort(.notFound, reason: "Không có hồ sơ phúc tra này.")
         }
         guard mayReReview(p) else { throw Abort(.forbidden,
-                                                reason: "Chỉ cơ quan tham mưu hoặc cấp trên trực tiếp của cơ quan mới kết luận phúc tra.") }
+                                                reason: """
+                                                    Chỉ cơ quan tham mưu hoặc cấp trên trực tiếp của cơ quan mới kết \
+                                                    luận phúc tra.
+                                                    """) }
         guard r.state == "dang-phuc-tra" else { throw Refused(message: "Hồ sơ phúc tra này đã có kết luận.") }
         let text = conclusion.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty, text.count <= 4000 else { throw Refused(message: "Ghi kết luận phúc tra (tối đa 4.000 ký tự).") }

@@ -67,10 +67,16 @@ extension EvaluationFlow {
     func approve(_ id: UUID, version: Int, chosen: Set<String>, decision: String, tiesConfirmed: Bool, windowDays: Int) async throws {
         let p = try await periods.find(id)
         guard mayApprove(p) else {
-            throw Abort(.forbidden, reason: "Chỉ người đứng đầu cơ quan (lãnh đạo có thẩm quyền của cơ quan) mới phê duyệt kết quả.")
+            throw Abort(.forbidden,
+                        reason: """
+                            Chỉ người đứng đầu cơ quan (lãnh đạo có thẩm quyền của cơ quan) mới phê duyệt \
+                            kết quả.
+                            """)
         }
         try requireStep(p, .approval, version: version)
-        guard (1...30).contains(windowDays) else { throw Refused(message: "Thời gian công khai phải từ 1 đến 30 ngày làm việc.") }
+        guard (1...30).contains(windowDays) else { throw Refused(message: """
+            Thời gian công khai phải từ 1 đến 30 ngày làm việc.
+            """) }
         let decision = decision.trimmingCharacters(in: .whitespacesAndNewlines)
         guard decision.count <= 200 else { throw Refused(message: "Số, ngày quyết định dài quá 200 ký tự.") }
         if let me = principal.personID, let myCode = try await Person.find(me, on: store.db)?.code, chosen.contains(myCode) {
@@ -95,11 +101,16 @@ extension EvaluationFlow {
                 }
                 var reasons = Self.reasonTexts(r, year: isYear, dropping: Self.isQuotaReason)
                 if decided == .excellent {
-                    reasons.append(r.level == .excellent ? "Người phê duyệt chọn xếp loại xuất sắc (đồng điểm ở ranh giới hạn mức)."
+                    reasons.append(r.level == .excellent ? """
+                        Người phê duyệt chọn xếp loại xuất sắc (đồng điểm ở ranh giới hạn mức).
+                        """
                         : decision.isEmpty ? "Người phê duyệt chọn xếp loại xuất sắc thay người khác cùng ngưỡng."
                         : "Người phê duyệt chọn xếp loại xuất sắc vượt hạn mức theo quyết định \(decision).")
                 } else {
-                    reasons.append("Người phê duyệt không chọn xuất sắc (trong số người đạt ngưỡng xuất sắc): xếp hoàn thành tốt nhiệm vụ.")
+                    reasons.append("""
+                        Người phê duyệt không chọn xuất sắc (trong số người đạt ngưỡng xuất sắc): xếp hoàn \
+                        thành tốt nhiệm vụ.
+                        """)
                 }
                 official[r.id] = (decided, r.yearHundredths, reasons)
             }

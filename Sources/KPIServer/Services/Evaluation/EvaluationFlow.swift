@@ -21,7 +21,8 @@ struct EvaluationFlow {
     typealias Refused = WorkService.Refused
 
     static let staleMessage = """
-        Kỳ đánh giá vừa được người khác cập nhật (có thể do bấm hai lần hoặc hai người cùng thao tác). Thao tác này chưa được thực hiện; \
+        Kỳ đánh giá vừa được người khác cập nhật (có thể do bấm hai lần hoặc hai người cùng thao tác). \
+        Thao tác này chưa được thực hiện; \
         xem trạng thái mới nhất rồi thao tác lại nếu cần.
         """
 
@@ -31,7 +32,9 @@ struct EvaluationFlow {
     static func closed(_ state: EvaluationState) -> String? {
         switch state {
         case .locked: "Kỳ đã chốt điểm: kết quả chỉ thay đổi qua kiến nghị hoặc phúc tra."
-        case .published: "Kết quả của kỳ đã được phê duyệt và công khai: không sửa được phiếu đánh giá nữa."
+        case .published: """
+            Kết quả của kỳ đã được phê duyệt và công khai: không sửa được phiếu đánh giá nữa.
+            """
         case .approval: "Kỳ đang chờ phê duyệt: không sửa được phiếu đánh giá nữa."
         default: nil
         }
@@ -72,7 +75,8 @@ struct EvaluationFlow {
         }
         guard selfDue >= today, selfDue <= reviewDue, reviewDue <= approveDue else {
             throw Refused(message: """
-                Thời hạn không hợp lệ: hạn tự đánh giá không trước hôm nay, và các hạn theo thứ tự tự đánh giá ≤ đánh giá ≤ phê duyệt.
+                Thời hạn không hợp lệ: hạn tự đánh giá không trước hôm nay, và các hạn theo thứ tự tự \
+                đánh giá ≤ đánh giá ≤ phê duyệt.
                 """)
         }
         _ = try await EvaluationService.recompute(p, store: store, actor: actor)
@@ -180,7 +184,9 @@ struct EvaluationFlow {
                 """)
         }
         if let due = DateOnly(parsing: p.selfDue), today > due {
-            throw Refused(message: "Đã hết hạn tự đánh giá (\(due.display)). Liên hệ lãnh đạo đơn vị nếu cần bổ sung ý kiến.")
+            throw Refused(message: """
+                Đã hết hạn tự đánh giá (\(due.display)). Liên hệ lãnh đạo đơn vị nếu cần bổ sung ý kiến.
+                """)
         }
         try await requireAtWork(p, e)
         let text = comment.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -205,19 +211,22 @@ struct EvaluationFlow {
         guard mayReview(e) else {
             throw Abort(.forbidden,
                         reason: """
-                            Chỉ lãnh đạo trực tiếp (thẩm quyền đánh giá) mới đánh giá được phiếu này; không ai tự đánh giá thay bước của \
+                            Chỉ lãnh đạo trực tiếp (thẩm quyền đánh giá) mới đánh giá được phiếu này; không \
+                            ai tự đánh giá thay bước của \
                             lãnh đạo.
                             """)
         }
         let state = Self.state(p)
         if let closed = Self.closed(state) { throw Refused(message: closed) }
-        guard state == .selfAssessment || state == .review else { throw Refused(message: "Kỳ chưa bắt đầu bước tự đánh giá.") }
+        guard state == .selfAssessment
+            || state == .review else { throw Refused(message: "Kỳ chưa bắt đầu bước tự đánh giá.") }
         try await requireAtWork(p, e)
         let score = taskScore.trimmingCharacters(in: .whitespaces)
         if !score.isEmpty {
             guard let v = DecimalText.parse(score), v >= .zero, v <= Rational(100) else {
                 throw Refused(message: """
-                    Điểm kết quả nhiệm vụ «\(score)» không hợp lệ: ghi số không âm (tối đa bằng điểm của nhóm kết quả nhiệm vụ), dấu phẩy \
+                    Điểm kết quả nhiệm vụ «\(score)» không hợp lệ: ghi số không âm (tối đa bằng điểm của \
+                    nhóm kết quả nhiệm vụ), dấu phẩy \
                     thập phân.
                     """)
             }
@@ -247,7 +256,10 @@ struct EvaluationFlow {
         guard let code = PeriodCode(p.code),
               try await LeaveService.wholePeriod(on: store.db, scopePath: e.scopePath, period: code,
                                                  calendar: DeadlineJob.calendar(store)).contains(e.personID) else { return }
-        throw Refused(message: "Người này nghỉ theo chế độ cả kỳ: kỳ này không đánh giá, không tự đánh giá (xem trang Nghỉ chế độ).")
+        throw Refused(message: """
+            Người này nghỉ theo chế độ cả kỳ: kỳ này không đánh giá, không tự đánh giá (xem trang Nghỉ chế \
+            độ).
+            """)
     }
 
     /// Each chosen level must be one of its rubric indicator's levels in the person's framework.
@@ -267,7 +279,8 @@ struct EvaluationFlow {
             let levels = ((try? ProductRules.parseComplexity(ind.parameter, range: .zero...Rational(100)).get()) ?? []).map(\.name)
             guard levels.contains(level) else {
                 throw Refused(message: """
-                    Mức «\(level)» không có trong thang của chỉ số «\(ind.name)»; chọn một trong: \(levels.joined(separator: ", ")).
+                    Mức «\(level)» không có trong thang của chỉ số «\(ind.name)»; chọn một \
+                    trong: \(levels.joined(separator: ", ")).
                     """)
             }
         }

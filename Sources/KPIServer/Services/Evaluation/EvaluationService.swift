@@ -54,7 +54,8 @@ struct EvaluationService {
         guard let agency = try await Organization.query(on: store.db).filter(\.$code == agencyCode).first(),
         OrgPath.depth(agency.path) == 2 else {
             throw Refused(message: """
-                Không có cơ quan mã «\(agencyCode)»; kỳ đánh giá được mở cho từng cơ quan (cấp thứ hai của cây đơn vị).
+                Không có cơ quan mã «\(agencyCode)»; kỳ đánh giá được mở cho từng cơ quan (cấp thứ hai của cây \
+                đơn vị).
                 """)
         }
         if let principal { try principal.require(.runEvaluation, at: agency.path) }
@@ -88,7 +89,8 @@ struct EvaluationService {
     static func recompute(_ p: EvaluationPeriod, store: Store, actor: Actor, detail: Bool = false) async throws -> Int {
         guard let state = EvaluationState(rawValue: p.state), state.recomputes else {
             throw Refused(message: """
-                Kỳ này đã qua bước đánh giá (\(EvaluationState(rawValue: p.state)?.label.lowercased() ?? p.state)): điểm không tính lại tự \
+                Kỳ này đã qua bước đánh giá (\(EvaluationState(rawValue: p.state)?.label.lowercased() ?? p.state)): điểm \
+                không tính lại tự \
                 động nữa.
                 """)
         }

@@ -50,7 +50,9 @@ extension EvaluationFlow {
             guard let fresh = try await ScoreGathering(db: store.db).gather(period: period, agencyPath: p.scopePath,
                                                                             frameworks: frameworks, choices: choices, detail: true)
                 .first(where: { $0.member.id == e.personID }) else {
-                throw Refused(message: "Người này không còn trong cơ quan: không tính lại được theo dữ liệu hiện tại.")
+                throw Refused(message: """
+                    Người này không còn trong cơ quan: không tính lại được theo dữ liệu hiện tại.
+                    """)
             }
             var refreshed = fresh.data
             refreshed.metrics?.rubric = data.metrics?.rubric ?? [:]
@@ -83,7 +85,8 @@ extension EvaluationFlow {
             if decision.isEmpty {
                 level = .good
                 reasons.append("""
-                    Kết quả sửa đạt ngưỡng xuất sắc nhưng hạn mức xuất sắc đã được phê duyệt: xếp hoàn thành tốt nhiệm vụ (xếp xuất sắc \
+                    Kết quả sửa đạt ngưỡng xuất sắc nhưng hạn mức xuất sắc đã được phê duyệt: xếp \
+                    hoàn thành tốt nhiệm vụ (xếp xuất sắc \
                     cần quyết định cho phép vượt hạn mức).
                     """)
             } else {

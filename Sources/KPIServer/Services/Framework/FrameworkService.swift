@@ -108,7 +108,10 @@ struct FrameworkService {
     func save(_ id: UUID, definition d: FrameworkDefinition, groups: String? = nil, note: String) async throws {
         let f = try await find(id)
         try requireEdit(f)
-        guard f.status == "draft" else { throw Abort(.conflict, reason: "Phiên bản đã ban hành không được sửa; hãy tạo bản nháp mới.") }
+        guard f.status == "draft" else { throw Abort(.conflict,
+                                                     reason: """
+                                                         Phiên bản đã ban hành không được sửa; hãy tạo bản nháp mới.
+                                                         """) }
         var problems = try await problems(d, for: f)
         var groupCodes = f.groupCodes
         if let groups {
@@ -150,7 +153,8 @@ struct FrameworkService {
         try requireEdit(f)
         guard f.status == "draft" else { throw Abort(.conflict, reason: "Phiên bản này đã được ban hành.") }
         guard effective.iso >= store.today.iso else {
-            throw Invalid(problems: [.init("effectiveFrom", "ngày hiệu lực \(effective.display) đã qua; chọn từ hôm nay trở đi")])
+            throw Invalid(problems: [.init("effectiveFrom",
+                                           "ngày hiệu lực \(effective.display) đã qua; chọn từ hôm nay trở đi")])
         }
         let problems = try await problems(Self.decode(f), for: f)
         guard problems.isEmpty else { throw Invalid(problems: problems) }
@@ -176,7 +180,8 @@ struct FrameworkService {
         }
         guard let agency = try await Organization.query(on: store.db).filter(\.$code == agencyCode).first(),
               principal.can(.configureFramework, at: agency.path) else {
-            throw Invalid(problems: [.init("agency", "mã cơ quan «\(agencyCode)» không tồn tại hoặc ngoài phạm vi của bạn")])
+            throw Invalid(problems: [.init("agency",
+                                           "mã cơ quan «\(agencyCode)» không tồn tại hoặc ngoài phạm vi của bạn")])
         }
         if let existing = try await Framework.query(on: store.db).filter(\.$code == province.code)
             .filter(\.$organizationID == agency.id!).filter(\.$status == "draft").first() {

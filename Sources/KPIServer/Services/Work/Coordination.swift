@@ -25,7 +25,10 @@ extension WorkService {
             guard let p = parts.first(where: { $0.id == r.participantID }) else { throw Invalid("phoi_hop",
                 "Người phối hợp không thuộc nhiệm vụ này.") }
             guard let n = Int(r.score), (1...5).contains(n) else { throw Invalid("phoi_hop",
-                                                                                 "Vui lòng chấm mỗi người phối hợp từ 1 đến 5.") }
+                                                                                 """
+                                                                                     Vui lòng chấm mỗi người phối hợp từ 1 \
+                                                                                     đến 5.
+                                                                                     """) }
             let note = TextNormalizer.clean(r.note)
             guard note.count <= 500 else { throw Invalid("phoi_hop", "Nhận xét dài quá 500 ký tự.") }
             checked.append((p, n, note))

@@ -70,9 +70,11 @@ struct DisciplineService: PersonRecordService {
         let dateText = e.kind == "ky-luat" ? e.decisionDate : e.occurredOn
         let date = DateOnly(parsing: dateText)
         if date == nil {
-            problems.append(.init(e.kind == "ky-luat" ? "ngay_quyet_dinh" : "ngay", "Ngày không đọc được (dùng dạng dd/mm/yyyy)."))
+            problems.append(.init(e.kind == "ky-luat" ? "ngay_quyet_dinh" : "ngay",
+                                  "Ngày không đọc được (dùng dạng dd/mm/yyyy)."))
         } else if today < date! {
-            problems.append(.init(e.kind == "ky-luat" ? "ngay_quyet_dinh" : "ngay", "Ngày (\(date!.display)) không được sau hôm nay."))
+            problems.append(.init(e.kind == "ky-luat" ? "ngay_quyet_dinh" : "ngay",
+                                  "Ngày (\(date!.display)) không được sau hôm nay."))
         }
         let note = e.note.trimmingCharacters(in: .whitespacesAndNewlines)
         if note.count > 1000 { problems.append(.init("ghi_chu", "Ghi chú dài quá 1.000 ký tự.")) }

@@ -42,7 +42,8 @@ extension WorkService {
         }
         guard [TaskState.assigned, .inProgress].map(\.rawValue).contains(t.state) else {
             throw Refused(message: """
-                Nhiệm vụ đang ở trạng thái «\(TaskState(rawValue: t.state)?.label ?? t.state)», không thêm hoặc gỡ minh chứng được.
+                Nhiệm vụ đang ở trạng thái «\(TaskState(rawValue: t.state)?.label ?? t.state)», không thêm hoặc gỡ minh \
+                chứng được.
                 """)
         }
     }
@@ -67,7 +68,10 @@ extension WorkService {
         switch kind {
         case "van-ban":
             guard !value.isEmpty, value.count <= 200 else { throw Invalid("so_van_ban",
-                                                                          "Vui lòng ghi số, ký hiệu văn bản (tối đa 200 ký tự).") }
+                                                                          """
+                                                                              Vui lòng ghi số, ký hiệu văn bản (tối đa 200 ký \
+                                                                              tự).
+                                                                              """) }
         case "lien-ket":
             guard let url = URL(string: value), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil,
             value.count <= 1000 else {
@@ -129,7 +133,10 @@ extension WorkService {
         let path = evidenceStore.path(e.sha256)
         guard FileManager.default.fileExists(atPath: path) else {
             throw Abort(.internalServerError,
-                        reason: "Không tìm thấy tệp minh chứng trên đĩa. Vui lòng báo quản trị hệ thống (mã băm \(e.sha256.prefix(12))…).")
+                        reason: """
+                            Không tìm thấy tệp minh chứng trên đĩa. Vui lòng báo quản trị hệ thống (mã băm \
+                            \(e.sha256.prefix(12))…).
+                            """)
         }
         return (path, e.name)
     }

@@ -60,7 +60,9 @@ struct LeaveService: PersonRecordService {
             try await Self.refuseOverlap(on: store.db, personID: personID, c)
             let form = ["nguoi": person.code, "loai": c.kind, "tu_ngay": c.from.iso, "den_ngay": c.to.iso, "can_cu": c.basis,
                         "ghi_chu": c.note]
-            let summary = "Ghi nhận \(Catalogs.label(Catalogs.leaveKinds, c.kind).lowercased()) từ \(c.from.display) đến \(c.to.display)"
+            let summary = """
+                Ghi nhận \(Catalogs.label(Catalogs.leaveKinds, c.kind).lowercased()) từ \(c.from.display) đến \(c.to.display)
+                """
             try await PersonRecords.propose(LeaveRecord.auditType, action: "record", person: person, recordID: nil, form: form,
                                             summary: summary, store: store, principal: principal, actor: actor)
             return .proposed
@@ -96,7 +98,10 @@ struct LeaveService: PersonRecordService {
         for old in try await LeaveRecord.query(on: db).filter(\.$personID == personID).filter(\.$voided == false).all() {
             if let span = old.span, span.overlaps(new) {
                 throw WorkService.Invalid("tu_ngay",
-                                          "Trùng với thời gian nghỉ đã ghi nhận: \(span.text). Hủy ghi nhận đó trước nếu cần sửa.")
+                                          """
+                                              Trùng với thời gian nghỉ đã ghi nhận: \(span.text). Hủy ghi nhận đó \
+                                              trước nếu cần sửa.
+                                              """)
             }
         }
     }

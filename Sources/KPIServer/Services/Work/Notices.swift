@@ -251,7 +251,9 @@ func startEvaluationJob(_ app: Application) {
             do {
                 let opened = try await EvaluationService.openScheduled(app.store)
                 let computed = try await EvaluationService.recomputeStale(app.store)
-                if opened + computed > 0 { app.logger.info("Kỳ đánh giá: mở \(opened) kỳ theo lịch; tính lại \(computed) kỳ.") }
+                if opened + computed > 0 { app.logger.info("""
+                    Kỳ đánh giá: mở \(opened) kỳ theo lịch; tính lại \(computed) kỳ.
+                    """) }
             } catch {
                 app.logger.error("Tính điểm kỳ đánh giá thất bại: \(error)")
             }

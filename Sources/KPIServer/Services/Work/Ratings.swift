@@ -6,9 +6,13 @@ import Vapor
 /// Mức độ hài lòng (indicator group ii): public links per task where the people served rate 1–5,
 /// one answer per receipt code; opened and closed by whoever decides on the task.
 extension WorkService {
-    static let closedLink = "Liên kết đánh giá không tồn tại hoặc đã đóng. Vui lòng hỏi lại cơ quan đã phục vụ bạn."
+    static let closedLink = """
+        Liên kết đánh giá không tồn tại hoặc đã đóng. Vui lòng hỏi lại cơ quan đã phục vụ bạn.
+        """
 
-    static func receiptUsed(_ code: String) -> String { "Mã biên nhận «\(code)» đã được dùng để đánh giá. Mỗi mã chỉ đánh giá một lần." }
+    static func receiptUsed(_ code: String) -> String { """
+        Mã biên nhận «\(code)» đã được dùng để đánh giá. Mỗi mã chỉ đánh giá một lần.
+        """ }
 
     func openRatingLink(_ id: UUID) async throws -> String {
         let (t, _) = try await find(id)
@@ -72,9 +76,13 @@ extension WorkService {
 
 /// The public side: no sign-in, rate-limited per address, one answer per receipt code.
 enum PublicRatings {
-    static let askReceipt = "Vui lòng ghi mã biên nhận (số phiếu hẹn, số hồ sơ) in trên giấy tờ bạn nhận được (tối đa 50 ký tự)."
+    static let askReceipt = """
+        Vui lòng ghi mã biên nhận (số phiếu hẹn, số hồ sơ) in trên giấy tờ bạn nhận được (tối đa 50 ký \
+        tự).
+        """
     static let scanPrinted = """
-        Cơ quan này nhận đánh giá qua phiếu có mã QR riêng: vui lòng quét mã QR in trên phiếu đánh giá cán bộ đã phát cho ông/bà.
+        Cơ quan này nhận đánh giá qua phiếu có mã QR riêng: vui lòng quét mã QR in trên phiếu đánh giá cán bộ đã \
+        phát cho ông/bà.
         """
 
     /// The open link and its task, or nil when unknown, closed, or its task was cancelled.
@@ -111,7 +119,8 @@ enum PublicRatings {
             code = TextNormalizer.clean(receipt)
             guard !code.isEmpty, code.count <= ReceiptRules.maxLength else { return .failure(.init(message: Self.askReceipt)) }
         }
-        guard let n = Int(score), (1...5).contains(n) else { return .failure(.init(message: "Vui lòng chọn mức hài lòng từ 1 đến 5 sao.")) }
+        guard let n = Int(score),
+        (1...5).contains(n) else { return .failure(.init(message: "Vui lòng chọn mức hài lòng từ 1 đến 5 sao.")) }
         guard text.count <= 1000 else { return .failure(.init(message: "Góp ý dài quá 1.000 ký tự.")) }
         do {
             try await store.write { db in

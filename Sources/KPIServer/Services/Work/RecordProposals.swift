@@ -19,7 +19,8 @@ extension PersonRecords {
         }
     }
 
-    static let awaitingSecond = "Đã ghi đề nghị. Người này là lãnh đạo của đơn vị cao nhất (không có cấp trên trong hệ thống), "
+    static let awaitingSecond = "Đã ghi đề nghị. Người này là lãnh đạo của đơn vị cao nhất (không có "
+        + "cấp trên trong hệ thống), "
         + "nên ghi nhận chỉ có hiệu lực khi một người khác cùng thẩm quyền xác nhận."
     static let gone = "Đề nghị này không còn chờ xác nhận (đã được xác nhận, bác hoặc rút)."
 
@@ -43,7 +44,8 @@ extension PersonRecords {
         try await store.write { db in
             if let recordID, try await PendingRecordDecision.query(on: db).filter(\.$recordID == recordID).count() > 0 {
                 throw WorkService.Refused(message: """
-                    Đã có đề nghị hủy ghi nhận này đang chờ xác nhận. Hãy xác nhận hoặc bác đề nghị đó trước.
+                    Đã có đề nghị hủy ghi nhận này đang chờ xác nhận. Hãy xác nhận hoặc bác đề nghị đó \
+                    trước.
                     """)
             }
             let d = PendingRecordDecision()
@@ -93,7 +95,8 @@ extension PersonRecords {
         return p
     }
 
-    static let ownProposal = "Người đề nghị không tự xác nhận đề nghị của mình: cần một người khác cùng thẩm quyền xác nhận "
+    static let ownProposal = "Người đề nghị không tự xác nhận đề nghị của mình: cần một người khác "
+        + "cùng thẩm quyền xác nhận "
         + "(bạn có thể rút đề nghị)."
 
     /// Refuses (or, by its proposer, withdraws) proposal `id`: a reason is required to refuse; the

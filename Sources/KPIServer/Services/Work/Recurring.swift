@@ -41,7 +41,11 @@ extension WorkService {
         let prepared = try await prepare(NewTask(draft: Self.draft(f.title, product: f.productCode, quantity: f.quantity,
                                                                    complexity: f.complexity, sample, period: false),
                                                  assigneeCodes: [f.assigneeCode], token: ""))
-        guard let person = prepared.targets.first?.0 else { throw Invalid("nguoi", "Nhiệm vụ thường xuyên giao cho một người chủ trì.") }
+        guard let person = prepared.targets.first?.0 else { throw Invalid("nguoi",
+                                                                          """
+                                                                              Nhiệm vụ thường xuyên giao cho một người chủ \
+                                                                              trì.
+                                                                              """) }
         let (principal, actor) = (principal, actor)
         let id = try await store.write { db in
             let r = RecurringTask()

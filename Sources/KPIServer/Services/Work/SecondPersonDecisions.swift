@@ -49,7 +49,10 @@ extension WorkService {
             for user in deciders where user != principal.userID {
                 let n = Notice()
                 n.userID = user; n.taskID = id; n.kind = "xac-nhan"; n.createdAt = actor.at
-                n.title = "\(principal.displayName) đề nghị «\(summary)» cho nhiệm vụ \(t.code): cần một lãnh đạo khác xác nhận."
+                n.title = """
+                    \(principal.displayName) đề nghị «\(summary)» cho nhiệm vụ \(t.code): cần một lãnh đạo khác xác \
+                    nhận.
+                    """
                 n.dedupeKey = "de-nghi:\(UUID().uuidString)"
                 try await n.create(on: db)
             }
@@ -62,7 +65,9 @@ extension WorkService {
         let (t, _) = try await find(id)
         let a = try await taskActor(t, on: store.db)
         guard a.isDecider, !a.isAssignee else { throw Refused(message: Principal.refusal, forbidden: true) }
-        guard let pending = try await pendingDecision(id) else { throw Refused(message: "Không còn đề nghị nào chờ xác nhận.") }
+        guard let pending = try await pendingDecision(id) else {
+            throw Refused(message: "Không còn đề nghị nào chờ xác nhận.")
+        }
         guard pending.proposedBy != principal.userID else { throw Refused(message: SeparationOfDuties.ownProposal, forbidden: true) }
         let decided = try event(pending)
         let (actor, proposer, summary, pendingID) = (actor, pending.proposedByName, pending.summary, try pending.requireID())
@@ -78,7 +83,9 @@ extension WorkService {
         let (t, _) = try await find(id)
         let a = try await taskActor(t, on: store.db)
         guard a.isDecider, !a.isAssignee else { throw Refused(message: Principal.refusal, forbidden: true) }
-        guard let pending = try await pendingDecision(id) else { throw Refused(message: "Không còn đề nghị nào chờ xác nhận.") }
+        guard let pending = try await pendingDecision(id) else {
+            throw Refused(message: "Không còn đề nghị nào chờ xác nhận.")
+        }
         let why = TextNormalizer.clean(reason)
         let withdrawn = pending.proposedBy == principal.userID
         guard withdrawn || !why.isEmpty else { throw Invalid("ly_do", "Vui lòng ghi lý do bác đề nghị.") }

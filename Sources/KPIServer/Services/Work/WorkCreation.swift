@@ -73,7 +73,8 @@ extension WorkService {
         var unit: Organization?
         if form.propose {
             guard let me = principal.personID, let person = try await Person.find(me, on: db) else {
-                throw Invalid("nguoi", "Tài khoản của bạn chưa gắn với cán bộ nào nên chưa đề xuất nhiệm vụ được.")
+                throw Invalid("nguoi",
+                              "Tài khoản của bạn chưa gắn với cán bộ nào nên chưa đề xuất nhiệm vụ được.")
             }
             people = [person]
         } else {
@@ -99,7 +100,8 @@ extension WorkService {
             if !unitCode.isEmpty {
                 if let o = try await Organization.query(on: db).filter(\.$code == unitCode).filter(\.$active == true).first() {
                     if principal.can(.leadWork, at: o.path) { unit = o } else {
-                        problems.append(.init("don_vi", "Không có đơn vị mã «\(unitCode)» trong phạm vi bạn được giao việc."))
+                        problems.append(.init("don_vi",
+                                              "Không có đơn vị mã «\(unitCode)» trong phạm vi bạn được giao việc."))
                     }
                 } else {
                     problems.append(.init("don_vi", "Không có đơn vị mã «\(unitCode)»."))
@@ -127,7 +129,10 @@ extension WorkService {
                     complexity = level
                 } else {
                     problems.append(.init("muc_do", levels.isEmpty ? "Sản phẩm «\(p.code)» không chia mức độ phức tạp."
-                        : "Mức độ «\(wanted)» không có trong sản phẩm «\(p.code)» (\(levels.map(\.name).joined(separator: ", ")))."))
+                        : """
+                            Mức độ «\(wanted)» không có trong sản phẩm «\(p.code)» \
+                            (\(levels.map(\.name).joined(separator: ", "))).
+                            """))
                 }
             }
         } else {
@@ -145,7 +150,8 @@ extension WorkService {
                     problems.append(.init("phoi_hop", "\(p.fullName) đã là người chủ trì, không cần thêm vào phối hợp."))
                 } else { participants.append(p) }
             } else {
-                problems.append(.init("phoi_hop", "Không có cán bộ đang công tác mã «\(code)» trong cơ quan của nhiệm vụ."))
+                problems.append(.init("phoi_hop",
+                                      "Không có cán bộ đang công tác mã «\(code)» trong cơ quan của nhiệm vụ."))
             }
         }
         var parent: WorkTask?
@@ -173,7 +179,10 @@ extension WorkService {
         guard let f = DecimalText.parse(factor),
               let text = DecimalText.exact(try ProductRules.converted(quantity: quantity, factor: f, complexity: complexity)) else {
             throw Abort(.unprocessableEntity,
-                        reason: "Khối lượng quy đổi quá lớn hoặc không viết được thành số thập phân; kiểm tra số lượng và hệ số.")
+                        reason: """
+                            Khối lượng quy đổi quá lớn hoặc không viết được thành số thập phân; kiểm tra số \
+                            lượng và hệ số.
+                            """)
         }
         return text
     }
@@ -236,7 +245,8 @@ extension WorkService {
             }
             let kind = form.propose ? "de-xuat" : "tao"
             try await Self.timeline(db, t, actor: principal.displayName, kind: kind, from: "", note:
-                person.map { "Chủ trì: \($0.fullName) (\($0.code))" } ?? "Giao cho đơn vị; lãnh đạo đơn vị phân công", at: actor.at)
+                person.map { "Chủ trì: \($0.fullName) (\($0.code))" } ?? "Giao cho đơn vị; lãnh đạo đơn vị phân công",
+                at: actor.at)
             try await AuditLog.append(on: db, actor: actor, action: form.propose ? "task.propose" : "task.create", entityType: "task",
                                       entityID: t.id!.uuidString, scopePath: t.scopePath,
                                       after: Self.fields(t).merging(["nguoi_chu_tri": person?.code ?? "", "san_pham": product.code,
@@ -263,8 +273,12 @@ extension WorkService {
         let start = DateOnly(parsing: common.start) ?? store.today
         let source = TaskSource(rawValue: common.source) ?? .plan
         var (lines, problems) = TaskBatch.parse(text, start: start, source: source)
-        if lines.isEmpty && problems.isEmpty { problems.append("Chưa có dòng nào. Dán các dòng từ bảng tính, mỗi dòng một nhiệm vụ.") }
-        if lines.count > Self.batchLimit { problems.append("Mỗi lần giao tối đa \(Self.batchLimit) dòng; đang có \(lines.count).") }
+        if lines.isEmpty && problems.isEmpty { problems.append("""
+            Chưa có dòng nào. Dán các dòng từ bảng tính, mỗi dòng một nhiệm vụ.
+            """) }
+        if lines.count > Self.batchLimit { problems.append("""
+            Mỗi lần giao tối đa \(Self.batchLimit) dòng; đang có \(lines.count).
+            """) }
         var prepared: [Prepared] = []
         for line in lines.prefix(Self.batchLimit) {
             var d = line.draft

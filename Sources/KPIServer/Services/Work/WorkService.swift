@@ -28,7 +28,8 @@ struct WorkService {
     }
 
     static let stale = """
-        Nhiệm vụ vừa được cập nhật ở nơi khác (có thể do bấm hai lần hoặc mở hai cửa sổ). Thao tác này chưa được thực hiện; vui lòng xem \
+        Nhiệm vụ vừa được cập nhật ở nơi khác (có thể do bấm hai lần hoặc mở hai cửa sổ). Thao tác này \
+        chưa được thực hiện; vui lòng xem \
         thông tin mới nhất bên dưới rồi thao tác lại nếu cần.
         """
 
@@ -82,10 +83,14 @@ struct WorkService {
         let db = db ?? store.db
         guard let t = try await WorkTask.find(id, on: db) else { throw Abort(.notFound,
                                                                              reason: """
-                                                                                 Không có nhiệm vụ này, hoặc bạn không có quyền xem.
+                                                                                 Không có nhiệm vụ này, hoặc bạn không có \
+                                                                                 quyền xem.
                                                                                  """) }
         let parts = try await TaskParticipant.query(on: db).filter(\.$taskID == id).all()
-        guard mayView(t, participants: parts) else { throw Abort(.notFound, reason: "Không có nhiệm vụ này, hoặc bạn không có quyền xem.") }
+        guard mayView(t, participants: parts) else { throw Abort(.notFound,
+                                                                 reason: """
+                                                                     Không có nhiệm vụ này, hoặc bạn không có quyền xem.
+                                                                     """) }
         return (t, parts)
     }
 
@@ -194,19 +199,25 @@ struct WorkService {
         case .accept(.pass): ("nghiem-thu", "Đạt")
         case .accept(.fail(let n)): ("nghiem-thu", "Chưa đạt — \(n) lỗi lớn")
         case .accept(.exempt(let n, let by)): ("nghiem-thu",
-                                               "Chưa đạt — \(n) lỗi lớn do nguyên nhân khách quan, được miễn trừ (xác nhận: \(by))")
+                                               """
+                                                   Chưa đạt — \(n) lỗi lớn do nguyên nhân khách quan, được miễn trừ \
+                                                   (xác nhận: \(by))
+                                                   """)
         case .returnForRework(let r, let ex): ("tra-lai", r + (ex ? " (nguyên nhân khách quan, không tính lỗi)" : ""))
         case .cancel(let r): ("huy", r)
         }
     }
 
     static let eventLabels: [String: String] = [
-        "tao": "Giao nhiệm vụ", "de-xuat": "Đề xuất nhiệm vụ", "duyet-de-xuat": "Duyệt đề xuất", "khong-duyet": "Không duyệt đề xuất",
-        "phan-cong": "Phân công trong đơn vị", "bat-dau": "Bắt đầu thực hiện", "tien-do": "Cập nhật tiến độ", "xin-gia-han": "Xin gia hạn",
+        "tao": "Giao nhiệm vụ", "de-xuat": "Đề xuất nhiệm vụ", "duyet-de-xuat": "Duyệt đề xuất",
+        "khong-duyet": "Không duyệt đề xuất",
+        "phan-cong": "Phân công trong đơn vị", "bat-dau": "Bắt đầu thực hiện", "tien-do": "Cập nhật tiến độ",
+        "xin-gia-han": "Xin gia hạn",
         "dong-y-gia-han": "Đồng ý gia hạn", "tu-choi-gia-han": "Không đồng ý gia hạn", "gui-nghiem-thu": "Gửi nghiệm thu",
         "nghiem-thu": "Nghiệm thu", "tra-lai": "Trả lại", "huy": "Hủy nhiệm vụ", "minh-chung": "Thêm minh chứng",
         "xoa-minh-chung": "Gỡ minh chứng", "danh-gia-phoi-hop": "Đánh giá phối hợp",
-        "de-nghi-quyet-dinh": "Đề nghị quyết định (chờ người thứ hai xác nhận)", "bac-de-nghi": "Bác đề nghị", "rut-de-nghi": "Rút đề nghị",
+        "de-nghi-quyet-dinh": "Đề nghị quyết định (chờ người thứ hai xác nhận)", "bac-de-nghi": "Bác đề nghị",
+        "rut-de-nghi": "Rút đề nghị",
     ]
 
     static func timeline(_ db: any Database, _ t: WorkTask, actor: String, kind: String, from: String, note: String,
@@ -236,14 +247,19 @@ struct WorkService {
         try await store.write { db in
             let (t, parts) = try await svc.claim(id, version: version, on: db)
             guard t.assigneeID == nil, TaskState(rawValue: t.state)?.isOpen == true else {
-                throw Refused(message: "Nhiệm vụ này đã có người chủ trì hoặc đã kết thúc, không phân công lại được.")
+                throw Refused(message: """
+                    Nhiệm vụ này đã có người chủ trì hoặc đã kết thúc, không phân công lại được.
+                    """)
             }
             guard principal.can(.leadWork, at: t.scopePath) else { throw Refused(message: Principal.refusal, forbidden: true) }
             let code = TextNormalizer.clean(personCode)
             guard let person = try await Person.query(on: db).filter(\.$code == code).filter(\.$active == true).first(),
                   OrgPath.contains(t.scopePath, person.scopePath) else {
                 throw Invalid("nguoi",
-                              "Không có cán bộ mã «\(code)» đang công tác trong \(t.scopePath == "/" ? "phạm vi" : "đơn vị") của nhiệm vụ.")
+                              """
+                                  Không có cán bộ mã «\(code)» đang công tác trong \
+                                  \(t.scopePath == "/" ? "phạm vi" : "đơn vị") của nhiệm vụ.
+                                  """)
             }
             if let pid = t.productID, let product = try await Product.find(pid, on: db) {
                 try await svc.requireProduct(product, for: person, on: db)
@@ -267,7 +283,10 @@ struct WorkService {
                                              personGroup: position?.groupID, personPosition: person.positionID,
                                              personScope: person.scopePath) else {
             throw Invalid("san_pham",
-                          "Sản phẩm «\(p.code)» không thuộc danh mục sản phẩm của vị trí việc làm của \(person.fullName) (\(person.code)).")
+                          """
+                              Sản phẩm «\(p.code)» không thuộc danh mục sản phẩm của vị trí việc làm của \
+                              \(person.fullName) (\(person.code)).
+                              """)
         }
     }
 }

@@ -5,9 +5,11 @@ import Vapor
 /// Nhật ký hệ thống: the audit trail of the user's scope, filtered, newest first.
 enum AuditController {
     static func register(_ r: any RoutesBuilder) {
-        r.get("nhat-ky", use: list).reads(.page, .text("nguoi", max: 100, "Người thực hiện"), .text("hanh_dong", max: 100, "Hành động"),
+        r.get("nhat-ky", use: list).reads(.page, .text("nguoi", max: 100, "Người thực hiện"), .text("hanh_dong", max: 100,
+            "Hành động"),
                                           .text("doi_tuong", max: 100, "Đối tượng"))
-        r.get("nhat-ky", "xuat", use: export).reads(.format, .text("nguoi", max: 100, "Người thực hiện"), .text("hanh_dong", max: 100,
+        r.get("nhat-ky", "xuat", use: export).reads(.format, .text("nguoi", max: 100, "Người thực hiện"), .text("hanh_dong",
+            max: 100,
             "Hành động"), .text("doi_tuong", max: 100, "Đối tượng"))
     }
 
@@ -51,7 +53,8 @@ enum AuditController {
     @Sendable static func export(_ req: Request) async throws -> Response {
         let (q, f) = try query(req)
         let entries = try await q.sort(\.$id, .descending).limit(100_000).all()
-        let rows = [["Số", "Thời gian", "Người thực hiện", "IP", "Thao tác", "Đối tượng", "Mã đối tượng", "Trước", "Sau", "Mã băm"]]
+        let rows = [["Số", "Thời gian", "Người thực hiện", "IP", "Thao tác", "Đối tượng", "Mã đối tượng",
+                     "Trước", "Sau", "Mã băm"]]
             + entries.map { e in
                 [String(e.id ?? 0), DateFormatting.dateTime(Date(timeIntervalSince1970: Double(e.atMillis) / 1000)), e.actor, e.ip,
                  AuditViews.action(e.action), AuditViews.entities[e.entityType] ?? e.entityType, e.entityID, e.before, e.after, e.hash]

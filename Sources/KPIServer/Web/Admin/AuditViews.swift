@@ -12,14 +12,18 @@ enum AuditViews {
     static let actions = ["login": "Đăng nhập", "login.failed": "Đăng nhập sai", "logout": "Đăng xuất",
                           "password.change": "Đổi mật khẩu", "password.reset": "Đặt lại mật khẩu",
                           "role.grant": "Cấp quyền", "role.revoke": "Thu hồi quyền", "demo.people": "Nạp dữ liệu mẫu",
-                          "audit.export": "Xuất nhật ký", "tu-choi": "Từ chối truy cập", "session.end": "Kết thúc một phiên đăng nhập",
-                          "session.end-others": "Kết thúc các phiên khác", "session.end-all": "Kết thúc mọi phiên của tài khoản",
+                          "audit.export": "Xuất nhật ký", "tu-choi": "Từ chối truy cập",
+                          "session.end": "Kết thúc một phiên đăng nhập",
+                          "session.end-others": "Kết thúc các phiên khác",
+                          "session.end-all": "Kết thúc mọi phiên của tài khoản",
                           "user.inactive": "Khóa tài khoản không hoạt động", "user.unlink": "Tách tài khoản khỏi cán bộ"]
 
     /// Labels of snapshot keys that are not catalog fields.
-    static let keys = ["failedAttempts": "Số lần nhập sai", "role": "Vai trò", "scope": "Phạm vi", "username": "Tên đăng nhập",
+    static let keys = ["failedAttempts": "Số lần nhập sai", "role": "Vai trò", "scope": "Phạm vi",
+                       "username": "Tên đăng nhập",
                        "rows": "Số dòng", "q": "Tìm kiếm", "filters": "Bộ lọc", "file": "Tệp", "created": "Thêm mới",
-                       "updated": "Cập nhật", "unchanged": "Không đổi", "people": "Số cán bộ", "hoat_dong": "Đang hoạt động",
+                       "updated": "Cập nhật", "unchanged": "Không đổi", "people": "Số cán bộ",
+                       "hoat_dong": "Đang hoạt động",
                        "status": "Mã trả lời", "ly_do": "Lý do", "so_phien": "Số phiên", "lockedMinutes": "Khóa (phút)"]
 
     /// "organization.update.import" → "Cơ quan, đơn vị: sửa (nhập tệp)".

@@ -28,7 +28,8 @@ struct ImportController {
             <form method="post" action="/nhap-du-lieu" enctype="multipart/form-data" class="record-form">\(req.csrfField)
             \(FormField("danh_muc", "Danh mục", value: selected, .select(importable(req).map { .init($0.spec.key, $0.spec.title) })).html)
             \(FormField("tep", "Tệp dữ liệu (CSV hoặc XLSX)", .file(accept: ".csv,.xlsx"), required: true).html)
-            <p class="hint">Dòng đầu là tên cột (mã cột hoặc tên cột như trong tệp mẫu). Hệ thống kiểm tra toàn bộ tệp trước; chỉ khi mọi \
+            <p class="hint">Dòng đầu là tên cột (mã cột hoặc tên cột như trong tệp mẫu). Hệ thống kiểm tra \
+            toàn bộ tệp trước; chỉ khi mọi \
             dòng hợp lệ mới cho phép nhập chính thức. Nhập lại cùng tệp không làm thay đổi gì.</p>
             <div class="actions"><button class="primary">Kiểm tra tệp</button></div></form>
             <h2>Tệp mẫu</h2><ul>\(importable(req).map { a in
@@ -89,7 +90,8 @@ struct ImportController {
         do {
             rows = try table(data, name: file.filename)
         } catch let problem as SheetProblem {
-            return req.page(Page(title: "Nhập dữ liệu", flash: "Không đọc được tệp «\(file.filename)»: \(problem.message)",
+            return req.page(Page(title: "Nhập dữ liệu",
+                                 flash: "Không đọc được tệp «\(file.filename)»: \(problem.message)",
                                  flashIsError: true, body: uploadForm(req, selected: up.danh_muc)), status: .unprocessableEntity)
         }
         try await ImportStaging.save(data, hash: hash, req: req)
@@ -109,7 +111,8 @@ struct ImportController {
         let c = try req.content.decode(Confirm.self)
         let svc = try service(req, key: c.danh_muc)
         guard let data = try await ImportStaging.load(hash: c.tep_hash, req: req) else {
-            return req.page(Page(title: "Nhập dữ liệu", flash: "Tệp đã kiểm tra không còn trên máy chủ. Vui lòng tải lên lại.",
+            return req.page(Page(title: "Nhập dữ liệu",
+                                 flash: "Tệp đã kiểm tra không còn trên máy chủ. Vui lòng tải lên lại.",
                                  flashIsError: true, body: uploadForm(req, selected: c.danh_muc)), status: .gone)
         }
         let rows = try table(data, name: c.ten_tep)
@@ -193,7 +196,8 @@ enum ImportViews {
     static func report(_ r: ImportService.Report, svc: CatalogService, fileName: String, hash: String, req: Request) -> Page {
         let summary: HTML = """
             <ul class="summary"><li>Số dòng dữ liệu: <strong>\(VNNumber.format(r.rowsRead))</strong></li>
-            <li>Thêm mới: <strong>\(VNNumber.format(r.created))</strong></li><li>Cập nhật: <strong>\(VNNumber.format(r.updated))</strong>\
+            <li>Thêm mới: <strong>\(VNNumber.format(r.created))</strong></li><li>Cập nhật: \
+            <strong>\(VNNumber.format(r.updated))</strong>\
             </li>
             <li>Không thay đổi: <strong>\(VNNumber.format(r.unchanged))</strong></li></ul>
             """
@@ -202,11 +206,13 @@ enum ImportViews {
                 + r.problems.map { HTML("<tr><td data-label=\"Dòng\">\($0.row)</td><td data-label=\"Lỗi\">\($0.message)</td></tr>") }
             return Page(title: "Tệp chưa hợp lệ", breadcrumbs: [("Tổng quan", "/"), ("Nhập dữ liệu", "/nhap-du-lieu")],
                         flash: """
-                            Tệp «\(fileName)» có \(r.problems.count + r.fileProblems.count) lỗi. Chưa có dữ liệu nào được ghi. Hãy sửa tệp \
+                            Tệp «\(fileName)» có \(r.problems.count + r.fileProblems.count) lỗi. Chưa có dữ liệu nào \
+                            được ghi. Hãy sửa tệp \
                             rồi tải lên lại.
                             """,
                         flashIsError: true, body: """
-                <div class="table-wrap"><table class="list errors"><thead><tr><th scope="col">Dòng</th><th scope="col">Lỗi</th></tr></thead>
+                <div class="table-wrap"><table class="list errors"><thead><tr><th scope="col">Dòng</th><th scope="col">Lỗi</th></tr>\
+                </thead>
                 <tbody>\(problems)</tbody></table></div>\(ImportController.uploadForm(req, selected: svc.spec.key))
                 """)
         }
@@ -217,7 +223,8 @@ enum ImportViews {
                 """)
         }
         return Page(title: "Kiểm tra tệp: hợp lệ", breadcrumbs: [("Tổng quan", "/"), ("Nhập dữ liệu", "/nhap-du-lieu")],
-                    flash: "Tệp «\(fileName)» hợp lệ. Chưa có gì được ghi; kết quả nếu nhập chính thức:", body: """
+                    flash: "Tệp «\(fileName)» hợp lệ. Chưa có gì được ghi; kết quả nếu nhập chính thức:",
+                    body: """
             \(summary)
             <form method="post" action="/nhap-du-lieu/xac-nhan">\(req.csrfField)
             <input type="hidden" name="danh_muc" value="\(svc.spec.key)"><input type="hidden" name="tep_hash" value="\(hash)">

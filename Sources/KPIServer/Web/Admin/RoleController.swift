@@ -58,9 +58,11 @@ enum RoleController {
     static func actions(_ req: Request, userID: UUID, roles: [Role], mfaSince: Date?) -> HTML {
         let mfa: HTML = mfaSince.map { since in """
             <p>Đang bật từ ngày \(DateFormatting.date(since)).</p>
-            <form method="post" action="/nguoi-dung/\(userID.uuidString)/dat-lai-xac-thuc" data-confirm="Đặt lại xác thực hai bước của tài \
+            <form method="post" action="/nguoi-dung/\(userID.uuidString)/dat-lai-xac-thuc" data-confirm="Đặt lại xác thực hai \
+            bước của tài \
             khoản này? Chỉ làm khi đã xác minh trực tiếp người dùng mất điện thoại.">\(req.csrfField)
-            <p class="hint">Khi người dùng mất điện thoại và mã khôi phục: xóa khóa cũ, kết thúc mọi phiên; người dùng thiết lập lại ở lần \
+            <p class="hint">Khi người dùng mất điện thoại và mã khôi phục: xóa khóa cũ, kết thúc mọi phiên; \
+            người dùng thiết lập lại ở lần \
             đăng nhập sau. Thao tác được ghi nhật ký và báo cho người dùng.</p>
             <button>Đặt lại xác thực hai bước</button></form>
             """ } ?? "<p class=\"hint\">Tài khoản chưa bật xác thực hai bước.</p>"
@@ -71,13 +73,16 @@ enum RoleController {
             <div class="field"><button class="primary">Cấp quyền</button></div></form>
             <h2>Mật khẩu</h2>
             <form method="post" action="/nguoi-dung/\(userID.uuidString)/dat-lai-mat-khau">\(req.csrfField)
-            <p class="hint">Đặt lại sẽ tạo mật khẩu tạm, đóng mọi phiên đăng nhập của tài khoản; người dùng phải đổi mật khẩu ở lần đăng \
+            <p class="hint">Đặt lại sẽ tạo mật khẩu tạm, đóng mọi phiên đăng nhập của tài khoản; người \
+            dùng phải đổi mật khẩu ở lần đăng \
             nhập sau.</p>
             <button>Đặt lại mật khẩu</button></form>
             <h2>Phiên đăng nhập</h2>
-            <form method="post" action="/nguoi-dung/\(userID.uuidString)/ket-thuc-phien" data-confirm="Kết thúc mọi phiên đăng nhập của \
+            <form method="post" action="/nguoi-dung/\(userID.uuidString)/ket-thuc-phien" data-confirm="Kết thúc mọi phiên đăng \
+            nhập của \
             tài khoản này?">\(req.csrfField)
-            <p class="hint">Mọi thiết bị đang đăng nhập bằng tài khoản này phải đăng nhập lại (ví dụ khi máy bị mất hoặc người dùng nghỉ \
+            <p class="hint">Mọi thiết bị đang đăng nhập bằng tài khoản này phải đăng nhập lại (ví dụ khi máy \
+            bị mất hoặc người dùng nghỉ \
             việc).</p>
             <button>Kết thúc mọi phiên đăng nhập</button></form>
             <h2>Xác thực hai bước</h2>
@@ -97,7 +102,8 @@ enum RoleController {
         let form = try req.content.decode(GrantForm.self)
         guard let role = Role(rawValue: form.vai_tro ?? "") else { throw Abort(.badRequest,
                                                                                reason: """
-                                                                                   Vai trò không hợp lệ: chọn một vai trò trong danh sách.
+                                                                                   Vai trò không hợp lệ: chọn một vai trò trong \
+                                                                                   danh sách.
                                                                                    """) }
         do {
             try await service(req).grant(userID: userID, role: role, orgCode: (form.don_vi ?? "").trimmingCharacters(in: .whitespaces))
@@ -111,10 +117,12 @@ enum RoleController {
     @Sendable static func confirmRevoke(_ req: Request) async throws -> Response {
         let userID = try uuid(req, "id"), grantID = try uuid(req, "grant")
         _ = try await service(req).user(userID)
-        return req.page(Page(title: "Thu hồi quyền", breadcrumbs: [("Tổng quan", "/"), ("Người dùng", "/danh-muc/nguoi-dung")], body: """
+        return req.page(Page(title: "Thu hồi quyền", breadcrumbs: [("Tổng quan", "/"), ("Người dùng", "/danh-muc/nguoi-dung")],
+                             body: """
             <p>Người dùng sẽ mất ngay các chức năng của vai trò này trong phạm vi đã cấp.</p>
             <form method="post" action="/nguoi-dung/\(userID.uuidString)/quyen/\(grantID.uuidString)/thu-hoi">\(req.csrfField)
-            <div class="actions"><button class="primary danger">Xác nhận thu hồi</button> <a href="\(back(userID))">Quay lại</a></div>\
+            <div class="actions"><button class="primary danger">Xác nhận thu hồi</button> <a href="\(back(userID))">Quay lại</a>\
+            </div>\
             </form>
             """))
     }
@@ -129,7 +137,8 @@ enum RoleController {
         let userID = try uuid(req, "id")
         let hasher = req.password.async
         let temporary = try await service(req).resetPassword(userID: userID) { try await hasher.hash($0) }
-        return req.page(Page(title: "Đã đặt lại mật khẩu", breadcrumbs: [("Tổng quan", "/"), ("Người dùng", "/danh-muc/nguoi-dung")],
+        return req.page(Page(title: "Đã đặt lại mật khẩu", breadcrumbs: [("Tổng quan", "/"), ("Người dùng",
+            "/danh-muc/nguoi-dung")],
                              body: """
             <p>Mật khẩu tạm (chỉ hiển thị một lần, hãy trao trực tiếp cho người dùng):</p>
             <p class="flash"><strong><code>\(temporary)</code></strong></p>

@@ -5,11 +5,13 @@ import Vapor
 struct AuthController {
     static func register(public r: any RoutesBuilder, signedIn s: any RoutesBuilder) {
         r.get("dang-nhap", use: loginForm).reads(.next, .flag("het-han", "Hết hạn phiên"))
-        r.post("dang-nhap", use: login).reads(.next, .text("username", max: 64, "Tên đăng nhập", in: .form), .text("password", max: 256,
+        r.post("dang-nhap", use: login).reads(.next, .text("username", max: 64, "Tên đăng nhập", in: .form), .text("password",
+            max: 256,
             "Mật khẩu", in: .form))
         s.post("dang-xuat", use: logout)
         s.get("doi-mat-khau", use: passwordForm).reads(.saved)
-        s.post("doi-mat-khau", use: changePassword).reads(.saved, .text("current", max: 256, "Mật khẩu hiện tại", in: .form), .text("new",
+        s.post("doi-mat-khau", use: changePassword).reads(.saved, .text("current", max: 256, "Mật khẩu hiện tại", in: .form),
+                                                          .text("new",
             max: 256, "Mật khẩu mới", in: .form), .text("confirm", max: 256, "Nhập lại mật khẩu mới", in: .form))
     }
 
@@ -22,7 +24,8 @@ struct AuthController {
             \(FormField("username", "Tên đăng nhập", value: username, required: true, autocomplete: "username").focused.html)
             \(FormField("password", "Mật khẩu", .text(.password), required: true, autocomplete: "current-password").html)
             <div class="actions"><button class="primary">Đăng nhập</button></div>
-            <p class="hint">Quên mật khẩu? Liên hệ quản trị đơn vị của bạn để được cấp mật khẩu tạm.</p></form>
+            <p class="hint">Quên mật khẩu? Liên hệ quản trị đơn vị của bạn để được cấp mật khẩu tạm.</p>\
+            </form>
             """)
         let res = req.page(page, status: status)
         res.cookies[CSRFMiddleware.preCookie] = HTTPCookies.Value(string: token, maxAge: 3600, path: "/",
@@ -82,7 +85,10 @@ struct AuthController {
     static func passwordPage(_ req: Request, problems: [String], status: HTTPStatus = .ok) throws -> Response {
         let p = try req.requirePrincipal()
         let intro: HTML = p.mustChangePassword
-            ? "<p class=\"flash\">Đây là lần đăng nhập đầu hoặc mật khẩu vừa được cấp lại: vui lòng đặt mật khẩu mới để tiếp tục.</p>"
+            ? """
+                <p class=\"flash\">Đây là lần đăng nhập đầu hoặc mật khẩu vừa được cấp lại: vui lòng đặt \
+                mật khẩu mới để tiếp tục.</p>
+                """
             : .empty
         let saved = req.input.flag("luu")
         return req.page(Page(title: "Đổi mật khẩu", flash: saved ? "Đã đổi mật khẩu." : nil, body: """
@@ -90,12 +96,14 @@ struct AuthController {
             <form method="post" action="/doi-mat-khau" class="record-form">\(req.csrfField)
             \(FormField("current", "Mật khẩu hiện tại", .text(.password), required: true, autocomplete: "current-password").html)
             \(FormField("new", "Mật khẩu mới", .text(.password), required: true, hint: """
-                Ít nhất \(req.application.settings.passwordPolicy.minLength) ký tự, có cả chữ và số, không chứa tên đăng nhập, không phải \
+                Ít nhất \(req.application.settings.passwordPolicy.minLength) ký tự, có cả chữ và số, không chứa tên \
+                đăng nhập, không phải \
                 mật khẩu phổ biến. Nên dùng một cụm từ dễ nhớ của riêng bạn.
                 """, autocomplete: "new-password").html)
             \(FormField("confirm", "Nhập lại mật khẩu mới", .text(.password), required: true, autocomplete: "new-password").html)
             <div class="actions"><button class="primary">Đổi mật khẩu</button></div></form>
-            <p><a href="/xac-thuc-hai-buoc">Xác thực hai bước</a> · <a href="/phien-dang-nhap">Xem các phiên đăng nhập của bạn</a></p>
+            <p><a href="/xac-thuc-hai-buoc">Xác thực hai bước</a> · <a href="/phien-dang-nhap">Xem các phiên đăng nhập của \
+            bạn</a></p>
             """), status: status)
     }
 

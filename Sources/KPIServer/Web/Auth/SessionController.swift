@@ -32,7 +32,8 @@ enum SessionController {
         }
         let body = rows.map { r -> HTML in
             let action: HTML = r.current ? "<strong>Phiên này</strong>" : """
-                <form method="post" action="/phien-dang-nhap/\(r.id.uuidString)/ket-thuc" class="inline" data-confirm="Kết thúc phiên này? \
+                <form method="post" action="/phien-dang-nhap/\(r.id.uuidString)/ket-thuc" class="inline" data-confirm="Kết thúc phiên \
+                này? \
                 Thiết bị đó sẽ phải đăng nhập lại.">\(req.csrfField)<button>Kết thúc</button></form>
                 """
             return """
@@ -43,7 +44,8 @@ enum SessionController {
         }
         let others = rows.filter { !$0.current }.count
         return req.page(Page(title: "Phiên đăng nhập", breadcrumbs: [("Tổng quan", "/")], flash: flash, body: """
-            <p class="hint">Các thiết bị đang đăng nhập bằng tài khoản của bạn. Nếu thấy một phiên lạ, hãy kết thúc nó rồi
+            <p class="hint">Các thiết bị đang đăng nhập bằng tài khoản của bạn. Nếu thấy một phiên lạ, hãy \
+            kết thúc nó rồi
             <a href="/doi-mat-khau">đổi mật khẩu</a>.</p>
             <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Bắt đầu</th><th scope="col">Dùng lần cuối</th>
             <th scope="col">Địa chỉ mạng</th><th scope="col"></th></tr></thead><tbody>\(body)</tbody></table></div>

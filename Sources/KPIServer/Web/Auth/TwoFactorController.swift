@@ -43,10 +43,12 @@ enum TwoFactorController {
             <p>Mở ứng dụng xác thực trên điện thoại (Google Authenticator, Microsoft Authenticator, FreeOTP…)
             và nhập mã 6 số của <strong>KPI Công vụ</strong>.</p>
             \(FormField("code", "Mã xác thực", required: true, hint: """
-                Mất điện thoại? Nhập một mã khôi phục (dạng xxxxx-xxxxx) được cấp khi thiết lập; mỗi mã dùng một lần.
+                Mất điện thoại? Nhập một mã khôi phục (dạng xxxxx-xxxxx) được cấp khi thiết lập; mỗi mã \
+                dùng một lần.
                 """, maxLength: 32, inputMode: .numeric, autocomplete: "one-time-code").focused.html)
             <div class="actions"><button class="primary">Xác nhận</button> <a href="/dang-nhap">Đăng nhập lại</a></div>
-            <p class="hint">Không còn điện thoại lẫn mã khôi phục? Liên hệ quản trị đơn vị để đặt lại xác thực hai bước.</p></form>
+            <p class="hint">Không còn điện thoại lẫn mã khôi phục? Liên hệ quản trị đơn vị để đặt lại xác \
+            thực hai bước.</p></form>
             """), status: status)
     }
 
@@ -98,7 +100,8 @@ enum TwoFactorController {
         var body: HTML
         if let codes {
             body = """
-                <p class="flash" role="status">Đã bật xác thực hai bước. Hãy lưu các mã khôi phục dưới đây ngay bây giờ:
+                <p class="flash" role="status">Đã bật xác thực hai bước. Hãy lưu các mã khôi phục dưới đây ngay bây \
+                giờ:
                 chúng chỉ hiển thị một lần.</p>
                 <h2>Mã khôi phục</h2>
                 <p>Mỗi mã dùng được một lần, thay cho mã trên điện thoại khi bạn mất hoặc đổi điện thoại.
@@ -111,7 +114,8 @@ enum TwoFactorController {
             body = """
                 <p>Xác thực hai bước <strong>đang bật</strong> từ ngày \(DateFormatting.date(enabled)).
                 Mỗi lần đăng nhập, sau mật khẩu bạn nhập mã 6 số trên ứng dụng xác thực.</p>
-                <p>Còn <strong>\(st.recoveryLeft)</strong> mã khôi phục chưa dùng.\(st.recoveryLeft <= 3 ? " Nên tạo bộ mã mới." : "")</p>
+                <p>Còn <strong>\(st.recoveryLeft)</strong> mã khôi phục chưa \
+                dùng.\(st.recoveryLeft <= 3 ? " Nên tạo bộ mã mới." : "")</p>
                 <h2>Tạo bộ mã khôi phục mới</h2>
                 <form method="post" action="\(path)/ma-khoi-phuc" class="record-form">\(req.csrfField)
                 <p class="hint">Bộ mã cũ sẽ hết hiệu lực.</p>\(codeField("code_new"))
@@ -119,7 +123,8 @@ enum TwoFactorController {
                 <h2>Tắt xác thực hai bước</h2>
                 \(isRequired ? HTML("<p class=\"hint\">\(Self.cannotDisable)</p>") : """
                 <form method="post" action="\(path)/tat" class="record-form"
-                 data-confirm="Tắt xác thực hai bước? Tài khoản sẽ chỉ còn được bảo vệ bằng mật khẩu.">\(req.csrfField)
+                 data-confirm="Tắt xác thực hai bước? Tài khoản sẽ chỉ còn được bảo vệ bằng mật \
+                khẩu.">\(req.csrfField)
                 \(codeField("code_off"))
                 <div class="actions"><button class="danger">Tắt xác thực hai bước</button></div></form>
                 """)
@@ -129,7 +134,8 @@ enum TwoFactorController {
             let qr = QRCode(uri).map { HTML(qr: $0, pixelsPerModule: 5) } ?? .empty
             body = """
                 <ol class="howto">
-                <li>Cài một ứng dụng xác thực trên điện thoại: Google Authenticator, Microsoft Authenticator hoặc FreeOTP (miễn phí).</li>
+                <li>Cài một ứng dụng xác thực trên điện thoại: Google Authenticator, Microsoft Authenticator hoặc \
+                FreeOTP (miễn phí).</li>
                 <li>Trong ứng dụng, chọn thêm tài khoản rồi quét mã QR này:
                 <div class="qr" role="img" aria-label="Mã QR thiết lập xác thực hai bước">\(qr)</div>
                 Không quét được? Chọn nhập khóa thủ công và gõ khóa:
@@ -142,14 +148,19 @@ enum TwoFactorController {
         } else {
             body = """
                 <p>Xác thực hai bước bảo vệ tài khoản ngay cả khi lộ mật khẩu:
-                sau mật khẩu, bạn nhập thêm mã 6 số do ứng dụng trên điện thoại tạo ra (đổi sau mỗi 30 giây, không cần mạng).</p>
+                sau mật khẩu, bạn nhập thêm mã 6 số do ứng dụng trên điện thoại tạo ra (đổi sau mỗi 30 giây, \
+                không cần mạng).</p>
                 <form method="post" action="\(path)/bat-dau">\(req.csrfField)
                 <div class="actions"><button class="primary">Bắt đầu thiết lập</button></div></form>
                 """
         }
         let notice = isRequired && st.enabledAt == nil && codes == nil
-            ? "Vai trò của bạn bắt buộc xác thực hai bước: hãy thiết lập để tiếp tục sử dụng hệ thống." : nil
-        let links: HTML = "<p><a href=\"/doi-mat-khau\">Đổi mật khẩu</a> · <a href=\"/phien-dang-nhap\">Các phiên đăng nhập</a></p>"
+            ? """
+                Vai trò của bạn bắt buộc xác thực hai bước: hãy thiết lập để tiếp tục sử dụng hệ thống.
+                """ : nil
+        let links: HTML = """
+            <p><a href=\"/doi-mat-khau\">Đổi mật khẩu</a> · <a href=\"/phien-dang-nhap\">Các phiên đăng nhập</a></p>
+            """
         return req.page(Page(title: "Xác thực hai bước", breadcrumbs: [("Tổng quan", "/")], flash: problem ?? notice,
                              flashIsError: problem != nil, body: body + links), status: status)
     }

@@ -38,7 +38,9 @@ enum CatalogViews {
             """ : .empty
         let filters: HTML = """
             <form class="filters" method="get" role="search">
-            \(FormField("q", "Tìm kiếm", value: q.q, id: "flt_q", placeholder: "Mã hoặc tên, gõ có dấu hay không dấu đều được",
+            \(FormField("q", "Tìm kiếm", value: q.q, id: "flt_q", placeholder: """
+                Mã hoặc tên, gõ có dấu hay không dấu đều được
+                """,
                         width: .grow).html)
             \(choiceFilters)\(orgFilter)
             \(FormField("trang_thai", "Trạng thái", value: q.status, .select(FormField.options(statuses)), id: "flt_st").html)
@@ -107,7 +109,8 @@ enum CatalogViews {
         let crumbs = ancestry(row: row, spec: spec, refs: refs, principal: svc.principal)
         let saved = req.input.flag("luu")
         let ended = req.input.int("phien")
-        return Page(title: row.title, breadcrumbs: crumbs, flash: saved ? "Đã lưu." : ended.map { "Đã kết thúc \($0) phiên đăng nhập." },
+        return Page(title: row.title, breadcrumbs: crumbs,
+                    flash: saved ? "Đã lưu." : ended.map { "Đã kết thúc \($0) phiên đăng nhập." },
                     body: """
             \(actions)<p>\(Widgets.status(row.active))</p><dl class="record">\(items)</dl>
             \(spec.key == "co-quan" ? children(of: row, refs: refs) : .empty)
@@ -169,10 +172,12 @@ enum CatalogViews {
         let base = "/danh-muc/\(svc.spec.key)/\(row.id.uuidString)"
         return Page(title: "Ngừng hoạt động: \(row.title)", breadcrumbs: [("Tổng quan", "/"), (svc.spec.title,
             "/danh-muc/\(svc.spec.key)")], body: """
-            <p>Bản ghi sẽ không còn được chọn khi giao việc hay lập danh sách mới; dữ liệu và lịch sử vẫn được giữ, và có thể kích hoạt \
+            <p>Bản ghi sẽ không còn được chọn khi giao việc hay lập danh sách mới; dữ liệu và lịch sử vẫn \
+            được giữ, và có thể kích hoạt \
             lại.</p>
             <form method="post" action="\(base)/ngung">\(req.csrfField)
-            <div class="actions"><button class="primary danger">Xác nhận ngừng hoạt động</button> <a href="\(base)">Quay lại</a></div>\
+            <div class="actions"><button class="primary danger">Xác nhận ngừng hoạt động</button> <a href="\(base)">Quay \
+            lại</a></div>\
             </form>
             """)
     }

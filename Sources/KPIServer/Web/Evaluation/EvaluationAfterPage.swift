@@ -16,7 +16,8 @@ enum EvaluationAfterPage {
     }
 
     static let kinds = ["phe-duyet": "Phê duyệt", "kien-nghi": "Kiến nghị", "phuc-tra": "Phúc tra"]
-    static let complaintStates = ["cho-tra-loi": "Chờ trả lời", "chap-nhan": "Chấp nhận", "khong-chap-nhan": "Không chấp nhận"]
+    static let complaintStates = ["cho-tra-loi": "Chờ trả lời", "chap-nhan": "Chấp nhận",
+                                  "khong-chap-nhan": "Không chấp nhận"]
     static let caseStates = ["dang-phuc-tra": "Đang phúc tra", "giu-nguyen": "Giữ nguyên", "dieu-chinh": "Điều chỉnh"]
 
     /// The correction fields of an answer or a conclusion.
@@ -30,9 +31,11 @@ enum EvaluationAfterPage {
             \(selects)
             \(HTML.when(noTasks, FormField("sua_diem_nv", "Điểm kết quả nhiệm vụ", id: prefix + "sua_diem_nv", maxLength: 10,
                                            inputMode: .decimal).html))
-            <div class="field"><label class="check"><input type="checkbox" name="lam_moi" value="1"> Tính lại theo dữ liệu công việc hiện \
+            <div class="field"><label class="check"><input type="checkbox" name="lam_moi" value="1"> Tính lại theo dữ liệu công \
+            việc hiện \
             tại (khi nhiệm vụ, đánh giá đã được sửa)</label></div>
-            <div class="field"><label for="\(prefix)sua_quyet_dinh">Quyết định cho phép vượt hạn mức xuất sắc (nếu có)</label><input \
+            <div class="field"><label for="\(prefix)sua_quyet_dinh">Quyết định cho phép vượt hạn mức xuất sắc (nếu \
+            có)</label><input \
             id="\(prefix)sua_quyet_dinh" name="sua_quyet_dinh" maxlength="200"></div>
             </fieldset>
             """)
@@ -57,7 +60,8 @@ enum EvaluationAfterPage {
                 \(HTML.when(r.number == e.revision, " <span class=\"badge ok\">hiện hành</span>"))</td>
                 <td data-label="Căn cứ">\(kinds[r.kind] ?? r.kind)</td><td data-label="Điểm" \
                 class="num">\(ResultController.score(r.hundredths))</td>
-                <td data-label="Xếp loại">\(Level(rawValue: r.level)?.label ?? "Chưa xếp loại")</td><td data-label="Ghi chú">\(r.note)</td>
+                <td data-label="Xếp loại">\(Level(rawValue: r.level)?.label ?? "Chưa xếp loại")</td><td data-label="Ghi \
+                chú">\(r.note)</td>
                 <td data-label="Người thực hiện">\(r.author), \(r.createdAt.map(DateFormatting.dateTime) ?? "")</td></tr>
                 """)
         }
@@ -70,7 +74,8 @@ enum EvaluationAfterPage {
         let windowOpen = (state == .published || state == .locked) && (DateOnly(parsing: p.objectionUntil).map { req.today <= $0 } ?? false)
         let complaintItems = complaints.map { c in
             HTML("""
-                <li><p><strong>\(complaintStates[c.state] ?? c.state)</strong> · gửi \(DateFormatting.dateTime(c.filedAt)) · hạn trả \
+                <li><p><strong>\(complaintStates[c.state] ?? c.state)</strong> · gửi \(DateFormatting.dateTime(c.filedAt)) · hạn \
+                trả \
                 lời \(EvaluationPeriodPage.date(c.answerDue))</p>
                 <blockquote>\(c.reasons)</blockquote>\(c.evidence.isEmpty ? .empty : HTML("<p>Minh chứng: \(c.evidence)</p>"))
                 \(c.answeredAt.map { HTML("""
@@ -78,11 +83,13 @@ enum EvaluationAfterPage {
                     \(c.answer)\(c.revision.map { " — phiên bản \($0)" } ?? "")</p>
                     """) } ?? .empty)
                 \(c.state == EvaluationFlow.complaintOpen && f.mayApprove(p) ? HTML("""
-                <form method="post" action="\(base)/kien-nghi/\(c.id!.uuidString)" class="record-form" data-confirm="Gửi trả lời kiến \
+                <form method="post" action="\(base)/kien-nghi/\(c.id!.uuidString)" class="record-form" data-confirm="Gửi trả lời \
+                kiến \
                 nghị? Nếu chấp nhận, kết quả được sửa thành phiên bản mới.">\(req.csrfField)
                 \(FormField("tra_loi", "Trả lời", .textarea(rows: 3), id: "tra_loi_\(c.id!.uuidString)", required: true,
                             maxLength: 4000).html)
-                <div class="field"><label class="check"><input type="radio" name="ket_qua" value="chap-nhan"> Chấp nhận, sửa kết quả</label>
+                <div class="field"><label class="check"><input type="radio" name="ket_qua" value="chap-nhan"> Chấp nhận, sửa kết \
+                quả</label>
                 <label class="check"><input type="radio" name="ket_qua" value="khong-chap-nhan" checked> Không chấp nhận</label></div>
                 \(correctionFields(rubric, current: current, noTasks: noTasks, prefix: "kn_"))
                 <div class="actions"><button class="primary">Gửi trả lời</button></div></form>
@@ -90,7 +97,8 @@ enum EvaluationAfterPage {
                 """)
         }
         let complaintForm: HTML = isMe && windowOpen && !complaints.contains(where: { $0.state == EvaluationFlow.complaintOpen }) ? HTML("""
-            <form method="post" action="\(base)/phieu/\(e.personCode)/kien-nghi" class="record-form" data-confirm="Gửi kiến nghị về kết \
+            <form method="post" action="\(base)/phieu/\(e.personCode)/kien-nghi" class="record-form" data-confirm="Gửi kiến nghị \
+            về kết \
             quả đánh giá của bạn?">\(req.csrfField)
             \(FormField("ly_do", "Lý do kiến nghị", .textarea(rows: 4), required: true, maxLength: 4000).html)
             \(FormField("minh_chung", "Minh chứng (số văn bản, đường dẫn; mỗi dòng một minh chứng)", .textarea(rows: 2),
@@ -107,11 +115,13 @@ enum EvaluationAfterPage {
                     \(r.conclusion)\(r.revision.map { " — phiên bản \($0)" } ?? "")</p>
                     """) } ?? .empty)
                 \(r.state == "dang-phuc-tra" && f.mayReReview(p) ? HTML("""
-                <form method="post" action="\(base)/phuc-tra/\(r.id!.uuidString)" class="record-form" data-confirm="Ghi kết luận phúc tra? \
+                <form method="post" action="\(base)/phuc-tra/\(r.id!.uuidString)" class="record-form" data-confirm="Ghi kết luận phúc \
+                tra? \
                 Nếu điều chỉnh, kết quả được sửa thành phiên bản mới.">\(req.csrfField)
                 \(FormField("ket_luan", "Kết luận", .textarea(rows: 3), id: "ket_luan_\(r.id!.uuidString)", required: true,
                             maxLength: 4000).html)
-                <div class="field"><label class="check"><input type="radio" name="ket_qua" value="dieu-chinh"> Điều chỉnh kết quả</label>
+                <div class="field"><label class="check"><input type="radio" name="ket_qua" value="dieu-chinh"> Điều chỉnh kết \
+                quả</label>
                 <label class="check"><input type="radio" name="ket_qua" value="giu-nguyen" checked> Giữ nguyên</label></div>
                 \(correctionFields(rubric, current: current, noTasks: noTasks, prefix: "pt_"))
                 <div class="actions"><button class="primary">Ghi kết luận</button></div></form>
@@ -125,7 +135,9 @@ enum EvaluationAfterPage {
             <th scope="col">Xếp loại</th><th scope="col">Ghi chú</th><th scope="col">Người thực hiện</th></tr></thead>\
             <tbody>\(revRows)</tbody></table></div>
             <h2>Kiến nghị</h2>
-            \(complaints.isEmpty ? HTML("<p class=\"empty\">Chưa có kiến nghị.</p>") : HTML("<ul class=\"cases\">\(complaintItems)</ul>"))
+            \(complaints.isEmpty ? HTML("<p class=\"empty\">Chưa có kiến nghị.</p>") : HTML("""
+                <ul class=\"cases\">\(complaintItems)</ul>
+                """))
             \(complaintForm)
             \(cases.isEmpty ? .empty : HTML("<h2>Phúc tra</h2><ul class=\"cases\">\(caseItems)</ul>"))
             """)
@@ -199,12 +211,14 @@ enum EvaluationAfterPage {
         let base = "/ky-danh-gia/\(p.id!.uuidString)"
         let list = complaints.map { c in
             HTML("""
-                <li><a href=\"\(base)/phieu/\(c.personCode)\">\(c.personCode)</a> · \(complaintStates[c.state] ?? c.state) · hạn trả lời \
+                <li><a href=\"\(base)/phieu/\(c.personCode)\">\(c.personCode)</a> · \(complaintStates[c.state] ?? c.state) · hạn trả \
+                lời \
                 \(EvaluationPeriodPage.date(c.answerDue))</li>
                 """)
         } + cases.map { r in
             HTML("""
-                <li><a href=\"\(base)/phieu/\(r.personCode)\">\(r.personCode)</a> · phúc tra (\(r.how == "mau" ? "chọn mẫu" : "chỉ định")) \
+                <li><a href=\"\(base)/phieu/\(r.personCode)\">\(r.personCode)</a> · phúc tra \
+                (\(r.how == "mau" ? "chọn mẫu" : "chỉ định")) \
                 · \(caseStates[r.state] ?? r.state)</li>
                 """)
         }
@@ -217,7 +231,9 @@ enum EvaluationAfterPage {
             """) : .empty
         return HTML("""
             <section class="panel"><h2>Kiến nghị và phúc tra</h2>
-            \(list.isEmpty ? HTML("<p class=\"empty\">Chưa có kiến nghị hay hồ sơ phúc tra.</p>") : HTML("<ul>\(list)</ul>"))</section>
+            \(list.isEmpty ? HTML("""
+                <p class=\"empty\">Chưa có kiến nghị hay hồ sơ phúc tra.</p>
+                """) : HTML("<ul>\(list)</ul>"))</section>
             \(form)
             """)
     }

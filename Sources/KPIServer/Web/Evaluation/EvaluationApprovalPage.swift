@@ -16,7 +16,11 @@ extension EvaluationPeriodPage {
         let flow = try flow(req)
         let p = try await flow.periods.find(try id(req))
         guard flow.mayApprove(p) else {
-            throw Abort(.forbidden, reason: "Chỉ người đứng đầu cơ quan (lãnh đạo có thẩm quyền của cơ quan) mới phê duyệt kết quả.")
+            throw Abort(.forbidden,
+                        reason: """
+                            Chỉ người đứng đầu cơ quan (lãnh đạo có thẩm quyền của cơ quan) mới phê duyệt \
+                            kết quả.
+                            """)
         }
         let base = "/ky-danh-gia/\(p.id!.uuidString)"
         guard EvaluationFlow.state(p) == .approval else { return req.redirect(to: base) }
@@ -38,19 +42,23 @@ extension EvaluationPeriodPage {
                 return HTML("""
                     <tr\(HTML.when(r.tieAtQuotaEdge, " class=\"flagged\""))><td data-label="Người">\(name) (\(r.id))</td><td \
                     data-label="Đơn vị">\(unit)</td>
-                    <td data-label="Nhóm">\(r.group)</td><td data-label="Điểm" class="num">\(ResultController.score(r.yearHundredths))</td>
+                    <td data-label="Nhóm">\(r.group)</td><td data-label="Điểm" \
+                    class="num">\(ResultController.score(r.yearHundredths))</td>
                     <td data-label="Đề xuất">\(r.level?.label ?? "Chưa xếp loại")\
                     \(HTML.when(r.tieAtQuotaEdge, " <span class=\"badge warn\">đồng điểm</span>"))</td>
                     <td data-label="Quyết định">\(choice)</td></tr>
                     """)
             }
-            let groupCaps = b.caps.groups.sorted { $0.key < $1.key }.map { "nhóm «\($0.key)» tối đa \($0.value)" }.joined(separator: "; ")
+            let groupCaps = b.caps.groups.sorted { $0.key < $1.key }.map { "nhóm «\($0.key)» tối đa \($0.value)" }
+                .joined(separator: "; ")
             return HTML("""
                 <section class="panel"><h2>\(b.framework.name) — phiên bản \(b.framework.version)</h2>
-                <p>Hạn mức xuất sắc: cơ quan tối đa <strong>\(b.caps.agency)</strong> người\(groupCaps.isEmpty ? "" : "; " + groupCaps).</p>
+                <p>Hạn mức xuất sắc: cơ quan tối đa <strong>\(b.caps.agency)</strong> \
+                người\(groupCaps.isEmpty ? "" : "; " + groupCaps).</p>
                 <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Người</th><th scope="col">Đơn vị</th><th \
                 scope="col">Nhóm</th>
-                <th scope="col">Điểm</th><th scope="col">Đề xuất</th><th scope="col">Quyết định</th></tr></thead><tbody>\(rows)</tbody>\
+                <th scope="col">Điểm</th><th scope="col">Đề xuất</th><th scope="col">Quyết định</th></tr></thead>\
+                <tbody>\(rows)</tbody>\
                 </table></div></section>
                 """)
         }
@@ -60,7 +68,8 @@ extension EvaluationPeriodPage {
                                  base)], body: """
             \(stepper(.approval))
             \(Widgets.problems(problem.map { [$0] } ?? []))
-            <p class="hint">Đề xuất theo điểm: người có điểm cao hơn được xét trước; người đồng điểm ở ranh giới hạn mức được đánh dấu để \
+            <p class="hint">Đề xuất theo điểm: người có điểm cao hơn được xét trước; người đồng điểm ở \
+            ranh giới hạn mức được đánh dấu để \
             người phê duyệt quyết định. Người không được chọn xuất sắc xếp hoàn thành tốt nhiệm vụ.</p>
             <form method="post" action="\(base)/phe-duyet" data-confirm="Phê duyệt và công khai kết quả xếp loại của kỳ \
             này?">\(req.csrfField)
@@ -69,14 +78,21 @@ extension EvaluationPeriodPage {
             <div class="record-form">
             \(ties > 0 ? HTML("""
             <div class="field"><label class="check"><input type="checkbox" name="dong_diem" \
-            value="1"\(HTML.when(v["dong_diem"] == "1", " checked"))> Đã xem xét các trường hợp đồng điểm (\(ties) người)</label></div>
+            value="1"\(HTML.when(v["dong_diem"] == "1", " checked"))> Đã xem xét các trường hợp đồng điểm (\(ties) \
+            người)</label></div>
             """) : .empty)
             \(FormField("quyet_dinh", "Quyết định cho phép vượt hạn mức (nếu có)", value: v["quyet_dinh"],
-                        hint: "Chỉ ghi khi cơ quan có quyết định khen thưởng cho phép số người xuất sắc cao hơn hạn mức.",
+                        hint: """
+                            Chỉ ghi khi cơ quan có quyết định khen thưởng cho phép số người xuất sắc cao hơn hạn \
+                            mức.
+                            """,
                         maxLength: 200, placeholder: "Số 12/QĐ-UBND ngày 01/12/2026").html)
-            \(FormField("ngay_cong_khai", "Số ngày làm việc công khai, nhận kiến nghị", value: v["ngay_cong_khai"] ?? "5", required: true,
+            \(FormField("ngay_cong_khai", """
+                Số ngày làm việc công khai, nhận kiến nghị
+                """, value: v["ngay_cong_khai"] ?? "5", required: true,
                         maxLength: 2, inputMode: .numeric).html)
-            <div class="actions"><button class="primary">Phê duyệt và công khai</button> <a href="\(base)">Quay lại</a></div></div></form>
+            <div class="actions"><button class="primary">Phê duyệt và công khai</button> <a href="\(base)">Quay lại</a></div></div>\
+            </form>
             """), status: status)
     }
 

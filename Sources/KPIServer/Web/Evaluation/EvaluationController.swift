@@ -44,10 +44,12 @@ struct EvaluationController {
         }
         func stateText(_ p: EvaluationPeriod) -> String {
             let label = EvaluationState(rawValue: p.state)?.label ?? p.state
-            return p.dirty && (EvaluationState(rawValue: p.state)?.recomputes ?? false) ? "\(label) — có thay đổi, chờ tính lại" : label
+            return p.dirty && (EvaluationState(rawValue: p.state)?.recomputes
+                ?? false) ? "\(label) — có thay đổi, chờ tính lại" : label
         }
         if !req.input.text("dinh_dang").isEmpty {
-            let table = [["Kỳ", "Mã cơ quan", "Cơ quan", "Trạng thái", "Số người", "Tính lúc", "Người mở"]] + periods.map { p in
+            let table = [["Kỳ", "Mã cơ quan", "Cơ quan", "Trạng thái", "Số người", "Tính lúc",
+                          "Người mở"]] + periods.map { p in
                 let (name, code) = names[p.organizationID] ?? ("", "")
                 return [PeriodCode(p.code)?.label ?? p.code, code, name, stateText(p), String(p.people), time(p.computedAt), p.openedBy]
             }
@@ -55,7 +57,9 @@ struct EvaluationController {
         }
         let flash: String? = {
             switch req.input.text("tb") {
-            case "mo": return "Đã mở kỳ đánh giá. Điểm sẽ được tính trong ít phút; bấm «Tính lại ngay» để tính ngay."
+            case "mo": return """
+                Đã mở kỳ đánh giá. Điểm sẽ được tính trong ít phút; bấm «Tính lại ngay» để tính ngay.
+                """
             case "tinh": return "Đã tính lại điểm của kỳ cho \(req.input.text("n")) người."
             default: return nil
             }
@@ -66,7 +70,8 @@ struct EvaluationController {
             return HTML("""
                 <tr><td data-label="Kỳ"><a href="/ky-danh-gia/\(p.id!.uuidString)">\(PeriodCode(p.code)?.label ?? p.code)</a></td>
                 <td data-label="Cơ quan">\(name) (\(code))</td><td data-label="Trạng thái">\(stateText(p))</td>
-                <td data-label="Số người" class="num">\(VNNumber.format(p.people))</td><td data-label="Tính lúc">\(time(p.computedAt))</td>
+                <td data-label="Số người" class="num">\(VNNumber.format(p.people))</td><td data-label="Tính \
+                lúc">\(time(p.computedAt))</td>
                 <td data-label="Thao tác"><a href="/ket-qua?ky=\(p.code)">Kết quả</a> \(mayRun ? HTML("""
                 <form method="post" action="/ky-danh-gia/\(p.id!.uuidString)/tinh-lai" class="inline" data-busy="Đang tính \
                 điểm…">\(req.csrfField)<button>Tính lại ngay</button></form>
@@ -82,13 +87,15 @@ struct EvaluationController {
             \(FormField("co_quan", "Cơ quan", value: v["co_quan"],
                         .select(agencies.map { .init($0.code, "\($0.name) (\($0.code))") })).html)
             \(FormField("ky", "Kỳ", value: v["ky"] ?? thisMonth, required: true, hint: """
-                Tháng «\(thisMonth)», quý «\(PeriodCode.containing(req.today, kind: .quarter).text)» hoặc năm «\(req.today.year)».
+                Tháng «\(thisMonth)», quý «\(PeriodCode.containing(req.today, kind: .quarter).text)» hoặc năm \
+                «\(req.today.year)».
                 """, maxLength: 10).html)
             <div class="actions"><button class="primary">Mở kỳ</button></div></form></details>
             """)
         let params = "q=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&trang_thai=\(state)"
         return req.page(Page(title: "Kỳ đánh giá", breadcrumbs: [("Tổng quan", "/")], flash: flash, body: """
-            <p class="hint">Điểm của kỳ đang mở được tính lại tự động khi nhiệm vụ, đánh giá hài lòng, đánh giá phối hợp hoặc ghi nhận kỷ \
+            <p class="hint">Điểm của kỳ đang mở được tính lại tự động khi nhiệm vụ, đánh giá hài lòng, \
+            đánh giá phối hợp hoặc ghi nhận kỷ \
             luật thay đổi.</p>
             \(openForm)
             <form method="get" class="filters" role="search">
@@ -100,7 +107,8 @@ struct EvaluationController {
             \(periods.isEmpty ? HTML("<p class=\"empty\">Chưa có kỳ đánh giá nào khớp bộ lọc.</p>") : HTML("""
             <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Kỳ</th><th scope="col">Cơ quan</th><th \
             scope="col">Trạng thái</th>
-            <th scope="col">Số người</th><th scope="col">Tính lúc</th><th scope="col">Thao tác</th></tr></thead><tbody>\(rows)</tbody>\
+            <th scope="col">Số người</th><th scope="col">Tính lúc</th><th scope="col">Thao tác</th></tr></thead>\
+            <tbody>\(rows)</tbody>\
             </table></div>
             """))
             """), status: status)

@@ -8,7 +8,8 @@ import Vapor
 /// approval page (/ky-danh-gia/<id>/phe-duyet) with the quota's proposal.
 struct EvaluationPeriodPage {
     /// What the period page reads from its address; the posts that show it again read the same.
-    static let pageParams: [ParamSpec] = [.search, .format, .notice, .text("loc", max: 30, "Lọc"), .int("n", 0...10_000_000, "Số hồ sơ")]
+    static let pageParams: [ParamSpec] = [.search, .format, .notice, .text("loc", max: 30, "Lọc"), .int("n", 0...10_000_000,
+        "Số hồ sơ")]
 
     static func register(_ r: any RoutesBuilder) {
         r.get("ky-danh-gia", ":id", use: show).reads(pageParams)
@@ -58,7 +59,8 @@ struct EvaluationPeriodPage {
         let (p, state) = (m.period, m.state)
         func notYet(_ s: PeriodPageModel.Sheet) -> String { s.onLeave ? "Nghỉ theo chế độ" : "Chưa" }
         if !req.input.text("dinh_dang").isEmpty {
-            let table = [["Mã", "Họ và tên", "Đơn vị", "Tự đánh giá", "Đánh giá", "Điểm", "Xếp loại"]] + m.sheets.map { s in
+            let table = [["Mã", "Họ và tên", "Đơn vị", "Tự đánh giá", "Đánh giá", "Điểm",
+                          "Xếp loại"]] + m.sheets.map { s in
                 [s.sheet.personCode, s.name, s.unit, s.sheet.selfAt.map(DateFormatting.dateTime) ?? notYet(s),
                  s.sheet.reviewedAt.map(DateFormatting.dateTime) ?? notYet(s), ResultController.score(s.hundredths), levelText(s)]
             }
@@ -77,30 +79,39 @@ struct EvaluationPeriodPage {
             case .open where m.proposedDeadlines != nil:
                 let due = m.proposedDeadlines!
                 return HTML("""
-                    <form method="post" action="\(base)/buoc" class="record-form" data-busy="Đang tính điểm và lập phiếu…">\(req.csrfField)
+                    <form method="post" action="\(base)/buoc" class="record-form" data-busy="Đang tính điểm và lập \
+                    phiếu…">\(req.csrfField)
                     <input type="hidden" name="phien_ban" value="\(p.version)"><input type="hidden" name="buoc" value="mo">
                     \(FormField("han_tu_danh_gia", "Hạn tự đánh giá", value: due.selfAssessment.iso, .date, required: true).html)
                     \(FormField("han_danh_gia", "Hạn đánh giá", value: due.review.iso, .date, required: true).html)
                     \(FormField("han_phe_duyet", "Hạn phê duyệt", value: due.approval.iso, .date, required: true).html)
                     <div class="actions"><button class="primary">Bắt đầu tự đánh giá</button></div>
-                    <p class="hint">Điểm được tính lại, mỗi người có một phiếu đánh giá; người chưa tự đánh giá được nhắc trước hạn.</p>\
+                    <p class="hint">Điểm được tính lại, mỗi người có một phiếu đánh giá; người chưa tự đánh \
+                    giá được nhắc trước hạn.</p>\
                     </form>
                     """)
             case .selfAssessment where m.mayRun:
                 return button("Chuyển sang bước đánh giá",
-                              "Kết thúc bước tự đánh giá? \(m.selfPending) người chưa tự đánh giá sẽ không bổ sung được nữa.")
+                              """
+                                  Kết thúc bước tự đánh giá? \(m.selfPending) người chưa tự đánh giá sẽ không bổ \
+                                  sung được nữa.
+                                  """)
             case .review where m.mayRun:
                 return button("Trình phê duyệt",
                               """
-                                  Trình phê duyệt? Điểm được tính lần cuối với lựa chọn của người đánh giá rồi cố định; \
+                                  Trình phê duyệt? Điểm được tính lần cuối với lựa chọn của người đánh giá \
+                                  rồi cố định; \
                                   \(m.reviewPending) phiếu chưa được đánh giá.
                                   """)
             case .approval where m.mayApprove:
-                return HTML("<p><a class=\"button primary\" href=\"\(base)/phe-duyet\">Xem đề xuất xếp loại và phê duyệt</a></p>")
+                return HTML("""
+                    <p><a class=\"button primary\" href=\"\(base)/phe-duyet\">Xem đề xuất xếp loại và phê duyệt</a></p>
+                    """)
             case .published where m.mayApprove:
                 return button("Chốt điểm",
                               """
-                                  Chốt điểm kỳ này? Sau khi chốt, kết quả chỉ thay đổi qua kiến nghị hoặc phúc tra. Kiến nghị vẫn được gửi \
+                                  Chốt điểm kỳ này? Sau khi chốt, kết quả chỉ thay đổi qua kiến nghị hoặc phúc \
+                                  tra. Kiến nghị vẫn được gửi \
                                   đến hết \(date(p.objectionUntil)).
                                   """)
             default:
@@ -108,17 +119,20 @@ struct EvaluationPeriodPage {
             }
         }()
         let deadlines: HTML = p.selfDue.isEmpty ? .empty : HTML("""
-            <dl class="facts"><dt>Hạn tự đánh giá</dt><dd>\(date(p.selfDue))</dd><dt>Hạn đánh giá</dt><dd>\(date(p.reviewDue))</dd>
+            <dl class="facts"><dt>Hạn tự đánh giá</dt><dd>\(date(p.selfDue))</dd><dt>Hạn đánh giá</dt>\
+            <dd>\(date(p.reviewDue))</dd>
             <dt>Hạn phê duyệt</dt><dd>\(date(p.approveDue))</dd>
             \(p.approvedAt.map { HTML("""
                 <dt>Phê duyệt</dt><dd>\(p.approvedBy), \
-                \(DateFormatting.dateTime($0))\(p.decision.isEmpty ? "" : " · quyết định \(p.decision)")</dd><dt>Công khai, nhận kiến nghị \
+                \(DateFormatting.dateTime($0))\(p.decision.isEmpty ? "" : " · quyết định \(p.decision)")</dd><dt>Công khai, nhận \
+                kiến nghị \
                 đến hết</dt><dd>\(date(p.objectionUntil))</dd>
                 """) } ?? .empty)
             \(p.lockedAt.map { HTML("<dt>Chốt điểm</dt><dd>\(p.lockedBy), \(DateFormatting.dateTime($0))</dd>") } ?? .empty)</dl>
             """)
         let away: HTML = m.onLeave == 0 ? .empty : HTML("""
-             · <a href="\(base)?loc=nghi">\(VNNumber.format(m.onLeave)) người nghỉ theo chế độ cả kỳ</a> (không phải tự đánh giá, đánh giá)
+             · <a href="\(base)?loc=nghi">\(VNNumber.format(m.onLeave)) người nghỉ theo chế độ cả kỳ</a> (không phải \
+            tự đánh giá, đánh giá)
             """)
         let pending: HTML = m.total == 0 || state == .open ? .empty : HTML("""
             <section class="panel"><h2>Tiến độ</h2><p>\(VNNumber.format(m.total)) phiếu · <a \
@@ -142,12 +156,14 @@ struct EvaluationPeriodPage {
                               "danh-gia": "Đã trình phê duyệt; điểm đã cố định.",
                               "phe-duyet": "Đã phê duyệt và công khai kết quả.", "cong-khai": "Đã chốt điểm.",
                               "phuc-tra": "Đã mở \(req.input.text("n")) hồ sơ phúc tra."][req.input.text("tb")]
-        return req.page(Page(title: m.title, breadcrumbs: [("Tổng quan", "/"), ("Kỳ đánh giá", "/ky-danh-gia")], flash: flash, body: """
+        return req.page(Page(title: m.title, breadcrumbs: [("Tổng quan", "/"), ("Kỳ đánh giá", "/ky-danh-gia")], flash: flash,
+                             body: """
             \(stepper(state))
             \(Widgets.problems(problem.map { [$0] } ?? []))
             <p>Trạng thái: <strong>\(state.label)</strong> · \(VNNumber.format(p.people)) người · tính \
             lúc \(EvaluationController.time(p.computedAt)) ·
-            <a href="/ket-qua?ky=\(p.code)">Kết quả và giải trình</a> · <a href="\(base)/danh-sach">Danh sách xếp loại (in)</a> ·
+            <a href="/ket-qua?ky=\(p.code)">Kết quả và giải trình</a> · <a href="\(base)/danh-sach">Danh sách xếp loại \
+            (in)</a> ·
             <a href="\(base)/danh-sach?dinh_dang=xlsx">Danh sách xếp loại (Excel)</a></p>
             \(deadlines)\(action)\(pending)\(after)
             <form method="get" class="filters" role="search">
@@ -163,9 +179,11 @@ struct EvaluationPeriodPage {
                     Phiếu đánh giá được lập khi bắt đầu bước tự đánh giá.
                     """ : "Không có phiếu nào khớp bộ lọc.")</p>
                 """) : HTML("""
-            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Người</th><th scope="col">Đơn vị</th><th scope="col">Tự \
+            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Người</th><th scope="col">Đơn vị</th><th \
+            scope="col">Tự \
             đánh giá</th>
-            <th scope="col">Đánh giá</th><th scope="col">Điểm</th><th scope="col">Xếp loại</th></tr></thead><tbody>\(rows)</tbody></table>\
+            <th scope="col">Đánh giá</th><th scope="col">Điểm</th><th scope="col">Xếp loại</th></tr></thead>\
+            <tbody>\(rows)</tbody></table>\
             </div>
             """))
             """), status: status)

@@ -23,7 +23,8 @@ enum EvaluationPrint {
             <td><strong>\((agency?.name ?? "").uppercased())</strong><div class="rule"></div></td>
             <td>\(party ? HTML("<strong>ĐẢNG CỘNG SẢN VIỆT NAM</strong><div class=\"rule\"></div>")
                 : HTML("""
-                    <strong>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</strong><br><strong class=\"motto\">Độc lập - Tự do - Hạnh \
+                    <strong>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</strong><br><strong class=\"motto\">Độc lập - Tự do - \
+                    Hạnh \
                     phúc</strong><div class=\"rule\"></div>
                     """))
             <p class="date-line">\(place), ngày \(String(format: "%02d", date.day)) tháng \(String(format: "%02d", date.month)) \
@@ -36,7 +37,8 @@ enum EvaluationPrint {
         HTML("""
             <table class="signatures">\
             <tr>\(blocks.map { title, name in HTML("""
-                <td><strong>\(title)</strong><br><em>(Ký, ghi rõ họ tên)</em><div class=\"sign-space\"></div><strong>\(name)</strong></td>
+                <td><strong>\(title)</strong><br><em>(Ký, ghi rõ họ tên)</em><div class=\"sign-space\"></div><strong>\(name)</strong>\
+                </td>
                 """) })</tr></table>
             """)
     }
@@ -80,10 +82,12 @@ enum EvaluationPrint {
             func clamp(_ v: Rational?, _ m: Rational) -> Rational { min(max(v ?? m, .zero), m) }
             let lines: [(String, Rational, Rational?)] = [
                 ("Kết quả thực hiện nhiệm vụ", rules.taskPoints, period.taskScore),
-                ("Mức độ hài lòng của người dân, tổ chức, doanh nghiệp", rules.satisfactionMax, clamp(input.general.satisfaction,
+                ("Mức độ hài lòng của người dân, tổ chức, doanh nghiệp", rules.satisfactionMax,
+                 clamp(input.general.satisfaction,
                     rules.satisfactionMax)),
                 ("Tinh thần, thái độ phối hợp", rules.coordinationMax, clamp(input.general.coordination, rules.coordinationMax)),
-                ("Ý thức chấp hành kỷ luật, kỷ cương hành chính; phẩm chất", rules.disciplineMax, clamp(input.general.discipline,
+                ("Ý thức chấp hành kỷ luật, kỷ cương hành chính; phẩm chất", rules.disciplineMax,
+                 clamp(input.general.discipline,
                     rules.disciplineMax)),
             ]
             parts = lines.enumerated().map { i, l in
@@ -103,9 +107,11 @@ enum EvaluationPrint {
             <p>Họ và tên: <strong>\(row.input.personName)</strong> &nbsp; Mã: \(row.input.personCode)</p>
             <p>Chức vụ, vị trí việc làm: \(position?.name ?? "") &nbsp; Đơn vị: \(row.input.unitName)</p>
             <p><strong>I. KẾT QUẢ CHẤM ĐIỂM</strong> (theo \(row.framework.name), phiên bản \(row.framework.version))</p>
-            <table class="doc-table"><thead><tr><th>TT</th><th>\(row.input.year == nil ? "Nhóm tiêu chí" : "Kỳ đánh giá")</th><th>Điểm tối \
+            <table class="doc-table"><thead><tr><th>TT</th><th>\(row.input.year == nil ? "Nhóm tiêu chí" : "Kỳ đánh giá")</th>\
+            <th>Điểm tối \
             đa</th><th>Điểm đạt</th></tr></thead>
-            <tbody>\(parts)<tr><td></td><td><strong>Tổng điểm</strong></td><td class="num">\(row.input.year == nil ? "100,00" : "—")</td>\
+            <tbody>\(parts)<tr><td></td><td><strong>Tổng điểm</strong></td><td \
+            class="num">\(row.input.year == nil ? "100,00" : "—")</td>\
             <td class="num"><strong>\(score)</strong></td></tr></tbody></table>
             <p><strong>II. TỰ NHẬN XÉT</strong></p><p class="doc-text">\(e.selfComment.isEmpty ? "(Không có)" : e.selfComment)</p>
             <p><strong>III. NHẬN XÉT CỦA NGƯỜI ĐÁNH GIÁ</strong></p><p \
@@ -116,7 +122,8 @@ enum EvaluationPrint {
                 """)
                 : HTML("<p><strong>IV. XẾP LOẠI:</strong> \(level.uppercased()) — \(score) điểm</p>"))
             <ul>\(row.reasons.map { HTML("<li>\($0)</li>") })</ul>
-            \(signatures([("NGƯỜI TỰ ĐÁNH GIÁ", row.input.personName), ("NGƯỜI ĐÁNH GIÁ", ""), ("THỦ TRƯỞNG CƠ QUAN", "")]))
+            \(signatures([("NGƯỜI TỰ ĐÁNH GIÁ", row.input.personName), ("NGƯỜI ĐÁNH GIÁ", ""), ("THỦ TRƯỞNG CƠ QUAN",
+                "")]))
             """)
         return try await document(req, title: "Phiếu đánh giá, xếp loại: \(row.input.personName)",
                         back: "/ky-danh-gia/\(p.id!.uuidString)/phieu/\(e.personCode)", body: body)
@@ -154,7 +161,8 @@ enum EvaluationPrint {
         if !format.isEmpty {
             let table = [["STT", "Mã", "Họ và tên", "Chức vụ, vị trí việc làm", "Đơn vị", "Điểm",
                           "Xếp loại"]] + lines.enumerated().map { i, l in
-                [String(i + 1), l.code, l.name, l.position, l.unit, ResultController.score(l.hundredths), l.level?.label ?? "Chưa xếp loại"]
+                [String(i + 1), l.code, l.name, l.position, l.unit, ResultController.score(l.hundredths),
+                 l.level?.label ?? "Chưa xếp loại"]
             }
             return try Download.table(table, name: "danh-sach-xep-loai-\(p.code)", format: format, at: req.now)
         }
@@ -174,7 +182,8 @@ enum EvaluationPrint {
             \(heading(agency, place: req.application.settings.placeName, date: req.today))
             <h1 class="doc-title">DANH SÁCH ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG<br>CÁN BỘ, CÔNG CHỨC, VIÊN CHỨC</h1>
             <p class="doc-sub">\(label)\(approved ? "" : " (chưa phê duyệt, tạm tính)")</p>
-            <table class="doc-table"><thead><tr><th>TT</th><th>Họ và tên</th><th>Chức vụ, vị trí việc làm</th><th>Đơn vị</th><th>Điểm</th>\
+            <table class="doc-table"><thead><tr><th>TT</th><th>Họ và tên</th><th>Chức vụ, vị trí việc làm</th><th>Đơn \
+            vị</th><th>Điểm</th>\
             <th>Xếp loại</th></tr></thead>
             <tbody>\(rows)</tbody></table>
             <p><strong>Tổng số: \(total) người</strong>, trong đó:</p><ul>\(counts)</ul>

@@ -19,7 +19,10 @@ struct EvaluationSheetPage {
         let principal = try req.requirePrincipal()
         guard let personID = principal.personID else {
             return req.page(Page(title: "Đánh giá của tôi",
-                                 body: "<p class=\"empty\">Tài khoản này không gắn với hồ sơ cán bộ nên không có phiếu đánh giá.</p>"))
+                                 body: """
+                                     <p class=\"empty\">Tài khoản này không gắn với hồ sơ cán bộ nên không có phiếu \
+                                     đánh giá.</p>
+                                     """))
         }
         let sheets = try await Evaluation.query(on: req.db).filter(\.$personID == personID).all()
         let periods = Dictionary(try await EvaluationPeriod.query(on: req.db).filter(\.$id ~~ sheets.map(\.periodID)).all().map { ($0.id!,
@@ -42,7 +45,8 @@ struct EvaluationSheetPage {
         return req.page(Page(title: "Đánh giá của tôi", breadcrumbs: [("Tổng quan", "/")], body: """
             \(queue)
             <h2>Phiếu của tôi</h2>
-            <p class="hint">Phiếu đánh giá của bạn theo từng kỳ: xem điểm tính từ công việc, tự đánh giá trong thời hạn, xem kết quả được \
+            <p class="hint">Phiếu đánh giá của bạn theo từng kỳ: xem điểm tính từ công việc, tự đánh giá trong \
+            thời hạn, xem kết quả được \
             phê duyệt.</p>
             \(rows.isEmpty ? HTML("<p class=\"empty\">Chưa có kỳ đánh giá nào lập phiếu cho bạn.</p>") : HTML("""
             <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Kỳ</th><th scope="col">Bước</th><th \
@@ -135,7 +139,8 @@ struct EvaluationSheetPage {
         let v = values ?? [:]
         let rubricRows = rubric.map { r in
             HTML("""
-                <tr><td data-label="Chỉ số">\(r.code) — \(r.name) (tối đa \(DecimalText.vn(DecimalText.parse(r.max) ?? .zero)))</td>
+                <tr><td data-label="Chỉ số">\(r.code) — \(r.name) (tối \
+                đa \(DecimalText.vn(DecimalText.parse(r.max) ?? .zero)))</td>
                 <td data-label="Tự đề \
                 xuất">\(maySelf ? select("de_xuat_\(r.code)", "\(r.code): mức tự đề xuất", r.levels,
                                          v["de_xuat_\(r.code)"] ?? proposed[r.code]) : HTML("\(proposed[r.code] ?? "—")"))</td>
@@ -150,7 +155,8 @@ struct EvaluationSheetPage {
                 Điểm năm là trung bình điểm các kỳ trong năm: không chấm theo thang mức.
                 """ : "Bộ chỉ số của người này không có chỉ số chấm theo thang mức.")</p>
             """) : HTML("""
-            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Chỉ số chấm theo thang mức</th><th scope="col">Tự đề \
+            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Chỉ số chấm theo thang mức</th><th \
+            scope="col">Tự đề \
             xuất</th><th scope="col">Người đánh giá chọn</th></tr></thead>
             <tbody>\(rubricRows)</tbody></table></div>
             """)
@@ -177,9 +183,11 @@ struct EvaluationSheetPage {
                 \(e.reviewedBy), \(DateFormatting.dateTime($0))
                 """ } ?? "Chưa đánh giá")</p>\(e.reviewComment.isEmpty ? .empty : HTML("<blockquote>\(e.reviewComment)</blockquote>"))
             """)
-        let official: HTML = away && e.level.isEmpty ? HTML("<p>Kỳ này <strong>không đánh giá</strong> (nghỉ theo chế độ cả kỳ).</p>")
+        let official: HTML = away
+            && e.level.isEmpty ? HTML("<p>Kỳ này <strong>không đánh giá</strong> (nghỉ theo chế độ cả kỳ).</p>")
             : e.level.isEmpty ? HTML("""
-                <p>Điểm hiện tại: <strong>\(ResultController.score(row.hundredths))</strong> — \(row.level?.label ?? "chưa xếp loại") \
+                <p>Điểm hiện tại: <strong>\(ResultController.score(row.hundredths))</strong> \
+                — \(row.level?.label ?? "chưa xếp loại") \
                 (chưa phê duyệt)</p>
                 """)
             : HTML("""
@@ -188,15 +196,18 @@ struct EvaluationSheetPage {
                 <ul>\(EvaluationFlow.reasons(e.reasons).map { HTML("<li>\($0)</li>") })</ul>
                 """)
         let after = try await EvaluationAfterPage.sections(req, f, p, e, rubric: rubric, noTasks: noTasks)
-        return req.page(Page(title: "Phiếu đánh giá: \(row.input.personName)", breadcrumbs: [("Tổng quan", "/"), ("Đánh giá của tôi",
+        return req.page(Page(title: "Phiếu đánh giá: \(row.input.personName)", breadcrumbs: [("Tổng quan", "/"),
+            ("Đánh giá của tôi",
             "/danh-gia-cua-toi")],
                              flash: req.input.text("tb") == "luu" ? "Đã lưu phiếu đánh giá." : nil, body: """
             \(EvaluationPeriodPage.stepper(state))
             \(Widgets.problems(problem.map { [$0] } ?? []))
-            <p>\(row.input.personName) (\(row.input.personCode)) · \(row.input.unitName) · \(PeriodCode(p.code)?.label ?? p.code) · bước \
+            <p>\(row.input.personName) (\(row.input.personCode)) · \(row.input.unitName) · \(PeriodCode(p.code)?.label ?? p.code) · \
+            bước \
             <strong>\(state.label.lowercased())</strong></p>
             \(row.input.leave.map { HTML("<p class=\"leave-note\">\($0.text)</p>") } ?? .empty)
-            <section class="panel total">\(official)<p><a href="/ket-qua/\(p.code)/\(e.personCode)">Xem giải trình từng điểm</a> · <a \
+            <section class="panel total">\(official)<p><a href="/ket-qua/\(p.code)/\(e.personCode)">Xem giải trình từng điểm</a> \
+            · <a \
             href="\(base)/in">In phiếu đánh giá, xếp loại</a></p></section>
             \(away ? .empty : HTML("""
             <form method="post" action="\(base)/\(maySelf ? "tu-danh-gia" : "danh-gia")" class="record-form">\(req.csrfField)
@@ -227,7 +238,10 @@ struct EvaluationSheetPage {
         try await handle(req) { f, id, code, v in
             let (_, e) = try await f.sheet(id, personCode: code)
             guard e.personID == f.principal.personID else { throw Abort(.forbidden,
-                                                                        reason: "Chỉ chính người được đánh giá mới tự đánh giá.") }
+                                                                        reason: """
+                                                                            Chỉ chính người được đánh giá mới tự đánh \
+                                                                            giá.
+                                                                            """) }
             try await f.selfAssess(id, comment: v["tu_nhan_xet"] ?? "", rubric: choices(v, "de_xuat_"))
         }
     }

@@ -47,7 +47,8 @@ struct FrameworkController {
                 today: req.today),
              DateOnly(parsing: f.effectiveFrom)?.display ?? ""]
         }
-        return try Download.table([["Mã", "Tên", "Áp dụng cho", "Phiên bản", "Trạng thái", "Hiệu lực từ"]] + rows, name: "bo-chi-so",
+        return try Download.table([["Mã", "Tên", "Áp dụng cho", "Phiên bản", "Trạng thái", "Hiệu lực từ"]] + rows,
+                                  name: "bo-chi-so",
                                   format: req.input.text("dinh_dang").nonEmpty(or: "xlsx"), at: req.now)
     }
 
@@ -166,7 +167,11 @@ struct FrameworkController {
         var problems: [FrameworkDefinition.Problem] = []
         let date = DateOnly(parsing: form.hieu_luc ?? "")
         if date == nil { problems.append(.init("effectiveFrom", "nhập ngày hiệu lực dạng dd/MM/yyyy")) }
-        if form.xac_nhan != "1" { problems.append(.init("confirm", "đánh dấu ô xác nhận: phiên bản đã ban hành không sửa được nữa")) }
+        if form.xac_nhan != "1" { problems.append(.init("confirm",
+                                                        """
+                                                            đánh dấu ô xác nhận: phiên bản đã ban hành không sửa được \
+                                                            nữa
+                                                            """)) }
         do {
             guard problems.isEmpty, let date else { throw FrameworkService.Invalid(problems: problems) }
             try await svc.publish(f.id!, effective: date)

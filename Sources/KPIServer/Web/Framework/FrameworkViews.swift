@@ -9,7 +9,8 @@ enum FrameworkViews {
     }
 
     static func crumbs(_ f: Framework) -> [(String, String)] {
-        [("Tổng quan", "/"), ("Bộ chỉ số", "/khung-danh-gia"), ("\(f.name) — phiên bản \(f.version)", FrameworkController.base(f.id!))]
+        [("Tổng quan", "/"), ("Bộ chỉ số", "/khung-danh-gia"), ("\(f.name) — phiên bản \(f.version)",
+                                                                FrameworkController.base(f.id!))]
     }
 
     static func scopeText(_ f: Framework) -> String {
@@ -21,7 +22,8 @@ enum FrameworkViews {
             HTML("""
                 <tr><td data-label="Mã">\(f.code)</td><td data-label="Tên"><a href="\(FrameworkController.base(f.id!))">\(f.name)</a></td>
                 <td data-label="Áp dụng cho">\(Catalogs.label(Catalogs.staffKinds, f.staffKind)) · \(scopeText(f))</td>
-                <td data-label="Phiên bản" class="num">\(f.version)</td><td data-label="Trạng thái">\(statusText(f, today: req.today))</td>
+                <td data-label="Phiên bản" class="num">\(f.version)</td><td data-label="Trạng \
+                thái">\(statusText(f, today: req.today))</td>
                 <td data-label="Hiệu lực từ">\(DateOnly(parsing: f.effectiveFrom)?.display ?? "—")</td></tr>
                 """)
         }
@@ -29,16 +31,19 @@ enum FrameworkViews {
             HTML("<option value=\"\(v)\"\(HTML.when(v == status, " selected"))>\(l)</option>")
         }
         return Page(title: "Bộ chỉ số đánh giá", breadcrumbs: [("Tổng quan", "/")], body: """
-            <p class="hint">Bộ chỉ số chung của tỉnh và các phiên bản riêng của cơ quan. Muốn thay đổi: mở phiên bản đang áp dụng, tạo bản \
+            <p class="hint">Bộ chỉ số chung của tỉnh và các phiên bản riêng của cơ quan. Muốn thay đổi: mở \
+            phiên bản đang áp dụng, tạo bản \
             nháp, sửa, xem trước tác động rồi ban hành với ngày hiệu lực.</p>
             <form method="get" class="filters" role="search">
             <div class="field"><label for="q">Tìm</label><input id="q" name="q" value="\(q)" placeholder="Mã hoặc tên"></div>
-            <div class="field"><label for="trang_thai">Trạng thái</label><select id="trang_thai" name="trang_thai">\(options)</select></div>
+            <div class="field"><label for="trang_thai">Trạng thái</label><select id="trang_thai" name="trang_thai">\(options)</select>\
+            </div>
             <div class="actions"><button>Lọc</button> <a href="/khung-danh-gia/xuat?dinh_dang=xlsx">Xuất Excel</a> <a \
             href="/khung-danh-gia/xuat?dinh_dang=csv">Xuất CSV</a></div></form>
             <p class="count">\(all.count) phiên bản</p>
             \(all.isEmpty ? HTML("<p class=\"empty\">Không có phiên bản nào khớp bộ lọc.</p>") : HTML("""
-            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Mã</th><th scope="col">Tên</th><th scope="col">Áp dụng \
+            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Mã</th><th scope="col">Tên</th><th scope="col">Áp \
+            dụng \
             cho</th>
             <th scope="col">Phiên bản</th><th scope="col">Trạng thái</th><th scope="col">Hiệu lực từ</th></tr></thead>\
             <tbody>\(rows)</tbody></table></div>
@@ -49,8 +54,11 @@ enum FrameworkViews {
     /// A value as people read it: decimals with a comma, formulas as written.
     static func shown(_ key: String, _ value: String) -> String {
         if key.hasSuffix("Formula") || key == "indicators" { return value }
-        if key == "quotaPool" { return value == "all" ? "Tất cả người được xếp loại" : "Người đạt từ hoàn thành tốt trở lên" }
-        if key == "quotaRounding" { return ["floor": "Làm tròn xuống", "ceil": "Làm tròn lên", "round": "Làm tròn"][value] ?? value }
+        if key == "quotaPool" {
+            return value == "all" ? "Tất cả người được xếp loại" : "Người đạt từ hoàn thành tốt trở lên"
+        }
+        if key == "quotaRounding" { return ["floor": "Làm tròn xuống", "ceil": "Làm tròn lên",
+                                            "round": "Làm tròn"][value] ?? value }
         if key == "period" { return value == "quarter" ? "Quý" : "Tháng" }
         if value.isEmpty { return "Không áp dụng" }
         return DecimalText.vn(text: value)
@@ -90,7 +98,8 @@ enum FrameworkViews {
             actions.append("<a href=\"\(base)/xem-truoc\">Xem trước tác động</a>")
         } else if canEdit {
             actions.append("""
-                <form method=\"post\" action=\"\(base)/nhap\" class=\"inline\">\(req.csrfField)<button class=\"primary\">Tạo bản nháp để \
+                <form method=\"post\" action=\"\(base)/nhap\" class=\"inline\">\(req.csrfField)<button class=\"primary\">Tạo bản nháp \
+                để \
                 điều chỉnh</button></form>
                 """)
             actions.append("<a href=\"\(base)/so-sanh\">So sánh với phiên bản trước</a>")
@@ -101,13 +110,15 @@ enum FrameworkViews {
             <div class="field"><label for="hieu_luc">Ngày hiệu lực <span class="req">*</span></label>
             <input id="hieu_luc" name="hieu_luc" placeholder="dd/MM/yyyy" inputmode="numeric" class="date" value="\(req.today.display)">\
             </div>
-            <div class="field"><label><input type="checkbox" name="xac_nhan" value="1"> Tôi đã xem trước tác động và xác nhận ban hành; \
+            <div class="field"><label><input type="checkbox" name="xac_nhan" value="1"> Tôi đã xem trước tác động và xác \
+            nhận ban hành; \
             phiên bản đã ban hành không sửa được nữa.</label></div>
             <div class="actions"><button class="primary">Ban hành phiên bản \(f.version)</button></div></form></section>
             """ : .empty
         let derive: HTML = f.organizationID == nil && f.status == "published" && svc.principal.canAnywhere(.configureFramework) ? """
             <section class="panel"><h2>Phiên bản riêng của cơ quan</h2>
-            <p class="hint">Cơ quan được thêm chỉ số, điều chỉnh công thức và mức giảm trong khuôn khổ của tỉnh; không được thay đổi điểm \
+            <p class="hint">Cơ quan được thêm chỉ số, điều chỉnh công thức và mức giảm trong khuôn khổ của \
+            tỉnh; không được thay đổi điểm \
             các nhóm, ngưỡng xếp loại và hạn mức.</p>
             <form method="post" action="\(base)/phai-sinh" class="record-form">\(req.csrfField)
             <div class="field"><label for="co_quan">Mã cơ quan</label><input id="co_quan" name="co_quan" list="orgs" autocomplete="off">\
@@ -122,12 +133,14 @@ enum FrameworkViews {
                 \(v.id == f.id ? " (đang xem)" : "")</li>
                 """)
         }
-        return Page(title: "\(f.name) — phiên bản \(f.version)", breadcrumbs: [("Tổng quan", "/"), ("Bộ chỉ số", "/khung-danh-gia")],
+        return Page(title: "\(f.name) — phiên bản \(f.version)", breadcrumbs: [("Tổng quan", "/"), ("Bộ chỉ số",
+            "/khung-danh-gia")],
                     flash: flash, body: """
             \(Widgets.problems(problems.map(\.description)))
             <div class="actions">\(actions)</div>
             <p><strong>\(statusText(f, today: req.today))</strong>\
-            \(f.effectiveFrom.isEmpty ? "" : " · hiệu lực từ \(DateOnly(parsing: f.effectiveFrom)?.display ?? "")") · áp dụng cho \
+            \(f.effectiveFrom.isEmpty ? "" : " · hiệu lực từ \(DateOnly(parsing: f.effectiveFrom)?.display ?? "")") · áp dụng \
+            cho \
             \(Catalogs.label(Catalogs.staffKinds, f.staffKind).lowercased()) · \(scopeText(f).lowercased()) · \
             \(f.groupCodes.isEmpty ? "mọi nhóm vị trí" : """
                 nhóm vị trí \(f.groupCodes.replacingOccurrences(of: ";", with: ", "))
@@ -157,7 +170,8 @@ enum FrameworkViews {
         return Page(title: "Sửa bản nháp: \(f.name) — phiên bản \(f.version)", breadcrumbs: crumbs(f), body: """
             <div id="live-problems" aria-live="polite">\(Widgets.problems(problems.map(\.description)))</div>
             <form method="post" action="\(base)/sua" class="record-form" data-check="\(base)/kiem-tra" novalidate>\(req.csrfField)
-            <p class="hint">Hệ thống kiểm tra ngay khi bạn gõ. Biến dùng trong công thức: a (số lượng), b (chất lượng), c (tiến độ), theo \
+            <p class="hint">Hệ thống kiểm tra ngay khi bạn gõ. Biến dùng trong công thức: a (số lượng), b (chất \
+            lượng), c (tiến độ), theo \
             phần trăm; với lãnh đạo thêm d (kết quả đơn vị) và dd (tổ chức triển khai), 100 hoặc 50.</p>
             <fieldset><legend>Phạm vi áp dụng</legend>
             <p class="hint">\(Catalogs.label(Catalogs.staffKinds, f.staffKind)) · \(scopeText(f).lowercased())</p>
@@ -169,16 +183,20 @@ enum FrameworkViews {
             \(input("taskPoints", d.taskPoints))
             \(input("taskFormula", d.taskFormula, hint: "Ví dụ: 70 * (a + b + c) / 300", wide: true))
             \(input("leaderTaskFormula", d.leaderTaskFormula, hint: """
-                Ví dụ: 70 * (0.6 * (a + b + c) / 300 + 0.2 * d / 100 + 0.2 * dd / 100); trong công thức dùng dấu chấm cho số thập phân
+                Ví dụ: 70 * (0.6 * (a + b + c) / 300 + 0.2 * d / 100 + 0.2 * dd / 100); trong công thức dùng dấu chấm cho số \
+                thập phân
                 """, wide: true))
-            \(input("errorPenalty", d.errorPenalty, hint: "Mỗi lỗi lớn giảm phần này trọng số của nhiệm vụ, ví dụ 0,25"))
+            \(input("errorPenalty", d.errorPenalty, hint: """
+                Mỗi lỗi lớn giảm phần này trọng số của nhiệm vụ, ví dụ 0,25
+                """))
             \(input("delayPenalty", d.delayPenalty))</fieldset>
             <fieldset><legend>Nhóm (ii)–(iv) — Tiêu chí chung</legend>
             \(input("satisfactionMax", d.satisfactionMax))\(input("coordinationMax", d.coordinationMax))\
             \(input("disciplineMax", d.disciplineMax))
             \(FormField("indicators", FrameworkDefinition.label("indicators"),
                         value: indicatorsText ?? FrameworkDefinition.formatIndicators(d.indicators), .textarea(rows: 6), hint: """
-                            Mỗi dòng một chỉ số: Mã | Tên | Nhóm (hai-long, phoi-hop, ky-luat) | Điểm tối đa | Phương pháp (rating, \
+                            Mỗi dòng một chỉ số: Mã | Tên | Nhóm (hai-long, phoi-hop, ky-luat) | Điểm tối đa | Phương \
+                            pháp (rating, \
                             deduction, rubric, formula) | Tham số
                             """, error: byField["indicators"] ?? "", width: .wide).html)</fieldset>
             <fieldset><legend>Xếp loại và hạn mức</legend>
@@ -189,7 +207,8 @@ enum FrameworkViews {
             \(input("quotaRate", d.quotaRate, hint: "Ví dụ 0,2 = 20%"))
             \(select("quotaPool", d.quotaPool, [("good-or-better", "Người đạt từ hoàn thành tốt trở lên"), ("all",
                 "Tất cả người được xếp loại")]))
-            \(select("quotaRounding", d.quotaRounding, [("floor", "Làm tròn xuống"), ("round", "Làm tròn"), ("ceil", "Làm tròn lên")]))
+            \(select("quotaRounding", d.quotaRounding, [("floor", "Làm tròn xuống"), ("round", "Làm tròn"), ("ceil",
+                "Làm tròn lên")]))
             \(select("period", d.period, [("month", "Tháng"), ("quarter", "Quý")]))</fieldset>
             \(FormField("note", "Ghi chú thay đổi", value: note, .textarea(rows: 2), maxLength: 1000, width: .wide).html)
             <div class="actions"><button class="primary">Lưu bản nháp</button> <a href="\(base)">Hủy</a></div></form>
@@ -199,7 +218,8 @@ enum FrameworkViews {
     static func compare(_ f: Framework, with other: Framework?, today: DateOnly) -> Page {
         let mine = FrameworkService.decode(f)
         guard let other else {
-            return Page(title: "So sánh", breadcrumbs: crumbs(f), body: "<p class=\"empty\">Chưa có phiên bản nào khác để so sánh.</p>")
+            return Page(title: "So sánh", breadcrumbs: crumbs(f),
+                        body: "<p class=\"empty\">Chưa có phiên bản nào khác để so sánh.</p>")
         }
         let theirs = Dictionary(uniqueKeysWithValues: FrameworkService.decode(other).fields.map { ($0.key, $0.value) })
         let rows = mine.fields.map { key, value -> HTML in
@@ -207,7 +227,8 @@ enum FrameworkViews {
             let changed = old != value
             return HTML("""
                 <tr\(HTML.when(changed, " class=\"changed\""))><th scope="row">\(FrameworkDefinition.label(key))</th>
-                <td data-label="Phiên bản \(other.version)"><pre>\(shown(key, old))</pre></td><td data-label="Phiên bản \(f.version)">\
+                <td data-label="Phiên bản \(other.version)"><pre>\(shown(key, old))</pre></td><td data-label="Phiên \
+                bản \(f.version)">\
                 <pre>\(shown(key, value))</pre></td>
                 <td data-label="Thay đổi">\(changed ? "Có" : "—")</td></tr>
                 """)
@@ -217,7 +238,8 @@ enum FrameworkViews {
             <p class="count">\(count) mục thay đổi</p>
             <div class="table-wrap"><table class="list compare"><thead><tr><th scope="col">Mục</th><th scope="col">Phiên \
             bản \(other.version) (\(statusText(other, today: today).lowercased()))</th>
-            <th scope="col">Phiên bản \(f.version) (\(statusText(f, today: today).lowercased()))</th><th scope="col">Thay đổi</th></tr>\
+            <th scope="col">Phiên bản \(f.version) (\(statusText(f, today: today).lowercased()))</th><th scope="col">Thay đổi</th>\
+            </tr>\
             </thead><tbody>\(rows)</tbody></table></div>
             """)
     }
@@ -246,15 +268,18 @@ enum FrameworkViews {
         let parts = period.split(separator: "-")
         let periodText = parts.count == 2 ? "tháng \(parts[1])/\(parts[0])" : period
         return Page(title: "Xem trước tác động — \(periodText)", breadcrumbs: crumbs(f), body: """
-            <p>Chấm lại \(p.people) người thuộc phạm vi áp dụng trong kỳ \(periodText) (kỳ gần nhất đã kết thúc) theo phiên bản đang áp \
+            <p>Chấm lại \(p.people) người thuộc phạm vi áp dụng trong kỳ \(periodText) (kỳ gần nhất đã kết \
+            thúc) theo phiên bản đang áp \
             dụng và theo bản nháp, áp dụng hạn mức theo từng cơ quan. Không có gì được ghi lại.</p>
-            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Mức xếp loại</th><th scope="col">Đang áp dụng</th><th \
+            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Mức xếp loại</th><th scope="col">Đang áp \
+            dụng</th><th \
             scope="col">Bản nháp</th></tr></thead><tbody>\(summary)</tbody></table></div>
             <h2>\(p.changed.count) người thay đổi mức xếp loại</h2>
             \(p.changed.isEmpty ? HTML("<p class=\"empty\">Không ai thay đổi mức xếp loại.</p>") : HTML("""
             <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Người</th><th scope="col">Đơn vị</th><th \
             scope="col">Điểm, mức hiện nay</th>
-            <th scope="col">Điểm, mức theo bản nháp</th><th scope="col">Lý do (theo bản nháp)</th></tr></thead><tbody>\(rows)</tbody>\
+            <th scope="col">Điểm, mức theo bản nháp</th><th scope="col">Lý do (theo bản nháp)</th></tr></thead>\
+            <tbody>\(rows)</tbody>\
             </table></div>
             """))
             <p><a href="\(FrameworkController.base(f.id!))">Quay lại bản nháp</a></p>

@@ -30,7 +30,8 @@ struct DisciplineController {
     static func what(_ r: DisciplineRecord) -> String {
         r.kind == "ky-luat"
             ? """
-                Kỷ luật \(Catalogs.label(Catalogs.disciplineLevels, r.level).lowercased()) — quyết định số \(r.decisionNumber) ngày \
+                Kỷ luật \(Catalogs.label(Catalogs.disciplineLevels, r.level).lowercased()) — quyết định \
+                số \(r.decisionNumber) ngày \
                 \(WorkViews.date(r.decisionDate))
                 """
             : "\(r.violationName) (\(r.violationCode), trừ \(DecimalText.vn(text: r.deduction)) điểm)"
@@ -43,7 +44,8 @@ struct DisciplineController {
             var all = q
             all.page = 1
             let rows = try await svc.list(all, limit: 50_000).rows
-            let table = [["Mã cán bộ", "Họ và tên", "Ngày", "Loại", "Nội dung", "Ghi chú", "Người ghi nhận", "Trạng thái"]] + rows.map { r,
+            let table = [["Mã cán bộ", "Họ và tên", "Ngày", "Loại", "Nội dung", "Ghi chú", "Người ghi nhận",
+                          "Trạng thái"]] + rows.map { r,
                 p in
                 [p.code, p.fullName, WorkViews.date(r.occurredOn), r.kind == "ky-luat" ? "Kỷ luật" : "Vi phạm", what(r), r.note,
                  r.enteredBy,
@@ -52,7 +54,8 @@ struct DisciplineController {
             return try Download.table(table, name: "ky-luat", format: req.input.text("dinh_dang"), at: req.now)
         }
         let (rows, total) = try await svc.list(q)
-        let flash = ["luu": "Đã ghi nhận.", "huy": "Đã hủy ghi nhận."].merging(RecordProposalViews.flashes) { $1 }[req.input.text("tb")]
+        let flash = ["luu": "Đã ghi nhận.",
+                     "huy": "Đã hủy ghi nhận."].merging(RecordProposalViews.flashes) { $1 }[req.input.text("tb")]
         let pending = RecordProposalViews.section(req, base: "ky-luat", principal: svc.principal, try await svc.pending(),
                                                   mayDecide: svc.mayDecide(about:))
         let body = rows.map { r, p in
@@ -74,7 +77,8 @@ struct DisciplineController {
         let params = Widgets.query(["q": q.q, "loai": q.kind, "tu": q.from, "den": q.to])
         return req.page(Page(title: "Kỷ luật, kỷ cương", breadcrumbs: [("Tổng quan", "/")], flash: flash, body: """
             \(HTML.when(svc.mayEnterAnywhere, """
-                <div class=\"actions\"><a class=\"button primary\" href=\"/ky-luat/moi\">+ Ghi nhận</a> <a href=\"/danh-muc/vi-pham\">Danh \
+                <div class=\"actions\"><a class=\"button primary\" href=\"/ky-luat/moi\">+ Ghi nhận</a> <a \
+                href=\"/danh-muc/vi-pham\">Danh \
                 mục loại vi phạm</a></div>
                 """))
             \(pending)
@@ -87,7 +91,8 @@ struct DisciplineController {
             href="/ky-luat?\(params)&dinh_dang=csv">Xuất CSV</a></div></form>
             <p class="count">\(total) ghi nhận</p>
             \(rows.isEmpty ? HTML("<p class=\"empty\">Không có ghi nhận nào khớp bộ lọc.</p>") : HTML("""
-            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Ngày</th><th scope="col">Cán bộ</th><th scope="col">Nội \
+            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Ngày</th><th scope="col">Cán bộ</th><th \
+            scope="col">Nội \
             dung</th>
             <th scope="col">Người ghi nhận</th><th scope="col">Trạng thái</th></tr></thead><tbody>\(body)</tbody></table></div>
             """))
@@ -98,14 +103,17 @@ struct DisciplineController {
     static func formPage(_ req: Request, values v: [String: String], problems: [TaskProblem]) async throws -> Page {
         let types = try await ViolationType.query(on: req.db).filter(\.$active == true).sort(\.$code).all()
         let kind = v["loai"] ?? "vi-pham"
-        return Page(title: "Ghi nhận kỷ luật, kỷ cương", breadcrumbs: [("Tổng quan", "/"), ("Kỷ luật, kỷ cương", "/ky-luat")], body: """
+        return Page(title: "Ghi nhận kỷ luật, kỷ cương", breadcrumbs: [("Tổng quan", "/"), ("Kỷ luật, kỷ cương",
+            "/ky-luat")], body: """
             \(Widgets.problems(problems.map(\.message)))
             <form method="post" action="/ky-luat/moi" class="record-form">\(req.csrfField)
             \(FormField("nguoi", "Mã cán bộ", value: v["nguoi"], required: true).html(problems))
             <fieldset><legend>Loại ghi nhận</legend>
-            <label class="choice"><input type="radio" name="loai" value="vi-pham"\(HTML.when(kind == "vi-pham", " checked"))> Vi phạm kỷ \
+            <label class="choice"><input type="radio" name="loai" value="vi-pham"\(HTML.when(kind == "vi-pham", " checked"))> Vi phạm \
+            kỷ \
             luật, kỷ cương (theo danh mục, trừ điểm)</label>
-            <label class="choice"><input type="radio" name="loai" value="ky-luat"\(HTML.when(kind == "ky-luat", " checked"))> Quyết định \
+            <label class="choice"><input type="radio" name="loai" value="ky-luat"\(HTML.when(kind == "ky-luat", " checked"))> Quyết \
+            định \
             kỷ luật</label></fieldset>
             <fieldset><legend>Vi phạm</legend>
             \(FormField("loai_vi_pham", "Loại vi phạm", value: v["loai_vi_pham"], .select(types.map {
@@ -125,14 +133,18 @@ struct DisciplineController {
     @Sendable static func form(_ req: Request) async throws -> Response {
         let svc = try service(req)
         guard svc.mayEnterAnywhere else { throw Abort(.forbidden,
-                                                      reason: "Ghi nhận kỷ luật dành cho lãnh đạo đơn vị và cơ quan tham mưu.") }
+                                                      reason: """
+                                                          Ghi nhận kỷ luật dành cho lãnh đạo đơn vị và cơ quan tham mưu.
+                                                          """) }
         return req.page(try await formPage(req, values: [:], problems: []))
     }
 
     @Sendable static func create(_ req: Request) async throws -> Response {
         let svc = try service(req)
         guard svc.mayEnterAnywhere else { throw Abort(.forbidden,
-                                                      reason: "Ghi nhận kỷ luật dành cho lãnh đạo đơn vị và cơ quan tham mưu.") }
+                                                      reason: """
+                                                          Ghi nhận kỷ luật dành cho lãnh đạo đơn vị và cơ quan tham mưu.
+                                                          """) }
         let v = try req.content.decode([String: String].self)
         let e = DisciplineService.Entry(personCode: v["nguoi"] ?? "", kind: v["loai"] ?? "", violationCode: v["loai_vi_pham"] ?? "",
                                         level: v["hinh_thuc"] ?? "", decisionNumber: v["so_quyet_dinh"] ?? "",

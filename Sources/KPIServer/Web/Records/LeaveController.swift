@@ -16,7 +16,9 @@ struct LeaveController {
 
     static let path = "/nghi-che-do"
 
-    static let denied = "Ghi nhận nghỉ theo chế độ dành cho lãnh đạo đơn vị, cơ quan tham mưu và quản trị đơn vị."
+    static let denied = """
+        Ghi nhận nghỉ theo chế độ dành cho lãnh đạo đơn vị, cơ quan tham mưu và quản trị đơn vị.
+        """
 
     static func service(_ req: Request) throws -> LeaveService {
         LeaveService(store: req.store, principal: try req.requirePrincipal(), actor: req.actor)
@@ -35,7 +37,8 @@ struct LeaveController {
             var all = q
             all.page = 1
             let rows = try await svc.list(all, limit: 50_000).rows
-            let table = [["Mã cán bộ", "Họ và tên", "Loại nghỉ", "Từ ngày", "Đến ngày", "Căn cứ", "Ghi chú", "Người ghi nhận",
+            let table = [["Mã cán bộ", "Họ và tên", "Loại nghỉ", "Từ ngày", "Đến ngày", "Căn cứ", "Ghi chú",
+                          "Người ghi nhận",
                           "Trạng thái"]] + rows.map { r, p in
                 [p.code, p.fullName, Catalogs.label(Catalogs.leaveKinds, r.kind), WorkViews.date(r.startsOn), WorkViews.date(r.endsOn),
                  r.basis, r.note,
@@ -44,7 +47,8 @@ struct LeaveController {
             return try Download.table(table, name: "nghi-che-do", format: req.input.text("dinh_dang"), at: req.now)
         }
         let (rows, total) = try await svc.list(q)
-        let flashes = ["luu": "Đã ghi nhận. Các kỳ đánh giá đang mở của người này được tính lại.", "huy": "Đã hủy ghi nhận."]
+        let flashes = ["luu": "Đã ghi nhận. Các kỳ đánh giá đang mở của người này được tính lại.",
+                       "huy": "Đã hủy ghi nhận."]
         let flash = flashes.merging(RecordProposalViews.flashes) { $1 }[req.input.text("tb")]
         let pending = RecordProposalViews.section(req, base: "nghi-che-do", principal: svc.principal, try await svc.pending(),
                                                   mayDecide: svc.mayDecide(about:))
@@ -66,7 +70,8 @@ struct LeaveController {
                 <div class=\"actions\"><a class=\"button primary\" href=\"/nghi-che-do/moi\">+ Ghi nhận nghỉ</a></div>
                 """))
             \(pending)
-            <p class="hint">Nghỉ ốm đau dài ngày, thai sản, không hưởng lương…: kỳ đánh giá có mọi ngày làm việc trong thời gian nghỉ thì \
+            <p class="hint">Nghỉ ốm đau dài ngày, thai sản, không hưởng lương…: kỳ đánh giá có mọi ngày làm \
+            việc trong thời gian nghỉ thì \
             không
             đánh giá và không tính vào điểm năm (xếp loại trên các kỳ thực tế làm việc).</p>
             <form method="get" class="filters" role="search">
@@ -78,7 +83,8 @@ struct LeaveController {
             href="/nghi-che-do?\(params)&dinh_dang=csv">Xuất CSV</a></div></form>
             <p class="count">\(total) ghi nhận</p>
             \(rows.isEmpty ? HTML("<p class=\"empty\">Không có ghi nhận nào khớp bộ lọc.</p>") : HTML("""
-            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Cán bộ</th><th scope="col">Thời gian nghỉ</th><th \
+            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Cán bộ</th><th scope="col">Thời gian nghỉ</th>\
+            <th \
             scope="col">Căn cứ</th>
             <th scope="col">Người ghi nhận</th><th scope="col">Trạng thái</th></tr></thead><tbody>\(body)</tbody></table></div>
             """))
@@ -87,7 +93,8 @@ struct LeaveController {
     }
 
     static func formPage(_ req: Request, values v: [String: String], problems: [TaskProblem]) -> Page {
-        Page(title: "Ghi nhận nghỉ theo chế độ", breadcrumbs: [("Tổng quan", "/"), ("Nghỉ theo chế độ", "/nghi-che-do")], body: """
+        Page(title: "Ghi nhận nghỉ theo chế độ", breadcrumbs: [("Tổng quan", "/"), ("Nghỉ theo chế độ", "/nghi-che-do")],
+             body: """
             \(Widgets.problems(problems.map(\.message)))
             <form method="post" action="/nghi-che-do/moi" class="record-form">\(req.csrfField)
             \(FormField("nguoi", "Mã cán bộ", value: v["nguoi"], required: true).html(problems))
@@ -97,9 +104,12 @@ struct LeaveController {
             \(FormField("tu_ngay", "Từ ngày", value: v["tu_ngay"], .date, required: true).html(problems))
             \(FormField("den_ngay", "Đến ngày (kể cả ngày này)", value: v["den_ngay"], .date, required: true).html(problems))
             \(FormField("can_cu", "Căn cứ", value: v["can_cu"], required: true,
-                        hint: "Số quyết định, giấy chứng nhận nghỉ việc hưởng bảo hiểm xã hội…", maxLength: 200).html(problems))
+                        hint: """
+                            Số quyết định, giấy chứng nhận nghỉ việc hưởng bảo hiểm xã hội…
+                            """, maxLength: 200).html(problems))
             \(FormField("ghi_chu", "Ghi chú", value: v["ghi_chu"], .textarea(rows: 3), maxLength: 1000).html(problems))
-            <p class="hint">Kỳ đánh giá đang mở được tính lại ngay; kỳ đã trình phê duyệt, đã công khai hoặc đã chốt điểm không tự thay đổi
+            <p class="hint">Kỳ đánh giá đang mở được tính lại ngay; kỳ đã trình phê duyệt, đã công khai hoặc \
+            đã chốt điểm không tự thay đổi
             (nếu cần, người được đánh giá gửi kiến nghị hoặc cơ quan tham mưu phúc tra).</p>
             <div class="actions"><button class="primary">Ghi nhận</button> <a href="/nghi-che-do">Hủy bỏ</a></div></form>
             """)

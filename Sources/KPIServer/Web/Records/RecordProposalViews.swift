@@ -30,7 +30,10 @@ enum RecordProposalViews {
 
     static let flashes = [
         "de-nghi": PersonRecords.awaitingSecond,
-        "xac-nhan": "Đã xác nhận đề nghị; ghi nhận có hiệu lực. Các kỳ đánh giá đang mở của người này được tính lại.",
+        "xac-nhan": """
+            Đã xác nhận đề nghị; ghi nhận có hiệu lực. Các kỳ đánh giá đang mở của người này được \
+            tính lại.
+            """,
         "bac": "Đã bác (hoặc rút) đề nghị; không có gì thay đổi.",
     ]
 
@@ -43,10 +46,12 @@ enum RecordProposalViews {
             let action = "/\(base)/de-nghi/\(d.id!.uuidString)"
             let field = "ly-do-bac-\(d.id!.uuidString)"
             let controls: HTML = d.proposedBy == principal.userID ? """
-                <form method="post" action="\(action)/bac" class="inline" data-confirm="Rút đề nghị «\(d.summary)»?">\(req.csrfField)
+                <form method="post" action="\(action)/bac" class="inline" data-confirm="Rút đề nghị \
+                «\(d.summary)»?">\(req.csrfField)
                 <button>Rút đề nghị</button></form>
                 """ : p.id != principal.personID && mayDecide(p) ? """
-                <form method="post" action="\(action)/xac-nhan" class="inline" data-confirm="Xác nhận «\(d.summary)» về \(p.fullName)?">
+                <form method="post" action="\(action)/xac-nhan" class="inline" data-confirm="Xác nhận «\(d.summary)» \
+                về \(p.fullName)?">
                 \(req.csrfField)<button class="primary">Xác nhận</button></form>
                 <details><summary>Bác đề nghị</summary><form method="post" action="\(action)/bac">\(req.csrfField)
                 \(FormField("ly_do", "Lý do bác", id: field, required: true, maxLength: 500).html)
@@ -60,10 +65,12 @@ enum RecordProposalViews {
         }
         return HTML("""
             <section id="de-nghi" class="notice-box"><h2>Đề nghị chờ xác nhận</h2>
-            <p class="hint">Ghi nhận hoặc hủy ghi nhận về lãnh đạo của đơn vị cao nhất (không có cấp trên trong hệ thống) chỉ có hiệu lực
+            <p class="hint">Ghi nhận hoặc hủy ghi nhận về lãnh đạo của đơn vị cao nhất (không có cấp trên trong \
+            hệ thống) chỉ có hiệu lực
             khi một người khác cùng thẩm quyền xác nhận.</p>
             <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Cán bộ</th><th scope="col">Đề nghị</th>
-            <th scope="col">Người đề nghị</th><th scope="col">Thao tác</th></tr></thead><tbody>\(body)</tbody></table></div></section>
+            <th scope="col">Người đề nghị</th><th scope="col">Thao tác</th></tr></thead><tbody>\(body)</tbody></table></div>\
+            </section>
             """)
     }
 }

@@ -5,7 +5,8 @@ import Vapor
 struct ResultController {
     static func register(_ r: any RoutesBuilder) {
         r.get("ket-qua", use: list).reads(.search, .text("ky", max: 10, "Kỳ"), .text("xep_loai", max: 40, "Xếp loại"))
-        r.get("ket-qua", "xuat", use: export).reads(.format, .search, .text("ky", max: 10, "Kỳ"), .text("xep_loai", max: 40, "Xếp loại"))
+        r.get("ket-qua", "xuat", use: export).reads(.format, .search, .text("ky", max: 10, "Kỳ"), .text("xep_loai", max: 40,
+            "Xếp loại"))
         r.get("ket-qua", ":period", ":person", use: explain)
     }
 
@@ -21,7 +22,8 @@ struct ResultController {
     static func provisional(_ period: String, today: DateOnly) -> HTML {
         guard let p = PeriodCode(period), today <= p.last else { return .empty }
         return HTML("""
-            <p class=\"flash\" role=\"status\">Kết quả tạm tính: \(p.label.lowercased()) chưa kết thúc (đến \(p.last.display)); nhiệm vụ \
+            <p class=\"flash\" role=\"status\">Kết quả tạm tính: \(p.label.lowercased()) chưa kết thúc \
+            (đến \(p.last.display)); nhiệm vụ \
             chưa đến hạn còn được tính là chưa hoàn thành.</p>
             """)
     }
@@ -65,7 +67,8 @@ struct ResultController {
         }
         let exportQuery = "ky=\(q.period)&q=\(q.q.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "")&xep_loai=\(q.level)"
         return req.page(Page(title: "Kết quả đánh giá theo kỳ", breadcrumbs: [("Tổng quan", "/")], body: """
-            <p class="hint">Điểm tính tự động từ nhiệm vụ và các tiêu chí của kỳ theo bộ chỉ số đang áp dụng; hạn mức xuất sắc áp dụng \
+            <p class="hint">Điểm tính tự động từ nhiệm vụ và các tiêu chí của kỳ theo bộ chỉ số đang áp \
+            dụng; hạn mức xuất sắc áp dụng \
             theo từng cơ quan. Chọn tên để xem giải trình từng điểm.</p>
             \(q.period.isEmpty ? .empty : provisional(q.period, today: req.today))
             <form method="get" class="filters" role="search">
@@ -128,7 +131,8 @@ enum ExplainView {
             let conversion = """
                 \(DecimalText.vn(DecimalText.parse(t.quantity) ?? .zero)) × \
                 \(DecimalText.vn(DecimalText.parse(t.factor) ?? .one))\
-                \(t.complexityFactor.isEmpty ? "" : " × \(DecimalText.vn(DecimalText.parse(t.complexityFactor) ?? .one)) (\(t.complexity))")
+                \(t.complexityFactor.isEmpty ? ""
+                    : " × \(DecimalText.vn(DecimalText.parse(t.complexityFactor) ?? .one)) (\(t.complexity))")
                 """
             taskRows.append(HTML("""
                 <tr><td data-label="#" class="num">\(i + 1)</td><td data-label="Nhiệm vụ">\(t.title)</td>
@@ -148,14 +152,18 @@ enum ExplainView {
                 <dl class="record">
                 <div><dt>U — tổng khối lượng quy đổi được giao</dt><dd>\(exact(periodResult.assignedUnits))</dd></div>
                 <div><dt>a — số lượng = 100 × khối lượng hoàn thành ÷ U</dt><dd>\(n(a))</dd></div>
-                <div><dt>b — chất lượng = 100 × Σ(khối lượng × trọng số chất lượng) ÷ U</dt><dd>\(n(periodResult.b ?? .zero))</dd></div>
-                <div><dt>c — tiến độ = 100 × Σ(khối lượng × trọng số tiến độ) ÷ U</dt><dd>\(n(periodResult.c ?? .zero))</dd></div>
+                <div><dt>b — chất lượng = 100 × Σ(khối lượng × trọng số chất lượng) ÷ U</dt>\
+                <dd>\(n(periodResult.b ?? .zero))</dd></div>
+                <div><dt>c — tiến độ = 100 × Σ(khối lượng × trọng số tiến độ) ÷ U</dt>\
+                <dd>\(n(periodResult.c ?? .zero))</dd></div>
                 \(leader.map { l in HTML("""
-                    <div><dt>d — kết quả hoạt động của đơn vị</dt><dd>\(DecimalText.vn(l.unitResult))%</dd></div><div><dt>dd — năng lực tổ \
+                    <div><dt>d — kết quả hoạt động của đơn vị</dt><dd>\(DecimalText.vn(l.unitResult))%</dd></div><div>\
+                    <dt>dd — năng lực tổ \
                     chức triển khai</dt><dd>\(DecimalText.vn(l.organizing))%</dd></div>
                     """) } ?? .empty)
                 <div><dt>Công thức điểm nhóm (i)</dt><dd><code>\(formula)</code></dd></div>
-                <div><dt>Điểm nhóm (i) (tối đa \(n(rules.taskPoints)))</dt><dd><strong>\(n(periodResult.taskScore ?? .zero))</strong></dd>\
+                <div><dt>Điểm nhóm (i) (tối đa \(n(rules.taskPoints)))</dt><dd>\
+                <strong>\(n(periodResult.taskScore ?? .zero))</strong></dd>\
                 </div>
                 </dl>
                 """)
@@ -202,7 +210,8 @@ enum ExplainView {
         let reasons = row.reasons.map { HTML("<li>\($0)</li>") }
         // Nghỉ theo chế độ cả kỳ: no score to explain, only the tasks that were due.
         let away = periodResult.flags.contains(.onLeave)
-        return Page(title: "Giải trình điểm: \(input.personName)", breadcrumbs: [("Tổng quan", "/"), ("Kết quả", "/ket-qua?ky=\(period)")],
+        return Page(title: "Giải trình điểm: \(input.personName)", breadcrumbs: [("Tổng quan", "/"), ("Kết quả",
+            "/ket-qua?ky=\(period)")],
                     body: """
             <p>\(input.personName) (\(input.personCode)) · \(input.unitName) · \(ResultController.periodText(period).lowercased()) ·
             \(Catalogs.label(Catalogs.staffKinds, input.staffKind).lowercased()), nhóm vị trí \(input.groupCode)\
@@ -211,24 +220,31 @@ enum ExplainView {
             \(input.leave.map { HTML("<p class=\"leave-note\">\($0.text)</p>") } ?? .empty)
             <p>Bộ chỉ số: <a href="\(FrameworkController.base(row.framework.id!))">\(row.framework.name) — phiên \
             bản \(row.framework.version)</a></p>
-            <section class="panel total">\(away ? HTML("<h2>Tổng điểm kỳ: không đánh giá (nghỉ theo chế độ cả kỳ)</h2>") : HTML("""
+            <section class="panel \
+            total">\(away ? HTML("<h2>Tổng điểm kỳ: không đánh giá (nghỉ theo chế độ cả kỳ)</h2>") : HTML("""
             <h2>Tổng điểm kỳ: \(ResultController.score(row.hundredths)) — \(row.level?.label ?? "chưa xếp loại")\
             \(row.official == nil ? "" : " (đã phê duyệt)")</h2>
-            <p>= điểm nhóm (i) \(n(periodResult.taskScore ?? .zero)) + tiêu chí chung \(n(periodResult.generalScore)), làm tròn 2 chữ số \
+            <p>= điểm nhóm (i) \(n(periodResult.taskScore ?? .zero)) + tiêu chí chung \(n(periodResult.generalScore)), làm tròn 2 \
+            chữ số \
             thập phân.</p>
             """))<ul>\(reasons)</ul></section>
             <h2>(i) Kết quả thực hiện nhiệm vụ</h2>
-            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">#</th><th scope="col">Nhiệm vụ</th><th scope="col">Sản \
+            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">#</th><th scope="col">Nhiệm vụ</th><th \
+            scope="col">Sản \
             phẩm</th>
-            <th scope="col">Số lượng × hệ số = quy đổi</th><th scope="col">Trạng thái</th><th scope="col">Lỗi lớn</th><th scope="col">Chậm \
+            <th scope="col">Số lượng × hệ số = quy đổi</th><th scope="col">Trạng thái</th><th scope="col">Lỗi lớn</th>\
+            <th scope="col">Chậm \
             hạn</th>
-            <th scope="col">Tính vào U</th><th scope="col">Trọng số chất lượng</th><th scope="col">Trọng số tiến độ</th></tr></thead>
+            <th scope="col">Tính vào U</th><th scope="col">Trọng số chất lượng</th><th scope="col">Trọng số tiến \
+            độ</th></tr></thead>
             <tbody>\(taskRows)</tbody></table></div>
             \(HTML.when(row.listedTasks != nil, """
-                <p class=\"hint\">Kỳ đang mở: danh sách nhiệm vụ đọc từ hồ sơ công việc hiện tại; điểm được tính lại tự động sau mỗi thay \
+                <p class=\"hint\">Kỳ đang mở: danh sách nhiệm vụ đọc từ hồ sơ công việc hiện tại; điểm \
+                được tính lại tự động sau mỗi thay \
                 đổi của hồ sơ.</p>
                 """))
-            <p class="hint">Trọng số chất lượng = max(0; 1 − \(DecimalText.vn(rules.errorPenalty)) × số lỗi lớn không được miễn); trọng số \
+            <p class="hint">Trọng số chất lượng = max(0; 1 − \(DecimalText.vn(rules.errorPenalty)) × số lỗi lớn không \
+            được miễn); trọng số \
             tiến độ = max(0; 1 − \(DecimalText.vn(rules.delayPenalty)) × số lần chậm).</p>
             \(away ? .empty : abc + HTML("<h2>(ii)–(iv) Tiêu chí chung: \(n(periodResult.generalScore))</h2>") + generalSection)
             <p><button type="button" data-print>In trang này</button></p>
@@ -246,7 +262,8 @@ enum ExplainView {
                 <td data-label="Phiên bản" class="num">\(p.revision)</td><td data-label="Nhiệm vụ đúng hạn" \
                 class="num">\(p.onTime)/\(p.tasks)</td>
                 <td data-label="Tính vào điểm \
-                năm">\(p.hundredths != nil ? "Có" : p.leave == true ? "Không (nghỉ theo chế độ cả kỳ)" : "Không (kỳ không có điểm)")</td>\
+                năm">\(p.hundredths != nil ? "Có"
+                    : p.leave == true ? "Không (nghỉ theo chế độ cả kỳ)" : "Không (kỳ không có điểm)")</td>\
                 </tr>
                 """)
         }
@@ -255,14 +272,19 @@ enum ExplainView {
             <p>\(input.personName) (\(input.personCode)) · \(input.unitName) · \(ResultController.periodText(period).lowercased())</p>
             <p>Bộ chỉ số: <a href="\(FrameworkController.base(row.framework.id!))">\(row.framework.name) — phiên \
             bản \(row.framework.version)</a></p>
-            <section class="panel total"><h2>Điểm năm: \(ResultController.score(row.hundredths)) — \(row.level?.label ?? "chưa xếp loại")\
+            <section class="panel total"><h2>Điểm năm: \(ResultController.score(row.hundredths)) \
+            — \(row.level?.label ?? "chưa xếp loại")\
             \(row.official == nil ? "" : " (đã phê duyệt)")</h2>
-            <p>= trung bình điểm các kỳ có điểm trong năm (kết quả đã phê duyệt, phiên bản hiện hành), làm tròn 2 chữ số thập phân.</p>
+            <p>= trung bình điểm các kỳ có điểm trong năm (kết quả đã phê duyệt, phiên bản hiện hành), làm \
+            tròn 2 chữ số thập phân.</p>
             <ul>\(row.reasons.map { HTML("<li>\($0)</li>") })</ul></section>
-            \(year.periods.isEmpty ? HTML("<p class=\"empty\">Chưa có kỳ nào trong năm có kết quả được phê duyệt.</p>") : HTML("""
+            \(year.periods.isEmpty ? HTML("""
+                <p class=\"empty\">Chưa có kỳ nào trong năm có kết quả được phê duyệt.</p>
+                """) : HTML("""
             <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Kỳ</th><th scope="col">Cơ quan</th><th \
             scope="col">Điểm</th>
-            <th scope="col">Xếp loại</th><th scope="col">Phiên bản</th><th scope="col">Nhiệm vụ đúng hạn</th><th scope="col">Tính vào điểm \
+            <th scope="col">Xếp loại</th><th scope="col">Phiên bản</th><th scope="col">Nhiệm vụ đúng hạn</th><th \
+            scope="col">Tính vào điểm \
             năm</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             """))

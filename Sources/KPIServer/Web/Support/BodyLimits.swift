@@ -31,7 +31,9 @@ enum BodyLimit: String, Sendable {
     static let key = "kpi.body-limit"
 
     static var tooLarge: Abort {
-        Abort(.payloadTooLarge, reason: "Dữ liệu gửi lên quá lớn so với giới hạn của trang này. Hãy chọn tệp nhỏ hơn hoặc rút gọn "
+        Abort(.payloadTooLarge,
+              reason: "Dữ liệu gửi lên quá lớn so với giới hạn của trang này. Hãy chọn tệp nhỏ hơn "
+                  + "hoặc rút gọn "
             + "nội dung rồi thử lại.")
     }
 }

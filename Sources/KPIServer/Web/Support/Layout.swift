@@ -28,7 +28,8 @@ struct Page {
             \(p.map { Self.nav($0, path: req.url.path) } ?? .empty)
             </header>
             <main id="main">\(crumbs)<h1>\(title)</h1>\(flashHTML)\(body)</main>
-            <footer class="foot">KPI Công vụ · Hệ thống đánh giá hiệu quả công việc cán bộ, công chức, viên chức</footer>
+            <footer class="foot">KPI Công vụ · Hệ thống đánh giá hiệu quả công việc cán bộ, công chức, viên \
+            chức</footer>
             <script src="/app.js" defer></script>
             </body></html>
             """
@@ -44,7 +45,8 @@ struct Page {
         return """
             <nav class="menu" aria-label="Chức năng">\(links)</nav>
             <div class="who"><a href="/thong-bao" class="bell" title="Thông báo">Thông \
-            báo\(HTML.when(p.unread > 0, HTML(" <span class=\"count-badge\" aria-label=\"\(p.unread) chưa đọc\">\(p.unread)</span>")))</a>
+            báo\(HTML.when(p.unread > 0,
+                           HTML(" <span class=\"count-badge\" aria-label=\"\(p.unread) chưa đọc\">\(p.unread)</span>")))</a>
             <a href="/doi-mat-khau" title="Đổi mật khẩu">\(p.displayName)</a>
             <form method="post" action="/dang-xuat" class="inline"><input type="hidden" name="_csrf" value="\(p.csrfToken)">
             <button class="link">Đăng xuất</button></form></div>
@@ -94,7 +96,8 @@ enum Widgets {
     /// "Hủy ghi nhận" folded away: a reason, then a confirmed post to `action`.
     static func voidForm(_ req: Request, action: String, id: UUID) -> HTML {
         HTML("""
-            <details><summary>Hủy ghi nhận</summary><form method="post" action="\(action)" data-confirm="Hủy ghi nhận này?">\(req.csrfField)
+            <details><summary>Hủy ghi nhận</summary><form method="post" action="\(action)" data-confirm="Hủy ghi nhận \
+            này?">\(req.csrfField)
             \(FormField("ly_do", "Lý do", id: "ly-do-\(id.uuidString)", required: true, maxLength: 500).html)\
             <button>Hủy ghi nhận</button></form></details>
             """)

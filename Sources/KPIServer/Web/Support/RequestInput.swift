@@ -77,7 +77,10 @@ struct ParamSpec: Sendable, Hashable {
             // value is shown again to be corrected); what is refused here is anything absurd.
             if source == .form, trimmed.count <= 20, Int(trimmed) == nil { return nil }
             guard trimmed.count <= 20, let n = Int(trimmed), range.contains(n) else {
-                return "«\(label)» phải là số nguyên từ \(VNNumber.format(range.lowerBound)) đến \(VNNumber.format(range.upperBound))."
+                return """
+                    «\(label)» phải là số nguyên từ \(VNNumber.format(range.lowerBound)) đến \
+                    \(VNNumber.format(range.upperBound)).
+                    """
             }
             return nil
         case .text(let max):
@@ -140,9 +143,13 @@ struct DeclaredParamsMiddleware: AsyncMiddleware {
             for (k, v) in form where !multipart && !declared.contains(where: { $0.name == k })
                 && (v.count > ParamSpec.undeclaredFormMax || v.unicodeScalars.contains("\u{0}")) {
                 throw RequestInput.Refusal(reason: v.count > ParamSpec.undeclaredFormMax
-                    ? "Trường «\(k.prefix(40))» dài quá \(VNNumber.format(ParamSpec.undeclaredFormMax)) ký tự. Vui lòng rút gọn rồi "
+                    ? "Trường «\(k.prefix(40))» dài quá \(VNNumber.format(ParamSpec.undeclaredFormMax)) ký tự. Vui "
+                        + "lòng rút gọn rồi "
                         + "gửi lại."
-                    : "Trường «\(k.prefix(40))» chứa ký tự không hợp lệ. Vui lòng quay lại biểu mẫu, sửa rồi gửi lại.")
+                    : """
+                        Trường «\(k.prefix(40))» chứa ký tự không hợp lệ. Vui lòng quay lại biểu mẫu, sửa rồi \
+                        gửi lại.
+                        """)
             }
         }
         return try await next.respond(to: req)

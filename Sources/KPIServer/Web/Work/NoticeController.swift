@@ -15,7 +15,8 @@ struct NoticeController {
 
     static let kinds: [(String, String)] = [
         ("", "Tất cả"), ("qua-han", "Quá hạn"), ("den-han", "Đến hạn hôm nay"), ("sap-den-han", "Sắp đến hạn"),
-        ("tao", "Được giao việc"), ("gui-nghiem-thu", "Chờ nghiệm thu"), ("xin-gia-han", "Xin gia hạn"), ("tra-lai", "Bị trả lại"),
+        ("tao", "Được giao việc"), ("gui-nghiem-thu", "Chờ nghiệm thu"), ("xin-gia-han", "Xin gia hạn"), ("tra-lai",
+            "Bị trả lại"),
         ("nghiem-thu", "Đã nghiệm thu"), ("de-xuat", "Đề xuất chờ duyệt"),
     ]
 
@@ -38,10 +39,12 @@ struct NoticeController {
         return req.page(Page(title: "Thông báo", breadcrumbs: [("Tổng quan", "/")],
                              flash: req.input.text("tb") == "da-doc" ? "Đã đánh dấu tất cả là đã đọc." : nil, body: """
             <div class="actions"><a class="button" href="/thong-bao/tong-hop">Tổng hợp hằng ngày</a>
-            <form method="post" action="/thong-bao/da-doc" class="inline">\(req.csrfField)<button>Đánh dấu tất cả đã đọc</button></form>\
+            <form method="post" action="/thong-bao/da-doc" class="inline">\(req.csrfField)<button>Đánh dấu tất cả đã \
+            đọc</button></form>\
             </div>
             <form method="get" class="filters">\(FormField("loai", "Loại", value: kind, .select(FormField.options(kinds))).html)
-            <div class="field"><label><input type="checkbox" name="chua_doc" value="1"\(HTML.when(unreadOnly, " checked"))> Chỉ thông báo \
+            <div class="field"><label><input type="checkbox" name="chua_doc" value="1"\(HTML.when(unreadOnly, " checked"))> Chỉ thông \
+            báo \
             chưa đọc</label></div>
             <div class="actions"><button>Lọc</button></div></form>
             <p class="count">\(total) thông báo · \(p.unread) chưa đọc</p>
@@ -93,7 +96,8 @@ struct NoticeController {
             return HTML("""
                 <h3>\(title) (\(rows.count))</h3>\
                 <ul>\(rows.map { r in HTML("""
-                    <li><a href=\"/viec/\(r.task.id.uuidString)\">\(r.task.code) — \(r.task.title)</a> · hạn \(WorkViews.date(r.task.due)) \
+                    <li><a href=\"/viec/\(r.task.id.uuidString)\">\(r.task.code) — \(r.task.title)</a> · \
+                    hạn \(WorkViews.date(r.task.due)) \
                     · \(r.assigneeName)</li>
                     """) })</ul>
                 """)
@@ -101,7 +105,8 @@ struct NoticeController {
         let overdue = mine.filter { $0.warning == .overdue }
         let dueToday = mine.filter { $0.warning == .dueToday }
         let soon = mine.filter { $0.warning == .dueSoon }
-        return req.page(Page(title: "Tổng hợp ngày \(today.display)", breadcrumbs: [("Tổng quan", "/"), ("Thông báo", "/thong-bao")],
+        return req.page(Page(title: "Tổng hợp ngày \(today.display)", breadcrumbs: [("Tổng quan", "/"), ("Thông báo",
+            "/thong-bao")],
                              body: """
             <section class="panel"><h2>Việc của tôi cần chú ý</h2>
             \(mine.isEmpty ? HTML("<p>Không có việc quá hạn, đến hạn hoặc sắp đến hạn.</p>") : HTML("""

@@ -9,7 +9,8 @@ struct RatingController {
     static func register(public r: any RoutesBuilder, signedIn s: any RoutesBuilder) {
         r.get("danh-gia", ":token", use: form).reads(.text("bn", max: 20, "Mã phiếu đánh giá"))
         r.post("danh-gia", ":token", use: submit).reads(.text("bn", max: 20, "Mã phiếu đánh giá", in: .form), .int("diem",
-            -1_000_000...1_000_000, "Mức hài lòng", in: .form), .text("ma_bien_nhan", max: 200, "Mã biên nhận", in: .form), .text("gop_y",
+            -1_000_000...1_000_000, "Mức hài lòng", in: .form), .text("ma_bien_nhan", max: 200, "Mã biên nhận", in: .form),
+            .text("gop_y",
                 max: 5_000, "Góp ý", in: .form))
         r.get("danh-gia", ":token", "qr.svg", use: qr)
         s.post("viec", ":id", "lien-ket-danh-gia", use: openLink)
@@ -36,7 +37,8 @@ struct RatingController {
                 <strong>\(printed)</strong>.</p>
                 """)
             : """
-                \(FormField("ma_bien_nhan", "Mã biên nhận (số phiếu hẹn, số hồ sơ)", value: v["ma_bien_nhan"], required: true,
+                \(FormField("ma_bien_nhan", "Mã biên nhận (số phiếu hẹn, số hồ sơ)", value: v["ma_bien_nhan"],
+                            required: true,
                             maxLength: 50, autocomplete: "off").html)
                 """
         if let task, !done, mode == .token, printed.isEmpty {
@@ -57,11 +59,14 @@ struct RatingController {
                 <fieldset><legend>Mức độ hài lòng <span class="req">*</span></legend>\(stars)</fieldset>
                 \(FormField("gop_y", "Góp ý (không bắt buộc)", value: v["gop_y"], .textarea(rows: 3), maxLength: 1000).html)
                 <div class="actions"><button class="primary">Gửi đánh giá</button></div>
-                <p class="hint">Đánh giá không cần đăng nhập và không ghi tên người đánh giá. Mỗi mã biên nhận chỉ đánh giá một lần.</p>\
+                <p class="hint">Đánh giá không cần đăng nhập và không ghi tên người đánh giá. Mỗi mã biên nhận \
+                chỉ đánh giá một lần.</p>\
                 </form>
                 """
         } else {
-            body = done ? "<p>Ý kiến của ông/bà sẽ được dùng để đánh giá và cải thiện chất lượng phục vụ.</p>" : .empty
+            body = done ? """
+                <p>Ý kiến của ông/bà sẽ được dùng để đánh giá và cải thiện chất lượng phục vụ.</p>
+                """ : .empty
         }
         let res = req.page(Page(title: done ? "Cảm ơn ông/bà đã đánh giá" : "Đánh giá mức độ hài lòng", flash: message,
                                 flashIsError: isError, body: body), status: status)
@@ -88,14 +93,18 @@ struct RatingController {
         guard try await PublicRatings.allow(ip: req.clientIP, limit: req.application.settings.ratingsPerWindow, store: req.store) else {
             let task = try await PublicRatings.open(token, on: req.db)?.1
             return page(req, token: token, task: task, values: v,
-                        message: "Có quá nhiều đánh giá gửi từ địa chỉ mạng này trong ít phút. Vui lòng thử lại sau 10 phút.",
+                        message: """
+                            Có quá nhiều đánh giá gửi từ địa chỉ mạng này trong ít phút. Vui lòng thử lại sau 10 \
+                            phút.
+                            """,
                         isError: true, status: .tooManyRequests)
         }
         let printed = ReceiptRules.normalized(req.input.formText("bn")) ?? ""
         switch try await PublicRatings.submit(token: token, receipt: v["ma_bien_nhan"] ?? "", printed: printed, score: v["diem"] ?? "",
                                               comment: v["gop_y"] ?? "", store: req.store, ip: req.clientIP) {
         case .success:
-            return page(req, token: token, task: nil, values: [:], message: "Đã ghi nhận đánh giá của ông/bà.", isError: false, done: true)
+            return page(req, token: token, task: nil, values: [:], message: "Đã ghi nhận đánh giá của ông/bà.", isError: false,
+                        done: true)
         case .failure(let e):
             let task = try await PublicRatings.open(token, on: req.db)?.1
             var mode = ReceiptMode.free
@@ -148,13 +157,16 @@ struct RatingController {
                 let qr = QRCode(url).map { HTML(qr: $0, pixelsPerModule: 3) } ?? .empty
                 return HTML("""
                     <li class="slip"><div class="qr" role="img" aria-label="Mã QR phiếu \(code)">\(qr)</div>
-                    <p><strong>Phiếu đánh giá số \(code)</strong><br>Quét mã để đánh giá mức độ hài lòng với việc «\(task.title)». Mỗi \
+                    <p><strong>Phiếu đánh giá số \(code)</strong><br>Quét mã để đánh giá mức độ hài lòng với \
+                    việc «\(task.title)». Mỗi \
                     phiếu đánh giá một lần.</p></li>
                     """)
             }
-            return req.page(Page(title: "Phiếu đánh giá có mã QR riêng", breadcrumbs: [("Công việc", "/viec"), (task.code, "/viec/\(id)")],
+            return req.page(Page(title: "Phiếu đánh giá có mã QR riêng", breadcrumbs: [("Công việc", "/viec"), (task.code,
+                "/viec/\(id)")],
                                  body: """
-                <p class="no-print">\(tokens.count) phiếu, mỗi phiếu một mã dùng một lần. In trang này, cắt theo ô và phát cho từng người \
+                <p class="no-print">\(tokens.count) phiếu, mỗi phiếu một mã dùng một lần. In trang này, cắt theo ô và \
+                phát cho từng người \
                 dân sau khi phục vụ. <button type="button" data-print>In phiếu</button></p>
                 <ul class="slips">\(slips)</ul>
                 """))

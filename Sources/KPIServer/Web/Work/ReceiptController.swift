@@ -13,7 +13,8 @@ enum ReceiptController {
             .reads(.text("co_quan", max: 50, "Cơ quan", in: .form),
                    .choice("che_do", ReceiptMode.allCases.map(\.rawValue), "Cách nhận mã", in: .form))
         r.post("danh-gia-cong-khai", "nhap", use: importCodes)
-            .reads(.text("co_quan", max: 50, "Cơ quan", in: .form), .text("danh_sach", max: 600_000, "Danh sách mã biên nhận", in: .form))
+            .reads(.text("co_quan", max: 50, "Cơ quan", in: .form), .text("danh_sach", max: 600_000, "Danh sách mã biên nhận",
+                                                                          in: .form))
     }
 
     static func service(_ req: Request) throws -> ReceiptService {
@@ -45,7 +46,8 @@ enum ReceiptController {
         let explain = ReceiptMode.allCases.map { HTML("<li><strong>\($0.label)</strong>: \($0.explanation)</li>") }
         return req.page(Page(title: "Mã biên nhận của đánh giá công khai", breadcrumbs: [("Tổng quan", "/")],
                              flash: problem ?? notice, flashIsError: problem != nil, body: """
-            <p>Người dân đánh giá mức độ hài lòng qua liên kết hoặc mã QR của nhiệm vụ, không cần đăng nhập.
+            <p>Người dân đánh giá mức độ hài lòng qua liên kết hoặc mã QR của nhiệm vụ, không cần đăng \
+            nhập.
             Để chống đánh giá bằng mã bịa, cơ quan chọn cách chứng minh đã được phục vụ:</p>
             <ul>\(explain)</ul>
             <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Cơ quan</th><th scope="col">Cách nhận mã</th>
@@ -54,7 +56,9 @@ enum ReceiptController {
             <h2>Nhập danh sách mã biên nhận</h2>
             <form method="post" action="\(path)/nhap" class="record-form">\(req.csrfField)
             \(FormField("co_quan", "Cơ quan", value: values["co_quan"], .select(rows.map { .init($0.agency.code, $0.agency.name) })).html)
-            \(FormField("danh_sach", "Mã biên nhận (mỗi dòng một mã; có thể dán cột số biên nhận từ Excel)", value: values["danh_sach"],
+            \(FormField("danh_sach", """
+                Mã biên nhận (mỗi dòng một mã; có thể dán cột số biên nhận từ Excel)
+                """, value: values["danh_sach"],
                         .textarea(rows: 8), required: true, hint: """
                             Tối đa \(VNNumber.format(ReceiptRules.maxPerImport)) mã mỗi lần, mỗi mã tối đa \
                             \(ReceiptRules.maxLength) ký tự; \

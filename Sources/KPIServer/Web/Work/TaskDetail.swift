@@ -32,7 +32,8 @@ extension TaskPage {
                 \(text("ghi_chu", "Ghi chú", v, required: false))
                 """))
             parts.append("<h3>Gửi nghiệm thu</h3>" + form(req, t, "gui-nghiem-thu", "Gửi nghiệm thu", primary: true, """
-                <p class="hint">Đã có \(evidence) minh chứng. Cần ít nhất một minh chứng (tệp, số văn bản hoặc liên kết) trước khi gửi.</p>
+                <p class="hint">Đã có \(evidence) minh chứng. Cần ít nhất một minh chứng (tệp, số văn bản hoặc \
+                liên kết) trước khi gửi.</p>
                 \(text("ghi_chu", "Ghi chú gửi người nghiệm thu", v, required: false))
                 """))
             parts.append("<h3>Xin gia hạn</h3>" + form(req, t, "xin-gia-han", "Gửi đề nghị gia hạn", """
@@ -58,7 +59,8 @@ extension TaskPage {
             }
             parts.append("<h3>Nghiệm thu</h3>" + form(req, t, "nghiem-thu", "Ghi kết quả nghiệm thu", primary: true,
                                                       confirm: """
-                                                          Ghi kết quả nghiệm thu? Nhiệm vụ sẽ kết thúc và tính vào kết quả đánh giá.
+                                                          Ghi kết quả nghiệm thu? Nhiệm vụ sẽ kết thúc và tính vào kết \
+                                                          quả đánh giá.
                                                           """, """
                 <fieldset><legend>Kết quả</legend>\(radio("dat", "Đạt"))\(radio("chua-dat", "Chưa đạt (có lỗi lớn)"))\
                 \(radio("mien-tru", "Chưa đạt do nguyên nhân khách quan (miễn trừ)"))</fieldset>
@@ -67,7 +69,8 @@ extension TaskPage {
                 """))
             parts.append("<h3>Trả lại</h3>" + form(req, t, "tra-lai", "Trả lại để làm lại", """
                 \(text("ly_do", "Lý do trả lại", v))
-                <label class="choice"><input type="checkbox" name="khach_quan" value="1"> Do nguyên nhân khách quan (không tính lỗi)</label>
+                <label class="choice"><input type="checkbox" name="khach_quan" value="1"> Do nguyên nhân khách quan (không tính \
+                lỗi)</label>
                 """))
         }
         if decides && t.assigneeID == nil && state.isOpen {
@@ -75,7 +78,8 @@ extension TaskPage {
                                                                  text("nguoi", "Mã cán bộ chủ trì", v)))
         }
         if decides && state.isOpen {
-            parts.append(HTML("<details class=\"danger-zone\"><summary>Hủy nhiệm vụ</summary>") + form(req, t, "huy", "Hủy nhiệm vụ",
+            parts.append(HTML("<details class=\"danger-zone\"><summary>Hủy nhiệm vụ</summary>") + form(req, t, "huy",
+                "Hủy nhiệm vụ",
                 confirm: "Hủy nhiệm vụ này? Không thể hoàn tác.", text("ly_do", "Lý do hủy", v)) + HTML("</details>"))
         }
         guard !parts.isEmpty else { return .empty }
@@ -108,7 +112,9 @@ extension TaskPage {
                 <a href=\"\(base)/minh-chung/\(e.id!.uuidString)\">\(e.name)</a> \
                 <small>(\(VNNumber.format(Double(e.size) / 1024, decimals: 0)) KB)</small>
                 """)
-            case "lien-ket": HTML("Liên kết: <a href=\"\(e.reference)\" rel=\"noopener noreferrer\" target=\"_blank\">\(e.reference)</a>")
+            case "lien-ket": HTML("""
+                Liên kết: <a href=\"\(e.reference)\" rel=\"noopener noreferrer\" target=\"_blank\">\(e.reference)</a>
+                """)
             default: HTML("Văn bản số \(e.reference)")
             }
             let remove: HTML = canAdd ? HTML("""
@@ -151,7 +157,8 @@ extension TaskPage {
             \(t.verdict.isEmpty ? "" : " · Kết quả: \(WorkViews.verdictLabel(t.verdict))")</p>
             \(t.details.isEmpty ? .empty : HTML("<p class=\"description\">\(t.details)</p>"))
             <dl class="record">
-            <div><dt>Người chủ trì</dt><dd>\(assignee.map { "\($0.fullName) (\($0.code))" } ?? "Chờ lãnh đạo đơn vị phân công")</dd></div>
+            <div><dt>Người chủ trì</dt>\
+            <dd>\(assignee.map { "\($0.fullName) (\($0.code))" } ?? "Chờ lãnh đạo đơn vị phân công")</dd></div>
             <div><dt>Đơn vị</dt><dd>\(unit?.name ?? "")</dd></div>
             <div><dt>Người giao</dt><dd>\(t.assignerName.isEmpty ? "Chưa duyệt (tự đề xuất)" : t.assignerName)</dd></div>
             <div><dt>Nguồn</dt><dd>\((source?.label ?? t.source) + doc)</dd></div>
@@ -174,7 +181,9 @@ extension TaskPage {
             </dl>
             \(pending)\(actions(req, t, actor, evidence: evidence.count, values: values))
             <section id="minh-chung"><h2>Minh chứng (\(evidence.count))</h2>
-            \(evidence.isEmpty ? HTML("<p class=\"empty\">Chưa có minh chứng.</p>") : HTML("<ul class=\"evidence\">\(evidenceRows)</ul>"))\
+            \(evidence.isEmpty ? HTML("<p class=\"empty\">Chưa có minh chứng.</p>") : HTML("""
+                <ul class=\"evidence\">\(evidenceRows)</ul>
+                """))\
             \(upload)</section>
             \(coordination)\(ratings)
             <section><h2>Nhiệm vụ con (\(children.count))</h2>
@@ -212,7 +221,8 @@ extension TaskPage {
         return """
             <section id="de-nghi" class="notice-box"><h2>Quyết định chờ xác nhận</h2>
             <p><strong>\(d.summary)</strong> — đề nghị của \(d.proposedByName) lúc \(DateFormatting.dateTime(d.proposedAt)).
-            Người chủ trì không có cấp trên trong hệ thống, nên quyết định chỉ có hiệu lực khi một lãnh đạo khác cùng thẩm quyền xác \
+            Người chủ trì không có cấp trên trong hệ thống, nên quyết định chỉ có hiệu lực khi một lãnh \
+            đạo khác cùng thẩm quyền xác \
             nhận.</p>
             \(decide)</section>
             """
@@ -245,8 +255,10 @@ extension TaskPage {
                                 max: ReceiptRules.maxTokensPerPrint).bare()) <button>In phiếu có mã QR riêng</button></form>
                     """) : .empty)
                 \(decides && s.link.active ? HTML("""
-                    <form method=\"post\" action=\"\(base)/\(s.link.id!.uuidString)/dong\" class=\"inline\" data-confirm=\"Đóng liên kết? \
-                    Người dân sẽ không đánh giá qua liên kết này được nữa.\">\(req.csrfField)<button class=\"link\">Đóng liên \
+                    <form method=\"post\" action=\"\(base)/\(s.link.id!.uuidString)/dong\" class=\"inline\" data-confirm=\"Đóng liên \
+                    kết? \
+                    Người dân sẽ không đánh giá qua liên kết này được nữa.\">\(req.csrfField)<button \
+                    class=\"link\">Đóng liên \
                     kết</button></form>
                     """) : .empty)
                 </div></li>
@@ -259,7 +271,8 @@ extension TaskPage {
                 """) : .empty
         return """
             <section id="danh-gia"><h2>Đánh giá hài lòng của người được phục vụ</h2>
-            <p class="hint">Người dân, tổ chức quét mã QR hoặc mở liên kết để chấm 1–5 sao, không cần đăng nhập. Cơ quan nhận mã biên nhận \
+            <p class="hint">Người dân, tổ chức quét mã QR hoặc mở liên kết để chấm 1–5 sao, không cần đăng \
+            nhập. Cơ quan nhận mã biên nhận \
             theo cách: \(mode.label.lowercased()) (<a href="\(ReceiptController.path)">thiết lập</a>).</p>
             \(links.isEmpty ? .empty : HTML("<ul class=\"rating-links\">\(items)</ul>"))\(open)</section>
             """

@@ -39,7 +39,8 @@ enum TaskPage {
         func field(_ f: FormField) -> HTML { f.problems(problems.messages(f.name)).html }
         let sources = TaskSource.allCases.filter { propose ? $0 == .selfProposed : $0 != .selfProposed }.map { ($0.rawValue, $0.label) }
         let who: HTML = propose ? HTML("""
-            <p class=\"hint\">Nhiệm vụ tự đề xuất do bạn chủ trì; lãnh đạo đơn vị duyệt trước khi tính vào kết quả.</p>
+            <p class=\"hint\">Nhiệm vụ tự đề xuất do bạn chủ trì; lãnh đạo đơn vị duyệt trước khi tính vào \
+            kết quả.</p>
             """) : """
             <fieldset><legend>Giao cho</legend>
             \(field(FormField("nguoi", "Người chủ trì (mã cán bộ)", value: v["nguoi"], hint: """
@@ -49,7 +50,8 @@ enum TaskPage {
             \(field(FormField("don_vi", "Hoặc giao cho đơn vị", value: v["don_vi"],
                              .select(units.map { .init($0.code, $0.name) }, blank: "— Không —"),
                              hint: "Lãnh đạo đơn vị sẽ phân công người chủ trì.")))
-            \(field(FormField("phoi_hop", "Người phối hợp (mã cán bộ)", value: v["phoi_hop"], list: "ds-can-bo", autocomplete: "off")))
+            \(field(FormField("phoi_hop", "Người phối hợp (mã cán bộ)", value: v["phoi_hop"], list: "ds-can-bo",
+                              autocomplete: "off")))
             </fieldset>
             """
         let title = propose ? "Đề xuất nhiệm vụ" : "Giao việc"
@@ -73,8 +75,12 @@ enum TaskPage {
             \(field(FormField("co_quan_ban_hanh", "Cơ quan ban hành", value: v["co_quan_ban_hanh"])))
             </fieldset>
             <fieldset><legend>Sản phẩm và khối lượng</legend>
-            \(field(FormField("san_pham", "Sản phẩm", value: v["san_pham"], .groupedSelect(productGroups, blank: "— Chọn sản phẩm —"),
-                             required: true, hint: "Theo danh mục sản phẩm của vị trí việc làm; khối lượng được quy đổi theo hệ số.")))
+            \(field(FormField("san_pham", "Sản phẩm", value: v["san_pham"], .groupedSelect(productGroups,
+                blank: "— Chọn sản phẩm —"),
+                             required: true, hint: """
+                                 Theo danh mục sản phẩm của vị trí việc làm; khối lượng được quy đổi theo hệ \
+                                 số.
+                                 """)))
             \(field(FormField("so_luong", "Số lượng", value: v["so_luong"], required: true, inputMode: .decimal)))
             \(field(FormField("muc_do", "Mức độ phức tạp", value: v["muc_do"],
                              hint: "Để trống nếu sản phẩm không chia mức độ; ví dụ: Phức tạp.")))
@@ -85,7 +91,8 @@ enum TaskPage {
             \(field(FormField("uu_tien", "Mức ưu tiên", value: v["uu_tien"],
                              .select(TaskPriority.allCases.map { .init($0.rawValue, $0.label) }))))
             </fieldset>
-            <div class="actions"><button class="primary">\(propose ? "Gửi đề xuất" : "Giao việc")</button> <a href="/viec">Hủy bỏ</a></div>
+            <div class="actions"><button class="primary">\(propose ? "Gửi đề xuất" : "Giao việc")</button> <a href="/viec">Hủy \
+            bỏ</a></div>
             </form>
             """)
     }

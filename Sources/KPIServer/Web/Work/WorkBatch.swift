@@ -8,16 +8,22 @@ extension WorkController {
         let sources = [TaskSource.plan, .directive, .recurring, .adHoc].map { ($0.rawValue, $0.label) }
         let result: HTML = outcome.map { o in
             o.problems.isEmpty
-                ? HTML("<p class=\"flash\" role=\"status\">Kiểm tra xong: \(o.lines) dòng hợp lệ. Bấm «Giao tất cả» để giao.</p>")
+                ? HTML("""
+                    <p class=\"flash\" role=\"status\">Kiểm tra xong: \(o.lines) dòng hợp lệ. Bấm «Giao tất cả» để \
+                    giao.</p>
+                    """)
                 : HTML("""
-                    <div class=\"problems\" role=\"alert\"><p><strong>Chưa giao được. Có \(o.problems.count) lỗi; không nhiệm vụ nào được \
+                    <div class=\"problems\" role=\"alert\"><p><strong>Chưa giao được. Có \(o.problems.count) lỗi; không nhiệm \
+                    vụ nào được \
                     tạo:</strong></p><ul>\(o.problems.prefix(200).map { HTML("<li>\($0)</li>") })</ul></div>
                     """)
         } ?? .empty
         return Page(title: "Giao việc hàng loạt", breadcrumbs: [("Tổng quan", "/"), ("Công việc", "/viec")], body: """
             \(result)
-            <p class="hint">Dán từ bảng tính (Excel) hoặc gõ mỗi dòng một nhiệm vụ, các cột cách nhau bằng phím Tab hoặc dấu chấm phẩy:
-            <strong>\(TaskBatch.columns.joined(separator: " · "))</strong>. Dòng tiêu đề (nếu có) được bỏ qua. Mỗi dòng được kiểm tra như
+            <p class="hint">Dán từ bảng tính (Excel) hoặc gõ mỗi dòng một nhiệm vụ, các cột cách nhau bằng phím \
+            Tab hoặc dấu chấm phẩy:
+            <strong>\(TaskBatch.columns.joined(separator: " · "))</strong>. Dòng tiêu đề (nếu có) được bỏ qua. Mỗi dòng \
+            được kiểm tra như
             khi giao từng việc; chỉ khi tất cả đều hợp lệ mới giao, trong một lần.</p>
             <form method="post" action="/viec/hang-loat" class="record-form wide-form">\(req.csrfField)
             <input type="hidden" name="token" value="\(v["token"] ?? UUID().uuidString)">
@@ -43,14 +49,20 @@ extension WorkController {
 
     @Sendable static func batchForm(_ req: Request) async throws -> Response {
         let p = try req.requirePrincipal()
-        guard p.canAnywhere(.leadWork) else { throw Abort(.forbidden, reason: "Giao việc hàng loạt dành cho lãnh đạo có quyền giao việc.") }
+        guard p.canAnywhere(.leadWork) else { throw Abort(.forbidden,
+                                                          reason: """
+                                                              Giao việc hàng loạt dành cho lãnh đạo có quyền giao việc.
+                                                              """) }
         return req.page(batchPage(req, values: ["bat_dau": req.today.iso], outcome: nil, checked: false))
     }
 
     @Sendable static func batchPost(_ req: Request) async throws -> Response {
         let svc = try service(req)
         guard svc.principal.canAnywhere(.leadWork) else { throw Abort(.forbidden,
-                                                                      reason: "Giao việc hàng loạt dành cho lãnh đạo có quyền giao việc.") }
+                                                                      reason: """
+                                                                          Giao việc hàng loạt dành cho lãnh đạo có quyền giao \
+                                                                          việc.
+                                                                          """) }
         let v = try req.content.decode([String: String].self)
         var common = TaskDraft(title: "", start: v["bat_dau"] ?? "", due: "")
         common.source = v["nguon"] ?? TaskSource.plan.rawValue

@@ -16,7 +16,8 @@ struct WorkController {
         r.get("viec", "moi", use: newForm).reads(.flag("de_xuat", "Đề xuất"), .uuid("cha", "Nhiệm vụ cha"))
         r.post("viec", "moi", use: create)
         r.get("viec", "thuong-xuyen", use: recurringList).reads(.notice)
-        r.post("viec", "thuong-xuyen", use: recurringCreate).reads(.int("ngay_den_han", -1_000_000...1_000_000, "Ngày đến hạn", in: .form))
+        r.post("viec", "thuong-xuyen", use: recurringCreate).reads(.int("ngay_den_han", -1_000_000...1_000_000, "Ngày đến hạn",
+                                                                        in: .form))
         r.post("viec", "thuong-xuyen", ":id", "ngung", use: recurringStop)
         r.get("viec", "hang-loat", use: batchForm)
         r.post("viec", "hang-loat", use: batchPost)
@@ -66,9 +67,11 @@ struct WorkController {
     @Sendable static func export(_ req: Request) async throws -> Response {
         let svc = try service(req)
         let rows = try await svc.all(try await listQuery(req))
-        let table = [["Mã", "Nhiệm vụ", "Nguồn", "Số văn bản", "Người chủ trì", "Mã cán bộ", "Đơn vị", "Sản phẩm", "Số lượng",
+        let table = [["Mã", "Nhiệm vụ", "Nguồn", "Số văn bản", "Người chủ trì", "Mã cán bộ", "Đơn vị",
+                      "Sản phẩm", "Số lượng",
                       "Đơn vị tính",
-                      "Ngày bắt đầu", "Hạn", "Trạng thái", "Tiến độ (%)", "Cảnh báo", "Kết quả nghiệm thu", "Lỗi lớn",
+                      "Ngày bắt đầu", "Hạn", "Trạng thái", "Tiến độ (%)", "Cảnh báo", "Kết quả nghiệm thu",
+                      "Lỗi lớn",
                       "Chậm hạn"]] + rows.map { r in
             let t = r.task
             return [t.code, t.title, TaskSource(rawValue: t.source)?.label ?? t.source, t.documentNumber, r.assigneeName, r.assigneeCode,
@@ -84,13 +87,17 @@ struct WorkController {
     @Sendable static func board(_ req: Request) async throws -> Response {
         let svc = try service(req)
         var units = try await svc.boardUnits()
-        guard !units.isEmpty else { throw Abort(.forbidden, reason: "Bảng theo dõi dành cho lãnh đạo và người giám sát của đơn vị.") }
+        guard !units.isEmpty else { throw Abort(.forbidden,
+                                                reason: """
+                                                    Bảng theo dõi dành cho lãnh đạo và người giám sát của đơn vị.
+                                                    """) }
         let code = req.input.text("don_vi")
         var unit = units[0]
         if let listed = units.first(where: { $0.code == code }) {
             unit = listed
         } else if !code.isEmpty {
-            guard let deeper = try await svc.unit(code: code) else { throw Abort(.notFound, reason: "Không có đơn vị mã «\(code)».") }
+            guard let deeper = try await svc.unit(code: code) else { throw Abort(.notFound,
+                                                                                 reason: "Không có đơn vị mã «\(code)».") }
             unit = deeper
             units.append(deeper)
         }
@@ -166,14 +173,18 @@ struct WorkController {
     }
 
     static let notes: [String: String] = [
-        "tao": "Đã giao nhiệm vụ.", "de-xuat": "Đã gửi đề xuất; nhiệm vụ chờ lãnh đạo duyệt.", "bat-dau": "Đã chuyển sang đang thực hiện.",
+        "tao": "Đã giao nhiệm vụ.", "de-xuat": "Đã gửi đề xuất; nhiệm vụ chờ lãnh đạo duyệt.",
+        "bat-dau": "Đã chuyển sang đang thực hiện.",
         "tien-do": "Đã cập nhật tiến độ.", "xin-gia-han": "Đã gửi đề nghị gia hạn.",
         "dong-y-gia-han": "Đã đồng ý gia hạn; hạn mới đã áp dụng.",
-        "tu-choi-gia-han": "Đã không đồng ý gia hạn.", "gui-nghiem-thu": "Đã gửi nghiệm thu.", "nghiem-thu": "Đã nghiệm thu nhiệm vụ.",
+        "tu-choi-gia-han": "Đã không đồng ý gia hạn.", "gui-nghiem-thu": "Đã gửi nghiệm thu.",
+        "nghiem-thu": "Đã nghiệm thu nhiệm vụ.",
         "tra-lai": "Đã trả lại nhiệm vụ để làm lại.", "huy": "Đã hủy nhiệm vụ.",
         "duyet-de-xuat": "Đã duyệt đề xuất; nhiệm vụ đã được giao.",
-        "khong-duyet": "Đã không duyệt đề xuất.", "phan-cong": "Đã phân công người chủ trì.", "minh-chung": "Đã thêm minh chứng.",
-        "go": "Đã gỡ minh chứng.", "lien-ket": "Đã tạo liên kết đánh giá; in hoặc gửi mã QR cho người dân, tổ chức được phục vụ.",
+        "khong-duyet": "Đã không duyệt đề xuất.", "phan-cong": "Đã phân công người chủ trì.",
+        "minh-chung": "Đã thêm minh chứng.",
+        "go": "Đã gỡ minh chứng.",
+        "lien-ket": "Đã tạo liên kết đánh giá; in hoặc gửi mã QR cho người dân, tổ chức được phục vụ.",
         "dong-lien-ket": "Đã đóng liên kết đánh giá.", "phoi-hop": "Đã lưu đánh giá phối hợp.",
         "de-nghi": SeparationOfDuties.awaitingSecond, "xac-nhan-de-nghi": "Đã xác nhận; quyết định đã có hiệu lực.",
         "bac-de-nghi": "Đã bác (hoặc rút) đề nghị; nhiệm vụ giữ nguyên.",
@@ -219,8 +230,9 @@ struct WorkController {
             case "xac-nhan-de-nghi":
                 try await svc.confirmDecision(id) { pending in
                     let form = (try? JSONSerialization.jsonObject(with: Data(pending.form.utf8)) as? [String: String]) ?? [:]
-                    guard let e = try event(pending.action,
-                                            { form[$0] ?? "" }) else { throw WorkService.Refused(message: "Đề nghị không hợp lệ.") }
+                    guard let e = try event(pending.action, { form[$0] ?? "" }) else {
+                        throw WorkService.Refused(message: "Đề nghị không hợp lệ.")
+                    }
                     return e
                 }
                 return req.redirect(to: "/viec/\(id)?tb=xac-nhan-de-nghi")

@@ -32,7 +32,8 @@ enum WorkViews {
         if p.canAnywhere(.leadWork) {
             items += [("da-giao", "Việc tôi giao", "/viec?xem=da-giao"), ("cho-xu-ly", "Chờ tôi xử lý", "/viec?xem=cho-xu-ly")]
         }
-        if p.canAnywhere(.leadWork) || p.canAnywhere(.viewEvaluations) { items.append(("bang", "Bảng theo dõi đơn vị", "/viec/bang")) }
+        if p.canAnywhere(.leadWork) || p.canAnywhere(.viewEvaluations) { items.append(("bang", "Bảng theo dõi đơn vị",
+                                                                                       "/viec/bang")) }
         if p.canAnywhere(.leadWork) { items.append(("thuong-xuyen", "Thường xuyên", "/viec/thuong-xuyen")) }
         items.append(("lich", "Lịch", "/viec/lich"))
         let links = items.map { key, label, href in
@@ -47,12 +48,14 @@ enum WorkViews {
     }
 
     static let titles: [WorkService.View: String] = [
-        .mine: "Việc của tôi", .participating: "Việc tôi phối hợp", .assigned: "Việc tôi giao", .awaiting: "Chờ tôi xử lý",
+        .mine: "Việc của tôi", .participating: "Việc tôi phối hợp", .assigned: "Việc tôi giao",
+        .awaiting: "Chờ tôi xử lý",
         .unit: "Việc của đơn vị",
     ]
 
     /// The state filter of the work lists: open (the default), overdue, all, or one state.
-    static let stateOptions = FormField.options([("", "Đang mở (chưa kết thúc)"), ("qua-han", "Quá hạn"), ("tat-ca", "Tất cả")]
+    static let stateOptions = FormField.options([("", "Đang mở (chưa kết thúc)"), ("qua-han", "Quá hạn"), ("tat-ca",
+        "Tất cả")]
                                                 + TaskState.allCases.map { ($0.rawValue, $0.label) })
 
     static func list(_ req: Request, query q: WorkService.ListQuery, rows: [WorkService.Row], total: Int) -> Page {
@@ -96,7 +99,8 @@ enum WorkViews {
             \(rows.isEmpty ? HTML("<p class=\"empty\">Không có nhiệm vụ nào khớp bộ lọc.</p>") : HTML("""
             <div class="table-wrap"><table class="list tasks"><thead><tr><th scope="col">Mã</th><th scope="col">Nhiệm vụ</th><th \
             scope="col">Người chủ trì</th>
-            <th scope="col">Hạn</th><th scope="col">Trạng thái</th><th scope="col">Tiến độ</th></tr></thead><tbody>\(body)</tbody></table>\
+            <th scope="col">Hạn</th><th scope="col">Trạng thái</th><th scope="col">Tiến độ</th></tr></thead>\
+            <tbody>\(body)</tbody></table>\
             </div>
             """))
             \(Widgets.pager(page: q.page, perPage: q.perPage, total: total) { "/viec?\(params)&trang=\($0)" })
@@ -127,13 +131,17 @@ enum WorkViews {
             <div class="actions"><button>Xem</button> <a href="\(link)">Danh sách nhiệm vụ</a> <a \
             href="/viec/bang?don_vi=\(unit.code)&dinh_dang=xlsx">Xuất Excel</a> <a \
             href="/viec/bang?don_vi=\(unit.code)&dinh_dang=csv">Xuất CSV</a></div></form>
-            <p class="hint">\(unit.name): mỗi đơn vị trực thuộc một dòng (gồm cả cấp dưới của nó, bấm tên để xem chi tiết), rồi từng người \
-            chủ trì của chính đơn vị; dòng có việc quá hạn lên đầu. Số quá hạn tính trên việc chưa gửi nghiệm thu đã qua \
+            <p class="hint">\(unit.name): mỗi đơn vị trực thuộc một dòng (gồm cả cấp dưới của nó, bấm tên \
+            để xem chi tiết), rồi từng người \
+            chủ trì của chính đơn vị; dòng có việc quá hạn lên đầu. Số quá hạn tính trên việc chưa gửi \
+            nghiệm thu đã qua \
             hạn.\(parent.map { HTML(" <a href=\"/viec/bang?don_vi=\($0.code)\">Lên \($0.name)</a>") } ?? .empty)</p>
-            <p class="hint">Số liệu lúc \(DateFormatting.dateTime(board.countedAt)) · <a href="/viec/bang?don_vi=\(unit.code)&moi=1">Cập \
+            <p class="hint">Số liệu lúc \(DateFormatting.dateTime(board.countedAt)) · <a \
+            href="/viec/bang?don_vi=\(unit.code)&moi=1">Cập \
             nhật ngay</a></p>
             \(board.lines.isEmpty ? HTML("<p class=\"empty\">Đơn vị chưa có nhiệm vụ nào.</p>") : HTML("""
-            <div class="table-wrap"><table class="list board"><thead><tr><th scope="col">Đơn vị / người chủ trì</th><th scope="col">Quá \
+            <div class="table-wrap"><table class="list board"><thead><tr><th scope="col">Đơn vị / người chủ trì</th><th \
+            scope="col">Quá \
             hạn</th>
             \(states.map { HTML("<th scope=\"col\">\($0.label)</th>") })</tr></thead><tbody>\(rows)</tbody></table></div>
             """))
@@ -168,8 +176,10 @@ enum WorkViews {
             \(tabs(req, current: "lich"))
             <div class="actions"><a href="\(base)\(String(format: "%04d-%02d", prev.year, prev.month))" rel="prev">‹ Tháng trước</a>
             <strong>\(label)</strong><a href="\(base)\(String(format: "%04d-%02d", next.year, next.month))" rel="next">Tháng sau ›</a>
-            <span class="hint">Nhiệm vụ theo hạn hoàn thành (\(titles[view]?.lowercased() ?? "")); ngày nghỉ, lễ tô xám.</span></div>
-            <ol class="calendar"><li class="head">Thứ Hai</li><li class="head">Thứ Ba</li><li class="head">Thứ Tư</li><li class="head">Thứ \
+            <span class="hint">Nhiệm vụ theo hạn hoàn thành (\(titles[view]?.lowercased() ?? "")); ngày nghỉ, lễ tô \
+            xám.</span></div>
+            <ol class="calendar"><li class="head">Thứ Hai</li><li class="head">Thứ Ba</li><li class="head">Thứ Tư</li><li \
+            class="head">Thứ \
             Năm</li>
             <li class="head">Thứ Sáu</li><li class="head">Thứ Bảy</li><li class="head">Chủ nhật</li>\(cells)</ol>
             """)
