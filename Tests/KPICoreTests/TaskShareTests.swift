@@ -39,4 +39,15 @@ final class TaskShareTests: XCTestCase {
         XCTAssertFalse(cancelled.counted)
         XCTAssertNil(cancelled.quality)
     }
+
+    /// Groups (ii)–(iv): nothing recorded is the full points (10, 5, 15 in the seeded framework); a
+    /// value is kept between 0 and the maximum.
+    func testGeneralPointsAreFullWithoutARecordAndKeptWithinTheMaximum() throws {
+        let rules = ScoringRules.seeded("cong-chuc")!
+        let none = rules.generalPoints(GeneralInputs())
+        XCTAssertEqual([none.satisfaction, none.coordination, none.discipline], [Rational(10), Rational(5), Rational(15)])
+        let some = rules.generalPoints(GeneralInputs(satisfaction: try Rational(17, 2), coordination: Rational(9),
+                                                     discipline: Rational(-3)))
+        XCTAssertEqual([some.satisfaction, some.coordination, some.discipline], [try Rational(17, 2), Rational(5), .zero])
+    }
 }

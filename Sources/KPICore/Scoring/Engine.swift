@@ -198,11 +198,8 @@ public struct ScoringEngine: Sendable {
         } else {
             try noBasis(input, into: &result)
         }
-        func clamp(_ v: Rational?, _ max: Rational) -> Rational { Swift.min(Swift.max(v ?? max, .zero), max) }
-        let g = input.general
-        result.general = Fraction(try Rational.add(Rational.add(clamp(g.satisfaction, rules.satisfactionMax),
-                                                                clamp(g.coordination, rules.coordinationMax)),
-                                                   clamp(g.discipline, rules.disciplineMax)))
+        let g = rules.generalPoints(input.general)
+        result.general = Fraction(try Rational.add(Rational.add(g.satisfaction, g.coordination), g.discipline))
         try finish(&result)
         return result
     }

@@ -23,3 +23,12 @@ extension ScoringEngine {
             timeliness: done ? ((try? weight(task.delays, rules.delayPenalty)) ?? .zero) : nil)
     }
 }
+
+extension ScoringRules {
+    /// Groups (ii)–(iv) as they count toward the score (tiêu chí chung): no record is the full
+    /// points, a recorded value is kept between 0 and the group's maximum.
+    public func generalPoints(_ g: GeneralInputs) -> (satisfaction: Rational, coordination: Rational, discipline: Rational) {
+        func clamp(_ v: Rational?, _ max: Rational) -> Rational { Swift.min(Swift.max(v ?? max, .zero), max) }
+        return (clamp(g.satisfaction, satisfactionMax), clamp(g.coordination, coordinationMax), clamp(g.discipline, disciplineMax))
+    }
+}

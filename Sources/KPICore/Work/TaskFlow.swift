@@ -43,7 +43,7 @@ public struct TaskActor: Sendable, Equatable {
     }
 
     /// The assigner or a leader of the scope: who accepts, returns, approves and cancels.
-    var decides: Bool { isAssigner || leadsScope }
+    public var decides: Bool { isAssigner || leadsScope }
 }
 
 /// Kết quả nghiệm thu.

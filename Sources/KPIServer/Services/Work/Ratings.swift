@@ -17,7 +17,7 @@ extension WorkService {
     func openRatingLink(_ id: UUID) async throws -> String {
         let (t, _) = try await find(id)
         let a = try await taskActor(t, on: store.db)
-        guard a.isAssigner || a.leadsScope else { throw Refused(message: """
+        guard a.decides else { throw Refused(message: """
             Chỉ người giao việc hoặc lãnh đạo đơn vị mới tạo liên kết đánh giá.
             """, forbidden: true) }
         guard ![TaskState.cancelled.rawValue, TaskState.declined.rawValue].contains(t.state) else {
@@ -41,7 +41,7 @@ extension WorkService {
     func closeRatingLink(_ id: UUID, link lid: UUID) async throws {
         let (t, _) = try await find(id)
         let a = try await taskActor(t, on: store.db)
-        guard a.isAssigner || a.leadsScope else { throw Refused(message: """
+        guard a.decides else { throw Refused(message: """
             Chỉ người giao việc hoặc lãnh đạo đơn vị mới đóng liên kết đánh giá.
             """, forbidden: true) }
         let actor = actor

@@ -127,7 +127,7 @@ struct ReceiptService {
     func issueTokens(taskID: UUID, linkID: UUID, count: Int, work: WorkService) async throws -> (RatingLink, WorkTask, [String]) {
         let (t, _) = try await work.find(taskID)
         let a = try await work.taskActor(t, on: store.db)
-        guard a.isAssigner || a.leadsScope else {
+        guard a.decides else {
             throw WorkService.Refused(message: "Chỉ người giao việc hoặc lãnh đạo đơn vị mới in phiếu đánh giá.",
                                       forbidden: true)
         }

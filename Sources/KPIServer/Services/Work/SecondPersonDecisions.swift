@@ -64,7 +64,7 @@ extension WorkService {
     func confirmDecision(_ id: UUID, event: (PendingDecision) throws -> TaskEvent) async throws {
         let (t, _) = try await find(id)
         let a = try await taskActor(t, on: store.db)
-        guard a.isDecider, !a.isAssignee else { throw Refused(message: Principal.refusal, forbidden: true) }
+        guard a.decides, !a.isAssignee else { throw Refused(message: Principal.refusal, forbidden: true) }
         guard let pending = try await pendingDecision(id) else {
             throw Refused(message: "Không còn đề nghị nào chờ xác nhận.")
         }
@@ -82,7 +82,7 @@ extension WorkService {
     func rejectDecision(_ id: UUID, reason: String) async throws {
         let (t, _) = try await find(id)
         let a = try await taskActor(t, on: store.db)
-        guard a.isDecider, !a.isAssignee else { throw Refused(message: Principal.refusal, forbidden: true) }
+        guard a.decides, !a.isAssignee else { throw Refused(message: Principal.refusal, forbidden: true) }
         guard let pending = try await pendingDecision(id) else {
             throw Refused(message: "Không còn đề nghị nào chờ xác nhận.")
         }
@@ -119,9 +119,4 @@ extension WorkService {
         let label = eventLabels[kind] ?? kind
         return note.isEmpty ? label : "\(label): \(note)"
     }
-}
-
-extension TaskActor {
-    /// May take decisions on the task (its assigner or a leader with authority over it).
-    var isDecider: Bool { isAssigner || leadsScope }
 }

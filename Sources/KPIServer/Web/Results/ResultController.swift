@@ -19,8 +19,8 @@ struct ResultController {
     }
 
     /// Said on the results of a period that has not ended: tasks due later still count as open.
-    static func provisional(_ period: String, today: DateOnly) -> HTML {
-        guard let p = PeriodCode(period), today <= p.last else { return .empty }
+    static func provisional(_ period: String) -> HTML {
+        guard let p = PeriodCode(period) else { return .empty }
         return HTML("""
             <p class=\"flash\" role=\"status\">Kết quả tạm tính: \(p.label.lowercased()) chưa kết thúc \
             (đến \(p.last.display)); nhiệm vụ \
@@ -30,34 +30,15 @@ struct ResultController {
 
     static func score(_ h: Int?) -> String { h.map { ScoringEngine.vn(hundredths: $0) } ?? "—" }
 
-    struct Query {
-        var period: String
-        var q: String
-        var level: String
-    }
-
-    static func query(_ req: Request, periods: [String]) -> Query {
-        let asked = req.input.text("ky")
-        return Query(period: periods.contains(asked) ? asked : (periods.first ?? ""), q: req.input.text("q"),
-                     level: req.input.text("xep_loai"))
-    }
-
-    static func filtered(_ rows: [ScoreService.Row], _ q: Query) -> [ScoreService.Row] {
-        let folded = TextNormalizer.fold(q.q)
-        return rows.filter { r in
-            (folded.isEmpty || TextNormalizer.fold(r.input.personCode + " " + r.input.personName + " " + r.input.unitName).contains(folded))
-                && (q.level.isEmpty || r.level?.rawValue == q.level)
-        }
+    static func model(_ req: Request) async throws -> ResultListModel {
+        try await service(req).resultList(period: req.input.text("ky"), search: req.input.text("q"), level: req.input.text("xep_loai"))
     }
 
     @Sendable static func list(_ req: Request) async throws -> Response {
-        let svc = try service(req)
-        let periods = try await svc.periods()
-        let q = query(req, periods: periods)
-        let rows = q.period.isEmpty ? [] : filtered(try await svc.results(period: q.period), q)
-        let body = rows.map { r in
+        let m = try await model(req)
+        let body = m.rows.map { r in
             HTML("""
-                <tr><td data-label="Người"><a href="/ket-qua/\(q.period)/\(r.input.personCode)">\(r.input.personName)</a> \
+                <tr><td data-label="Người"><a href="/ket-qua/\(m.period)/\(r.input.personCode)">\(r.input.personName)</a> \
                 (\(r.input.personCode))</td>
                 <td data-label="Đơn vị">\(r.input.unitName)</td><td data-label="Điểm" class="num">\(score(r.hundredths))</td>
                 <td data-label="Xếp loại">\(r.level?.label ?? "Chưa xếp loại")\
@@ -65,21 +46,22 @@ struct ResultController {
                 \(HTML.when(r.official != nil, " <span class=\"badge ok\">đã phê duyệt</span>"))</td></tr>
                 """)
         }
-        let exportQuery = "ky=\(q.period)&q=\(q.q.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "")&xep_loai=\(q.level)"
+        let search = m.search.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? ""
+        let exportQuery = "ky=\(m.period)&q=\(search)&xep_loai=\(m.level)"
         return req.page(Page(title: "Kết quả đánh giá theo kỳ", breadcrumbs: [("Tổng quan", "/")], body: """
             <p class="hint">Điểm tính tự động từ nhiệm vụ và các tiêu chí của kỳ theo bộ chỉ số đang áp \
             dụng; hạn mức xuất sắc áp dụng \
             theo từng cơ quan. Chọn tên để xem giải trình từng điểm.</p>
-            \(q.period.isEmpty ? .empty : provisional(q.period, today: req.today))
+            \(m.provisional ? provisional(m.period) : .empty)
             <form method="get" class="filters" role="search">
-            \(FormField("ky", "Kỳ", value: q.period, .select(periods.map { .init($0, periodText($0)) })).html)
-            \(FormField("q", "Tìm", value: q.q, placeholder: "Tên, mã hoặc đơn vị").html)
-            \(FormField("xep_loai", "Xếp loại", value: q.level,
+            \(FormField("ky", "Kỳ", value: m.period, .select(m.periods.map { .init($0, periodText($0)) })).html)
+            \(FormField("q", "Tìm", value: m.search, placeholder: "Tên, mã hoặc đơn vị").html)
+            \(FormField("xep_loai", "Xếp loại", value: m.level,
                         .select(Level.allCases.map { .init($0.rawValue, $0.label) }, blank: "Tất cả")).html)
             <div class="actions"><button>Lọc</button> <a href="/ket-qua/xuat?\(exportQuery)&dinh_dang=xlsx">Xuất Excel</a> <a \
             href="/ket-qua/xuat?\(exportQuery)&dinh_dang=csv">Xuất CSV</a></div></form>
-            <p class="count">\(rows.count) người</p>
-            \(rows.isEmpty ? HTML("<p class=\"empty\">Không có kết quả nào khớp bộ lọc.</p>") : HTML("""
+            <p class="count">\(m.rows.count) người</p>
+            \(m.rows.isEmpty ? HTML("<p class=\"empty\">Không có kết quả nào khớp bộ lọc.</p>") : HTML("""
             <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Người</th><th scope="col">Đơn vị</th><th \
             scope="col">Điểm</th><th scope="col">Xếp loại</th></tr></thead>
             <tbody>\(body)</tbody></table></div>
@@ -88,22 +70,18 @@ struct ResultController {
     }
 
     @Sendable static func export(_ req: Request) async throws -> Response {
-        let svc = try service(req)
-        let periods = try await svc.periods()
-        let q = query(req, periods: periods)
-        let rows = q.period.isEmpty ? [] : filtered(try await svc.results(period: q.period), q)
-        let table = [["Kỳ", "Mã", "Họ và tên", "Đơn vị", "Điểm", "Xếp loại", "Bộ chỉ số"]] + rows.map { r in
-            [periodText(q.period), r.input.personCode, r.input.personName, r.input.unitName, score(r.hundredths),
+        let m = try await model(req)
+        let table = [["Kỳ", "Mã", "Họ và tên", "Đơn vị", "Điểm", "Xếp loại", "Bộ chỉ số"]] + m.rows.map { r in
+            [periodText(m.period), r.input.personCode, r.input.personName, r.input.unitName, score(r.hundredths),
              r.level?.label ?? "", "\(r.framework.name) — phiên bản \(r.framework.version)"]
         }
-        return try Download.table(table, name: "ket-qua-\(q.period)", format: req.input.text("dinh_dang").nonEmpty(or: "xlsx"), at: req.now)
+        return try Download.table(table, name: "ket-qua-\(m.period)", format: req.input.text("dinh_dang").nonEmpty(or: "xlsx"), at: req.now)
     }
 
     @Sendable static func explain(_ req: Request) async throws -> Response {
         let period = req.parameters.get("period") ?? ""
         let code = req.parameters.get("person") ?? ""
-        let row = try await service(req).explain(period: period, personCode: code)
-        return req.page(ExplainView.page(row, period: period, today: req.today))
+        return req.page(ExplainView.page(try await service(req).explanation(period: period, personCode: code)))
     }
 }
 
@@ -116,18 +94,22 @@ enum ExplainView {
         ["completed": "Hoàn thành", "open": "Chưa hoàn thành", "cancelled": "Đã hủy"][s] ?? s
     }
 
-    static func page(_ row: ScoreService.Row, period: String, today: DateOnly) -> Page {
-        if let year = row.input.year { return yearPage(row, year, period: period) }
-        let d = FrameworkService.decode(row.framework)
-        guard let rules = try? d.rules(code: row.framework.code), let periodResult = row.result.periods.first else {
+    static func page(_ e: Explanation) -> Page {
+        switch e.body {
+        case .year(let year): return yearPage(e.row, year, period: e.period)
+        case .unexplained:
             return Page(title: "Giải trình", body: "<p class=\"empty\">Không giải trình được kết quả này.</p>")
+        case .period(let p): return periodPage(e, p)
         }
-        let engine = ScoringEngine(rules: rules)
+    }
+
+    static func periodPage(_ e: Explanation, _ p: Explanation.Period) -> Page {
+        let (row, period, rules, periodResult) = (e.row, e.period, p.rules, p.result)
         let input = row.input
         let leader = input.leader
         var taskRows: [HTML] = []
-        for (i, t) in (row.listedTasks ?? input.tasks).enumerated() {
-            let share = engine.share(of: t)
+        for (i, line) in p.tasks.enumerated() {
+            let (t, share) = (line.task, line.share)
             let conversion = """
                 \(DecimalText.vn(DecimalText.parse(t.quantity) ?? .zero)) × \
                 \(DecimalText.vn(DecimalText.parse(t.factor) ?? .one))\
@@ -146,7 +128,7 @@ enum ExplainView {
                 <td data-label="Trọng số tiến độ" class="num">\(share.timeliness.map(exact) ?? "—")</td></tr>
                 """))
         }
-        let formula = leader == nil ? d.taskFormula : d.leaderTaskFormula
+        let formula = p.formula
         let abc: HTML = periodResult.a.map { a in
             HTML("""
                 <dl class="record">
@@ -168,21 +150,11 @@ enum ExplainView {
                 </dl>
                 """)
         } ?? HTML("<p class=\"flash error\">\(periodResult.notes.joined(separator: " "))</p>")
-        func general(_ value: String, _ max: Rational) -> String {
-            guard let v = Rational(exact: value) else { return "\(n(max)) (không có ghi nhận trừ điểm: đủ điểm)" }
-            return n(Swift.min(Swift.max(v, .zero), max))
-        }
-        let indicatorRows = d.indicators.map { i in
-            HTML("""
-                <li>\(i.code) — \(i.name): tối đa \(DecimalText.vn(DecimalText.parse(i.maxPoints) ?? .zero)) điểm, \
-                \(FrameworkDefinition.methods.first { $0.0 == i.method }?.1.lowercased() ?? i.method)\
-                \(i.parameter.isEmpty ? "" : " (\(i.parameter))")</li>
-                """)
-        }
         let generalSection: HTML
-        if let metrics = input.metrics, let scored = try? d.general(metrics) {
+        switch p.general {
+        case .indicators(let scored):
             // Gathered from the work records: each indicator with how its points were reached.
-            let rows = scored.indicators.map { i in
+            let rows = scored.map { i in
                 HTML("""
                     <tr><td data-label="Nhóm">\(FrameworkDefinition.groups.first { $0.0 == i.group }
                         .map { String($0.1.prefix { $0 != " " }) } ?? i.group)</td>
@@ -194,29 +166,37 @@ enum ExplainView {
                 <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Nhóm</th><th scope="col">Chỉ số</th>
                 <th scope="col">Căn cứ</th><th scope="col">Điểm</th></tr></thead><tbody>\(rows)</tbody></table></div>
                 """)
-        } else {
+        case .groups(let groups, let indicators):
+            let items = groups.map { g in
+                HTML("""
+                    <div><dt>\(g.label) (tối đa \(n(g.max)))</dt>\
+                    <dd>\(g.recorded ? n(g.points) : "\(n(g.max)) (không có ghi nhận trừ điểm: đủ điểm)")</dd></div>
+                    """)
+            }
+            let indicatorRows = indicators.map { i in
+                HTML("""
+                    <li>\(i.code) — \(i.name): tối đa \(DecimalText.vn(DecimalText.parse(i.maxPoints) ?? .zero)) điểm, \
+                    \(FrameworkDefinition.methods.first { $0.0 == i.method }?.1.lowercased() ?? i.method)\
+                    \(i.parameter.isEmpty ? "" : " (\(i.parameter))")</li>
+                    """)
+            }
             generalSection = HTML("""
                 <dl class="record">
-                <div><dt>(ii) Mức độ hài lòng (tối đa \(n(rules.satisfactionMax)))</dt>\
-                <dd>\(general(input.satisfaction, rules.satisfactionMax))</dd></div>
-                <div><dt>(iii) Năng lực phối hợp (tối đa \(n(rules.coordinationMax)))</dt>\
-                <dd>\(general(input.coordination, rules.coordinationMax))</dd></div>
-                <div><dt>(iv) Kỷ luật, kỷ cương; phẩm chất (tối đa \(n(rules.disciplineMax)))</dt>\
-                <dd>\(general(input.discipline, rules.disciplineMax))</dd></div>
+                \(items)
                 </dl>
                 <p>Các chỉ số của bộ chỉ số cho nhóm (ii)–(iv):</p><ul>\(indicatorRows)</ul>
                 """)
         }
         let reasons = row.reasons.map { HTML("<li>\($0)</li>") }
         // Nghỉ theo chế độ cả kỳ: no score to explain, only the tasks that were due.
-        let away = periodResult.flags.contains(.onLeave)
+        let away = p.onLeave
         return Page(title: "Giải trình điểm: \(input.personName)", breadcrumbs: [("Tổng quan", "/"), ("Kết quả",
             "/ket-qua?ky=\(period)")],
                     body: """
             <p>\(input.personName) (\(input.personCode)) · \(input.unitName) · \(ResultController.periodText(period).lowercased()) ·
             \(Catalogs.label(Catalogs.staffKinds, input.staffKind).lowercased()), nhóm vị trí \(input.groupCode)\
             \(leader == nil ? "" : " · lãnh đạo, quản lý")</p>
-            \(row.official == nil ? ResultController.provisional(period, today: today) : .empty)
+            \(e.provisional ? ResultController.provisional(period) : .empty)
             \(input.leave.map { HTML("<p class=\"leave-note\">\($0.text)</p>") } ?? .empty)
             <p>Bộ chỉ số: <a href="\(FrameworkController.base(row.framework.id!))">\(row.framework.name) — phiên \
             bản \(row.framework.version)</a></p>
@@ -238,7 +218,7 @@ enum ExplainView {
             <th scope="col">Tính vào U</th><th scope="col">Trọng số chất lượng</th><th scope="col">Trọng số tiến \
             độ</th></tr></thead>
             <tbody>\(taskRows)</tbody></table></div>
-            \(HTML.when(row.listedTasks != nil, """
+            \(HTML.when(p.fromWorkRecords, """
                 <p class=\"hint\">Kỳ đang mở: danh sách nhiệm vụ đọc từ hồ sơ công việc hiện tại; điểm \
                 được tính lại tự động sau mỗi thay \
                 đổi của hồ sơ.</p>

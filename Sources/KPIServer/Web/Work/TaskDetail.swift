@@ -20,36 +20,40 @@ extension TaskPage {
         FormField(key, label, value: values[key], control, required: required, min: min, max: max, step: step).html
     }
 
-    static func actions(_ req: Request, _ t: WorkTask, _ a: TaskActor, evidence: Int, values v: [String: String]) -> HTML {
-        guard let state = TaskState(rawValue: t.state) else { return .empty }
+    /// The forms of the actions the user is offered (`TaskFlow.offered`), in the order of the work.
+    static func actions(_ req: Request, _ m: TaskPageModel, values v: [String: String]) -> HTML {
+        let t = m.task
         var parts: [HTML] = []
-        let decides = a.isAssigner || a.leadsScope
-        if a.isAssignee && state == .assigned { parts.append(form(req, t, "bat-dau", "Bắt đầu thực hiện", primary: true)) }
-        if a.isAssignee && [.assigned, .inProgress].contains(state) {
+        if m.offered.contains(.start) { parts.append(form(req, t, "bat-dau", "Bắt đầu thực hiện", primary: true)) }
+        if m.offered.contains(.progress) {
             parts.append("<h3>Cập nhật tiến độ</h3>" + form(req, t, "tien-do", "Cập nhật", """
                 \(text("phan_tram", "Phần trăm hoàn thành", v.isEmpty ? ["phan_tram": String(t.percent)] : v, .text(.number),
                        min: 0, max: 100, step: 5))
                 \(text("ghi_chu", "Ghi chú", v, required: false))
                 """))
+        }
+        if m.offered.contains(.submit) {
             parts.append("<h3>Gửi nghiệm thu</h3>" + form(req, t, "gui-nghiem-thu", "Gửi nghiệm thu", primary: true, """
-                <p class="hint">Đã có \(evidence) minh chứng. Cần ít nhất một minh chứng (tệp, số văn bản hoặc \
-                liên kết) trước khi gửi.</p>
+                <p class="hint">Đã có \(m.evidence.count) minh chứng. Cần ít nhất một minh chứng (tệp, số văn \
+                bản hoặc liên kết) trước khi gửi.</p>
                 \(text("ghi_chu", "Ghi chú gửi người nghiệm thu", v, required: false))
                 """))
+        }
+        if m.offered.contains(.requestExtension) {
             parts.append("<h3>Xin gia hạn</h3>" + form(req, t, "xin-gia-han", "Gửi đề nghị gia hạn", """
                 \(text("han_moi", "Hạn mới đề nghị", v, .date))\(text("ly_do", "Lý do", v))
                 """))
         }
-        if decides && state == .proposed {
+        if m.offered.contains(.decideProposal) {
             parts.append(form(req, t, "duyet-de-xuat", "Duyệt đề xuất", primary: true))
             parts.append(form(req, t, "khong-duyet", "Không duyệt", text("ly_do", "Lý do không duyệt", v)))
         }
-        if decides && state == .extensionRequested {
+        if m.offered.contains(.decideExtension) {
             parts.append(HTML("<p>Đề nghị gia hạn đến <strong>\(WorkViews.date(t.requestedDue))</strong>.</p>"))
             parts.append(form(req, t, "dong-y-gia-han", "Đồng ý gia hạn", primary: true))
             parts.append(form(req, t, "tu-choi-gia-han", "Không đồng ý", text("ly_do", "Lý do không đồng ý", v)))
         }
-        if decides && state == .awaitingAcceptance {
+        if m.offered.contains(.accept) {
             let choice = v["ket_qua"] ?? "dat"
             func radio(_ value: String, _ label: String) -> HTML {
                 HTML("""
@@ -73,11 +77,11 @@ extension TaskPage {
                 lỗi)</label>
                 """))
         }
-        if decides && t.assigneeID == nil && state.isOpen {
+        if m.offered.contains(.assign) {
             parts.append("<h3>Phân công trong đơn vị</h3>" + form(req, t, "phan-cong", "Phân công", primary: true,
                                                                  text("nguoi", "Mã cán bộ chủ trì", v)))
         }
-        if decides && state.isOpen {
+        if m.offered.contains(.cancel) {
             parts.append(HTML("<details class=\"danger-zone\"><summary>Hủy nhiệm vụ</summary>") + form(req, t, "huy",
                 "Hủy nhiệm vụ",
                 confirm: "Hủy nhiệm vụ này? Không thể hoàn tác.", text("ly_do", "Lý do hủy", v)) + HTML("</details>"))
@@ -86,27 +90,12 @@ extension TaskPage {
         return "<section class=\"panel actions-panel\"><h2>Thao tác</h2>\(parts)</section>"
     }
 
-    static func page(_ req: Request, svc: WorkService, id: UUID, flash: String?, isError: Bool,
-                     values: [String: String]) async throws -> Page {
-        let (t, parts) = try await svc.find(id)
-        let db = req.db
-        let assignee = try await Person.find(t.assigneeID, on: db)
-        let unit = try await Organization.find(t.organizationID, on: db)
-        let partPeople = try await Person.query(on: db).filter(\.$id ~~ parts.compactMap(\.personID)).all()
-        let parent = try await svc.visible([WorkTask.find(t.parentID, on: db)].compactMap { $0 }, on: db).first
-        let children = try await svc.visible(WorkTask.query(on: db).filter(\.$parentID == id).sort(\.$code).all(), on: db)
-        let evidence = try await svc.evidence(id)
-        let events = try await svc.events(id)
-        let actor = svc.taskActor(t, assignee: assignee)
-        let calendar = try await DeadlineJob.calendar(svc.store)
-        let warning = WorkService.warning(t, today: req.today, calendar: calendar, soon: svc.settings.warnSoonDays)
-        let q = DecimalText.parse(t.quantity) ?? .zero
-        let units = (try? ProductRules.converted(quantity: q, factor: DecimalText.parse(t.factor) ?? .one,
-                                                 complexity: DecimalText.parse(t.complexityFactor)
-                                                     .map { ComplexityLevel(name: t.complexity, factor: $0) })) ?? q
-        let canAdd = actor.isAssignee && [TaskState.assigned.rawValue, TaskState.inProgress.rawValue].contains(t.state)
+    static func page(_ req: Request, _ m: TaskPageModel, flash: String?, isError: Bool, values: [String: String]) -> Page {
+        let t = m.task
+        let canAdd = m.offered.contains(.addEvidence)
+        let participants = m.participants.compactMap { $0.personID.flatMap { m.participantNames[$0] } }
         let base = "/viec/\(t.id!.uuidString)"
-        let evidenceRows = evidence.map { e in
+        let evidenceRows = m.evidence.map { e in
             let what: HTML = switch e.kind {
             case "tep": HTML("""
                 <a href=\"\(base)/minh-chung/\(e.id!.uuidString)\">\(e.name)</a> \
@@ -127,16 +116,16 @@ extension TaskPage {
             <form method="post" action="\(base)/minh-chung" enctype="multipart/form-data" class="act">\(req.csrfField)<input type="hidden" \
             name="loai" value="tep">
             \(FormField("tep", """
-                Tải lên tệp (\(svc.settings.evidenceTypes.map { $0.uppercased() }.joined(separator: ", ")); tối đa \
-                \(svc.settings.evidenceMaxMegabytes) MB)
-                """, .file(accept: svc.settings.evidenceTypes.map { "." + $0 }.joined(separator: ",")), required: true).html)\
+                Tải lên tệp (\(m.evidenceTypes.map { $0.uppercased() }.joined(separator: ", ")); tối đa \
+                \(m.evidenceMaxMegabytes) MB)
+                """, .file(accept: m.evidenceTypes.map { "." + $0 }.joined(separator: ",")), required: true).html)\
             <button>Tải lên</button></form>
             <form method="post" action="\(base)/minh-chung" class="act">\(req.csrfField)
             \(FormField("loai", "Hoặc ghi", .select(FormField.options([("van-ban", "Số, ký hiệu văn bản"),
                                                                          ("lien-ket", "Liên kết (http…)")]))).html)
             \(FormField("noi_dung", "Nội dung", value: values["noi_dung"], required: true).html)<button>Thêm</button></form>
             """ : .empty
-        let timeline = events.map { e in
+        let timeline = m.events.map { e in
             HTML("""
                 <li><time>\(DateFormatting.dateTime(e.at))</time> · <strong>\(WorkService.eventLabels[e.kind] ?? e.kind)</strong> \
                 · \(e.actorName)\(e.note.isEmpty ? "" : ": \(e.note)")\
@@ -144,29 +133,27 @@ extension TaskPage {
                     ? " (\(TaskState(rawValue: e.fromState)?.label ?? "") → \(TaskState(rawValue: e.toState)?.label ?? ""))" : "")</li>
                 """)
         }
-        let ratings = try await ratingsSection(req, svc: svc, t, actor)
-        let pending = try await pendingSection(req, svc: svc, t, actor)
-        let coordination = coordinationSection(req, t, actor, parts: parts, people: partPeople)
         let source = TaskSource(rawValue: t.source)
         let docDate = t.documentDate.isEmpty ? "" : " ngày \(WorkViews.date(t.documentDate))"
         let doc = t.documentNumber.isEmpty ? "" : " — văn bản số \(t.documentNumber)\(docDate)"
             + (t.documentIssuer.isEmpty ? "" : " của \(t.documentIssuer)")
         return Page(title: "\(t.code): \(t.title)", breadcrumbs: [("Tổng quan", "/"), ("Công việc", "/viec")], flash: flash,
                     flashIsError: isError, body: """
-            <p>\(WorkViews.stateBadge(t.state, warning: warning))\
+            <p>\(WorkViews.stateBadge(t.state, warning: m.warning))\
             \(t.verdict.isEmpty ? "" : " · Kết quả: \(WorkViews.verdictLabel(t.verdict))")</p>
             \(t.details.isEmpty ? .empty : HTML("<p class=\"description\">\(t.details)</p>"))
             <dl class="record">
             <div><dt>Người chủ trì</dt>\
-            <dd>\(assignee.map { "\($0.fullName) (\($0.code))" } ?? "Chờ lãnh đạo đơn vị phân công")</dd></div>
-            <div><dt>Đơn vị</dt><dd>\(unit?.name ?? "")</dd></div>
+            <dd>\(m.assignee.map { "\($0.fullName) (\($0.code))" } ?? "Chờ lãnh đạo đơn vị phân công")</dd></div>
+            <div><dt>Đơn vị</dt><dd>\(m.unitName)</dd></div>
             <div><dt>Người giao</dt><dd>\(t.assignerName.isEmpty ? "Chưa duyệt (tự đề xuất)" : t.assignerName)</dd></div>
             <div><dt>Nguồn</dt><dd>\((source?.label ?? t.source) + doc)</dd></div>
             <div><dt>Sản phẩm</dt><dd>\(t.productName) (\(t.productCode))</dd></div>
-            <div><dt>Số lượng × hệ số = khối lượng quy đổi</dt><dd>\(DecimalText.vn(q)) \(t.productUnit) \
+            <div><dt>Số lượng × hệ số = khối lượng quy đổi</dt><dd>\
+            \(DecimalText.vn(DecimalText.parse(t.quantity) ?? .zero)) \(t.productUnit) \
             × \(DecimalText.vn(text: t.factor))\
             \(t.complexity.isEmpty ? "" : " × \(DecimalText.parse(t.complexityFactor).map(DecimalText.vn) ?? "") (\(t.complexity))") \
-            = \(DecimalText.vn(units.rounded(places: 4)))</dd></div>
+            = \(DecimalText.vn(m.convertedUnits.rounded(places: 4)))</dd></div>
             <div><dt>Thời hạn</dt><dd>\(WorkViews.date(t.start)) → \(WorkViews.date(t.due))\
             \(t.requestedDue.isEmpty ? "" : " (xin gia hạn đến \(WorkViews.date(t.requestedDue)))")</dd></div>
             <div><dt>Ưu tiên</dt><dd>\(TaskPriority(rawValue: t.priority)?.label ?? t.priority)</dd></div>
@@ -174,26 +161,26 @@ extension TaskPage {
             <div><dt>Lỗi lớn · chậm hạn</dt><dd>\(t.majorErrors)\(t.exemptErrors > 0 ? " (miễn trừ \(t.exemptErrors))" : "") \
             · \(t.delays)</dd></div>
             <div><dt>Người phối hợp</dt>\
-            <dd>\(partPeople.isEmpty ? "Không có" : partPeople.map { "\($0.fullName) (\($0.code))" }.joined(separator: ", "))</dd></div>
-            \(parent.map { p in HTML("""
+            <dd>\(participants.isEmpty ? "Không có" : participants.joined(separator: ", "))</dd></div>
+            \(m.parent.map { p in HTML("""
                 <div><dt>Thuộc nhiệm vụ</dt><dd><a href=\"/viec/\(p.id!.uuidString)\">\(p.code) — \(p.title)</a></dd></div>
                 """) } ?? .empty)
             </dl>
-            \(pending)\(actions(req, t, actor, evidence: evidence.count, values: values))
-            <section id="minh-chung"><h2>Minh chứng (\(evidence.count))</h2>
-            \(evidence.isEmpty ? HTML("<p class=\"empty\">Chưa có minh chứng.</p>") : HTML("""
+            \(pendingSection(req, m))\(actions(req, m, values: values))
+            <section id="minh-chung"><h2>Minh chứng (\(m.evidence.count))</h2>
+            \(m.evidence.isEmpty ? HTML("<p class=\"empty\">Chưa có minh chứng.</p>") : HTML("""
                 <ul class=\"evidence\">\(evidenceRows)</ul>
                 """))\
             \(upload)</section>
-            \(coordination)\(ratings)
-            <section><h2>Nhiệm vụ con (\(children.count))</h2>
-            \(children.isEmpty ? .empty : HTML("""
-                <ul>\(children.map { c in HTML("""
+            \(coordinationSection(req, m))\(ratingsSection(req, m))
+            <section><h2>Nhiệm vụ con (\(m.children.count))</h2>
+            \(m.children.isEmpty ? .empty : HTML("""
+                <ul>\(m.children.map { c in HTML("""
                     <li><a href=\"/viec/\(c.id!.uuidString)\">\(c.code) — \(c.title)</a> · \
                     \(TaskState(rawValue: c.state)?.label ?? c.state)</li>
                     """) })</ul>
                 """))
-            \(HTML.when(actor.isAssigner || actor.leadsScope, HTML("""
+            \(HTML.when(m.offered.contains(.addSubtask), HTML("""
                 <p><a href=\"/viec/moi?cha=\(t.id!.uuidString)\">+ Thêm nhiệm vụ con</a></p>
                 """)))</section>
             <section><h2>Diễn biến</h2><ol class="timeline">\(timeline)</ol></section>
@@ -203,15 +190,15 @@ extension TaskPage {
 
     /// A decision waiting for a second leader (the task of a leader nobody stands above): who
     /// proposed what, and for the other leaders with the authority, confirm or refuse.
-    static func pendingSection(_ req: Request, svc: WorkService, _ t: WorkTask, _ a: TaskActor) async throws -> HTML {
-        guard let d = try await svc.pendingDecision(t.id!) else { return .empty }
+    static func pendingSection(_ req: Request, _ m: TaskPageModel) -> HTML {
+        guard let p = m.pending else { return .empty }
+        let (t, d) = (m.task, p.decision)
         let base = "/viec/\(t.id!.uuidString)"
-        let mine = d.proposedBy == svc.principal.userID
         let version: HTML = "<input type=\"hidden\" name=\"phien_ban\" value=\"\(t.version)\">"
-        let decide: HTML = mine ? """
+        let decide: HTML = p.mine ? """
             <form method="post" action="\(base)/bac-de-nghi" class="inline">\(req.csrfField)\(version)<button>Rút đề \
             nghị</button></form>
-            """ : a.isDecider && !a.isAssignee ? """
+            """ : p.mayConfirm ? """
             <form method="post" action="\(base)/xac-nhan-de-nghi" class="inline" data-confirm="Xác nhận quyết định \
             «\(d.summary)»?">\(req.csrfField)\(version)<button class="primary">Xác nhận</button></form>
             <form method="post" action="\(base)/bac-de-nghi" class="record-form">\(req.csrfField)\(version)
@@ -229,12 +216,11 @@ extension TaskPage {
     }
 
     /// Đánh giá hài lòng: the task's public links with their QR codes and what people said.
-    static func ratingsSection(_ req: Request, svc: WorkService, _ t: WorkTask, _ a: TaskActor) async throws -> HTML {
-        let links = try await svc.ratingLinks(t.id!)
-        let decides = a.isAssigner || a.leadsScope
+    static func ratingsSection(_ req: Request, _ m: TaskPageModel) -> HTML {
+        guard let (links, mode) = m.ratings else { return .empty }
+        let t = m.task
+        let decides = m.actor.decides
         let base = "/viec/\(t.id!.uuidString)/lien-ket-danh-gia"
-        guard decides || !links.isEmpty else { return .empty }
-        let mode = try await PublicRatings.mode(of: t, on: req.db).0
         let items = links.map { s in
             let url = RatingController.publicURL(req, token: s.link.token)
             let comments = s.latest.filter { !$0.comment.isEmpty }.map { HTML("""
@@ -279,10 +265,10 @@ extension TaskPage {
     }
 
     /// Đánh giá phối hợp: the lead rates each participant once the task is completed; others see the ratings.
-    static func coordinationSection(_ req: Request, _ t: WorkTask, _ a: TaskActor, parts: [TaskParticipant], people: [Person]) -> HTML {
+    static func coordinationSection(_ req: Request, _ m: TaskPageModel) -> HTML {
+        let (t, parts, names) = (m.task, m.participants, m.participantNames)
         guard !parts.isEmpty, t.state == TaskState.completed.rawValue else { return .empty }
-        let names = Dictionary(uniqueKeysWithValues: people.map { ($0.id!, "\($0.fullName) (\($0.code))") })
-        if a.isAssignee {
+        if m.offered.contains(.rateParticipants) {
             let rows = parts.map { p in
                 let words = ["", "Rất kém", "Kém", "Đạt", "Tốt", "Rất tốt"]
                 let levels = (1...5).reversed().map { n in FormField.Option(String(n), "\(n) — \(words[n])") }

@@ -192,14 +192,14 @@ struct WorkController {
 
     @Sendable static func show(_ req: Request) async throws -> Response {
         let svc = try service(req)
-        return req.page(try await TaskPage.page(req, svc: svc, id: id(req), flash: notes[req.input.text("tb")], isError: false,
-                                                values: [:]))
+        return req.page(TaskPage.page(req, try await svc.taskPage(id(req)), flash: notes[req.input.text("tb")], isError: false,
+                                      values: [:]))
     }
 
     /// Re-shows the task with the refusal and what the user typed.
     static func refused(_ req: Request, _ svc: WorkService, _ id: UUID, _ message: String, status: HTTPStatus) async throws -> Response {
         let values = (try? req.content.decode([String: String].self)) ?? [:]
-        return req.page(try await TaskPage.page(req, svc: svc, id: id, flash: message, isError: true, values: values), status: status)
+        return req.page(TaskPage.page(req, try await svc.taskPage(id), flash: message, isError: true, values: values), status: status)
     }
 
     /// Runs an action on a task: a refusal (409) or bad input (422) re-shows the task with the message
