@@ -115,11 +115,13 @@ def totp_code(username):
     totp = pyotp.TOTP(SECRETS[username])
     last = LAST_STEP.get(username, -1)
     now = int(time.time() // 30)
-    # The server accepts one step either side of now (a phone's clock may be off).
-    while not [s for s in (now - 1, now, now + 1) if s > last]:
+    # The server accepts one step either side of now (a phone's clock may be off). The previous step's
+    # code is never chosen: it expires at the next step boundary, which may fall between typing the
+    # code and the server checking it (a sign-in failing about once in thirty).
+    while not [s for s in (now, now + 1) if s > last]:
         time.sleep((now + 1) * 30 - time.time() + 0.2)
         now = int(time.time() // 30)
-    step = min(s for s in (now - 1, now, now + 1) if s > last)
+    step = min(s for s in (now, now + 1) if s > last)
     LAST_STEP[username] = step
     return totp.at(step * 30)
 

@@ -39,6 +39,10 @@ public enum SeparationOfDuties {
         + "cấp trên của đơn vị họ hoặc bộ phận "
         + "tổ chức cán bộ thực hiện, không do cấp phó hay lãnh đạo cùng đơn vị."
 
+    public static let ownFeedback = """
+        Không tự trả lời góp ý của chính mình: góp ý do một người khác của cơ quan tham mưu trả lời.
+        """
+
     public static let ownProposal = """
         Người đề nghị không tự xác nhận đề nghị của mình: cần một lãnh đạo khác cùng thẩm quyền xác \
         nhận.

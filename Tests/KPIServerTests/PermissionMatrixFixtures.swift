@@ -77,6 +77,11 @@ extension PermissionMatrixTests {
         ids["ket-qua/:period"] = try await one("SELECT period AS v FROM score_inputs LIMIT 1")
         let canbo = try await User.query(on: app.db).filter(\.$username == "canbo").first()!
         ids["thong-bao/:id"] = try await one("SELECT id AS v FROM notices WHERE user_id = \(bind: canbo.id!) LIMIT 1")
+        // A piece of feedback sent by canbo (góp ý).
+        try await staff.get("/gop-y/moi")
+        try await staff.post("/gop-y/moi", ["chu_de": "trang", "trang": "/viec",
+                                            "noi_dung": "Góp ý của cán bộ cho ma trận quyền."])
+        ids["gop-y/:id"] = try await one("SELECT id AS v FROM feedback LIMIT 1")
         ids["ky-luat/:id"] = try await one("SELECT id AS v FROM discipline_records WHERE scope_path LIKE \(bind: p3 + "%") LIMIT 1")
         ids["nghi-che-do/:id"] = try await one("SELECT id AS v FROM leave_records WHERE scope_path LIKE \(bind: p3 + "%") LIMIT 1")
         ids["nghi-che-do/de-nghi/:id"] = UUID().uuidString

@@ -76,6 +76,13 @@ final class PermissionMatrixTests: XCTestCase {
             "POST khung-danh-gia/:id/kiem-tra": "xxoxxxxxs",
             "POST khung-danh-gia/:id/ban-hanh": "xxoxxxxxs",
             "POST khung-danh-gia/:id/phai-sinh": "xxoxxxxxs",
+            // Feedback (góp ý): everyone sends and lists their own; the one asked about is canbo's,
+            // read by canbo and the advisory body (province-wide), answered by the advisory body only.
+            "GET gop-y": "oooooooos",
+            "GET gop-y/moi": "oooooooos",
+            "POST gop-y/moi": "oooooooos",
+            "GET gop-y/:id": "xxoxxoxxs",
+            "POST gop-y/:id/tra-loi": "xxoxxxxxs",
             // Results: one's own, and those of the people one leads, advises on or inspects.
             "GET ket-qua": "oooooooos",
             "GET ket-qua/xuat": "oooooooos",
@@ -201,6 +208,8 @@ final class PermissionMatrixTests: XCTestCase {
         "POST danh-gia-cong-khai/nhap": ["co_quan": "BTCTU", "danh_sach": "BN-2026-0001"],
         "POST nghi-che-do/de-nghi/:id/bac": ["ly_do": "Chưa đủ căn cứ."],
         "POST ky-luat/de-nghi/:id/bac": ["ly_do": "Chưa đủ căn cứ."],
+        "POST gop-y/moi": ["chu_de": "khac", "noi_dung": "Góp ý thử của ma trận quyền."],
+        "POST gop-y/:id/tra-loi": ["tra_loi": "Trả lời thử của ma trận quyền."],
     ]
 
     /// Parameters of the router spelled out in the matrix.

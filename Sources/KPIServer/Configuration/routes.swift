@@ -25,6 +25,7 @@ func routes(_ app: Application) throws {
     ReceiptController.register(signedIn)
     DisciplineController.register(signedIn)
     LeaveController.register(signedIn)
+    FeedbackController.register(signedIn)
     EvaluationController.register(signedIn)
     EvaluationPeriodPage.register(signedIn)
     EvaluationSheetPage.register(signedIn)

@@ -26,6 +26,7 @@ enum Migrations {
         app.migrations.add(AddReceiptControls())
         app.migrations.add(AddPendingDecisions())
         app.migrations.add(AddPendingRecordDecisions())
+        app.migrations.add(CreateFeedback())
     }
 }
 

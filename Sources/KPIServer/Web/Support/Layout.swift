@@ -29,7 +29,7 @@ struct Page {
             </header>
             <main id="main">\(crumbs)<h1>\(title)</h1>\(flashHTML)\(body)</main>
             <footer class="foot">KPI Công vụ · Hệ thống đánh giá hiệu quả công việc cán bộ, công chức, viên \
-            chức</footer>
+            chức\(p == nil ? .empty : HTML("<br>") + FeedbackController.footerLink(path: req.url.path, title: title))</footer>
             <script src="/app.js" defer></script>
             </body></html>
             """
