@@ -125,12 +125,7 @@ enum PostgresCellQuery {
             }
         }
         let query = PostgresQuery(unsafeSQL: serialized.sql, binds: bindings)
-        return try await pg.withConnection { conn in
-            conn.eventLoop.makeFutureWithTask {
-                var rows: [PostgresRow] = []
-                for try await row in try await conn.query(query, logger: logger) { rows.append(row) }
-                return rows
-            }
-        }.get()
+        // Collected on the connection's event loop, as SQLKit does: no hop to a task and back per query.
+        return try await pg.withConnection { conn in conn.query(query, logger: logger).map(\.rows) }.get()
     }
 }
