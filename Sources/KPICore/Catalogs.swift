@@ -30,6 +30,18 @@ public enum Catalogs {
         FieldSpec("ma_cap_tren", "Mã cơ quan cấp trên", .reference("co-quan"),
                   help: "Để trống nếu là gốc của cây"),
         FieldSpec("thu_tu", "Thứ tự", .integer(0...99_999)),
+        FieldSpec("co_quan", "Cơ quan có thẩm quyền đánh giá", .flag,
+                  help: """
+                      Có: mở kỳ đánh giá, áp dụng hạn mức xuất sắc và phê duyệt riêng cho cán bộ của mình \
+                      (trừ cơ quan \
+                      lồng bên trong); để trống khi nhập tệp: giữ như cũ (đơn vị mới ngay dưới gốc là cơ quan)
+                      """),
+        FieldSpec("ma_danh_gia_nguoi_dung_dau", "Đơn vị đánh giá người đứng đầu", .reference("co-quan"),
+                  help: """
+                      Lãnh đạo đơn vị này đánh giá và quyết định trên hồ sơ của người đứng đầu cơ quan; \
+                      để trống: lãnh \
+                      đạo cơ quan cấp trên
+                      """),
     ])
 
     public static let positionGroups = CatalogSpec(key: "nhom-vi-tri", title: "Nhóm vị trí việc làm", fields: [

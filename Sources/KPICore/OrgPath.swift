@@ -24,6 +24,12 @@ public enum OrgPath {
         return "/" + parts.prefix(depth).joined(separator: "/") + "/"
     }
 
+    /// The path of the node above; nil for a root (and for "/").
+    public static func parent(_ path: String) -> String? {
+        let d = depth(path)
+        return d > 1 ? prefix(path, depth: d - 1) : nil
+    }
+
     /// "/" and every node's path from the root down to `path` itself: the scopes that contain it.
     public static func ancestors(_ path: String) -> [String] {
         var result = ["/"]

@@ -1,7 +1,7 @@
 /// Nobody decides on their own record (issue 16): a decision about a person — accepting their work,
 /// extending their deadline, voiding a record against them, recording their leave, choosing them for
 /// the excellent quota — is taken by someone else, normally their own evaluator (the leader of the
-/// unit above for a unit's head: `EvaluatorChain`). Each refusal says who must act.
+/// unit above for a unit's head: `AgencyMap.evaluatorScope`). Each refusal says who must act.
 public enum SeparationOfDuties {
     public static let ownTask = "Không ai tự quyết định trên nhiệm vụ do chính mình chủ trì (nghiệm thu, "
         + "trả lại, gia hạn, duyệt đề "
@@ -19,20 +19,13 @@ public enum SeparationOfDuties {
         """
 
     /// Who decides on a task — its assigner, or a leader of its unit — narrowed, for the work of a
-    /// leader, to the leaders above that leader's unit: their own evaluator (`EvaluatorChain`). A
+    /// leader, to the leaders above that leader's unit: their own evaluator (`AgencyMap.evaluatorScope`). A
     /// deputy does not accept, return or extend the work of the unit's head, nor the head a deputy's
     /// (both are evaluated from above); an assigner counts only when they stand above too.
     public static func taskDeciders(isAssigner: Bool, leadsTaskUnit: Bool, assigneeIsLeader: Bool,
                                     leadsAboveAssignee: Bool) -> (isAssigner: Bool, leadsScope: Bool) {
         guard assigneeIsLeader else { return (isAssigner, leadsTaskUnit) }
         return (isAssigner && leadsAboveAssignee, leadsAboveAssignee)
-    }
-
-    /// Where nobody stands above a leader (their unit is the top of the tree, so their evaluator scope
-    /// is their own unit), a decision about their work takes two people: one leader of that unit
-    /// proposes it, another confirms it.
-    public static func needsSecondPerson(assigneeUnitPath: String, assigneeIsLeader: Bool) -> Bool {
-        assigneeIsLeader && OrgPath.depth(assigneeUnitPath) <= 1
     }
 
     public static let leaderRecord = "Ghi nhận, hủy ghi nhận về người giữ chức vụ lãnh đạo do lãnh đạo "

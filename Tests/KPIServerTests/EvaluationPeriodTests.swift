@@ -24,7 +24,7 @@ final class EvaluationPeriodTests: XCTestCase {
             XCTAssertTrue(bad.text.contains("Kỳ «2026-13» không hợp lệ"))
             let unit = try await advisory.post("/ky-danh-gia", ["co_quan": "BTCTU-P3", "ky": period.text])
             XCTAssertEqual(unit.status, .unprocessableEntity)
-            XCTAssertTrue(unit.text.contains("cấp thứ hai"))
+            XCTAssertTrue(unit.text.contains("Không có cơ quan có thẩm quyền đánh giá mã «BTCTU-P3»"))
             let auditedBefore = try await AuditEntry.query(on: app.db).filter(\.$action == "evaluation.open").count()
             let ok = try await advisory.post("/ky-danh-gia", ["co_quan": "BTCTU", "ky": period.text])
             XCTAssertEqual(ok.status, .seeOther)
@@ -131,8 +131,8 @@ final class EvaluationPeriodTests: XCTestCase {
             // Every task listed (as for approval) gives the same inputs once grouped, for everyone.
             let frameworks = try await Framework.query(on: app.db).filter(\.$status == "published").all()
             let gathering = ScoreGathering(db: app.db)
-            let grouped = try await gathering.gather(period: period, agencyPath: p.scopePath, frameworks: frameworks)
-            let listed = try await gathering.gather(period: period, agencyPath: p.scopePath, frameworks: frameworks, detail: true)
+            let grouped = try await gathering.gather(period: period, scope: p.scope, frameworks: frameworks)
+            let listed = try await gathering.gather(period: period, scope: p.scope, frameworks: frameworks, detail: true)
             XCTAssertEqual(listed.map(\.member.code), grouped.map(\.member.code))
             XCTAssertEqual(listed.first { $0.member.code == "CB-BTCTU-P3-03" }?.data.tasks.map(\.status), ["completed", "completed",
                 "open", "cancelled"])

@@ -95,7 +95,7 @@ final class FrameworkTests: XCTestCase {
             for r in rows {
                 let d = try JSONDecoder().decode(ScoreInputData.self, from: Data(r.data.utf8))
                 guard d.staffKind == "cong-chuc" else { continue }
-                byAgency[OrgPath.prefix(r.scopePath, depth: 2), default: []].append(
+                byAgency[r.agencyPath, default: []].append(
                     PersonInput(id: d.personCode, group: d.groupCode, leader: d.leader, periods: [try d.periodInput()]))
             }
             var counts: [Level: Int] = [:]

@@ -113,7 +113,7 @@ final class ImportExportTests: XCTestCase {
             let table = try XLSX.read(data)
             XCTAssertEqual(table.count, 21, "header and the 20 people of Sở Nội vụ")
             XCTAssertEqual(table[0][0], "Mã")
-            XCTAssertEqual(Array(table[1].prefix(7)), ["CB-SNV-P1-01", "Cao Hữu Nam", "Công chức", "SNV-P1", "VT-TRUONG",
+            XCTAssertEqual(Array(table[1].prefix(7)), ["CB-SNV-P1-01", "Phan Hữu Nam", "Công chức", "SNV-P1", "VT-TRUONG",
                                                        "Cấp trưởng",
                                                        "Có"],
                            "choices exported as words")

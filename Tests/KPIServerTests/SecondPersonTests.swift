@@ -125,9 +125,10 @@ final class SecondPersonTests: XCTestCase {
         let staff = SeparationOfDuties.taskDeciders(isAssigner: false, leadsTaskUnit: true, assigneeIsLeader: false,
                                                     leadsAboveAssignee: false)
         XCTAssertTrue(staff.leadsScope, "a staff member's work: the unit's leaders")
-        XCTAssertTrue(SeparationOfDuties.needsSecondPerson(assigneeUnitPath: "/a/", assigneeIsLeader: true))
-        XCTAssertFalse(SeparationOfDuties.needsSecondPerson(assigneeUnitPath: "/a/b/", assigneeIsLeader: true))
-        XCTAssertFalse(SeparationOfDuties.needsSecondPerson(assigneeUnitPath: "/a/", assigneeIsLeader: false))
+        let agencies = AgencyMap([.init(path: "/a/b/", code: "B", name: "B", block: "dang")])
+        XCTAssertTrue(agencies.needsSecondPerson(unitPath: "/a/", isLeader: true))
+        XCTAssertFalse(agencies.needsSecondPerson(unitPath: "/a/b/", isLeader: true))
+        XCTAssertFalse(agencies.needsSecondPerson(unitPath: "/a/", isLeader: false))
     }
 
     func testADeputyIsRefusedOnTheHeadsTaskThroughThePages() async throws {

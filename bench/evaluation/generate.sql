@@ -40,6 +40,6 @@ CROSS JOIN LATERAL (SELECT CASE WHEN (p.n + t) % 20 = 0 THEN 'da-huy' WHEN (p.n 
 INSERT INTO evaluation_periods (id, code, kind, organization_id, scope_path, state, dirty, computed_at, people, opened_by,
                                 created_at, updated_at)
 SELECT gen_random_uuid(), :'quarter', 'quarter', o.id, o.path, 'mo', true, NULL, 0, 'bench', now(), now()
-FROM organizations o WHERE o.active AND o.path ~ '^/[^/]+/[^/]+/$'
+FROM organizations o WHERE o.active AND o.is_agency
 ON CONFLICT DO NOTHING;
 COMMIT;

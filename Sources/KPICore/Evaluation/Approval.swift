@@ -101,11 +101,3 @@ public enum QuotaReview {
     }
 }
 
-/// Thẩm quyền đánh giá (DOMAIN.md §1): staff are evaluated by the head of their unit, a unit head
-/// by the head of the level above. The evaluator needs the leader's right on the returned path.
-public enum EvaluatorChain {
-    public static func evaluatorScope(unitPath: String, isLeader: Bool) -> String {
-        guard isLeader, OrgPath.depth(unitPath) > 1 else { return unitPath }
-        return OrgPath.prefix(unitPath, depth: OrgPath.depth(unitPath) - 1)
-    }
-}

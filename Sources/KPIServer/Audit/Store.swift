@@ -46,6 +46,12 @@ struct Store: Sendable {
     var sql: any SQLDatabase { db.sql }
     var isPostgres: Bool { db.isPostgres }
 
+    /// The tree's agencies (`AgencyMap`), as of this process's last write, and at most a minute old
+    /// when another process changed them.
+    func agencies() async throws -> AgencyMap {
+        try await changes.agencies(now: now) { try await Agencies.map(on: db) }
+    }
+
     func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         if isPostgres {
             let result = try await db.transaction { try await body($0) }
@@ -90,6 +96,17 @@ final class ChangeCounter: @unchecked Sendable {
     var value: Int { lock.withLock { count } }
 
     private var calendar: (at: Date, value: WorkCalendar)?
+    private var agencyMap: (at: Date, count: Int, value: AgencyMap)?
+
+    /// The agencies, read again after any write of this process and at most every minute (another
+    /// process's change to the tree's marks is seen within that minute).
+    func agencies(now: Date, load: () async throws -> AgencyMap) async throws -> AgencyMap {
+        let count = value
+        if let m = lock.withLock({ agencyMap }), m.count == count, now.timeIntervalSince(m.at) < 60, now >= m.at { return m.value }
+        let fresh = try await load()
+        lock.withLock { agencyMap = (now, count, fresh) }
+        return fresh
+    }
 
     /// The working-day calendar for pages, read again at most every 5 minutes (it changes once a
     /// year, by SQL: see docs/van-hanh.md).

@@ -20,6 +20,14 @@ struct Principal: Sendable {
     var csrfToken: String
     /// Unread notices (thông báo chưa đọc), shown in the header.
     var unread = 0
+    /// The tree's agencies as of this request: the evaluator chain (who decides on whose records)
+    /// follows them (`AgencyMap.evaluatorScope`).
+    var agencies = AgencyMap([])
+
+    /// The unit whose leaders evaluate a person and decide on their records (DOMAIN.md §1).
+    func evaluatorScope(of unitPath: String, isLeader: Bool) -> String {
+        agencies.evaluatorScope(unitPath: unitPath, isLeader: isLeader)
+    }
 
     func can(_ action: Action, at path: String) -> Bool {
         AccessPolicy.allows(grants, action, at: path)
@@ -136,7 +144,7 @@ struct Principal: Sendable {
                          personID: user.personID, scopePath: user.scopePath, grants: grants,
                          mustChangePassword: user.mustChangePassword, mfaEnabled: user.mfaEnabledAt != nil,
                          sessionID: session?.id, csrfToken: session?.csrfToken ?? "",
-                         unread: try await Notices.unread(user.requireID(), on: db))
+                         unread: try await Notices.unread(user.requireID(), on: db), agencies: try await Agencies.map(on: db))
     }
 }
 

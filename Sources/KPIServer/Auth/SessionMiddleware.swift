@@ -18,7 +18,8 @@ struct SessionMiddleware: AsyncMiddleware {
             if now.timeIntervalSince(found.lastSeenAt) > idle || now.timeIntervalSince(found.createdAt) > lifetime {
                 try await req.store.sql.raw("DELETE FROM web_sessions WHERE id = \(bind: found.sessionID)").run()
                 req.storage[SessionExpiredKey.self] = true
-            } else if let principal = found.principal {
+            } else if var principal = found.principal {
+                principal.agencies = try await req.store.agencies()
                 if now.timeIntervalSince(found.lastSeenAt) > 60 {
                     try await req.store.sql.raw("UPDATE web_sessions SET last_seen_at = \(bind: now) WHERE id = \(bind: found.sessionID)")
                         .run()

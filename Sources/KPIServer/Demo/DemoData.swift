@@ -41,34 +41,35 @@ enum DemoData {
             "Xã Nậm Cắn"),
     ]
 
-    /// Each commune's bodies: Đảng ủy, UBND, Ủy ban MTTQ and the socio-political organizations.
+    /// Each commune's bodies that employ and evaluate their own staff — the agencies (cơ quan có
+    /// thẩm quyền đánh giá) of the commune: Đảng ủy, UBND and Ủy ban MTTQ, the socio-political
+    /// organizations under the Front (as since 2025). The commune node itself only groups them.
     static func communeBodies(_ name: String) -> [Node] {
         [("DU", "Đảng ủy \(name)", "dang", ["Văn phòng Đảng ủy", "Ban Xây dựng Đảng"]),
          ("UBND", "Ủy ban nhân dân \(name)", "chinh-quyen", ["Văn phòng HĐND và UBND", "Phòng Kinh tế",
                                                              "Phòng Văn hóa - Xã hội",
                                                              "Trung tâm Phục vụ hành chính công"]),
-         ("MTTQ", "Ủy ban MTTQ Việt Nam \(name)", "mat-tran-doan-the", []),
-         ("HLHPN", "Hội Liên hiệp Phụ nữ \(name)", "mat-tran-doan-the", []),
-         ("DTN", "Đoàn Thanh niên Cộng sản Hồ Chí Minh \(name)", "mat-tran-doan-the", []),
-         ("HND", "Hội Nông dân \(name)", "mat-tran-doan-the", []),
-         ("HCCB", "Hội Cựu chiến binh \(name)", "mat-tran-doan-the", [])]
+         ("MTTQ", "Ủy ban MTTQ Việt Nam \(name)", "mat-tran-doan-the", ["Văn phòng Ủy ban MTTQ", "Hội Liên hiệp Phụ nữ",
+                                                                           "Đoàn Thanh niên Cộng sản Hồ Chí Minh",
+                                                                           "Hội Nông dân",
+                                                                           "Hội Cựu chiến binh"])]
     }
 
-    /// Rows of the organization catalog, in the import file's shape.
+    /// Rows of the organization catalog, in the import file's shape; «co_quan» marks the agencies.
     static func organizationTable() -> [[String]] {
-        var rows = [["ma", "ten", "khoi", "cap", "ma_cap_tren", "thu_tu"]]
-        rows.append(["NGHEAN", "Hệ thống chính trị tỉnh Nghệ An", "dang", "tinh", "", "0"])
+        var rows = [["ma", "ten", "khoi", "cap", "ma_cap_tren", "thu_tu", "co_quan"]]
+        rows.append(["NGHEAN", "Hệ thống chính trị tỉnh Nghệ An", "dang", "tinh", "", "0", "Không"])
         func add(_ node: Node, code: String, parent: String, level: String, order: Int) {
-            rows.append([code, node.name, node.block, level, parent, String(order)])
+            rows.append([code, node.name, node.block, level, parent, String(order), "Có"])
             for (i, unit) in node.units.enumerated() {
                 rows.append(["\(code)-P\(i + 1)", unit,
                              node.block == "dang" || unit.hasPrefix("Trung tâm") == false ? node.block : "su-nghiep", level, code,
-                             String(i + 1)])
+                             String(i + 1), "Không"])
             }
         }
         for (i, a) in provinceAgencies.enumerated() { add(a, code: a.code, parent: "NGHEAN", level: "tinh", order: i + 1) }
         for (i, c) in communes.enumerated() {
-            rows.append([c.code, c.name, "chinh-quyen", "xa", "NGHEAN", String(100 + i)])
+            rows.append([c.code, c.name, "chinh-quyen", "xa", "NGHEAN", String(100 + i), "Không"])
             for (j, b) in communeBodies(c.name).enumerated() { add(b, code: "\(c.code)-\(b.code)", parent: c.code, level: "xa",
                                                                    order: j + 1) }
         }

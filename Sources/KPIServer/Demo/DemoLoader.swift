@@ -145,6 +145,7 @@ struct DemoLoader {
         var rng = SplitMix(seed: 2026)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        let agencies = try await Agencies.map(on: db)
         for person in people {
             let group = person.positionID.flatMap { positionCodes[$0] }.flatMap { groupOfPosition[$0] } ?? "CMNV"
             let catalog = DemoData.products.filter { $0.3 == group }
@@ -169,6 +170,7 @@ struct DemoLoader {
                                       organizing: leader ? (rng.next() % 3 == 0 ? "50" : "100") : "")
             let row = ScoreInput()
             row.id = UUID(); row.period = period; row.personID = person.id!; row.scopePath = person.scopePath
+            row.agencyPath = agencies.agency(of: person.scopePath)?.path ?? person.scopePath
             row.data = String(decoding: try encoder.encode(data), as: UTF8.self)
             try await row.create(on: db)
         }

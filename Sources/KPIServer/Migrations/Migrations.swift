@@ -27,6 +27,7 @@ enum Migrations {
         app.migrations.add(AddPendingDecisions())
         app.migrations.add(AddPendingRecordDecisions())
         app.migrations.add(CreateFeedback())
+        app.migrations.add(AddAgencyMarks())
     }
 }
 

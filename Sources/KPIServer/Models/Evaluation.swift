@@ -12,9 +12,12 @@ final class EvaluationPeriod: Model, @unchecked Sendable {
     /// "2026-11", "2026-Q4" or "2026" (`KPICore.PeriodCode`).
     @Field(key: "code") var code: String
     @Field(key: "kind") var kind: String
-    /// The agency (second level of the tree): the quota is applied per agency.
+    /// The agency (`AgencyMap`): the quota is applied per agency.
     @Field(key: "organization_id") var organizationID: UUID
     @Field(key: "scope_path") var scopePath: String
+    /// The agencies nested in this one when the period was opened, one path per line: their people
+    /// are not members (`PeriodScope`). Kept as opened, so re-marking changes only later periods.
+    @Field(key: "excluded_paths") var excludedPaths: String
     /// `EvaluationState` raw value.
     @Field(key: "state") var state: String
     /// Something that feeds the scores changed since they were last computed.
@@ -45,9 +48,15 @@ final class EvaluationPeriod: Model, @unchecked Sendable {
     /// A period just opened: state "Đang mở", to be computed.
     init(code: PeriodCode, organizationID: UUID, scopePath: String, openedBy: String) {
         id = UUID(); self.code = code.text; kind = code.kind.rawValue; self.organizationID = organizationID; self.scopePath = scopePath
+        excludedPaths = ""
         state = EvaluationState.open.rawValue; dirty = true; people = 0; self.openedBy = openedBy
         selfDue = ""; reviewDue = ""; approveDue = ""; objectionUntil = ""; approvedBy = ""; decision = ""; lockedBy = ""; version = 0
     }
+}
+
+extension EvaluationPeriod {
+    /// Who belongs to the period: its agency's people as the tree was marked when it was opened.
+    var scope: PeriodScope { PeriodScope(path: scopePath, excluded: PeriodScope.excluded(fromText: excludedPaths)) }
 }
 
 /// Phiếu đánh giá: one person's self-assessment, review and official result in a period. The

@@ -42,6 +42,8 @@ final class ScoreInput: Model, @unchecked Sendable {
     @Field(key: "period") var period: String
     @Field(key: "person_id") var personID: UUID
     @Field(key: "scope_path") var scopePath: String
+    /// The path of the agency whose period computed the row: the quota is applied within it.
+    @Field(key: "agency_path") var agencyPath: String
     @Field(key: "data") var data: String
     @OptionalField(key: "updated_at") var updatedAt: Date?
 

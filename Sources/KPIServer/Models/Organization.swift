@@ -18,6 +18,10 @@ final class Organization: Model, @unchecked Sendable {
     /// Materialized path "/root/…/self/" of ids (see `OrgPath`).
     @Field(key: "path") var path: String
     @Field(key: "sort_order") var sortOrder: Int
+    /// Cơ quan có thẩm quyền đánh giá: opens its own periods, applies its own quota (`AgencyMap`).
+    @Field(key: "is_agency") var isAgency: Bool
+    /// For an agency: the unit whose leaders evaluate its head (nil: the agency above).
+    @OptionalField(key: "head_evaluator_id") var headEvaluatorID: UUID?
     @Field(key: "active") var active: Bool
     @OptionalField(key: "updated_at") var updatedAt: Date?
 

@@ -30,6 +30,10 @@ extension Database {
         }
         let rows = try await sql.raw(query).all()
         guard let names = rows.first?.allColumns else { return [] }
+        // SQLite reads by name: two columns of one name would read the first twice (PostgreSQL reads by position).
+        guard Set(names).count == names.count else {
+            throw Abort(.internalServerError, reason: "SQL row: two columns named alike in \(names); give one an AS name")
+        }
         return try rows.map { row in
             var cells = RowCells(row, names: names)
             let value = try read(&cells)

@@ -8,11 +8,12 @@ struct OrganizationCatalog: CatalogAdapter {
     let spec = Catalogs.organizations
     let entityType = "organization"
     let listFilters = ["khoi", "cap"]
-    let listColumns = ["ma", "ten", "khoi", "cap", "ma_cap_tren"]
+    let listColumns = ["ma", "ten", "khoi", "cap", "ma_cap_tren", "co_quan"]
 
     func raw(_ o: Organization, refs: RefIndex) -> RawRecord {
         ["ma": o.code, "ten": o.name, "khoi": o.block, "cap": o.level,
-         "ma_cap_tren": refs.orgCode(o.parentID), "thu_tu": String(o.sortOrder)]
+         "ma_cap_tren": refs.orgCode(o.parentID), "thu_tu": String(o.sortOrder), "co_quan": o.isAgency ? "1" : "0",
+         "ma_danh_gia_nguoi_dung_dau": refs.orgCode(o.headEvaluatorID)]
     }
 
     func catalogRow(_ o: Organization, refs: RefIndex) throws -> CatalogRow {
@@ -61,6 +62,12 @@ struct OrganizationCatalog: CatalogAdapter {
         let newPath = OrgPath.make(parent: parent?.path, id: id.uuidString)
         let before = current.map { raw($0, refs: refs) }
         let oldPath = current?.path
+        // Left empty (an import file without the column): kept; a new node right under the root is an agency.
+        let marked = v["co_quan"]?.flag ?? current?.isAgency ?? (parent.map { $0.parentID == nil } ?? false)
+        let evaluator = try await headEvaluator(v, marked: marked, name: text(v, "ten"), path: oldPath ?? newPath, refs: refs)
+        try await checkMarks(oldPath: oldPath, newPath: newPath, name: text(v, "ten"), wasAgency: current?.isAgency ?? false,
+                             marked: marked ? AgencyMap.Agency(path: newPath, code: code, name: text(v, "ten"), block: text(v, "khoi"),
+                                                               headEvaluatorPath: evaluator?.path) : nil, db: db)
         org.id = id
         org.code = code
         org.name = text(v, "ten")
@@ -70,6 +77,8 @@ struct OrganizationCatalog: CatalogAdapter {
         org.parentID = parent?.id
         org.path = newPath
         org.sortOrder = v["thu_tu"]?.integer ?? 0
+        org.isAgency = marked
+        org.headEvaluatorID = evaluator?.id
         if current == nil { org.active = true }
         var after = raw(org, refs: refs)
         after["ma_cap_tren"] = parentCode
@@ -82,6 +91,44 @@ struct OrganizationCatalog: CatalogAdapter {
             refs.put(.init(id: id, code: org.code, name: org.name, path: newPath, parentID: org.parentID, active: org.active))
             return id
         }
+    }
+
+    /// The unit whose leaders evaluate the agency's head, when one is named: it must exist, and
+    /// stand outside the agency (`path`: where the node is now).
+    func headEvaluator(_ v: [String: FieldValue], marked: Bool, name: String, path: String,
+                       refs: RefIndex) async throws -> RefIndex.Org? {
+        let code = text(v, "ma_danh_gia_nguoi_dung_dau")
+        guard !code.isEmpty else { return nil }
+        let label = spec.field("ma_danh_gia_nguoi_dung_dau")?.label ?? ""
+        guard let e = refs.org(code: code) else { throw unknown("ma_danh_gia_nguoi_dung_dau", code) }
+        guard marked else {
+            throw CatalogProblems("ma_danh_gia_nguoi_dung_dau", label, "chỉ đặt cho cơ quan có thẩm quyền đánh giá")
+        }
+        if let problem = AgencyRules.headEvaluatorProblem(agencyName: name, agencyPath: path, evaluatorName: e.name,
+                                                          evaluatorPath: e.path) {
+            throw CatalogProblems("ma_danh_gia_nguoi_dung_dau", label, problem)
+        }
+        return e
+    }
+
+    /// The tree's marks after the change must keep the rules (`AgencyRules`): no forbidden nesting,
+    /// nobody left without an agency.
+    func checkMarks(oldPath: String?, newPath: String, name: String, wasAgency: Bool, marked: AgencyMap.Agency?,
+                    db: any Database) async throws {
+        let label = spec.field("co_quan")?.label ?? ""
+        let before = try await Agencies.map(on: db)
+        let after = before.changing(node: oldPath, to: newPath, marked: marked)
+        if let problem = AgencyRules.nestingProblem(in: after, under: newPath) { throw CatalogProblems("co_quan", label, problem) }
+        guard let oldPath, wasAgency && marked == nil || oldPath != newPath else { return }
+        var people: [String: Int] = [:]
+        for (path, n) in try await db.rows("""
+            SELECT scope_path, COUNT(*) FROM people WHERE active = \(bind: true) AND scope_path LIKE \(bind: oldPath + "%") GROUP BY \
+            scope_path
+            """, { (try $0.next(String.self), try $0.next(Int.self)) }) {
+            people[path] = n
+        }
+        let n = AgencyRules.orphans(people: people, oldPath: oldPath, newPath: newPath, before: before, after: after)
+        if n > 0 { throw CatalogProblems("co_quan", label, AgencyRules.orphanProblem(name: name, people: n)) }
     }
 
     /// Rewrites every path below a moved node, in each table that keeps one: the catalogs and

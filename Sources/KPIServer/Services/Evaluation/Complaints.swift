@@ -110,12 +110,12 @@ extension EvaluationFlow {
         }
     }
 
-    /// Phúc tra is for the advisory body of the scope or the leaders of the level above the agency
-    /// (a leader granted on the agency itself — its head — is not above it).
+    /// Phúc tra is for the advisory body of the scope or the leaders above the agency — those who
+    /// evaluate its head (`AgencyMap.evaluatorScope`); a leader granted on the agency itself is not above it.
     func mayReReview(_ p: EvaluationPeriod) -> Bool {
-        let depth = OrgPath.depth(p.scopePath)
+        let above = principal.evaluatorScope(of: p.scopePath, isLeader: true)
         return principal.can(.configureFramework, at: p.scopePath)
-            || depth > 1 && principal.can(.leadWork, at: OrgPath.prefix(p.scopePath, depth: depth - 1))
+            || above != p.scopePath && principal.can(.leadWork, at: above)
     }
 
     /// Opens re-review cases on a locked period: the people named, plus `sample` drawn at random

@@ -21,7 +21,7 @@ extension EvaluationFlow {
     static func batches(_ p: EvaluationPeriod, on db: any Database) async throws -> [Batch] {
         let frameworks = try await Framework.query(on: db).filter(\.$status == "published").all()
         var grouped: [UUID: (Framework, [ScoreInputs.Item])] = [:]
-        for item in try await ScoreInputs.load(period: p.code, under: p.scopePath, on: db) {
+        for item in try await ScoreInputs.load(period: p.code, agency: p.scopePath, on: db) {
             guard let f = ScoreService.framework(for: item.data.staffKind, group: item.data.groupCode, at: item.row.scopePath,
                                                  period: p.code, among: frameworks) else { continue }
             grouped[f.id!, default: (f, [])].1.append(item)

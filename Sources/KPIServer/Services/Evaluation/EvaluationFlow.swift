@@ -99,7 +99,7 @@ struct EvaluationFlow {
         let have = Set(try await Evaluation.query(on: db).filter(\.$periodID == id).all().map(\.personID))
         let rows = try await db.rows("""
             SELECT s.person_id, p.code, p.scope_path, p.leadership_rank FROM score_inputs s JOIN people p ON p.id = s.person_id
-            WHERE s.period = \(bind: p.code) AND s.scope_path LIKE \(bind: p.scopePath + "%")
+            WHERE s.period = \(bind: p.code) AND s.agency_path = \(bind: p.scopePath)
             """, { c in (try c.next(UUID.self), try c.next(String.self), try c.next(String.self), try c.next(String.self)) })
         for (person, code, scopePath, rank) in rows {
             guard !have.contains(person) else { continue }
@@ -156,7 +156,7 @@ struct EvaluationFlow {
     /// for a unit's head), never themselves.
     func mayReview(_ e: Evaluation) -> Bool {
         e.personID != principal.personID
-            && principal.can(.leadWork, at: EvaluatorChain.evaluatorScope(unitPath: e.scopePath, isLeader: e.isLeader))
+            && principal.can(.leadWork, at: principal.evaluatorScope(of: e.scopePath, isLeader: e.isLeader))
     }
 
     static func encode(_ choices: [String: String]) -> String {

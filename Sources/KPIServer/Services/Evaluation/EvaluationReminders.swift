@@ -10,6 +10,7 @@ enum EvaluationReminders {
     static func scan(_ db: any Database, today: DateOnly, soon: Int, calendar: WorkCalendar, leaders: [(String, UUID)],
                      now: Date) async throws -> Int {
         let horizon = calendar.adding(workingDays: soon, to: today)
+        let agencies = try await Agencies.map(on: db)
         let periods = try await EvaluationPeriod.query(on: db)
             .filter(\.$state ~~ [EvaluationState.selfAssessment.rawValue, EvaluationState.review.rawValue]).all()
         var written = 0
@@ -39,7 +40,7 @@ enum EvaluationReminders {
             } else {
                 var counts: [UUID: Int] = [:]
                 for e in sheets where e.reviewedAt == nil {
-                    let scope = EvaluatorChain.evaluatorScope(unitPath: e.scopePath, isLeader: e.isLeader)
+                    let scope = agencies.evaluatorScope(unitPath: e.scopePath, isLeader: e.isLeader)
                     for u in Set(Notices.heads(of: scope, among: leaders)) { counts[u, default: 0] += 1 }
                 }
                 for (u, n) in counts {
@@ -75,6 +76,9 @@ enum EvaluationReminders {
     static func complaints(_ db: any Database, today: DateOnly, horizon: DateOnly, leaders: [(String, UUID)],
                            now: Date) async throws -> Int {
         let pending = try await Complaint.query(on: db).filter(\.$state == EvaluationFlow.complaintOpen).all()
+        // A complaint is answered by the heads of the agency whose period it is about.
+        let agencyOf = Dictionary(try await EvaluationPeriod.query(on: db).filter(\.$id ~~ Set(pending.map(\.periodID))).all()
+            .map { ($0.id!, $0.scopePath) }) { a, _ in a }
         var batch: [Notice] = []
         var keys: [String] = []
         for c in pending {
@@ -83,7 +87,7 @@ enum EvaluationReminders {
             let title = late ? "Quá hạn trả lời kiến nghị của \(c.personCode) (hạn \(due.display))"
                 : "Nhắc trả lời kiến nghị của \(c.personCode) (hạn \(due.display))"
             let prefix = "kien-nghi-han:\(try c.requireID().uuidString):\(late ? "qua-han" : "sap-den"):"
-            for u in Set(Notices.heads(of: OrgPath.prefix(c.scopePath, depth: 2), among: leaders)) {
+            for u in Set(Notices.heads(of: agencyOf[c.periodID] ?? c.scopePath, among: leaders)) {
                 let n = Notice()
                 n.userID = u; n.kind = "ky-danh-gia"; n.title = title;
                 n.link = "/ky-danh-gia/\(c.periodID.uuidString)/phieu/\(c.personCode)"

@@ -15,11 +15,12 @@ struct EvaluationService {
 
     typealias Refused = WorkService.Refused
 
-    /// Agencies (second level of the tree) where the user may run evaluations.
+    /// Agencies (the marked nodes of the tree, `AgencyMap`) where the user may run evaluations.
     func agencies() async throws -> [Organization] {
         guard principal?.canAnywhere(.runEvaluation) ?? true else { return [] }
-        return try await Organization.query(on: store.db).filter(\.$active == true).sort(\.$sortOrder).sort(\.$code).all()
-            .filter { o in OrgPath.depth(o.path) == 2 && (principal?.can(.runEvaluation, at: o.path) ?? true) }
+        return try await Organization.query(on: store.db).filter(\.$active == true).filter(\.$isAgency == true).sort(\.$sortOrder)
+            .sort(\.$code).all()
+            .filter { o in principal?.can(.runEvaluation, at: o.path) ?? true }
     }
 
     /// The periods the user may see (run or oversee), newest first.
@@ -51,11 +52,12 @@ struct EvaluationService {
         guard let period = PeriodCode(text) else {
             throw Refused(message: "Kỳ «\(text)» không hợp lệ. Ghi tháng «2026-11», quý «2026-Q4» hoặc năm «2026».")
         }
-        guard let agency = try await Organization.query(on: store.db).filter(\.$code == agencyCode).first(),
-        OrgPath.depth(agency.path) == 2 else {
+        guard let agency = try await Organization.query(on: store.db).filter(\.$code == agencyCode).first(), agency.active,
+              agency.isAgency else {
             throw Refused(message: """
-                Không có cơ quan mã «\(agencyCode)»; kỳ đánh giá được mở cho từng cơ quan (cấp thứ hai của cây \
-                đơn vị).
+                Không có cơ quan có thẩm quyền đánh giá mã «\(agencyCode)»; kỳ đánh giá được mở cho từng cơ \
+                quan được đánh \
+                dấu trong danh mục cơ quan, đơn vị.
                 """)
         }
         if let principal { try principal.require(.runEvaluation, at: agency.path) }
@@ -65,13 +67,45 @@ struct EvaluationService {
                 .first() != nil {
                 throw Refused(message: "\(period.label) của \(agency.name) đã được mở.")
             }
-            let p = EvaluationPeriod(code: period, organizationID: try agency.requireID(), scopePath: agency.path, openedBy: actor.name)
-            try await p.create(on: db)
-            try await AuditLog.append(on: db, actor: actor, action: "evaluation.open", entityType: "evaluation_period",
-                                      entityID: p.id!.uuidString,
-                                      scopePath: agency.path, after: ["ky": period.text, "co_quan": agency.code])
-            return p
+            let scope = try await Self.scope(of: agency, period: period, on: db)
+            return try await Self.create(period, agency: agency, scope: scope, on: db, actor: actor)
         }
+    }
+
+    /// Who a new period of `agency` holds: its people, except those of the agencies nested in it and
+    /// of any period of the same code already open below it. Refused when a period of the same code
+    /// above it — opened before the agency was marked — already holds its people.
+    static func scope(of agency: Organization, period: PeriodCode, on db: any Database) async throws -> PeriodScope {
+        let map = try await Agencies.map(on: db)
+        let same = try await EvaluationPeriod.query(on: db).filter(\.$code == period.text).all()
+        var excluded = map.nested(under: agency.path)
+        for p in same where p.scopePath != agency.path {
+            if AgencyRules.overlap(PeriodScope(path: agency.path), with: p.scope) {
+                let holder = try await Organization.find(p.organizationID, on: db)?.name ?? p.scopePath
+                throw Refused(message: """
+                    Cán bộ của \(agency.name) đang thuộc \(period.label.lowercased()) của \(holder), mở khi \(agency.name) \
+                    chưa là cơ \
+                    quan có thẩm quyền đánh giá. Kỳ đó giữ nguyên danh sách; \(agency.name) mở kỳ riêng từ kỳ sau.
+                    """)
+            }
+            if p.scopePath.hasPrefix(agency.path) && !excluded.contains(where: { p.scopePath.hasPrefix($0) }) {
+                excluded.append(p.scopePath)
+            }
+        }
+        return PeriodScope(path: agency.path, excluded: excluded.sorted())
+    }
+
+    /// The period written with its scope, audited (in the caller's transaction).
+    static func create(_ period: PeriodCode, agency: Organization, scope: PeriodScope, on db: any Database,
+                       actor: Actor) async throws -> EvaluationPeriod {
+        let p = EvaluationPeriod(code: period, organizationID: try agency.requireID(), scopePath: agency.path, openedBy: actor.name)
+        p.excludedPaths = scope.excludedText
+        try await p.create(on: db)
+        var after = ["ky": period.text, "co_quan": agency.code]
+        if !scope.excluded.isEmpty { after["tru_co_quan_long_trong"] = String(scope.excluded.count) }
+        try await AuditLog.append(on: db, actor: actor, action: "evaluation.open", entityType: "evaluation_period",
+                                  entityID: p.id!.uuidString, scopePath: agency.path, after: after)
+        return p
     }
 
     /// Tính lại: the period's inputs gathered afresh for everyone in the agency and stored (the
@@ -123,9 +157,9 @@ struct EvaluationService {
         let gathering = ScoreGathering(db: store.db)
         var gathered: [String: [ScoreGathering.Gathered]] = [:]
         if period.kind == .year {
-            for p in periods { gathered[p.scopePath] = try await gathering.gatherYear(period, agencyPath: p.scopePath) }
+            for p in periods { gathered[p.scopePath] = try await gathering.gatherYear(period, scope: p.scope) }
         } else {
-            gathered = try await gathering.gather(period: period, agencyPaths: periods.map(\.scopePath), frameworks: frameworks,
+            gathered = try await gathering.gather(period: period, scopes: periods.map(\.scope), frameworks: frameworks,
                                                   choices: choices, detail: detail)
         }
         let encoder = JSONEncoder()
@@ -160,13 +194,15 @@ struct EvaluationService {
         let now = store.now
         try await store.write { db in
             let sql = db.sql
-            try await ScoreInput.query(on: db).filter(\.$period == period.text).filter(\.$scopePath, .custom("LIKE"),
-                                                                                       p.scopePath + "%").delete()
+            try await ScoreInput.query(on: db).filter(\.$period == period.text).filter(\.$agencyPath == p.scopePath).delete()
             // Many rows per statement (the model layer's per-row reflection was a tenth of a recompute).
             for chunk in stride(from: 0, to: rows.count, by: 500) {
-                let insert = sql.insert(into: ScoreInput.schema).columns("id", "period", "person_id", "scope_path", "data", "updated_at")
+                let insert = sql.insert(into: ScoreInput.schema).columns("id", "period", "person_id", "scope_path", "agency_path", "data",
+                                                                         "updated_at")
                 for (person, path, data) in rows[chunk..<min(chunk + 500, rows.count)] {
-                    insert.values(SQLBind(UUID()), SQLBind(period.text), SQLBind(person), SQLBind(path), SQLBind(data), SQLBind(now))
+                    insert.values(SQLBind(UUID()), SQLBind(period.text), SQLBind(person), SQLBind(path), SQLBind(p.scopePath),
+                                  SQLBind(data),
+                                  SQLBind(now))
                 }
                 try await insert.run()
             }
@@ -203,22 +239,25 @@ struct EvaluationService {
             if code.kind != .year { kinds[p.organizationID]!.kinds.insert(code.kind) }
         }
         var opened = 0
-        for (agency, e) in kinds.sorted(by: { $0.value.path < $1.value.path }) {
+        let actor = Actor.system("lich", at: store.now)
+        for (agencyID, e) in kinds.sorted(by: { $0.value.path < $1.value.path }) {
+            // An agency no longer marked gets no new periods; its old ones keep their people.
+            guard let agency = try await Organization.find(agencyID, on: store.db), agency.isAgency, agency.active else { continue }
             for kind in e.kinds.sorted(by: { $0.rawValue < $1.rawValue }) {
                 let period = PeriodCode.containing(today, kind: kind)
                 guard !e.codes.contains(period.text) else { continue }
                 do {
-                    try await store.write { db in
-                        let p = EvaluationPeriod(code: period, organizationID: agency, scopePath: e.path, openedBy: "system:lich")
-                        try await p.create(on: db)
-                        try await AuditLog.append(on: db, actor: .system("lich", at: store.now), action: "evaluation.open",
-                                                  entityType: "evaluation_period",
-                                                  entityID: p.id!.uuidString, scopePath: e.path, after: ["ky": period.text])
+                    // Refused (its people are in a period above it opened before it was marked): the next one.
+                    let made = try await store.write { db -> Bool in
+                        let scope: PeriodScope
+                        do { scope = try await Self.scope(of: agency, period: period, on: db) } catch is Refused { return false }
+                        _ = try await Self.create(period, agency: agency, scope: scope, on: db, actor: actor)
+                        return true
                     }
-                    opened += 1
+                    if made { opened += 1 }
                 } catch {
                     // Another process opened it at the same moment (agency and code are unique).
-                    if try await EvaluationPeriod.query(on: store.db).filter(\.$organizationID == agency).filter(\.$code == period.text)
+                    if try await EvaluationPeriod.query(on: store.db).filter(\.$organizationID == agencyID).filter(\.$code == period.text)
                         .count() == 0 { throw error }
                 }
             }

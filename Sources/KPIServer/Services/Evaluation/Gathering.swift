@@ -21,6 +21,8 @@ struct ScoreGathering {
         var unitName: String
         var scopePath: String
         var leadership: String
+        /// The path of the period's agency the person belongs to.
+        var agencyPath = ""
         var isLeader: Bool { leadership != "khong" && !leadership.isEmpty }
     }
 
@@ -29,26 +31,28 @@ struct ScoreGathering {
         var data: ScoreInputData
     }
 
-    /// Everyone active in the agency, with their inputs for `period` (see the batch form).
-    func gather(period: PeriodCode, agencyPath: String, frameworks: [Framework],
+    /// Everyone active in the period's scope, with their inputs for `period` (see the batch form).
+    func gather(period: PeriodCode, scope: PeriodScope, frameworks: [Framework],
                 choices: [UUID: (rubric: [String: String], taskScore: String)] = [:], detail: Bool = false) async throws -> [Gathered] {
-        try await gather(period: period, agencyPaths: [agencyPath], frameworks: frameworks, choices: choices,
-                         detail: detail)[agencyPath] ?? []
+        try await gather(period: period, scopes: [scope], frameworks: frameworks, choices: choices,
+                         detail: detail)[scope.path] ?? []
     }
 
-    /// Everyone active in each agency (second-level paths), with their inputs for `period`, by
-    /// agency path; each kind of record is read once for all of them (a province's quarter is
+    /// Everyone active in each period's scope (an agency's people, `PeriodScope`), with their inputs
+    /// for `period`, by agency path; each kind of record is read once for all of them (a province's quarter is
     /// one pass over its tasks, not one per agency). Leaders' d and đ are computed from the
     /// results of the people they manage with the framework in force for each.
     /// `choices`: the evaluators' rubric levels and task scores, by person (from the sheets).
     /// `detail`: every task listed (the inputs fixed for approval and revisions); otherwise each
     /// person's tasks as groups (`ScoreInputData.TaskGroup`), summed by the database, which score
     /// the same and are what an open period keeps.
-    func gather(period: PeriodCode, agencyPaths: [String], frameworks: [Framework],
+    func gather(period: PeriodCode, scopes: [PeriodScope], frameworks: [Framework],
                 choices: [UUID: (rubric: [String: String], taskScore: String)] = [:],
                 detail: Bool = false) async throws -> [String: [Gathered]] {
-        guard !agencyPaths.isEmpty else { return [:] }
-        let members = try await self.members(agencyPaths)
+        guard !scopes.isEmpty else { return [:] }
+        // Records are read for the agencies' whole subtrees, by person: only members' count.
+        let agencyPaths = scopes.map(\.path)
+        let members = try await self.members(scopes)
         let within = Self.within("p.scope_path", agencyPaths)
         let (first, last) = (period.first.iso, period.last.iso)
         var tasks: [UUID: [ScoreInputData.Task]] = [:]
@@ -108,7 +112,7 @@ struct ScoreGathering {
             if !detail { data.groups = try groups[m.id]?.groups ?? [] }
             if let score = choices[m.id]?.taskScore, !score.isEmpty { data.taskRubric = score }
             if let spans = leave[m.id] { data.leave = LeaveSpan.facts(spans, first: period.first, last: period.last, calendar: calendar) }
-            out[OrgPath.prefix(m.scopePath, depth: 2), default: []].append(Gathered(member: m, data: data))
+            out[m.agencyPath, default: []].append(Gathered(member: m, data: data))
         }
         for path in out.keys {
             try leaderComponents(&out[path]!, period: period, frameworks: frameworks, unorganized: unorganized)
@@ -211,16 +215,22 @@ struct ScoreGathering {
         return groups
     }
 
-    /// The active people of the agencies, by code.
-    func members(_ agencyPaths: [String]) async throws -> [Member] {
-        try await db.rows("""
+    /// The active people of the periods' scopes, by code, each with the scope they belong to.
+    func members(_ scopes: [PeriodScope]) async throws -> [Member] {
+        let byPath = Dictionary(scopes.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        return try await db.rows("""
             SELECT p.id, p.code, p.full_name, p.staff_kind, g.code AS group_code, o.name AS unit_name, p.scope_path, p.leadership_rank
             FROM people p JOIN organizations o ON o.id = p.organization_id
             LEFT JOIN positions pos ON pos.id = p.position_id LEFT JOIN position_groups g ON g.id = pos.group_id
-            WHERE \(Self.within("p.scope_path", agencyPaths)) AND p.active = \(bind: true)
+            WHERE \(Self.within("p.scope_path", scopes.map(\.path))) AND p.active = \(bind: true)
             ORDER BY p.code
             """) { c in
             Member(id: try c.next(), code: try c.next(), name: try c.next(), staffKind: try c.next(),
                    groupCode: try c.next(String?.self) ?? "", unitName: try c.next(), scopePath: try c.next(), leadership: try c.next())
+        }.compactMap { m in
+            var m = m
+            guard let owner = PeriodScope.owner(of: m.scopePath, among: byPath) else { return nil }
+            m.agencyPath = owner.path
+            return m
         }
     }}

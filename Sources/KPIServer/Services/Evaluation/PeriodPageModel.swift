@@ -50,6 +50,9 @@ struct PeriodPageModel {
     /// The deadlines proposed for the self-assessment, review and approval steps, when the user may
     /// start them.
     var proposedDeadlines: StepDeadlines?
+    /// Who the period holds, when it is not simply everyone under its agency: the agencies nested
+    /// in it, and whether the tree's marks changed since it was opened (the period keeps its people).
+    var membership: [String] = []
 
     var title: String { "\(PeriodCode(period.code)?.label ?? period.code) — \(agencyName)" }
 }
@@ -81,13 +84,36 @@ extension EvaluationFlow {
                                          level: approved ?? live[e.personCode]?.level, provisional: approved == nil, onLeave: away)
         }
         let mayRun = principal.can(.runEvaluation, at: p.scopePath)
-        return PeriodPageModel(
+        var model = PeriodPageModel(
             period: p, state: state, agencyName: agency?.name ?? "", sheets: sheets, total: progress.sheets.count,
             selfPending: progress.selfPending.count, reviewPending: progress.reviewPending.count,
             onLeave: progress.sheets.filter { progress.onLeave.contains($0.personID) }.count, mayRun: mayRun,
             mayApprove: mayApprove(p),
             proposedDeadlines: state == .open && mayRun
                 ? StepDeadlines.proposed(from: store.today, calendar: try await DeadlineJob.calendar(store)) : nil)
+        model.membership = try await membership(p)
+        return model
+    }
+
+    /// What the page says about the period's members (`PeriodPageModel.membership`).
+    func membership(_ p: EvaluationPeriod) async throws -> [String] {
+        let excluded = p.scope.excluded
+        let map = try await store.agencies()
+        var notes: [String] = []
+        if !excluded.isEmpty {
+            let names = try await Organization.query(on: store.db).filter(\.$path ~~ excluded).all().map(\.name).sorted()
+            let list = names.joined(separator: ", ")
+            notes.append("Kỳ này không gồm cán bộ của \(list): mỗi đơn vị đó đánh giá cán bộ của mình "
+                         + "trong kỳ riêng.")
+        }
+        if !map.isAgency(p.scopePath) || Set(map.nested(under: p.scopePath)) != Set(excluded) {
+            notes.append("""
+                Việc đánh dấu cơ quan có thẩm quyền đánh giá đã thay đổi sau khi mở kỳ. Kỳ này giữ nguyên \
+                danh sách cán bộ như \
+                lúc mở; thay đổi áp dụng từ kỳ sau.
+                """)
+        }
+        return notes
     }
 
     /// People's names and units by id.

@@ -47,7 +47,7 @@ extension EvaluationFlow {
             for s in try await Evaluation.query(on: store.db).filter(\.$periodID == p.requireID()).all() where s.reviewedAt != nil {
                 choices[s.personID] = (Self.choices(s.reviewRubric), s.reviewTaskScore)
             }
-            guard let fresh = try await ScoreGathering(db: store.db).gather(period: period, agencyPath: p.scopePath,
+            guard let fresh = try await ScoreGathering(db: store.db).gather(period: period, scope: p.scope,
                                                                             frameworks: frameworks, choices: choices, detail: true)
                 .first(where: { $0.member.id == e.personID }) else {
                 throw Refused(message: """

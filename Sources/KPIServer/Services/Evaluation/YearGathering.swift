@@ -9,9 +9,9 @@ extension ScoreGathering {
     /// moved carries the old agency's results —, the score of its current revision (a period without
     /// a score, such as leave, is listed and not counted), the tasks behind it for the level
     /// conditions, and the year's disciplinary decisions (kỷ luật từ khiển trách trở lên).
-    func gatherYear(_ year: PeriodCode, agencyPath: String) async throws -> [Gathered] {
-        let members = try await self.members([agencyPath])
-        let like = agencyPath + "%"
+    func gatherYear(_ year: PeriodCode, scope: PeriodScope) async throws -> [Gathered] {
+        let members = try await self.members([scope])
+        let like = scope.path + "%"
         var periods: [UUID: [ScoreInputData.YearFacts.Period]] = [:]
         let decoder = JSONDecoder()
         for (person, hundredths, level, revision, code, agency, inputText) in try await db.rows("""

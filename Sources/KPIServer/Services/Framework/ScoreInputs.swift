@@ -8,14 +8,19 @@ enum ScoreInputs {
     struct Item: Sendable {
         var row: ScoreInput
         var data: ScoreInputData
-        /// The agency (second level of the tree): the quota is applied per agency.
-        var agency: String { OrgPath.prefix(row.scopePath, depth: 2) }
+        /// The agency whose period computed the row: the quota is applied per agency.
+        var agency: String { row.agencyPath }
     }
 
-    /// The period's inputs under `scopePath`, decoded (an unreadable row is skipped).
-    static func load(period: String, under scopePath: String = "/", on db: any Database) async throws -> [Item] {
+    /// The period's inputs of the people under `scopePath`, or those computed in the period of
+    /// `agency` (its members, `PeriodScope`), decoded (an unreadable row is skipped).
+    static func load(period: String, under scopePath: String = "/", agency: String? = nil, on db: any Database) async throws -> [Item] {
         let q = ScoreInput.query(on: db).filter(\.$period == period)
-        if scopePath != "/" { q.filter(\.$scopePath, .custom("LIKE"), scopePath + "%") }
+        if let agency {
+            q.filter(\.$agencyPath == agency)
+        } else if scopePath != "/" {
+            q.filter(\.$scopePath, .custom("LIKE"), scopePath + "%")
+        }
         return try await q.all().compactMap { row in
             (try? JSONDecoder().decode(ScoreInputData.self, from: Data(row.data.utf8))).map { Item(row: row, data: $0) }
         }

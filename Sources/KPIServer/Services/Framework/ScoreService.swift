@@ -59,10 +59,10 @@ struct ScoreService {
     }
 
     /// Everyone the user may see in the period, scored; the quota per agency, group and framework.
-    /// `under`: only one agency's subtree (an agency path), so a period page scores its agency alone.
-    func results(period: String, under scopePath: String = "/") async throws -> [Row] {
+    /// `agency`: only the members of one agency's period, so a period page scores its agency alone.
+    func results(period: String, agency: String? = nil) async throws -> [Row] {
         let frameworks = try await Framework.query(on: store.db).filter(\.$status == "published").all()
-        let items = try await ScoreInputs.load(period: period, under: scopePath, on: store.db)
+        let items = try await ScoreInputs.load(period: period, agency: agency, on: store.db)
         // The quota is counted over the whole agency, so every agency where the user sees someone
         // is scored whole; only the visible people are returned.
         let agencies = Set(items.filter { maySee($0.row.scopePath, personID: $0.row.personID) }.map(\.agency))
@@ -94,7 +94,7 @@ struct ScoreService {
     /// Until approval, each person's score and level as computed now (quota proposal included), by code.
     func live(_ p: EvaluationPeriod) async throws -> [String: (hundredths: Int?, level: Level?)] {
         var out: [String: (hundredths: Int?, level: Level?)] = [:]
-        for r in try await results(period: p.code, under: p.scopePath) { out[r.input.personCode] = (r.result.yearHundredths,
+        for r in try await results(period: p.code, agency: p.scopePath) { out[r.input.personCode] = (r.result.yearHundredths,
             r.result.level) }
         return out
     }
@@ -107,7 +107,7 @@ struct ScoreService {
             throw Abort(.notFound, reason: "Không có kết quả này, hoặc bạn không có quyền xem.")
         }
         // The quota is the agency's: its people are scored, no one else.
-        guard var row = try await results(period: period, under: OrgPath.prefix(input.scopePath, depth: 2))
+        guard var row = try await results(period: period, agency: input.agencyPath)
             .first(where: { $0.input.personCode == personCode }) else {
             throw Abort(.notFound, reason: "Chưa có bộ chỉ số đang áp dụng cho người này.")
         }

@@ -23,7 +23,7 @@ struct DisciplineService: PersonRecordService {
     /// evaluator chain puts above them (a leader's record is not entered or voided by a deputy).
     func mayDecide(about p: Person) -> Bool {
         principal.can(.configureFramework, at: p.scopePath)
-            || principal.can(.leadWork, at: EvaluatorChain.evaluatorScope(unitPath: p.scopePath, isLeader: p.isLeader))
+            || principal.can(.leadWork, at: principal.evaluatorScope(of: p.scopePath, isLeader: p.isLeader))
     }
 
     struct Entry: Sendable {
@@ -80,7 +80,7 @@ struct DisciplineService: PersonRecordService {
         if note.count > 1000 { problems.append(.init("ghi_chu", "Ghi chú dài quá 1.000 ký tự.")) }
         guard problems.isEmpty, let person, let date else { throw WorkService.Invalid(problems) }
         let (principal, actor, type_) = (principal, actor, type)
-        if confirming == nil, person.id != principal.personID, PersonRecords.needsSecondPerson(person) {
+        if confirming == nil, person.id != principal.personID, PersonRecords.needsSecondPerson(person, agencies: principal.agencies) {
             let form = ["nguoi": person.code, "loai": e.kind, "loai_vi_pham": type?.code ?? "", "hinh_thuc": e.level,
                         "so_quyet_dinh": e.decisionNumber, "ngay_quyet_dinh": e.decisionDate, "ngay": e.occurredOn, "ghi_chu": note]
             let summary = e.kind == "ky-luat"

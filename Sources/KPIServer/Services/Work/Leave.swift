@@ -25,7 +25,7 @@ struct LeaveService: PersonRecordService {
     /// evaluator chain puts above them (a leader's leave is not recorded by a deputy or a peer).
     func mayDecide(about p: Person) -> Bool {
         principal.can(.manageCatalog, at: p.scopePath) || principal.can(.configureFramework, at: p.scopePath)
-            || principal.can(.leadWork, at: EvaluatorChain.evaluatorScope(unitPath: p.scopePath, isLeader: p.isLeader))
+            || principal.can(.leadWork, at: principal.evaluatorScope(of: p.scopePath, isLeader: p.isLeader))
     }
 
     var mayEnterAnywhere: Bool {
@@ -56,7 +56,7 @@ struct LeaveService: PersonRecordService {
         guard problems.isEmpty, let person, let c = checked else { throw WorkService.Invalid(problems) }
         let (principal, actor, postgres) = (principal, actor, store.isPostgres)
         let personID = try person.requireID()
-        if confirming == nil, PersonRecords.needsSecondPerson(person) {
+        if confirming == nil, PersonRecords.needsSecondPerson(person, agencies: principal.agencies) {
             try await Self.refuseOverlap(on: store.db, personID: personID, c)
             let form = ["nguoi": person.code, "loai": c.kind, "tu_ngay": c.from.iso, "den_ngay": c.to.iso, "can_cu": c.basis,
                         "ghi_chu": c.note]

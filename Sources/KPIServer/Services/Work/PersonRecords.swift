@@ -44,7 +44,7 @@ enum PersonRecords {
         let why = TextNormalizer.clean(reason)
         guard !why.isEmpty else { throw WorkService.Invalid("ly_do", "Vui lòng ghi lý do hủy ghi nhận.") }
         guard why.count <= 500 else { throw WorkService.Invalid("ly_do", "Lý do dài quá 500 ký tự.") }
-        if confirming == nil, let person, person.id != principal.personID, needsSecondPerson(person) {
+        if confirming == nil, let person, person.id != principal.personID, needsSecondPerson(person, agencies: principal.agencies) {
             guard !found.voided else { throw WorkService.Refused(message: "Ghi nhận này đã được hủy trước đó.") }
             try await propose(M.auditType, action: "void", person: person, recordID: id, form: ["ly_do": why],
                               summary: "Hủy ghi nhận: \(why)", store: store, principal: principal, actor: actor)

@@ -14,10 +14,10 @@ struct ReceiptService {
 
     static let modeKey = "danh-gia.ma-bien-nhan"
 
-    /// The agency (cơ quan: the tree's second level) a path belongs to.
+    /// The agency (cơ quan có thẩm quyền đánh giá, `AgencyMap`) a path belongs to.
     static func agency(of path: String, on db: any Database) async throws -> Organization? {
-        guard OrgPath.depth(path) >= 2 else { return nil }
-        return try await Organization.query(on: db).filter(\.$path == OrgPath.prefix(path, depth: 2)).first()
+        guard let agency = try await Agencies.map(on: db).agency(of: path) else { return nil }
+        return try await Organization.query(on: db).filter(\.$path == agency.path).first()
     }
 
     static func mode(agencyID: UUID, on db: any Database) async throws -> ReceiptMode {
@@ -38,8 +38,8 @@ struct ReceiptService {
 
     /// The agencies this user may configure, with their mode and list counts; 403 when none.
     func agencies() async throws -> [AgencyRow] {
-        let all = try await Organization.query(on: store.db).filter(\.$active == true).sort(\.$sortOrder).sort(\.$name).all()
-            .filter { OrgPath.depth($0.path) == 2 && mayConfigure($0) }
+        let all = try await Organization.query(on: store.db).filter(\.$active == true).filter(\.$isAgency == true).sort(\.$sortOrder)
+            .sort(\.$name).all().filter { mayConfigure($0) }
         guard !all.isEmpty else {
             throw Abort(.forbidden, reason: "Chỉ lãnh đạo hoặc quản trị của cơ quan mới thiết lập mã biên nhận.")
         }
@@ -63,7 +63,7 @@ struct ReceiptService {
     /// The agency by code, when this user may configure it (else 404: nothing tells it exists).
     func configurable(_ code: String) async throws -> Organization {
         guard let a = try await Organization.query(on: store.db).filter(\.$code == code).first(),
-              OrgPath.depth(a.path) == 2, mayConfigure(a) else {
+              a.isAgency, a.active, mayConfigure(a) else {
             throw Abort(.notFound, reason: "Không có cơ quan này trong phạm vi bạn được thiết lập.")
         }
         return a

@@ -25,8 +25,8 @@ extension PersonRecords {
     static let gone = "Đề nghị này không còn chờ xác nhận (đã được xác nhận, bác hoặc rút)."
 
     /// Whether records about `p` take two people: a leader with nobody above them.
-    static func needsSecondPerson(_ p: Person) -> Bool {
-        SeparationOfDuties.needsSecondPerson(assigneeUnitPath: p.scopePath, assigneeIsLeader: p.isLeader)
+    static func needsSecondPerson(_ p: Person, agencies: AgencyMap) -> Bool {
+        agencies.needsSecondPerson(unitPath: p.scopePath, isLeader: p.isLeader)
     }
 
     /// Records the proposal (one voiding per record at a time), audited, and tells those who may

@@ -5,14 +5,14 @@ import SQLKit
 import Vapor
 
 /// Xác nhận của người thứ hai: a decision about the work of a leader nobody stands above (the top
-/// unit's own leaders: `SeparationOfDuties.needsSecondPerson`) is proposed by one leader with the
+/// unit's own leaders: `AgencyMap.needsSecondPerson`) is proposed by one leader with the
 /// authority and takes effect only when another confirms it; either may be refused. Each step is
 /// authorized by the same task rules, audited, and atomic.
 extension WorkService {
     /// Whether decisions on this task need a second person.
     func needsSecondPerson(_ t: WorkTask, on db: any Database) async throws -> Bool {
         guard let id = t.assigneeID, let p = try await Person.find(id, on: db) else { return false }
-        return SeparationOfDuties.needsSecondPerson(assigneeUnitPath: p.scopePath, assigneeIsLeader: p.isLeader)
+        return principal.agencies.needsSecondPerson(unitPath: p.scopePath, isLeader: p.isLeader)
     }
 
     func pendingDecision(_ taskID: UUID) async throws -> PendingDecision? {

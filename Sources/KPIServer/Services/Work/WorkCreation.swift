@@ -142,7 +142,8 @@ extension WorkService {
         // Participants come from the task's own agency: they are rated on it, and a rating counts in
         // their agency's coordination scores, which another agency's leader must not be able to lower.
         var participants: [Person] = []
-        let agency = (people.first?.scopePath ?? unit?.path).map { OrgPath.prefix($0, depth: 2) }
+        let agencies = try await store.agencies()
+        let agency = (people.first?.scopePath ?? unit?.path).map { agencies.agency(of: $0)?.path ?? $0 }
         for code in Self.codes(form.participantCodes) {
             if let p = try await Person.query(on: db).filter(\.$code == code).filter(\.$active == true).first(),
                agency.map({ OrgPath.contains($0, p.scopePath) }) ?? principal.can(.leadWork, at: p.scopePath) {

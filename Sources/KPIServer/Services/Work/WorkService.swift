@@ -64,8 +64,7 @@ struct WorkService {
     /// decided from above: `SeparationOfDuties.taskDeciders`).
     func taskActor(_ t: WorkTask, assignee: Person?) -> TaskActor {
         let leader = assignee?.isLeader ?? false
-        let above = assignee.map { principal.can(.leadWork, at: EvaluatorChain.evaluatorScope(unitPath: $0.scopePath,
-            isLeader: true)) } ?? false
+        let above = assignee.map { principal.can(.leadWork, at: principal.evaluatorScope(of: $0.scopePath, isLeader: true)) } ?? false
         let d = SeparationOfDuties.taskDeciders(isAssigner: t.assignerUserID == principal.userID,
                                                 leadsTaskUnit: principal.can(.leadWork, at: t.scopePath),
                                                 assigneeIsLeader: leader, leadsAboveAssignee: above)

@@ -165,6 +165,7 @@ struct EvaluationPeriodPage {
             <a href="/ket-qua?ky=\(p.code)">Kết quả và giải trình</a> · <a href="\(base)/danh-sach">Danh sách xếp loại \
             (in)</a> ·
             <a href="\(base)/danh-sach?dinh_dang=xlsx">Danh sách xếp loại (Excel)</a></p>
+            \(m.membership.map { HTML("<p class=\"hint\">\($0)</p>") })
             \(deadlines)\(action)\(pending)\(after)
             <form method="get" class="filters" role="search">
             \(FormField("q", "Tìm", value: q, placeholder: "Tên, mã hoặc đơn vị", width: .grow).html)
