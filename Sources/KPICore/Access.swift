@@ -50,6 +50,8 @@ public enum Action: String, CaseIterable, Sendable {
     case viewEvaluations
     /// Open an agency's evaluation periods and compute their scores (Ban Tổ chức, cơ quan tham mưu, lãnh đạo).
     case runEvaluation
+    /// Change the system's settings and working-day calendar (Cài đặt; granted at the root).
+    case manageSettings
 }
 
 /// A role granted on the subtree whose root has the given materialized path.
@@ -78,6 +80,7 @@ public enum AccessPolicy {
         case .leadWork: [.leader]
         case .viewEvaluations: [.advisory, .leader, .inspector]
         case .runEvaluation: [.advisory, .leader]
+        case .manageSettings: [.systemAdmin]
         }
     }
 

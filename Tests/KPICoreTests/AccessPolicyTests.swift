@@ -16,6 +16,7 @@ final class AccessPolicyTests: XCTestCase {
         .leadWork: ["lanh-dao"],
         .viewEvaluations: ["co-quan-tham-muu", "lanh-dao", "kiem-tra-giam-sat"],
         .runEvaluation: ["co-quan-tham-muu", "lanh-dao"],
+        .manageSettings: ["quan-tri-he-thong"],
     ]
 
     let scope = "/P/A/"

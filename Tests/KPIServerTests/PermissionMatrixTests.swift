@@ -61,6 +61,12 @@ final class PermissionMatrixTests: XCTestCase {
             "GET nhap-du-lieu": "oooxxxxxs",
             "POST nhap-du-lieu": "oooxxxxxs",
             "POST nhap-du-lieu/xac-nhan": "oooxxxxxs",
+            // Settings and the working-day calendar: system administrators (granted at the root).
+            "GET cai-dat": "oxxxxxxxs",
+            "POST cai-dat": "oxxxxxxxs",
+            "POST cai-dat/lich": "oxxxxxxxs",
+            "GET cai-dat/lich/:id/xoa": "oxxxxxxxs",
+            "POST cai-dat/lich/:id/xoa": "oxxxxxxxs",
             // Audit trail: system admins and inspectors.
             "GET nhat-ky": "oxxxxxoxs",
             "GET nhat-ky/xuat": "oxxxxxoxs",
@@ -210,6 +216,8 @@ final class PermissionMatrixTests: XCTestCase {
         "POST ky-luat/de-nghi/:id/bac": ["ly_do": "Chưa đủ căn cứ."],
         "POST gop-y/moi": ["chu_de": "khac", "noi_dung": "Góp ý thử của ma trận quyền."],
         "POST gop-y/:id/tra-loi": ["tra_loi": "Trả lời thử của ma trận quyền."],
+        "POST cai-dat": ["canh-bao-sap-den-han": "3"],
+        "POST cai-dat/lich": ["nam": "2027", "ngay": "05/05/2027", "loai": "nghi", "ten": "Ngày thử của ma trận quyền"],
     ]
 
     /// Parameters of the router spelled out in the matrix.

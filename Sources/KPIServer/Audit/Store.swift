@@ -95,7 +95,7 @@ final class ChangeCounter: @unchecked Sendable {
     func bump() { lock.withLock { count += 1 } }
     var value: Int { lock.withLock { count } }
 
-    private var calendar: (at: Date, value: WorkCalendar)?
+    private var calendar: (at: Date, count: Int, value: WorkCalendar)?
     private var agencyMap: (at: Date, count: Int, value: AgencyMap)?
 
     /// The agencies, read again after any write of this process and at most every minute (another
@@ -108,12 +108,13 @@ final class ChangeCounter: @unchecked Sendable {
         return fresh
     }
 
-    /// The working-day calendar for pages, read again at most every 5 minutes (it changes once a
-    /// year, by SQL: see docs/van-hanh.md).
+    /// The working-day calendar for pages, read again after any write of this process (a day added on
+    /// the Cài đặt page counts at once) and at most every 5 minutes for another process's change.
     func calendar(now: Date, load: () async throws -> WorkCalendar) async throws -> WorkCalendar {
-        if let c = lock.withLock({ calendar }), now.timeIntervalSince(c.at) < 300, now >= c.at { return c.value }
+        let count = value
+        if let c = lock.withLock({ calendar }), c.count == count, now.timeIntervalSince(c.at) < 300, now >= c.at { return c.value }
         let fresh = try await load()
-        lock.withLock { calendar = (now, fresh) }
+        lock.withLock { calendar = (now, count, fresh) }
         return fresh
     }
 }

@@ -6,7 +6,7 @@ import KPICore
 /// own work and records, to anyone with a personnel record (they see their own).
 enum Area: CaseIterable, Sendable {
     case work, organizations, positions, people, products, periods, mySheets, results, frameworks, discipline, leave, users,
-         imports, audit
+         imports, audit, settings
 
     /// The menu's words and the area's address.
     var label: String {
@@ -25,6 +25,7 @@ enum Area: CaseIterable, Sendable {
         case .users: "Người dùng"
         case .imports: "Nhập dữ liệu"
         case .audit: "Nhật ký"
+        case .settings: "Cài đặt"
         }
     }
 
@@ -44,6 +45,7 @@ enum Area: CaseIterable, Sendable {
         case .users: "/danh-muc/nguoi-dung"
         case .imports: "/nhap-du-lieu"
         case .audit: "/nhat-ky"
+        case .settings: "/cai-dat"
         }
     }
 
@@ -60,6 +62,7 @@ enum Area: CaseIterable, Sendable {
         case .users: [.manageUsers]
         case .imports: [.manageCatalog, .configureFramework]
         case .audit: [.viewAudit]
+        case .settings: [.manageSettings]
         }
     }
 

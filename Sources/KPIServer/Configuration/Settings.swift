@@ -104,6 +104,54 @@ public struct Settings: Sendable {
         EvidencePolicy(extensions: evidenceTypes, maxBytes: evidenceMaxMegabytes * 1024 * 1024)
     }
 
+    /// The environment variables of `SettingsCatalog` that were set: the page cannot change those.
+    public var setByEnvironment: Set<String> = []
+
+    /// These settings with the values saved on the Cài đặt page (`system_settings`, key → value), where
+    /// the environment did not set them (an unreadable saved value is skipped: the default stays).
+    func applying(_ stored: [String: String]) -> Settings {
+        var s = self
+        for spec in SettingsCatalog.all where !setByEnvironment.contains(spec.env) {
+            guard let raw = stored[spec.key], case .success(let v) = spec.check(raw) else { continue }
+            let n = Int(v) ?? 0
+            switch spec.env {
+            case "KPI_PUBLIC_URL": s.publicURL = v
+            case "KPI_PLACE_NAME": s.placeName = v
+            case "KPI_WARN_SOON_DAYS": s.warnSoonDays = n
+            case "KPI_COMPLAINT_ANSWER_DAYS": s.complaintAnswerDays = n
+            case "KPI_EVIDENCE_MAX_MB": s.evidenceMaxMegabytes = n
+            case "KPI_EVIDENCE_TYPES": s.evidenceTypes = v.split(separator: ",").map(String.init)
+            case "KPI_SESSION_IDLE_MINUTES": s.sessionIdleMinutes = n
+            case "KPI_SESSION_MAX_HOURS": s.sessionMaxHours = n
+            case "KPI_INACTIVE_DAYS": s.inactiveDays = n
+            case "KPI_PASSWORD_MIN_LENGTH": s.passwordMinLength = n
+            case "KPI_LOGIN_MAX_FAILURES": s.loginMaxFailures = n
+            case "KPI_LOGIN_LOCK_MINUTES": s.loginLockMinutes = n
+            default: break
+            }
+        }
+        return s
+    }
+
+    /// A setting's value in force, as the page shows and stores it.
+    func value(of spec: SettingSpec) -> String {
+        switch spec.env {
+        case "KPI_PUBLIC_URL": publicURL ?? ""
+        case "KPI_PLACE_NAME": placeName
+        case "KPI_WARN_SOON_DAYS": String(warnSoonDays)
+        case "KPI_COMPLAINT_ANSWER_DAYS": String(complaintAnswerDays)
+        case "KPI_EVIDENCE_MAX_MB": String(evidenceMaxMegabytes)
+        case "KPI_EVIDENCE_TYPES": evidenceTypes.joined(separator: ",")
+        case "KPI_SESSION_IDLE_MINUTES": String(sessionIdleMinutes)
+        case "KPI_SESSION_MAX_HOURS": String(sessionMaxHours)
+        case "KPI_INACTIVE_DAYS": String(inactiveDays)
+        case "KPI_PASSWORD_MIN_LENGTH": String(passwordMinLength)
+        case "KPI_LOGIN_MAX_FAILURES": String(loginMaxFailures)
+        case "KPI_LOGIN_LOCK_MINUTES": String(loginLockMinutes)
+        default: spec.defaultValue
+        }
+    }
+
     public static func fromEnvironment() -> Settings {
         from(environment: ProcessInfo.processInfo.environment)
     }
@@ -159,17 +207,43 @@ public struct Settings: Sendable {
             while url.hasSuffix("/") { url.removeLast() }
             s.publicURL = url
         }
+        s.setByEnvironment = Set(SettingsCatalog.all.map(\.env).filter { env[$0].map { !$0.isEmpty } ?? false })
         return s
     }
 }
 
+/// The settings in force: those the server started with (environment, or a test's), with the values
+/// saved on the Cài đặt page applied — read again after each save and every minute (another process's save).
+final class SettingsBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var base: Settings
+    private var stored: [String: String] = [:]
+    private var effective: Settings
+
+    init(_ base: Settings) {
+        self.base = base
+        effective = base
+    }
+
+    var current: Settings { lock.withLock { effective } }
+    var saved: [String: String] { lock.withLock { stored } }
+
+    func setBase(_ s: Settings) { lock.withLock { base = s; effective = s.applying(stored) } }
+    func setStored(_ values: [String: String]) { lock.withLock { stored = values; effective = base.applying(values) } }
+}
+
 struct SettingsKey: StorageKey {
-    typealias Value = Settings
+    typealias Value = SettingsBox
 }
 
 extension Application {
+    /// The settings in force (`SettingsBox`).
     public var settings: Settings {
-        get { storage[SettingsKey.self] ?? .fromEnvironment() }
-        set { storage[SettingsKey.self] = newValue }
+        get { storage[SettingsKey.self]?.current ?? .fromEnvironment() }
+        set {
+            if let box = storage[SettingsKey.self] { box.setBase(newValue) } else { storage[SettingsKey.self] = SettingsBox(newValue) }
+        }
     }
+
+    var settingsBox: SettingsBox? { storage[SettingsKey.self] }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Fluent
 import FluentPostgresDriver
 import FluentSQLiteDriver
+import KPICore
 import Vapor
 
 /// Sets up the application: database, migrations, sessions, middleware, routes, commands.
@@ -16,7 +17,13 @@ public func configure(_ app: Application, settings: Settings = .fromEnvironment(
     Migrations.register(on: app)
 
     app.passwords.use(.bcrypt(cost: settings.bcryptCost))
-    app.routes.defaultMaxBodySize = ByteCount(stringLiteral: "\(max(settings.importMaxMegabytes, settings.evidenceMaxMegabytes) + 1)mb")
+    // Each route's own limit (`BodyLimit`) follows the settings in force; this is only the ceiling.
+    let evidenceCeiling = SettingsCatalog.all.compactMap { s -> Int? in
+        if case .integer(let r) = s.kind, s.env == "KPI_EVIDENCE_MAX_MB" { r.upperBound } else { nil }
+    }.first ?? settings.evidenceMaxMegabytes
+    app.routes.defaultMaxBodySize = ByteCount(stringLiteral: """
+        \(max(settings.importMaxMegabytes, settings.evidenceMaxMegabytes, evidenceCeiling) + 1)mb
+        """)
 
     app.middleware = .init()
     app.middleware.use(RequestLogMiddleware())

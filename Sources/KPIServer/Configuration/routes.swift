@@ -26,6 +26,7 @@ func routes(_ app: Application) throws {
     DisciplineController.register(signedIn)
     LeaveController.register(signedIn)
     FeedbackController.register(signedIn)
+    SettingsController.register(signedIn)
     EvaluationController.register(signedIn)
     EvaluationPeriodPage.register(signedIn)
     EvaluationSheetPage.register(signedIn)

@@ -28,6 +28,7 @@ enum Migrations {
         app.migrations.add(AddPendingRecordDecisions())
         app.migrations.add(CreateFeedback())
         app.migrations.add(AddAgencyMarks())
+        app.migrations.add(CreateSystemSettings())
     }
 }
 

@@ -219,6 +219,7 @@ enum DeadlineJob {
 
 /// Runs the deadline warnings every `KPI_WARN_EVERY_MINUTES` while the server runs.
 public func startBackgroundJobs(_ app: Application) {
+    startSettingsRefresh(app)
     startEvaluationJob(app)
     let minutes = app.settings.warnEveryMinutes
     guard minutes > 0 else { return }
@@ -263,7 +264,7 @@ func startEvaluationJob(_ app: Application) {
     app.lifecycle.use(JobCanceller(task: job))
 }
 
-private struct JobCanceller: LifecycleHandler {
+struct JobCanceller: LifecycleHandler {
     let task: Task<Void, Never>
     func shutdownAsync(_ application: Application) async { task.cancel() }
 }

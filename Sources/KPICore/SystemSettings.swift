@@ -1,0 +1,200 @@
+/// Cài đặt (issue 18, item 2): what a system administrator changes on a page instead of in SQL or the
+/// environment, each with its Vietnamese explanation and allowed range. The order that decides a
+/// value: the environment variable when it is set, else the value saved on the page, else the default.
+/// Trusted proxies, the roles that must use two-step sign-in, keys and the database stay in the
+/// environment only; a saved value never goes below the security minimums (the ranges below).
+public struct SettingSpec: Sendable {
+    public enum Kind: Sendable, Equatable {
+        case integer(ClosedRange<Int>)
+        /// 0 (off) or a number in the range.
+        case integerOrOff(ClosedRange<Int>)
+        case text(maxLength: Int)
+        /// An http(s) address without a trailing slash.
+        case url
+        /// File extensions among `SettingsCatalog.safeExtensions`, comma-separated.
+        case extensions
+    }
+
+    /// The key stored in the database.
+    public var key: String
+    /// The environment variable that overrides it.
+    public var env: String
+    public var group: String
+    public var label: String
+    public var help: String
+    public var kind: Kind
+    /// The default, as shown and stored.
+    public var defaultValue: String
+
+    public init(_ key: String, env: String, group: String, label: String, help: String, kind: Kind, defaultValue: String) {
+        self.key = key; self.env = env; self.group = group; self.label = label; self.help = help; self.kind = kind
+        self.defaultValue = defaultValue
+    }
+
+    /// The allowed range, in words.
+    public var range: String {
+        switch kind {
+        case .integer(let r): "từ \(r.lowerBound) đến \(r.upperBound)"
+        case .integerOrOff(let r): "0 (tắt) hoặc từ \(r.lowerBound) đến \(r.upperBound)"
+        case .text(let n): "tối đa \(n) ký tự"
+        case .url: "địa chỉ bắt đầu bằng https:// hoặc http://"
+        case .extensions: "trong số: \(SettingsCatalog.safeExtensions.joined(separator: ", "))"
+        }
+    }
+
+    /// The value as stored, or the reason it is refused.
+    public func check(_ raw: String) -> Result<String, SettingProblem> {
+        let text = TextNormalizer.clean(raw)
+        switch kind {
+        case .integer(let r), .integerOrOff(let r):
+            guard text.count <= 9, let n = Int(text.replacingOccurrences(of: ".", with: "")) else {
+                return .failure(SettingProblem(key: key, message: "«\(label)»: ghi một số nguyên, \(range)."))
+            }
+            if case .integerOrOff = kind, n == 0 { return .success("0") }
+            guard r.contains(n) else { return .failure(SettingProblem(key: key,
+                                                                      message: "«\(label)»: \(n) ngoài khoảng cho phép, \(range).")) }
+            return .success(String(n))
+        case .text(let max):
+            guard !text.isEmpty else { return .failure(SettingProblem(key: key, message: "«\(label)» không được để trống.")) }
+            guard text.count <= max else { return .failure(SettingProblem(key: key, message: "«\(label)» dài quá \(max) ký tự.")) }
+            return .success(text)
+        case .url:
+            var url = text
+            while url.hasSuffix("/") { url.removeLast() }
+            let lower = url.lowercased()
+            let host = lower.drop { $0 != "/" }.dropFirst(2)
+            guard url.count <= 200, lower.hasPrefix("https://") || lower.hasPrefix("http://"), !host.isEmpty,
+                  !url.contains(where: { $0 == " " || $0 == "\"" || $0 == "<" || $0 == ">" || $0 == "?" || $0 == "#" }) else {
+                return .failure(SettingProblem(key: key, message: """
+                    «\(label)»: «\(text)» không phải địa chỉ web; ghi dạng https://kpi.nghean.gov.vn (không có dấu \
+                    cách, \
+                    không có ? hay #).
+                    """))
+            }
+            return .success(url)
+        case .extensions:
+            let list = text.lowercased().split(whereSeparator: { $0 == "," || $0 == ";" || $0 == " " })
+                .map { $0.hasPrefix(".") ? String($0.dropFirst()) : String($0) }.filter { !$0.isEmpty }
+            guard !list.isEmpty else { return .failure(SettingProblem(key: key,
+                                                                      message: "«\(label)»: ghi ít nhất một loại tệp.")) }
+            if let bad = list.first(where: { !SettingsCatalog.safeExtensions.contains($0) }) {
+                return .failure(SettingProblem(key: key, message: """
+                    «\(label)»: không nhận loại tệp «\(bad)» (tệp có thể chạy được hoặc không đọc được \
+                    lâu dài); chỉ \
+                    \(range).
+                    """))
+            }
+            var seen = Set<String>()
+            return .success(list.filter { seen.insert($0).inserted }.joined(separator: ","))
+        }
+    }
+}
+
+public struct SettingProblem: Error, Equatable, Sendable {
+    public var key: String
+    public var message: String
+}
+
+public enum SettingsCatalog {
+    /// Evidence files the system accepts at most: documents, spreadsheets, images, archives of them.
+    public static let safeExtensions = ["pdf", "doc", "docx", "xls", "xlsx", "odt", "ods", "jpg", "jpeg", "png", "txt", "csv",
+                                        "zip"]
+
+    public static let all: [SettingSpec] = [
+        SettingSpec("dia-chi-cong-khai", env: "KPI_PUBLIC_URL", group: "Chung", label: "Địa chỉ công khai của hệ thống",
+                    help: "In trong liên kết và mã QR đánh giá hài lòng. Để mặc định: lấy theo địa chỉ người "
+                        + "dùng đang mở.", kind: .url, defaultValue: ""),
+        SettingSpec("noi-ban-hanh", env: "KPI_PLACE_NAME", group: "Chung", label: "Địa danh trên văn bản in",
+                    help: "Dòng «…, ngày … tháng … năm …» của phiếu và danh sách in.", kind: .text(maxLength: 50),
+                    defaultValue: "Nghệ An"),
+        SettingSpec("canh-bao-sap-den-han", env: "KPI_WARN_SOON_DAYS", group: "Thời hạn",
+                    label: "Cảnh báo sắp đến hạn (ngày làm việc)",
+                    help: "Nhiệm vụ được báo «sắp đến hạn» từ bấy nhiêu ngày làm việc trước hạn; "
+                        + "các bước của kỳ đánh giá cũng được nhắc từ đó.",
+                    kind: .integer(0...30), defaultValue: "2"),
+        SettingSpec("han-tra-loi-kien-nghi", env: "KPI_COMPLAINT_ANSWER_DAYS", group: "Thời hạn",
+                    label: "Hạn trả lời kiến nghị (ngày làm việc)",
+                    help: "Kể từ ngày cán bộ gửi kiến nghị về kết quả đã công khai.", kind: .integer(1...60),
+                    defaultValue: "10"),
+        SettingSpec("minh-chung-dung-luong", env: "KPI_EVIDENCE_MAX_MB", group: "Minh chứng",
+                    label: "Dung lượng tối đa một tệp minh chứng (MB)",
+                    help: "Tệp lớn hơn bị từ chối kèm lời giải thích.", kind: .integer(1...200), defaultValue: "20"),
+        SettingSpec("minh-chung-loai-tep", env: "KPI_EVIDENCE_TYPES", group: "Minh chứng",
+                    label: "Loại tệp minh chứng được nhận",
+                    help: """
+                        Phần mở rộng, cách nhau bởi dấu phẩy. Nội dung tệp được kiểm tra đúng loại khi tải \
+                        lên.
+                        """,
+                    kind: .extensions, defaultValue: "pdf,doc,docx,xls,xlsx,jpg,jpeg,png"),
+        SettingSpec("phien-khong-thao-tac", env: "KPI_SESSION_IDLE_MINUTES", group: "Phiên và tài khoản",
+                    label: "Tự đăng xuất khi không thao tác (phút)",
+                    help: """
+                        Với quản trị hệ thống, quản trị đơn vị và cơ quan tham mưu, thời gian ngắn hơn (15 \
+                        phút) vẫn áp dụng.
+                        """,
+                    kind: .integer(5...480), defaultValue: "60"),
+        SettingSpec("phien-toi-da", env: "KPI_SESSION_MAX_HOURS", group: "Phiên và tài khoản",
+                    label: "Thời gian tối đa của một phiên (giờ)",
+                    help: "Sau bấy nhiêu giờ kể từ khi đăng nhập, phải đăng nhập lại dù vẫn đang thao tác.",
+                    kind: .integer(1...24),
+                    defaultValue: "12"),
+        SettingSpec("khoa-tai-khoan-khong-dung", env: "KPI_INACTIVE_DAYS", group: "Phiên và tài khoản",
+                    label: "Khóa tài khoản không đăng nhập (ngày)",
+                    help: "Tài khoản không đăng nhập bấy nhiêu ngày bị khóa, quản trị mở lại khi cần.",
+                    kind: .integerOrOff(7...3_650), defaultValue: "45"),
+        SettingSpec("mat-khau-toi-thieu", env: "KPI_PASSWORD_MIN_LENGTH", group: "Phiên và tài khoản",
+                    label: "Độ dài mật khẩu tối thiểu (ký tự)",
+                    help: "Áp dụng cho lần đặt hoặc đổi mật khẩu tiếp theo.",
+                    kind: .integer(PasswordPolicy.floor...64), defaultValue: "12"),
+        SettingSpec("sai-mat-khau-toi-da", env: "KPI_LOGIN_MAX_FAILURES", group: "Phiên và tài khoản",
+                    label: "Số lần nhập sai mật khẩu liên tiếp thì khóa tạm",
+                    help: "Tài khoản bị khóa tạm trong thời gian dưới đây.",
+                    kind: .integer(3...20), defaultValue: "5"),
+        SettingSpec("thoi-gian-khoa-tam", env: "KPI_LOGIN_LOCK_MINUTES", group: "Phiên và tài khoản",
+                    label: "Thời gian khóa tạm (phút)", help: "Sau thời gian này, người dùng đăng nhập lại được.",
+                    kind: .integer(1...1_440), defaultValue: "15"),
+    ]
+
+    public static func spec(_ key: String) -> SettingSpec? { all.first { $0.key == key } }
+}
+
+/// Lịch làm việc (issue 18): the days of a year that differ from the week — public holidays and Tết
+/// (nghỉ, on what would be a working day), and weekend days worked in exchange (làm bù). Deadlines
+/// counted in working days follow it.
+public enum CalendarRules {
+    public static let holiday = "nghi"
+    public static let swapped = "lam-bu"
+
+    /// The checked entry for `year`, or the reason it is refused. `existing`: the year's days as
+    /// stored (day → kind).
+    public static func check(day text: String, kind: String, name rawName: String, year: Int,
+                             existing: [DateOnly: String]) -> Result<(DateOnly, String, String), SettingProblem> {
+        func no(_ m: String) -> Result<(DateOnly, String, String), SettingProblem> { .failure(SettingProblem(key: "ngay", message: m)) }
+        guard let day = DateOnly(parsing: TextNormalizer.clean(text)) else { return no("""
+            Ngày «\(text)» không đúng dạng dd/MM/yyyy.
+            """) }
+        guard day.year == year else { return no("Ngày \(day.display) không thuộc năm \(year): chọn năm \(day.year) ở trên.") }
+        guard kind == holiday || kind == swapped else { return no("Chọn loại ngày: nghỉ lễ, Tết hoặc làm bù.") }
+        let name = TextNormalizer.clean(rawName)
+        guard !name.isEmpty else { return no("Ghi tên ngày (ví dụ «Tết Nguyên đán», «Làm bù ngày 02/01»).") }
+        guard name.count <= 100 else { return no("Tên ngày dài quá 100 ký tự.") }
+        if let other = existing[day] {
+            return no(other == kind ? "Ngày \(day.display) đã có trong lịch."
+                : "Ngày \(day.display) đã là \(phrase(other)): một ngày không thể vừa nghỉ vừa làm bù.")
+        }
+        let weekend = day.weekday >= 6
+        if kind == swapped && !weekend { return no("Ngày làm bù \(day.display) phải là thứ Bảy hoặc Chủ nhật.") }
+        if kind == holiday && weekend {
+            return no("""
+                Ngày \(day.display) là thứ Bảy hoặc Chủ nhật, vốn đã nghỉ; nếu được nghỉ bù, hãy ghi ngày \
+                nghỉ bù (ngày làm \
+                việc kế tiếp).
+                """)
+        }
+        return .success((day, kind, name))
+    }
+
+    public static func label(_ kind: String) -> String { kind == swapped ? "Ngày làm bù" : "Ngày nghỉ lễ, Tết" }
+    /// The same inside a sentence.
+    public static func phrase(_ kind: String) -> String { kind == swapped ? "ngày làm bù" : "ngày nghỉ lễ, Tết" }
+}
