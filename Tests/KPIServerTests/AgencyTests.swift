@@ -61,6 +61,23 @@ final class AgencyTests: XCTestCase {
         }
     }
 
+    /// The organization list filters on the mark: the demo's 5 provincial agencies and 3 bodies in each
+    /// of 4 communes.
+    func testTheListFiltersOnTheMark() async throws {
+        try await withApp { app in
+            var admin = Browser(app)
+            try await admin.login("quantri")
+            let marked = try await admin.get("/danh-muc/co-quan?co_quan=1")
+            XCTAssertTrue(marked.text.contains("17 bản ghi"), marked.text)
+            XCTAssertTrue(marked.text.contains("Đảng ủy Xã Hưng Nguyên"))
+            XCTAssertFalse(marked.text.contains(">Xã Hưng Nguyên<"))
+            let unmarked = try await admin.get("/danh-muc/co-quan?co_quan=0")
+            XCTAssertTrue(unmarked.text.contains("68 bản ghi"), unmarked.text)
+            let export = try await admin.get("/danh-muc/co-quan/xuat?co_quan=1&dinh_dang=csv")
+            XCTAssertEqual(export.text.split(whereSeparator: \.isNewline).count, 18, "a header and the 17 agencies")
+        }
+    }
+
     /// Marks that break the rules are refused with a message, and nothing is saved.
     func testMarksThatBreakTheRulesAreRefused() async throws {
         try await withApp { app in

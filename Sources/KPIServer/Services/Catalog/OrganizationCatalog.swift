@@ -7,7 +7,7 @@ import SQLKit
 struct OrganizationCatalog: CatalogAdapter {
     let spec = Catalogs.organizations
     let entityType = "organization"
-    let listFilters = ["khoi", "cap"]
+    let listFilters = ["khoi", "cap", "co_quan"]
     let listColumns = ["ma", "ten", "khoi", "cap", "ma_cap_tren", "co_quan"]
 
     func raw(_ o: Organization, refs: RefIndex) -> RawRecord {
@@ -26,6 +26,7 @@ struct OrganizationCatalog: CatalogAdapter {
                                     active: \.$active, search: \.$searchText, subtree: subtree)
         if let b = q.choices["khoi"], !b.isEmpty { base.filter(\.$block == b) }
         if let c = q.choices["cap"], !c.isEmpty { base.filter(\.$level == c) }
+        if let a = q.choices["co_quan"], !a.isEmpty { base.filter(\.$isAgency == (a == "1")) }
         return try await page(base, q, code: \.$code, name: \.$name) { try catalogRow($0, refs: refs) }
     }
 

@@ -8,7 +8,7 @@ struct CatalogController {
         let c = r.grouped("danh-muc", ":catalog")
         let filters: [ParamSpec] = [.page, .search, .unitCode, .choice("trang_thai", ["active", "inactive", "all"], "Trạng thái"),
                                     .text("sap_xep", max: 40, "Sắp xếp"), .choice("chieu", ["tang", "giam"], "Chiều sắp xếp")]
-            + ["khoi", "cap", "loai", "chuc_vu"].map { ParamSpec.text($0, max: 50, "Bộ lọc") }
+            + ["khoi", "cap", "loai", "chuc_vu", "co_quan"].map { ParamSpec.text($0, max: 50, "Bộ lọc") }
         c.get(use: list).reads(filters)
         c.get("xuat", use: export).reads(filters + [.format])
         c.get("moi", use: newForm).reads(.text("cap_tren", max: 50, "Cơ quan cấp trên"))

@@ -28,9 +28,14 @@ enum CatalogViews {
         let adapter = svc.adapter
         let columns = adapter.listColumns.compactMap { spec.field($0) }
         let choiceFilters: [HTML] = adapter.listFilters.compactMap { key in
-            guard let f = spec.field(key), case .choice(let choices) = f.kind else { return nil }
-            return FormField(key, f.label, value: q.choices[key], .select(choices.map { .init($0.code, $0.label) }, blank: "Tất cả"),
-                             id: "flt_\(key)").html
+            guard let f = spec.field(key) else { return nil }
+            let options: [FormField.Option]
+            switch f.kind {
+            case .choice(let choices): options = choices.map { .init($0.code, $0.label) }
+            case .flag: options = [.init("1", "Có"), .init("0", "Không")]
+            default: return nil
+            }
+            return FormField(key, f.label, value: q.choices[key], .select(options, blank: "Tất cả"), id: "flt_\(key)").html
         }
         let statuses = [("active", "Đang hoạt động"), ("inactive", "Ngừng hoạt động"), ("all", "Tất cả")]
         let orgFilter: HTML = adapter.filtersByOrganization ? """
