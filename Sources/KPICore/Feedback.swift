@@ -63,6 +63,12 @@ public struct FeedbackDraft: Sendable, Equatable {
     public static let maxSubject = 200
     public static let maxPage = 300
 
+    /// An address inside the application (never a link to somewhere else), within the form's bound.
+    public static func isApplicationPath(_ page: String) -> Bool {
+        page.hasPrefix("/") && !page.hasPrefix("//") && page.count <= maxPage
+            && !page.contains(where: { $0 == "\\" || $0.isWhitespace })
+    }
+
     public func check() -> Result<Checked, TaskProblems> {
         var problems: [TaskProblem] = []
         let topic = FeedbackTopic(rawValue: topic)
@@ -73,9 +79,7 @@ public struct FeedbackDraft: Sendable, Equatable {
         }
         // Only an address inside the application: never a link to somewhere else.
         let page = TextNormalizer.clean(self.page)
-        let pageProblem = !page.isEmpty && (!page.hasPrefix("/") || page.hasPrefix("//") || page.count > Self.maxPage
-                                            || page.contains(where: { $0 == "\\" || $0.isWhitespace }))
-        if pageProblem {
+        if !page.isEmpty && !Self.isApplicationPath(page) {
             problems.append(.init("trang", "Địa chỉ trang không hợp lệ; hãy gửi góp ý từ chính trang đó."))
         }
         let text = self.text.trimmingCharacters(in: .whitespacesAndNewlines)

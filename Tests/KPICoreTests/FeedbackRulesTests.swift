@@ -34,6 +34,8 @@ final class FeedbackRulesTests: XCTestCase {
         d.subject = String(repeating: "a", count: FeedbackDraft.maxSubject + 1)
         XCTAssertEqual(problems(d)["ve"], "Phần «Cụ thể về» dài quá 200 ký tự.")
         // Only an address inside the application.
+        XCTAssertTrue(FeedbackDraft.isApplicationPath("/viec?loc=qua-han"))
+        XCTAssertFalse(FeedbackDraft.isApplicationPath("//example.com/x"))
         for page in ["https://example.com/", "//example.com/x", "viec", "/a\\b", "/a b", "/" + String(repeating: "a", count: 300)] {
             d = good
             d.page = page

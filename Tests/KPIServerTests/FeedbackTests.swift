@@ -17,6 +17,9 @@ final class FeedbackTests: XCTestCase {
             let form = try await staff.get("/gop-y/moi?chu_de=trang&trang=%2Fviec&ve=C%C3%B4ng%20vi%E1%BB%87c")
             XCTAssertEqual(form.status, .ok)
             XCTAssertTrue(form.text.contains("Gửi từ trang: <a href=\"/viec\">/viec</a>"))
+            // An address the form would refuse is not offered either (the same rule).
+            let foreign = try await staff.get("/gop-y/moi?chu_de=trang&trang=%2Fa%5Cb")
+            XCTAssertFalse(foreign.text.contains("Gửi từ trang:"))
             let base = ["chu_de": "trang", "ve": "Công việc", "trang": "/viec",
                         "noi_dung": "Bộ lọc theo hạn khó dùng trên điện thoại.\nĐề nghị để ở đầu trang."]
             for (change, message) in [(["noi_dung": "Khó dùng"], "ít nhất 10 ký tự"),

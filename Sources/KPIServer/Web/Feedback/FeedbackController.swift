@@ -138,8 +138,8 @@ struct FeedbackController {
     @Sendable static func form(_ req: Request) async throws -> Response {
         _ = try service(req)
         // A hostile or foreign address is dropped here and refused again when sent.
-        let page = req.input.text("trang")
-        let safe = page.hasPrefix("/") && !page.hasPrefix("//") ? page : ""
+        let page = TextNormalizer.clean(req.input.text("trang"))
+        let safe = FeedbackDraft.isApplicationPath(page) ? page : ""
         return req.page(formPage(req, values: ["chu_de": req.input.text("chu_de"), "ve": req.input.text("ve"), "trang": safe],
                                  problems: []))
     }
