@@ -31,6 +31,14 @@ public struct SettingSpec: Sendable {
         self.defaultValue = defaultValue
     }
 
+    /// The largest number the setting accepts (nil for text).
+    public var upperBound: Int? {
+        switch kind {
+        case .integer(let r), .integerOrOff(let r): r.upperBound
+        default: nil
+        }
+    }
+
     /// The allowed range, in words.
     public var range: String {
         switch kind {

@@ -95,27 +95,30 @@ final class ChangeCounter: @unchecked Sendable {
     func bump() { lock.withLock { count += 1 } }
     var value: Int { lock.withLock { count } }
 
-    private var calendar: (at: Date, count: Int, value: WorkCalendar)?
-    private var agencyMap: (at: Date, count: Int, value: AgencyMap)?
+    private var cache: [String: (at: Date, count: Int, value: any Sendable)] = [:]
 
-    /// The agencies, read again after any write of this process and at most every minute (another
-    /// process's change to the tree's marks is seen within that minute).
-    func agencies(now: Date, load: () async throws -> AgencyMap) async throws -> AgencyMap {
+    /// A value read from the database, kept until this process writes anything or `maxAge` seconds
+    /// pass (another process's change is seen within that time).
+    func cached<T: Sendable>(_ key: String, now: Date, maxAge: TimeInterval, load: () async throws -> T) async throws -> T {
         let count = value
-        if let m = lock.withLock({ agencyMap }), m.count == count, now.timeIntervalSince(m.at) < 60, now >= m.at { return m.value }
+        if let c = lock.withLock({ cache[key] }), c.count == count, now.timeIntervalSince(c.at) < maxAge, now >= c.at,
+           let v = c.value as? T {
+            return v
+        }
         let fresh = try await load()
-        lock.withLock { agencyMap = (now, count, fresh) }
+        lock.withLock { cache[key] = (now, count, fresh) }
         return fresh
+    }
+
+    /// The agencies, read again after any write of this process and at most every minute.
+    func agencies(now: Date, load: () async throws -> AgencyMap) async throws -> AgencyMap {
+        try await cached("agencies", now: now, maxAge: 60, load: load)
     }
 
     /// The working-day calendar for pages, read again after any write of this process (a day added on
     /// the Cài đặt page counts at once) and at most every 5 minutes for another process's change.
     func calendar(now: Date, load: () async throws -> WorkCalendar) async throws -> WorkCalendar {
-        let count = value
-        if let c = lock.withLock({ calendar }), c.count == count, now.timeIntervalSince(c.at) < 300, now >= c.at { return c.value }
-        let fresh = try await load()
-        lock.withLock { calendar = (now, count, fresh) }
-        return fresh
+        try await cached("calendar", now: now, maxAge: 300, load: load)
     }
 }
 

@@ -107,49 +107,38 @@ public struct Settings: Sendable {
     /// The environment variables of `SettingsCatalog` that were set: the page cannot change those.
     public var setByEnvironment: Set<String> = []
 
+    /// The fields the Cài đặt page sets, by environment variable: read as the page shows them, and
+    /// written from a value `SettingSpec.check` accepted.
+    private static let pageFields: [String: (get: @Sendable (Settings) -> String, set: @Sendable (inout Settings, String) -> Void)] = [
+        "KPI_PUBLIC_URL": ({ $0.publicURL ?? "" }, { $0.publicURL = $1 }),
+        "KPI_PLACE_NAME": ({ $0.placeName }, { $0.placeName = $1 }),
+        "KPI_WARN_SOON_DAYS": ({ String($0.warnSoonDays) }, { $0.warnSoonDays = Int($1) ?? $0.warnSoonDays }),
+        "KPI_COMPLAINT_ANSWER_DAYS": ({ String($0.complaintAnswerDays) }, { $0.complaintAnswerDays = Int($1) ?? $0.complaintAnswerDays }),
+        "KPI_EVIDENCE_MAX_MB": ({ String($0.evidenceMaxMegabytes) }, { $0.evidenceMaxMegabytes = Int($1) ?? $0.evidenceMaxMegabytes }),
+        "KPI_EVIDENCE_TYPES": ({ $0.evidenceTypes.joined(separator: ",") },
+                               { $0.evidenceTypes = $1.split(separator: ",").map(String.init) }),
+        "KPI_SESSION_IDLE_MINUTES": ({ String($0.sessionIdleMinutes) }, { $0.sessionIdleMinutes = Int($1) ?? $0.sessionIdleMinutes }),
+        "KPI_SESSION_MAX_HOURS": ({ String($0.sessionMaxHours) }, { $0.sessionMaxHours = Int($1) ?? $0.sessionMaxHours }),
+        "KPI_INACTIVE_DAYS": ({ String($0.inactiveDays) }, { $0.inactiveDays = Int($1) ?? $0.inactiveDays }),
+        "KPI_PASSWORD_MIN_LENGTH": ({ String($0.passwordMinLength) }, { $0.passwordMinLength = Int($1) ?? $0.passwordMinLength }),
+        "KPI_LOGIN_MAX_FAILURES": ({ String($0.loginMaxFailures) }, { $0.loginMaxFailures = Int($1) ?? $0.loginMaxFailures }),
+        "KPI_LOGIN_LOCK_MINUTES": ({ String($0.loginLockMinutes) }, { $0.loginLockMinutes = Int($1) ?? $0.loginLockMinutes }),
+    ]
+
     /// These settings with the values saved on the Cài đặt page (`system_settings`, key → value), where
     /// the environment did not set them (an unreadable saved value is skipped: the default stays).
     func applying(_ stored: [String: String]) -> Settings {
         var s = self
         for spec in SettingsCatalog.all where !setByEnvironment.contains(spec.env) {
             guard let raw = stored[spec.key], case .success(let v) = spec.check(raw) else { continue }
-            let n = Int(v) ?? 0
-            switch spec.env {
-            case "KPI_PUBLIC_URL": s.publicURL = v
-            case "KPI_PLACE_NAME": s.placeName = v
-            case "KPI_WARN_SOON_DAYS": s.warnSoonDays = n
-            case "KPI_COMPLAINT_ANSWER_DAYS": s.complaintAnswerDays = n
-            case "KPI_EVIDENCE_MAX_MB": s.evidenceMaxMegabytes = n
-            case "KPI_EVIDENCE_TYPES": s.evidenceTypes = v.split(separator: ",").map(String.init)
-            case "KPI_SESSION_IDLE_MINUTES": s.sessionIdleMinutes = n
-            case "KPI_SESSION_MAX_HOURS": s.sessionMaxHours = n
-            case "KPI_INACTIVE_DAYS": s.inactiveDays = n
-            case "KPI_PASSWORD_MIN_LENGTH": s.passwordMinLength = n
-            case "KPI_LOGIN_MAX_FAILURES": s.loginMaxFailures = n
-            case "KPI_LOGIN_LOCK_MINUTES": s.loginLockMinutes = n
-            default: break
-            }
+            Self.pageFields[spec.env]?.set(&s, v)
         }
         return s
     }
 
     /// A setting's value in force, as the page shows and stores it.
     func value(of spec: SettingSpec) -> String {
-        switch spec.env {
-        case "KPI_PUBLIC_URL": publicURL ?? ""
-        case "KPI_PLACE_NAME": placeName
-        case "KPI_WARN_SOON_DAYS": String(warnSoonDays)
-        case "KPI_COMPLAINT_ANSWER_DAYS": String(complaintAnswerDays)
-        case "KPI_EVIDENCE_MAX_MB": String(evidenceMaxMegabytes)
-        case "KPI_EVIDENCE_TYPES": evidenceTypes.joined(separator: ",")
-        case "KPI_SESSION_IDLE_MINUTES": String(sessionIdleMinutes)
-        case "KPI_SESSION_MAX_HOURS": String(sessionMaxHours)
-        case "KPI_INACTIVE_DAYS": String(inactiveDays)
-        case "KPI_PASSWORD_MIN_LENGTH": String(passwordMinLength)
-        case "KPI_LOGIN_MAX_FAILURES": String(loginMaxFailures)
-        case "KPI_LOGIN_LOCK_MINUTES": String(loginLockMinutes)
-        default: spec.defaultValue
-        }
+        Self.pageFields[spec.env]?.get(self) ?? spec.defaultValue
     }
 
     public static func fromEnvironment() -> Settings {

@@ -18,9 +18,7 @@ public func configure(_ app: Application, settings: Settings = .fromEnvironment(
 
     app.passwords.use(.bcrypt(cost: settings.bcryptCost))
     // Each route's own limit (`BodyLimit`) follows the settings in force; this is only the ceiling.
-    let evidenceCeiling = SettingsCatalog.all.compactMap { s -> Int? in
-        if case .integer(let r) = s.kind, s.env == "KPI_EVIDENCE_MAX_MB" { r.upperBound } else { nil }
-    }.first ?? settings.evidenceMaxMegabytes
+    let evidenceCeiling = SettingsCatalog.spec("minh-chung-dung-luong")?.upperBound ?? settings.evidenceMaxMegabytes
     app.routes.defaultMaxBodySize = ByteCount(stringLiteral: """
         \(max(settings.importMaxMegabytes, settings.evidenceMaxMegabytes, evidenceCeiling) + 1)mb
         """)
