@@ -161,6 +161,13 @@ public enum AgencyRules {
         }
     }
 
+    /// Marking an agency or naming who evaluates its head changes periods and quota pools: for the
+    /// province's administrators, not a unit's (a unit admin could otherwise split off a quota).
+    public static let markRefusal = """
+        chỉ quản trị hệ thống toàn tỉnh mới đánh dấu cơ quan có thẩm quyền đánh giá hoặc đổi đơn vị \
+        đánh giá người đứng đầu (việc này thay đổi kỳ đánh giá và hạn mức xuất sắc)
+        """
+
     /// Unmarking or moving a node would leave people without an agency.
     public static func orphanProblem(name: String, people: Int) -> String {
         """

@@ -78,6 +78,28 @@ final class AgencyTests: XCTestCase {
         }
     }
 
+    /// A unit's administrator may edit its units but not split off an agency (its own periods and quota).
+    func testOnlyTheProvincesAdministratorsMark() async throws {
+        try await withApp { app in
+            var unitAdmin = Browser(app)
+            try await unitAdmin.login("quantri.snv")
+            let room = try await org(app, "SNV-P1")
+            let refused = try await unitAdmin.post("/danh-muc/co-quan/\(room.id!.uuidString)/sua",
+                                                   ["ma": room.code, "ten": room.name, "khoi": room.block, "cap": "tinh",
+                                                    "ma_cap_tren": "SNV", "co_quan": "1"])
+            XCTAssertEqual(refused.status, .unprocessableEntity)
+            XCTAssertTrue(refused.text.contains("chỉ quản trị hệ thống toàn tỉnh mới đánh dấu"), refused.text)
+            let unchanged = try await org(app, "SNV-P1").isAgency
+            XCTAssertFalse(unchanged)
+            // The same form without touching the mark still saves.
+            let renamed = try await unitAdmin.post("/danh-muc/co-quan/\(room.id!.uuidString)/sua",
+                                                   ["ma": room.code, "ten": "Văn phòng Sở Nội vụ", "khoi": room.block,
+                                                    "cap": "tinh",
+                                                    "ma_cap_tren": "SNV", "co_quan": "0"])
+            XCTAssertEqual(renamed.status, .seeOther, renamed.text)
+        }
+    }
+
     /// Marks that break the rules are refused with a message, and nothing is saved.
     func testMarksThatBreakTheRulesAreRefused() async throws {
         try await withApp { app in

@@ -94,6 +94,14 @@ struct OrganizationCatalog: CatalogAdapter {
         }
     }
 
+    /// The agency mark and the head's evaluator are changed only with a grant at the root.
+    func authorize(_ plan: PlannedChange, existing: UUID?, principal: Principal, db: any Database) async throws {
+        let marks = ["co_quan", "ma_danh_gia_nguoi_dung_dau"]
+        let before = plan.before ?? ["co_quan": "0", "ma_danh_gia_nguoi_dung_dau": ""]
+        guard marks.contains(where: { before[$0] != plan.after[$0] }), !principal.can(manageAction, at: "/") else { return }
+        throw CatalogProblems("co_quan", spec.field("co_quan")?.label ?? "", AgencyRules.markRefusal)
+    }
+
     /// The unit whose leaders evaluate the agency's head, when one is named: it must exist, and
     /// stand outside the agency (`path`: where the node is now).
     func headEvaluator(_ v: [String: FieldValue], marked: Bool, name: String, path: String,
