@@ -71,7 +71,7 @@ def free_port():
 
 
 @pytest.fixture(autouse=True)
-def server(tmp_path):
+def server(tmp_path, request):
     """A server of this test's own on a fresh copy of the demonstration data; its audit trail is
     verified when it stops."""
     if not TEMPLATE:
@@ -80,6 +80,8 @@ def server(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(TEMPLATE, data)
     env = dict(os.environ, KPI_DATA_DIR=str(data))
+    # A test module may add to the server's environment (test_mail.py: the SMTP relay).
+    env.update(getattr(request.module, "SERVER_ENV", {}))
     port = free_port()
     log = open(tmp_path / "server.log", "w")
     proc = subprocess.Popen([KPI_BIN, "serve", "--hostname", "127.0.0.1", "--port", str(port)],

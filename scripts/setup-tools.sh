@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs, once, what the tests need beyond Swift: PostgreSQL, Chromium, sqlite3 (Debian) and
-# Playwright + pytest + qrcode + pyotp (PyPI). Safe to run again: it installs only what is missing.
+# Installs, once, what the tests need beyond Swift: PostgreSQL, Chromium, sqlite3, openssl (Debian) and
+# Playwright + pytest + qrcode + pyotp + aiosmtpd (PyPI). Safe to run again: it installs only what is missing.
 set -euo pipefail
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
@@ -9,13 +9,15 @@ missing=()
 [ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ] || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== Cài đặt gói Debian: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-if ! python3 -c "import playwright, pytest, qrcode, pyotp" >/dev/null 2>&1; then
-  echo "== Cài đặt Playwright, pytest, qrcode và pyotp (PyPI; qrcode và pyotp kiểm tra chéo mã QR và mã TOTP)"
-  python3 -m pip install -q --disable-pip-version-check playwright pytest qrcode pyotp
+if ! python3 -c "import playwright, pytest, qrcode, pyotp, aiosmtpd" >/dev/null 2>&1; then
+  echo "== Cài đặt Playwright, pytest, qrcode, pyotp và aiosmtpd (PyPI; qrcode và pyotp kiểm tra chéo mã QR và mã TOTP,"
+  echo "   aiosmtpd là máy chủ thư thật nhận thư của hệ thống trong bài kiểm tra)"
+  python3 -m pip install -q --disable-pip-version-check playwright pytest qrcode pyotp aiosmtpd
 fi

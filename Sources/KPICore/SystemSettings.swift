@@ -13,6 +13,14 @@ public struct SettingSpec: Sendable {
         case url
         /// File extensions among `SettingsCatalog.safeExtensions`, comma-separated.
         case extensions
+        /// A host name or address, or empty (the feature is off).
+        case host
+        /// A mail address (`MailAddress`).
+        case email
+        /// Text that may be left empty.
+        case optionalText(maxLength: Int)
+        /// One of the listed values (value, label).
+        case choice([SettingChoice])
     }
 
     /// The key stored in the database.
@@ -47,6 +55,10 @@ public struct SettingSpec: Sendable {
         case .text(let n): "tối đa \(n) ký tự"
         case .url: "địa chỉ bắt đầu bằng https:// hoặc http://"
         case .extensions: "trong số: \(SettingsCatalog.safeExtensions.joined(separator: ", "))"
+        case .host: "tên máy chủ hoặc địa chỉ IP, để trống để tắt"
+        case .email: "một địa chỉ thư điện tử"
+        case .optionalText(let n): "tối đa \(n) ký tự, có thể để trống"
+        case .choice(let options): options.map { "«\($0.label)»" }.joined(separator: " hoặc ")
         }
     }
 
@@ -94,8 +106,37 @@ public struct SettingSpec: Sendable {
             }
             var seen = Set<String>()
             return .success(list.filter { seen.insert($0).inserted }.joined(separator: ","))
+        case .host:
+            let host = text.lowercased()
+            guard host.count <= 253, host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-"
+                || $0 == ":") }) else {
+                return .failure(SettingProblem(key: key, message: """
+                    «\(label)»: «\(text)» không phải tên máy chủ; ghi dạng mail.nghean.gov.vn hoặc 10.0.0.25 (không \
+                    có https://, không có cổng).
+                    """))
+            }
+            return .success(host)
+        case .email:
+            guard let address = MailAddress.check(text) else {
+                return .failure(SettingProblem(key: key, message: "«\(label)»: " + MailAddress.problem(text)))
+            }
+            return .success(address)
+        case .optionalText(let max):
+            guard text.count <= max else { return .failure(SettingProblem(key: key, message: "«\(label)» dài quá \(max) ký tự.")) }
+            return .success(text)
+        case .choice(let options):
+            guard let option = options.first(where: { $0.value == text || $0.label == text }) else {
+                return .failure(SettingProblem(key: key, message: "«\(label)»: chọn \(range)."))
+            }
+            return .success(option.value)
         }
     }
+}
+
+public struct SettingChoice: Sendable, Equatable {
+    public var value: String
+    public var label: String
+    public init(_ value: String, _ label: String) { self.value = value; self.label = label }
 }
 
 public struct SettingProblem: Error, Equatable, Sendable {
@@ -161,7 +202,66 @@ public enum SettingsCatalog {
         SettingSpec("thoi-gian-khoa-tam", env: "KPI_LOGIN_LOCK_MINUTES", group: "Phiên và tài khoản",
                     label: "Thời gian khóa tạm (phút)", help: "Sau thời gian này, người dùng đăng nhập lại được.",
                     kind: .integer(1...1_440), defaultValue: "15"),
+    ] + mail
+
+    /// Thư điện tử: the relay notifications go through. The password stays in the environment
+    /// (`KPI_SMTP_PASSWORD`), like every key.
+    public static let mail: [SettingSpec] = [
+        SettingSpec("thu-may-chu", env: "KPI_SMTP_HOST", group: "Thư điện tử", label: "Máy chủ gửi thư (SMTP)",
+                    help: "Máy chủ thư của tỉnh nhận thư để chuyển đi, ví dụ mail.nghean.gov.vn. Để trống: "
+                        + "không gửi "
+                        + "thư, thông báo chỉ xem trong hệ thống.", kind: .host, defaultValue: ""),
+        SettingSpec("thu-cong", env: "KPI_SMTP_PORT", group: "Thư điện tử", label: "Cổng máy chủ thư",
+                    help: "Thường là 587 (gửi thư, có STARTTLS) hoặc 25.", kind: .integer(1...65_535), defaultValue: "587"),
+        SettingSpec("thu-bao-mat", env: "KPI_SMTP_SECURITY", group: "Thư điện tử", label: "Mã hóa đường truyền",
+                    help: "STARTTLS: luôn mã hóa; máy chủ không hỗ trợ thì thư chờ, không gửi trần. "
+                        + "Không mã hóa chỉ "
+                        + "được chọn khi máy chủ thư ở ngay trên máy này (localhost).",
+                    kind: .choice([SettingChoice(starttls, "STARTTLS (bắt buộc mã hóa)"),
+                                   SettingChoice(plain, "Không mã hóa (chỉ máy chủ thư trên chính máy này)")]),
+                    defaultValue: starttls),
+        SettingSpec("thu-nguoi-gui", env: "KPI_SMTP_FROM", group: "Thư điện tử", label: "Địa chỉ người gửi",
+                    help: "Thư gửi đi mang địa chỉ này; nên là hộp thư không trả lời của cơ quan quản lý "
+                        + "hệ thống.",
+                    kind: .email, defaultValue: "khong-tra-loi@kpi.local"),
+        SettingSpec("thu-ten-nguoi-gui", env: "KPI_SMTP_FROM_NAME", group: "Thư điện tử", label: "Tên người gửi",
+                    help: "Tên hiện ở ô người gửi của thư.", kind: .text(maxLength: 100), defaultValue: "KPI Công vụ"),
+        SettingSpec("thu-tai-khoan", env: "KPI_SMTP_USERNAME", group: "Thư điện tử",
+                    label: "Tài khoản đăng nhập máy chủ thư",
+                    help: "Để trống nếu máy chủ thư không đòi đăng nhập. Mật khẩu đặt bằng biến môi "
+                        + "trường "
+                        + "KPI_SMTP_PASSWORD trên máy chủ, không lưu ở đây.", kind: .optionalText(maxLength: 100),
+                    defaultValue: ""),
+        SettingSpec("thu-gio-tong-hop", env: "KPI_MAIL_DIGEST_HOUR", group: "Thư điện tử",
+                    label: "Giờ gửi thư tổng hợp hằng ngày",
+                    help: "Giờ Việt Nam. Thông báo mà người dùng chọn «gộp vào thư tổng hợp» được gửi "
+                        + "một lần mỗi ngày "
+                        + "từ giờ này.", kind: .integer(0...23), defaultValue: "7"),
     ]
+    public static let starttls = "starttls"
+    public static let plain = "khong"
+
+    /// Rules across settings, checked on the values that would be in force after a save (key →
+    /// value): mail needs the public address (the link in every mail), and goes unencrypted only to
+    /// a relay on the same machine.
+    public static func crossProblems(_ values: [String: String]) -> [SettingProblem] {
+        var problems: [SettingProblem] = []
+        let host = values["thu-may-chu"] ?? ""
+        guard !host.isEmpty else { return [] }
+        if (values["dia-chi-cong-khai"] ?? "").isEmpty {
+            problems.append(SettingProblem(key: "dia-chi-cong-khai", message: """
+                Để gửi thư, ghi «Địa chỉ công khai của hệ thống»: mỗi thư có liên kết tới trang cần xử lý.
+                """))
+        }
+        if values["thu-bao-mat"] == plain && !["localhost", "127.0.0.1", "::1"].contains(host) {
+            problems.append(SettingProblem(key: "thu-bao-mat", message: """
+                Máy chủ thư «\(host)» không ở trên máy này: phải dùng STARTTLS để mật khẩu và nội dung thư \
+                không \
+                đi trần trên mạng.
+                """))
+        }
+        return problems
+    }
 
     public static func spec(_ key: String) -> SettingSpec? { all.first { $0.key == key } }
 }

@@ -48,6 +48,9 @@ final class PermissionMatrixTests: XCTestCase {
             "GET thong-bao/tong-hop": "oooooooos",
             "POST thong-bao/da-doc": "oooooooos",
             "GET thong-bao/:id": "xxxxxoxxs",
+            // How one's own notices come by mail: everyone, for their own account only.
+            "GET thong-bao/cai-dat": "oooooooos",
+            "POST thong-bao/cai-dat": "oooooooos",
             // Accounts (manageUsers, manageRoles: system and unit admins within their subtree; the
             // target account is a specialist's in BTCTU-P3, outside Sở Nội vụ).
             "POST nguoi-dung/:id/quyen": "oxxxxxxxs",
@@ -67,6 +70,10 @@ final class PermissionMatrixTests: XCTestCase {
             "POST cai-dat/lich": "oxxxxxxxs",
             "GET cai-dat/lich/:id/xoa": "oxxxxxxxs",
             "POST cai-dat/lich/:id/xoa": "oxxxxxxxs",
+            // The outbox (every mail the system sends) is the system administrators'.
+            "GET cai-dat/thu-di": "oxxxxxxxs",
+            "POST cai-dat/thu-di/thu-thu": "oxxxxxxxs",
+            "POST cai-dat/thu-di/gui-lai": "oxxxxxxxs",
             // Audit trail: system admins and inspectors.
             "GET nhat-ky": "oxxxxxoxs",
             "GET nhat-ky/xuat": "oxxxxxoxs",
@@ -217,6 +224,8 @@ final class PermissionMatrixTests: XCTestCase {
         "POST gop-y/moi": ["chu_de": "khac", "noi_dung": "Góp ý thử của ma trận quyền."],
         "POST gop-y/:id/tra-loi": ["tra_loi": "Trả lời thử của ma trận quyền."],
         "POST cai-dat": ["canh-bao-sap-den-han": "3"],
+        "POST thong-bao/cai-dat": ["han": "tong-hop"],
+        "POST cai-dat/thu-di/thu-thu": ["dia_chi": "thu.thu@nghean.gov.vn"],
         "POST cai-dat/lich": ["nam": "2027", "ngay": "05/05/2027", "loai": "nghi", "ten": "Ngày thử của ma trận quyền"],
     ]
 

@@ -13,6 +13,7 @@ enum Commands {
         app.asyncCommands.use(AuditAnchorCommand(), as: "audit-anchor")
         app.asyncCommands.use(CreateAdminCommand(), as: "create-admin")
         app.asyncCommands.use(WarningsCommand(), as: "canh-bao")
+        app.asyncCommands.use(MailCommand(), as: "gui-thu")
         app.asyncCommands.use(RecomputeCommand(), as: "recompute")
     }
 }
@@ -247,6 +248,7 @@ struct WarningsCommand: AsyncCommand {
         """ }
 
     func run(using context: CommandContext, signature: Signature) async throws {
+        try await loadSavedSettings(context.application)
         let outcome = try await DeadlineJob.run(context.application)
         if outcome.ran {
             context.console.print("""
@@ -255,6 +257,35 @@ struct WarningsCommand: AsyncCommand {
         } else {
             context.console.print("Một tiến trình khác đang chạy cảnh báo hạn; bỏ qua lần này.")
         }
+    }
+}
+
+/// The values saved on the Cài đặt page, for a command run beside the server (which reads them every minute).
+func loadSavedSettings(_ app: Application) async throws {
+    if let box = app.settingsBox { try await SettingsService.reload(store: app.store, box: box) }
+}
+
+/// `kpi gui-thu`: routes new notices to mail, queues the day's digests and sends what is due, once
+/// (for cron when `KPI_MAIL_EVERY_SECONDS=0`, or to see at once what the relay answers).
+struct MailCommand: AsyncCommand {
+    struct Signature: CommandSignature {}
+    var help: String { """
+        Gửi thư thông báo: xếp thông báo mới vào hộp thư đi, thư tổng hợp trong ngày, rồi gửi một lần.
+        """ }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        try await loadSavedSettings(app)
+        let o = try await MailJob.run(app)
+        guard o.ran else { return context.console.print("Một tiến trình khác đang gửi thư; bỏ qua lần này.") }
+        if app.settings.smtpHost.isEmpty {
+            context.console.print("Chưa cấu hình máy chủ thư (Cài đặt → Thư điện tử): không gửi thư.")
+        }
+        context.console.print("""
+            Gửi thư: \(o.routed.queued) thư thông báo, \(o.digests) thư tổng hợp mới, \(o.routed.digest) thông báo chờ \
+            thư \
+            tổng hợp; đã gửi \(o.sent.sent), chờ gửi lại \(o.sent.retried), bị từ chối \(o.sent.failed).
+            """)
     }
 }
 

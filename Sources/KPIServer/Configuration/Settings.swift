@@ -104,6 +104,29 @@ public struct Settings: Sendable {
         EvidencePolicy(extensions: evidenceTypes, maxBytes: evidenceMaxMegabytes * 1024 * 1024)
     }
 
+    // MARK: Thư điện tử (issue 18, item 3; `SettingsCatalog.mail`)
+
+    /// `KPI_SMTP_HOST`: the relay; empty: no mail is sent (notices stay in the centre).
+    public var smtpHost: String = ""
+    /// `KPI_SMTP_PORT`, default 587.
+    public var smtpPort: Int = 587
+    /// `KPI_SMTP_SECURITY`: "starttls" (default; never sent unencrypted) or "khong" (a relay on this machine only).
+    public var smtpSecurity: String = SettingsCatalog.starttls
+    /// `KPI_SMTP_FROM` and `KPI_SMTP_FROM_NAME`: the sender.
+    public var smtpFrom: String = "khong-tra-loi@kpi.local"
+    public var smtpFromName: String = "KPI Công vụ"
+    /// `KPI_SMTP_USERNAME` (empty: no AUTH) and `KPI_SMTP_PASSWORD` (environment only).
+    public var smtpUsername: String = ""
+    public var smtpPassword: String = ""
+    /// `KPI_SMTP_CA_FILE`: a PEM file of the certificate authorities the relay's certificate is checked
+    /// against (the province's own CA); by default the system's. Environment only.
+    public var smtpCAFile: String?
+    /// `KPI_MAIL_DIGEST_HOUR`, default 7: the hour (Việt Nam) from which the daily digest goes.
+    public var mailDigestHour: Int = 7
+    /// `KPI_MAIL_EVERY_SECONDS`, default 30: how often the server routes new notices to the outbox and
+    /// sends what is due (0: only `kpi mail`).
+    public var mailEverySeconds: Int = 30
+
     /// The environment variables of `SettingsCatalog` that were set: the page cannot change those.
     public var setByEnvironment: Set<String> = []
 
@@ -123,6 +146,13 @@ public struct Settings: Sendable {
         "KPI_PASSWORD_MIN_LENGTH": ({ String($0.passwordMinLength) }, { $0.passwordMinLength = Int($1) ?? $0.passwordMinLength }),
         "KPI_LOGIN_MAX_FAILURES": ({ String($0.loginMaxFailures) }, { $0.loginMaxFailures = Int($1) ?? $0.loginMaxFailures }),
         "KPI_LOGIN_LOCK_MINUTES": ({ String($0.loginLockMinutes) }, { $0.loginLockMinutes = Int($1) ?? $0.loginLockMinutes }),
+        "KPI_SMTP_HOST": ({ $0.smtpHost }, { $0.smtpHost = $1 }),
+        "KPI_SMTP_PORT": ({ String($0.smtpPort) }, { $0.smtpPort = Int($1) ?? $0.smtpPort }),
+        "KPI_SMTP_SECURITY": ({ $0.smtpSecurity }, { $0.smtpSecurity = $1 }),
+        "KPI_SMTP_FROM": ({ $0.smtpFrom }, { $0.smtpFrom = $1 }),
+        "KPI_SMTP_FROM_NAME": ({ $0.smtpFromName }, { $0.smtpFromName = $1 }),
+        "KPI_SMTP_USERNAME": ({ $0.smtpUsername }, { $0.smtpUsername = $1 }),
+        "KPI_MAIL_DIGEST_HOUR": ({ String($0.mailDigestHour) }, { $0.mailDigestHour = Int($1) ?? $0.mailDigestHour }),
     ]
 
     /// These settings with the values saved on the Cài đặt page (`system_settings`, key → value), where
@@ -196,6 +226,13 @@ public struct Settings: Sendable {
             while url.hasSuffix("/") { url.removeLast() }
             s.publicURL = url
         }
+        // The mail settings from the environment through their specs (a value the page would refuse is ignored).
+        for spec in SettingsCatalog.mail {
+            if let raw = env[spec.env], !raw.isEmpty, case .success(let v) = spec.check(raw) { pageFields[spec.env]?.set(&s, v) }
+        }
+        s.smtpPassword = env["KPI_SMTP_PASSWORD"] ?? ""
+        s.smtpCAFile = env["KPI_SMTP_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        s.mailEverySeconds = min(max(Int(env["KPI_MAIL_EVERY_SECONDS"] ?? "") ?? 30, 0), 86_400)
         s.setByEnvironment = Set(SettingsCatalog.all.map(\.env).filter { env[$0].map { !$0.isEmpty } ?? false })
         return s
     }

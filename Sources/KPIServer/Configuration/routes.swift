@@ -27,6 +27,7 @@ func routes(_ app: Application) throws {
     LeaveController.register(signedIn)
     FeedbackController.register(signedIn)
     SettingsController.register(signedIn)
+    MailController.register(signedIn)
     EvaluationController.register(signedIn)
     EvaluationPeriodPage.register(signedIn)
     EvaluationSheetPage.register(signedIn)

@@ -117,6 +117,10 @@ struct DemoLoader {
                                   today: DateOnly.inVietnam(actor.at))
         for (username, role, scopeCode, personCode) in DemoData.logins {
             guard let person = peopleByCode[personCode] else { continue }
+            // The demo accounts' people get a mail address under a reserved domain (RFC 2606): a relay
+            // configured on a demo sends nowhere real; the tests' own SMTP server receives them.
+            person.email = username + "@kpi-demo.invalid"
+            try await person.save(on: db)
             let u = User()
             u.id = UUID(); u.username = username; u.passwordHash = passwordHash; u.personID = person.id
             u.scopePath = person.scopePath; u.mustChangePassword = false; u.failedAttempts = 0; u.active = true

@@ -29,6 +29,7 @@ enum Migrations {
         app.migrations.add(CreateFeedback())
         app.migrations.add(AddAgencyMarks())
         app.migrations.add(CreateSystemSettings())
+        app.migrations.add(CreateOutbox())
     }
 }
 

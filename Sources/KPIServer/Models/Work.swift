@@ -135,8 +135,19 @@ final class Notice: Model, @unchecked Sendable {
     @OptionalField(key: "read_at") var readAt: Date?
     /// Where the notice leads when it is not about a task (an evaluation sheet, a period).
     @OptionalField(key: "link") var link: String?
+    /// Where its mail stands (`MailState`); nil: not yet seen by the mail router.
+    @OptionalField(key: "mail_state") var mailState: String?
 
     init() {}
+
+    enum MailState {
+        /// Queued in the outbox as a mail of its own.
+        static let queued = "gui"
+        /// Waiting for the person's daily digest.
+        static let digest = "tong-hop"
+        /// No mail: the person chose none, has no address, or mail is off.
+        static let done = "xong"
+    }
 }
 
 /// Ngày nghỉ lễ (kind "nghi") or ngày làm bù ("lam-bu"): the working-day calendar as data.

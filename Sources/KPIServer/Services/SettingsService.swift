@@ -56,6 +56,11 @@ struct SettingsService {
                 if v != before { changes.append((spec, before, v)) }
             }
         }
+        if problems.isEmpty {
+            var after = Dictionary(SettingsCatalog.all.map { ($0.key, current.value(of: $0)) }) { a, _ in a }
+            for (spec, _, value) in changes { after[spec.key] = value }
+            problems = SettingsCatalog.crossProblems(after).map { TaskProblem($0.key, $0.message) }
+        }
         guard problems.isEmpty else { throw Invalid(problems) }
         guard !changes.isEmpty else { return 0 }
         let (actor, who, now, writes) = (actor, principal.username, store.now, changes)

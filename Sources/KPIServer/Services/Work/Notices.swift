@@ -138,7 +138,7 @@ enum DeadlineJob {
     }
 
     /// A ten-minute lease, taken when free or expired (a crashed runner does not block for ever).
-    static func acquireLease(_ store: Store, holder: String) async throws -> Bool {
+    static func acquireLease(_ store: Store, holder: String, name leaseName: String = leaseName) async throws -> Bool {
         do {
             return try await store.write { db in
                 let now = store.now
@@ -162,7 +162,7 @@ enum DeadlineJob {
         }
     }
 
-    static func releaseLease(_ store: Store, holder: String) async throws {
+    static func releaseLease(_ store: Store, holder: String, name leaseName: String = leaseName) async throws {
         try await store.write { db in
             try await JobLock.query(on: db).filter(\.$id == leaseName).filter(\.$holder == holder).delete()
         }
@@ -221,6 +221,7 @@ enum DeadlineJob {
 public func startBackgroundJobs(_ app: Application) {
     startSettingsRefresh(app)
     startEvaluationJob(app)
+    startMailJob(app)
     let minutes = app.settings.warnEveryMinutes
     guard minutes > 0 else { return }
     let job = Task {

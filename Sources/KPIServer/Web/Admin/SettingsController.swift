@@ -84,6 +84,8 @@ enum SettingsController {
                 if case .integer = row.spec.kind { f.inputMode = .numeric }
                 if case .integerOrOff = row.spec.kind { f.inputMode = .numeric }
                 if row.spec.kind == .url { f.placeholder = "https://kpi.nghean.gov.vn" }
+                if case .choice(let options) = row.spec.kind { f.control = .select(options.map { .init($0.value, $0.label) }) }
+                if row.spec.kind == .email { f.control = .text(.email) }
                 return f.html
             }
             return HTML("<fieldset><legend>\(group)</legend>\(fields)</fieldset>")
@@ -124,6 +126,7 @@ enum SettingsController {
                         placeholder: "Tết Nguyên đán", width: .grow).html)
             <div class="actions"><button class="primary">Thêm vào lịch</button></div></form>
             <h2 id="thong-so">Thông số</h2>
+            <p><a href="/cai-dat/thu-di">Hộp thư đi: thư đã gửi, chờ gửi, bị từ chối; gửi thư thử</a></p>
             <form method="post" action="/cai-dat" data-busy="Đang lưu…">\(req.csrfField)
             \(fieldsets)
             <div class="actions"><button class="primary">Lưu thông số</button></div></form>

@@ -39,6 +39,7 @@ struct NoticeController {
         return req.page(Page(title: "Thông báo", breadcrumbs: [("Tổng quan", "/")],
                              flash: req.input.text("tb") == "da-doc" ? "Đã đánh dấu tất cả là đã đọc." : nil, body: """
             <div class="actions"><a class="button" href="/thong-bao/tong-hop">Tổng hợp hằng ngày</a>
+            <a class="button" href="/thong-bao/cai-dat">Cách nhận thông báo qua thư</a>
             <form method="post" action="/thong-bao/da-doc" class="inline">\(req.csrfField)<button>Đánh dấu tất cả đã \
             đọc</button></form>\
             </div>
