@@ -17,6 +17,8 @@ let package = Package(
         // Already in Vapor's graph; named for the SMTP client (a connection, STARTTLS).
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
+        // The user guide rendered inside the product (/huong-dan) from docs/.
+        .package(url: "https://github.com/JohnSundell/Ink.git", from: "0.6.0"),
     ],
     targets: [
         // Pure domain rules: no Vapor, no Fluent, no I/O.
@@ -34,6 +36,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Ink", package: "Ink"),
             ]
         ),
         .executableTarget(name: "kpi", dependencies: ["KPIServer", "KPICore"]),

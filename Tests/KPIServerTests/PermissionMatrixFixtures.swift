@@ -83,6 +83,7 @@ extension PermissionMatrixTests {
                                             "noi_dung": "Góp ý của cán bộ cho ma trận quyền."])
         ids["gop-y/:id"] = try await one("SELECT id AS v FROM feedback LIMIT 1")
         ids["lich/:id"] = try await one("SELECT id AS v FROM calendar_days ORDER BY day LIMIT 1")
+        ids["anh/:file"] = "viec-cua-toi.png"
         ids["ky-luat/:id"] = try await one("SELECT id AS v FROM discipline_records WHERE scope_path LIKE \(bind: p3 + "%") LIMIT 1")
         ids["nghi-che-do/:id"] = try await one("SELECT id AS v FROM leave_records WHERE scope_path LIKE \(bind: p3 + "%") LIMIT 1")
         ids["nghi-che-do/de-nghi/:id"] = UUID().uuidString

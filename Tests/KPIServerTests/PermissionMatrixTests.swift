@@ -42,6 +42,9 @@ final class PermissionMatrixTests: XCTestCase {
             // Another account's session: nobody's but its owner's (the session is ngoai's).
             "POST phien-dang-nhap/:id/ket-thuc": "xxxxxxxos",
             "GET healthz": "ooooooooo",
+            // The user guide and its pictures: open to everyone, signed in or not.
+            "GET huong-dan": "ooooooooo",
+            "GET huong-dan/anh/:file": "ooooooooo",
             "GET /": "oooooooos",
             // Notices: everyone has their own; the notice asked about is canbo's.
             "GET thong-bao": "oooooooos",

@@ -30,14 +30,19 @@ struct MigrateNowCommand: AsyncCommand {
 }
 
 /// `kpi demo [--if-empty]`: loads the demonstration data and prints the demo logins.
+/// `kpi demo --training DIR`: makes (or resets) a training copy in DIR — a SQLite data folder of its own,
+/// marked as such, that trainers serve with `KPI_DATA_DIR=DIR kpi serve` and reset before each class.
 struct DemoCommand: AsyncCommand {
     struct Signature: CommandSignature {
         @Flag(name: "if-empty", help: "Chỉ nạp khi cơ sở dữ liệu chưa có cơ quan nào.")
         var ifEmpty: Bool
+        @Option(name: "training", help: "Tạo hoặc đặt lại bản đào tạo (dữ liệu mẫu, SQLite) trong thư mục này.")
+        var training: String?
     }
     var help: String { "Nạp dữ liệu mẫu (các cơ quan, địa phương thí điểm, cán bộ, tài khoản theo vai trò)." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
+        if let dir = signature.training { return try TrainingCopy.make(in: dir, app: context.application, console: context.console) }
         let app = context.application
         try await app.autoMigrate()
         let loader = DemoLoader(app: app)

@@ -97,6 +97,11 @@ public struct Settings: Sendable {
     /// `KPI_MFA_KEY`: 32 bytes in base64, the key that encrypts two-step secrets at rest. When absent,
     /// a key file `<KPI_DATA_DIR>/khoa-xac-thuc.key` is made on first start (readable by the owner only).
     public var mfaKey: String?
+    /// `KPI_DOCS_DIR`: where the user guide (docs/huong-dan-su-dung.md and docs/anh/) is read from for
+    /// /huong-dan; by default ./docs or beside the executable.
+    public var docsDirectory: String?
+    /// The data folder is a training copy (`kpi demo --training`): every page says so.
+    public var isTraining = false
 
     var passwordPolicy: PasswordPolicy { PasswordPolicy(minLength: passwordMinLength) }
 
@@ -231,6 +236,8 @@ public struct Settings: Sendable {
             if let raw = env[spec.env], !raw.isEmpty, case .success(let v) = spec.check(raw) { pageFields[spec.env]?.set(&s, v) }
         }
         s.smtpPassword = env["KPI_SMTP_PASSWORD"] ?? ""
+        s.docsDirectory = env["KPI_DOCS_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        s.isTraining = TrainingCopy.isTraining(s.dataDirectory)
         s.smtpCAFile = env["KPI_SMTP_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         s.mailEverySeconds = min(max(Int(env["KPI_MAIL_EVERY_SECONDS"] ?? "") ?? 30, 0), 86_400)
         s.setByEnvironment = Set(SettingsCatalog.all.map(\.env).filter { env[$0].map { !$0.isEmpty } ?? false })

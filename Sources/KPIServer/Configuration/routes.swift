@@ -22,6 +22,7 @@ func routes(_ app: Application) throws {
     NoticeController.register(signedIn)
     SessionController.register(signedIn)
     RatingController.register(public: web, signedIn: signedIn)
+    GuideController.register(public: web)
     ReceiptController.register(signedIn)
     DisciplineController.register(signedIn)
     LeaveController.register(signedIn)

@@ -10,6 +10,9 @@ struct HTML: ExpressibleByStringInterpolation, Sendable {
 
     init(stringLiteral value: String) { html = value }
     fileprivate init(unsafe raw: String) { html = raw }
+    /// Markup the project itself wrote, not from a request or the database: the user guide rendered
+    /// from docs/ (`Guide`).
+    init(projectMarkup: String) { html = projectMarkup }
 
     /// A QR code as inline SVG.
     init(qr: QRCode, pixelsPerModule: Int) { html = qr.svg(pixelsPerModule: pixelsPerModule) }

@@ -27,9 +27,15 @@ struct Page {
             <header class="top"><a class="brand" href="/">KPI Công vụ</a>
             \(p.map { Self.nav($0, path: req.url.path) } ?? .empty)
             </header>
+            \(HTML.when(req.application.settings.isTraining, HTML("""
+                <p class="training" role="note">Bản đào tạo: dữ liệu mẫu, được đặt lại trước mỗi lớp; không \
+                nhập dữ liệu thật.</p>
+                """)))
             <main id="main">\(crumbs)<h1>\(title)</h1>\(flashHTML)\(body)</main>
             <footer class="foot">KPI Công vụ · Hệ thống đánh giá hiệu quả công việc cán bộ, công chức, viên \
-            chức\(p == nil ? .empty : HTML("<br>") + FeedbackController.footerLink(path: req.url.path, title: title))</footer>
+            chức<br>\
+            <a href="\(GuideSections.link(for: req.url.path))">Hướng dẫn cho trang này</a>\
+            \(p == nil ? .empty : HTML(" · ") + FeedbackController.footerLink(path: req.url.path, title: title))</footer>
             <script src="/app.js" defer></script>
             </body></html>
             """
