@@ -16,9 +16,12 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
         public var majorErrors: Int
         public var exemptErrors: Int
         public var delays: Int
+        /// Delays exempted as due to an objective cause (absent in inputs stored before: 0).
+        public var exemptDelays: Int
 
         public init(title: String, productCode: String, productName: String, unit: String, quantity: String, factor: String,
-                    complexity: String, complexityFactor: String, status: String, majorErrors: Int, exemptErrors: Int, delays: Int) {
+                    complexity: String, complexityFactor: String, status: String, majorErrors: Int, exemptErrors: Int, delays: Int,
+                    exemptDelays: Int = 0) {
             self.title = title
             self.productCode = productCode
             self.productName = productName
@@ -31,6 +34,24 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
             self.majorErrors = majorErrors
             self.exemptErrors = exemptErrors
             self.delays = delays
+            self.exemptDelays = exemptDelays
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case title, productCode, productName, unit, quantity, factor, complexity, complexityFactor, status, majorErrors,
+                 exemptErrors, delays, exemptDelays
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(title: try c.decode(String.self, forKey: .title), productCode: try c.decode(String.self, forKey: .productCode),
+                      productName: try c.decode(String.self, forKey: .productName), unit: try c.decode(String.self, forKey: .unit),
+                      quantity: try c.decode(String.self, forKey: .quantity), factor: try c.decode(String.self, forKey: .factor),
+                      complexity: try c.decode(String.self, forKey: .complexity),
+                      complexityFactor: try c.decode(String.self, forKey: .complexityFactor),
+                      status: try c.decode(String.self, forKey: .status), majorErrors: try c.decode(Int.self, forKey: .majorErrors),
+                      exemptErrors: try c.decode(Int.self, forKey: .exemptErrors), delays: try c.decode(Int.self, forKey: .delays),
+                      exemptDelays: try c.decodeIfPresent(Int.self, forKey: .exemptDelays) ?? 0)
         }
 
         /// Quantity × conversion factor × complexity factor.
@@ -55,21 +76,35 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
         public var majorErrors: Int
         public var exemptErrors: Int
         public var delays: Int
+        /// Absent in groups stored before delays could be exempted: 0.
+        public var exemptDelays: Int
 
-        public init(units: String, count: Int, status: String, majorErrors: Int, exemptErrors: Int, delays: Int) {
+        public init(units: String, count: Int, status: String, majorErrors: Int, exemptErrors: Int, delays: Int,
+                    exemptDelays: Int = 0) {
             self.units = units
             self.count = count
             self.status = status
             self.majorErrors = majorErrors
             self.exemptErrors = exemptErrors
             self.delays = delays
+            self.exemptDelays = exemptDelays
+        }
+
+        enum CodingKeys: String, CodingKey { case units, count, status, majorErrors, exemptErrors, delays, exemptDelays }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(units: try c.decode(String.self, forKey: .units), count: try c.decode(Int.self, forKey: .count),
+                      status: try c.decode(String.self, forKey: .status), majorErrors: try c.decode(Int.self, forKey: .majorErrors),
+                      exemptErrors: try c.decode(Int.self, forKey: .exemptErrors), delays: try c.decode(Int.self, forKey: .delays),
+                      exemptDelays: try c.decodeIfPresent(Int.self, forKey: .exemptDelays) ?? 0)
         }
 
         public var record: TaskRecord {
             get throws {
                 guard let u = Rational(decimal: units), count > 0 else { throw Rational.Overflow() }
                 return TaskRecord(units: u, status: TaskStatus(rawValue: status) ?? .open, majorErrors: majorErrors,
-                                  exemptErrors: exemptErrors, delays: delays, count: count)
+                                  exemptErrors: exemptErrors, delays: delays, exemptDelays: exemptDelays, count: count)
             }
         }
     }
@@ -77,15 +112,18 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
     /// Builds a person's groups from tasks or already-summed rows, in a fixed order.
     public struct TaskGrouping: Sendable {
         struct Key: Hashable, Comparable {
-            var status: String, major: Int, exempt: Int, delays: Int
-            static func < (a: Key, b: Key) -> Bool { (a.status, a.major, a.exempt, a.delays) < (b.status, b.major, b.exempt, b.delays) }
+            var status: String, major: Int, exempt: Int, delays: Int, exemptDelays: Int
+            static func < (a: Key, b: Key) -> Bool {
+                (a.status, a.major, a.exempt, a.delays, a.exemptDelays) < (b.status, b.major, b.exempt, b.delays, b.exemptDelays)
+            }
         }
         var sums: [Key: (units: Rational, count: Int)] = [:]
         public init() {}
 
         /// `count` tasks of `status` … together `units` (the converted quantities summed).
-        public mutating func add(units: Rational, count: Int, status: String, majorErrors: Int, exemptErrors: Int, delays: Int) throws {
-            let key = Key(status: status, major: majorErrors, exempt: exemptErrors, delays: delays)
+        public mutating func add(units: Rational, count: Int, status: String, majorErrors: Int, exemptErrors: Int, delays: Int,
+                                 exemptDelays: Int = 0) throws {
+            let key = Key(status: status, major: majorErrors, exempt: exemptErrors, delays: delays, exemptDelays: exemptDelays)
             let old = sums[key] ?? (.zero, 0)
             sums[key] = (try Rational.add(old.units, units), old.count + count)
         }
@@ -96,7 +134,7 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
                     let s = sums[k]!
                     guard let units = DecimalText.exact(s.units) else { throw Rational.Overflow() }
                     return TaskGroup(units: units, count: s.count, status: k.status, majorErrors: k.major, exemptErrors: k.exempt,
-                                     delays: k.delays)
+                                     delays: k.delays, exemptDelays: k.exemptDelays)
                 }
             }
         }
@@ -192,11 +230,11 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
         var grouping = TaskGrouping()
         for t in tasks {
             try grouping.add(units: try t.units(), count: 1, status: t.status, majorErrors: t.majorErrors, exemptErrors: t.exemptErrors,
-                             delays: t.delays)
+                             delays: t.delays, exemptDelays: t.exemptDelays)
         }
         for g in groups ?? [] {
             try grouping.add(units: try g.record.units, count: g.count, status: g.status, majorErrors: g.majorErrors,
-                             exemptErrors: g.exemptErrors, delays: g.delays)
+                             exemptErrors: g.exemptErrors, delays: g.delays, exemptDelays: g.exemptDelays)
         }
         var copy = self
         copy.tasks = []
@@ -209,11 +247,11 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
         var counted = 0, onTime = 0
         for t in tasks where t.status != "cancelled" {
             counted += 1
-            if t.status == "completed" && t.delays <= 0 { onTime += 1 }
+            if t.status == "completed" && t.delays - t.exemptDelays <= 0 { onTime += 1 }
         }
         for g in groups ?? [] where g.status != "cancelled" {
             counted += g.count
-            if g.status == "completed" && g.delays <= 0 { onTime += g.count }
+            if g.status == "completed" && g.delays - g.exemptDelays <= 0 { onTime += g.count }
         }
         return (counted, onTime)
     }
@@ -233,7 +271,7 @@ public struct ScoreInputData: Codable, Sendable, Equatable {
     public func periodInput(general scorer: GeneralScorer?) throws -> PeriodInput {
         let records = try tasks.map { t in
             TaskRecord(units: try t.units(), status: TaskStatus(rawValue: t.status) ?? .open,
-                       majorErrors: t.majorErrors, exemptErrors: t.exemptErrors, delays: t.delays)
+                       majorErrors: t.majorErrors, exemptErrors: t.exemptErrors, delays: t.delays, exemptDelays: t.exemptDelays)
         } + (groups ?? []).map { try $0.record }
         let rubric = taskRubric.flatMap { $0.isEmpty ? nil : Rational(exact: $0) }
         let away = leave?.wholePeriod == true

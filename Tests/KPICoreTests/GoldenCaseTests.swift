@@ -7,8 +7,8 @@ final class GoldenCaseTests: XCTestCase {
     let engine = ScoringEngine(rules: ScoringRules.seeded("cong-chuc")!)
 
     func r(_ s: String) -> Rational { Rational(decimal: s)! }
-    func t(_ units: String, _ status: TaskStatus = .completed, e: Int = 0, x: Int = 0, d: Int = 0) -> TaskRecord {
-        TaskRecord(units: r(units), status: status, majorErrors: e, exemptErrors: x, delays: d)
+    func t(_ units: String, _ status: TaskStatus = .completed, e: Int = 0, x: Int = 0, d: Int = 0, xd: Int = 0) -> TaskRecord {
+        TaskRecord(units: r(units), status: status, majorErrors: e, exemptErrors: x, delays: d, exemptDelays: xd)
     }
     func period(_ tasks: [TaskRecord], rubric: String? = nil, general: GeneralInputs = .init()) -> PeriodInput {
         PeriodInput(tasks: tasks, general: general, rubricTaskScore: rubric.map(r))
@@ -35,6 +35,11 @@ final class GoldenCaseTests: XCTestCase {
             ("2 delays: c=50 → 70×250/300=58.3333 + 30", person([period([t("1", d: 2)])]), "88.33", .good),
             ("4 delays: c=0 → 70×200/300=46.6667 + 30", person([period([t("1", d: 4)])]), "76.67", .good),
             ("7 delays: c stays 0", person([period([t("1", d: 7)])]), "76.67", .good),
+            // Delays confirmed as due to an objective cause do not count (Nghị định 335 Điều 14).
+            ("1 delay, exempted: as on time", person([period([t("1", d: 1, xd: 1)])]), "100.00", .excellent),
+            ("3 delays, 1 exempted: as 2 delays, c=50", person([period([t("1", d: 3, xd: 1)])]), "88.33", .good),
+            ("1.5 late exempted, 1 late not (U=2.5): c=(1.5+0.75)/2.5=90 → 70×290/300=67.6667 + 30",
+             person([period([t("1.5", d: 1, xd: 1), t("1", d: 1)])]), "97.67", .excellent),
             // 10–14: errors lower b by ¼ each; exempt errors do not count.
             ("1 major error: b=75", person([period([t("1", e: 1)])]), "94.17", .excellent),
             ("3 errors: b=25 → 70×225/300=52.5 + 30", person([period([t("1", e: 3)])]), "82.50", .good),

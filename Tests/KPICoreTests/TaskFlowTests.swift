@@ -101,6 +101,34 @@ final class TaskFlowTests: XCTestCase {
         XCTAssertEqual(refusedExt.state, .inProgress)
     }
 
+    /// Nghị định 335 Điều 14: a delay confirmed as due to an objective cause is recorded, not penalized.
+    func testALateCompletionCanBeExemptedWithWhoAndWhy() {
+        let late = ok(.submit(evidence: 1, note: ""), task(.inProgress), assignee, on: "17/11/2026")
+        let why = DelayExemption(confirmedBy: "Giám đốc Sở Nội vụ", reason: "Mưa lũ, cơ quan phải sơ tán từ 12/11")
+        let exempted = ok(.accept(.pass, delayExemption: why), late, assigner, on: "18/11/2026")
+        XCTAssertEqual(exempted.delays, 1)
+        XCTAssertEqual(exempted.exemptDelays, 1)
+        let plain = ok(.accept(.pass), late, assigner, on: "18/11/2026")
+        XCTAssertEqual(plain.exemptDelays, 0)
+        // With a verdict of errors the two exemptions are independent.
+        let both = ok(.accept(.fail(errors: 2), delayExemption: why), late, assigner)
+        XCTAssertEqual([both.majorErrors, both.exemptErrors, both.delays, both.exemptDelays], [2, 0, 1, 1])
+        // Per interval: every delay of the completion is exempted.
+        if case .success(let s) = TaskFlow.apply(.accept(.pass, delayExemption: why), to: late, by: assigner,
+                                                 on: DateOnly(parsing: "18/11/2026")!, delayRule: .perInterval) {
+            XCTAssertEqual(s.exemptDelays, s.delays)
+        } else { XCTFail("refused") }
+
+        // On time: nothing to exempt. Without who or why: refused. Nothing changes.
+        let onTime = ok(.submit(evidence: 1, note: ""), task(.inProgress), assignee, on: "12/11/2026")
+        XCTAssertTrue(refused(.accept(.pass, delayExemption: why), onTime, assigner).contains("không có chậm tiến độ"))
+        XCTAssertTrue(refused(.accept(.pass, delayExemption: DelayExemption(confirmedBy: " ", reason: "Lũ")), late, assigner)
+            .contains("người có thẩm quyền xác nhận"))
+        XCTAssertTrue(refused(.accept(.pass, delayExemption: DelayExemption(confirmedBy: "Giám đốc", reason: "")), late, assigner)
+            .contains("nguyên nhân khách quan"))
+        XCTAssertTrue(refused(.accept(.pass, delayExemption: why), late, assignee).contains("tự"), "not on one's own task")
+    }
+
     func testWrongStateWrongPersonAndBadInputChangeNothing() {
         XCTAssertTrue(refused(.start, task(.assigned), assigner).contains("Chỉ người được giao"))
         XCTAssertTrue(refused(.accept(.pass), task(.inProgress), assigner).contains("«Đang thực hiện», không thể nghiệm thu"))

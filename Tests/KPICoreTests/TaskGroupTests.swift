@@ -82,4 +82,38 @@ final class TaskGroupTests: XCTestCase {
             {"people": [{"id": "a", "periods": [{"tasks": [{"units": 2, "status": "completed", "count": 0}]}]}]}
             """.utf8))) { error in XCTAssertTrue("\(error)".contains("count"), "\(error)") }
     }
+
+    /// Inputs stored before delays could be exempted read as none exempted; groups keep exempted
+    /// delays apart and score as the tasks one by one.
+    func testExemptDelaysAreReadFromOldInputsAndGroupedApart() throws {
+        let old = Data(#"{"units":"2","count":2,"status":"completed","majorErrors":0,"exemptErrors":0,"delays":1}"#.utf8)
+        let group = try JSONDecoder().decode(ScoreInputData.TaskGroup.self, from: old)
+        XCTAssertEqual(group.exemptDelays, 0)
+        XCTAssertEqual(try group.record.countedDelays, 1)
+        var grouping = ScoreInputData.TaskGrouping()
+        try grouping.add(units: Rational(1), count: 1, status: "completed", majorErrors: 0, exemptErrors: 0, delays: 1)
+        try grouping.add(units: Rational(1), count: 1, status: "completed", majorErrors: 0, exemptErrors: 0, delays: 1, exemptDelays: 1)
+        let groups = try grouping.groups
+        XCTAssertEqual(groups.map(\.exemptDelays), [0, 1])
+        let engine = ScoringEngine(rules: ScoringRules.seeded("cong-chuc")!)
+        let grouped = try engine.period(PeriodInput(tasks: try groups.map { try $0.record }), leader: nil)
+        let oneByOne = try engine.periodExact(PeriodInput(tasks: [
+            TaskRecord(units: Rational(1), status: .completed, delays: 1),
+            TaskRecord(units: Rational(1), status: .completed, delays: 1, exemptDelays: 1)]), leader: nil)
+        XCTAssertEqual(grouped.c, oneByOne.c)
+        XCTAssertEqual(grouped.tasksOnTime, 1)
+        XCTAssertEqual(oneByOne.tasksOnTime, 1)
+        let roundTrip = try JSONDecoder().decode(ScoreInputData.TaskGroup.self, from: JSONEncoder().encode(groups[1]))
+        XCTAssertEqual(roundTrip, groups[1])
+    }
+
+    func testScoreCaseReadsExemptDelaysAndRefusesMoreThanTheDelays() throws {
+        XCTAssertThrowsError(try ScoreCase.run(Data("""
+            {"people": [{"id": "a", "periods": [{"tasks": [{"units": 1, "status": "completed", "delays": 1, "exemptDelays": 2}]}]}]}
+            """.utf8))) { error in XCTAssertTrue("\(error)".contains("exemptDelays"), "\(error)") }
+        let out = try ScoreCase.run(Data("""
+            {"people": [{"id": "a", "periods": [{"tasks": [{"units": 1, "status": "completed", "delays": 1, "exemptDelays": 1}]}]}]}
+            """.utf8))
+        XCTAssertTrue(String(decoding: out, as: UTF8.self).contains("\"c\" : 100,"), String(decoding: out, as: UTF8.self))
+    }
 }

@@ -130,6 +130,62 @@ final class WorkFlowTests: XCTestCase {
         }
     }
 
+    /// Nghị định 335 Điều 14: a late completion confirmed as due to an objective cause is recorded
+    /// with who confirmed it and why, counted as a delay, not penalized; the score's inputs carry it.
+    func testALateCompletionExemptedAsAnObjectiveCause() async throws {
+        try await withApp { app in
+            var leader = Browser(app)
+            try await leader.login("lanhdao")
+            var staff = Browser(app)
+            try await staff.login("canbo")
+            let due = TestEnv.today.adding(days: 1)
+            let id = try await assign(&leader, title: "Báo cáo chậm do lũ", due: due.display)
+            try await staff.get("/viec/\(id)")
+            _ = try await staff.upload("/viec/\(id)/minh-chung", fields: ["loai": "tep"], fileField: "tep", fileName: "bc.pdf",
+                                       data: Self.pdf)
+            app.clock.advance(by: 3 * 86_400)
+            // Three days later: signed in again (sessions end after hours without use).
+            leader = Browser(app)
+            try await leader.login("lanhdao")
+            staff = Browser(app)
+            try await staff.login("canbo")
+            let submitted = try await act(&staff, app, id, "gui-nghiem-thu")
+            XCTAssertEqual(submitted.status, .seeOther, submitted.text)
+            let page = try await leader.get("/viec/\(id)")
+            XCTAssertTrue(page.text.contains("Chậm do nguyên nhân khách quan (miễn trừ)"), "offered on a late submission")
+
+            let nobody = try await act(&leader, app, id, "nghiem-thu", ["ket_qua": "dat", "cham_khach_quan": "1",
+                                                                         "ly_do_cham": "Mưa lũ"])
+            XCTAssertEqual(nobody.status, .conflict)
+            XCTAssertTrue(nobody.text.contains("người có thẩm quyền xác nhận chậm tiến độ"), nobody.text)
+            let unchanged = try await task(app, id).state
+            XCTAssertEqual(unchanged, "cho-nghiem-thu", "nothing changed")
+            let accepted = try await act(&leader, app, id, "nghiem-thu", [
+                "ket_qua": "dat", "cham_khach_quan": "1", "xac_nhan_cham": "Giám đốc Sở Nội vụ",
+                "ly_do_cham": "Mưa lũ, cơ quan sơ tán ba ngày"])
+            XCTAssertEqual(accepted.status, .seeOther, accepted.text)
+            let t = try await task(app, id)
+            XCTAssertEqual([t.delays, t.exemptDelays], [1, 1])
+            XCTAssertEqual(t.delayExemptBy, "Giám đốc Sở Nội vụ")
+            let shown = try await leader.get("/viec/\(id)")
+            XCTAssertTrue(shown.text.contains("Xác nhận: Giám đốc Sở Nội vụ — nguyên nhân: Mưa lũ, cơ quan sơ tán ba "
+                                              + "ngày"))
+            let audit = try await AuditEntry.query(on: app.db).filter(\.$entityID == id.uuidString)
+                .filter(\.$action == "task.nghiem-thu").first()
+            XCTAssertTrue(audit?.after.contains("\"cham_han_mien\":\"1\"") == true, audit?.after ?? "")
+
+            // The period's inputs carry the exemption, listed and grouped alike.
+            let person = try XCTUnwrap(t.assigneeID)
+            let period = PeriodCode(year: due.year, kind: .month, index: due.month)!
+            let listed = try await ScoreGathering(db: app.db).tasks(period: period, scope: .person(person))[person] ?? []
+            let line = try XCTUnwrap(listed.first { $0.title == "Báo cáo chậm do lũ" })
+            XCTAssertEqual([line.delays, line.exemptDelays], [1, 1])
+            let scope = try await Person.find(person, on: app.db)!.scopePath
+            let grouping = try await ScoreGathering(db: app.db).groups(period: period, agencyPaths: [scope])[person]
+            XCTAssertTrue(try XCTUnwrap(grouping).groups.contains { $0.delays == 1 && $0.exemptDelays == 1 })
+        }
+    }
+
     func testExtensionsProposalsUnitsAndCancellation() async throws {
         try await withApp { app in
             var leader = Browser(app)

@@ -124,7 +124,7 @@ public struct ScoringEngine: Sendable {
                 guard tasks[i].status == .completed else { continue }
                 done &+= s
                 quality &+= s &* plan.weight(tasks[i].majorErrors &- tasks[i].exemptErrors, plan.errorStep)
-                let delays = tasks[i].delays
+                let delays = tasks[i].countedDelays
                 onTime &+= s &* plan.weight(delays, plan.delayStep)
                 if delays <= 0 { onTimeCount += tasks[i].count }
             }
@@ -178,8 +178,8 @@ public struct ScoringEngine: Sendable {
             guard t.status == .completed else { continue }
             done = try Rational.add(done, t.units)
             quality = try Rational.add(quality, Rational.multiply(t.units, weight(t.majorErrors - t.exemptErrors, rules.errorPenalty)))
-            onTime = try Rational.add(onTime, Rational.multiply(t.units, weight(t.delays, rules.delayPenalty)))
-            if t.delays <= 0 { onTimeCount += t.count }
+            onTime = try Rational.add(onTime, Rational.multiply(t.units, weight(t.countedDelays, rules.delayPenalty)))
+            if t.countedDelays <= 0 { onTimeCount += t.count }
         }
         var result = PeriodResult(units: Fraction(u), counted: counted, onTime: onTimeCount)
         if u > .zero {

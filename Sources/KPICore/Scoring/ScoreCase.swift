@@ -121,9 +121,17 @@ public enum ScoreCase {
             // A group of tasks (see `ScoreInputData.TaskGroup`): their summed units, counted `count` times.
             let n = to["count"] == nil ? 1 : try count(to["count"], "\(tp).count")
             guard n >= 1 else { throw InputError(field: "\(tp).count", message: "số nhiệm vụ của dòng phải từ 1 trở lên") }
-            return TaskRecord(units: units, status: status, majorErrors: major, exemptErrors: exempt, delays: try count(to["delays"],
-                "\(tp).delays"),
-                              count: n)
+            let delays = try count(to["delays"], "\(tp).delays")
+            let exemptDelays = try count(to["exemptDelays"], "\(tp).exemptDelays")
+            guard exemptDelays <= delays else {
+                throw InputError(field: "\(tp).exemptDelays",
+                                 message: """
+                                     số lần chậm được miễn (\(exemptDelays)) không được lớn hơn số lần chậm \
+                                     (\(delays))
+                                     """)
+            }
+            return TaskRecord(units: units, status: status, majorErrors: major, exemptErrors: exempt, delays: delays,
+                              exemptDelays: exemptDelays, count: n)
         }
         var general = GeneralInputs()
         if let g = o["general"], !(g is NSNull) {

@@ -15,20 +15,28 @@ public struct TaskRecord: Sendable, Equatable {
     public var exemptErrors: Int
     /// Completions past the due date (approved extensions are not delays).
     public var delays: Int
+    /// Delays confirmed as due to an objective cause by the competent person (Nghị định 335 Điều 14):
+    /// counted in `delays`, not penalized, as `exemptErrors` for errors.
+    public var exemptDelays: Int
     /// How many tasks this record stands for: tasks with the same status, errors and delays score
     /// as one record of their summed `units` (every sum of §4 is linear in the units), counted
     /// `count` times in U's task count and the on-time share.
     public var count: Int
 
-    public init(units: Rational, status: TaskStatus, majorErrors: Int = 0, exemptErrors: Int = 0, delays: Int = 0, count: Int = 1) {
+    public init(units: Rational, status: TaskStatus, majorErrors: Int = 0, exemptErrors: Int = 0, delays: Int = 0,
+                exemptDelays: Int = 0, count: Int = 1) {
         self.units = units
         self.microRaw = TaskRecord.micro(units) ?? TaskRecord.noMicro
         self.status = status
         self.majorErrors = majorErrors
         self.exemptErrors = exemptErrors
         self.delays = delays
+        self.exemptDelays = exemptDelays
         self.count = count
     }
+
+    /// The delays that count against timeliness (c): those not exempted, never below zero.
+    public var countedDelays: Int { Swift.max(0, delays &- exemptDelays) }
 }
 
 extension TaskRecord {

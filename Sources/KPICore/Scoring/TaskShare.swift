@@ -7,7 +7,7 @@ public struct TaskShare: Sendable, Equatable {
     public var counted: Bool
     /// The quality weight, max(0; 1 − penalty × unexempted major errors); nil unless completed.
     public var quality: Rational?
-    /// The timeliness weight, max(0; 1 − penalty × delays); nil unless completed.
+    /// The timeliness weight, max(0; 1 − penalty × unexempted delays); nil unless completed.
     public var timeliness: Rational?
 }
 
@@ -20,7 +20,7 @@ extension ScoringEngine {
             units: (try? task.units()) ?? .zero,
             counted: task.status != "cancelled",
             quality: done ? ((try? weight(task.majorErrors - task.exemptErrors, rules.errorPenalty)) ?? .zero) : nil,
-            timeliness: done ? ((try? weight(task.delays, rules.delayPenalty)) ?? .zero) : nil)
+            timeliness: done ? ((try? weight(max(0, task.delays - task.exemptDelays), rules.delayPenalty)) ?? .zero) : nil)
     }
 }
 

@@ -56,6 +56,14 @@ public enum Verdict: Sendable, Equatable {
     case exempt(errors: Int, confirmedBy: String)
 }
 
+/// Miễn trừ chậm tiến độ (Nghị định 335 Điều 14): a late completion confirmed as due to an objective
+/// cause by the competent person, recorded with the acceptance: who confirmed it and why.
+public struct DelayExemption: Sendable, Equatable {
+    public var confirmedBy: String
+    public var reason: String
+    public init(confirmedBy: String, reason: String) { self.confirmedBy = confirmedBy; self.reason = reason }
+}
+
 /// What happens to a task.
 public enum TaskEvent: Sendable, Equatable {
     case approveProposal
@@ -67,7 +75,8 @@ public enum TaskEvent: Sendable, Equatable {
     case refuseExtension(reason: String)
     /// Gửi nghiệm thu with evidence (files and document references).
     case submit(evidence: Int, note: String)
-    case accept(Verdict)
+    /// Nghiệm thu; `delayExemption` exempts the completion's delays (only a late one has any).
+    case accept(Verdict, delayExemption: DelayExemption? = nil)
     /// Trả lại: back to work; counts as a major error unless `exempt`.
     case returnForRework(reason: String, exempt: Bool)
     case cancel(reason: String)
@@ -90,6 +99,8 @@ public struct TaskSnapshot: Sendable, Equatable {
     public var majorErrors: Int = 0
     public var exemptErrors: Int = 0
     public var delays: Int = 0
+    /// Delays exempted as due to an objective cause (≤ `delays`).
+    public var exemptDelays: Int = 0
     /// The date of the last submission for acceptance (the completion date when accepted).
     public var submittedOn: DateOnly?
     /// The new due date asked for, while an extension request is pending.
@@ -190,7 +201,7 @@ public enum TaskFlow {
             t.submittedOn = today
             t.percent = 100
             t.state = .awaitingAcceptance
-        case .accept(let verdict):
+        case .accept(let verdict, let delayExemption):
             guard task.state == .awaitingAcceptance else { return wrongState("nghiệm thu") }
             guard actor.decides else { return refuse(decidersOnly) }
             switch verdict {
@@ -209,6 +220,21 @@ public enum TaskFlow {
                 t.exemptErrors = t.exemptErrors.addingReportingOverflow(errors).overflow ? Int.max : t.exemptErrors + errors
             }
             t.delays = delays(completedOn: task.submittedOn ?? today, start: task.start, due: task.due, rule: delayRule)
+            t.exemptDelays = 0
+            if let e = delayExemption {
+                guard t.delays > 0 else { return refuse("""
+                    Kết quả gửi đúng hạn (\((task.submittedOn ?? today).display), hạn \(task.due.display)): không có chậm \
+                    tiến độ để miễn trừ.
+                    """) }
+                guard !blank(e.confirmedBy) else { return refuse("""
+                    Vui lòng ghi người có thẩm quyền xác nhận chậm tiến độ do nguyên nhân khách quan.
+                    """) }
+                guard !blank(e.reason) else { return refuse("Vui lòng ghi nguyên nhân khách quan của việc chậm tiến độ.") }
+                guard e.confirmedBy.count <= 200, e.reason.count <= 1_000 else { return refuse("""
+                    Người xác nhận tối đa 200 ký tự, nguyên nhân tối đa 1.000 ký tự.
+                    """) }
+                t.exemptDelays = t.delays
+            }
             t.state = .completed
         case .returnForRework(let reason, let exempt):
             guard task.state == .awaitingAcceptance else { return wrongState("trả lại") }

@@ -30,6 +30,7 @@ enum Migrations {
         app.migrations.add(AddAgencyMarks())
         app.migrations.add(CreateSystemSettings())
         app.migrations.add(CreateOutbox())
+        app.migrations.add(AddDelayExemptions())
     }
 }
 

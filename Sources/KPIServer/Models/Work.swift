@@ -55,6 +55,10 @@ final class WorkTask: Model, @unchecked Sendable {
     @Field(key: "major_errors") var majorErrors: Int
     @Field(key: "exempt_errors") var exemptErrors: Int
     @Field(key: "delays") var delays: Int
+    /// Delays exempted as due to an objective cause, and who confirmed it and why (miễn trừ chậm tiến độ).
+    @Field(key: "exempt_delays") var exemptDelays: Int
+    @Field(key: "delay_exempt_by") var delayExemptBy: String
+    @Field(key: "delay_exempt_reason") var delayExemptReason: String
     @Field(key: "submitted_on") var submittedOn: String
     @Field(key: "requested_due") var requestedDue: String
     @Field(key: "completed_on") var completedOn: String

@@ -149,12 +149,12 @@ struct ScoreGathering {
         var tasks: [UUID: [ScoreInputData.Task]] = [:]
         func add(_ assignee: UUID, _ title: String, _ productCode: String, _ productName: String, _ unit: String, _ quantity: String,
                  _ factor: String, _ complexity: String, _ complexityFactor: String, _ state: String, _ completedOn: String,
-                 _ errors: Int, _ exempt: Int, _ delays: Int) {
+                 _ errors: Int, _ exempt: Int, _ delays: Int, _ exemptDelays: Int) {
             let status = Self.status(state: state, completedInPeriod: !completedOn.isEmpty && completedOn <= last)
             tasks[assignee, default: []].append(ScoreInputData.Task(
                 title: title, productCode: productCode, productName: productName, unit: unit, quantity: quantity, factor: factor,
                 complexity: complexity, complexityFactor: complexityFactor, status: status, majorErrors: errors, exemptErrors: exempt,
-                delays: delays))
+                delays: delays, exemptDelays: exemptDelays))
         }
         let whose: SQLQueryString = switch scope {
         case .agencies(let paths): Self.within("p.scope_path", paths)
@@ -162,7 +162,7 @@ struct ScoreGathering {
         }
         let taskQuery: SQLQueryString = """
             SELECT t.assignee_id, t.title, t.product_code, t.product_name, t.product_unit, t.quantity, t.factor, t.complexity,
-                   t.complexity_factor, t.state, t.completed_on, t.major_errors, t.exempt_errors, t.delays
+                   t.complexity_factor, t.state, t.completed_on, t.major_errors, t.exempt_errors, t.delays, t.exempt_delays
             FROM tasks t JOIN people p ON p.id = t.assignee_id
             WHERE \(whose) AND t.due_on >= \(bind: first) AND t.due_on <= \(bind: last)
               AND t.state NOT IN (\(bind: TaskState.proposed.rawValue), \(bind: TaskState.declined.rawValue))
@@ -172,9 +172,9 @@ struct ScoreGathering {
             (try c.next(UUID.self), try c.next(String.self), try c.next(String.self), try c.next(String.self),
              try c.next(String.self), try c.next(String.self), try c.next(String.self), try c.next(String.self),
              try c.next(String.self), try c.next(String.self), try c.next(String.self), try c.next(Int.self),
-             try c.next(Int.self), try c.next(Int.self))
+             try c.next(Int.self), try c.next(Int.self), try c.next(Int.self))
         }) {
-            add(row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12, row.13)
+            add(row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12, row.13, row.14)
         }
         return tasks
     }
@@ -191,26 +191,27 @@ struct ScoreGathering {
         let query: SQLQueryString = """
             SELECT t.assignee_id, t.state, CASE WHEN t.completed_on <> '' AND t.completed_on <= \(bind: last) THEN 1 ELSE 0 END AS \
             in_period,
-                   t.major_errors, t.exempt_errors, t.delays, COUNT(*) AS n, \(units) AS units
+                   t.major_errors, t.exempt_errors, t.delays, t.exempt_delays, COUNT(*) AS n, \(units) AS units
             FROM tasks t JOIN people p ON p.id = t.assignee_id
             WHERE \(Self.within("p.scope_path", agencyPaths)) AND t.due_on >= \(bind: period.first.iso) AND t.due_on <= \(bind: last)
               AND t.state NOT IN (\(bind: TaskState.proposed.rawValue), \(bind: TaskState.declined.rawValue))
-            GROUP BY t.assignee_id, t.state, in_period, t.major_errors, t.exempt_errors, t.delays\(byUnits)
+            GROUP BY t.assignee_id, t.state, in_period, t.major_errors, t.exempt_errors, t.delays, t.exempt_delays\(byUnits)
             """
         var groups: [UUID: ScoreInputData.TaskGrouping] = [:]
-        func add(_ a: UUID, _ state: String, _ inPeriod: Int, _ errors: Int, _ exempt: Int, _ delays: Int, _ n: Int,
-                 _ units: String) throws {
+        func add(_ a: UUID, _ state: String, _ inPeriod: Int, _ errors: Int, _ exempt: Int, _ delays: Int, _ exemptDelays: Int,
+                 _ n: Int, _ units: String) throws {
             guard let u = Rational(decimal: units) else { throw Abort(.internalServerError,
                                                                       reason: "tasks.units «\(units)» is not a decimal") }
             try groups[a, default: .init()].add(units: postgres ? u : try Rational.multiply(u, Rational(n)), count: n,
                                                status: Self.status(state: state, completedInPeriod: inPeriod == 1),
-                                               majorErrors: errors, exemptErrors: exempt, delays: delays)
+                                               majorErrors: errors, exemptErrors: exempt, delays: delays,
+                                               exemptDelays: exemptDelays)
         }
         for row in try await db.rows(query, { c in
             (try c.next(UUID.self), try c.next(String.self), try c.next(Int.self), try c.next(Int.self), try c.next(Int.self),
-             try c.next(Int.self), try c.next(Int.self), try c.next(String.self))
+             try c.next(Int.self), try c.next(Int.self), try c.next(Int.self), try c.next(String.self))
         }) {
-            try add(row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7)
+            try add(row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8)
         }
         return groups
     }

@@ -53,7 +53,7 @@ extension ScoreGathering {
     /// Units (paths) with a planned task (kế hoạch) of theirs or below them due in the period and not
     /// completed in it on time and without an unexempted error: their leaders' đ is 50. The
     /// database groups a unit's planned tasks by state and whether completed in the period, with
-    /// the most delays and the most unexempted errors of any of them (a row per unit and outcome).
+    /// the most unexempted delays and errors of any of them (a row per unit and outcome).
     func unorganized(period: PeriodCode, agencyPaths: [String]) async throws -> Set<String> {
         let last = period.last.iso
         var unorganized = Set<String>()
@@ -63,7 +63,7 @@ extension ScoreGathering {
         }
         let plannedQuery: SQLQueryString = """
             SELECT t.scope_path, t.state, CASE WHEN t.completed_on <> '' AND t.completed_on <= \(bind: last) THEN 1 ELSE 0 END AS in_period,
-                   MAX(t.delays) AS delays, MAX(t.major_errors - t.exempt_errors) AS unexempted FROM tasks t
+                   MAX(t.delays - t.exempt_delays) AS delays, MAX(t.major_errors - t.exempt_errors) AS unexempted FROM tasks t
             WHERE \(Self.within("t.scope_path", agencyPaths)) AND t.source = \(bind: TaskSource.plan.rawValue)
               AND t.due_on >= \(bind: period.first.iso) AND t.due_on <= \(bind: last)
               AND t.state NOT IN (\(bind: TaskState.proposed.rawValue), \(bind: TaskState.declined.rawValue),

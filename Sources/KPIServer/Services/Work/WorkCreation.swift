@@ -229,6 +229,7 @@ extension WorkService {
             t.priority = checked.priority.rawValue
             t.state = form.propose ? TaskState.proposed.rawValue : TaskState.assigned.rawValue
             t.percent = 0; t.majorErrors = 0; t.exemptErrors = 0; t.delays = 0
+            t.exemptDelays = 0; t.delayExemptBy = ""; t.delayExemptReason = ""
             t.submittedOn = ""; t.requestedDue = ""; t.completedOn = ""; t.verdict = ""
             t.creationToken = token(i)
             t.version = 1

@@ -113,6 +113,7 @@ struct WorkService {
         s.majorErrors = t.majorErrors
         s.exemptErrors = t.exemptErrors
         s.delays = t.delays
+        s.exemptDelays = t.exemptDelays
         s.submittedOn = DateOnly(parsing: t.submittedOn)
         s.requestedDue = DateOnly(parsing: t.requestedDue)
         return s
@@ -125,6 +126,7 @@ struct WorkService {
         t.majorErrors = s.majorErrors
         t.exemptErrors = s.exemptErrors
         t.delays = s.delays
+        t.exemptDelays = s.exemptDelays
         t.submittedOn = s.submittedOn?.iso ?? ""
         t.requestedDue = s.requestedDue?.iso ?? ""
     }
@@ -132,7 +134,8 @@ struct WorkService {
     /// What the audit trail keeps of a task.
     static func fields(_ t: WorkTask) -> [String: String] {
         ["ma": t.code, "tieu_de": t.title, "trang_thai": t.state, "han": t.due, "tien_do": String(t.percent),
-         "loi_lon": String(t.majorErrors), "loi_mien": String(t.exemptErrors), "cham_han": String(t.delays), "ket_qua": t.verdict]
+         "loi_lon": String(t.majorErrors), "loi_mien": String(t.exemptErrors), "cham_han": String(t.delays),
+         "cham_han_mien": String(t.exemptDelays), "ket_qua": t.verdict]
     }
 
     // MARK: Transitions
@@ -159,8 +162,10 @@ struct WorkService {
             case .approveProposal:
                 t.assignerUserID = principal.userID
                 t.assignerName = principal.displayName
-            case .accept(let verdict):
+            case .accept(let verdict, let delayExemption):
                 t.completedOn = (Self.snapshot(t).submittedOn ?? today).iso
+                t.delayExemptBy = delayExemption.map { TextNormalizer.clean($0.confirmedBy) } ?? ""
+                t.delayExemptReason = delayExemption.map { TextNormalizer.clean($0.reason) } ?? ""
                 switch verdict {
                 case .pass: t.verdict = "dat"
                 case .fail: t.verdict = "chua-dat"
@@ -195,15 +200,23 @@ struct WorkService {
         case .approveExtension: ("dong-y-gia-han", "")
         case .refuseExtension(let r): ("tu-choi-gia-han", r)
         case .submit(_, let n): ("gui-nghiem-thu", n)
-        case .accept(.pass): ("nghiem-thu", "Đạt")
-        case .accept(.fail(let n)): ("nghiem-thu", "Chưa đạt — \(n) lỗi lớn")
-        case .accept(.exempt(let n, let by)): ("nghiem-thu",
-                                               """
-                                                   Chưa đạt — \(n) lỗi lớn do nguyên nhân khách quan, được miễn trừ \
-                                                   (xác nhận: \(by))
-                                                   """)
+        case .accept(let verdict, let delayExemption):
+            ("nghiem-thu", verdictNote(verdict) + (delayExemption.map { e in """
+                ; chậm tiến độ do nguyên nhân khách quan, được miễn trừ (xác nhận: \(e.confirmedBy); nguyên nhân: \
+                \(e.reason))
+                """ } ?? ""))
         case .returnForRework(let r, let ex): ("tra-lai", r + (ex ? " (nguyên nhân khách quan, không tính lỗi)" : ""))
         case .cancel(let r): ("huy", r)
+        }
+    }
+
+    static func verdictNote(_ v: Verdict) -> String {
+        switch v {
+        case .pass: "Đạt"
+        case .fail(let n): "Chưa đạt — \(n) lỗi lớn"
+        case .exempt(let n, let by): """
+            Chưa đạt — \(n) lỗi lớn do nguyên nhân khách quan, được miễn trừ (xác nhận: \(by))
+            """
         }
     }
 

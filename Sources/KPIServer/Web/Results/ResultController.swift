@@ -122,7 +122,7 @@ enum ExplainView {
                 <td data-label="Quy đổi" class="num">\(conversion) = \(exact(share.units))</td>
                 <td data-label="Trạng thái">\(statusText(t.status))</td>
                 <td data-label="Lỗi lớn" class="num">\(t.majorErrors)\(t.exemptErrors > 0 ? " (miễn \(t.exemptErrors))" : "")</td>
-                <td data-label="Chậm hạn" class="num">\(t.delays)</td>
+                <td data-label="Chậm hạn" class="num">\(t.delays)\(t.exemptDelays > 0 ? " (miễn \(t.exemptDelays))" : "")</td>
                 <td data-label="Tính vào U">\(share.counted ? "Có" : "Không")</td>
                 <td data-label="Trọng số chất lượng" class="num">\(share.quality.map(exact) ?? "—")</td>
                 <td data-label="Trọng số tiến độ" class="num">\(share.timeliness.map(exact) ?? "—")</td></tr>

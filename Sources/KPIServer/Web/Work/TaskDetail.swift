@@ -70,6 +70,18 @@ extension TaskPage {
                 \(radio("mien-tru", "Chưa đạt do nguyên nhân khách quan (miễn trừ)"))</fieldset>
                 \(text("so_loi", "Số lỗi lớn (khi chưa đạt)", v, .text(.number), required: false, min: 1))
                 \(text("nguoi_xac_nhan", "Người có thẩm quyền xác nhận nguyên nhân khách quan", v, required: false))
+                \(HTML.when(!t.submittedOn.isEmpty && t.submittedOn > t.due, HTML("""
+                    <fieldset><legend>Chậm tiến độ</legend>
+                    <p class="hint">Kết quả gửi ngày \(WorkViews.date(t.submittedOn)), sau hạn \
+                    \(WorkViews.date(t.due)): tính là chậm tiến độ, trừ khi người có thẩm quyền xác nhận do nguyên \
+                    nhân khách quan (Nghị định 335, Điều \
+                    14).</p>
+                    <label class="choice"><input type="checkbox" name="cham_khach_quan" value="1"\
+                    \(HTML.when(v["cham_khach_quan"] == "1", " checked"))> Chậm do nguyên nhân khách quan (miễn trừ)</label>
+                    \(text("xac_nhan_cham", "Người có thẩm quyền xác nhận", v, required: false))
+                    \(text("ly_do_cham", "Nguyên nhân khách quan", v, required: false))
+                    </fieldset>
+                    """)))
                 """))
             parts.append("<h3>Trả lại</h3>" + form(req, t, "tra-lai", "Trả lại để làm lại", """
                 \(text("ly_do", "Lý do trả lại", v))
@@ -159,7 +171,11 @@ extension TaskPage {
             <div><dt>Ưu tiên</dt><dd>\(TaskPriority(rawValue: t.priority)?.label ?? t.priority)</dd></div>
             <div><dt>Tiến độ</dt><dd><progress max="100" value="\(t.percent)"></progress> \(t.percent)%</dd></div>
             <div><dt>Lỗi lớn · chậm hạn</dt><dd>\(t.majorErrors)\(t.exemptErrors > 0 ? " (miễn trừ \(t.exemptErrors))" : "") \
-            · \(t.delays)</dd></div>
+            · \(t.delays)\(t.exemptDelays > 0 ? " (miễn trừ \(t.exemptDelays))" : "")</dd></div>
+            \(HTML.when(!t.delayExemptBy.isEmpty, HTML("""
+                <div><dt>Miễn trừ chậm tiến độ</dt>\
+                <dd>Xác nhận: \(t.delayExemptBy) — nguyên nhân: \(t.delayExemptReason)</dd></div>
+                """)))
             <div><dt>Người phối hợp</dt>\
             <dd>\(participants.isEmpty ? "Không có" : participants.joined(separator: ", "))</dd></div>
             \(m.parent.map { p in HTML("""

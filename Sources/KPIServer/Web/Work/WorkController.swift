@@ -244,7 +244,8 @@ struct WorkController {
             guard let event = try event(action, text) else { throw Abort(.notFound) }
             if SeparationOfDuties.isDecision(event), try await svc.needsSecondPerson(try await svc.find(id).0, on: req.db) {
                 // Nobody stands above the task's lead: one leader proposes, another confirms.
-                let kept = v.filter { ["ket_qua", "so_loi", "nguoi_xac_nhan", "ly_do", "khach_quan"].contains($0.key) }
+                let kept = v.filter { ["ket_qua", "so_loi", "nguoi_xac_nhan", "ly_do", "khach_quan", "cham_khach_quan", "xac_nhan_cham",
+                                       "ly_do_cham"].contains($0.key) }
                 try await svc.proposeDecision(id, version: version, action: action, form: kept, event: event)
                 return req.redirect(to: "/viec/\(id)?tb=de-nghi")
             }
@@ -271,10 +272,14 @@ struct WorkController {
         case "tu-choi-gia-han": return .refuseExtension(reason: text("ly_do"))
         case "gui-nghiem-thu": return .submit(evidence: 0, note: TextNormalizer.clean(text("ghi_chu")))
         case "nghiem-thu":
+            // Miễn trừ chậm tiến độ: a late completion confirmed as due to an objective cause.
+            let delay = text("cham_khach_quan") == "1"
+                ? DelayExemption(confirmedBy: text("xac_nhan_cham"), reason: text("ly_do_cham")) : nil
             switch text("ket_qua") {
-            case "dat": return .accept(.pass)
-            case "chua-dat": return .accept(.fail(errors: try int("so_loi", "Số lỗi lớn")))
-            case "mien-tru": return .accept(.exempt(errors: try int("so_loi", "Số lỗi lớn"), confirmedBy: text("nguoi_xac_nhan")))
+            case "dat": return .accept(.pass, delayExemption: delay)
+            case "chua-dat": return .accept(.fail(errors: try int("so_loi", "Số lỗi lớn")), delayExemption: delay)
+            case "mien-tru": return .accept(.exempt(errors: try int("so_loi", "Số lỗi lớn"), confirmedBy: text("nguoi_xac_nhan")),
+                                            delayExemption: delay)
             default: throw WorkService.Invalid("ket_qua", "Vui lòng chọn kết quả nghiệm thu.")
             }
         case "tra-lai": return .returnForRework(reason: text("ly_do"), exempt: text("khach_quan") == "1")
