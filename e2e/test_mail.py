@@ -8,6 +8,7 @@ import email.header
 import email.policy
 import os
 import re
+import sqlite3
 import ssl
 import subprocess
 import tempfile
@@ -167,3 +168,46 @@ def test_mail_reaches_a_real_smtp_server_and_survives_its_stop(page, browser):
             relay.stop()
         except Exception:
             pass
+
+
+def test_a_forgotten_password_is_reset_by_mail(page, tmp_path):
+    relay = Relay()
+    relay.start()
+    try:
+        page.goto(url("/dang-nhap"))
+        page.click("text=Quên mật khẩu?")
+        expect(page.locator("h1")).to_have_text("Quên mật khẩu")
+        page.fill("#username", "canbo")
+        page.click("button:has-text('Gửi liên kết đặt lại')")
+        expect(page.locator(".flash")).to_contain_text("Nếu tên đăng nhập đúng")
+        mail = relay.wait_for("Đặt lại mật khẩu")
+        assert mail["to"] == ["canbo@kpi-demo.invalid"] and mail["tls"]
+        link = re.search(re.escape(PUBLIC) + r"(/dat-mat-khau/[A-Za-z0-9_-]+)", plain(mail))
+        assert link, plain(mail)
+        page.goto(url(link.group(1)))
+        expect(page.locator("h1")).to_have_text("Đặt mật khẩu mới")
+        new = "Sông Lam xanh 2026"
+        page.fill("#new", new)
+        page.fill("#confirm", new + "x")
+        page.click("button:has-text('Đặt mật khẩu')")
+        expect(page.locator(".problems")).to_contain_text("không khớp")
+        page.fill("#new", new)
+        page.fill("#confirm", new)
+        page.click("button:has-text('Đặt mật khẩu')")
+        expect(page.locator(".flash")).to_contain_text("Đã đặt mật khẩu")
+        assert no_horizontal_overflow(page)
+        shot(page, "dat-mat-khau")
+        page.click("a:has-text('Đăng nhập')")
+        page.fill("#username", "canbo")
+        page.fill("#password", new)
+        with page.expect_navigation():
+            page.click("button.primary")
+        expect(page.locator("h1")).not_to_have_text("Đăng nhập")
+        # The link works once, and the outbox no longer holds it.
+        page.goto(url(link.group(1)))
+        expect(page.locator("h1")).to_have_text("Liên kết không còn dùng được")
+        with sqlite3.connect(tmp_path / "data" / "kpi.sqlite") as db:
+            bodies = [b for (b,) in db.execute("SELECT body FROM outbox_messages WHERE dedupe_key LIKE 'bi-mat:%'")]
+        assert bodies and all("dat-mat-khau" not in b for b in bodies), bodies
+    finally:
+        relay.stop()

@@ -44,6 +44,15 @@ final class PermissionMatrixTests: XCTestCase {
             "GET healthz": "ooooooooo",
             // The user guide and its pictures: open to everyone, signed in or not.
             "GET huong-dan": "ooooooooo",
+            // A forgotten password: anyone may ask (the same answer always); a link that does not exist
+            // is not found for anyone.
+            "GET quen-mat-khau": "ooooooooo",
+            "POST quen-mat-khau": "ooooooooo",
+            "GET dat-mat-khau/:token": "xxxxxxxxx",
+            "POST dat-mat-khau/:token": "xxxxxxxxx",
+            // Accounts in bulk: administrators of the unit (BTCTU-P3 is outside Sở Nội vụ).
+            "GET nguoi-dung/tao-hang-loat": "ooxxxxxxs",
+            "POST nguoi-dung/tao-hang-loat": "oxxxxxxxs",
             "GET huong-dan/anh/:file": "ooooooooo",
             "GET /": "oooooooos",
             // Notices: everyone has their own; the notice asked about is canbo's.
@@ -229,6 +238,9 @@ final class PermissionMatrixTests: XCTestCase {
         "POST cai-dat": ["canh-bao-sap-den-han": "3"],
         "POST thong-bao/cai-dat": ["han": "tong-hop"],
         "POST cai-dat/thu-di/thu-thu": ["dia_chi": "thu.thu@nghean.gov.vn"],
+        "POST quen-mat-khau": ["username": "canbo"],
+        "POST dat-mat-khau/:token": ["new": "Song Lam xanh 2026", "confirm": "Song Lam xanh 2026"],
+        "POST nguoi-dung/tao-hang-loat": ["don_vi": "BTCTU-P3", "cach_gui": "in"],
         "POST cai-dat/lich": ["nam": "2027", "ngay": "05/05/2027", "loai": "nghi", "ten": "Ngày thử của ma trận quyền"],
     ]
 

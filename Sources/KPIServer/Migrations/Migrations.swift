@@ -31,6 +31,7 @@ enum Migrations {
         app.migrations.add(CreateSystemSettings())
         app.migrations.add(CreateOutbox())
         app.migrations.add(AddDelayExemptions())
+        app.migrations.add(CreateAccountLinks())
     }
 }
 

@@ -73,6 +73,10 @@ struct EmailChannel: DeliveryChannel {
 /// Hộp thư đi: messages are written here in the transaction of what caused them (or by the mail
 /// router) and sent by the mail job; a request never waits for a mail server.
 enum Outbox {
+    /// Messages whose key starts so carry a secret (a link that sets a password): their text is
+    /// erased once sent, so the outbox does not keep a usable link.
+    static let secretPrefix = "bi-mat:"
+
     /// Queues a message unless one with the same key is already there (then returns false).
     @discardableResult
     static func enqueue(on db: any Database, channel: String, recipient: String, subject: String, body: String, altBody: String,
@@ -109,7 +113,9 @@ enum Outbox {
                     for (m, r) in zip(due, results) {
                         m.attempts += 1
                         switch r {
-                        case .sent: m.state = OutboxMessage.sent; m.sentAt = at; m.lastError = nil
+                        case .sent:
+                            m.state = OutboxMessage.sent; m.sentAt = at; m.lastError = nil
+                            if m.dedupeKey.hasPrefix(secretPrefix) { m.body = "(nội dung đã xóa sau khi gửi)"; m.altBody = "" }
                         case .failed(let why): m.state = OutboxMessage.failed; m.lastError = String(why.prefix(500))
                         case .retry(let why):
                             m.lastError = String(why.prefix(500))

@@ -24,13 +24,11 @@ struct AuthController {
             \(FormField("username", "Tên đăng nhập", value: username, required: true, autocomplete: "username").focused.html)
             \(FormField("password", "Mật khẩu", .text(.password), required: true, autocomplete: "current-password").html)
             <div class="actions"><button class="primary">Đăng nhập</button></div>
-            <p class="hint">Quên mật khẩu? Liên hệ quản trị đơn vị của bạn để được cấp mật khẩu tạm.</p>\
+            <p class="hint"><a href="/quen-mat-khau">Quên mật khẩu?</a> Nhận liên kết đặt mật khẩu mới qua thư điện \
+            tử, hoặc liên hệ quản trị đơn vị để được cấp mật khẩu tạm.</p>\
             </form>
             """)
-        let res = req.page(page, status: status)
-        res.cookies[CSRFMiddleware.preCookie] = HTTPCookies.Value(string: token, maxAge: 3600, path: "/",
-            isSecure: req.application.settings.secureCookies, isHTTPOnly: true, sameSite: .strict)
-        return res
+        return req.visitorPage(page, token: token, status: status)
     }
 
     @Sendable static func loginForm(_ req: Request) async throws -> Response {

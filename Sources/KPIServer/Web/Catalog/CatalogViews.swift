@@ -66,7 +66,8 @@ enum CatalogViews {
             return "<tr>\(cells)<td data-label=\"Trạng thái\">\(Widgets.status(r.active))</td></tr>"
         }
         let canManage = svc.principal.canAnywhere(adapter.manageAction)
-        let related: HTML = spec.key == "vi-tri-viec-lam" ? " <a href=\"/danh-muc/nhom-vi-tri\">Nhóm vị trí việc làm</a>" : .empty
+        let related: HTML = spec.key == "vi-tri-viec-lam" ? " <a href=\"/danh-muc/nhom-vi-tri\">Nhóm vị trí việc làm</a>"
+            : spec.key == "nguoi-dung" && canManage ? " <a href=\"/nguoi-dung/tao-hang-loat\">Tạo tài khoản hàng loạt</a>" : .empty
         let actions: HTML = """
             <div class="actions">\(related)\
             \(HTML.when(canManage, """

@@ -68,6 +68,14 @@ extension Request {
         return Response(status: status, headers: headers, body: .init(string: page.render(self).html))
     }
 
+    /// A page for someone not signed in whose forms carry `token`, set as the pre-sign-in form cookie.
+    func visitorPage(_ page: Page, token: String, status: HTTPStatus = .ok) -> Response {
+        let res = self.page(page, status: status)
+        res.cookies[CSRFMiddleware.preCookie] = HTTPCookies.Value(string: token, maxAge: 3600, path: "/",
+            isSecure: application.settings.secureCookies, isHTTPOnly: true, sameSite: .strict)
+        return res
+    }
+
     /// The hidden CSRF field for a form.
     var csrfField: HTML {
         let token = principal?.csrfToken ?? (cookies[CSRFMiddleware.preCookie]?.string ?? "")

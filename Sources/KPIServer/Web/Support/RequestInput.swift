@@ -248,3 +248,12 @@ extension String {
     /// `fallback` when empty.
     func nonEmpty(or fallback: String) -> String { isEmpty ? fallback : self }
 }
+
+extension Request {
+    /// The address printed in links that leave the browser (QR codes, letters, mails): the public
+    /// address of the settings, else the one this request came to.
+    var publicBase: String {
+        let settings = application.settings
+        return settings.publicURL ?? "\(settings.secureCookies ? "https" : "http")://\(headers.first(name: .host) ?? "localhost")"
+    }
+}

@@ -20,9 +20,7 @@ struct RatingController {
     }
 
     static func publicURL(_ req: Request, token: String) -> String {
-        let settings = req.application.settings
-        let base = settings.publicURL ?? "\(settings.secureCookies ? "https" : "http")://\(req.headers.first(name: .host) ?? "localhost")"
-        return "\(base)/danh-gia/\(token)"
+        "\(req.publicBase)/danh-gia/\(token)"
     }
 
     static func csrf(_ req: Request) -> String { req.cookies[CSRFMiddleware.preCookie]?.string ?? SessionMiddleware.newToken() }
