@@ -202,7 +202,22 @@ public enum SettingsCatalog {
         SettingSpec("thoi-gian-khoa-tam", env: "KPI_LOGIN_LOCK_MINUTES", group: "Phiên và tài khoản",
                     label: "Thời gian khóa tạm (phút)", help: "Sau thời gian này, người dùng đăng nhập lại được.",
                     kind: .integer(1...1_440), defaultValue: "15"),
-    ] + mail
+    ] + mail + retention
+
+    /// Thời hạn lưu (Nghị định 13/2023): how long records that serve no evaluation are kept. The audit
+    /// trail's own retention stays in the environment (`KPI_AUDIT_RETENTION_MONTHS`, never under 12).
+    public static let retention: [SettingSpec] = [
+        SettingSpec("luu-thong-bao", env: "KPI_RETAIN_NOTICE_MONTHS", group: "Thời hạn lưu dữ liệu",
+                    label: "Giữ thông báo đã đọc (tháng)",
+                    help: "Thông báo đã đọc cũ hơn bấy nhiêu tháng được xóa hằng ngày; thông báo chưa đọc "
+                        + "được giữ.",
+                    kind: .integer(3...120), defaultValue: "24"),
+        SettingSpec("luu-thu-di", env: "KPI_RETAIN_OUTBOX_MONTHS", group: "Thời hạn lưu dữ liệu",
+                    label: "Giữ thư đã gửi trong hộp thư đi (tháng)",
+                    help: "Thư đã gửi hoặc bị từ chối cũ hơn bấy nhiêu tháng được xóa hằng ngày; thư đang "
+                        + "chờ gửi được giữ.",
+                    kind: .integer(1...120), defaultValue: "6"),
+    ]
 
     /// Thư điện tử: the relay notifications go through. The password stays in the environment
     /// (`KPI_SMTP_PASSWORD`), like every key.

@@ -60,6 +60,9 @@ final class PermissionMatrixTests: XCTestCase {
             "GET thong-bao/tong-hop": "oooooooos",
             "POST thong-bao/da-doc": "oooooooos",
             "GET thong-bao/:id": "xxxxxoxxs",
+            // One's own personal data and the notice about it: everyone signed in, their own only.
+            "GET du-lieu-cua-toi": "oooooooos",
+            "POST du-lieu-cua-toi/da-doc": "oooooooos",
             // How one's own notices come by mail: everyone, for their own account only.
             "GET thong-bao/cai-dat": "oooooooos",
             "POST thong-bao/cai-dat": "oooooooos",

@@ -16,6 +16,8 @@ struct Principal: Sendable {
     var mustChangePassword: Bool
     /// Two-step sign-in is on for this account.
     var mfaEnabled = false
+    /// The personal-data notice (Nghị định 13/2023) was acknowledged; until then every page shows it.
+    var privacyAcknowledged = true
     var sessionID: UUID?
     var csrfToken: String
     /// Unread notices (thông báo chưa đọc), shown in the header.
@@ -63,7 +65,7 @@ struct Principal: Sendable {
     /// One row of the session query: the session and user repeat on each of the user's grants.
     typealias SessionRow = (sessionID: UUID, csrfToken: String, createdAt: Date, lastSeenAt: Date, userID: UUID, username: String,
                             personID: UUID?, scopePath: String, mustChangePassword: Bool, active: Bool, fullName: String?,
-                            role: String?, grantScope: String?, unread: Int, mfaOn: Int)
+                            role: String?, grantScope: String?, unread: Int, mfaOn: Int, privacyAck: Int)
 
     /// The session query. On PostgreSQL it runs as a prepared statement (planning it on every
     /// request was a third of PostgreSQL's time per page in the load test).
@@ -73,7 +75,8 @@ struct Principal: Sendable {
             SELECT s.id AS session_id, s.csrf_token, s.created_at, s.last_seen_at, u.id AS user_id, u.username, u.person_id,
                    u.scope_path, u.must_change_password, u.active, p.full_name, g.role, g.scope_path AS grant_scope,
                    (SELECT COUNT(*) FROM notices n WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread,
-                   CASE WHEN u.mfa_enabled_at IS NULL THEN 0 ELSE 1 END AS mfa_on
+                   CASE WHEN u.mfa_enabled_at IS NULL THEN 0 ELSE 1 END AS mfa_on,
+                   CASE WHEN u.privacy_ack_at IS NULL THEN 0 ELSE 1 END AS privacy_ack
             FROM web_sessions s JOIN users u ON u.id = s.user_id
             LEFT JOIN people p ON p.id = u.person_id LEFT JOIN role_grants g ON g.user_id = u.id
             WHERE s.token_hash =\u{20}
@@ -102,7 +105,8 @@ struct Principal: Sendable {
              lastSeenAt: try c.next(Date.self), userID: try c.next(UUID.self), username: try c.next(String.self),
              personID: try c.next(UUID?.self), scopePath: try c.next(String.self), mustChangePassword: try c.next(Bool.self),
              active: try c.next(Bool.self), fullName: try c.next(String?.self), role: try c.next(String?.self),
-             grantScope: try c.next(String?.self), unread: try c.next(Int.self), mfaOn: try c.next(Int.self))
+             grantScope: try c.next(String?.self), unread: try c.next(Int.self), mfaOn: try c.next(Int.self),
+             privacyAck: try c.next(Int.self))
         }
     }
 
@@ -130,6 +134,7 @@ struct Principal: Sendable {
                                     mustChangePassword: first.mustChangePassword, sessionID: first.sessionID,
                                     csrfToken: first.csrfToken, unread: first.unread)
         found.principal?.mfaEnabled = first.mfaOn != 0
+        found.principal?.privacyAcknowledged = first.privacyAck != 0
         return found
     }
 
@@ -143,8 +148,9 @@ struct Principal: Sendable {
         return Principal(userID: try user.requireID(), username: user.username, displayName: name,
                          personID: user.personID, scopePath: user.scopePath, grants: grants,
                          mustChangePassword: user.mustChangePassword, mfaEnabled: user.mfaEnabledAt != nil,
-                         sessionID: session?.id, csrfToken: session?.csrfToken ?? "",
-                         unread: try await Notices.unread(user.requireID(), on: db), agencies: try await Agencies.map(on: db))
+                         privacyAcknowledged: user.privacyAckAt != nil, sessionID: session?.id, csrfToken: session?.csrfToken ?? "",
+                         unread: try await Notices.unread(user.requireID(), on: db),
+                         agencies: try await Agencies.map(on: db))
     }
 }
 

@@ -128,6 +128,10 @@ public struct Settings: Sendable {
     public var smtpCAFile: String?
     /// `KPI_MAIL_DIGEST_HOUR`, default 7: the hour (Việt Nam) from which the daily digest goes.
     public var mailDigestHour: Int = 7
+    /// `KPI_RETAIN_NOTICE_MONTHS` (default 24) and `KPI_RETAIN_OUTBOX_MONTHS` (default 6): read notices and
+    /// sent or refused mail older than this are deleted once a day (`Retention`).
+    public var retainNoticeMonths: Int = 24
+    public var retainOutboxMonths: Int = 6
     /// `KPI_MAIL_EVERY_SECONDS`, default 30: how often the server routes new notices to the outbox and
     /// sends what is due (0: only `kpi mail`).
     public var mailEverySeconds: Int = 30
@@ -158,6 +162,8 @@ public struct Settings: Sendable {
         "KPI_SMTP_FROM_NAME": ({ $0.smtpFromName }, { $0.smtpFromName = $1 }),
         "KPI_SMTP_USERNAME": ({ $0.smtpUsername }, { $0.smtpUsername = $1 }),
         "KPI_MAIL_DIGEST_HOUR": ({ String($0.mailDigestHour) }, { $0.mailDigestHour = Int($1) ?? $0.mailDigestHour }),
+        "KPI_RETAIN_NOTICE_MONTHS": ({ String($0.retainNoticeMonths) }, { $0.retainNoticeMonths = Int($1) ?? $0.retainNoticeMonths }),
+        "KPI_RETAIN_OUTBOX_MONTHS": ({ String($0.retainOutboxMonths) }, { $0.retainOutboxMonths = Int($1) ?? $0.retainOutboxMonths }),
     ]
 
     /// These settings with the values saved on the Cài đặt page (`system_settings`, key → value), where
@@ -232,7 +238,7 @@ public struct Settings: Sendable {
             s.publicURL = url
         }
         // The mail settings from the environment through their specs (a value the page would refuse is ignored).
-        for spec in SettingsCatalog.mail {
+        for spec in SettingsCatalog.mail + SettingsCatalog.retention {
             if let raw = env[spec.env], !raw.isEmpty, case .success(let v) = spec.check(raw) { pageFields[spec.env]?.set(&s, v) }
         }
         s.smtpPassword = env["KPI_SMTP_PASSWORD"] ?? ""

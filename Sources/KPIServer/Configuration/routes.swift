@@ -31,6 +31,7 @@ func routes(_ app: Application) throws {
     SettingsController.register(signedIn)
     MailController.register(signedIn)
     BulkAccountsController.register(signedIn)
+    PersonalDataController.register(signedIn)
     EvaluationController.register(signedIn)
     EvaluationPeriodPage.register(signedIn)
     EvaluationSheetPage.register(signedIn)

@@ -25,6 +25,17 @@ struct CreateAccountLinks: AsyncMigration {
     }
 }
 
+/// Dữ liệu cá nhân (issue 18, item 9): when each account acknowledged the personal-data notice.
+struct AddPrivacyNotice: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema(User.schema).field("privacy_ack_at", .datetime).update()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(User.schema).deleteField("privacy_ack_at").update()
+    }
+}
+
 final class AccountLink: Model, @unchecked Sendable {
     static let schema = "account_links"
     /// Quên mật khẩu: asked for by the user, valid `AccountLinks.resetMinutes`.

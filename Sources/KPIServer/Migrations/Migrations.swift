@@ -32,6 +32,7 @@ enum Migrations {
         app.migrations.add(CreateOutbox())
         app.migrations.add(AddDelayExemptions())
         app.migrations.add(CreateAccountLinks())
+        app.migrations.add(AddPrivacyNotice())
     }
 }
 

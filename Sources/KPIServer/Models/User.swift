@@ -25,6 +25,8 @@ final class User: Model, @unchecked Sendable {
     @OptionalField(key: "mfa_enabled_at") var mfaEnabledAt: Date?
     @OptionalField(key: "mfa_last_step") var mfaLastStep: Int64?
     @OptionalField(key: "updated_at") var updatedAt: Date?
+    /// When the person acknowledged the personal-data notice (Nghị định 13/2023), nil until then.
+    @OptionalField(key: "privacy_ack_at") var privacyAckAt: Date?
 
     init() {}
 }

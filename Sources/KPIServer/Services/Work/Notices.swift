@@ -121,6 +121,7 @@ enum DeadlineJob {
                     generated: generated) }
                 let n = try await scan(db, today: today, soon: soon, now: app.clock.now, inactiveDays: app.settings.inactiveDays)
                 try await AuditAnchors.daily(path: app.settings.anchorFile, on: db, at: app.clock.now)
+                try await Retention.daily(db, settings: app.settings, now: app.clock.now)
                 return Outcome(ran: true, notices: n, generated: generated)
             }
         }
@@ -129,6 +130,7 @@ enum DeadlineJob {
             let n = try await store.write { try await scan($0, today: today, soon: soon, now: store.now,
                                                            inactiveDays: app.settings.inactiveDays) }
             try await AuditAnchors.daily(path: app.settings.anchorFile, on: store.db, at: store.now)
+            try await store.write { try await Retention.daily($0, settings: app.settings, now: store.now) }
             try await releaseLease(store, holder: holder)
             return Outcome(ran: true, notices: n, generated: generated)
         } catch {

@@ -101,7 +101,7 @@ struct AuthController {
             \(FormField("confirm", "Nhập lại mật khẩu mới", .text(.password), required: true, autocomplete: "new-password").html)
             <div class="actions"><button class="primary">Đổi mật khẩu</button></div></form>
             <p><a href="/xac-thuc-hai-buoc">Xác thực hai bước</a> · <a href="/phien-dang-nhap">Xem các phiên đăng nhập của \
-            bạn</a></p>
+            bạn</a> · <a href="/du-lieu-cua-toi">Dữ liệu của tôi</a></p>
             """), status: status)
     }
 

@@ -93,7 +93,7 @@ enum GuideSections {
         ("/", "theo-vai-tro"),
         ("/huong-dan", "theo-vai-tro"),
         ("/dang-nhap", "dang-nhap"), ("/doi-mat-khau", "dang-nhap"), ("/phien-dang-nhap", "dang-nhap"),
-        ("/quen-mat-khau", "dang-nhap"), ("/dat-mat-khau", "dang-nhap"),
+        ("/quen-mat-khau", "dang-nhap"), ("/dat-mat-khau", "dang-nhap"), ("/du-lieu-cua-toi", "du-lieu-ca-nhan"),
         ("/xac-thuc-hai-buoc", "xac-thuc-hai-buoc"),
         ("/danh-muc", "danh-muc"), ("/danh-muc/co-quan", "co-quan-co-tham-quyen-danh-gia"),
         ("/danh-muc/san-pham", "danh-muc-san-pham-cong-viec"), ("/danh-muc/vi-pham", "ky-luat-ky-cuong"),

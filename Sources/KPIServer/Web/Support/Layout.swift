@@ -31,6 +31,7 @@ struct Page {
                 <p class="training" role="note">Bản đào tạo: dữ liệu mẫu, được đặt lại trước mỗi lớp; không \
                 nhập dữ liệu thật.</p>
                 """)))
+            \(PersonalDataController.banner(req))
             <main id="main">\(crumbs)<h1>\(title)</h1>\(flashHTML)\(body)</main>
             <footer class="foot">KPI Công vụ · Hệ thống đánh giá hiệu quả công việc cán bộ, công chức, viên \
             chức<br>\
