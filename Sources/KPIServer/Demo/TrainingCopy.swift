@@ -47,7 +47,8 @@ enum TrainingCopy {
         env["KPI_DATA_DIR"] = dir
         env["DATABASE_URL"] = nil
         let child = Process()
-        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        // This very program, wherever it was started from (a bare `kpi` found on the PATH included).
+        child.executableURL = (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])).resolvingSymlinksInPath()
         child.arguments = ["demo"]
         child.environment = env
         try child.run()

@@ -26,17 +26,23 @@ struct PersonalData {
         var out: [Section] = []
         let user = try await User.find(principal.userID, on: db)
         let grants = try await RoleGrant.query(on: db).filter(\.$userID == principal.userID).all()
+        let grantOrgs = Dictionary(try await Organization.query(on: db).filter(\.$id ~~ grants.compactMap(\.organizationID)).all()
+            .map { ($0.id!, "\($0.name) (\($0.code))") }) { a, _ in a }
         out.append(Section(key: "tai-khoan", title: "Tài khoản", columns: ["Mục", "Giá trị"], rows: [
             ["Tên đăng nhập", principal.username],
             ["Tạo lúc", Self.d(user?.createdAt)], ["Đăng nhập gần nhất", Self.d(user?.lastLoginAt)],
             ["Xác thực hai bước", user?.mfaEnabledAt == nil ? "Chưa bật" : "Bật từ \(Self.d(user?.mfaEnabledAt))"],
             ["Đã đọc thông báo về dữ liệu cá nhân", Self.d(user?.privacyAckAt)],
-        ] + grants.map { ["Vai trò", "\(Role(rawValue: $0.role)?.label ?? $0.role) tại \($0.scopePath)"] }, total: 0))
+        ] + grants.map { g in
+            let place = g.organizationID.flatMap { grantOrgs[$0] } ?? "toàn hệ thống"
+            return ["Vai trò", "\(Role(rawValue: g.role)?.label ?? g.role): \(place)"]
+        }, total: 0))
         if let pid = principal.personID, let p = try await Person.find(pid, on: db) {
             let org = try await Organization.find(p.organizationID, on: db)
             out.append(Section(key: "ho-so", title: "Hồ sơ cán bộ", columns: ["Mục", "Giá trị"], rows: [
                 ["Mã cán bộ", p.code], ["Họ tên", p.fullName], ["Đơn vị", org.map { "\($0.name) (\($0.code))" } ?? ""],
-                ["Loại", p.staffKind], ["Chức vụ lãnh đạo", p.leadershipRank],
+                ["Loại", Catalogs.label(Catalogs.staffKinds, p.staffKind)],
+                ["Chức vụ lãnh đạo", Catalogs.label(Catalogs.leadershipRanks, p.leadershipRank)],
                 ["Đảng viên", p.partyMember ? "Có" : "Không"],
                 ["Thư điện tử", p.email], ["Điện thoại", p.phone], ["Làm việc từ", Self.day(p.activeFrom)],
             ], total: 0))

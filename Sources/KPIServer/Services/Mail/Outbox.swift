@@ -95,12 +95,15 @@ enum Outbox {
         var failed = 0
     }
 
-    /// Sends what is due on the configured channels, `batch` at a time, until nothing is due.
-    static func deliverDue(store: Store, channels: [any DeliveryChannel], batch: Int = 50) async throws -> Sent {
+    /// Sends what is due on the configured channels, `batch` at a time, until nothing is due or four
+    /// minutes have gone (the next run goes on; the job's lease lasts ten).
+    static func deliverDue(store: Store, channels: [any DeliveryChannel], batch: Int = 50,
+                           budget: Duration = .seconds(240)) async throws -> Sent {
         var total = Sent()
+        let started = ContinuousClock.now
         for channel in channels where channel.isConfigured {
             var seen = Set<UUID>()
-            while true {
+            while ContinuousClock.now - started < budget {
                 let now = store.now
                 let due = try await OutboxMessage.query(on: store.db).filter(\.$channel == channel.name)
                     .filter(\.$state == OutboxMessage.waiting).filter(\.$nextAttemptAt <= now)

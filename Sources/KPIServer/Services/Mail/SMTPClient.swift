@@ -66,7 +66,10 @@ struct SMTPClient: Sendable {
                 """)
         }
         let raw = channel.channel
-        let limit = raw.eventLoop.scheduleTask(in: config.timeout * Int64(4 + 3 * messages.count)) { raw.close(promise: nil) }
+        // The whole session within a few steps' time per message, and never over four minutes: the mail
+        // job's lease (ten minutes) must outlast a relay that hangs.
+        let budget = min(config.timeout * Int64(4 + 3 * messages.count), .minutes(4))
+        let limit = raw.eventLoop.scheduleTask(in: budget) { raw.close(promise: nil) }
         defer { limit.cancel() }
         return try await channel.executeThenClose { inbound, outbound in
             var session = Session(inbound: inbound.makeAsyncIterator(), outbound: outbound)

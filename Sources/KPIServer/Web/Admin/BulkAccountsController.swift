@@ -103,6 +103,7 @@ enum BulkAccountsController {
         let mailed = created.filter(\.mailed).count
         return req.page(Page(title: "Đã tạo \(created.count) tài khoản", breadcrumbs: [("Tổng quan", "/"),
             ("Người dùng", "/danh-muc/nguoi-dung")], body: """
+            <div class="screen-only">
             <p class="flash" role="status">Đã tạo \(created.count) tài khoản: \(mailed) người nhận liên kết kích hoạt \
             qua thư \
             điện tử, \(created.count - mailed) người cần thư in dưới đây.</p>
@@ -110,9 +111,9 @@ enum BulkAccountsController {
                 <p class="warning">In thư ngay: liên kết chỉ hiện một lần ở trang này. Mất thư thì đặt lại \
                 mật khẩu ở trang tài khoản.</p>
                 <p><button type="button" data-print>In \(letters.count) thư</button></p>
-                <section class="letters">\(letters)</section>
                 """)))
-            <p><a href="/danh-muc/nguoi-dung">Danh sách người dùng</a></p>
+            <p><a href="/danh-muc/nguoi-dung">Danh sách người dùng</a></p></div>
+            \(HTML.when(!letters.isEmpty, HTML("<section class=\"letters\">\(letters)</section>")))
             """))
     }
 }

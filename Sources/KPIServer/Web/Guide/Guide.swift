@@ -16,7 +16,8 @@ enum Guide {
         var candidates: [String] = []
         if let d = settings.docsDirectory { candidates.append(d) }
         candidates.append(FileManager.default.currentDirectoryPath + "/docs")
-        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
+        let exe = (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments.first ?? "")).resolvingSymlinksInPath()
+            .deletingLastPathComponent()
         // Beside an installed binary, or in the build tree (.build/<triple>/debug/kpi).
         for relative in ["docs", "../share/kpi-cong-vu/docs", "../../docs", "../../../docs"] {
             candidates.append(exe.appendingPathComponent(relative).standardized.path)
@@ -63,27 +64,33 @@ enum Guide {
         return Rendered(html: html, headings: collected.headings)
     }
 
-    /// The guide as rendered now, read again when the file changes.
+    /// The guide as rendered now, read again when the file changes. Requests run at once: the cache
+    /// is behind its own lock (the application's storage is not for writing from requests).
     static func current(_ app: Application) throws -> Rendered? {
         guard let dir = directory(app.settings) else { return nil }
         let path = dir + "/" + file
         let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? Date.distantPast
-        if let cached = app.storage[GuideCacheKey.self], cached.path == path, cached.modified == modified { return cached.guide }
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        let guide = render(text)
-        app.storage[GuideCacheKey.self] = GuideCache(path: path, modified: modified, guide: guide)
+        if let cached = cache.get(path: path, modified: modified) { return cached }
+        let guide = render(try String(contentsOfFile: path, encoding: .utf8))
+        cache.set(path: path, modified: modified, guide: guide)
         return guide
     }
+
+    static let cache = GuideCache()
 }
 
-struct GuideCache: Sendable {
-    var path: String
-    var modified: Date
-    var guide: Guide.Rendered
-}
+/// The last rendering of the guide file, by path and modification date.
+final class GuideCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entry: (path: String, modified: Date, guide: Guide.Rendered)?
 
-struct GuideCacheKey: StorageKey {
-    typealias Value = GuideCache
+    func get(path: String, modified: Date) -> Guide.Rendered? {
+        lock.withLock { entry.flatMap { $0.path == path && $0.modified == modified ? $0.guide : nil } }
+    }
+
+    func set(path: String, modified: Date, guide: Guide.Rendered) {
+        lock.withLock { entry = (path, modified, guide) }
+    }
 }
 
 /// Which section of the guide each page is about: the longest matching rule wins; a page no rule
