@@ -34,7 +34,7 @@ struct AuthController {
     @Sendable static func loginForm(_ req: Request) async throws -> Response {
         if req.principal != nil { return req.redirect(to: "/") }
         let expired = req.input.flag("het-han")
-        let token = req.cookies[CSRFMiddleware.preCookie]?.string ?? SessionMiddleware.newToken()
+        let token = req.preSignInToken
         return loginPage(req, message: expired ? "Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại." : nil, token: token)
     }
 
@@ -48,10 +48,10 @@ struct AuthController {
         let outcome = try await SignInService(req: req).signIn(username: form.username ?? "", password: form.password ?? "")
         switch outcome {
         case .refused(let message), .restart(let message):
-            let token = req.cookies[CSRFMiddleware.preCookie]?.string ?? SessionMiddleware.newToken()
+            let token = req.preSignInToken
             return loginPage(req, message: message, username: form.username ?? "", token: token, status: .unauthorized)
         case .throttled(let message):
-            let token = req.cookies[CSRFMiddleware.preCookie]?.string ?? SessionMiddleware.newToken()
+            let token = req.preSignInToken
             let res = loginPage(req, message: message, username: form.username ?? "", token: token, status: .tooManyRequests)
             res.headers.replaceOrAdd(name: .retryAfter, value: String(SignInService.ipWindow))
             return res

@@ -13,15 +13,10 @@ enum PasswordResetController {
                                                                  .text("confirm", max: 256, "Nhập lại mật khẩu mới", in: .form))
     }
 
-    static func token(_ req: Request) -> String { req.cookies[CSRFMiddleware.preCookie]?.string ?? SessionMiddleware.newToken() }
-
-    static func visitorPage(_ req: Request, _ page: Page, token: String, status: HTTPStatus = .ok) -> Response {
-        req.visitorPage(page, token: token, status: status)
-    }
 
     static func formPage(_ req: Request, flash: String?, status: HTTPStatus = .ok) -> Response {
-        let t = token(req)
-        return visitorPage(req, Page(title: "Quên mật khẩu", breadcrumbs: [("Đăng nhập", "/dang-nhap")], flash: flash, body: """
+        let t = req.preSignInToken
+        return req.visitorPage(Page(title: "Quên mật khẩu", breadcrumbs: [("Đăng nhập", "/dang-nhap")], flash: flash, body: """
             <p>Ghi tên đăng nhập của anh/chị. Hệ thống gửi tới địa chỉ thư điện tử trong hồ sơ cán bộ \
             một liên kết \
             đặt mật khẩu mới, dùng được một lần trong \(AccountLinks.resetMinutes) phút.</p>
@@ -54,9 +49,9 @@ enum PasswordResetController {
 
     static func linkPage(_ req: Request, _ code: String, user: User, purpose: String, problems: [String],
                          status: HTTPStatus = .ok) -> Response {
-        let t = token(req)
+        let t = req.preSignInToken
         let first = purpose == AccountLink.firstSignIn
-        return visitorPage(req, Page(title: first ? "Kích hoạt tài khoản" : "Đặt mật khẩu mới", body: """
+        return req.visitorPage(Page(title: first ? "Kích hoạt tài khoản" : "Đặt mật khẩu mới", body: """
             \(Widgets.problems(problems))
             <p>Tài khoản: <strong>\(user.username)</strong>. \
             \(first ? "Đặt mật khẩu để bắt đầu dùng hệ thống." : "")</p>

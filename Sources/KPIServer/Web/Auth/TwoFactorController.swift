@@ -76,7 +76,7 @@ enum TwoFactorController {
             res.headers.replaceOrAdd(name: .retryAfter, value: String(SignInService.ipWindow))
             return res
         case .restart(let message), .secondStep(token: let message):
-            let token = req.cookies[CSRFMiddleware.preCookie]?.string ?? SessionMiddleware.newToken()
+            let token = req.preSignInToken
             let res = AuthController.loginPage(req, message: message, token: token, status: .unauthorized)
             res.cookies[challengeCookie] = HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), path: "/dang-nhap")
             return res

@@ -69,6 +69,9 @@ extension Request {
         return Response(status: status, headers: headers, body: .init(string: page.render(self).html))
     }
 
+    /// The pre-sign-in form token: the visitor's cookie, or a new one (`visitorPage` sets it).
+    var preSignInToken: String { cookies[CSRFMiddleware.preCookie]?.string ?? SessionMiddleware.newToken() }
+
     /// A page for someone not signed in whose forms carry `token`, set as the pre-sign-in form cookie.
     func visitorPage(_ page: Page, token: String, status: HTTPStatus = .ok) -> Response {
         let res = self.page(page, status: status)

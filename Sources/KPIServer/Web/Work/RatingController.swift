@@ -23,7 +23,7 @@ struct RatingController {
         "\(req.publicBase)/danh-gia/\(token)"
     }
 
-    static func csrf(_ req: Request) -> String { req.cookies[CSRFMiddleware.preCookie]?.string ?? SessionMiddleware.newToken() }
+    static func csrf(_ req: Request) -> String { req.preSignInToken }
 
     static func page(_ req: Request, token: String, task: WorkTask?, values v: [String: String], message: String?, isError: Bool,
                      done: Bool = false, mode: ReceiptMode = .free, printed: String = "", status: HTTPStatus = .ok) -> Response {
