@@ -83,4 +83,20 @@ final class GuideTests: XCTestCase {
             }
         }
     }
+
+    /// A hostile address with a part longer than a file name may be is not found, not a server error
+    /// (the static files were looked up with it).
+    func testOverlongAddressesAreNotFound() async throws {
+        try await withApp(demo: false) { app in
+            var visitor = Browser(app)
+            for path in ["/dat-mat-khau/" + String(repeating: "A", count: 5_000), "/huong-dan/anh/" + String(repeating: "b", count: 300),
+                         "/" + String(repeating: "c/", count: 1_500)] {
+                let res = try await visitor.get(path)
+                XCTAssertEqual(res.status, .notFound, String(path.prefix(40)))
+            }
+            let fine = try await visitor.get("/dat-mat-khau/" + String(repeating: "A", count: 43))
+            XCTAssertEqual(fine.status, .notFound, "an unknown link of the right length: the link's own page")
+            XCTAssertTrue(fine.text.contains("không còn dùng được"))
+        }
+    }
 }

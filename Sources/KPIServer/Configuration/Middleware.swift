@@ -104,3 +104,20 @@ struct RequestLogMiddleware: AsyncMiddleware {
         return res
     }
 }
+
+/// An address with a part longer than any this system makes (a hostile or broken link) is not found,
+/// before the static files are looked up: the file system refuses names over 255 bytes, which the
+/// file middleware turned into a server error.
+struct PathLengthMiddleware: AsyncMiddleware {
+    static let maxSegment = 200
+    static let maxPath = 2_000
+
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let path = req.url.path
+        guard path.utf8.count <= Self.maxPath,
+              path.split(separator: "/").allSatisfy({ $0.utf8.count <= Self.maxSegment }) else {
+            throw Abort(.notFound, reason: "Không có trang này: địa chỉ quá dài.")
+        }
+        return try await next.respond(to: req)
+    }
+}

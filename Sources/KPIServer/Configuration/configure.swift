@@ -27,6 +27,7 @@ public func configure(_ app: Application, settings: Settings = .fromEnvironment(
     app.middleware.use(RequestLogMiddleware())
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(ErrorPageMiddleware())
+    app.middleware.use(PathLengthMiddleware())
     app.middleware.use(FileMiddleware(publicDirectory: publicDirectory(app), defaultFile: nil))
 
     try routes(app)
