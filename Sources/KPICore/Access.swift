@@ -52,6 +52,9 @@ public enum Action: String, CaseIterable, Sendable {
     case runEvaluation
     /// Change the system's settings and working-day calendar (Cài đặt; granted at the root).
     case manageSettings
+    /// Record conclusions of degradation or of corruption in a leader's unit (kết luận suy thoái,
+    /// tham nhũng), which rank the year "không hoàn thành nhiệm vụ".
+    case recordConclusion
 }
 
 /// A role granted on the subtree whose root has the given materialized path.
@@ -81,6 +84,7 @@ public enum AccessPolicy {
         case .viewEvaluations: [.advisory, .leader, .inspector]
         case .runEvaluation: [.advisory, .leader]
         case .manageSettings: [.systemAdmin]
+        case .recordConclusion: [.advisory, .inspector]
         }
     }
 

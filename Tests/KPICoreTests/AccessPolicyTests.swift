@@ -17,6 +17,7 @@ final class AccessPolicyTests: XCTestCase {
         .viewEvaluations: ["co-quan-tham-muu", "lanh-dao", "kiem-tra-giam-sat"],
         .runEvaluation: ["co-quan-tham-muu", "lanh-dao"],
         .manageSettings: ["quan-tri-he-thong"],
+        .recordConclusion: ["co-quan-tham-muu", "kiem-tra-giam-sat"],
     ]
 
     let scope = "/P/A/"

@@ -54,6 +54,24 @@ extension PermissionMatrixTests {
                                                    "tu_ngay": TestEnv.today.adding(days: -9).display,
                                                    "den_ngay": TestEnv.today.adding(days: -8).display,
                                                    "can_cu": "Giấy nghỉ ốm số 1"])
+        // A delegation from lanhdao to canbo from tomorrow (not yet in force: canbo's answers stay a specialist's).
+        try await leader.get("/uy-quyen/moi")
+        let delegated = try await leader.post("/uy-quyen/moi", ["pham_vi": p3, "nguoi_duoc_uy_quyen": "canbo",
+                                                               "tu_ngay": TestEnv.today.adding(days: 1).display,
+                                                               "den_ngay": TestEnv.today.adding(days: 5).display,
+                                                                   "ly_do": "Đi công tác"])
+        XCTAssertEqual(delegated.status, .seeOther, delegated.text)
+        ids["uy-quyen/:id"] = try await one("SELECT id AS v FROM delegations LIMIT 1")
+        // A conclusion about another specialist of the room, entered by the advisory body.
+        var adviser = Browser(app)
+        adviser.peer = "127.0.8.1"
+        try await adviser.login("thammuu")
+        try await adviser.get("/ky-luat/ket-luan/moi")
+        let concluded = try await adviser.post("/ky-luat/ket-luan/moi", [
+            "nguoi": "CB-BTCTU-P3-04", "loai": "degradation", "so_quyet_dinh": "12-KL/UBKTTU", "ngay_quyet_dinh": TestEnv.today.display,
+            "co_quan": "Ủy ban Kiểm tra Tỉnh ủy", "nam": String(TestEnv.today.year)])
+        XCTAssertEqual(concluded.status, .seeOther, concluded.text)
+        ids["ket-luan/:id"] = try await one("SELECT id AS v FROM conclusions LIMIT 1")
         ids["lien-ket-danh-gia/:lid"] = try await one("""
             SELECT id AS v FROM rating_links WHERE task_id = \(bind: UUID(uuidString: task)!) LIMIT 1
             """)

@@ -167,6 +167,20 @@ final class PermissionMatrixTests: XCTestCase {
             "GET nghi-che-do/moi": "oooooxxxs",
             "POST nghi-che-do/moi": "oooooxxxs",
             "POST nghi-che-do/:id/huy": "oxoooxxxs",
+            // Delegations (ủy quyền): everyone sees their own list; only a head with a grant of their
+            // own hands it on. The one asked about is lanhdao's to canbo from tomorrow: taken back by
+            // its head or a system administrator (then 409 for the next), refused to its deputy and to
+            // the inspector who may read it, not found for the rest.
+            // Conclusions of degradation or corruption: entered and voided by the advisory body and the
+            // inspection role (the one asked about is thammuu's, about a specialist of BTCTU-P3).
+            "GET ky-luat/ket-luan": "oooooooos",
+            "GET ky-luat/ket-luan/moi": "xxoxxxoxs",
+            "POST ky-luat/ket-luan/moi": "xxoxxxoxs",
+            "POST ky-luat/ket-luan/:id/huy": "xxoxxxoxs",
+            "GET uy-quyen": "oooooooos",
+            "GET uy-quyen/moi": "xxxooxxxs",
+            "POST uy-quyen/moi": "xxxooxxxs",
+            "POST uy-quyen/:id/thu-hoi": "oxxxoxxxs",
             // A proposal waiting for a second person (about a specialist of BTCTU-P3, by an account
             // outside the matrix): confirmed or refused by whoever may decide about that person —
             // the person themself (canbo is not) never; put back before each actor's try.

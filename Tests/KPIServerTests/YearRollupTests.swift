@@ -13,8 +13,8 @@ final class YearRollupTests: XCTestCase {
     let year = PeriodCode(year: TestEnv.today.year + 2, kind: .year, index: 0)!
 
     /// A period of `agency` in `state` with one sheet for `person`, its revisions' scores in order.
-    func period(_ app: Application, _ code: String, agency: String, state: EvaluationState, person: Person, revisions: [Int?],
-                tasks: [String] = ["completed"]) async throws -> Evaluation {
+    static func period(_ app: Application, _ code: String, agency: String, state: EvaluationState, person: Person, revisions: [Int?],
+                       tasks: [String] = ["completed"]) async throws -> Evaluation {
         let org = try await Organization.query(on: app.db).filter(\.$code == agency).first()!
         let p = EvaluationPeriod(code: PeriodCode(code)!, organizationID: org.id!, scopePath: org.path, openedBy: "test")
         p.state = state.rawValue
@@ -47,17 +47,19 @@ final class YearRollupTests: XCTestCase {
         try await withApp { app in
             let person = try await Person.query(on: app.db).filter(\.$code == "CB-BTCTU-P3-03").first()!
             let y = year.year
-            _ = try await period(app, "\(y)-01", agency: "BTCTU", state: .locked, person: person, revisions: [9000], tasks: ["completed",
+            _ = try await Self.period(app, "\(y)-01", agency: "BTCTU", state: .locked, person: person, revisions: [9000],
+                tasks: ["completed",
                 "completed"])
             // A complaint raised February from 70,00 to 80,00: the current revision counts.
-            _ = try await period(app, "\(y)-02", agency: "BTCTU", state: .locked, person: person, revisions: [7000, 8000], tasks: ["open"])
+            _ = try await Self.period(app, "\(y)-02", agency: "BTCTU", state: .locked, person: person, revisions: [7000, 8000],
+                tasks: ["open"])
             // March on leave: no score, not counted.
-            _ = try await period(app, "\(y)-03", agency: "BTCTU", state: .locked, person: person, revisions: [nil], tasks: [])
+            _ = try await Self.period(app, "\(y)-03", agency: "BTCTU", state: .locked, person: person, revisions: [nil], tasks: [])
             // April in another agency before moving here: carried over.
-            let april = try await period(app, "\(y)-04", agency: "SNV", state: .published, person: person, revisions: [8500])
+            let april = try await Self.period(app, "\(y)-04", agency: "SNV", state: .published, person: person, revisions: [8500])
             // Not counted: another year, and a month not yet approved.
-            _ = try await period(app, "\(y - 1)-12", agency: "BTCTU", state: .locked, person: person, revisions: [1000])
-            _ = try await period(app, "\(y)-05", agency: "BTCTU", state: .review, person: person, revisions: [])
+            _ = try await Self.period(app, "\(y - 1)-12", agency: "BTCTU", state: .locked, person: person, revisions: [1000])
+            _ = try await Self.period(app, "\(y)-05", agency: "BTCTU", state: .review, person: person, revisions: [])
 
             let head = try await Browser.principal(app, "truongban")
             let svc = EvaluationService(store: app.store, principal: head, actor: .system("test", at: app.clock.now))

@@ -10,6 +10,16 @@ struct Actor: Sendable {
     var ip: String
     /// When the action happens, from the application clock.
     var at: Date
+    /// Ủy quyền: the delegations this request's authorizations relied on; an entry in one's unit
+    /// says on whose behalf (thay mặt) it was done.
+    var delegationUse: DelegationUse? = nil
+
+    /// The name a record keeps for an action at `scopePath`: with «thay mặt» the head's username
+    /// when this request's authorization relied on their delegation (ủy quyền).
+    func name(actingAt scopePath: String) -> String {
+        guard let d = delegationUse?.covering(scopePath) else { return name }
+        return "\(name) (thay mặt \(d.delegatorUsername))"
+    }
 
     static func system(_ what: String, at: Date) -> Actor { Actor(name: "system:\(what)", ip: "-", at: at) }
 }
@@ -46,6 +56,10 @@ enum AuditLog {
     static func append(on db: any Database, actor: Actor, action: String, entityType: String,
                        entityID: String, scopePath: String,
                        before: [String: String]? = nil, after: [String: String]? = nil) async throws {
+        var after = after
+        if let d = actor.delegationUse?.covering(scopePath) {
+            after = (after ?? [:]).merging(["thay_mat": "\(d.delegatorUsername) (\(d.delegatorName))"]) { $1 }
+        }
         let sql = db.sql
         if db.isPostgres {
             try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: advisoryLockKey))").run()

@@ -52,6 +52,13 @@ struct Store: Sendable {
         try await changes.agencies(now: now) { try await Agencies.map(on: db) }
     }
 
+    /// The delegations not yet over (`Delegations.index`), as of this process's last write and at most
+    /// a minute old when another process recorded or took one back.
+    func delegations() async throws -> DelegationIndex {
+        let (db, today) = (db, today)
+        return try await changes.cached("delegations", now: now, maxAge: 60) { try await Delegations.index(on: db, today: today) }
+    }
+
     func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         if isPostgres {
             let result = try await db.transaction { try await body($0) }

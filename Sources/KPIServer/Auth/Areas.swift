@@ -5,7 +5,7 @@ import KPICore
 /// An area opens to whoever holds one of its actions somewhere, and, for the areas about a person's
 /// own work and records, to anyone with a personnel record (they see their own).
 enum Area: CaseIterable, Sendable {
-    case work, organizations, positions, people, products, periods, mySheets, results, frameworks, discipline, leave, users,
+    case work, organizations, positions, people, products, periods, mySheets, results, frameworks, discipline, leave, delegations, users,
          imports, audit, settings
 
     /// The menu's words and the area's address.
@@ -22,6 +22,7 @@ enum Area: CaseIterable, Sendable {
         case .frameworks: "Bộ chỉ số"
         case .discipline: "Kỷ luật"
         case .leave: "Nghỉ chế độ"
+        case .delegations: "Ủy quyền"
         case .users: "Người dùng"
         case .imports: "Nhập dữ liệu"
         case .audit: "Nhật ký"
@@ -42,6 +43,7 @@ enum Area: CaseIterable, Sendable {
         case .frameworks: "/khung-danh-gia"
         case .discipline: "/ky-luat"
         case .leave: "/nghi-che-do"
+        case .delegations: "/uy-quyen"
         case .users: "/danh-muc/nguoi-dung"
         case .imports: "/nhap-du-lieu"
         case .audit: "/nhat-ky"
@@ -59,6 +61,7 @@ enum Area: CaseIterable, Sendable {
         case .frameworks: [.configureFramework, .viewEvaluations]
         case .discipline: [.leadWork, .configureFramework, .viewEvaluations]
         case .leave: [.leadWork, .manageCatalog, .configureFramework, .viewEvaluations]
+        case .delegations: [.leadWork, .manageRoles, .viewAudit]
         case .users: [.manageUsers]
         case .imports: [.manageCatalog, .configureFramework]
         case .audit: [.viewAudit]

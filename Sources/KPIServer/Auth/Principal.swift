@@ -25,6 +25,40 @@ struct Principal: Sendable {
     /// The tree's agencies as of this request: the evaluator chain (who decides on whose records)
     /// follows them (`AgencyMap.evaluatorScope`).
     var agencies = AgencyMap([])
+    /// Ủy quyền: what the user holds today on a head's behalf (their lãnh đạo grant on the unit, also
+    /// in `grants`), and what they have handed to a deputy for today.
+    var acting: [Delegation] = []
+    var delegatedGrants: [Grant] = []
+    var givenAway: [Delegation] = []
+    /// Which delegation an authorization of this request relied on (shared by every copy of the
+    /// principal, read by the audit trail to write «thay mặt»).
+    let delegationUse = DelegationUse()
+
+    /// The grants the user holds in their own right.
+    var ownGrants: [Grant] {
+        guard !delegatedGrants.isEmpty else { return grants }
+        var own = grants
+        for g in delegatedGrants { if let i = own.lastIndex(of: g) { own.remove(at: i) } }
+        return own
+    }
+
+    /// The name an action at `scopePath` is recorded under: with «thay mặt» the head's name when
+    /// this request's authorization relied on their delegation.
+    func name(actingAt scopePath: String) -> String {
+        guard !acting.isEmpty, let d = delegationUse.covering(scopePath) else { return displayName }
+        return "\(displayName) (thay mặt \(d.delegatorName))"
+    }
+
+    /// With the delegations of `day` from `index` applied.
+    func applying(_ index: DelegationIndex, on day: DateOnly) -> Principal {
+        guard !index.all.isEmpty else { return self }
+        var p = self
+        p.acting = index.acting(userID, on: day)
+        p.givenAway = index.given(userID, on: day)
+        p.delegatedGrants = p.acting.map { Grant(role: .leader, scopePath: $0.scopePath) }
+        p.grants += p.delegatedGrants
+        return p
+    }
 
     /// The unit whose leaders evaluate a person and decide on their records (DOMAIN.md §1).
     func evaluatorScope(of unitPath: String, isLeader: Bool) -> String {
@@ -32,7 +66,12 @@ struct Principal: Sendable {
     }
 
     func can(_ action: Action, at path: String) -> Bool {
-        AccessPolicy.allows(grants, action, at: path)
+        guard AccessPolicy.allows(grants, action, at: path) else { return false }
+        if !acting.isEmpty, !AccessPolicy.allows(ownGrants, action, at: path),
+           let d = DelegationIndex.onBehalf(at: path, acting: acting, ownLeaderScopes: []) {
+            delegationUse.note(d)
+        }
+        return true
     }
 
     func canAnywhere(_ action: Action) -> Bool {
@@ -48,7 +87,7 @@ struct Principal: Sendable {
         AccessPolicy.scopes(grants, action)
     }
 
-    func actor(at: Date) -> Actor { Actor(name: username, ip: "", at: at) }
+    func actor(at: Date) -> Actor { Actor(name: username, ip: "", at: at, delegationUse: acting.isEmpty ? nil : delegationUse) }
 
     static let refusal = "Bạn không có quyền thực hiện thao tác này trong phạm vi được giao."
 
@@ -154,6 +193,21 @@ struct Principal: Sendable {
     }
 }
 
+/// The delegations an authorization of one request relied on (`Principal.can`), for the audit trail.
+final class DelegationUse: @unchecked Sendable {
+    private let lock = NSLock()
+    private var used: [Delegation] = []
+
+    func note(_ d: Delegation) {
+        lock.withLock { if !used.contains(where: { $0.id == d.id }) { used.append(d) } }
+    }
+
+    /// The delegation relied on whose unit holds `scopePath` (the nearest), if any.
+    func covering(_ scopePath: String) -> Delegation? {
+        lock.withLock { used.filter { OrgPath.contains($0.scopePath, scopePath) }.max { $0.scopePath.count < $1.scopePath.count } }
+    }
+}
+
 struct PrincipalKey: StorageKey { typealias Value = Principal }
 struct SessionExpiredKey: StorageKey { typealias Value = Bool }
 
@@ -172,6 +226,7 @@ extension Request {
     /// Client address: the first X-Forwarded-For hop when behind a proxy, else the peer.
     /// The actor written into audit entries.
     var actor: Actor {
-        Actor(name: principal?.username ?? "anonymous", ip: clientIP, at: now)
+        Actor(name: principal?.username ?? "anonymous", ip: clientIP, at: now,
+              delegationUse: principal.flatMap { $0.acting.isEmpty ? nil : $0.delegationUse })
     }
 }

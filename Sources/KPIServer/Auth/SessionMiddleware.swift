@@ -20,6 +20,7 @@ struct SessionMiddleware: AsyncMiddleware {
                 req.storage[SessionExpiredKey.self] = true
             } else if var principal = found.principal {
                 principal.agencies = try await req.store.agencies()
+                principal = principal.applying(try await req.store.delegations(), on: req.today)
                 if now.timeIntervalSince(found.lastSeenAt) > 60 {
                     try await req.store.sql.raw("UPDATE web_sessions SET last_seen_at = \(bind: now) WHERE id = \(bind: found.sessionID)")
                         .run()

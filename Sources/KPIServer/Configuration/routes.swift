@@ -27,6 +27,8 @@ func routes(_ app: Application) throws {
     ReceiptController.register(signedIn)
     DisciplineController.register(signedIn)
     LeaveController.register(signedIn)
+    DelegationController.register(signedIn)
+    ConclusionController.register(signedIn)
     FeedbackController.register(signedIn)
     SettingsController.register(signedIn)
     MailController.register(signedIn)

@@ -33,6 +33,8 @@ enum Migrations {
         app.migrations.add(AddDelayExemptions())
         app.migrations.add(CreateAccountLinks())
         app.migrations.add(AddPrivacyNotice())
+        app.migrations.add(CreateDelegations())
+        app.migrations.add(CreateConclusions())
     }
 }
 

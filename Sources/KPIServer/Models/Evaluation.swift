@@ -103,7 +103,7 @@ final class EvaluationRevision: Model, @unchecked Sendable {
     @Field(key: "period_id") var periodID: UUID
     @Field(key: "person_id") var personID: UUID
     @Field(key: "number") var number: Int
-    /// "phe-duyet", "kien-nghi" or "phuc-tra".
+    /// "phe-duyet", "kien-nghi", "phuc-tra" or "ket-luan" (a conclusion of degradation or corruption).
     @Field(key: "kind") var kind: String
     @OptionalField(key: "hundredths") var hundredths: Int?
     @Field(key: "level") var level: String

@@ -79,6 +79,20 @@ struct PersonalData {
         let notices = try await Notice.query(on: db).filter(\.$userID == principal.userID).sort(\.$createdAt, .descending).all()
         out.append(Section(key: "thong-bao", title: "Thông báo", columns: ["Lúc", "Nội dung", "Đã đọc"],
                            rows: notices.map { [Self.d($0.createdAt), $0.title, Self.d($0.readAt)] }, total: notices.count))
+        let delegations = try await DelegationRecord.query(on: db).group(.or) { g in
+            g.filter(\.$delegatorUserID == principal.userID).filter(\.$deputyUserID == principal.userID)
+        }.sort(\.$startsOn, .descending).all()
+        let otherIDs = Set(delegations.flatMap { [$0.delegatorUserID, $0.deputyUserID] }).subtracting([principal.userID])
+        let others = Dictionary(try await User.query(on: db).filter(\.$id ~~ otherIDs).all().map { ($0.id!, $0.username) }) { a, _ in a }
+        out.append(Section(key: "uy-quyen", title: "Ủy quyền", columns: ["Vai", "Người kia", "Từ ngày", "Đến hết ngày",
+            "Lý do",
+                                                                        "Thu hồi"],
+                           rows: delegations.map { r in
+                               let giver = r.delegatorUserID == principal.userID
+                               return [giver ? "Người ủy quyền" : "Người được ủy quyền",
+                                       others[giver ? r.deputyUserID : r.delegatorUserID] ?? "", Self.day(r.startsOn), Self.day(r.endsOn),
+                                       r.reason, Self.d(r.revokedAt)]
+                           }, total: delegations.count))
         let feedback = try await Feedback.query(on: db).filter(\.$userID == principal.userID).all()
         out.append(Section(key: "gop-y", title: "Góp ý đã gửi", columns: ["Lúc", "Về", "Nội dung", "Trả lời"],
                            rows: feedback.map { [Self.d($0.createdAt), $0.subject, $0.text, $0.answer] }, total: feedback.count))

@@ -38,7 +38,8 @@ extension EvaluationFlow {
         }
         let calendar = try await DeadlineJob.calendar(store)
         let due = calendar.adding(workingDays: answerDays, to: today)
-        let heads = Notices.heads(of: p.scopePath, among: try await Notices.leaderGrants(covering: p.scopePath, on: store.db))
+        let heads = Notices.heads(of: p.scopePath, among: try await Notices.leaderGrants(covering: p.scopePath, on: store.db,
+            at: store.now))
         let actor = actor
         return try await store.write { db in
             let c = Complaint()
@@ -86,7 +87,7 @@ extension EvaluationFlow {
         try await store.write { db in
             let claimed = try await db.sql.raw("""
                 UPDATE complaints SET state = \(bind: accept ? "chap-nhan" : "khong-chap-nhan"), answer = \(bind: text),
-                  answered_by = \(bind: actor.name), answered_at = \(bind: store.now)
+                  answered_by = \(bind: actor.name(actingAt: c.scopePath)), answered_at = \(bind: store.now)
                 WHERE id = \(bind: complaintID) AND state = \(bind: Self.complaintOpen) RETURNING id
                 """).all()
             guard claimed.count == 1 else { throw Refused(message: "Kiến nghị này vừa được người khác trả lời.") }

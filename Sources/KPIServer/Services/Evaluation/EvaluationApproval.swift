@@ -122,7 +122,8 @@ extension EvaluationFlow {
         try await store.write { db in
             try await EvaluationService.markDirty(db, scopePath: p.scopePath)
             try await Self.advance(db, p, from: .approval, to: .published, version: version,
-                                   set: [("approved_by", actor.name), ("approved_at", now), ("decision", decision), ("objection_until",
+                                   set: [("approved_by", actor.name(actingAt: p.scopePath)), ("approved_at", now), ("decision", decision),
+                                       ("objection_until",
                                        until.iso)])
             var counts: [String: Int] = [:]
             for e in try await Evaluation.query(on: db).filter(\.$periodID == id).all() {
@@ -152,7 +153,8 @@ extension EvaluationFlow {
         try requireStep(p, .published, version: version)
         let (actor, now) = (actor, store.now)
         try await store.write { db in
-            try await Self.advance(db, p, from: .published, to: .locked, version: version, set: [("locked_by", actor.name), ("locked_at",
+            try await Self.advance(db, p, from: .published, to: .locked, version: version, set: [("locked_by",
+                actor.name(actingAt: p.scopePath)), ("locked_at",
                 now)])
             // The agency's open year follows its periods' results.
             try await EvaluationService.markDirty(db, scopePath: p.scopePath)

@@ -240,7 +240,7 @@ struct EvaluationFlow {
             e.reviewComment = text
             e.reviewRubric = Self.encode(rubric)
             e.reviewTaskScore = score.isEmpty ? "" : DecimalText.plain(DecimalText.parse(score)!)
-            e.reviewedBy = actor.name
+            e.reviewedBy = actor.name(actingAt: e.scopePath)
             e.reviewedAt = store.now
             try await e.update(on: db)
             try await EvaluationService.markDirty(db, scopePath: e.scopePath)

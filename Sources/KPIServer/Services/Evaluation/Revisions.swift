@@ -19,6 +19,9 @@ extension EvaluationFlow {
         var refresh = false
         /// The recorded decision allowing "xuất sắc" beyond the approved quota.
         var decision = ""
+        /// Year-level overrides (`OverrideFlag` raw values) a conclusion adds or its voiding removes.
+        var addFlags: Set<String> = []
+        var removeFlags: Set<String> = []
     }
 
     struct Revised: Sendable {
@@ -73,6 +76,11 @@ extension EvaluationFlow {
                 v >= .zero else { throw Refused(message: "Điểm kết quả nhiệm vụ «\(score)» không hợp lệ.") }
                 data.taskRubric = DecimalText.plain(v)
             }
+        }
+        if !c.addFlags.isEmpty || !c.removeFlags.isEmpty {
+            guard var year = data.year else { throw Refused(message: "Kết luận chỉ áp dụng cho kết quả năm.") }
+            year.flags = Set(year.flags).union(c.addFlags).subtracting(c.removeFlags).sorted()
+            data.year = year
         }
         let framework: Framework? = if let id = current.frameworkID { try await Framework.find(id, on: store.db) } else { nil }
         guard let framework else { throw Refused(message: "Không tìm thấy bộ chỉ số của phiên bản hiện tại.") }

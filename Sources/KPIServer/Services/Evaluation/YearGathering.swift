@@ -8,7 +8,8 @@ extension ScoreGathering {
     /// or quarter of the year in which they have an approved result — in any agency, so a person who
     /// moved carries the old agency's results —, the score of its current revision (a period without
     /// a score, such as leave, is listed and not counted), the tasks behind it for the level
-    /// conditions, and the year's disciplinary decisions (kỷ luật từ khiển trách trở lên).
+    /// conditions, the year's disciplinary decisions (kỷ luật từ khiển trách trở lên) and the conclusions
+    /// of degradation or corruption recorded for it (`ConclusionRecord`).
     func gatherYear(_ year: PeriodCode, scope: PeriodScope) async throws -> [Gathered] {
         let members = try await self.members([scope])
         let like = scope.path + "%"
@@ -41,10 +42,19 @@ extension ScoreGathering {
             """, { try $0.next(UUID.self) }) {
             disciplined.insert(person)
         }
+        // Kết luận suy thoái, tham nhũng applying to the year (DOMAIN.md §5).
+        var concluded: [UUID: Set<String>] = [:]
+        for (person, kind) in try await db.rows("""
+            SELECT c.person_id, c.kind FROM conclusions c JOIN people m ON m.id = c.person_id
+            WHERE m.scope_path LIKE \(bind: like) AND c.voided = \(bind: false) AND c.year = \(bind: year.year)
+            """, { (try $0.next(UUID.self), try $0.next(String.self)) }) {
+            concluded[person, default: []].insert(kind)
+        }
         return members.map { m in
             var data = ScoreInputData(personCode: m.code, personName: m.name, staffKind: m.staffKind, groupCode: m.groupCode,
                                       unitName: m.unitName, tasks: [], satisfaction: "", coordination: "", discipline: "")
-            data.year = .init(periods: periods[m.id] ?? [], flags: disciplined.contains(m.id) ? [OverrideFlag.discipline.rawValue] : [])
+            let flags = (disciplined.contains(m.id) ? [OverrideFlag.discipline.rawValue] : []) + (concluded[m.id] ?? []).sorted()
+            data.year = .init(periods: periods[m.id] ?? [], flags: flags)
             return Gathered(member: m, data: data)
         }
     }

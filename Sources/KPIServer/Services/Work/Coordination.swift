@@ -47,7 +47,7 @@ extension WorkService {
                 // A participant from another agency has their own periods.
                 if let who, !who.scopePath.hasPrefix(t.scopePath) { try await EvaluationService.markDirty(db, scopePath: who.scopePath) }
             }
-            try await Self.timeline(db, t, actor: principal.displayName, kind: "danh-gia-phoi-hop", from: t.state,
+            try await Self.timeline(db, t, actor: principal.name(actingAt: t.scopePath), kind: "danh-gia-phoi-hop", from: t.state,
                                     note: summary.joined(separator: "; "), at: actor.at)
             try await AuditLog.append(on: db, actor: actor, action: "task.coordination", entityType: "task", entityID: id.uuidString,
                                       scopePath: t.scopePath, after: ["ma": t.code, "danh_gia": summary.joined(separator: "; ")])

@@ -105,7 +105,7 @@ struct DisciplineService: PersonRecordService {
             r.decisionDate = e.kind == "ky-luat" ? date.iso : ""
             r.occurredOn = date.iso
             r.note = note
-            r.enteredBy = principal.displayName
+            r.enteredBy = principal.name(actingAt: person.scopePath)
             r.voided = false
             r.voidReason = ""
             try await r.create(on: db)

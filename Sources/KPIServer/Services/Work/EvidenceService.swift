@@ -99,7 +99,8 @@ extension WorkService {
             e.reference = reference
             e.addedBy = principal.displayName
             try await e.create(on: db)
-            try await Self.timeline(db, t, actor: principal.displayName, kind: "minh-chung", from: t.state, note: name, at: actor.at)
+            try await Self.timeline(db, t, actor: principal.name(actingAt: t.scopePath), kind: "minh-chung", from: t.state, note: name,
+                at: actor.at)
             try await AuditLog.append(on: db, actor: actor, action: "task.evidence.add", entityType: "task", entityID: t.id!.uuidString,
                                       scopePath: t.scopePath, after: ["ma": t.code, "loai": kind, "ten": name, "sha256": sha256,
                                                                       "kich_thuoc": String(size)])
@@ -114,7 +115,8 @@ extension WorkService {
         try await store.write { db in
             guard let e = try await Evidence.find(eid, on: db), e.taskID == id else { throw Abort(.notFound) }
             try await e.delete(on: db)
-            try await Self.timeline(db, t, actor: principal.displayName, kind: "xoa-minh-chung", from: t.state, note: e.name, at: actor.at)
+            try await Self.timeline(db, t, actor: principal.name(actingAt: t.scopePath), kind: "xoa-minh-chung", from: t.state,
+                note: e.name, at: actor.at)
             try await AuditLog.append(on: db, actor: actor, action: "task.evidence.remove", entityType: "task", entityID: id.uuidString,
                                       scopePath: t.scopePath, before: ["ma": t.code, "ten": e.name, "sha256": e.sha256])
         }

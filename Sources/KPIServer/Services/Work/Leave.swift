@@ -79,7 +79,7 @@ struct LeaveService: PersonRecordService {
             r.endsOn = c.to.iso
             r.basis = c.basis
             r.note = c.note
-            r.enteredBy = principal.displayName
+            r.enteredBy = principal.name(actingAt: person.scopePath)
             r.voided = false
             r.voidReason = ""
             try await r.create(on: db)

@@ -21,11 +21,13 @@ enum Notices {
     }
 
     /// Lãnh đạo grants, all of them (the warning job, once a run) or only those whose scope contains
-    /// `scopePath` (one event: an indexed lookup of the node's ancestors, not the province's leaders).
-    static func leaderGrants(covering scopePath: String? = nil, on db: any Database) async throws -> [(String, UUID)] {
+    /// `scopePath` (one event: an indexed lookup of the node's ancestors, not the province's leaders),
+    /// with those held by delegation (ủy quyền) on the day of `now`.
+    static func leaderGrants(covering scopePath: String? = nil, on db: any Database, at now: Date) async throws -> [(String, UUID)] {
         let q = RoleGrant.query(on: db).filter(\.$role == Role.leader.rawValue)
         if let scopePath { q.filter(\.$scopePath ~~ OrgPath.ancestors(scopePath)) }
         return try await q.all().map { ($0.scopePath, $0.userID) }
+            + Delegations.leaderGrants(covering: scopePath, on: db, day: DateOnly.inVietnam(now))
     }
 
     static func write(_ db: any Database, to users: [UUID], task: WorkTask, kind: String, title: String, key: String,
@@ -66,7 +68,7 @@ enum Notices {
             return
         }
         for list in try await Self.users(of: people, on: db).values { users += list }
-        if toHeads { users += heads(of: t.scopePath, among: try await leaderGrants(covering: t.scopePath, on: db)) }
+        if toHeads { users += heads(of: t.scopePath, among: try await leaderGrants(covering: t.scopePath, on: db, at: now)) }
         users.removeAll { $0 == p.userID }
         let label = WorkService.eventLabels[kind] ?? kind
         try await write(db, to: users, task: t, kind: kind, title: "\(label): \(t.code) — \(t.title)", key: "\(kind):\(t.id!):\(UUID())",
@@ -178,7 +180,7 @@ enum DeadlineJob {
         _ = try await InactiveAccounts.sweep(db, now: now, days: inactiveDays)
         let calendar = try await calendar(on: db)
         let horizon = calendar.adding(workingDays: soon, to: today)
-        let heads = try await Notices.leaderGrants(on: db)
+        let heads = try await Notices.leaderGrants(on: db, at: now)
         var written = 0
         var lastID: UUID?
         while true {

@@ -42,7 +42,7 @@ extension WorkService {
             d.taskID = id; d.action = action; d.form = String(decoding: data, as: UTF8.self); d.summary = summary
             d.proposedBy = principal.userID; d.proposedByName = principal.displayName; d.proposedAt = actor.at
             try await d.create(on: db)
-            try await Self.timeline(db, t, actor: principal.displayName, kind: "de-nghi-quyet-dinh", from: t.state,
+            try await Self.timeline(db, t, actor: principal.name(actingAt: t.scopePath), kind: "de-nghi-quyet-dinh", from: t.state,
                                     note: summary, at: actor.at)
             try await AuditLog.append(on: db, actor: actor, action: "task.decision.propose", entityType: "task", entityID: id.uuidString,
                                       scopePath: t.scopePath, after: ["ma": t.code, "de_nghi": summary])
@@ -92,7 +92,8 @@ extension WorkService {
         let (principal, actor, pendingID) = (principal, actor, try pending.requireID())
         try await store.write { db in
             try await PendingDecision.query(on: db).filter(\.$id == pendingID).delete()
-            try await Self.timeline(db, t, actor: principal.displayName, kind: withdrawn ? "rut-de-nghi" : "bac-de-nghi", from: t.state,
+            try await Self.timeline(db, t, actor: principal.name(actingAt: t.scopePath), kind: withdrawn ? "rut-de-nghi" : "bac-de-nghi",
+                from: t.state,
                                     note: pending.summary + (why.isEmpty ? "" : " — \(why)"), at: actor.at)
             try await AuditLog.append(on: db, actor: actor, action: withdrawn ? "task.decision.withdraw" : "task.decision.reject",
                                       entityType: "task", entityID: id.uuidString, scopePath: t.scopePath,

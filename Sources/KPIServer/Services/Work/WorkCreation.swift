@@ -246,7 +246,7 @@ extension WorkService {
                 parts.append(tp)
             }
             let kind = form.propose ? "de-xuat" : "tao"
-            try await Self.timeline(db, t, actor: principal.displayName, kind: kind, from: "", note:
+            try await Self.timeline(db, t, actor: principal.name(actingAt: t.scopePath), kind: kind, from: "", note:
                 person.map { "Chủ trì: \($0.fullName) (\($0.code))" } ?? "Giao cho đơn vị; lãnh đạo đơn vị phân công",
                 at: actor.at)
             try await AuditLog.append(on: db, actor: actor, action: form.propose ? "task.propose" : "task.create", entityType: "task",

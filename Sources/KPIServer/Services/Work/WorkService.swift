@@ -174,7 +174,7 @@ struct WorkService {
             default: break
             }
             try await t.save(on: db)
-            try await Self.timeline(db, t, actor: principal.displayName, kind: kind, from: from, note: note, at: actor.at)
+            try await Self.timeline(db, t, actor: principal.name(actingAt: t.scopePath), kind: kind, from: from, note: note, at: actor.at)
             try await AuditLog.append(on: db, actor: actor, action: "task.\(kind)", entityType: "task", entityID: id.uuidString,
                                       scopePath: t.scopePath, before: before, after: Self.fields(t).merging(["ghi_chu": note]) { $1 })
             try await Notices.afterEvent(db, task: t, participants: parts, kind: kind, by: principal, at: actor.at)
@@ -280,7 +280,7 @@ struct WorkService {
             t.organizationID = person.organizationID
             t.scopePath = person.scopePath
             try await t.save(on: db)
-            try await Self.timeline(db, t, actor: principal.displayName, kind: "phan-cong", from: t.state,
+            try await Self.timeline(db, t, actor: principal.name(actingAt: t.scopePath), kind: "phan-cong", from: t.state,
                                     note: "\(person.fullName) (\(person.code))", at: actor.at)
             try await AuditLog.append(on: db, actor: actor, action: "task.distribute", entityType: "task", entityID: id.uuidString,
                                       scopePath: t.scopePath, after: ["ma": t.code, "nguoi_chu_tri": person.code])

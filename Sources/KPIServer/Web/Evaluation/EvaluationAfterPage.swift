@@ -15,7 +15,8 @@ enum EvaluationAfterPage {
         r.post("ky-danh-gia", ":id", "phuc-tra", ":rid", use: conclude).reads(.notice)
     }
 
-    static let kinds = ["phe-duyet": "Phê duyệt", "kien-nghi": "Kiến nghị", "phuc-tra": "Phúc tra"]
+    static let kinds = ["phe-duyet": "Phê duyệt", "kien-nghi": "Kiến nghị", "phuc-tra": "Phúc tra",
+        "ket-luan": "Kết luận suy thoái, tham nhũng"]
     static let complaintStates = ["cho-tra-loi": "Chờ trả lời", "chap-nhan": "Chấp nhận",
                                   "khong-chap-nhan": "Không chấp nhận"]
     static let caseStates = ["dang-phuc-tra": "Đang phúc tra", "giu-nguyen": "Giữ nguyên", "dieu-chinh": "Điều chỉnh"]

@@ -110,7 +110,8 @@ enum GuideSections {
         ("/ky-danh-gia", "ky-danh-gia"), ("/danh-gia-cua-toi", "quy-trinh-cua-mot-ky"),
         ("/ket-qua", "ket-qua-va-giai-trinh-diem"),
         ("/viec", "cong-viec"), ("/danh-gia-cong-khai", "cong-viec"), ("/danh-gia", "cong-viec"),
-        ("/ky-luat", "ky-luat-ky-cuong"), ("/nghi-che-do", "nghi-theo-che-do"),
+        ("/ky-luat", "ky-luat-ky-cuong"), ("/nghi-che-do", "nghi-theo-che-do"), ("/uy-quyen", "uy-quyen"),
+        ("/ky-luat/ket-luan", "ket-luan-suy-thoai-tham-nhung"),
         ("/cai-dat", "cai-dat"), ("/thong-bao", "thong-bao-va-thu-dien-tu"), ("/gop-y", "gop-y-trong-thi-diem"),
     ]
 

@@ -81,6 +81,8 @@ struct DisciplineController {
                 href=\"/danh-muc/vi-pham\">Danh \
                 mục loại vi phạm</a></div>
                 """))
+            <p><a href="\(ConclusionController.path)">Kết luận suy thoái, tham nhũng</a> (xếp loại năm không hoàn thành \
+            nhiệm vụ)</p>
             \(pending)
             <form method="get" class="filters" role="search">
             \(FormField("q", "Tìm cán bộ", value: q.q, placeholder: "Tên hoặc mã cán bộ", width: .grow).html)

@@ -32,6 +32,7 @@ struct Page {
                 nhập dữ liệu thật.</p>
                 """)))
             \(PersonalDataController.banner(req))
+            \(DelegationController.banner(req))
             <main id="main">\(crumbs)<h1>\(title)</h1>\(flashHTML)\(body)</main>
             <footer class="foot">KPI Công vụ · Hệ thống đánh giá hiệu quả công việc cán bộ, công chức, viên \
             chức<br>\
