@@ -177,6 +177,10 @@ final class PermissionMatrixTests: XCTestCase {
             "GET ky-luat/ket-luan/moi": "xxoxxxoxs",
             "POST ky-luat/ket-luan/moi": "xxoxxxoxs",
             "POST ky-luat/ket-luan/:id/huy": "xxoxxxoxs",
+            // What an agency publishes to its people, and its own settings (chosen by its head or administrators).
+            "GET cong-khai": "oooooooos",
+            "GET co-quan/cai-dat": "ooxoxxxxs",
+            "POST co-quan/cai-dat": "oxxoxxxxs",
             "GET uy-quyen": "oooooooos",
             "GET uy-quyen/moi": "xxxooxxxs",
             "POST uy-quyen/moi": "xxxooxxxs",
@@ -247,6 +251,7 @@ final class PermissionMatrixTests: XCTestCase {
         "POST viec/:id/tien-do": ["phan_tram": "50"],
         "POST viec/:id/lien-ket-danh-gia/:lid/phieu": ["so_phieu": "2"],
         "POST danh-gia-cong-khai/che-do": ["co_quan": "BTCTU", "che_do": "tu-do"],
+        "POST co-quan/cai-dat": ["co_quan": "BTCTU", "cong_khai": "danh-sach"],
         "POST danh-gia-cong-khai/nhap": ["co_quan": "BTCTU", "danh_sach": "BN-2026-0001"],
         "POST nghi-che-do/de-nghi/:id/bac": ["ly_do": "Chưa đủ căn cứ."],
         "POST ky-luat/de-nghi/:id/bac": ["ly_do": "Chưa đủ căn cứ."],

@@ -17,6 +17,7 @@ func routes(_ app: Application) throws {
     AuditController.register(signedIn)
     FrameworkController.register(signedIn)
     ResultController.register(signedIn)
+    PublicationController.register(signedIn)
     RoleController.register(signedIn)
     WorkController.register(signedIn)
     NoticeController.register(signedIn)

@@ -25,9 +25,7 @@ struct ReceiptService {
         return s.flatMap { ReceiptMode(rawValue: $0.value) } ?? .free
     }
 
-    func mayConfigure(_ agency: Organization) -> Bool {
-        principal.can(.leadWork, at: agency.path) || principal.can(.manageCatalog, at: agency.path)
-    }
+    func mayConfigure(_ agency: Organization) -> Bool { AgencySettingsService.mayConfigure(principal, agency) }
 
     struct AgencyRow {
         var agency: Organization
@@ -38,8 +36,7 @@ struct ReceiptService {
 
     /// The agencies this user may configure, with their mode and list counts; 403 when none.
     func agencies() async throws -> [AgencyRow] {
-        let all = try await Organization.query(on: store.db).filter(\.$active == true).filter(\.$isAgency == true).sort(\.$sortOrder)
-            .sort(\.$name).all().filter { mayConfigure($0) }
+        let all = try await AgencySettingsService(store: store, principal: principal, actor: actor).configurable()
         guard !all.isEmpty else {
             throw Abort(.forbidden, reason: "Chỉ lãnh đạo hoặc quản trị của cơ quan mới thiết lập mã biên nhận.")
         }
@@ -72,21 +69,11 @@ struct ReceiptService {
     func setMode(agencyCode: String, mode: ReceiptMode) async throws {
         try principal.requireAnywhere(.leadWork, or: .manageCatalog)
         let agency = try await configurable(agencyCode)
-        let id = try agency.requireID()
-        let before = try await Self.mode(agencyID: id, on: store.db)
+        let before = try await Self.mode(agencyID: try agency.requireID(), on: store.db)
         guard before != mode else { return }
-        let (actor, who) = (actor, principal.username)
+        let actor = actor
         try await store.write { db in
-            if let s = try await AgencySetting.query(on: db).filter(\.$organizationID == id).filter(\.$key == Self.modeKey).first() {
-                s.value = mode.rawValue; s.updatedBy = who; s.updatedAt = actor.at
-                try await s.save(on: db)
-            } else {
-                let s = AgencySetting()
-                s.organizationID = id; s.key = Self.modeKey; s.value = mode.rawValue; s.updatedBy = who; s.updatedAt = actor.at
-                try await s.create(on: db)
-            }
-            try await AuditLog.append(on: db, actor: actor, action: "agency.setting", entityType: "organization", entityID: id.uuidString,
-                                      scopePath: agency.path, before: [Self.modeKey: before.rawValue], after: [Self.modeKey: mode.rawValue])
+            try await AgencySettingsService.write(db, agency: agency, key: Self.modeKey, value: mode.rawValue, actor: actor)
         }
     }
 

@@ -51,7 +51,8 @@ struct ResultController {
         return req.page(Page(title: "Kết quả đánh giá theo kỳ", breadcrumbs: [("Tổng quan", "/")], body: """
             <p class="hint">Điểm tính tự động từ nhiệm vụ và các tiêu chí của kỳ theo bộ chỉ số đang áp \
             dụng; hạn mức xuất sắc áp dụng \
-            theo từng cơ quan. Chọn tên để xem giải trình từng điểm.</p>
+            theo từng cơ quan. Chọn tên để xem giải trình từng điểm. Kết quả đã phê duyệt mà cơ quan \
+            công khai cho mọi người: <a href="\(PublicationController.path)">Kết quả công khai</a>.</p>
             \(m.provisional ? provisional(m.period) : .empty)
             <form method="get" class="filters" role="search">
             \(FormField("ky", "Kỳ", value: m.period, .select(m.periods.map { .init($0, periodText($0)) })).html)

@@ -50,6 +50,8 @@ enum ReceiptController {
             nhập.
             Để chống đánh giá bằng mã bịa, cơ quan chọn cách chứng minh đã được phục vụ:</p>
             <ul>\(explain)</ul>
+            <p>Các lựa chọn khác của cơ quan (hình thức công khai kết quả): \
+            <a href="\(PublicationController.settingsPath)">Cài đặt của cơ quan</a>.</p>
             <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Cơ quan</th><th scope="col">Cách nhận mã</th>
             <th scope="col">Mã chưa dùng</th><th scope="col">Đã dùng</th></tr></thead>
             <tbody>\(table)</tbody></table></div>
