@@ -112,6 +112,20 @@ final class DelegationTests: XCTestCase {
             XCTAssertTrue(entry?.after.contains("\"thay_mat\":\"lanhdao") == true, entry?.after ?? "")
             let event = try await TaskEventRecord.query(on: app.db).filter(\.$taskID == first).filter(\.$kind == "nghiem-thu").first()
             XCTAssertTrue(event?.actorName.contains("(thay mặt ") == true, "the task's history too: \(event?.actorName ?? "")")
+            // Their own work stays their own: starting a task they lead is not done on the head's behalf.
+            try await head.get("/viec/moi")
+            let mine = try await head.post("/viec/moi", ["tieu_de": "Việc của phó", "nguon": "phat-sinh", "san_pham": "SP-CM-02",
+                                                         "so_luong": "1", "muc_do": "Trung bình", "bat_dau": TestEnv.today.display,
+                                                         "han": TestEnv.today.adding(days: 10).display, "uu_tien": "binh-thuong",
+                                                         "nguoi": "CB-BTCTU-P3-05", "token": UUID().uuidString])
+            let mineID = try XCTUnwrap(UUID(uuidString: String(mine.location.dropFirst("/viec/".count).prefix(36))))
+            do { let s = try await act(&deputy, app, mineID, "bat-dau").status; XCTAssertEqual(s, .seeOther) }
+            let started = try await AuditEntry.query(on: app.db).filter(\.$entityID == mineID.uuidString)
+                .filter(\.$action == "task.bat-dau").first()
+            XCTAssertEqual(started?.after.contains("thay_mat"), false, started?.after ?? "")
+            let startedEvent = try await TaskEventRecord.query(on: app.db).filter(\.$taskID == mineID)
+                .filter(\.$kind == "bat-dau").first()
+            XCTAssertEqual(startedEvent?.actorName.contains("thay mặt"), false)
             // Never on their own record, and never passed on.
             let ownAccept = try await act(&deputy, app, own, "nghiem-thu", ["ket_qua": "dat"])
             XCTAssertEqual(ownAccept.status, .forbidden, ownAccept.text)

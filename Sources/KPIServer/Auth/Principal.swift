@@ -202,6 +202,10 @@ final class DelegationUse: @unchecked Sendable {
         lock.withLock { if !used.contains(where: { $0.id == d.id }) { used.append(d) } }
     }
 
+    /// An action on one's own record or work (one's own task, evidence, self-assessment, complaint)
+    /// is never done on another's behalf, whatever the request asked along the way.
+    func forget() { lock.withLock { used.removeAll() } }
+
     /// The delegation relied on whose unit holds `scopePath` (the nearest), if any.
     func covering(_ scopePath: String) -> Delegation? {
         lock.withLock { used.filter { OrgPath.contains($0.scopePath, scopePath) }.max { $0.scopePath.count < $1.scopePath.count } }

@@ -12,6 +12,7 @@ extension EvaluationFlow {
     /// one pending at a time; the agency's head is told.
     func fileComplaint(_ periodID: UUID, personCode: String, reasons: String, evidence: String, answerDays: Int) async throws -> Complaint {
         let (p, e) = try await sheet(periodID, personCode: personCode)
+        principal.delegationUse.forget()
         guard e.personID == principal.personID else {
             throw Abort(.forbidden, reason: "Chỉ người được đánh giá mới gửi kiến nghị về kết quả của mình.")
         }

@@ -171,6 +171,7 @@ struct EvaluationFlow {
 
     /// Tự đánh giá: only the person, while the step is open and not after its deadline.
     func selfAssess(_ periodID: UUID, comment: String, rubric: [String: String]) async throws {
+        principal.delegationUse.forget()
         guard let personID = principal.personID,
               let e = try await Evaluation.query(on: store.db).filter(\.$periodID == periodID).filter(\.$personID == personID).first(),
               let p = try await EvaluationPeriod.find(periodID, on: store.db) else {

@@ -84,6 +84,8 @@ extension WorkService {
     }
 
     private func record(_ t: WorkTask, kind: String, name: String, sha256: String, size: Int, reference: String) async throws {
+        // Evidence is the work's own, never added on a head's behalf.
+        principal.delegationUse.forget()
         let (principal, actor) = (principal, actor)
         let svc = self
         try await store.write { db in
@@ -99,7 +101,7 @@ extension WorkService {
             e.reference = reference
             e.addedBy = principal.displayName
             try await e.create(on: db)
-            try await Self.timeline(db, t, actor: principal.name(actingAt: t.scopePath), kind: "minh-chung", from: t.state, note: name,
+            try await Self.timeline(db, t, actor: principal.displayName, kind: "minh-chung", from: t.state, note: name,
                 at: actor.at)
             try await AuditLog.append(on: db, actor: actor, action: "task.evidence.add", entityType: "task", entityID: t.id!.uuidString,
                                       scopePath: t.scopePath, after: ["ma": t.code, "loai": kind, "ten": name, "sha256": sha256,
@@ -111,11 +113,12 @@ extension WorkService {
     func removeEvidence(_ id: UUID, evidence eid: UUID) async throws {
         let (t, _) = try await find(id)
         try requireAddEvidence(t)
+        principal.delegationUse.forget()
         let (principal, actor) = (principal, actor)
         try await store.write { db in
             guard let e = try await Evidence.find(eid, on: db), e.taskID == id else { throw Abort(.notFound) }
             try await e.delete(on: db)
-            try await Self.timeline(db, t, actor: principal.name(actingAt: t.scopePath), kind: "xoa-minh-chung", from: t.state,
+            try await Self.timeline(db, t, actor: principal.displayName, kind: "xoa-minh-chung", from: t.state,
                 note: e.name, at: actor.at)
             try await AuditLog.append(on: db, actor: actor, action: "task.evidence.remove", entityType: "task", entityID: id.uuidString,
                                       scopePath: t.scopePath, before: ["ma": t.code, "ten": e.name, "sha256": e.sha256])

@@ -158,6 +158,8 @@ struct WorkService {
             case .success(let s): Self.apply(s, to: t)
             }
             let (kind, note) = Self.describe(event)
+            // What one does on a task one leads oneself is one's own work, not done on a head's behalf.
+            if t.assigneeID != nil && t.assigneeID == principal.personID { principal.delegationUse.forget() }
             switch event {
             case .approveProposal:
                 t.assignerUserID = principal.userID
