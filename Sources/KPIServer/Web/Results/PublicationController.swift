@@ -67,15 +67,13 @@ struct PublicationController {
                 && (levelFilter == nil || l.level == levelFilter)
         }
         let counts = Level.allCases.map { level in (level, all.filter { $0.level == level }.count) }
-        func share(_ n: Int) -> String {
-            all.isEmpty ? "—" : VNNumber.format(Double(n) * 100 / Double(all.count), decimals: 1) + "%"
-        }
         let periodName = chosen.flatMap { PeriodCode($0.code)?.label } ?? ""
         if !req.input.text("dinh_dang").isEmpty, chosen != nil {
             let table: [[String]] = mode == .list
                 ? [["Họ và tên", "Mã cán bộ", "Đơn vị", "Điểm", "Xếp loại"]]
                     + shown.map { [$0.name, $0.code, $0.unit, ResultController.score($0.hundredths), $0.level?.label ?? ""] }
-                : [["Xếp loại", "Số người", "Tỷ lệ"]] + counts.map { [$0.0.label, String($0.1), share($0.1)] }
+                : [["Xếp loại", "Số người", "Tỷ lệ"]]
+                    + counts.map { [$0.0.label, String($0.1), Charts.share($0.1, of: all.count)] }
                     + [["Tổng", String(all.count), all.isEmpty ? "—" : "100%"]]
             return try Download.table(table, name: "cong-khai-\(chosen!.code)", format: req.input.text("dinh_dang"), at: req.now)
         }
@@ -83,6 +81,8 @@ struct PublicationController {
         let periodOptions = periods.map { FormField.Option($0.code, PeriodCode($0.code)?.label ?? $0.code) }
         let params = Widgets.query(["ky": chosen?.code ?? "", "q": req.input.text("q"), "xep_loai": req.input.text("xep_loai")])
         let levels = [("", "Tất cả")] + Level.allCases.map { ($0.rawValue, $0.label) }
+        let chart = Charts.bars(id: "phan-bo", title: "Xếp loại \(periodName.lowercased()) của \(agency.name): \(all.count) người",
+                                unit: "Số người", Charts.levels(counts))
         let content: HTML
         if chosen == nil {
             content = "<p class=\"empty\">Cơ quan chưa có kỳ đánh giá nào được phê duyệt và công khai.</p>"
@@ -102,6 +102,7 @@ struct PublicationController {
                 \(FormField("xep_loai", "Xếp loại", value: req.input.text("xep_loai"), .select(FormField.options(levels))).html)
                 <div class="actions"><button>Lọc</button> <a href="\(path)?\(params)&dinh_dang=xlsx">Xuất Excel</a> <a \
                 href="\(path)?\(params)&dinh_dang=csv">Xuất CSV</a></div></form>
+                <details class="chart-box"><summary>Biểu đồ xếp loại</summary>\(chart)</details>
                 <p class="count">\(shown.count) người</p>
                 \(shown.isEmpty ? HTML("<p class=\"empty\">Không có ai khớp bộ lọc.</p>") : HTML("""
                 <div class="table-wrap"><table class="list"><caption>Kết quả \(periodName.lowercased()) của \(agency.name)</caption>\
@@ -110,21 +111,12 @@ struct PublicationController {
                 """))
                 """
         } else {
-            let body = counts.map { level, n in
-                HTML("""
-                    <tr><td data-label="Xếp loại">\(level.label)</td><td data-label="Số người" class="num">\(n)</td>
-                    <td data-label="Tỷ lệ" class="num">\(share(n))</td></tr>
-                    """)
-            }
             content = """
                 <p>\(HTML.when(own != nil, HTML("""
                     Kết quả của bạn: <strong>\(own?.level?.label ?? "")</strong>, \
-                    \(ResultController.score(own?.hundredths)) điểm \
-                    (<a href="/ket-qua">giải trình</a>).
+                    \(ResultController.score(own?.hundredths)) điểm (<a href="/ket-qua">giải trình</a>).
                     """)))</p>
-                <div class="table-wrap"><table class="list"><caption>Kết quả \(periodName.lowercased()) của \(agency.name): \
-                \(all.count) người</caption><thead><tr><th scope="col">Xếp loại</th><th scope="col" class="num">Số người</th>\
-                <th scope="col" class="num">Tỷ lệ</th></tr></thead><tbody>\(body)</tbody></table></div>
+                \(chart)
                 <p class="actions"><a href="\(path)?\(params)&dinh_dang=xlsx">Xuất Excel</a> <a \
                 href="\(path)?\(params)&dinh_dang=csv">Xuất CSV</a></p>
                 """
