@@ -56,3 +56,26 @@ final class ChartTests: XCTestCase {
         XCTAssertTrue(html.contains("Tổng: 0."))
     }
 }
+
+extension ChartTests {
+    func testTrendPointsStandWhereTheirScoresSay() {
+        let scores: [Int?] = [8_000, 9_250, nil, 4_990, 10_000]
+        let points = scores.enumerated().map { i, h in Charts.Point(label: "Tháng \(i + 7)/2026", tick: "T\(i + 7)/26", hundredths: h) }
+        let html = Charts.trend(id: "xh", title: "Điểm các kỳ", points).html
+        let dots = matches(#"<circle cx="([0-9.]+)" cy="([0-9.]+)" r="3.5" class="chart-dot" data-value="(\d+)""#, in: html)
+        let present = scores.enumerated().compactMap { i, h in h.map { (i, $0) } }
+        XCTAssertEqual(dots.map { Int($0[2])! }, present.map(\.1), "a dot for each period with a score")
+        for (dot, (i, h)) in zip(dots, present) {
+            // Computed here from the plot's frame: 0 points at the bottom, 100 at the top.
+            XCTAssertEqual(Double(dot[0])!, 30 + 296 * Double(i) / 4, accuracy: 0.05)
+            XCTAssertEqual(Double(dot[1])!, 20 + (1 - Double(h) / 10_000) * 150, accuracy: 0.05)
+        }
+        // The line breaks where a period has no score: one segment before it (two points); the
+        // two after it form the other.
+        let lines = matches(#"<polyline class="chart-line" points="([^"]+)""#, in: html).map { $0[0].split(separator: " ").count }
+        XCTAssertEqual(lines, [2, 2])
+        let cells = matches(#"<tr><th scope="row">([^<]+)</th><td class="num">([^<]+)</td></tr>"#, in: html)
+        XCTAssertEqual(cells.map { $0[1] }, ["80,00", "92,50", "—", "49,90", "100,00"])
+        XCTAssertTrue(html.contains("Tháng 9/2026: không có điểm"))
+    }
+}

@@ -179,6 +179,8 @@ final class PermissionMatrixTests: XCTestCase {
             "POST ky-luat/ket-luan/:id/huy": "xxoxxxoxs",
             // What an agency publishes to its people, and its own settings (chosen by its head or administrators).
             "GET cong-khai": "oooooooos",
+            // A person's history (canbo's): canbo, the leaders above, the advisory body and inspection.
+            "GET ket-qua/nguoi/:person": "xxoooooxs",
             "GET co-quan/cai-dat": "ooxoxxxxs",
             "POST co-quan/cai-dat": "oxxoxxxxs",
             "GET uy-quyen": "oooooooos",

@@ -18,6 +18,7 @@ func routes(_ app: Application) throws {
     FrameworkController.register(signedIn)
     ResultController.register(signedIn)
     PublicationController.register(signedIn)
+    HistoryController.register(signedIn)
     RoleController.register(signedIn)
     WorkController.register(signedIn)
     NoticeController.register(signedIn)

@@ -36,6 +36,7 @@ struct ResultController {
 
     @Sendable static func list(_ req: Request) async throws -> Response {
         let m = try await model(req)
+        let myCode: String? = if let id = req.principal?.personID { try await Person.find(id, on: req.db)?.code } else { nil }
         let body = m.rows.map { r in
             HTML("""
                 <tr><td data-label="Người"><a href="/ket-qua/\(m.period)/\(r.input.personCode)">\(r.input.personName)</a> \
@@ -52,7 +53,9 @@ struct ResultController {
             <p class="hint">Điểm tính tự động từ nhiệm vụ và các tiêu chí của kỳ theo bộ chỉ số đang áp \
             dụng; hạn mức xuất sắc áp dụng \
             theo từng cơ quan. Chọn tên để xem giải trình từng điểm. Kết quả đã phê duyệt mà cơ quan \
-            công khai cho mọi người: <a href="\(PublicationController.path)">Kết quả công khai</a>.</p>
+            công khai cho mọi người: <a href="\(PublicationController.path)">Kết quả công khai</a>.\
+            \(HTML.when(myCode != nil,
+                        HTML(" <a href=\"\(HistoryController.path(myCode ?? ""))\">Lịch sử kết quả của tôi</a>.")))</p>
             \(m.provisional ? provisional(m.period) : .empty)
             <form method="get" class="filters" role="search">
             \(FormField("ky", "Kỳ", value: m.period, .select(m.periods.map { .init($0, periodText($0)) })).html)

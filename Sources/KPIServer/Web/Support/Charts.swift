@@ -67,6 +67,84 @@ enum Charts {
             """)
     }
 
+    /// One point of a trend: a period and its score in hundredths (nil: no score, the line breaks).
+    struct Point: Sendable {
+        var label: String
+        /// Short label under the axis ("T7/26").
+        var tick: String
+        var hundredths: Int?
+    }
+
+    /// The plot of a trend: its left edge, width, top and height in the drawing's units.
+    static let plot = (left: 30.0, width: 296.0, top: 20.0, height: 150.0)
+
+    /// Where a score of `hundredths` (0–100 points) stands on the plot.
+    static func y(_ hundredths: Int) -> Double {
+        plot.top + (1 - Double(min(max(hundredths, 0), 10_000)) / 10_000) * plot.height
+    }
+
+    static func x(_ i: Int, of n: Int) -> Double {
+        n <= 1 ? plot.left + plot.width / 2 : plot.left + plot.width * Double(i) / Double(n - 1)
+    }
+
+    /// A score over periods: the line through the scores (broken where a period has none), a dot on each,
+    /// the baseline and the thresholds of the levels (50, 70, 90 points) as guides; the table of the
+    /// same figures below.
+    static func trend(id: String, title: String, _ points: [Point]) -> HTML {
+        let n = points.count
+        let height = plot.top + plot.height + 34
+        var segments: [[(Double, Double)]] = [[]]
+        for (i, p) in points.enumerated() {
+            if let h = p.hundredths { segments[segments.count - 1].append((x(i, of: n), y(h))) } else if !segments.last!.isEmpty {
+                segments.append([])
+            }
+        }
+        let lines = segments.filter { $0.count > 1 }.map { s in
+            let list = s.map { "\(coordinate($0.0)),\(coordinate($0.1))" }.joined(separator: " ")
+            return HTML("<polyline class=\"chart-line\" points=\"\(list)\"></polyline>")
+        }
+        let dots = points.enumerated().compactMap { i, p in
+            p.hundredths.map { h in
+                HTML("""
+                    <circle cx="\(coordinate(x(i, of: n)))" cy="\(coordinate(y(h)))" r="3.5" class="chart-dot" \
+                    data-value="\(h)"><title>\(p.label): \(ScoringEngine.vn(hundredths: h))</title></circle>
+                    """)
+            }
+        }
+        // At most about twelve ticks fit a phone: every k-th period is named.
+        let every = max(1, (n + 11) / 12)
+        let ticks = points.enumerated().filter { $0.offset % every == 0 }.map { i, p in
+            HTML("""
+                <text x="\(coordinate(x(i, of: n)))" y="\(coordinate(plot.top + plot.height + 16))" class="chart-tick" \
+                text-anchor="middle">\(p.tick)</text>
+                """)
+        }
+        let guides = [0, 5_000, 7_000, 9_000].map { h in
+            HTML("""
+                <line x1="\(coordinate(plot.left))" x2="\(coordinate(plot.left + plot.width))" y1="\(coordinate(y(h)))" \
+                y2="\(coordinate(y(h)))" class="chart-guide"></line><text x="0" y="\(coordinate(y(h) + 4))" \
+                class="chart-tick">\(h / 100)</text>
+                """)
+        }
+        let spoken = points.map { "\($0.label): \($0.hundredths.map { ScoringEngine.vn(hundredths: $0) } ?? "không có điểm")" }
+            .joined(separator: "; ")
+        let cells = points.map { p in
+            HTML("""
+                <tr><th scope="row">\(p.label)</th>\
+                <td class="num">\(p.hundredths.map { ScoringEngine.vn(hundredths: $0) } ?? "—")</td></tr>
+                """)
+        }
+        return HTML("""
+            <figure class="chart" id="\(id)"><figcaption id="\(id)-tieu-de">\(title)</figcaption>\
+            <svg viewBox="0 0 \(coordinate(width)) \(coordinate(height))" role="img" aria-labelledby="\(id)-tieu-de \(id)-mo-ta" \
+            class="chart-trend"><title>\(title)</title><desc id="\(id)-mo-ta">Điểm theo kỳ — \(spoken).</desc>\
+            <text x="0" y="10" class="chart-tick">Điểm</text>\(guides)\(lines)\(dots)\(ticks)\
+            <text x="\(coordinate(width))" y="\(coordinate(height - 2))" class="chart-tick" text-anchor="end">Kỳ</text></svg>
+            <table class="chart-data"><caption>Số liệu của biểu đồ</caption><thead><tr><th scope="col">Kỳ</th>\
+            <th scope="col" class="num">Điểm</th></tr></thead><tbody>\(cells)</tbody></table></figure>
+            """)
+    }
+
     /// The four levels of a distribution, best first, as bars.
     static func levels(_ counts: [(Level, Int)]) -> [Bar] {
         counts.map { Bar(label: $0.0.label, value: $0.1, tone: "level-\($0.0.rawValue)") }
