@@ -224,6 +224,32 @@ final class EvaluationPeriodTests: XCTestCase {
 
     /// Each task stores its converted quantity (what a period's sums are taken over): written at
     /// creation, filled by the migration for tasks from before, the same either way.
+    /// The printed ranking list of a period still open (no sheets yet) lists the agency's people as
+    /// scored now, and says so; it never reads "Tổng số: 0 người" for an agency with people.
+    func testThePrintedListOfAnOpenPeriodListsTheProvisionalScores() async throws {
+        try await withApp { app in
+            let board = try await Organization.query(on: app.db).filter(\.$code == "BTCTU").first()!
+            let month = PeriodCode.containing(TestEnv.today, kind: .month).text
+            let p = try await EvaluationPeriod.query(on: app.db).filter(\.$code == month).filter(\.$scopePath == board.path).first()!
+            try await EvaluationService(store: app.store, principal: nil, actor: .system("test", at: app.clock.now)).recompute(p.id!)
+            let sheets = try await Evaluation.query(on: app.db).filter(\.$periodID == p.id!).count()
+            XCTAssertEqual(sheets, 0, "still open: no sheets")
+            // Computed here from the raw rows: the people whose inputs the period stored.
+            let stored = try await ScoreInput.query(on: app.db).filter(\.$period == month).all()
+                .filter { $0.scopePath.hasPrefix(board.path) }.count
+            XCTAssertGreaterThan(stored, 0)
+            var head = Browser(app)
+            try await head.login("truongban")
+            let list = try await head.get("/ky-danh-gia/\(p.id!)/danh-sach")
+            XCTAssertEqual(list.status, .ok)
+            XCTAssertTrue(list.text.contains("Tổng số: \(stored) người"), list.text)
+            XCTAssertTrue(list.text.contains("chưa có phiếu"))
+            XCTAssertFalse(list.text.contains("Danh sách trống"))
+            let csv = try await head.get("/ky-danh-gia/\(p.id!)/danh-sach?dinh_dang=csv")
+            XCTAssertEqual(csv.text.split(whereSeparator: \.isNewline).count, stored + 1, "a line each and the header")
+        }
+    }
+
     func testTasksStoreTheirConvertedQuantity() async throws {
         try await withApp { app in
             let sql = app.db.sql

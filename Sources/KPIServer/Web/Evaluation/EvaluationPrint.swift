@@ -137,21 +137,27 @@ enum EvaluationPrint {
         let agency = try await Organization.find(p.organizationID, on: req.db)
         let sheets = try await f.progress(p).sheets
         let approved = sheets.contains { !$0.level.isEmpty }
-        let live = approved ? [:] : try await ScoreService(store: req.store, principal: f.principal).live(p)
-        let people = try await Person.query(on: req.db).filter(\.$id ~~ sheets.map(\.personID)).all()
-        let byID = Dictionary(people.map { ($0.id!, $0) }) { a, _ in a }
+        let scores = ScoreService(store: req.store, principal: f.principal)
+        let live = approved ? [:] : try await scores.live(p)
+        // Before the self-assessment step there are no sheets yet: the agency's people as scored now.
+        let unsheeted = sheets.isEmpty ? try await scores.results(period: p.code, agency: p.scopePath) : []
+        let codes = sheets.map(\.personCode) + unsheeted.map(\.input.personCode)
+        let people = try await Person.query(on: req.db).filter(\.$code ~~ codes).all()
+        let byCode = Dictionary(people.map { ($0.code, $0) }) { a, _ in a }
         let positions = Dictionary(try await Position.query(on: req.db).all().map { ($0.id!, $0.name) }) { a, _ in a }
         let units = Dictionary(try await Organization.query(on: req.db).filter(\.$path, .custom("LIKE"),
                                                                                p.scopePath + "%").all().map { ($0.id!, $0.name) }) { a,
                                                                                    _ in a }
         struct Line { var code, name, position, unit: String; var hundredths: Int?; var level: Level? }
-        let lines = sheets.map { e -> Line in
-            let person = byID[e.personID]
-            return Line(code: e.personCode, name: person?.fullName ?? "", position: person?.positionID.flatMap { positions[$0] } ?? "",
-                        unit: person.flatMap { units[$0.organizationID] } ?? "",
-                        hundredths: approved ? e.hundredths : live[e.personCode]?.0,
-                        level: approved ? Level(rawValue: e.level) : live[e.personCode]?.1)
-        }.sorted { a, b in
+        func line(_ code: String, hundredths: Int?, level: Level?) -> Line {
+            let person = byCode[code]
+            return Line(code: code, name: person?.fullName ?? "", position: person?.positionID.flatMap { positions[$0] } ?? "",
+                        unit: person.flatMap { units[$0.organizationID] } ?? "", hundredths: hundredths, level: level)
+        }
+        let lines = (sheets.map { e in
+            line(e.personCode, hundredths: approved ? e.hundredths : live[e.personCode]?.0,
+                 level: approved ? Level(rawValue: e.level) : live[e.personCode]?.1)
+        } + unsheeted.map { line($0.input.personCode, hundredths: $0.result.yearHundredths, level: $0.result.level) }).sorted { a, b in
             let (la, lb) = (a.level.map { Level.allCases.firstIndex(of: $0)! } ?? 9,
                             b.level.map { Level.allCases.firstIndex(of: $0)! } ?? 9)
             return (la, -(a.hundredths ?? -1), a.code) < (lb, -(b.hundredths ?? -1), b.code)
@@ -182,6 +188,15 @@ enum EvaluationPrint {
             \(heading(agency, place: req.application.settings.placeName, date: req.today))
             <h1 class="doc-title">DANH SÁCH ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG<br>CÁN BỘ, CÔNG CHỨC, VIÊN CHỨC</h1>
             <p class="doc-sub">\(label)\(approved ? "" : " (chưa phê duyệt, tạm tính)")</p>
+            \(HTML.when(sheets.isEmpty && !lines.isEmpty, HTML("""
+                <p class="doc-text">Kỳ chưa chuyển sang bước tự đánh giá nên chưa có phiếu: điểm và xếp loại \
+                dưới đây tính từ dữ liệu hiện có của từng người.</p>
+                """)))
+            \(HTML.when(lines.isEmpty, HTML("""
+                <p class="doc-text">Danh sách trống: chưa có cán bộ nào của cơ quan có dữ liệu đánh giá trong \
+                kỳ (chưa có bộ chỉ số áp dụng, hoặc điểm chưa được tính — bấm «Tính lại ngay» ở \
+                trang kỳ đánh giá).</p>
+                """)))
             <table class="doc-table"><thead><tr><th>TT</th><th>Họ và tên</th><th>Chức vụ, vị trí việc làm</th><th>Đơn \
             vị</th><th>Điểm</th>\
             <th>Xếp loại</th></tr></thead>
