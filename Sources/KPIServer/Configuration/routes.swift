@@ -19,6 +19,7 @@ func routes(_ app: Application) throws {
     ResultController.register(signedIn)
     PublicationController.register(signedIn)
     HistoryController.register(signedIn)
+    PersonnelListController.register(signedIn)
     RoleController.register(signedIn)
     WorkController.register(signedIn)
     NoticeController.register(signedIn)

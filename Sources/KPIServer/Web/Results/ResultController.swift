@@ -55,7 +55,9 @@ struct ResultController {
             theo từng cơ quan. Chọn tên để xem giải trình từng điểm. Kết quả đã phê duyệt mà cơ quan \
             công khai cho mọi người: <a href="\(PublicationController.path)">Kết quả công khai</a>.\
             \(HTML.when(myCode != nil,
-                        HTML(" <a href=\"\(HistoryController.path(myCode ?? ""))\">Lịch sử kết quả của tôi</a>.")))</p>
+                        HTML(" <a href=\"\(HistoryController.path(myCode ?? ""))\">Lịch sử kết quả của tôi</a>.")))\
+            \(HTML.when(req.principal.map { $0.canAnywhere(.viewEvaluations) || $0.canAnywhere(.configureFramework) } ?? false,
+                        HTML(" <a href=\"\(PersonnelListController.path)\">Danh sách phục vụ công tác cán bộ</a>.")))</p>
             \(m.provisional ? provisional(m.period) : .empty)
             <form method="get" class="filters" role="search">
             \(FormField("ky", "Kỳ", value: m.period, .select(m.periods.map { .init($0, periodText($0)) })).html)
