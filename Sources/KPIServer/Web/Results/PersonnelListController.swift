@@ -81,7 +81,7 @@ struct PersonnelListService {
 
 struct PersonnelListController {
     static func register(_ r: any RoutesBuilder) {
-        r.get("bao-cao", "cong-tac-can-bo", use: page).reads(.format, .int("nam", 2000...2100, "Năm"))
+        r.get("bao-cao", "cong-tac-can-bo", use: page).reads(.format, .notice, .int("nam", 2000...2100, "Năm"))
         r.get("bao-cao", "cong-tac-can-bo", "quy-tac", use: rulesForm)
         r.post("bao-cao", "cong-tac-can-bo", "quy-tac", use: saveRules)
     }
