@@ -144,6 +144,10 @@ final class DelegationTests: XCTestCase {
             let csv = try await head.get("/uy-quyen?dinh_dang=csv")
             XCTAssertTrue(csv.text.contains("Người được ủy quyền"))
             XCTAssertTrue(csv.text.contains("Đang hiệu lực"))
+            do { let t = try await head.get("/uy-quyen?q=phophong").text; XCTAssertTrue(t.contains("1 ủy quyền"), "by username") }
+            do { let t = try await head.get("/uy-quyen?q=\(Browser.encode(deputyPerson.fullName))").text
+                XCTAssertTrue(t.contains("1 ủy quyền"), "by name, diacritics and all") }
+            do { let t = try await head.get("/uy-quyen?q=khong-ai").text; XCTAssertTrue(t.contains("0 ủy quyền")) }
 
             // Taken back: only by its head (or an administrator), once; the powers end at once.
             do { let s = try await deputy.post("/uy-quyen/\(record.id!)/thu-hoi", [:]).status; XCTAssertEqual(s, .forbidden) }

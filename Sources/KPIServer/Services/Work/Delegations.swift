@@ -179,40 +179,27 @@ struct DelegationService {
         if !search.isEmpty {
             let like = "%" + search.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
             condition = condition + """
-                 AND (COALESCE(pa.search_text, ua.username) LIKE \(bind: like) OR COALESCE(pb.search_text, ub.username) LIKE \(bind: like)
+                 AND (pa.search_text LIKE \(bind: like) OR pb.search_text LIKE \(bind: like)
                       OR ua.username LIKE \(bind: like) OR ub.username LIKE \(bind: like))
                 """
         }
-        let from: SQLQueryString = """
-             FROM delegations d JOIN users ua ON ua.id = d.delegator_user_id JOIN users ub ON ub.id = d.deputy_user_id
-             LEFT JOIN people pa ON pa.id = ua.person_id LEFT JOIN people pb ON pb.id = ub.person_id
-             LEFT JOIN organizations o ON o.path = d.scope_path WHERE
-            """
+        let from: SQLQueryString = Delegations.from + " WHERE "
         let total = try await store.db.value("SELECT COUNT(*)" + from + condition, as: Int.self) ?? 0
         let page = min(max(q.page, 1), 100_000)
-        let rows = try await store.db.rows("""
-            SELECT d.id, d.delegator_user_id, COALESCE(pa.full_name, ua.username) AS delegator_name, ua.username AS delegator_username,
-                   d.deputy_user_id, COALESCE(pb.full_name, ub.username) AS deputy_name, d.scope_path, COALESCE(o.name, d.scope_path) AS \
-            scope_name,
-                   d.starts_on, d.ends_on, d.reason, d.created_by, d.revoked_by, CASE WHEN d.revoked_at IS NULL THEN 0 ELSE 1 END AS revoked
+        let rows = try await store.db.rows(Delegations.columns + """
+            , d.created_by, d.revoked_by, CASE WHEN d.revoked_at IS NULL THEN 0 ELSE 1 END AS revoked
             """ + from + condition + """
              ORDER BY d.starts_on DESC, d.created_at DESC LIMIT \(bind: limit) OFFSET \(bind: (page - 1) * limit)
             """) { c in
-            (id: try c.next(UUID.self), delegator: try c.next(UUID.self), delegatorName: try c.next(String.self),
-             delegatorUsername: try c.next(String.self), deputy: try c.next(UUID.self), deputyName: try c.next(String.self),
-             scope: try c.next(String.self), scopeName: try c.next(String.self), from: try c.next(String.self), to: try c.next(String.self),
-             reason: try c.next(String.self), createdBy: try c.next(String.self), revokedBy: try c.next(String.self),
+            (delegation: try Delegations.read(&c), createdBy: try c.next(String.self), revokedBy: try c.next(String.self),
              revoked: try c.next(Int.self))
         }
         let day = store.today
         return (rows.compactMap { r in
-            guard let from = DateOnly(parsing: r.from), let to = DateOnly(parsing: r.to) else { return nil }
-            let d = Delegation(id: r.id, delegatorUserID: r.delegator, delegatorName: r.delegatorName,
-                delegatorUsername: r.delegatorUsername,
-                               deputyUserID: r.deputy, deputyName: r.deputyName, scopePath: r.scope, scopeName: r.scopeName, from: from,
-                               to: to, reason: r.reason)
-            return Row(record: d, state: .of(from: from, to: to, revoked: r.revoked != 0, on: day), createdBy: r.createdBy,
-                       revokedBy: r.revokedBy)
+            r.delegation.map { d in
+                Row(record: d, state: .of(from: d.from, to: d.to, revoked: r.revoked != 0, on: day), createdBy: r.createdBy,
+                    revokedBy: r.revokedBy)
+            }
         }, total)
     }
 }
@@ -223,31 +210,38 @@ enum Delegations {
     /// the grant they delegated and whose two accounts are active: a grant withdrawn from the head
     /// ends its delegation with it.
     static func index(on db: any Database, today: DateOnly) async throws -> DelegationIndex {
-        let rows = try await db.rows("""
-            SELECT d.id, d.delegator_user_id, COALESCE(pa.full_name, ua.username) AS delegator_name, ua.username AS delegator_username,
-                   d.deputy_user_id, COALESCE(pb.full_name, ub.username) AS deputy_name, d.scope_path, COALESCE(o.name, d.scope_path) AS \
-            scope_name,
-                   d.starts_on, d.ends_on, d.reason
-            FROM delegations d
-            JOIN users ua ON ua.id = d.delegator_user_id AND ua.active = \(bind: true)
-            JOIN users ub ON ub.id = d.deputy_user_id AND ub.active = \(bind: true)
-            LEFT JOIN people pa ON pa.id = ua.person_id LEFT JOIN people pb ON pb.id = ub.person_id
-            LEFT JOIN organizations o ON o.path = d.scope_path
-            WHERE d.revoked_at IS NULL AND d.ends_on >= \(bind: today.adding(days: -1).iso)
+        let rows = try await db.rows(columns + from + """
+             WHERE ua.active = \(bind: true) AND ub.active = \(bind: true)
+              AND d.revoked_at IS NULL AND d.ends_on >= \(bind: today.adding(days: -1).iso)
               AND EXISTS (SELECT 1 FROM role_grants g WHERE g.user_id = d.delegator_user_id AND g.role = \(bind: Role.leader.rawValue)
                           AND g.scope_path = d.scope_path)
-            """) { c in
-            (id: try c.next(UUID.self), delegator: try c.next(UUID.self), delegatorName: try c.next(String.self),
-             delegatorUsername: try c.next(String.self), deputy: try c.next(UUID.self), deputyName: try c.next(String.self),
-             scope: try c.next(String.self), scopeName: try c.next(String.self), from: try c.next(String.self), to: try c.next(String.self),
-             reason: try c.next(String.self))
-        }
-        return DelegationIndex(rows.compactMap { r in
-            guard let from = DateOnly(parsing: r.from), let to = DateOnly(parsing: r.to) else { return nil }
-            return Delegation(id: r.id, delegatorUserID: r.delegator, delegatorName: r.delegatorName,
-                              delegatorUsername: r.delegatorUsername, deputyUserID: r.deputy, deputyName: r.deputyName,
-                              scopePath: r.scope, scopeName: r.scopeName, from: from, to: to, reason: r.reason)
-        })
+            """) { c in try read(&c) }
+        return DelegationIndex(rows.compactMap { $0 })
+    }
+
+    /// What a `Delegation` is read from, with `from`'s joins: its head (ua, pa), deputy (ub, pb) and unit (o).
+    static let columns: SQLQueryString = """
+        SELECT d.id, d.delegator_user_id, COALESCE(pa.full_name, ua.username) AS delegator_name, ua.username AS delegator_username,
+               d.deputy_user_id, COALESCE(pb.full_name, ub.username) AS deputy_name, d.scope_path,
+               COALESCE(o.name, d.scope_path) AS scope_name, d.starts_on, d.ends_on, d.reason
+        """
+    static let from: SQLQueryString = """
+         FROM delegations d JOIN users ua ON ua.id = d.delegator_user_id JOIN users ub ON ub.id = d.deputy_user_id
+         LEFT JOIN people pa ON pa.id = ua.person_id LEFT JOIN people pb ON pb.id = ub.person_id
+         LEFT JOIN organizations o ON o.path = d.scope_path
+        """
+
+    /// A delegation read in `columns`' order (nil for a malformed date).
+    static func read(_ c: inout RowCells) throws -> Delegation? {
+        let (id, delegator, delegatorName) = (try c.next(UUID.self), try c.next(UUID.self), try c.next(String.self))
+        let (delegatorUsername, deputy, deputyName) = (try c.next(String.self), try c.next(UUID.self), try c.next(String.self))
+        let (scope, scopeName) = (try c.next(String.self), try c.next(String.self))
+        let (from, to) = (try c.next(String.self), try c.next(String.self))
+        let reason = try c.next(String.self)
+        guard let from = DateOnly(parsing: from), let to = DateOnly(parsing: to) else { return nil }
+        return Delegation(id: id, delegatorUserID: delegator, delegatorName: delegatorName, delegatorUsername: delegatorUsername,
+                          deputyUserID: deputy, deputyName: deputyName, scopePath: scope, scopeName: scopeName, from: from, to: to,
+                          reason: reason)
     }
 
     /// The lãnh đạo powers held by delegation on `day`, as (scope, deputy's account) pairs like

@@ -21,8 +21,7 @@ struct ReceiptService {
     }
 
     static func mode(agencyID: UUID, on db: any Database) async throws -> ReceiptMode {
-        let s = try await AgencySetting.query(on: db).filter(\.$organizationID == agencyID).filter(\.$key == modeKey).first()
-        return s.flatMap { ReceiptMode(rawValue: $0.value) } ?? .free
+        try await AgencySettingsService.value(modeKey, agencyID: agencyID, on: db).flatMap(ReceiptMode.init(rawValue:)) ?? .free
     }
 
     func mayConfigure(_ agency: Organization) -> Bool { AgencySettingsService.mayConfigure(principal, agency) }
@@ -49,8 +48,7 @@ struct ReceiptService {
             FROM receipt_codes GROUP BY organization_id
             """).all(decoding: Count.self)
         let byAgency = Dictionary(counts.map { ($0.organization_id, $0) }) { a, _ in a }
-        let modes = Dictionary(try await AgencySetting.query(on: store.db).filter(\.$key == Self.modeKey).all()
-            .map { ($0.organizationID, ReceiptMode(rawValue: $0.value) ?? .free) }) { a, _ in a }
+        let modes = try await AgencySettingsService.values(Self.modeKey, on: store.db).mapValues { ReceiptMode(rawValue: $0) ?? .free }
         return try all.map { a in
             let id = try a.requireID()
             return AgencyRow(agency: a, mode: modes[id] ?? .free, unused: byAgency[id]?.unused ?? 0, used: byAgency[id]?.used ?? 0)
