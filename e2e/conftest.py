@@ -4,6 +4,7 @@ Every test starts from the same known state: a copy of the demonstration data `k
 KPI_E2E_TEMPLATE, served by `kpi serve` (KPI_BIN) on a free port for that test alone, so no test
 depends on what another left behind, in any order. When the server stops, `kpi verify-audit` checks
 the audit trail the test left. Without KPI_E2E_TEMPLATE the tests use the server at KPI_BASE_URL."""
+import datetime
 import os
 import pathlib
 import re
@@ -57,6 +58,12 @@ def demo_secrets():
 DEMO_SECRETS = demo_secrets() if os.environ.get("KPI_DEMO_LOGINS") else {}
 SECRETS = dict(DEMO_SECRETS)
 LAST_STEP = {}
+
+
+def server_today():
+    """The server's today: it counts days in Việt Nam (UTC+7), whatever this machine's zone. Tests that type a
+    date relative to today use this one, so a run crossing Vietnamese midnight before UTC's agrees with it."""
+    return datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=7))).date()
 
 
 def url(path=""):

@@ -4,7 +4,7 @@ import datetime
 
 from playwright.sync_api import expect
 
-from conftest import no_horizontal_overflow, shot, sign_in
+from conftest import no_horizontal_overflow, shot, sign_in, server_today
 
 # The server is shared by the two window sizes: a different head and deputy for each.
 WHO = {"desktop": ("lanhdao", "canbo", "Phòng Cán bộ"), "phone": ("truongban", "lanhdao", "Ban Tổ chức Tỉnh ủy")}
@@ -12,7 +12,7 @@ WHO = {"desktop": ("lanhdao", "canbo", "Phòng Cán bộ"), "phone": ("truongban
 
 def test_delegate_act_and_take_back(page):
     head, deputy, unit = WHO[page.size_name]
-    today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=7))).date()
+    today = server_today()
     sign_in(page, head)
     page.click("nav.menu >> text=Ủy quyền")
     expect(page.locator("h1")).to_have_text("Ủy quyền")

@@ -4,7 +4,7 @@ import datetime
 
 from playwright.sync_api import expect
 
-from conftest import no_horizontal_overflow, shot, sign_in, url
+from conftest import no_horizontal_overflow, shot, sign_in, url, server_today
 
 # Far from the demonstration's months, and a different person per window size (the server is shared).
 WHO = {"desktop": "CB-BTCTU-P3-04", "phone": "CB-BTCTU-P3-05"}
@@ -41,7 +41,7 @@ def test_record_leave_and_see_the_month_not_evaluated(page):
     assert no_horizontal_overflow(page)
 
     # This month of the demo specialist on maternity leave: not evaluated, said why.
-    month = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=7))).strftime("%Y-%m")
+    month = server_today().strftime("%Y-%m")
     page.goto(url(f"/ket-qua/{month}/CB-BTCTU-P1-05"))
     expect(page.locator(".leave-note")).to_contain_text("Nghỉ theo chế độ cả kỳ: Nghỉ thai sản")
     expect(page.locator("section.total")).to_contain_text("không đánh giá (nghỉ theo chế độ cả kỳ)")

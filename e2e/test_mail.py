@@ -18,7 +18,7 @@ import uuid
 from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
-from conftest import SIZES, free_port, no_horizontal_overflow, shot, sign_in, url
+from conftest import SIZES, free_port, no_horizontal_overflow, shot, sign_in, url, server_today
 
 CERTS = tempfile.mkdtemp(prefix="kpi-smtp-")
 subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{CERTS}/key.pem",
@@ -75,7 +75,7 @@ def assign(pg, title):
     pg.select_option("#san_pham", "SP-CM-02")
     pg.fill("#so_luong", "1")
     pg.fill("#muc_do", "Phức tạp")
-    today = datetime.date.today()
+    today = server_today()
     pg.fill("#bat_dau", today.strftime("%d/%m/%Y"))
     pg.fill("#han", (today + datetime.timedelta(days=14)).strftime("%d/%m/%Y"))
     pg.click("button.primary:has-text('Giao việc')")

@@ -2,7 +2,7 @@ import datetime
 
 from playwright.sync_api import expect
 
-from conftest import SIZES, no_horizontal_overflow, shot, sign_in, url
+from conftest import SIZES, no_horizontal_overflow, shot, sign_in, url, server_today
 
 # Each window size works on its own agency and its own day: both run against the same server.
 AGENCY = {"desktop": "SNV", "phone": "MTTQT"}
@@ -32,7 +32,7 @@ def test_a_holiday_added_in_settings_moves_a_deadline(page, browser):
     sign_in(admin, "quantri")
     admin.click("nav.menu >> text=Cài đặt")
     expect(admin.locator("h1")).to_have_text("Cài đặt")
-    holiday = next_working_day(datetime.date.today())
+    holiday = next_working_day(server_today())
     # A day on a weekend is refused with the reason, and nothing is added.
     saturday = holiday + datetime.timedelta(days=(5 - holiday.weekday()) % 7)
     admin.fill("#ngay", saturday.strftime("%d/%m/%Y"))

@@ -4,7 +4,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from conftest import SIZES, no_horizontal_overflow, shot, sign_in, url
+from conftest import SIZES, no_horizontal_overflow, shot, sign_in, url, server_today
 
 
 def staff_page(browser, size_name):
@@ -23,7 +23,7 @@ def act(pg, heading_or_button, **fields):
 def test_assign_progress_evidence_submit_return_accept(page, browser, tmp_path):
     page.on("dialog", lambda d: d.accept())
     title = f"Báo cáo kiểm tra trình duyệt {uuid.uuid4().hex[:6]}"
-    today = datetime.date.today()
+    today = server_today()
     due = today + datetime.timedelta(days=14)
 
     # The leader assigns.
