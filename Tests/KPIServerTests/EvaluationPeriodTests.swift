@@ -120,6 +120,20 @@ final class EvaluationPeriodTests: XCTestCase {
             XCTAssertEqual(result.generalScore, Rational(28))
             XCTAssertEqual(me.result.yearHundredths, 7078)
             XCTAssertEqual(me.result.level, .good)
+            // Stored with the inputs: everyone's score and level as computed, and the task figures
+            // (three counted, two completed, one of them on time, one not completed).
+            let stored = try await ScoreInput.query(on: app.db).filter(\.$period == period.text).all()
+            let storedMe = try XCTUnwrap(stored.first { $0.personID == staffP.personID })
+            XCTAssertEqual(storedMe.hundredths, 7078)
+            XCTAssertEqual(storedMe.level, Level.good.rawValue)
+            XCTAssertEqual([storedMe.tasks, storedMe.completed, storedMe.onTime, storedMe.notCompleted], [3, 2, 1, 1])
+            let byCode = Dictionary(uniqueKeysWithValues: rows.map { ($0.input.personCode, $0.result) })
+            for row in stored {
+                let code = try await Person.find(row.personID, on: app.db)!.code
+                XCTAssertEqual(row.hundredths, byCode[code]?.yearHundredths, code)
+                XCTAssertEqual(row.level, byCode[code]?.level?.rawValue ?? "", code)
+            }
+            try await StoredFigures.assertStoredMatch(app, period: period.text)
             // An open period keeps each person's tasks as groups (summed by the database): the
             // late one with its error on its own.
             XCTAssertTrue(me.input.tasks.isEmpty)

@@ -211,6 +211,8 @@ final class EvaluationWorkflowTests: XCTestCase {
             XCTAssertEqual(excellent, firstWon ? chosen : [])
             let p3 = try XCTUnwrap(official.first { $0.personCode == "CB-BTCTU-P3-03" })
             XCTAssertEqual(p3.hundredths, 9800)
+            // What reports read is the approved results, summed per unit when approved.
+            try await StoredFigures.assertStoredMatch(app, period: period.text)
             let resultsPage = try await staff.get("/ket-qua?ky=\(period.text)")
             XCTAssertTrue(resultsPage.text.contains("đã phê duyệt"))
 
@@ -293,6 +295,10 @@ final class EvaluationWorkflowTests: XCTestCase {
             XCTAssertEqual(revs[1].hundredths, 10000)
             XCTAssertEqual(revs[1].kind, "kien-nghi")
             XCTAssertEqual(revs[1].level, Level.good.rawValue)
+            // The correction reaches the stored figures in the same transaction.
+            try await StoredFigures.assertStoredMatch(app, period: period.text)
+            let unitScores = try await StoredFigures.stored(app, period: period.text)[p3.scopePath]?.scores ?? []
+            XCTAssertTrue(unitScores.contains(10000), "\(unitScores)")
             XCTAssertTrue(revs[1].reasons.contains("hạn mức xuất sắc đã được phê duyệt"))
             let sheetNow = try await staff.get(sheet)
             XCTAssertTrue(sheetNow.text.contains("100,00"))

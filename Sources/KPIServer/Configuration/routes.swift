@@ -11,7 +11,7 @@ func routes(_ app: Application) throws {
     let signedIn = session.grouped(RequireSignIn(), RefusalAuditMiddleware(), DeclaredParamsMiddleware())
     AuthController.register(public: web, signedIn: signedIn)
     TwoFactorController.register(public: web, signedIn: signedIn)
-    signedIn.get(use: HomeController.home)
+    signedIn.get(use: HomeController.home).reads(.format)
     CatalogController.register(signedIn)
     ImportController.register(signedIn)
     AuditController.register(signedIn)

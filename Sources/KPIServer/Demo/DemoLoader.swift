@@ -150,6 +150,7 @@ struct DemoLoader {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let agencies = try await Agencies.map(on: db)
+        var rows: [(row: ScoreInput, data: ScoreInputData)] = []
         for person in people {
             let group = person.positionID.flatMap { positionCodes[$0] }.flatMap { groupOfPosition[$0] } ?? "CMNV"
             let catalog = DemoData.products.filter { $0.3 == group }
@@ -176,7 +177,16 @@ struct DemoLoader {
             row.id = UUID(); row.period = period; row.personID = person.id!; row.scopePath = person.scopePath
             row.agencyPath = agencies.agency(of: person.scopePath)?.path ?? person.scopePath
             row.data = String(decoding: try encoder.encode(data), as: UTF8.self)
-            try await row.create(on: db)
+            rows.append((row, data))
+        }
+        // Stored with their scores, as a recompute stores them.
+        let frameworks = try await Framework.query(on: db).filter(\.$status == "published").all()
+        for batch in Dictionary(grouping: rows, by: \.row.agencyPath).values {
+            let scores = try ScoreInputs.score(agency: batch.map { ($0.row.scopePath, $0.data) }, period: period, frameworks: frameworks)
+            for (row, data) in batch {
+                row.store(result: scores[data.personCode]?.result, facts: data.taskFacts)
+                try await row.create(on: db)
+            }
         }
     }
 }

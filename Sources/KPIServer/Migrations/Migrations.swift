@@ -35,6 +35,7 @@ enum Migrations {
         app.migrations.add(AddPrivacyNotice())
         app.migrations.add(CreateDelegations())
         app.migrations.add(CreateConclusions())
+        app.migrations.add(CreateScoreAggregates())
     }
 }
 

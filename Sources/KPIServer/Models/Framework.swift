@@ -1,4 +1,5 @@
 import Fluent
+import KPICore
 import Foundation
 
 /// One version of a KPI framework (bộ chỉ số): the province's common one, or an agency's derived
@@ -46,6 +47,24 @@ final class ScoreInput: Model, @unchecked Sendable {
     @Field(key: "agency_path") var agencyPath: String
     @Field(key: "data") var data: String
     @OptionalField(key: "updated_at") var updatedAt: Date?
+    /// The score (hundredths) and level the row was computed to when stored; nil and "" before.
+    @OptionalField(key: "hundredths") var hundredths: Int?
+    @Field(key: "level") var level: String
+    /// The task figures of `data` (`TaskFacts`), for reports.
+    @Field(key: "tasks") var tasks: Int
+    @OptionalField(key: "completed") var completed: Int?
+    @Field(key: "on_time") var onTime: Int
+    @Field(key: "not_completed") var notCompleted: Int
+    @Field(key: "units_assigned") var unitsAssigned: Int
+    @Field(key: "units_completed") var unitsCompleted: Int
+
+    /// Sets the stored result and task figures.
+    func store(result: PersonResult?, facts: TaskFacts) {
+        hundredths = result?.yearHundredths
+        level = result?.level?.rawValue ?? ""
+        tasks = facts.tasks; completed = facts.completed; onTime = facts.onTime; notCompleted = facts.notCompleted
+        unitsAssigned = facts.unitsAssigned; unitsCompleted = facts.unitsCompleted
+    }
 
     init() {}
 }

@@ -136,6 +136,7 @@ extension EvaluationFlow {
                                              framework: inputs[e.personCode]?.framework, note: "Phê duyệt", author: actor.name)
                 try await e.update(on: db)
             }
+            try await ScoreAggregates.rebuild(db, periodID: id)
             var after = ["ky": p.code, "cong_khai_den": until.iso, "quyet_dinh": decision]
             for level in Level.allCases { after[level.rawValue] = String(counts[level.rawValue] ?? 0) }
             try await AuditLog.append(on: db, actor: actor, action: "evaluation.approve", entityType: "evaluation_period",

@@ -155,8 +155,11 @@ struct EvaluationFlow {
     /// Whether the user evaluates this sheet: the leader of the person's unit (of the level above
     /// for a unit's head), never themselves.
     func mayReview(_ e: Evaluation) -> Bool {
-        e.personID != principal.personID
-            && principal.can(.leadWork, at: principal.evaluatorScope(of: e.scopePath, isLeader: e.isLeader))
+        Self.mayReview(principal, person: e.personID, scopePath: e.scopePath, isLeader: e.isLeader)
+    }
+
+    static func mayReview(_ principal: Principal, person: UUID, scopePath: String, isLeader: Bool) -> Bool {
+        person != principal.personID && principal.can(.leadWork, at: principal.evaluatorScope(of: scopePath, isLeader: isLeader))
     }
 
     static func encode(_ choices: [String: String]) -> String {

@@ -168,8 +168,14 @@ struct EvaluationService {
         // Each agency's JSON is encoded while the previous agency's rows are written.
         var writing: (EvaluationPeriod, UUID, Int, Task<Void, any Error>)?
         for (p, id) in zip(periods, ids) {
-            let rows = try (gathered[p.scopePath] ?? []).map { g in
-                (g.member.id, g.member.scopePath, String(decoding: try encoder.encode(g.data), as: UTF8.self))
+            let members = gathered[p.scopePath] ?? []
+            // Scored as stored: reports and home pages read these, never rescore.
+            let scores = try ScoreInputs.score(agency: members.map { ($0.member.scopePath, $0.data) }, period: code,
+                                               frameworks: frameworks)
+            let rows = try members.map { g in
+                StoredInput(person: g.member.id, scopePath: g.member.scopePath,
+                            data: String(decoding: try encoder.encode(g.data), as: UTF8.self),
+                            result: scores[g.data.personCode]?.result, facts: g.data.taskFacts)
             }
             if let (wp, wid, n, task) = writing {
                 try await task.value
@@ -186,9 +192,18 @@ struct EvaluationService {
         return out
     }
 
-    /// An agency's period inputs replaced by `rows` (person, scope path, JSON) in one transaction,
-    /// audited.
-    static func write(_ rows: [(UUID, String, String)], of p: EvaluationPeriod, id: UUID, period: PeriodCode, store: Store,
+    /// A person's inputs as stored, with the score and level they were computed to and their task figures.
+    struct StoredInput: Sendable {
+        var person: UUID
+        var scopePath: String
+        var data: String
+        var result: PersonResult?
+        var facts: TaskFacts
+    }
+
+    /// An agency's period inputs replaced by `rows` in one transaction, with the period's stored
+    /// summaries (`ScoreAggregates`), audited.
+    static func write(_ rows: [StoredInput], of p: EvaluationPeriod, id: UUID, period: PeriodCode, store: Store,
                       actor: Actor) async throws {
         let state = EvaluationState(rawValue: p.state)
         let now = store.now
@@ -198,11 +213,14 @@ struct EvaluationService {
             // Many rows per statement (the model layer's per-row reflection was a tenth of a recompute).
             for chunk in stride(from: 0, to: rows.count, by: 500) {
                 let insert = sql.insert(into: ScoreInput.schema).columns("id", "period", "person_id", "scope_path", "agency_path", "data",
-                                                                         "updated_at")
-                for (person, path, data) in rows[chunk..<min(chunk + 500, rows.count)] {
-                    insert.values(SQLBind(UUID()), SQLBind(period.text), SQLBind(person), SQLBind(path), SQLBind(p.scopePath),
-                                  SQLBind(data),
-                                  SQLBind(now))
+                                                                         "updated_at", "hundredths", "level", "tasks", "completed",
+                                                                         "on_time", "not_completed", "units_assigned", "units_completed")
+                for r in rows[chunk..<min(chunk + 500, rows.count)] {
+                    insert.values(SQLBind(UUID()), SQLBind(period.text), SQLBind(r.person), SQLBind(r.scopePath), SQLBind(p.scopePath),
+                                  SQLBind(r.data), SQLBind(now), SQLBind(r.result?.yearHundredths),
+                                  SQLBind(r.result?.level?.rawValue ?? ""), SQLBind(r.facts.tasks), SQLBind(r.facts.completed),
+                                  SQLBind(r.facts.onTime), SQLBind(r.facts.notCompleted), SQLBind(r.facts.unitsAssigned),
+                                  SQLBind(r.facts.unitsCompleted))
                 }
                 try await insert.run()
             }
@@ -211,6 +229,7 @@ struct EvaluationService {
                 """).run()
             // Someone who joined the agency during the workflow gets a sheet too.
             if state != .open { try await EvaluationFlow.ensureSheets(db, p) }
+            try await ScoreAggregates.rebuild(db, p)
             try await AuditLog.append(on: db, actor: actor, action: "evaluation.recompute", entityType: "evaluation_period",
                                       entityID: id.uuidString,
                                       scopePath: p.scopePath, after: ["ky": period.text, "so_nguoi": String(rows.count)])

@@ -145,38 +145,49 @@ struct ScoreGathering {
 
     /// The tasks each person leads that are due in the period, one by one, by due date.
     func tasks(period: PeriodCode, scope: TaskScope) async throws -> [UUID: [ScoreInputData.Task]] {
-        let (first, last) = (period.first.iso, period.last.iso)
         var tasks: [UUID: [ScoreInputData.Task]] = [:]
-        func add(_ assignee: UUID, _ title: String, _ productCode: String, _ productName: String, _ unit: String, _ quantity: String,
-                 _ factor: String, _ complexity: String, _ complexityFactor: String, _ state: String, _ completedOn: String,
-                 _ errors: Int, _ exempt: Int, _ delays: Int, _ exemptDelays: Int) {
-            let status = Self.status(state: state, completedInPeriod: !completedOn.isEmpty && completedOn <= last)
-            tasks[assignee, default: []].append(ScoreInputData.Task(
-                title: title, productCode: productCode, productName: productName, unit: unit, quantity: quantity, factor: factor,
-                complexity: complexity, complexityFactor: complexityFactor, status: status, majorErrors: errors, exemptErrors: exempt,
-                delays: delays, exemptDelays: exemptDelays))
-        }
+        for l in try await listed(period: period, scope: scope) { tasks[l.assignee, default: []].append(l.task) }
+        return tasks
+    }
+
+    /// A task as the inputs list it, with what names it on a page.
+    struct Listed: Sendable {
+        var id: UUID
+        var code: String
+        var due: DateOnly?
+        var assignee: UUID
+        var task: ScoreInputData.Task
+    }
+
+    /// `tasks`, in the same order, each with its id, code and due date.
+    func listed(period: PeriodCode, scope: TaskScope) async throws -> [Listed] {
+        let (first, last) = (period.first.iso, period.last.iso)
         let whose: SQLQueryString = switch scope {
         case .agencies(let paths): Self.within("p.scope_path", paths)
         case .person(let id): "t.assignee_id = \(bind: id)"
         }
         let taskQuery: SQLQueryString = """
-            SELECT t.assignee_id, t.title, t.product_code, t.product_name, t.product_unit, t.quantity, t.factor, t.complexity,
-                   t.complexity_factor, t.state, t.completed_on, t.major_errors, t.exempt_errors, t.delays, t.exempt_delays
+            SELECT t.id, t.code, t.due_on, t.assignee_id, t.title, t.product_code, t.product_name, t.product_unit, t.quantity, t.factor,
+                   t.complexity, t.complexity_factor, t.state, t.completed_on, t.major_errors, t.exempt_errors, t.delays, t.exempt_delays
             FROM tasks t JOIN people p ON p.id = t.assignee_id
             WHERE \(whose) AND t.due_on >= \(bind: first) AND t.due_on <= \(bind: last)
               AND t.state NOT IN (\(bind: TaskState.proposed.rawValue), \(bind: TaskState.declined.rawValue))
             ORDER BY t.due_on, t.code
             """
-        for row in try await db.rows(taskQuery, { c in
-            (try c.next(UUID.self), try c.next(String.self), try c.next(String.self), try c.next(String.self),
-             try c.next(String.self), try c.next(String.self), try c.next(String.self), try c.next(String.self),
-             try c.next(String.self), try c.next(String.self), try c.next(String.self), try c.next(Int.self),
-             try c.next(Int.self), try c.next(Int.self), try c.next(Int.self))
-        }) {
-            add(row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12, row.13, row.14)
+        return try await db.rows(taskQuery) { c in
+            let id = try c.next(UUID.self), code = try c.next(String.self), due = try c.next(String.self)
+            let assignee = try c.next(UUID.self)
+            let title = try c.next(String.self), productCode = try c.next(String.self), productName = try c.next(String.self)
+            let unit = try c.next(String.self), quantity = try c.next(String.self), factor = try c.next(String.self)
+            let complexity = try c.next(String.self), complexityFactor = try c.next(String.self)
+            let state = try c.next(String.self), completedOn = try c.next(String.self)
+            let status = Self.status(state: state, completedInPeriod: !completedOn.isEmpty && completedOn <= last)
+            let task = ScoreInputData.Task(
+                title: title, productCode: productCode, productName: productName, unit: unit, quantity: quantity, factor: factor,
+                complexity: complexity, complexityFactor: complexityFactor, status: status, majorErrors: try c.next(Int.self),
+                exemptErrors: try c.next(Int.self), delays: try c.next(Int.self), exemptDelays: try c.next(Int.self))
+            return Listed(id: id, code: code, due: DateOnly(parsing: due), assignee: assignee, task: task)
         }
-        return tasks
     }
 
     /// The same tasks as groups per person: the database groups them by what the engine reads

@@ -124,6 +124,7 @@ extension EvaluationFlow {
         e.reasons = encode(r.reasons)
         try await writeRevision(db, e, number: next, kind: kind, inputs: r.inputs, framework: r.framework, note: note, author: author)
         try await e.update(on: db)
+        try await ScoreAggregates.rebuild(db, periodID: e.periodID)
         try await EvaluationService.markDirty(db, scopePath: e.scopePath)
         // A person who has since moved carries this result into the new agency's year (DOMAIN.md §5).
         if let now = try await Person.find(e.personID, on: db)?.scopePath, now != e.scopePath {

@@ -26,6 +26,26 @@ enum ScoreInputs {
         }
     }
 
+    /// One agency's people scored, each with the framework in force for them (`ScoreService.framework`),
+    /// the quota applied per framework within the agency as in the real approval: result and framework
+    /// by person code. People no published framework applies to are left out.
+    static func score(agency members: [(scopePath: String, data: ScoreInputData)], period: String,
+                      frameworks: [Framework]) throws -> [String: (result: PersonResult, framework: Framework)] {
+        var byFramework: [UUID: (Framework, [ScoreInputData])] = [:]
+        for m in members {
+            guard let f = ScoreService.framework(for: m.data.staffKind, group: m.data.groupCode, at: m.scopePath, period: period,
+                                                 among: frameworks) else { continue }
+            byFramework[f.id!, default: (f, [])].1.append(m.data)
+        }
+        var out: [String: (result: PersonResult, framework: Framework)] = [:]
+        for (f, batch) in byFramework.values {
+            let definition = FrameworkService.decode(f)
+            let engine = ScoringEngine(rules: try definition.rules(code: f.code))
+            for r in try engine.rank(batch, definition: definition) { out[r.id] = (r, f) }
+        }
+        return out
+    }
+
     /// Scores the items with the framework `definition` (groups (ii)–(iv) from its indicators when
     /// the inputs carry metrics), the quota per agency and group as in the real approval; results by person code.
     static func rank(_ items: [Item], definition: FrameworkDefinition, code: String) throws -> [String: PersonResult] {

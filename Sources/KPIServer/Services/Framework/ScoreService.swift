@@ -66,12 +66,6 @@ struct ScoreService {
         // The quota is counted over the whole agency, so every agency where the user sees someone
         // is scored whole; only the visible people are returned.
         let agencies = Set(items.filter { maySee($0.row.scopePath, personID: $0.row.personID) }.map(\.agency))
-        var byFramework: [UUID: (Framework, [ScoreInputs.Item])] = [:]
-        for item in items where agencies.contains(item.agency) {
-            guard let f = Self.framework(for: item.data.staffKind, group: item.data.groupCode, at: item.row.scopePath,
-                                         period: period, among: frameworks) else { continue }
-            byFramework[f.id!, default: (f, [])].1.append(item)
-        }
         // Approved results of the period's sheets, by person.
         var official: [UUID: Evaluation] = [:]
         let periodIDs = try await EvaluationPeriod.query(on: store.db).filter(\.$code == period).all().compactMap(\.id)
@@ -80,10 +74,10 @@ struct ScoreService {
                 .all() { official[e.personID] = e }
         }
         var rows: [Row] = []
-        for (f, batch) in byFramework.values {
-            let results = try ScoreInputs.rank(batch, definition: FrameworkService.decode(f), code: f.code)
+        for batch in Dictionary(grouping: items.filter { agencies.contains($0.agency) }, by: \.agency).values {
+            let results = try ScoreInputs.score(agency: batch.map { ($0.row.scopePath, $0.data) }, period: period, frameworks: frameworks)
             for item in batch where maySee(item.row.scopePath, personID: item.row.personID) {
-                guard let result = results[item.data.personCode] else { continue }
+                guard let (result, f) = results[item.data.personCode] else { continue }
                 rows.append(Row(input: item.data, scopePath: item.row.scopePath, framework: f, result: result,
                                 official: official[item.row.personID]))
             }

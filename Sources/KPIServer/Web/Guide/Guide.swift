@@ -97,7 +97,7 @@ final class GuideCache: @unchecked Sendable {
 /// names gets the guide's start («Theo vai trò»). A test checks that every anchor here is a heading.
 enum GuideSections {
     static let byPrefix: [(String, String)] = [
-        ("/", "theo-vai-tro"),
+        ("/", "tong-quan"),
         ("/huong-dan", "theo-vai-tro"),
         ("/dang-nhap", "dang-nhap"), ("/doi-mat-khau", "dang-nhap"), ("/phien-dang-nhap", "dang-nhap"),
         ("/quen-mat-khau", "dang-nhap"), ("/dat-mat-khau", "dang-nhap"), ("/du-lieu-cua-toi", "du-lieu-ca-nhan"),
