@@ -182,6 +182,7 @@ final class PermissionMatrixTests: XCTestCase {
             // A person's history (canbo's): canbo, the leaders above, the advisory body and inspection.
             "GET ket-qua/nguoi/:person": "xxoooooxs",
             // Lists for personnel work: those who see evaluations; the rules: the province's advisory body.
+            "GET bao-cao": "xxoooxoxs",
             "GET bao-cao/cong-tac-can-bo": "xxoooxoxs",
             "GET bao-cao/cong-tac-can-bo/quy-tac": "xxoxxxxxs",
             "POST bao-cao/cong-tac-can-bo/quy-tac": "xxoxxxxxs",

@@ -109,6 +109,17 @@ public struct PeriodCode: Hashable, Comparable, Sendable, CustomStringConvertibl
         }
     }
 
+    /// The period of the same kind just before (December of last year before January; nil before year 1).
+    public var previous: PeriodCode? {
+        switch kind {
+        case .month: index > 1 ? PeriodCode(year: year, kind: .month, index: index - 1)
+            : PeriodCode(year: year - 1, kind: .month, index: 12)
+        case .quarter: index > 1 ? PeriodCode(year: year, kind: .quarter, index: index - 1)
+            : PeriodCode(year: year - 1, kind: .quarter, index: 4)
+        case .year: PeriodCode(year: year - 1, kind: .year, index: 0)
+        }
+    }
+
     /// Earlier first, a year after its parts.
     public static func < (a: PeriodCode, b: PeriodCode) -> Bool {
         (a.year, a.lastMonth, a.kind == .year ? 1 : 0, -a.firstMonth) < (b.year, b.lastMonth, b.kind == .year ? 1 : 0, -b.firstMonth)

@@ -5,8 +5,8 @@ import KPICore
 /// An area opens to whoever holds one of its actions somewhere, and, for the areas about a person's
 /// own work and records, to anyone with a personnel record (they see their own).
 enum Area: CaseIterable, Sendable {
-    case work, organizations, positions, people, products, periods, mySheets, results, frameworks, discipline, leave, delegations, users,
-         imports, audit, settings
+    case work, organizations, positions, people, products, periods, mySheets, results, reports, frameworks, discipline, leave,
+         delegations, users, imports, audit, settings
 
     /// The menu's words and the area's address.
     var label: String {
@@ -27,6 +27,7 @@ enum Area: CaseIterable, Sendable {
         case .imports: "Nhập dữ liệu"
         case .audit: "Nhật ký"
         case .settings: "Cài đặt"
+        case .reports: "Báo cáo"
         }
     }
 
@@ -48,6 +49,7 @@ enum Area: CaseIterable, Sendable {
         case .imports: "/nhap-du-lieu"
         case .audit: "/nhat-ky"
         case .settings: "/cai-dat"
+        case .reports: "/bao-cao"
         }
     }
 
@@ -66,6 +68,7 @@ enum Area: CaseIterable, Sendable {
         case .imports: [.manageCatalog, .configureFramework]
         case .audit: [.viewAudit]
         case .settings: [.manageSettings]
+        case .reports: [.viewEvaluations, .configureFramework]
         }
     }
 

@@ -20,6 +20,7 @@ func routes(_ app: Application) throws {
     PublicationController.register(signedIn)
     HistoryController.register(signedIn)
     PersonnelListController.register(signedIn)
+    ReportController.register(signedIn)
     RoleController.register(signedIn)
     WorkController.register(signedIn)
     NoticeController.register(signedIn)

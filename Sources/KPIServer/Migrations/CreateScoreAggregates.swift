@@ -12,7 +12,10 @@ struct CreateScoreAggregates: AsyncMigration {
     func prepare(on db: any Database) async throws {
         let inputs = ScoreInput.schema
         try await db.schema(inputs).field("hundredths", .int).update()
-        try await db.schema(inputs).field("level", .string, .required, .sql(.default(""))).update()
+        for column in ["level", "staff_kind", "group_code"] {
+            try await db.schema(inputs).field(.definition(name: .key(.init(stringLiteral: column)), dataType: .string,
+                                                          constraints: [.required, .sql(.default(""))])).update()
+        }
         for column in ["tasks", "on_time", "not_completed", "units_assigned", "units_completed"] {
             try await db.schema(inputs).field(.definition(name: .key(.init(stringLiteral: column)), dataType: .int64,
                                                           constraints: [.required, .sql(.default(0))])).update()
@@ -23,6 +26,8 @@ struct CreateScoreAggregates: AsyncMigration {
             .field("period", .string, .required)
             .field("agency_path", .string, .required)
             .field("unit_path", .string, .required)
+            .field("staff_kind", .string, .required)
+            .field("group_code", .string, .required)
             .field("approved", .bool, .required)
             .field("people", .int64, .required)
             .field("scored", .int64, .required)
@@ -51,7 +56,8 @@ struct CreateScoreAggregates: AsyncMigration {
 
     func revert(on db: any Database) async throws {
         try await db.schema(ScoreAggregates.table).delete()
-        for column in ["hundredths", "level", "tasks", "completed", "on_time", "not_completed", "units_assigned", "units_completed"] {
+        for column in ["hundredths", "level", "staff_kind", "group_code", "tasks", "completed", "on_time", "not_completed",
+                       "units_assigned", "units_completed"] {
             try await db.schema(ScoreInput.schema).deleteField(.key(.init(stringLiteral: column))).update()
         }
     }

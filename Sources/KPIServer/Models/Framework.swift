@@ -50,6 +50,9 @@ final class ScoreInput: Model, @unchecked Sendable {
     /// The score (hundredths) and level the row was computed to when stored; nil and "" before.
     @OptionalField(key: "hundredths") var hundredths: Int?
     @Field(key: "level") var level: String
+    /// Of `data`, for reports' filters: the staff kind and the position group.
+    @Field(key: "staff_kind") var staffKind: String
+    @Field(key: "group_code") var groupCode: String
     /// The task figures of `data` (`TaskFacts`), for reports.
     @Field(key: "tasks") var tasks: Int
     @OptionalField(key: "completed") var completed: Int?
@@ -59,7 +62,10 @@ final class ScoreInput: Model, @unchecked Sendable {
     @Field(key: "units_completed") var unitsCompleted: Int
 
     /// Sets the stored result and task figures.
-    func store(result: PersonResult?, facts: TaskFacts) {
+    func store(result: PersonResult?, data: ScoreInputData) {
+        let facts = data.taskFacts
+        staffKind = data.staffKind
+        groupCode = data.groupCode
         hundredths = result?.yearHundredths
         level = result?.level?.rawValue ?? ""
         tasks = facts.tasks; completed = facts.completed; onTime = facts.onTime; notCompleted = facts.notCompleted

@@ -43,30 +43,33 @@ enum StoredFigures {
         return out
     }
 
-    /// Unit path → figures, as stored.
+    /// Unit path → figures, as stored (a unit's rows by staff kind and position group added up).
     static func stored(_ app: Application, period: String) async throws -> [String: Unit] {
         var out: [String: Unit] = [:]
+        var keys = Set<String>()
         for r in try await app.db.sql.raw("SELECT * FROM score_aggregates WHERE period = \(bind: period)").all() {
-            var u = Unit()
-            u.people = try r.decode(column: "people", as: Int.self)
-            u.scored = try r.decode(column: "scored", as: Int.self)
-            u.sum = try r.decode(column: "sum_hundredths", as: Int.self)
-            u.withTasks = try r.decode(column: "with_tasks", as: Int.self)
+            let unit = try r.decode(column: "unit_path", as: String.self)
+            let key = [unit, try r.decode(column: "staff_kind", as: String.self), try r.decode(column: "group_code", as: String.self)]
+            XCTAssertTrue(keys.insert(key.joined(separator: "|")).inserted, "one row per unit, staff kind, group and period: \(key)")
+            var u = out[unit] ?? Unit()
+            u.people += try r.decode(column: "people", as: Int.self)
+            u.scored += try r.decode(column: "scored", as: Int.self)
+            u.sum += try r.decode(column: "sum_hundredths", as: Int.self)
+            u.withTasks += try r.decode(column: "with_tasks", as: Int.self)
             for (column, level) in [("excellent", "HTXSNV"), ("good", "HTTNV"), ("pass", "HTNV"), ("fail", "KHTNV")] {
                 let n = try r.decode(column: column, as: Int.self)
-                if n > 0 { u.levels[level] = n }
+                if n > 0 { u.levels[level, default: 0] += n }
             }
             for pair in try r.decode(column: "scores", as: String.self).split(separator: ";") {
                 let parts = pair.split(separator: ":").map { Int($0)! }
                 u.scores += Array(repeating: parts[0], count: parts[1])
             }
-            u.tasks = try r.decode(column: "tasks", as: Int.self)
-            u.onTime = try r.decode(column: "on_time", as: Int.self)
-            u.notCompleted = try r.decode(column: "not_completed", as: Int.self)
-            let unit = try r.decode(column: "unit_path", as: String.self)
-            XCTAssertNil(out[unit], "one row per unit and period: \(unit)")
+            u.tasks += try r.decode(column: "tasks", as: Int.self)
+            u.onTime += try r.decode(column: "on_time", as: Int.self)
+            u.notCompleted += try r.decode(column: "not_completed", as: Int.self)
             out[unit] = u
         }
+        for k in out.keys { out[k]!.scores.sort() }
         return out
     }
 

@@ -175,7 +175,8 @@ struct EvaluationService {
             let rows = try members.map { g in
                 StoredInput(person: g.member.id, scopePath: g.member.scopePath,
                             data: String(decoding: try encoder.encode(g.data), as: UTF8.self),
-                            result: scores[g.data.personCode]?.result, facts: g.data.taskFacts)
+                            result: scores[g.data.personCode]?.result, facts: g.data.taskFacts, staffKind: g.data.staffKind,
+                            groupCode: g.data.groupCode)
             }
             if let (wp, wid, n, task) = writing {
                 try await task.value
@@ -199,6 +200,8 @@ struct EvaluationService {
         var data: String
         var result: PersonResult?
         var facts: TaskFacts
+        var staffKind: String
+        var groupCode: String
     }
 
     /// An agency's period inputs replaced by `rows` in one transaction, with the period's stored
@@ -214,13 +217,14 @@ struct EvaluationService {
             for chunk in stride(from: 0, to: rows.count, by: 500) {
                 let insert = sql.insert(into: ScoreInput.schema).columns("id", "period", "person_id", "scope_path", "agency_path", "data",
                                                                          "updated_at", "hundredths", "level", "tasks", "completed",
-                                                                         "on_time", "not_completed", "units_assigned", "units_completed")
+                                                                         "on_time", "not_completed", "units_assigned", "units_completed",
+                                                                         "staff_kind", "group_code")
                 for r in rows[chunk..<min(chunk + 500, rows.count)] {
                     insert.values(SQLBind(UUID()), SQLBind(period.text), SQLBind(r.person), SQLBind(r.scopePath), SQLBind(p.scopePath),
                                   SQLBind(r.data), SQLBind(now), SQLBind(r.result?.yearHundredths),
                                   SQLBind(r.result?.level?.rawValue ?? ""), SQLBind(r.facts.tasks), SQLBind(r.facts.completed),
                                   SQLBind(r.facts.onTime), SQLBind(r.facts.notCompleted), SQLBind(r.facts.unitsAssigned),
-                                  SQLBind(r.facts.unitsCompleted))
+                                  SQLBind(r.facts.unitsCompleted), SQLBind(r.staffKind), SQLBind(r.groupCode))
                 }
                 try await insert.run()
             }

@@ -202,9 +202,7 @@ struct Overview {
     /// is not one. Subtrees inside another are left out.
     func overseen() async throws -> [String] {
         let map = try await store.agencies()
-        let all = Set(principal.scopes(.viewEvaluations) + principal.scopes(.configureFramework))
-            .filter { s in map.all.contains { $0.path.hasPrefix(s) } }
-        return all.filter { s in !all.contains { $0 != s && s.hasPrefix($0) } }.sorted()
+        return ReportService(store: store, principal: principal).scopes.filter { s in map.all.contains { $0.path.hasPrefix(s) } }
     }
 
     struct AgencyLine: Sendable {

@@ -17,6 +17,8 @@ enum ScoreAggregates {
         var period: String
         var agencyPath: String
         var unitPath: String
+        var staffKind: String
+        var groupCode: String
         var approved: Bool
         var summary: ScoreSummary
     }
@@ -28,7 +30,7 @@ enum ScoreAggregates {
         let rows = try await db.rows("""
             SELECT s.scope_path, s.hundredths, s.level, e.hundredths AS official_hundredths, e.level AS official_level, s.tasks,
                    s.completed, s.on_time, s.not_completed,
-                   s.units_assigned, s.units_completed
+                   s.units_assigned, s.units_completed, s.staff_kind, s.group_code
             FROM score_inputs s LEFT JOIN evaluations e ON e.person_id = s.person_id AND e.period_id = \(bind: pid) AND e.level <> ''
             WHERE s.period = \(bind: p.code) AND s.agency_path = \(bind: p.scopePath)
             """, { c in
@@ -36,24 +38,33 @@ enum ScoreAggregates {
              approved: try c.next(Int?.self), approvedLevel: try c.next(String?.self),
              facts: TaskFacts(tasks: try c.next(Int.self), completed: try c.next(Int?.self), onTime: try c.next(Int.self),
                               notCompleted: try c.next(Int.self), unitsAssigned: try c.next(Int.self),
-                              unitsCompleted: try c.next(Int.self)))
+                              unitsCompleted: try c.next(Int.self)),
+             kind: try c.next(String.self), group: try c.next(String.self))
         })
-        var units: [String: ScoreSummary] = [:]
+        struct Key: Hashable, Comparable {
+            var path: String, kind: String, group: String
+            static func < (a: Key, b: Key) -> Bool { (a.path, a.kind, a.group) < (b.path, b.kind, b.group) }
+        }
+        var units: [Key: ScoreSummary] = [:]
         for r in rows {
             let isOfficial = official && !(r.approvedLevel ?? "").isEmpty
             let level = isOfficial ? r.approvedLevel! : r.storedLevel
-            units[r.path, default: ScoreSummary()].add(hundredths: isOfficial ? r.approved : r.stored, level: Level(rawValue: level),
+            units[Key(path: r.path, kind: r.kind, group: r.group), default: ScoreSummary()]
+                .add(hundredths: isOfficial ? r.approved : r.stored, level: Level(rawValue: level),
                                                       facts: r.facts)
         }
         let sql = db.sql
         try await sql.raw("DELETE FROM score_aggregates WHERE period = \(bind: p.code) AND agency_path = \(bind: p.scopePath)").run()
         guard !units.isEmpty else { return }
-        let insert = sql.insert(into: table).columns("id", "period", "agency_path", "unit_path", "approved", "people", "scored",
+        let insert = sql.insert(into: table).columns("id", "period", "agency_path", "unit_path", "staff_kind", "group_code", "approved",
+                                                      "people",
+                                                      "scored",
                                                       "with_tasks",
                                                       "sum_hundredths", "excellent", "good", "pass", "fail", "scores", "tasks",
                                                       "completed", "on_time", "not_completed", "units_assigned", "units_completed")
-        for (path, s) in units.sorted(by: { $0.key < $1.key }) {
-            insert.values(SQLBind(UUID()), SQLBind(p.code), SQLBind(p.scopePath), SQLBind(path), SQLBind(official), SQLBind(s.people),
+        for (key, s) in units.sorted(by: { $0.key < $1.key }) {
+            insert.values(SQLBind(UUID()), SQLBind(p.code), SQLBind(p.scopePath), SQLBind(key.path), SQLBind(key.kind), SQLBind(key.group),
+                          SQLBind(official), SQLBind(s.people),
                           SQLBind(s.scored), SQLBind(s.withTasks), SQLBind(s.sumHundredths), SQLBind(s.count(.excellent)),
                           SQLBind(s.count(.good)),
                           SQLBind(s.count(.pass)), SQLBind(s.count(.fail)), SQLBind(s.scoresText), SQLBind(s.work.tasks),
@@ -75,13 +86,15 @@ enum ScoreAggregates {
         guard !codes.isEmpty, !scopes.isEmpty else { return [] }
         let within = ScoreGathering.within("unit_path", scopes.contains("/") ? ["/"] : scopes)
         return try await db.rows("""
-            SELECT period, agency_path, unit_path, approved, people, scored, with_tasks, sum_hundredths, excellent, good, pass, fail,
+            SELECT period, agency_path, unit_path, staff_kind, group_code, approved, people, scored, with_tasks, sum_hundredths,
+                   excellent, good, pass, fail,
                    scores, tasks,
                    completed, on_time, not_completed, units_assigned, units_completed
             FROM score_aggregates WHERE period IN (\(binds: codes)) AND \(within)
             """, { c in
             var s = ScoreSummary()
             let period = try c.next(String.self), agency = try c.next(String.self), unit = try c.next(String.self)
+            let kind = try c.next(String.self), group = try c.next(String.self)
             let approved = try c.next(Bool.self)
             s.people = try c.next(Int.self); s.scored = try c.next(Int.self); s.withTasks = try c.next(Int.self)
             s.sumHundredths = try c.next(Int.self)
@@ -93,7 +106,8 @@ enum ScoreAggregates {
             s.work = TaskFacts(tasks: try c.next(Int.self), completed: try c.next(Int?.self), onTime: try c.next(Int.self),
                                notCompleted: try c.next(Int.self), unitsAssigned: try c.next(Int.self),
                                unitsCompleted: try c.next(Int.self))
-            return Row(period: period, agencyPath: agency, unitPath: unit, approved: approved, summary: s)
+            return Row(period: period, agencyPath: agency, unitPath: unit, staffKind: kind, groupCode: group, approved: approved,
+                       summary: s)
         })
     }
 }

@@ -1,0 +1,39 @@
+"""Báo cáo in Chromium: the advisory body opens the report from the menu, drills from the province to an
+agency and to a unit with its people, filters, exports; a unit's leader sees their room only. It fits the
+window (1366 px and 360 px) and is photographed for the guide."""
+from playwright.sync_api import expect
+
+from conftest import no_horizontal_overflow, shot, sign_in, url
+
+
+def test_drill_down_filter_and_export(page):
+    sign_in(page, "thammuu")
+    page.click("nav.menu >> text=Báo cáo")
+    expect(page.locator("h1")).to_have_text("Báo cáo: Toàn tỉnh")
+    expect(page.locator("table.report")).to_contain_text("Ban Tổ chức Tỉnh ủy")
+    assert no_horizontal_overflow(page)
+    shot(page, "bao-cao")
+    page.click("table.report >> text=Ban Tổ chức Tỉnh ủy")
+    expect(page.locator("h1")).to_have_text("Báo cáo: Ban Tổ chức Tỉnh ủy")
+    page.click("table.report >> text=Phòng Cán bộ")
+    expect(page.locator("h1")).to_have_text("Báo cáo: Phòng Cán bộ")
+    expect(page.locator("main")).to_contain_text("Cán bộ trực tiếp tại Phòng Cán bộ")
+    assert no_horizontal_overflow(page)
+    shot(page, "bao-cao-don-vi")
+    # Back up through the trail; a filter that matches nobody says so.
+    page.click(".trail >> text=Toàn tỉnh")
+    expect(page.locator("h1")).to_have_text("Báo cáo: Toàn tỉnh")
+    page.select_option("#khoi", "su-nghiep")
+    page.click("button:has-text('Xem báo cáo')")
+    expect(page.locator("main")).to_contain_text("Không có số liệu nào khớp bộ lọc")
+    with page.expect_download() as d:
+        page.click("a:has-text('Xuất Excel')")
+    assert d.value.suggested_filename.endswith(".xlsx")
+
+
+def test_a_unit_leader_reports_on_their_room_only(page):
+    sign_in(page, "lanhdao")
+    page.goto(url("/bao-cao?don_vi=BTCTU-P3"))
+    expect(page.locator("h1")).to_have_text("Báo cáo: Phòng Cán bộ")
+    page.goto(url("/bao-cao?don_vi=SNV"))
+    expect(page.locator("main")).to_contain_text("Không có cơ quan, đơn vị này trong phạm vi báo cáo của bạn")
