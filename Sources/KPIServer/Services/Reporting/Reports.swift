@@ -32,6 +32,8 @@ struct ReportService {
         var previous: ScoreSummary
         var complaints = 0
         var corrections = 0
+        /// The line's figures of each chosen period, by period code (a range's months).
+        var byPeriod: [String: ScoreSummary] = [:]
     }
 
     /// A person's line at the bottom of the drill-down.
@@ -120,6 +122,7 @@ struct ReportService {
             var line = lines[key] ?? Line(name: "", code: "", drill: nil, summary: ScoreSummary(), previous: ScoreSummary())
             if current.contains(r.period) {
                 line.summary.merge(r.summary); total.summary.merge(r.summary)
+                line.byPeriod[r.period, default: ScoreSummary()].merge(r.summary)
             } else {
                 line.previous.merge(r.summary); total.previous.merge(r.summary)
             }

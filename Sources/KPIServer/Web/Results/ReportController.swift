@@ -97,6 +97,27 @@ enum ReportController {
                                                                                         periodLabel: periodLabel)))
     }
 
+    /// The report's charts: the levels of the whole, their shares line by line, the spread of scores line by
+    /// line, and for a range of months the mean of each line month by month. At most 30 lines are drawn; the
+    /// table above holds them all.
+    static func charts(_ r: ReportService.Report, periodLabel: String) -> HTML {
+        let groups = r.lines.prefix(30).map { Charts.Group(label: $0.name, summary: $0.summary) }
+        let by = r.query.node == nil ? "cơ quan" : "đơn vị"
+        var html = Charts.bars(id: "xep-loai-bao-cao", title: "Xếp loại \(periodLabel.lowercased()) — \(r.nodeName)",
+                               unit: "Số người", Charts.levels(Level.allCases.map { ($0, r.total.summary.count($0)) }))
+        guard r.lines.count > 1 || r.query.periods.count > 1 else { return html }
+        html = html + Charts.stacked(id: "ty-le-xep-loai", title: "Tỷ lệ xếp loại theo \(by)", groups)
+        html = html + Charts.boxes(id: "phan-tan-diem", title: "Độ phân tán điểm theo \(by)", groups)
+        if r.query.periods.count > 1 {
+            let columns = r.query.periods.map { (label: $0.label, tick: HistoryController.tick($0)) }
+            let rows = r.lines.prefix(30).map { l in
+                (label: l.name, means: r.query.periods.map { l.byPeriod[$0.text]?.meanHundredths })
+            }
+            html = html + Charts.heat(id: "ban-do-nhiet", title: "Điểm trung bình theo tháng", columns: columns, rows)
+        }
+        return HTML("<details class=\"chart-box\" open><summary>Biểu đồ</summary>\(html)</details>")
+    }
+
     static func link(_ req: Request, node: String?) -> String {
         var items: [URLQueryItem] = []
         for name in ["ky", "tu_ky", "den_ky", "khoi", "cap", "loai", "nhom"] where !req.input.text(name).isEmpty {
@@ -152,9 +173,7 @@ enum ReportController {
             return HTML("<tr\(HTML.when(total, " class=\"total\""))>\(name)\(tds)</tr>")
         }
         let body = r.lines.map { row($0) } + (r.lines.count > 1 ? [row(r.total, total: true)] : [])
-        let chart = Charts.bars(id: "xep-loai-bao-cao", title: "Xếp loại \(periodLabel.lowercased()) — \(r.nodeName)",
-                                unit: "Số người",
-                                Charts.levels(Level.allCases.map { ($0, r.total.summary.count($0)) }))
+        let charts = self.charts(r, periodLabel: periodLabel)
         let people = r.people.map { person in
             HTML("""
                 <tr><td data-label="Mã">\(person.code)</td><th scope="row"><a href="/ket-qua/\(person.period)/\(person.code)">\
@@ -183,7 +202,7 @@ enum ReportController {
             <div class="table-wrap"><table class="list report"><caption>\(periodLabel) — \(r.nodeName)</caption>\
             <thead><tr>\(head)</tr></thead><tbody>\(body)</tbody></table></div>
             """))
-            \(HTML.when(t.people > 0, chart))
+            \(HTML.when(t.people > 0, charts))
             \(HTML.when(!r.people.isEmpty, HTML("""
             <div class="table-wrap"><table class="list"><caption>Cán bộ trực tiếp tại \(r.nodeName)</caption><thead><tr>\
             <th scope="col">Mã</th><th scope="col">Họ và tên</th><th scope="col">Kỳ</th><th scope="col" class="num">Điểm</th>\

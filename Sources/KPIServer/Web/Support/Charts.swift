@@ -145,6 +145,187 @@ enum Charts {
             """)
     }
 
+    // MARK: Several groups side by side
+
+    /// One group of a comparison (a unit, an agency): its name and figures.
+    struct Group: Sendable {
+        var label: String
+        var summary: ScoreSummary
+    }
+
+    /// The x of `hundredths` (0–100 points) on a comparison's scale.
+    static func scaleX(_ hundredths: Int) -> Double {
+        Double(min(max(hundredths, 0), 10_000)) / 10_000 * scale.width
+    }
+
+    /// The common scale of boxes and stacked bars: from the drawing's left edge, `width` long.
+    static let scale = (width: 340.0, rowHeight: 40.0)
+
+    /// Tỷ lệ xếp loại: one bar per group, as long as the scale, cut into the shares of the four levels
+    /// (best first) of those with a level; the table gives each count and share.
+    static func stacked(id: String, title: String, _ groups: [Group]) -> HTML {
+        let height = scale.rowHeight * Double(groups.count) + 24
+        var rows: [HTML] = []
+        var spoken: [String] = []
+        for (i, g) in groups.enumerated() {
+            let top = scale.rowHeight * Double(i)
+            let total = Level.allCases.reduce(0) { $0 + g.summary.count($1) }
+            var x = 0.0
+            var parts: [HTML] = []
+            for level in Level.allCases {
+                let n = g.summary.count(level)
+                guard total > 0, n > 0 else { continue }
+                let w = Double(n) / Double(total) * scale.width
+                parts.append(HTML("""
+                    <rect x="\(coordinate(x))" y="\(coordinate(top + 19))" width="\(coordinate(w))" height="14" \
+                    class="chart-bar level-\(level.rawValue)" data-level="\(level.rawValue)" data-value="\(n)"><title>\(level.label): \
+                    \(figure(n, of: total))</title></rect>
+                    """))
+                x += w
+            }
+            rows.append(HTML("""
+                <g><text x="0" y="\(coordinate(top + 13))" class="chart-label">\(g.label)\(total == 0 ? " — chưa có xếp loại" : "")\
+                </text>\(parts)</g>
+                """))
+            let shares = Level.allCases.map { "\($0.label) \(figure(g.summary.count($0), of: total))" }.joined(separator: ", ")
+            spoken.append("\(g.label): " + (total == 0 ? "chưa có xếp loại" : shares))
+        }
+        let legend = Level.allCases.enumerated().map { i, level in
+            HTML("""
+                <rect x="\(coordinate(Double(i) * 85))" y="\(coordinate(height - 12))" width="10" height="10" \
+                class="chart-bar level-\(level.rawValue)"></rect><text x="\(coordinate(Double(i) * 85 + 13))" \
+                y="\(coordinate(height - 3))" class="chart-tick">\(level.rawValue)</text>
+                """)
+        }
+        let cells = groups.map { g in
+            let total = Level.allCases.reduce(0) { $0 + g.summary.count($1) }
+            let counts = Level.allCases.map { HTML("<td class=\"num\">\(figure(g.summary.count($0), of: total))</td>") }
+            return HTML("<tr><th scope=\"row\">\(g.label)</th>\(counts)<td class=\"num\">\(VNNumber.format(total))</td></tr>")
+        }
+        let head = Level.allCases.map { HTML("<th scope=\"col\" class=\"num\">\($0.label)</th>") }
+        return HTML("""
+            <figure class="chart" id="\(id)"><figcaption id="\(id)-tieu-de">\(title)</figcaption>\
+            <svg viewBox="0 0 \(coordinate(width)) \(coordinate(height))" role="img" aria-labelledby="\(id)-tieu-de \(id)-mo-ta" \
+            class="chart-stacked"><title>\(title)</title><desc id="\(id)-mo-ta">Tỷ lệ xếp loại — \
+            \(spoken.joined(separator: "; ")).\
+            </desc>\(rows)\(legend)</svg>
+            <div class="table-wrap"><table class="chart-data"><caption>Số liệu của biểu đồ (số người, tỷ lệ)</caption>\
+            <thead><tr>\
+            <th scope="col">Nhóm</th>\(head)<th scope="col" class="num">Có xếp loại</th></tr></thead><tbody>\(cells)</tbody>\
+            </table></div></figure>
+            """)
+    }
+
+    /// Độ phân tán điểm: one box per group on the 0–100 scale — the whisker from the lowest to the
+    /// highest score, the box from the first to the third quartile, a stroke at the median; a group
+    /// without a score is named and left empty. The table gives the five numbers and how many people.
+    static func boxes(id: String, title: String, _ groups: [Group]) -> HTML {
+        let height = scale.rowHeight * Double(groups.count) + 26
+        var rows: [HTML] = []
+        var spoken: [String] = []
+        func score(_ h: Int?) -> String { h.map { ScoringEngine.vn(hundredths: $0) } ?? "—" }
+        for (i, g) in groups.enumerated() {
+            let top = scale.rowHeight * Double(i)
+            let s = g.summary
+            guard let lo = s.minimum, let q1 = s.quantile(0.25), let med = s.median, let q3 = s.quantile(0.75), let hi = s.maximum else {
+                rows.append(HTML("""
+                    <text x="0" y="\(coordinate(top + 13))" class="chart-label">\(g.label) — không có điểm</text>
+                    """))
+                spoken.append("\(g.label): không có điểm")
+                continue
+            }
+            let mid = top + 26
+            rows.append(HTML("""
+                <g data-min="\(lo)" data-q1="\(q1)" data-median="\(med)" data-q3="\(q3)" data-max="\(hi)">\
+                <text x="0" y="\(coordinate(top + 13))" class="chart-label">\(g.label)</text>\
+                <line x1="\(coordinate(scaleX(lo)))" x2="\(coordinate(scaleX(hi)))" y1="\(coordinate(mid))" y2="\(coordinate(mid))" \
+                class="chart-whisker"></line>\
+                <rect x="\(coordinate(scaleX(q1)))" y="\(coordinate(mid - 7))" width="\(coordinate(scaleX(q3) - scaleX(q1)))" height="14" \
+                class="chart-box-iqr"></rect>\
+                <line x1="\(coordinate(scaleX(med)))" x2="\(coordinate(scaleX(med)))" y1="\(coordinate(mid - 7))" \
+                y2="\(coordinate(mid + 7))" class="chart-median"></line></g>
+                """))
+            spoken.append("""
+                \(g.label): thấp nhất \(score(lo)), tứ phân vị thứ nhất \(score(q1)), trung vị \(score(med)), \
+                tứ phân vị thứ ba \(score(q3)), cao nhất \(score(hi)), \(s.scored) người
+                """)
+        }
+        let ticks = [0, 5_000, 7_000, 9_000, 10_000].map { h in
+            HTML("""
+                <text x="\(coordinate(scaleX(h)))" y="\(coordinate(height - 4))" class="chart-tick" text-anchor="middle">\
+                \(h / 100)</text>
+                """)
+        }
+        let cells = groups.map { g in
+            let s = g.summary
+            let five = [s.minimum, s.quantile(0.25), s.median, s.quantile(0.75), s.maximum]
+                .map { HTML("<td class=\"num\">\(score($0))</td>") }
+            return HTML("<tr><th scope=\"row\">\(g.label)</th>\(five)<td class=\"num\">\(VNNumber.format(s.scored))</td></tr>")
+        }
+        return HTML("""
+            <figure class="chart" id="\(id)"><figcaption id="\(id)-tieu-de">\(title)</figcaption>\
+            <svg viewBox="0 0 \(coordinate(width)) \(coordinate(height))" role="img" aria-labelledby="\(id)-tieu-de \(id)-mo-ta" \
+            class="chart-boxes"><title>\(title)</title><desc id="\(id)-mo-ta">Độ phân tán điểm (thang 0–100) — \
+            \(spoken.joined(separator: "; ")).</desc>\(rows)\(ticks)</svg>
+            <div class="table-wrap"><table class="chart-data"><caption>Số liệu của biểu đồ (điểm)</caption><thead><tr>\
+            <th scope="col">Nhóm</th><th scope="col" class="num">Thấp nhất</th><th scope="col" class="num">Tứ phân vị 1</th>\
+            <th scope="col" class="num">Trung vị</th><th scope="col" class="num">Tứ phân vị 3</th>\
+            <th scope="col" class="num">Cao nhất</th><th scope="col" class="num">Số người có điểm</th></tr></thead>\
+            <tbody>\(cells)</tbody></table></div></figure>
+            """)
+    }
+
+    /// The band of a mean score on a heat map (the levels' thresholds: 90, 70, 50 points).
+    static func band(_ h: Int?) -> String {
+        guard let h else { return "heat-none" }
+        return h >= 9_000 ? "heat-a" : h >= 7_000 ? "heat-b" : h >= 5_000 ? "heat-c" : "heat-d"
+    }
+
+    /// Bản đồ nhiệt: groups × periods, each cell the group's mean score in that period, shaded by band
+    /// (≥ 90, ≥ 70, ≥ 50, below; empty: no score); the table gives every mean.
+    static func heat(id: String, title: String, columns: [(label: String, tick: String)], _ rows: [(label: String, means: [Int?])])
+        -> HTML {
+        let cols = max(columns.count, 1)
+        let cell = scale.width / Double(cols)
+        let height = scale.rowHeight * Double(rows.count) + 18
+        var drawn: [HTML] = []
+        var spoken: [String] = []
+        for (i, r) in rows.enumerated() {
+            let top = scale.rowHeight * Double(i)
+            let cells = r.means.prefix(cols).enumerated().map { j, h in
+                HTML("""
+                    <rect x="\(coordinate(Double(j) * cell))" y="\(coordinate(top + 17))" width="\(coordinate(cell - 1))" height="18" \
+                    class="chart-heat \(band(h))" data-value="\(h.map(String.init) ?? "")"><title>\(columns[j].label): \
+                    \(h.map { ScoringEngine.vn(hundredths: $0) } ?? "không có điểm")</title></rect>
+                    """)
+            }
+            drawn.append(HTML("<g><text x=\"0\" y=\"\(coordinate(top + 13))\" class=\"chart-label\">\(r.label)</text>\(cells)</g>"))
+            let means = zip(columns, r.means).map { "\($0.0.label) \($0.1.map { ScoringEngine.vn(hundredths: $0) } ?? "—")" }
+            spoken.append("\(r.label): " + means.joined(separator: ", "))
+        }
+        let every = max(1, (cols + 5) / 6)
+        let ticks = columns.enumerated().filter { $0.offset % every == 0 }.map { j, c in
+            HTML("""
+                <text x="\(coordinate(Double(j) * cell + cell / 2))" y="\(coordinate(height - 3))" class="chart-tick" \
+                text-anchor="middle">\(c.tick)</text>
+                """)
+        }
+        let head = columns.map { HTML("<th scope=\"col\" class=\"num\">\($0.tick)</th>") }
+        let cells = rows.map { r in
+            let tds = r.means.map { HTML("<td class=\"num \(band($0))\">\(ResultController.score($0))</td>") }
+            return HTML("<tr><th scope=\"row\">\(r.label)</th>\(tds)</tr>")
+        }
+        return HTML("""
+            <figure class="chart" id="\(id)"><figcaption id="\(id)-tieu-de">\(title)</figcaption>\
+            <svg viewBox="0 0 \(coordinate(width)) \(coordinate(height))" role="img" aria-labelledby="\(id)-tieu-de \(id)-mo-ta" \
+            class="chart-heatmap"><title>\(title)</title><desc id="\(id)-mo-ta">Điểm trung bình theo kỳ — \
+            \(spoken.joined(separator: "; ")). Màu: từ 90 điểm, từ 70, từ 50, dưới 50.</desc>\(drawn)\(ticks)</svg>
+            <div class="table-wrap"><table class="chart-data"><caption>Số liệu của biểu đồ (điểm trung bình)</caption>\
+            <thead><tr>\
+            <th scope="col">Nhóm</th>\(head)</tr></thead><tbody>\(cells)</tbody></table></div></figure>
+            """)
+    }
+
     /// The four levels of a distribution, best first, as bars.
     static func levels(_ counts: [(Level, Int)]) -> [Bar] {
         counts.map { Bar(label: $0.0.label, value: $0.1, tone: "level-\($0.0.rawValue)") }
