@@ -37,3 +37,22 @@ def test_a_unit_leader_reports_on_their_room_only(page):
     expect(page.locator("h1")).to_have_text("Báo cáo: Phòng Cán bộ")
     page.goto(url("/bao-cao?don_vi=SNV"))
     expect(page.locator("main")).to_contain_text("Không có cơ quan, đơn vị này trong phạm vi báo cáo của bạn")
+
+
+def test_fairness_analysis_and_its_rules(page):
+    sign_in(page, "thammuu")
+    page.goto(url("/bao-cao"))
+    page.click("a:has-text('Phân tích công bằng')")
+    expect(page.locator("h1")).to_have_text("Phân tích công bằng")
+    expect(page.locator("main")).to_contain_text("Áp lực hạn mức xuất sắc")
+    assert no_horizontal_overflow(page)
+    shot(page, "phan-tich-cong-bang")
+    page.click("a:has-text('sửa tiêu chí')")
+    page.fill("#chenh_trung_vi", "80")
+    page.click("button:has-text('Lưu tiêu chí')")
+    expect(page.locator(".problems")).to_contain_text("từ 1 đến 50")
+    assert page.input_value("#chenh_trung_vi") == "80", "what was typed is kept"
+    page.fill("#chenh_trung_vi", "12")
+    page.click("button:has-text('Lưu tiêu chí')")
+    expect(page.locator(".flash")).to_contain_text("Đã lưu tiêu chí phân tích")
+    expect(page.locator("main")).to_contain_text("quá 12 điểm")

@@ -183,6 +183,9 @@ final class PermissionMatrixTests: XCTestCase {
             "GET ket-qua/nguoi/:person": "xxoooooxs",
             // Lists for personnel work: those who see evaluations; the rules: the province's advisory body.
             "GET bao-cao": "xxoooxoxs",
+            "GET bao-cao/cong-bang": "xxoxxxoxs",
+            "GET bao-cao/cong-bang/quy-tac": "xxoxxxxxs",
+            "POST bao-cao/cong-bang/quy-tac": "xxoxxxxxs",
             "GET bao-cao/cong-tac-can-bo": "xxoooxoxs",
             "GET bao-cao/cong-tac-can-bo/quy-tac": "xxoxxxxxs",
             "POST bao-cao/cong-tac-can-bo/quy-tac": "xxoxxxxxs",

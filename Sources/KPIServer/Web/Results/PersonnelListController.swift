@@ -16,35 +16,20 @@ struct PersonnelListService {
     static let key = "danh-sach-cong-tac-can-bo"
 
     static func rules(on db: any Database) async throws -> [PersonnelRule] {
-        guard let s = try await SystemSetting.query(on: db).filter(\.$key == key).first(),
-              let rules = try? JSONDecoder().decode([PersonnelRule].self, from: Data(s.value.utf8)), !rules.isEmpty else {
+        guard let rules = try await RuleSettings.read([PersonnelRule].self, key: key, on: db), !rules.isEmpty else {
             return PersonnelRule.defaults
         }
         return rules
     }
 
-    /// The province's advisory body: an advisory grant on the whole system or a root of the tree.
-    var mayEdit: Bool { principal.scopes(.configureFramework).contains { OrgPath.depth($0) <= 1 } }
+    var mayEdit: Bool { RuleSettings.mayEdit(principal) }
 
     /// Whose lists the user sees: the scopes where they see evaluations or advise.
     var scopes: [String] { Array(Set(principal.scopes(.viewEvaluations) + principal.scopes(.configureFramework))).sorted() }
 
     func save(_ rules: [PersonnelRule]) async throws {
         guard mayEdit else { throw Abort(.forbidden, reason: PersonnelListController.notEditable) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let value = String(decoding: try encoder.encode(rules), as: UTF8.self)
-        let actor = actor
-        try await store.write { db in
-            let existing = try await SystemSetting.query(on: db).filter(\.$key == Self.key).first()
-            let before = existing?.value ?? ""
-            guard before != value else { return }
-            let s = existing ?? SystemSetting()
-            s.key = Self.key; s.value = value; s.updatedBy = actor.name; s.updatedAt = actor.at
-            try await s.save(on: db)
-            try await AuditLog.append(on: db, actor: actor, action: "setting.change", entityType: "setting", entityID: Self.key,
-                                      scopePath: "/", before: [Self.key: before], after: [Self.key: value])
-        }
+        try await RuleSettings.write(rules, key: Self.key, store: store, actor: actor)
     }
 
     struct Entry {

@@ -209,7 +209,9 @@ enum ReportController {
             <th scope="col">Xếp loại</th><th scope="col" class="num">Nhiệm vụ</th><th scope="col" class="num">Hoàn thành</th>\
             <th scope="col" class="num">Đúng hạn</th></tr></thead><tbody>\(people)</tbody></table></div>
             """)))
-            <p><a href="/bao-cao/cong-tac-can-bo">Danh sách phục vụ công tác cán bộ</a></p>
+            <p><a href="/bao-cao/cong-tac-can-bo">Danh sách phục vụ công tác cán bộ</a>\
+            \(HTML.when(!FairnessService(store: req.store, principal: req.principal!).scopes.isEmpty,
+                       HTML(" · <a href=\"\(FairnessController.path)\">Phân tích công bằng</a>")))</p>
             """)
     }
 }

@@ -1,0 +1,235 @@
+import Fluent
+import Foundation
+import KPICore
+import SQLKit
+import Vapor
+
+/// Phân tích công bằng (issue 19, item 4), for the advisory body and inspectors (the holders of
+/// `recordConclusion`), within their scopes: units whose results sit far from the whole (`FairnessRules`,
+/// kept as data), the gap between self-assessment and review, corrections by complaint and re-review,
+/// and the pressure on each agency's excellent quota. Read from the stored summaries and sheets.
+struct FairnessService {
+    let store: Store
+    let principal: Principal
+
+    var scopes: [String] {
+        let all = Set(principal.scopes(.recordConclusion))
+        return all.filter { s in !all.contains { $0 != s && s.hasPrefix($0) } }.sorted()
+    }
+
+    static func rules(on db: any Database) async throws -> FairnessRules {
+        try await RuleSettings.read(FairnessRules.self, key: FairnessRules.key, on: db) ?? .defaults
+    }
+
+    struct Unit: Sendable {
+        var name: String
+        var code: String
+        var agency: String
+        var summary: ScoreSummary
+        var flags: [String]
+        var small: Bool
+        /// Sheets reviewed after a self-assessment, and those whose review differs from it on some indicator.
+        var compared = 0
+        var differing = 0
+        var byComplaint = 0
+        var byReReview = 0
+    }
+
+    struct Agency: Sendable {
+        var name: String
+        var summary: ScoreSummary
+        /// People with 90 points or more: those the excellent quota chooses among.
+        var candidates: Int { summary.scores.filter { $0.key >= 9_000 }.values.reduce(0, +) }
+    }
+
+    func analysis(period: PeriodCode, rules: FairnessRules) async throws -> (units: [Unit], agencies: [Agency], whole: ScoreSummary) {
+        let scopes = self.scopes
+        guard !scopes.isEmpty else { throw Abort(.forbidden, reason: Principal.refusal) }
+        let rows = try await ScoreAggregates.rows(store.db, periods: [period.text], under: scopes)
+        var byUnit: [String: (agency: String, summary: ScoreSummary)] = [:]
+        var byAgency: [String: ScoreSummary] = [:]
+        var whole = ScoreSummary()
+        for r in rows {
+            byUnit[r.unitPath, default: (r.agencyPath, ScoreSummary())].summary.merge(r.summary)
+            byAgency[r.agencyPath, default: ScoreSummary()].merge(r.summary)
+            whole.merge(r.summary)
+        }
+        let paths = Array(Set(byUnit.keys).union(byAgency.keys))
+        var names: [String: (String, String)] = [:]
+        if !paths.isEmpty {
+            for o in try await Organization.query(on: store.db).filter(\.$path ~~ paths).all() { names[o.path] = (o.name, o.code) }
+        }
+        var units: [String: Unit] = [:]
+        for (path, u) in byUnit {
+            units[path] = Unit(name: names[path]?.0 ?? path, code: names[path]?.1 ?? "", agency: names[u.agency]?.0 ?? u.agency,
+                               summary: u.summary, flags: rules.flags(unit: u.summary, whole: whole), small: rules.isSmall(u.summary))
+        }
+        let periodIDs = try await EvaluationPeriod.query(on: store.db).filter(\.$code == period.text).all().compactMap(\.id)
+        if !periodIDs.isEmpty {
+            let within = ScoreGathering.within("e.scope_path", scopes)
+            for (path, kind, n) in try await store.rows("""
+                SELECT e.scope_path, r.kind, COUNT(*) FROM evaluation_revisions r JOIN evaluations e ON e.period_id = r.period_id
+                  AND e.person_id = r.person_id
+                WHERE r.period_id IN (\(binds: periodIDs)) AND r.kind IN ('kien-nghi', 'phuc-tra') AND \(within)
+                GROUP BY e.scope_path, r.kind
+                """, { (try $0.next(String.self), try $0.next(String.self), try $0.next(Int.self)) }) {
+                if kind == "kien-nghi" { units[path]?.byComplaint += n } else { units[path]?.byReReview += n }
+            }
+            for (path, mine, theirs) in try await store.rows("""
+                SELECT e.scope_path, e.self_rubric, e.review_rubric FROM evaluations e
+                WHERE e.period_id IN (\(binds: periodIDs)) AND e.self_at IS NOT NULL AND e.reviewed_at IS NOT NULL AND \(within)
+                """, { (try $0.next(String.self), try $0.next(String.self), try $0.next(String.self)) }) {
+                units[path]?.compared += 1
+                if EvaluationFlow.choices(mine) != EvaluationFlow.choices(theirs) { units[path]?.differing += 1 }
+            }
+        }
+        let sortedUnits = units.values.sorted {
+            ($0.flags.isEmpty ? 1 : 0, $0.agency, $0.name) < ($1.flags.isEmpty ? 1 : 0, $1.agency, $1.name)
+        }
+        let agencies = byAgency.map { Agency(name: names[$0.key]?.0 ?? $0.key, summary: $0.value) }.sorted { $0.name < $1.name }
+        return (sortedUnits, agencies, whole)
+    }
+}
+
+enum FairnessController {
+    static let path = "/bao-cao/cong-bang"
+    static let notEditable = "Tiêu chí phân tích do cơ quan tham mưu cấp tỉnh thay đổi."
+
+    static func register(_ r: any RoutesBuilder) {
+        r.get("bao-cao", "cong-bang", use: page).reads(.format, .notice, .text("ky", max: 10, "Kỳ"),
+                                                         .flag("co_co", "Chỉ đơn vị có cờ"))
+        r.get("bao-cao", "cong-bang", "quy-tac", use: rulesForm)
+        r.post("bao-cao", "cong-bang", "quy-tac", use: saveRules)
+    }
+
+    static func service(_ req: Request) throws -> FairnessService {
+        let svc = FairnessService(store: req.store, principal: try req.requirePrincipal())
+        guard !svc.scopes.isEmpty else {
+            throw Abort(.forbidden, reason: "Phân tích công bằng dành cho cơ quan tham mưu và kiểm tra, giám sát.")
+        }
+        return svc
+    }
+
+    static let header = ["Đơn vị", "Cơ quan", "Số người có điểm", "Trung vị", "Xuất sắc", "Tốt", "Hoàn thành NV",
+                         "Không hoàn thành",
+                         "Đánh giá khác tự đánh giá", "Sửa do kiến nghị", "Sửa do phúc tra", "Ghi nhận"]
+
+    static func cells(_ u: FairnessService.Unit, rules: FairnessRules) -> [String] {
+        let s = u.summary
+        let note = u.small ? "Nhóm dưới \(rules.minGroup) người có điểm: không gắn cờ."
+            : u.flags.joined(separator: " ")
+        return [u.name, u.agency, VNNumber.format(s.scored), ResultController.score(s.median), VNNumber.format(s.count(.excellent)),
+                VNNumber.format(s.count(.good)), VNNumber.format(s.count(.pass)), VNNumber.format(s.count(.fail)),
+                "\(VNNumber.format(u.differing))/\(VNNumber.format(u.compared)) phiếu", VNNumber.format(u.byComplaint),
+                VNNumber.format(u.byReReview), note]
+    }
+
+    @Sendable static func page(_ req: Request) async throws -> Response {
+        let svc = try service(req)
+        let rules = try await FairnessService.rules(on: req.db)
+        let crumbs = [("Tổng quan", "/"), ("Báo cáo", "/bao-cao")]
+        let available = try await req.store.rows("""
+            SELECT DISTINCT period FROM score_aggregates WHERE \(ScoreGathering.within("unit_path", svc.scopes))
+            """) { try $0.next(String.self) }.compactMap(PeriodCode.init).sorted { Overview.older($1, $0) }
+        guard let period = PeriodCode(req.input.text("ky")) ?? available.first else {
+            return req.page(Page(title: "Phân tích công bằng", breadcrumbs: crumbs, body: """
+                <p class="empty">Chưa có kỳ nào được tính điểm trong phạm vi của bạn.</p>
+                """))
+        }
+        let result = try await svc.analysis(period: period, rules: rules)
+        let onlyFlagged = req.input.flag("co_co")
+        let units = onlyFlagged ? result.units.filter { !$0.flags.isEmpty } : result.units
+        if !req.input.text("dinh_dang").isEmpty {
+            return try Download.table([header] + units.map { cells($0, rules: rules) }, name: "phan-tich-cong-bang-\(period.text)",
+                                      format: req.input.text("dinh_dang"), at: req.now)
+        }
+        let flagged = result.units.filter { !$0.flags.isEmpty }.count
+        let allGoodText = rules.flagAllGood ? "; mọi người có xếp loại đều từ «hoàn thành tốt» trở lên" : ""
+        let rows = units.map { u in
+            let c = cells(u, rules: rules)
+            var tds: [HTML] = []
+            for i in 1..<c.count {
+                let num = HTML.when(i >= 2 && i <= 10, " class=\"num\"")
+                tds.append(HTML("<td data-label=\"\(header[i])\"\(num)>\(c[i])</td>"))
+            }
+            return HTML("<tr\(HTML.when(!u.flags.isEmpty, " class=\"flagged\""))><th scope=\"row\">\(c[0])</th>\(tds)</tr>")
+        }
+        let agencyRows = result.agencies.map { a in
+            HTML("""
+                <tr><th scope="row">\(a.name)</th>\
+                <td data-label="Số người có điểm" class="num">\(VNNumber.format(a.summary.scored))</td>\
+                <td data-label="Đạt từ 90 điểm" class="num">\(VNNumber.format(a.candidates))</td>\
+                <td data-label="Được xếp xuất sắc" class="num">\(VNNumber.format(a.summary.count(.excellent)))</td>\
+                <td data-label="Tỷ lệ xuất sắc" class="num">\
+                \(Charts.share(a.summary.count(.excellent), of: a.summary.people))</td></tr>
+                """)
+        }
+        let options = FormField.options(available.prefix(60).map { ($0.text, $0.label) })
+        let query = "ky=\(period.text)\(onlyFlagged ? "&co_co=1" : "")"
+        return req.page(Page(title: "Phân tích công bằng", breadcrumbs: crumbs, body: """
+            \(HTML.when(req.input.text("tb") == "luu", HTML("<p class=\"flash\">Đã lưu tiêu chí phân tích.</p>")))
+            <p>Những con số để bắt đầu trao đổi, không phải kết luận: mỗi ghi nhận nói rõ đã đo \
+            gì và trên bao nhiêu người; nhóm dưới \(rules.minGroup) người có điểm không gắn cờ. Tiêu chí: \
+            trung vị của đơn vị cao hơn \
+            trung vị chung quá \(rules.medianGapPoints) điểm\(allGoodText)\
+            \(HTML.when(RuleSettings.mayEdit(svc.principal), HTML(" (<a href=\"\(path)/quy-tac\">sửa tiêu chí</a>)"))).</p>
+            <form method="get" class="filters">\(FormField("ky", "Kỳ", value: period.text, .select(options)).html)
+            <label class="check"><input type="checkbox" name="co_co" value="1"\(HTML.when(onlyFlagged, " checked"))> Chỉ đơn vị có \
+            ghi nhận</label>
+            <div class="actions"><button>Xem</button> <a href="\(path)?\(query)&dinh_dang=xlsx">Xuất Excel</a> \
+            <a href="\(path)?\(query)&dinh_dang=csv">Xuất CSV</a></div></form>
+            <p>\(period.label): \(VNNumber.format(result.whole.scored)) người có điểm, trung vị chung \
+            \(ResultController.score(result.whole.median)); \(VNNumber.format(flagged)) đơn vị có ghi nhận.</p>
+            \(units.isEmpty ? HTML("<p class=\"empty\">Không có đơn vị nào khớp.</p>") : HTML("""
+            <div class="table-wrap"><table class="list"><caption>Kết quả theo đơn vị, \(period.label.lowercased())</caption>\
+            <thead><tr>\
+            \(header.map { HTML("<th scope=\"col\">\($0)</th>") })</tr></thead><tbody>\(rows)</tbody></table></div>
+            """))
+            <h2>Áp lực hạn mức xuất sắc</h2>
+            <p>Số người đạt từ 90 điểm (ngưỡng xuất sắc của bộ chỉ số chung) so với số người \
+            được xếp xuất sắc sau \
+            khi áp dụng \
+            hạn mức của cơ quan.</p>
+            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Cơ quan</th><th scope="col" \
+            class="num">Số người có điểm</th><th scope="col" class="num">Đạt từ 90 điểm</th><th scope="col" \
+            class="num">Được xếp xuất sắc</th><th scope="col" class="num">Tỷ lệ xuất sắc</th></tr></thead>\
+            <tbody>\(agencyRows)</tbody></table></div>
+            """))
+    }
+
+    static func formPage(_ req: Request, group: String, gap: String, allGood: Bool, problems: [TaskProblem]) -> Page {
+        Page(title: "Tiêu chí phân tích công bằng", breadcrumbs: [("Tổng quan", "/"), ("Phân tích công bằng", path)],
+             body: """
+            \(Widgets.problems(problems.map(\.message)))
+            <form method="post" action="\(path)/quy-tac" class="record-form">\(req.csrfField)
+            \(FormField("nhom_toi_thieu", "Số người có điểm tối thiểu để gắn cờ", value: group, maxLength: 3,
+                        inputMode: .numeric).html)
+            \(FormField("chenh_trung_vi", "Mức chênh trung vị so với trung vị chung (điểm)", value: gap, maxLength: 2,
+                        inputMode: .numeric).html)
+            <label class="check"><input type="checkbox" name="moi_nguoi_tot" value="1"\(HTML.when(allGood, " checked"))> Gắn cờ \
+            đơn vị mà mọi người có xếp loại đều từ «hoàn thành tốt» trở lên</label>
+            <div class="actions"><button class="primary">Lưu tiêu chí</button> <a href="\(path)">Hủy bỏ</a></div></form>
+            <p class="hint">Mỗi lần lưu được ghi nhật ký.</p>
+            """)
+    }
+
+    @Sendable static func rulesForm(_ req: Request) async throws -> Response {
+        guard RuleSettings.mayEdit(try req.requirePrincipal()) else { throw Abort(.forbidden, reason: notEditable) }
+        let r = try await FairnessService.rules(on: req.db)
+        return req.page(formPage(req, group: String(r.minGroup), gap: String(r.medianGapPoints), allGood: r.flagAllGood, problems: []))
+    }
+
+    @Sendable static func saveRules(_ req: Request) async throws -> Response {
+        let p = try req.requirePrincipal()
+        guard RuleSettings.mayEdit(p) else { throw Abort(.forbidden, reason: notEditable) }
+        let v = try req.content.decode([String: String].self)
+        let (group, gap, allGood) = (v["nhom_toi_thieu"] ?? "", v["chenh_trung_vi"] ?? "", v["moi_nguoi_tot"] == "1")
+        switch FairnessRules.check(minGroup: group, medianGap: gap, allGood: allGood) {
+        case let .success(rules):
+            try await RuleSettings.write(rules, key: FairnessRules.key, store: req.store, actor: req.actor)
+            return req.redirect(to: "\(path)?tb=luu")
+        case let .failure(problems):
+            return req.page(formPage(req, group: group, gap: gap, allGood: allGood, problems: problems.list), status: .unprocessableEntity)
+        }
+    }
+}
