@@ -85,11 +85,19 @@ struct ScoreService {
         return rows.sorted { ($0.input.unitName, $0.input.personCode) < ($1.input.unitName, $1.input.personCode) }
     }
 
-    /// Until approval, each person's score and level as computed now (quota proposal included), by code.
+    /// Until approval, each person's score and level as the last recompute stored them (the quota's
+    /// proposal included), by code, for those the user may see: read, never rescored (issue 19, item 9).
     func live(_ p: EvaluationPeriod) async throws -> [String: (hundredths: Int?, level: Level?)] {
         var out: [String: (hundredths: Int?, level: Level?)] = [:]
-        for r in try await results(period: p.code, agency: p.scopePath) { out[r.input.personCode] = (r.result.yearHundredths,
-            r.result.level) }
+        for r in try await store.rows("""
+            SELECT pe.code, s.person_id, s.scope_path, s.hundredths, s.level FROM score_inputs s JOIN people pe ON pe.id = s.person_id
+            WHERE s.period = \(bind: p.code) AND s.agency_path = \(bind: p.scopePath)
+            """, { c in
+            (code: try c.next(String.self), person: try c.next(UUID.self), path: try c.next(String.self), h: try c.next(Int?.self),
+             level: try c.next(String.self))
+        }) where maySee(r.path, personID: r.person) {
+            out[r.code] = (r.h, Level(rawValue: r.level))
+        }
         return out
     }
 

@@ -139,9 +139,9 @@ enum EvaluationPrint {
         let approved = sheets.contains { !$0.level.isEmpty }
         let scores = ScoreService(store: req.store, principal: f.principal)
         let live = approved ? [:] : try await scores.live(p)
-        // Before the self-assessment step there are no sheets yet: the agency's people as scored now.
-        let unsheeted = sheets.isEmpty ? try await scores.results(period: p.code, agency: p.scopePath) : []
-        let codes = sheets.map(\.personCode) + unsheeted.map(\.input.personCode)
+        // Before the self-assessment step there are no sheets yet: the agency's people as last scored.
+        let unsheeted = sheets.isEmpty ? live.keys.sorted() : []
+        let codes = sheets.map(\.personCode) + unsheeted
         let people = try await Person.query(on: req.db).filter(\.$code ~~ codes).all()
         let byCode = Dictionary(people.map { ($0.code, $0) }) { a, _ in a }
         let positions = Dictionary(try await Position.query(on: req.db).all().map { ($0.id!, $0.name) }) { a, _ in a }
@@ -157,7 +157,7 @@ enum EvaluationPrint {
         let lines = (sheets.map { e in
             line(e.personCode, hundredths: approved ? e.hundredths : live[e.personCode]?.0,
                  level: approved ? Level(rawValue: e.level) : live[e.personCode]?.1)
-        } + unsheeted.map { line($0.input.personCode, hundredths: $0.result.yearHundredths, level: $0.result.level) }).sorted { a, b in
+        } + unsheeted.map { line($0, hundredths: live[$0]?.hundredths, level: live[$0]?.level) }).sorted { a, b in
             let (la, lb) = (a.level.map { Level.allCases.firstIndex(of: $0)! } ?? 9,
                             b.level.map { Level.allCases.firstIndex(of: $0)! } ?? 9)
             return (la, -(a.hundredths ?? -1), a.code) < (lb, -(b.hundredths ?? -1), b.code)
