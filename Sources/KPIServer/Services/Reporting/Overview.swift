@@ -172,6 +172,7 @@ struct Overview {
                 SELECT SUM(CASE WHEN state IN (\(binds: watched)) AND due_on < \(bind: today.iso) THEN 1 ELSE 0 END) AS late,
                        SUM(CASE WHEN state = \(bind: TaskState.awaitingAcceptance.rawValue) THEN 1 ELSE 0 END) AS waiting
                 FROM tasks WHERE scope_path LIKE \(bind: path + "%")
+                  AND state IN (\(binds: watched + [TaskState.awaitingAcceptance.rawValue]))
                 """) { (try $0.next(Int?.self) ?? 0, try $0.next(Int?.self) ?? 0) }.first ?? (0, 0)
             // The newest period being evaluated that covers the unit.
             let period = try await store.rows("""
