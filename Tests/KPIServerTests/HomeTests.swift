@@ -114,6 +114,11 @@ final class HomeTests: XCTestCase {
                 XCTAssertTrue(page.text.contains(">\(name)</a>"), "at risk: \(name)")
             }
             XCTAssertFalse(page.text.contains("Các cơ quan trong phạm vi"), "a unit's leader oversees no agency")
+            // The excellent quota of the province's framework for civil servants, beside the distribution.
+            let civil = try await Framework.query(on: app.db).filter(\.$status == "published").filter(\.$code == "cong-chuc")
+                .filter(\.$scopePath == "/").first()!
+            let rate = Int((Double(FrameworkService.decode(civil).quotaRate)! * 100).rounded())
+            XCTAssertTrue(page.text.contains("hạn mức xuất sắc \(rate)% theo «\(civil.name)»"), page.text)
 
             // The head of the agency and the province's advisory body: the agency's figures, from the raw rows.
             let agencyRows = inputs.filter { $0.agencyPath == btctu.path }

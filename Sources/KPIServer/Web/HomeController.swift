@@ -145,13 +145,16 @@ enum HomeController {
             """
         if let period = u.period, s.people > 0 {
             let excellentShare = Charts.share(s.count(.excellent), of: s.people)
+            let quotaText = u.quota.flatMap { q in DecimalText.parse(q.rate).map { r in
+                " — hạn mức xuất sắc \(VNNumber.format(r.doubleValue * 100, decimals: 0))% theo «\(q.framework)»"
+            } } ?? ""
             html = html + HTML("""
                 <h3>Xếp loại tạm tính \(period.label.lowercased()): \(VNNumber.format(s.people)) người, \
                 \(VNNumber.format(s.levels.values.reduce(0, +))) người đã có xếp loại</h3>
                 \(Charts.bars(id: "xep-loai-\(u.code)", title: "Xếp loại tạm tính \(period.label.lowercased()) — \(u.name)",
                               unit: "Số người", Charts.levels(Level.allCases.map { ($0, s.count($0)) })))
-                <p>Xuất sắc: \(VNNumber.format(s.count(.excellent))) người (\(excellentShare) số người có kết quả); \
-                hạn mức \
+                <p>Xuất sắc: \(VNNumber.format(s.count(.excellent))) người (\(excellentShare) số người có kết quả)\
+                \(quotaText); hạn mức \
                 xuất sắc áp dụng trên toàn cơ quan khi phê duyệt. Điểm trung bình \(score(s.meanHundredths, nil)), \
                 trung vị \(score(s.median, nil)).</p>
                 """)

@@ -158,6 +158,8 @@ struct Overview {
         var summary: ScoreSummary
         /// People whose stored level is "không hoàn thành" (score ascending).
         var atRisk: [(code: String, name: String, hundredths: Int?)]
+        /// The excellent quota's share in the framework in force for the unit's civil servants ("0.2"), and its name.
+        var quota: (rate: String, framework: String)?
     }
 
     func units() async throws -> [UnitView] {
@@ -181,7 +183,12 @@ struct Overview {
                 """) { try $0.next(String.self) }.compactMap(PeriodCode.init).max(by: Self.older)
             var summary = ScoreSummary()
             var atRisk: [(code: String, name: String, hundredths: Int?)] = []
+            var quota: (rate: String, framework: String)?
             if let period {
+                let frameworks = try await Framework.query(on: store.db).filter(\.$status == "published").all()
+                if let f = ScoreService.framework(for: "cong-chuc", group: "", at: path, period: period.text, among: frameworks) {
+                    quota = (FrameworkService.decode(f).quotaRate, f.name)
+                }
                 for r in try await ScoreAggregates.rows(store.db, periods: [period.text], under: [path]) { summary.merge(r.summary) }
                 atRisk = try await store.rows("""
                     SELECT p.code, p.full_name, s.hundredths FROM score_inputs s JOIN people p ON p.id = s.person_id
@@ -191,7 +198,7 @@ struct Overview {
                     """) { (code: try $0.next(String.self), name: try $0.next(String.self), hundredths: try $0.next(Int?.self)) }
             }
             out.append(UnitView(name: org.name, code: org.code, path: path, overdue: counts.0, awaitingAcceptance: counts.1, period: period,
-                                summary: summary, atRisk: atRisk))
+                                summary: summary, atRisk: atRisk, quota: quota))
         }
         return out
     }
