@@ -8,18 +8,34 @@ public struct FairnessRules: Codable, Sendable, Equatable {
     public var medianGapPoints: Int
     /// A unit where everyone with a level is at least "hoàn thành tốt nhiệm vụ" is flagged.
     public var flagAllGood: Bool
+    /// An evaluator whose mean rubric points exceed the other evaluators' of the same group by more than
+    /// this is flagged (points).
+    public var leniencyGapPoints: Int
 
-    public init(minGroup: Int = 5, medianGapPoints: Int = 10, flagAllGood: Bool = true) {
+    public init(minGroup: Int = 5, medianGapPoints: Int = 10, flagAllGood: Bool = true, leniencyGapPoints: Int = 2) {
         self.minGroup = minGroup; self.medianGapPoints = medianGapPoints; self.flagAllGood = flagAllGood
+        self.leniencyGapPoints = leniencyGapPoints
+    }
+
+    enum CodingKeys: String, CodingKey { case minGroup, medianGapPoints, flagAllGood, leniencyGapPoints }
+
+    /// Rules saved before the leniency gap existed read it as its default.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(minGroup: try c.decode(Int.self, forKey: .minGroup), medianGapPoints: try c.decode(Int.self, forKey: .medianGapPoints),
+                  flagAllGood: try c.decode(Bool.self, forKey: .flagAllGood),
+                  leniencyGapPoints: try c.decodeIfPresent(Int.self, forKey: .leniencyGapPoints) ?? 2)
     }
 
     public static let defaults = FairnessRules()
     public static let key = "phan-tich-cong-bang"
     public static let groupRange = 2...100
     public static let gapRange = 1...50
+    public static let leniencyRange = 1...20
 
     /// The rules as typed on the form.
-    public static func check(minGroup: String, medianGap: String, allGood: Bool) -> Result<FairnessRules, TaskProblems> {
+    public static func check(minGroup: String, medianGap: String, allGood: Bool, leniencyGap: String = "2")
+        -> Result<FairnessRules, TaskProblems> {
         var problems: [TaskProblem] = []
         let group = Int(minGroup.trimmingCharacters(in: .whitespaces))
         let gap = Int(medianGap.trimmingCharacters(in: .whitespaces))
@@ -31,8 +47,14 @@ public struct FairnessRules: Codable, Sendable, Equatable {
             let range = "\(gapRange.lowerBound) đến \(gapRange.upperBound)"
             problems.append(.init("chenh_trung_vi", "Mức chênh trung vị phải là số điểm nguyên từ \(range)."))
         }
-        guard problems.isEmpty, let group, let gap else { return .failure(TaskProblems(list: problems)) }
-        return .success(FairnessRules(minGroup: group, medianGapPoints: gap, flagAllGood: allGood))
+        let lenient = Int(leniencyGap.trimmingCharacters(in: .whitespaces))
+        if lenient.map({ !leniencyRange.contains($0) }) ?? true {
+            let range = "\(leniencyRange.lowerBound) đến \(leniencyRange.upperBound)"
+            problems.append(.init("chenh_cham_diem",
+                                  "Mức chênh điểm chấm của người đánh giá phải là số điểm nguyên từ \(range)."))
+        }
+        guard problems.isEmpty, let group, let gap, let lenient else { return .failure(TaskProblems(list: problems)) }
+        return .success(FairnessRules(minGroup: group, medianGapPoints: gap, flagAllGood: allGood, leniencyGapPoints: lenient))
     }
 
     /// The flags of a unit whose figures are `unit`, against the whole scope's `whole`; empty for a group
@@ -51,6 +73,18 @@ public struct FairnessRules: Codable, Sendable, Equatable {
                 """)
         }
         return out
+    }
+
+    /// An evaluator's mean rubric points (hundredths) on `mine` sheets against the other evaluators' of the
+    /// same framework and position group on `theirs` sheets: the flag, or nil when within the gap or when
+    /// either side has fewer sheets than `minGroup`.
+    public func leniency(mean: Int, sheets mine: Int, othersMean: Int, othersSheets theirs: Int) -> String? {
+        guard mine >= minGroup, theirs >= minGroup, mean - othersMean > leniencyGapPoints * 100 else { return nil }
+        return """
+            Chấm bình quân \(ScoringEngine.vn(hundredths: mean)) điểm trên \(mine) phiếu, cao hơn những người đánh giá \
+            khác cùng nhóm (\(ScoringEngine.vn(hundredths: othersMean)) trên \(theirs) phiếu) \
+            \(ScoringEngine.vn(hundredths: mean - othersMean)) điểm, quá mức \(leniencyGapPoints) điểm.
+            """
     }
 
     /// Fewer people with a score than `minGroup`: shown, never flagged.

@@ -1,3 +1,4 @@
+import Foundation
 import KPICore
 import XCTest
 
@@ -37,6 +38,23 @@ final class FairnessRulesTests: XCTestCase {
         let small = summary([(10000, .excellent), (9900, .excellent)])
         XCTAssertTrue(FairnessRules.defaults.isSmall(small))
         XCTAssertEqual(FairnessRules.defaults.flags(unit: small, whole: whole), [])
+    }
+
+    func testAnEvaluatorMarkingFarAboveTheOthersIsFlaggedOnlyWithEnoughSheets() {
+        let rules = FairnessRules.defaults
+        XCTAssertEqual(rules.leniency(mean: 500, sheets: 5, othersMean: 100, othersSheets: 5),
+                       "Chấm bình quân 5,00 điểm trên 5 phiếu, cao hơn những người đánh giá khác cùng nhóm "
+                        + "(1,00 trên 5 phiếu) 4,00 điểm, quá mức 2 điểm.")
+        XCTAssertNil(rules.leniency(mean: 300, sheets: 5, othersMean: 100, othersSheets: 5), "2 points: not more than 2")
+        XCTAssertNil(rules.leniency(mean: 500, sheets: 4, othersMean: 100, othersSheets: 5), "too few sheets")
+        XCTAssertNil(rules.leniency(mean: 500, sheets: 5, othersMean: 100, othersSheets: 4), "too few to compare with")
+        // Rules saved before the leniency gap existed keep working.
+        let old = try? JSONDecoder().decode(FairnessRules.self, from: Data(#"{"flagAllGood":false,"medianGapPoints":7,"minGroup":6}"#.utf8))
+        XCTAssertEqual(old, FairnessRules(minGroup: 6, medianGapPoints: 7, flagAllGood: false, leniencyGapPoints: 2))
+        let scorer = try? GeneralScorer(FrameworkDefinition.seeded("cong-chuc")!)
+        XCTAssertEqual(scorer?.rubricPoints(["KL-02": "Khá"]), Rational(3))
+        XCTAssertNil(scorer?.rubricPoints(["KL-02": "Không có mức này"]))
+        XCTAssertNil(scorer?.rubricPoints([:]))
     }
 
     func testRulesAsTypedAreBounded() {

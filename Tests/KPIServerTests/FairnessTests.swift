@@ -24,6 +24,7 @@ final class FairnessTests: XCTestCase {
                                                         groupCode: "CMNV", unitName: "", tasks: [], satisfaction: "",
                                                         coordination: "", discipline: ""))
             row.hundredths = h
+            row.staffKind = "cong-chuc"
             row.level = (h >= 9000 ? Level.excellent : h >= 7000 ? .good : h >= 5000 ? .pass : .fail).rawValue
             try await row.create(on: app.db)
         }
@@ -43,7 +44,18 @@ final class FairnessTests: XCTestCase {
             let btctuPeriod = try await period(app, code, agency: "BTCTU", scores: btctuScores)
             var snvScores: [String: Int] = [:]
             for (i, person) in snv.enumerated() { snvScores[person.code] = 6000 + 100 * i }
-            _ = try await period(app, code, agency: "SNV", scores: snvScores)
+            let snvPeriod = try await period(app, code, agency: "SNV", scores: snvScores)
+            // Two evaluators of Sở Nội vụ, five sheets each, same framework and group: one marks «Tốt» (5 points on
+            // KL-02), the other «Trung bình» (1 point).
+            for (i, person) in snv.enumerated() {
+                let e = Evaluation()
+                e.id = UUID(); e.periodID = snvPeriod.id!; e.personID = person.id!; e.personCode = person.code
+                e.scopePath = person.scopePath; e.isLeader = false; e.selfComment = ""; e.selfRubric = "{}"; e.reviewComment = ""
+                e.reviewRubric = i < 5 ? "{\"KL-02\":\"Tốt\"}" : "{\"KL-02\":\"Trung bình\"}"
+                e.reviewTaskScore = ""; e.reviewedBy = i < 5 ? "Người chấm A" : "Người chấm B"; e.reviewedAt = app.clock.now
+                e.level = ""; e.reasons = "[]"; e.revision = 0
+                try await e.create(on: app.db)
+            }
             // One sheet reviewed differently from its self-assessment, one the same; one result corrected by a complaint.
             let people = try await Person.query(on: app.db).filter(\.$code ~~ ["CB-BTCTU-P3-01", "CB-BTCTU-P3-02"]).sort(\.$code).all()
             for (person, review) in zip(people, ["{\"KL-01\":\"Khá\"}", "{\"KL-01\":\"Tốt\"}"]) {
@@ -84,6 +96,10 @@ final class FairnessTests: XCTestCase {
                 XCTAssertFalse(line[11].contains("Trung vị"), "\(line)")
                 if Int(line[2])! < 5 { XCTAssertTrue(line[11].contains("Nhóm dưới 5 người có điểm"), "\(line)") }
             }
+            // Evaluators: A's mean 5,00 on 5 sheets against B's 1,00 on 5: 4 points above, more than the 2 of the rules.
+            XCTAssertTrue(page.text.contains("Chấm bình quân 5,00 điểm trên 5 phiếu, cao hơn những người "
+                                             + "đánh giá khác cùng nhóm (1,00 trên 5 phiếu) 4,00 điểm, quá mức 2 điểm."))
+            XCTAssertEqual(page.text.components(separatedBy: "Chấm bình quân").count, 2, "B marks lower: no flag")
             // Quota pressure: people from 90 points against those at "xuất sắc".
             XCTAssertTrue(page.text.contains("Áp lực hạn mức xuất sắc"))
 
@@ -94,12 +110,13 @@ final class FairnessTests: XCTestCase {
                 let s = try await b.get("/bao-cao/cong-bang?ky=\(code)").status
                 XCTAssertEqual(s, status, user)
             }
-            let bad = try await advisory.post("/bao-cao/cong-bang/quy-tac", ["nhom_toi_thieu": "1", "chenh_trung_vi": "30"])
+            let bad = try await advisory.post("/bao-cao/cong-bang/quy-tac", ["nhom_toi_thieu": "1", "chenh_trung_vi": "30",
+                                                                             "chenh_cham_diem": "2"])
             XCTAssertEqual(bad.status, .unprocessableEntity)
             XCTAssertTrue(bad.text.contains("từ 2 đến 100"))
             XCTAssertTrue(bad.text.contains("value=\"30\""), "what was typed is kept")
             let saved = try await advisory.post("/bao-cao/cong-bang/quy-tac", ["nhom_toi_thieu": "5", "chenh_trung_vi": "30",
-                                                                                "moi_nguoi_tot": "1"])
+                                                                                "moi_nguoi_tot": "1", "chenh_cham_diem": "5"])
             XCTAssertEqual(saved.status, .seeOther)
             let audited = try await AuditEntry.query(on: app.db).filter(\.$action == "setting.change")
                 .filter(\.$entityID == FairnessRules.key).count()
@@ -107,6 +124,7 @@ final class FairnessTests: XCTestCase {
             let after = try await advisory.get("/bao-cao/cong-bang?ky=\(code)")
             XCTAssertFalse(after.text.contains("26,00 điểm, quá mức"), "26 points is within a gap of 30")
             XCTAssertTrue(after.text.contains("Mọi người có xếp loại (5 người)"))
+            XCTAssertFalse(after.text.contains("Chấm bình quân 5,00"), "4 points is within a gap of 5")
         }
     }
 }

@@ -86,6 +86,19 @@ public struct GeneralScorer: Sendable {
         }
     }
 
+    /// The points an evaluator's chosen levels give on the rubric indicators (each clamped to its
+    /// maximum), summed; nil when no rubric indicator has a level chosen (phân tích công bằng).
+    public func rubricPoints(_ choices: [String: String]) -> Rational? {
+        var total: Rational?
+        for ind in indicators {
+            guard case .rubric(let levels) = ind.method, let chosen = choices[ind.code],
+                  let level = levels.first(where: { $0.name == chosen }) else { continue }
+            let points = Swift.min(Swift.max(level.factor, .zero), ind.max)
+            total = (try? Rational.add(total ?? .zero, points)) ?? total
+        }
+        return total
+    }
+
     /// The points of each group and, with `notes`, each indicator's line for the explanation.
     public func score(_ m: GeneralMetrics, notes: Bool = false) throws -> (inputs: GeneralInputs, indicators: [IndicatorScore]) {
         var scores: [IndicatorScore] = []

@@ -42,6 +42,58 @@ struct FairnessService {
         var candidates: Int { summary.scores.filter { $0.key >= 9_000 }.values.reduce(0, +) }
     }
 
+    /// An evaluator's marks on the rubric indicators in one group (framework and position group).
+    struct Evaluator: Sendable {
+        var name: String
+        var group: String
+        var sheets: Int
+        var mean: Int
+        var othersSheets: Int
+        var othersMean: Int?
+        var flag: String?
+    }
+
+    /// Người đánh giá: the mean rubric points each evaluator gave in the period against the other evaluators'
+    /// on people of the same framework and position group (the sheets reviewed, in the viewer's scopes).
+    func leniency(period: PeriodCode, rules: FairnessRules) async throws -> [Evaluator] {
+        let periodIDs = try await EvaluationPeriod.query(on: store.db).filter(\.$code == period.text).all().compactMap(\.id)
+        guard !periodIDs.isEmpty else { return [] }
+        let rows = try await store.rows("""
+            SELECT e.reviewed_by, e.review_rubric, s.scope_path, s.staff_kind, s.group_code
+            FROM evaluations e JOIN evaluation_periods p ON p.id = e.period_id
+            JOIN score_inputs s ON s.period = p.code AND s.person_id = e.person_id AND s.agency_path = p.scope_path
+            WHERE e.period_id IN (\(binds: periodIDs)) AND e.reviewed_at IS NOT NULL AND \(ScoreGathering.within("e.scope_path", scopes))
+            """) { c in
+            (by: try c.next(String.self), rubric: try c.next(String.self), path: try c.next(String.self), kind: try c.next(String.self),
+             group: try c.next(String.self))
+        }
+        let frameworks = try await Framework.query(on: store.db).filter(\.$status == "published").all()
+        var scorers: [UUID: GeneralScorer] = [:]
+        var marks: [String: (label: String, byEvaluator: [String: [Int]])] = [:]
+        for r in rows where !r.by.isEmpty {
+            guard let f = ScoreService.framework(for: r.kind, group: r.group, at: r.path, period: period.text, among: frameworks),
+                  let id = f.id else { continue }
+            if scorers[id] == nil { scorers[id] = try? GeneralScorer(FrameworkService.decode(f)) }
+            guard let points = scorers[id]?.rubricPoints(EvaluationFlow.choices(r.rubric)),
+                  let h = try? Rational.multiply(points, Rational(100)).rounded(places: 0) else { continue }
+            let key = "\(id.uuidString)|\(r.group)"
+            marks[key, default: ("\(f.name) — nhóm \(r.group)", [:])].byEvaluator[r.by, default: []]
+                .append(Int(clamping: h.numerator / h.denominator))
+        }
+        func mean(_ xs: [Int]) -> Int { (2 * xs.reduce(0, +) + xs.count) / (2 * xs.count) }
+        var out: [Evaluator] = []
+        for (_, group) in marks {
+            for (name, mine) in group.byEvaluator {
+                let others = group.byEvaluator.filter { $0.key != name }.flatMap(\.value)
+                let m = mean(mine), o = others.isEmpty ? nil : mean(others)
+                let flag = o.flatMap { rules.leniency(mean: m, sheets: mine.count, othersMean: $0, othersSheets: others.count) }
+                out.append(Evaluator(name: name, group: group.label, sheets: mine.count, mean: m, othersSheets: others.count,
+                                     othersMean: o, flag: flag))
+            }
+        }
+        return out.sorted { ($0.flag == nil ? 1 : 0, $0.group, $0.name) < ($1.flag == nil ? 1 : 0, $1.group, $1.name) }
+    }
+
     func analysis(period: PeriodCode, rules: FairnessRules) async throws -> (units: [Unit], agencies: [Agency], whole: ScoreSummary) {
         let scopes = self.scopes
         guard !scopes.isEmpty else { throw Abort(.forbidden, reason: Principal.refusal) }
@@ -137,6 +189,7 @@ enum FairnessController {
                 """))
         }
         let result = try await svc.analysis(period: period, rules: rules)
+        let evaluators = try await svc.leniency(period: period, rules: rules)
         let onlyFlagged = req.input.flag("co_co")
         let units = onlyFlagged ? result.units.filter { !$0.flags.isEmpty } : result.units
         if !req.input.text("dinh_dang").isEmpty {
@@ -185,6 +238,8 @@ enum FairnessController {
             <thead><tr>\
             \(header.map { HTML("<th scope=\"col\">\($0)</th>") })</tr></thead><tbody>\(rows)</tbody></table></div>
             """))
+            <h2>Mức chấm của người đánh giá</h2>
+            \(evaluatorTable(evaluators, rules: rules))
             <h2>Áp lực hạn mức xuất sắc</h2>
             <p>Số người đạt từ 90 điểm (ngưỡng xuất sắc của bộ chỉ số chung) so với số người \
             được xếp xuất sắc sau \
@@ -197,7 +252,33 @@ enum FairnessController {
             """))
     }
 
-    static func formPage(_ req: Request, group: String, gap: String, allGood: Bool, problems: [TaskProblem]) -> Page {
+    static func evaluatorTable(_ list: [FairnessService.Evaluator], rules: FairnessRules) -> HTML {
+        guard !list.isEmpty else { return HTML("<p class=\"empty\">Chưa có phiếu nào được đánh giá trong kỳ này.</p>") }
+        let rows = list.map { e in
+            let note = e.flag ?? (e.sheets < rules.minGroup || e.othersSheets < rules.minGroup
+                ? "Dưới \(rules.minGroup) phiếu mỗi bên: không gắn cờ." : "")
+            return HTML("""
+                <tr\(HTML.when(e.flag != nil, " class=\"flagged\""))><th scope="row">\(e.name)</th>\
+                <td data-label="Nhóm">\(e.group)</td><td data-label="Số phiếu" class="num">\(VNNumber.format(e.sheets))</td>\
+                <td data-label="Điểm chấm bình quân" class="num">\(ResultController.score(e.mean))</td>\
+                <td data-label="Người khác: số phiếu" class="num">\(VNNumber.format(e.othersSheets))</td>\
+                <td data-label="Người khác: bình quân" class="num">\(ResultController.score(e.othersMean))</td>\
+                <td data-label="Ghi nhận">\(note)</td></tr>
+                """)
+        }
+        return HTML("""
+            <p>Tổng điểm các chỉ tiêu do người đánh giá chọn mức (theo thang của bộ chỉ số), \
+            bình quân trên mỗi phiếu, so với những người đánh giá khác trên cán bộ cùng bộ chỉ số \
+            và cùng nhóm vị trí việc làm; ghi nhận khi cao hơn \
+            quá \(rules.leniencyGapPoints) điểm.</p>
+            <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Người đánh giá</th><th scope="col">Nhóm</th>\
+            <th scope="col" class="num">Số phiếu</th><th scope="col" class="num">Điểm chấm bình quân</th>\
+            <th scope="col" class="num">Người khác: số phiếu</th><th scope="col" class="num">Người khác: bình quân</th>\
+            <th scope="col">Ghi nhận</th></tr></thead><tbody>\(rows)</tbody></table></div>
+            """)
+    }
+
+    static func formPage(_ req: Request, group: String, gap: String, allGood: Bool, lenient: String, problems: [TaskProblem]) -> Page {
         Page(title: "Tiêu chí phân tích công bằng", breadcrumbs: [("Tổng quan", "/"), ("Phân tích công bằng", path)],
              body: """
             \(Widgets.problems(problems.map(\.message)))
@@ -206,6 +287,8 @@ enum FairnessController {
                         inputMode: .numeric).html)
             \(FormField("chenh_trung_vi", "Mức chênh trung vị so với trung vị chung (điểm)", value: gap, maxLength: 2,
                         inputMode: .numeric).html)
+            \(FormField("chenh_cham_diem", "Mức chênh điểm chấm của người đánh giá so với người khác (điểm)",
+                        value: lenient, maxLength: 2, inputMode: .numeric).html)
             <label class="check"><input type="checkbox" name="moi_nguoi_tot" value="1"\(HTML.when(allGood, " checked"))> Gắn cờ \
             đơn vị mà mọi người có xếp loại đều từ «hoàn thành tốt» trở lên</label>
             <div class="actions"><button class="primary">Lưu tiêu chí</button> <a href="\(path)">Hủy bỏ</a></div></form>
@@ -216,7 +299,8 @@ enum FairnessController {
     @Sendable static func rulesForm(_ req: Request) async throws -> Response {
         guard RuleSettings.mayEdit(try req.requirePrincipal()) else { throw Abort(.forbidden, reason: notEditable) }
         let r = try await FairnessService.rules(on: req.db)
-        return req.page(formPage(req, group: String(r.minGroup), gap: String(r.medianGapPoints), allGood: r.flagAllGood, problems: []))
+        return req.page(formPage(req, group: String(r.minGroup), gap: String(r.medianGapPoints), allGood: r.flagAllGood,
+                                 lenient: String(r.leniencyGapPoints), problems: []))
     }
 
     @Sendable static func saveRules(_ req: Request) async throws -> Response {
@@ -224,12 +308,14 @@ enum FairnessController {
         guard RuleSettings.mayEdit(p) else { throw Abort(.forbidden, reason: notEditable) }
         let v = try req.content.decode([String: String].self)
         let (group, gap, allGood) = (v["nhom_toi_thieu"] ?? "", v["chenh_trung_vi"] ?? "", v["moi_nguoi_tot"] == "1")
-        switch FairnessRules.check(minGroup: group, medianGap: gap, allGood: allGood) {
+        let lenient = v["chenh_cham_diem"] ?? ""
+        switch FairnessRules.check(minGroup: group, medianGap: gap, allGood: allGood, leniencyGap: lenient) {
         case let .success(rules):
             try await RuleSettings.write(rules, key: FairnessRules.key, store: req.store, actor: req.actor)
             return req.redirect(to: "\(path)?tb=luu")
         case let .failure(problems):
-            return req.page(formPage(req, group: group, gap: gap, allGood: allGood, problems: problems.list), status: .unprocessableEntity)
+            return req.page(formPage(req, group: group, gap: gap, allGood: allGood, lenient: lenient, problems: problems.list),
+                            status: .unprocessableEntity)
         }
     }
 }
