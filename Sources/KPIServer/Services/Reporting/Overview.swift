@@ -54,13 +54,14 @@ struct Overview {
         guard let me = principal.personID else { return nil }
         let computing = EvaluationState.allCases.filter(\.recomputes).map(\.rawValue)
         let found = try await store.rows("""
-            SELECT s.period, s.data, s.hundredths, s.level, p.computed_at, o.name
+            SELECT s.period, s.data, s.hundredths, s.level, p.computed_at, o.name, s.scope_path
             FROM score_inputs s JOIN evaluation_periods p ON p.code = s.period AND p.scope_path = s.agency_path
             JOIN organizations o ON o.id = p.organization_id
             WHERE s.person_id = \(bind: me) AND p.state IN (\(binds: computing))
             """) { c in
             (period: try c.next(String.self), data: try c.next(String.self), hundredths: try c.next(Int?.self),
-             level: try c.next(String.self), computedAt: try c.next(Date?.self), agency: try c.next(String.self))
+             level: try c.next(String.self), computedAt: try c.next(Date?.self), agency: try c.next(String.self),
+             scopePath: try c.next(String.self))
         }
         // The newest period; of the same start, the shortest (a month before its quarter).
         guard let row = found.compactMap({ r in PeriodCode(r.period).map { (code: $0, row: r) } })
@@ -79,7 +80,7 @@ struct Overview {
             out.tasks[i].task.status == TaskStatus.open.rawValue && (out.tasks[i].due.map { $0 >= today } ?? false)
         }
         let frameworks = try await Framework.query(on: store.db).filter(\.$status == "published").all()
-        let scopePath = principal.scopePath
+        let scopePath = row.row.scopePath
         if let f = ScoreService.framework(for: data.staffKind, group: data.groupCode, at: scopePath, period: row.code.text,
                                           among: frameworks) {
             let definition = FrameworkService.decode(f)
