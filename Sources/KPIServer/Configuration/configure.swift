@@ -12,6 +12,11 @@ public func configure(_ app: Application, settings: Settings = .fromEnvironment(
     app.storage[UndeclaredReadsKey.self] = UndeclaredReads()
     app.storage[TrustedProxiesKey.self] = TrustedProxies(settings.trustedProxies)
     app.storage[ChangeCounterKey.self] = ChangeCounter()
+    // Everything the application keeps in its storage is made here, before any background job starts:
+    // Vapor's `storage[key] = value` copies the whole storage and writes it back, so a lazy write from a
+    // job racing the server's start could drop the server's own entry (seen once in CI: "HTTPServer did
+    // not shutdown before deinitializing" as the started server lost its last reference).
+    app.storage[StoreGateKey.self] = AsyncMutex()
     app.storage[SecretBoxKey.self] = try SecretBox.load(settings)
     try configureDatabase(app, settings: settings)
     Migrations.register(on: app)
