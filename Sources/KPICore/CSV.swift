@@ -57,7 +57,15 @@ public enum CSV {
 
     /// Writes rows with a byte order mark so that Excel opens Vietnamese text correctly.
     public static func write(_ rows: [[String]]) -> String {
-        "\u{FEFF}" + rows.map { $0.map(quote).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+        "\u{FEFF}" + rows.map(line).joined()
+    }
+
+    /// The byte order mark a written file starts with.
+    public static let start = "\u{FEFF}"
+
+    /// One row as `write` writes it, with its line end (files written row by row: `start`, then lines).
+    public static func line(_ row: [String]) -> String {
+        row.map(quote).joined(separator: ",") + "\r\n"
     }
 
     static func quote(_ field: String) -> String {

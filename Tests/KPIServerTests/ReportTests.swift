@@ -97,3 +97,60 @@ final class ReportTests: XCTestCase {
         }
     }
 }
+
+extension ReportTests {
+    /// «Kết quả từng người»: every person's result in the viewer's scope, streamed as CSV and XLSX with the
+    /// same rows, checked against the stored inputs; a leader gets their unit only; the export is audited.
+    func testEveryPersonExportFromRawRows() async throws {
+        try await withApp { app in
+            let month = PeriodCode.containing(TestEnv.today, kind: .month)
+            var advisory = Browser(app)
+            try await advisory.login("thammuu")
+            // The demonstration has this month open for BTCTU.
+            let opened = try await advisory.post("/ky-danh-gia", ["co_quan": "SNV", "ky": month.text])
+            XCTAssertEqual(opened.status, .seeOther)
+            _ = try await EvaluationService.recomputeStale(app.store)
+            let periods = Set(try await EvaluationPeriod.query(on: app.db).all().map { $0.code + "|" + $0.scopePath })
+            let stored = try await ScoreInput.query(on: app.db).filter(\.$period == month.text).all()
+                .filter { periods.contains($0.period + "|" + $0.agencyPath) }
+            var expected: [String: String] = [:]  // code → score as printed
+            for s in stored {
+                let code = try await Person.find(s.personID, on: app.db)!.code
+                expected[code] = s.hundredths.map { ScoringEngine.vn(hundredths: $0) } ?? "—"
+            }
+            XCTAssertGreaterThan(expected.count, 20)
+
+            let csv = try await advisory.get("/bao-cao?ky=\(month.text)&chi_tiet=nguoi&dinh_dang=csv")
+            XCTAssertEqual(csv.status, .ok)
+            XCTAssertTrue(csv.headers.first(name: .contentDisposition)?.contains(".csv") == true)
+            let rows = CSV.parse(csv.text)
+            XCTAssertEqual(rows.first, ReportService.everyoneHeader)
+            let body = rows.dropFirst().filter { !$0.allSatisfy(\.isEmpty) }
+            XCTAssertEqual(body.count, stored.count)
+            XCTAssertEqual(Dictionary(body.map { ($0[0], $0[5]) }, uniquingKeysWith: { a, _ in a }), expected)
+            XCTAssertEqual(Set(body.map { $0[4] }), [month.label])
+
+            let xlsx = try await advisory.get("/bao-cao?ky=\(month.text)&chi_tiet=nguoi&dinh_dang=xlsx")
+            XCTAssertEqual(xlsx.status, .ok)
+            let sheet = try XLSX.read(Data(xlsx.body.readableBytesView))
+            XCTAssertEqual(sheet, [ReportService.everyoneHeader] + body, "the Excel file holds the CSV's rows")
+            let audits = try await AuditEntry.query(on: app.db).filter(\.$action == "report.export").count()
+            XCTAssertEqual(audits, 2)
+
+            // A unit's leader: the people of their room only, whichever node they ask for.
+            var leader = Browser(app)
+            try await leader.login("lanhdao")
+            let p3 = try await Organization.query(on: app.db).filter(\.$code == "BTCTU-P3").first()!
+            let own = CSV.parse(try await leader.get("/bao-cao?ky=\(month.text)&chi_tiet=nguoi&dinh_dang=csv").text).dropFirst()
+                .filter { !$0.allSatisfy(\.isEmpty) }
+            XCTAssertEqual(own.count, stored.filter { $0.scopePath.hasPrefix(p3.path) }.count)
+            XCTAssertTrue(own.allSatisfy { $0[3] == p3.name }, "\(own.map { $0[3] })")
+            let other = try await leader.get("/bao-cao?ky=\(month.text)&don_vi=SNV&chi_tiet=nguoi&dinh_dang=csv")
+            XCTAssertEqual(other.status, .notFound)
+            var staff = Browser(app)
+            try await staff.login("canbo")
+            let refused = try await staff.get("/bao-cao?ky=\(month.text)&chi_tiet=nguoi&dinh_dang=xlsx")
+            XCTAssertEqual(refused.status, .forbidden)
+        }
+    }
+}

@@ -149,3 +149,37 @@ final class SpreadsheetFuzzTests: XCTestCase {
         XCTAssertGreaterThan(outcomes.read, 10)
     }
 }
+
+extension SpreadsheetFuzzTests {
+    /// The streamed writer (`XLSX.Writer` on `ZipStream`): a sheet taken out in pieces while written is a
+    /// valid archive (ZIPFoundation checks every entry's CRC-32 and sizes when it reads) with the same cells,
+    /// and the in-memory `XLSX.write` gives the same bytes.
+    func testStreamedWorkbookReadsBackWhole() throws {
+        let now = Date(timeIntervalSince1970: 1_796_000_000)
+        let rows = [["Mã", "Họ và tên", "Ghi chú"]] + (1...3_000).map { n in
+            ["CB-\(n)", "Nguyễn Thị Ánh \(n)",
+             n % 7 == 0 ? "=cmd|' /C calc'!A0 & <b>\"đậm\"</b>" : String(repeating: "ữ", count: n % 50)]
+        }
+        let writer = try XLSX.Writer(now: now)
+        var out = writer.take()
+        var pieces = 0
+        for (i, row) in rows.enumerated() {
+            try writer.append(row)
+            if i % 250 == 0 { var piece = writer.take(); pieces += piece.readableBytes > 0 ? 1 : 0; out.writeBuffer(&piece) }
+        }
+        try writer.finish()
+        var rest = writer.take()
+        out.writeBuffer(&rest)
+        XCTAssertGreaterThan(pieces, 1, "bytes come out while the sheet is written (zlib keeps up to its window)")
+        let data = Data(out.readableBytesView)
+        let read = try XLSX.read(data)
+        XCTAssertEqual(read.count, rows.count)
+        XCTAssertEqual(read[0], rows[0])
+        XCTAssertEqual(read[2_999], rows[2_999])
+        XCTAssertEqual(read[7][2], WebRules.inertCell(rows[7][2]), "formulas are written inert")
+        XCTAssertEqual(try XLSX.write(rows, at: now), data)
+        let archive = try Archive(data: data, accessMode: .read)
+        XCTAssertEqual(archive.map(\.path), ["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
+                                             "xl/styles.xml", "xl/worksheets/sheet1.xml"])
+    }
+}

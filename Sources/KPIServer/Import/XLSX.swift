@@ -3,21 +3,73 @@ import Foundation
 import FoundationXML
 #endif
 import KPICore
+import NIOCore
 import ZIPFoundation
 
 /// Minimal Office Open XML spreadsheets: write one sheet of strings, read the first sheet.
 enum XLSX {
 
-    static func write(_ rows: [[String]], sheetName: String = "Dữ liệu") throws -> Data {
-        let archive = try Archive(accessMode: .create)
-        func add(_ path: String, _ text: String) throws {
-            let data = Data(text.utf8)
-            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count),
-                                 compressionMethod: .deflate) { pos, size in
-                data.subdata(in: Int(pos)..<Int(pos) + size)
-            }
+    static func write(_ rows: [[String]], sheetName: String = "Dữ liệu", at now: Date = Date(timeIntervalSince1970: 0)) throws -> Data {
+        let sheet = try Writer(sheetName: sheetName, now: now)
+        var out = sheet.take()
+        for row in rows {
+            try sheet.append(row)
+            var chunk = sheet.take()
+            out.writeBuffer(&chunk)
         }
-        try add("[Content_Types].xml", """
+        try sheet.finish()
+        var rest = sheet.take()
+        out.writeBuffer(&rest)
+        return Data(out.readableBytesView)
+    }
+
+    /// One sheet of strings written row by row into a ZIP made as it goes (`ZipStream`): `take()` hands
+    /// over what is ready, so an export of any length is sent while it is made. The first row is the
+    /// header (bold, frozen).
+    final class Writer: @unchecked Sendable {  // used by one task at a time
+        private let zip: ZipStream
+        private var rowNumber = 0
+
+        init(sheetName: String = "Dữ liệu", now: Date) throws {
+            zip = ZipStream(now: now)
+            for (path, text) in XLSX.parts(sheetName: sheetName) {
+                try zip.begin(path)
+                try zip.write(text)
+            }
+            try zip.begin("xl/worksheets/sheet1.xml")
+            try zip.write("""
+                <?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><worksheet \
+                xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetViews><sheetView workbookViewId=\"0\"><pane \
+                ySplit=\"1\" topLeftCell=\"A2\" state=\"frozen\"/></sheetView></sheetViews><sheetData>
+                """)
+        }
+
+        func append(_ row: [String]) throws {
+            rowNumber += 1
+            let r = rowNumber
+            var xml = "<row r=\"\(r)\">"
+            for (c, value) in row.enumerated() {
+                let style = r == 1 ? " s=\"1\"" : ""
+                xml += """
+                    <c r=\"\(column(c))\(r)\" t=\"inlineStr\"\(style)><is><t \
+                    xml:space=\"preserve\">\(escape(WebRules.inertCell(value)))</t></is></c>
+                    """
+            }
+            xml += "</row>"
+            try zip.write(xml)
+        }
+
+        func finish() throws {
+            try zip.write("</sheetData></worksheet>")
+            try zip.finish()
+        }
+
+        func take() -> ByteBuffer { zip.take() }
+    }
+
+    /// The workbook's fixed parts, before the sheet.
+    static func parts(sheetName: String) -> [(String, String)] {
+        [("[Content_Types].xml", """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" \
             ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" \
@@ -26,53 +78,33 @@ enum XLSX {
             PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>\
             <Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>\
             </Types>
-            """)
-        try add("_rels/.rels", """
+            """),
+         ("_rels/.rels", """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" \
             Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>\
             </Relationships>
-            """)
-        try add("xl/workbook.xml", """
+            """),
+         ("xl/workbook.xml", """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" \
             xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet \
             name="\(escape(String(sheetName.prefix(31))))" sheetId="1" r:id="rId1"/></sheets></workbook>
-            """)
-        try add("xl/_rels/workbook.xml.rels", """
+            """),
+         ("xl/_rels/workbook.xml.rels", """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" \
             Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>\
             <Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>\
             </Relationships>
-            """)
-        try add("xl/styles.xml", """
+            """),
+         ("xl/styles.xml", """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts count="2"><font><sz val="11"/><name \
             val="Arial"/></font><font><b/><sz val="11"/><name val="Arial"/></font></fonts><fills count="1"><fill><patternFill \
             patternType="none"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf/></cellStyleXfs><cellXfs \
             count="2"><xf fontId="0"/><xf fontId="1" applyFont="1"/></cellXfs></styleSheet>
-            """)
-        var sheet = """
-            <?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><worksheet \
-            xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetViews><sheetView workbookViewId=\"0\"><pane \
-            ySplit=\"1\" topLeftCell=\"A2\" state=\"frozen\"/></sheetView></sheetViews><sheetData>
-            """
-        for (r, row) in rows.enumerated() {
-            sheet += "<row r=\"\(r + 1)\">"
-            for (c, value) in row.enumerated() {
-                let style = r == 0 ? " s=\"1\"" : ""
-                sheet += """
-                    <c r=\"\(column(c))\(r + 1)\" t=\"inlineStr\"\(style)><is><t \
-                    xml:space=\"preserve\">\(escape(WebRules.inertCell(value)))</t></is></c>
-                    """
-            }
-            sheet += "</row>"
-        }
-        sheet += "</sheetData></worksheet>"
-        try add("xl/worksheets/sheet1.xml", sheet)
-        guard let data = archive.data else { throw SheetProblem("Không tạo được tệp Excel.") }
-        return data
+            """)]
     }
 
     /// The cells of the first sheet as text, row by row (empty cells as ""). Everything about the

@@ -38,6 +38,8 @@ struct ReportService {
 
     /// A person's line at the bottom of the drill-down.
     struct Person: Sendable {
+        /// The unit the result was computed in.
+        var unitPath: String
         var code: String
         var name: String
         var period: String
@@ -162,7 +164,7 @@ struct ReportService {
         // People directly in the node.
         var people: [Person] = []
         if let n = node, within.contains(where: { n.path.hasPrefix($0) }) {
-            people = try await self.people(in: n.path, periods: q.periods, filter: q)
+            people = try await self.people(in: [n.path], periods: q.periods, filter: q)
         }
         var trail: [(String, String?)] = [("Toàn tỉnh", nil)]
         if let n = node {
@@ -179,6 +181,82 @@ struct ReportService {
                       total: total, people: people, previousLabel: Self.label(previousPeriods))
     }
 
+    static let everyoneHeader = ["Mã", "Họ và tên", "Cơ quan", "Đơn vị", "Kỳ", "Điểm", "Xếp loại", "Nhiệm vụ",
+                                 "Hoàn thành",
+                                 "Đúng hạn"]
+
+    /// Every person's result under the report's node (the whole province, an agency, a unit with its
+    /// units), within the viewer's scopes and the query's filters, for the export «từng người». Checks the
+    /// node and the scope and audits the export (personal results leave the system) before anything is
+    /// sent; `Everyone.rows` then reads the results a few units at a time.
+    func everyone(_ q: Query, actor: Actor) async throws -> Everyone {
+        let scopes = self.scopes
+        guard !scopes.isEmpty else { throw Abort(.forbidden, reason: Principal.refusal) }
+        var within = scopes
+        if let code = q.node {
+            guard let org = try await Organization.query(on: store.db).filter(\.$code == code).first(),
+                  scopes.contains(where: { org.path.hasPrefix($0) || $0.hasPrefix(org.path) }) else {
+                throw Abort(.notFound, reason: "Không có cơ quan, đơn vị này trong phạm vi báo cáo của bạn.")
+            }
+            within = scopes.contains { org.path.hasPrefix($0) } ? [org.path] : scopes.filter { $0.hasPrefix(org.path) }
+        }
+        let map = try await store.agencies()
+        let levels = try await agencyLevels()
+        let codes = q.periods.map(\.text)
+        // The units with results, each with its count, in path order; the agency filters (block, level) apply here.
+        let units = codes.isEmpty ? [] : try await store.rows("""
+            SELECT s.scope_path, s.agency_path, COUNT(*) AS n FROM score_inputs s
+            JOIN evaluation_periods ep ON ep.code = s.period AND ep.scope_path = s.agency_path
+            WHERE s.period IN (\(binds: codes)) AND \(ScoreGathering.within("s.scope_path", within))
+            GROUP BY s.scope_path, s.agency_path ORDER BY s.scope_path
+            """) { (path: try $0.next(String.self), agency: try $0.next(String.self), n: try $0.next(Int.self)) }
+            .filter { (q.block.isEmpty || map.byPath[$0.agency]?.block == q.block) && (q.level.isEmpty || levels[$0.agency] == q.level) }
+        let node = q.node ?? "toàn tỉnh"
+        let parts = within
+        try await store.write { db in
+            try await AuditLog.append(on: db, actor: actor, action: "report.export", entityType: "report", entityID: node,
+                                      scopePath: parts.count == 1 ? parts[0] : "/",
+                                      after: ["ky": codes.joined(separator: ","), "don_vi": node, "chi_tiet": "nguoi",
+                                              "so_ket_qua": String(units.reduce(0) { $0 + $1.n })])
+        }
+        var names: [String: String] = [:]
+        for row in try await store.rows("SELECT path, name FROM organizations WHERE \(ScoreGathering.within("path", within))", {
+            (try $0.next(String.self), try $0.next(String.self))
+        }) { names[row.0] = row.1 }
+        for (path, org) in map.byPath { names[path] = org.name }
+        return Everyone(service: self, query: q, units: units, names: names)
+    }
+
+    /// An export «từng người» ready to be read (`ReportService.everyone`).
+    struct Everyone: Sendable {
+        let service: ReportService
+        let query: Query
+        let units: [(path: String, agency: String, n: Int)]
+        let names: [String: String]
+
+        /// The rows, about `batch` results at a time (whole units), handed to `each` in order, so the whole list
+        /// is never in memory. Returns the number of rows.
+        @discardableResult
+        func rows(batch: Int = 2_000, each: ([[String]]) async throws -> Void) async throws -> Int {
+            var total = 0, start = 0
+            while start < units.count {
+                var end = start, size = 0
+                repeat { size += units[end].n; end += 1 } while end < units.count && size + units[end].n <= batch
+                let part = units[start..<end]
+                let agencyOf = Dictionary(part.map { ($0.path, $0.agency) }, uniquingKeysWith: { a, _ in a })
+                let rows = try await service.people(in: part.map(\.path), periods: query.periods, filter: query).map { p in
+                    [p.code, p.name, names[agencyOf[p.unitPath] ?? ""] ?? "", names[p.unitPath] ?? p.unitPath,
+                     PeriodCode(p.period)?.label ?? p.period, ResultController.score(p.hundredths), p.level?.label ?? "",
+                     VNNumber.format(p.facts.tasks), p.facts.completed.map(VNNumber.format) ?? "—", VNNumber.format(p.facts.onTime)]
+                }
+                total += rows.count
+                try await each(rows)
+                start = end
+            }
+            return total
+        }
+    }
+
     /// Agencies' level (cấp), by path.
     func agencyLevels() async throws -> [String: String] {
         Dictionary(uniqueKeysWithValues: try await store.rows("SELECT path, level FROM organizations WHERE is_agency = \(bind: true)") {
@@ -186,30 +264,32 @@ struct ReportService {
         })
     }
 
-    /// The results of the people directly in a unit, per period: the official result once approved,
-    /// else the stored score.
-    func people(in path: String, periods: [PeriodCode], filter q: Query) async throws -> [Person] {
+    /// The results of the people directly in the units `paths`, per period: the official result once
+    /// approved, else the stored score; by unit, code and period. Only inputs an agency's period computed
+    /// count (the framework preview keeps inputs of months no period was opened for: no one's results).
+    func people(in paths: [String], periods: [PeriodCode], filter q: Query) async throws -> [Person] {
         let codes = periods.map(\.text)
         return try await store.rows("""
-            SELECT pe.code, pe.full_name, s.period, s.hundredths, s.level, e.hundredths AS official_hundredths,
+            SELECT s.scope_path, pe.code, pe.full_name, s.period, s.hundredths, s.level, e.hundredths AS official_hundredths,
                    e.level AS official_level, ep.state, s.tasks, s.completed, s.on_time, s.not_completed, s.units_assigned,
                    s.units_completed, s.staff_kind, s.group_code
             FROM score_inputs s JOIN people pe ON pe.id = s.person_id
-            LEFT JOIN evaluation_periods ep ON ep.code = s.period AND ep.scope_path = s.agency_path
+            JOIN evaluation_periods ep ON ep.code = s.period AND ep.scope_path = s.agency_path
             LEFT JOIN evaluations e ON e.period_id = ep.id AND e.person_id = s.person_id AND e.level <> ''
-            WHERE s.scope_path = \(bind: path) AND s.period IN (\(binds: codes))
-            ORDER BY s.period, pe.code
+            WHERE s.scope_path IN (\(binds: paths)) AND s.period IN (\(binds: codes))
+            ORDER BY s.scope_path, s.period, pe.code
             """) { c in
-            let code = try c.next(String.self), name = try c.next(String.self), period = try c.next(String.self)
+            let unit = try c.next(String.self), code = try c.next(String.self), name = try c.next(String.self)
+            let period = try c.next(String.self)
             let stored = try c.next(Int?.self), storedLevel = try c.next(String.self)
             let official = try c.next(Int?.self), officialLevel = try c.next(String?.self)
-            let state = try c.next(String?.self) ?? ""
+            let state = try c.next(String.self)
             let facts = TaskFacts(tasks: try c.next(Int.self), completed: try c.next(Int?.self), onTime: try c.next(Int.self),
                                   notCompleted: try c.next(Int.self), unitsAssigned: try c.next(Int.self),
                                   unitsCompleted: try c.next(Int.self))
             let kind = try c.next(String.self), group = try c.next(String.self)
             let approved = ScoreAggregates.approvedStates.contains(state) && !(officialLevel ?? "").isEmpty
-            return (Person(code: code, name: name, period: period, hundredths: approved ? official : stored,
+            return (Person(unitPath: unit, code: code, name: name, period: period, hundredths: approved ? official : stored,
                            level: Level(rawValue: approved ? officialLevel! : storedLevel), facts: facts), kind, group)
         }.filter { (q.staffKind.isEmpty || $0.1 == q.staffKind) && (q.group.isEmpty || $0.2 == q.group) }.map(\.0)
     }

@@ -13,7 +13,8 @@ enum ReportController {
                                          .choice("khoi", Catalogs.blocks.map(\.code), "Khối"),
                                          .choice("cap", Catalogs.levels.map(\.code), "Cấp"),
                                          .choice("loai", Catalogs.staffKinds.map(\.code), "Loại cán bộ"),
-                                         .text("nhom", max: 40, "Nhóm vị trí việc làm"))
+                                         .text("nhom", max: 40, "Nhóm vị trí việc làm"),
+                                         .choice("chi_tiet", ["nguoi"], "Chi tiết"))
     }
 
     /// The longest range of months a report adds up.
@@ -75,6 +76,15 @@ enum ReportController {
             SELECT DISTINCT period FROM score_aggregates WHERE \(ScoreGathering.within("unit_path", svc.scopes))
             """) { try $0.next(String.self) }.compactMap(PeriodCode.init).sorted { Overview.older($1, $0) }
         let q = try query(req, available: available)
+        if req.input.text("chi_tiet") == "nguoi", !req.input.text("dinh_dang").isEmpty {
+            // Every person's result: streamed, a few units at a time (the province is 80 000 rows).
+            let export = try await svc.everyone(q, actor: req.actor)
+            return Download.stream(name: "ket-qua-tung-nguoi-\(q.node ?? "toan-tinh")-\(q.periods.first?.text ?? "")",
+                                   format: req.input.text("dinh_dang"), at: req.now, header: ReportService.everyoneHeader,
+                                   logger: req.logger) { emit in
+                try await export.rows { try await emit($0) }
+            }
+        }
         let report = try await svc.report(q)
         let title = "Báo cáo: \(report.nodeName)"
         let periodLabel = ReportService.label(q.periods)
@@ -149,7 +159,10 @@ enum ReportController {
                         .select(any(Catalogs.staffKinds))).html)
             \(FormField("nhom", "Mã nhóm vị trí", value: q.group).html)
             <div class="actions"><button>Xem báo cáo</button> <a href="\(link(req, node: q.node))&dinh_dang=xlsx">Xuất Excel</a> \
-            <a href="\(link(req, node: q.node))&dinh_dang=csv">Xuất CSV</a> <button type="button" data-print>In (A4)</button></div>\
+            <a href="\(link(req, node: q.node))&dinh_dang=csv">Xuất CSV</a> \
+            <a href="\(link(req, node: q.node))&chi_tiet=nguoi&dinh_dang=xlsx">Kết quả từng người (Excel)</a> \
+            <a href="\(link(req, node: q.node))&chi_tiet=nguoi&dinh_dang=csv">(CSV)</a> \
+            <button type="button" data-print>In (A4)</button></div>\
             </form>
             """)
         let trail = r.trail.map { t in HTML("<a href=\"\(link(req, node: t.1))\">\(t.0)</a> › ") }
