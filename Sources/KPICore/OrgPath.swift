@@ -13,6 +13,12 @@ public enum OrgPath {
     }
 
     /// Number of levels (1 for a root).
+    /// The paths not inside another of them (a viewer's scopes without the nested ones), sorted.
+    public static func outermost(_ paths: some Sequence<String>) -> [String] {
+        let all = Set(paths)
+        return all.filter { s in !all.contains { $0 != s && s.hasPrefix($0) } }.sorted()
+    }
+
     public static func depth(_ path: String) -> Int {
         path.split(separator: separator).count
     }

@@ -105,6 +105,7 @@ final class CatalogTests: XCTestCase {
         XCTAssertEqual(OrgPath.depth("/a/b/"), 2)
         XCTAssertTrue(OrgPath.contains("/a/", "/a/b/"))
         XCTAssertFalse(OrgPath.contains("/a/b/", "/a/"))
+        XCTAssertEqual(OrgPath.outermost(["/a/b/", "/c/", "/a/", "/a/b/", "/ab/"]), ["/a/", "/ab/", "/c/"])
         XCTAssertEqual(OrgPath.ancestors("/a/b/"), ["/", "/a/", "/a/b/"])
         XCTAssertEqual(OrgPath.ancestors("/"), ["/"])
         XCTAssertTrue(OrgPath.ancestors("/a/b/c/").allSatisfy { OrgPath.contains($0, "/a/b/c/") })

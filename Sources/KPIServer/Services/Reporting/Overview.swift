@@ -224,9 +224,9 @@ struct Overview {
     func agencies() async throws -> (period: PeriodCode?, lines: [AgencyLine]) {
         let scopes = try await overseen()
         guard !scopes.isEmpty else { return (nil, []) }
-        let codes = try await store.rows("SELECT DISTINCT period FROM score_aggregates WHERE " + ScoreGathering.within("unit_path",
-            scopes)) { try $0.next(String.self) }.compactMap(PeriodCode.init).filter { $0.kind == .month }
-        guard let period = codes.max(by: { $0.first < $1.first }) else { return (nil, []) }
+        guard let period = try await ScoreAggregates.periods(store.db, under: scopes).first(where: { $0.kind == .month }) else {
+            return (nil, [])
+        }
         let map = try await store.agencies()
         var byAgency: [String: ScoreSummary] = [:]
         for r in try await ScoreAggregates.rows(store.db, periods: [period.text], under: scopes) {

@@ -61,8 +61,7 @@ struct ReportService {
 
     /// The subtrees the viewer's reports cover.
     var scopes: [String] {
-        let all = Set(principal.scopes(.viewEvaluations) + principal.scopes(.configureFramework))
-        return all.filter { s in !all.contains { $0 != s && s.hasPrefix($0) } }.sorted()
+        OrgPath.outermost(principal.scopes(.viewEvaluations) + principal.scopes(.configureFramework))
     }
 
     /// The periods before `periods`, as many and of the same kind.

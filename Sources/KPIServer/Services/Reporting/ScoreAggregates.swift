@@ -82,6 +82,14 @@ enum ScoreAggregates {
 
     /// The stored rows of the periods `codes` for units under any of `scopes` (a viewer's subtrees;
     /// "/" is everything).
+    /// The periods with stored summaries under `scopes`, newest first (of two that start alike, the longer first).
+    static func periods(_ db: any Database, under scopes: [String]) async throws -> [PeriodCode] {
+        guard !scopes.isEmpty else { return [] }
+        return try await db.rows("SELECT DISTINCT period FROM score_aggregates WHERE " + ScoreGathering.within("unit_path", scopes)) {
+            try $0.next(String.self)
+        }.compactMap(PeriodCode.init).sorted { Overview.older($1, $0) }
+    }
+
     static func rows(_ db: any Database, periods codes: [String], under scopes: [String]) async throws -> [Row] {
         guard !codes.isEmpty, !scopes.isEmpty else { return [] }
         let within = ScoreGathering.within("unit_path", scopes.contains("/") ? ["/"] : scopes)

@@ -13,8 +13,7 @@ struct FairnessService {
     let principal: Principal
 
     var scopes: [String] {
-        let all = Set(principal.scopes(.recordConclusion))
-        return all.filter { s in !all.contains { $0 != s && s.hasPrefix($0) } }.sorted()
+        OrgPath.outermost(principal.scopes(.recordConclusion))
     }
 
     static func rules(on db: any Database) async throws -> FairnessRules {
@@ -180,9 +179,7 @@ enum FairnessController {
         let svc = try service(req)
         let rules = try await FairnessService.rules(on: req.db)
         let crumbs = [("Tổng quan", "/"), ("Báo cáo", "/bao-cao")]
-        let available = try await req.store.rows("""
-            SELECT DISTINCT period FROM score_aggregates WHERE \(ScoreGathering.within("unit_path", svc.scopes))
-            """) { try $0.next(String.self) }.compactMap(PeriodCode.init).sorted { Overview.older($1, $0) }
+        let available = try await ScoreAggregates.periods(req.db, under: svc.scopes)
         guard let period = PeriodCode(req.input.text("ky")) ?? available.first else {
             return req.page(Page(title: "Phân tích công bằng", breadcrumbs: crumbs, body: """
                 <p class="empty">Chưa có kỳ nào được tính điểm trong phạm vi của bạn.</p>

@@ -72,9 +72,7 @@ enum ReportController {
         let svc = ReportService(store: req.store, principal: p)
         guard Area.reports.isOpen(to: p) else { throw Abort(.forbidden, reason: Principal.refusal) }
         // The periods with stored figures in the viewer's scopes, months first of each newest.
-        let available = try await req.store.rows("""
-            SELECT DISTINCT period FROM score_aggregates WHERE \(ScoreGathering.within("unit_path", svc.scopes))
-            """) { try $0.next(String.self) }.compactMap(PeriodCode.init).sorted { Overview.older($1, $0) }
+        let available = try await ScoreAggregates.periods(req.db, under: svc.scopes)
         let q = try query(req, available: available)
         if req.input.text("chi_tiet") == "nguoi", !req.input.text("dinh_dang").isEmpty {
             // Every person's result: streamed, a few units at a time (the province is 80 000 rows).
