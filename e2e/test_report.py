@@ -1,6 +1,8 @@
 """Báo cáo in Chromium: the advisory body opens the report from the menu, drills from the province to an
 agency and to a unit with its people, filters, exports; a unit's leader sees their room only. It fits the
 window (1366 px and 360 px) and is photographed for the guide."""
+import zipfile
+
 from playwright.sync_api import expect
 
 from conftest import no_horizontal_overflow, shot, sign_in, url
@@ -29,6 +31,20 @@ def test_drill_down_filter_and_export(page):
     with page.expect_download() as d:
         page.click("a:has-text('Xuất Excel')")
     assert d.value.suggested_filename.endswith(".xlsx")
+
+
+def test_every_persons_results_download_as_a_workbook(page):
+    """«Kết quả từng người»: the streamed workbook opens as a ZIP (Python's zipfile checks each entry's
+    CRC) whose sheet lists the agency's people."""
+    sign_in(page, "thammuu")
+    page.goto(url("/bao-cao?don_vi=BTCTU"))
+    with page.expect_download() as d:
+        page.click("a:has-text('Kết quả từng người (Excel)')")
+    assert d.value.suggested_filename.startswith("ket-qua-tung-nguoi-BTCTU")
+    with zipfile.ZipFile(d.value.path()) as z:
+        assert z.testzip() is None
+        sheet = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert "Họ và tên" in sheet and "CB-BTCTU-P3-03" in sheet
 
 
 def test_a_unit_leader_reports_on_their_room_only(page):
