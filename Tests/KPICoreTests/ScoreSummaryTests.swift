@@ -56,7 +56,8 @@ final class ScoreSummaryTests: XCTestCase {
         XCTAssertEqual(s.scoresText, "0:1;8000:2;10000:1")
         XCTAssertEqual(ScoreSummary.scores(from: s.scoresText), s.scores)
         XCTAssertEqual(ScoreSummary.scores(from: ""), [:])
-        for bad in ["8000", "8000:0", "x:1", "8000:1:2", "-5:1", "99999999999999999999:1"] {
+        XCTAssertEqual(ScoreSummary.scores(from: "1:2;;3:4;1:1;"), [1: 3, 3: 4], "empty pairs are skipped, repeats added")
+        for bad in ["8000", "8000:0", "x:1", "8000:1:2", "-5:1", "99999999999999999999:1", ":1", "5:", "100001:1", "5:1 "] {
             XCTAssertNil(ScoreSummary.scores(from: bad), bad)
         }
     }

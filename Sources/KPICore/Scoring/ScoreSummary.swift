@@ -103,14 +103,36 @@ public struct ScoreSummary: Sendable, Equatable {
     }
 
     /// Reads `scoresText`; a malformed pair is refused (nil) rather than skipped.
+    /// Read byte by byte: a province report reads some 3 000 stored summaries of about 40 pairs each.
     public static func scores(from text: String) -> [Int: Int]? {
         var out: [Int: Int] = [:]
-        for pair in text.split(separator: ";") {
-            let parts = pair.split(separator: ":")
-            guard parts.count == 2, let h = Int(parts[0]), let n = Int(parts[1]), n > 0, h >= 0, h <= 100_000 else { return nil }
+        var h = 0, n = 0, hDigits = 0, nDigits = 0, colons = 0
+        func pair() -> Bool {
+            if hDigits == 0 && nDigits == 0 && colons == 0 { return true }  // an empty pair (";;") is skipped
+            guard colons == 1, hDigits > 0, nDigits > 0, n > 0, h <= 100_000 else { return false }
             out[h, default: 0] += n
+            h = 0; n = 0; hDigits = 0; nDigits = 0; colons = 0
+            return true
         }
-        return out
+        for b in text.utf8 {
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let d = Int(b &- UInt8(ascii: "0"))
+                if colons == 0 {
+                    hDigits += 1
+                    guard hDigits <= 7 else { return nil }
+                    h = h * 10 + d
+                } else {
+                    nDigits += 1
+                    guard nDigits <= 9 else { return nil }
+                    n = n * 10 + d
+                }
+            case UInt8(ascii: ":"): colons += 1
+            case UInt8(ascii: ";"): guard pair() else { return nil }
+            default: return nil
+            }
+        }
+        return pair() ? out : nil
     }
 }
 

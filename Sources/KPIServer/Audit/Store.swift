@@ -117,6 +117,28 @@ final class ChangeCounter: @unchecked Sendable {
         return fresh
     }
 
+    private var recentTasks: [String: (at: Date, task: Task<any Sendable, any Error>)] = [:]
+
+    /// A figure costly to count that may be up to `maxAge` seconds old whatever is written meanwhile (the
+    /// home page's overdue hot spots, a count over every open task in the province): one request counts
+    /// while the others asking meanwhile wait for its answer; a failed count is not kept.
+    func recent<T: Sendable>(_ key: String, now: Date, maxAge: TimeInterval,
+                             load: @escaping @Sendable () async throws -> T) async throws -> T {
+        let task: Task<any Sendable, any Error> = lock.withLock {
+            if let e = recentTasks[key], now.timeIntervalSince(e.at) < maxAge, now >= e.at { return e.task }
+            let t = Task<any Sendable, any Error> { try await load() }
+            recentTasks[key] = (now, t)
+            return t
+        }
+        do {
+            guard let value = try await task.value as? T else { throw Abort(.internalServerError) }
+            return value
+        } catch {
+            lock.withLock { if recentTasks[key]?.at == now { recentTasks[key] = nil } }
+            throw error
+        }
+    }
+
     /// The agencies, read again after any write of this process and at most every minute.
     func agencies(now: Date, load: () async throws -> AgencyMap) async throws -> AgencyMap {
         try await cached("agencies", now: now, maxAge: 60, load: load)

@@ -223,7 +223,8 @@ enum HomeController {
             let items = hotSpots.map {
                 HTML("<li>\($0.name) (\($0.code)): <strong>\(VNNumber.format($0.overdue))</strong> việc quá hạn</li>")
             }
-            html = html + HTML("<h3>Nơi có nhiều việc quá hạn nhất</h3><ol>\(items)</ol>")
+            html = html + HTML("<h3>Nơi có nhiều việc quá hạn nhất <small>(số liệu cập nhật mỗi phút)</small></h3>")
+                + HTML("<ol>\(items)</ol>")
         }
         if !progress.isEmpty {
             let rows = progress.map { p in

@@ -237,10 +237,21 @@ struct Overview {
         return (period, lines)
     }
 
-    /// Units with the most overdue tasks now.
+    /// Units with the most overdue tasks now (at most a minute old).
+    /// Counted over every open task in the scopes (750 ms for a province of 3,8 million tasks of which half
+    /// a million overdue, bench/reports), so kept a minute for everyone with the same scopes.
     func hotSpots(limit: Int = 5) async throws -> [(name: String, code: String, overdue: Int)] {
         let scopes = try await overseen()
         guard !scopes.isEmpty else { return [] }
+        let (store, today) = (store, today)
+        return try await store.changes.recent("hot-spots|\(limit)|\(today.iso)|" + scopes.joined(separator: ","), now: store.now,
+                                              maxAge: 60) {
+            try await Self.hotSpots(store, scopes: scopes, today: today, limit: limit)
+        }
+    }
+
+    static func hotSpots(_ store: Store, scopes: [String], today: DateOnly, limit: Int) async throws
+        -> [(name: String, code: String, overdue: Int)] {
         let rows = try await store.rows("""
             SELECT organization_id, COUNT(*) AS n FROM tasks t
             WHERE state IN (\(binds: DeadlineJob.watched)) AND due_on < \(bind: today.iso)
