@@ -113,7 +113,12 @@ final class ChangeCounter: @unchecked Sendable {
             return v
         }
         let fresh = try await load()
-        lock.withLock { cache[key] = (now, count, fresh) }
+        lock.withLock {
+            // Many keys (a report per filter): what an earlier write outdated goes first, then everything.
+            if cache.count >= 500 { cache = cache.filter { $0.value.count == count } }
+            if cache.count >= 500 { cache = [:] }
+            cache[key] = (now, count, fresh)
+        }
         return fresh
     }
 

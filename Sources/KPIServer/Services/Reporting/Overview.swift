@@ -221,9 +221,16 @@ struct Overview {
     }
 
     /// The newest month evaluated in the scopes, and its figures per agency.
+    /// Stored figures only: kept as the reports keep theirs (until a write here, a minute at most).
     func agencies() async throws -> (period: PeriodCode?, lines: [AgencyLine]) {
         let scopes = try await overseen()
         guard !scopes.isEmpty else { return (nil, []) }
+        return try await store.changes.cached("tong-quan-co-quan|" + scopes.joined(separator: ","), now: store.now, maxAge: 60) {
+            try await agencies(scopes)
+        }
+    }
+
+    private func agencies(_ scopes: [String]) async throws -> (period: PeriodCode?, lines: [AgencyLine]) {
         guard let period = try await ScoreAggregates.periods(store.db, under: scopes).first(where: { $0.kind == .month }) else {
             return (nil, [])
         }

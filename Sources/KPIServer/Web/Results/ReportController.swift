@@ -71,8 +71,15 @@ enum ReportController {
         let p = try req.requirePrincipal()
         let svc = ReportService(store: req.store, principal: p)
         guard Area.reports.isOpen(to: p) else { throw Abort(.forbidden, reason: Principal.refusal) }
-        // The periods with stored figures in the viewer's scopes, months first of each newest.
-        let available = try await ScoreAggregates.periods(req.db, under: svc.scopes)
+        // The periods with stored figures in the viewer's scopes, months first of each newest. Reports read
+        // stored figures only, so what they show is kept until this process writes anything, and at most a
+        // minute for another process's writes (ChangeCounter), like the unit board: twenty leaders opening
+        // the province's report count it once (bench/reports).
+        let (db, scopes) = (req.db, svc.scopes)
+        let scopesKey = scopes.joined(separator: ",")
+        let available = try await req.store.changes.cached("bao-cao-ky|" + scopesKey, now: req.now, maxAge: 60) {
+            try await ScoreAggregates.periods(db, under: scopes)
+        }
         let q = try query(req, available: available)
         if req.input.text("chi_tiet") == "nguoi", !req.input.text("dinh_dang").isEmpty {
             // Every person's result: streamed, a few units at a time (the province is 80 000 rows).
@@ -83,10 +90,9 @@ enum ReportController {
                 try await export.rows { try await emit($0) }
             }
         }
-        let report = try await svc.report(q)
-        let title = "Báo cáo: \(report.nodeName)"
         let periodLabel = ReportService.label(q.periods)
         if !req.input.text("dinh_dang").isEmpty {
+            let report = try await svc.report(q)
             var table = [header] + report.lines.map(cells)
             if report.lines.count > 1 { table.append(cells(report.total)) }
             if !report.people.isEmpty {
@@ -101,8 +107,13 @@ enum ReportController {
             let name = "bao-cao-\(q.node ?? "toan-tinh")-\(q.periods.first?.text ?? "")"
             return try Download.table(table, name: name, format: req.input.text("dinh_dang"), at: req.now)
         }
-        return req.page(Page(title: title, breadcrumbs: [("Tổng quan", "/")], body: body(req, report, available: available,
-                                                                                        periodLabel: periodLabel)))
+        let fairness = FairnessService(store: req.store, principal: p).scopes.joined(separator: ",")
+        let key = "bao-cao|\(scopesKey)|\(fairness)|\(req.url.query ?? "")"
+        let (title, html) = try await req.store.changes.cached(key, now: req.now, maxAge: 60) {
+            let report = try await svc.report(q)
+            return ("Báo cáo: \(report.nodeName)", body(req, report, available: available, periodLabel: periodLabel))
+        }
+        return req.page(Page(title: title, breadcrumbs: [("Tổng quan", "/")], body: html))
     }
 
     /// The report's charts: the levels of the whole, their shares line by line, the spread of scores line by
