@@ -102,44 +102,62 @@ final class ChangeCounter: @unchecked Sendable {
     func bump() { lock.withLock { count += 1 } }
     var value: Int { lock.withLock { count } }
 
-    private var cache: [String: (at: Date, count: Int, value: any Sendable)] = [:]
+    private var cache: [String: (at: Date, count: Int, value: any Sendable, refreshing: Bool)] = [:]
 
     /// A value read from the database, kept until this process writes anything or `maxAge` seconds
-    /// pass (another process's change is seen within that time).
+    /// pass (another process's change is seen within that time). When it is only too old, one request
+    /// reads it again while the others asking meanwhile get the value before (twenty viewers of the
+    /// province's report do not all count it again at the same moment).
     func cached<T: Sendable>(_ key: String, now: Date, maxAge: TimeInterval, load: () async throws -> T) async throws -> T {
         let count = value
-        if let c = lock.withLock({ cache[key] }), c.count == count, now.timeIntervalSince(c.at) < maxAge, now >= c.at,
-           let v = c.value as? T {
-            return v
+        let kept: T? = lock.withLock {
+            guard let c = cache[key], c.count == count, let v = c.value as? T else { return nil }
+            if now.timeIntervalSince(c.at) < maxAge, now >= c.at { return v }
+            if c.refreshing { return v }
+            cache[key]?.refreshing = true
+            return nil
         }
-        let fresh = try await load()
+        if let kept { return kept }
+        let fresh: T
+        do { fresh = try await load() } catch {
+            lock.withLock { cache[key]?.refreshing = false }
+            throw error
+        }
         lock.withLock {
             // Many keys (a report per filter): what an earlier write outdated goes first, then everything.
             if cache.count >= 500 { cache = cache.filter { $0.value.count == count } }
             if cache.count >= 500 { cache = [:] }
-            cache[key] = (now, count, fresh)
+            cache[key] = (now, count, fresh, false)
         }
         return fresh
     }
 
-    private var recentTasks: [String: (at: Date, task: Task<any Sendable, any Error>)] = [:]
+    private var recentEntries: [String: (at: Date, token: UUID, task: Task<any Sendable, any Error>, last: (any Sendable)?)] = [:]
 
     /// A figure costly to count that may be up to `maxAge` seconds old whatever is written meanwhile (the
-    /// home page's overdue hot spots, a count over every open task in the province): one request counts
-    /// while the others asking meanwhile wait for its answer; a failed count is not kept.
+    /// home page's overdue hot spots, a count over every open task in the province): counted by one task
+    /// at a time in the background; those asking get the last count at once, and only the very first
+    /// ones wait for a count. A failed count is not kept.
     func recent<T: Sendable>(_ key: String, now: Date, maxAge: TimeInterval,
                              load: @escaping @Sendable () async throws -> T) async throws -> T {
-        let task: Task<any Sendable, any Error> = lock.withLock {
-            if let e = recentTasks[key], now.timeIntervalSince(e.at) < maxAge, now >= e.at { return e.task }
-            let t = Task<any Sendable, any Error> { try await load() }
-            recentTasks[key] = (now, t)
-            return t
+        let (token, task, last) = lock.withLock { () -> (UUID, Task<any Sendable, any Error>, (any Sendable)?) in
+            if let e = recentEntries[key], now.timeIntervalSince(e.at) < maxAge, now >= e.at { return (e.token, e.task, e.last) }
+            let previous = recentEntries[key]?.last
+            let token = UUID()
+            let t = Task<any Sendable, any Error> {
+                let v = try await load()
+                self.lock.withLock { if self.recentEntries[key]?.token == token { self.recentEntries[key]?.last = v } }
+                return v
+            }
+            recentEntries[key] = (now, token, t, previous)
+            return (token, t, previous)
         }
+        if let last = last as? T { return last }
         do {
             guard let value = try await task.value as? T else { throw Abort(.internalServerError) }
             return value
         } catch {
-            lock.withLock { if recentTasks[key]?.at == now { recentTasks[key] = nil } }
+            lock.withLock { if recentEntries[key]?.token == token { recentEntries[key] = nil } }
             throw error
         }
     }

@@ -79,13 +79,21 @@ struct Overview {
         out.pending = out.tasks.indices.filter { i in
             out.tasks[i].task.status == TaskStatus.open.rawValue && (out.tasks[i].due.map { $0 >= today } ?? false)
         }
-        let frameworks = try await Framework.query(on: store.db).filter(\.$status == "published").all()
+        // The published frameworks and each one's checked rules are kept as the other derived figures are
+        // (until a write here, a minute at most): reading and checking a framework was a tenth of the page.
+        let db = store.db
+        let frameworks = try await store.changes.cached("khung-cong-bo", now: store.now, maxAge: 60) {
+            try await Framework.query(on: db).filter(\.$status == "published").all()
+        }
         let scopePath = row.row.scopePath
         if let f = ScoreService.framework(for: data.staffKind, group: data.groupCode, at: scopePath, period: row.code.text,
-                                          among: frameworks) {
-            let definition = FrameworkService.decode(f)
-            out.projection = try? data.projection(pending: out.pending, engine: ScoringEngine(rules: try definition.rules(code: f.code)),
-                                                  definition: definition)
+                                          among: frameworks),
+           let (definition, rules) = try? await store.changes.cached("khung|\(f.id?.uuidString ?? f.code)|\(f.version)", now: store.now,
+                                                                    maxAge: 60, load: {
+               let definition = FrameworkService.decode(f)
+               return (definition, try definition.rules(code: f.code))
+           }) {
+            out.projection = try? data.projection(pending: out.pending, engine: ScoringEngine(rules: rules), definition: definition)
         }
         return out
     }

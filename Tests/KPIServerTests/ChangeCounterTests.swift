@@ -1,0 +1,48 @@
+import Foundation
+@testable import KPIServer
+import XCTest
+
+/// The caches of derived figures (`ChangeCounter`): a value is kept until a write here or its age; an old
+/// value is served while one request reads it again; a slow count is shared and its last answer served.
+final class ChangeCounterTests: XCTestCase {
+    func testCachedKeepsUntilAWriteAndServesTheOldValueWhileOneReadsAgain() async throws {
+        let c = ChangeCounter()
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        var v = try await c.cached("k", now: t0, maxAge: 60) { 1 }
+        XCTAssertEqual(v, 1)
+        v = try await c.cached("k", now: t0.addingTimeInterval(30), maxAge: 60) { 2 }
+        XCTAssertEqual(v, 1, "kept while young")
+        c.bump()
+        v = try await c.cached("k", now: t0.addingTimeInterval(31), maxAge: 60) { 3 }
+        XCTAssertEqual(v, 3, "a write here outdates it at once")
+        // Too old: the first to ask reads again; someone asking meanwhile gets the value before.
+        let late = t0.addingTimeInterval(200)
+        v = try await c.cached("k", now: late, maxAge: 60) {
+            let meanwhile = try await c.cached("k", now: late, maxAge: 60) { 99 }
+            XCTAssertEqual(meanwhile, 3, "served the value before while it is read again")
+            return 4
+        }
+        XCTAssertEqual(v, 4)
+        v = try await c.cached("k", now: late.addingTimeInterval(1), maxAge: 60) { 5 }
+        XCTAssertEqual(v, 4)
+    }
+
+    func testRecentCountsOnceAndServesTheLastCountWhileCountingAgain() async throws {
+        let c = ChangeCounter()
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let first = try await c.recent("h", now: t0, maxAge: 60) { 10 }
+        XCTAssertEqual(first, 10)
+        c.bump()
+        let kept = try await c.recent("h", now: t0.addingTimeInterval(10), maxAge: 60) { 11 }
+        XCTAssertEqual(kept, 10, "writes do not outdate it; its age does")
+        let stale = try await c.recent("h", now: t0.addingTimeInterval(61), maxAge: 60) { 12 }
+        XCTAssertEqual(stale, 10, "the last count at once, the new one counted in the background")
+        var next = 0
+        for _ in 0..<100 {
+            next = try await c.recent("h", now: t0.addingTimeInterval(62), maxAge: 60) { 13 }
+            if next == 12 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        XCTAssertEqual(next, 12)
+    }
+}
