@@ -142,7 +142,18 @@ public enum VNNumber {
         return negative ? "-" + body : body
     }
 
-    public static func format(_ value: Int) -> String { format(Double(value)) }
+    /// Whole numbers grouped by thousands without going through `String(format:)` (a list page prints hundreds).
+    public static func format(_ value: Int) -> String {
+        let digits = Array(String(value.magnitude).utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(digits.count + digits.count / 3 + 1)
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        for (i, d) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(UInt8(ascii: ".")) }
+            out.append(d)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 }
 
 /// Giờ Việt Nam: the one place the time zone is set. Every day, date and time the system shows or

@@ -88,6 +88,11 @@ final class CatalogTests: XCTestCase {
     func testVietnameseNumbers() {
         XCTAssertEqual(VNNumber.format(1234.5, decimals: 1), "1.234,5")
         XCTAssertEqual(VNNumber.format(80000), "80.000")
+        for n in [0, 7, 999, 1000, -1000, 123_456, -1_234_567, 80_315_000] {
+            XCTAssertEqual(VNNumber.format(n), VNNumber.format(Double(n)), "\(n): whole numbers print as before")
+        }
+        XCTAssertEqual(VNNumber.format(-1_234_567), "-1.234.567")
+        XCTAssertEqual(VNNumber.format(Int.min), "-9.223.372.036.854.775.808")
         XCTAssertEqual(VNNumber.format(-1234567.891, decimals: 2), "-1.234.567,89")
         XCTAssertEqual(VNNumber.format(12), "12")
     }
