@@ -170,7 +170,7 @@ enum ReportController {
             <div class="actions"><button>Xem báo cáo</button> <a href="\(link(req, node: q.node))&dinh_dang=xlsx">Xuất Excel</a> \
             <a href="\(link(req, node: q.node))&dinh_dang=csv">Xuất CSV</a> \
             <a href="\(link(req, node: q.node))&chi_tiet=nguoi&dinh_dang=xlsx">Kết quả từng người (Excel)</a> \
-            <a href="\(link(req, node: q.node))&chi_tiet=nguoi&dinh_dang=csv">(CSV)</a> \
+            <a href="\(link(req, node: q.node))&chi_tiet=nguoi&dinh_dang=csv">Kết quả từng người (CSV)</a> \
             <button type="button" data-print>In (A4)</button></div>\
             </form>
             """)
