@@ -81,22 +81,23 @@ struct ReportService {
         return first == last ? first.label : "\(first.label) – \(last.label)"
     }
 
-    func report(_ q: Query) async throws -> Report {
+    /// The node a query drills into (nil: the province) and the parts of it the viewer sees: the node itself
+    /// when inside a scope, else the scopes inside it. A node outside every scope is unknown (404).
+    func resolve(_ q: Query) async throws -> (node: Organization?, within: [String]) {
         let scopes = self.scopes
         guard !scopes.isEmpty else { throw Abort(.forbidden, reason: Principal.refusal) }
-        let map = try await store.agencies()
-        var node: Organization?
-        if let code = q.node {
-            guard let org = try await Organization.query(on: store.db).filter(\.$code == code).first(),
-                  scopes.contains(where: { org.path.hasPrefix($0) || $0.hasPrefix(org.path) }) else {
-                throw Abort(.notFound, reason: "Không có cơ quan, đơn vị này trong phạm vi báo cáo của bạn.")
-            }
-            node = org
+        guard let code = q.node else { return (nil, scopes) }
+        guard let org = try await Organization.query(on: store.db).filter(\.$code == code).first(),
+              scopes.contains(where: { org.path.hasPrefix($0) || $0.hasPrefix(org.path) }) else {
+            throw Abort(.notFound, reason: "Không có cơ quan, đơn vị này trong phạm vi báo cáo của bạn.")
         }
-        // The parts of the node the viewer sees: the node itself when inside a scope, else the scopes inside it.
-        let within: [String] = node.map { n in
-            scopes.contains { n.path.hasPrefix($0) } ? [n.path] : scopes.filter { $0.hasPrefix(n.path) }
-        } ?? scopes
+        return (org, scopes.contains { org.path.hasPrefix($0) } ? [org.path] : scopes.filter { $0.hasPrefix(org.path) })
+    }
+
+    func report(_ q: Query) async throws -> Report {
+        let scopes = self.scopes
+        let (node, within) = try await resolve(q)
+        let map = try await store.agencies()
         let levels = try await agencyLevels()
         func keep(_ r: ScoreAggregates.Row) -> Bool {
             (q.block.isEmpty || map.byPath[r.agencyPath]?.block == q.block)
@@ -189,16 +190,7 @@ struct ReportService {
     /// node and the scope and audits the export (personal results leave the system) before anything is
     /// sent; `Everyone.rows` then reads the results a few units at a time.
     func everyone(_ q: Query, actor: Actor) async throws -> Everyone {
-        let scopes = self.scopes
-        guard !scopes.isEmpty else { throw Abort(.forbidden, reason: Principal.refusal) }
-        var within = scopes
-        if let code = q.node {
-            guard let org = try await Organization.query(on: store.db).filter(\.$code == code).first(),
-                  scopes.contains(where: { org.path.hasPrefix($0) || $0.hasPrefix(org.path) }) else {
-                throw Abort(.notFound, reason: "Không có cơ quan, đơn vị này trong phạm vi báo cáo của bạn.")
-            }
-            within = scopes.contains { org.path.hasPrefix($0) } ? [org.path] : scopes.filter { $0.hasPrefix(org.path) }
-        }
+        let within = try await resolve(q).within
         let map = try await store.agencies()
         let levels = try await agencyLevels()
         let codes = q.periods.map(\.text)
