@@ -60,6 +60,12 @@ SECRETS = dict(DEMO_SECRETS)
 LAST_STEP = {}
 
 
+def next_month(text):
+    """The month after a period code: «2026-12» → «2027-01»."""
+    year, month = map(int, text.split("-"))
+    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+
+
 def server_today():
     """The server's today: it counts days in Việt Nam (UTC+7), whatever this machine's zone. Tests that type a
     date relative to today use this one, so a run crossing Vietnamese midnight before UTC's agrees with it."""

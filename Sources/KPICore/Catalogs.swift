@@ -125,7 +125,17 @@ public enum Catalogs {
         Choice("khong-luong", "Nghỉ không hưởng lương"), Choice("khac", "Nghỉ khác theo quy định"),
     ]
 
-    public static let all = [organizations, positionGroups, positions, people, users, products, violationTypes]
+    /// Xếp loại các năm trước: a person's year-end level from before the system (issue 19, item 7),
+    /// imported from the personnel records (the pilot's baseline, last year's results): one row per
+    /// person and year. The personnel lists read it for the years the system has no result of its own.
+    public static let priorLevels = CatalogSpec(key: "xep-loai-nam-truoc", title: "Xếp loại các năm trước", fields: [
+        FieldSpec("ma", "Mã cán bộ", .code, required: true),
+        FieldSpec("nam", "Năm", .integer(2000...2100), required: true),
+        FieldSpec("xep_loai", "Xếp loại", .choice(Level.allCases.map { Choice($0.rawValue, $0.label) }), required: true),
+        FieldSpec("can_cu", "Căn cứ", .text(maxLength: 255), help: "Số, ngày văn bản công nhận kết quả xếp loại"),
+    ])
+
+    public static let all = [organizations, positionGroups, positions, people, users, products, violationTypes, priorLevels]
 
     public static func spec(_ key: String) -> CatalogSpec? { all.first { $0.key == key } }
 

@@ -109,10 +109,20 @@ final class HomeTests: XCTestCase {
             let unitRows = inputs.filter { $0.scopePath.hasPrefix(p3.path) }
             let levelled = unitRows.filter { !$0.level.isEmpty }.count
             XCTAssertTrue(page.text.contains("\(unitRows.count) người, \(levelled) người đã có xếp loại"))
+            // At risk: a provisional "không hoàn thành" already fixed — a task of the month overdue, or none
+            // still to come; someone whose tasks are simply not due yet is not listed.
+            let open = try await WorkTask.query(on: app.db).filter(\.$state ~~ DeadlineJob.watched).all()
+            let risk = page.text.components(separatedBy: "Có nguy cơ").dropFirst().first?.components(separatedBy: "</ul>").first ?? ""
+            var listed = 0
             for row in unitRows where row.level == Level.fail.rawValue {
                 let name = try await Person.find(row.personID, on: app.db)!.fullName
-                XCTAssertTrue(page.text.contains(">\(name)</a>"), "at risk: \(name)")
+                let mine = open.filter { $0.assigneeID == row.personID }
+                let overdue = mine.contains { $0.due < today.iso && $0.due >= month.first.iso }
+                let toCome = mine.contains { $0.due >= today.iso && $0.due <= month.last.iso }
+                XCTAssertEqual(risk.contains(">\(name)</a>"), overdue || !toCome, "at risk: \(name)")
+                if overdue || !toCome { listed += 1 }
             }
+            XCTAssertEqual(risk.isEmpty, listed == 0)
             XCTAssertFalse(page.text.contains("Các cơ quan trong phạm vi"), "a unit's leader oversees no agency")
             // The excellent quota of the province's framework for civil servants, beside the distribution.
             let civil = try await Framework.query(on: app.db).filter(\.$status == "published").filter(\.$code == "cong-chuc")

@@ -113,6 +113,14 @@ extension PermissionMatrixTests {
         ids["vi-tri-viec-lam/:id"] = try await one("SELECT id AS v FROM positions ORDER BY code LIMIT 1")
         ids["san-pham/:id"] = try await one("SELECT id AS v FROM products ORDER BY code LIMIT 1")
         ids["vi-pham/:id"] = try await one("SELECT id AS v FROM violation_types ORDER BY code LIMIT 1")
+        // Last year's level of a specialist in BTCTU-P3 (Xếp loại các năm trước).
+        let specialist = try await Person.query(on: app.db).filter(\.$code == "CB-BTCTU-P3-04").first()!
+        let prior = PriorLevel()
+        prior.id = UUID(); prior.personID = specialist.id!; prior.personCode = specialist.code; prior.year = TestEnv.today.year - 1
+        prior.level = Level.good.rawValue; prior.basis = ""; prior.scopePath = specialist.scopePath; prior.searchText = specialist.code
+        prior.active = true
+        try await prior.create(on: app.db)
+        ids["xep-loai-nam-truoc/:id"] = prior.id!.uuidString
         // The account the account routes act on: a specialist's in BTCTU-P3.
         let person = try await Person.query(on: app.db).filter(\.$code == "CB-BTCTU-P3-04").first()!
         let target = try await Self.account("matran.dich", person: person, role: .staff, app: app)

@@ -228,7 +228,8 @@ final class PermissionMatrixTests: XCTestCase {
         ]
         // Catalogs. The organization and the person asked about are in BTCTU-P3; job-position
         // groups and positions are province-wide; products and violation types belong to the
-        // advisory body; the account is the test's own specialist account in BTCTU-P3.
+        // advisory body; the account is the test's own specialist account in BTCTU-P3. Last years' levels
+        // are results: the advisory body keeps them, those who see evaluations read them, administrators neither.
         let catalogs: [(String, list: String, export: String, new: String, show: String, change: String)] = [
             ("co-quan", "oooooooos", "oooooxoxs", "ooxxxxxxs", "oxoooooxs", "oxxxxxxxs"),
             ("can-bo", "oooooooos", "oooooxoxs", "ooxxxxxxs", "oxoooooxs", "oxxxxxxxs"),
@@ -236,6 +237,7 @@ final class PermissionMatrixTests: XCTestCase {
             ("vi-tri-viec-lam", "oooooooos", "oooooxoxs", "ooxxxxxxs", "oooooooos", "oxxxxxxxs"),
             ("san-pham", "oooooooos", "oooooxoxs", "xxoxxxxxs", "oooooooos", "xxoxxxxxs"),
             ("vi-pham", "oooooooos", "oooooxoxs", "xxoxxxxxs", "oooooooos", "xxoxxxxxs"),
+            ("xep-loai-nam-truoc", "xxoooxoxs", "xxoooxoxs", "xxoxxxxxs", "xxoooxoxs", "xxoxxxxxs"),
             ("nguoi-dung", "ooxxxxxxs", "ooxxxxxxs", "ooxxxxxxs", "oxxxxxxxs", "oxxxxxxxs"),
         ]
         for c in catalogs {
@@ -278,7 +280,7 @@ final class PermissionMatrixTests: XCTestCase {
 
     /// Parameters of the router spelled out in the matrix.
     static let expansions: [String: [String]] = [
-        ":catalog": ["co-quan", "nhom-vi-tri", "vi-tri-viec-lam", "can-bo", "nguoi-dung", "san-pham", "vi-pham"],
+        ":catalog": ["co-quan", "nhom-vi-tri", "vi-tri-viec-lam", "can-bo", "nguoi-dung", "san-pham", "vi-pham", "xep-loai-nam-truoc"],
         ":action": ["nghiem-thu", "tra-lai", "tien-do", "xac-nhan-de-nghi", "bac-de-nghi"],
     ]
 

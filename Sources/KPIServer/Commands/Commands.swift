@@ -47,7 +47,7 @@ struct DemoCommand: AsyncCommand {
         try await app.autoMigrate()
         let loader = DemoLoader(app: app)
         if try await loader.isEmpty() {
-            try await loader.load()
+            try await loader.load(history: true)
             context.console.print("Đã nạp dữ liệu mẫu.")
         } else if signature.ifEmpty {
             context.console.print("Cơ sở dữ liệu đã có dữ liệu; bỏ qua dữ liệu mẫu.")

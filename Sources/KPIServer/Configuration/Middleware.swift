@@ -12,6 +12,8 @@ struct ErrorPageMiddleware: AsyncMiddleware {
             let reason: String
             if let abort = error as? any AbortError {
                 status = abort.status
+                // A server fault, even one raised as an Abort, is for the operators' log.
+                if status.code >= 500 { req.logger.error("\(status.code): \(abort.reason)") }
                 reason = abort.status == .notFound && abort.reason == "Not Found"
                     ? "Không tìm thấy trang bạn yêu cầu." : Self.vietnamese(abort)
             } else {

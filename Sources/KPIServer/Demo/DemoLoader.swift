@@ -11,7 +11,10 @@ struct DemoLoader {
         try await Organization.query(on: app.db).count() == 0
     }
 
-    func load() async throws {
+    /// `history`: the pilot's months since 07/2026 evaluated through to the lock and this month open
+    /// for every agency (`DemoHistory`) — what `kpi demo` loads; the tests' applications load without
+    /// it unless they ask, so that each starts in a few hundred milliseconds.
+    func load(history: Bool = false, historyOf only: Set<String>? = nil) async throws {
         let system = Principal(userID: UUID(), username: "system:demo", displayName: "Dữ liệu mẫu", personID: nil,
                                scopePath: "/", grants: [Grant(role: .systemAdmin, scopePath: "/")],
                                mustChangePassword: false, sessionID: nil, csrfToken: "")
@@ -34,6 +37,7 @@ struct DemoLoader {
         _ = try await LeaveService(store: app.store, principal: system, actor: actor).record(
             personCode: "CB-BTCTU-P1-05", LeaveDraft(kind: "thai-san", from: lastMonth.iso, to: lastMonth.adding(days: 182).iso,
                                                      basis: "Giấy chứng nhận nghỉ việc hưởng BHXH số 0123/2026"))
+        if history { return try await DemoHistory(app: app, today: app.clock.today, only: only).load() }
         // The demonstration agency evaluates by month: this month is open and computed from the
         // work above; the next months open on schedule.
         let evaluation = EvaluationService(store: app.store, principal: nil, actor: actor)

@@ -36,6 +36,7 @@ enum Migrations {
         app.migrations.add(CreateDelegations())
         app.migrations.add(CreateConclusions())
         app.migrations.add(CreateScoreAggregates())
+        app.migrations.add(CreatePriorLevels())
     }
 }
 

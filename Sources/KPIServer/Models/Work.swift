@@ -195,6 +195,15 @@ final class Counter: Model, @unchecked Sendable {
             """, as: Int64.self) else { throw Abort(.internalServerError) }
         return value
     }
+
+    /// Takes the next `count` values of `name` at once, inside the caller's transaction; returns the last.
+    static func reserve(_ name: String, _ count: Int, on db: any Database) async throws -> Int64 {
+        guard let value = try await db.value("""
+            INSERT INTO counters (name, value) VALUES (\(bind: name), \(bind: count))
+            ON CONFLICT (name) DO UPDATE SET value = counters.value + \(bind: count) RETURNING value
+            """, as: Int64.self) else { throw Abort(.internalServerError) }
+        return value
+    }
 }
 
 /// Nhiệm vụ thường xuyên: a task given again every week, month or quarter; the scheduler makes each

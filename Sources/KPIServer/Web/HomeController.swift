@@ -164,6 +164,8 @@ enum HomeController {
                 }
                 html = html + HTML("""
                     <h3>Có nguy cơ «không hoàn thành nhiệm vụ» (\(VNNumber.format(u.atRisk.count)) người)</h3>\
+                    <p class="note">Xếp loại tạm tính «không hoàn thành» và có việc của kỳ đã quá hạn, \
+                    hoặc không còn việc nào chưa đến hạn để nâng điểm.</p>
                     <ul>\(items)</ul>
                     """)
             }

@@ -73,6 +73,10 @@ protocol CatalogAdapter: Sendable {
     func list(_ q: ListQuery, scopes: [String], refs: RefIndex, db: any Database) async throws -> ListPage
     func row(id: UUID, refs: RefIndex, db: any Database) async throws -> CatalogRow?
     func id(code: String, db: any Database) async throws -> UUID?
+    /// The record an imported row updates (by default the one with its code).
+    func id(values: [String: FieldValue], db: any Database) async throws -> UUID?
+    /// What makes an imported row one record (by default its code), and how a problem names it.
+    func importKey(_ values: [String: FieldValue]) -> (key: String, label: String)
     /// Checks the values against the other catalogs and plans the write.
     func plan(_ values: [String: FieldValue], existing: UUID?, refs: RefIndex, db: any Database) async throws -> PlannedChange
     func setActive(_ id: UUID, _ active: Bool, db: any Database) async throws
@@ -89,6 +93,13 @@ extension CatalogAdapter {
     var manageAction: Action { .manageCatalog }
     func authorize(_ plan: PlannedChange, existing: UUID?, principal: Principal, db: any Database) async throws {}
     func authorizeSetActive(_ id: UUID, principal: Principal, db: any Database) async throws {}
+    func id(values: [String: FieldValue], db: any Database) async throws -> UUID? {
+        try await id(code: values["ma"]?.text ?? "", db: db)
+    }
+    func importKey(_ values: [String: FieldValue]) -> (key: String, label: String) {
+        let code = values["ma"]?.text ?? ""
+        return (code, "«Mã»: mã «\(code)»")
+    }
 
     /// Problem for a reference that does not resolve, worded so as not to reveal records outside scope.
     func unknown(_ key: String, _ code: String) -> CatalogProblems {

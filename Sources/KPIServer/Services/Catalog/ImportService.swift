@@ -45,13 +45,12 @@ struct ImportService: Sendable {
             }
         }
         report.rowsRead = table.count - 1
-        let codes = rows.map { $0.values["ma"]?.text ?? "" }
-        for (code, count) in Dictionary(grouping: codes, by: { $0 }) where count.count > 1 {
-            let lines = rows.filter { $0.values["ma"]?.text == code }.map { String($0.line) }
+        // One row per record: the same record twice in a file is refused with both lines named.
+        let keys = rows.map { catalog.adapter.importKey($0.values) }
+        for (key, count) in Dictionary(grouping: keys, by: \.key) where count.count > 1 {
+            let lines = zip(rows, keys).filter { $0.1.key == key }.map { String($0.0.line) }
             report.problems.append(RowProblem(row: Int(lines[1]) ?? 0,
-                                              message: """
-                                                  «Mã»: mã «\(code)» lặp lại ở các dòng \(lines.joined(separator: ", "))
-                                                  """))
+                                              message: "\(count[0].label) lặp lại ở các dòng \(lines.joined(separator: ", "))"))
         }
         rows = ImportOrder.sorted(rows, spec: spec, problems: &report.problems)
         report.problems.sort { $0.row < $1.row }
@@ -64,7 +63,7 @@ struct ImportService: Sendable {
                 let refs = try await RefIndex.load(on: db)
                 for row in ordered {
                     do {
-                        let existing = try await adapter.id(code: row.values["ma"]?.text ?? "", db: db)
+                        let existing = try await adapter.id(values: row.values, db: db)
                         let applied = try await CatalogService.apply(adapter, row.values, existing: existing, refs: refs,
                                                                      db: db, principal: principal, actor: actor, action: "import")
                         if !applied.changed { r.unchanged += 1 } else if applied.created { r.created += 1 } else { r.updated += 1 }

@@ -165,7 +165,9 @@ struct Overview {
         /// The period the figures are of; nil when none is being evaluated.
         var period: PeriodCode?
         var summary: ScoreSummary
-        /// People whose stored level is "không hoàn thành" (score ascending).
+        /// People whose stored level is "không hoàn thành" for a reason already fixed — a task of the
+        /// period overdue, or none of its tasks still to come — score ascending. Early in a month
+        /// everyone's provisional level is low because their tasks are not due yet; that is no risk.
         var atRisk: [(code: String, name: String, hundredths: Int?)]
         /// The excellent quota's share in the framework in force for the unit's civil servants ("0.2"), and its name.
         var quota: (rate: String, framework: String)?
@@ -203,6 +205,10 @@ struct Overview {
                     SELECT p.code, p.full_name, s.hundredths FROM score_inputs s JOIN people p ON p.id = s.person_id
                     WHERE s.period = \(bind: period.text) AND s.scope_path LIKE \(bind: path + "%")
                       AND s.level = \(bind: Level.fail.rawValue)
+                      AND (EXISTS (SELECT 1 FROM tasks t WHERE t.assignee_id = s.person_id AND t.state IN (\(binds: watched))
+                                     AND t.due_on < \(bind: today.iso) AND t.due_on >= \(bind: period.first.iso))
+                           OR NOT EXISTS (SELECT 1 FROM tasks t WHERE t.assignee_id = s.person_id AND t.state IN (\(binds: watched))
+                                            AND t.due_on >= \(bind: today.iso) AND t.due_on <= \(bind: period.last.iso)))
                     ORDER BY s.hundredths, p.code
                     """) { (code: try $0.next(String.self), name: try $0.next(String.self), hundredths: try $0.next(Int?.self)) }
             }

@@ -146,14 +146,14 @@ struct ReportService {
         if !periodIDs.isEmpty {
             let bucket: (String, String) -> String = { path, agency in node == nil ? agency : (childPaths(path) ?? path) }
             for (path, agency) in try await store.rows("""
-                SELECT c.scope_path, p.scope_path FROM complaints c JOIN evaluation_periods p ON p.id = c.period_id
+                SELECT c.scope_path, p.scope_path AS agency_path FROM complaints c JOIN evaluation_periods p ON p.id = c.period_id
                 WHERE c.period_id IN (\(binds: periodIDs)) AND \(ScoreGathering.within("c.scope_path", within))
                 """, { (try $0.next(String.self), try $0.next(String.self)) }) {
                 lines[bucket(path, agency)]?.complaints += 1
                 total.complaints += 1
             }
             for (path, agency) in try await store.rows("""
-                SELECT e.scope_path, p.scope_path FROM evaluation_revisions r JOIN evaluations e ON e.period_id = r.period_id
+                SELECT e.scope_path, p.scope_path AS agency_path FROM evaluation_revisions r JOIN evaluations e ON e.period_id = r.period_id
                   AND e.person_id = r.person_id JOIN evaluation_periods p ON p.id = r.period_id
                 WHERE r.period_id IN (\(binds: periodIDs)) AND r.number > 1 AND \(ScoreGathering.within("e.scope_path", within))
                 """, { (try $0.next(String.self), try $0.next(String.self)) }) {

@@ -162,7 +162,7 @@ enum CatalogRegistry {
         let settings = app.settings
         return [OrganizationCatalog(), PositionGroupCatalog(), PositionCatalog(), PeopleCatalog(),
                 UserCatalog(bcryptCost: settings.bcryptCost, passwordPolicy: settings.passwordPolicy, clock: app.clock),
-                ProductCatalog(), ViolationCatalog()]
+                ProductCatalog(), ViolationCatalog(), PriorLevelCatalog()]
     }
 
     static func adapter(_ key: String, _ app: Application) -> (any CatalogAdapter)? {

@@ -39,7 +39,8 @@ struct PersonnelListService {
         var levels: [Int: Level]
     }
 
-    /// The people in scope with an approved year result in `years`, with their level each year.
+    /// The people in scope with an approved year result in `years`, with their level each year; a year
+    /// the system has no result of for someone is read from their imported level (Xếp loại các năm trước).
     func entries(years: ClosedRange<Int>) async throws -> [Entry] {
         let scopes = self.scopes
         guard !scopes.isEmpty else { return [] }
@@ -59,6 +60,21 @@ struct PersonnelListService {
         for r in rows {
             guard let y = Int(r.period), let level = Level(rawValue: r.level) else { continue }
             out[r.code, default: Entry(name: r.name, code: r.code, unit: r.unit, levels: [:])].levels[y] = level
+        }
+        let imported = try await store.db.rows("""
+            SELECT m.code, m.full_name, o.name, l.year, l.level
+            FROM prior_levels l JOIN people m ON m.id = l.person_id JOIN organizations o ON o.id = m.organization_id
+            WHERE l.active = \(bind: true) AND l.year >= \(bind: years.lowerBound) AND l.year <= \(bind: years.upperBound)
+              AND \(ScoreGathering.within("m.scope_path", scopes))
+            """) { c in
+            (code: try c.next(String.self), name: try c.next(String.self), unit: try c.next(String.self),
+             year: try c.next(Int.self), level: try c.next(String.self))
+        }
+        for r in imported {
+            guard let level = Level(rawValue: r.level) else { continue }
+            var entry = out[r.code] ?? Entry(name: r.name, code: r.code, unit: r.unit, levels: [:])
+            if entry.levels[r.year] == nil { entry.levels[r.year] = level }
+            out[r.code] = entry
         }
         return out.values.sorted { ($0.unit, $0.name, $0.code) < ($1.unit, $1.name, $1.code) }
     }
@@ -125,7 +141,8 @@ struct PersonnelListController {
             <p class="hint">Lập từ kết quả năm đã phê duyệt (phiên bản hiện hành) của người trong phạm vi \
             của bạn, theo quy tắc của tỉnh: mỗi danh sách là một mức xếp loại trong một số năm liên \
             tiếp tính đến năm \
-            đã chọn. Đây là danh sách để xem xét, không phải quyết định.\
+            đã chọn; năm chưa có kết quả trên hệ thống lấy theo <a href="/danh-muc/xep-loai-nam-truoc">xếp loại \
+            các năm trước</a> đã nhập. Đây là danh sách để xem xét, không phải quyết định.\
             \(HTML.when(svc.mayEdit, HTML(" <a href=\"\(path)/quy-tac\">Sửa quy tắc</a>")))</p>
             <form method="get" class="filters"><div class="actions">\
             \(FormField("nam", "Năm", value: String(year), .select(years)).html)<button>Xem</button> \
