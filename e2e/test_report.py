@@ -5,7 +5,7 @@ import zipfile
 
 from playwright.sync_api import expect
 
-from conftest import no_horizontal_overflow, shot, sign_in, url
+from conftest import SHOTS, no_horizontal_overflow, shot, sign_in, url
 
 
 def test_drill_down_filter_and_export(page):
@@ -72,3 +72,39 @@ def test_fairness_analysis_and_its_rules(page):
     page.click("button:has-text('Lưu tiêu chí')")
     expect(page.locator(".flash")).to_contain_text("Đã lưu tiêu chí phân tích")
     expect(page.locator("main")).to_contain_text("quá 12 điểm")
+
+
+def test_the_pilot_review_as_a_page_a_printed_document_and_appendices(page):
+    """Báo cáo sơ kết thí điểm: from the report page, for the demo's pilot months; the printed document
+    (A4) saved as PDF; an appendix downloaded as a workbook."""
+    sign_in(page, "thammuu")
+    page.goto(url("/bao-cao"))
+    page.click("text=Báo cáo sơ kết thí điểm")
+    expect(page.locator("h1")).to_have_text("Báo cáo sơ kết thí điểm")
+    review = page.locator("article.pilot-review")
+    expect(review).to_contain_text("Tháng 7/2026")
+    expect(review).to_contain_text("Ủy ban nhân dân Xã Hưng Nguyên")
+    expect(review).to_contain_text("So sánh với kết quả năm 2025")
+    assert no_horizontal_overflow(page)
+    shot(page, "bao-cao-so-ket-trang")
+    with page.expect_download() as d:
+        page.click("a:has-text('1. Kết quả theo cơ quan')")
+    with zipfile.ZipFile(d.value.path()) as z:
+        assert z.testzip() is None
+        assert "Ban Tổ chức Tỉnh ủy" in z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    # One agency, printed.
+    page.fill("#co_quan", "SNV")
+    page.click("button:has-text('Lập báo cáo')")
+    expect(review).to_contain_text("tại 1 cơ quan: Sở Nội vụ")
+    page.click("a:has-text('Bản in (A4, lưu PDF)')")
+    doc = page.locator("article.doc")
+    expect(doc).to_contain_text("BAN TỔ CHỨC TỈNH ỦY")
+    expect(doc).to_contain_text("Sơ kết thí điểm đánh giá hiệu quả công việc theo sản phẩm")
+    expect(doc.locator("table.doc-table").first).to_contain_text("Sở Nội vụ")
+    expect(doc.locator("table.signatures")).to_contain_text("T/M CƠ QUAN")
+    assert no_horizontal_overflow(page)
+    shot(page, "bao-cao-so-ket")
+    page.emulate_media(media="print")
+    pdf = page.pdf(path=str(SHOTS / "bao-cao-so-ket.pdf"), format="A4", prefer_css_page_size=True)
+    assert pdf[:4] == b"%PDF" and len(pdf) > 20_000
+    page.emulate_media(media="screen")

@@ -183,6 +183,7 @@ final class PermissionMatrixTests: XCTestCase {
             "GET ket-qua/nguoi/:person": "xxoooooxs",
             // Lists for personnel work: those who see evaluations; the rules: the province's advisory body.
             "GET bao-cao": "xxoooxoxs",
+            "GET bao-cao/so-ket": "xxoooxoxs",
             "GET bao-cao/cong-bang": "xxoxxxoxs",
             "GET bao-cao/cong-bang/quy-tac": "xxoxxxxxs",
             "POST bao-cao/cong-bang/quy-tac": "xxoxxxxxs",

@@ -21,6 +21,7 @@ func routes(_ app: Application) throws {
     HistoryController.register(signedIn)
     PersonnelListController.register(signedIn)
     ReportController.register(signedIn)
+    PilotReviewController.register(signedIn)
     FairnessController.register(signedIn)
     RoleController.register(signedIn)
     WorkController.register(signedIn)

@@ -113,7 +113,7 @@ enum GuideSections {
         ("/ky-luat", "ky-luat-ky-cuong"), ("/nghi-che-do", "nghi-theo-che-do"), ("/uy-quyen", "uy-quyen"),
         ("/ky-luat/ket-luan", "ket-luan-suy-thoai-tham-nhung"), ("/cong-khai", "cong-khai-ket-qua"),
         ("/co-quan/cai-dat", "cong-khai-ket-qua"), ("/ket-qua/nguoi", "lich-su-ket-qua"),
-        ("/bao-cao", "bao-cao"), ("/bao-cao/cong-bang", "phan-tich-cong-bang"),
+        ("/bao-cao", "bao-cao"), ("/bao-cao/cong-bang", "phan-tich-cong-bang"), ("/bao-cao/so-ket", "bao-cao-so-ket-thi-diem"),
         ("/bao-cao/cong-tac-can-bo", "danh-sach-phuc-vu-cong-tac-can-bo"),
         ("/cai-dat", "cai-dat"), ("/thong-bao", "thong-bao-va-thu-dien-tu"), ("/gop-y", "gop-y-trong-thi-diem"),
     ]

@@ -231,7 +231,8 @@ enum ReportController {
             <th scope="col">Xếp loại</th><th scope="col" class="num">Nhiệm vụ</th><th scope="col" class="num">Hoàn thành</th>\
             <th scope="col" class="num">Đúng hạn</th></tr></thead><tbody>\(people)</tbody></table></div>
             """)))
-            <p><a href="/bao-cao/cong-tac-can-bo">Danh sách phục vụ công tác cán bộ</a>\
+            <p><a href="/bao-cao/cong-tac-can-bo">Danh sách phục vụ công tác cán bộ</a> · \
+            <a href="\(PilotReviewController.path)">Báo cáo sơ kết thí điểm</a>\
             \(HTML.when(!FairnessService(store: req.store, principal: req.principal!).scopes.isEmpty,
                        HTML(" · <a href=\"\(FairnessController.path)\">Phân tích công bằng</a>")))</p>
             """)
