@@ -42,6 +42,10 @@ final class DemoHistoryTests: XCTestCase {
             XCTAssertGreaterThan(late, 0)
             XCTAssertGreaterThan(failed, 0)
             XCTAssertEqual(Set(tasks.map(\.code)).count, tasks.count, "task codes are unique")
+            // Work left undone lingers from last month at the oldest: earlier months' was finished late.
+            let overdue = tasks.filter { DeadlineJob.watched.contains($0.state) && $0.due < TestEnv.today.iso }
+            XCTAssertGreaterThan(overdue.count, 0)
+            XCTAssertTrue(overdue.allSatisfy { $0.due >= months.last!.first.iso }, "\(overdue.map(\.due))")
 
             // Sheets: everyone the period scored has one; the excellent stay within 20 % of the pool, and the
             // quota binds somewhere (a score of 90 or more moved to "tốt").
@@ -96,6 +100,9 @@ final class DemoHistoryTests: XCTestCase {
                 let people = sheets.filter { $0.periodID == p.id }.count
                 XCTAssertEqual(csv.first { $0.first == agency.name }?[1], VNNumber.format(people), "\(agency.code) \(csv.prefix(2))")
             }
+            // Early in a month the overseers' home gives last month's results, not a month whose work is not due.
+            let home = try await advisory.get("/").text
+            XCTAssertTrue(home.contains("Kết quả \(months.last!.label.lowercased()) theo cơ quan"), "last month on the home page")
             // September's complaint and its correction, in the report's own columns (Kiến nghị, Kết quả được sửa).
             let september = CSV.parse(try await advisory.get("/bao-cao?ky=2026-09&dinh_dang=csv").text)
             XCTAssertEqual(september.first?[14], "Kiến nghị")

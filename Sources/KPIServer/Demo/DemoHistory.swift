@@ -188,7 +188,8 @@ struct DemoHistory {
         let working = agency.people.filter { !away.contains($0.id!) }
         try await writeWork(working, month: month, first: first, dues: [cal.adding(workingDays: 7, to: first),
                                                                           cal.adding(workingDays: 15, to: first), last],
-                            board: board, agency: agency, context: context, until: nil, rng: &rng)
+                            board: board, agency: agency, context: context, until: nil,
+                            lingering: month == Self.months(before: today).last, rng: &rng)
         try await evaluate(period.requireID(), month: month, agency: agency, away: away, board: board, context: context,
                            store: store, clock: clock, rng: &rng)
     }
@@ -211,12 +212,13 @@ struct DemoHistory {
     /// The month's plan for `people` — one task per due date, a product of the person's catalog —
     /// and what became of each by `until` (nil: the month is over): most submitted with a document
     /// as evidence by their due date and accepted, about one in twelve late, one in twenty with a
-    /// major error, a few never submitted. Each outcome is the task rules' own (`TaskFlow.apply`:
+    /// major error, a few not submitted — still overdue when `lingering` (last month, this month),
+    /// done a week late otherwise (nobody leaves a task open for months). Each outcome is the task rules' own (`TaskFlow.apply`:
     /// delays, errors, states); the rows — tasks, their timelines and evidence — are written together
     /// in one transaction, as an import of past records would be, with one audit entry naming them
     /// (the services' one-by-one path takes minutes for these thousands of tasks).
     func writeWork(_ people: [Person], month: PeriodCode, first: DateOnly, dues: [DateOnly], board: Principal, agency: Agency,
-                   context: Context, until: DateOnly?, rng: inout SplitMix) async throws {
+                   context: Context, until: DateOnly?, lingering: Bool = true, rng: inout SplitMix) async throws {
         struct Row { var task: WorkTask; var events: [(Date, String, String, String, String, String)]; var evidence: String? }
         var rows: [Row] = []
         let created = Self.morning(first)
@@ -248,9 +250,10 @@ struct DemoHistory {
                 var snapshot = TaskSnapshot(state: .assigned, start: first, due: due)
                 var verdict = "", completed = "", evidence: String? = nil
                 let roll = rng.next() % 100
-                let submitted = roll < 8 ? context.calendar.adding(workingDays: Int(rng.next() % 3) + 1, to: due)
+                let submitted = roll < 3 ? context.calendar.adding(workingDays: Int(rng.next() % 3) + 4, to: due)
+                    : roll < 8 ? context.calendar.adding(workingDays: Int(rng.next() % 3) + 1, to: due)
                     : context.calendar.adding(workingDays: -Int(rng.next() % 3), to: due)
-                if roll >= 3, until.map({ submitted <= $0 }) ?? true {
+                if roll >= 3 || !lingering, until.map({ submitted <= $0 }) ?? true {
                     let pass = !(8..<13).contains(roll)
                     let v: Verdict = pass ? .pass : .fail(errors: 1)
                     guard case .success(let sent) = TaskFlow.apply(.submit(evidence: 1, note: ""), to: snapshot,

@@ -239,15 +239,18 @@ struct Overview {
     func agencies() async throws -> (period: PeriodCode?, lines: [AgencyLine]) {
         let scopes = try await overseen()
         guard !scopes.isEmpty else { return (nil, []) }
-        return try await store.changes.cached("tong-quan-co-quan|" + scopes.joined(separator: ","), now: store.now, maxAge: 60) {
-            try await agencies(scopes)
+        let today = today
+        return try await store.changes.cached("tong-quan-co-quan|\(today.iso)|" + scopes.joined(separator: ","), now: store.now,
+                                              maxAge: 60) {
+            try await agencies(scopes, today: today)
         }
     }
 
-    private func agencies(_ scopes: [String]) async throws -> (period: PeriodCode?, lines: [AgencyLine]) {
-        guard let period = try await ScoreAggregates.periods(store.db, under: scopes).first(where: { $0.kind == .month }) else {
-            return (nil, [])
-        }
+    /// The figures of the latest month already over (early in a month, last month's results say more
+    /// than a month whose work is not due yet); the newest month when none is over.
+    private func agencies(_ scopes: [String], today: DateOnly) async throws -> (period: PeriodCode?, lines: [AgencyLine]) {
+        let months = try await ScoreAggregates.periods(store.db, under: scopes).filter { $0.kind == .month }
+        guard let period = months.first(where: { $0.last < today }) ?? months.first else { return (nil, []) }
         let map = try await store.agencies()
         var byAgency: [String: ScoreSummary] = [:]
         for r in try await ScoreAggregates.rows(store.db, periods: [period.text], under: scopes) {
