@@ -20,7 +20,8 @@ final class FairnessTests: XCTestCase {
             let row = ScoreInput()
             row.id = UUID(); row.period = code; row.personID = person.id!; row.scopePath = person.scopePath; row.agencyPath = org.path
             row.data = "{}"
-            row.store(result: nil, data: ScoreInputData(personCode: personCode, personName: person.fullName, staffKind: person.staffKind,
+            row.store(result: nil, framework: nil, data: ScoreInputData(personCode: personCode, personName: person.fullName,
+                                                        staffKind: person.staffKind,
                                                         groupCode: "CMNV", unitName: "", tasks: [], satisfaction: "",
                                                         coordination: "", discipline: ""))
             row.hundredths = h

@@ -188,7 +188,7 @@ struct DemoLoader {
         for batch in Dictionary(grouping: rows, by: \.row.agencyPath).values {
             let scores = try ScoreInputs.score(agency: batch.map { ($0.row.scopePath, $0.data) }, period: period, frameworks: frameworks)
             for (row, data) in batch {
-                row.store(result: scores[data.personCode]?.result, data: data)
+                row.store(result: scores[data.personCode]?.result, framework: scores[data.personCode]?.framework, data: data)
                 try await row.create(on: db)
             }
         }

@@ -37,6 +37,7 @@ enum Migrations {
         app.migrations.add(CreateConclusions())
         app.migrations.add(CreateScoreAggregates())
         app.migrations.add(CreatePriorLevels())
+        app.migrations.add(AddStoredRanking())
     }
 }
 

@@ -60,9 +60,19 @@ final class ScoreInput: Model, @unchecked Sendable {
     @Field(key: "not_completed") var notCompleted: Int
     @Field(key: "units_assigned") var unitsAssigned: Int
     @Field(key: "units_completed") var unitsCompleted: Int
+    /// The framework the row was scored with, and what the agency's quota did to it (`QuotaOutcome`):
+    /// read to list and explain the result without ranking the agency again. Nil, false and "" in rows
+    /// stored before they were kept.
+    @OptionalField(key: "framework_id") var frameworkID: UUID?
+    @Field(key: "tie") var tie: Bool
+    @Field(key: "quota") var quota: String
 
-    /// Sets the stored result and task figures.
-    func store(result: PersonResult?, data: ScoreInputData) {
+    /// Sets the stored result, its framework and ranking, and the task figures.
+    func store(result: PersonResult?, framework: Framework?, data: ScoreInputData) {
+        let outcome = result.map(QuotaOutcome.init) ?? QuotaOutcome()
+        frameworkID = framework?.id
+        tie = outcome.tie
+        quota = outcome.text
         let facts = data.taskFacts
         staffKind = data.staffKind
         groupCode = data.groupCode

@@ -175,8 +175,8 @@ struct EvaluationService {
             let rows = try members.map { g in
                 StoredInput(person: g.member.id, scopePath: g.member.scopePath,
                             data: String(decoding: try encoder.encode(g.data), as: UTF8.self),
-                            result: scores[g.data.personCode]?.result, facts: g.data.taskFacts, staffKind: g.data.staffKind,
-                            groupCode: g.data.groupCode)
+                            result: scores[g.data.personCode]?.result, framework: scores[g.data.personCode]?.framework.id,
+                            facts: g.data.taskFacts, staffKind: g.data.staffKind, groupCode: g.data.groupCode)
             }
             if let (wp, wid, n, task) = writing {
                 try await task.value
@@ -199,6 +199,8 @@ struct EvaluationService {
         var scopePath: String
         var data: String
         var result: PersonResult?
+        /// The framework it was scored with.
+        var framework: UUID?
         var facts: TaskFacts
         var staffKind: String
         var groupCode: String
@@ -218,13 +220,15 @@ struct EvaluationService {
                 let insert = sql.insert(into: ScoreInput.schema).columns("id", "period", "person_id", "scope_path", "agency_path", "data",
                                                                          "updated_at", "hundredths", "level", "tasks", "completed",
                                                                          "on_time", "not_completed", "units_assigned", "units_completed",
-                                                                         "staff_kind", "group_code")
+                                                                         "staff_kind", "group_code", "framework_id", "tie", "quota")
                 for r in rows[chunk..<min(chunk + 500, rows.count)] {
+                    let outcome = r.result.map(QuotaOutcome.init) ?? QuotaOutcome()
                     insert.values(SQLBind(UUID()), SQLBind(period.text), SQLBind(r.person), SQLBind(r.scopePath), SQLBind(p.scopePath),
                                   SQLBind(r.data), SQLBind(now), SQLBind(r.result?.yearHundredths),
                                   SQLBind(r.result?.level?.rawValue ?? ""), SQLBind(r.facts.tasks), SQLBind(r.facts.completed),
                                   SQLBind(r.facts.onTime), SQLBind(r.facts.notCompleted), SQLBind(r.facts.unitsAssigned),
-                                  SQLBind(r.facts.unitsCompleted), SQLBind(r.staffKind), SQLBind(r.groupCode))
+                                  SQLBind(r.facts.unitsCompleted), SQLBind(r.staffKind), SQLBind(r.groupCode), SQLBind(r.framework),
+                                  SQLBind(outcome.tie), SQLBind(outcome.text))
                 }
                 try await insert.run()
             }

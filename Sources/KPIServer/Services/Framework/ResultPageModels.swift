@@ -1,5 +1,6 @@
 import Foundation
 import KPICore
+import SQLKit
 
 /// What the results page (/ket-qua) and its export show, worked out by the service: the periods with
 /// results, the one chosen (the latest by default), the filters, and the rows the user may see that
@@ -10,9 +11,66 @@ struct ResultListModel {
     var search: String
     /// A level's raw value, or "" for every level.
     var level: String
-    var rows: [ScoreService.Row]
+    var rows: [ScoreService.Listed]
     /// The period has not ended: tasks due later still count as open.
     var provisional: Bool
+}
+
+extension ScoreService {
+    /// One line of the results list: the score and level as stored (official once approved), read
+    /// with the person's and unit's names; nothing is scored to show it.
+    struct Listed: Sendable {
+        var code, name, unit: String
+        var hundredths: Int?
+        var level: Level?
+        /// A tie at the quota's edge waiting for the approver (only before approval).
+        var tie: Bool
+        var approved: Bool
+        /// «name — phiên bản n» of the framework it was scored with.
+        var framework: String
+    }
+
+    /// Everyone the user may see in `period`, from the stored rows, by unit then code.
+    func listed(period: String) async throws -> [Listed] {
+        let scopes = OrgPath.outermost(principal.scopes(.viewEvaluations) + principal.scopes(.configureFramework))
+        let condition: SQLQueryString
+        switch (scopes.isEmpty, principal.personID) {
+        case (true, nil): return []
+        case (true, let me?): condition = "s.person_id = \(bind: me)"
+        case (false, let me?) where !scopes.contains("/"):
+            condition = "(\(ScoreGathering.within("s.scope_path", scopes)) OR s.person_id = \(bind: me))"
+        case (false, _): condition = scopes.contains("/") ? "1 = 1" : ScoreGathering.within("s.scope_path", scopes)
+        }
+        let frameworks = try await Framework.query(on: store.db).all()
+        let published = frameworks.filter { $0.status == "published" }
+        let names = Dictionary(frameworks.map { ($0.id!, "\($0.name) — phiên bản \($0.version)") }) { a, _ in a }
+        let lines = try await store.rows("""
+            SELECT pe.code, pe.full_name, COALESCE(o.name, '') AS unit_name, s.person_id, s.scope_path, s.hundredths, s.level, s.tie,
+                   s.framework_id, s.staff_kind, s.group_code, e.hundredths AS official_hundredths,
+                   COALESCE(e.level, '') AS official_level
+            FROM score_inputs s JOIN people pe ON pe.id = s.person_id
+            LEFT JOIN organizations o ON o.path = s.scope_path
+            LEFT JOIN evaluation_periods ep ON ep.code = s.period AND ep.scope_path = s.agency_path
+            LEFT JOIN evaluations e ON e.period_id = ep.id AND e.person_id = s.person_id AND e.level <> ''
+            WHERE s.period = \(bind: period) AND \(condition)
+            """, { c in
+            (code: try c.next(String.self), name: try c.next(String.self), unit: try c.next(String.self), person: try c.next(UUID.self),
+             path: try c.next(String.self), h: try c.next(Int?.self), level: try c.next(String.self), tie: try c.next(Bool.self),
+             framework: try c.next(UUID?.self), kind: try c.next(String.self), group: try c.next(String.self),
+             officialH: try c.next(Int?.self), officialLevel: try c.next(String.self))
+        })
+        return lines.filter { maySee($0.path, personID: $0.person) }.compactMap { r in
+            let approved = !r.officialLevel.isEmpty
+            let framework = r.framework.flatMap { names[$0] }
+                ?? Self.framework(for: r.kind, group: r.group, at: r.path, period: period, among: published)
+                    .map { "\($0.name) — phiên bản \($0.version)" } ?? ""
+            // No framework applies to them: nothing was scored (as on the explanation, which has none).
+            guard approved || !framework.isEmpty else { return nil }
+            return Listed(code: r.code, name: r.name, unit: r.unit, hundredths: approved ? r.officialH : r.h,
+                          level: Level(rawValue: approved ? r.officialLevel : r.level), tie: !approved && r.tie, approved: approved,
+                          framework: framework)
+        }.sorted { ($0.unit, $0.code) < ($1.unit, $1.code) }
+    }
 }
 
 /// What a result's explanation (giải trình, /ket-qua/<kỳ>/<mã>) shows, worked out by the service:
@@ -77,9 +135,8 @@ extension ScoreService {
         let periods = try await periods()
         let period = periods.contains(asked) ? asked : (periods.first ?? "")
         let folded = TextNormalizer.fold(search)
-        let rows = period.isEmpty ? [] : try await results(period: period).filter { r in
-            (folded.isEmpty || TextNormalizer.fold(r.input.personCode + " " + r.input.personName + " " + r.input.unitName)
-                .contains(folded))
+        let rows = period.isEmpty ? [] : try await listed(period: period).filter { r in
+            (folded.isEmpty || TextNormalizer.fold(r.code + " " + r.name + " " + r.unit).contains(folded))
                 && (level.isEmpty || r.level?.rawValue == level)
         }
         return ResultListModel(periods: periods, period: period, search: search, level: level, rows: rows,

@@ -13,9 +13,11 @@ enum ScoreInputs {
     }
 
     /// The period's inputs of the people under `scopePath`, or those computed in the period of
-    /// `agency` (its members, `PeriodScope`), decoded (an unreadable row is skipped).
-    static func load(period: String, under scopePath: String = "/", agency: String? = nil, on db: any Database) async throws -> [Item] {
+    /// `agency` (its members, `PeriodScope`), or one `person`'s, decoded (an unreadable row is skipped).
+    static func load(period: String, under scopePath: String = "/", agency: String? = nil, person: UUID? = nil,
+                     on db: any Database) async throws -> [Item] {
         let q = ScoreInput.query(on: db).filter(\.$period == period)
+        if let person { q.filter(\.$personID == person) }
         if let agency {
             q.filter(\.$agencyPath == agency)
         } else if scopePath != "/" {

@@ -58,29 +58,44 @@ struct ScoreService {
             < ($1.scopePath.count, $1.groupCodes.isEmpty ? 0 : 1, $1.effectiveFrom, $1.version) }
     }
 
-    /// Everyone the user may see in the period, scored; the quota per agency, group and framework.
-    /// `agency`: only the members of one agency's period, so a period page scores its agency alone.
-    func results(period: String, agency: String? = nil) async throws -> [Row] {
+    /// Everyone the user may see in the period as the last recompute stored them, each explained from
+    /// their own inputs: scored alone by the framework stored with the row, then given the level and
+    /// the quota's reasons their agency's ranking stored (`QuotaOutcome`) — no agency is ranked again
+    /// (issue 19, item 9). `agency`: only the members of one agency's period.
+    func results(period: String, agency: String? = nil, person: UUID? = nil) async throws -> [Row] {
         let frameworks = try await Framework.query(on: store.db).filter(\.$status == "published").all()
-        let items = try await ScoreInputs.load(period: period, agency: agency, on: store.db)
-        // The quota is counted over the whole agency, so every agency where the user sees someone
-        // is scored whole; only the visible people are returned.
-        let agencies = Set(items.filter { maySee($0.row.scopePath, personID: $0.row.personID) }.map(\.agency))
+        let items = try await ScoreInputs.load(period: period, agency: agency, person: person, on: store.db)
+            .filter { maySee($0.row.scopePath, personID: $0.row.personID) }
         // Approved results of the period's sheets, by person.
         var official: [UUID: Evaluation] = [:]
         let periodIDs = try await EvaluationPeriod.query(on: store.db).filter(\.$code == period).all().compactMap(\.id)
-        if !periodIDs.isEmpty {
-            for e in try await Evaluation.query(on: store.db).filter(\.$periodID ~~ periodIDs).filter(\.$level != "")
-                .all() { official[e.personID] = e }
+        if !periodIDs.isEmpty && !items.isEmpty {
+            let q = Evaluation.query(on: store.db).filter(\.$periodID ~~ periodIDs).filter(\.$level != "")
+            if let person { q.filter(\.$personID == person) }
+            for e in try await q.all() { official[e.personID] = e }
         }
+        // The framework a row was scored with, or (a row stored before it was kept) the one in force.
+        var byID = Dictionary(frameworks.map { ($0.id!, $0) }) { a, _ in a }
+        let missing = Set(items.compactMap(\.row.frameworkID)).subtracting(byID.keys)
+        if !missing.isEmpty {
+            for f in try await Framework.query(on: store.db).filter(\.$id ~~ missing).all() { byID[f.id!] = f }
+        }
+        var engines: [UUID: (ScoringEngine, GeneralScorer)] = [:]
         var rows: [Row] = []
-        for batch in Dictionary(grouping: items.filter { agencies.contains($0.agency) }, by: \.agency).values {
-            let results = try ScoreInputs.score(agency: batch.map { ($0.row.scopePath, $0.data) }, period: period, frameworks: frameworks)
-            for item in batch where maySee(item.row.scopePath, personID: item.row.personID) {
-                guard let (result, f) = results[item.data.personCode] else { continue }
-                rows.append(Row(input: item.data, scopePath: item.row.scopePath, framework: f, result: result,
-                                official: official[item.row.personID]))
+        for item in items {
+            guard let f = item.row.frameworkID.flatMap({ byID[$0] })
+                    ?? Self.framework(for: item.data.staffKind, group: item.data.groupCode, at: item.row.scopePath, period: period,
+                                      among: frameworks) else { continue }
+            if engines[f.id!] == nil {
+                let definition = FrameworkService.decode(f)
+                engines[f.id!] = (ScoringEngine(rules: try definition.rules(code: f.code)), try GeneralScorer(definition))
             }
+            let (engine, scorer) = engines[f.id!]!
+            let alone = try item.data.score(engine, general: scorer)
+            let outcome = QuotaOutcome(text: item.row.quota, tie: item.row.tie) ?? QuotaOutcome()
+            let stored = item.row.hundredths == nil && item.row.level.isEmpty ? alone.level : Level(rawValue: item.row.level)
+            rows.append(Row(input: item.data, scopePath: item.row.scopePath, framework: f,
+                            result: outcome.applied(to: alone, level: stored), official: official[item.row.personID]))
         }
         return rows.sorted { ($0.input.unitName, $0.input.personCode) < ($1.input.unitName, $1.input.personCode) }
     }
@@ -108,9 +123,7 @@ struct ScoreService {
               maySee(input.scopePath, personID: try person.requireID()) else {
             throw Abort(.notFound, reason: "Không có kết quả này, hoặc bạn không có quyền xem.")
         }
-        // The quota is the agency's: its people are scored, no one else.
-        guard var row = try await results(period: period, agency: input.agencyPath)
-            .first(where: { $0.input.personCode == personCode }) else {
+        guard var row = try await results(period: period, agency: input.agencyPath, person: try person.requireID()).first else {
             throw Abort(.notFound, reason: "Chưa có bộ chỉ số đang áp dụng cho người này.")
         }
         // An approved result is explained from its current revision: the inputs and framework

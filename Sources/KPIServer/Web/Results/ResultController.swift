@@ -4,7 +4,7 @@ import Vapor
 /// Kết quả: a period's computed results (/ket-qua) and the explanation of one (/ket-qua/<kỳ>/<mã>).
 struct ResultController {
     static func register(_ r: any RoutesBuilder) {
-        r.get("ket-qua", use: list).reads(.search, .text("ky", max: 10, "Kỳ"), .text("xep_loai", max: 40, "Xếp loại"))
+        r.get("ket-qua", use: list).reads(.page, .search, .text("ky", max: 10, "Kỳ"), .text("xep_loai", max: 40, "Xếp loại"))
         r.get("ket-qua", "xuat", use: export).reads(.format, .search, .text("ky", max: 10, "Kỳ"), .text("xep_loai", max: 40,
             "Xếp loại"))
         r.get("ket-qua", ":period", ":person", use: explain)
@@ -28,6 +28,9 @@ struct ResultController {
             """)
     }
 
+    /// Lines on one page of the list.
+    static let perPage = 100
+
     static func score(_ h: Int?) -> String { h.map { ScoringEngine.vn(hundredths: $0) } ?? "—" }
 
     static func model(_ req: Request) async throws -> ResultListModel {
@@ -37,18 +40,18 @@ struct ResultController {
     @Sendable static func list(_ req: Request) async throws -> Response {
         let m = try await model(req)
         let myCode: String? = if let id = req.principal?.personID { try await Person.find(id, on: req.db)?.code } else { nil }
-        let body = m.rows.map { r in
+        // A page at a time: an agency's list fits on one, the province's is filtered or exported.
+        let page = min(req.input.page, max(1, (m.rows.count + perPage - 1) / perPage))
+        let body = m.rows.dropFirst((page - 1) * perPage).prefix(perPage).map { r in
             HTML("""
-                <tr><td data-label="Người"><a href="/ket-qua/\(m.period)/\(r.input.personCode)">\(r.input.personName)</a> \
-                (\(r.input.personCode))</td>
-                <td data-label="Đơn vị">\(r.input.unitName)</td><td data-label="Điểm" class="num">\(score(r.hundredths))</td>
+                <tr><td data-label="Người"><a href="/ket-qua/\(m.period)/\(r.code)">\(r.name)</a> (\(r.code))</td>
+                <td data-label="Đơn vị">\(r.unit)</td><td data-label="Điểm" class="num">\(score(r.hundredths))</td>
                 <td data-label="Xếp loại">\(r.level?.label ?? "Chưa xếp loại")\
                 \(HTML.when(r.tie, " <span class=\"badge warn\">đồng điểm</span>"))\
-                \(HTML.when(r.official != nil, " <span class=\"badge ok\">đã phê duyệt</span>"))</td></tr>
+                \(HTML.when(r.approved, " <span class=\"badge ok\">đã phê duyệt</span>"))</td></tr>
                 """)
         }
-        let search = m.search.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? ""
-        let exportQuery = "ky=\(m.period)&q=\(search)&xep_loai=\(m.level)"
+        let exportQuery = Widgets.query(["ky": m.period, "q": m.search, "xep_loai": m.level])
         return req.page(Page(title: "Kết quả đánh giá theo kỳ", breadcrumbs: [("Tổng quan", "/")], body: """
             <p class="hint">Điểm tính tự động từ nhiệm vụ và các tiêu chí của kỳ theo bộ chỉ số đang áp \
             dụng; hạn mức xuất sắc áp dụng \
@@ -71,6 +74,7 @@ struct ResultController {
             <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Người</th><th scope="col">Đơn vị</th><th \
             scope="col">Điểm</th><th scope="col">Xếp loại</th></tr></thead>
             <tbody>\(body)</tbody></table></div>
+            \(Widgets.pager(page: page, perPage: perPage, total: m.rows.count) { "/ket-qua?\(exportQuery)&trang=\($0)" })
             """))
             """))
     }
@@ -78,8 +82,7 @@ struct ResultController {
     @Sendable static func export(_ req: Request) async throws -> Response {
         let m = try await model(req)
         let table = [["Kỳ", "Mã", "Họ và tên", "Đơn vị", "Điểm", "Xếp loại", "Bộ chỉ số"]] + m.rows.map { r in
-            [periodText(m.period), r.input.personCode, r.input.personName, r.input.unitName, score(r.hundredths),
-             r.level?.label ?? "", "\(r.framework.name) — phiên bản \(r.framework.version)"]
+            [periodText(m.period), r.code, r.name, r.unit, score(r.hundredths), r.level?.label ?? "", r.framework]
         }
         return try Download.table(table, name: "ket-qua-\(m.period)", format: req.input.text("dinh_dang").nonEmpty(or: "xlsx"), at: req.now)
     }
