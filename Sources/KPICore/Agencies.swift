@@ -21,12 +21,13 @@ public struct AgencyMap: Sendable, Equatable {
     /// The agencies by path.
     public let byPath: [String: Agency]
 
+    /// The agencies sorted by path (a parent before its children); sorted once, the map is read on every page.
+    public let all: [Agency]
+
     public init(_ agencies: [Agency]) {
         byPath = Dictionary(agencies.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        all = byPath.values.sorted { $0.path < $1.path }
     }
-
-    /// The agencies sorted by path (a parent before its children).
-    public var all: [Agency] { byPath.values.sorted { $0.path < $1.path } }
 
     public func isAgency(_ path: String) -> Bool { byPath[path] != nil }
 

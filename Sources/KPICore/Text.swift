@@ -142,17 +142,31 @@ public enum VNNumber {
         return negative ? "-" + body : body
     }
 
-    /// Whole numbers grouped by thousands without going through `String(format:)` (a list page prints hundreds).
-    public static func format(_ value: Int) -> String {
-        let digits = Array(String(value.magnitude).utf8)
+    /// A number held as a whole count of its last decimal place (`scaled` tenths for `decimals` 1: 12345
+    /// → "1.234,5"), printed without floating point or `String(format:)` (the home page's agency table
+    /// prints hundreds of shares).
+    public static func format(scaled: Int, decimals: Int) -> String {
+        let digits = Array(String(scaled.magnitude).utf8)
+        let places = max(0, decimals)
+        let padded = [UInt8](repeating: UInt8(ascii: "0"), count: max(0, places + 1 - digits.count)) + digits
+        let whole = padded.dropLast(places)
         var out: [UInt8] = []
-        out.reserveCapacity(digits.count + digits.count / 3 + 1)
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        for (i, d) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(UInt8(ascii: ".")) }
+        out.reserveCapacity(padded.count + padded.count / 3 + 2)
+        if scaled < 0 { out.append(UInt8(ascii: "-")) }
+        for (i, d) in whole.enumerated() {
+            if i > 0 && (whole.count - i) % 3 == 0 { out.append(UInt8(ascii: ".")) }
             out.append(d)
         }
+        if places > 0 {
+            out.append(UInt8(ascii: ","))
+            out += padded.suffix(places)
+        }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Whole numbers grouped by thousands without going through `String(format:)` (a list page prints hundreds).
+    public static func format(_ value: Int) -> String {
+        format(scaled: value, decimals: 0)
     }
 }
 

@@ -95,6 +95,15 @@ final class CatalogTests: XCTestCase {
         XCTAssertEqual(VNNumber.format(Int.min), "-9.223.372.036.854.775.808")
         XCTAssertEqual(VNNumber.format(-1234567.891, decimals: 2), "-1.234.567,89")
         XCTAssertEqual(VNNumber.format(12), "12")
+        // Scaled whole numbers print as their value did through floating point.
+        for (n, d) in [(0, 1), (5, 1), (-5, 1), (12_345, 1), (1_000, 1), (99_999_999, 1), (7, 2), (-1, 2), (123_456_789, 2),
+                       (100, 2), (42, 0), (-12_345_678, 3)] {
+            let divisor = [1.0, 10, 100, 1000][d]
+            XCTAssertEqual(VNNumber.format(scaled: n, decimals: d), VNNumber.format(Double(n) / divisor, decimals: d), "\(n) \(d)")
+        }
+        XCTAssertEqual(VNNumber.format(scaled: 12_345, decimals: 1), "1.234,5")
+        XCTAssertEqual(VNNumber.format(scaled: -5, decimals: 1), "-0,5")
+        XCTAssertEqual(VNNumber.format(scaled: Int.min, decimals: 2), "-92.233.720.368.547.758,08")
     }
 
     func testCycles() {

@@ -25,6 +25,23 @@ final class ChangeCounterTests: XCTestCase {
         XCTAssertEqual(v, 4)
         v = try await c.cached("k", now: late.addingTimeInterval(1), maxAge: 60) { 5 }
         XCTAssertEqual(v, 4)
+        // Outdated by a write: the same — one reads again, the others meanwhile get the value before.
+        c.bump()
+        v = try await c.cached("k", now: late.addingTimeInterval(2), maxAge: 60) {
+            let meanwhile = try await c.cached("k", now: late.addingTimeInterval(2), maxAge: 60) { 98 }
+            XCTAssertEqual(meanwhile, 4, "not every viewer counts again after a write")
+            return 6
+        }
+        XCTAssertEqual(v, 6)
+        // A write while it was read: what was read is outdated already, the next one reads again.
+        c.bump()
+        v = try await c.cached("k", now: late.addingTimeInterval(3), maxAge: 60) {
+            c.bump()
+            return 7
+        }
+        XCTAssertEqual(v, 7)
+        v = try await c.cached("k", now: late.addingTimeInterval(4), maxAge: 60) { 8 }
+        XCTAssertEqual(v, 8)
     }
 
     func testRecentCountsOnceAndServesTheLastCountWhileCountingAgain() async throws {

@@ -222,7 +222,12 @@ extension ScoreInputData {
     /// The projection when the tasks at `pending` (open, not yet due) are completed on time.
     public func projection(pending: [Int], engine: ScoringEngine, definition: FrameworkDefinition?, limit: Int = 2) throws
         -> ScoreProjection {
-        let scorer = try definition.map(GeneralScorer.init)
+        try projection(pending: pending, engine: engine, general: try definition.map(GeneralScorer.init), limit: limit)
+    }
+
+    /// The same with the framework's general scorer built already (a page keeps it with the framework).
+    public func projection(pending: [Int], engine: ScoringEngine, general scorer: GeneralScorer?, limit: Int = 2) throws
+        -> ScoreProjection {
         let now = try score(engine, general: scorer)
         func completing(_ indices: [Int]) throws -> PersonResult {
             var copy = self

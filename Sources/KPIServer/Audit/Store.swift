@@ -105,14 +105,14 @@ final class ChangeCounter: @unchecked Sendable {
     private var cache: [String: (at: Date, count: Int, value: any Sendable, refreshing: Bool)] = [:]
 
     /// A value read from the database, kept until this process writes anything or `maxAge` seconds
-    /// pass (another process's change is seen within that time). When it is only too old, one request
-    /// reads it again while the others asking meanwhile get the value before (twenty viewers of the
-    /// province's report do not all count it again at the same moment).
+    /// pass (another process's change is seen within that time). When it is outdated, one request reads
+    /// it again while the others asking meanwhile get the value before (twenty viewers of the province's
+    /// report do not all count it again at the same moment, after a write no more than after a minute).
     func cached<T: Sendable>(_ key: String, now: Date, maxAge: TimeInterval, load: () async throws -> T) async throws -> T {
         let count = value
         let kept: T? = lock.withLock {
-            guard let c = cache[key], c.count == count, let v = c.value as? T else { return nil }
-            if now.timeIntervalSince(c.at) < maxAge, now >= c.at { return v }
+            guard let c = cache[key], let v = c.value as? T else { return nil }
+            if c.count == count, now.timeIntervalSince(c.at) < maxAge, now >= c.at { return v }
             if c.refreshing { return v }
             cache[key]?.refreshing = true
             return nil

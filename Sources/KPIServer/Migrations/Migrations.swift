@@ -38,6 +38,7 @@ enum Migrations {
         app.migrations.add(CreateScoreAggregates())
         app.migrations.add(CreatePriorLevels())
         app.migrations.add(AddStoredRanking())
+        app.migrations.add(AddScoreInputPersonIndex())
     }
 }
 

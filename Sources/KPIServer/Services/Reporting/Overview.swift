@@ -11,6 +11,13 @@ struct Overview {
     let store: Store
     let principal: Principal
     let settings: Settings
+    /// What the blocks of one page share, worked out once for it.
+    let memo = Memo()
+
+    final class Memo: @unchecked Sendable {
+        let lock = NSLock()
+        var overseen: [String]?
+    }
 
     var today: DateOnly { store.today }
 
@@ -88,12 +95,12 @@ struct Overview {
         let scopePath = row.row.scopePath
         if let f = ScoreService.framework(for: data.staffKind, group: data.groupCode, at: scopePath, period: row.code.text,
                                           among: frameworks),
-           let (definition, rules) = try? await store.changes.cached("khung|\(f.id?.uuidString ?? f.code)|\(f.version)", now: store.now,
-                                                                    maxAge: 60, load: {
+           let (scorer, rules) = try? await store.changes.cached("khung|\(f.id?.uuidString ?? f.code)|\(f.version)", now: store.now,
+                                                                maxAge: 60, load: {
                let definition = FrameworkService.decode(f)
-               return (definition, try definition.rules(code: f.code))
+               return (try GeneralScorer(definition), try definition.rules(code: f.code))
            }) {
-            out.projection = try? data.projection(pending: out.pending, engine: ScoringEngine(rules: rules), definition: definition)
+            out.projection = try? data.projection(pending: out.pending, engine: ScoringEngine(rules: rules), general: scorer)
         }
         return out
     }
@@ -224,8 +231,11 @@ struct Overview {
     /// of an agency, the advisory body, the inspectors; a scope holding no whole agency (a unit's leader)
     /// is not one. Subtrees inside another are left out.
     func overseen() async throws -> [String] {
+        if let known = memo.lock.withLock({ memo.overseen }) { return known }
         let map = try await store.agencies()
-        return ReportService(store: store, principal: principal).scopes.filter { s in map.all.contains { $0.path.hasPrefix(s) } }
+        let found = ReportService(store: store, principal: principal).scopes.filter { s in map.all.contains { $0.path.hasPrefix(s) } }
+        memo.lock.withLock { memo.overseen = found }
+        return found
     }
 
     struct AgencyLine: Sendable {
@@ -234,16 +244,25 @@ struct Overview {
         var summary: ScoreSummary
     }
 
+    /// The figures per agency of a month, and the key they are kept under (what is drawn from them may be
+    /// kept under it too).
+    struct Agencies: Sendable {
+        var period: PeriodCode?
+        var lines: [AgencyLine]
+        var key: String
+    }
+
     /// The newest month evaluated in the scopes, and its figures per agency.
     /// Stored figures only: kept as the reports keep theirs (until a write here, a minute at most).
-    func agencies() async throws -> (period: PeriodCode?, lines: [AgencyLine]) {
+    func agencies() async throws -> Agencies {
         let scopes = try await overseen()
-        guard !scopes.isEmpty else { return (nil, []) }
+        guard !scopes.isEmpty else { return Agencies(period: nil, lines: [], key: "") }
         let today = today
-        return try await store.changes.cached("tong-quan-co-quan|\(today.iso)|" + scopes.joined(separator: ","), now: store.now,
-                                              maxAge: 60) {
+        let key = "tong-quan-co-quan|\(today.iso)|" + scopes.joined(separator: ",")
+        let (period, lines) = try await store.changes.cached(key, now: store.now, maxAge: 60) {
             try await agencies(scopes, today: today)
         }
+        return Agencies(period: period, lines: lines, key: key)
     }
 
     /// The figures of the latest month already over (early in a month, last month's results say more
@@ -299,10 +318,20 @@ struct Overview {
         var reviewed: Int
     }
 
+    /// Counted over every sheet of the periods not yet locked (some 160 000 in a province with a month and
+    /// a quarter open), so kept as the agency figures are: until a write here, a minute at most, for all
+    /// viewers with the same scopes.
     func progress() async throws -> [Progress] {
-        let scopes = try await overseen() + principal.scopes(.leadWork)
+        let scopes = OrgPath.outermost(try await overseen() + principal.scopes(.leadWork))
         guard !scopes.isEmpty else { return [] }
-        let within = ScoreGathering.within("p.scope_path", scopes.contains("/") ? ["/"] : scopes)
+        let store = store
+        return try await store.changes.cached("tien-do-ky|" + scopes.joined(separator: ","), now: store.now, maxAge: 60) {
+            try await Self.progress(store, scopes: scopes)
+        }
+    }
+
+    static func progress(_ store: Store, scopes: [String]) async throws -> [Progress] {
+        let within = ScoreGathering.within("p.scope_path", scopes)
         return try await store.rows("""
             SELECT p.id, p.code, o.name, p.state, COUNT(e.id) AS sheets,
                    SUM(CASE WHEN e.self_at IS NOT NULL THEN 1 ELSE 0 END) AS self_done,

@@ -20,7 +20,7 @@ enum PilotReviewController {
     static func pct(_ tenths: Int?) -> String { HomeController.percent(tenths) }
     static func n(_ v: Int) -> String { VNNumber.format(v) }
     /// Converted products, grouped: "1.493,05".
-    static func units(_ hundredths: Int) -> String { VNNumber.format(Double(hundredths) / 100, decimals: 2) }
+    static func units(_ hundredths: Int) -> String { VNNumber.format(scaled: hundredths, decimals: 2) }
 
     /// The document's own tables, narrow enough for A4 (the appendices carry every column).
     static func agencyBrief(_ r: PilotReviewService.Review) -> [[String]] {

@@ -42,7 +42,7 @@ enum ReportController {
     static func delta(_ now: Int?, _ before: Int?, tenths: Bool = false) -> String? {
         guard let now, let before else { return nil }
         let d = now - before
-        let text = tenths ? VNNumber.format(Double(abs(d)) / 10, decimals: 1) : ScoringEngine.vn(hundredths: abs(d))
+        let text = tenths ? VNNumber.format(scaled: abs(d), decimals: 1) : ScoringEngine.vn(hundredths: abs(d))
         return (d > 0 ? "+" : d < 0 ? "−" : "±") + text
     }
 
