@@ -4,6 +4,20 @@ import XCTest
 
 /// Periods (kỳ đánh giá) and the points of groups (ii)–(iv) from gathered facts.
 final class EvaluationCoreTests: XCTestCase {
+    func testMonthRanges() throws {
+        let m = { (t: String) in PeriodCode(t)! }
+        XCTAssertEqual(PeriodCode.months(from: m("2026-11"), through: m("2027-02"), limit: 24).map(\.text),
+                       ["2026-11", "2026-12", "2027-01", "2027-02"])
+        XCTAssertEqual(PeriodCode.months(from: m("2027-02"), through: m("2026-11"), limit: 24).count, 4, "either order")
+        XCTAssertEqual(PeriodCode.months(from: m("2026-07"), through: m("2026-07"), limit: 24).map(\.text), ["2026-07"])
+        // Every month of 24 years, each the day after the one before; a limit stops early.
+        let long = PeriodCode.months(from: m("2001-01"), through: m("2024-12"), limit: 1_000)
+        XCTAssertEqual(long.count, 288)
+        for (a, b) in zip(long, long.dropFirst()) { XCTAssertEqual(a.last.adding(days: 1), b.first) }
+        XCTAssertEqual(PeriodCode.months(from: m("2026-01"), through: m("2027-12"), limit: 5).count, 5)
+        XCTAssertEqual(PeriodCode.months(from: m("2026-Q1"), through: m("2026-12"), limit: 24), [], "months only")
+    }
+
     func testPeriodCodes() throws {
         let m = try XCTUnwrap(PeriodCode("2026-02"))
         XCTAssertEqual(m.text, "2026-02")

@@ -120,6 +120,21 @@ public struct PeriodCode: Hashable, Comparable, Sendable, CustomStringConvertibl
         }
     }
 
+    /// The months from `first` through `last` (both months; their order does not matter), earliest first,
+    /// at most `limit` of them: a caller refusing a longer range asks for one more than it allows.
+    public static func months(from first: PeriodCode, through last: PeriodCode, limit: Int) -> [PeriodCode] {
+        guard first.kind == .month, last.kind == .month else { return [] }
+        let (a, b) = last < first ? (last, first) : (first, last)
+        var out: [PeriodCode] = []
+        var m: PeriodCode? = a
+        while let month = m, !(b < month), out.count < limit {
+            out.append(month)
+            m = month.index < 12 ? PeriodCode(year: month.year, kind: .month, index: month.index + 1)
+                : PeriodCode(year: month.year + 1, kind: .month, index: 1)
+        }
+        return out
+    }
+
     /// Earlier first, a year after its parts.
     public static func < (a: PeriodCode, b: PeriodCode) -> Bool {
         (a.year, a.lastMonth, a.kind == .year ? 1 : 0, -a.firstMonth) < (b.year, b.lastMonth, b.kind == .year ? 1 : 0, -b.firstMonth)

@@ -24,13 +24,8 @@ struct DemoHistory {
     /// The months from the pilot's start to the one before `today`'s.
     static func months(before today: DateOnly) -> [PeriodCode] {
         let current = PeriodCode.containing(today, kind: .month)
-        var out: [PeriodCode] = []
-        var m = pilotStart
-        while m < current {
-            out.append(m)
-            m = PeriodCode.containing(m.last.adding(days: 1), kind: .month)
-        }
-        return out
+        guard pilotStart < current, let last = current.previous else { return [] }
+        return PeriodCode.months(from: pilotStart, through: last, limit: 1_200)
     }
 
     /// Who is who in an agency: its people by unit, each unit's head first.

@@ -19,15 +19,7 @@ struct PilotReviewService {
         var agencies: [String]
         var from: PeriodCode
         var to: PeriodCode
-        var months: [PeriodCode] {
-            var out: [PeriodCode] = []
-            var m = from
-            while m <= to, out.count < ReportController.maxMonths {
-                out.append(m)
-                m = PeriodCode.containing(m.last.adding(days: 1), kind: .month)
-            }
-            return out
-        }
+        var months: [PeriodCode] { to < from ? [] : PeriodCode.months(from: from, through: to, limit: ReportController.maxMonths) }
     }
 
     struct AgencyLine: Sendable {

@@ -50,10 +50,7 @@ enum ReportController {
         let from = PeriodCode(req.input.text("tu_ky")), to = PeriodCode(req.input.text("den_ky"))
         var periods: [PeriodCode]
         if let from, let to, from.kind == .month, to.kind == .month {
-            let (a, b) = from < to ? (from, to) : (to, from)
-            periods = []
-            var p: PeriodCode? = b
-            while let m = p, !(m < a), periods.count < maxMonths + 1 { periods.append(m); p = m.previous }
+            periods = PeriodCode.months(from: from, through: to, limit: maxMonths + 1)
             guard periods.count <= maxMonths else {
                 throw Abort(.badRequest, reason: "Khoảng thời gian dài quá \(maxMonths) tháng: hãy chọn khoảng ngắn hơn.")
             }
