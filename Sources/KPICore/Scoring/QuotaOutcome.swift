@@ -41,19 +41,18 @@ public struct QuotaOutcome: Sendable, Equatable {
         }.joined(separator: "\n")
     }
 
-    /// Reads `text` back; nil when a line is not one `text` writes (the caller ranks again).
+    /// Reads `text` back; nil when a line is not one `text` writes.
     public init?(text: String, tie: Bool) {
         var reasons: [Reason] = []
         for line in text.split(separator: "\n") {
-            let f = line.split(separator: "\t", maxSplits: 5, omittingEmptySubsequences: false)
-            let n = f.dropFirst().prefix(4).compactMap { Int($0) }
+            // The group's name is the last field, whatever it holds.
+            let f = line.split(separator: "\t", maxSplits: line.hasPrefix("in\t") ? 5 : 3, omittingEmptySubsequences: false)
+            let n = f.dropFirst().dropLast().compactMap { Int($0) }
             switch f.first {
             case "in" where f.count == 6 && n.count == 4:
                 reasons.append(.withinQuota(group: String(f[5]), groupRank: n[0], groupCap: n[1], agencyRank: n[2], agencyCap: n[3]))
-            case "out" where f.count >= 4:
-                let parts = line.split(separator: "\t", maxSplits: 3, omittingEmptySubsequences: false)
-                guard parts.count == 4, let gc = Int(parts[1]), let ac = Int(parts[2]) else { return nil }
-                reasons.append(.outsideQuota(group: String(parts[3]), groupCap: gc, agencyCap: ac))
+            case "out" where f.count == 4 && n.count == 2:
+                reasons.append(.outsideQuota(group: String(f[3]), groupCap: n[0], agencyCap: n[1]))
             case "tie" where f.count == 1: reasons.append(.tieAtQuotaEdge)
             default: return nil
             }

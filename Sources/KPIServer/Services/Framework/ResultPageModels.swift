@@ -32,15 +32,13 @@ extension ScoreService {
 
     /// Everyone the user may see in `period`, from the stored rows, by unit then code.
     func listed(period: String) async throws -> [Listed] {
-        let scopes = OrgPath.outermost(principal.scopes(.viewEvaluations) + principal.scopes(.configureFramework))
-        let condition: SQLQueryString
-        switch (scopes.isEmpty, principal.personID) {
-        case (true, nil): return []
-        case (true, let me?): condition = "s.person_id = \(bind: me)"
-        case (false, let me?) where !scopes.contains("/"):
-            condition = "(\(ScoreGathering.within("s.scope_path", scopes)) OR s.person_id = \(bind: me))"
-        case (false, _): condition = scopes.contains("/") ? "1 = 1" : ScoreGathering.within("s.scope_path", scopes)
-        }
+        // The viewer's own line, and everyone in the subtrees whose results they may see (as the reports).
+        let scopes = ReportService(store: store, principal: principal).scopes
+        var visible: [SQLQueryString] = []
+        if !scopes.isEmpty { visible.append(scopes.contains("/") ? "1 = 1" : ScoreGathering.within("s.scope_path", scopes)) }
+        if let me = principal.personID { visible.append("s.person_id = \(bind: me)") }
+        guard let first = visible.first else { return [] }
+        let condition: SQLQueryString = visible.count > 1 ? "(\(first) OR \(visible[1]))" : first
         let frameworks = try await Framework.query(on: store.db).all()
         let published = frameworks.filter { $0.status == "published" }
         let names = Dictionary(frameworks.map { ($0.id!, "\($0.name) — phiên bản \($0.version)") }) { a, _ in a }
@@ -61,14 +59,13 @@ extension ScoreService {
         })
         return lines.filter { maySee($0.path, personID: $0.person) }.compactMap { r in
             let approved = !r.officialLevel.isEmpty
-            let framework = r.framework.flatMap { names[$0] }
-                ?? Self.framework(for: r.kind, group: r.group, at: r.path, period: period, among: published)
-                    .map { "\($0.name) — phiên bản \($0.version)" } ?? ""
+            // The framework stored with the row, or (stored before it was kept) the one in force.
+            let framework = r.framework ?? Self.framework(for: r.kind, group: r.group, at: r.path, period: period, among: published)?.id
             // No framework applies to them: nothing was scored (as on the explanation, which has none).
-            guard approved || !framework.isEmpty else { return nil }
+            guard approved || framework != nil else { return nil }
             return Listed(code: r.code, name: r.name, unit: r.unit, hundredths: approved ? r.officialH : r.h,
                           level: Level(rawValue: approved ? r.officialLevel : r.level), tie: !approved && r.tie, approved: approved,
-                          framework: framework)
+                          framework: framework.flatMap { names[$0] } ?? "")
         }.sorted { ($0.unit, $0.code) < ($1.unit, $1.code) }
     }
 }
