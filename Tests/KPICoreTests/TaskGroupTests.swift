@@ -44,6 +44,32 @@ final class TaskGroupTests: XCTestCase {
         return data
     }
 
+    /// The projection (the home page's «nếu hoàn thành đúng hạn» and what lifts the score most) agrees
+    /// with scoring the inputs again with those tasks completed on time, task by task.
+    func testProjectionIsTheScoreWithThePendingTasksCompletedOnTime() throws {
+        let engine = ScoringEngine(rules: ScoringRules.seeded("cong-chuc")!)
+        var rng = SplitMix(seed: 31)
+        func completed(_ data: ScoreInputData, _ indices: [Int]) throws -> PersonResult {
+            var copy = data
+            for i in indices where copy.tasks[i].status == "open" {
+                copy.tasks[i].status = "completed"; copy.tasks[i].delays = 0; copy.tasks[i].exemptDelays = 0
+            }
+            return try copy.score(engine)
+        }
+        for _ in 0..<300 {
+            let data = randomInputs(&rng, tasks: Int(rng.next() % 12))
+            let pending = data.tasks.indices.filter { data.tasks[$0].status == "open" && rng.next() % 4 != 0 }
+            let p = try data.projection(pending: pending, engine: engine, definition: nil, limit: 2)
+            XCTAssertEqual(p.asItStands, try data.score(engine))
+            XCTAssertEqual(p.ifOnTime, try completed(data, pending))
+            let base = try data.score(engine).yearHundredths ?? 0
+            let gains = try pending.map { (index: $0, gain: (try completed(data, [$0]).yearHundredths ?? 0) - base) }
+                .filter { $0.gain > 0 }.sorted { ($0.gain, -$0.index) > ($1.gain, -$1.index) }.prefix(2)
+            XCTAssertEqual(p.lifts.map(\.index), gains.map(\.index))
+            XCTAssertEqual(p.lifts.map(\.gain), gains.map(\.gain))
+        }
+    }
+
     func testGroupsScoreExactlyAsTheTasks() throws {
         let engine = ScoringEngine(rules: ScoringRules.seeded("cong-chuc")!)
         var rng = SplitMix(seed: 12)

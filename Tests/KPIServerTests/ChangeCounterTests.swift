@@ -44,6 +44,38 @@ final class ChangeCounterTests: XCTestCase {
         XCTAssertEqual(v, 8)
     }
 
+    func testCachedReadsOnceForEveryoneWhenNothingIsKeptYet() async throws {
+        // A process just started under load: twenty requests at once share the first one's read.
+        final class Reads: @unchecked Sendable {
+            let lock = NSLock()
+            var n = 0
+            func add() -> Int { lock.withLock { n += 1; return n } }
+        }
+        let c = ChangeCounter(), reads = Reads()
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let values = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    try await c.cached("cold", now: t0, maxAge: 60) {
+                        try await Task.sleep(for: .milliseconds(200))
+                        return 100 + reads.add()
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        XCTAssertEqual(values, Array(repeating: 101, count: 20))
+        XCTAssertEqual(reads.n, 1)
+        // A read that fails is not kept: the next request reads again.
+        struct Failed: Error {}
+        do {
+            _ = try await c.cached("broken", now: t0, maxAge: 60) { () async throws -> Int in throw Failed() }
+            XCTFail("the failure reaches the caller")
+        } catch is Failed {}
+        let again = try await c.cached("broken", now: t0, maxAge: 60) { 7 }
+        XCTAssertEqual(again, 7)
+    }
+
     func testRecentCountsOnceAndServesTheLastCountWhileCountingAgain() async throws {
         let c = ChangeCounter()
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)

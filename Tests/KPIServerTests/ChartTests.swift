@@ -48,6 +48,13 @@ final class ChartTests: XCTestCase {
         XCTAssertTrue(html.contains("viewBox=\"0 0 360.0 164.0\""))
     }
 
+    func testCoordinatesPrintOneDecimalWithADot() {
+        for (x, text) in [(0.0, "0.0"), (240.0, "240.0"), (12.34, "12.3"), (12.36, "12.4"), (-3.06, "-3.1"), (359.96, "360.0"),
+                          (Double.nan, "0.0"), (1e300, "0.0")] {
+            XCTAssertEqual(Charts.coordinate(x), text, "\(x)")
+        }
+    }
+
     func testNothingToCountDrawsEmptyBarsAndSaysSo() {
         let none = Charts.levels(Level.allCases.map { ($0, 0) })
         let html = Charts.bars(id: "rong", title: "Không có ai", unit: "Số người", none).html

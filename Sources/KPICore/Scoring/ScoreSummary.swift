@@ -229,14 +229,17 @@ extension ScoreInputData {
     public func projection(pending: [Int], engine: ScoringEngine, general scorer: GeneralScorer?, limit: Int = 2) throws
         -> ScoreProjection {
         let now = try score(engine, general: scorer)
+        // The inputs read once (each task's converted quantity parsed, the indicators scored): each
+        // variant changes only the statuses of its tasks (the engine's records list the tasks first).
+        let inputs = year == nil ? try personInput(general: scorer) : nil
         func completing(_ indices: [Int]) throws -> PersonResult {
-            var copy = self
-            for i in indices where copy.tasks.indices.contains(i) && copy.tasks[i].status == TaskStatus.open.rawValue {
-                copy.tasks[i].status = TaskStatus.completed.rawValue
-                copy.tasks[i].delays = 0
-                copy.tasks[i].exemptDelays = 0
+            guard var input = inputs, !input.periods.isEmpty else { return now }
+            for i in indices where tasks.indices.contains(i) && tasks[i].status == TaskStatus.open.rawValue {
+                input.periods[0].tasks[i].status = .completed
+                input.periods[0].tasks[i].delays = 0
+                input.periods[0].tasks[i].exemptDelays = 0
             }
-            return try copy.score(engine, general: scorer)
+            return try engine.person(input)
         }
         let base = now.yearHundredths ?? 0
         var lifts: [ScoreProjection.Lift] = []

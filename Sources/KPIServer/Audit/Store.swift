@@ -108,29 +108,49 @@ final class ChangeCounter: @unchecked Sendable {
     /// pass (another process's change is seen within that time). When it is outdated, one request reads
     /// it again while the others asking meanwhile get the value before (twenty viewers of the province's
     /// report do not all count it again at the same moment, after a write no more than after a minute).
-    func cached<T: Sendable>(_ key: String, now: Date, maxAge: TimeInterval, load: () async throws -> T) async throws -> T {
+    /// When nothing is kept yet (the process just started), those asking meanwhile share the first read.
+    func cached<T: Sendable>(_ key: String, now: Date, maxAge: TimeInterval,
+                             load: @escaping @Sendable () async throws -> T) async throws -> T {
         let count = value
-        let kept: T? = lock.withLock {
-            guard let c = cache[key], let v = c.value as? T else { return nil }
-            if c.count == count, now.timeIntervalSince(c.at) < maxAge, now >= c.at { return v }
-            if c.refreshing { return v }
-            cache[key]?.refreshing = true
-            return nil
+        let kept: T?, reading: Task<any Sendable, any Error>?
+        (kept, reading) = lock.withLock { () -> (T?, Task<any Sendable, any Error>?) in
+            if let c = cache[key], let v = c.value as? T {
+                if c.count == count, now.timeIntervalSince(c.at) < maxAge, now >= c.at { return (v, nil) }
+                if c.refreshing { return (v, nil) }
+                cache[key]?.refreshing = true
+            } else if let t = loading[key] {
+                // Nothing to show yet (a process just started): the first request's read is everyone's.
+                return (nil, t)
+            }
+            let t = Task<any Sendable, any Error> {
+                do {
+                    let fresh = try await load()
+                    self.lock.withLock {
+                        // Many keys (a report per filter): what an earlier write outdated goes first, then everything.
+                        if self.cache.count >= 500 { self.cache = self.cache.filter { $0.value.count == count } }
+                        if self.cache.count >= 500 { self.cache = [:] }
+                        self.cache[key] = (now, count, fresh, false)
+                        self.loading[key] = nil
+                    }
+                    return fresh
+                } catch {
+                    self.lock.withLock {
+                        self.cache[key]?.refreshing = false
+                        self.loading[key] = nil
+                    }
+                    throw error
+                }
+            }
+            loading[key] = t
+            return (nil, t)
         }
         if let kept { return kept }
-        let fresh: T
-        do { fresh = try await load() } catch {
-            lock.withLock { cache[key]?.refreshing = false }
-            throw error
-        }
-        lock.withLock {
-            // Many keys (a report per filter): what an earlier write outdated goes first, then everything.
-            if cache.count >= 500 { cache = cache.filter { $0.value.count == count } }
-            if cache.count >= 500 { cache = [:] }
-            cache[key] = (now, count, fresh, false)
-        }
-        return fresh
+        guard let value = try await reading?.value as? T else { throw Abort(.internalServerError) }
+        return value
     }
+
+    /// The reads under way of values not kept yet, by key.
+    private var loading: [String: Task<any Sendable, any Error>] = [:]
 
     private var recentEntries: [String: (at: Date, token: UUID, task: Task<any Sendable, any Error>, last: (any Sendable)?)] = [:]
 
@@ -163,13 +183,13 @@ final class ChangeCounter: @unchecked Sendable {
     }
 
     /// The agencies, read again after any write of this process and at most every minute.
-    func agencies(now: Date, load: () async throws -> AgencyMap) async throws -> AgencyMap {
+    func agencies(now: Date, load: @escaping @Sendable () async throws -> AgencyMap) async throws -> AgencyMap {
         try await cached("agencies", now: now, maxAge: 60, load: load)
     }
 
     /// The working-day calendar for pages, read again after any write of this process (a day added on
     /// the Cài đặt page counts at once) and at most every 5 minutes for another process's change.
-    func calendar(now: Date, load: () async throws -> WorkCalendar) async throws -> WorkCalendar {
+    func calendar(now: Date, load: @escaping @Sendable () async throws -> WorkCalendar) async throws -> WorkCalendar {
         try await cached("calendar", now: now, maxAge: 300, load: load)
     }
 }

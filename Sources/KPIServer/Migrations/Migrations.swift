@@ -39,6 +39,7 @@ enum Migrations {
         app.migrations.add(CreatePriorLevels())
         app.migrations.add(AddStoredRanking())
         app.migrations.add(AddScoreInputPersonIndex())
+        app.migrations.add(AddOverdueIndex())
     }
 }
 

@@ -115,8 +115,15 @@ struct RowCells {
 enum PostgresCellQuery {
     static func rows(_ pg: any PostgresDatabase, serialized: (sql: String, binds: [any Encodable & Sendable]),
                      logger: Logger) async throws -> [PostgresRow] {
-        var bindings = PostgresBindings(capacity: serialized.binds.count)
-        for b in serialized.binds {
+        let query = PostgresQuery(unsafeSQL: serialized.sql, binds: try bindings(serialized.binds))
+        // Collected on the connection's event loop, as SQLKit does: no hop to a task and back per query.
+        return try await pg.withConnection { conn in conn.query(query, logger: logger).map(\.rows) }.get()
+    }
+
+    /// The values of a query as PostgreSQL binds.
+    static func bindings(_ values: [any Encodable & Sendable]) throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: values.count)
+        for b in values {
             switch b {
             case let v as String: bindings.append(v)
             case let v as UUID: bindings.append(v)
@@ -128,8 +135,6 @@ enum PostgresCellQuery {
             default: throw Abort(.internalServerError, reason: "SQL rows: unsupported bind \(type(of: b))")
             }
         }
-        let query = PostgresQuery(unsafeSQL: serialized.sql, binds: bindings)
-        // Collected on the connection's event loop, as SQLKit does: no hop to a task and back per query.
-        return try await pg.withConnection { conn in conn.query(query, logger: logger).map(\.rows) }.get()
+        return bindings
     }
 }

@@ -79,7 +79,7 @@ enum HomeController {
                                        trend.map { Charts.Point(label: $0.period.label, tick: HistoryController.tick($0.period),
                                                                 hundredths: $0.hundredths) })
         }
-        if let code = try await Person.find(o.principal.personID, on: o.store.db)?.code {
+        if let code = try await o.myCode() {
             html = html + HTML("<p><a href=\"\(HistoryController.path(code))\">Lịch sử kết quả của tôi</a></p>")
         }
         return html + HTML("</section>")

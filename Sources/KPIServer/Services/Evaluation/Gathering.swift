@@ -162,19 +162,7 @@ struct ScoreGathering {
     /// `tasks`, in the same order, each with its id, code and due date.
     func listed(period: PeriodCode, scope: TaskScope) async throws -> [Listed] {
         let (first, last) = (period.first.iso, period.last.iso)
-        let whose: SQLQueryString = switch scope {
-        case .agencies(let paths): Self.within("p.scope_path", paths)
-        case .person(let id): "t.assignee_id = \(bind: id)"
-        }
-        let taskQuery: SQLQueryString = """
-            SELECT t.id, t.code, t.due_on, t.assignee_id, t.title, t.product_code, t.product_name, t.product_unit, t.quantity, t.factor,
-                   t.complexity, t.complexity_factor, t.state, t.completed_on, t.major_errors, t.exempt_errors, t.delays, t.exempt_delays
-            FROM tasks t JOIN people p ON p.id = t.assignee_id
-            WHERE \(whose) AND t.due_on >= \(bind: first) AND t.due_on <= \(bind: last)
-              AND t.state NOT IN (\(bind: TaskState.proposed.rawValue), \(bind: TaskState.declined.rawValue))
-            ORDER BY t.due_on, t.code
-            """
-        return try await db.rows(taskQuery) { c in
+        let read: @Sendable (inout RowCells) throws -> Listed = { c in
             let id = try c.next(UUID.self), code = try c.next(String.self), due = try c.next(String.self)
             let assignee = try c.next(UUID.self)
             let title = try c.next(String.self), productCode = try c.next(String.self), productName = try c.next(String.self)
@@ -187,6 +175,19 @@ struct ScoreGathering {
                 complexity: complexity, complexityFactor: complexityFactor, status: status, majorErrors: try c.next(Int.self),
                 exemptErrors: try c.next(Int.self), delays: try c.next(Int.self), exemptDelays: try c.next(Int.self))
             return Listed(id: id, code: code, due: DateOnly(parsing: due), assignee: assignee, task: task)
+        }
+        switch scope {
+        case .person(let id):
+            // One person's (the home page's projection, on every view): kept prepared, no join.
+            return try await db.rows(kept: PersonTasksSQL.self, [id, first, last], read)
+        case .agencies(let paths):
+            return try await db.rows("""
+                SELECT \(unsafeRaw: PersonTasksSQL.columns)
+                FROM tasks t JOIN people p ON p.id = t.assignee_id
+                WHERE \(Self.within("p.scope_path", paths)) AND t.due_on >= \(bind: first) AND t.due_on <= \(bind: last)
+                  AND t.state NOT IN (\(unsafeRaw: PersonTasksSQL.leftOut))
+                ORDER BY t.due_on, t.code
+                """, read)
         }
     }
 
@@ -246,3 +247,17 @@ struct ScoreGathering {
             return m
         }
     }}
+
+/// One person's tasks due in a period, as the inputs list them (proposals and declined tasks are no one's work yet).
+enum PersonTasksSQL: KeptSQL {
+    static let columns = """
+        t.id, t.code, t.due_on, t.assignee_id, t.title, t.product_code, t.product_name, t.product_unit, t.quantity, t.factor, \
+        t.complexity, t.complexity_factor, t.state, t.completed_on, t.major_errors, t.exempt_errors, t.delays, t.exempt_delays
+        """
+    static let leftOut = literals([TaskState.proposed.rawValue, TaskState.declined.rawValue])
+    static let sql = """
+        SELECT \(columns) FROM tasks t
+        WHERE t.assignee_id = $1 AND t.due_on >= $2 AND t.due_on <= $3 AND t.state NOT IN (\(leftOut))
+        ORDER BY t.due_on, t.code
+        """
+}

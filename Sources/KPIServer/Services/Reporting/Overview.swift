@@ -17,6 +17,7 @@ struct Overview {
     final class Memo: @unchecked Sendable {
         let lock = NSLock()
         var overseen: [String]?
+        var sheets: [Sheet]?
     }
 
     var today: DateOnly { store.today }
@@ -25,139 +26,6 @@ struct Overview {
     /// same start the shorter (a month before its quarter and year).
     static func older(_ a: PeriodCode, _ b: PeriodCode) -> Bool {
         a.first != b.first ? a.first < b.first : a.last > b.last
-    }
-
-    // MARK: Staff
-
-    /// My tasks: how many are overdue, and the next ones due within `soon` days (overdue first).
-    struct MyWork: Sendable {
-        var overdue: Int
-        var dueSoon: [WorkService.Row]
-        var dueSoonTotal: Int
-    }
-
-    func myWork(days soon: Int = 7) async throws -> MyWork {
-        let work = WorkService(store: store, principal: principal, actor: .system("tong-quan", at: store.now), settings: settings)
-        let overdue = try await work.list(.init(view: .mine, state: "qua-han", perPage: 1)).total
-        let soonList = try await work.list(.init(view: .mine, state: "", dueTo: today.adding(days: soon).iso, perPage: 5))
-        return MyWork(overdue: overdue, dueSoon: soonList.rows, dueSoonTotal: soonList.total)
-    }
-
-    /// My provisional score in the newest period still being evaluated, as stored, with the projection.
-    struct MyScore: Sendable {
-        var period: PeriodCode
-        var agencyName: String
-        var computedAt: Date?
-        var stored: (hundredths: Int?, level: Level?)
-        var projection: ScoreProjection?
-        /// The tasks of the period, listed (index = the projection's task index).
-        var tasks: [ScoreGathering.Listed]
-        /// Indices of the tasks not completed and not yet due.
-        var pending: [Int]
-        var onLeave: Bool
-    }
-
-    func myScore() async throws -> MyScore? {
-        guard let me = principal.personID else { return nil }
-        let computing = EvaluationState.allCases.filter(\.recomputes).map(\.rawValue)
-        let found = try await store.rows("""
-            SELECT s.period, s.data, s.hundredths, s.level, p.computed_at, o.name, s.scope_path
-            FROM score_inputs s JOIN evaluation_periods p ON p.code = s.period AND p.scope_path = s.agency_path
-            JOIN organizations o ON o.id = p.organization_id
-            WHERE s.person_id = \(bind: me) AND p.state IN (\(binds: computing))
-            """) { c in
-            (period: try c.next(String.self), data: try c.next(String.self), hundredths: try c.next(Int?.self),
-             level: try c.next(String.self), computedAt: try c.next(Date?.self), agency: try c.next(String.self),
-             scopePath: try c.next(String.self))
-        }
-        // The newest period; of the same start, the shortest (a month before its quarter).
-        guard let row = found.compactMap({ r in PeriodCode(r.period).map { (code: $0, row: r) } })
-            .max(by: { Self.older($0.code, $1.code) }),
-            var data = try? JSONDecoder().decode(ScoreInputData.self, from: Data(row.row.data.utf8))
-        else { return nil }
-        var out = MyScore(period: row.code, agencyName: row.row.agency, computedAt: row.row.computedAt,
-                          stored: (row.row.hundredths, Level(rawValue: row.row.level)), projection: nil, tasks: [], pending: [],
-                          onLeave: data.leave?.wholePeriod == true)
-        guard data.year == nil else { return out }
-        // Every task listed, as the explanation lists them; pending = not completed and not yet due.
-        out.tasks = try await ScoreGathering(db: store.db).listed(period: row.code, scope: .person(me))
-        data.tasks = out.tasks.map(\.task)
-        data.groups = nil
-        out.pending = out.tasks.indices.filter { i in
-            out.tasks[i].task.status == TaskStatus.open.rawValue && (out.tasks[i].due.map { $0 >= today } ?? false)
-        }
-        // The published frameworks and each one's checked rules are kept as the other derived figures are
-        // (until a write here, a minute at most): reading and checking a framework was a tenth of the page.
-        let db = store.db
-        let frameworks = try await store.changes.cached("khung-cong-bo", now: store.now, maxAge: 60) {
-            try await Framework.query(on: db).filter(\.$status == "published").all()
-        }
-        let scopePath = row.row.scopePath
-        if let f = ScoreService.framework(for: data.staffKind, group: data.groupCode, at: scopePath, period: row.code.text,
-                                          among: frameworks),
-           let (scorer, rules) = try? await store.changes.cached("khung|\(f.id?.uuidString ?? f.code)|\(f.version)", now: store.now,
-                                                                maxAge: 60, load: {
-               let definition = FrameworkService.decode(f)
-               return (try GeneralScorer(definition), try definition.rules(code: f.code))
-           }) {
-            out.projection = try? data.projection(pending: out.pending, engine: ScoringEngine(rules: rules), general: scorer)
-        }
-        return out
-    }
-
-    /// A step of the evaluation workflow waiting for the user.
-    struct Step: Sendable {
-        var text: String
-        var link: String
-        var due: String
-    }
-
-    func steps() async throws -> [Step] {
-        var out: [Step] = []
-        if let me = principal.personID {
-            for (pid, code, due, personCode) in try await store.rows("""
-                SELECT p.id, p.code, p.self_due, e.person_code FROM evaluations e JOIN evaluation_periods p ON p.id = e.period_id
-                WHERE e.person_id = \(bind: me) AND e.self_at IS NULL AND p.state = \(bind: EvaluationState.selfAssessment.rawValue)
-                """, { (try $0.next(UUID.self), try $0.next(String.self), try $0.next(String.self), try $0.next(String.self)) }) {
-                out.append(Step(text: "Tự đánh giá \(PeriodCode(code)?.label.lowercased() ?? code)",
-                                link: "/ky-danh-gia/\(pid.uuidString)/phieu/\(personCode)", due: due))
-            }
-        }
-        let leads = principal.scopes(.leadWork)
-        guard !leads.isEmpty else { return out }
-        let within = ScoreGathering.within("p.scope_path", leads.contains("/") ? ["/"] : leads)
-        // Sheets to review: the user leads the person's evaluator scope, never their own sheet.
-        var reviews: [UUID: (code: String, due: String, n: Int)] = [:]
-        for r in try await store.rows("""
-            SELECT e.period_id, e.person_id, e.scope_path, e.is_leader, p.code, p.review_due
-            FROM evaluations e JOIN evaluation_periods p ON p.id = e.period_id
-            WHERE p.state = \(bind: EvaluationState.review.rawValue) AND e.reviewed_at IS NULL
-              AND \(ScoreGathering.within("e.scope_path", leads.contains("/") ? ["/"] : leads))
-            """, { c in
-            (period: try c.next(UUID.self), person: try c.next(UUID.self), path: try c.next(String.self), leader: try c.next(Bool.self),
-             code: try c.next(String.self), due: try c.next(String.self))
-        }) where EvaluationFlow.mayReview(principal, person: r.person, scopePath: r.path, isLeader: r.leader) {
-            reviews[r.period, default: (r.code, r.due, 0)].n += 1
-        }
-        for (pid, r) in reviews.sorted(by: { $0.value.due < $1.value.due }) {
-            out.append(Step(text: "Đánh giá \(r.n) phiếu \(PeriodCode(r.code)?.label.lowercased() ?? r.code)",
-                            link: "/ky-danh-gia/\(pid.uuidString)", due: r.due))
-        }
-        for (pid, code, due, path) in try await store.rows("""
-            SELECT p.id, p.code, p.approve_due, p.scope_path FROM evaluation_periods p
-            WHERE p.state = \(bind: EvaluationState.approval.rawValue) AND \(within)
-            """, { (try $0.next(UUID.self), try $0.next(String.self), try $0.next(String.self), try $0.next(String.self)) })
-        where principal.can(.leadWork, at: path) {
-            out.append(Step(text: "Phê duyệt kết quả \(PeriodCode(code)?.label.lowercased() ?? code)",
-                            link: "/ky-danh-gia/\(pid.uuidString)/phe-duyet", due: due))
-        }
-        return out
-    }
-
-    /// My approved results of the last `count` months and quarters, oldest first.
-    func myTrend(count: Int = 6) async throws -> [HistoryController.Line] {
-        guard let me = principal.personID else { return [] }
-        return Array(try await HistoryController.lines(personID: me, on: store.db).filter { $0.period.kind != .year }.suffix(count))
     }
 
     // MARK: Leaders
@@ -184,7 +52,6 @@ struct Overview {
         let scopes = principal.scopes(.leadWork).filter { $0 != "/" }
         guard !scopes.isEmpty else { return [] }
         var out: [UnitView] = []
-        let computing = EvaluationState.allCases.filter(\.recomputes).map(\.rawValue)
         for path in scopes.sorted().prefix(5) {
             guard let org = try await Organization.query(on: store.db).filter(\.$path == path).first() else { continue }
             let watched = DeadlineJob.watched
@@ -195,16 +62,13 @@ struct Overview {
                   AND state IN (\(binds: watched + [TaskState.awaitingAcceptance.rawValue]))
                 """) { (try $0.next(Int?.self) ?? 0, try $0.next(Int?.self) ?? 0) }.first ?? (0, 0)
             // The newest period being evaluated that covers the unit.
-            let period = try await store.rows("""
-                SELECT code FROM evaluation_periods WHERE state IN (\(binds: computing))
-                  AND substr(\(bind: path), 1, length(scope_path)) = scope_path
-                """) { try $0.next(String.self) }.compactMap(PeriodCode.init).max(by: Self.older)
+            let period = try await computing().all.filter { path.hasPrefix($0.scopePath) }.map(\.code).max(by: Self.older)
             var summary = ScoreSummary()
             var atRisk: [(code: String, name: String, hundredths: Int?)] = []
             var quota: (rate: String, framework: String)?
             if let period {
-                let frameworks = try await Framework.query(on: store.db).filter(\.$status == "published").all()
-                if let f = ScoreService.framework(for: "cong-chuc", group: "", at: path, period: period.text, among: frameworks) {
+                if let f = ScoreService.framework(for: "cong-chuc", group: "", at: path, period: period.text,
+                                                  among: try await publishedFrameworks()) {
                     quota = (FrameworkService.decode(f).quotaRate, f.name)
                 }
                 for r in try await ScoreAggregates.rows(store.db, periods: [period.text], under: [path]) { summary.merge(r.summary) }

@@ -133,6 +133,17 @@ extension WorkService {
         return try await lines(conditions, limit: 50_000, offset: 0, today: today).rows
     }
 
+    /// Việc của tôi on the home page: my open tasks due by `dueTo` (the overdue ones first), at most
+    /// `limit`, with how many there are and how many of them are overdue — one query.
+    func mine(dueTo: DateOnly, limit: Int) async throws -> (rows: [Row], total: Int, overdue: Int) {
+        guard let me = principal.personID else { return ([], 0, 0) }
+        let today = store.today
+        let rows = try await store.db.rows(kept: MyTasksDueSQL.self, [me, dueTo.iso, today.iso, max(0, limit)]) { c in
+            (try TaskLine(&c), try c.next(Int.self), try c.next(Int?.self) ?? 0)
+        }
+        return (try await named(rows.map(\.0), today: today), rows.first?.1 ?? 0, rows.first?.2 ?? 0)
+    }
+
     /// A page of rows and the number of rows of the whole list (`COUNT(*) OVER ()`).
     private func lines(_ conditions: SQLQueryString, limit: Int, offset: Int, today: DateOnly) async throws -> (rows: [Row], total: Int) {
         let query: SQLQueryString = """
@@ -140,17 +151,20 @@ extension WorkService {
             WHERE \(conditions) ORDER BY t.due_on, t.code LIMIT \(literal: limit) OFFSET \(literal: offset)
             """
         let rows = try await store.rows(query) { c in (try TaskLine(&c), try c.next(Int.self)) }
-        let lines = rows.map(\.0)
-        let total = rows.first?.1 ?? 0
+        return (try await named(rows.map(\.0), today: today), rows.first?.1 ?? 0)
+    }
+
+    /// The lines with their assignees' and units' names and today's deadline warnings.
+    private func named(_ lines: [TaskLine], today: DateOnly) async throws -> [Row] {
         let names = try await names(people: Set(lines.compactMap(\.assigneeID)), units: Set(lines.map(\.organizationID)))
         let calendar = try await DeadlineJob.calendar(store)
-        return (lines.map { line in
+        return lines.map { line in
             let person = line.assigneeID.flatMap { names[$0] }
             return Row(task: line, assigneeName: person?.name ?? "(chờ phân công)", assigneeCode: person?.code ?? "",
                        unitName: names[line.organizationID]?.name ?? "",
                        warning: Self.warning(state: line.state, due: line.due, today: today, calendar: calendar,
                                              soon: settings.warnSoonDays))
-        }, total)
+        }
     }
 
     /// Names and codes of people and units by id: those named recently from this process's cache
@@ -351,4 +365,15 @@ extension WorkService.TaskLine {
                   due: try c.next(), state: try c.next(), percent: try c.next(), verdict: try c.next(),
                   majorErrors: try c.next(), delays: try c.next(), assigneeID: try c.next(), organizationID: try c.next())
     }
+}
+
+/// Việc của tôi on the home page: the person's open tasks due by a day ($2), the soonest first, at most $4,
+/// with how many there are and how many are overdue on $3 (today).
+enum MyTasksDueSQL: KeptSQL {
+    static let sql = """
+        SELECT \(WorkService.TaskLine.columns), COUNT(*) OVER () AS total,
+               SUM(CASE WHEN t.state IN (\(literals(DeadlineJob.watched))) AND t.due_on < $3 THEN 1 ELSE 0 END) OVER () AS overdue
+        FROM tasks t WHERE t.assignee_id = $1 AND t.state IN (\(literals(WorkService.openStates))) AND t.due_on <= $2
+        ORDER BY t.due_on, t.code LIMIT $4
+        """
 }

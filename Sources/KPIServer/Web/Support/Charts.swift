@@ -19,8 +19,14 @@ enum Charts {
     static let barMax = 240.0
     static let rowHeight = 40.0
 
-    /// One decimal, with a dot: an SVG coordinate.
-    static func coordinate(_ x: Double) -> String { String(format: "%.1f", x) }
+    /// One decimal, with a dot: an SVG coordinate. Printed from whole tenths, not through
+    /// `String(format:)` (a chart prints hundreds of them; formatting was a tenth of the home page's time).
+    static func coordinate(_ x: Double) -> String {
+        let tenths = (x * 10).rounded(.toNearestOrEven)
+        guard tenths.isFinite, abs(tenths) < 1e15 else { return "0.0" }
+        let t = Int(tenths)
+        return (t < 0 ? "-" : "") + "\(abs(t) / 10).\(abs(t) % 10)"
+    }
 
     /// "1 (50,0%)": a count and its share of `total`.
     static func figure(_ value: Int, of total: Int) -> String {
