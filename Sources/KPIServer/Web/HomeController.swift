@@ -188,10 +188,18 @@ enum HomeController {
 
     static func percent(_ tenths: Int?) -> String { tenths.map { VNNumber.format(scaled: $0, decimals: 1) + "%" } ?? "—" }
 
+    /// A summary's figures as the home page's agency table and the reports print them: people,
+    /// participation, tasks, completed and on time; then the mean, the median and each level's count.
+    static func figures(_ s: ScoreSummary) -> (work: [String], scores: [String]) {
+        ([VNNumber.format(s.people), percent(s.participationTenths), VNNumber.format(s.work.tasks), percent(s.completionTenths),
+          percent(s.onTimeTenths)],
+         [ResultController.score(s.meanHundredths), ResultController.score(s.median)]
+            + [Level.excellent, .good, .pass, .fail].map { VNNumber.format(s.count($0)) })
+    }
+
     static func agencyRow(_ name: String, _ s: ScoreSummary) -> [String] {
-        [name, VNNumber.format(s.people), percent(s.participationTenths), VNNumber.format(s.work.tasks), percent(s.completionTenths),
-         percent(s.onTimeTenths), score(s.meanHundredths, nil), score(s.median, nil), VNNumber.format(s.count(.excellent)),
-         VNNumber.format(s.count(.good)), VNNumber.format(s.count(.pass)), VNNumber.format(s.count(.fail))]
+        let f = figures(s)
+        return [name] + f.work + f.scores
     }
 
     static func agencyTable(_ lines: [Overview.AgencyLine]) -> [[String]] {

@@ -27,15 +27,11 @@ enum ReportController {
                          "Điểm trung bình kỳ trước", "Hoàn thành kỳ trước"]
 
     static func cells(_ l: ReportService.Line) -> [String] {
-        let s = l.summary, p = l.previous
-        return [l.name, VNNumber.format(s.people), HomeController.percent(s.participationTenths), VNNumber.format(s.work.tasks),
-                HomeController.percent(s.completionTenths), HomeController.percent(s.onTimeTenths),
-                ScoringEngine.vn(hundredths: s.work.unitsAssigned), ResultController.score(s.meanHundredths),
-                ResultController.score(s.median), VNNumber.format(s.count(.excellent)), VNNumber.format(s.count(.good)),
-                VNNumber.format(s.count(.pass)), VNNumber.format(s.count(.fail)),
-                s.people > 0 ? Charts.share(s.count(.excellent), of: s.people) : "—", VNNumber.format(l.complaints),
-                VNNumber.format(l.corrections), VNNumber.format(p.people), ResultController.score(p.meanHundredths),
-                HomeController.percent(p.completionTenths)]
+        let s = l.summary, p = l.previous, f = HomeController.figures(s)
+        return [l.name] + f.work + [ScoringEngine.vn(hundredths: s.work.unitsAssigned)] + f.scores
+            + [s.people > 0 ? Charts.share(s.count(.excellent), of: s.people) : "—", VNNumber.format(l.complaints),
+               VNNumber.format(l.corrections), VNNumber.format(p.people), ResultController.score(p.meanHundredths),
+               HomeController.percent(p.completionTenths)]
     }
 
     /// "+1,25" / "−0,50": the change of a figure in hundredths (or tenths of a point of percent), nil when either is missing.
