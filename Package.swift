@@ -19,6 +19,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
         // The user guide rendered inside the product (/huong-dan) from docs/.
         .package(url: "https://github.com/JohnSundell/Ink.git", from: "0.6.0"),
+        // /api/v1: the types and server stubs generated from api/openapi.yaml (scripts/generate-api.sh)
+        // run on these; the generator itself is not a dependency (scripts/openapi-generator).
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/swift-openapi-vapor.git", from: "1.2.0"),
     ],
     targets: [
         // Pure domain rules: no Vapor, no Fluent, no I/O.
@@ -37,6 +41,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Ink", package: "Ink"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIVapor", package: "swift-openapi-vapor"),
             ]
         ),
         .executableTarget(name: "kpi", dependencies: ["KPIServer", "KPICore"]),

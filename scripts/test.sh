@@ -4,7 +4,9 @@
 #      clock pinned to 31/12/2026 and to 29/02/2028,
 #   2. the server tests again on a throwaway PostgreSQL cluster,
 #   3. browser tests in Chromium, each against a real server of its own on a copy of the demo data
-#      (its audit trail verified after), then `kpi verify-audit` against an edited entry.
+#      (its audit trail verified after),
+#   4. the API against its contract (schemathesis over every operation of api/openapi.yaml, with a
+#      token of a test client), then `kpi verify-audit` against an edited entry.
 # Builds once and reuses the binaries. Any failure stops with a non-zero exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,6 +74,28 @@ export KPI_E2E_TEMPLATE="$WORK/template" KPI_BIN="$BIN" KPI_BCRYPT_COST=8
 KPI_DATA_DIR="$KPI_E2E_TEMPLATE" "$BIN" demo >"$WORK/demo.txt"
 export KPI_DEMO_LOGINS="$WORK/demo.txt"
 python3 -m pytest -q e2e
+
+echo "== Kiểm thử API theo hợp đồng (schemathesis, mọi thao tác của api/openapi.yaml)"
+# A server of its own on a copy of the demo data, a client holding every scope; every check
+# schemathesis has (server errors, status codes, content types, headers, response schemas, refusal of
+# invalid data, acceptance of valid data, methods not declared, authentication; the exceptions and their
+# reasons in api/schemathesis.toml), with a fixed seed so a failure reproduces.
+API_DIR="$WORK/api"
+cp -r "$KPI_E2E_TEMPLATE" "$API_DIR"
+TOKEN=$(KPI_DATA_DIR="$API_DIR" "$BIN" api-client --username schemathesis --name "Kiểm thử hợp đồng" --rate 10000 \
+  --scopes "catalog:read catalog:write tasks:read tasks:write results:read results:read-unpublished webhooks:manage")
+API_PORT=$(free_port)
+KPI_DATA_DIR="$API_DIR" "$BIN" serve --port "$API_PORT" >"$WORK/api-server.log" 2>&1 &
+API_PID=$!
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$API_PORT/healthz" >/dev/null && break; sleep 0.2; done
+if ! schemathesis --no-color --config-file api/schemathesis.toml run api/openapi.yaml \
+  --url "http://127.0.0.1:$API_PORT/api/v1" -H "Authorization: Bearer $TOKEN" \
+  --checks all --max-examples 60 --seed 20261203 >"$WORK/schemathesis.txt" 2>&1; then
+  cat "$WORK/schemathesis.txt"; tail -n 50 "$WORK/api-server.log"; kill "$API_PID"; exit 1
+fi
+tail -n 4 "$WORK/schemathesis.txt"
+kill "$API_PID"; wait "$API_PID" 2>/dev/null || true
+KPI_DATA_DIR="$API_DIR" "$BIN" verify-audit >/dev/null
 
 echo "== Kiểm tra toàn vẹn nhật ký (kpi verify-audit, kpi audit-anchor)"
 export KPI_DATA_DIR="$WORK/check"

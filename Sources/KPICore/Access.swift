@@ -80,7 +80,9 @@ public enum AccessPolicy {
         case .manageRoles: [.systemAdmin, .unitAdmin]
         case .viewAudit: [.systemAdmin, .inspector]
         case .configureFramework: [.advisory]
-        case .leadWork: [.leader]
+        // An API client gives tasks and accepts results within its subtree, as a leader would (its
+        // token's scopes narrow it further; it has no pages).
+        case .leadWork: [.leader, .apiClient]
         case .viewEvaluations: [.advisory, .leader, .inspector]
         case .runEvaluation: [.advisory, .leader]
         case .manageSettings: [.systemAdmin]
@@ -111,6 +113,11 @@ public enum AccessPolicy {
     /// Whether a holder of `grants` may grant `role` on the node at `targetPath`.
     /// A system administrator may grant any role; a unit administrator only the working roles
     /// (lãnh đạo, cán bộ) inside its subtree, so that nobody widens their own powers.
+    /// Whether the holder may grant `role` somewhere (to offer the page at all).
+    public static func mayGrantAnywhere(_ grants: [Grant], role: Role) -> Bool {
+        grants.contains { g in mayGrant([g], role: role, at: g.scopePath) }
+    }
+
     public static func mayGrant(_ grants: [Grant], role: Role, at targetPath: String) -> Bool {
         grants.contains { g in
             guard OrgPath.contains(g.scopePath, targetPath) else { return false }

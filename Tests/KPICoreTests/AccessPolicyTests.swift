@@ -13,7 +13,7 @@ final class AccessPolicyTests: XCTestCase {
         .manageRoles: ["quan-tri-he-thong", "quan-tri-don-vi"],
         .viewAudit: ["quan-tri-he-thong", "kiem-tra-giam-sat"],
         .configureFramework: ["co-quan-tham-muu"],
-        .leadWork: ["lanh-dao"],
+        .leadWork: ["lanh-dao", "api-client"],
         .viewEvaluations: ["co-quan-tham-muu", "lanh-dao", "kiem-tra-giam-sat"],
         .runEvaluation: ["co-quan-tham-muu", "lanh-dao"],
         .manageSettings: ["quan-tri-he-thong"],

@@ -72,6 +72,15 @@ extension PermissionMatrixTests {
             "co_quan": "Ủy ban Kiểm tra Tỉnh ủy", "nam": String(TestEnv.today.year)])
         XCTAssertEqual(concluded.status, .seeOther, concluded.text)
         ids["ket-luan/:id"] = try await one("SELECT id AS v FROM conclusions LIMIT 1")
+        // An API client of the whole province with one token, made by the system administrator.
+        let adminPrincipal = try await Browser.principal(app, "quantri")
+        let clients = APIClientService(store: app.store, principal: adminPrincipal,
+                                       actor: Actor(name: "quantri", ip: "-", at: app.clock.now))
+        let clientID = try await clients.create(username: "api-thu", name: "Ứng dụng thử", contact: "", orgCode: "",
+                                                ratePerMinute: nil, passwordHash: "-")
+        ids["ung-dung/:id"] = clientID.uuidString
+        ids["khoa-truy-cap/:token"] = try await clients.issue(client: clientID, label: "thử", scopes: [.catalogRead], days: 30,
+                                                              rotating: false).id.uuidString
         ids["lien-ket-danh-gia/:lid"] = try await one("""
             SELECT id AS v FROM rating_links WHERE task_id = \(bind: UUID(uuidString: task)!) LIMIT 1
             """)

@@ -72,6 +72,9 @@ public struct TaskDraft: Sendable, Equatable {
         self.due = due
     }
 
+    /// The years a task's start and due date may fall in.
+    public static let years = 2000...2100
+
     /// The parsed values of a valid draft.
     public struct Checked: Sendable, Equatable {
         public var title: String
@@ -100,6 +103,12 @@ public struct TaskDraft: Sendable, Equatable {
         let due = DateOnly(parsing: self.due)
         if start == nil { problems.append(.init("bat_dau", "Ngày bắt đầu không đọc được (dùng dạng dd/mm/yyyy).")) }
         if due == nil { problems.append(.init("han", "Hạn hoàn thành không đọc được (dùng dạng dd/mm/yyyy).")) }
+        // A date a plan could hold: a typo of the year (0226, 20266) is refused, not filed for centuries.
+        for (key, label, date) in [("bat_dau", "Ngày bắt đầu", start), ("han", "Hạn hoàn thành", due)] {
+            if let d = date, !Self.years.contains(d.year) {
+                problems.append(.init(key, "\(label) phải trong các năm \(Self.years.lowerBound)–\(Self.years.upperBound)."))
+            }
+        }
         if let s = start, let d = due, d < s {
             problems.append(.init("han", "Hạn hoàn thành (\(d.display)) không được trước ngày bắt đầu (\(s.display))."))
         }

@@ -59,10 +59,12 @@ struct Store: Sendable {
         return try await changes.cached("delegations", now: now, maxAge: 60) { try await Delegations.index(on: db, today: today) }
     }
 
-    func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+    /// Runs `body` as one transaction. `changesFigures: false` for writes no kept figure reads (a log
+    /// of calls), so that they do not make every cache stale.
+    func write<T: Sendable>(changesFigures: Bool = true, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         if isPostgres {
             let result = try await db.transaction { try await body($0) }
-            changes.bump()
+            if changesFigures { changes.bump() }
             return result
         }
         // This process's writers take turns; SQLite may still answer "busy" when another connection
@@ -73,7 +75,7 @@ struct Store: Sendable {
             await gate.lock()
             do {
                 let result = try await db.transaction { try await body($0) }
-                changes.bump()
+                if changesFigures { changes.bump() }
                 await gate.unlock()
                 return result
             } catch let e as SQLiteError where e.reason == .busy && attempt < 100 {

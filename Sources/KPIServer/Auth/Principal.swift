@@ -167,7 +167,9 @@ struct Principal: Sendable {
         guard let first = rows.first else { return nil }
         var found = SessionFound(sessionID: first.sessionID, createdAt: first.createdAt, lastSeenAt: first.lastSeenAt)
         guard first.active else { return found }
+        // A session never carries the api-client role: it is an application's, used through the API only.
         let grants = rows.compactMap { r in r.role.flatMap(Role.init(rawValue:)).map { Grant(role: $0, scopePath: r.grantScope ?? "") } }
+            .filter { $0.role != .apiClient }
         found.principal = Principal(userID: first.userID, username: first.username, displayName: first.fullName ?? first.username,
                                     personID: first.personID, scopePath: first.scopePath, grants: grants,
                                     mustChangePassword: first.mustChangePassword, sessionID: first.sessionID,
@@ -230,7 +232,9 @@ extension Request {
     /// Client address: the first X-Forwarded-For hop when behind a proxy, else the peer.
     /// The actor written into audit entries.
     var actor: Actor {
-        Actor(name: principal?.username ?? "anonymous", ip: clientIP, at: now,
+        // An API client is named with its application's name (the account name alone says little).
+        let name = apiClient.map { "\($0.username) (API: \($0.name))" } ?? principal?.username ?? "anonymous"
+        return Actor(name: name, ip: clientIP, at: now,
               delegationUse: principal.flatMap { $0.acting.isEmpty ? nil : $0.delegationUse })
     }
 }

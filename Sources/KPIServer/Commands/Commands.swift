@@ -12,6 +12,7 @@ enum Commands {
         app.asyncCommands.use(VerifyAuditCommand(), as: "verify-audit")
         app.asyncCommands.use(AuditAnchorCommand(), as: "audit-anchor")
         app.asyncCommands.use(CreateAdminCommand(), as: "create-admin")
+        app.asyncCommands.use(APIClientCommand(), as: "api-client")
         app.asyncCommands.use(WarningsCommand(), as: "canh-bao")
         app.asyncCommands.use(MailCommand(), as: "gui-thu")
         app.asyncCommands.use(RecomputeCommand(), as: "recompute")

@@ -26,10 +26,18 @@ struct ErrorPageMiddleware: AsyncMiddleware {
                     """
             }
             if req.url.path.hasPrefix("/api/") || WebRules.prefersJSON(accept: req.headers[.accept].joined(separator: ",")) {
-                let body = "{\"type\":\"about:blank\",\"status\":\(status.code),\"title\":\(Self.json(reason))}"
-                var headers = HTTPHeaders()
-                headers.contentType = HTTPMediaType(type: "application", subType: "problem+json")
-                return Response(status: status, headers: headers, body: .init(string: body))
+                var problem = APIProblem(status, APIProblem.code(of: status), reason)
+                if status == .notFound, req.url.path.hasPrefix("/api/") {
+                    let allowed = KPIAPI.allowedMethods(at: req.url.path, req.application)
+                    if allowed.isEmpty {
+                        problem.detail = "Không có địa chỉ này trong API; xem các thao tác tại /api/v1 (tài liệu API)."
+                    } else {
+                        problem = APIProblem(.methodNotAllowed, "method-not-allowed",
+                                             "Địa chỉ này chỉ nhận " + allowed.joined(separator: ", ") + ".")
+                        problem.headers = [("Allow", allowed.joined(separator: ", "))]
+                    }
+                }
+                return problem.response(instance: String(req.url.path.prefix(300)))
             }
             let page = Page(title: Self.title(status), body: """
                 <p>\(reason)</p><p><a href="/">Về trang Tổng quan</a></p>

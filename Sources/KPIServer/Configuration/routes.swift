@@ -4,6 +4,8 @@ import Vapor
 
 func routes(_ app: Application) throws {
     app.get("healthz", use: health)
+    // The API: its own token check, no session cookie, no form token (KPIAPI, api/openapi.yaml).
+    try KPIAPI.register(app)
 
     let session = app.grouped(SessionMiddleware(), CSRFMiddleware())
     // Declared parameters are checked after sign-in, so a visitor is sent to sign in first.
@@ -38,6 +40,7 @@ func routes(_ app: Application) throws {
     FeedbackController.register(signedIn)
     SettingsController.register(signedIn)
     MailController.register(signedIn)
+    APIClientController.register(signedIn)
     BulkAccountsController.register(signedIn)
     PersonalDataController.register(signedIn)
     EvaluationController.register(signedIn)

@@ -33,7 +33,7 @@ extension DemoHistory {
                 t.id = UUID()
                 t.title = product.name + " tháng " + String(format: "%02d/%04d", month.firstMonth, month.year)
                 t.details = ""; t.source = TaskSource.plan.rawValue
-                t.documentNumber = ""; t.documentDate = ""; t.documentIssuer = ""
+                t.documentNumber = ""; t.documentDate = ""; t.documentIssuer = ""; t.documentID = ""
                 t.productID = product.id; t.productCode = product.code; t.productName = product.name; t.productUnit = product.unit
                 t.factor = product.factor; t.complexity = level?.name ?? ""
                 t.complexityFactor = level.map { DecimalText.plain($0.factor) } ?? ""

@@ -40,6 +40,8 @@ enum Migrations {
         app.migrations.add(AddStoredRanking())
         app.migrations.add(AddScoreInputPersonIndex())
         app.migrations.add(AddOverdueIndex())
+        app.migrations.add(CreateAPIClients())
+        app.migrations.add(AddTaskDocumentID())
     }
 }
 

@@ -19,6 +19,8 @@ final class WorkTask: Model, @unchecked Sendable {
     @Field(key: "doc_number") var documentNumber: String
     @Field(key: "doc_date") var documentDate: String
     @Field(key: "doc_issuer") var documentIssuer: String
+    /// The sending system's own id of the document (API, edXML `DocumentId`), or "".
+    @Field(key: "doc_id") var documentID: String
     @OptionalField(key: "product_id") var productID: UUID?
     @Field(key: "product_code") var productCode: String
     @Field(key: "product_name") var productName: String

@@ -50,6 +50,13 @@ struct RoleService {
 
     /// Grants `role` on the organization with `orgCode` (empty: the whole system).
     func grant(userID: UUID, role: Role, orgCode: String) async throws {
+        // The api-client role belongs to application accounts, made on their own page; a person's account
+        // holding it would lead work on the pages without being anyone's leader.
+        guard role != .apiClient else {
+            throw CatalogProblems("vai_tro", "Vai trò",
+                                  "vai trò «\(Role.apiClient.label)» chỉ cấp cho ứng dụng kết nối, tại "
+                                    + "Cài đặt → Ứng dụng kết nối (API)")
+        }
         let user = try await user(userID)
         let refs = try await RefIndex.load(on: store.db)
         var org: RefIndex.Org?

@@ -1,4 +1,5 @@
 import Fluent
+import KPICore
 import Foundation
 
 /// Codes, ids and paths of the small catalogs (organizations, position groups, positions), loaded
@@ -65,6 +66,8 @@ final class RefIndex {
         guard let o = orgIDsByCode[code].flatMap({ orgsByID[$0] }) else { return nil }
         return visible.map { $0(o.path) } == false ? nil : o
     }
+    /// The organization at `path` (the last id of a path is its own).
+    func org(path: String) -> Org? { OrgPath.ids(path).last.flatMap(UUID.init(uuidString:)).flatMap { orgsByID[$0] } }
     func orgCode(_ id: UUID?) -> String { id.flatMap { orgsByID[$0]?.code } ?? "" }
     func orgName(_ id: UUID?) -> String { id.flatMap { orgsByID[$0]?.name } ?? "" }
 

@@ -19,6 +19,8 @@ extension WorkService {
         var token: String
         /// Tự đề xuất: the user proposes a task for themself; a leader approves it.
         var propose = false
+        /// The sending system's id of the source document (API), or "".
+        var documentID = ""
     }
 
     /// A checked form, ready to write.
@@ -206,6 +208,7 @@ extension WorkService {
             t.documentNumber = checked.documentNumber
             t.documentDate = checked.documentDate?.iso ?? ""
             t.documentIssuer = checked.documentIssuer
+            t.documentID = String(form.documentID.prefix(200))
             t.productID = product.id
             t.productCode = product.code
             t.productName = product.name

@@ -39,7 +39,8 @@ enum RoleController {
                 """
         }
         // Least powerful first, so the default choice is the safe one.
-        let order: [Role] = [.staff, .leader, .inspector, .advisory, .unitAdmin, .apiClient, .systemAdmin]
+        // The api-client role is given on the API clients' page only (`APIClientService`).
+        let order: [Role] = [.staff, .leader, .inspector, .advisory, .unitAdmin, .systemAdmin]
         let roles = order.filter { r in svc.principal.grants.contains { AccessPolicy.mayGrant([$0], role: r, at: $0.scopePath) } }
         return """
             <h2>Vai trò và phạm vi</h2>\(Widgets.problems(problems))

@@ -127,6 +127,7 @@ enum SettingsController {
             <div class="actions"><button class="primary">Thêm vào lịch</button></div></form>
             <h2 id="thong-so">Thông số</h2>
             <p><a href="/cai-dat/thu-di">Hộp thư đi: thư đã gửi, chờ gửi, bị từ chối; gửi thư thử</a></p>
+            <p><a href="/cai-dat/ung-dung">Ứng dụng kết nối (API): khóa truy cập, quyền, nhật ký gọi</a></p>
             <form method="post" action="/cai-dat" data-busy="Đang lưu…">\(req.csrfField)
             \(fieldsets)
             <div class="actions"><button class="primary">Lưu thông số</button></div></form>

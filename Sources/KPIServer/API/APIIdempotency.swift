@@ -1,0 +1,143 @@
+import Crypto
+import Fluent
+import Foundation
+import KPICore
+import SQLKit
+import Vapor
+
+/// Idempotency-Key (issue 20, item 3): every creating POST of the API carries a key the client makes;
+/// the first answer to a key is kept 48 hours, a retry with the same key and body gets it again (with
+/// `Idempotent-Replayed: true`), the same key with another body is refused, and a retry that comes
+/// while the first call still runs waits for its answer. Other writing calls honour a key when sent.
+/// Keys are per client, so two clients never see each other's answers.
+enum APIIdempotency {
+    static let keepSeconds: TimeInterval = 48 * 3600
+    /// The largest JSON body of a writing call.
+    static let jsonBodyLimit = 1 << 20
+    /// How long a retry waits for the first call of its key to finish.
+    static let waitAttempts = 100
+    static let waitStep: Duration = .milliseconds(100)
+    /// The creating operations (route patterns): a key is required.
+    static let creating: Set<String> = ["api/v1/tasks"]
+
+    static func problemTooLarge() -> APIProblem {
+        APIProblem(.payloadTooLarge, "payload-too-large",
+                   "Thân yêu cầu vượt \(jsonBodyLimit / 1024) KiB; chia nhỏ dữ liệu rồi gửi lại.")
+    }
+
+    /// The body of a writing call, read within the limit.
+    static func body(_ req: Request) async throws -> ByteBuffer {
+        if let declared = req.headers.first(name: .contentLength).flatMap(Int.init), declared > jsonBodyLimit { throw problemTooLarge() }
+        let collected: ByteBuffer?
+        do {
+            collected = try await req.body.collect(max: jsonBodyLimit).get()
+        } catch let e as any AbortError where e.status == .payloadTooLarge {
+            throw problemTooLarge()
+        }
+        guard let collected, collected.readableBytes > 0 else {
+            throw APIProblem(.badRequest, "body-missing", "Thiếu thân yêu cầu: gửi dữ liệu JSON theo api/openapi.yaml.")
+        }
+        return collected
+    }
+
+    static func handle(_ req: Request, client: APIClientContext, next: () async throws -> Response) async throws -> Response {
+        let body = try await body(req)
+        let pattern = req.route?.path.map(\.description).joined(separator: "/") ?? ""
+        guard let key = req.headers.first(name: "Idempotency-Key") else {
+            if creating.contains(pattern) {
+                throw APIProblem(.badRequest, "idempotency-key-missing", """
+                    Thiếu tiêu đề Idempotency-Key: mỗi thao tác tạo mới cần một khóa do ứng dụng tạo \
+                    (ví dụ một UUID), dùng lại đúng khóa đó khi gửi lại.
+                    """)
+            }
+            return try await next()
+        }
+        guard (1...200).contains(key.unicodeScalars.count), key.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) else {
+            throw APIProblem(.badRequest, "idempotency-key-invalid",
+                             "Idempotency-Key phải gồm 1–200 ký tự ASCII in được, không có dấu cách.")
+        }
+        let request = Data("\(req.method.rawValue) \(req.url.path)\n".utf8) + Data(body.readableBytesView)
+        let hash = AuditLog.hex(Crypto.SHA256.hash(data: request))
+        let store = req.store
+        let now = req.now
+        var claimed: APIIdempotencyRecord?
+        for attempt in 0..<waitAttempts {
+            let found = try await APIIdempotencyRecord.query(on: store.db).filter(\.$userID == client.userID)
+                .filter(\.$key == key).first()
+            if let row = found {
+                if now.timeIntervalSince(row.createdAt) > keepSeconds {
+                    try await store.write(changesFigures: false) { db in try await row.delete(on: db) }
+                    continue
+                }
+                guard row.requestHash == hash else {
+                    throw APIProblem(.unprocessableEntity, "idempotency-key-reused", """
+                        Idempotency-Key «\(key)» đã dùng cho một yêu cầu khác trong 48 giờ qua; mỗi thao tác mới cần \
+                        một khóa mới.
+                        """)
+                }
+                if row.status > 0 { return replay(row) }
+                if attempt == waitAttempts - 1 { break }
+                try await Task.sleep(for: waitStep)
+                continue
+            }
+            let row = APIIdempotencyRecord()
+            row.userID = client.userID
+            row.key = key
+            row.requestHash = hash
+            row.status = 0
+            row.contentType = ""
+            row.body = ""
+            row.createdAt = now
+            do {
+                try await store.write(changesFigures: false) { db in
+                    try await row.create(on: db)
+                    if Int.random(in: 0..<64) == 0 {
+                        try await db.sql.raw("""
+                            DELETE FROM api_idempotency WHERE created_at < \(bind: now.addingTimeInterval(-keepSeconds))
+                            """).run()
+                    }
+                }
+                claimed = row
+                break
+            } catch {
+                // Another call of this key claimed it first: wait for its answer (the loop reads it again).
+                continue
+            }
+        }
+        guard let claimed else {
+            var p = APIProblem(.conflict, "idempotency-in-progress",
+                               "Một yêu cầu cùng Idempotency-Key đang được xử lý; gọi lại sau ít giây để nhận "
+                                + "kết quả.")
+            p.headers = [("Retry-After", "2")]
+            throw p
+        }
+        let response: Response
+        do {
+            response = try await next()
+        } catch {
+            try? await store.write(changesFigures: false) { db in try await claimed.delete(on: db) }
+            throw error
+        }
+        if response.status.code >= 500 || response.status == .tooManyRequests {
+            // Not an answer to keep: the same key may try again.
+            try await store.write(changesFigures: false) { db in try await claimed.delete(on: db) }
+            return response
+        }
+        let buffer = try await response.body.collect(on: req.eventLoop).get() ?? ByteBuffer()
+        claimed.status = Int(response.status.code)
+        claimed.contentType = response.headers.first(name: .contentType) ?? ""
+        claimed.body = String(buffer: buffer)
+        claimed.location = response.headers.first(name: .location)
+        try await store.write(changesFigures: false) { db in try await claimed.save(on: db) }
+        response.body = .init(buffer: buffer)
+        return response
+    }
+
+    static func replay(_ row: APIIdempotencyRecord) -> Response {
+        var h = HTTPHeaders()
+        if !row.contentType.isEmpty { h.replaceOrAdd(name: .contentType, value: row.contentType) }
+        if let l = row.location { h.replaceOrAdd(name: .location, value: l) }
+        h.replaceOrAdd(name: "Idempotent-Replayed", value: "true")
+        return Response(status: HTTPStatus(statusCode: row.status), headers: h, body: .init(string: row.body))
+    }
+}
