@@ -7,6 +7,31 @@ import XCTVapor
 
 /// The records the permission matrix asks about, made through the pages as their users would.
 extension PermissionMatrixTests {
+    /// The rows of the API and of its clients' page (issue 20), in the matrix's letters.
+    static let apiRows: [String: String] = [
+        // API clients: the system administrator's (only they may grant the api-client role).
+        "GET cai-dat/ung-dung": "oxxxxxxxs",
+        "POST cai-dat/ung-dung": "oxxxxxxxs",
+        "GET cai-dat/ung-dung/:id": "oxxxxxxxs",
+        "POST cai-dat/ung-dung/:id/khoa-truy-cap": "oxxxxxxxs",
+        "POST cai-dat/ung-dung/:id/khoa-truy-cap/:token/thu-hoi": "oxxxxxxxs",
+        "POST cai-dat/ung-dung/:id/trang-thai": "oxxxxxxxs",
+        // The API's contract and reference page are public; its operations answer a token only,
+        // never a session (401 to every signed-in page user: see APITokenTests for the scopes).
+        "GET api/v1": "ooooooooo",
+        "GET api/v1/tai-lieu": "ooooooooo",
+        "GET api/v1/openapi.yaml": "ooooooooo",
+        "GET api/v1/me": "sssssssss",
+        "GET api/v1/organizations": "sssssssss",
+        "GET api/v1/organizations/:code": "sssssssss",
+        "GET api/v1/positions": "sssssssss",
+        "GET api/v1/people": "sssssssss",
+        "GET api/v1/people/:code": "sssssssss",
+        "GET api/v1/tasks": "sssssssss",
+        "POST api/v1/tasks": "sssssssss",
+        "GET api/v1/tasks/:code": "sssssssss",
+    ]
+
     /// The records the matrix asks about, and the outside account.
     static func records(_ app: Application) async throws -> [String: String] {
         let sql = app.db.sql

@@ -89,27 +89,6 @@ final class PermissionMatrixTests: XCTestCase {
             "GET cai-dat/thu-di": "oxxxxxxxs",
             "POST cai-dat/thu-di/thu-thu": "oxxxxxxxs",
             "POST cai-dat/thu-di/gui-lai": "oxxxxxxxs",
-            // API clients: the system administrator's (only they may grant the api-client role).
-            "GET cai-dat/ung-dung": "oxxxxxxxs",
-            "POST cai-dat/ung-dung": "oxxxxxxxs",
-            "GET cai-dat/ung-dung/:id": "oxxxxxxxs",
-            "POST cai-dat/ung-dung/:id/khoa-truy-cap": "oxxxxxxxs",
-            "POST cai-dat/ung-dung/:id/khoa-truy-cap/:token/thu-hoi": "oxxxxxxxs",
-            "POST cai-dat/ung-dung/:id/trang-thai": "oxxxxxxxs",
-            // The API's contract and reference page are public; its operations answer a token only,
-            // never a session (401 to every signed-in page user: see APITokenTests for the scopes).
-            "GET api/v1": "ooooooooo",
-            "GET api/v1/tai-lieu": "ooooooooo",
-            "GET api/v1/openapi.yaml": "ooooooooo",
-            "GET api/v1/me": "sssssssss",
-            "GET api/v1/organizations": "sssssssss",
-            "GET api/v1/organizations/:code": "sssssssss",
-            "GET api/v1/positions": "sssssssss",
-            "GET api/v1/people": "sssssssss",
-            "GET api/v1/people/:code": "sssssssss",
-            "GET api/v1/tasks": "sssssssss",
-            "POST api/v1/tasks": "sssssssss",
-            "GET api/v1/tasks/:code": "sssssssss",
             // Audit trail: system admins and inspectors.
             "GET nhat-ky": "oxxxxxoxs",
             "GET nhat-ky/xuat": "oxxxxxoxs",
@@ -274,7 +253,7 @@ final class PermissionMatrixTests: XCTestCase {
                 m["\(parts[0]) danh-muc/\(c.0)/\(parts[1])"] = c.change
             }
         }
-        return m
+        return m.merging(apiRows) { $1 }
     }()
 
     /// Values that fill each route's parameters beyond the path (a form that passes the field

@@ -108,7 +108,7 @@ struct APIAuthMiddleware: AsyncMiddleware {
     /// A NUL in a path segment names no record, and in a query value is no search (PostgreSQL stores
     /// no NUL in text): refused before any handler reads them.
     static func hostileInput(_ req: Request) -> APIProblem? {
-        if req.parameters.allNames.contains(where: { req.parameters.get($0)?.unicodeScalars.contains("\u{0}") == true }) {
+        if req.pathHoldsNUL {
             return APIProblem(.notFound, "not-found", "Không có bản ghi với mã này.")
         }
         let query = (req.url.query ?? "").split(separator: "&").map { $0.replacingOccurrences(of: "+", with: " ").removingPercentEncoding }

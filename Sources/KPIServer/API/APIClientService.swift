@@ -58,14 +58,18 @@ struct APIClientService: Sendable {
         for r in records {
             guard let user = try await User.find(r.userID, on: store.db),
                   AccessPolicy.mayGrant(principal.grants, role: .apiClient, at: user.scopePath) else { continue }
-            let tokens = try await APITokenRecord.query(on: store.db).filter(\.$userID == r.userID)
-                .sort(\.$createdAt, .descending).all()
-            out.append(ClientRow(id: try r.requireID(), userID: r.userID, username: user.username, name: r.name, contact: r.contact,
-                                 ratePerMinute: r.ratePerMinute, active: user.active, scopePath: user.scopePath,
-                                 organization: refs.org(path: user.scopePath).map { "\($0.code) — \($0.name)" } ?? "Toàn tỉnh",
-                                 tokens: try tokens.map(Self.row)))
+            out.append(try await row(r, user, refs: refs))
         }
         return out
+    }
+
+    /// One client's row, with its tokens, newest first.
+    func row(_ r: APIClientRecord, _ user: User, refs: RefIndex) async throws -> ClientRow {
+        let tokens = try await APITokenRecord.query(on: store.db).filter(\.$userID == r.userID).sort(\.$createdAt, .descending).all()
+        return ClientRow(id: try r.requireID(), userID: r.userID, username: user.username, name: r.name, contact: r.contact,
+                         ratePerMinute: r.ratePerMinute, active: user.active, scopePath: user.scopePath,
+                         organization: refs.org(path: user.scopePath).map { "\($0.code) — \($0.name)" } ?? "Toàn tỉnh",
+                         tokens: try tokens.map(Self.row))
     }
 
     static func row(_ t: APITokenRecord) throws -> TokenRow {

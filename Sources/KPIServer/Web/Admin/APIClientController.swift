@@ -102,7 +102,7 @@ enum APIClientController {
                      status: HTTPStatus = .ok) async throws -> Response {
         let svc = try service(req)
         let (record, user) = try await svc.client(id)
-        guard let c = try await svc.clients().first(where: { $0.id == id }) else { throw Abort(.notFound) }
+        let c = try await svc.row(record, user, refs: try await RefIndex.load(on: req.db))
         let calls = try await APICallRecord.query(on: req.db).filter(\.$userID == record.userID).sort(\.$at, .descending)
             .limit(50).all()
         let tokenRows = c.tokens.map { t -> HTML in

@@ -95,6 +95,13 @@ struct ParamSpec: Sendable, Hashable {
     }
 }
 
+extension Request {
+    /// A NUL in a path segment names no record (and PostgreSQL refuses it in text): pages and API refuse it.
+    var pathHoldsNUL: Bool {
+        parameters.allNames.contains { parameters.get($0)?.unicodeScalars.contains("\u{0}") == true }
+    }
+}
+
 extension Route {
     private static let paramsKey = "kpi.params"
 
@@ -122,7 +129,7 @@ struct DeclaredParamsMiddleware: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let declared = req.route?.declaredParams ?? []
         // A NUL in a path segment names no record (and PostgreSQL refuses it in text).
-        if req.parameters.allNames.contains(where: { req.parameters.get($0)?.unicodeScalars.contains("\u{0}") == true }) {
+        if req.pathHoldsNUL {
             throw Abort(.notFound)
         }
         let query = req.input.queryValues
