@@ -74,7 +74,8 @@ public enum AccessPolicy {
     public static func roles(allowing action: Action) -> Set<Role> {
         switch action {
         case .viewCatalog: [.systemAdmin, .unitAdmin, .advisory, .leader, .staff, .inspector, .apiClient]
-        case .manageCatalog: [.systemAdmin, .unitAdmin]
+        // An API client keeps its subtree's people up to date (the personnel system; `catalog:write`).
+        case .manageCatalog: [.systemAdmin, .unitAdmin, .apiClient]
         case .exportCatalog: [.systemAdmin, .unitAdmin, .advisory, .leader, .inspector, .apiClient]
         case .manageUsers: [.systemAdmin, .unitAdmin]
         case .manageRoles: [.systemAdmin, .unitAdmin]
@@ -83,7 +84,9 @@ public enum AccessPolicy {
         // An API client gives tasks and accepts results within its subtree, as a leader would (its
         // token's scopes narrow it further; it has no pages).
         case .leadWork: [.leader, .apiClient]
-        case .viewEvaluations: [.advisory, .leader, .inspector]
+        // An API client reads results within its subtree (its token's `results:read` scopes, and only
+        // published or locked ones without `results:read-unpublished`).
+        case .viewEvaluations: [.advisory, .leader, .inspector, .apiClient]
         case .runEvaluation: [.advisory, .leader]
         case .manageSettings: [.systemAdmin]
         case .recordConclusion: [.advisory, .inspector]

@@ -18,6 +18,8 @@ public struct FieldSpec: Sendable {
         case reference(String)
         /// Several codes separated by ";" (each resolved by the server).
         case references(String)
+        /// Mã định danh điện tử of an agency (`AgencyIdentifier`), stored upper-case.
+        case agencyIdentifier
     }
 
     public var key: String
@@ -211,6 +213,10 @@ enum FieldParser {
                 return .failure(.init(message: "địa chỉ thư «\(text)» không hợp lệ"))
             }
             return .success(.text(text.lowercased()))
+        case .agencyIdentifier:
+            let id = AgencyIdentifier.normalize(text)
+            if let problem = AgencyIdentifier.problem(id) { return .failure(.init(message: problem)) }
+            return .success(.text(id))
         case .references:
             let codes = text.split(separator: ";").map { TextNormalizer.clean(String($0)) }.filter { !$0.isEmpty }
             for c in codes {

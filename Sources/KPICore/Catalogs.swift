@@ -30,6 +30,11 @@ public enum Catalogs {
         FieldSpec("ma_cap_tren", "Mã cơ quan cấp trên", .reference("co-quan"),
                   help: "Để trống nếu là gốc của cây"),
         FieldSpec("thu_tu", "Thứ tự", .integer(0...99_999)),
+        FieldSpec("ma_dinh_danh", "Mã định danh điện tử", .agencyIdentifier,
+                  help: """
+                      Theo Quyết định 20/2020/QĐ-TTg (ví dụ H40.12.03) hoặc dạng cũ 000.00.00.H42; phần mềm quản \
+                      lý văn bản dùng mã này để gửi, nhận văn bản điện tử
+                      """),
         FieldSpec("co_quan", "Cơ quan có thẩm quyền đánh giá", .flag,
                   help: """
                       Có: mở kỳ đánh giá, áp dụng hạn mức xuất sắc và phê duyệt riêng cho cán bộ của mình \

@@ -44,6 +44,20 @@ public enum SeparationOfDuties {
         + "quyết định chỉ có hiệu lực khi một lãnh đạo "
         + "khác cùng thẩm quyền xác nhận."
 
+    public static let ownSubmission = """
+        Ứng dụng đã gửi nghiệm thu kết quả này thay người chủ trì nên không tự nghiệm thu hay trả lại: \
+        việc này do \
+        người giao việc hoặc lãnh đạo có thẩm quyền thực hiện.
+        """
+
+    /// Whether an event judges the submission awaiting acceptance (nghiệm thu, trả lại).
+    public static func decidesSubmission(_ event: TaskEvent) -> Bool {
+        switch event {
+        case .accept, .returnForRework: true
+        default: false
+        }
+    }
+
     /// Whether an event on a task is a decision about the person who carries it out.
     public static func isDecision(_ event: TaskEvent) -> Bool {
         switch event {

@@ -7,14 +7,14 @@ final class AccessPolicyTests: XCTestCase {
     /// Which roles may do each action inside their scope (the specification, not the code).
     let expected: [Action: Set<String>] = [
         .viewCatalog: ["quan-tri-he-thong", "quan-tri-don-vi", "co-quan-tham-muu", "lanh-dao", "can-bo", "kiem-tra-giam-sat", "api-client"],
-        .manageCatalog: ["quan-tri-he-thong", "quan-tri-don-vi"],
+        .manageCatalog: ["quan-tri-he-thong", "quan-tri-don-vi", "api-client"],
         .exportCatalog: ["quan-tri-he-thong", "quan-tri-don-vi", "co-quan-tham-muu", "lanh-dao", "kiem-tra-giam-sat", "api-client"],
         .manageUsers: ["quan-tri-he-thong", "quan-tri-don-vi"],
         .manageRoles: ["quan-tri-he-thong", "quan-tri-don-vi"],
         .viewAudit: ["quan-tri-he-thong", "kiem-tra-giam-sat"],
         .configureFramework: ["co-quan-tham-muu"],
         .leadWork: ["lanh-dao", "api-client"],
-        .viewEvaluations: ["co-quan-tham-muu", "lanh-dao", "kiem-tra-giam-sat"],
+        .viewEvaluations: ["co-quan-tham-muu", "lanh-dao", "kiem-tra-giam-sat", "api-client"],
         .runEvaluation: ["co-quan-tham-muu", "lanh-dao"],
         .manageSettings: ["quan-tri-he-thong"],
         .recordConclusion: ["co-quan-tham-muu", "kiem-tra-giam-sat"],

@@ -9,12 +9,11 @@ final class TaskActionsTests: XCTestCase {
     let due = DateOnly(parsing: "13/11/2026")!
     let today = DateOnly(parsing: "10/11/2026")!
 
-    /// Every combination of the three facts about a user and a task.
+    /// Every combination of the five facts about a user (or a connected system) and a task.
     var actors: [TaskActor] {
-        [false, true].flatMap { assignee in
-            [false, true].flatMap { assigner in
-                [false, true].map { leads in TaskActor(isAssignee: assignee, isAssigner: assigner, leadsScope: leads) }
-            }
+        (0..<32).map { bits in
+            TaskActor(isAssignee: bits & 1 != 0, isAssigner: bits & 2 != 0, leadsScope: bits & 4 != 0,
+                      reportsForAssignee: bits & 8 != 0, sentSubmission: bits & 16 != 0)
         }
     }
 
@@ -50,8 +49,8 @@ final class TaskActionsTests: XCTestCase {
                 }
             }
         }
-        // 8 states × 8 actors × 12 events.
-        XCTAssertEqual(checked, 8 * 8 * 12)
+        // 8 states × 32 actors × 12 events.
+        XCTAssertEqual(checked, 8 * 32 * 12)
     }
 
     func testTheOwnTaskOffersWorkButNoDecision() {

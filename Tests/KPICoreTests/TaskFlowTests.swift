@@ -88,6 +88,23 @@ final class TaskFlowTests: XCTestCase {
         XCTAssertEqual(ok(.accept(.pass), task(.awaitingAcceptance), leader).state, .completed, "another leader decides")
     }
 
+    /// A document system reporting the assignee's work (issue 20) carries it out but asks for no
+    /// extension, and a system (or anyone) that sent the submission does not judge it.
+    func testASystemReportingForTheAssigneeWorksButDoesNotJudgeWhatItSent() {
+        let system = TaskActor(leadsScope: true, reportsForAssignee: true)
+        XCTAssertEqual(ok(.progress(percent: 30, note: ""), task(.assigned), system).state, .inProgress)
+        XCTAssertEqual(ok(.submit(evidence: 1, note: ""), task(.inProgress), system).state, .awaitingAcceptance)
+        XCTAssertEqual(refused(.requestExtension(newDue: due.adding(days: 3), reason: "x"), task(.inProgress), system),
+                       "Chỉ người được giao nhiệm vụ mới thực hiện được thao tác này.")
+        var sender = system
+        sender.sentSubmission = true
+        XCTAssertEqual(refused(.accept(.pass), task(.awaitingAcceptance), sender), SeparationOfDuties.ownSubmission)
+        XCTAssertEqual(refused(.returnForRework(reason: "x", exempt: false), task(.awaitingAcceptance), sender),
+                       SeparationOfDuties.ownSubmission)
+        XCTAssertEqual(ok(.accept(.pass), task(.awaitingAcceptance), system).state, .completed, "what another sent, it may judge")
+        XCTAssertEqual(ok(.cancel(reason: "Văn bản bị thu hồi"), task(.inProgress), sender).state, .cancelled)
+    }
+
     func testAnApprovedExtensionIsNotADelay() {
         let asked = ok(.requestExtension(newDue: DateOnly(parsing: "20/11/2026")!, reason: "Chờ số liệu"), task(.inProgress),
                        assignee)

@@ -27,9 +27,19 @@ extension PermissionMatrixTests {
         "GET api/v1/positions": "sssssssss",
         "GET api/v1/people": "sssssssss",
         "GET api/v1/people/:code": "sssssssss",
+        "POST api/v1/people/batch": "sssssssss",
         "GET api/v1/tasks": "sssssssss",
         "POST api/v1/tasks": "sssssssss",
         "GET api/v1/tasks/:code": "sssssssss",
+        "POST api/v1/tasks/:code/progress": "sssssssss",
+        "GET api/v1/tasks/:code/evidence": "sssssssss",
+        "POST api/v1/tasks/:code/evidence": "sssssssss",
+        "POST api/v1/tasks/:code/references": "sssssssss",
+        "POST api/v1/tasks/:code/submit": "sssssssss",
+        "POST api/v1/tasks/:code/accept": "sssssssss",
+        "POST api/v1/tasks/:code/return": "sssssssss",
+        "GET api/v1/periods": "sssssssss",
+        "GET api/v1/periods/:id/results": "sssssssss",
     ]
 
     /// The records the matrix asks about, and the outside account.

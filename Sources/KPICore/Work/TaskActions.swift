@@ -36,9 +36,12 @@ extension TaskFlow {
     public static func offered(in state: TaskState, to actor: TaskActor, hasAssignee: Bool) -> Set<TaskAction> {
         var out: Set<TaskAction> = []
         let working = [.assigned, .inProgress].contains(state)
-        if actor.isAssignee {
+        if actor.works {
             if state == .assigned { out.insert(.start) }
-            if working { out.formUnion([.progress, .submit, .requestExtension, .addEvidence]) }
+            if working { out.formUnion([.progress, .submit, .addEvidence]) }
+        }
+        if actor.isAssignee {
+            if working { out.insert(.requestExtension) }
             if state == .completed { out.insert(.rateParticipants) }
         }
         if actor.decides { out.insert(.addSubtask) }
@@ -46,7 +49,7 @@ extension TaskFlow {
         switch state {
         case .proposed: out.insert(.decideProposal)
         case .extensionRequested: out.insert(.decideExtension)
-        case .awaitingAcceptance: out.insert(.accept)
+        case .awaitingAcceptance: if !actor.sentSubmission { out.insert(.accept) }
         default: break
         }
         if state.isOpen {

@@ -36,11 +36,23 @@ public struct TaskActor: Sendable, Equatable {
     public var isAssigner: Bool
     /// Lãnh đạo có thẩm quyền trên đơn vị của nhiệm vụ.
     public var leadsScope: Bool
-    public init(isAssignee: Bool = false, isAssigner: Bool = false, leadsScope: Bool = false) {
+    /// A connected system in which the assignee handles the work (the document system, through the
+    /// API) reporting it: it may start, record progress, attach evidence and submit, never ask for
+    /// more time (a person's request) and never decide on a submission it sent itself.
+    public var reportsForAssignee: Bool
+    /// This actor sent the submission now awaiting acceptance: it may not accept or return it.
+    public var sentSubmission: Bool
+    public init(isAssignee: Bool = false, isAssigner: Bool = false, leadsScope: Bool = false, reportsForAssignee: Bool = false,
+                sentSubmission: Bool = false) {
         self.isAssignee = isAssignee
         self.isAssigner = isAssigner
         self.leadsScope = leadsScope
+        self.reportsForAssignee = reportsForAssignee
+        self.sentSubmission = sentSubmission
     }
+
+    /// The assignee or the system reporting their work: who starts, records progress and submits.
+    public var works: Bool { isAssignee || reportsForAssignee }
 
     /// The assigner or a leader of the scope: who accepts, returns, approves and cancels.
     public var decides: Bool { isAssigner || leadsScope }
@@ -144,11 +156,16 @@ public enum TaskFlow {
         if SeparationOfDuties.isDecision(event) && actor.isAssignee {
             return .failure(TaskFlowError(SeparationOfDuties.ownTask, forbidden: true))
         }
+        if SeparationOfDuties.decidesSubmission(event) && actor.sentSubmission {
+            return .failure(TaskFlowError(SeparationOfDuties.ownSubmission, forbidden: true))
+        }
         // Who may is settled before the state or the values are looked at.
         switch event {
         case .approveProposal, .declineProposal, .approveExtension, .refuseExtension, .accept, .returnForRework, .cancel:
             guard actor.decides else { return .failure(TaskFlowError(decidersOnly, forbidden: true)) }
-        case .start, .progress, .requestExtension, .submit:
+        case .start, .progress, .submit:
+            guard actor.works else { return .failure(TaskFlowError(assigneeOnly, forbidden: true)) }
+        case .requestExtension:
             guard actor.isAssignee else { return .failure(TaskFlowError(assigneeOnly, forbidden: true)) }
         }
 
@@ -164,11 +181,11 @@ public enum TaskFlow {
             }
         case .start:
             guard task.state == .assigned else { return wrongState("bắt đầu thực hiện") }
-            guard actor.isAssignee else { return refuse(assigneeOnly) }
+            guard actor.works else { return refuse(assigneeOnly) }
             t.state = .inProgress
         case .progress(let percent, _):
             guard [.assigned, .inProgress].contains(task.state) else { return wrongState("cập nhật tiến độ") }
-            guard actor.isAssignee else { return refuse(assigneeOnly) }
+            guard actor.works else { return refuse(assigneeOnly) }
             guard (0...100).contains(percent) else { return refuse("Tiến độ phải từ 0 đến 100%.") }
             t.percent = percent
             t.state = .inProgress
@@ -194,7 +211,7 @@ public enum TaskFlow {
             t.state = .inProgress
         case .submit(let evidence, _):
             guard [.assigned, .inProgress].contains(task.state) else { return wrongState("gửi nghiệm thu") }
-            guard actor.isAssignee else { return refuse(assigneeOnly) }
+            guard actor.works else { return refuse(assigneeOnly) }
             guard evidence > 0 else { return refuse("""
                 Vui lòng đính kèm ít nhất một minh chứng (tệp hoặc số văn bản) trước khi gửi nghiệm thu.
                 """) }

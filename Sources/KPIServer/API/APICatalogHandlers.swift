@@ -65,12 +65,14 @@ enum APICatalog {
     /// `viewCatalog` scopes), the subtree asked for, the records after the cursor, by code.
     static func list<M: Model>(_: M.Type, _ req: Request, _ p: Principal, q: String?, status: String?, limit: Int?, cursor: String?,
                                under: String?, scope: KeyPath<M, FieldProperty<M, String>>, active: KeyPath<M, FieldProperty<M, Bool>>,
-                               search: KeyPath<M, FieldProperty<M, String>>, code: KeyPath<M, FieldProperty<M, String>>)
+                               search: KeyPath<M, FieldProperty<M, String>>, code: KeyPath<M, FieldProperty<M, String>>,
+                               refine: (QueryBuilder<M>) -> Void = { _ in })
     async throws -> (rows: [M], next: String?, refs: RefIndex) {
         let paging = try APIPaging(q: q, status: status, limit: limit, cursor: cursor)
         let refs = try await RefIndex.load(on: req.db)
         let base = ListFilter.apply(M.query(on: req.db), q: paging.listQuery, scopes: p.scopes(.viewCatalog), scope: scope,
                                     active: active, search: search, subtree: try subtree(under, principal: p, refs: refs))
+        refine(base)
         if let after = paging.after { base.filter(code, .greaterThan, after) }
         let rows = try await base.sort(code).limit(paging.limit + 1).all()
         let (kept, next) = paging.page(rows) { $0[keyPath: code].wrappedValue }
@@ -80,7 +82,8 @@ enum APICatalog {
     static func organization(_ o: Organization, refs: RefIndex) throws -> Components.Schemas.Organization {
         let parent = refs.orgCode(o.parentID)
         return .init(id: try o.requireID().uuidString, code: o.code, name: o.name, block: o.block, level: o.level,
-                     parentCode: parent.isEmpty ? nil : parent, isAgency: o.isAgency, active: o.active)
+                     parentCode: parent.isEmpty ? nil : parent, identifier: o.identifier.nilIfEmpty, isAgency: o.isAgency,
+                     active: o.active)
     }
 
     static func position(_ p: Position, refs: RefIndex) throws -> Components.Schemas.Position {
@@ -101,9 +104,14 @@ extension KPIAPI {
     func listOrganizations(_ input: Operations.ListOrganizations.Input) async throws -> Operations.ListOrganizations.Output {
         let (req, _, p) = try APIContext.require(.catalogRead)
         let q = input.query
+        // As the contract writes it (upper-case), not normalized: a lower-case one breaks its pattern.
+        let identifier = q.identifier
+        if let identifier, let problem = AgencyIdentifier.problem(identifier) { throw APIValidate.fail("identifier", problem) }
         let page = try await APICatalog.list(Organization.self, req, p, q: q.q, status: q.status?.rawValue, limit: q.limit,
                                              cursor: q.cursor, under: q.under, scope: \.$path, active: \.$active,
-                                             search: \.$searchText, code: \.$code)
+                                             search: \.$searchText, code: \.$code) { query in
+            if let identifier { query.filter(\.$identifier == identifier) }
+        }
         let items = try page.rows.map { try APICatalog.organization($0, refs: page.refs) }
         return .ok(.init(body: .json(.init(items: items, next: page.next))))
     }

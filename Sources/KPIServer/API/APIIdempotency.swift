@@ -20,20 +20,39 @@ enum APIIdempotency {
     /// The creating operations (route patterns): a key is required.
     static let creating: Set<String> = ["api/v1/tasks"]
 
-    static func problemTooLarge() -> APIProblem {
-        APIProblem(.payloadTooLarge, "payload-too-large",
-                   "Thân yêu cầu vượt \(jsonBodyLimit / 1024) KiB; chia nhỏ dữ liệu rồi gửi lại.")
+    /// The operations whose body is a file (route patterns): the evidence limit of Cài đặt applies.
+    static let uploading: Set<String> = ["api/v1/tasks/:code/evidence"]
+
+    static func pattern(_ req: Request) -> String { req.route?.path.map(\.description).joined(separator: "/") ?? "" }
+
+    /// The largest body of this call: a file's under the evidence policy, else a JSON document's.
+    static func limit(_ req: Request) -> Int {
+        uploading.contains(pattern(req)) ? req.application.settings.evidencePolicy.maxBytes : jsonBodyLimit
+    }
+
+    static func problemTooLarge(_ limit: Int) -> APIProblem {
+        limit == jsonBodyLimit
+            ? APIProblem(.payloadTooLarge, "payload-too-large",
+                         "Thân yêu cầu vượt \(jsonBodyLimit / 1024) KiB; chia nhỏ dữ liệu rồi gửi lại.")
+            : APIProblem(.payloadTooLarge, "payload-too-large", """
+                Tệp vượt dung lượng tối đa \(VNNumber.format(Double(limit) / 1_048_576, decimals: 0)) MB cho một minh \
+                chứng; nén \
+                hoặc tách tệp rồi gửi lại.
+                """)
     }
 
     /// The body of a writing call, read within the limit.
     static func body(_ req: Request) async throws -> ByteBuffer {
-        if let declared = req.headers.first(name: .contentLength).flatMap(Int.init), declared > jsonBodyLimit { throw problemTooLarge() }
+        let limit = limit(req)
+        if let declared = req.headers.first(name: .contentLength).flatMap(Int.init), declared > limit { throw problemTooLarge(limit) }
         let collected: ByteBuffer?
         do {
-            collected = try await req.body.collect(max: jsonBodyLimit).get()
+            collected = try await req.body.collect(max: limit).get()
         } catch let e as any AbortError where e.status == .payloadTooLarge {
-            throw problemTooLarge()
+            throw problemTooLarge(limit)
         }
+        // An empty file is the upload handler's to refuse, after it has found the task.
+        if uploading.contains(pattern(req)) { return collected ?? ByteBuffer() }
         guard let collected, collected.readableBytes > 0 else {
             throw APIProblem(.badRequest, "body-missing", "Thiếu thân yêu cầu: gửi dữ liệu JSON theo api/openapi.yaml.")
         }
@@ -42,7 +61,7 @@ enum APIIdempotency {
 
     static func handle(_ req: Request, client: APIClientContext, next: () async throws -> Response) async throws -> Response {
         let body = try await body(req)
-        let pattern = req.route?.path.map(\.description).joined(separator: "/") ?? ""
+        let pattern = pattern(req)
         guard let key = req.headers.first(name: "Idempotency-Key") else {
             if creating.contains(pattern) {
                 throw APIProblem(.badRequest, "idempotency-key-missing", """
@@ -56,7 +75,8 @@ enum APIIdempotency {
             throw APIProblem(.badRequest, "idempotency-key-invalid",
                              "Idempotency-Key phải gồm 1–200 ký tự ASCII in được, không có dấu cách.")
         }
-        let request = Data("\(req.method.rawValue) \(req.url.path)\n".utf8) + Data(body.readableBytesView)
+        // The whole address, query included: the same body with ?dryRun=true is another request.
+        let request = Data("\(req.method.rawValue) \(req.url.string)\n".utf8) + Data(body.readableBytesView)
         let hash = AuditLog.hex(Crypto.SHA256.hash(data: request))
         let store = req.store
         let now = req.now

@@ -62,11 +62,17 @@ struct APIProblem: Error, Sendable {
         var unreadable: String?
         if let s = error as? ServerError {
             underlying = s.underlyingError
-            if s.operationInput == nil, !(s.underlyingError is APIProblem), !(s.underlyingError is any AbortError) {
+            // Vapor makes DecodingError an AbortError too; the decoder's own words say which value it could not read.
+            let decoding = s.underlyingError is DecodingError
+            if s.operationInput == nil, !(s.underlyingError is APIProblem), decoding || !(s.underlyingError is any AbortError) {
                 unreadable = s.causeDescription + ": " + String(describing: s.underlyingError)
             }
         }
         if let p = underlying as? APIProblem { return p }
+        if let unreadable {
+            return APIProblem(.badRequest, "invalid-request", "Không đọc được yêu cầu: \(Self.readable(unreadable)). "
+                                + "Kiểm tra tham số và thân yêu cầu theo api/openapi.yaml.")
+        }
         if let p = underlying as? CatalogProblems {
             return APIProblem(.unprocessableEntity, "invalid-fields", "Dữ liệu không hợp lệ; xem từng lỗi trong «errors».",
                               errors: p.problems.map { (field: $0.fieldKey, message: $0.message) })
@@ -74,10 +80,6 @@ struct APIProblem: Error, Sendable {
         if let abort = underlying as? any AbortError {
             if abort.status.code >= 500 { logger.error("api \(abort.status.code): \(abort.reason)") }
             return APIProblem(abort.status, code(of: abort.status), ErrorPageMiddleware.vietnamese(abort))
-        }
-        if let unreadable {
-            return APIProblem(.badRequest, "invalid-request", "Không đọc được yêu cầu: \(Self.readable(unreadable)). "
-                                + "Kiểm tra tham số và thân yêu cầu theo api/openapi.yaml.")
         }
         logger.report(error: error)
         return APIProblem(.internalServerError, "server-error",

@@ -51,7 +51,3 @@ enum APIValidate {
         }
     }
 }
-
-extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
-}

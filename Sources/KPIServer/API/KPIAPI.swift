@@ -26,15 +26,19 @@ struct KPIAPI: APIProtocol {
     /// The methods the API answers at `path` (for a 405 with `Allow` when another was asked).
     static func allowedMethods(at path: String, _ app: Application) -> [String] {
         let parts = path.split(separator: "/").map(String.init)
-        var out: Set<String> = []
-        for route in app.routes.all where route.path.count == parts.count && route.path.first?.description == "api" {
-            let fits = zip(route.path, parts).allSatisfy { component, part in
+        var fitting = app.routes.all.filter { route in
+            guard route.path.count == parts.count, route.path.first?.description == "api" else { return false }
+            return zip(route.path, parts).allSatisfy { component, part in
                 if case .constant(let c) = component { return c == part }
                 return true
             }
-            if fits { out.insert(route.method.rawValue) }
         }
-        return out.sorted()
+        // As the router does, a constant wins over a parameter at the same place: /people/batch is not
+        // /people/{code}.
+        for i in parts.indices where fitting.contains(where: { if case .constant = $0.path[i] { true } else { false } }) {
+            fitting = fitting.filter { if case .constant = $0.path[i] { true } else { false } }
+        }
+        return Set(fitting.map(\.method.rawValue)).sorted()
     }
 
     func getMe(_ input: Operations.GetMe.Input) async throws -> Operations.GetMe.Output {

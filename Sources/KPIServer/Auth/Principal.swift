@@ -42,6 +42,10 @@ struct Principal: Sendable {
         return own
     }
 
+    /// A connected system signed in with an API token (issue 20): no person, only `api-client` grants
+    /// (a session never carries that role).
+    var isAPIClient: Bool { personID == nil && !grants.isEmpty && grants.allSatisfy { $0.role == .apiClient } }
+
     /// The name an action at `scopePath` is recorded under: with «thay mặt» the head's name when
     /// this request's authorization relied on their delegation.
     func name(actingAt scopePath: String) -> String {

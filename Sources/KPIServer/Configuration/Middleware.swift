@@ -29,7 +29,8 @@ struct ErrorPageMiddleware: AsyncMiddleware {
                 var problem = APIProblem(status, APIProblem.code(of: status), reason)
                 if status == .notFound, req.url.path.hasPrefix("/api/") {
                     let allowed = KPIAPI.allowedMethods(at: req.url.path, req.application)
-                    if allowed.isEmpty {
+                    // A method the address answers was refused before routing (an over-long path): not found.
+                    if allowed.isEmpty || allowed.contains(req.method.rawValue) {
                         problem.detail = "Không có địa chỉ này trong API; xem các thao tác tại /api/v1 (tài liệu API)."
                     } else {
                         problem = APIProblem(.methodNotAllowed, "method-not-allowed",

@@ -55,23 +55,28 @@ enum DemoData {
                                                                            "Hội Cựu chiến binh"])]
     }
 
-    /// Rows of the organization catalog, in the import file's shape; «co_quan» marks the agencies.
+    /// Rows of the organization catalog, in the import file's shape; «co_quan» marks the agencies,
+    /// each with an electronic identifier of the demonstration (mã định danh: H40.xx, H40.6x.yy).
     static func organizationTable() -> [[String]] {
-        var rows = [["ma", "ten", "khoi", "cap", "ma_cap_tren", "thu_tu", "co_quan"]]
-        rows.append(["NGHEAN", "Hệ thống chính trị tỉnh Nghệ An", "dang", "tinh", "", "0", "Không"])
-        func add(_ node: Node, code: String, parent: String, level: String, order: Int) {
-            rows.append([code, node.name, node.block, level, parent, String(order), "Có"])
+        var rows = [["ma", "ten", "khoi", "cap", "ma_cap_tren", "thu_tu", "co_quan", "ma_dinh_danh"]]
+        rows.append(["NGHEAN", "Hệ thống chính trị tỉnh Nghệ An", "dang", "tinh", "", "0", "Không", "H40"])
+        func add(_ node: Node, code: String, parent: String, level: String, order: Int, identifier: String) {
+            rows.append([code, node.name, node.block, level, parent, String(order), "Có", identifier])
             for (i, unit) in node.units.enumerated() {
                 rows.append(["\(code)-P\(i + 1)", unit,
                              node.block == "dang" || unit.hasPrefix("Trung tâm") == false ? node.block : "su-nghiep", level, code,
-                             String(i + 1), "Không"])
+                             String(i + 1), "Không", ""])
             }
         }
-        for (i, a) in provinceAgencies.enumerated() { add(a, code: a.code, parent: "NGHEAN", level: "tinh", order: i + 1) }
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        for (i, a) in provinceAgencies.enumerated() {
+            add(a, code: a.code, parent: "NGHEAN", level: "tinh", order: i + 1, identifier: "H40.\(two(i + 1))")
+        }
         for (i, c) in communes.enumerated() {
-            rows.append([c.code, c.name, "chinh-quyen", "xa", "NGHEAN", String(100 + i), "Không"])
-            for (j, b) in communeBodies(c.name).enumerated() { add(b, code: "\(c.code)-\(b.code)", parent: c.code, level: "xa",
-                                                                   order: j + 1) }
+            rows.append([c.code, c.name, "chinh-quyen", "xa", "NGHEAN", String(100 + i), "Không", ""])
+            for (j, b) in communeBodies(c.name).enumerated() {
+                add(b, code: "\(c.code)-\(b.code)", parent: c.code, level: "xa", order: j + 1, identifier: "H40.\(60 + i).\(two(j + 1))")
+            }
         }
         return rows
     }

@@ -42,6 +42,7 @@ enum Migrations {
         app.migrations.add(AddOverdueIndex())
         app.migrations.add(CreateAPIClients())
         app.migrations.add(AddTaskDocumentID())
+        app.migrations.add(AddOrganizationIdentifier())
     }
 }
 

@@ -23,6 +23,8 @@ final class Organization: Model, @unchecked Sendable {
     /// For an agency: the unit whose leaders evaluate its head (nil: the agency above).
     @OptionalField(key: "head_evaluator_id") var headEvaluatorID: UUID?
     @Field(key: "active") var active: Bool
+    /// Mã định danh điện tử (`KPICore.AgencyIdentifier`), "" when not known; unique when set.
+    @Field(key: "identifier") var identifier: String
     @OptionalField(key: "updated_at") var updatedAt: Date?
 
     init() {}

@@ -12,7 +12,8 @@ struct OrganizationCatalog: CatalogAdapter {
 
     func raw(_ o: Organization, refs: RefIndex) -> RawRecord {
         ["ma": o.code, "ten": o.name, "khoi": o.block, "cap": o.level,
-         "ma_cap_tren": refs.orgCode(o.parentID), "thu_tu": String(o.sortOrder), "co_quan": o.isAgency ? "1" : "0",
+         "ma_cap_tren": refs.orgCode(o.parentID), "thu_tu": String(o.sortOrder), "ma_dinh_danh": o.identifier,
+         "co_quan": o.isAgency ? "1" : "0",
          "ma_danh_gia_nguoi_dung_dau": refs.orgCode(o.headEvaluatorID)]
     }
 
@@ -44,6 +45,12 @@ struct OrganizationCatalog: CatalogAdapter {
         if let other = refs.org(code: code), other.id != existing {
             throw CatalogProblems("ma", "Mã", "mã «\(code)» đã được dùng cho «\(other.name)»")
         }
+        let identifier = text(v, "ma_dinh_danh")
+        if !identifier.isEmpty, let other = try await Organization.query(on: db).filter(\.$identifier == identifier).first(),
+           other.id != existing {
+            throw CatalogProblems("ma_dinh_danh", spec.field("ma_dinh_danh")?.label ?? "",
+                                  "mã định danh «\(identifier)» đã được dùng cho «\(other.name)» (\(other.code))")
+        }
         var parent: RefIndex.Org?
         let parentCode = text(v, "ma_cap_tren")
         if !parentCode.isEmpty {
@@ -72,7 +79,8 @@ struct OrganizationCatalog: CatalogAdapter {
         org.id = id
         org.code = code
         org.name = text(v, "ten")
-        org.searchText = TextNormalizer.fold(code + " " + org.name)
+        org.identifier = identifier
+        org.searchText = TextNormalizer.fold([code, org.name, identifier].joined(separator: " "))
         org.block = text(v, "khoi")
         org.level = text(v, "cap")
         org.parentID = parent?.id

@@ -37,7 +37,7 @@ extension WorkService {
 
     /// Minh chứng are added by the assignee while the work is open (before submission).
     func requireAddEvidence(_ t: WorkTask) throws {
-        guard t.assigneeID != nil, t.assigneeID == principal.personID else {
+        guard t.assigneeID != nil, t.assigneeID == principal.personID || reportsForAssignee(t) else {
             throw Refused(message: "Chỉ người được giao nhiệm vụ mới thêm hoặc gỡ minh chứng.", forbidden: true)
         }
         guard [TaskState.assigned, .inProgress].map(\.rawValue).contains(t.state) else {
@@ -49,7 +49,8 @@ extension WorkService {
     }
 
     /// Keeps a file after checking its kind (extension and first bytes) and size.
-    func addFile(_ id: UUID, filename: String, data: Data) async throws {
+    @discardableResult
+    func addFile(_ id: UUID, filename: String, data: Data) async throws -> Evidence {
         let (t, _) = try await find(id)
         try requireAddEvidence(t)
         let name = (filename as NSString).lastPathComponent
@@ -57,11 +58,12 @@ extension WorkService {
             throw Invalid("tep", refusal)
         }
         let hash = try evidenceStore.put(data)
-        try await record(t, kind: "tep", name: name, sha256: hash, size: data.count, reference: "")
+        return try await record(t, kind: "tep", name: name, sha256: hash, size: data.count, reference: "")
     }
 
     /// A document number (số, ký hiệu văn bản) or a link.
-    func addReference(_ id: UUID, kind: String, text: String) async throws {
+    @discardableResult
+    func addReference(_ id: UUID, kind: String, text: String) async throws -> Evidence {
         let (t, _) = try await find(id)
         try requireAddEvidence(t)
         let value = TextNormalizer.clean(text)
@@ -80,15 +82,16 @@ extension WorkService {
         default:
             throw Invalid("loai", "Loại minh chứng không hợp lệ.")
         }
-        try await record(t, kind: kind, name: value, sha256: "", size: 0, reference: value)
+        return try await record(t, kind: kind, name: value, sha256: "", size: 0, reference: value)
     }
 
-    private func record(_ t: WorkTask, kind: String, name: String, sha256: String, size: Int, reference: String) async throws {
+    private func record(_ t: WorkTask, kind: String, name: String, sha256: String, size: Int, reference: String) async throws
+        -> Evidence {
         // Evidence is the work's own, never added on a head's behalf.
         principal.delegationUse.forget()
         let (principal, actor) = (principal, actor)
         let svc = self
-        try await store.write { db in
+        return try await store.write { db in
             // Checked again inside the transaction: a submission may have just closed the task.
             guard let fresh = try await WorkTask.find(t.requireID(), on: db) else { throw Abort(.notFound) }
             try svc.requireAddEvidence(fresh)
@@ -106,6 +109,7 @@ extension WorkService {
             try await AuditLog.append(on: db, actor: actor, action: "task.evidence.add", entityType: "task", entityID: t.id!.uuidString,
                                       scopePath: t.scopePath, after: ["ma": t.code, "loai": kind, "ten": name, "sha256": sha256,
                                                                       "kich_thuoc": String(size)])
+            return e
         }
     }
 

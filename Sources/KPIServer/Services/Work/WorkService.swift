@@ -69,12 +69,24 @@ struct WorkService {
                                                 leadsTaskUnit: principal.can(.leadWork, at: t.scopePath),
                                                 assigneeIsLeader: leader, leadsAboveAssignee: above)
         return TaskActor(isAssignee: t.assigneeID != nil && t.assigneeID == principal.personID, isAssigner: d.isAssigner,
-                         leadsScope: d.leadsScope)
+                         leadsScope: d.leadsScope, reportsForAssignee: reportsForAssignee(t))
+    }
+
+    /// A connected system leading work where the task is reports the assignee's handling of it (the
+    /// document system in which they process the directive).
+    func reportsForAssignee(_ t: WorkTask) -> Bool {
+        principal.isAPIClient && t.assigneeID != nil && principal.can(.leadWork, at: t.scopePath)
     }
 
     func taskActor(_ t: WorkTask, on db: any Database) async throws -> TaskActor {
-        guard let id = t.assigneeID else { return taskActor(t, assignee: nil) }
-        return taskActor(t, assignee: try await Person.find(id, on: db))
+        var a = if let id = t.assigneeID { taskActor(t, assignee: try await Person.find(id, on: db)) } else { taskActor(t, assignee: nil) }
+        if a.reportsForAssignee, t.state == TaskState.awaitingAcceptance.rawValue {
+            // The audit trail names the client's account exactly (the timeline shows only its name).
+            let sent = try await AuditEntry.query(on: db).filter(\.$entityType == "task").filter(\.$entityID == t.requireID().uuidString)
+                .filter(\.$action == "task.gui-nghiem-thu").sort(\.$atMillis, .descending).first()
+            a.sentSubmission = sent?.actor == actor.name
+        }
+        return a
     }
 
     /// The task and its participants, or 404 when it does not exist or is not the user's to see.

@@ -58,6 +58,8 @@ enum CatalogForms {
             (field.inputMode, field.required) = (.numeric, false)
         case .email:
             (field.control, field.required) = (.text(.email), false)
+        case .agencyIdentifier:
+            field.maxLength = AgencyIdentifier.maxLength
         default:
             field.maxLength = 50
         }
