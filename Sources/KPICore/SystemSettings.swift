@@ -21,6 +21,8 @@ public struct SettingSpec: Sendable {
         case optionalText(maxLength: Int)
         /// One of the listed values (value, label).
         case choice([SettingChoice])
+        /// IP addresses and ranges (CIDR), comma-separated, or empty (`WebhookAddressPolicy`).
+        case addressList
     }
 
     /// The key stored in the database.
@@ -59,6 +61,8 @@ public struct SettingSpec: Sendable {
         case .email: "một địa chỉ thư điện tử"
         case .optionalText(let n): "tối đa \(n) ký tự, có thể để trống"
         case .choice(let options): options.map { "«\($0.label)»" }.joined(separator: " hoặc ")
+        case .addressList:
+            "địa chỉ IP hoặc dải địa chỉ (10.20.0.0/16), cách nhau bởi dấu phẩy; có thể để trống"
         }
     }
 
@@ -129,6 +133,12 @@ public struct SettingSpec: Sendable {
                 return .failure(SettingProblem(key: key, message: "«\(label)»: chọn \(range)."))
             }
             return .success(option.value)
+        case .addressList:
+            guard text.count <= 2_000 else { return .failure(SettingProblem(key: key, message: "«\(label)» dài quá 2.000 ký tự.")) }
+            switch WebhookAddressPolicy.parse(text) {
+            case .failure(let e): return .failure(SettingProblem(key: key, message: "«\(label)»: \(e.message)."))
+            case .success(let p): return .success(p.allowed.map(\.text).joined(separator: ", "))
+            }
         }
     }
 }
@@ -202,6 +212,15 @@ public enum SettingsCatalog {
         SettingSpec("thoi-gian-khoa-tam", env: "KPI_LOGIN_LOCK_MINUTES", group: "Phiên và tài khoản",
                     label: "Thời gian khóa tạm (phút)", help: "Sau thời gian này, người dùng đăng nhập lại được.",
                     kind: .integer(1...1_440), defaultValue: "15"),
+        SettingSpec("webhook-cho-phep", env: "KPI_WEBHOOK_ALLOW", group: "Ứng dụng kết nối (API)",
+                    label: "Địa chỉ nội bộ được nhận sự kiện (webhook)",
+                    help: """
+                        Sự kiện không gửi tới địa chỉ trong mạng nội bộ (10.x, 172.16–31.x, 192.168.x, máy \
+                        này…) để không ai dùng webhook dò vào mạng của tỉnh; chỉ những địa chỉ, dải ghi ở \
+                        đây được nhận \
+                        (ví dụ máy chủ QLVB&ĐH 10.20.0.5). Để trống: chỉ địa chỉ công khai.
+                        """,
+                    kind: .addressList, defaultValue: ""),
     ] + mail + retention
 
     /// Thời hạn lưu (Nghị định 13/2023): how long records that serve no evaluation are kept. The audit

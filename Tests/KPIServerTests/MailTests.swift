@@ -69,7 +69,7 @@ final class MailTests: XCTestCase {
             XCTAssertEqual(again, .init(), "each notice is routed once")
 
             // The relay is down: the message waits, tried again after a minute, then two.
-            let channels = DeliveryChannels.all(app.settings, group: app.eventLoopGroup)
+            let channels = DeliveryChannels.all(app, settings: app.settings)
             let first = try await Outbox.deliverDue(store: app.store, channels: channels)
             XCTAssertEqual(first, .init(sent: 0, retried: 1, failed: 0))
             var m = try await OutboxMessage.find(queued[0].id, on: app.db)!

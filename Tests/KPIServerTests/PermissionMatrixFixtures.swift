@@ -16,6 +16,7 @@ extension PermissionMatrixTests {
         "POST cai-dat/ung-dung/:id/khoa-truy-cap": "oxxxxxxxs",
         "POST cai-dat/ung-dung/:id/khoa-truy-cap/:token/thu-hoi": "oxxxxxxxs",
         "POST cai-dat/ung-dung/:id/trang-thai": "oxxxxxxxs",
+        "POST cai-dat/ung-dung/:id/su-kien/:mid/gui-lai": "oxxxxxxxs",
         // The API's contract and reference page are public; its operations answer a token only,
         // never a session (401 to every signed-in page user: see APITokenTests for the scopes).
         "GET api/v1": "ooooooooo",
@@ -39,6 +40,9 @@ extension PermissionMatrixTests {
         "POST api/v1/tasks/:code/accept": "sssssssss",
         "POST api/v1/tasks/:code/return": "sssssssss",
         "GET api/v1/periods": "sssssssss",
+        "GET api/v1/webhooks": "sssssssss",
+        "POST api/v1/webhooks": "sssssssss",
+        "DELETE api/v1/webhooks/:id": "sssssssss",
         "GET api/v1/periods/:id/results": "sssssssss",
     ]
 
@@ -116,6 +120,7 @@ extension PermissionMatrixTests {
         ids["ung-dung/:id"] = clientID.uuidString
         ids["khoa-truy-cap/:token"] = try await clients.issue(client: clientID, label: "thử", scopes: [.catalogRead], days: 30,
                                                               rotating: false).id.uuidString
+        ids["su-kien/:mid"] = try await Self.parkedDelivery(app, client: clientID)
         ids["lien-ket-danh-gia/:lid"] = try await one("""
             SELECT id AS v FROM rating_links WHERE task_id = \(bind: UUID(uuidString: task)!) LIMIT 1
             """)
@@ -215,5 +220,22 @@ extension PermissionMatrixTests {
         g.userID = u.id!; g.role = role.rawValue; g.scopePath = person.scopePath; g.grantedBy = "test"
         try await g.create(on: app.db)
         return (u.id!, g.id!)
+    }
+
+    /// A subscription of the client and one delivery to it parked after a day of failures (what
+    /// «Gửi lại» acts on).
+    static func parkedDelivery(_ app: Application, client: UUID) async throws -> String {
+        guard let record = try await APIClientRecord.find(client, on: app.db) else { throw Abort(.notFound) }
+        let s = WebhookSubscription()
+        s.id = UUID(); s.userID = record.userID; s.url = "https://203.113.131.1/su-kien"; s.events = "task.assigned"
+        s.secret = try app.secretBox.seal(Array("whsec_thu".utf8), for: s.id!); s.active = true; s.createdBy = "quantri"
+        s.createdAt = app.clock.now
+        try await s.create(on: app.db)
+        let m = OutboxMessage()
+        m.channel = Webhooks.channel; m.recipient = s.id!.uuidString; m.subject = "task.assigned"; m.body = "{}"; m.altBody = "thu"
+        m.dedupeKey = "webhook:thu"; m.state = OutboxMessage.failed; m.attempts = 12; m.nextAttemptAt = app.clock.now
+        m.createdAt = app.clock.now; m.lastError = "Đã thử trong 24 giờ không thành công"
+        try await m.create(on: app.db)
+        return m.id!.uuidString
     }
 }

@@ -18,7 +18,7 @@ enum APIIdempotency {
     static let waitAttempts = 100
     static let waitStep: Duration = .milliseconds(100)
     /// The creating operations (route patterns): a key is required.
-    static let creating: Set<String> = ["api/v1/tasks"]
+    static let creating: Set<String> = ["api/v1/tasks", "api/v1/webhooks"]
 
     /// The operations whose body is a file (route patterns): the evidence limit of Cài đặt applies.
     static let uploading: Set<String> = ["api/v1/tasks/:code/evidence"]
@@ -51,8 +51,8 @@ enum APIIdempotency {
         } catch let e as any AbortError where e.status == .payloadTooLarge {
             throw problemTooLarge(limit)
         }
-        // An empty file is the upload handler's to refuse, after it has found the task.
-        if uploading.contains(pattern(req)) { return collected ?? ByteBuffer() }
+        // An empty file is the upload handler's to refuse, after it has found the task; a DELETE has no body.
+        if uploading.contains(pattern(req)) || req.method == .DELETE { return collected ?? ByteBuffer() }
         guard let collected, collected.readableBytes > 0 else {
             throw APIProblem(.badRequest, "body-missing", "Thiếu thân yêu cầu: gửi dữ liệu JSON theo api/openapi.yaml.")
         }

@@ -105,6 +105,11 @@ public struct Settings: Sendable {
 
     var passwordPolicy: PasswordPolicy { PasswordPolicy(minLength: passwordMinLength) }
 
+    /// `KPI_WEBHOOK_ALLOW`: internal addresses and ranges webhooks may be sent to (`WebhookAddressPolicy`).
+    public var webhookAllow: String = ""
+
+    var webhookAddressPolicy: WebhookAddressPolicy { (try? WebhookAddressPolicy.parse(webhookAllow).get()) ?? WebhookAddressPolicy() }
+
     var evidencePolicy: EvidencePolicy {
         EvidencePolicy(extensions: evidenceTypes, maxBytes: evidenceMaxMegabytes * 1024 * 1024)
     }
@@ -164,6 +169,7 @@ public struct Settings: Sendable {
         "KPI_MAIL_DIGEST_HOUR": ({ String($0.mailDigestHour) }, { $0.mailDigestHour = Int($1) ?? $0.mailDigestHour }),
         "KPI_RETAIN_NOTICE_MONTHS": ({ String($0.retainNoticeMonths) }, { $0.retainNoticeMonths = Int($1) ?? $0.retainNoticeMonths }),
         "KPI_RETAIN_OUTBOX_MONTHS": ({ String($0.retainOutboxMonths) }, { $0.retainOutboxMonths = Int($1) ?? $0.retainOutboxMonths }),
+        "KPI_WEBHOOK_ALLOW": ({ $0.webhookAllow }, { $0.webhookAllow = $1 }),
     ]
 
     /// These settings with the values saved on the Cài đặt page (`system_settings`, key → value), where
@@ -198,6 +204,9 @@ public struct Settings: Sendable {
             inMemory: false
         )
         s.evidenceMaxMegabytes = Int(env["KPI_EVIDENCE_MAX_MB"] ?? "") ?? 20
+        if let allow = env["KPI_WEBHOOK_ALLOW"], case .success(let p) = WebhookAddressPolicy.parse(allow) {
+            s.webhookAllow = p.allowed.map(\.text).joined(separator: ", ")
+        }
         if let types = env["KPI_EVIDENCE_TYPES"], !types.isEmpty {
             s.evidenceTypes = types.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         }

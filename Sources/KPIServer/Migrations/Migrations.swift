@@ -43,6 +43,7 @@ enum Migrations {
         app.migrations.add(CreateAPIClients())
         app.migrations.add(AddTaskDocumentID())
         app.migrations.add(AddOrganizationIdentifier())
+        app.migrations.add(CreateWebhookSubscriptions())
     }
 }
 

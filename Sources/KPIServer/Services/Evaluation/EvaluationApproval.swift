@@ -142,6 +142,7 @@ extension EvaluationFlow {
             try await AuditLog.append(on: db, actor: actor, action: "evaluation.approve", entityType: "evaluation_period",
                                       entityID: id.uuidString,
                                       scopePath: p.scopePath, after: after)
+            try await Webhooks.period(db, p, .periodPublished, at: now)
         }
     }
 
@@ -164,6 +165,7 @@ extension EvaluationFlow {
             try await AuditLog.append(on: db, actor: actor, action: "evaluation.lock", entityType: "evaluation_period",
                                       entityID: id.uuidString, scopePath: p.scopePath,
                                       after: ["ky": p.code, "so_nguoi": String(sheets.count), "phien_ban": versions])
+            try await Webhooks.period(db, p, .periodLocked, at: now)
         }
     }
 

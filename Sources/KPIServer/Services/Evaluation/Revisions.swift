@@ -141,6 +141,11 @@ extension EvaluationFlow {
         after["phien_ban"] = String(n); after["diem"] = r.hundredths.map(String.init) ?? ""; after["xep_loai"] = r.level?.rawValue ?? ""
         try await AuditLog.append(on: db, actor: actor, action: "evaluation.revise", entityType: "evaluation", entityID: e.id!.uuidString,
                                   scopePath: e.scopePath, before: before, after: after)
+        if let p = try await EvaluationPeriod.find(e.periodID, on: db) {
+            try await Webhooks.emit(db, .resultRevised, scopePath: e.scopePath,
+                                    data: ["periodId": p.id!.uuidString, "periodCode": p.code, "personCode": e.personCode, "revision": n],
+                                    at: actor.at)
+        }
         return n
     }
 

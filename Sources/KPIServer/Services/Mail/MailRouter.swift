@@ -229,7 +229,7 @@ enum MailJob {
             var out = Outcome(ran: true)
             out.routed = try await MailRouter.route(store: store, settings: settings)
             out.digests = try await MailRouter.digests(store: store, settings: settings)
-            out.sent = try await Outbox.deliverDue(store: store, channels: DeliveryChannels.all(settings, group: app.eventLoopGroup))
+            out.sent = try await Outbox.deliverDue(store: store, channels: DeliveryChannels.all(app, settings: settings))
             try await DeadlineJob.releaseLease(store, holder: holder, name: leaseName)
             return out
         } catch {

@@ -22,12 +22,19 @@ protocol DeliveryChannel: Sendable {
     var isConfigured: Bool { get }
     /// The result of each message, in order.
     func deliver(_ messages: [OutboxMessage]) async -> [DeliveryResult]
+    /// How long to wait before trying a message again after `n` attempts.
+    func retryDelay(afterAttempts n: Int) -> TimeInterval
+}
+
+extension DeliveryChannel {
+    func retryDelay(afterAttempts n: Int) -> TimeInterval { RetrySchedule.delay(afterAttempts: n) }
 }
 
 enum DeliveryChannels {
-    /// The channels of these settings.
-    static func all(_ settings: Settings, group: any EventLoopGroup) -> [any DeliveryChannel] {
-        [EmailChannel(settings: settings, group: group)]
+    /// The channels of these settings: mail, and the API's webhooks.
+    static func all(_ app: Application, settings: Settings) -> [any DeliveryChannel] {
+        [EmailChannel(settings: settings, group: app.eventLoopGroup),
+         WebhookChannel(store: app.store, client: app.client, box: app.secretBox, policy: settings.webhookAddressPolicy)]
     }
 }
 
@@ -122,7 +129,7 @@ enum Outbox {
                         case .failed(let why): m.state = OutboxMessage.failed; m.lastError = String(why.prefix(500))
                         case .retry(let why):
                             m.lastError = String(why.prefix(500))
-                            m.nextAttemptAt = at.addingTimeInterval(RetrySchedule.delay(afterAttempts: m.attempts))
+                            m.nextAttemptAt = at.addingTimeInterval(channel.retryDelay(afterAttempts: m.attempts))
                         }
                         try await m.save(on: db)
                     }

@@ -181,6 +181,7 @@ enum DeadlineJob {
         let calendar = try await calendar(on: db)
         let horizon = calendar.adding(workingDays: soon, to: today)
         let heads = try await Notices.leaderGrants(on: db, at: now)
+        let subscribed = try await WebhookSubscription.query(on: db).filter(\.$active == true).count() > 0
         var written = 0
         var lastID: UUID?
         while true {
@@ -196,6 +197,12 @@ enum DeadlineJob {
             for t in tasks {
                 guard let due = DateOnly(parsing: t.due),
                       let warning = WorkService.warning(t, today: today, calendar: calendar, soon: soon) else { continue }
+                if subscribed {
+                    // Once per task, warning and due date, however many scans see it.
+                    try await Webhooks.emit(db, warning == .overdue ? .taskOverdue : .taskDueSoon, scopePath: t.scopePath,
+                                            data: try await Webhooks.taskData(t, on: db), at: now,
+                                            once: "\(warning.rawValue):\(t.id!):\(t.due)")
+                }
                 var users = t.assigneeID.flatMap { accounts[$0] } ?? []
                 if let a = t.assignerUserID { users.append(a) }
                 if warning == .overdue || t.assigneeID == nil { users += Notices.heads(of: t.scopePath, among: heads) }

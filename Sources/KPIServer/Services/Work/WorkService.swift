@@ -257,8 +257,10 @@ struct WorkService {
         e.toState = t.state
         e.note = note
         try await e.create(on: db)
-        // Every change of a task goes through here: the scores of its agency's open periods follow.
+        // Every change of a task goes through here: the scores of its agency's open periods follow, and
+        // the connected systems that subscribed hear of it (in the same transaction: an outbox).
         try await EvaluationService.markDirty(db, scopePath: t.scopePath)
+        try await Webhooks.task(db, t, kind: kind, at: now)
     }
 
     func events(_ id: UUID) async throws -> [TaskEventRecord] {

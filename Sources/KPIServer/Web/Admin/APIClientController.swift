@@ -21,6 +21,7 @@ enum APIClientController {
                 + APIScope.allCases.map { .flag(field($0), $0.rawValue, in: .form) })
         r.post("cai-dat", "ung-dung", ":id", "khoa-truy-cap", ":token", "thu-hoi", use: revoke)
         r.post("cai-dat", "ung-dung", ":id", "trang-thai", use: setActive).reads(.flag("hoat_dong", "Hoạt động", in: .form))
+        r.post("cai-dat", "ung-dung", ":id", "su-kien", ":mid", "gui-lai", use: redeliver)
     }
 
     static func field(_ s: APIScope) -> String {
@@ -105,6 +106,7 @@ enum APIClientController {
         let c = try await svc.row(record, user, refs: try await RefIndex.load(on: req.db))
         let calls = try await APICallRecord.query(on: req.db).filter(\.$userID == record.userID).sort(\.$at, .descending)
             .limit(50).all()
+        let webhooks = try await webhookSection(req, clientID: id, userID: record.userID)
         let tokenRows = c.tokens.map { t -> HTML in
             let state = t.revokedAt != nil ? "Đã thu hồi" : (t.expiresAt <= req.now ? "Hết hạn" : "Còn hiệu lực")
             let action: HTML = t.revokedAt == nil && t.expiresAt > req.now ? """
@@ -168,6 +170,7 @@ enum APIClientController {
             <label class="check"><input type="checkbox" name="thay_the" value="1"> Thay thế các khóa đang dùng: khóa cũ còn \
             hiệu lực thêm \(APITokenRules.rotationGraceDays) ngày để ứng dụng kịp chuyển</label>
             <div class="field"><button class="primary">Cấp khóa</button></div></form>
+            \(webhooks)
             <h2>Các lần gọi gần đây</h2>
             \(calls.isEmpty ? HTML("<p class=\"empty\">Chưa có lần gọi nào.</p>") : """
             <div class="table-wrap"><table class="list"><thead><tr><th scope="col">Lúc</th><th scope="col">Thao tác</th>\
@@ -175,7 +178,10 @@ enum APIClientController {
             </tr></thead><tbody>\(callRows)</tbody></table></div>
             """)
             """
-        return req.page(Page(title: c.name, breadcrumbs: crumbs + [("Ứng dụng kết nối", base)], body: body), status: status)
+        let flash = ["tao": "Đã tạo ứng dụng kết nối; hãy cấp khóa truy cập.", "thu-hoi": "Đã thu hồi khóa.",
+                     "gui-lai": "Đã đưa sự kiện vào hàng gửi lại; hệ thống gửi trong ít phút."][req.input.text("tb")]
+        return req.page(Page(title: c.name, breadcrumbs: crumbs + [("Ứng dụng kết nối", base)], flash: flash, body: body),
+                        status: status)
     }
 
     @Sendable static func issue(_ req: Request) async throws -> Response {

@@ -1,0 +1,60 @@
+import Fluent
+import Foundation
+import KPICore
+import SQLKit
+import Vapor
+
+/// Webhooks (issue 20, item 4): an event is written into the outbox in the transaction of the change
+/// that raised it, once for each subscription whose client's subtree holds the record, and delivered
+/// later by the outbox job (`WebhookChannel`): a slow or dead receiver never slows a user's request.
+enum Webhooks {
+    static let channel = "webhook"
+
+    /// Queues `event` about a record at `scopePath` for every active subscription to it. `data` is
+    /// the event's own facts (codes and states, nothing a client could not read through the API).
+    /// `once`: a key of the occurrence, for an event a periodic scan raises (queued once per subscription).
+    static func emit(_ db: any Database, _ event: WebhookEvent, scopePath: String, data: [String: Any], at now: Date,
+                     once: String? = nil) async throws {
+        let rows = try await db.sql.raw("""
+            SELECT DISTINCT s.id FROM webhook_subscriptions s
+            JOIN users u ON u.id = s.user_id AND u.active = \(bind: true)
+            JOIN role_grants g ON g.user_id = s.user_id AND g.role = \(bind: Role.apiClient.rawValue)
+            WHERE s.active = \(bind: true) AND s.events LIKE \(bind: "%" + event.rawValue + "%")
+              AND \(bind: scopePath) LIKE g.scope_path || '%'
+            """).all()
+        guard !rows.isEmpty else { return }
+        for row in rows {
+            let sub = try row.decode(column: "id", as: UUID.self)
+            let eventID = UUID()
+            let payload: [String: Any] = ["id": eventID.uuidString.lowercased(), "type": event.rawValue,
+                                          "occurredAt": ISO8601DateFormatter().string(from: now), "data": data]
+            let body = String(decoding: try JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys]), as: UTF8.self)
+            try await Outbox.enqueue(on: db, channel: channel, recipient: sub.uuidString, subject: event.rawValue, body: body,
+                                     altBody: eventID.uuidString.lowercased(),
+                                     key: "webhook:\(once ?? eventID.uuidString):\(sub.uuidString)", at: now)
+        }
+    }
+
+    /// The facts of a task an event carries.
+    static func taskData(_ t: WorkTask, on db: any Database) async throws -> [String: Any] {
+        var d: [String: Any] = ["code": t.code, "state": t.state, "title": t.title, "due": t.due, "version": t.version]
+        if let a = t.assigneeID, let p = try await Person.find(a, on: db) { d["assigneeCode"] = p.code }
+        if let o = try await Organization.find(t.organizationID, on: db) { d["unitCode"] = o.code }
+        if !t.documentID.isEmpty { d["documentId"] = t.documentID }
+        if !t.verdict.isEmpty { d["verdict"] = t.verdict }
+        return d
+    }
+
+    /// A period's step (published, locked): the period's facts, never a score.
+    static func period(_ db: any Database, _ p: EvaluationPeriod, _ event: WebhookEvent, at now: Date) async throws {
+        let org = try await Organization.find(p.organizationID, on: db)
+        try await emit(db, event, scopePath: p.scopePath, data: ["id": try p.requireID().uuidString, "code": p.code, "kind": p.kind,
+                                                                 "organizationCode": org?.code ?? ""], at: now)
+    }
+
+    /// The event of a task's timeline line, queued with it (`WorkService.timeline`).
+    static func task(_ db: any Database, _ t: WorkTask, kind: String, at now: Date) async throws {
+        guard let event = WebhookEvent.forTask(kind: kind) else { return }
+        try await emit(db, event, scopePath: t.scopePath, data: try await taskData(t, on: db), at: now)
+    }
+}
