@@ -18,6 +18,10 @@ public func configure(_ app: Application, settings: Settings = .fromEnvironment(
     // not shutdown before deinitializing" as the started server lost its last reference).
     app.storage[StoreGateKey.self] = AsyncMutex()
     app.storage[SecretBoxKey.self] = try SecretBox.load(settings)
+    // The HTTP client (webhook deliveries) never follows a redirect: a public receiver could point it
+    // inside the network after its address was checked. Made now, not lazily by the outbox job.
+    app.http.client.configuration.redirectConfiguration = .disallow
+    _ = app.http.client.shared
     try configureDatabase(app, settings: settings)
     Migrations.register(on: app)
 

@@ -19,11 +19,12 @@ final class APIWebhookTests: XCTestCase {
 
         init(port: Int, log: String, secret: String) { self.port = port; self.log = log; self.secret = secret }
 
-        func start(failFirst: Int = 0) throws {
+        func start(failFirst: Int = 0, redirect: String? = nil) throws {
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Peers/webhook_receiver.py")
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             p.arguments = ["python3", script.path, String(port), log, secret] + (failFirst > 0 ? ["--fail-first", String(failFirst)] : [])
+                + (redirect.map { ["--redirect", $0] } ?? [])
             try p.run()
             process = p
             // Listening once a connection is accepted.
@@ -211,6 +212,31 @@ final class APIWebhookTests: XCTestCase {
             XCTAssertTrue(events.allSatisfy { $0.state == OutboxMessage.sent })
             XCTAssertEqual(Dictionary(grouping: got.compactMap { $0["type"] as? String }, by: { $0 }).mapValues(\.count),
                            ["task.assigned": 4, "task.submitted": 1, "task.accepted": 1])
+        }
+    }
+
+    /// A listed receiver that answers with a redirect inside the network is not followed.
+    func testARedirectIsNeverFollowed() async throws {
+        try await withApp { app in
+            app.settings.webhookAllow = "127.0.0.1"
+            let (front, inside) = (Self.freePort(), Self.freePort())
+            let logs = [front, inside].map { NSTemporaryDirectory() + "webhook-\($0)-\(UUID().uuidString).jsonl" }
+            let client = try await APIClientUnderTest.make(app, username: "qlvb-btctu", org: "BTCTU",
+                                                           scopes: [.tasksWrite, .webhooksManage])
+            let made = try await subscribe(client, url: "http://127.0.0.1:\(front)/", events: ["task.assigned"], key: "w")
+            let madeDoc = try made.json()
+            let secret = try XCTUnwrap(madeDoc["secret"] as? String)
+            let target = Receiver(port: inside, log: logs[1], secret: secret)
+            let redirecting = Receiver(port: front, log: logs[0], secret: secret)
+            defer { target.stop(); redirecting.stop(); for l in logs { try? FileManager.default.removeItem(atPath: l) } }
+            try target.start()
+            try redirecting.start(redirect: "http://127.0.0.1:\(inside)/noi-bo")
+            let r = try await APITaskTests.post(client, key: "t", APITaskTests.body())
+            XCTAssertEqual(r.status, .created, r.text)
+            let sent = try await deliver(app)
+            XCTAssertEqual(sent.retried, 1, "a 307 is not a delivery")
+            XCTAssertEqual(try redirecting.received().count, 1)
+            XCTAssertEqual(try target.received().count, 0, "the redirect was not followed")
         }
     }
 }

@@ -2,8 +2,8 @@
 delivery's KPI-Signature with its own HMAC-SHA256 (Python's hmac, not the server's code), and appends
 one JSON line per delivery to <log>: the event id, type, whether the signature held. With
 --fail-first N it answers 500 to the first N deliveries after recording them (a lost acknowledgement:
-the sender must try again, the receiver dedupes by event id).
-    python3 webhook_receiver.py PORT LOG SECRET [--fail-first N]
+the sender must try again, the receiver dedupes by event id); with --redirect URL it answers 307 there.
+    python3 webhook_receiver.py PORT LOG SECRET [--fail-first N] [--redirect URL]
 """
 import hashlib
 import hmac
@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 PORT, LOG, SECRET = int(sys.argv[1]), sys.argv[2], sys.argv[3].encode()
 FAIL_FIRST = int(sys.argv[sys.argv.index("--fail-first") + 1]) if "--fail-first" in sys.argv else 0
+REDIRECT = sys.argv[sys.argv.index("--redirect") + 1] if "--redirect" in sys.argv else None
 seen = 0
 
 
@@ -34,7 +35,11 @@ class Handler(BaseHTTPRequestHandler):
                                 "signed": ok, "at": time.time()}) + "\n")
         seen += 1
         status = 500 if seen <= FAIL_FIRST else (200 if ok else 401)
+        if REDIRECT:
+            status = 307
         self.send_response(status)
+        if REDIRECT:
+            self.send_header("Location", REDIRECT)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
