@@ -221,6 +221,15 @@ public enum SettingsCatalog {
                         (ví dụ máy chủ QLVB&ĐH 10.20.0.5). Để trống: chỉ địa chỉ công khai.
                         """,
                     kind: .addressList, defaultValue: ""),
+        SettingSpec("san-pham-ho-so-tthc", env: "KPI_DOSSIER_PRODUCTS", group: "Ứng dụng kết nối (API)",
+                    label: "Mã sản phẩm «hồ sơ thủ tục hành chính»",
+                    help: """
+                        Hồ sơ TTHC do hệ thống một cửa gửi sang được ghi thành nhiệm vụ đã hoàn thành \
+                        với sản phẩm đầu tiên trong danh sách này có trong danh mục của vị trí việc làm \
+                        của cán bộ giải quyết. \
+                        Nhiều mã cách nhau bởi dấu phẩy.
+                        """,
+                    kind: .text(maxLength: 300), defaultValue: "SP-CM-07"),
     ] + mail + retention
 
     /// Thời hạn lưu (Nghị định 13/2023): how long records that serve no evaluation are kept. The audit

@@ -18,7 +18,7 @@ enum APIIdempotency {
     static let waitAttempts = 100
     static let waitStep: Duration = .milliseconds(100)
     /// The creating operations (route patterns): a key is required.
-    static let creating: Set<String> = ["api/v1/tasks", "api/v1/webhooks"]
+    static let creating: Set<String> = ["api/v1/tasks", "api/v1/webhooks", "api/v1/dossiers"]
 
     /// The operations whose body is a file (route patterns): the evidence limit of Cài đặt applies.
     static let uploading: Set<String> = ["api/v1/tasks/:code/evidence"]

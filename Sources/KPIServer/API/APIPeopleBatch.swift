@@ -36,12 +36,8 @@ enum APIPeopleBatch {
 extension KPIAPI {
     func upsertPeople(_ input: Operations.UpsertPeople.Input) async throws -> Operations.UpsertPeople.Output {
         let (req, _, p) = try APIContext.require(.catalogWrite)
-        guard case .json(let body) = input.body else {
-            throw APIProblem(.unsupportedMediaType, "unsupported-media-type", "Gửi JSON.")
-        }
-        guard (1...APIPeopleBatch.maxItems).contains(body.items.count) else {
-            throw APIValidate.fail("items", "gồm 1–\(APIPeopleBatch.maxItems) người mỗi lô")
-        }
+        guard case .json(let body) = input.body else { throw APIProblem.notJSON }
+        try APIValidate.batch(body.items.count, max: APIPeopleBatch.maxItems, noun: "người")
         let rows = try body.items.enumerated().map { try APIPeopleBatch.row($1, index: $0) }
         let dryRun = input.query.dryRun ?? false
         let catalog = CatalogService(adapter: PeopleCatalog(), store: req.store, principal: p, actor: req.actor)

@@ -13,6 +13,9 @@ struct APIProblem: Error, Sendable {
     var errors: [(field: String, message: String)] = []
     var headers: [(String, String)] = []
 
+    /// A body of another type where the operation takes JSON.
+    static let notJSON = APIProblem(.unsupportedMediaType, "unsupported-media-type", "Gửi JSON.")
+
     init(_ status: HTTPStatus, _ code: String, _ detail: String, errors: [(field: String, message: String)] = []) {
         self.status = status
         self.code = code

@@ -90,7 +90,7 @@ extension String {
 extension KPIAPI {
     func createTask(_ input: Operations.CreateTask.Input) async throws -> Operations.CreateTask.Output {
         let (req, client, p) = try APIContext.require(.tasksWrite)
-        guard case .json(let body) = input.body else { throw APIProblem(.unsupportedMediaType, "unsupported-media-type", "Gửi JSON.") }
+        guard case .json(let body) = input.body else { throw APIProblem.notJSON }
         try APITasks.validate(body)
         var draft = TaskDraft(title: body.title, start: body.start, due: body.due)
         draft.description = body.description ?? ""

@@ -16,6 +16,11 @@ enum APIValidate {
         }
     }
 
+    /// A batch's size within the contract's bound (`noun`: what it holds, "người", "hồ sơ").
+    static func batch(_ count: Int, max: Int, noun: String) throws {
+        guard (1...max).contains(count) else { throw fail("items", "gồm 1–\(max) \(noun) mỗi lô") }
+    }
+
     static func length(_ value: String?, _ field: String, max: Int, min: Int = 0) throws {
         guard let value else { return }
         guard value.count <= max, value.count >= min else { throw fail(field, "dài từ \(min) đến \(max) ký tự") }

@@ -77,7 +77,7 @@ enum APIWork {
 
 extension KPIAPI {
     func reportProgress(_ input: Operations.ReportProgress.Input) async throws -> Operations.ReportProgress.Output {
-        guard case .json(let b) = input.body else { throw APIProblem(.unsupportedMediaType, "unsupported-media-type", "Gửi JSON.") }
+        guard case .json(let b) = input.body else { throw APIProblem.notJSON }
         try APIValidate.length(b.note, "note", max: 1_000)
         guard (0...100).contains(b.percent) else { throw APIValidate.fail("percent", "từ 0 đến 100") }
         return .ok(.init(body: .json(try await APIWork.act(input.path.code, version: b.version,
@@ -85,14 +85,14 @@ extension KPIAPI {
     }
 
     func submitTask(_ input: Operations.SubmitTask.Input) async throws -> Operations.SubmitTask.Output {
-        guard case .json(let b) = input.body else { throw APIProblem(.unsupportedMediaType, "unsupported-media-type", "Gửi JSON.") }
+        guard case .json(let b) = input.body else { throw APIProblem.notJSON }
         try APIValidate.length(b.note, "note", max: 1_000)
         // The evidence count is read inside the transaction (`WorkService.withEvidence`).
         return .ok(.init(body: .json(try await APIWork.act(input.path.code, version: b.version, .submit(evidence: 0, note: b.note ?? "")))))
     }
 
     func acceptTask(_ input: Operations.AcceptTask.Input) async throws -> Operations.AcceptTask.Output {
-        guard case .json(let b) = input.body else { throw APIProblem(.unsupportedMediaType, "unsupported-media-type", "Gửi JSON.") }
+        guard case .json(let b) = input.body else { throw APIProblem.notJSON }
         let verdict: Verdict
         switch b.result {
         case .dat:
@@ -118,7 +118,7 @@ extension KPIAPI {
     }
 
     func returnTask(_ input: Operations.ReturnTask.Input) async throws -> Operations.ReturnTask.Output {
-        guard case .json(let b) = input.body else { throw APIProblem(.unsupportedMediaType, "unsupported-media-type", "Gửi JSON.") }
+        guard case .json(let b) = input.body else { throw APIProblem.notJSON }
         let reason = try APIWork.required(b.reason, "reason")
         return .ok(.init(body: .json(try await APIWork.act(input.path.code, version: b.version,
                                                            .returnForRework(reason: reason, exempt: b.objectiveCause ?? false)))))
@@ -157,7 +157,7 @@ extension KPIAPI {
 
     func addEvidenceReference(_ input: Operations.AddEvidenceReference.Input) async throws -> Operations.AddEvidenceReference.Output {
         let (req, _, p) = try APIContext.require(.tasksWrite)
-        guard case .json(let b) = input.body else { throw APIProblem(.unsupportedMediaType, "unsupported-media-type", "Gửi JSON.") }
+        guard case .json(let b) = input.body else { throw APIProblem.notJSON }
         let text = try APIWork.required(b.text, "text")
         let svc = APITasks.service(req, p)
         let t = try await APIWork.task(input.path.code, req, svc)

@@ -108,6 +108,14 @@ public struct Settings: Sendable {
     /// `KPI_WEBHOOK_ALLOW`: internal addresses and ranges webhooks may be sent to (`WebhookAddressPolicy`).
     public var webhookAllow: String = ""
 
+    /// `KPI_DOSSIER_PRODUCTS`: the product codes a dossier of the one-stop system becomes, the first one
+    /// in the handling officer's catalog (`DossierService`).
+    public var dossierProducts: String = "SP-CM-07"
+
+    var dossierProductCodes: [String] {
+        dossierProducts.split(whereSeparator: { $0 == "," || $0 == ";" || $0 == " " }).map(String.init)
+    }
+
     var webhookAddressPolicy: WebhookAddressPolicy { (try? WebhookAddressPolicy.parse(webhookAllow).get()) ?? WebhookAddressPolicy() }
 
     var evidencePolicy: EvidencePolicy {
@@ -170,6 +178,7 @@ public struct Settings: Sendable {
         "KPI_RETAIN_NOTICE_MONTHS": ({ String($0.retainNoticeMonths) }, { $0.retainNoticeMonths = Int($1) ?? $0.retainNoticeMonths }),
         "KPI_RETAIN_OUTBOX_MONTHS": ({ String($0.retainOutboxMonths) }, { $0.retainOutboxMonths = Int($1) ?? $0.retainOutboxMonths }),
         "KPI_WEBHOOK_ALLOW": ({ $0.webhookAllow }, { $0.webhookAllow = $1 }),
+        "KPI_DOSSIER_PRODUCTS": ({ $0.dossierProducts }, { $0.dossierProducts = $1 }),
     ]
 
     /// These settings with the values saved on the Cài đặt page (`system_settings`, key → value), where
@@ -207,6 +216,7 @@ public struct Settings: Sendable {
         if let allow = env["KPI_WEBHOOK_ALLOW"], case .success(let p) = WebhookAddressPolicy.parse(allow) {
             s.webhookAllow = p.allowed.map(\.text).joined(separator: ", ")
         }
+        if let codes = env["KPI_DOSSIER_PRODUCTS"], !codes.isEmpty { s.dossierProducts = codes }
         if let types = env["KPI_EVIDENCE_TYPES"], !types.isEmpty {
             s.evidenceTypes = types.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         }

@@ -136,7 +136,7 @@ extension KPIAPI {
 
     func createWebhook(_ input: Operations.CreateWebhook.Input) async throws -> Operations.CreateWebhook.Output {
         let (req, client, _) = try APIContext.require(.webhooksManage)
-        guard case .json(let b) = input.body else { throw APIProblem(.unsupportedMediaType, "unsupported-media-type", "Gửi JSON.") }
+        guard case .json(let b) = input.body else { throw APIProblem.notJSON }
         guard (1...WebhookEvent.allCases.count).contains(b.events.count) else {
             throw APIValidate.fail("events", "chọn 1–\(WebhookEvent.allCases.count) loại sự kiện")
         }

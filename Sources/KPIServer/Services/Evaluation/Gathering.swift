@@ -66,7 +66,7 @@ struct ScoreGathering {
         var metrics: [UUID: GeneralMetrics] = [:]
         // Beneficiary ratings given in the period, on the tasks the person leads.
         for (id, n, sum) in try await db.rows("""
-            SELECT t.assignee_id AS person, COUNT(*) AS n, SUM(r.score) AS s
+            SELECT t.assignee_id AS person, COUNT(*) AS n, CAST(SUM(r.score) AS BIGINT) AS s
             FROM ratings r JOIN tasks t ON t.id = r.task_id JOIN people p ON p.id = t.assignee_id
             WHERE \(within) AND r.created_at >= \(bind: period.first.startInVietnam)
               AND r.created_at < \(bind: period.last.startInVietnam.addingTimeInterval(86_400))
@@ -77,7 +77,7 @@ struct ScoreGathering {
         }
         // Coordination ratings of shared tasks completed in the period.
         for (id, n, sum) in try await db.rows("""
-            SELECT tp.person_id AS person, COUNT(*) AS n, SUM(tp.rating) AS s
+            SELECT tp.person_id AS person, COUNT(*) AS n, CAST(SUM(tp.rating) AS BIGINT) AS s
             FROM task_participants tp JOIN tasks t ON t.id = tp.task_id JOIN people p ON p.id = tp.person_id
             WHERE \(within) AND tp.rating > 0 AND t.completed_on >= \(bind: first) AND t.completed_on <= \(bind: last)
             GROUP BY tp.person_id

@@ -34,6 +34,16 @@ extension WorkService {
         var parent: WorkTask?
         /// "<recurring task id>:<period key>" for a generated occurrence.
         var recurrenceKey: String?
+        /// Set for work another system already finished (a one-stop dossier): written completed.
+        var completion: Completion?
+    }
+
+    /// A task recorded as already finished (hồ sơ TTHC, `DossierService`): its state after the workflow's
+    /// own submission and acceptance, the timeline's words, and the document number that is its evidence.
+    struct Completion: Sendable {
+        var snapshot: TaskSnapshot
+        var note: String
+        var reference: String
     }
 
     /// Checks everything, then creates the tasks in one transaction; returns their ids (the ones
@@ -236,7 +246,23 @@ extension WorkService {
             t.submittedOn = ""; t.requestedDue = ""; t.completedOn = ""; t.verdict = ""
             t.creationToken = token(i)
             t.version = 1
+            if let done = p.completion {
+                Self.apply(done.snapshot, to: t)
+                t.completedOn = done.snapshot.submittedOn?.iso ?? ""
+                t.verdict = "dat"
+            }
             try await t.create(on: db)
+            if let done = p.completion {
+                let e = Evidence()
+                e.taskID = t.id!
+                e.kind = "van-ban"
+                e.name = done.reference
+                e.sha256 = ""
+                e.size = 0
+                e.reference = done.reference
+                e.addedBy = principal.displayName
+                try await e.create(on: db)
+            }
             var parts: [TaskParticipant] = []
             for p in participants {
                 let tp = TaskParticipant()
@@ -248,15 +274,19 @@ extension WorkService {
                 try await tp.create(on: db)
                 parts.append(tp)
             }
-            let kind = form.propose ? "de-xuat" : "tao"
-            try await Self.timeline(db, t, actor: principal.name(actingAt: t.scopePath), kind: kind, from: "", note:
-                person.map { "Chủ trì: \($0.fullName) (\($0.code))" } ?? "Giao cho đơn vị; lãnh đạo đơn vị phân công",
+            let kind = p.completion != nil ? "ho-so-tthc" : form.propose ? "de-xuat" : "tao"
+            try await Self.timeline(db, t, actor: principal.name(actingAt: t.scopePath), kind: kind, from: "", note: p.completion?.note
+                ?? person.map { "Chủ trì: \($0.fullName) (\($0.code))" } ?? "Giao cho đơn vị; lãnh đạo đơn vị phân công",
                 at: actor.at)
-            try await AuditLog.append(on: db, actor: actor, action: form.propose ? "task.propose" : "task.create", entityType: "task",
+            let action = p.completion != nil ? "task.dossier" : form.propose ? "task.propose" : "task.create"
+            try await AuditLog.append(on: db, actor: actor, action: action, entityType: "task",
                                       entityID: t.id!.uuidString, scopePath: t.scopePath,
                                       after: Self.fields(t).merging(["nguoi_chu_tri": person?.code ?? "", "san_pham": product.code,
                                                                      "so_luong": t.quantity, "bat_dau": t.start]) { $1 })
-            try await Notices.afterEvent(db, task: t, participants: parts, kind: kind, by: principal, at: actor.at)
+            // Finished work elsewhere asks nobody to do anything: no notice.
+            if p.completion == nil {
+                try await Notices.afterEvent(db, task: t, participants: parts, kind: kind, by: principal, at: actor.at)
+            }
             ids.append(t.id!)
         }
         return ids

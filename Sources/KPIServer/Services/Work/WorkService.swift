@@ -235,7 +235,8 @@ struct WorkService {
     }
 
     static let eventLabels: [String: String] = [
-        "tao": "Giao nhiệm vụ", "de-xuat": "Đề xuất nhiệm vụ", "duyet-de-xuat": "Duyệt đề xuất",
+        "tao": "Giao nhiệm vụ", "ho-so-tthc": "Hồ sơ TTHC đã giải quyết (hệ thống một cửa)",
+        "de-xuat": "Đề xuất nhiệm vụ", "duyet-de-xuat": "Duyệt đề xuất",
         "khong-duyet": "Không duyệt đề xuất",
         "phan-cong": "Phân công trong đơn vị", "bat-dau": "Bắt đầu thực hiện", "tien-do": "Cập nhật tiến độ",
         "xin-gia-han": "Xin gia hạn",
