@@ -230,6 +230,15 @@ public enum SettingsCatalog {
                         Nhiều mã cách nhau bởi dấu phẩy.
                         """,
                     kind: .text(maxLength: 300), defaultValue: "SP-CM-07"),
+        SettingSpec("san-pham-van-ban-den", env: "KPI_EDXML_PRODUCT", group: "Ứng dụng kết nối (API)",
+                    label: "Mã sản phẩm của nhiệm vụ từ văn bản đến (edXML)",
+                    help: """
+                        Văn bản chỉ đạo nhận qua edXML thành nhiệm vụ giao cho đơn vị nhận với sản phẩm này; \
+                        lãnh đạo đơn vị phân công người chủ trì. Sản phẩm phải dùng được cho mọi đơn vị \
+                        nhận \
+                        (danh mục toàn tỉnh).
+                        """,
+                    kind: .text(maxLength: 50), defaultValue: "SP-CM-01"),
     ] + mail + retention
 
     /// Thời hạn lưu (Nghị định 13/2023): how long records that serve no evaluation are kept. The audit

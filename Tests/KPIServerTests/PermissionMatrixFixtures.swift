@@ -30,6 +30,7 @@ extension PermissionMatrixTests {
         "GET api/v1/people/:code": "sssssssss",
         "POST api/v1/people/batch": "sssssssss",
         "POST api/v1/dossiers": "sssssssss",
+        "POST api/v1/edxml": "sssssssss",
         "GET api/v1/tasks": "sssssssss",
         "POST api/v1/tasks": "sssssssss",
         "GET api/v1/tasks/:code": "sssssssss",

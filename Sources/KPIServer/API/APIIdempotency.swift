@@ -18,7 +18,10 @@ enum APIIdempotency {
     static let waitAttempts = 100
     static let waitStep: Duration = .milliseconds(100)
     /// The creating operations (route patterns): a key is required.
-    static let creating: Set<String> = ["api/v1/tasks", "api/v1/webhooks", "api/v1/dossiers"]
+    static let creating: Set<String> = ["api/v1/tasks", "api/v1/webhooks", "api/v1/dossiers", edxml]
+
+    /// The operation whose body is an edXML package (`EdXML.Limits.maxBytes`).
+    static let edxml = "api/v1/edxml"
 
     /// The operations whose body is a file (route patterns): the evidence limit of Cài đặt applies.
     static let uploading: Set<String> = ["api/v1/tasks/:code/evidence"]
@@ -27,11 +30,16 @@ enum APIIdempotency {
 
     /// The largest body of this call: a file's under the evidence policy, else a JSON document's.
     static func limit(_ req: Request) -> Int {
-        uploading.contains(pattern(req)) ? req.application.settings.evidencePolicy.maxBytes : jsonBodyLimit
+        let p = pattern(req)
+        return uploading.contains(p) ? req.application.settings.evidencePolicy.maxBytes : p == edxml ? EdXML.Limits().maxBytes
+            : jsonBodyLimit
     }
 
-    static func problemTooLarge(_ limit: Int) -> APIProblem {
-        limit == jsonBodyLimit
+    static func problemTooLarge(_ limit: Int, package: Bool = false) -> APIProblem {
+        package
+            ? APIProblem(.payloadTooLarge, "payload-too-large",
+                         "Gói edXML vượt \(limit >> 20) MB; gửi tệp đính kèm lớn theo cách khác.")
+            : limit == jsonBodyLimit
             ? APIProblem(.payloadTooLarge, "payload-too-large",
                          "Thân yêu cầu vượt \(jsonBodyLimit / 1024) KiB; chia nhỏ dữ liệu rồi gửi lại.")
             : APIProblem(.payloadTooLarge, "payload-too-large", """
@@ -44,12 +52,14 @@ enum APIIdempotency {
     /// The body of a writing call, read within the limit.
     static func body(_ req: Request) async throws -> ByteBuffer {
         let limit = limit(req)
-        if let declared = req.headers.first(name: .contentLength).flatMap(Int.init), declared > limit { throw problemTooLarge(limit) }
+        if let declared = req.headers.first(name: .contentLength).flatMap(Int.init), declared > limit {
+            throw problemTooLarge(limit, package: pattern(req) == edxml)
+        }
         let collected: ByteBuffer?
         do {
             collected = try await req.body.collect(max: limit).get()
         } catch let e as any AbortError where e.status == .payloadTooLarge {
-            throw problemTooLarge(limit)
+            throw problemTooLarge(limit, package: pattern(req) == edxml)
         }
         // An empty file is the upload handler's to refuse, after it has found the task; a DELETE has no body.
         if uploading.contains(pattern(req)) || req.method == .DELETE { return collected ?? ByteBuffer() }

@@ -112,6 +112,9 @@ public struct Settings: Sendable {
     /// in the handling officer's catalog (`DossierService`).
     public var dossierProducts: String = "SP-CM-07"
 
+    /// `KPI_EDXML_PRODUCT`: the product of a task made from a directive received as edXML (`EdXMLReceiver`).
+    public var edxmlProduct: String = "SP-CM-01"
+
     var dossierProductCodes: [String] {
         dossierProducts.split(whereSeparator: { $0 == "," || $0 == ";" || $0 == " " }).map(String.init)
     }
@@ -179,6 +182,7 @@ public struct Settings: Sendable {
         "KPI_RETAIN_OUTBOX_MONTHS": ({ String($0.retainOutboxMonths) }, { $0.retainOutboxMonths = Int($1) ?? $0.retainOutboxMonths }),
         "KPI_WEBHOOK_ALLOW": ({ $0.webhookAllow }, { $0.webhookAllow = $1 }),
         "KPI_DOSSIER_PRODUCTS": ({ $0.dossierProducts }, { $0.dossierProducts = $1 }),
+        "KPI_EDXML_PRODUCT": ({ $0.edxmlProduct }, { $0.edxmlProduct = $1 }),
     ]
 
     /// These settings with the values saved on the Cài đặt page (`system_settings`, key → value), where
@@ -217,6 +221,7 @@ public struct Settings: Sendable {
             s.webhookAllow = p.allowed.map(\.text).joined(separator: ", ")
         }
         if let codes = env["KPI_DOSSIER_PRODUCTS"], !codes.isEmpty { s.dossierProducts = codes }
+        if let code = env["KPI_EDXML_PRODUCT"], !code.isEmpty { s.edxmlProduct = code }
         if let types = env["KPI_EVIDENCE_TYPES"], !types.isEmpty {
             s.evidenceTypes = types.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         }

@@ -1,0 +1,123 @@
+import Fluent
+import Foundation
+@testable import KPIServer
+import KPICore
+import XCTVapor
+
+/// Directives received as edXML (issue 20, item 5), over the corpus in EdXMLCorpus/: one package from
+/// each block becomes the expected tasks for the receiving units' heads to assign; the malformed ones are
+/// refused naming the element, nothing written.
+final class APIEdXMLTests: XCTestCase {
+    static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("EdXMLCorpus")
+
+    static func package(_ name: String) throws -> Data { try Data(contentsOf: corpus.appendingPathComponent(name)) }
+
+    static func send(_ client: APIClientUnderTest, _ data: Data, key: String = UUID().uuidString) async throws -> BrowserResponse {
+        try await client.call(.POST, "/api/v1/edxml", headers: ["Content-Type": "application/xml", "Idempotency-Key": key], body: data)
+    }
+
+    /// What each package of a block must become: the receiving units, the document's facts, the due date.
+    struct Expected {
+        var file: String
+        var units: [String]
+        var number: String
+        var date: String
+        var issuer: String
+        var due: String?
+        var attachments: Int
+        var signed: Bool
+    }
+
+    static let blocks = [
+        Expected(file: "khoi-dang.xml", units: ["BTCTU"], number: "45/KH/TU", date: "2026-07-02", issuer: "VPTU", due: "2026-12-20",
+                 attachments: 0, signed: false),
+        Expected(file: "khoi-chinh-quyen.xml", units: ["SKHCN", "THANHVINH-UBND"], number: "2150/SNV-CCVC", date: "2026-11-20",
+                 issuer: "SNV", due: "2026-12-10", attachments: 1, signed: false),
+        Expected(file: "khoi-mat-tran.xml", units: ["THANHVINH-MTTQ"], number: "318/HD-MTTQ", date: "2026-11-24", issuer: "MTTQT",
+                 due: nil, attachments: 0, signed: true),
+    ]
+
+    func testAPackageFromEachBlockBecomesTasksForTheReceivingUnits() async throws {
+        try await withApp { app in
+            let qlvb = try await APIClientUnderTest.make(app, username: "qlvb-tinh", org: "NGHEAN", scopes: [.tasksRead, .tasksWrite])
+            let calendar = try await DeadlineJob.calendar(on: app.db)
+            for e in Self.blocks {
+                let data = try Self.package(e.file)
+                let answer = try await Self.send(qlvb, data)
+                XCTAssertEqual(answer.status, .created, "\(e.file): \(answer.text)")
+                let receipt = try answer.json()
+                XCTAssertEqual(receipt["number"] as? String, e.number, e.file)
+                XCTAssertEqual(receipt["promulgationDate"] as? String, e.date, e.file)
+                XCTAssertEqual(receipt["issuerCode"] as? String, e.issuer, e.file)
+                XCTAssertEqual(receipt["signed"] as? Bool, e.signed, e.file)
+                XCTAssertEqual(receipt["attachments"] as? Int, e.attachments, e.file)
+                let tasks = try XCTUnwrap(receipt["tasks"] as? [[String: Any]])
+                XCTAssertEqual(tasks.compactMap { $0["unitCode"] as? String }.sorted(), e.units, e.file)
+                let due = e.due ?? calendar.adding(workingDays: EdXMLReceiver.defaultWorkingDays, to: TestEnv.today).iso
+                for t in tasks {
+                    // Given to the unit: its head assigns the lead (no assignee yet).
+                    XCTAssertNil(t["assigneeCode"], e.file)
+                    XCTAssertEqual(t["state"] as? String, TaskState.assigned.rawValue, e.file)
+                    XCTAssertEqual(t["source"] as? String, TaskSource.directive.rawValue, e.file)
+                    XCTAssertEqual(t["due"] as? String, due, e.file)
+                    XCTAssertEqual(t["productCode"] as? String, "SP-CM-01", e.file)
+                    let doc = try XCTUnwrap(t["document"] as? [String: Any])
+                    XCTAssertEqual(doc["number"] as? String, e.number, e.file)
+                    XCTAssertEqual(doc["date"] as? String, e.date, e.file)
+                }
+                // The same document again, under another key: the same tasks, none more.
+                let again = try await Self.send(qlvb, data)
+                XCTAssertEqual(again.status, .ok, again.text)
+                let codes = try XCTUnwrap(try again.json()["tasks"] as? [[String: Any]]).compactMap { $0["code"] as? String }
+                XCTAssertEqual(codes, tasks.compactMap { $0["code"] as? String }, e.file)
+            }
+            // The signer and the content are on the task; the attachment is its evidence, byte for byte.
+            let party = try await WorkTask.query(on: app.db).filter(\.$documentNumber == "45/KH/TU").first()
+            XCTAssertTrue(party?.details.contains("Người ký: T/M BAN THƯỜNG VỤ PHÓ BÍ THƯ Hoàng Nghĩa Hiếu") == true,
+                          party?.details ?? "")
+            XCTAssertEqual(party?.documentIssuer, "Văn phòng Tỉnh ủy")
+            let letters = try await WorkTask.query(on: app.db).filter(\.$documentNumber == "2150/SNV-CCVC").all()
+            XCTAssertEqual(letters.count, 2)
+            let files = try await Evidence.query(on: app.db).filter(\.$taskID ~~ letters.compactMap(\.id)).all()
+            XCTAssertEqual(files.map(\.name), ["2150-SNV-CCVC.pdf", "2150-SNV-CCVC.pdf"])
+            let package = try EdXML.read(try Self.package("khoi-chinh-quyen.xml")).get()
+            let stored = try Data(contentsOf: URL(fileURLWithPath: EvidenceStore(dataDirectory: app.settings.dataDirectory)
+                .path(try XCTUnwrap(files.first).sha256)))
+            XCTAssertEqual([UInt8](stored), package.attachments.first?.data)
+            XCTAssertTrue(stored.starts(with: Data("%PDF".utf8)))
+            let audit = try await AuditEntry.query(on: app.db).filter(\.$action == "task.create")
+                .filter(\.$actor, .custom("LIKE"), "qlvb-tinh%").count()
+            XCTAssertEqual(audit, 4)
+        }
+    }
+
+    func testMalformedOrUnknownPackagesAreRefusedNamingTheElement() async throws {
+        try await withApp { app in
+            let qlvb = try await APIClientUnderTest.make(app, username: "qlvb-tinh", org: "NGHEAN", scopes: [.tasksWrite])
+            let before = try await WorkTask.query(on: app.db).count()
+            let header = "edXMLHeader/MessageHeader"
+            for (file, element) in [("sai-khong-gian-ten.xml", "edXML:edXMLEnvelope"), ("sai-co-quan-nhan.xml", header + "/To/OrganId"),
+                                    ("sai-ngay.xml", header + "/DueDate"), ("sai-thuc-the.xml", "edXMLEnvelope"),
+                                    ("sai-cat-ngang.xml", header + "/SignerInfo/Position")] {
+                let answer = try await Self.send(qlvb, try Self.package(file))
+                try answer.assertProblem(.unprocessableEntity, "edxml-refused")
+                let errors = try XCTUnwrap(try answer.json()["errors"] as? [[String: Any]], file)
+                XCTAssertEqual(errors.first?["field"] as? String, element, "\(file): \(answer.text)")
+            }
+            // A commune's system: a receiving agency outside its tree is refused as unknown.
+            let commune = try await APIClientUnderTest.make(app, username: "qlvb-thanhvinh", org: "THANHVINH", scopes: [.tasksWrite])
+            let outside = try await Self.send(commune, try Self.package("khoi-chinh-quyen.xml"))
+            try outside.assertProblem(.unprocessableEntity, "edxml-refused")
+            XCTAssertTrue(outside.text.contains("H40.05"), outside.text)
+            // Not a package at all; no key; no scope.
+            try await Self.send(qlvb, Data("{}".utf8)).assertProblem(.unprocessableEntity, "edxml-refused")
+            let noKey = try await qlvb.call(.POST, "/api/v1/edxml", headers: ["Content-Type": "application/xml"],
+                                            body: try Self.package("khoi-dang.xml"))
+            try noKey.assertProblem(.badRequest, "idempotency-key-missing")
+            let reader = try await APIClientUnderTest.make(app, username: "chi-doc", org: "NGHEAN", scopes: [.tasksRead])
+            try await Self.send(reader, try Self.package("khoi-dang.xml")).assertProblem(.forbidden, "scope-missing")
+            let after = try await WorkTask.query(on: app.db).count()
+            XCTAssertEqual(after, before, "nothing written")
+        }
+    }
+}
