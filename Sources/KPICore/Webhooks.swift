@@ -9,6 +9,8 @@ public enum WebhookEvent: String, CaseIterable, Codable, Sendable {
     case periodPublished = "period.published"
     case periodLocked = "period.locked"
     case resultRevised = "result.revised"
+    /// Thông điệp trạng thái edXML (03, 05, 06, 02) of a directive received as edXML.
+    case edxmlStatus = "edxml.status"
 
     public var label: String {
         switch self {
@@ -21,6 +23,7 @@ public enum WebhookEvent: String, CaseIterable, Codable, Sendable {
         case .periodPublished: "Kỳ đánh giá công khai kết quả"
         case .periodLocked: "Kỳ đánh giá chốt điểm"
         case .resultRevised: "Kết quả được điều chỉnh (kiến nghị, phúc tra)"
+        case .edxmlStatus: "Trạng thái xử lý văn bản edXML"
         }
     }
 

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import KPICore
 import XCTest
 
@@ -104,5 +107,44 @@ final class EdXMLTests: XCTestCase {
         let one = "<edXML:Attachment><edXML:AttachmentName>a</edXML:AttachmentName><edXML:Content>YQ==</edXML:Content></edXML:Attachment>"
         XCTAssertNil(problem(Self.package(body: one), limits: few))
         XCTAssertEqual(problem(Self.package(body: one + one), limits: few)?.element, "edXMLBody/Attachment")
+    }
+}
+
+/// The status messages a directive's task gives its sender (03, 05, 06, 02).
+final class EdXMLStatusTests: XCTestCase {
+    func at(_ minutes: Double) -> Date { Date(timeIntervalSince1970: 1_790_000_000 + minutes * 60) }
+
+    func codes(_ lines: [(String, String)]) -> [String] {
+        EdXMLStatusEntry.from(timeline: lines.enumerated().map { i, l in
+            (kind: l.0, toState: l.1, at: at(Double(i)), actor: "A", note: "") }).map(\.code.rawValue)
+    }
+
+    func testEachStatusOnceInOrder() {
+        XCTAssertEqual(codes([("tao", "da-giao")]), ["03"])
+        XCTAssertEqual(codes([("tao", "da-giao"), ("phan-cong", "da-giao"), ("tien-do", "dang-thuc-hien"),
+                              ("gui-nghiem-thu", "cho-nghiem-thu"), ("tra-lai", "dang-thuc-hien"),
+                              ("gui-nghiem-thu", "cho-nghiem-thu"), ("nghiem-thu", "hoan-thanh")]), ["03", "05", "06"])
+        XCTAssertEqual(codes([("tao", "da-giao"), ("huy", "da-huy"), ("tien-do", "dang-thuc-hien")]), ["03", "02"])
+        // An acceptance that did not complete the task (none such today) announces nothing.
+        XCTAssertEqual(codes([("tao", "da-giao"), ("nghiem-thu", "dang-thuc-hien")]), ["03"])
+        XCTAssertEqual(codes([("minh-chung", "da-giao")]), [])
+    }
+
+    func testTheMessageIsAnEdXMLStatusPackage() throws {
+        let m = EdXMLStatusMessage(senderID: "H40.02", number: "45/KH/TU", promulgationDate: DateOnly(year: 2026, month: 7, day: 2)!,
+                                   documentID: "H40.02,2026/07/02,45-KH/TU",
+                                   unit: .init(id: "H40.01", name: "Ban Tổ chức <Tỉnh ủy>"),
+                                   entry: .init(code: .refused, at: Date(timeIntervalSince1970: 1_783_000_000), actor: "Trần & Lê",
+                                                note: "Không thuộc thẩm quyền"))
+        let xml = m.xml
+        XCTAssertTrue(xml.contains("<edXML:StatusCode>02</edXML:StatusCode>"))
+        XCTAssertTrue(xml.contains("<edXML:Description>Từ chối: Không thuộc thẩm quyền</edXML:Description>"))
+        XCTAssertTrue(xml.contains("<edXML:OrganName>Ban Tổ chức &lt;Tỉnh ủy&gt;</edXML:OrganName>"))
+        XCTAssertTrue(xml.contains("<edXML:PromulgationDate>2026/07/02</edXML:PromulgationDate>"))
+        // 1 783 000 000 s is 2026-07-02 13:46:40 UTC: 20:46:40 in Việt Nam.
+        XCTAssertTrue(xml.contains("<edXML:Timestamp>2026/07/02 20:46:40</edXML:Timestamp>"), xml)
+        // It reads back as XML in the edXML namespace.
+        let parser = XMLParser(data: Data(xml.utf8))
+        XCTAssertTrue(parser.parse())
     }
 }

@@ -31,6 +31,7 @@ extension PermissionMatrixTests {
         "POST api/v1/people/batch": "sssssssss",
         "POST api/v1/dossiers": "sssssssss",
         "POST api/v1/edxml": "sssssssss",
+        "GET api/v1/edxml/status": "sssssssss",
         "GET api/v1/tasks": "sssssssss",
         "POST api/v1/tasks": "sssssssss",
         "GET api/v1/tasks/:code": "sssssssss",

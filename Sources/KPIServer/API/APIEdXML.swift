@@ -29,4 +29,28 @@ extension KPIAPI {
             tasks: try await APITasks.render(tasks, db: req.db))
         return receipt.existed ? .ok(.init(body: .json(shown))) : .created(.init(body: .json(shown)))
     }
+
+    func listEdXMLStatus(_ input: Operations.ListEdXMLStatus.Input) async throws -> Operations.ListEdXMLStatus.Output {
+        let (req, _, p) = try APIContext.require(.tasksRead)
+        let documentID = input.query.documentId
+        try APIValidate.length(documentID, "documentId", max: 200, min: 1)
+        let query = EdXMLReceiptRecord.query(on: req.db).filter(\.$documentID == documentID)
+        if let sender = input.query.senderId { query.filter(\.$senderID == AgencyIdentifier.normalize(sender)) }
+        let svc = APITasks.service(req, p)
+        var items: [Components.Schemas.EdXMLStatusList.ItemsPayloadPayload] = []
+        for receipt in try await query.all() {
+            guard let t = try await WorkTask.find(receipt.taskID, on: req.db), svc.mayView(t, participants: []) else { continue }
+            let unit = try await Organization.find(t.organizationID, on: req.db)
+            for m in try await EdXMLStatuses.messages(t, receipt: receipt, on: req.db) {
+                items.append(.init(taskCode: t.code, unitCode: unit?.code ?? "",
+                                   statusCode: .init(rawValue: m.entry.code.rawValue) ?? ._03, description: m.entry.code.label,
+                                   at: m.entry.at, xml: m.xml))
+            }
+        }
+        guard !items.isEmpty else {
+            throw APIProblem(.notFound, "document-not-found",
+                             "Không có văn bản edXML mã «\(documentID)» đã nhận trong phạm vi của ứng dụng.")
+        }
+        return .ok(.init(body: .json(.init(items: items))))
+    }
 }

@@ -44,6 +44,7 @@ enum Migrations {
         app.migrations.add(AddTaskDocumentID())
         app.migrations.add(AddOrganizationIdentifier())
         app.migrations.add(CreateWebhookSubscriptions())
+        app.migrations.add(CreateEdXMLReceipts())
     }
 }
 

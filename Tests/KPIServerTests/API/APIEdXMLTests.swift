@@ -120,4 +120,60 @@ final class APIEdXMLTests: XCTestCase {
             XCTAssertEqual(after, before, "nothing written")
         }
     }
+
+    func testTheSenderFollowsTheDirectiveThroughStatusMessagesFetchedAndSent() async throws {
+        try await withApp { app in
+            let qlvb = try await APIClientUnderTest.make(app, username: "qlvb-tinh", org: "NGHEAN",
+                                                         scopes: [.tasksRead, .tasksWrite, .webhooksManage])
+            app.settings.webhookAllow = "127.0.0.1"
+            let sub = try await qlvb.call(.POST, "/api/v1/webhooks", headers: ["Content-Type": "application/json", "Idempotency-Key": "w"],
+                                          body: Data(#"{"url":"http://127.0.0.1:9/su-kien","events":["edxml.status"]}"#.utf8))
+            XCTAssertEqual(sub.status, .created, sub.text)
+            let made = try await Self.send(qlvb, try Self.package("khoi-dang.xml")).json()
+            let code = try XCTUnwrap((made["tasks"] as? [[String: Any]])?.first?["code"] as? String)
+            let document = "H40.02,2026/07/02,45-KH/TU"
+            func statuses() async throws -> [[String: Any]] {
+                let answer = try await qlvb.get("/api/v1/edxml/status?documentId=" + document.addingPercentEncoding(
+                    withAllowedCharacters: .alphanumerics)!)
+                XCTAssertEqual(answer.status, .ok, answer.text)
+                return try XCTUnwrap(try answer.json()["items"] as? [[String: Any]])
+            }
+            var items = try await statuses()
+            XCTAssertEqual(items.compactMap { $0["statusCode"] as? String }, ["03"])
+            XCTAssertEqual(items.first?["taskCode"] as? String, code)
+            let xml = try XCTUnwrap(items.first?["xml"] as? String)
+            XCTAssertTrue(xml.contains("<edXML:StatusCode>03</edXML:StatusCode>"), xml)
+            XCTAssertTrue(xml.contains("<edXML:DocumentId>\(document)</edXML:DocumentId>"), xml)
+            XCTAssertTrue(xml.contains("<edXML:OrganId>H40.01</edXML:OrganId>"), xml)
+
+            // The head of the receiving unit assigns it (05), then cancels it with a reason (02).
+            let head = WorkService(store: app.store, principal: try await Browser.principal(app, "truongban"),
+                                   actor: .system("test", at: app.clock.now), settings: app.settings)
+            let found = try await WorkTask.query(on: app.db).filter(\.$code == code).first()
+            var task = try XCTUnwrap(found)
+            try await head.distribute(try task.requireID(), version: task.version, personCode: "CB-BTCTU-P3-03")
+            app.clock = AppClock(pinnedAt: app.clock.now.addingTimeInterval(3_600))
+            let moved = try await WorkTask.find(task.requireID(), on: app.db)
+            task = try XCTUnwrap(moved)
+            let later = WorkService(store: app.store, principal: try await Browser.principal(app, "truongban"),
+                                    actor: .system("test", at: app.clock.now), settings: app.settings)
+            _ = try await later.act(try task.requireID(), version: task.version, .cancel(reason: "Đã có văn bản thay thế"))
+            items = try await statuses()
+            XCTAssertEqual(items.compactMap { $0["statusCode"] as? String }, ["03", "05", "02"])
+            XCTAssertTrue((items.last?["xml"] as? String)?.contains("Từ chối: Đã có văn bản thay thế") == true)
+
+            // Each was queued for the sender's subscription once, in the transaction of its step.
+            let queued = try await OutboxMessage.query(on: app.db).filter(\.$subject == "edxml.status").all()
+            let codes = try queued.map { m -> String in
+                let event = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(m.body.utf8)) as? [String: Any])
+                return try XCTUnwrap((event["data"] as? [String: Any])?["statusCode"] as? String)
+            }
+            XCTAssertEqual(codes.sorted(), ["02", "03", "05"])
+
+            try await qlvb.get("/api/v1/edxml/status?documentId=khong-co").assertProblem(.notFound, "document-not-found")
+            let other = try await APIClientUnderTest.make(app, username: "xa-khac", org: "HUNGNGUYEN", scopes: [.tasksRead])
+            try await other.get("/api/v1/edxml/status?documentId=" + document.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+                .assertProblem(.notFound, "document-not-found")
+        }
+    }
 }

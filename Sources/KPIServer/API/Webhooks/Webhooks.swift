@@ -54,6 +54,7 @@ enum Webhooks {
 
     /// The event of a task's timeline line, queued with it (`WorkService.timeline`).
     static func task(_ db: any Database, _ t: WorkTask, kind: String, at now: Date) async throws {
+        try await EdXMLStatuses.announce(db, t, kind: kind, toState: t.state, at: now)
         guard let event = WebhookEvent.forTask(kind: kind) else { return }
         try await emit(db, event, scopePath: t.scopePath, data: try await taskData(t, on: db), at: now)
     }

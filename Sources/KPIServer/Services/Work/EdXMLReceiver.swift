@@ -105,6 +105,14 @@ struct EdXMLReceiver {
             return try await work.store.write { db in
                 let ids = try await WorkService.insert(prepared, batch: nil, on: db, principal: principal, actor: actor) { _ in token }
                 for id in ids {
+                    let r = EdXMLReceiptRecord()
+                    r.taskID = id; r.senderID = p.from.id; r.senderName = p.from.name; r.documentID = p.documentID
+                    r.number = p.number; r.promulgationDate = p.promulgationDate.iso; r.signed = p.signed
+                    try await r.create(on: db)
+                    // The receipt (03) goes to the sender's subscriptions with the task.
+                    if let t = try await WorkTask.find(id, on: db) {
+                        try await EdXMLStatuses.announce(db, t, kind: "tao", toState: t.state, at: actor.at)
+                    }
                     for (name, hash, size) in files {
                         let e = Evidence()
                         e.taskID = id; e.kind = "tep"; e.name = name; e.sha256 = hash; e.size = size; e.reference = ""
