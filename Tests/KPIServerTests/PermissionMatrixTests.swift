@@ -124,6 +124,8 @@ final class PermissionMatrixTests: XCTestCase {
             "GET viec/bang": "xxxooxxxs",
             "GET viec/moi": "oooooooos",
             "POST viec/moi": "oooooooos",
+            "GET viec/van-ban-den": "xxxooxxxs",
+            "POST viec/van-ban-den": "xxxooxxxs",
             "GET viec/hang-loat": "xxxooxxxs",
             "POST viec/hang-loat": "xxxooxxxs",
             "GET viec/thuong-xuyen": "xxxooxxxs",

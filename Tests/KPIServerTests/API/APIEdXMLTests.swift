@@ -176,4 +176,33 @@ final class APIEdXMLTests: XCTestCase {
                 .assertProblem(.notFound, "document-not-found")
         }
     }
+
+    func testALeaderUploadsAPackageOnThePage() async throws {
+        try await withApp { app in
+            var head = Browser(app)
+            try await head.login("truongban")
+            let form = try await head.get("/viec/van-ban-den")
+            XCTAssertEqual(form.status, .ok)
+            XCTAssertTrue(form.text.contains("Gói văn bản edXML"))
+            let data = try Self.package("khoi-dang.xml")
+            let done = try await head.upload("/viec/van-ban-den", fields: [:], fileField: "tep", fileName: "45-KH-TU.xml", data: data)
+            XCTAssertEqual(done.status, .ok, done.text)
+            XCTAssertTrue(done.text.contains("Đã nhận văn bản 45/KH/TU: 1 nhiệm vụ giao cho đơn vị"), done.text)
+            XCTAssertTrue(done.text.contains("Ban Tổ chức Tỉnh ủy"))
+            let again = try await head.upload("/viec/van-ban-den", fields: [:], fileField: "tep", fileName: "45-KH-TU.xml", data: data)
+            XCTAssertTrue(again.text.contains("đã nhận trước đây"), again.text)
+            let count = try await WorkTask.query(on: app.db).filter(\.$documentNumber == "45/KH/TU").count()
+            XCTAssertEqual(count, 1)
+            // Outside the head's scope (Sở Khoa học và Công nghệ, a commune): refused, naming the element.
+            let letter = try Self.package("khoi-chinh-quyen.xml")
+            let outside = try await head.upload("/viec/van-ban-den", fields: [:], fileField: "tep", fileName: "2150.xml", data: letter)
+            XCTAssertEqual(outside.status, .unprocessableEntity)
+            XCTAssertTrue(outside.text.contains("(phần tử edXMLHeader/MessageHeader/To/OrganId)"), outside.text)
+            var staff = Browser(app)
+            try await staff.login("canbo")
+            let refused = try await staff.get("/viec/van-ban-den")
+            XCTAssertEqual(refused.status, .forbidden)
+        }
+    }
 }
+

@@ -1,3 +1,4 @@
+import KPICore
 import Vapor
 
 /// How large a request body a route accepts, enforced while the body streams in (issue 16: multipart
@@ -9,6 +10,8 @@ enum BodyLimit: String, Sendable {
     case evidence
     /// Catalog imports (`KPI_IMPORT_MAX_MB`).
     case importFile
+    /// edXML packages (`EdXML.Limits.maxBytes`).
+    case edxml
 
     static let anonymousBytes = 64 * 1024
     static let formBytes = 1024 * 1024
@@ -19,6 +22,7 @@ enum BodyLimit: String, Sendable {
         switch self {
         case .evidence: settings.evidenceMaxMegabytes * 1024 * 1024 + Self.multipartOverhead
         case .importFile: settings.importMaxMegabytes * 1024 * 1024 + Self.multipartOverhead
+        case .edxml: EdXML.Limits().maxBytes + Self.multipartOverhead
         }
     }
 

@@ -19,6 +19,8 @@ struct WorkController {
         r.post("viec", "thuong-xuyen", use: recurringCreate).reads(.int("ngay_den_han", -1_000_000...1_000_000, "Ngày đến hạn",
                                                                         in: .form))
         r.post("viec", "thuong-xuyen", ":id", "ngung", use: recurringStop)
+        r.get("viec", "van-ban-den", use: incomingForm)
+        r.post("viec", "van-ban-den", use: incomingPost).accepts(.edxml)
         r.get("viec", "hang-loat", use: batchForm)
         r.post("viec", "hang-loat", use: batchPost)
         r.get("viec", ":id", use: show).reads(.notice)

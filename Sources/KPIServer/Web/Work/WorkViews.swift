@@ -40,7 +40,8 @@ enum WorkViews {
             HTML("<a href=\"\(href)\"\(HTML.when(key == current, " aria-current=\"page\""))>\(label)</a>")
         }
         let new: HTML = p.canAnywhere(.leadWork) ? """
-            <span class=\"actions\"><a class=\"button\" href=\"/viec/hang-loat\">Giao hàng loạt</a><a class=\"button primary\" \
+            <span class=\"actions\"><a class=\"button\" href=\"/viec/van-ban-den\">Nhận văn bản</a>\
+            <a class=\"button\" href=\"/viec/hang-loat\">Giao hàng loạt</a><a class=\"button primary\" \
             href=\"/viec/moi\">+ Giao việc</a></span>
             """
             : (p.personID != nil ? "<a class=\"button\" href=\"/viec/moi?de_xuat=1\">+ Đề xuất nhiệm vụ</a>" : .empty)
