@@ -239,6 +239,15 @@ public enum SettingsCatalog {
                         (danh mục toàn tỉnh).
                         """,
                     kind: .text(maxLength: 50), defaultValue: "SP-CM-01"),
+        SettingSpec("van-ban-den-bat-buoc-ky-so", env: "KPI_EDXML_REQUIRE_SIGNED", group: "Ứng dụng kết nối (API)",
+                    label: "Cơ quan chỉ nhận văn bản edXML có chữ ký số hợp lệ",
+                    help: """
+                        Mã định danh của các cơ quan (cách nhau bởi dấu phẩy): gói gửi tới cơ quan này hoặc đơn \
+                        vị thuộc cơ quan này mà không có chữ ký số hợp lệ của chứng thư tin cậy thì bị từ \
+                        chối. Để trống: gói không ký vẫn được nhận (kết quả kiểm tra chữ ký ghi trên nhiệm \
+                        vụ).
+                        """,
+                    kind: .optionalText(maxLength: 1_000), defaultValue: ""),
     ] + mail + retention
 
     /// Thời hạn lưu (Nghị định 13/2023): how long records that serve no evaluation are kept. The audit

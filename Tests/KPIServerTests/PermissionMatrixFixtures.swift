@@ -17,6 +17,9 @@ extension PermissionMatrixTests {
         "POST cai-dat/ung-dung/:id/khoa-truy-cap/:token/thu-hoi": "oxxxxxxxs",
         "POST cai-dat/ung-dung/:id/trang-thai": "oxxxxxxxs",
         "POST cai-dat/ung-dung/:id/su-kien/:mid/gui-lai": "oxxxxxxxs",
+        // Trusted certificates for edXML signatures: the system administrator's.
+        "POST cai-dat/ung-dung/chung-thu": "oxxxxxxxs",
+        "POST cai-dat/ung-dung/chung-thu/:cid/go": "oxxxxxxxs",
         // The API's contract and reference page are public; its operations answer a token only,
         // never a session (401 to every signed-in page user: see APITokenTests for the scopes).
         "GET api/v1": "ooooooooo",
@@ -124,6 +127,7 @@ extension PermissionMatrixTests {
         ids["khoa-truy-cap/:token"] = try await clients.issue(client: clientID, label: "thử", scopes: [.catalogRead], days: 30,
                                                               rotating: false).id.uuidString
         ids["su-kien/:mid"] = try await Self.parkedDelivery(app, client: clientID)
+        ids["chung-thu/:cid"] = try await Self.trustedCertificate(app)
         ids["lien-ket-danh-gia/:lid"] = try await one("""
             SELECT id AS v FROM rating_links WHERE task_id = \(bind: UUID(uuidString: task)!) LIMIT 1
             """)
@@ -227,6 +231,14 @@ extension PermissionMatrixTests {
 
     /// A subscription of the client and one delivery to it parked after a day of failures (what
     /// «Gửi lại» acts on).
+    /// A trusted certificate (the corpus's), as the administrator adds it.
+    static func trustedCertificate(_ app: Application) async throws -> String {
+        let pem = String(decoding: try EdXMLSignatureTests.data("chung-thu-mttq-tinh.pem"), as: UTF8.self)
+        let trust = EdXMLTrust(store: app.store, principal: try await Browser.principal(app, "quantri"),
+                               actor: .system("test", at: app.clock.now))
+        return try await trust.add(pem: pem).requireID().uuidString
+    }
+
     static func parkedDelivery(_ app: Application, client: UUID) async throws -> String {
         guard let record = try await APIClientRecord.find(client, on: app.db) else { throw Abort(.notFound) }
         let s = WebhookSubscription()

@@ -25,7 +25,9 @@ extension KPIAPI {
         let pkg = receipt.package
         let shown = Components.Schemas.EdXMLReceipt(
             documentId: pkg.documentID, number: pkg.number, promulgationDate: pkg.promulgationDate.iso,
-            issuerCode: receipt.issuer.code, signed: pkg.signed, attachments: pkg.attachments.count,
+            issuerCode: receipt.issuer.code, signed: pkg.signed,
+            signature: .init(status: .init(rawValue: receipt.signature.code) ?? .khongKy, label: receipt.signature.label),
+            attachments: pkg.attachments.count,
             tasks: try await APITasks.render(tasks, db: req.db))
         return receipt.existed ? .ok(.init(body: .json(shown))) : .created(.init(body: .json(shown)))
     }

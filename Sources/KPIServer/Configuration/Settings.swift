@@ -114,6 +114,13 @@ public struct Settings: Sendable {
 
     /// `KPI_EDXML_PRODUCT`: the product of a task made from a directive received as edXML (`EdXMLReceiver`).
     public var edxmlProduct: String = "SP-CM-01"
+    /// `KPI_EDXML_REQUIRE_SIGNED`: identifiers of agencies that take only validly signed edXML packages.
+    public var edxmlRequireSigned: String = ""
+
+    var edxmlSignedAgencies: Set<String> {
+        Set(edxmlRequireSigned.split(whereSeparator: { $0 == "," || $0 == ";" || $0 == " " })
+            .map { AgencyIdentifier.normalize(String($0)) })
+    }
 
     var dossierProductCodes: [String] {
         dossierProducts.split(whereSeparator: { $0 == "," || $0 == ";" || $0 == " " }).map(String.init)
@@ -183,6 +190,7 @@ public struct Settings: Sendable {
         "KPI_WEBHOOK_ALLOW": ({ $0.webhookAllow }, { $0.webhookAllow = $1 }),
         "KPI_DOSSIER_PRODUCTS": ({ $0.dossierProducts }, { $0.dossierProducts = $1 }),
         "KPI_EDXML_PRODUCT": ({ $0.edxmlProduct }, { $0.edxmlProduct = $1 }),
+        "KPI_EDXML_REQUIRE_SIGNED": ({ $0.edxmlRequireSigned }, { $0.edxmlRequireSigned = $1 }),
     ]
 
     /// These settings with the values saved on the Cài đặt page (`system_settings`, key → value), where
@@ -222,6 +230,7 @@ public struct Settings: Sendable {
         }
         if let codes = env["KPI_DOSSIER_PRODUCTS"], !codes.isEmpty { s.dossierProducts = codes }
         if let code = env["KPI_EDXML_PRODUCT"], !code.isEmpty { s.edxmlProduct = code }
+        if let codes = env["KPI_EDXML_REQUIRE_SIGNED"] { s.edxmlRequireSigned = codes }
         if let types = env["KPI_EVIDENCE_TYPES"], !types.isEmpty {
             s.evidenceTypes = types.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         }

@@ -45,6 +45,8 @@ enum Migrations {
         app.migrations.add(AddOrganizationIdentifier())
         app.migrations.add(CreateWebhookSubscriptions())
         app.migrations.add(CreateEdXMLReceipts())
+        app.migrations.add(CreateTrustedCertificates())
+        app.migrations.add(AddEdXMLSignature())
     }
 }
 

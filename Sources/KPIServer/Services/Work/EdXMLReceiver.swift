@@ -17,6 +17,7 @@ struct EdXMLReceiver {
         var package: EdXMLPackage
         var issuer: Organization
         var tasks: [UUID]
+        var signature: EdXMLSignatureCheck.Outcome
         /// Every task existed before this call.
         var existed: Bool
     }
@@ -53,6 +54,22 @@ struct EdXMLReceiver {
             }
             if !units.contains(where: { $0.id == o.id }) { units.append(o) }
         }
+        let signature = EdXMLSignatureCheck.check(data, trusted: try await EdXMLTrust.certificates(on: db), now: work.actor.at)
+        let required = work.settings.edxmlSignedAgencies
+        if !required.isEmpty, signature.code != "hop-le" {
+            for unit in units {
+                // The unit itself or any organization above it asks for signed packages.
+                let above = (1...OrgPath.depth(unit.path)).map { OrgPath.prefix(unit.path, depth: $0) }
+                let marked = try await Organization.query(on: db).filter(\.$path ~~ above).all()
+                    .first { required.contains($0.identifier) }
+                if let marked {
+                    throw EdXMLProblem("Signature", """
+                        «\(marked.name)» chỉ nhận văn bản có chữ ký số hợp lệ của chứng thư tin cậy; gói này: \
+                        \(signature.label).
+                        """)
+                }
+            }
+        }
         let policy = work.settings.evidencePolicy
         for (i, a) in p.attachments.enumerated() {
             if let why = policy.refusal(filename: a.name, size: a.data.count, head: Array(a.data.prefix(8))) {
@@ -70,13 +87,13 @@ struct EdXMLReceiver {
                 continue
             }
             existed = false
-            ids += try await create(p, issuer: issuer, unit: unit, start: min(today, due), due: due, token: token)
+            ids += try await create(p, issuer: issuer, unit: unit, start: min(today, due), due: due, token: token, signature: signature)
         }
-        return Receipt(package: p, issuer: issuer, tasks: ids, existed: existed)
+        return Receipt(package: p, issuer: issuer, tasks: ids, signature: signature, existed: existed)
     }
 
     private func create(_ p: EdXMLPackage, issuer: Organization, unit: Organization, start: DateOnly, due: DateOnly,
-                        token: String) async throws -> [UUID] {
+                        token: String, signature: EdXMLSignatureCheck.Outcome) async throws -> [UUID] {
         var draft = TaskDraft(title: String(p.subject.prefix(500)), start: start.iso, due: due.iso)
         draft.description = [p.subject.count > 500 ? p.subject : "", p.content,
                              p.signer.map { "Người ký: \($0.text)" } ?? "",
@@ -108,6 +125,7 @@ struct EdXMLReceiver {
                     let r = EdXMLReceiptRecord()
                     r.taskID = id; r.senderID = p.from.id; r.senderName = p.from.name; r.documentID = p.documentID
                     r.number = p.number; r.promulgationDate = p.promulgationDate.iso; r.signed = p.signed
+                    r.signature = signature.code; r.signatureNote = signature.label
                     try await r.create(on: db)
                     // The receipt (03) goes to the sender's subscriptions with the task.
                     if let t = try await WorkTask.find(id, on: db) {

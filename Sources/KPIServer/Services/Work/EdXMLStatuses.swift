@@ -19,6 +19,9 @@ final class EdXMLReceiptRecord: Model, @unchecked Sendable {
     /// yyyy-MM-dd.
     @Field(key: "promulgation_date") var promulgationDate: String
     @Field(key: "signed") var signed: Bool
+    /// The signature check's outcome (`EdXMLSignatureCheck.Outcome.code`) and its words, shown on the task.
+    @Field(key: "signature") var signature: String
+    @Field(key: "signature_note") var signatureNote: String
     @OptionalField(key: "created_at") var createdAt: Date?
 
     init() {}
@@ -44,6 +47,23 @@ struct CreateEdXMLReceipts: AsyncMigration {
     }
 
     func revert(on db: any Database) async throws { try await db.schema(EdXMLReceiptRecord.schema).delete() }
+}
+
+/// The outcome of the XML-DSig check, kept with the receipt (`EdXMLSignatureCheck`).
+struct AddEdXMLSignature: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema(EdXMLReceiptRecord.schema)
+            .field("signature", .string, .required, .sql(.default("khong-ky")))
+            .update()
+        try await db.schema(EdXMLReceiptRecord.schema)
+            .field("signature_note", .string, .required, .sql(.default("")))
+            .update()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(EdXMLReceiptRecord.schema).deleteField("signature_note").update()
+        try await db.schema(EdXMLReceiptRecord.schema).deleteField("signature").update()
+    }
 }
 
 /// The status messages of the tasks made from edXML packages: read from each task's timeline

@@ -38,6 +38,8 @@ struct TaskPageModel {
     var ratings: (links: [WorkService.LinkSummary], mode: ReceiptMode)?
     var evidenceTypes: [String]
     var evidenceMaxMegabytes: Int
+    /// The edXML package the task was made from, with its signature check (nil for other tasks).
+    var edxml: EdXMLReceiptRecord? = nil
 }
 
 extension WorkService {
@@ -63,6 +65,7 @@ extension WorkService {
         }
         let links = try await ratingLinks(id)
         let ratings = actor.decides || !links.isEmpty ? (links, try await PublicRatings.mode(of: t, on: db).0) : nil
+        let edxml = t.documentID.isEmpty ? nil : try await EdXMLReceiptRecord.query(on: db).filter(\.$taskID == id).first()
         return TaskPageModel(
             task: t, participants: parts, assignee: assignee, unitName: unit?.name ?? "",
             participantNames: Dictionary(people.map { ($0.id!, "\($0.fullName) (\($0.code))") }, uniquingKeysWith: { a, _ in a }),
@@ -70,6 +73,6 @@ extension WorkService {
             actor: actor, offered: offered,
             warning: WorkService.warning(t, today: store.today, calendar: calendar, soon: settings.warnSoonDays),
             convertedUnits: units, pending: pending, ratings: ratings,
-            evidenceTypes: settings.evidenceTypes, evidenceMaxMegabytes: settings.evidenceMaxMegabytes)
+            evidenceTypes: settings.evidenceTypes, evidenceMaxMegabytes: settings.evidenceMaxMegabytes, edxml: edxml)
     }
 }

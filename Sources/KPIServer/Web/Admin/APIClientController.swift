@@ -22,6 +22,9 @@ enum APIClientController {
         r.post("cai-dat", "ung-dung", ":id", "khoa-truy-cap", ":token", "thu-hoi", use: revoke)
         r.post("cai-dat", "ung-dung", ":id", "trang-thai", use: setActive).reads(.flag("hoat_dong", "Hoạt động", in: .form))
         r.post("cai-dat", "ung-dung", ":id", "su-kien", ":mid", "gui-lai", use: redeliver)
+        r.post("cai-dat", "ung-dung", "chung-thu", use: addCertificate)
+            .reads(.text("pem", max: EdXMLTrust.maxPEM, "Chứng thư", in: .form))
+        r.post("cai-dat", "ung-dung", "chung-thu", ":cid", "go", use: removeCertificate)
     }
 
     static func field(_ s: APIScope) -> String {
@@ -34,7 +37,8 @@ enum APIClientController {
 
     static let crumbs = [("Tổng quan", "/"), ("Cài đặt", "/cai-dat")]
 
-    @Sendable static func list(_ req: Request, problems: [String] = [], status: HTTPStatus = .ok) async throws -> Response {
+    @Sendable static func list(_ req: Request, problems: [String] = [], status: HTTPStatus = .ok, pem: String? = nil) async throws
+        -> Response {
         let clients = try await service(req).clients()
         let rows = clients.map { c -> HTML in
             let valid = c.tokens.filter { $0.revokedAt == nil && $0.expiresAt > req.now }.count
@@ -56,7 +60,7 @@ enum APIClientController {
             <th scope="col">Phạm vi</th><th scope="col" class="num">Khóa còn hiệu lực</th><th scope="col">Trạng thái</th></tr>\
             </thead><tbody>\(rows)</tbody></table></div>
             """)
-            <h2>Thêm ứng dụng kết nối</h2>\(Widgets.problems(problems))
+            <h2>Thêm ứng dụng kết nối</h2>\(Widgets.problems(pem == nil ? problems : []))
             <form method="post" action="\(base)" class="filters" data-busy="Đang tạo…">\(req.csrfField)
             \(FormField("ten", "Tên ứng dụng", value: form["ten"], required: true, maxLength: 120,
                         placeholder: "Phần mềm QLVB&ĐH tỉnh", width: .grow).html)
@@ -68,8 +72,12 @@ enum APIClientController {
                         max: APITokenRules.ratePerMinuteRange.upperBound).html)
             \(FormField("lien_he", "Liên hệ kỹ thuật", value: form["lien_he"], maxLength: 255, width: .grow).html)
             <div class="field"><button class="primary">Thêm ứng dụng</button></div></form>
+            \(try await certificateSection(req, problems: pem == nil ? [] : problems, pem: pem ?? ""))
             """
-        return req.page(Page(title: "Ứng dụng kết nối (API)", breadcrumbs: crumbs, body: body), status: status)
+        let flash = ["chung-thu": "Đã thêm chứng thư tin cậy.",
+                     "go-chung-thu": "Đã gỡ chứng thư khỏi danh sách tin cậy."][
+            req.input.text("tb")]
+        return req.page(Page(title: "Ứng dụng kết nối (API)", breadcrumbs: crumbs, flash: flash, body: body), status: status)
     }
 
     @Sendable static func list(_ req: Request) async throws -> Response { try await list(req, problems: []) }

@@ -160,6 +160,10 @@ extension TaskPage {
             <div><dt>Đơn vị</dt><dd>\(m.unitName)</dd></div>
             <div><dt>Người giao</dt><dd>\(t.assignerName.isEmpty ? "Chưa duyệt (tự đề xuất)" : t.assignerName)</dd></div>
             <div><dt>Nguồn</dt><dd>\((source?.label ?? t.source) + doc)</dd></div>
+            \(m.edxml.map { r in HTML("""
+                <div><dt>Văn bản điện tử (edXML)</dt><dd>Gửi từ \(r.senderName) (\(r.senderID)) · \
+                <span class="signature \(r.signature)">\(r.signatureNote)</span></dd></div>
+                """) } ?? .empty)
             <div><dt>Sản phẩm</dt><dd>\(t.productName) (\(t.productCode))</dd></div>
             <div><dt>Số lượng × hệ số = khối lượng quy đổi</dt><dd>\
             \(DecimalText.vn(DecimalText.parse(t.quantity) ?? .zero)) \(t.productUnit) \
