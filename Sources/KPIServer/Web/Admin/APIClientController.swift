@@ -74,9 +74,9 @@ enum APIClientController {
             <div class="field"><button class="primary">Thêm ứng dụng</button></div></form>
             \(try await certificateSection(req, problems: pem == nil ? [] : problems, pem: pem ?? ""))
             """
-        let flash = ["chung-thu": "Đã thêm chứng thư tin cậy.",
-                     "go-chung-thu": "Đã gỡ chứng thư khỏi danh sách tin cậy."][
-            req.input.text("tb")]
+        // (Also answered to a refused POST, which declares no notice.)
+        let flash = req.method != .GET ? nil : ["chung-thu": "Đã thêm chứng thư tin cậy.",
+                                                "go-chung-thu": "Đã gỡ chứng thư khỏi danh sách tin cậy."][req.input.text("tb")]
         return req.page(Page(title: "Ứng dụng kết nối (API)", breadcrumbs: crumbs, flash: flash, body: body), status: status)
     }
 
