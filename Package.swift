@@ -24,6 +24,8 @@ let package = Package(
         // run on these; the generator itself is not a dependency (scripts/openapi-generator).
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.8.0"),
         .package(url: "https://github.com/vapor/swift-openapi-vapor.git", from: "1.2.0"),
+        // Single sign-on (OpenID Connect): an ID token's signature checked against the provider's JWKS.
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
     ],
     targets: [
         // Pure domain rules: no Vapor, no Fluent, no I/O.
@@ -46,6 +48,7 @@ let package = Package(
                 .product(name: "Ink", package: "Ink"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIVapor", package: "swift-openapi-vapor"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ]
         ),
         .executableTarget(name: "kpi", dependencies: ["KPIServer", "KPICore"]),
@@ -58,6 +61,7 @@ let package = Package(
                 "KPIServer",
                 .product(name: "XCTVapor", package: "vapor"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             // Peers the tests start as processes (read from the source tree), not resources.
             exclude: ["API/Peers", "API/EdXMLCorpus"]

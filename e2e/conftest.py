@@ -93,9 +93,10 @@ def server(tmp_path, request):
     data = tmp_path / "data"
     shutil.copytree(TEMPLATE, data)
     env = dict(os.environ, KPI_DATA_DIR=str(data))
-    # A test module may add to the server's environment (test_mail.py: the SMTP relay).
-    env.update(getattr(request.module, "SERVER_ENV", {}))
     port = free_port()
+    # A test module may add to the server's environment (test_mail.py: the SMTP relay); "{port}" in a
+    # value is this server's port (test_single_sign_on.py: the address the identity provider returns to).
+    env.update({k: v.replace("{port}", str(port)) for k, v in getattr(request.module, "SERVER_ENV", {}).items()})
     log = open(tmp_path / "server.log", "w")
     proc = subprocess.Popen([KPI_BIN, "serve", "--hostname", "127.0.0.1", "--port", str(port)],
                             env=env, stdout=log, stderr=subprocess.STDOUT)

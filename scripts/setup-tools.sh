@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, once, what the tests need beyond Swift: PostgreSQL, Chromium, sqlite3, openssl (Debian) and
-# Playwright + pytest + qrcode + pyotp + aiosmtpd + schemathesis (PyPI). Safe to run again: it installs only what is missing.
+# Playwright + pytest + qrcode + pyotp + aiosmtpd + schemathesis + oidc-provider-mock (PyPI). Safe to run again: it installs only what is missing.
 set -euo pipefail
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
@@ -16,8 +16,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-if ! python3 -c "import playwright, pytest, qrcode, pyotp, aiosmtpd, schemathesis" >/dev/null 2>&1; then
-  echo "== Cài đặt Playwright, pytest, qrcode, pyotp, aiosmtpd và schemathesis (PyPI; qrcode và pyotp kiểm tra chéo mã QR"
-  echo "   và mã TOTP, aiosmtpd là máy chủ thư thật nhận thư của hệ thống, schemathesis kiểm tra API theo api/openapi.yaml)"
-  python3 -m pip install -q --disable-pip-version-check playwright pytest qrcode pyotp aiosmtpd schemathesis
+if ! python3 -c "import playwright, pytest, qrcode, pyotp, aiosmtpd, schemathesis, oidc_provider_mock" >/dev/null 2>&1; then
+  echo "== Cài đặt Playwright, pytest, qrcode, pyotp, aiosmtpd, schemathesis và oidc-provider-mock (PyPI; qrcode và pyotp"
+  echo "   kiểm tra chéo mã QR và mã TOTP, aiosmtpd là máy chủ thư thật nhận thư của hệ thống, schemathesis kiểm tra API"
+  echo "   theo api/openapi.yaml, oidc-provider-mock là hệ thống định danh OpenID Connect thật cho đăng nhập một lần)"
+  python3 -m pip install -q --disable-pip-version-check playwright pytest qrcode pyotp aiosmtpd schemathesis oidc-provider-mock
 fi

@@ -29,6 +29,9 @@ final class PermissionMatrixTests: XCTestCase {
             "POST dang-nhap": "ooooooooo",
             "GET dang-nhap/ma-xac-thuc": "ooooooooo",
             "POST dang-nhap/ma-xac-thuc": "ooooooooo",
+            // Single sign-on is not configured in these tests: its start and return are not found for anyone.
+            "GET dang-nhap/sso": "xxxxxxxxx",
+            "GET dang-nhap/sso/ve": "xxxxxxxxx",
             "POST dang-xuat": "oooooooos",
             "GET doi-mat-khau": "oooooooos",
             "POST doi-mat-khau": "oooooooos",

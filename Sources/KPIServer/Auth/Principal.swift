@@ -14,7 +14,8 @@ struct Principal: Sendable {
     var scopePath: String
     var grants: [Grant]
     var mustChangePassword: Bool
-    /// Two-step sign-in is on for this account.
+    /// Two-step sign-in is on for this account, or this session's sign-in at the identity provider
+    /// asserted a second factor the province accepts (`KPI_OIDC_ACR`, `KPI_OIDC_AMR`).
     var mfaEnabled = false
     /// The personal-data notice (Nghị định 13/2023) was acknowledged; until then every page shows it.
     var privacyAcknowledged = true
@@ -118,7 +119,7 @@ struct Principal: Sendable {
             SELECT s.id AS session_id, s.csrf_token, s.created_at, s.last_seen_at, u.id AS user_id, u.username, u.person_id,
                    u.scope_path, u.must_change_password, u.active, p.full_name, g.role, g.scope_path AS grant_scope,
                    (SELECT COUNT(*) FROM notices n WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread,
-                   CASE WHEN u.mfa_enabled_at IS NULL THEN 0 ELSE 1 END AS mfa_on,
+                   CASE WHEN u.mfa_enabled_at IS NULL AND s.second_factor IS NULL THEN 0 ELSE 1 END AS mfa_on,
                    CASE WHEN u.privacy_ack_at IS NULL THEN 0 ELSE 1 END AS privacy_ack
             FROM web_sessions s JOIN users u ON u.id = s.user_id
             LEFT JOIN people p ON p.id = u.person_id LEFT JOIN role_grants g ON g.user_id = u.id

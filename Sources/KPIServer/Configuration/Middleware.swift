@@ -82,12 +82,21 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
     static let contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         + "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
 
+    /// The policy in force: with single sign-on, a form (signing out) may also lead to the identity
+    /// provider's origin, where its session is ended.
+    static func policy(_ settings: Settings) -> String {
+        guard let issuer = settings.singleSignOn?.issuer, let url = URL(string: issuer), let scheme = url.scheme,
+              let host = url.host else { return contentSecurityPolicy }
+        let origin = scheme + "://" + host + (url.port.map { ":\($0)" } ?? "")
+        return contentSecurityPolicy.replacingOccurrences(of: "form-action 'self'", with: "form-action 'self' " + origin)
+    }
+
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let res = try await next.respond(to: req)
         res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         res.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
         res.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
-        res.headers.replaceOrAdd(name: "Content-Security-Policy", value: Self.contentSecurityPolicy)
+        res.headers.replaceOrAdd(name: "Content-Security-Policy", value: Self.policy(req.application.settings))
         if req.application.settings.secureCookies {
             res.headers.replaceOrAdd(name: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains")
         }

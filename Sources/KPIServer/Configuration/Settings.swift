@@ -117,6 +117,12 @@ public struct Settings: Sendable {
     /// `KPI_EDXML_REQUIRE_SIGNED`: identifiers of agencies that take only validly signed edXML packages.
     public var edxmlRequireSigned: String = ""
 
+    /// `KPI_OIDC_*`: single sign-on through the province's identity provider (OpenID Connect), off
+    /// when `KPI_OIDC_ISSUER` is empty. Environment only (it holds the client's secret).
+    public var singleSignOn: SingleSignOnConfig?
+    /// Why the `KPI_OIDC_*` settings were refused (single sign-on then stays off; `kpi serve` says it).
+    public var singleSignOnProblem: String?
+
     var edxmlSignedAgencies: Set<String> {
         Set(edxmlRequireSigned.split(whereSeparator: { $0 == "," || $0 == ";" || $0 == " " })
             .map { AgencyIdentifier.normalize(String($0)) })
@@ -278,6 +284,14 @@ public struct Settings: Sendable {
         s.docsDirectory = env["KPI_DOCS_DIR"].flatMap { $0.isEmpty ? nil : $0 }
         s.isTraining = TrainingCopy.isTraining(s.dataDirectory)
         s.smtpCAFile = env["KPI_SMTP_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        switch SingleSignOnConfig.from(environment: env) {
+        case .success(let c)? where s.publicURL == nil:
+            s.singleSignOnProblem = "Thiếu KPI_PUBLIC_URL: hệ thống định danh cần địa chỉ công khai để trả "
+                + "người dùng về (\(c.issuer))."
+        case .success(let c)?: s.singleSignOn = c
+        case .failure(let problem)?: s.singleSignOnProblem = problem.message
+        case nil: break
+        }
         s.mailEverySeconds = min(max(Int(env["KPI_MAIL_EVERY_SECONDS"] ?? "") ?? 30, 0), 86_400)
         s.setByEnvironment = Set(SettingsCatalog.all.map(\.env).filter { env[$0].map { !$0.isEmpty } ?? false })
         return s

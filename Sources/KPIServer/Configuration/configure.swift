@@ -22,6 +22,8 @@ public func configure(_ app: Application, settings: Settings = .fromEnvironment(
     // inside the network after its address was checked. Made now, not lazily by the outbox job.
     app.http.client.configuration.redirectConfiguration = .disallow
     _ = app.http.client.shared
+    if let sso = settings.singleSignOn { app.storage[OIDCProviderKey.self] = OIDCProvider(config: sso, client: app.client) }
+    if let problem = settings.singleSignOnProblem { app.logger.warning("Đăng nhập một lần (OIDC) đang tắt: \(problem)") }
     try configureDatabase(app, settings: settings)
     Migrations.register(on: app)
 

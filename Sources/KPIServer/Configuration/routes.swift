@@ -12,6 +12,7 @@ func routes(_ app: Application) throws {
     let web = session.grouped(DeclaredParamsMiddleware())
     let signedIn = session.grouped(RequireSignIn(), RefusalAuditMiddleware(), DeclaredParamsMiddleware())
     AuthController.register(public: web, signedIn: signedIn)
+    SingleSignOnController.register(public: web)
     TwoFactorController.register(public: web, signedIn: signedIn)
     signedIn.get(use: HomeController.home).reads(.format)
     CatalogController.register(signedIn)

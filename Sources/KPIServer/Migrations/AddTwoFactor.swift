@@ -63,6 +63,8 @@ final class SignInChallenge: Model, @unchecked Sendable {
     @Field(key: "ip") var ip: String
     /// The password was below the policy: it must be changed once the second step is passed.
     @Field(key: "must_change") var mustChange: Bool
+    /// The first step was the identity provider's: its ID token, carried on to the session.
+    @OptionalField(key: "id_token_hint") var idTokenHint: String?
 
     init() {}
 }

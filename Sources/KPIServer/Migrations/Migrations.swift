@@ -47,6 +47,7 @@ enum Migrations {
         app.migrations.add(CreateEdXMLReceipts())
         app.migrations.add(CreateTrustedCertificates())
         app.migrations.add(AddEdXMLSignature())
+        app.migrations.add(AddSingleSignOn())
     }
 }
 

@@ -13,6 +13,10 @@ final class WebSession: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "last_seen_at") var lastSeenAt: Date
     @Field(key: "ip") var ip: String
+    /// Signed in through the identity provider, which asserted a second factor ("acr:…" or "amr:…").
+    @OptionalField(key: "second_factor") var secondFactor: String?
+    /// Signed in through the identity provider: its ID token, sent back at sign-out to end its session too.
+    @OptionalField(key: "id_token_hint") var idTokenHint: String?
 
     init() {}
 }

@@ -64,22 +64,46 @@ struct SignInService {
             try await recordFailure(user: usable ? user : nil, username: username, ipKey: ipKey, now: now, ip: ip)
             return .refused(Self.wrongCredentials)
         }
+        // With single sign-on, a password opens only administrators' accounts (unless configured for all).
+        if let sso = settings.singleSignOn, !sso.localForAll {
+            let roles = try await RoleGrant.query(on: req.db).filter(\.$userID == userID).all().compactMap { Role(rawValue: $0.role) }
+            if SingleSignOnConfig.localRoles.isDisjoint(with: roles) { return .refused(SingleSignOnProblem.localSignInClosed.message) }
+        }
         // A password set before the policy (or under a weaker one) must be changed now.
         let mustChange = user.mustChangePassword || !settings.passwordPolicy.problems(password, username: username).isEmpty
         if user.mfaEnabledAt != nil {
-            // The account is not signed in yet, nor its failures forgiven: that waits for the code.
-            let token = SessionMiddleware.newToken()
-            let challenge = SignInChallenge()
-            challenge.tokenHash = AuditLog.sha256(token); challenge.userID = userID; challenge.createdAt = now
-            challenge.attempts = 0; challenge.ip = ip; challenge.mustChange = mustChange
-            try await req.store.write { [challenge] db in
-                try await SignInChallenge.query(on: db).filter(\.$userID == userID).delete()
-                try await SignInChallenge.query(on: db).filter(\.$createdAt < now.addingTimeInterval(-Self.challengeLifetime)).delete()
-                try await challenge.create(on: db)
-            }
-            return .secondStep(token: token)
+            return .secondStep(token: try await challenge(user, mustChange: mustChange, idToken: nil, now: now, ip: ip))
         }
         return try await openSession(user, mustChange: mustChange, secondStep: nil, now: now, ip: ip)
+    }
+
+    /// Signs in an account the identity provider vouched for (`SingleSignOnService`): the local code is
+    /// asked as well when the account has two-step sign-in and the provider asserted no second factor
+    /// the province accepts; a role that requires two steps and has neither is sent to set it up
+    /// (`RequireSignIn`), as after a password.
+    func signIn(linked user: User, idToken: String, factor: String?) async throws -> Outcome {
+        let (now, ip) = (req.now, req.clientIP)
+        if factor == nil, user.mfaEnabledAt != nil {
+            return .secondStep(token: try await challenge(user, mustChange: false, idToken: idToken, now: now, ip: ip))
+        }
+        return try await openSession(user, mustChange: false, secondStep: factor, now: now, ip: ip,
+                                     provider: (idToken: idToken, factor: factor))
+    }
+
+    /// The challenge between the first step and the code: the account is not signed in yet, nor its
+    /// failures forgiven. The browser's token.
+    private func challenge(_ user: User, mustChange: Bool, idToken: String?, now: Date, ip: String) async throws -> String {
+        let userID = try user.requireID()
+        let token = SessionMiddleware.newToken()
+        let challenge = SignInChallenge()
+        challenge.tokenHash = AuditLog.sha256(token); challenge.userID = userID; challenge.createdAt = now
+        challenge.attempts = 0; challenge.ip = ip; challenge.mustChange = mustChange; challenge.idTokenHint = idToken
+        try await req.store.write { [challenge] db in
+            try await SignInChallenge.query(on: db).filter(\.$userID == userID).delete()
+            try await SignInChallenge.query(on: db).filter(\.$createdAt < now.addingTimeInterval(-Self.challengeLifetime)).delete()
+            try await challenge.create(on: db)
+        }
+        return token
     }
 
     /// The second step: the code (TOTP or a recovery code) for the challenge the browser holds. A
@@ -99,7 +123,8 @@ struct SignInService {
         let challengeID = try challenge.requireID()
         if let method = try await TwoFactorService(req: req).check(user, typed: code, allowRecovery: true) {
             try await req.store.write { db in try await SignInChallenge.query(on: db).filter(\.$id == challengeID).delete() }
-            return try await openSession(user, mustChange: challenge.mustChange, secondStep: method, now: now, ip: ip)
+            return try await openSession(user, mustChange: challenge.mustChange, secondStep: method, now: now, ip: ip,
+                                         provider: challenge.idTokenHint.map { (idToken: $0, factor: nil) })
         }
         try await recordFailure(user: user, username: user.username, ipKey: ipKey, now: now, ip: ip)
         let attempts = challenge.attempts + 1
@@ -114,8 +139,10 @@ struct SignInService {
     }
 
     /// Opens a session for an account that has passed every step; forgives its failures; audited
-    /// with the second step used (none, "totp" or "recovery").
-    private func openSession(_ user: User, mustChange: Bool, secondStep: String?, now: Date, ip: String) async throws -> Outcome {
+    /// with the second step used (none, "totp", "recovery", or the provider's "acr:…"/"amr:…") and,
+    /// through the identity provider, with its ID token kept for sign-out.
+    private func openSession(_ user: User, mustChange: Bool, secondStep: String?, now: Date, ip: String,
+                             provider: (idToken: String, factor: String?)? = nil) async throws -> Outcome {
         let userID = try user.requireID()
         let token = SessionMiddleware.newToken()
         let session = WebSession()
@@ -125,8 +152,12 @@ struct SignInService {
         session.createdAt = now
         session.lastSeenAt = now
         session.ip = ip
+        session.secondFactor = provider?.factor
+        session.idTokenHint = provider?.idToken
+        var after = secondStep.map { ["buoc_hai": $0] } ?? [:]
+        if provider != nil { after["cach"] = "dang-nhap-mot-lan" }
         let username = user.username
-        try await req.store.write { [session] db in
+        try await req.store.write { [session, after] db in
             try await session.create(on: db)
             try await User.query(on: db).filter(\.$id == userID)
                 .set(\.$failedAttempts, to: 0).set(\.$heldUntil, to: nil).set(\.$lastLoginAt, to: now)
@@ -135,8 +166,7 @@ struct SignInService {
                 try await User.query(on: db).filter(\.$id == userID).set(\.$mustChangePassword, to: true).update()
             }
             try await AuditLog.append(on: db, actor: Actor(name: username, ip: ip, at: now), action: "login",
-                                      entityType: "user", entityID: userID.uuidString, scopePath: user.scopePath,
-                                      after: secondStep.map { ["buoc_hai": $0] } ?? [:])
+                                      entityType: "user", entityID: userID.uuidString, scopePath: user.scopePath, after: after)
         }
         return .signedIn(token: token, mustChange: mustChange)
     }

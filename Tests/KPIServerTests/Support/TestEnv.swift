@@ -25,7 +25,7 @@ enum TestEnv {
         ProcessInfo.processInfo.environment["KPI_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    static func make(demo: Bool = true) async throws -> Application {
+    static func make(demo: Bool = true, adjust: (inout Settings) -> Void = { _ in }) async throws -> Application {
         let app = try await Application.make(.testing)
         app.clock = AppClock(pinnedAt: now)
         app.logger.logLevel = .warning
@@ -36,6 +36,7 @@ enum TestEnv {
         settings.mfaKey = mfaKey
         settings.sessionIdleMinutes = 60
         settings.dataDirectory = NSTemporaryDirectory() + "kpi-test-\(UUID().uuidString)"
+        adjust(&settings)
         do {
             try await configure(app, settings: settings)
             if postgresURL != nil {
@@ -77,8 +78,8 @@ extension TestEnv {
 }
 
 /// Runs `body` with a fresh app and always shuts it down.
-func withApp(demo: Bool = true, _ body: (Application) async throws -> Void) async throws {
-    let app = try await TestEnv.make(demo: demo)
+func withApp(demo: Bool = true, adjust: (inout Settings) -> Void = { _ in }, _ body: (Application) async throws -> Void) async throws {
+    let app = try await TestEnv.make(demo: demo, adjust: adjust)
     do {
         try await body(app)
     } catch {

@@ -17,8 +17,16 @@ struct AuthController {
 
     static func loginPage(_ req: Request, message: String?, username: String = "", token: String, status: HTTPStatus = .ok) -> Response {
         let next = WebRules.localPath(req.input.text("next")) ?? "/"
+        let sso: HTML = req.application.settings.singleSignOn.map { c in
+            let closed = c.localForAll ? "" : " (dành cho quản trị)"
+            return """
+                <p class="actions"><a class="button primary" href="/dang-nhap/sso?next=\(next.addingPercentEncoding(withAllowedCharacters:
+                .alphanumerics) ?? "/")">\(c.label)</a></p>
+                <p class="hint">Hoặc đăng nhập bằng tên đăng nhập và mật khẩu riêng\(closed):</p>
+                """
+        } ?? .empty
         let page = Page(title: "Đăng nhập", flash: message, flashIsError: message != nil && status != .ok, body: """
-            <form method="post" action="/dang-nhap?next=\(next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")" \
+            \(sso)<form method="post" action="/dang-nhap?next=\(next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")" \
             class="login">
             <input type="hidden" name="_csrf" value="\(token)">
             \(FormField("username", "Tên đăng nhập", value: username, required: true, autocomplete: "username").focused.html)
@@ -46,25 +54,28 @@ struct AuthController {
     @Sendable static func login(_ req: Request) async throws -> Response {
         let form = try req.content.decode(LoginForm.self)
         let outcome = try await SignInService(req: req).signIn(username: form.username ?? "", password: form.password ?? "")
+        // Only a path on this site: no open redirect.
+        return respond(req, to: outcome, username: form.username ?? "", next: WebRules.localPath(req.input.text("next")) ?? "/")
+    }
+
+    /// The answer to a sign-in's outcome, by password or through the identity provider.
+    static func respond(_ req: Request, to outcome: SignInService.Outcome, username: String, next: String) -> Response {
         switch outcome {
         case .refused(let message), .restart(let message):
             let token = req.preSignInToken
-            return loginPage(req, message: message, username: form.username ?? "", token: token, status: .unauthorized)
+            return loginPage(req, message: message, username: username, token: token, status: .unauthorized)
         case .throttled(let message):
             let token = req.preSignInToken
-            let res = loginPage(req, message: message, username: form.username ?? "", token: token, status: .tooManyRequests)
+            let res = loginPage(req, message: message, username: username, token: token, status: .tooManyRequests)
             res.headers.replaceOrAdd(name: .retryAfter, value: String(SignInService.ipWindow))
             return res
         case .signedIn(let token, let mustChange):
-            // Only a path on this site: no open redirect.
-            let next = WebRules.localPath(req.input.text("next")) ?? "/"
             let res = req.redirect(to: mustChange ? "/doi-mat-khau" : next)
             res.cookies[SessionMiddleware.cookieName] = SessionMiddleware.cookie(token, settings: req.application.settings)
             res.cookies[CSRFMiddleware.preCookie] = .expired
             return res
         case .secondStep(let challenge):
             // The pre-sign-in CSRF cookie stays: the code's form carries it.
-            let next = WebRules.localPath(req.input.text("next")) ?? "/"
             let res = req.redirect(to: "/dang-nhap/ma-xac-thuc?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics)
                 ?? "/"))
             res.cookies[TwoFactorController.challengeCookie] = TwoFactorController.challengeCookieValue(challenge,
@@ -74,8 +85,13 @@ struct AuthController {
     }
 
     @Sendable static func logout(_ req: Request) async throws -> Response {
+        // A session opened through the identity provider ends there too (RP-initiated logout).
+        var hint: String?
+        if let sid = req.principal?.sessionID { hint = try await WebSession.find(sid, on: req.db)?.idTokenHint }
         try await SignInService(req: req).signOut()
-        let res = req.redirect(to: "/dang-nhap")
+        var target = "/dang-nhap"
+        if let hint, let end = await SingleSignOnService(req: req).endSessionURL(idToken: hint) { target = end }
+        let res = req.redirect(to: target)
         res.cookies[SessionMiddleware.cookieName] = .expired
         return res
     }

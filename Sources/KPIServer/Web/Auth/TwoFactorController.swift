@@ -26,18 +26,23 @@ enum TwoFactorController {
         s.post("nguoi-dung", ":id", "dat-lai-xac-thuc", use: reset)
     }
 
+    /// Lax, not strict: after the identity provider (another site) the code's page is reached by a
+    /// redirect the provider began, which carries no strict cookie. The challenge is used by a POST only,
+    /// which a lax cookie never accompanies from another site.
     static func challengeCookieValue(_ token: String, settings: Settings) -> HTTPCookies.Value {
         HTTPCookies.Value(string: token, maxAge: Int(SignInService.challengeLifetime), path: "/dang-nhap",
-                          isSecure: settings.secureCookies, isHTTPOnly: true, sameSite: .strict)
+                          isSecure: settings.secureCookies, isHTTPOnly: true, sameSite: .lax)
     }
 
     // MARK: The second step of signing in
 
     static func challengePage(_ req: Request, message: String?, status: HTTPStatus = .ok) -> Response {
         let next = WebRules.localPath(req.input.text("next")) ?? "/"
-        let token = req.cookies[CSRFMiddleware.preCookie]?.string ?? ""
+        // The form's token, set again with the page: after the identity provider, this page may be the
+        // first of the site the browser loads.
+        let token = req.preSignInToken
         let action = "/dang-nhap/ma-xac-thuc?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")
-        return req.page(Page(title: "Xác thực hai bước", flash: message, flashIsError: message != nil, body: """
+        return req.visitorPage(Page(title: "Xác thực hai bước", flash: message, flashIsError: message != nil, body: """
             <form method="post" action="\(action)" class="login">
             <input type="hidden" name="_csrf" value="\(token)">
             <p>Mở ứng dụng xác thực trên điện thoại (Google Authenticator, Microsoft Authenticator, FreeOTP…)
@@ -49,7 +54,7 @@ enum TwoFactorController {
             <div class="actions"><button class="primary">Xác nhận</button> <a href="/dang-nhap">Đăng nhập lại</a></div>
             <p class="hint">Không còn điện thoại lẫn mã khôi phục? Liên hệ quản trị đơn vị để đặt lại xác \
             thực hai bước.</p></form>
-            """), status: status)
+            """), token: token, status: status)
     }
 
     @Sendable static func challengeForm(_ req: Request) async throws -> Response {

@@ -73,11 +73,12 @@ extension Request {
     /// The pre-sign-in form token: the visitor's cookie, or a new one (`visitorPage` sets it).
     var preSignInToken: String { cookies[CSRFMiddleware.preCookie]?.string ?? SessionMiddleware.newToken() }
 
-    /// A page for someone not signed in whose forms carry `token`, set as the pre-sign-in form cookie.
+    /// A page for someone not signed in whose forms carry `token`, set as the pre-sign-in form cookie
+    /// (lax: a page reached back from the identity provider must find it; no other site's POST carries it).
     func visitorPage(_ page: Page, token: String, status: HTTPStatus = .ok) -> Response {
         let res = self.page(page, status: status)
         res.cookies[CSRFMiddleware.preCookie] = HTTPCookies.Value(string: token, maxAge: 3600, path: "/",
-            isSecure: application.settings.secureCookies, isHTTPOnly: true, sameSite: .strict)
+            isSecure: application.settings.secureCookies, isHTTPOnly: true, sameSite: .lax)
         return res
     }
 
