@@ -232,6 +232,11 @@ final class SingleSignOnTests: XCTestCase {
             XCTAssertTrue(refused.text.contains("bấm «Đăng nhập một lần»"))
             let admin = try await d.login("quantri.snv")
             XCTAssertEqual(admin.status, .seeOther)
+            // The system administrator sees how single sign-on is configured.
+            var e = Browser(app)
+            try await e.login("quantri")
+            let settings = try await e.get("/cai-dat")
+            XCTAssertTrue(settings.text.contains("<strong>đang bật</strong>, hệ thống định danh <code>\(p.issuer)</code>"))
         }
     }
 
@@ -244,6 +249,9 @@ final class SingleSignOnTests: XCTestCase {
             XCTAssertEqual(back.status, .notFound)
             let signInPage = try await b.get("/dang-nhap")
             XCTAssertFalse(signInPage.text.contains("/dang-nhap/sso"))
+            try await b.login("quantri")
+            let settings = try await b.get("/cai-dat")
+            XCTAssertTrue(settings.text.contains("Đăng nhập một lần: chưa bật"))
         }
     }
 }

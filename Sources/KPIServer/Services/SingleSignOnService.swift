@@ -67,9 +67,12 @@ struct SingleSignOnService {
         guard let state, !state.isEmpty, state.utf8.count <= 128,
               let attempt = try await SingleSignOnAttempt.query(on: req.db).filter(\.$stateHash == AuditLog.sha256(state)).first()
         else { throw SingleSignOnProblem.wrongState }
-        // Used once, whatever follows.
+        // Used once, whatever follows: of two returns at the same moment, only the one that deletes it goes on.
         let attemptID = try attempt.requireID()
-        try await req.store.write { db in try await SingleSignOnAttempt.query(on: db).filter(\.$id == attemptID).delete() }
+        let spent = try await req.store.write { db in
+            try await db.sql.raw("DELETE FROM sso_attempts WHERE id = \(bind: attemptID) RETURNING id").all().count
+        }
+        guard spent == 1 else { throw SingleSignOnProblem.wrongState }
         guard let browser, browser.utf8.count <= 128,
               CSRFMiddleware.constantTimeEqual(AuditLog.sha256(browser), attempt.browserHash) else { throw SingleSignOnProblem.wrongState }
         guard now.timeIntervalSince(attempt.createdAt) <= Self.attemptLifetime, now >= attempt.createdAt else {

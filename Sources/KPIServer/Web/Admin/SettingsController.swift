@@ -38,6 +38,25 @@ enum SettingsController {
         ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"][d.weekday - 1]
     }
 
+    /// Đăng nhập một lần as configured on the server (environment only): on, off, or why it is off.
+    static func singleSignOnStatus(_ s: Settings) -> HTML {
+        if let c = s.singleSignOn {
+            let link = c.claim + " ↔ " + (c.matchesEmail ? "thư điện tử trong hồ sơ" : "tên đăng nhập")
+            let local = c.localForAll ? "mọi người" : "chỉ quản trị"
+            return """
+                Đăng nhập một lần: <strong>đang bật</strong>, hệ thống định danh <code>\(c.issuer)</code>, liên kết \
+                \(link); mật khẩu riêng: \(local). Sửa bằng các biến <code>KPI_OIDC_*</code> (tài liệu vận hành).
+                """
+        }
+        if let problem = s.singleSignOnProblem {
+            return "Đăng nhập một lần: <strong>đang tắt do cấu hình sai</strong>: \(problem)"
+        }
+        return """
+            Đăng nhập một lần: chưa bật (đặt <code>KPI_OIDC_ISSUER</code> và các biến kèm theo, xem tài liệu \
+            vận hành).
+            """
+    }
+
     @Sendable static func show(_ req: Request) async throws -> Response {
         let shown = Shown(year: Int(req.input.text("nam")) ?? req.today.year, format: req.input.text("dinh_dang"),
                           notice: req.input.text("tb"), changed: req.input.text("n"))
@@ -128,6 +147,7 @@ enum SettingsController {
             <h2 id="thong-so">Thông số</h2>
             <p><a href="/cai-dat/thu-di">Hộp thư đi: thư đã gửi, chờ gửi, bị từ chối; gửi thư thử</a></p>
             <p><a href="/cai-dat/ung-dung">Ứng dụng kết nối (API): khóa truy cập, quyền, nhật ký gọi</a></p>
+            <p id="dang-nhap-mot-lan">\(Self.singleSignOnStatus(req.application.settings))</p>
             <form method="post" action="/cai-dat" data-busy="Đang lưu…">\(req.csrfField)
             \(fieldsets)
             <div class="actions"><button class="primary">Lưu thông số</button></div></form>
