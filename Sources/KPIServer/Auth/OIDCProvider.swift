@@ -76,7 +76,7 @@ actor OIDCProvider {
             let pair = Self.formEncoded(config.clientID) + ":" + Self.formEncoded(config.clientSecret)
             headers.replaceOrAdd(name: .authorization, value: "Basic " + Data(pair.utf8).base64EncodedString())
         }
-        let body = fields.map { Self.formEncoded($0.0) + "=" + Self.formEncoded($0.1) }.joined(separator: "&")
+        let body = Self.form(fields)
         let request = ClientRequest(method: .POST, url: URI(string: m.tokenEndpoint), headers: headers,
                                     body: ByteBuffer(string: body), timeout: .seconds(10))
         let response: ClientResponse
@@ -172,6 +172,11 @@ actor OIDCProvider {
     /// A provider's word shown to a user: printable ASCII, at most 80 characters.
     static func printable(_ s: String) -> String {
         String(s.unicodeScalars.filter { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7f }.prefix(80).map(Character.init))
+    }
+
+    /// Name–value pairs as `application/x-www-form-urlencoded` (a token request's body, a query).
+    static func form(_ pairs: [(String, String)]) -> String {
+        pairs.map { formEncoded($0.0) + "=" + formEncoded($0.1) }.joined(separator: "&")
     }
 
     static func formEncoded(_ s: String) -> String {

@@ -91,12 +91,17 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
         return contentSecurityPolicy.replacingOccurrences(of: "form-action 'self'", with: "form-action 'self' " + origin)
     }
 
+    /// The policy, worked out once at start (the issuer is set in the environment only).
+    let policy: String
+
+    init(settings: Settings) { policy = Self.policy(settings) }
+
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let res = try await next.respond(to: req)
         res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         res.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
         res.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
-        res.headers.replaceOrAdd(name: "Content-Security-Policy", value: Self.policy(req.application.settings))
+        res.headers.replaceOrAdd(name: "Content-Security-Policy", value: policy)
         if req.application.settings.secureCookies {
             res.headers.replaceOrAdd(name: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains")
         }

@@ -36,7 +36,7 @@ public func configure(_ app: Application, settings: Settings = .fromEnvironment(
 
     app.middleware = .init()
     app.middleware.use(RequestLogMiddleware())
-    app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(SecurityHeadersMiddleware(settings: settings))
     app.middleware.use(ErrorPageMiddleware())
     app.middleware.use(PathLengthMiddleware())
     app.middleware.use(FileMiddleware(publicDirectory: publicDirectory(app), defaultFile: nil))

@@ -52,10 +52,9 @@ struct SingleSignOnService {
             try await attempt.create(on: db)
         }
         let challenge = Array(SHA256.hash(data: Data(verifier.utf8))).base64URLEncoded()
-        let query = [("response_type", "code"), ("client_id", config.clientID), ("redirect_uri", redirectURI),
-                     ("scope", config.scopes), ("state", state), ("nonce", nonce), ("code_challenge", challenge),
-                     ("code_challenge_method", "S256")]
-            .map { OIDCProvider.formEncoded($0.0) + "=" + OIDCProvider.formEncoded($0.1) }.joined(separator: "&")
+        let query = OIDCProvider.form([("response_type", "code"), ("client_id", config.clientID), ("redirect_uri", redirectURI),
+                                       ("scope", config.scopes), ("state", state), ("nonce", nonce), ("code_challenge", challenge),
+                                       ("code_challenge_method", "S256")])
         let separator = m.authorizationEndpoint.contains("?") ? "&" : "?"
         return .redirect(url: m.authorizationEndpoint + separator + query, browser: browser)
     }
@@ -122,8 +121,8 @@ struct SingleSignOnService {
     func endSessionURL(idToken: String) async -> String? {
         guard let (provider, config, _) = configured, let base = req.application.settings.publicURL,
               let m = try? await provider.metadata(now: req.now), let end = m.endSessionEndpoint else { return nil }
-        let query = [("id_token_hint", idToken), ("post_logout_redirect_uri", base + "/dang-nhap"), ("client_id", config.clientID)]
-            .map { OIDCProvider.formEncoded($0.0) + "=" + OIDCProvider.formEncoded($0.1) }.joined(separator: "&")
+        let query = OIDCProvider.form([("id_token_hint", idToken), ("post_logout_redirect_uri", base + "/dang-nhap"),
+                                       ("client_id", config.clientID)])
         return end + (end.contains("?") ? "&" : "?") + query
     }
 }
