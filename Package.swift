@@ -51,7 +51,8 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
             ]
         ),
-        .executableTarget(name: "kpi", dependencies: ["KPIServer", "KPICore"]),
+        .executableTarget(name: "kpi", dependencies: ["KPIServer", "KPICore", .product(name: "NIOCore", package: "swift-nio"),
+                                                       .product(name: "NIOPosix", package: "swift-nio")]),
         // The engine benchmark (run in release by hand: swift run -c release KPIBench).
         .executableTarget(name: "KPIBench", dependencies: ["KPICore"], path: "bench/KPIBench"),
         .testTarget(name: "KPICoreTests", dependencies: ["KPICore"]),

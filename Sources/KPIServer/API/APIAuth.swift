@@ -53,8 +53,8 @@ enum APIContext {
 /// Signs in an API call by its `Authorization: Bearer` token (issue 20, item 2): the token's hash
 /// finds the token, its client account and the account's `api-client` grants in one query; a
 /// missing, unknown, expired or revoked token, or a locked client, is refused with a problem. The
-/// client's calls of the last minute are counted against its limit (in the database, so the limit
-/// holds across server processes), and every call is logged with its status.
+/// client's calls of the last minute are counted against its limit (`APICallLog`: in memory, and the
+/// shared log of every server process at most a second old), and every call is logged with its status.
 struct APIAuthMiddleware: AsyncMiddleware {
     static let maxTokenLength = 200
 
@@ -72,11 +72,8 @@ struct APIAuthMiddleware: AsyncMiddleware {
                 try await log(req, auth: auth, status: Int(refused.status.code), started: started)
                 return refused.response(instance: req.url.path)
             }
-            let store = req.store
-            let since = req.now.addingTimeInterval(-60)
-            let recent = try await store.db.value("""
-                SELECT COUNT(*) FROM api_calls WHERE user_id = \(bind: auth.client.userID) AND at > \(bind: since)
-                """, as: Int.self) ?? 0
+            let recent = try await req.application.apiCalls.callsInLastMinute(client: auth.client.userID, now: req.now,
+                                                                              store: req.store)
             let response: Response
             if recent >= auth.client.ratePerMinute {
                 var p = APIProblem(.tooManyRequests, "rate-limited",
@@ -189,27 +186,13 @@ struct APIAuthMiddleware: AsyncMiddleware {
         return .accepted(Authenticated(principal: principal, client: client, lastUsedAt: first.lastUsedAt))
     }
 
-    /// Writes the call into the client's log (and the token's last use, at most once a minute).
+    /// Adds the call to the client's log (`APICallLog`: written within a second, off the call's path).
     func log(_ req: Request, auth: Authenticated, status: Int, started: ContinuousClock.Instant) async throws {
         let elapsed = ContinuousClock.now - started
         let ms = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
-        let (now, ip, method, path) = (req.now, req.clientIP, req.method.rawValue, String(req.url.path.prefix(300)))
-        let touch = auth.lastUsedAt.map { now.timeIntervalSince($0) > 60 } ?? true
-        let client = auth.client
-        try await req.store.write(changesFigures: false) { db in
-            let call = APICallRecord()
-            call.userID = client.userID
-            call.tokenID = client.tokenID
-            call.method = method
-            call.path = path
-            call.status = status
-            call.milliseconds = ms
-            call.ip = ip
-            call.at = now
-            try await call.create(on: db)
-            if touch {
-                try await db.sql.raw("UPDATE api_tokens SET last_used_at = \(bind: now) WHERE id = \(bind: client.tokenID)").run()
-            }
-        }
+        let call = APICallLog.Call(userID: auth.client.userID, tokenID: auth.client.tokenID, method: req.method.rawValue,
+                                   path: String(req.url.path.prefix(300)), status: status, milliseconds: ms, ip: req.clientIP,
+                                   at: req.now)
+        req.application.apiCalls.record(call, store: req.store, logger: req.logger)
     }
 }

@@ -90,49 +90,45 @@ enum APIIdempotency {
         let hash = AuditLog.hex(Crypto.SHA256.hash(data: request))
         let store = req.store
         let now = req.now
-        var claimed: APIIdempotencyRecord?
+        var claimed: UUID?
         for attempt in 0..<waitAttempts {
-            let found = try await APIIdempotencyRecord.query(on: store.db).filter(\.$userID == client.userID)
-                .filter(\.$key == key).first()
-            if let row = found {
-                if now.timeIntervalSince(row.createdAt) > keepSeconds {
-                    try await store.write(changesFigures: false) { db in try await row.delete(on: db) }
-                    continue
-                }
-                guard row.requestHash == hash else {
-                    throw APIProblem(.unprocessableEntity, "idempotency-key-reused", """
-                        Idempotency-Key «\(key)» đã dùng cho một yêu cầu khác trong 48 giờ qua; mỗi thao tác mới cần \
-                        một khóa mới.
-                        """)
-                }
-                if row.status > 0 { return replay(row) }
-                if attempt == waitAttempts - 1 { break }
-                try await Task.sleep(for: waitStep)
-                continue
+            // The claim is one statement of its own: a new key (the usual case) costs one round trip; a key
+            // another call holds makes it insert nothing, and its row is read below.
+            let id = UUID()
+            let inserted = try await store.autocommit { db in
+                try await db.sql.insert(into: APIIdempotencyRecord.schema)
+                    .columns("id", "user_id", "key", "request_hash", "status", "content_type", "body", "created_at")
+                    .values(SQLBind(id), SQLBind(client.userID), SQLBind(key), SQLBind(hash), SQLBind(0), SQLBind(""), SQLBind(""),
+                            SQLBind(now))
+                    .ignoringConflicts(with: ["user_id", "key"])
+                    .returning("id").first() != nil
             }
-            let row = APIIdempotencyRecord()
-            row.userID = client.userID
-            row.key = key
-            row.requestHash = hash
-            row.status = 0
-            row.contentType = ""
-            row.body = ""
-            row.createdAt = now
-            do {
-                try await store.write(changesFigures: false) { db in
-                    try await row.create(on: db)
-                    if Int.random(in: 0..<64) == 0 {
+            if inserted {
+                claimed = id
+                if Int.random(in: 0..<64) == 0 {
+                    try await store.autocommit { db in
                         try await db.sql.raw("""
                             DELETE FROM api_idempotency WHERE created_at < \(bind: now.addingTimeInterval(-keepSeconds))
                             """).run()
                     }
                 }
-                claimed = row
                 break
-            } catch {
-                // Another call of this key claimed it first: wait for its answer (the loop reads it again).
+            }
+            guard let row = try await APIIdempotencyRecord.query(on: store.db).filter(\.$userID == client.userID)
+                .filter(\.$key == key).first() else { continue }
+            if now.timeIntervalSince(row.createdAt) > keepSeconds {
+                try await store.autocommit { db in try await row.delete(on: db) }
                 continue
             }
+            guard row.requestHash == hash else {
+                throw APIProblem(.unprocessableEntity, "idempotency-key-reused", """
+                    Idempotency-Key «\(key)» đã dùng cho một yêu cầu khác trong 48 giờ qua; mỗi thao tác mới cần \
+                    một khóa mới.
+                    """)
+            }
+            if row.status > 0 { return replay(row) }
+            if attempt == waitAttempts - 1 { break }
+            try await Task.sleep(for: waitStep)
         }
         guard let claimed else {
             var p = APIProblem(.conflict, "idempotency-in-progress",
@@ -141,24 +137,31 @@ enum APIIdempotency {
             p.headers = [("Retry-After", "2")]
             throw p
         }
+        let release: @Sendable () async throws -> Void = {
+            try await store.autocommit { db in
+                try await db.sql.delete(from: APIIdempotencyRecord.schema).where("id", .equal, SQLBind(claimed)).run()
+            }
+        }
         let response: Response
         do {
             response = try await next()
         } catch {
-            try? await store.write(changesFigures: false) { db in try await claimed.delete(on: db) }
+            try? await release()
             throw error
         }
         if response.status.code >= 500 || response.status == .tooManyRequests {
             // Not an answer to keep: the same key may try again.
-            try await store.write(changesFigures: false) { db in try await claimed.delete(on: db) }
+            try await release()
             return response
         }
         let buffer = try await response.body.collect(on: req.eventLoop).get() ?? ByteBuffer()
-        claimed.status = Int(response.status.code)
-        claimed.contentType = response.headers.first(name: .contentType) ?? ""
-        claimed.body = String(buffer: buffer)
-        claimed.location = response.headers.first(name: .location)
-        try await store.write(changesFigures: false) { db in try await claimed.save(on: db) }
+        let (status, type, text, location) = (Int(response.status.code), response.headers.first(name: .contentType) ?? "",
+                                              String(buffer: buffer), response.headers.first(name: .location))
+        try await store.autocommit { db in
+            try await db.sql.update(APIIdempotencyRecord.schema)
+                .set("status", to: SQLBind(status)).set("content_type", to: SQLBind(type)).set("body", to: SQLBind(text))
+                .set("location", to: SQLBind(location)).where("id", .equal, SQLBind(claimed)).run()
+        }
         response.body = .init(buffer: buffer)
         return response
     }

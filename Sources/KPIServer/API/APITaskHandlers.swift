@@ -29,14 +29,22 @@ enum APITasks {
                          "han": "due", "uu_tien": "priority", "nguon": "source", "so_van_ban": "document.number",
                          "ngay_van_ban": "document.date", "co_quan_ban_hanh": "document.issuer", "mo_ta": "description"]
 
-    /// Tasks as the API shows them (their people, units and participants read in three queries).
-    static func render(_ tasks: [WorkTask], db: any Database) async throws -> [Components.Schemas.Task] {
+    /// Tasks as the API shows them (their people, units and participants read in three queries; the
+    /// units only for tasks just `written` from a checked form, whose people it holds).
+    static func render(_ tasks: [WorkTask], db: any Database,
+                       written: WorkService.Prepared? = nil) async throws -> [Components.Schemas.Task] {
         guard !tasks.isEmpty else { return [] }
         let ids = tasks.compactMap(\.id)
-        let parts = try await TaskParticipant.query(on: db).filter(\.$taskID ~~ ids).all()
-        let personIDs = Set(tasks.compactMap(\.assigneeID) + parts.compactMap(\.personID))
-        let people = personIDs.isEmpty ? [] : try await Person.query(on: db).filter(\.$id ~~ Array(personIDs)).all()
-        let codes = Dictionary(uniqueKeysWithValues: people.compactMap { p in p.id.map { ($0, p.code) } })
+        let parts: [(task: UUID, person: UUID?)], people: [Person]
+        if let written {
+            parts = ids.flatMap { t in written.participants.map { (t, $0.id) } }
+            people = written.targets.compactMap(\.0) + written.participants
+        } else {
+            parts = try await TaskParticipant.query(on: db).filter(\.$taskID ~~ ids).all().map { ($0.taskID, $0.personID) }
+            let personIDs = Set(tasks.compactMap(\.assigneeID) + parts.compactMap(\.person))
+            people = personIDs.isEmpty ? [] : try await Person.query(on: db).filter(\.$id ~~ Array(personIDs)).all()
+        }
+        let codes = Dictionary(people.compactMap { p in p.id.map { ($0, p.code) } }) { a, _ in a }
         let orgIDs = Set(tasks.map(\.organizationID))
         let orgs = try await Organization.query(on: db).filter(\.$id ~~ Array(orgIDs)).all()
         let orgCodes = Dictionary(uniqueKeysWithValues: orgs.compactMap { o in o.id.map { ($0, o.code) } })
@@ -49,7 +57,7 @@ enum APITasks {
                 id: id.uuidString, code: t.code, title: t.title, description: t.details,
                 state: Components.Schemas.TaskState(rawValue: t.state) ?? .daGiao, percent: t.percent,
                 assigneeCode: t.assigneeID.flatMap { codes[$0] }, unitCode: orgCodes[t.organizationID] ?? "",
-                participants: parts.filter { $0.taskID == id }.compactMap { $0.personID.flatMap { codes[$0] } }.sorted(),
+                participants: parts.filter { $0.task == id }.compactMap { $0.person.flatMap { codes[$0] } }.sorted(),
                 productCode: t.productCode, productName: t.productName, productUnit: t.productUnit, quantity: t.quantity,
                 units: t.units, complexity: t.complexity.nilIfEmpty, start: t.start, due: t.due, priority: t.priority,
                 source: t.source, document: doc, assigner: t.assignerName, submittedOn: t.submittedOn.nilIfEmpty,
@@ -109,21 +117,23 @@ extension KPIAPI {
                                        participantCodes: body.participants ?? [], token: token)
         form.documentID = body.document?.id ?? ""
         let svc = APITasks.service(req, p)
-        let existed = try await svc.made(token: token)
-        let ids: [UUID]
+        let created: WorkService.Created
         do {
-            if let existed { ids = existed } else { ids = try await svc.create(form) }
+            created = try await svc.creating(form)
         } catch let e as WorkService.Invalid {
             throw APIProblem(.unprocessableEntity, "invalid-fields",
                              "Nhiệm vụ chưa được giao; sửa các lỗi trong «errors» rồi gửi lại.",
                              errors: e.problems.map { (field: APITasks.fields[$0.field] ?? $0.field, message: $0.message) })
         }
-        guard let id = ids.first, let task = try await WorkTask.find(id, on: req.db) else {
+        if let (tasks, prepared) = created.written, let task = tasks.first {
+            // Shown from what was just written: its people and participants are the checked form's.
+            let shown = try await APITasks.render([task], db: req.db, written: prepared)[0]
+            return .created(.init(headers: .init(location: "\(Self.prefix)/tasks/\(task.code)"), body: .json(shown)))
+        }
+        guard let id = created.ids.first, let task = try await WorkTask.find(id, on: req.db) else {
             throw Abort(.internalServerError, reason: "the task just made was not found")
         }
-        let shown = try await APITasks.render([task], db: req.db)[0]
-        if existed != nil { return .ok(.init(body: .json(shown))) }
-        return .created(.init(headers: .init(location: "\(Self.prefix)/tasks/\(task.code)"), body: .json(shown)))
+        return .ok(.init(body: .json(try await APITasks.render([task], db: req.db)[0])))
     }
 
     func getTask(_ input: Operations.GetTask.Input) async throws -> Operations.GetTask.Output {

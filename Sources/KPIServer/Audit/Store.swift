@@ -59,6 +59,13 @@ struct Store: Sendable {
         return try await changes.cached("delegations", now: now, maxAge: 60) { try await Delegations.index(on: db, today: today) }
     }
 
+    /// A write of one statement that no kept figure reads (a claim, a log line): on PostgreSQL on its own,
+    /// without a transaction around it (one round trip); on SQLite through `write`, whose writers take turns.
+    func autocommit<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        if isPostgres { return try await body(db) }
+        return try await write(changesFigures: false, body)
+    }
+
     /// Runs `body` as one transaction. `changesFigures: false` for writes no kept figure reads (a log
     /// of calls), so that they do not make every cache stale.
     func write<T: Sendable>(changesFigures: Bool = true, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {

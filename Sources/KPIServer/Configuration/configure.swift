@@ -17,6 +17,7 @@ public func configure(_ app: Application, settings: Settings = .fromEnvironment(
     // job racing the server's start could drop the server's own entry (seen once in CI: "HTTPServer did
     // not shutdown before deinitializing" as the started server lost its last reference).
     app.storage[StoreGateKey.self] = AsyncMutex()
+    app.storage[APICallLogKey.self] = APICallLog()
     app.storage[SecretBoxKey.self] = try SecretBox.load(settings)
     // The HTTP client (webhook deliveries) never follows a redirect: a public receiver could point it
     // inside the network after its address was checked. Made now, not lazily by the outbox job.
@@ -25,6 +26,8 @@ public func configure(_ app: Application, settings: Settings = .fromEnvironment(
     if let sso = settings.singleSignOn { app.storage[OIDCProviderKey.self] = OIDCProvider(config: sso, client: app.client) }
     if let problem = settings.singleSignOnProblem { app.logger.warning("Đăng nhập một lần (OIDC) đang tắt: \(problem)") }
     try configureDatabase(app, settings: settings)
+    // After the database's own handler: handlers stop in reverse order, so the log is written first.
+    app.lifecycle.use(APICallLogFlusher())
     Migrations.register(on: app)
 
     app.passwords.use(.bcrypt(cost: settings.bcryptCost))

@@ -180,7 +180,8 @@ final class JobLock: Model, @unchecked Sendable {
     init() {}
 }
 
-/// A named sequence ("tasks-2026"): task codes NV-2026-000001, … without gaps from races.
+/// A named sequence ("tasks-2026"): task codes NV-2026-000001, …, never twice the same (numbers taken ahead of a
+/// transaction that then fails are skipped: `WorkService.reserveNumbers`).
 final class Counter: Model, @unchecked Sendable {
     static let schema = "counters"
 

@@ -97,6 +97,46 @@ final class APITaskTests: XCTestCase {
         }
     }
 
+    /// The answer to a creation is shown from what was just written (not read back): it is the same
+    /// document a read of the task gives, participants included.
+    func testTheAnswerToACreationIsWhatAReadGives() async throws {
+        try await withApp { app in
+            let client = try await APIClientUnderTest.make(app, username: "qlvb-btctu", org: "BTCTU", scopes: [.tasksRead, .tasksWrite])
+            let made = try await post(client, key: "doc-ra", Self.body(extra: ["participants": ["CB-BTCTU-P3-05", "CB-BTCTU-P3-04"],
+                                                                               "description": "Có người phối hợp"]))
+            XCTAssertEqual(made.status, .created, made.text)
+            let answer = try made.json()
+            XCTAssertEqual(answer["participants"] as? [String], ["CB-BTCTU-P3-04", "CB-BTCTU-P3-05"])
+            let read = try await client.get("/api/v1/tasks/\(try XCTUnwrap(answer["code"] as? String))")
+            XCTAssertEqual(NSDictionary(dictionary: try read.json()), NSDictionary(dictionary: answer), "\(read.text)\n\(made.text)")
+        }
+    }
+
+    /// Task numbers are taken ahead of each task's transaction (on PostgreSQL in a statement of their
+    /// own, so writers do not queue on the counter): many at once still get one number each, and the
+    /// counter stands at the highest one given.
+    func testTasksMadeAtOnceGetOneNumberEach() async throws {
+        try await withApp { app in
+            let client = try await APIClientUnderTest.make(app, username: "qlvb-btctu", org: "BTCTU", scopes: [.tasksWrite])
+            let codes = try await withThrowingTaskGroup(of: String?.self) { group in
+                for i in 0..<12 {
+                    group.addTask {
+                        let answer = try await Self.post(client, key: "nhieu-\(i)", Self.body(title: "Nhiệm vụ song song \(i)"))
+                        return try answer.json()["code"] as? String
+                    }
+                }
+                var out: [String] = []
+                for try await c in group { out.append(try XCTUnwrap(c)) }
+                return out
+            }
+            XCTAssertEqual(Set(codes).count, 12, codes.joined(separator: " "))
+            let year = TestEnv.today.year
+            let counter = try await Counter.find("tasks-\(year)", on: app.db)?.value
+            let highest = codes.compactMap { Int64($0.split(separator: "-").last ?? "") }.max()
+            XCTAssertEqual(counter, highest)
+        }
+    }
+
     func testADocumentBecomesOneTaskPerReceiverWhateverTheKey() async throws {
         try await withApp { app in
             let client = try await APIClientUnderTest.make(app, username: "qlvb-btctu", org: "BTCTU", scopes: [.tasksRead, .tasksWrite])

@@ -162,11 +162,39 @@ final class APITokenTests: XCTestCase {
             app.clock.advance(by: 61)
             try await client.expectOK("/api/v1/me", "a minute later it may call again")
 
+            try await app.apiCalls.flush(app.store)
             let calls = try await APICallRecord.query(on: app.db).all()
             let uid = try await client.userID
             XCTAssertEqual(calls.filter { $0.userID == uid }.count, 12)
             XCTAssertEqual(calls.filter { $0.status == 429 }.count, 1)
             XCTAssertTrue(calls.allSatisfy { $0.path == "/api/v1/me" && $0.method == "GET" && $0.ip == "127.0.9.1" })
+        }
+    }
+
+    /// The limit counts what other server processes logged too: a second `APICallLog` on the same
+    /// database stands for another process. Its calls, once written, count here within a second; a
+    /// process's unwritten calls count at once in that process.
+    func testTheLimitHoldsAcrossProcessesThroughTheSharedLog() async throws {
+        try await withApp { app in
+            let client = try await APIClientUnderTest.make(app, username: "qlvb-hai", org: nil, scopes: [.catalogRead], rate: 10)
+            let uid = try await client.userID
+            let tokenID = try await APITokenRecord.query(on: app.db).filter(\.$userID == uid).first()!.requireID()
+            let other = APICallLog()
+            for _ in 0..<7 {
+                other.record(.init(userID: uid, tokenID: tokenID, method: "GET", path: "/api/v1/me", status: 200, milliseconds: 1,
+                                   ip: "127.0.9.2", at: app.clock.now), store: app.store, logger: app.logger)
+            }
+            let counted = try await other.callsInLastMinute(client: uid, now: app.clock.now, store: app.store)
+            XCTAssertEqual(counted, 7, "unwritten calls count in their own process")
+            try await other.flush(app.store)
+            for _ in 0..<3 { try await client.expectOK("/api/v1/me") }
+            app.clock.advance(by: 1)
+            try await client.get("/api/v1/me").assertProblem(.tooManyRequests, "rate-limited")
+            app.clock.advance(by: 60)
+            try await client.expectOK("/api/v1/me", "a minute later the other process's calls no longer count")
+            try await app.apiCalls.flush(app.store)
+            let used = try await APITokenRecord.find(tokenID, on: app.db)?.lastUsedAt
+            XCTAssertNotNil(used, "the token's last use is written with the log")
         }
     }
 

@@ -112,6 +112,8 @@ enum APIClientController {
         let svc = try service(req)
         let (record, user) = try await svc.client(id)
         let c = try await svc.row(record, user, refs: try await RefIndex.load(on: req.db))
+        // This process's calls of the last second too (the rest's are at most a second behind).
+        try? await req.application.apiCalls.flush(req.store)
         let calls = try await APICallRecord.query(on: req.db).filter(\.$userID == record.userID).sort(\.$at, .descending)
             .limit(50).all()
         let webhooks = try await webhookSection(req, clientID: id, userID: record.userID)
