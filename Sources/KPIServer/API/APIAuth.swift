@@ -69,7 +69,7 @@ struct APIAuthMiddleware: AsyncMiddleware {
             req.principal = auth.principal
             req.apiClient = auth.client
             if let refused = Self.hostileInput(req) {
-                try await log(req, auth: auth, status: Int(refused.status.code), started: started)
+                log(req, auth: auth, status: Int(refused.status.code), started: started)
                 return refused.response(instance: req.url.path)
             }
             let recent = try await req.application.apiCalls.callsInLastMinute(client: auth.client.userID, now: req.now,
@@ -97,7 +97,7 @@ struct APIAuthMiddleware: AsyncMiddleware {
             if let location = response.headers.first(name: .location), location.contains("%2F") {
                 response.headers.replaceOrAdd(name: .location, value: location.removingPercentEncoding ?? location)
             }
-            try await log(req, auth: auth, status: Int(response.status.code), started: started)
+            log(req, auth: auth, status: Int(response.status.code), started: started)
             return response
         }
     }
@@ -119,7 +119,6 @@ struct APIAuthMiddleware: AsyncMiddleware {
     struct Authenticated {
         var principal: Principal
         var client: APIClientContext
-        var lastUsedAt: Date?
     }
 
     enum Outcome {
@@ -145,17 +144,17 @@ struct APIAuthMiddleware: AsyncMiddleware {
             return .refused(Self.unauthorized("token-invalid", "Khóa truy cập không đúng dạng «Bearer kpi_…»."))
         }
         let hash = AuditLog.sha256(String(parts[1]))
-        typealias Row = (tokenID: UUID, scopes: String, expiresAt: Date, revokedAt: Date?, lastUsedAt: Date?, userID: UUID,
+        typealias Row = (tokenID: UUID, scopes: String, expiresAt: Date, revokedAt: Date?, userID: UUID,
                          username: String, active: Bool, name: String, rate: Int, role: String?, grantScope: String?)
         let rows: [Row] = try await req.db.rows("""
-            SELECT t.id, t.scopes, t.expires_at, t.revoked_at, t.last_used_at, u.id AS user_id, u.username, u.active, c.name,
+            SELECT t.id, t.scopes, t.expires_at, t.revoked_at, u.id AS user_id, u.username, u.active, c.name,
                    c.rate_per_minute, g.role, g.scope_path
             FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN api_clients c ON c.user_id = u.id
             LEFT JOIN role_grants g ON g.user_id = u.id AND g.role = \(bind: Role.apiClient.rawValue)
             WHERE t.token_hash = \(bind: hash)
             """) { c in
             (tokenID: try c.next(UUID.self), scopes: try c.next(String.self), expiresAt: try c.next(Date.self),
-             revokedAt: try c.next(Date?.self), lastUsedAt: try c.next(Date?.self), userID: try c.next(UUID.self),
+             revokedAt: try c.next(Date?.self), userID: try c.next(UUID.self),
              username: try c.next(String.self), active: try c.next(Bool.self), name: try c.next(String.self),
              rate: try c.next(Int.self), role: try c.next(String?.self), grantScope: try c.next(String?.self))
         }
@@ -183,11 +182,11 @@ struct APIAuthMiddleware: AsyncMiddleware {
         principal.agencies = try await req.store.agencies()
         let client = APIClientContext(userID: first.userID, tokenID: first.tokenID, username: first.username, name: first.name,
                                       scopes: scopes, expiresAt: first.expiresAt, ratePerMinute: first.rate)
-        return .accepted(Authenticated(principal: principal, client: client, lastUsedAt: first.lastUsedAt))
+        return .accepted(Authenticated(principal: principal, client: client))
     }
 
     /// Adds the call to the client's log (`APICallLog`: written within a second, off the call's path).
-    func log(_ req: Request, auth: Authenticated, status: Int, started: ContinuousClock.Instant) async throws {
+    func log(_ req: Request, auth: Authenticated, status: Int, started: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - started
         let ms = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         let call = APICallLog.Call(userID: auth.client.userID, tokenID: auth.client.tokenID, method: req.method.rawValue,
