@@ -249,15 +249,11 @@ struct WorkService {
 
     static func timeline(_ db: any Database, _ t: WorkTask, actor: String, kind: String, from: String, note: String,
                          at now: Date) async throws {
-        let e = TaskEventRecord()
-        e.taskID = try t.requireID()
-        e.at = now
-        e.actorName = actor
-        e.kind = kind
-        e.fromState = from
-        e.toState = t.state
-        e.note = note
-        try await e.create(on: db)
+        try await db.sql.insert(into: TaskEventRecord.schema)
+            .columns("id", "task_id", "at", "actor_name", "kind", "from_state", "to_state", "note")
+            .values(SQLBind(UUID()), SQLBind(try t.requireID()), SQLBind(now), SQLBind(actor), SQLBind(kind), SQLBind(from),
+                    SQLBind(t.state), SQLBind(note))
+            .run()
         // Every change of a task goes through here: the scores of its agency's open periods follow, and
         // the connected systems that subscribed hear of it (in the same transaction: an outbox).
         try await EvaluationService.markDirty(db, scopePath: t.scopePath)
