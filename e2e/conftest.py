@@ -66,6 +66,14 @@ def next_month(text):
     return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
 
 
+def next_working_day(today):
+    """The first Monday-to-Friday day after `today`."""
+    day = today + datetime.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += datetime.timedelta(days=1)
+    return day
+
+
 def server_today():
     """The server's today: it counts days in Việt Nam (UTC+7), whatever this machine's zone. Tests that type a
     date relative to today use this one, so a run crossing Vietnamese midnight before UTC's agrees with it."""
@@ -86,7 +94,10 @@ def free_port():
 @pytest.fixture(autouse=True)
 def server(tmp_path, request):
     """A server of this test's own on a fresh copy of the demonstration data; its audit trail is
-    verified when it stops."""
+    verified when it stops. A module with CLUSTER = True gets two processes behind nginx instead."""
+    if getattr(request.module, "CLUSTER", False):
+        yield from cluster(tmp_path)
+        return
     if not TEMPLATE:
         yield
         return
@@ -160,3 +171,101 @@ def shot(pg, name):
 
 def no_horizontal_overflow(pg):
     return pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def wait_healthy(base, proc, log_path):
+    deadline = time.time() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=2).read()
+            return
+        except OSError:
+            if time.time() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError(f"{base} did not start: " + pathlib.Path(log_path).read_text())
+            time.sleep(0.1)
+
+
+def cluster(tmp_path):
+    """Two `kpi serve` processes on one PostgreSQL database (a fresh one with the demonstration data),
+    behind nginx with the project's own proxy settings (deploy/nginx/kpi-proxy.conf). SERVER["base"] is
+    nginx; SERVER["processes"] the two processes' own addresses and SERVER["procs"] their handles.
+    Needs KPI_E2E_POSTGRES (postgres://user@host:port of a running cluster, scripts/test.sh sets it) and
+    nginx; skipped without them."""
+    pg = os.environ.get("KPI_E2E_POSTGRES")
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+    if not pg or not nginx:
+        pytest.skip("needs KPI_E2E_POSTGRES and nginx (scripts/test.sh provides both)")
+    name = "kpi_cluster_" + tmp_path.name.replace("-", "_").lower()[-40:]
+    pg_bin = sorted(pathlib.Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+    host, port = pg.rsplit("@", 1)[1].split(":")
+    subprocess.run([str(pg_bin / "createdb"), "-h", host, "-p", port, "-U", "postgres", name], check=True)
+    env = dict(os.environ, DATABASE_URL=f"{pg}/{name}?tlsmode=disable", KPI_DATA_DIR=str(tmp_path / "data"),
+               KPI_TRUSTED_PROXIES="127.0.0.1", KPI_BCRYPT_COST="8")
+    demo = subprocess.run([KPI_BIN, "demo"], env=env, capture_output=True, text=True)
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    secrets = {user: key.replace(" ", "") for user, key in
+               re.findall(r"^\s+(\S+)\s.*khóa xác thực hai bước: ([A-Z2-7 ]+)$", demo.stdout, re.M)}
+    ports = [free_port(), free_port()]
+    procs, logs = [], []
+    for i, p in enumerate(ports):
+        log = open(tmp_path / f"server-{i}.log", "w")
+        logs.append(log)
+        procs.append(subprocess.Popen([KPI_BIN, "serve", "--hostname", "127.0.0.1", "--port", str(p)],
+                                      env=env, stdout=log, stderr=subprocess.STDOUT))
+    for i, p in enumerate(ports):
+        wait_healthy(f"http://127.0.0.1:{p}", procs[i], tmp_path / f"server-{i}.log")
+    front = free_port()
+    proxy = pathlib.Path(__file__).parent.parent / "deploy" / "nginx" / "kpi-proxy.conf"
+    (tmp_path / "nginx").mkdir()
+    conf = tmp_path / "nginx" / "nginx.conf"
+    conf.write_text(f"""
+worker_processes 1;
+error_log {tmp_path}/nginx/error.log warn;
+pid {tmp_path}/nginx/nginx.pid;
+events {{ worker_connections 256; }}
+http {{
+    access_log {tmp_path}/nginx/access.log;
+    client_body_temp_path {tmp_path}/nginx/body;
+    proxy_temp_path {tmp_path}/nginx/proxy;
+    fastcgi_temp_path {tmp_path}/nginx/fastcgi;
+    uwsgi_temp_path {tmp_path}/nginx/uwsgi;
+    scgi_temp_path {tmp_path}/nginx/scgi;
+    upstream kpi_cong_vu {{
+        server 127.0.0.1:{ports[0]} max_fails=1 fail_timeout=5s;
+        server 127.0.0.1:{ports[1]} max_fails=1 fail_timeout=5s;
+        keepalive 8;
+    }}
+    server {{
+        listen 127.0.0.1:{front};
+        location / {{
+            proxy_pass http://kpi_cong_vu;
+            include {proxy};
+            add_header X-KPI-Upstream $upstream_addr always;
+        }}
+    }}
+}}
+""")
+    front_proc = subprocess.Popen([nginx, "-p", str(tmp_path / "nginx"), "-c", str(conf), "-g", "daemon off;"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    SERVER["base"] = f"http://127.0.0.1:{front}"
+    SERVER["processes"] = [f"http://127.0.0.1:{p}" for p in ports]
+    SERVER["procs"] = procs
+    wait_healthy(SERVER["base"], front_proc, tmp_path / "nginx" / "error.log")
+    SECRETS.clear()
+    SECRETS.update(secrets)
+    LAST_STEP.clear()
+    try:
+        yield
+    finally:
+        front_proc.terminate()
+        front_proc.wait(timeout=20)
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=20)
+        for log in logs:
+            log.close()
+    verified = subprocess.run([KPI_BIN, "verify-audit"], env=env, capture_output=True, text=True)
+    assert verified.returncode == 0, "kpi verify-audit: " + verified.stdout + verified.stderr
+    subprocess.run([str(pg_bin / "dropdb"), "-h", host, "-p", port, "-U", "postgres", name], check=False)

@@ -2,17 +2,10 @@ import datetime
 
 from playwright.sync_api import expect
 
-from conftest import SIZES, next_month, no_horizontal_overflow, shot, sign_in, url, server_today
+from conftest import SIZES, next_month, next_working_day, no_horizontal_overflow, shot, sign_in, url, server_today
 
 # Each window size works on its own agency and its own day: both run against the same server.
 AGENCY = {"desktop": "SNV", "phone": "MTTQT"}
-
-
-def next_working_day(today):
-    day = today + datetime.timedelta(days=1)
-    while day.weekday() >= 5:
-        day += datetime.timedelta(days=1)
-    return day
 
 
 def test_a_holiday_added_in_settings_moves_a_deadline(page, browser):

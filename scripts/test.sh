@@ -4,7 +4,7 @@
 #      clock pinned to 31/12/2026 and to 29/02/2028,
 #   2. the server tests again on a throwaway PostgreSQL cluster,
 #   3. browser tests in Chromium, each against a real server of its own on a copy of the demo data
-#      (its audit trail verified after),
+#      (its audit trail verified after); two processes behind nginx on PostgreSQL (e2e/test_processes.py),
 #   4. the API against its contract (schemathesis over every operation of api/openapi.yaml, with a
 #      token of a test client), then `kpi verify-audit` against an edited entry.
 # Builds once and reuses the binaries. Any failure stops with a non-zero exit.
@@ -67,12 +67,42 @@ fi
 grep -q "people\[0\].periods\[0\].tasks\[0\].status" "$WORK/score.err" || { echo "kpi score did not name the field"; exit 1; }
 echo "kpi score: 84,92 as computed by hand; a malformed case is refused naming its field."
 
+echo "== TLS tới PostgreSQL, kiểm tra đầy đủ (KPI_DATABASE_CA_FILE)"
+# An authority of the test's own signs the server's certificate for the name «localhost» only; the database
+# kpi_tls takes TLS connections only (pg_hba). The right authority and name connect; another authority, or
+# the address instead of the name, are refused.
+TLS="$WORK/tls"
+mkdir -p "$TLS"
+ca() { openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$1" -keyout "$TLS/$2.key" -out "$TLS/$2.crt" 2>/dev/null; }
+ca "KPI CA thu nghiem" ca
+ca "KPI CA khac" other
+openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$TLS/server.key" -out "$TLS/server.csr" 2>/dev/null
+openssl x509 -req -in "$TLS/server.csr" -CA "$TLS/ca.crt" -CAkey "$TLS/ca.key" -CAcreateserial -days 2 \
+  -extfile <(printf "subjectAltName=DNS:localhost") -out "$TLS/server.crt" 2>/dev/null
+chown postgres "$TLS/server.key" "$TLS/server.crt" && chmod 600 "$TLS/server.key"
+{ printf "hostnossl kpi_tls all 127.0.0.1/32 reject\nhostssl kpi_tls all 127.0.0.1/32 trust\n"; cat "$PG_DATA/pg_hba.conf"; } \
+  >"$TLS/hba" && cp "$TLS/hba" "$PG_DATA/pg_hba.conf"
+runuser -u postgres -- "$PG_BIN/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "ALTER SYSTEM SET ssl = on" \
+  -c "ALTER SYSTEM SET ssl_cert_file = '$TLS/server.crt'" -c "ALTER SYSTEM SET ssl_key_file = '$TLS/server.key'" \
+  -c "SELECT pg_reload_conf()" >/dev/null
+runuser -u postgres -- "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres kpi_tls
+tls_migrate() { DATABASE_URL="postgres://postgres@$1:$PG_PORT/kpi_tls" KPI_DATABASE_CA_FILE="$TLS/$2.crt" \
+  KPI_DATA_DIR="$TLS/data" "$BIN" migrate >"$TLS/out.txt" 2>&1; }
+tls_migrate localhost ca || { echo "TLS with the right authority failed"; cat "$TLS/out.txt"; exit 1; }
+if tls_migrate localhost other; then echo "a certificate from another authority was accepted"; exit 1; fi
+if tls_migrate 127.0.0.1 ca; then echo "a certificate for another name was accepted"; exit 1; fi
+if DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/kpi_tls?tlsmode=disable" KPI_DATA_DIR="$TLS/data" "$BIN" migrate \
+  >/dev/null 2>&1; then echo "kpi_tls took a connection without TLS"; exit 1; fi
+echo "TLS: the right authority and name connect; another authority, another name, or no TLS are refused."
+
 echo "== Kiểm thử trình duyệt (Chromium)"
 # The demonstration data once; each browser test serves its own copy on a port of its own (see
 # e2e/conftest.py), so every test starts from the same state, whatever ran before it.
 export KPI_E2E_TEMPLATE="$WORK/template" KPI_BIN="$BIN" KPI_BCRYPT_COST=8
 KPI_DATA_DIR="$KPI_E2E_TEMPLATE" "$BIN" demo >"$WORK/demo.txt"
 export KPI_DEMO_LOGINS="$WORK/demo.txt"
+# e2e/test_processes.py: two processes behind nginx, each on a database of its own in this PostgreSQL.
+export KPI_E2E_POSTGRES="postgres://postgres@127.0.0.1:$PG_PORT"
 python3 -m pytest -q e2e
 
 echo "== Kiểm thử API theo hợp đồng (schemathesis, mọi thao tác của api/openapi.yaml)"

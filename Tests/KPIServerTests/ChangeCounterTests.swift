@@ -95,3 +95,45 @@ final class ChangeCounterTests: XCTestCase {
         XCTAssertEqual(next, 12)
     }
 }
+
+/// What a write reaches (`WriteReach`): a write of tasks outdates the figures counted from tasks and
+/// leaves the catalogs' copies; what this process wrote is told once, the widest reach winning; what
+/// another process wrote outdates the same way and is not told again.
+final class WriteReachTests: XCTestCase {
+    func testAWriteOfTasksLeavesTheCatalogsCopiesAndIsToldOnce() async throws {
+        let c = ChangeCounter()
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        func tree(_ v: Int, _ s: TimeInterval) async throws -> Int {
+            try await c.cached("tree", now: t0.addingTimeInterval(s), maxAge: 60, catalog: true) { v }
+        }
+        func board(_ v: Int, _ s: TimeInterval) async throws -> Int {
+            try await c.cached("board", now: t0.addingTimeInterval(s), maxAge: 60) { v }
+        }
+        var (t, b) = (try await tree(1, 0), try await board(1, 0))
+        XCTAssertNil(c.takeUnsent(), "nothing written yet")
+
+        c.bump(.work)
+        (t, b) = (try await tree(2, 1), try await board(2, 1))
+        XCTAssertEqual(t, 1, "a task written: the tree kept")
+        XCTAssertEqual(b, 2, "a task written: the board counted again")
+        XCTAssertEqual(c.takeUnsent(), .work)
+        XCTAssertNil(c.takeUnsent(), "told once")
+
+        c.bump(.work)
+        c.bump(.everything)
+        c.bump(.work)
+        XCTAssertEqual(c.takeUnsent(), .everything, "the widest reach since the last message")
+        (t, b) = (try await tree(3, 2), try await board(3, 2))
+        XCTAssertEqual(t, 3)
+        XCTAssertEqual(b, 3)
+
+        c.heard(.work)
+        (t, b) = (try await tree(4, 3), try await board(4, 3))
+        XCTAssertEqual(t, 3, "another process's tasks: the tree kept")
+        XCTAssertEqual(b, 4)
+        c.heard(.everything)
+        t = try await tree(5, 4)
+        XCTAssertEqual(t, 5, "another process's catalog change: the tree read again")
+        XCTAssertNil(c.takeUnsent(), "what was heard is not told again")
+    }
+}

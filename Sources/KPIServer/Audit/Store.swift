@@ -46,8 +46,8 @@ struct Store: Sendable {
     var sql: any SQLDatabase { db.sql }
     var isPostgres: Bool { db.isPostgres }
 
-    /// The tree's agencies (`AgencyMap`), as of this process's last write, and at most a minute old
-    /// when another process changed them.
+    /// The tree's agencies (`AgencyMap`), read again after a write that may change the catalogs, in this
+    /// process or another (`ChangeNotifications`), and at most a minute old if that news is lost.
     func agencies() async throws -> AgencyMap {
         try await changes.agencies(now: now) { try await Agencies.map(on: db) }
     }
@@ -56,22 +56,26 @@ struct Store: Sendable {
     /// a minute old when another process recorded or took one back.
     func delegations() async throws -> DelegationIndex {
         let (db, today) = (db, today)
-        return try await changes.cached("delegations", now: now, maxAge: 60) { try await Delegations.index(on: db, today: today) }
+        return try await changes.cached("delegations", now: now, maxAge: 60, catalog: true) {
+            try await Delegations.index(on: db, today: today)
+        }
     }
 
     /// A write of one statement that no kept figure reads (a claim, a log line): on PostgreSQL on its own,
     /// without a transaction around it (one round trip); on SQLite through `write`, whose writers take turns.
     func autocommit<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         if isPostgres { return try await body(db) }
-        return try await write(changesFigures: false, body)
+        return try await write(reach: nil, body)
     }
 
-    /// Runs `body` as one transaction. `changesFigures: false` for writes no kept figure reads (a log
-    /// of calls), so that they do not make every cache stale.
-    func write<T: Sendable>(changesFigures: Bool = true, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+    /// Runs `body` as one transaction. `reach` says what it may change, for the figures kept in memory
+    /// here and in the other server processes (`WriteReach`, `ChangeNotifications`): `.work` for a write
+    /// of tasks that leaves the catalogs' kept copies alone, `nil` for writes no kept figure reads.
+    func write<T: Sendable>(reach: WriteReach? = .everything,
+                            _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         if isPostgres {
             let result = try await db.transaction { try await body($0) }
-            if changesFigures { changes.bump() }
+            if let reach { changes.bump(reach) }
             return result
         }
         // This process's writers take turns; SQLite may still answer "busy" when another connection
@@ -82,7 +86,7 @@ struct Store: Sendable {
             await gate.lock()
             do {
                 let result = try await db.transaction { try await body($0) }
-                if changesFigures { changes.bump() }
+                if let reach { changes.bump(reach) }
                 await gate.unlock()
                 return result
             } catch let e as SQLiteError where e.reason == .busy && attempt < 100 {
@@ -105,11 +109,42 @@ struct StoreGateKey: StorageKey {
 final class ChangeCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
+    /// Writes that may have changed the catalogs (every write but `.work`).
+    private var catalogCount = 0
+    /// What this process wrote since it last told the others (`ChangeNotifications`).
+    private var unsent: WriteReach?
     let boards = BoardCache()
     let names = NameCache()
 
-    func bump() { lock.withLock { count += 1 } }
+    /// A committed write of this process.
+    func bump(_ reach: WriteReach = .everything) {
+        lock.withLock {
+            outdate(reach)
+            unsent = unsent == .everything ? .everything : reach
+        }
+    }
+
+    /// Another process's write, heard through the database: outdates what is kept, as a write here does.
+    func heard(_ reach: WriteReach) { lock.withLock { outdate(reach) } }
+
+    private func outdate(_ reach: WriteReach) {
+        count += 1
+        if reach == .everything { catalogCount += 1 }
+    }
+
+    /// What this process wrote since the last call (nil: nothing), for the other processes.
+    func takeUnsent() -> WriteReach? {
+        lock.withLock {
+            defer { unsent = nil }
+            return unsent
+        }
+    }
+
+    /// Changes with every write.
     var value: Int { lock.withLock { count } }
+    /// Changes with every write that may have changed the catalogs, the tree, settings, delegations or
+    /// the calendar (not with a write of tasks).
+    var catalogValue: Int { lock.withLock { catalogCount } }
 
     private var cache: [String: (at: Date, count: Int, value: any Sendable, refreshing: Bool)] = [:]
 
@@ -118,9 +153,10 @@ final class ChangeCounter: @unchecked Sendable {
     /// it again while the others asking meanwhile get the value before (twenty viewers of the province's
     /// report do not all count it again at the same moment, after a write no more than after a minute).
     /// When nothing is kept yet (the process just started), those asking meanwhile share the first read.
-    func cached<T: Sendable>(_ key: String, now: Date, maxAge: TimeInterval,
+    /// `catalog: true` for a copy of the catalogs, which a write of tasks leaves as it is.
+    func cached<T: Sendable>(_ key: String, now: Date, maxAge: TimeInterval, catalog: Bool = false,
                              load: @escaping @Sendable () async throws -> T) async throws -> T {
-        let count = value
+        let count = catalog ? catalogValue : value
         let kept: T?, reading: Task<any Sendable, any Error>?
         (kept, reading) = lock.withLock { () -> (T?, Task<any Sendable, any Error>?) in
             if let c = cache[key], let v = c.value as? T {
@@ -191,15 +227,15 @@ final class ChangeCounter: @unchecked Sendable {
         }
     }
 
-    /// The agencies, read again after any write of this process and at most every minute.
+    /// The agencies, read again after a write that may change the catalogs and at most every minute.
     func agencies(now: Date, load: @escaping @Sendable () async throws -> AgencyMap) async throws -> AgencyMap {
-        try await cached("agencies", now: now, maxAge: 60, load: load)
+        try await cached("agencies", now: now, maxAge: 60, catalog: true, load: load)
     }
 
-    /// The working-day calendar for pages, read again after any write of this process (a day added on
-    /// the Cài đặt page counts at once) and at most every 5 minutes for another process's change.
+    /// The working-day calendar for pages, read again after a write that may change the catalogs (a day
+    /// added on the Cài đặt page counts at once, in every process) and at most every 5 minutes.
     func calendar(now: Date, load: @escaping @Sendable () async throws -> WorkCalendar) async throws -> WorkCalendar {
-        try await cached("calendar", now: now, maxAge: 300, load: load)
+        try await cached("calendar", now: now, maxAge: 300, catalog: true, load: load)
     }
 }
 

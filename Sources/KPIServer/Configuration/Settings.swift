@@ -56,6 +56,10 @@ public struct Settings: Sendable {
     /// `KPI_TRUSTED_PROXIES`: addresses or CIDR ranges of the reverse proxies in front of the
     /// server; only from these is `X-Forwarded-For` believed (empty: never).
     public var trustedProxies: [String] = []
+    /// `KPI_DATABASE_CA_FILE`: the certificate (PEM) of the authority that signed the PostgreSQL
+    /// server's certificate (a province's own). When set, the connection is TLS, always, and the server's
+    /// certificate must chain to it and name the host of `DATABASE_URL` (libpq's `verify-full`).
+    public var databaseCAFile: String?
 
     /// `KPI_SESSION_IDLE_BY_ROLE`, default "quan-tri-he-thong=15,quan-tri-don-vi=15,co-quan-tham-muu=15":
     /// a shorter idle time for the roles that can do the most; a user holding several roles gets the
@@ -266,6 +270,7 @@ public struct Settings: Sendable {
         s.loginMaxFailures = min(max(Int(env["KPI_LOGIN_MAX_FAILURES"] ?? "") ?? 5, 3), 20)
         s.loginLockMinutes = min(max(Int(env["KPI_LOGIN_LOCK_MINUTES"] ?? "") ?? 15, 1), 24 * 60)
         s.loginFailuresPerIP = min(max(Int(env["KPI_LOGIN_FAILURES_PER_IP"] ?? "") ?? 30, 5), 10_000)
+        s.databaseCAFile = env["KPI_DATABASE_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         s.trustedProxies = (env["KPI_TRUSTED_PROXIES"] ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         if let roles = env["KPI_MFA_REQUIRED_ROLES"] {

@@ -3,6 +3,7 @@ import Fluent
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import KPICore
+import NIOSSL
 import Vapor
 
 /// Sets up the application: database, migrations, sessions, middleware, routes, commands.
@@ -50,9 +51,11 @@ public func configure(_ app: Application, settings: Settings = .fromEnvironment(
 
 private func configureDatabase(_ app: Application, settings: Settings) throws {
     if let url = settings.databaseURL {
-        var config = try SQLPostgresConfiguration(url: url)
-        config.searchPath = ["public"]
+        let config = try postgresConfiguration(url, settings: settings)
         app.databases.use(.postgres(configuration: config, maxConnectionsPerEventLoop: 8), as: .psql)
+        let notifications = ChangeNotifications(configuration: config.coreConfiguration)
+        app.storage[ChangeNotificationsKey.self] = notifications
+        app.lifecycle.use(notifications)
     } else if settings.inMemory {
         app.databases.use(.sqlite(.memory, sqlLogLevel: nil), as: .sqlite)
     } else {
@@ -60,6 +63,24 @@ private func configureDatabase(_ app: Application, settings: Settings) throws {
         app.databases.use(.sqlite(.file(settings.dataDirectory + "/kpi.sqlite"), sqlLogLevel: nil), as: .sqlite)
     }
     app.databases.middleware.use(ClockStamps(clock: app.clock))
+}
+
+/// How to reach PostgreSQL: `DATABASE_URL`, and with `KPI_DATABASE_CA_FILE` TLS required and verified in full
+/// against that authority (the chain and the host name; PostgresKit's own `tlsmode=require` trusts only the
+/// system's authorities).
+func postgresConfiguration(_ url: String, settings: Settings) throws -> SQLPostgresConfiguration {
+    var config = try SQLPostgresConfiguration(url: url)
+    config.searchPath = ["public"]
+    if let ca = settings.databaseCAFile {
+        guard FileManager.default.isReadableFile(atPath: ca) else {
+            throw Abort(.internalServerError, reason: "KPI_DATABASE_CA_FILE: không đọc được tệp «\(ca)».")
+        }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .file(ca)
+        tls.certificateVerification = .fullVerification
+        config.coreConfiguration.tls = try .require(.init(configuration: tls))
+    }
+    return config
 }
 
 /// `Public/` next to the working directory, or beside the sources when run from tests.

@@ -227,8 +227,10 @@ enum DeadlineJob {
     }
 }
 
-/// Runs the deadline warnings every `KPI_WARN_EVERY_MINUTES` while the server runs.
+/// Starts what runs while the server runs: the other processes' news (`ChangeNotifications`), settings, scores,
+/// mail, and the deadline warnings every `KPI_WARN_EVERY_MINUTES`.
 public func startBackgroundJobs(_ app: Application) {
+    startChangeNotifications(app)
     startSettingsRefresh(app)
     startEvaluationJob(app)
     startMailJob(app)

@@ -43,7 +43,7 @@ extension WorkService {
         let (principal, actor, all) = (principal, actor, prepared)
         let batch = UUID()
         do {
-            let ids = try await store.write { db in
+            let ids = try await store.write(reach: .work) { db in
                 var ids: [UUID] = []
                 for (i, p) in all.enumerated() {
                     ids += try await Self.insert(p, batch: batch, on: db, principal: principal, actor: actor) { _ in "\(token)#\(i)" }

@@ -100,7 +100,7 @@ extension WorkService {
         }
         let (principal, actor) = (principal, actor)
         do {
-            let tasks = try await store.write { db in
+            let tasks = try await store.write(reach: .work) { db in
                 try await Self.insertTasks(prepared, batch: prepared.targets.count > 1 ? UUID() : nil, on: db, principal: principal,
                                            actor: actor) {
                     prepared.targets.count > 1 ? "\(token)#\($0)" : token

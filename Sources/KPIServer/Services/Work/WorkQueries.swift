@@ -168,10 +168,10 @@ extension WorkService {
     }
 
     /// Names and codes of people and units by id: those named recently from this process's cache
-    /// (kept like the boards: until a write commits here or `settings.boardCacheSeconds` passes),
-    /// the others in one query.
+    /// (kept until a write that may change the catalogs commits, here or in another process, or
+    /// `settings.boardCacheSeconds` passes), the others in one query.
     private func names(people: Set<UUID>, units: Set<UUID>) async throws -> [UUID: (name: String, code: String)] {
-        let cache = store.changes.names, generation = store.changes.value
+        let cache = store.changes.names, generation = store.changes.catalogValue
         let maxAge = TimeInterval(settings.boardCacheSeconds)
         let now = store.now
         var out = cache.get(people.union(units), generation: generation, maxAge: maxAge, now: now)

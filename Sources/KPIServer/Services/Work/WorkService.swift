@@ -159,7 +159,7 @@ struct WorkService {
              alsoInTransaction: (@Sendable (any Database, WorkTask) async throws -> Void)? = nil) async throws -> WorkTask {
         let today = today ?? store.today
         let (principal, actor, svc) = (principal, actor, self)
-        return try await store.write { db in
+        return try await store.write(reach: .work) { db in
             let (t, parts) = try await svc.claim(id, version: version, on: db)
             let before = Self.fields(t)
             let from = t.state
