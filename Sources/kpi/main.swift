@@ -24,7 +24,7 @@ do {
     // `kpi serve` (or no command) brings the schema up to date first.
     let command = CommandLine.arguments.dropFirst().first ?? "serve"
     if command == "serve" || command.hasPrefix("-") {
-        try await app.autoMigrate().get()
+        try await app.migrateSchema()
         startBackgroundJobs(app)
     }
     try await app.execute()

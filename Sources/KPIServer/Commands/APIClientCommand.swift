@@ -38,7 +38,7 @@ struct APIClientCommand: AsyncCommand {
             throw ExitCode(2)
         case .failure(let e): context.console.error(e.message); throw ExitCode(2)
         }
-        try await app.autoMigrate()
+        try await app.migrateSchema()
         let now = app.clock.now
         let principal = Principal(userID: UUID(), username: "system:api-client", displayName: "kpi api-client", personID: nil,
                                   scopePath: "/", grants: [Grant(role: .systemAdmin, scopePath: "/")], mustChangePassword: false,

@@ -25,7 +25,7 @@ struct MigrateNowCommand: AsyncCommand {
     var help: String { "Áp dụng các migration còn thiếu vào cơ sở dữ liệu." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
-        try await context.application.autoMigrate()
+        try await context.application.migrateSchema()
         context.console.print("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
     }
 }
@@ -45,7 +45,7 @@ struct DemoCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         if let dir = signature.training { return try TrainingCopy.make(in: dir, app: context.application, console: context.console) }
         let app = context.application
-        try await app.autoMigrate()
+        try await app.migrateSchema()
         let loader = DemoLoader(app: app)
         if try await loader.isEmpty() {
             try await loader.load(history: true)
@@ -227,7 +227,7 @@ struct CreateAdminCommand: AsyncCommand {
             for p in problems { context.console.error(p) }
             throw ExitCode(2)
         }
-        try await app.autoMigrate()
+        try await app.migrateSchema()
         let hash = try await app.password.async.hash(password)
         try await app.store.write { db in
             let u = User()
@@ -306,7 +306,7 @@ struct RecomputeCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        try await app.autoMigrate()
+        try await app.migrateSchema()
         guard let text = signature.period, let period = PeriodCode(text) else {
             context.console.error("Cần --period: tháng «2026-11», quý «2026-Q4» hoặc năm «2026».")
             throw ExitCode(2)

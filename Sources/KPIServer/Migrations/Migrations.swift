@@ -6,48 +6,56 @@ import Vapor
 
 enum Migrations {
     static func register(on app: Application) {
-        app.migrations.add(CreateCatalogs())
-        app.migrations.add(CreateAccounts())
-        app.migrations.add(CreateAuditTrail())
-        app.migrations.add(CreateWebSessions())
-        app.migrations.add(CreateProducts())
-        app.migrations.add(CreateFrameworks())
-        app.migrations.add(CreateWork())
-        app.migrations.add(CreateRecurringAndRatings())
-        app.migrations.add(CreateDiscipline())
-        app.migrations.add(AddBoardIndex())
-        app.migrations.add(CreateEvaluationPeriods())
-        app.migrations.add(CreateEvaluationWorkflow())
-        app.migrations.add(AddTaskUnits())
-        app.migrations.add(CreateLeave())
-        app.migrations.add(AddSecurityControls(clock: app.clock))
-        app.migrations.add(AddTwoFactor())
-        app.migrations.add(AddAuditArchive())
-        app.migrations.add(AddReceiptControls())
-        app.migrations.add(AddPendingDecisions())
-        app.migrations.add(AddPendingRecordDecisions())
-        app.migrations.add(CreateFeedback())
-        app.migrations.add(AddAgencyMarks())
-        app.migrations.add(CreateSystemSettings())
-        app.migrations.add(CreateOutbox())
-        app.migrations.add(AddDelayExemptions())
-        app.migrations.add(CreateAccountLinks())
-        app.migrations.add(AddPrivacyNotice())
-        app.migrations.add(CreateDelegations())
-        app.migrations.add(CreateConclusions())
-        app.migrations.add(CreateScoreAggregates())
-        app.migrations.add(CreatePriorLevels())
-        app.migrations.add(AddStoredRanking())
-        app.migrations.add(AddScoreInputPersonIndex())
-        app.migrations.add(AddOverdueIndex())
-        app.migrations.add(CreateAPIClients())
-        app.migrations.add(AddTaskDocumentID())
-        app.migrations.add(AddOrganizationIdentifier())
-        app.migrations.add(CreateWebhookSubscriptions())
-        app.migrations.add(CreateEdXMLReceipts())
-        app.migrations.add(CreateTrustedCertificates())
-        app.migrations.add(AddEdXMLSignature())
-        app.migrations.add(AddSingleSignOn())
+        app.migrations.add(all(app))
+    }
+
+    /// Every migration, oldest first. A new one goes at the end and keeps what the code before it reads
+    /// (`SchemaCompatibilityTests`).
+    static func all(_ app: Application) -> [any Migration] {
+        [
+            CreateCatalogs(),
+            CreateAccounts(),
+            CreateAuditTrail(),
+            CreateWebSessions(),
+            CreateProducts(),
+            CreateFrameworks(),
+            CreateWork(),
+            CreateRecurringAndRatings(),
+            CreateDiscipline(),
+            AddBoardIndex(),
+            CreateEvaluationPeriods(),
+            CreateEvaluationWorkflow(),
+            AddTaskUnits(),
+            CreateLeave(),
+            AddSecurityControls(clock: app.clock),
+            AddTwoFactor(),
+            AddAuditArchive(),
+            AddReceiptControls(),
+            AddPendingDecisions(),
+            AddPendingRecordDecisions(),
+            CreateFeedback(),
+            AddAgencyMarks(),
+            CreateSystemSettings(),
+            CreateOutbox(),
+            AddDelayExemptions(),
+            CreateAccountLinks(),
+            AddPrivacyNotice(),
+            CreateDelegations(),
+            CreateConclusions(),
+            CreateScoreAggregates(),
+            CreatePriorLevels(),
+            AddStoredRanking(),
+            AddScoreInputPersonIndex(),
+            AddOverdueIndex(),
+            CreateAPIClients(),
+            AddTaskDocumentID(),
+            AddOrganizationIdentifier(),
+            CreateWebhookSubscriptions(),
+            CreateEdXMLReceipts(),
+            CreateTrustedCertificates(),
+            AddEdXMLSignature(),
+            AddSingleSignOn(),
+        ]
     }
 }
 

@@ -25,7 +25,7 @@ enum TestEnv {
         ProcessInfo.processInfo.environment["KPI_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    static func make(demo: Bool = true, adjust: (inout Settings) -> Void = { _ in }) async throws -> Application {
+    static func make(demo: Bool = true, migrate: Bool = true, adjust: (inout Settings) -> Void = { _ in }) async throws -> Application {
         let app = try await Application.make(.testing)
         app.clock = AppClock(pinnedAt: now)
         app.logger.logLevel = .warning
@@ -44,7 +44,7 @@ enum TestEnv {
                 try await sql.raw("DROP SCHEMA public CASCADE").run()
                 try await sql.raw("CREATE SCHEMA public").run()
             }
-            try await app.autoMigrate()
+            if migrate { try await app.autoMigrate() }
             if demo { try await DemoLoader(app: app).load() }
         } catch {
             try? await app.asyncShutdown()
@@ -78,8 +78,9 @@ extension TestEnv {
 }
 
 /// Runs `body` with a fresh app and always shuts it down.
-func withApp(demo: Bool = true, adjust: (inout Settings) -> Void = { _ in }, _ body: (Application) async throws -> Void) async throws {
-    let app = try await TestEnv.make(demo: demo, adjust: adjust)
+func withApp(demo: Bool = true, migrate: Bool = true, adjust: (inout Settings) -> Void = { _ in },
+             _ body: (Application) async throws -> Void) async throws {
+    let app = try await TestEnv.make(demo: demo, migrate: migrate, adjust: adjust)
     do {
         try await body(app)
     } catch {
