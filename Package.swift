@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/swift-openapi-vapor.git", from: "1.2.0"),
         // Single sign-on (OpenID Connect): an ID token's signature checked against the provider's JWKS.
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        // /metrics in Prometheus's text format (docs/van-hanh.md, «Giám sát»).
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Pure domain rules: no Vapor, no Fluent, no I/O.
@@ -49,6 +51,7 @@ let package = Package(
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIVapor", package: "swift-openapi-vapor"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(name: "kpi", dependencies: ["KPIServer", "KPICore", .product(name: "NIOCore", package: "swift-nio"),

@@ -251,6 +251,9 @@ http {{
     SERVER["base"] = f"http://127.0.0.1:{front}"
     SERVER["processes"] = [f"http://127.0.0.1:{p}" for p in ports]
     SERVER["procs"] = procs
+    # For tests that run `kpi` commands on the same database and data folder, or make databases of their own.
+    SERVER["env"] = env
+    SERVER["postgres"] = {"bin": pg_bin, "host": host, "port": port, "url": pg}
     wait_healthy(SERVER["base"], front_proc, tmp_path / "nginx" / "error.log")
     SECRETS.clear()
     SECRETS.update(secrets)

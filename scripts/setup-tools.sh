@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs, once, what the tests need beyond Swift: PostgreSQL, Chromium, nginx, sqlite3, openssl (Debian) and
-# Playwright + pytest + qrcode + pyotp + aiosmtpd + schemathesis + oidc-provider-mock (PyPI). Safe to run again: it installs only what is missing.
+# Installs, once, what the tests need beyond Swift: PostgreSQL, Chromium, nginx, Prometheus (promtool), sqlite3,
+# openssl (Debian) and Playwright + pytest + qrcode + pyotp + aiosmtpd + schemathesis + oidc-provider-mock (PyPI). Safe to run again: it installs only what is missing.
 set -euo pipefail
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
@@ -9,6 +9,7 @@ missing=()
 [ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ] || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then

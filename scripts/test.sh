@@ -127,6 +127,27 @@ tail -n 4 "$WORK/schemathesis.txt"
 kill "$API_PID"; wait "$API_PID" 2>/dev/null || true
 KPI_DATA_DIR="$API_DIR" "$BIN" verify-audit >/dev/null
 
+echo "== Giám sát (Prometheus: /metrics theo promtool, quy tắc cảnh báo)"
+# A server with a metrics token: /metrics refuses a visitor, and what it gives the token's bearer passes
+# Prometheus's own lint; the alert rules load and fire on the figures they are meant for.
+MET_DIR="$WORK/metrics"
+cp -r "$KPI_E2E_TEMPLATE" "$MET_DIR"
+MET_TOKEN=$(head -c 32 /dev/urandom | base64)
+MET_PORT=$(free_port)
+KPI_DATA_DIR="$MET_DIR" KPI_METRICS_TOKEN="$MET_TOKEN" "$BIN" serve --port "$MET_PORT" >"$WORK/metrics-server.log" 2>&1 &
+MET_PID=$!
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$MET_PORT/healthz" >/dev/null && break; sleep 0.2; done
+curl -fs "http://127.0.0.1:$MET_PORT/dang-nhap" >/dev/null
+MET_VISITOR=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MET_PORT/metrics")
+curl -fs -H "Authorization: Bearer $MET_TOKEN" "http://127.0.0.1:$MET_PORT/metrics" >"$WORK/metrics.txt"
+kill "$MET_PID"; wait "$MET_PID" 2>/dev/null || true
+[ "$MET_VISITOR" = 401 ] || { echo "/metrics answered $MET_VISITOR without the token"; exit 1; }
+promtool check metrics <"$WORK/metrics.txt"
+grep -q 'kpi_http_requests_total{route="/dang-nhap",method="GET",status="2xx"} 1' "$WORK/metrics.txt" \
+  || { echo "/metrics did not count the page"; cat "$WORK/metrics.txt"; exit 1; }
+promtool check rules deploy/prometheus/kpi-alerts.yml
+(cd deploy/prometheus && promtool test rules kpi-alerts.test.yml)
+
 echo "== Kiểm tra toàn vẹn nhật ký (kpi verify-audit, kpi audit-anchor)"
 export KPI_DATA_DIR="$WORK/check"
 cp -r "$KPI_E2E_TEMPLATE" "$KPI_DATA_DIR"

@@ -45,6 +45,8 @@ final class PermissionMatrixTests: XCTestCase {
             // Another account's session: nobody's but its owner's (the session is ngoai's).
             "POST phien-dang-nhap/:id/ket-thuc": "xxxxxxxos",
             "GET healthz": "ooooooooo",
+            // Metrics: only with KPI_METRICS_TOKEN (not set here), and then to its bearer only (MetricsTests).
+            "GET metrics": "xxxxxxxxx",
             // The user guide and its pictures: open to everyone, signed in or not.
             "GET huong-dan": "ooooooooo",
             // A forgotten password: anyone may ask (the same answer always); a link that does not exist

@@ -16,6 +16,8 @@ enum Commands {
         app.asyncCommands.use(WarningsCommand(), as: "canh-bao")
         app.asyncCommands.use(MailCommand(), as: "gui-thu")
         app.asyncCommands.use(RecomputeCommand(), as: "recompute")
+        app.asyncCommands.use(BackupCommand(), as: "backup")
+        app.asyncCommands.use(RestoreCommand(), as: "restore")
     }
 }
 

@@ -60,6 +60,9 @@ public struct Settings: Sendable {
     /// server's certificate (a province's own). When set, the connection is TLS, always, and the server's
     /// certificate must chain to it and name the host of `DATABASE_URL` (libpq's `verify-full`).
     public var databaseCAFile: String?
+    /// `KPI_METRICS_TOKEN`: the bearer token Prometheus sends to `/metrics` (at least 32 characters);
+    /// unset, `/metrics` is not found.
+    public var metricsToken: String?
 
     /// `KPI_SESSION_IDLE_BY_ROLE`, default "quan-tri-he-thong=15,quan-tri-don-vi=15,co-quan-tham-muu=15":
     /// a shorter idle time for the roles that can do the most; a user holding several roles gets the
@@ -271,6 +274,7 @@ public struct Settings: Sendable {
         s.loginLockMinutes = min(max(Int(env["KPI_LOGIN_LOCK_MINUTES"] ?? "") ?? 15, 1), 24 * 60)
         s.loginFailuresPerIP = min(max(Int(env["KPI_LOGIN_FAILURES_PER_IP"] ?? "") ?? 30, 5), 10_000)
         s.databaseCAFile = env["KPI_DATABASE_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        s.metricsToken = env["KPI_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         s.trustedProxies = (env["KPI_TRUSTED_PROXIES"] ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         if let roles = env["KPI_MFA_REQUIRED_ROLES"] {

@@ -13,6 +13,12 @@ public func configure(_ app: Application, settings: Settings = .fromEnvironment(
     app.storage[UndeclaredReadsKey.self] = UndeclaredReads()
     app.storage[TrustedProxiesKey.self] = TrustedProxies(settings.trustedProxies)
     app.storage[ChangeCounterKey.self] = ChangeCounter()
+    app.storage[ServerMetricsKey.self] = ServerMetrics(clock: app.clock)
+    if let token = settings.metricsToken, token.count < 32 {
+        throw Abort(.internalServerError, reason: """
+            KPI_METRICS_TOKEN phải dài ít nhất 32 ký tự (tạo bằng: head -c 32 /dev/urandom | base64).
+            """)
+    }
     // Everything the application keeps in its storage is made here, before any background job starts:
     // Vapor's `storage[key] = value` copies the whole storage and writes it back, so a lazy write from a
     // job racing the server's start could drop the server's own entry (seen once in CI: "HTTPServer did
@@ -39,6 +45,7 @@ public func configure(_ app: Application, settings: Settings = .fromEnvironment(
         """)
 
     app.middleware = .init()
+    app.middleware.use(MetricsMiddleware(metrics: app.metrics))
     app.middleware.use(RequestLogMiddleware())
     app.middleware.use(SecurityHeadersMiddleware(settings: settings))
     app.middleware.use(ErrorPageMiddleware())
@@ -52,7 +59,7 @@ public func configure(_ app: Application, settings: Settings = .fromEnvironment(
 private func configureDatabase(_ app: Application, settings: Settings) throws {
     if let url = settings.databaseURL {
         let config = try postgresConfiguration(url, settings: settings)
-        app.databases.use(.postgres(configuration: config, maxConnectionsPerEventLoop: 8), as: .psql)
+        app.databases.use(.postgres(configuration: config, maxConnectionsPerEventLoop: postgresConnectionsPerLoop), as: .psql)
         let notifications = ChangeNotifications(configuration: config.coreConfiguration)
         app.storage[ChangeNotificationsKey.self] = notifications
         app.lifecycle.use(notifications)
@@ -64,6 +71,9 @@ private func configureDatabase(_ app: Application, settings: Settings) throws {
     }
     app.databases.middleware.use(ClockStamps(clock: app.clock))
 }
+
+/// Each event loop's PostgreSQL connections (so a process holds this many times its cores at most).
+let postgresConnectionsPerLoop = 8
 
 /// How to reach PostgreSQL: `DATABASE_URL`, and with `KPI_DATABASE_CA_FILE` TLS required and verified in full
 /// against that authority (the chain and the host name; PostgresKit's own `tlsmode=require` trusts only the

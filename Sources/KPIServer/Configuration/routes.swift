@@ -4,6 +4,7 @@ import Vapor
 
 func routes(_ app: Application) throws {
     app.get("healthz", use: health)
+    app.get("metrics", use: metricsEndpoint)
     // The API: its own token check, no session cookie, no form token (KPIAPI, api/openapi.yaml).
     try KPIAPI.register(app)
 

@@ -247,7 +247,7 @@ func startMailJob(_ app: Application) {
         try? await Task.sleep(for: .seconds(min(10, seconds)))
         while !Task.isCancelled {
             do {
-                let o = try await MailJob.run(app)
+                let o = try await app.metrics.job("gui-thu") { try await MailJob.run(app) }
                 if o.sent.sent + o.sent.retried + o.sent.failed + o.routed.queued + o.digests > 0 {
                     app.logger.info("""
                         Gửi thư: \(o.routed.queued) thư thông báo, \(o.digests) thư tổng hợp mới; đã gửi \(o.sent.sent), \

@@ -240,7 +240,7 @@ public func startBackgroundJobs(_ app: Application) {
         try? await Task.sleep(for: .seconds(20))
         while !Task.isCancelled {
             do {
-                let outcome = try await DeadlineJob.run(app)
+                let outcome = try await app.metrics.job("canh-bao") { try await DeadlineJob.run(app) }
                 if outcome.ran { app.logger.info("""
                     Cảnh báo hạn: \(outcome.notices) thông báo mới; \(outcome.generated) nhiệm vụ thường xuyên mới.
                     """) }
@@ -263,8 +263,9 @@ func startEvaluationJob(_ app: Application) {
         try? await Task.sleep(for: .seconds(min(20, seconds)))
         while !Task.isCancelled {
             do {
-                let opened = try await EvaluationService.openScheduled(app.store)
-                let computed = try await EvaluationService.recomputeStale(app.store)
+                let (opened, computed) = try await app.metrics.job("tinh-diem") {
+                    (try await EvaluationService.openScheduled(app.store), try await EvaluationService.recomputeStale(app.store))
+                }
                 if opened + computed > 0 { app.logger.info("""
                     Kỳ đánh giá: mở \(opened) kỳ theo lịch; tính lại \(computed) kỳ.
                     """) }
