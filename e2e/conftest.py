@@ -46,6 +46,16 @@ def page(request, browser):
     ctx.close()
 
 
+@pytest.fixture
+def desktop_page(browser):
+    """One window size, for tests about processes and faults rather than layout."""
+    ctx = browser.new_context(viewport=SIZES["desktop"], locale="vi-VN")
+    pg = ctx.new_page()
+    pg.size_name = "desktop"
+    yield pg
+    ctx.close()
+
+
 def demo_secrets():
     """The two-step keys `kpi demo` printed (scripts/test.sh saves its output in KPI_DEMO_LOGINS)."""
     text = pathlib.Path(os.environ["KPI_DEMO_LOGINS"]).read_text(encoding="utf-8")

@@ -15,13 +15,9 @@ CLUSTER = True
 
 
 @pytest.fixture
-def page(browser):
-    """One window size: the cluster is about processes, the pages' layout is tested elsewhere."""
-    ctx = browser.new_context(viewport=SIZES["desktop"], locale="vi-VN")
-    pg = ctx.new_page()
-    pg.size_name = "desktop"
-    yield pg
-    ctx.close()
+def page(desktop_page):
+    """One window size: these tests are about processes and faults, not layout."""
+    return desktop_page
 
 
 def upstreams(pg, paths):

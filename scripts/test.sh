@@ -101,8 +101,10 @@ echo "== Kiểm thử trình duyệt (Chromium)"
 export KPI_E2E_TEMPLATE="$WORK/template" KPI_BIN="$BIN" KPI_BCRYPT_COST=8
 KPI_DATA_DIR="$KPI_E2E_TEMPLATE" "$BIN" demo >"$WORK/demo.txt"
 export KPI_DEMO_LOGINS="$WORK/demo.txt"
-# e2e/test_processes.py: two processes behind nginx, each on a database of its own in this PostgreSQL.
+# e2e/test_processes.py, test_backup.py, test_faults.py: two processes behind nginx, each on a database of its own here.
 export KPI_E2E_POSTGRES="postgres://postgres@127.0.0.1:$PG_PORT"
+# e2e/test_faults.py stops and starts this PostgreSQL (with its own options) under load.
+export KPI_E2E_PGDATA="$PG_DATA"
 python3 -m pytest -q e2e
 
 echo "== Kiểm thử API theo hợp đồng (schemathesis, mọi thao tác của api/openapi.yaml)"

@@ -17,6 +17,12 @@ enum APIIdempotency {
     /// How long a retry waits for the first call of its key to finish.
     static let waitAttempts = 100
     static let waitStep: Duration = .milliseconds(100)
+    /// A claim still unanswered after this long was left by a call that died with its process or lost the
+    /// database before it could answer or let go; a call with the same key takes it over. Far longer than
+    /// any call's work once its body is read (the body is read before claiming). What such a call may have
+    /// written already is found again, not written twice: a task by its creation token, a file by its
+    /// content and name.
+    static let abandonedAfter: TimeInterval = 30
     /// The creating operations (route patterns): a key is required.
     static let creating: Set<String> = ["api/v1/tasks", "api/v1/webhooks", "api/v1/dossiers", edxml]
 
@@ -127,6 +133,17 @@ enum APIIdempotency {
                     """)
             }
             if row.status > 0 { return replay(row) }
+            if now.timeIntervalSince(row.createdAt) > abandonedAfter {
+                let taken = try await store.autocommit { db in
+                    try await db.sql.update(APIIdempotencyRecord.schema).set("id", to: SQLBind(id)).set("created_at", to: SQLBind(now))
+                        .where("id", .equal, SQLBind(row.id)).where("status", .equal, SQLBind(0)).returning("id").first() != nil
+                }
+                if taken {
+                    claimed = id
+                    break
+                }
+                continue
+            }
             if attempt == waitAttempts - 1 { break }
             try await Task.sleep(for: waitStep)
         }

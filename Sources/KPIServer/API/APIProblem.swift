@@ -72,6 +72,12 @@ struct APIProblem: Error, Sendable {
             }
         }
         if let p = underlying as? APIProblem { return p }
+        if DatabaseOutage.matches(underlying) {
+            logger.warning("Cơ sở dữ liệu tạm không kết nối được: \(String(reflecting: underlying))")
+            var problem = APIProblem(.serviceUnavailable, "database-unavailable", DatabaseOutage.apiMessage)
+            problem.headers = [("Retry-After", DatabaseOutage.retryAfter)]
+            return problem
+        }
         if let unreadable {
             return APIProblem(.badRequest, "invalid-request", "Không đọc được yêu cầu: \(Self.readable(unreadable)). "
                                 + "Kiểm tra tham số và thân yêu cầu theo api/openapi.yaml.")
@@ -102,6 +108,7 @@ struct APIProblem: Error, Sendable {
         case 415: "unsupported-media-type"
         case 422: "invalid-fields"
         case 429: "rate-limited"
+        case 503: "database-unavailable"
         default: status.code >= 500 ? "server-error" : "refused"
         }
     }

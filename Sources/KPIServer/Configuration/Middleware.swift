@@ -16,6 +16,11 @@ struct ErrorPageMiddleware: AsyncMiddleware {
                 if status.code >= 500 { req.logger.error("\(status.code): \(abort.reason)") }
                 reason = abort.status == .notFound && abort.reason == "Not Found"
                     ? "Không tìm thấy trang bạn yêu cầu." : Self.vietnamese(abort)
+            } else if DatabaseOutage.matches(error) {
+                // Not a bug: the database is restarting or changing servers; the pool reconnects by itself.
+                req.logger.warning("Cơ sở dữ liệu tạm không kết nối được: \(String(reflecting: error))")
+                status = .serviceUnavailable
+                reason = DatabaseOutage.message
             } else {
                 req.logger.report(error: error)
                 status = .internalServerError
@@ -38,12 +43,16 @@ struct ErrorPageMiddleware: AsyncMiddleware {
                         problem.headers = [("Allow", allowed.joined(separator: ", "))]
                     }
                 }
-                return problem.response(instance: String(req.url.path.prefix(300)))
+                let response = problem.response(instance: String(req.url.path.prefix(300)))
+                if status == .serviceUnavailable { response.headers.replaceOrAdd(name: .retryAfter, value: DatabaseOutage.retryAfter) }
+                return response
             }
             let page = Page(title: Self.title(status), body: """
                 <p>\(reason)</p><p><a href="/">Về trang Tổng quan</a></p>
                 """)
-            return req.page(page, status: status)
+            let response = req.page(page, status: status)
+            if status == .serviceUnavailable { response.headers.replaceOrAdd(name: .retryAfter, value: DatabaseOutage.retryAfter) }
+            return response
         }
     }
 

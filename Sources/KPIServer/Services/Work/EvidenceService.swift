@@ -95,6 +95,12 @@ extension WorkService {
             // Checked again inside the transaction: a submission may have just closed the task.
             guard let fresh = try await WorkTask.find(t.requireID(), on: db) else { throw Abort(.notFound) }
             try svc.requireAddEvidence(fresh)
+            // The same file under the same name is already there (a call sent again after its answer was
+            // lost, a double click): that one is the answer, nothing is added twice.
+            if kind == "tep", let same = try await Evidence.query(on: db).filter(\.$taskID == t.requireID()).filter(\.$kind == kind)
+                .filter(\.$sha256 == sha256).filter(\.$name == name).first() {
+                return same
+            }
             let e = Evidence()
             e.taskID = try t.requireID()
             e.kind = kind

@@ -1,0 +1,154 @@
+"""Shared by the cluster tests (test_backup.py, test_faults.py): `kpi` and `psql` on the cluster's database,
+and API clients that keep creating tasks and adding a PDF to each through nginx, noting what the system
+acknowledged. With `retry`, a client whose call failed because the system was away (nginx 502, a 503
+"hệ thống đang chuyển máy chủ", a dropped connection) sends the same call again with the same
+Idempotency-Key, as a document system would, until it is answered."""
+import datetime
+import hashlib
+import json
+import random
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+
+from conftest import KPI_BIN, SERVER, server_today
+
+
+def kpi(args, env, check=True):
+    done = subprocess.run([KPI_BIN] + args, env=env, capture_output=True, text=True, timeout=600)
+    if check:
+        assert done.returncode == 0, f"kpi {' '.join(args)}: {done.stdout}{done.stderr}"
+    return done
+
+
+def psql(sql, database):
+    pg = SERVER["postgres"]
+    out = subprocess.run([str(pg["bin"] / "psql"), "-h", pg["host"], "-p", pg["port"], "-U", "postgres", "-At", "-F", "\t",
+                          "-d", database, "-c", sql], capture_output=True, text=True, check=True)
+    return [line.split("\t") for line in out.stdout.splitlines() if line]
+
+
+def createdb(name):
+    pg = SERVER["postgres"]
+    subprocess.run([str(pg["bin"] / "createdb"), "-h", pg["host"], "-p", pg["port"], "-U", "postgres", name], check=True)
+
+
+def dropdb(name):
+    pg = SERVER["postgres"]
+    subprocess.run([str(pg["bin"] / "dropdb"), "-h", pg["host"], "-p", pg["port"], "-U", "postgres", "--if-exists", name],
+                   check=False)
+
+
+def database():
+    """The cluster's database name."""
+    return SERVER["env"]["DATABASE_URL"].rsplit("/", 1)[1].split("?")[0]
+
+
+def client(username):
+    """A new API client of the cluster's database allowed to give work, and who may be given what."""
+    token = kpi(["api-client", "--username", username, "--name", "Thử tải " + username, "--rate", "10000",
+                 "--scopes", "tasks:read tasks:write"], SERVER["env"]).stdout.strip().splitlines()[-1]
+    pairs = psql("""SELECT p.code, pr.code FROM people p JOIN positions po ON po.id = p.position_id
+                    JOIN products pr ON pr.group_id = po.group_id AND pr.active
+                      AND (pr.position_id IS NULL OR pr.position_id = p.position_id) AND p.scope_path LIKE pr.scope_path || '%'
+                    WHERE p.active AND p.leadership_rank = 'khong' ORDER BY 1, 2 LIMIT 200""", database())
+    assert pairs, "no person and product to give work to"
+    return token, pairs
+
+
+def call(method, path, token, body=None, headers=None):
+    """(status, JSON answer, headers); status 0 when the connection failed."""
+    req = urllib.request.Request(SERVER["base"] + "/api/v1" + path, data=body, method=method,
+                                 headers=dict({"Authorization": "Bearer " + token}, **(headers or {})))
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, json.loads(r.read() or b"{}"), r.headers
+    except urllib.error.HTTPError as e:
+        raw = e.read() or b"{}"
+        try:
+            answer = json.loads(raw)
+        except ValueError:
+            answer = {"raw": raw[:300].decode("utf-8", "replace")}
+        return e.code, answer, e.headers
+    except (urllib.error.URLError, ConnectionError, TimeoutError) as e:
+        return 0, {"error": str(e)}, {}
+
+
+class Load:
+    """API clients creating a task and adding a PDF to it, again and again; what was acknowledged."""
+
+    AWAY = (0, 502, 503)
+
+    def __init__(self, token, pairs, clients=3, retry=False, tag="tai"):
+        self.token, self.pairs, self.clients, self.retry, self.tag = token, pairs, clients, retry, tag
+        self.tasks, self.files, self.problems, self.away = [], {}, [], []
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self.run, args=(i,)) for i in range(clients)]
+
+    def send(self, method, path, body, headers):
+        """One call; with `retry`, again (same key) while the system is away, for up to 90 seconds."""
+        deadline = time.monotonic() + 90
+        while True:
+            status, answer, got = call(method, path, self.token, body, headers)
+            # A call with this key is still being answered (or died holding it): ask again as Retry-After says.
+            held = status == 409 and answer.get("code") == "idempotency-in-progress"
+            if not self.retry or (status not in self.AWAY and not held) or time.monotonic() > deadline:
+                return status, answer
+            with self.lock:
+                self.away.append((time.monotonic(), status, answer))
+            if status == 503 and answer.get("code") != "database-unavailable":
+                return status, answer
+            time.sleep(0.3)
+
+    def run(self, i):
+        rng = random.Random(i)
+        start = server_today()
+        due = start + datetime.timedelta(days=10)
+        n = 0
+        while not self.stop.is_set():
+            n += 1
+            person, product = self.pairs[rng.randrange(len(self.pairs))]
+            body = json.dumps({"title": f"Nhiệm vụ {self.tag} {i}-{n}", "assignee": person, "productCode": product,
+                               "start": start.isoformat(), "due": due.isoformat()}).encode()
+            status, task = self.send("POST", "/tasks", body,
+                                     {"Content-Type": "application/json", "Idempotency-Key": f"{self.tag}-{i}-{n}"})
+            if status != 201:
+                self.problems.append(f"task {i}-{n}: {status} {task}")
+                continue
+            with self.lock:
+                self.tasks.append((time.monotonic(), task["code"]))
+            pdf = b"%PDF-1.4\n" + rng.randbytes(rng.randrange(2_000, 60_000))
+            status, ev = self.send("POST", f"/tasks/{task['code']}/evidence?name=bao-cao-{n}.pdf", pdf,
+                                   {"Content-Type": "application/octet-stream", "Idempotency-Key": f"{self.tag}-{i}-{n}-tep"})
+            if status != 201:
+                self.problems.append(f"evidence {i}-{n}: {status} {ev}")
+                continue
+            with self.lock:
+                self.files[hashlib.sha256(pdf).hexdigest()] = task["code"]
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=120)
+
+    def check_database(self):
+        """Every acknowledged task is in the database exactly once, with every acknowledged file, once."""
+        codes = [c for _, c in self.tasks]
+        assert codes, "nothing was acknowledged"
+        live = psql(f"SELECT code FROM tasks WHERE code IN ({','.join(repr(c) for c in codes)})", database())
+        assert sorted(r[0] for r in live) == sorted(codes)
+        twice = psql(f"SELECT title, count(*) FROM tasks WHERE title LIKE 'Nhiệm vụ {self.tag} %' GROUP BY title HAVING count(*) > 1",
+                     database())
+        assert twice == [], f"tasks made twice: {twice[:5]}"
+        stored = psql("SELECT e.sha256, t.code FROM evidence e JOIN tasks t ON t.id = e.task_id WHERE e.kind = 'tep'", database())
+        assert set(self.files.items()) <= {(h, c) for h, c in stored}
+        doubled = psql("SELECT task_id, sha256 FROM evidence WHERE kind = 'tep' GROUP BY 1, 2 HAVING count(*) > 1", database())
+        assert doubled == [], f"files added twice: {doubled[:5]}"
