@@ -115,7 +115,8 @@ class Load:
                                "start": start.isoformat(), "due": due.isoformat()}).encode()
             status, task = self.send("POST", "/tasks", body,
                                      {"Content-Type": "application/json", "Idempotency-Key": f"{self.tag}-{i}-{n}"})
-            if status != 201:
+            # 201 made; 200 a call sent again after its first answer was lost found the task it had made.
+            if status not in (200, 201) or (status == 200 and not self.retry):
                 self.problems.append(f"task {i}-{n}: {status} {task}")
                 continue
             with self.lock:

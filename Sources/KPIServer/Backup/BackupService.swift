@@ -100,7 +100,7 @@ enum BackupService {
         case .dump(let tools, let snapshot):
             m.files.append(try dump(tools, snapshot: snapshot, into: archive, errors: path + ".loi"))
         }
-        for relative in try dataFiles(in: dataDirectory, skipping: outDir) {
+        for relative in dataFiles(in: dataDirectory, skipping: outDir) {
             // A work file gone since the listing (another process's half-written upload) is not data.
             guard let source = FileHandle(forReadingAtPath: dataDirectory + "/" + relative) else { continue }
             defer { try? source.close() }
@@ -140,29 +140,29 @@ enum BackupService {
     /// The data folder's regular files, relative, sorted; not the SQLite database itself (copied with
     /// `VACUUM INTO`), not hidden work files (a backup's or restore's, an upload being written), not the
     /// backups' own folder.
-    static func dataFiles(in dataDirectory: String, skipping outDir: String) throws -> [String] {
+    static func dataFiles(in dataDirectory: String, skipping outDir: String) -> [String] {
+        // A walk of its own, folder by folder: other processes keep adding evidence (a temporary file renamed
+        // into place) while it runs, and a name gone between listing and looking is skipped, never the end of
+        // the walk (Foundation's enumerator stopped at such a name, and files after it were missed).
+        let fm = FileManager.default
         let root = URL(fileURLWithPath: dataDirectory).standardizedFileURL.resolvingSymlinksInPath().path
         let skip = URL(fileURLWithPath: outDir).standardizedFileURL.resolvingSymlinksInPath().path
-        guard let walker = FileManager.default.enumerator(at: URL(fileURLWithPath: root),
-                                                          includingPropertiesForKeys: [.isRegularFileKey, .isDirectoryKey]) else {
-            return []
-        }
+        let database: Set<String> = ["kpi.sqlite", "kpi.sqlite-wal", "kpi.sqlite-shm", "kpi.sqlite-journal"]
         var out: [String] = []
-        for case let url as URL in walker {
-            let path = url.standardizedFileURL.resolvingSymlinksInPath().path
-            let values = try url.resourceValues(forKeys: [.isRegularFileKey, .isDirectoryKey])
-            if path == skip || path.hasPrefix(skip + "/") {
-                if values.isDirectory == true { walker.skipDescendants() }
-                continue
+        var folders = [""]
+        while let folder = folders.popLast() {
+            guard let names = try? fm.contentsOfDirectory(atPath: folder.isEmpty ? root : root + "/" + folder) else { continue }
+            for name in names where !name.hasPrefix(".") {
+                let relative = folder.isEmpty ? name : folder + "/" + name
+                let path = root + "/" + relative
+                guard path != skip, !path.hasPrefix(skip + "/"), BackupSupport.isSafeEntry(relative),
+                      let type = (try? fm.attributesOfItem(atPath: path))?[.type] as? FileAttributeType else { continue }
+                if type == .typeDirectory {
+                    folders.append(relative)
+                } else if type == .typeRegular, !database.contains(relative) {
+                    out.append(relative)
+                }
             }
-            guard values.isRegularFile == true, path.hasPrefix(root + "/") else { continue }
-            let relative = String(path.dropFirst(root.count + 1))
-            let name = url.lastPathComponent
-            if ["kpi.sqlite", "kpi.sqlite-wal", "kpi.sqlite-shm", "kpi.sqlite-journal"].contains(relative)
-                || name.hasPrefix(".") || relative.hasPrefix(".khoi-phuc-") || !BackupSupport.isSafeEntry(relative) {
-                continue
-            }
-            out.append(relative)
         }
         return out.sorted()
     }
