@@ -53,6 +53,7 @@ def test_postgresql_away_and_back_loses_and_doubles_nothing(page):
             r = page.goto(url("/"))
             assert r.status == 503, r.status
             assert "Hệ thống đang chuyển máy chủ" in page.content()
+            assert page.title().startswith("Tạm gián đoạn"), page.title()
             assert r.headers.get("retry-after") == "5"
         finally:
             pg_ctl("start", "-w", "-l", "/dev/null", "-o", options)

@@ -2,7 +2,7 @@
 # Runs every test of KPI Công vụ:
 #   1. Swift tests (core + server) on the embedded SQLite, the server tests again with the test
 #      clock pinned to 31/12/2026 and to 29/02/2028,
-#   2. the server tests again on a throwaway PostgreSQL cluster,
+#   2. the server tests again on a throwaway PostgreSQL cluster (with a streaming replica for the reports),
 #   3. browser tests in Chromium, each against a real server of its own on a copy of the demo data
 #      (its audit trail verified after); two processes behind nginx on PostgreSQL (e2e/test_processes.py),
 #   4. the API against its contract (schemathesis over every operation of api/openapi.yaml, with a
@@ -18,11 +18,14 @@ WORK=$(mktemp -d /tmp/kpi-test.XXXXXX)
 chmod 755 "$WORK"
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 PG_DATA="$WORK/pg"
+PG_REPLICA="$WORK/pg-replica"
 cleanup() {
   status=$?
-  if [ -f "$PG_DATA/postmaster.pid" ]; then
-    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1 || true
-  fi
+  for d in "$PG_REPLICA" "$PG_DATA"; do
+    if [ -f "$d/postmaster.pid" ]; then
+      runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$d" -m immediate stop >/dev/null 2>&1 || true
+    fi
+  done
   rm -rf "$WORK"
   exit $status
 }
@@ -53,8 +56,15 @@ runuser -u postgres -- "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --auth=trust -
 runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$WORK/pg.log" -w \
   -o "-p $PG_PORT -k $WORK -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
 runuser -u postgres -- "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres kpi_test
+# A streaming replica of that cluster for the report pages' reads (ReadReplicaTests; KPI_READ_DATABASE_URL).
+REPLICA_PORT=$(free_port)
+runuser -u postgres -- "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U postgres -D "$PG_REPLICA" -R -X stream
+runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_REPLICA" -l "$WORK/pg-replica.log" -w \
+  -o "-p $REPLICA_PORT -k $WORK -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
 KPI_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/kpi_test?tlsmode=disable" \
+  KPI_TEST_READ_DATABASE_URL="postgres://postgres@127.0.0.1:$REPLICA_PORT/kpi_test?tlsmode=disable" \
   swift test --skip-build --filter KPIServerTests
+runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_REPLICA" -m fast stop >/dev/null
 
 BIN="$ROOT/.build/debug/kpi"
 echo "== kpi score trên ví dụ tính tay (docs/examples/score-case.json)"

@@ -41,6 +41,13 @@ struct Store: Sendable {
     var clock: AppClock
     var now: Date { clock.now }
     var today: DateOnly { clock.today }
+    /// Set when `db` is a read replica (`ReadReplica`): the database every write goes to.
+    var primary: (any Database)?
+    /// Where writes go.
+    var writer: any Database { primary ?? db }
+    /// What this store keeps in the shared caches is kept apart when it reads a replica (a copy read there
+    /// may lag behind the primary's).
+    var keyPrefix: String { primary == nil ? "" : "ban-sao|" }
 
     /// The same connection pool for hand-written SQL (both drivers speak SQLKit).
     var sql: any SQLDatabase { db.sql }
@@ -49,14 +56,14 @@ struct Store: Sendable {
     /// The tree's agencies (`AgencyMap`), read again after a write that may change the catalogs, in this
     /// process or another (`ChangeNotifications`), and at most a minute old if that news is lost.
     func agencies() async throws -> AgencyMap {
-        try await changes.agencies(now: now) { try await Agencies.map(on: db) }
+        try await changes.agencies(now: now, key: keyPrefix + "agencies") { try await Agencies.map(on: db) }
     }
 
     /// The delegations not yet over (`Delegations.index`), as of this process's last write and at most
     /// a minute old when another process recorded or took one back.
     func delegations() async throws -> DelegationIndex {
         let (db, today) = (db, today)
-        return try await changes.cached("delegations", now: now, maxAge: 60, catalog: true) {
+        return try await changes.cached(keyPrefix + "delegations", now: now, maxAge: 60, catalog: true) {
             try await Delegations.index(on: db, today: today)
         }
     }
@@ -64,7 +71,7 @@ struct Store: Sendable {
     /// A write of one statement that no kept figure reads (a claim, a log line): on PostgreSQL on its own,
     /// without a transaction around it (one round trip); on SQLite through `write`, whose writers take turns.
     func autocommit<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        if isPostgres { return try await body(db) }
+        if isPostgres { return try await body(writer) }
         return try await write(reach: nil, body)
     }
 
@@ -74,7 +81,7 @@ struct Store: Sendable {
     func write<T: Sendable>(reach: WriteReach? = .everything,
                             _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         if isPostgres {
-            let result = try await db.transaction { try await body($0) }
+            let result = try await writer.transaction { try await body($0) }
             if let reach { changes.bump(reach) }
             return result
         }
@@ -85,7 +92,7 @@ struct Store: Sendable {
         while true {
             await gate.lock()
             do {
-                let result = try await db.transaction { try await body($0) }
+                let result = try await writer.transaction { try await body($0) }
                 if let reach { changes.bump(reach) }
                 await gate.unlock()
                 return result
@@ -228,8 +235,9 @@ final class ChangeCounter: @unchecked Sendable {
     }
 
     /// The agencies, read again after a write that may change the catalogs and at most every minute.
-    func agencies(now: Date, load: @escaping @Sendable () async throws -> AgencyMap) async throws -> AgencyMap {
-        try await cached("agencies", now: now, maxAge: 60, catalog: true, load: load)
+    func agencies(now: Date, key: String = "agencies",
+                  load: @escaping @Sendable () async throws -> AgencyMap) async throws -> AgencyMap {
+        try await cached(key, now: now, maxAge: 60, catalog: true, load: load)
     }
 
     /// The working-day calendar for pages, read again after a write that may change the catalogs (a day

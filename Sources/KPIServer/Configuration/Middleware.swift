@@ -73,6 +73,7 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         case .forbidden: "Không có quyền truy cập"
         case .notFound: "Không tìm thấy"
         case .internalServerError: "Lỗi hệ thống"
+        case .serviceUnavailable: "Tạm gián đoạn"
         default: "Không thực hiện được"
         }
     }

@@ -63,6 +63,13 @@ public struct Settings: Sendable {
     /// `KPI_METRICS_TOKEN`: the bearer token Prometheus sends to `/metrics` (at least 32 characters);
     /// unset, `/metrics` is not found.
     public var metricsToken: String?
+    /// `KPI_READ_DATABASE_URL`: a streaming replica of `DATABASE_URL`'s database (PostgreSQL only). Reports,
+    /// their exports and the other heavy read-only pages read there and say how fresh what they show is;
+    /// every write goes to `DATABASE_URL`. Unset: everything reads the primary.
+    public var readDatabaseURL: String?
+    /// `KPI_READ_MAX_LAG_SECONDS`, default 300 (10…86 400): a replica further behind than this, or not
+    /// answering, is passed over and the primary read instead, until it catches up.
+    public var readMaxLagSeconds: Int = 300
 
     /// `KPI_SESSION_IDLE_BY_ROLE`, default "quan-tri-he-thong=15,quan-tri-don-vi=15,co-quan-tham-muu=15":
     /// a shorter idle time for the roles that can do the most; a user holding several roles gets the
@@ -275,6 +282,8 @@ public struct Settings: Sendable {
         s.loginFailuresPerIP = min(max(Int(env["KPI_LOGIN_FAILURES_PER_IP"] ?? "") ?? 30, 5), 10_000)
         s.databaseCAFile = env["KPI_DATABASE_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         s.metricsToken = env["KPI_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        s.readDatabaseURL = env["KPI_READ_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        s.readMaxLagSeconds = min(max(Int(env["KPI_READ_MAX_LAG_SECONDS"] ?? "") ?? 300, 10), 86_400)
         s.trustedProxies = (env["KPI_TRUSTED_PROXIES"] ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         if let roles = env["KPI_MFA_REQUIRED_ROLES"] {

@@ -63,6 +63,18 @@ private func configureDatabase(_ app: Application, settings: Settings) throws {
         let notifications = ChangeNotifications(configuration: config.coreConfiguration)
         app.storage[ChangeNotificationsKey.self] = notifications
         app.lifecycle.use(notifications)
+        if let read = settings.readDatabaseURL {
+            // Fewer connections than the primary's: only reports and exports read there.
+            app.databases.use(.postgres(configuration: try postgresConfiguration(read, settings: settings),
+                                        maxConnectionsPerEventLoop: postgresConnectionsPerLoop / 2),
+                              as: ReadReplica.id, isDefault: false)
+            app.storage[ReadReplicaKey.self] = ReadReplica(maxLag: TimeInterval(settings.readMaxLagSeconds))
+        }
+    } else if settings.readDatabaseURL != nil {
+        throw Abort(.internalServerError, reason: """
+            KPI_READ_DATABASE_URL chỉ dùng được cùng DATABASE_URL (PostgreSQL): bản sao chỉ đọc là của máy chủ \
+            PostgreSQL chính.
+            """)
     } else if settings.inMemory {
         app.databases.use(.sqlite(.memory, sqlLogLevel: nil), as: .sqlite)
     } else {

@@ -37,6 +37,8 @@ final class ServerMetrics: Sendable {
         "kpi_database_max_connections": "max_connections của PostgreSQL",
         "kpi_database_pool_max": "Số kết nối tối đa của tiến trình này",
         "kpi_change_listener_up": "Đang nghe tin thay đổi của các tiến trình khác",
+        "kpi_read_replica_up": "Máy chủ bản sao (KPI_READ_DATABASE_URL) trả lời được",
+        "kpi_read_replica_lag_seconds": "Máy chủ bản sao chậm sau máy chủ chính bao nhiêu giây (-1: không rõ)",
         "process_resident_memory_bytes": "Bộ nhớ thường trú của tiến trình",
         "process_start_time_seconds": "Thời điểm tiến trình khởi động (Unix)",
     ]
@@ -114,6 +116,11 @@ final class ServerMetrics: Sendable {
             set("kpi_database_pool_max", Double(postgresConnectionsPerLoop * System.coreCount))
         }
         if let notifications = app.changeNotifications { set("kpi_change_listener_up", notifications.isListening ? 1 : 0) }
+        if let replica = app.readReplica {
+            let state = await replica.ask(app)
+            set("kpi_read_replica_up", state == .unreachable ? 0 : 1)
+            if case .serving(let lag) = state { set("kpi_read_replica_lag_seconds", lag) } else { set("kpi_read_replica_lag_seconds", -1) }
+        }
         set("process_resident_memory_bytes", Self.residentBytes())
         set("process_start_time_seconds", started.timeIntervalSince1970)
         return registry.emitToString()

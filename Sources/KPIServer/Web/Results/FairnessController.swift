@@ -153,8 +153,8 @@ enum FairnessController {
         r.post("bao-cao", "cong-bang", "quy-tac", use: saveRules)
     }
 
-    static func service(_ req: Request) throws -> FairnessService {
-        let svc = FairnessService(store: req.store, principal: try req.requirePrincipal())
+    static func service(_ req: Request, store: Store? = nil) throws -> FairnessService {
+        let svc = FairnessService(store: store ?? req.store, principal: try req.requirePrincipal())
         guard !svc.scopes.isEmpty else {
             throw Abort(.forbidden, reason: "Phân tích công bằng dành cho cơ quan tham mưu và kiểm tra, giám sát.")
         }
@@ -176,10 +176,15 @@ enum FairnessController {
     }
 
     @Sendable static func page(_ req: Request) async throws -> Response {
-        let svc = try service(req)
-        let rules = try await FairnessService.rules(on: req.db)
+        _ = try service(req)
+        // Stored figures only: read from the replica when there is one (`KPI_READ_DATABASE_URL`).
+        return try await req.reading { store, source in try await page(req, try service(req, store: store), source: source) }
+    }
+
+    static func page(_ req: Request, _ svc: FairnessService, source: ReadSource) async throws -> Response {
+        let rules = try await FairnessService.rules(on: svc.store.db)
         let crumbs = [("Tổng quan", "/"), ("Báo cáo", "/bao-cao")]
-        let available = try await ScoreAggregates.periods(req.db, under: svc.scopes)
+        let available = try await ScoreAggregates.periods(svc.store.db, under: svc.scopes)
         guard let period = PeriodCode(req.input.text("ky")) ?? available.first else {
             return req.page(Page(title: "Phân tích công bằng", breadcrumbs: crumbs, body: """
                 <p class="empty">Chưa có kỳ nào được tính điểm trong phạm vi của bạn.</p>
@@ -217,7 +222,7 @@ enum FairnessController {
         let options = FormField.options(available.prefix(60).map { ($0.text, $0.label) })
         let query = "ky=\(period.text)\(onlyFlagged ? "&co_co=1" : "")"
         return req.page(Page(title: "Phân tích công bằng", breadcrumbs: crumbs, body: """
-            \(HTML.when(req.input.text("tb") == "luu", HTML("<p class=\"flash\">Đã lưu tiêu chí phân tích.</p>")))
+            \(HTML.when(req.input.text("tb") == "luu", HTML("<p class=\"flash\">Đã lưu tiêu chí phân tích.</p>")))\(source.notice)
             <p>Những con số để bắt đầu trao đổi, không phải kết luận: mỗi ghi nhận nói rõ đã đo \
             gì và trên bao nhiêu người; nhóm dưới \(rules.minGroup) người có điểm không gắn cờ. Tiêu chí: \
             trung vị của đơn vị cao hơn \

@@ -140,7 +140,14 @@ enum PilotReviewController {
     }
 
     @Sendable static func page(_ req: Request) async throws -> Response {
-        let svc = PilotReviewService(store: req.store, principal: try req.requirePrincipal())
+        let p = try req.requirePrincipal()
+        // Stored figures only: read from the replica when there is one (`KPI_READ_DATABASE_URL`).
+        return try await req.reading { store, source in
+            try await page(req, PilotReviewService(store: store, principal: p), source: source)
+        }
+    }
+
+    static func page(_ req: Request, _ svc: PilotReviewService, source: ReadSource) async throws -> Response {
         let q = try query(req)
         let review: PilotReviewService.Review
         do { review = try await svc.review(q) } catch let e as PilotReviewService.Refused {
@@ -179,7 +186,7 @@ enum PilotReviewController {
             return "\(items)"
         }
         return req.page(Page(title: title, breadcrumbs: [("Tổng quan", "/"), ("Báo cáo", "/bao-cao")], body: """
-            <form method="get" class="filters">
+            \(source.notice)<form method="get" class="filters">
             <div class="field"><label for="co_quan">Cơ quan (mã, cách nhau bởi dấu phẩy; để trống: mọi cơ quan \
             trong phạm vi)</label>\
             <input id="co_quan" name="co_quan" value="\(q.agencies.joined(separator: ", "))" maxlength="2000"></div>

@@ -62,15 +62,20 @@ enum ReportController {
 
     @Sendable static func page(_ req: Request) async throws -> Response {
         let p = try req.requirePrincipal()
-        let svc = ReportService(store: req.store, principal: p)
         guard Area.reports.isOpen(to: p) else { throw Abort(.forbidden, reason: Principal.refusal) }
+        // Stored figures only: read from the replica when there is one (`KPI_READ_DATABASE_URL`).
+        return try await req.reading { store, source in try await page(req, p, store: store, source: source) }
+    }
+
+    static func page(_ req: Request, _ p: Principal, store: Store, source: ReadSource) async throws -> Response {
+        let svc = ReportService(store: store, principal: p)
         // The periods with stored figures in the viewer's scopes, months first of each newest. Reports read
         // stored figures only, so what they show is kept until this process writes anything, and at most a
         // minute for another process's writes (ChangeCounter), like the unit board: twenty leaders opening
         // the province's report count it once (bench/reports).
-        let (db, scopes) = (req.db, svc.scopes)
-        let scopesKey = scopes.joined(separator: ",")
-        let available = try await req.store.changes.cached("bao-cao-ky|" + scopesKey, now: req.now, maxAge: 60) {
+        let (db, scopes) = (store.db, svc.scopes)
+        let scopesKey = store.keyPrefix + scopes.joined(separator: ",")
+        let available = try await store.changes.cached("bao-cao-ky|" + scopesKey, now: req.now, maxAge: 60) {
             try await ScoreAggregates.periods(db, under: scopes)
         }
         let q = try query(req, available: available)
@@ -100,11 +105,11 @@ enum ReportController {
             let name = "bao-cao-\(q.node ?? "toan-tinh")-\(q.periods.first?.text ?? "")"
             return try Download.table(table, name: name, format: req.input.text("dinh_dang"), at: req.now)
         }
-        let fairness = FairnessService(store: req.store, principal: p).scopes.joined(separator: ",")
+        let fairness = FairnessService(store: store, principal: p).scopes.joined(separator: ",")
         let key = "bao-cao|\(scopesKey)|\(fairness)|\(req.url.query ?? "")"
-        let (title, html) = try await req.store.changes.cached(key, now: req.now, maxAge: 60) {
+        let (title, html) = try await store.changes.cached(key, now: req.now, maxAge: 60) {
             let report = try await svc.report(q)
-            return ("Báo cáo: \(report.nodeName)", body(req, report, available: available, periodLabel: periodLabel))
+            return ("Báo cáo: \(report.nodeName)", source.notice + body(req, report, available: available, periodLabel: periodLabel))
         }
         return req.page(Page(title: title, breadcrumbs: [("Tổng quan", "/")], body: html))
     }
