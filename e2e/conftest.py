@@ -106,7 +106,7 @@ def server(tmp_path, request):
     """A server of this test's own on a fresh copy of the demonstration data; its audit trail is
     verified when it stops. A module with CLUSTER = True gets two processes behind nginx instead."""
     if getattr(request.module, "CLUSTER", False):
-        yield from cluster(tmp_path)
+        yield from cluster(tmp_path, getattr(request.module, "SERVER_ENV", {}))
         return
     if not TEMPLATE:
         yield
@@ -196,12 +196,13 @@ def wait_healthy(base, proc, log_path):
             time.sleep(0.1)
 
 
-def cluster(tmp_path):
+def cluster(tmp_path, extra_env):
     """Two `kpi serve` processes on one PostgreSQL database (a fresh one with the demonstration data),
     behind nginx with the project's own proxy settings (deploy/nginx/kpi-proxy.conf). SERVER["base"] is
     nginx; SERVER["processes"] the two processes' own addresses and SERVER["procs"] their handles.
     Needs KPI_E2E_POSTGRES (postgres://user@host:port of a running cluster, scripts/test.sh sets it) and
-    nginx; skipped without them."""
+    nginx; skipped without them. `extra_env` is added to the processes' environment ("{database}" in a
+    value: the database's name)."""
     pg = os.environ.get("KPI_E2E_POSTGRES")
     nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
     if not pg or not nginx:
@@ -212,6 +213,7 @@ def cluster(tmp_path):
     subprocess.run([str(pg_bin / "createdb"), "-h", host, "-p", port, "-U", "postgres", name], check=True)
     env = dict(os.environ, DATABASE_URL=f"{pg}/{name}?tlsmode=disable", KPI_DATA_DIR=str(tmp_path / "data"),
                KPI_TRUSTED_PROXIES="127.0.0.1", KPI_BCRYPT_COST="8")
+    env.update({k: v.replace("{database}", name) for k, v in extra_env.items()})
     demo = subprocess.run([KPI_BIN, "demo"], env=env, capture_output=True, text=True)
     assert demo.returncode == 0, demo.stdout + demo.stderr
     secrets = {user: key.replace(" ", "") for user, key in

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, once, what the tests need beyond Swift: PostgreSQL, Chromium, nginx, Prometheus (promtool), sqlite3,
-# openssl (Debian) and Playwright + pytest + qrcode + pyotp + aiosmtpd + schemathesis + oidc-provider-mock (PyPI). Safe to run again: it installs only what is missing.
+# openssl, etcd, Patroni, HAProxy (Debian) and Playwright + pytest + qrcode + pyotp + aiosmtpd + schemathesis + oidc-provider-mock (PyPI). Safe to run again: it installs only what is missing.
 set -euo pipefail
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
@@ -12,6 +12,10 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# The highly available database of e2e/test_failover.py (deploy/ha/cluster.py).
+command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
+command -v patroni >/dev/null 2>&1 || missing+=(patroni)
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== Cài đặt gói Debian: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -5,6 +5,7 @@
 #   2. the server tests again on a throwaway PostgreSQL cluster (with a streaming replica for the reports),
 #   3. browser tests in Chromium, each against a real server of its own on a copy of the demo data
 #      (its audit trail verified after); two processes behind nginx on PostgreSQL (e2e/test_processes.py),
+#      faults under load (e2e/test_faults.py) and a Patroni failover (e2e/test_failover.py),
 #   4. the API against its contract (schemathesis over every operation of api/openapi.yaml, with a
 #      token of a test client), then `kpi verify-audit` against an edited entry.
 # Builds once and reuses the binaries. Any failure stops with a non-zero exit.
@@ -115,6 +116,8 @@ export KPI_DEMO_LOGINS="$WORK/demo.txt"
 export KPI_E2E_POSTGRES="postgres://postgres@127.0.0.1:$PG_PORT"
 # e2e/test_faults.py stops and starts this PostgreSQL (with its own options) under load.
 export KPI_E2E_PGDATA="$PG_DATA"
+# e2e/test_failover.py builds its own Patroni cluster (deploy/ha/cluster.py); setup-tools installed what it needs.
+export KPI_E2E_REQUIRE_HA=1
 python3 -m pytest -q e2e
 
 echo "== Kiểm thử API theo hợp đồng (schemathesis, mọi thao tác của api/openapi.yaml)"
@@ -157,8 +160,8 @@ kill "$MET_PID"; wait "$MET_PID" 2>/dev/null || true
 promtool check metrics <"$WORK/metrics.txt"
 grep -q 'kpi_http_requests_total{route="/dang-nhap",method="GET",status="2xx"} 1' "$WORK/metrics.txt" \
   || { echo "/metrics did not count the page"; cat "$WORK/metrics.txt"; exit 1; }
-promtool check rules deploy/prometheus/kpi-alerts.yml
-(cd deploy/prometheus && promtool test rules kpi-alerts.test.yml)
+promtool check rules deploy/prometheus/kpi-alerts.yml deploy/prometheus/kpi-alerts-ha.yml
+(cd deploy/prometheus && promtool test rules kpi-alerts.test.yml kpi-alerts-ha.test.yml)
 
 echo "== Kiểm tra toàn vẹn nhật ký (kpi verify-audit, kpi audit-anchor)"
 export KPI_DATA_DIR="$WORK/check"

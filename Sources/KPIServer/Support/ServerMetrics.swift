@@ -37,6 +37,8 @@ final class ServerMetrics: Sendable {
         "kpi_database_max_connections": "max_connections của PostgreSQL",
         "kpi_database_pool_max": "Số kết nối tối đa của tiến trình này",
         "kpi_change_listener_up": "Đang nghe tin thay đổi của các tiến trình khác",
+        "kpi_database_standbys": "Số bản sao đang nhận WAL từ máy chủ chính",
+        "kpi_database_sync_standbys": "Số bản sao đồng bộ của máy chủ chính (0: ghi không còn chờ bản sao)",
         "kpi_read_replica_up": "Máy chủ bản sao (KPI_READ_DATABASE_URL) trả lời được",
         "kpi_read_replica_lag_seconds": "Máy chủ bản sao chậm sau máy chủ chính bao nhiêu giây (-1: không rõ)",
         "process_resident_memory_bytes": "Bộ nhớ thường trú của tiến trình",
@@ -138,6 +140,16 @@ final class ServerMetrics: Sendable {
                 continue
             }
             set("kpi_database_connections", [("state", state)], Double(n))
+        }
+        // The standbys the primary streams to, and those it waits for at each commit (synchronous replication,
+        // Patroni's synchronous_mode): fully visible to a superuser or a member of pg_monitor.
+        if let row = try? await sql.raw("""
+            SELECT count(*) FILTER (WHERE state = 'streaming') AS standbys,
+                   count(*) FILTER (WHERE sync_state IN ('sync', 'quorum')) AS sync FROM pg_stat_replication
+            """).first(), let standbys = try? row.decode(column: "standbys", as: Int.self),
+           let sync = try? row.decode(column: "sync", as: Int.self) {
+            set("kpi_database_standbys", Double(standbys))
+            set("kpi_database_sync_standbys", Double(sync))
         }
         let limit = try? await sql.raw("SELECT setting::int AS n FROM pg_settings WHERE name = 'max_connections'").first()?
             .decode(column: "n", as: Int.self)
