@@ -78,6 +78,12 @@ struct APIProblem: Error, Sendable {
             problem.headers = [("Retry-After", DatabaseOutage.retryAfter)]
             return problem
         }
+        if let full = underlying as? StorageFull {
+            logger.error("Ổ đĩa thư mục dữ liệu đầy: không lưu được tệp")
+            var problem = APIProblem(full.status, "storage-full", full.reason)
+            problem.headers = [("Retry-After", StorageFull.retryAfter)]
+            return problem
+        }
         if let unreadable {
             return APIProblem(.badRequest, "invalid-request", "Không đọc được yêu cầu: \(Self.readable(unreadable)). "
                                 + "Kiểm tra tham số và thân yêu cầu theo api/openapi.yaml.")

@@ -41,6 +41,8 @@ final class ServerMetrics: Sendable {
         "kpi_database_sync_standbys": "Số bản sao đồng bộ của máy chủ chính (0: ghi không còn chờ bản sao)",
         "kpi_read_replica_up": "Máy chủ bản sao (KPI_READ_DATABASE_URL) trả lời được",
         "kpi_read_replica_lag_seconds": "Máy chủ bản sao chậm sau máy chủ chính bao nhiêu giây (-1: không rõ)",
+        "kpi_data_disk_free_bytes": "Chỗ trống của ổ chứa thư mục dữ liệu (tệp minh chứng)",
+        "kpi_data_disk_size_bytes": "Dung lượng của ổ chứa thư mục dữ liệu",
         "process_resident_memory_bytes": "Bộ nhớ thường trú của tiến trình",
         "process_start_time_seconds": "Thời điểm tiến trình khởi động (Unix)",
     ]
@@ -122,6 +124,11 @@ final class ServerMetrics: Sendable {
             let state = await replica.ask(app)
             set("kpi_read_replica_up", state == .unreachable ? 0 : 1)
             if case .serving(let lag) = state { set("kpi_read_replica_lag_seconds", lag) } else { set("kpi_read_replica_lag_seconds", -1) }
+        }
+        var disk = statvfs()
+        if statvfs(app.settings.dataDirectory, &disk) == 0 {
+            set("kpi_data_disk_free_bytes", Double(disk.f_bavail) * Double(disk.f_frsize))
+            set("kpi_data_disk_size_bytes", Double(disk.f_blocks) * Double(disk.f_frsize))
         }
         set("process_resident_memory_bytes", Self.residentBytes())
         set("process_start_time_seconds", started.timeIntervalSince1970)

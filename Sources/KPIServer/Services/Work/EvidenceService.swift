@@ -5,8 +5,9 @@ import KPICore
 import Vapor
 
 /// Files kept by their SHA-256 under `<data dir>/minh-chung/ab/cd/<hash>`: the same file uploaded
-/// twice is stored once, a stored file never changes, and a file is written (atomically) before the
-/// database row that points to it, so a request that fails halfway loses nothing.
+/// twice is stored once, a stored file never changes, and a file is written whole (`DurableFile`: flushed, then
+/// renamed) before the database row that points to it, so a request that fails halfway, or finds the disk
+/// full (`StorageFull`), leaves nothing half-done.
 struct EvidenceStore: Sendable {
     let root: String
 
@@ -26,8 +27,8 @@ struct EvidenceStore: Sendable {
         let target = path(hash)
         let fm = FileManager.default
         if fm.fileExists(atPath: target) { return hash }
-        try fm.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try data.write(to: URL(fileURLWithPath: target), options: .atomic)
+        try DurableFile.makeDirectory((target as NSString).deletingLastPathComponent)
+        try DurableFile.write(data, to: target)
         return hash
     }
 }

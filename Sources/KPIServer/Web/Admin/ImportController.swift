@@ -153,11 +153,9 @@ enum ImportStaging {
     static func save(_ data: Data, hash: String, req: Request) async throws {
         try sweep(req)
         let dir = try directory(req)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try DurableFile.makeDirectory(dir)
         try discard(hash: hash, req: req)
-        let name = dir + "/\(hash).\(Int64(req.now.timeIntervalSince1970))"
-        try data.write(to: URL(fileURLWithPath: name + ".part"))
-        try FileManager.default.moveItem(atPath: name + ".part", toPath: name)
+        try DurableFile.write(data, to: dir + "/\(hash).\(Int64(req.now.timeIntervalSince1970))")
     }
 
     /// The user's own staged file with this hash, unless it expired.
@@ -184,7 +182,8 @@ enum ImportStaging {
         let root = root(req), now = req.now.timeIntervalSince1970
         for user in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {
             let dir = root + "/" + user
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] {
+            // A name with a leading dot is a file being written (`DurableFile`), not one to sweep.
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where !name.hasPrefix(".") {
                 let at = name.split(separator: ".").dropFirst().first.flatMap { Double($0) }
                 if at.map({ now - $0 >= lifetime }) ?? true { try? FileManager.default.removeItem(atPath: dir + "/" + name) }
             }
