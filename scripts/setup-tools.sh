@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, once, what the tests need beyond Swift: PostgreSQL, Chromium, nginx, Prometheus (promtool), sqlite3,
-# openssl, etcd, Patroni, HAProxy (Debian) and Playwright + pytest + qrcode + pyotp + aiosmtpd + schemathesis + oidc-provider-mock (PyPI). Safe to run again: it installs only what is missing.
+# openssl, etcd, Patroni, HAProxy, pgBackRest (Debian) and Playwright + pytest + qrcode + pyotp + aiosmtpd + schemathesis + oidc-provider-mock (PyPI). Safe to run again: it installs only what is missing.
 set -euo pipefail
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
@@ -16,6 +16,8 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
 command -v patroni >/dev/null 2>&1 || missing+=(patroni)
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+# Continuous WAL archiving and the point-in-time restore of e2e/test_pitr.py.
+command -v pgbackrest >/dev/null 2>&1 || missing+=(pgbackrest)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== Cài đặt gói Debian: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
