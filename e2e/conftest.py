@@ -4,6 +4,7 @@ Every test starts from the same known state: a copy of the demonstration data `k
 KPI_E2E_TEMPLATE, served by `kpi serve` (KPI_BIN) on a free port for that test alone, so no test
 depends on what another left behind, in any order. When the server stops, `kpi verify-audit` checks
 the audit trail the test left. Without KPI_E2E_TEMPLATE the tests use the server at KPI_BASE_URL."""
+import contextlib
 import datetime
 import os
 import pathlib
@@ -194,6 +195,21 @@ def wait_healthy(base, proc, log_path):
                 proc.kill()
                 raise RuntimeError(f"{base} did not start: " + pathlib.Path(log_path).read_text())
             time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def cluster_postgres(address):
+    """While it lasts, the cluster tests make their databases on the PostgreSQL at `address`
+    (postgres://user@host:port) instead of KPI_E2E_POSTGRES's: a module's own HA or archiving cluster."""
+    before = os.environ.get("KPI_E2E_POSTGRES")
+    os.environ["KPI_E2E_POSTGRES"] = address
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("KPI_E2E_POSTGRES", None)
+        else:
+            os.environ["KPI_E2E_POSTGRES"] = before
 
 
 def cluster(tmp_path, extra_env):

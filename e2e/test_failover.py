@@ -22,7 +22,7 @@ import urllib.request
 import pytest
 
 from apiload import Load, client
-from conftest import SERVER, sign_in, url
+from conftest import SERVER, cluster_postgres, sign_in, url
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "deploy" / "ha"))
 from cluster import HACluster, missing_tools  # noqa: E402
@@ -43,16 +43,11 @@ def ha():
         pytest.skip(message)
     root = tempfile.mkdtemp(prefix="kpi-ha-", dir="/tmp")
     cluster = HACluster(root)
-    before = os.environ.get("KPI_E2E_POSTGRES")
     try:
         cluster.start()
-        os.environ["KPI_E2E_POSTGRES"] = cluster.url
-        yield cluster
+        with cluster_postgres(cluster.url):
+            yield cluster
     finally:
-        if before is None:
-            os.environ.pop("KPI_E2E_POSTGRES", None)
-        else:
-            os.environ["KPI_E2E_POSTGRES"] = before
         cluster.stop()
         shutil.rmtree(root, ignore_errors=True)
 

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from apiload import Load, client, database, psql
-from conftest import free_port
+from conftest import cluster_postgres, free_port
 
 CLUSTER = True
 HERE = pathlib.Path(__file__).resolve().parent
@@ -58,17 +58,12 @@ archive_timeout = 60
 """)
     as_postgres(pg_bin / "pg_ctl", "-D", data, "-l", root / "pg.log", "-w", "start")
     state = {"root": root, "data": data, "conf": conf, "pg_bin": pg_bin, "port": port}
-    before = os.environ.get("KPI_E2E_POSTGRES")
     try:
         as_postgres("pgbackrest", f"--config={conf}", "--stanza=kpi", "stanza-create")
         as_postgres("pgbackrest", f"--config={conf}", "--stanza=kpi", "check")
-        os.environ["KPI_E2E_POSTGRES"] = f"postgres://postgres@127.0.0.1:{port}"
-        yield state
+        with cluster_postgres(f"postgres://postgres@127.0.0.1:{port}"):
+            yield state
     finally:
-        if before is None:
-            os.environ.pop("KPI_E2E_POSTGRES", None)
-        else:
-            os.environ["KPI_E2E_POSTGRES"] = before
         as_postgres(pg_bin / "pg_ctl", "-D", data, "-m", "immediate", "stop", check=False)
         shutil.rmtree(root, ignore_errors=True)
 
