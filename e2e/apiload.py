@@ -77,22 +77,30 @@ def call(method, path, token, body=None, headers=None):
 
 
 class Load:
-    """API clients creating a task and adding a PDF to it, again and again; what was acknowledged."""
+    """API clients creating a task and adding a PDF to it, again and again; what was acknowledged. With `judge`
+    (the token of a second application), each task is then submitted for acceptance and the second application
+    accepts it: workflow steps, each of which must happen wholly or not at all."""
 
     AWAY = (0, 502, 503)
 
-    def __init__(self, token, pairs, clients=3, retry=False, tag="tai"):
-        self.token, self.pairs, self.clients, self.retry, self.tag = token, pairs, clients, retry, tag
+    def __init__(self, token, pairs, clients=3, retry=False, tag="tai", judge=None):
+        self.token, self.pairs, self.clients, self.retry, self.tag, self.judge = token, pairs, clients, retry, tag, judge
         self.tasks, self.files, self.problems, self.away = [], {}, [], []
+        # Steps acknowledged (200), and steps whose answer was lost: sent again, they found the task already moved.
+        self.submitted, self.accepted, self.unsure_submitted, self.unsure_accepted = [], [], [], []
         self.lock = threading.Lock()
+        self.local = threading.local()
         self.stop = threading.Event()
         self.threads = [threading.Thread(target=self.run, args=(i,)) for i in range(clients)]
 
-    def send(self, method, path, body, headers):
-        """One call; with `retry`, again (same key) while the system is away, for up to 90 seconds."""
+    def send(self, method, path, body, headers, token=None):
+        """One call; with `retry`, again (same key) while the system is away, for up to 90 seconds. `self.sent`
+        says how many times the last call was sent."""
         deadline = time.monotonic() + 90
+        self.local.sent = 0
         while True:
-            status, answer, got = call(method, path, self.token, body, headers)
+            self.local.sent += 1
+            status, answer, got = call(method, path, token or self.token, body, headers)
             # A call with this key is still being answered (or died holding it): ask again as Retry-After says.
             held = status == 409 and answer.get("code") == "idempotency-in-progress"
             if not self.retry or (status not in self.AWAY and not held) or time.monotonic() > deadline:
@@ -129,6 +137,32 @@ class Load:
                 continue
             with self.lock:
                 self.files[hashlib.sha256(pdf).hexdigest()] = task["code"]
+            if self.judge:
+                self.steps(f"{self.tag}-{i}-{n}", task)
+
+    def step(self, path, body, key, token, done, unsure):
+        """A workflow step; its answer, or None when it was not acknowledged (noted where it belongs)."""
+        status, answer = self.send("POST", path, json.dumps(body).encode(),
+                                   {"Content-Type": "application/json", "Idempotency-Key": key}, token=token)
+        code = path.split("/")[2]
+        if status == 200:
+            with self.lock:
+                done.append(code)
+            return answer
+        if status == 409 and answer.get("code") in ("task-changed", "task-state") and self.local.sent > 1:
+            with self.lock:
+                unsure.append(code)
+        else:
+            self.problems.append(f"{path}: {status} {answer}")
+        return None
+
+    def steps(self, key, task):
+        code = task["code"]
+        sent = self.step(f"/tasks/{code}/submit", {"version": task["version"]}, key + "-gui", None,
+                         self.submitted, self.unsure_submitted)
+        if sent:
+            self.step(f"/tasks/{code}/accept", {"version": sent["version"], "result": "dat"}, key + "-nt", self.judge,
+                      self.accepted, self.unsure_accepted)
 
     def __enter__(self):
         for t in self.threads:
@@ -153,3 +187,30 @@ class Load:
         assert set(self.files.items()) <= {(h, c) for h, c in stored}
         doubled = psql("SELECT task_id, sha256 FROM evidence WHERE kind = 'tep' GROUP BY 1, 2 HAVING count(*) > 1", database())
         assert doubled == [], f"files added twice: {doubled[:5]}"
+        if self.judge:
+            self.check_steps()
+
+    def check_steps(self):
+        """Each acknowledged step is in the task's state, with its one line of the timeline; a step sent again
+        after its answer was lost had happened (else the retry would have done it); no step happened twice or
+        left the state without its timeline."""
+        def states(codes):
+            if not codes:
+                return {}
+            return dict(psql(f"SELECT code, state FROM tasks WHERE code IN ({','.join(repr(c) for c in codes)})", database()))
+        assert self.submitted or self.unsure_submitted, "no submission was acknowledged"
+        for code, state in states(self.submitted + self.unsure_submitted).items():
+            assert state in ("cho-nghiem-thu", "hoan-thanh"), (code, state)
+        for code, state in states(self.accepted + self.unsure_accepted).items():
+            assert state == "hoan-thanh", (code, state)
+        like = f"'Nhiệm vụ {self.tag} %'"
+        twice = psql(f"""SELECT t.code, e.kind, count(*) FROM task_events e JOIN tasks t ON t.id = e.task_id
+                         WHERE t.title LIKE {like} AND e.kind IN ('gui-nghiem-thu', 'nghiem-thu')
+                         GROUP BY 1, 2 HAVING count(*) > 1""", database())
+        assert twice == [], f"steps done twice: {twice[:5]}"
+        half = psql(f"""SELECT t.code, t.state FROM tasks t WHERE t.title LIKE {like} AND (
+                          (t.state IN ('cho-nghiem-thu', 'hoan-thanh') AND NOT EXISTS (SELECT 1 FROM task_events e
+                             WHERE e.task_id = t.id AND e.kind = 'gui-nghiem-thu'))
+                          OR (t.state = 'hoan-thanh' AND NOT EXISTS (SELECT 1 FROM task_events e
+                             WHERE e.task_id = t.id AND e.kind = 'nghiem-thu')))""", database())
+        assert half == [], f"a state without its step: {half[:5]}"

@@ -4,8 +4,9 @@ tasks and adding evidence, and send a call again (same Idempotency-Key) when the
 - PostgreSQL stopped for a few seconds, then started: calls in the gap are answered 503
   «hệ thống đang chuyển máy chủ» (a page says so in words, never a stack trace), the processes reconnect by
   themselves, and afterwards every acknowledged task and file is in the database exactly once.
-- One process killed with `kill -9` in the middle of the uploads: nginx sends the calls to the other one;
-  no file is referenced that is not whole on disk, nothing is doubled.
+- One process killed with `kill -9` in the middle of the uploads and of the workflow steps (submission, acceptance
+  by a second application): nginx sends the calls to the other one; no file is referenced that is not whole on
+  disk, nothing is doubled, each step happened wholly (state and timeline together) or not at all.
 The audit chain is verified when the cluster stops (conftest)."""
 import hashlib
 import os
@@ -76,9 +77,10 @@ def test_postgresql_away_and_back_loses_and_doubles_nothing(page):
     assert r.status == 200, "the session outlived the outage"
 
 
-def test_a_process_killed_during_uploads_leaves_no_partial_file(page):
+def test_a_process_killed_during_uploads_and_steps_leaves_nothing_half_done(page):
     token, pairs = client("su-co-tien-trinh")
-    with Load(token, pairs, retry=True, tag="su-co-tien-trinh") as load:
+    judge, _ = client("su-co-nghiem-thu")
+    with Load(token, pairs, retry=True, tag="su-co-tien-trinh", judge=judge) as load:
         time.sleep(3)
         victim = SERVER["procs"][0]
         victim.send_signal(signal.SIGKILL)
@@ -88,6 +90,9 @@ def test_a_process_killed_during_uploads_leaves_no_partial_file(page):
     assert not load.problems, load.problems[:5]
     assert any(at > killed for at, _ in load.tasks), "nothing acknowledged after the kill"
     load.check_database()
+    print(f"kill -9 giữa lúc tải tệp và nghiệm thu: {len(load.tasks)} nhiệm vụ, {len(load.files)} tệp, "
+          f"{len(load.submitted)} lần gửi và {len(load.accepted)} lần nghiệm thu đã xác nhận; "
+          f"{len(load.unsure_submitted) + len(load.unsure_accepted)} bước mất câu trả lời, gửi lại thấy đã xong")
     folder = pathlib.Path(SERVER["env"]["KPI_DATA_DIR"]) / "minh-chung"
     for sha, size in psql("SELECT DISTINCT sha256, size FROM evidence WHERE kind = 'tep'", database()):
         data = (folder / sha[:2] / sha[2:4] / sha).read_bytes()
