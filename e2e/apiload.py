@@ -3,17 +3,51 @@ and API clients that keep creating tasks and adding a PDF to each through nginx,
 acknowledged. With `retry`, a client whose call failed because the system was away (nginx 502, a 503
 "hệ thống đang chuyển máy chủ", a dropped connection) sends the same call again with the same
 Idempotency-Key, as a document system would, until it is answered."""
+import contextlib
 import datetime
 import hashlib
 import json
+import pathlib
 import random
+import shutil
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 
-from conftest import KPI_BIN, SERVER, server_today
+from conftest import KPI_BIN, SERVER, free_port, server_today
+
+
+def as_postgres(*args, check=True):
+    """A command run as the user postgres (PostgreSQL's own programs refuse root)."""
+    done = subprocess.run(["runuser", "-u", "postgres", "--", *map(str, args)], capture_output=True, text=True, timeout=600)
+    if check:
+        assert done.returncode == 0, f"{' '.join(map(str, args))}: {done.stdout}{done.stderr}"
+    return done
+
+
+@contextlib.contextmanager
+def fresh_postgres(settings=""):
+    """A new PostgreSQL cluster of its own (another machine: to restore into, or to archive its WAL), on a free
+    port with `settings` added to postgresql.conf ("{root}" in them: its folder), stopped and removed after.
+    Yields root, data, port, pg_bin and url (postgres://postgres@127.0.0.1:port)."""
+    pg_bin = sorted(pathlib.Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+    root = pathlib.Path(tempfile.mkdtemp(prefix="kpi-pg-", dir="/tmp"))
+    root.chmod(0o755)
+    shutil.chown(root, "postgres", "postgres")
+    data, port = root / "pg", free_port()
+    as_postgres(pg_bin / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
+    with open(data / "postgresql.conf", "a") as f:
+        f.write(f"\nlisten_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{root}'\nfsync = off\n")
+        f.write(settings.replace("{root}", str(root)))
+    as_postgres(pg_bin / "pg_ctl", "-D", data, "-l", root / "pg.log", "-w", "start")
+    try:
+        yield {"root": root, "data": data, "port": port, "pg_bin": pg_bin, "url": f"postgres://postgres@127.0.0.1:{port}"}
+    finally:
+        as_postgres(pg_bin / "pg_ctl", "-D", data, "-m", "immediate", "stop", check=False)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def kpi(args, env, check=True):
@@ -23,10 +57,11 @@ def kpi(args, env, check=True):
     return done
 
 
-def psql(sql, database):
+def psql(sql, database, port=None):
+    """Rows of `sql` on the cluster's PostgreSQL (or the one on `port`), each a list of texts."""
     pg = SERVER["postgres"]
-    out = subprocess.run([str(pg["bin"] / "psql"), "-h", pg["host"], "-p", pg["port"], "-U", "postgres", "-At", "-F", "\t",
-                          "-d", database, "-c", sql], capture_output=True, text=True, check=True)
+    out = subprocess.run([str(pg["bin"] / "psql"), "-h", pg["host"], "-p", str(port or pg["port"]), "-U", "postgres", "-At", "-F",
+                          "\t", "-d", database, "-c", sql], capture_output=True, text=True, check=True)
     return [line.split("\t") for line in out.stdout.splitlines() if line]
 
 

@@ -8,23 +8,15 @@ import pathlib
 import shutil
 import string
 import subprocess
-import tempfile
 import time
 
 import pytest
 
-from apiload import Load, client, database, psql
-from conftest import cluster_postgres, free_port
+from apiload import Load, as_postgres, client, database, fresh_postgres, psql
+from conftest import cluster_postgres
 
 CLUSTER = True
 HERE = pathlib.Path(__file__).resolve().parent
-
-
-def as_postgres(*args, check=True):
-    done = subprocess.run(["runuser", "-u", "postgres", "--", *map(str, args)], capture_output=True, text=True, timeout=600)
-    if check:
-        assert done.returncode == 0, f"{' '.join(map(str, args))}: {done.stdout}{done.stderr}"
-    return done
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -34,42 +26,27 @@ def archived():
         if os.environ.get("KPI_E2E_REQUIRE_HA") == "1":
             pytest.fail("needs pgbackrest (Debian; scripts/setup-tools.sh)")
         pytest.skip("needs pgbackrest (Debian; scripts/setup-tools.sh)")
-    pg_bin = sorted(pathlib.Path("/usr/lib/postgresql").glob("*/bin"))[-1]
-    root = pathlib.Path(tempfile.mkdtemp(prefix="kpi-pitr-", dir="/tmp"))
-    root.chmod(0o755)
-    shutil.chown(root, "postgres", "postgres")
-    data, port = root / "pg", free_port()
-    conf = root / "pgbackrest.conf"
-    conf.write_text(string.Template((HERE.parent / "deploy" / "pgbackrest" / "pgbackrest.conf").read_text()).substitute(
-        repo=root / "kho", cipher_pass="chi-dung-cho-kiem-thu-" + os.urandom(8).hex(), log_path=root, lock_path=root,
-        data_dir=data, port=port, socket_dir=root))
-    shutil.chown(conf, "postgres", "postgres")
-    (root / "kho").mkdir()
-    shutil.chown(root / "kho", "postgres", "postgres")
-    as_postgres(pg_bin / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
-    with open(data / "postgresql.conf", "a") as f:
-        f.write(f"""
-listen_addresses = '127.0.0.1'
-port = {port}
-unix_socket_directories = '{root}'
+    with fresh_postgres("""
 archive_mode = on
-archive_command = 'pgbackrest --config={conf} --stanza=kpi archive-push %p'
+archive_command = 'pgbackrest --config={root}/pgbackrest.conf --stanza=kpi archive-push %p'
 archive_timeout = 60
-""")
-    as_postgres(pg_bin / "pg_ctl", "-D", data, "-l", root / "pg.log", "-w", "start")
-    state = {"root": root, "data": data, "conf": conf, "pg_bin": pg_bin, "port": port}
-    try:
-        as_postgres("pgbackrest", f"--config={conf}", "--stanza=kpi", "stanza-create")
-        as_postgres("pgbackrest", f"--config={conf}", "--stanza=kpi", "check")
-        with cluster_postgres(f"postgres://postgres@127.0.0.1:{port}"):
-            yield state
-    finally:
-        as_postgres(pg_bin / "pg_ctl", "-D", data, "-m", "immediate", "stop", check=False)
-        shutil.rmtree(root, ignore_errors=True)
+""") as pg:
+        root = pg["root"]
+        conf = root / "pgbackrest.conf"
+        conf.write_text(string.Template((HERE.parent / "deploy" / "pgbackrest" / "pgbackrest.conf").read_text()).substitute(
+            repo=root / "kho", cipher_pass="chi-dung-cho-kiem-thu-" + os.urandom(8).hex(), log_path=root, lock_path=root,
+            data_dir=pg["data"], port=pg["port"], socket_dir=root))
+        (root / "kho").mkdir()
+        for path in (conf, root / "kho"):
+            shutil.chown(path, "postgres", "postgres")
+        backrest(pg, "stanza-create")
+        backrest(pg, "check")
+        with cluster_postgres(pg["url"]):
+            yield pg
 
 
-def backrest(state, *args):
-    return as_postgres("pgbackrest", f"--config={state['conf']}", "--stanza=kpi", *args)
+def backrest(pg, *args):
+    return as_postgres("pgbackrest", f"--config={pg['root'] / 'pgbackrest.conf'}", "--stanza=kpi", *args)
 
 
 def test_a_disaster_is_undone_by_a_restore_to_the_moment_before(archived):
