@@ -10,32 +10,15 @@ p50/p95/p99 and each page's p95 as a ratio to /healthz's, measured in the same r
 "Việc của tôi" or the board has errors or a p95 above 100 ms.
 """
 import argparse
-import http.client
 import os
 import re
 import subprocess
+import sys
 import tempfile
-import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def sign_in(host, port, username, password):
-    c = http.client.HTTPConnection(host, port, timeout=30)
-    c.request("GET", "/dang-nhap")
-    r = c.getresponse()
-    html = r.read().decode()
-    token = re.search(r'name="_csrf" value="([^"]+)"', html).group(1)
-    pre = [v.split(";")[0] for k, v in r.getheaders() if k.lower() == "set-cookie"]
-    body = urllib.parse.urlencode({"_csrf": token, "username": username, "password": password})
-    c.request("POST", "/dang-nhap", body, {"Content-Type": "application/x-www-form-urlencoded", "Cookie": "; ".join(pre)})
-    r = c.getresponse()
-    r.read()
-    cookies = [v.split(";")[0] for k, v in r.getheaders() if k.lower() == "set-cookie" and "=;" not in v.split(";")[0] + ";"]
-    if r.status != 303:
-        raise SystemExit(f"sign-in {username}: {r.status}")
-    c.close()
-    return "; ".join(cookies)
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from signin import sign_in  # noqa: E402
 
 
 def phase(name, base, path, cookie_file, users, seconds):

@@ -18,29 +18,7 @@ UNITS_EACH=${KPI_REPORT_UNITS_EACH:-24}
 PER=${KPI_REPORT_TASKS_EACH:-4}
 VIEWERS=${KPI_REPORT_VIEWERS:-20}
 SECONDS_EACH=${1:-20}
-SCRATCH=${KPI_LOAD_SCRATCH:-.build-release}
-read -r FIRST LAST MONTHS < <(python3 - <<'PY'
-import datetime
-t = datetime.date.today().replace(day=1)
-last = t - datetime.timedelta(days=1)
-months = []
-y, m = t.year, t.month
-for _ in range(12):
-    y, m = (y, m - 1) if m > 1 else (y - 1, 12)
-    months.append(f"{y}-{m:02d}")
-first = datetime.date(y, m, 1)
-print(first.isoformat(), last.isoformat(), ",".join(reversed(months)))
-PY
-)
-LAST_MONTH=${MONTHS##*,}
-
-bash scripts/setup-tools.sh
-command -v wrk >/dev/null || { apt-get install -y -q wrk >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q wrk); }
-# KPI_BENCH_BIN: a kpi built already (a quick check of the script at small scale with a debug build).
-if [ -n "${KPI_BENCH_BIN:-}" ]; then BIN=$KPI_BENCH_BIN; else
-  swift build -c release --product kpi --scratch-path "$SCRATCH"
-  BIN="$SCRATCH/release/kpi"
-fi
+. bench/lib/setup.sh
 
 . bench/lib/pg.sh kpi_reports
 export KPI_DATA_DIR="$WORK/data" KPI_BCRYPT_COST=8 KPI_WARN_EVERY_MINUTES=0 KPI_SCORE_EVERY_SECONDS=0 LOG_LEVEL=warning
