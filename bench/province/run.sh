@@ -31,13 +31,7 @@ psql_bench -q -v ON_ERROR_STOP=1 -v leaders=50 -v step="$(( PEOPLE / 201 > 0 ? P
 echo "   sinh dữ liệu và tính kỳ $LAST_MONTH: $(( $(date +%s) - T0 )) s"
 psql_bench -At -c "SELECT 'đơn vị: ' || (SELECT count(*) FROM organizations) || ', người: ' || (SELECT count(*) FROM people)
   || ', nhiệm vụ: ' || (SELECT count(*) FROM tasks) || ', người dùng thử tải: ' || (SELECT count(*) FROM users WHERE username LIKE 'prov%')"
-psql_bench -At -F $'\t' -c "
-  SELECT u.username, g.role, p.code,
-         coalesce((SELECT t.id::text FROM tasks t WHERE t.assignee_id = p.id ORDER BY t.due_on DESC LIMIT 1), ''),
-         (SELECT o.code FROM organizations o WHERE o.id = p.organization_id),
-         EXISTS (SELECT 1 FROM score_inputs s WHERE s.person_id = p.id AND s.period = '$LAST_MONTH')
-  FROM users u JOIN people p ON p.id = u.person_id JOIN role_grants g ON g.user_id = u.id
-  WHERE u.username LIKE 'prov%' ORDER BY 1" >"$WORK/targets.tsv"
+psql_bench -At -F $'\t' -v month="$LAST_MONTH" -f bench/province/targets.sql >"$WORK/targets.tsv"
 
 . bench/lib/processes.sh
 echo "== Tải: 200 người dùng qua nginx tới 2 tiến trình, kỳ $LAST_MONTH"
