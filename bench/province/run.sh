@@ -33,6 +33,11 @@ psql_bench -At -c "SELECT 'đơn vị: ' || (SELECT count(*) FROM organizations)
   || ', nhiệm vụ: ' || (SELECT count(*) FROM tasks) || ', người dùng thử tải: ' || (SELECT count(*) FROM users WHERE username LIKE 'prov%')"
 psql_bench -At -F $'\t' -v month="$LAST_MONTH" -f bench/province/targets.sql >"$WORK/targets.tsv"
 
+# KPI_BENCH_WAIT_FOR: measure only once this file exists (the data generated while the machine did something else).
+if [ -n "${KPI_BENCH_WAIT_FOR:-}" ]; then
+  echo "   chờ tệp $KPI_BENCH_WAIT_FOR để bắt đầu đo"
+  while [ ! -e "$KPI_BENCH_WAIT_FOR" ]; do sleep 5; done
+fi
 . bench/lib/processes.sh
 echo "== Tải: 200 người dùng qua nginx tới 2 tiến trình, kỳ $LAST_MONTH"
 python3 bench/province/driver.py --base "http://127.0.0.1:$FRONT" --single "http://127.0.0.1:${PORTS[0]}" \

@@ -23,10 +23,13 @@ from driver import open_model, pct, sign_in  # noqa: E402
 
 
 def rss(pid):
+    """(resident, anonymous resident) bytes: the anonymous part is the heap and stacks, what a leak grows; the rest
+    is the program's and libraries' pages read from disk as code paths are first used."""
+    fields = {}
     for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
+        if line.startswith(("VmRSS:", "RssAnon:")):
+            fields[line.split(":")[0]] = int(line.split()[1]) * 1024
+    return fields.get("VmRSS", 0), fields.get("RssAnon", 0)
 
 
 class Writer(threading.Thread):
@@ -105,7 +108,7 @@ def main():
     writer.start()
     rng = random.Random(5)
     total_errors, reference, memory = 0, None, []
-    print("phút  yêu cầu  lỗi   p95 ms  việc qua API  bộ nhớ (MB) từng tiến trình", flush=True)
+    print("phút  yêu cầu  lỗi   p95 ms  việc qua API  bộ nhớ thường trú (ẩn danh), MB, từng tiến trình", flush=True)
     for minute in range(1, args.minutes + 1):
         plan = [rng.choice(requests) for _ in range(int(args.rate * 60))]
         results = asyncio.run(open_model(args.base, plan, args.rate))
@@ -117,14 +120,16 @@ def main():
         if minute == args.warmup:
             reference = now
         print(f"{minute:>4}  {len(lat):>7}  {errors:>4}  {pct(lat, 95):7.1f}  {writer.done:>12}  "
-              + "  ".join(f"{m / 1e6:7.1f}" for m in now), flush=True)
+              + "  ".join(f"{total / 1e6:7.1f} ({anon / 1e6:5.1f})" for total, anon in now), flush=True)
     writer.stop.set()
     writer.join(timeout=60)
     total_errors += len(writer.errors)
     reference = reference or memory[0]
-    growth = [end / ref - 1 for end, ref in zip(memory[-1], reference)]
+    growth = [end[0] / ref[0] - 1 for end, ref in zip(memory[-1], reference)]
+    anon = [end[1] / ref[1] - 1 for end, ref in zip(memory[-1], reference)]
     print(f"Tổng: {total_errors} lỗi ({len(writer.errors)} từ API: {writer.errors[:3]}); {writer.done} việc giao, gửi, nghiệm thu "
-          f"qua API; bộ nhớ cuối so với phút {args.warmup}: " + ", ".join(f"{g * 100:+.1f} %" for g in growth))
+          f"qua API; bộ nhớ thường trú cuối so với phút {args.warmup}: " + ", ".join(f"{g * 100:+.1f} %" for g in growth)
+          + "; phần ẩn danh (heap): " + ", ".join(f"{g * 100:+.1f} %" for g in anon))
     sys.exit(1 if total_errors or any(g >= 0.10 for g in growth) else 0)
 
 
