@@ -25,7 +25,8 @@ for i in 0..<count {
             return TaskRecord(units: try! Rational(micro, 1_000_000), status: status, majorErrors: errors,
                               exemptErrors: 0, delays: gen.next() % 6 == 0 ? 1 : 0)
         }
-        return PeriodInput(tasks: tasks, general: GeneralInputs(satisfaction: Rational(9), coordination: Rational(5), discipline: Rational(15)))
+        return PeriodInput(tasks: tasks,
+                           general: GeneralInputs(satisfaction: Rational(9), coordination: Rational(5), discipline: Rational(15)))
     }
     let leader = i % 10 == 0 ? LeaderInputs(unitResult: Rational(100), organizing: Rational(50)) : nil
     people.append(PersonInput(id: "p\(i)", group: "g\(i % 4)", leader: leader, periods: periods))
