@@ -36,6 +36,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 echo "== Độ dài dòng (tối đa 140 byte)"
 python3 scripts/check-line-length.py
+python3 scripts/generate-model-properties.py --check
 
 echo "== Biên dịch (một lần)"
 swift build --build-tests

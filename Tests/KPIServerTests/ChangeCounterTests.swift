@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 @testable import KPIServer
 import XCTest
@@ -15,16 +16,33 @@ final class ChangeCounterTests: XCTestCase {
         c.bump()
         v = try await c.cached("k", now: t0.addingTimeInterval(31), maxAge: 60) { 3 }
         XCTAssertEqual(v, 3, "a write here outdates it at once")
-        // Too old: the first to ask reads again; someone asking meanwhile gets the value before.
+        // Figures served stale (reports): too old, nothing written since, read again in the background; the
+        // first to ask and anyone asking meanwhile get the value before at once.
         let late = t0.addingTimeInterval(200)
-        v = try await c.cached("k", now: late, maxAge: 60) {
-            let meanwhile = try await c.cached("k", now: late, maxAge: 60) { 99 }
-            XCTAssertEqual(meanwhile, 3, "served the value before while it is read again")
+        final class Gate: @unchecked Sendable {
+            let lock = NSLock()
+            var open = false
+        }
+        let gate = Gate()
+        v = try await c.cached("k", now: late, maxAge: 60, serveStale: true) {
+            // The refresh waits until the test lets it finish (at most 2 s, so a wrong cache fails, not hangs).
+            for _ in 0..<200 where !gate.lock.withLock({ gate.open }) { try await Task.sleep(for: .milliseconds(10)) }
             return 4
         }
-        XCTAssertEqual(v, 4)
+        XCTAssertEqual(v, 3, "too old: the value before at once, no wait for the refresh")
+        v = try await c.cached("k", now: late, maxAge: 60, serveStale: true) { 99 }
+        XCTAssertEqual(v, 3, "served the value before while it is read again, read once")
+        gate.lock.withLock { gate.open = true }
+        for _ in 0..<500 where try await c.cached("k", now: late, maxAge: 60, serveStale: true, load: { 98 }) != 4 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         v = try await c.cached("k", now: late.addingTimeInterval(1), maxAge: 60) { 5 }
-        XCTAssertEqual(v, 4)
+        XCTAssertEqual(v, 4, "the background read is kept")
+        // What permissions are decided on (delegations, the tree) is not served stale: too old, the first to
+        // ask reads it again and gets what it read.
+        _ = try await c.cached("perm", now: late, maxAge: 60) { 1 }
+        v = try await c.cached("perm", now: late.addingTimeInterval(61), maxAge: 60) { 2 }
+        XCTAssertEqual(v, 2)
         // Outdated by a write: the same — one reads again, the others meanwhile get the value before.
         c.bump()
         v = try await c.cached("k", now: late.addingTimeInterval(2), maxAge: 60) {
@@ -135,5 +153,32 @@ final class WriteReachTests: XCTestCase {
         t = try await tree(5, 4)
         XCTAssertEqual(t, 5, "another process's catalog change: the tree read again")
         XCTAssertNil(c.takeUnsent(), "what was heard is not told again")
+    }
+}
+
+/// Signing in and out writes sessions, the account's sign-in fields and the audit trail, and the mail job its
+/// lease, the notices' mail marks and the outbox, which no kept figure reads: a morning of sign-ins, or the
+/// mail job's run every 30 s, must not throw away every process's boards and reports.
+final class SignInKeepsCachesTests: XCTestCase {
+    func testSigningInOrOutOrFailingLeavesTheKeptFiguresAlone() async throws {
+        try await withApp { app in
+            let before = app.changes.value
+            var b = Browser(app)
+            try await b.get("/dang-nhap")
+            let failed = try await b.post("/dang-nhap", ["username": "canbo", "password": "sai-mat-khau"], csrf: nil)
+            XCTAssertNotEqual(failed.status, .seeOther)
+            try await b.login("canbo")
+            let home = try await b.get("/")
+            XCTAssertEqual(home.status, .ok)
+            try await b.post("/dang-xuat", [:])
+            XCTAssertEqual(app.changes.value, before, "no write of a sign-in outdated the kept figures")
+            // The mail job every 30 s (its lease, the notices it marks, the outbox) neither.
+            let mail = try await MailJob.run(app)
+            XCTAssertTrue(mail.ran)
+            XCTAssertGreaterThan(mail.routed.skipped, 0, "the demonstration's notices were gone through")
+            XCTAssertEqual(app.changes.value, before, "the mail job left the kept figures alone")
+            let audited = try await AuditEntry.query(on: app.db).filter(\.$action ~~ ["login", "login.failed", "logout"]).count()
+            XCTAssertEqual(audited, 3, "each still audited")
+        }
     }
 }

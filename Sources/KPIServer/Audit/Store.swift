@@ -156,20 +156,28 @@ final class ChangeCounter: @unchecked Sendable {
     private var cache: [String: (at: Date, count: Int, value: any Sendable, refreshing: Bool)] = [:]
 
     /// A value read from the database, kept until this process writes anything or `maxAge` seconds
-    /// pass (another process's change is seen within that time). When it is outdated, one request reads
-    /// it again while the others asking meanwhile get the value before (twenty viewers of the province's
-    /// report do not all count it again at the same moment, after a write no more than after a minute).
-    /// When nothing is kept yet (the process just started), those asking meanwhile share the first read.
+    /// pass (another process's change is heard at once, `ChangeNotifications`; the age is the backstop).
+    /// Outdated by a write, one request reads it again while the others asking meanwhile get the value
+    /// before (twenty viewers of the province's report do not all count it again at the same moment),
+    /// and the one who wrote sees the write. Too old with nothing written since, one request reads it again
+    /// too — or, with `serveStale` (figures such as reports, not what permissions are decided on), it is
+    /// read again in the background and the value before is served meanwhile, to that request too: no
+    /// viewer waits for the minute's refresh (at province scale those refreshes were the slowest twentieth
+    /// of the reports). When nothing is kept yet (the process just started), those asking meanwhile share
+    /// the first read.
     /// `catalog: true` for a copy of the catalogs, which a write of tasks leaves as it is.
-    func cached<T: Sendable>(_ key: String, now: Date, maxAge: TimeInterval, catalog: Bool = false,
+    func cached<T: Sendable>(_ key: String, now: Date, maxAge: TimeInterval, catalog: Bool = false, serveStale: Bool = false,
                              load: @escaping @Sendable () async throws -> T) async throws -> T {
         let count = catalog ? catalogValue : value
         let kept: T?, reading: Task<any Sendable, any Error>?
         (kept, reading) = lock.withLock { () -> (T?, Task<any Sendable, any Error>?) in
+            var stale: T?
             if let c = cache[key], let v = c.value as? T {
                 if c.count == count, now.timeIntervalSince(c.at) < maxAge, now >= c.at { return (v, nil) }
                 if c.refreshing { return (v, nil) }
                 cache[key]?.refreshing = true
+                // Nothing written since it was read: only its age. Served while read again.
+                if serveStale && c.count == count { stale = v }
             } else if let t = loading[key] {
                 // Nothing to show yet (a process just started): the first request's read is everyone's.
                 return (nil, t)
@@ -194,7 +202,7 @@ final class ChangeCounter: @unchecked Sendable {
                 }
             }
             loading[key] = t
-            return (nil, t)
+            return (stale, t)
         }
         if let kept { return kept }
         guard let value = try await reading?.value as? T else { throw Abort(.internalServerError) }

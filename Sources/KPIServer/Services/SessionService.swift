@@ -28,7 +28,7 @@ struct SessionService {
     /// Ends one of the user's own sessions (404 for anyone else's).
     func end(_ id: UUID) async throws {
         let (userID, actor, scope) = (principal.userID, actor, principal.scopePath)
-        try await store.write { db in
+        try await store.write(reach: nil) { db in
             guard try await WebSession.query(on: db).filter(\.$id == id).filter(\.$userID == userID).count() == 1 else {
                 throw Abort(.notFound, reason: "Không có phiên đăng nhập này.")
             }
@@ -41,7 +41,7 @@ struct SessionService {
     /// Ends every session of the user but the current one; returns how many.
     func endOthers() async throws -> Int {
         let (userID, current, actor, scope) = (principal.userID, principal.sessionID ?? UUID(), actor, principal.scopePath)
-        return try await store.write { db in
+        return try await store.write(reach: nil) { db in
             let others = try await WebSession.query(on: db).filter(\.$userID == userID).filter(\.$id != current).count()
             try await WebSession.query(on: db).filter(\.$userID == userID).filter(\.$id != current).delete()
             try await AuditLog.append(on: db, actor: actor, action: "session.end-others", entityType: "user", entityID: userID.uuidString,

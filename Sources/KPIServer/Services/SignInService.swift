@@ -98,7 +98,7 @@ struct SignInService {
         let challenge = SignInChallenge()
         challenge.tokenHash = AuditLog.sha256(token); challenge.userID = userID; challenge.createdAt = now
         challenge.attempts = 0; challenge.ip = ip; challenge.mustChange = mustChange; challenge.idTokenHint = idToken
-        try await req.store.write { [challenge] db in
+        try await req.store.write(reach: nil) { [challenge] db in
             try await SignInChallenge.query(on: db).filter(\.$userID == userID).delete()
             try await SignInChallenge.query(on: db).filter(\.$createdAt < now.addingTimeInterval(-Self.challengeLifetime)).delete()
             try await challenge.create(on: db)
@@ -122,13 +122,13 @@ struct SignInService {
         else { return .restart(Self.challengeExpired) }
         let challengeID = try challenge.requireID()
         if let method = try await TwoFactorService(req: req).check(user, typed: code, allowRecovery: true) {
-            try await req.store.write { db in try await SignInChallenge.query(on: db).filter(\.$id == challengeID).delete() }
+            try await req.store.write(reach: nil) { db in try await SignInChallenge.query(on: db).filter(\.$id == challengeID).delete() }
             return try await openSession(user, mustChange: challenge.mustChange, secondStep: method, now: now, ip: ip,
                                          provider: challenge.idTokenHint.map { (idToken: $0, factor: nil) })
         }
         try await recordFailure(user: user, username: user.username, ipKey: ipKey, now: now, ip: ip)
         let attempts = challenge.attempts + 1
-        try await req.store.write { db in
+        try await req.store.write(reach: nil) { db in
             if attempts >= Self.challengeAttempts {
                 try await SignInChallenge.query(on: db).filter(\.$id == challengeID).delete()
             } else {
@@ -157,7 +157,7 @@ struct SignInService {
         var after = secondStep.map { ["buoc_hai": $0] } ?? [:]
         if provider != nil { after["cach"] = "dang-nhap-mot-lan" }
         let username = user.username
-        try await req.store.write { [session, after] db in
+        try await req.store.write(reach: nil) { [session, after] db in
             try await session.create(on: db)
             try await User.query(on: db).filter(\.$id == userID)
                 .set(\.$failedAttempts, to: 0).set(\.$heldUntil, to: nil).set(\.$lastLoginAt, to: now)
@@ -180,7 +180,7 @@ struct SignInService {
         let lock = TimeInterval(settings.loginLockMinutes * 60)
         let (maxFailures, userID, scope) = (settings.loginMaxFailures, user?.id, user?.scopePath ?? "/")
         let name = user == nil ? "?" + String(AuditLog.sha256("kpi-user:" + username).prefix(12)) : username
-        try await req.store.write { db in
+        try await req.store.write(reach: nil) { db in
             try await SharedCounters.hit(ipKey, window: Self.ipWindow, now: now, on: db)
             var after: [String: String] = [:]
             if let userID {
@@ -205,7 +205,7 @@ struct SignInService {
     func signOut() async throws {
         guard let p = req.principal, let sid = p.sessionID else { return }
         let actor = req.actor
-        try await req.store.write { db in
+        try await req.store.write(reach: nil) { db in
             try await WebSession.query(on: db).filter(\.$id == sid).delete()
             try await AuditLog.append(on: db, actor: actor, action: "logout", entityType: "user",
                                       entityID: p.userID.uuidString, scopePath: p.scopePath)
@@ -225,7 +225,7 @@ struct SignInService {
         guard problems.isEmpty else { return problems }
         let hash = try await req.password.async.hash(new)
         let actor = req.actor
-        try await req.store.write { db in
+        try await req.store.write(reach: nil) { db in
             try await User.query(on: db).filter(\.$id == p.userID)
                 .set(\.$passwordHash, to: hash).set(\.$mustChangePassword, to: false).update()
             // Other sessions of this user end: a changed password closes every door.

@@ -46,7 +46,7 @@ struct SingleSignOnService {
         let attempt = SingleSignOnAttempt()
         attempt.stateHash = AuditLog.sha256(state); attempt.browserHash = AuditLog.sha256(browser); attempt.nonce = nonce
         attempt.verifier = verifier; attempt.nextPath = next; attempt.ip = ip; attempt.createdAt = now
-        try await req.store.write { [attempt] db in
+        try await req.store.write(reach: nil) { [attempt] db in
             try await SingleSignOnAttempt.query(on: db).filter(\.$createdAt < now.addingTimeInterval(-Self.attemptLifetime)).delete()
             _ = try await SharedCounters.hit(key, window: SignInService.ipWindow, now: now, on: db)
             try await attempt.create(on: db)
@@ -68,7 +68,7 @@ struct SingleSignOnService {
         else { throw SingleSignOnProblem.wrongState }
         // Used once, whatever follows: of two returns at the same moment, only the one that deletes it goes on.
         let attemptID = try attempt.requireID()
-        let spent = try await req.store.write { db in
+        let spent = try await req.store.write(reach: nil) { db in
             try await db.sql.raw("DELETE FROM sso_attempts WHERE id = \(bind: attemptID) RETURNING id").all().count
         }
         guard spent == 1 else { throw SingleSignOnProblem.wrongState }
@@ -108,7 +108,7 @@ struct SingleSignOnService {
     /// and in the audit trail with its reason.
     func refused(_ problem: SingleSignOnProblem) async throws {
         let (now, ip) = (req.now, req.clientIP)
-        try await req.store.write { db in
+        try await req.store.write(reach: nil) { db in
             _ = try await SharedCounters.hit("dang-nhap:" + ip, window: SignInService.ipWindow, now: now, on: db)
             try await AuditLog.append(on: db, actor: Actor(name: "?dang-nhap-mot-lan", ip: ip, at: now), action: "login.failed",
                                       entityType: "user", entityID: "dang-nhap-mot-lan", scopePath: "/",

@@ -126,7 +126,7 @@ struct TwoFactorService {
         guard u.mfaEnabledAt != nil, let userID = u.id, let secret = u.mfaSecret.flatMap({ box.open($0, for: userID) }) else { return nil }
         let now = actor.at
         if let step = TOTP.matchingStep(secret: secret, typed: typed, at: now, lastUsed: u.mfaLastStep) {
-            let won = try await store.write { db in
+            let won = try await store.write(reach: nil) { db in
                 try await db.sql.raw("""
                     UPDATE users SET mfa_last_step = \(bind: step) WHERE id = \(bind: userID)
                     AND (mfa_last_step IS NULL OR mfa_last_step < \(bind: step)) RETURNING id
@@ -136,7 +136,7 @@ struct TwoFactorService {
         }
         guard allowRecovery, let normalized = RecoveryCodes.normalized(typed) else { return nil }
         let hash = Self.hash(normalized, userID: userID)
-        let won = try await store.write { db in
+        let won = try await store.write(reach: nil) { db in
             try await db.sql.raw("""
                 UPDATE mfa_recovery_codes SET used_at = \(bind: now) WHERE user_id = \(bind: userID)
                 AND code_hash = \(bind: hash) AND used_at IS NULL RETURNING id

@@ -138,3 +138,18 @@ enum PostgresCellQuery {
         return bindings
     }
 }
+
+extension Database {
+    /// Models read by a hand-written statement (`SELECT * FROM <table> WHERE …`), on both databases. For the
+    /// hot pages' reads: Fluent's query builder lists and quotes every column of the model under an alias on
+    /// every query (identifier escaping alone was a tenth of the task page's time at province scale); the
+    /// models come out as Fluent's would (their fields loaded, known to exist), ready to save.
+    func models<M: Model>(_: M.Type, _ query: SQLQueryString) async throws -> [M] {
+        try await sql.raw(query).all().map { try $0.decode(fluentModel: M.self) }
+    }
+
+    /// The first model `query` reads, if any (the query says `LIMIT 1` when it may return more).
+    func model<M: Model>(_ type: M.Type, _ query: SQLQueryString) async throws -> M? {
+        try await models(type, query).first
+    }
+}

@@ -23,7 +23,7 @@ enum HomeController {
         if try await !overview.overseen().isEmpty {
             // The agency table drawn once for everyone with the same figures (its medians and shares were a
             // quarter of the page's time under load, bench/reports).
-            let table = try await req.store.changes.cached("bang|" + agencies.key, now: req.now, maxAge: 60) {
+            let table = try await req.store.changes.cached("bang|" + agencies.key, now: req.now, maxAge: 60, serveStale: true) {
                 agencySection(agencies)
             }
             blocks.append(overseerBlock(table, hotSpots: try await overview.hotSpots(), progress: try await overview.progress()))

@@ -28,7 +28,7 @@ extension EvaluationFlow {
         }
         return try grouped.values.sorted { $0.0.code < $1.0.code }.map { f, items in
             let definition = FrameworkService.decode(f)
-            let rules = try definition.rules(code: f.code)
+            let rules = try FrameworkService.rules(f)
             let results = try ScoringEngine(rules: rules).rank(items.map(\.data), definition: definition)
             return Batch(framework: f, rules: rules, items: items, results: results, caps: QuotaReview.caps(results, rule: rules.quota))
         }

@@ -24,7 +24,7 @@ extension ScoreGathering {
                   let id = f.id else { return nil }
             if let s = scoring[id] { return s }
             let definition = FrameworkService.decode(f)
-            let s = (try GeneralScorer(definition), ScoringEngine(rules: try definition.rules(code: f.code)))
+            let s = (try FrameworkService.scorer(f), ScoringEngine(rules: try FrameworkService.rules(f)))
             scoring[id] = s
             return s
         }

@@ -85,7 +85,7 @@ extension EvaluationFlow {
         let framework: Framework? = if let id = current.frameworkID { try await Framework.find(id, on: store.db) } else { nil }
         guard let framework else { throw Refused(message: "Không tìm thấy bộ chỉ số của phiên bản hiện tại.") }
         let definition = FrameworkService.decode(framework)
-        let result = try data.score(ScoringEngine(rules: try definition.rules(code: framework.code)), definition: definition)
+        let result = try data.score(ScoringEngine(rules: try FrameworkService.rules(framework)), definition: definition)
         var level = result.level
         var reasons = Self.reasonTexts(result, year: data.year != nil)
         if level == .excellent && e.level != Level.excellent.rawValue {

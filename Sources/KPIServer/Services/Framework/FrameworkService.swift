@@ -16,7 +16,17 @@ struct FrameworkService {
     }
 
     static func decode(_ f: Framework) -> FrameworkDefinition {
-        (try? JSONDecoder().decode(FrameworkDefinition.self, from: Data(f.definition.utf8))) ?? FrameworkDefinition()
+        CompiledFrameworks.definition(f.definition)
+    }
+
+    /// The engine's rules of `f` (kept per process, `CompiledFrameworks`); throws the definition's first problem.
+    static func rules(_ f: Framework) throws -> ScoringRules {
+        try CompiledFrameworks.rules(code: f.code, text: f.definition)
+    }
+
+    /// The scorer of groups (ii)–(iv) of `f` (kept per process, `CompiledFrameworks`).
+    static func scorer(_ f: Framework) throws -> GeneralScorer {
+        try CompiledFrameworks.scorer(text: f.definition)
     }
 
     static func encode(_ d: FrameworkDefinition) throws -> String {

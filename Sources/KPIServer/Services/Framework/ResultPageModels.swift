@@ -150,7 +150,7 @@ extension ScoreService {
     static func body(_ row: ScoreService.Row) -> Explanation.Body {
         if let year = row.input.year { return .year(year) }
         let d = FrameworkService.decode(row.framework)
-        guard let rules = try? d.rules(code: row.framework.code), let result = row.result.periods.first else { return .unexplained }
+        guard let rules = try? FrameworkService.rules(row.framework), let result = row.result.periods.first else { return .unexplained }
         let engine = ScoringEngine(rules: rules)
         let input = row.input
         let general: Explanation.General

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 import KPICore
 
 /// The stored inputs of a period and how they are scored: one place for the preview, the results
@@ -16,14 +17,14 @@ enum ScoreInputs {
     /// `agency` (its members, `PeriodScope`), or one `person`'s, decoded (an unreadable row is skipped).
     static func load(period: String, under scopePath: String = "/", agency: String? = nil, person: UUID? = nil,
                      on db: any Database) async throws -> [Item] {
-        let q = ScoreInput.query(on: db).filter(\.$period == period)
-        if let person { q.filter(\.$personID == person) }
+        var query: SQLQueryString = "SELECT * FROM score_inputs WHERE period = \(bind: period)"
+        if let person { query = query + " AND person_id = \(bind: person)" }
         if let agency {
-            q.filter(\.$agencyPath == agency)
+            query = query + " AND agency_path = \(bind: agency)"
         } else if scopePath != "/" {
-            q.filter(\.$scopePath, .custom("LIKE"), scopePath + "%")
+            query = query + " AND scope_path LIKE \(bind: scopePath + "%")"
         }
-        return try await q.all().compactMap { row in
+        return try await db.models(ScoreInput.self, query).compactMap { row in
             (try? JSONDecoder().decode(ScoreInputData.self, from: Data(row.data.utf8))).map { Item(row: row, data: $0) }
         }
     }
@@ -42,7 +43,7 @@ enum ScoreInputs {
         var out: [String: (result: PersonResult, framework: Framework)] = [:]
         for (f, batch) in byFramework.values {
             let definition = FrameworkService.decode(f)
-            let engine = ScoringEngine(rules: try definition.rules(code: f.code))
+            let engine = ScoringEngine(rules: try FrameworkService.rules(f))
             for r in try engine.rank(batch, definition: definition) { out[r.id] = (r, f) }
         }
         return out

@@ -48,7 +48,7 @@ enum MailRouter {
         guard on else {
             // Mail off: every new notice is done at once, in one statement (a bulk import of notices
             // would otherwise be walked 500 at a time).
-            return try await store.write { db in
+            return try await store.write(reach: nil) { db in
                 let n = try await Notice.query(on: db).filter(\.$mailState == nil).count()
                 if n > 0 {
                     try await Notice.query(on: db).filter(\.$mailState == nil).set(\.$mailState, to: Notice.MailState.done).update()
@@ -65,7 +65,7 @@ enum MailRouter {
             let prefs = on ? try await preferences(of: users, on: store.db) : [:]
             let to = on ? try await recipients(users, on: store.db) : [:]
             let base = settings.publicURL ?? ""
-            let routed = try await store.write { db in
+            let routed = try await store.write(reach: nil) { db in
                 var r = Routed()
                 for n in batch {
                     let category = NoticeCategory.of(kind: n.kind)
@@ -106,7 +106,7 @@ enum MailRouter {
         guard !byUser.isEmpty else { return 0 }
         let to = try await recipients(Array(byUser.keys), on: store.db)
         let base = settings.publicURL ?? ""
-        return try await store.write { db in
+        return try await store.write(reach: nil) { db in
             var queued = 0
             for (user, notices) in byUser {
                 guard let (address, name) = to[user] else {

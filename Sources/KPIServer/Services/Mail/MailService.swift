@@ -52,7 +52,7 @@ struct MailService {
         }
         guard problems.isEmpty else { throw Invalid(problems) }
         let (user, actor, picked) = (principal.userID, actor, chosen)
-        return try await store.write { db in
+        return try await store.write(reach: nil) { db in
             let rows = try await NoticePreference.query(on: db).filter(\.$userID == user).all()
             let existing = Dictionary(rows.map { ($0.category, $0) }) { a, _ in a }
             var before: [String: String] = [:], after: [String: String] = [:]
@@ -127,7 +127,7 @@ struct MailService {
         }
         let mail = MailTemplates.test(base: settings.publicURL ?? "", by: principal.username)
         let (actor, now) = (actor, store.now)
-        try await store.write { db in
+        try await store.write(reach: nil) { db in
             try await Outbox.enqueue(on: db, channel: EmailChannel.name, recipient: address, subject: mail.subject, body: mail.text,
                                      altBody: mail.html, key: "thu-thu:\(UUID().uuidString)", at: now)
             try await AuditLog.append(on: db, actor: actor, action: "mail.test", entityType: "outbox", entityID: address, scopePath: "/",
@@ -141,7 +141,7 @@ struct MailService {
     func retry(_ id: UUID?) async throws -> Int {
         try authorize()
         let (actor, now) = (actor, store.now)
-        return try await store.write { db in
+        return try await store.write(reach: nil) { db in
             let q = OutboxMessage.query(on: db)
             if let id {
                 q.filter(\.$id == id).filter(\.$state == OutboxMessage.failed)

@@ -119,7 +119,7 @@ enum Outbox {
                 seen.formUnion(due.map { $0.id! })
                 let results = await channel.deliver(due)
                 let at = store.now
-                try await store.write { db in
+                try await store.write(reach: nil) { db in
                     for (m, r) in zip(due, results) {
                         m.attempts += 1
                         switch r {

@@ -123,7 +123,7 @@ struct Overview {
         guard !scopes.isEmpty else { return Agencies(period: nil, lines: [], key: "") }
         let today = today
         let key = "tong-quan-co-quan|\(today.iso)|" + scopes.joined(separator: ",")
-        let (period, lines) = try await store.changes.cached(key, now: store.now, maxAge: 60) {
+        let (period, lines) = try await store.changes.cached(key, now: store.now, maxAge: 60, serveStale: true) {
             try await agencies(scopes, today: today)
         }
         return Agencies(period: period, lines: lines, key: key)
@@ -189,7 +189,8 @@ struct Overview {
         let scopes = OrgPath.outermost(try await overseen() + principal.scopes(.leadWork))
         guard !scopes.isEmpty else { return [] }
         let store = store
-        return try await store.changes.cached("tien-do-ky|" + scopes.joined(separator: ","), now: store.now, maxAge: 60) {
+        return try await store.changes.cached("tien-do-ky|" + scopes.joined(separator: ","), now: store.now, maxAge: 60,
+                                              serveStale: true) {
             try await Self.progress(store, scopes: scopes)
         }
     }

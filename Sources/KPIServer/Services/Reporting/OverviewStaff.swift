@@ -119,7 +119,7 @@ extension Overview {
            let (scorer, rules) = try? await store.changes.cached("khung|\(f.id?.uuidString ?? f.code)|\(f.version)", now: store.now,
                                                                 maxAge: 60, load: {
                let definition = FrameworkService.decode(f)
-               return (try GeneralScorer(definition), try definition.rules(code: f.code))
+               return (try FrameworkService.scorer(f), try FrameworkService.rules(f))
            }) {
             out.projection = try? data.projection(pending: out.pending, engine: ScoringEngine(rules: rules), general: scorer)
         }

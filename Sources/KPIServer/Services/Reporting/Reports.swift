@@ -141,8 +141,12 @@ struct ReportService {
             lines[key]!.drill = key == node?.path ? nil : n?.code
         }
         // Complaints filed and results corrected (kiến nghị, phúc tra, kết luận) in the chosen periods.
-        let periodIDs = try await EvaluationPeriod.query(on: store.db).filter(\.$code ~~ q.periods.map(\.text)).all()
-            .filter { p in within.contains { p.scopePath.hasPrefix($0) || $0.hasPrefix(p.scopePath) } }.compactMap(\.id)
+        let codes = q.periods.map(\.text)
+        let periodIDs = codes.isEmpty ? [] : try await store.rows(
+            "SELECT id, scope_path FROM evaluation_periods WHERE code IN (\(binds: codes))"
+        ) {
+            (id: try $0.next(UUID.self), path: try $0.next(String.self))
+        }.filter { p in within.contains { p.path.hasPrefix($0) || $0.hasPrefix(p.path) } }.map(\.id)
         if !periodIDs.isEmpty {
             let bucket: (String, String) -> String = { path, agency in node == nil ? agency : (childPaths(path) ?? path) }
             for (path, agency) in try await store.rows("""
@@ -250,9 +254,13 @@ struct ReportService {
 
     /// Agencies' level (cấp), by path.
     func agencyLevels() async throws -> [String: String] {
-        Dictionary(uniqueKeysWithValues: try await store.rows("SELECT path, level FROM organizations WHERE is_agency = \(bind: true)") {
-            (try $0.next(String.self), try $0.next(String.self))
-        })
+        // Part of the catalogs: kept like the agencies' tree until a catalog write (here or heard from another process).
+        let store = store
+        return try await store.changes.cached(store.keyPrefix + "agency-levels", now: store.now, maxAge: 60, catalog: true) {
+            Dictionary(uniqueKeysWithValues: try await store.rows("SELECT path, level FROM organizations WHERE is_agency = \(bind: true)") {
+                (try $0.next(String.self), try $0.next(String.self))
+            })
+        }
     }
 
     /// The results of the people directly in the units `paths`, per period: the official result once

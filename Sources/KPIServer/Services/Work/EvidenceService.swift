@@ -137,7 +137,8 @@ extension WorkService {
     }
 
     func evidence(_ id: UUID) async throws -> [Evidence] {
-        try await Evidence.query(on: store.db).filter(\.$taskID == id).sort(\.$createdAt).all()
+        try await store.db.models(Evidence.self,
+            "SELECT * FROM \(unsafeRaw: Evidence.schema) WHERE task_id = \(bind: id) ORDER BY created_at")
     }
 
     /// The stored file of a task's evidence, for those who may see the task; 404 otherwise.

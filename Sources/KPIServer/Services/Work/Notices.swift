@@ -143,7 +143,7 @@ enum DeadlineJob {
     /// A ten-minute lease, taken when free or expired (a crashed runner does not block for ever).
     static func acquireLease(_ store: Store, holder: String, name leaseName: String = leaseName) async throws -> Bool {
         do {
-            return try await store.write { db in
+            return try await store.write(reach: nil) { db in
                 let now = store.now
                 if let lease = try await JobLock.find(leaseName, on: db) {
                     guard lease.expiresAt < now || lease.holder == holder else { return false }
@@ -166,7 +166,7 @@ enum DeadlineJob {
     }
 
     static func releaseLease(_ store: Store, holder: String, name leaseName: String = leaseName) async throws {
-        try await store.write { db in
+        try await store.write(reach: nil) { db in
             try await JobLock.query(on: db).filter(\.$id == leaseName).filter(\.$holder == holder).delete()
         }
     }

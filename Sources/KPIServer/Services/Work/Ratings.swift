@@ -62,7 +62,8 @@ extension WorkService {
     }
 
     func ratingLinks(_ id: UUID) async throws -> [LinkSummary] {
-        let links = try await RatingLink.query(on: store.db).filter(\.$taskID == id).sort(\.$createdAt).all()
+        let links = try await store.db.models(
+            RatingLink.self, "SELECT * FROM \(unsafeRaw: RatingLink.schema) WHERE task_id = \(bind: id) ORDER BY created_at")
         var out: [LinkSummary] = []
         for l in links {
             let ratings = try await Rating.query(on: store.db).filter(\.$linkID == l.id!).sort(\.$createdAt, .descending).all()

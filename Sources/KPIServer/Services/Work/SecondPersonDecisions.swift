@@ -16,7 +16,8 @@ extension WorkService {
     }
 
     func pendingDecision(_ taskID: UUID) async throws -> PendingDecision? {
-        try await PendingDecision.query(on: store.db).filter(\.$taskID == taskID).first()
+        try await store.db.model(PendingDecision.self,
+                                 "SELECT * FROM \(unsafeRaw: PendingDecision.schema) WHERE task_id = \(bind: taskID) LIMIT 1")
     }
 
     /// Records the proposal after checking, as the decision itself would be checked, that the user

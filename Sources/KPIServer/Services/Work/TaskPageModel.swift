@@ -47,32 +47,51 @@ extension WorkService {
     func taskPage(_ id: UUID) async throws -> TaskPageModel {
         let db = store.db
         let (t, parts) = try await find(id)
-        let assignee = try await Person.find(t.assigneeID, on: db)
-        let unit = try await Organization.find(t.organizationID, on: db)
-        let people = try await Person.query(on: db).filter(\.$id ~~ parts.compactMap(\.personID)).all()
-        let parent = try await visible([WorkTask.find(t.parentID, on: db)].compactMap { $0 }, on: db).first
-        let children = try await visible(WorkTask.query(on: db).filter(\.$parentID == id).sort(\.$code).all(), on: db)
+        // What the page shows besides the task does not depend on each other: read at the same time, each
+        // on a connection of its own (a dozen reads one after another were most of the page's wait).
+        let svc = self
+        let personIDs = Array(Set(parts.compactMap(\.personID) + [t.assigneeID].compactMap { $0 }))
+        async let peopleRead = personIDs.isEmpty ? []
+            : db.models(Person.self, "SELECT * FROM \(unsafeRaw: Person.schema) WHERE id IN (\(binds: personIDs))")
+        async let unitRead = db.model(Organization.self,
+                                      "SELECT * FROM \(unsafeRaw: Organization.schema) WHERE id = \(bind: t.organizationID)")
+        let parentID = t.parentID
+        async let parentRead = parentID == nil ? nil : db.model(WorkTask.self, "SELECT * FROM tasks WHERE id = \(bind: parentID)")
+        async let childrenRead = db.models(WorkTask.self, "SELECT * FROM tasks WHERE parent_id = \(bind: id) ORDER BY code")
+        async let calendarRead = DeadlineJob.calendar(store)
+        async let pendingRead = svc.pendingDecision(id)
+        async let linksRead = svc.ratingLinks(id)
+        async let evidenceRead = svc.evidence(id)
+        async let eventsRead = svc.events(id)
+        async let edxmlRead = t.documentID.isEmpty ? nil
+            : db.model(EdXMLReceiptRecord.self, "SELECT * FROM \(unsafeRaw: EdXMLReceiptRecord.schema) WHERE task_id = \(bind: id) LIMIT 1")
+        let people = try await peopleRead
+        let assignee = t.assigneeID.flatMap { a in people.first { $0.id == a } }
+        let unit = try await unitRead
+        let parent = try await visible([parentRead].compactMap { $0 }, on: db).first
+        let children = try await visible(childrenRead, on: db)
         let actor = taskActor(t, assignee: assignee)
         let state = TaskState(rawValue: t.state)
         let offered = state.map { TaskFlow.offered(in: $0, to: actor, hasAssignee: t.assigneeID != nil) } ?? []
-        let calendar = try await DeadlineJob.calendar(store)
+        let calendar = try await calendarRead
         let quantity = DecimalText.parse(t.quantity) ?? .zero
         let complexity = DecimalText.parse(t.complexityFactor).map { ComplexityLevel(name: t.complexity, factor: $0) }
         let units = (try? ProductRules.converted(quantity: quantity, factor: DecimalText.parse(t.factor) ?? .one,
                                                  complexity: complexity)) ?? quantity
-        let pending = try await pendingDecision(id).map { d in
+        let pending = try await pendingRead.map { d in
             TaskPageModel.Pending(decision: d, mine: d.proposedBy == principal.userID, mayConfirm: actor.decides && !actor.isAssignee)
         }
-        let links = try await ratingLinks(id)
+        let links = try await linksRead
         let ratings = actor.decides || !links.isEmpty ? (links, try await PublicRatings.mode(of: t, on: db).0) : nil
-        let edxml = t.documentID.isEmpty ? nil : try await EdXMLReceiptRecord.query(on: db).filter(\.$taskID == id).first()
+        let participantIDs = Set(parts.compactMap(\.personID))
         return TaskPageModel(
             task: t, participants: parts, assignee: assignee, unitName: unit?.name ?? "",
-            participantNames: Dictionary(people.map { ($0.id!, "\($0.fullName) (\($0.code))") }, uniquingKeysWith: { a, _ in a }),
-            parent: parent, children: children, evidence: try await evidence(id), events: try await events(id),
+            participantNames: Dictionary(people.filter { participantIDs.contains($0.id!) }.map { ($0.id!, "\($0.fullName) (\($0.code))") },
+                                         uniquingKeysWith: { a, _ in a }),
+            parent: parent, children: children, evidence: try await evidenceRead, events: try await eventsRead,
             actor: actor, offered: offered,
             warning: WorkService.warning(t, today: store.today, calendar: calendar, soon: settings.warnSoonDays),
             convertedUnits: units, pending: pending, ratings: ratings,
-            evidenceTypes: settings.evidenceTypes, evidenceMaxMegabytes: settings.evidenceMaxMegabytes, edxml: edxml)
+            evidenceTypes: settings.evidenceTypes, evidenceMaxMegabytes: settings.evidenceMaxMegabytes, edxml: try await edxmlRead)
     }
 }

@@ -92,12 +92,13 @@ struct WorkService {
     /// The task and its participants, or 404 when it does not exist or is not the user's to see.
     func find(_ id: UUID, on db: (any Database)? = nil) async throws -> (WorkTask, [TaskParticipant]) {
         let db = db ?? store.db
-        guard let t = try await WorkTask.find(id, on: db) else { throw Abort(.notFound,
+        guard let t = try await db.model(WorkTask.self, "SELECT * FROM tasks WHERE id = \(bind: id)") else { throw Abort(.notFound,
                                                                              reason: """
                                                                                  Không có nhiệm vụ này, hoặc bạn không có \
                                                                                  quyền xem.
                                                                                  """) }
-        let parts = try await TaskParticipant.query(on: db).filter(\.$taskID == id).all()
+        let parts = try await db.models(TaskParticipant.self,
+                                        "SELECT * FROM \(unsafeRaw: TaskParticipant.schema) WHERE task_id = \(bind: id)")
         guard mayView(t, participants: parts) else { throw Abort(.notFound,
                                                                  reason: """
                                                                      Không có nhiệm vụ này, hoặc bạn không có quyền xem.
@@ -261,7 +262,8 @@ struct WorkService {
     }
 
     func events(_ id: UUID) async throws -> [TaskEventRecord] {
-        try await TaskEventRecord.query(on: store.db).filter(\.$taskID == id).sort(\.$at).all()
+        try await store.db.models(TaskEventRecord.self,
+                                  "SELECT * FROM \(unsafeRaw: TaskEventRecord.schema) WHERE task_id = \(bind: id) ORDER BY at")
     }
 
     // MARK: Distribution

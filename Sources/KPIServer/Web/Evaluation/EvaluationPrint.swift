@@ -75,7 +75,7 @@ enum EvaluationPrint {
                     class=\"num\">—</td><td class=\"num\">\(ResultController.score(y.hundredths))</td></tr>
                     """)
             }
-        } else if let rules = try? definition.rules(code: row.framework.code),
+        } else if let rules = try? FrameworkService.rules(row.framework),
         let input = try? row.input.periodInput(definition: definition),
                   let period = row.result.periods.first {
             func n(_ r: Rational?) -> String { r.map(ScoringEngine.vn) ?? "—" }

@@ -72,7 +72,7 @@ struct FairnessService {
         for r in rows where !r.by.isEmpty {
             guard let f = ScoreService.framework(for: r.kind, group: r.group, at: r.path, period: period.text, among: frameworks),
                   let id = f.id else { continue }
-            if scorers[id] == nil { scorers[id] = try? GeneralScorer(FrameworkService.decode(f)) }
+            if scorers[id] == nil { scorers[id] = try? FrameworkService.scorer(f) }
             guard let points = scorers[id]?.rubricPoints(EvaluationFlow.choices(r.rubric)),
                   let h = try? Rational.multiply(points, Rational(100)).rounded(places: 0) else { continue }
             let key = "\(id.uuidString)|\(r.group)"

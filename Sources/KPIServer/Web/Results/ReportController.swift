@@ -75,7 +75,7 @@ enum ReportController {
         // the province's report count it once (bench/reports).
         let (db, scopes) = (store.db, svc.scopes)
         let scopesKey = store.keyPrefix + scopes.joined(separator: ",")
-        let available = try await store.changes.cached("bao-cao-ky|" + scopesKey, now: req.now, maxAge: 60) {
+        let available = try await store.changes.cached("bao-cao-ky|" + scopesKey, now: req.now, maxAge: 60, serveStale: true) {
             try await ScoreAggregates.periods(db, under: scopes)
         }
         let q = try query(req, available: available)
@@ -107,7 +107,7 @@ enum ReportController {
         }
         let fairness = FairnessService(store: store, principal: p).scopes.joined(separator: ",")
         let key = "bao-cao|\(scopesKey)|\(fairness)|\(req.url.query ?? "")"
-        let (title, html) = try await store.changes.cached(key, now: req.now, maxAge: 60) {
+        let (title, html) = try await store.changes.cached(key, now: req.now, maxAge: 60, serveStale: true) {
             let report = try await svc.report(q)
             return ("Báo cáo: \(report.nodeName)", source.notice + body(req, report, available: available, periodLabel: periodLabel))
         }
