@@ -234,6 +234,7 @@ public func startBackgroundJobs(_ app: Application) {
     startSettingsRefresh(app)
     startEvaluationJob(app)
     startMailJob(app)
+    startMemoryTrim(app)
     let minutes = app.settings.warnEveryMinutes
     guard minutes > 0 else { return }
     let job = Task {
