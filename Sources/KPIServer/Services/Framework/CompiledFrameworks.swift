@@ -7,47 +7,44 @@ import KPICore
 /// time at province scale, bench/province). A framework's text never changes under the same key, so
 /// nothing kept can be out of date; an edited framework is a new text and is compiled afresh.
 enum CompiledFrameworks {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var definitions: [String: FrameworkDefinition] = [:]
-    nonisolated(unsafe) private static var rules: [String: ScoringRules] = [:]
-    nonisolated(unsafe) private static var scorers: [String: GeneralScorer] = [:]
-    /// Frameworks are few (the province's and each agency's versions); past this many texts the oldest
-    /// are simply all forgotten.
-    static let limit = 512
+    /// Values made from a text, kept by that text. Frameworks are few (the province's and each agency's
+    /// versions); past `limit` texts all are simply forgotten. A refusal (a throw) is not kept.
+    final class Kept<Value: Sendable>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var values: [String: Value] = [:]
+        let limit = 512
+
+        func value(_ key: String, make: () throws -> Value) rethrows -> Value {
+            if let v = lock.withLock({ values[key] }) { return v }
+            let v = try make()
+            lock.withLock {
+                if values.count >= limit { values.removeAll(keepingCapacity: true) }
+                values[key] = v
+            }
+            return v
+        }
+    }
+
+    private static let definitions = Kept<FrameworkDefinition>()
+    private static let rules = Kept<ScoringRules>()
+    private static let scorers = Kept<GeneralScorer>()
 
     /// The decoded definition (an unreadable text gives the empty definition, as before).
     static func definition(_ text: String) -> FrameworkDefinition {
-        if let d = lock.withLock({ definitions[text] }) { return d }
-        let d = (try? JSONDecoder().decode(FrameworkDefinition.self, from: Data(text.utf8))) ?? FrameworkDefinition()
-        lock.withLock {
-            if definitions.count >= limit { definitions.removeAll(keepingCapacity: true) }
-            definitions[text] = d
+        definitions.value(text) {
+            (try? JSONDecoder().decode(FrameworkDefinition.self, from: Data(text.utf8))) ?? FrameworkDefinition()
         }
-        return d
     }
 
     /// The engine's rules of the framework `code` with definition text `text`; throws the definition's
-    /// first problem, as `FrameworkDefinition.rules(code:)` does (a refusal is not kept).
+    /// first problem, as `FrameworkDefinition.rules(code:)` does.
     static func rules(code: String, text: String) throws -> ScoringRules {
-        let key = code + "\u{0}" + text
-        if let r = lock.withLock({ rules[key] }) { return r }
-        let r = try definition(text).rules(code: code)
-        lock.withLock {
-            if rules.count >= limit { rules.removeAll(keepingCapacity: true) }
-            rules[key] = r
-        }
-        return r
+        try rules.value(code + "\u{0}" + text) { try definition(text).rules(code: code) }
     }
 
     /// The scorer of groups (ii)–(iv) of the framework with definition text `text`; throws as
-    /// `GeneralScorer.init` does (a refusal is not kept).
+    /// `GeneralScorer.init` does.
     static func scorer(text: String) throws -> GeneralScorer {
-        if let s = lock.withLock({ scorers[text] }) { return s }
-        let s = try GeneralScorer(definition(text))
-        lock.withLock {
-            if scorers.count >= limit { scorers.removeAll(keepingCapacity: true) }
-            scorers[text] = s
-        }
-        return s
+        try scorers.value(text) { try GeneralScorer(definition(text)) }
     }
 }
