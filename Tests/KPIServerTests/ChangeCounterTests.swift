@@ -114,6 +114,46 @@ final class ChangeCounterTests: XCTestCase {
     }
 }
 
+/// Catalog records kept on hot paths (`RecordCache`): until a catalog write (here or heard from another
+/// process) or their age; a read begun before a write does not put back what the write outdated.
+final class RecordCacheTests: XCTestCase {
+    func testRecordsAreKeptUntilACatalogWriteOrTheirAge() async throws {
+        let c = ChangeCounter()
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        func read(_ key: String, _ value: String?, at seconds: TimeInterval = 0, keepMissing: Bool = true) async throws -> String? {
+            try await c.records.value(key, generation: c.catalogValue, maxAge: 60, now: t0.addingTimeInterval(seconds),
+                                      keepMissing: keepMissing) { value }
+        }
+        let first = try await read("person:A", "An")
+        XCTAssertEqual(first, "An")
+        let kept = try await read("person:A", "An, renamed", at: 30)
+        XCTAssertEqual(kept, "An", "kept within its age while the catalogs are unchanged")
+        c.bump(.work)
+        let afterWork = try await read("person:A", "An, renamed", at: 30)
+        XCTAssertEqual(afterWork, "An", "a write of tasks leaves catalog records alone")
+        c.heard(.everything)
+        let afterCatalog = try await read("person:A", "An, renamed", at: 30)
+        XCTAssertEqual(afterCatalog, "An, renamed", "a catalog write, even another process's, outdates them")
+        let old = try await read("person:A", "An again", at: 91)
+        XCTAssertEqual(old, "An again", "too old: read again")
+
+        let missing = try await read("person:B", nil)
+        XCTAssertNil(missing)
+        let stillMissing = try await read("person:B", "Bình")
+        XCTAssertNil(stillMissing, "a code not found is kept as not found until the catalogs change")
+        _ = try await read("token:x", nil, keepMissing: false)
+        let token = try await read("token:x", "found")
+        XCTAssertEqual(token, "found", "what callers make up is not kept when not found")
+
+        // A read that began before a catalog write must not put back the record that write outdated.
+        let before = c.catalogValue
+        c.bump()
+        _ = try await c.records.value("unit:U", generation: before, maxAge: 60, now: t0) { "old name" }
+        let unit = try await read("unit:U", "new name")
+        XCTAssertEqual(unit, "new name")
+    }
+}
+
 /// What a write reaches (`WriteReach`): a write of tasks outdates the figures counted from tasks and
 /// leaves the catalogs' copies; what this process wrote is told once, the widest reach winning; what
 /// another process wrote outdates the same way and is not told again.

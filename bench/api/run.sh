@@ -5,15 +5,18 @@
 # not one duplicate task. Prints both rates and the ratio; exits 1 on a duplicate, a missing task or an
 # unexpected answer.
 #   bench/api/run.sh [number of tasks, default 10000]
-# Builds the server in release mode (once, in $KPI_LOAD_SCRATCH, default .build-release).
+# Builds the server in release mode (once, in $KPI_LOAD_SCRATCH, default .build-release) unless $KPI_BENCH_BIN
+# names a kpi to use (to compare two builds).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TASKS=${1:-10000}
 CLIENTS=8
 SCRATCH=${KPI_LOAD_SCRATCH:-.build-release}
 
-swift build -c release --product kpi --scratch-path "$SCRATCH"
-BIN="$SCRATCH/release/kpi"
+if [ -n "${KPI_BENCH_BIN:-}" ]; then BIN=$KPI_BENCH_BIN; else
+  swift build -c release --product kpi --scratch-path "$SCRATCH"
+  BIN="$SCRATCH/release/kpi"
+fi
 
 . bench/lib/pg.sh kpi_api
 export KPI_DATA_DIR="$WORK/data" KPI_BCRYPT_COST=8 KPI_WARN_EVERY_MINUTES=0 LOG_LEVEL=warning

@@ -146,18 +146,24 @@ struct APIAuthMiddleware: AsyncMiddleware {
         let hash = AuditLog.sha256(String(parts[1]))
         typealias Row = (tokenID: UUID, scopes: String, expiresAt: Date, revokedAt: Date?, userID: UUID,
                          username: String, active: Bool, name: String, rate: Int, role: String?, grantScope: String?)
-        let rows: [Row] = try await req.db.rows("""
-            SELECT t.id, t.scopes, t.expires_at, t.revoked_at, u.id AS user_id, u.username, u.active, c.name,
-                   c.rate_per_minute, g.role, g.scope_path
-            FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN api_clients c ON c.user_id = u.id
-            LEFT JOIN role_grants g ON g.user_id = u.id AND g.role = \(bind: Role.apiClient.rawValue)
-            WHERE t.token_hash = \(bind: hash)
-            """) { c in
-            (tokenID: try c.next(UUID.self), scopes: try c.next(String.self), expiresAt: try c.next(Date.self),
-             revokedAt: try c.next(Date?.self), userID: try c.next(UUID.self),
-             username: try c.next(String.self), active: try c.next(Bool.self), name: try c.next(String.self),
-             rate: try c.next(Int.self), role: try c.next(String?.self), grantScope: try c.next(String?.self))
-        }
+        // Kept across calls (`RecordCache`): revoking a token, disabling its client or changing its grants is a
+        // catalog write, heard by every process at once; an unknown token is not kept.
+        let db = req.db
+        let rows: [Row] = try await req.store.record("api-token:" + hash, keepMissing: false) { () -> [Row]? in
+            let found: [Row] = try await db.rows("""
+                SELECT t.id, t.scopes, t.expires_at, t.revoked_at, u.id AS user_id, u.username, u.active, c.name,
+                       c.rate_per_minute, g.role, g.scope_path
+                FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN api_clients c ON c.user_id = u.id
+                LEFT JOIN role_grants g ON g.user_id = u.id AND g.role = \(bind: Role.apiClient.rawValue)
+                WHERE t.token_hash = \(bind: hash)
+                """) { c in
+                (tokenID: try c.next(UUID.self), scopes: try c.next(String.self), expiresAt: try c.next(Date.self),
+                 revokedAt: try c.next(Date?.self), userID: try c.next(UUID.self),
+                 username: try c.next(String.self), active: try c.next(Bool.self), name: try c.next(String.self),
+                 rate: try c.next(Int.self), role: try c.next(String?.self), grantScope: try c.next(String?.self))
+            }
+            return found.isEmpty ? nil : found
+        } ?? []
         guard let first = rows.first else {
             return .refused(Self.unauthorized("token-invalid", "Khóa truy cập không đúng hoặc không còn tồn tại."))
         }

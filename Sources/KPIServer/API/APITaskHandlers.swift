@@ -31,8 +31,10 @@ enum APITasks {
 
     /// Tasks as the API shows them (their people, units and participants read in three queries; the
     /// units only for tasks just `written` from a checked form, whose people it holds).
-    static func render(_ tasks: [WorkTask], db: any Database,
-                       written: WorkService.Prepared? = nil) async throws -> [Components.Schemas.Task] {
+    /// The API's view of tasks. `written` and `store`: tasks just made from this checked form, shown without
+    /// reading them back, their unit's code from the kept catalog records (`Store.record`).
+    static func render(_ tasks: [WorkTask], db: any Database, written: WorkService.Prepared? = nil,
+                       store: Store? = nil) async throws -> [Components.Schemas.Task] {
         guard !tasks.isEmpty else { return [] }
         let ids = tasks.compactMap(\.id)
         let parts: [(task: UUID, person: UUID?)], people: [Person]
@@ -46,8 +48,14 @@ enum APITasks {
         }
         let codes = Dictionary(people.compactMap { p in p.id.map { ($0, p.code) } }) { a, _ in a }
         let orgIDs = Set(tasks.map(\.organizationID))
-        let orgs = try await Organization.query(on: db).filter(\.$id ~~ Array(orgIDs)).all()
-        let orgCodes = Dictionary(uniqueKeysWithValues: orgs.compactMap { o in o.id.map { ($0, o.code) } })
+        var orgCodes: [UUID: String] = [:]
+        if let store, written != nil {
+            for id in orgIDs {
+                orgCodes[id] = try await store.record("organization-code:\(id)") { try await Organization.find(id, on: db)?.code }
+            }
+        } else {
+            for o in try await Organization.query(on: db).filter(\.$id ~~ Array(orgIDs)).all() { orgCodes[o.id!] = o.code }
+        }
         return try tasks.map { t in
             let id = try t.requireID()
             let doc: Components.Schemas.DocumentRef? = t.documentNumber.isEmpty && t.documentID.isEmpty ? nil
@@ -127,7 +135,7 @@ extension KPIAPI {
         }
         if let (tasks, prepared) = created.written, let task = tasks.first {
             // Shown from what was just written: its people and participants are the checked form's.
-            let shown = try await APITasks.render([task], db: req.db, written: prepared)[0]
+            let shown = try await APITasks.render([task], db: req.db, written: prepared, store: req.store)[0]
             return .created(.init(headers: .init(location: "\(Self.prefix)/tasks/\(task.code)"), body: .json(shown)))
         }
         guard let id = created.ids.first, let task = try await WorkTask.find(id, on: req.db) else {

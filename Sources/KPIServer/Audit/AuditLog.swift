@@ -56,10 +56,25 @@ enum AuditLog {
     static func append(on db: any Database, actor: Actor, action: String, entityType: String,
                        entityID: String, scopePath: String,
                        before: [String: String]? = nil, after: [String: String]? = nil) async throws {
-        var after = after
-        if let d = actor.delegationUse?.covering(scopePath) {
-            after = (after ?? [:]).merging(["thay_mat": "\(d.delegatorUsername) (\(d.delegatorName))"]) { $1 }
-        }
+        try await append(on: db, [Pending(actor: actor, action: action, entityType: entityType, entityID: entityID,
+                                          scopePath: scopePath, before: before, after: after)])
+    }
+
+    /// An entry to be written (`append(on:_:)`).
+    struct Pending: Sendable {
+        var actor: Actor
+        var action: String
+        var entityType: String
+        var entityID: String
+        var scopePath: String
+        var before: [String: String]?
+        var after: [String: String]?
+    }
+
+    /// Entries of one transaction, chained in order: the chain's lock is taken, its last entry read and the
+    /// entries inserted by one statement, whatever their number (a batch of creations, `CreationBatcher`).
+    static func append(on db: any Database, _ entries: [Pending]) async throws {
+        guard !entries.isEmpty else { return }
         let sql = db.sql
         if db.isPostgres {
             try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: advisoryLockKey))").run()
@@ -73,19 +88,27 @@ enum AuditLog {
             // Everything so far was archived: the chain goes on from the archive's last entry.
             (previousSeq, previousHash) = (archived.lastSeq, archived.endHash)
         }
-        let record = AuditRecord(
-            sequence: previousSeq + 1,
-            timestampMillis: Int64(actor.at.timeIntervalSince1970 * 1000),
-            actor: actor.name, ip: actor.ip, action: action, entityType: entityType, entityID: entityID,
-            scopePath: scopePath, before: snapshot(before), after: snapshot(after),
-            previousHash: previousHash)
-        try await sql.insert(into: AuditEntry.schema)
+        let insert = sql.insert(into: AuditEntry.schema)
             .columns("seq", "at_ms", "actor", "ip", "action", "entity_type", "entity_id", "scope_path", "before", "after",
                      "prev_hash", "hash")
-            .values(SQLBind(record.sequence), SQLBind(record.timestampMillis), SQLBind(record.actor), SQLBind(record.ip),
-                    SQLBind(record.action), SQLBind(record.entityType), SQLBind(record.entityID), SQLBind(record.scopePath),
-                    SQLBind(record.before), SQLBind(record.after), SQLBind(record.previousHash), SQLBind(sha256(record.canonical)))
-            .run()
+        for e in entries {
+            var after = e.after
+            if let d = e.actor.delegationUse?.covering(e.scopePath) {
+                after = (after ?? [:]).merging(["thay_mat": "\(d.delegatorUsername) (\(d.delegatorName))"]) { $1 }
+            }
+            let record = AuditRecord(
+                sequence: previousSeq + 1,
+                timestampMillis: Int64(e.actor.at.timeIntervalSince1970 * 1000),
+                actor: e.actor.name, ip: e.actor.ip, action: e.action, entityType: e.entityType, entityID: e.entityID,
+                scopePath: e.scopePath, before: snapshot(e.before), after: snapshot(after),
+                previousHash: previousHash)
+            let hash = sha256(record.canonical)
+            insert.values(SQLBind(record.sequence), SQLBind(record.timestampMillis), SQLBind(record.actor), SQLBind(record.ip),
+                          SQLBind(record.action), SQLBind(record.entityType), SQLBind(record.entityID), SQLBind(record.scopePath),
+                          SQLBind(record.before), SQLBind(record.after), SQLBind(record.previousHash), SQLBind(hash))
+            (previousSeq, previousHash) = (record.sequence, hash)
+        }
+        try await insert.run()
     }
 
     static func record(of e: AuditEntry) -> AuditRecord {

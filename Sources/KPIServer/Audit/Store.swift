@@ -59,6 +59,16 @@ struct Store: Sendable {
         try await changes.agencies(now: now, key: keyPrefix + "agencies") { try await Agencies.map(on: db) }
     }
 
+    /// Where task creations are written (`CreationBatcher`).
+    var creations: CreationBatcher { changes.creations }
+
+    /// A catalog record read on a hot path (`RecordCache`), kept like the agencies' tree: until a write that may
+    /// change the catalogs, here or in another process, and at most a minute.
+    func record<T: Sendable>(_ key: String, keepMissing: Bool = true, load: () async throws -> T?) async throws -> T? {
+        try await changes.records.value(keyPrefix + key, generation: changes.catalogValue, maxAge: 60, now: now,
+                                        keepMissing: keepMissing, load: load)
+    }
+
     /// The delegations not yet over (`Delegations.index`), as of this process's last write and at most
     /// a minute old when another process recorded or took one back.
     func delegations() async throws -> DelegationIndex {
@@ -122,6 +132,10 @@ final class ChangeCounter: @unchecked Sendable {
     private var unsent: WriteReach?
     let boards = BoardCache()
     let names = NameCache()
+    let records = RecordCache()
+    /// Not a cache: the application's one writer of task creations arriving together, kept here because every
+    /// `Store` of the application shares this object.
+    let creations = CreationBatcher()
 
     /// A committed write of this process.
     func bump(_ reach: WriteReach = .everything) {

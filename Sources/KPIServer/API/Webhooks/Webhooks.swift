@@ -15,6 +15,12 @@ enum Webhooks {
     /// `once`: a key of the occurrence, for an event a periodic scan raises (queued once per subscription).
     static func emit(_ db: any Database, _ event: WebhookEvent, scopePath: String, data: [String: Any], at now: Date,
                      once: String? = nil) async throws {
+        try await emit(db, event, scopePath: scopePath, facts: { data }, at: now, once: once)
+    }
+
+    /// `emit`, with facts that cost reads gathered only when someone subscribed (usually nobody has).
+    static func emit(_ db: any Database, _ event: WebhookEvent, scopePath: String, facts: () async throws -> [String: Any],
+                     at now: Date, once: String? = nil) async throws {
         let rows = try await db.sql.raw("""
             SELECT DISTINCT s.id FROM webhook_subscriptions s
             JOIN users u ON u.id = s.user_id AND u.active = \(bind: true)
@@ -23,6 +29,7 @@ enum Webhooks {
               AND \(bind: scopePath) LIKE g.scope_path || '%'
             """).all()
         guard !rows.isEmpty else { return }
+        let data = try await facts()
         for row in rows {
             let sub = try row.decode(column: "id", as: UUID.self)
             let eventID = UUID()
@@ -56,6 +63,6 @@ enum Webhooks {
     static func task(_ db: any Database, _ t: WorkTask, kind: String, at now: Date) async throws {
         try await EdXMLStatuses.announce(db, t, kind: kind, toState: t.state, at: now)
         guard let event = WebhookEvent.forTask(kind: kind) else { return }
-        try await emit(db, event, scopePath: t.scopePath, data: try await taskData(t, on: db), at: now)
+        try await emit(db, event, scopePath: t.scopePath, facts: { try await taskData(t, on: db) }, at: now)
     }
 }

@@ -56,3 +56,40 @@ final class NameCache: @unchecked Sendable {
         }
     }
 }
+
+/// Catalog records read on the hot paths of work and of the API (an API token with its client and grants; a
+/// person, product or unit by code; a position or a unit's code by id), on the terms of the agencies' tree: kept
+/// until a write that may change the catalogs commits, in this process or in another (`ChangeNotifications`), or
+/// `maxAge` passes if that news is lost; bounded in size. Creating a task through the API read seven such rows
+/// a task before (issue 20's benchmark). The models handed out are shared by the requests: read, never changed.
+final class RecordCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var generation = -1
+    private var entries: [String: (at: Date, value: (any Sendable)?)] = [:]
+    private let capacity = 20_000
+
+    /// The record kept under `key` for this catalog generation, else `load()`'s, kept. A record not found is
+    /// kept as such unless `keepMissing` is false (keys a caller makes up, such as tokens, would fill it).
+    func value<T: Sendable>(_ key: String, generation: Int, maxAge: TimeInterval, now: Date, keepMissing: Bool = true,
+                            load: () async throws -> T?) async throws -> T? {
+        let kept = lock.withLock { () -> (any Sendable)?? in
+            guard generation == self.generation, let e = entries[key], now >= e.at, now.timeIntervalSince(e.at) < maxAge else {
+                return nil
+            }
+            return .some(e.value)
+        }
+        if let kept { return kept as? T }
+        let found = try await load()
+        guard found != nil || keepMissing else { return nil }
+        lock.withLock {
+            if generation != self.generation || entries.count >= capacity {
+                // A write outdated everything (or it is full): start again, unless this read is the outdated one.
+                guard generation >= self.generation else { return }
+                entries.removeAll(keepingCapacity: true)
+                self.generation = generation
+            }
+            entries[key] = (now, found)
+        }
+        return found
+    }
+}

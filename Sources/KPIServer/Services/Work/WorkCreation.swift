@@ -98,18 +98,14 @@ extension WorkService {
             if let already = try await made(token: token) { return Created(ids: already) }
             throw error
         }
-        let (principal, actor) = (principal, actor)
         do {
-            let tasks = try await store.write(reach: .work) { db in
-                try await Self.insertTasks(prepared, batch: prepared.targets.count > 1 ? UUID() : nil, on: db, principal: principal,
-                                           actor: actor) {
-                    prepared.targets.count > 1 ? "\(token)#\($0)" : token
-                }
-            }
+            let tasks = try await store.creations.write(CreationBatcher.Item(prepared: prepared, token: token, principal: principal,
+                                                                             actor: actor), store: store)
             return Created(ids: tasks.compactMap(\.id), written: (tasks, prepared))
         } catch {
             // Made before, or the same form posted twice at the same moment: the insert hit the token's
-            // unique index; answer with what the first one made.
+            // unique index, or the group it came with found the token (`CreationBatcher.AlreadyMade`); answer
+            // with what the first one made.
             if let already = try await made(token: token) { return Created(ids: already) }
             throw error
         }
@@ -145,7 +141,7 @@ extension WorkService {
                 problems.append(.init("nguoi", "Chọn người chủ trì hoặc đơn vị được giao, không chọn cả hai."))
             }
             for code in codes {
-                guard let p = try await Person.query(on: db).filter(\.$code == code).filter(\.$active == true).first() else {
+                guard let p = try await activePerson(code) else {
                     problems.append(.init("nguoi", "Không có cán bộ đang công tác mã «\(code)»."))
                     continue
                 }
@@ -157,7 +153,9 @@ extension WorkService {
                 people.append(p)
             }
             if !unitCode.isEmpty {
-                if let o = try await Organization.query(on: db).filter(\.$code == unitCode).filter(\.$active == true).first() {
+                if let o = try await store.record("organization:" + unitCode, load: {
+                    try await Organization.query(on: db).filter(\.$code == unitCode).first()
+                }), o.active {
                     if principal.can(.leadWork, at: o.path) { unit = o } else {
                         problems.append(.init("don_vi",
                                               "Không có đơn vị mã «\(unitCode)» trong phạm vi bạn được giao việc."))
@@ -173,7 +171,9 @@ extension WorkService {
         let productCode = TextNormalizer.clean(draft.productCode)
         if productCode.isEmpty {
             problems.append(.init("san_pham", "Vui lòng chọn sản phẩm trong danh mục để quy đổi khối lượng."))
-        } else if let p = try await Product.query(on: db).filter(\.$code == productCode).first() {
+        } else if let p = try await store.record("product:" + productCode, load: {
+            try await Product.query(on: db).filter(\.$code == productCode).first()
+        }) {
             product = p
             for person in people {
                 do { try await requireProduct(p, for: person, on: db) } catch let e as Invalid { problems += e.problems }
@@ -204,7 +204,7 @@ extension WorkService {
         let agencies = try await store.agencies()
         let agency = (people.first?.scopePath ?? unit?.path).map { agencies.agency(of: $0)?.path ?? $0 }
         for code in Self.codes(form.participantCodes) {
-            if let p = try await Person.query(on: db).filter(\.$code == code).filter(\.$active == true).first(),
+            if let p = try await activePerson(code),
                agency.map({ OrgPath.contains($0, p.scopePath) }) ?? principal.can(.leadWork, at: p.scopePath) {
                 if people.contains(where: { $0.id == p.id }) {
                     problems.append(.init("phoi_hop", "\(p.fullName) đã là người chủ trì, không cần thêm vào phối hợp."))
@@ -224,6 +224,13 @@ extension WorkService {
             ?? people.map { ($0, $0.organizationID, $0.scopePath) }
         return Prepared(form: form, targets: targets, checked: checked, product: product, complexity: complexity,
                         participants: participants, parent: parent)
+    }
+
+    /// The person of this code still at work (kept, `Store.record`).
+    private func activePerson(_ code: String) async throws -> Person? {
+        let db = store.db
+        let p = try await store.record("person:" + code) { try await Person.query(on: db).filter(\.$code == code).first() }
+        return p?.active == true ? p : nil
     }
 
     /// The tasks a form with this token already made, if any.
@@ -255,8 +262,9 @@ extension WorkService {
     }
 
     /// `insert`, returning the tasks as written.
+    /// `audit`: collects the entries for the caller to write at its end (`CreationBatcher`), else each is written here.
     static func insertTasks(_ p: Prepared, batch: UUID?, on db: any Database, principal: Principal, actor: Actor,
-                            token: (Int) -> String) async throws -> [WorkTask] {
+                            audit: AuditBuffer? = nil, token: (Int) -> String) async throws -> [WorkTask] {
         let (form, targets, checked, product, complexity, participants, parent) =
             (p.form, p.targets, p.checked, p.product, p.complexity, p.participants, p.parent)
         var written: [WorkTask] = []
@@ -340,10 +348,11 @@ extension WorkService {
             }
             // The audit entry last: its chain's lock is held from here to the commit.
             let action = p.completion != nil ? "task.dossier" : form.propose ? "task.propose" : "task.create"
-            try await AuditLog.append(on: db, actor: actor, action: action, entityType: "task",
-                                      entityID: t.id!.uuidString, scopePath: t.scopePath,
-                                      after: Self.fields(t).merging(["nguoi_chu_tri": person?.code ?? "", "san_pham": product.code,
-                                                                     "so_luong": t.quantity, "bat_dau": t.start]) { $1 })
+            let entry = AuditLog.Pending(actor: actor, action: action, entityType: "task", entityID: t.id!.uuidString,
+                                         scopePath: t.scopePath,
+                                         after: Self.fields(t).merging(["nguoi_chu_tri": person?.code ?? "", "san_pham": product.code,
+                                                                        "so_luong": t.quantity, "bat_dau": t.start]) { $1 })
+            if let audit { audit.entries.append(entry) } else { try await AuditLog.append(on: db, [entry]) }
             written.append(t)
         }
         return written

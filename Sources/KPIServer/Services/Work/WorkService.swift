@@ -305,7 +305,10 @@ struct WorkService {
 
     /// A product may be used for a person only if it is active and in their catalog.
     func requireProduct(_ p: Product, for person: Person, on db: any Database) async throws {
-        let position = try await Position.find(person.positionID, on: db)
+        var position: Position?
+        if let id = person.positionID {
+            position = try await store.record("position:\(id)") { try await Position.find(id, on: db) }
+        }
         guard p.active, ProductScope.applies(productGroup: p.groupID, productPosition: p.positionID, productScope: p.scopePath,
                                              personGroup: position?.groupID, personPosition: person.positionID,
                                              personScope: person.scopePath) else {

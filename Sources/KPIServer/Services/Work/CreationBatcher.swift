@@ -1,0 +1,124 @@
+import Fluent
+import Foundation
+import KPICore
+import SQLKit
+
+/// Audit entries a transaction collects and writes together at its end (`AuditLog.append(on:_:)`).
+final class AuditBuffer: @unchecked Sendable {
+    var entries: [AuditLog.Pending] = []
+}
+
+/// Task creations arriving together (document systems creating through the API in parallel, several people
+/// giving work at once) written by one transaction: the first to come writes at once; those arriving while a
+/// transaction is under way wait for it to end and are then written together, each still through
+/// `WorkService.insertTasks` (the same rows, timeline, notices and webhook events as alone), their audit entries
+/// chained by one statement at the end. So the audit chain's lock, held from its last entry's read to the
+/// commit, is taken once per group and not once per task, and so is the commit's flush (issue 20's benchmark:
+/// creations queued on that lock). Nothing waits for company: with one creation at a time this is the old path.
+///
+/// A group whose transaction fails (a creation made meanwhile by another process, a bad row) is written again one
+/// by one, so each creation gets its own answer and nothing of the others is lost. Per application (process).
+final class CreationBatcher: @unchecked Sendable {
+    /// One form's creation.
+    struct Item: Sendable {
+        var prepared: WorkService.Prepared
+        /// Its one-time token (`WorkTask.creationToken`); a form of several tasks adds "#i".
+        var token: String
+        var principal: Principal
+        var actor: Actor
+
+        func token(of i: Int) -> String { prepared.targets.count > 1 ? "\(token)#\(i)" : token }
+        var tokens: [String] { prepared.targets.indices.map { token(of: $0) } }
+    }
+
+    /// The group's creation this one repeats was made already: the caller answers with what it made.
+    struct AlreadyMade: Error {}
+
+    /// The most creations one transaction writes.
+    static let maxGroup = 32
+
+    private let lock = NSLock()
+    private var waiting: [(Item, CheckedContinuation<[WorkTask], any Error>)] = []
+    private var writing = false
+    private var groups = 0, grouped = 0
+
+    /// Groups written so far and the creations in them; creations waiting for the transaction under way.
+    var counts: (groups: Int, creations: Int, waiting: Int) { lock.withLock { (groups, grouped, waiting.count) } }
+
+    /// Writes `item`'s tasks (with the creations arriving meanwhile) and returns them as written.
+    func write(_ item: Item, store: Store) async throws -> [WorkTask] {
+        try await withCheckedThrowingContinuation { c in
+            let start = lock.withLock { () -> Bool in
+                waiting.append((item, c))
+                if writing { return false }
+                writing = true
+                return true
+            }
+            if start { Task { await self.drain(store) } }
+        }
+    }
+
+    private func drain(_ store: Store) async {
+        while true {
+            let group = lock.withLock { () -> [(Item, CheckedContinuation<[WorkTask], any Error>)] in
+                let g = Array(waiting.prefix(Self.maxGroup))
+                waiting.removeFirst(g.count)
+                if g.isEmpty { writing = false } else { groups += 1; grouped += g.count }
+                return g
+            }
+            if group.isEmpty { return }
+            await write(group, store)
+        }
+    }
+
+    private func write(_ group: [(Item, CheckedContinuation<[WorkTask], any Error>)], _ store: Store) async {
+        var alone = group
+        if group.count > 1 {
+            // One creation of each token in the group (the same document sent twice at once: the second waits).
+            var seen = Set<String>()
+            var together: [(Item, CheckedContinuation<[WorkTask], any Error>)] = []
+            alone = []
+            for entry in group {
+                if entry.0.tokens.allSatisfy({ seen.insert($0).inserted }) { together.append(entry) } else { alone.append(entry) }
+            }
+            do {
+                let items = together.map(\.0)
+                let (made, written) = try await store.write(reach: .work) { db in
+                    // Made before (a document sent again): not written, answered by the caller.
+                    let made = Set(try await db.rows("""
+                        SELECT creation_token FROM tasks WHERE creation_token IN (\(binds: items.flatMap(\.tokens)))
+                        """) { try $0.next(String.self) })
+                    let audit = AuditBuffer()
+                    var written: [[WorkTask]] = []
+                    for item in items where !item.tokens.contains(where: made.contains) {
+                        written.append(try await WorkService.insertTasks(
+                            item.prepared, batch: item.prepared.targets.count > 1 ? UUID() : nil, on: db, principal: item.principal,
+                            actor: item.actor, audit: audit) { item.token(of: $0) })
+                    }
+                    try await AuditLog.append(on: db, audit.entries)
+                    return (made, written)
+                }
+                var next = written.makeIterator()
+                for (item, c) in together {
+                    if item.tokens.contains(where: made.contains) {
+                        c.resume(throwing: AlreadyMade())
+                    } else {
+                        c.resume(returning: next.next()!)
+                    }
+                }
+            } catch {
+                alone = group
+            }
+        }
+        for (item, c) in alone {
+            do {
+                c.resume(returning: try await store.write(reach: .work) { db in
+                    try await WorkService.insertTasks(item.prepared, batch: item.prepared.targets.count > 1 ? UUID() : nil, on: db,
+                                                      principal: item.principal, actor: item.actor) { item.token(of: $0) }
+                })
+            } catch {
+                c.resume(throwing: error)
+            }
+        }
+    }
+}
