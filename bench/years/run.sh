@@ -7,6 +7,8 @@
 # each page's p95 against /healthz's). The two measurements of one run are the baseline and the figure: what the
 # years cost is their ratio, on the same machine, the same build, the same day.
 #   bench/years/run.sh [years, default 5] [seconds per open-model phase, default 30]
+# At full scale it needs about 40 GB free under /tmp (where bench/lib/pg.sh puts the throwaway cluster) and about
+# 45 minutes (measured 04/12/2026: bench/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 YEARS=${1:-5}
