@@ -139,6 +139,12 @@ final class BackupTests: XCTestCase {
         XCTAssertEqual([UInt8](try Data(contentsOf: URL(fileURLWithPath: dataDir + "/minh-chung/ab/cd/abcd"))), evidence)
         let tasks = try await app.db.sql.raw("SELECT count(*) AS n FROM tasks").first()?.decode(column: "n", as: Int.self)
         XCTAssertEqual(tasks, restored.manifest.tables.first { $0.table == "tasks" }?.rows)
+        if app.db.isPostgres {
+            let analyzed = try await app.db.sql
+                .raw("SELECT count(*) AS n FROM pg_stats WHERE schemaname = 'public' AND tablename = 'tasks'")
+                .first()?.decode(column: "n", as: Int.self)
+            XCTAssertGreaterThan(analyzed ?? 0, 0, "the planner's statistics gathered after the restore")
+        }
 
         // A second restore on top is refused; the comparison notices a row that differs.
         do {

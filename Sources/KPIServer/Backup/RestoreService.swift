@@ -34,6 +34,9 @@ extension BackupService {
                                           binDirectory: Environment.get("KPI_PG_BIN"))
             let dump = staging + "/" + BackupSupport.dumpEntry
             try await app.threadPool.runIfActive { try pgRestore(tools, file: dump, errors: staging + "/loi.txt") }
+            // A dump carries no planner statistics: until autovacuum reaches each table, the first pages after a
+            // restore of a province's millions of tasks would be planned without them. Gathered before anyone signs in.
+            try await app.db.sql.raw("ANALYZE").run()
         } else {
             for suffix in ["-wal", "-shm", "-journal"] { try? fm.removeItem(atPath: dataDir + "/kpi.sqlite" + suffix) }
             try? fm.removeItem(atPath: dataDir + "/kpi.sqlite")
