@@ -73,6 +73,76 @@ final class CreationBatcherTests: XCTestCase {
             guard case .intact = try await AuditLog.verify(on: app.db) else { return XCTFail("the audit chain is broken") }
         }
     }
+
+    /// What a group of creations reads or writes once (`WriteGroup`) comes out as if each was written alone: a notice to
+    /// the assignee's account for each task, one webhook event for each to the subscription, the agency's open periods
+    /// marked for recompute.
+    func testWhatAGroupSharesComesOutAsIfEachWereWrittenAlone() async throws {
+        try await withApp { app in
+            let shared = try await sharedWork(app)
+            let lead = WorkService(store: app.store, principal: try await Browser.principal(app, "lanhdao"),
+                                   actor: .system("test", at: app.clock.now), settings: app.settings)
+            var prepared: [WorkService.Prepared] = []
+            for i in 0..<3 {
+                var d = TaskDraft(title: "Báo cáo chung \(i)", start: TestEnv.today.iso, due: TestEnv.today.adding(days: 7).iso)
+                d.productCode = "SP-CM-03"
+                prepared.append(try await lead.prepare(.init(draft: d, assigneeCodes: ["CB-BTCTU-P3-03"], token: "chung-\(i)")))
+            }
+            let (principal, actor, forms) = (lead.principal, lead.actor, prepared)
+            let made = try await app.store.write(reach: .work) { db in
+                let group = WriteGroup()
+                var made: [WorkTask] = []
+                for (i, p) in forms.enumerated() {
+                    made += try await WorkService.insertTasks(p, batch: nil, on: db, principal: principal, actor: actor,
+                                                              group: group) { _ in "chung-\(i)" }
+                }
+                try await group.finish(on: db)
+                return made
+            }
+            XCTAssertEqual(made.count, 3)
+            let notices = try await Notice.query(on: app.db).filter(\.$userID == shared.assigneeUser)
+                .filter(\.$taskID ~~ made.compactMap(\.id)).count()
+            XCTAssertEqual(notices, 3)
+            let events = try await OutboxMessage.query(on: app.db).filter(\.$channel == Webhooks.channel)
+                .filter(\.$recipient == shared.subscription.uuidString).all()
+            XCTAssertEqual(events.map(\.subject), Array(repeating: "task.assigned", count: 3), "one task.assigned event per task")
+            let codes = Set(events.compactMap { m -> String? in
+                let payload = try? JSONSerialization.jsonObject(with: Data(m.body.utf8)) as? [String: Any]
+                return (payload?["data"] as? [String: Any])?["code"] as? String
+            })
+            XCTAssertEqual(codes, Set(made.map(\.code)))
+            let marked = try await EvaluationPeriod.query(on: app.db).filter(\.$id ~~ shared.periods).filter(\.$dirty == true).count()
+            XCTAssertEqual(marked, shared.periods.count, "the agency's open periods marked for recompute")
+            let entries = try await AuditEntry.query(on: app.db).filter(\.$entityID ~~ made.map { $0.id!.uuidString }).count()
+            XCTAssertEqual(entries, 3, "one audit entry per task, chained at the end")
+            guard case .intact = try await AuditLog.verify(on: app.db) else { return XCTFail("the audit chain is broken") }
+        }
+    }
+
+    /// A client subscribed to task.assigned for the whole province, and the open periods over the assignee's unit marked
+    /// clean (there must be some: the demonstration's).
+    private func sharedWork(_ app: Application) async throws -> (assigneeUser: UUID, subscription: UUID, periods: [UUID]) {
+        let person = try await Person.query(on: app.db).filter(\.$code == "CB-BTCTU-P3-03").first()!
+        let assignee = try await User.query(on: app.db).filter(\.$personID == person.id!).first()!
+        let client = User()
+        client.id = UUID(); client.username = "ung-dung-nhom"; client.passwordHash = "x"; client.scopePath = "/"
+        client.mustChangePassword = false; client.failedAttempts = 0; client.active = true; client.createdAt = app.clock.now
+        try await client.create(on: app.db)
+        let grant = RoleGrant()
+        grant.userID = client.id!; grant.role = Role.apiClient.rawValue; grant.scopePath = "/"; grant.grantedBy = "test"
+        try await grant.create(on: app.db)
+        let s = WebhookSubscription()
+        s.id = UUID(); s.userID = client.id!; s.url = "https://203.113.131.1/su-kien"; s.events = "task.assigned task.accepted"
+        s.secret = try app.secretBox.seal(Array("whsec_thu".utf8), for: s.id!); s.active = true; s.createdBy = "quantri"
+        s.createdAt = app.clock.now
+        try await s.create(on: app.db)
+        let open = EvaluationState.allCases.filter(\.recomputes).map(\.rawValue)
+        let periods = try await EvaluationPeriod.query(on: app.db).filter(\.$state ~~ open).all()
+            .filter { OrgPath.contains($0.scopePath, person.scopePath) }.map { $0.id! }
+        XCTAssertFalse(periods.isEmpty, "the demonstration has open periods over the assignee")
+        try await app.db.sql.raw("UPDATE evaluation_periods SET dirty = \(bind: false)").run()
+        return (assignee.id!, s.id!, periods)
+    }
 }
 
 /// A lock held by a test until it lets go.

@@ -20,18 +20,11 @@ enum Webhooks {
 
     /// `emit`, with facts that cost reads gathered only when someone subscribed (usually nobody has).
     static func emit(_ db: any Database, _ event: WebhookEvent, scopePath: String, facts: () async throws -> [String: Any],
-                     at now: Date, once: String? = nil) async throws {
-        let rows = try await db.sql.raw("""
-            SELECT DISTINCT s.id FROM webhook_subscriptions s
-            JOIN users u ON u.id = s.user_id AND u.active = \(bind: true)
-            JOIN role_grants g ON g.user_id = s.user_id AND g.role = \(bind: Role.apiClient.rawValue)
-            WHERE s.active = \(bind: true) AND s.events LIKE \(bind: "%" + event.rawValue + "%")
-              AND \(bind: scopePath) LIKE g.scope_path || '%'
-            """).all()
-        guard !rows.isEmpty else { return }
+                     at now: Date, once: String? = nil, group: WriteGroup? = nil) async throws {
+        let subscribers = try await subscribers(db, event, scopePath: scopePath, group: group)
+        guard !subscribers.isEmpty else { return }
         let data = try await facts()
-        for row in rows {
-            let sub = try row.decode(column: "id", as: UUID.self)
+        for sub in subscribers {
             let eventID = UUID()
             let payload: [String: Any] = ["id": eventID.uuidString.lowercased(), "type": event.rawValue,
                                           "occurredAt": ISO8601DateFormatter().string(from: now), "data": data]
@@ -40,6 +33,36 @@ enum Webhooks {
                                      altBody: eventID.uuidString.lowercased(),
                                      key: "webhook:\(once ?? eventID.uuidString):\(sub.uuidString)", at: now)
         }
+    }
+
+    /// An active subscription of an active client: its events (separated by spaces) and the scope of one of the client's
+    /// grants.
+    struct Subscription: Sendable {
+        var id: UUID
+        var events: String
+        var grantScope: String
+    }
+
+    /// The subscriptions that hear of `event` at `scopePath`: every active subscription of an active client is read
+    /// (a province has a handful) and chosen here; in a group of creations (`WriteGroup`) read once for the group.
+    static func subscribers(_ db: any Database, _ event: WebhookEvent, scopePath: String, group: WriteGroup?) async throws -> [UUID] {
+        let all: [Subscription]
+        if let kept = group?.subscriptions { all = kept } else {
+            all = try await db.rows("""
+                SELECT s.id, s.events, g.scope_path FROM webhook_subscriptions s
+                JOIN users u ON u.id = s.user_id AND u.active = \(bind: true)
+                JOIN role_grants g ON g.user_id = s.user_id AND g.role = \(bind: Role.apiClient.rawValue)
+                WHERE s.active = \(bind: true)
+                """) { c in
+                Subscription(id: try c.next(UUID.self), events: try c.next(String.self), grantScope: try c.next(String.self))
+            }
+            group?.subscriptions = all
+        }
+        var seen = Set<UUID>()
+        return all.filter { s in
+            s.events.split(separator: " ").contains(Substring(event.rawValue)) && OrgPath.contains(s.grantScope, scopePath)
+                && seen.insert(s.id).inserted
+        }.map(\.id)
     }
 
     /// The facts of a task an event carries.
@@ -60,9 +83,9 @@ enum Webhooks {
     }
 
     /// The event of a task's timeline line, queued with it (`WorkService.timeline`).
-    static func task(_ db: any Database, _ t: WorkTask, kind: String, at now: Date) async throws {
+    static func task(_ db: any Database, _ t: WorkTask, kind: String, at now: Date, group: WriteGroup? = nil) async throws {
         try await EdXMLStatuses.announce(db, t, kind: kind, toState: t.state, at: now)
         guard let event = WebhookEvent.forTask(kind: kind) else { return }
-        try await emit(db, event, scopePath: t.scopePath, facts: { try await taskData(t, on: db) }, at: now)
+        try await emit(db, event, scopePath: t.scopePath, facts: { try await taskData(t, on: db) }, at: now, group: group)
     }
 }

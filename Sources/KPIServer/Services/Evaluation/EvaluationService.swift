@@ -247,10 +247,21 @@ struct EvaluationService {
     /// Marks the recomputing periods of the agency above `scopePath` stale (inside the caller's
     /// transaction). Touches only periods not yet marked, so busy writers do not queue on one row.
     static func markDirty(_ db: any Database, scopePath: String) async throws {
+        try await markDirty(db, scopePaths: [scopePath])
+    }
+
+    /// `markDirty` for several scopes at once, one statement (the tasks of a group of creations, `WriteGroup`).
+    static func markDirty(_ db: any Database, scopePaths: [String]) async throws {
+        guard !scopePaths.isEmpty else { return }
+        let within = SQLList(scopePaths.map { path in
+            SQLBinaryExpression(SQLFunction("substr", args: SQLBind(path), SQLLiteral.numeric("1"),
+                                            SQLFunction("length", args: SQLIdentifier("scope_path"))),
+                                .equal, SQLIdentifier("scope_path"))
+        }, separator: SQLRaw(" OR "))
         try await db.sql.raw("""
             UPDATE evaluation_periods SET dirty = \(bind: true)
             WHERE dirty = \(bind: false) AND state IN (\(binds: EvaluationState.allCases.filter(\.recomputes).map(\.rawValue)))
-              AND substr(\(bind: scopePath), 1, length(scope_path)) = scope_path
+              AND (\(within))
             """).run()
     }
 

@@ -3,21 +3,51 @@ import Foundation
 import KPICore
 import SQLKit
 
-/// Audit entries a transaction collects and writes together at its end (`AuditLog.append(on:_:)`).
-final class AuditBuffer: @unchecked Sendable {
+/// What the creations one transaction writes together (`CreationBatcher`) share: what each would read or write
+/// alike is read once for the group, or collected and written once at its end (`finish`). Used by one transaction
+/// at a time, its creations written one after another.
+final class WriteGroup: @unchecked Sendable {
+    /// Audit entries, chained by one statement at the end (`AuditLog.append(on:_:)`).
     var entries: [AuditLog.Pending] = []
+    /// The scopes of the tasks written: their agencies' open periods marked for recompute by one statement at the end.
+    var dirtyScopes: Set<String> = []
+    /// The webhook subscriptions, read at the group's first event (`Webhooks.subscribers`).
+    var subscriptions: [Webhooks.Subscription]?
+    /// Active accounts of the people the notices go to, by person; read for the whole group at its start.
+    var accounts: [UUID: [UUID]] = [:]
+    /// Lãnh đạo grants covering a scope (`Notices.leaderGrants`), by scope, for tasks given to a unit.
+    var leaders: [String: [(String, UUID)]] = [:]
+
+    /// Reads at once the accounts of everyone the group's notices may go to.
+    func readAccounts(of people: [UUID], on db: any Database) async throws {
+        let missing = Array(Set(people).subtracting(accounts.keys))
+        guard !missing.isEmpty else { return }
+        let found = try await Notices.users(of: missing, on: db)
+        for person in missing { accounts[person] = found[person] ?? [] }
+    }
+
+    /// Writes what was collected: the periods' marks, then the audit entries (their chain's lock held from here to the
+    /// commit).
+    func finish(on db: any Database) async throws {
+        try await EvaluationService.markDirty(db, scopePaths: dirtyScopes.sorted())
+        try await AuditLog.append(on: db, entries)
+    }
 }
 
 /// Task creations arriving together (document systems creating through the API in parallel, several people
 /// giving work at once) written by one transaction: the first to come writes at once; those arriving while a
 /// transaction is under way wait for it to end and are then written together, each still through
 /// `WorkService.insertTasks` (the same rows, timeline, notices and webhook events as alone), their audit entries
-/// chained by one statement at the end. So the audit chain's lock, held from its last entry's read to the
-/// commit, is taken once per group and not once per task, and so is the commit's flush (issue 20's benchmark:
-/// creations queued on that lock). Nothing waits for company: with one creation at a time this is the old path.
+/// chained by one statement at the end, and what they share read or written once (`WriteGroup`). So the audit
+/// chain's lock, held from its last entry's read to the commit, is taken once per group and not once per task, and
+/// so is the commit's flush (issue 20's benchmark: creations queued on that lock). Nothing waits for company: with
+/// one creation at a time this is the old path.
 ///
 /// A group whose transaction fails (a creation made meanwhile by another process, a bad row) is written again one
-/// by one, so each creation gets its own answer and nothing of the others is lost. Per application (process).
+/// by one, so each creation gets its own answer and nothing of the others is lost; when the database is away, all
+/// are answered with that at once, not tried one after another (each would wait for the pool again, and the
+/// creations queued behind them with it: e2e/test_failover.py saw a call held past its client's 60 s). Per
+/// application (process).
 final class CreationBatcher: @unchecked Sendable {
     /// One form's creation.
     struct Item: Sendable {
@@ -88,14 +118,18 @@ final class CreationBatcher: @unchecked Sendable {
                     let made = Set(try await db.rows("""
                         SELECT creation_token FROM tasks WHERE creation_token IN (\(binds: items.flatMap(\.tokens)))
                         """) { try $0.next(String.self) })
-                    let audit = AuditBuffer()
+                    let group = WriteGroup()
+                    let writing = items.filter { !$0.tokens.contains(where: made.contains) }
+                    try await group.readAccounts(of: writing.flatMap { item in
+                        item.prepared.targets.compactMap { $0.0?.id } + item.prepared.participants.compactMap(\.id)
+                    }, on: db)
                     var written: [[WorkTask]] = []
-                    for item in items where !item.tokens.contains(where: made.contains) {
+                    for item in writing {
                         written.append(try await WorkService.insertTasks(
                             item.prepared, batch: item.prepared.targets.count > 1 ? UUID() : nil, on: db, principal: item.principal,
-                            actor: item.actor, audit: audit) { item.token(of: $0) })
+                            actor: item.actor, group: group) { item.token(of: $0) })
                     }
-                    try await AuditLog.append(on: db, audit.entries)
+                    try await group.finish(on: db)
                     return (made, written)
                 }
                 var next = written.makeIterator()
@@ -107,16 +141,25 @@ final class CreationBatcher: @unchecked Sendable {
                     }
                 }
             } catch {
+                // The database away (restarting, a failover): each alone would only wait for it again, one after
+                // another, while the creations behind them wait too; all are answered now (503, to try again).
+                guard !DatabaseOutage.matches(error) else { return group.forEach { $0.1.resume(throwing: error) } }
                 alone = group
             }
         }
+        var outage: (any Error)?
         for (item, c) in alone {
+            if let outage {
+                c.resume(throwing: outage)
+                continue
+            }
             do {
                 c.resume(returning: try await store.write(reach: .work) { db in
                     try await WorkService.insertTasks(item.prepared, batch: item.prepared.targets.count > 1 ? UUID() : nil, on: db,
                                                       principal: item.principal, actor: item.actor) { item.token(of: $0) }
                 })
             } catch {
+                if DatabaseOutage.matches(error) { outage = error }
                 c.resume(throwing: error)
             }
         }

@@ -46,7 +46,7 @@ enum Notices {
     /// The notices an event on a task sends: to the assignee, the assigner or the leaders, whoever is
     /// waiting on it, never to the person who acted.
     static func afterEvent(_ db: any Database, task t: WorkTask, participants: [TaskParticipant], kind: String, by p: Principal,
-                           at now: Date) async throws {
+                           at now: Date, group: WriteGroup? = nil) async throws {
         var people: [UUID] = []
         var users: [UUID] = []
         let assignee = t.assigneeID.map { [$0] } ?? []
@@ -66,8 +66,21 @@ enum Notices {
         default:
             return
         }
-        for list in try await Self.users(of: people, on: db).values { users += list }
-        if toHeads { users += heads(of: t.scopePath, among: try await leaderGrants(covering: t.scopePath, on: db, at: now)) }
+        if let group {
+            // Read once for the group of creations (`WriteGroup`).
+            try await group.readAccounts(of: people, on: db)
+            for person in people { users += group.accounts[person] ?? [] }
+        } else {
+            for list in try await Self.users(of: people, on: db).values { users += list }
+        }
+        if toHeads {
+            let grants: [(String, UUID)]
+            if let kept = group?.leaders[t.scopePath] { grants = kept } else {
+                grants = try await leaderGrants(covering: t.scopePath, on: db, at: now)
+                group?.leaders[t.scopePath] = grants
+            }
+            users += heads(of: t.scopePath, among: grants)
+        }
         users.removeAll { $0 == p.userID }
         let label = WorkService.eventLabels[kind] ?? kind
         try await write(db, to: users, task: t, kind: kind, title: "\(label): \(t.code) — \(t.title)", key: "\(kind):\(t.id!):\(UUID())",

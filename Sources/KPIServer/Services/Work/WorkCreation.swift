@@ -264,7 +264,7 @@ extension WorkService {
     /// `insert`, returning the tasks as written.
     /// `audit`: collects the entries for the caller to write at its end (`CreationBatcher`), else each is written here.
     static func insertTasks(_ p: Prepared, batch: UUID?, on db: any Database, principal: Principal, actor: Actor,
-                            audit: AuditBuffer? = nil, token: (Int) -> String) async throws -> [WorkTask] {
+                            group: WriteGroup? = nil, token: (Int) -> String) async throws -> [WorkTask] {
         let (form, targets, checked, product, complexity, participants, parent) =
             (p.form, p.targets, p.checked, p.product, p.complexity, p.participants, p.parent)
         var written: [WorkTask] = []
@@ -341,10 +341,10 @@ extension WorkService {
             let kind = p.completion != nil ? "ho-so-tthc" : form.propose ? "de-xuat" : "tao"
             try await Self.timeline(db, t, actor: principal.name(actingAt: t.scopePath), kind: kind, from: "", note: p.completion?.note
                 ?? person.map { "Chủ trì: \($0.fullName) (\($0.code))" } ?? "Giao cho đơn vị; lãnh đạo đơn vị phân công",
-                at: actor.at)
+                at: actor.at, group: group)
             // Finished work elsewhere asks nobody to do anything: no notice.
             if p.completion == nil {
-                try await Notices.afterEvent(db, task: t, participants: parts, kind: kind, by: principal, at: actor.at)
+                try await Notices.afterEvent(db, task: t, participants: parts, kind: kind, by: principal, at: actor.at, group: group)
             }
             // The audit entry last: its chain's lock is held from here to the commit.
             let action = p.completion != nil ? "task.dossier" : form.propose ? "task.propose" : "task.create"
@@ -352,7 +352,7 @@ extension WorkService {
                                          scopePath: t.scopePath,
                                          after: Self.fields(t).merging(["nguoi_chu_tri": person?.code ?? "", "san_pham": product.code,
                                                                         "so_luong": t.quantity, "bat_dau": t.start]) { $1 })
-            if let audit { audit.entries.append(entry) } else { try await AuditLog.append(on: db, [entry]) }
+            if let group { group.entries.append(entry) } else { try await AuditLog.append(on: db, [entry]) }
             written.append(t)
         }
         return written

@@ -249,7 +249,7 @@ struct WorkService {
     ]
 
     static func timeline(_ db: any Database, _ t: WorkTask, actor: String, kind: String, from: String, note: String,
-                         at now: Date) async throws {
+                         at now: Date, group: WriteGroup? = nil) async throws {
         try await db.sql.insert(into: TaskEventRecord.schema)
             .columns("id", "task_id", "at", "actor_name", "kind", "from_state", "to_state", "note")
             .values(SQLBind(UUID()), SQLBind(try t.requireID()), SQLBind(now), SQLBind(actor), SQLBind(kind), SQLBind(from),
@@ -257,8 +257,9 @@ struct WorkService {
             .run()
         // Every change of a task goes through here: the scores of its agency's open periods follow, and
         // the connected systems that subscribed hear of it (in the same transaction: an outbox).
-        try await EvaluationService.markDirty(db, scopePath: t.scopePath)
-        try await Webhooks.task(db, t, kind: kind, at: now)
+        // In a group of creations (`WriteGroup`) both are done once for the group.
+        if let group { group.dirtyScopes.insert(t.scopePath) } else { try await EvaluationService.markDirty(db, scopePath: t.scopePath) }
+        try await Webhooks.task(db, t, kind: kind, at: now, group: group)
     }
 
     func events(_ id: UUID) async throws -> [TaskEventRecord] {
