@@ -24,6 +24,34 @@ final class AuditTests: XCTestCase {
         XCTAssertEqual(AuditLog.hex([0x00, 0x0f, 0xf0, 0xff]), "000ff0ff")
     }
 
+    /// The snapshot written by hand is the text JSONSerialization writes, byte for byte, whatever the values hold
+    /// (every ASCII character, Vietnamese, emoji, line separators) and however the keys sort; a key it does not
+    /// write by hand (a capital, a digit, a hyphen, a non-ASCII letter) goes the long way.
+    func testSnapshotsAreTheTextJSONSerializationWrites() throws {
+        func reference(_ d: [String: String]) throws -> String {
+            String(decoding: try JSONSerialization.data(withJSONObject: d, options: [.sortedKeys]), as: UTF8.self)
+        }
+        var rng = SystemRandomNumberGenerator()
+        let keyLetters = Array("abcdefghijklmnopqrstuvwxyz_")
+        let valueScalars = (0..<0x80).map { Character(UnicodeScalar(UInt8($0))) }
+            + Array("ăâđêôơưÁÀẢÃẠệữỳ😀\u{2028}\u{00A0}")
+        for _ in 0..<300 {
+            var d: [String: String] = [:]
+            for _ in 0..<Int.random(in: 0...12, using: &rng) {
+                let key = String((0..<Int.random(in: 1...10, using: &rng)).map { _ in keyLetters.randomElement(using: &rng)! })
+                d[key] = String((0..<Int.random(in: 0...20, using: &rng)).map { _ in valueScalars.randomElement(using: &rng)! })
+            }
+            XCTAssertEqual(AuditLog.snapshot(d), try reference(d))
+        }
+        for odd in [["a10": "x", "a9": "y", "A2": "z", "a2": "w"], ["z-1": "1", "ñ": "2", "Z_": "3", "b": "/"]] {
+            XCTAssertEqual(AuditLog.snapshot(odd), try reference(odd))
+        }
+        XCTAssertEqual(AuditLog.snapshot(["ma": "NV-2026-000001", "tieu_de": "Báo cáo \"quý\" 1/2026"]),
+                       #"{"ma":"NV-2026-000001","tieu_de":"Báo cáo \"quý\" 1\/2026"}"#)
+        XCTAssertEqual(AuditLog.snapshot([:]), "{}")
+        XCTAssertEqual(AuditLog.snapshot(nil), "")
+    }
+
     /// Runs `kpi verify-audit` in process; returns whether it succeeded and what it printed.
     func verifyAudit(_ app: Application) async throws -> (ok: Bool, output: String) {
         let console = CapturingConsole()

@@ -22,20 +22,8 @@ final class CreationBatcherTests: XCTestCase {
             }
             // The writer is held up (SQLite: the write gate; PostgreSQL: the audit chain's lock, taken by another
             // transaction) while eleven creations come, two of them the same document.
-            let held = Held()
-            let holder: Task<Void, any Error>
-            if app.db.isPostgres {
-                holder = Task {
-                    try await app.db.transaction { db in
-                        try await db.sql.raw("SELECT pg_advisory_xact_lock(\(bind: AuditLog.advisoryLockKey))").run()
-                        held.taken()
-                        await held.released()
-                    }
-                }
-                await held.waitTaken()
-            } else {
-                await app.writeGate.lock()
-                holder = Task {}
+            let (held, holder) = await Held.writer(of: app) { db in
+                try await db.sql.raw("SELECT pg_advisory_xact_lock(\(bind: AuditLog.advisoryLockKey))").run()
             }
             let tokens = (0..<11).map { $0 == 10 ? "document-7" : $0 == 7 ? "document-7" : "form-\($0)" }
             let results = Task {
@@ -52,7 +40,7 @@ final class CreationBatcherTests: XCTestCase {
             func arrived() -> Int { let c = app.store.creations.counts; return c.creations - base.creations + c.waiting }
             for _ in 0..<500 where arrived() < 11 { try await Task.sleep(for: .milliseconds(10)) }
             XCTAssertEqual(arrived(), 11)
-            if app.db.isPostgres { held.release() } else { await app.writeGate.unlock() }
+            await held.letGo(app)
             let ids = try await results.value
             try await holder.value
 
@@ -74,9 +62,16 @@ final class CreationBatcherTests: XCTestCase {
         }
     }
 
-    /// What a group of creations reads or writes once (`WriteGroup`) comes out as if each was written alone: a notice to
-    /// the assignee's account for each task, one webhook event for each to the subscription, the agency's open periods
-    /// marked for recompute.
+    /// Mã nhiệm vụ: the year, then the number padded to six digits (more when it outgrows them).
+    func testTaskCodesArePaddedToSixDigits() {
+        XCTAssertEqual(Counter.taskCode(year: 2026, number: 42), "NV-2026-000042")
+        XCTAssertEqual(Counter.taskCode(year: 2027, number: 1_234_567), "NV-2027-1234567")
+    }
+
+    /// What a group of creations reads or writes once (`WriteGroup`) comes out as if each was written alone: each task
+    /// with its participant and its timeline line (rows the group inserts together at its end), a notice to the
+    /// assignee's account for each task, one webhook event for each to the subscription, the agency's open periods marked
+    /// for recompute.
     func testWhatAGroupSharesComesOutAsIfEachWereWrittenAlone() async throws {
         try await withApp { app in
             let shared = try await sharedWork(app)
@@ -86,7 +81,8 @@ final class CreationBatcherTests: XCTestCase {
             for i in 0..<3 {
                 var d = TaskDraft(title: "Báo cáo chung \(i)", start: TestEnv.today.iso, due: TestEnv.today.adding(days: 7).iso)
                 d.productCode = "SP-CM-03"
-                prepared.append(try await lead.prepare(.init(draft: d, assigneeCodes: ["CB-BTCTU-P3-03"], token: "chung-\(i)")))
+                prepared.append(try await lead.prepare(.init(draft: d, assigneeCodes: ["CB-BTCTU-P3-03"],
+                                                             participantCodes: ["CB-BTCTU-P3-05"], token: "chung-\(i)")))
             }
             let (principal, actor, forms) = (lead.principal, lead.actor, prepared)
             let made = try await app.store.write(reach: .work) { db in
@@ -100,6 +96,14 @@ final class CreationBatcherTests: XCTestCase {
                 return made
             }
             XCTAssertEqual(made.count, 3)
+            let ids = made.compactMap(\.id)
+            let stored = try await WorkTask.query(on: app.db).filter(\.$id ~~ ids).all()
+            XCTAssertEqual(Set(stored.map(\.code)), Set(made.map(\.code)))
+            XCTAssertEqual(Set(stored.map(\.creationToken)), ["chung-0", "chung-1", "chung-2"])
+            let lines = try await TaskEventRecord.query(on: app.db).filter(\.$taskID ~~ ids).all()
+            XCTAssertEqual(lines.map(\.kind), ["tao", "tao", "tao"], "one timeline line per task")
+            let parts = try await TaskParticipant.query(on: app.db).filter(\.$taskID ~~ ids).count()
+            XCTAssertEqual(parts, 3, "each task's participant")
             let notices = try await Notice.query(on: app.db).filter(\.$userID == shared.assigneeUser)
                 .filter(\.$taskID ~~ made.compactMap(\.id)).count()
             XCTAssertEqual(notices, 3)
@@ -146,7 +150,7 @@ final class CreationBatcherTests: XCTestCase {
 }
 
 /// A lock held by a test until it lets go.
-private final class Held: @unchecked Sendable {
+final class Held: @unchecked Sendable {
     private let lock = NSLock()
     private var isTaken = false, isReleased = false
 
@@ -159,5 +163,29 @@ private final class Held: @unchecked Sendable {
 
     func released() async {
         while !lock.withLock({ isReleased }) { try? await Task.sleep(for: .milliseconds(5)) }
+    }
+
+    /// Holds the application's writer: on SQLite its write gate; on PostgreSQL a transaction that runs `hold` (taking a
+    /// lock the writer will want) and stays open until `letGo`.
+    static func writer(of app: Application, holding hold: @escaping @Sendable (any Database) async throws -> Void) async
+        -> (Held, Task<Void, any Error>) {
+        let held = Held()
+        guard app.db.isPostgres else {
+            await app.writeGate.lock()
+            return (held, Task {})
+        }
+        let holder = Task {
+            try await app.db.transaction { db in
+                try await hold(db)
+                held.taken()
+                await held.released()
+            }
+        }
+        await held.waitTaken()
+        return (held, holder)
+    }
+
+    func letGo(_ app: Application) async {
+        if app.db.isPostgres { release() } else { await app.writeGate.unlock() }
     }
 }

@@ -98,18 +98,11 @@ enum APIIdempotency {
         let now = req.now
         var claimed: UUID?
         for attempt in 0..<waitAttempts {
-            // The claim is one statement of its own: a new key (the usual case) costs one round trip; a key
-            // another call holds makes it insert nothing, and its row is read below.
+            // The claim is one statement of its own, shared by the claims arriving together (`IdempotencyWriter`): a new
+            // key (the usual case) costs one round trip; a key another call holds makes it insert nothing, and its row is
+            // read below.
             let id = UUID()
-            let inserted = try await store.autocommit { db in
-                try await db.sql.insert(into: APIIdempotencyRecord.schema)
-                    .columns("id", "user_id", "key", "request_hash", "status", "content_type", "body", "created_at")
-                    .values(SQLBind(id), SQLBind(client.userID), SQLBind(key), SQLBind(hash), SQLBind(0), SQLBind(""), SQLBind(""),
-                            SQLBind(now))
-                    .ignoringConflicts(with: ["user_id", "key"])
-                    .returning("id").first() != nil
-            }
-            if inserted {
+            if try await store.idempotency.claim(.init(id: id, userID: client.userID, key: key, hash: hash, at: now), store: store) {
                 claimed = id
                 if Int.random(in: 0..<64) == 0 {
                     try await store.autocommit { db in
@@ -174,11 +167,9 @@ enum APIIdempotency {
         let buffer = try await response.body.collect(on: req.eventLoop).get() ?? ByteBuffer()
         let (status, type, text, location) = (Int(response.status.code), response.headers.first(name: .contentType) ?? "",
                                               String(buffer: buffer), response.headers.first(name: .location))
-        try await store.autocommit { db in
-            try await db.sql.update(APIIdempotencyRecord.schema)
-                .set("status", to: SQLBind(status)).set("content_type", to: SQLBind(type)).set("body", to: SQLBind(text))
-                .set("location", to: SQLBind(location)).where("id", .equal, SQLBind(claimed)).run()
-        }
+        // Kept before it is sent, with the answers of calls ending together (`IdempotencyWriter`).
+        try await store.idempotency.answer(.init(claim: .init(id: claimed, userID: client.userID, key: key, hash: hash, at: now),
+                                                 status: status, contentType: type, body: text, location: location), store: store)
         response.body = .init(buffer: buffer)
         return response
     }

@@ -21,7 +21,7 @@ enum APITasks {
         return "api:" + hex("\(client.uuidString)|\(idempotencyKey)").prefix(48)
     }
 
-    static func hex(_ s: String) -> String { SHA256.hash(data: Data(s.utf8)).map { String(format: "%02x", $0) }.joined() }
+    static func hex(_ s: String) -> String { AuditLog.hex(SHA256.hash(data: Data(s.utf8))) }
 
     /// The page form's field names, as the API's.
     static let fields = ["tieu_de": "title", "nguoi": "assignee", "don_vi": "unit", "phoi_hop": "participants",

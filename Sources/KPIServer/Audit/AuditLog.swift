@@ -49,8 +49,42 @@ enum AuditLog {
     /// Canonical JSON of a snapshot (sorted keys), or "" for none.
     static func snapshot(_ fields: [String: String]?) -> String {
         guard let fields else { return "" }
-        let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        // Keys of lowercase letters and underscores (every key the code writes) are ordered alike by a plain
+        // comparison and by JSONSerialization's collation: written here, the same text at a tenth of the cost
+        // (on the path of every change). Any other key goes the long way, so the text never differs.
+        guard fields.keys.allSatisfy({ $0.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F } }) else {
+            let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data()
+            return String(decoding: data, as: UTF8.self)
+        }
+        var out: [UInt8] = [0x7B]
+        for (i, key) in fields.keys.sorted().enumerated() {
+            if i > 0 { out.append(0x2C) }
+            jsonString(key, into: &out)
+            out.append(0x3A)
+            jsonString(fields[key] ?? "", into: &out)
+        }
+        out.append(0x7D)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A JSON string as JSONSerialization writes it: `"`, `\` and `/` escaped, control characters as
+    /// `\b \t \n \f \r` or `\u00xx`, everything else as it is.
+    static func jsonString(_ s: String, into out: inout [UInt8]) {
+        let hex = Array("0123456789abcdef".utf8)
+        out.append(0x22)
+        for b in s.utf8 {
+            switch b {
+            case 0x22, 0x5C, 0x2F: out += [0x5C, b]
+            case 0x08: out += [0x5C, 0x62]
+            case 0x09: out += [0x5C, 0x74]
+            case 0x0A: out += [0x5C, 0x6E]
+            case 0x0C: out += [0x5C, 0x66]
+            case 0x0D: out += [0x5C, 0x72]
+            case 0..<0x20: out += [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0x0F)]]
+            default: out.append(b)
+            }
+        }
+        out.append(0x22)
     }
 
     static func append(on db: any Database, actor: Actor, action: String, entityType: String,

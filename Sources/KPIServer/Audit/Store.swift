@@ -61,6 +61,8 @@ struct Store: Sendable {
 
     /// Where task creations are written (`CreationBatcher`).
     var creations: CreationBatcher { changes.creations }
+    /// Where Idempotency-Key claims and answers are written (`IdempotencyWriter`).
+    var idempotency: IdempotencyWriter { changes.idempotency }
 
     /// A catalog record read on a hot path (`RecordCache`), kept like the agencies' tree: until a write that may
     /// change the catalogs, here or in another process, and at most a minute.
@@ -136,6 +138,8 @@ final class ChangeCounter: @unchecked Sendable {
     /// Not a cache: the application's one writer of task creations arriving together, kept here because every
     /// `Store` of the application shares this object.
     let creations = CreationBatcher()
+    /// Not a cache either: the application's one writer of Idempotency-Key records (`IdempotencyWriter`).
+    let idempotency = IdempotencyWriter()
 
     /// A committed write of this process.
     func bump(_ reach: WriteReach = .everything) {

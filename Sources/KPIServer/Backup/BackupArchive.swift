@@ -51,7 +51,7 @@ enum BackupArchive {
                 }
             }
             try cipher.write([0, 0, 0, 0])
-            return Written(path: path, size: size, sha256: hash.finalize().map { String(format: "%02x", $0) }.joined())
+            return Written(path: path, size: size, sha256: AuditLog.hex(hash.finalize()))
         }
 
         func finish() throws {
@@ -98,7 +98,7 @@ enum BackupArchive {
                 size += length
                 try out.write(contentsOf: bytes)
             }
-            return (size, hash.finalize().map { String(format: "%02x", $0) }.joined())
+            return (size, AuditLog.hex(hash.finalize()))
         }
 
         private func take(_ count: Int) throws -> [UInt8] {

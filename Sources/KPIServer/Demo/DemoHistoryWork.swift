@@ -105,7 +105,7 @@ extension DemoHistory {
                 var evidence: [(UUID, String, Date)] = []
                 for (i, r) in zip(chunk..., part) {
                     let t = r.task
-                    t.code = String(format: "NV-%04d-%06lld", year, lastNumber - Int64(all.count - 1 - i))
+                    t.code = Counter.taskCode(year: year, number: lastNumber - Int64(all.count - 1 - i))
                     t.searchText = TextNormalizer.fold("\(t.code) \(t.title)")
                     tasks.values(SQLBind(t.id!), SQLBind(t.code), SQLBind(t.title), SQLBind(t.searchText), SQLBind(t.details),
                                  SQLBind(t.source), SQLBind(""), SQLBind(""), SQLBind(""), SQLBind(t.productID), SQLBind(t.productCode),

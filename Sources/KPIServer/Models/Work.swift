@@ -199,6 +199,15 @@ final class Counter: Model, @unchecked Sendable {
         return value
     }
 
+    /// Mã nhiệm vụ: NV-2026-000123, from the year and the number the counter gave (six digits at least).
+    static func taskCode(year: Int, number: Int64) -> String {
+        func padded(_ v: Int64, _ width: Int) -> String {
+            let digits = String(v.magnitude)
+            return (v < 0 ? "-" : "") + String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "NV-" + padded(Int64(year), 4) + "-" + padded(number, 6)
+    }
+
     /// Takes the next `count` values of `name` at once, inside the caller's transaction; returns the last.
     static func reserve(_ name: String, _ count: Int, on db: any Database) async throws -> Int64 {
         guard let value = try await db.value("""

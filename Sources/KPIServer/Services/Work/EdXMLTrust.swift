@@ -90,7 +90,7 @@ struct EdXMLTrust {
                 (tệp .pem hoặc .crt dạng văn bản).
                 """)
         }
-        let fingerprint = SHA256.hash(data: der).map { String(format: "%02x", $0) }.joined()
+        let fingerprint = AuditLog.hex(SHA256.hash(data: der))
         let (principal, actor) = (principal, actor)
         return try await store.write { db in
             guard try await TrustedCertificate.query(on: db).filter(\.$fingerprint == fingerprint).count() == 0 else {

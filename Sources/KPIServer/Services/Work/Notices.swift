@@ -30,17 +30,19 @@ enum Notices {
             + Delegations.leaderGrants(covering: scopePath, on: db, day: DateOnly.inVietnam(now))
     }
 
+    /// The columns of a notice, in the order `write` gives their values.
+    static let columns = ["id", "user_id", "task_id", "kind", "title", "dedupe_key", "created_at"]
+
     static func write(_ db: any Database, to users: [UUID], task: WorkTask, kind: String, title: String, key: String,
-                      at now: Date) async throws {
-        // One statement for all of them, through SQLKit (not Fluent models: on the path of every task event).
+                      at now: Date, group: WriteGroup? = nil) async throws {
+        // One statement for all of them, through SQLKit (not Fluent models: on the path of every task event); in a group
+        // of creations one for the whole group, at its end.
         let recipients = Set(users)
         guard !recipients.isEmpty else { return }
-        let insert = db.sql.insert(into: Notice.schema).columns("id", "user_id", "task_id", "kind", "title", "dedupe_key", "created_at")
-        for u in recipients {
-            insert.values(SQLBind(UUID()), SQLBind(u), SQLBind(task.id), SQLBind(kind), SQLBind(title), SQLBind("\(key):\(u.uuidString)"),
-                          SQLBind(now))
+        let rows: [[any SQLExpression]] = recipients.map { u in
+            [SQLBind(UUID()), SQLBind(u), SQLBind(task.id), SQLBind(kind), SQLBind(title), SQLBind("\(key):\(u.uuidString)"), SQLBind(now)]
         }
-        try await insert.run()
+        if let group { group.notices += rows } else { try await db.sql.insert(into: Notice.schema).columns(columns).rows(rows).run() }
     }
 
     /// The notices an event on a task sends: to the assignee, the assigner or the leaders, whoever is
@@ -84,7 +86,7 @@ enum Notices {
         users.removeAll { $0 == p.userID }
         let label = WorkService.eventLabels[kind] ?? kind
         try await write(db, to: users, task: t, kind: kind, title: "\(label): \(t.code) — \(t.title)", key: "\(kind):\(t.id!):\(UUID())",
-                        at: now)
+                        at: now, group: group)
     }
 
     // MARK: Reading

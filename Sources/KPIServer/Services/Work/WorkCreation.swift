@@ -41,7 +41,8 @@ extension WorkService {
         var firstNumber: Int64?
     }
 
-    /// Reserves the task numbers of these forms ahead of their transaction. On PostgreSQL this is a
+    /// Reserves the task numbers of these forms ahead of their transaction (those without one yet): one statement a
+    /// year for all of them (a group of creations, `CreationBatcher`). On PostgreSQL this is a
     /// statement of its own: the counter's row is locked for that statement only, not for the whole
     /// transaction that writes the tasks, so concurrent writers do not queue on it (the API benchmark
     /// measured a 49 ms wait per task before). A number whose transaction then fails is not used again,
@@ -50,12 +51,12 @@ extension WorkService {
     static func reserveNumbers(_ prepared: inout [Prepared], store: Store) async throws {
         guard store.isPostgres else { return }
         var counts: [Int: Int] = [:]
-        for p in prepared { counts[p.checked.start.year, default: 0] += p.targets.count }
+        for p in prepared where p.firstNumber == nil { counts[p.checked.start.year, default: 0] += p.targets.count }
         var next: [Int: Int64] = [:]
         for (year, count) in counts where count > 0 {
             next[year] = try await Counter.reserve("tasks-\(year)", count, on: store.db) - Int64(count) + 1
         }
-        for i in prepared.indices {
+        for i in prepared.indices where prepared[i].firstNumber == nil {
             let year = prepared[i].checked.start.year
             guard let first = next[year] else { continue }
             prepared[i].firstNumber = first
@@ -90,9 +91,8 @@ extension WorkService {
         let token = form.token.isEmpty ? UUID().uuidString : String(form.token.prefix(64))
         let prepared: Prepared
         do {
-            var reserved = [try await prepare(form)]
-            try await Self.reserveNumbers(&reserved, store: store)
-            prepared = reserved[0]
+            // Its numbers are reserved with the group it is written with (`CreationBatcher`).
+            prepared = try await prepare(form)
         } catch {
             // A form made before answers with its tasks even when it would not pass the checks today.
             if let already = try await made(token: token) { return Created(ids: already) }
@@ -274,7 +274,7 @@ extension WorkService {
             if let first = p.firstNumber { number = first + Int64(i) } else {
                 number = try await Counter.next("tasks-\(checked.start.year)", on: db)
             }
-            t.code = String(format: "NV-%04d-%06lld", checked.start.year, number)
+            t.code = Counter.taskCode(year: checked.start.year, number: number)
             t.title = checked.title
             t.searchText = TextNormalizer.fold("\(t.code) \(checked.title) \(checked.documentNumber)")
             t.details = checked.description
@@ -315,7 +315,13 @@ extension WorkService {
                 t.completedOn = done.snapshot.submittedOn?.iso ?? ""
                 t.verdict = "dat"
             }
-            try await t.create(on: db)
+            // In a group of creations the rows are written together at its end (`WriteGroup.finish`).
+            if let group {
+                t.id = UUID()
+                group.tasks.append(t)
+            } else {
+                try await t.create(on: db)
+            }
             if let done = p.completion {
                 let e = Evidence()
                 e.taskID = t.id!
@@ -325,7 +331,7 @@ extension WorkService {
                 e.size = 0
                 e.reference = done.reference
                 e.addedBy = principal.displayName
-                try await e.create(on: db)
+                if let group { group.evidence.append(e) } else { try await e.create(on: db) }
             }
             var parts: [TaskParticipant] = []
             for p in participants {
@@ -335,7 +341,12 @@ extension WorkService {
                 tp.organizationID = p.organizationID
                 tp.rating = 0
                 tp.ratingNote = ""
-                try await tp.create(on: db)
+                if let group {
+                    tp.id = UUID()
+                    group.participants.append(tp)
+                } else {
+                    try await tp.create(on: db)
+                }
                 parts.append(tp)
             }
             let kind = p.completion != nil ? "ho-so-tthc" : form.propose ? "de-xuat" : "tao"

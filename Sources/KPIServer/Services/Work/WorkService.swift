@@ -248,13 +248,16 @@ struct WorkService {
         "rut-de-nghi": "Rút đề nghị",
     ]
 
+    /// The columns of a timeline line, in the order `timeline` gives their values.
+    static let eventColumns = ["id", "task_id", "at", "actor_name", "kind", "from_state", "to_state", "note"]
+
     static func timeline(_ db: any Database, _ t: WorkTask, actor: String, kind: String, from: String, note: String,
                          at now: Date, group: WriteGroup? = nil) async throws {
-        try await db.sql.insert(into: TaskEventRecord.schema)
-            .columns("id", "task_id", "at", "actor_name", "kind", "from_state", "to_state", "note")
-            .values(SQLBind(UUID()), SQLBind(try t.requireID()), SQLBind(now), SQLBind(actor), SQLBind(kind), SQLBind(from),
-                    SQLBind(t.state), SQLBind(note))
-            .run()
+        let row: [any SQLExpression] = [SQLBind(UUID()), SQLBind(try t.requireID()), SQLBind(now), SQLBind(actor), SQLBind(kind),
+                                        SQLBind(from), SQLBind(t.state), SQLBind(note)]
+        if let group { group.events.append(row) } else {
+            try await db.sql.insert(into: TaskEventRecord.schema).columns(eventColumns).values(row).run()
+        }
         // Every change of a task goes through here: the scores of its agency's open periods follow, and
         // the connected systems that subscribed hear of it (in the same transaction: an outbox).
         // In a group of creations (`WriteGroup`) both are done once for the group.

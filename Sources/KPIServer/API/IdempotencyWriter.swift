@@ -1,0 +1,60 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// The Idempotency-Key records' writes (`APIIdempotency`), claims and answers of calls arriving together each written by
+/// one statement (`Coalescer`): two round trips and two commits of every creating call, shared.
+final class IdempotencyWriter: Sendable {
+    struct Claim: Sendable {
+        var id: UUID, userID: UUID, key: String, hash: String, at: Date
+    }
+
+    struct Answer: Sendable {
+        var claim: Claim
+        var status: Int, contentType: String, body: String, location: String?
+    }
+
+    /// Within PostgreSQL's and SQLite's bound values at nine columns a row.
+    static let most = 64
+    let claims = Coalescer<Claim, Bool>(most: most)
+    let answers = Coalescer<Answer, Void>(most: most)
+
+    /// Claims the key: true when this call's row went in, false when a row of the same client and key was there.
+    func claim(_ c: Claim, store: Store) async throws -> Bool {
+        try await claims.submit(c) { batch in
+            let inserted = try await store.autocommit { db in
+                let insert = db.sql.insert(into: APIIdempotencyRecord.schema)
+                    .columns("id", "user_id", "key", "request_hash", "status", "content_type", "body", "created_at")
+                for c in batch {
+                    insert.values(SQLBind(c.id), SQLBind(c.userID), SQLBind(c.key), SQLBind(c.hash), SQLBind(0), SQLBind(""), SQLBind(""),
+                                  SQLBind(c.at))
+                }
+                return Set(try await insert.ignoringConflicts(with: ["user_id", "key"]).returning("id").all(decodingColumn: "id",
+                                                                                                          as: UUID.self))
+            }
+            return batch.map { inserted.contains($0.id) }
+        }
+    }
+
+    /// Keeps the answer on the claimed row. A row another call took over meanwhile (`APIIdempotency.abandonedAfter`) is
+    /// left to it; a row gone (kept past 48 hours and removed) is written again with the answer.
+    func answer(_ a: Answer, store: Store) async throws {
+        try await answers.submit(a) { batch in
+            try await store.autocommit { db in
+                let insert = db.sql.insert(into: APIIdempotencyRecord.schema)
+                    .columns("id", "user_id", "key", "request_hash", "status", "content_type", "body", "location", "created_at")
+                for a in batch {
+                    let c = a.claim
+                    insert.values(SQLBind(c.id), SQLBind(c.userID), SQLBind(c.key), SQLBind(c.hash), SQLBind(a.status),
+                                  SQLBind(a.contentType), SQLBind(a.body), SQLBind(a.location), SQLBind(c.at))
+                }
+                try await insert.onConflict(with: ["user_id", "key"]) { update in
+                    update.set(excludedValueOf: "status").set(excludedValueOf: "content_type").set(excludedValueOf: "body")
+                        .set(excludedValueOf: "location")
+                        .where(SQLColumn("id", table: APIIdempotencyRecord.schema), .equal, SQLColumn("id", table: "excluded"))
+                }.run()
+            }
+            return batch.map { _ in () }
+        }
+    }
+}
