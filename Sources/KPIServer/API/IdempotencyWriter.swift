@@ -19,18 +19,21 @@ final class IdempotencyWriter: Sendable {
     let claims = Coalescer<Claim, Bool>(most: most)
     let answers = Coalescer<Answer, Void>(most: most)
 
+    /// A record's columns, in the order `row` gives their values.
+    static let columns = ["id", "user_id", "key", "request_hash", "status", "content_type", "body", "location", "created_at"]
+
+    /// The row of `claim`: unanswered (status 0) until `answer` is given.
+    static func row(_ c: Claim, _ answer: Answer? = nil) -> [any SQLExpression] {
+        [SQLBind(c.id), SQLBind(c.userID), SQLBind(c.key), SQLBind(c.hash), SQLBind(answer?.status ?? 0),
+         SQLBind(answer?.contentType ?? ""), SQLBind(answer?.body ?? ""), SQLBind(answer?.location), SQLBind(c.at)]
+    }
+
     /// Claims the key: true when this call's row went in, false when a row of the same client and key was there.
     func claim(_ c: Claim, store: Store) async throws -> Bool {
         try await claims.submit(c) { batch in
             let inserted = try await store.autocommit { db in
-                let insert = db.sql.insert(into: APIIdempotencyRecord.schema)
-                    .columns("id", "user_id", "key", "request_hash", "status", "content_type", "body", "created_at")
-                for c in batch {
-                    insert.values(SQLBind(c.id), SQLBind(c.userID), SQLBind(c.key), SQLBind(c.hash), SQLBind(0), SQLBind(""), SQLBind(""),
-                                  SQLBind(c.at))
-                }
-                return Set(try await insert.ignoringConflicts(with: ["user_id", "key"]).returning("id").all(decodingColumn: "id",
-                                                                                                          as: UUID.self))
+                Set(try await db.sql.insert(into: APIIdempotencyRecord.schema).columns(Self.columns).rows(batch.map { Self.row($0) })
+                    .ignoringConflicts(with: ["user_id", "key"]).returning("id").all(decodingColumn: "id", as: UUID.self))
             }
             return batch.map { inserted.contains($0.id) }
         }
@@ -41,18 +44,12 @@ final class IdempotencyWriter: Sendable {
     func answer(_ a: Answer, store: Store) async throws {
         try await answers.submit(a) { batch in
             try await store.autocommit { db in
-                let insert = db.sql.insert(into: APIIdempotencyRecord.schema)
-                    .columns("id", "user_id", "key", "request_hash", "status", "content_type", "body", "location", "created_at")
-                for a in batch {
-                    let c = a.claim
-                    insert.values(SQLBind(c.id), SQLBind(c.userID), SQLBind(c.key), SQLBind(c.hash), SQLBind(a.status),
-                                  SQLBind(a.contentType), SQLBind(a.body), SQLBind(a.location), SQLBind(c.at))
-                }
-                try await insert.onConflict(with: ["user_id", "key"]) { update in
-                    update.set(excludedValueOf: "status").set(excludedValueOf: "content_type").set(excludedValueOf: "body")
-                        .set(excludedValueOf: "location")
-                        .where(SQLColumn("id", table: APIIdempotencyRecord.schema), .equal, SQLColumn("id", table: "excluded"))
-                }.run()
+                try await db.sql.insert(into: APIIdempotencyRecord.schema).columns(Self.columns).rows(batch.map { Self.row($0.claim, $0) })
+                    .onConflict(with: ["user_id", "key"]) { update in
+                        update.set(excludedValueOf: "status").set(excludedValueOf: "content_type").set(excludedValueOf: "body")
+                            .set(excludedValueOf: "location")
+                            .where(SQLColumn("id", table: APIIdempotencyRecord.schema), .equal, SQLColumn("id", table: "excluded"))
+                    }.run()
             }
             return batch.map { _ in () }
         }

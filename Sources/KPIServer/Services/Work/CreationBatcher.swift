@@ -39,16 +39,14 @@ final class WriteGroup: @unchecked Sendable {
     /// Writes what was collected: the periods' marks, then the audit entries (their chain's lock held from here to the
     /// commit).
     func finish(on db: any Database) async throws {
+        func chunks<T>(_ all: [T]) -> [ArraySlice<T>] {
+            stride(from: 0, to: all.count, by: Self.rowsPerStatement).map { all[$0..<min($0 + Self.rowsPerStatement, all.count)] }
+        }
         func insert<M: Model>(_ models: [M]) async throws {
-            for start in stride(from: 0, to: models.count, by: Self.rowsPerStatement) {
-                try await Array(models[start..<min(start + Self.rowsPerStatement, models.count)]).create(on: db)
-            }
+            for chunk in chunks(models) { try await Array(chunk).create(on: db) }
         }
         func insert(_ rows: [[any SQLExpression]], into table: String, _ columns: [String]) async throws {
-            for start in stride(from: 0, to: rows.count, by: Self.rowsPerStatement) {
-                let chunk = rows[start..<min(start + Self.rowsPerStatement, rows.count)]
-                try await db.sql.insert(into: table).columns(columns).rows(chunk).run()
-            }
+            for chunk in chunks(rows) { try await db.sql.insert(into: table).columns(columns).rows(chunk).run() }
         }
         try await insert(tasks)
         try await insert(participants)

@@ -262,7 +262,8 @@ extension WorkService {
     }
 
     /// `insert`, returning the tasks as written.
-    /// `audit`: collects the entries for the caller to write at its end (`CreationBatcher`), else each is written here.
+    /// `group`: collects the rows and audit entries for the caller to write at its end (`CreationBatcher`), else each is
+    /// written here.
     static func insertTasks(_ p: Prepared, batch: UUID?, on db: any Database, principal: Principal, actor: Actor,
                             group: WriteGroup? = nil, token: (Int) -> String) async throws -> [WorkTask] {
         let (form, targets, checked, product, complexity, participants, parent) =
