@@ -1,18 +1,22 @@
 #!/usr/bin/env python3
-"""Writes Sources/KPIServer/Models/Generated/ModelProperties.swift: for every Fluent model of the server, its property
+"""Writes Sources/KPIServer/Models/Generated/ModelProperties*.swift: for every Fluent model of the server, its property
 wrappers listed in declaration order as the model's `properties`, so FluentKit does not find them by reflection
 (Mirror) on every query, insert and decoded row (a fifth of the server's time on the work pages and the API,
 bench/README.md). Run after adding or changing a model's fields; `ModelPropertiesTests` fails when a list differs
 from what reflection finds, so a field cannot be silently left out of loading and saving.
+The text is cut into files of at most 400 lines and lines of at most 140 bytes (scripts/swiftsplit.py).
   python3 scripts/generate-model-properties.py [--check]
 --check (scripts/test.sh) only says whether the file is as the models would generate it, and exits 1 when not."""
 import pathlib
 import re
 import sys
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import swiftsplit  # noqa: E402
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "Sources" / "KPIServer"
-OUT = SOURCES / "Models" / "Generated" / "ModelProperties.swift"
+OUT = SOURCES / "Models" / "Generated"
 CLASS = re.compile(r"^final class (\w+): Model\b")
 WRAPPER = re.compile(r"^\s*@(ID|Field|OptionalField|Timestamp|Parent|OptionalParent|Enum|OptionalEnum|Group)\b.*?\bvar (\w+)\s*:")
 
@@ -52,20 +56,24 @@ def main():
         out.append("    }")
         out.append("}")
         out.append("")
-    out.append("/// Every model whose properties are listed above (checked against reflection by ModelPropertiesTests).")
+    out.append("/// Every model whose properties are listed in ModelProperties*.swift (checked against reflection by ModelPropertiesTests).")
     out.append("enum ListedModelProperties {")
     out.append("    nonisolated(unsafe) static let types: [any Fields.Type] = [")
     out += [f"        {n}.self," for n in names]
     out.append("    ]")
     out.append("}")
-    text = "\n".join(out) + "\n"
+    files = swiftsplit.layout("\n".join(out) + "\n", "ModelProperties")
+    present = {p.name: p.read_text() for p in OUT.glob("*.swift")} if OUT.exists() else {}
     if "--check" in sys.argv:
-        if not OUT.exists() or OUT.read_text() != text:
+        if present != files:
             sys.exit(f"{OUT.relative_to(ROOT)} is out of date: run python3 scripts/generate-model-properties.py")
         return
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text)
-    print(f"{OUT.relative_to(ROOT)}: {len(names)} models")
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name in present.keys() - files.keys():
+        (OUT / name).unlink()
+    for name, text in files.items():
+        (OUT / name).write_text(text)
+    print(f"{OUT.relative_to(ROOT)}: {len(names)} models in {len(files)} files")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 import struct Foundation.URL
 import struct Foundation.Data
 import struct Foundation.Date
+
 extension Components {
     /// Types generated from the `#/components/parameters` section of the OpenAPI document.
     internal enum Parameters {

@@ -5,2297 +5,337 @@
 import struct Foundation.URL
 import struct Foundation.Data
 import struct Foundation.Date
+
 extension Components {
     /// Types generated from the `#/components/schemas` section of the OpenAPI document.
     internal enum Schemas {
-        /// - Remark: Generated from `#/components/schemas/Code`.
-        internal typealias Code = Swift.String
-        /// Mã định danh điện tử: tối đa 35 ký tự A–Z, 0–9 và dấu chấm; nhóm đầu là một chữ cái và hai chữ số
-        /// (H40.12.03), hoặc dạng cũ 000.00.00.H42
+    }
+}
+
+extension Components.Schemas {
+    /// - Remark: Generated from `#/components/schemas/Code`.
+    internal typealias Code = Swift.String
+}
+
+extension Components.Schemas {
+    /// Mã định danh điện tử: tối đa 35 ký tự A–Z, 0–9 và dấu chấm; nhóm đầu là một chữ cái và hai chữ
+    /// số (H40.12.03), hoặc dạng cũ 000.00.00.H42
+    ///
+    ///
+    /// - Remark: Generated from `#/components/schemas/AgencyIdentifier`.
+    internal typealias AgencyIdentifier = Swift.String
+}
+
+extension Components.Schemas {
+    /// RFC 9457
+    ///
+    /// - Remark: Generated from `#/components/schemas/Problem`.
+    internal struct Problem: Codable, Hashable, Sendable {
+        /// - Remark: Generated from `#/components/schemas/Problem/type`.
+        internal var _type: Swift.String
+        /// - Remark: Generated from `#/components/schemas/Problem/title`.
+        internal var title: Swift.String
+        /// - Remark: Generated from `#/components/schemas/Problem/status`.
+        internal var status: Swift.Int
+        /// Mã lỗi ổn định, để máy đọc (ví dụ token-expired, scope-missing)
         ///
+        /// - Remark: Generated from `#/components/schemas/Problem/code`.
+        internal var code: Swift.String
+        /// Mô tả tiếng Việt, nói cách khắc phục
         ///
-        /// - Remark: Generated from `#/components/schemas/AgencyIdentifier`.
-        internal typealias AgencyIdentifier = Swift.String
-        /// RFC 9457
+        /// - Remark: Generated from `#/components/schemas/Problem/detail`.
+        internal var detail: Swift.String
+        /// - Remark: Generated from `#/components/schemas/Problem/instance`.
+        internal var instance: Swift.String?
+        /// Lỗi theo từng trường hoặc từng dòng
         ///
-        /// - Remark: Generated from `#/components/schemas/Problem`.
-        internal struct Problem: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/Problem/type`.
-            internal var _type: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Problem/title`.
-            internal var title: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Problem/status`.
-            internal var status: Swift.Int
-            /// Mã lỗi ổn định, để máy đọc (ví dụ token-expired, scope-missing)
-            ///
-            /// - Remark: Generated from `#/components/schemas/Problem/code`.
-            internal var code: Swift.String
-            /// Mô tả tiếng Việt, nói cách khắc phục
-            ///
-            /// - Remark: Generated from `#/components/schemas/Problem/detail`.
-            internal var detail: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Problem/instance`.
-            internal var instance: Swift.String?
-            /// Lỗi theo từng trường hoặc từng dòng
-            ///
-            /// - Remark: Generated from `#/components/schemas/Problem/errors`.
-            internal var errors: [Components.Schemas.FieldError]?
-            /// Creates a new `Problem`.
-            ///
-            /// - Parameters:
-            ///   - _type:
-            ///   - title:
-            ///   - status:
-            ///   - code: Mã lỗi ổn định, để máy đọc (ví dụ token-expired, scope-missing)
-            ///   - detail: Mô tả tiếng Việt, nói cách khắc phục
-            ///   - instance:
-            ///   - errors: Lỗi theo từng trường hoặc từng dòng
-            internal init(
-                _type: Swift.String,
-                title: Swift.String,
-                status: Swift.Int,
-                code: Swift.String,
-                detail: Swift.String,
-                instance: Swift.String? = nil,
-                errors: [Components.Schemas.FieldError]? = nil
-            ) {
-                self._type = _type
-                self.title = title
-                self.status = status
-                self.code = code
-                self.detail = detail
-                self.instance = instance
-                self.errors = errors
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case _type = "type"
-                case title
-                case status
-                case code
-                case detail
-                case instance
-                case errors
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/FieldError`.
-        internal struct FieldError: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/FieldError/field`.
-            internal var field: Swift.String
-            /// - Remark: Generated from `#/components/schemas/FieldError/message`.
-            internal var message: Swift.String
-            /// Creates a new `FieldError`.
-            ///
-            /// - Parameters:
-            ///   - field:
-            ///   - message:
-            internal init(
-                field: Swift.String,
-                message: Swift.String
-            ) {
-                self.field = field
-                self.message = message
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case field
-                case message
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/Client`.
-        internal struct Client: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/Client/name`.
-            internal var name: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Client/scopes`.
-            internal var scopes: [Swift.String]
-            /// Mã các cơ quan, đơn vị gốc của phạm vi được giao
-            ///
-            /// - Remark: Generated from `#/components/schemas/Client/organizations`.
-            internal var organizations: [Swift.String]
-            /// - Remark: Generated from `#/components/schemas/Client/tokenExpiresAt`.
-            internal var tokenExpiresAt: Foundation.Date
-            /// Creates a new `Client`.
-            ///
-            /// - Parameters:
-            ///   - name:
-            ///   - scopes:
-            ///   - organizations: Mã các cơ quan, đơn vị gốc của phạm vi được giao
-            ///   - tokenExpiresAt:
-            internal init(
-                name: Swift.String,
-                scopes: [Swift.String],
-                organizations: [Swift.String],
-                tokenExpiresAt: Foundation.Date
-            ) {
-                self.name = name
-                self.scopes = scopes
-                self.organizations = organizations
-                self.tokenExpiresAt = tokenExpiresAt
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case name
-                case scopes
-                case organizations
-                case tokenExpiresAt
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/Organization`.
-        internal struct Organization: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/Organization/id`.
-            internal var id: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Organization/code`.
-            internal var code: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Organization/name`.
-            internal var name: Swift.String
-            /// Khối (dang, chinh-quyen, mat-tran-doan-the, su-nghiep)
-            ///
-            /// - Remark: Generated from `#/components/schemas/Organization/block`.
-            internal var block: Swift.String
-            /// Cấp (tinh, xa)
-            ///
-            /// - Remark: Generated from `#/components/schemas/Organization/level`.
-            internal var level: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Organization/parentCode`.
-            internal var parentCode: Swift.String?
-            /// Mã định danh điện tử (Quyết định 20/2020/QĐ-TTg); không có khi chưa khai báo
-            ///
-            /// - Remark: Generated from `#/components/schemas/Organization/identifier`.
-            internal var identifier: Swift.String?
-            /// Cơ quan có thẩm quyền đánh giá
-            ///
-            /// - Remark: Generated from `#/components/schemas/Organization/isAgency`.
-            internal var isAgency: Swift.Bool
-            /// - Remark: Generated from `#/components/schemas/Organization/active`.
-            internal var active: Swift.Bool
-            /// Creates a new `Organization`.
-            ///
-            /// - Parameters:
-            ///   - id:
-            ///   - code:
-            ///   - name:
-            ///   - block: Khối (dang, chinh-quyen, mat-tran-doan-the, su-nghiep)
-            ///   - level: Cấp (tinh, xa)
-            ///   - parentCode:
-            ///   - identifier: Mã định danh điện tử (Quyết định 20/2020/QĐ-TTg); không có khi chưa khai báo
-            ///   - isAgency: Cơ quan có thẩm quyền đánh giá
-            ///   - active:
-            internal init(
-                id: Swift.String,
-                code: Swift.String,
-                name: Swift.String,
-                block: Swift.String,
-                level: Swift.String,
-                parentCode: Swift.String? = nil,
-                identifier: Swift.String? = nil,
-                isAgency: Swift.Bool,
-                active: Swift.Bool
-            ) {
-                self.id = id
-                self.code = code
-                self.name = name
-                self.block = block
-                self.level = level
-                self.parentCode = parentCode
-                self.identifier = identifier
-                self.isAgency = isAgency
-                self.active = active
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case id
-                case code
-                case name
-                case block
-                case level
-                case parentCode
-                case identifier
-                case isAgency
-                case active
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/OrganizationPage`.
-        internal struct OrganizationPage: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/OrganizationPage/items`.
-            internal var items: [Components.Schemas.Organization]
-            /// Mã cuối của trang này, để lấy trang sau (tham số cursor); không có khi đã hết
-            ///
-            /// - Remark: Generated from `#/components/schemas/OrganizationPage/next`.
-            internal var next: Swift.String?
-            /// Creates a new `OrganizationPage`.
-            ///
-            /// - Parameters:
-            ///   - items:
-            ///   - next: Mã cuối của trang này, để lấy trang sau (tham số cursor); không có khi đã hết
-            internal init(
-                items: [Components.Schemas.Organization],
-                next: Swift.String? = nil
-            ) {
-                self.items = items
-                self.next = next
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case items
-                case next
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/Position`.
-        internal struct Position: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/Position/id`.
-            internal var id: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Position/code`.
-            internal var code: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Position/name`.
-            internal var name: Swift.String
-            /// Mã nhóm vị trí việc làm
-            ///
-            /// - Remark: Generated from `#/components/schemas/Position/groupCode`.
-            internal var groupCode: Swift.String
-            /// Cơ quan có vị trí được phê duyệt; không có khi dùng chung toàn tỉnh
-            ///
-            /// - Remark: Generated from `#/components/schemas/Position/organizationCode`.
-            internal var organizationCode: Swift.String?
-            /// - Remark: Generated from `#/components/schemas/Position/active`.
-            internal var active: Swift.Bool
-            /// Creates a new `Position`.
-            ///
-            /// - Parameters:
-            ///   - id:
-            ///   - code:
-            ///   - name:
-            ///   - groupCode: Mã nhóm vị trí việc làm
-            ///   - organizationCode: Cơ quan có vị trí được phê duyệt; không có khi dùng chung toàn tỉnh
-            ///   - active:
-            internal init(
-                id: Swift.String,
-                code: Swift.String,
-                name: Swift.String,
-                groupCode: Swift.String,
-                organizationCode: Swift.String? = nil,
-                active: Swift.Bool
-            ) {
-                self.id = id
-                self.code = code
-                self.name = name
-                self.groupCode = groupCode
-                self.organizationCode = organizationCode
-                self.active = active
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case id
-                case code
-                case name
-                case groupCode
-                case organizationCode
-                case active
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/PositionPage`.
-        internal struct PositionPage: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/PositionPage/items`.
-            internal var items: [Components.Schemas.Position]
-            /// - Remark: Generated from `#/components/schemas/PositionPage/next`.
-            internal var next: Swift.String?
-            /// Creates a new `PositionPage`.
-            ///
-            /// - Parameters:
-            ///   - items:
-            ///   - next:
-            internal init(
-                items: [Components.Schemas.Position],
-                next: Swift.String? = nil
-            ) {
-                self.items = items
-                self.next = next
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case items
-                case next
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/Person`.
-        internal struct Person: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/Person/id`.
-            internal var id: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Person/code`.
-            internal var code: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Person/fullName`.
-            internal var fullName: Swift.String
-            /// Loại (can-bo, cong-chuc, vien-chuc, nguoi-lao-dong)
-            ///
-            /// - Remark: Generated from `#/components/schemas/Person/staffKind`.
-            internal var staffKind: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Person/organizationCode`.
-            internal var organizationCode: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Person/positionCode`.
-            internal var positionCode: Swift.String?
-            /// Chức vụ lãnh đạo (khong, cap-truong, cap-pho)
-            ///
-            /// - Remark: Generated from `#/components/schemas/Person/leadershipRank`.
-            internal var leadershipRank: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Person/active`.
-            internal var active: Swift.Bool
-            /// Creates a new `Person`.
-            ///
-            /// - Parameters:
-            ///   - id:
-            ///   - code:
-            ///   - fullName:
-            ///   - staffKind: Loại (can-bo, cong-chuc, vien-chuc, nguoi-lao-dong)
-            ///   - organizationCode:
-            ///   - positionCode:
-            ///   - leadershipRank: Chức vụ lãnh đạo (khong, cap-truong, cap-pho)
-            ///   - active:
-            internal init(
-                id: Swift.String,
-                code: Swift.String,
-                fullName: Swift.String,
-                staffKind: Swift.String,
-                organizationCode: Swift.String,
-                positionCode: Swift.String? = nil,
-                leadershipRank: Swift.String,
-                active: Swift.Bool
-            ) {
-                self.id = id
-                self.code = code
-                self.fullName = fullName
-                self.staffKind = staffKind
-                self.organizationCode = organizationCode
-                self.positionCode = positionCode
-                self.leadershipRank = leadershipRank
-                self.active = active
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case id
-                case code
-                case fullName
-                case staffKind
-                case organizationCode
-                case positionCode
-                case leadershipRank
-                case active
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/PersonPage`.
-        internal struct PersonPage: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/PersonPage/items`.
-            internal var items: [Components.Schemas.Person]
-            /// - Remark: Generated from `#/components/schemas/PersonPage/next`.
-            internal var next: Swift.String?
-            /// Creates a new `PersonPage`.
-            ///
-            /// - Parameters:
-            ///   - items:
-            ///   - next:
-            internal init(
-                items: [Components.Schemas.Person],
-                next: Swift.String? = nil
-            ) {
-                self.items = items
-                self.next = next
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case items
-                case next
-            }
-        }
-        /// cho-duyet (tự đề xuất chờ duyệt), da-giao, dang-thuc-hien, xin-gia-han, cho-nghiem-thu, hoan-thanh,
-        /// da-huy, khong-duyet
+        /// - Remark: Generated from `#/components/schemas/Problem/errors`.
+        internal var errors: [Components.Schemas.FieldError]?
+        /// Creates a new `Problem`.
         ///
+        /// - Parameters:
+        ///   - _type:
+        ///   - title:
+        ///   - status:
+        ///   - code: Mã lỗi ổn định, để máy đọc (ví dụ token-expired, scope-missing)
+        ///   - detail: Mô tả tiếng Việt, nói cách khắc phục
+        ///   - instance:
+        ///   - errors: Lỗi theo từng trường hoặc từng dòng
+        internal init(
+            _type: Swift.String,
+            title: Swift.String,
+            status: Swift.Int,
+            code: Swift.String,
+            detail: Swift.String,
+            instance: Swift.String? = nil,
+            errors: [Components.Schemas.FieldError]? = nil
+        ) {
+            self._type = _type
+            self.title = title
+            self.status = status
+            self.code = code
+            self.detail = detail
+            self.instance = instance
+            self.errors = errors
+        }
+        internal enum CodingKeys: String, CodingKey {
+            case _type = "type"
+            case title
+            case status
+            case code
+            case detail
+            case instance
+            case errors
+        }
+    }
+}
+
+extension Components.Schemas {
+    /// - Remark: Generated from `#/components/schemas/FieldError`.
+    internal struct FieldError: Codable, Hashable, Sendable {
+        /// - Remark: Generated from `#/components/schemas/FieldError/field`.
+        internal var field: Swift.String
+        /// - Remark: Generated from `#/components/schemas/FieldError/message`.
+        internal var message: Swift.String
+        /// Creates a new `FieldError`.
         ///
-        /// - Remark: Generated from `#/components/schemas/TaskState`.
-        internal enum TaskState: String, Codable, Hashable, Sendable, CaseIterable {
-            case choDuyet = "cho-duyet"
-            case daGiao = "da-giao"
-            case dangThucHien = "dang-thuc-hien"
-            case xinGiaHan = "xin-gia-han"
-            case choNghiemThu = "cho-nghiem-thu"
-            case hoanThanh = "hoan-thanh"
-            case daHuy = "da-huy"
-            case khongDuyet = "khong-duyet"
+        /// - Parameters:
+        ///   - field:
+        ///   - message:
+        internal init(
+            field: Swift.String,
+            message: Swift.String
+        ) {
+            self.field = field
+            self.message = message
         }
-        /// - Remark: Generated from `#/components/schemas/DocumentId`.
-        internal typealias DocumentId = Swift.String
-        /// Văn bản nguồn của nhiệm vụ
+        internal enum CodingKeys: String, CodingKey {
+            case field
+            case message
+        }
+    }
+}
+
+extension Components.Schemas {
+    /// - Remark: Generated from `#/components/schemas/Client`.
+    internal struct Client: Codable, Hashable, Sendable {
+        /// - Remark: Generated from `#/components/schemas/Client/name`.
+        internal var name: Swift.String
+        /// - Remark: Generated from `#/components/schemas/Client/scopes`.
+        internal var scopes: [Swift.String]
+        /// Mã các cơ quan, đơn vị gốc của phạm vi được giao
         ///
-        /// - Remark: Generated from `#/components/schemas/DocumentRef`.
-        internal struct DocumentRef: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/DocumentRef/id`.
-            internal var id: Components.Schemas.DocumentId?
-            /// Số, ký hiệu (ví dụ 125/QĐ-UBND)
-            ///
-            /// - Remark: Generated from `#/components/schemas/DocumentRef/number`.
-            internal var number: Swift.String?
-            /// Ngày ban hành
-            ///
-            /// - Remark: Generated from `#/components/schemas/DocumentRef/date`.
-            internal var date: Swift.String?
-            /// Cơ quan ban hành
-            ///
-            /// - Remark: Generated from `#/components/schemas/DocumentRef/issuer`.
-            internal var issuer: Swift.String?
-            /// Creates a new `DocumentRef`.
-            ///
-            /// - Parameters:
-            ///   - id:
-            ///   - number: Số, ký hiệu (ví dụ 125/QĐ-UBND)
-            ///   - date: Ngày ban hành
-            ///   - issuer: Cơ quan ban hành
-            internal init(
-                id: Components.Schemas.DocumentId? = nil,
-                number: Swift.String? = nil,
-                date: Swift.String? = nil,
-                issuer: Swift.String? = nil
-            ) {
-                self.id = id
-                self.number = number
-                self.date = date
-                self.issuer = issuer
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case id
-                case number
-                case date
-                case issuer
-            }
-            internal init(from decoder: any Swift.Decoder) throws {
-                let container = try decoder.container(keyedBy: CodingKeys.self)
-                self.id = try container.decodeIfPresent(
-                    Components.Schemas.DocumentId.self,
-                    forKey: .id
-                )
-                self.number = try container.decodeIfPresent(
-                    Swift.String.self,
-                    forKey: .number
-                )
-                self.date = try container.decodeIfPresent(
-                    Swift.String.self,
-                    forKey: .date
-                )
-                self.issuer = try container.decodeIfPresent(
-                    Swift.String.self,
-                    forKey: .issuer
-                )
-                try decoder.ensureNoAdditionalProperties(knownKeys: [
-                    "id",
-                    "number",
-                    "date",
-                    "issuer"
-                ])
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/TaskCreate`.
-        internal struct TaskCreate: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/TaskCreate/title`.
-            internal var title: Swift.String
-            /// - Remark: Generated from `#/components/schemas/TaskCreate/description`.
-            internal var description: Swift.String?
-            /// - Remark: Generated from `#/components/schemas/TaskCreate/assignee`.
-            internal var assignee: Components.Schemas.Code?
-            /// - Remark: Generated from `#/components/schemas/TaskCreate/unit`.
-            internal var unit: Components.Schemas.Code?
-            /// - Remark: Generated from `#/components/schemas/TaskCreate/participants`.
-            internal var participants: [Components.Schemas.Code]?
-            /// - Remark: Generated from `#/components/schemas/TaskCreate/productCode`.
-            internal var productCode: Components.Schemas.Code
-            /// Số lượng sản phẩm (mặc định 1), dấu chấm thập phân
-            ///
-            /// - Remark: Generated from `#/components/schemas/TaskCreate/quantity`.
-            internal var quantity: Swift.String?
-            /// Mức độ phức tạp, theo tên trong danh mục sản phẩm
-            ///
-            /// - Remark: Generated from `#/components/schemas/TaskCreate/complexity`.
-            internal var complexity: Swift.String?
-            /// - Remark: Generated from `#/components/schemas/TaskCreate/start`.
-            internal var start: Swift.String
-            /// - Remark: Generated from `#/components/schemas/TaskCreate/due`.
-            internal var due: Swift.String
-            /// - Remark: Generated from `#/components/schemas/TaskCreate/priority`.
-            internal enum PriorityPayload: String, Codable, Hashable, Sendable, CaseIterable {
-                case thap = "thap"
-                case binhThuong = "binh-thuong"
-                case cao = "cao"
-                case khan = "khan"
-            }
-            /// - Remark: Generated from `#/components/schemas/TaskCreate/priority`.
-            internal var priority: Components.Schemas.TaskCreate.PriorityPayload?
-            /// Nguồn (mặc định van-ban-chi-dao khi có document, không thì phat-sinh)
-            ///
-            /// - Remark: Generated from `#/components/schemas/TaskCreate/source`.
-            internal enum SourcePayload: String, Codable, Hashable, Sendable, CaseIterable {
-                case keHoach = "ke-hoach"
-                case vanBanChiDao = "van-ban-chi-dao"
-                case phatSinh = "phat-sinh"
-            }
-            /// Nguồn (mặc định van-ban-chi-dao khi có document, không thì phat-sinh)
-            ///
-            /// - Remark: Generated from `#/components/schemas/TaskCreate/source`.
-            internal var source: Components.Schemas.TaskCreate.SourcePayload?
-            /// - Remark: Generated from `#/components/schemas/TaskCreate/document`.
-            internal var document: Components.Schemas.DocumentRef?
-            /// Creates a new `TaskCreate`.
-            ///
-            /// - Parameters:
-            ///   - title:
-            ///   - description:
-            ///   - assignee:
-            ///   - unit:
-            ///   - participants:
-            ///   - productCode:
-            ///   - quantity: Số lượng sản phẩm (mặc định 1), dấu chấm thập phân
-            ///   - complexity: Mức độ phức tạp, theo tên trong danh mục sản phẩm
-            ///   - start:
-            ///   - due:
-            ///   - priority:
-            ///   - source: Nguồn (mặc định van-ban-chi-dao khi có document, không thì phat-sinh)
-            ///   - document:
-            internal init(
-                title: Swift.String,
-                description: Swift.String? = nil,
-                assignee: Components.Schemas.Code? = nil,
-                unit: Components.Schemas.Code? = nil,
-                participants: [Components.Schemas.Code]? = nil,
-                productCode: Components.Schemas.Code,
-                quantity: Swift.String? = nil,
-                complexity: Swift.String? = nil,
-                start: Swift.String,
-                due: Swift.String,
-                priority: Components.Schemas.TaskCreate.PriorityPayload? = nil,
-                source: Components.Schemas.TaskCreate.SourcePayload? = nil,
-                document: Components.Schemas.DocumentRef? = nil
-            ) {
-                self.title = title
-                self.description = description
-                self.assignee = assignee
-                self.unit = unit
-                self.participants = participants
-                self.productCode = productCode
-                self.quantity = quantity
-                self.complexity = complexity
-                self.start = start
-                self.due = due
-                self.priority = priority
-                self.source = source
-                self.document = document
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case title
-                case description
-                case assignee
-                case unit
-                case participants
-                case productCode
-                case quantity
-                case complexity
-                case start
-                case due
-                case priority
-                case source
-                case document
-            }
-            internal init(from decoder: any Swift.Decoder) throws {
-                let container = try decoder.container(keyedBy: CodingKeys.self)
-                self.title = try container.decode(
-                    Swift.String.self,
-                    forKey: .title
-                )
-                self.description = try container.decodeIfPresent(
-                    Swift.String.self,
-                    forKey: .description
-                )
-                self.assignee = try container.decodeIfPresent(
-                    Components.Schemas.Code.self,
-                    forKey: .assignee
-                )
-                self.unit = try container.decodeIfPresent(
-                    Components.Schemas.Code.self,
-                    forKey: .unit
-                )
-                self.participants = try container.decodeIfPresent(
-                    [Components.Schemas.Code].self,
-                    forKey: .participants
-                )
-                self.productCode = try container.decode(
-                    Components.Schemas.Code.self,
-                    forKey: .productCode
-                )
-                self.quantity = try container.decodeIfPresent(
-                    Swift.String.self,
-                    forKey: .quantity
-                )
-                self.complexity = try container.decodeIfPresent(
-                    Swift.String.self,
-                    forKey: .complexity
-                )
-                self.start = try container.decode(
-                    Swift.String.self,
-                    forKey: .start
-                )
-                self.due = try container.decode(
-                    Swift.String.self,
-                    forKey: .due
-                )
-                self.priority = try container.decodeIfPresent(
-                    Components.Schemas.TaskCreate.PriorityPayload.self,
-                    forKey: .priority
-                )
-                self.source = try container.decodeIfPresent(
-                    Components.Schemas.TaskCreate.SourcePayload.self,
-                    forKey: .source
-                )
-                self.document = try container.decodeIfPresent(
-                    Components.Schemas.DocumentRef.self,
-                    forKey: .document
-                )
-                try decoder.ensureNoAdditionalProperties(knownKeys: [
-                    "title",
-                    "description",
-                    "assignee",
-                    "unit",
-                    "participants",
-                    "productCode",
-                    "quantity",
-                    "complexity",
-                    "start",
-                    "due",
-                    "priority",
-                    "source",
-                    "document"
-                ])
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/Task`.
-        internal struct Task: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/Task/id`.
-            internal var id: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Task/code`.
-            internal var code: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Task/title`.
-            internal var title: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Task/description`.
-            internal var description: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Task/state`.
-            internal var state: Components.Schemas.TaskState
-            /// - Remark: Generated from `#/components/schemas/Task/percent`.
-            internal var percent: Swift.Int
-            /// Mã cán bộ chủ trì; không có khi giao cho đơn vị chưa phân công
-            ///
-            /// - Remark: Generated from `#/components/schemas/Task/assigneeCode`.
-            internal var assigneeCode: Swift.String?
-            /// - Remark: Generated from `#/components/schemas/Task/unitCode`.
-            internal var unitCode: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Task/participants`.
-            internal var participants: [Swift.String]
-            /// - Remark: Generated from `#/components/schemas/Task/productCode`.
-            internal var productCode: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Task/productName`.
-            internal var productName: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Task/productUnit`.
-            internal var productUnit: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Task/quantity`.
-            internal var quantity: Swift.String
-            /// Khối lượng quy đổi (số lượng × hệ số × hệ số phức tạp)
-            ///
-            /// - Remark: Generated from `#/components/schemas/Task/units`.
-            internal var units: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Task/complexity`.
-            internal var complexity: Swift.String?
-            /// - Remark: Generated from `#/components/schemas/Task/start`.
-            internal var start: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Task/due`.
-            internal var due: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Task/priority`.
-            internal var priority: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Task/source`.
-            internal var source: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Task/document`.
-            internal var document: Components.Schemas.DocumentRef?
-            /// - Remark: Generated from `#/components/schemas/Task/assigner`.
-            internal var assigner: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Task/submittedOn`.
-            internal var submittedOn: Swift.String?
-            /// - Remark: Generated from `#/components/schemas/Task/completedOn`.
-            internal var completedOn: Swift.String?
-            /// Kết quả nghiệm thu (dat, chua-dat, mien-tru)
-            ///
-            /// - Remark: Generated from `#/components/schemas/Task/verdict`.
-            internal var verdict: Swift.String?
-            /// - Remark: Generated from `#/components/schemas/Task/version`.
-            internal var version: Swift.Int
-            /// - Remark: Generated from `#/components/schemas/Task/createdAt`.
-            internal var createdAt: Foundation.Date
-            /// - Remark: Generated from `#/components/schemas/Task/updatedAt`.
-            internal var updatedAt: Foundation.Date?
-            /// Creates a new `Task`.
-            ///
-            /// - Parameters:
-            ///   - id:
-            ///   - code:
-            ///   - title:
-            ///   - description:
-            ///   - state:
-            ///   - percent:
-            ///   - assigneeCode: Mã cán bộ chủ trì; không có khi giao cho đơn vị chưa phân công
-            ///   - unitCode:
-            ///   - participants:
-            ///   - productCode:
-            ///   - productName:
-            ///   - productUnit:
-            ///   - quantity:
-            ///   - units: Khối lượng quy đổi (số lượng × hệ số × hệ số phức tạp)
-            ///   - complexity:
-            ///   - start:
-            ///   - due:
-            ///   - priority:
-            ///   - source:
-            ///   - document:
-            ///   - assigner:
-            ///   - submittedOn:
-            ///   - completedOn:
-            ///   - verdict: Kết quả nghiệm thu (dat, chua-dat, mien-tru)
-            ///   - version:
-            ///   - createdAt:
-            ///   - updatedAt:
-            internal init(
-                id: Swift.String,
-                code: Swift.String,
-                title: Swift.String,
-                description: Swift.String,
-                state: Components.Schemas.TaskState,
-                percent: Swift.Int,
-                assigneeCode: Swift.String? = nil,
-                unitCode: Swift.String,
-                participants: [Swift.String],
-                productCode: Swift.String,
-                productName: Swift.String,
-                productUnit: Swift.String,
-                quantity: Swift.String,
-                units: Swift.String,
-                complexity: Swift.String? = nil,
-                start: Swift.String,
-                due: Swift.String,
-                priority: Swift.String,
-                source: Swift.String,
-                document: Components.Schemas.DocumentRef? = nil,
-                assigner: Swift.String,
-                submittedOn: Swift.String? = nil,
-                completedOn: Swift.String? = nil,
-                verdict: Swift.String? = nil,
-                version: Swift.Int,
-                createdAt: Foundation.Date,
-                updatedAt: Foundation.Date? = nil
-            ) {
-                self.id = id
-                self.code = code
-                self.title = title
-                self.description = description
-                self.state = state
-                self.percent = percent
-                self.assigneeCode = assigneeCode
-                self.unitCode = unitCode
-                self.participants = participants
-                self.productCode = productCode
-                self.productName = productName
-                self.productUnit = productUnit
-                self.quantity = quantity
-                self.units = units
-                self.complexity = complexity
-                self.start = start
-                self.due = due
-                self.priority = priority
-                self.source = source
-                self.document = document
-                self.assigner = assigner
-                self.submittedOn = submittedOn
-                self.completedOn = completedOn
-                self.verdict = verdict
-                self.version = version
-                self.createdAt = createdAt
-                self.updatedAt = updatedAt
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case id
-                case code
-                case title
-                case description
-                case state
-                case percent
-                case assigneeCode
-                case unitCode
-                case participants
-                case productCode
-                case productName
-                case productUnit
-                case quantity
-                case units
-                case complexity
-                case start
-                case due
-                case priority
-                case source
-                case document
-                case assigner
-                case submittedOn
-                case completedOn
-                case verdict
-                case version
-                case createdAt
-                case updatedAt
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/TaskPage`.
-        internal struct TaskPage: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/TaskPage/items`.
-            internal var items: [Components.Schemas.Task]
-            /// - Remark: Generated from `#/components/schemas/TaskPage/next`.
-            internal var next: Swift.String?
-            /// Creates a new `TaskPage`.
-            ///
-            /// - Parameters:
-            ///   - items:
-            ///   - next:
-            internal init(
-                items: [Components.Schemas.Task],
-                next: Swift.String? = nil
-            ) {
-                self.items = items
-                self.next = next
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case items
-                case next
-            }
-        }
-        /// version của nhiệm vụ khi đọc; thao tác bị từ chối (409) nếu nhiệm vụ đã đổi từ đó
+        /// - Remark: Generated from `#/components/schemas/Client/organizations`.
+        internal var organizations: [Swift.String]
+        /// - Remark: Generated from `#/components/schemas/Client/tokenExpiresAt`.
+        internal var tokenExpiresAt: Foundation.Date
+        /// Creates a new `Client`.
         ///
-        /// - Remark: Generated from `#/components/schemas/Version`.
-        internal typealias Version = Swift.Int
-        /// - Remark: Generated from `#/components/schemas/TaskProgress`.
-        internal struct TaskProgress: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/TaskProgress/version`.
-            internal var version: Components.Schemas.Version
-            /// - Remark: Generated from `#/components/schemas/TaskProgress/percent`.
-            internal var percent: Swift.Int
-            /// - Remark: Generated from `#/components/schemas/TaskProgress/note`.
-            internal var note: Swift.String?
-            /// Creates a new `TaskProgress`.
-            ///
-            /// - Parameters:
-            ///   - version:
-            ///   - percent:
-            ///   - note:
-            internal init(
-                version: Components.Schemas.Version,
-                percent: Swift.Int,
-                note: Swift.String? = nil
-            ) {
-                self.version = version
-                self.percent = percent
-                self.note = note
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case version
-                case percent
-                case note
-            }
-            internal init(from decoder: any Swift.Decoder) throws {
-                let container = try decoder.container(keyedBy: CodingKeys.self)
-                self.version = try container.decode(
-                    Components.Schemas.Version.self,
-                    forKey: .version
-                )
-                self.percent = try container.decode(
-                    Swift.Int.self,
-                    forKey: .percent
-                )
-                self.note = try container.decodeIfPresent(
-                    Swift.String.self,
-                    forKey: .note
-                )
-                try decoder.ensureNoAdditionalProperties(knownKeys: [
-                    "version",
-                    "percent",
-                    "note"
-                ])
-            }
+        /// - Parameters:
+        ///   - name:
+        ///   - scopes:
+        ///   - organizations: Mã các cơ quan, đơn vị gốc của phạm vi được giao
+        ///   - tokenExpiresAt:
+        internal init(
+            name: Swift.String,
+            scopes: [Swift.String],
+            organizations: [Swift.String],
+            tokenExpiresAt: Foundation.Date
+        ) {
+            self.name = name
+            self.scopes = scopes
+            self.organizations = organizations
+            self.tokenExpiresAt = tokenExpiresAt
         }
-        /// - Remark: Generated from `#/components/schemas/TaskSubmit`.
-        internal struct TaskSubmit: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/TaskSubmit/version`.
-            internal var version: Components.Schemas.Version
-            /// - Remark: Generated from `#/components/schemas/TaskSubmit/note`.
-            internal var note: Swift.String?
-            /// Creates a new `TaskSubmit`.
-            ///
-            /// - Parameters:
-            ///   - version:
-            ///   - note:
-            internal init(
-                version: Components.Schemas.Version,
-                note: Swift.String? = nil
-            ) {
-                self.version = version
-                self.note = note
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case version
-                case note
-            }
-            internal init(from decoder: any Swift.Decoder) throws {
-                let container = try decoder.container(keyedBy: CodingKeys.self)
-                self.version = try container.decode(
-                    Components.Schemas.Version.self,
-                    forKey: .version
-                )
-                self.note = try container.decodeIfPresent(
-                    Swift.String.self,
-                    forKey: .note
-                )
-                try decoder.ensureNoAdditionalProperties(knownKeys: [
-                    "version",
-                    "note"
-                ])
-            }
+        internal enum CodingKeys: String, CodingKey {
+            case name
+            case scopes
+            case organizations
+            case tokenExpiresAt
         }
-        /// - Remark: Generated from `#/components/schemas/TaskAccept`.
-        internal struct TaskAccept: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/TaskAccept/version`.
-            internal var version: Components.Schemas.Version
-            /// dat (đạt), chua-dat (chưa đạt, có lỗi lớn), mien-tru (chưa đạt do nguyên nhân khách quan)
-            ///
-            /// - Remark: Generated from `#/components/schemas/TaskAccept/result`.
-            internal enum ResultPayload: String, Codable, Hashable, Sendable, CaseIterable {
-                case dat = "dat"
-                case chuaDat = "chua-dat"
-                case mienTru = "mien-tru"
-            }
-            /// dat (đạt), chua-dat (chưa đạt, có lỗi lớn), mien-tru (chưa đạt do nguyên nhân khách quan)
-            ///
-            /// - Remark: Generated from `#/components/schemas/TaskAccept/result`.
-            internal var result: Components.Schemas.TaskAccept.ResultPayload
-            /// Số lỗi lớn (khi chưa đạt)
-            ///
-            /// - Remark: Generated from `#/components/schemas/TaskAccept/errors`.
-            internal var errors: Swift.Int?
-            /// Người có thẩm quyền xác nhận nguyên nhân khách quan (khi mien-tru)
-            ///
-            /// - Remark: Generated from `#/components/schemas/TaskAccept/confirmedBy`.
-            internal var confirmedBy: Swift.String?
-            /// Miễn trừ chậm tiến độ do nguyên nhân khách quan (chỉ khi gửi nghiệm thu sau hạn)
-            ///
-            /// - Remark: Generated from `#/components/schemas/TaskAccept/delayExemption`.
-            internal struct DelayExemptionPayload: Codable, Hashable, Sendable {
-                /// - Remark: Generated from `#/components/schemas/TaskAccept/delayExemption/confirmedBy`.
-                internal var confirmedBy: Swift.String
-                /// - Remark: Generated from `#/components/schemas/TaskAccept/delayExemption/reason`.
-                internal var reason: Swift.String
-                /// Creates a new `DelayExemptionPayload`.
-                ///
-                /// - Parameters:
-                ///   - confirmedBy:
-                ///   - reason:
-                internal init(
-                    confirmedBy: Swift.String,
-                    reason: Swift.String
-                ) {
-                    self.confirmedBy = confirmedBy
-                    self.reason = reason
-                }
-                internal enum CodingKeys: String, CodingKey {
-                    case confirmedBy
-                    case reason
-                }
-                internal init(from decoder: any Swift.Decoder) throws {
-                    let container = try decoder.container(keyedBy: CodingKeys.self)
-                    self.confirmedBy = try container.decode(
-                        Swift.String.self,
-                        forKey: .confirmedBy
-                    )
-                    self.reason = try container.decode(
-                        Swift.String.self,
-                        forKey: .reason
-                    )
-                    try decoder.ensureNoAdditionalProperties(knownKeys: [
-                        "confirmedBy",
-                        "reason"
-                    ])
-                }
-            }
-            /// Miễn trừ chậm tiến độ do nguyên nhân khách quan (chỉ khi gửi nghiệm thu sau hạn)
-            ///
-            /// - Remark: Generated from `#/components/schemas/TaskAccept/delayExemption`.
-            internal var delayExemption: Components.Schemas.TaskAccept.DelayExemptionPayload?
-            /// Creates a new `TaskAccept`.
-            ///
-            /// - Parameters:
-            ///   - version:
-            ///   - result: dat (đạt), chua-dat (chưa đạt, có lỗi lớn), mien-tru (chưa đạt do nguyên nhân khách quan)
-            ///   - errors: Số lỗi lớn (khi chưa đạt)
-            ///   - confirmedBy: Người có thẩm quyền xác nhận nguyên nhân khách quan (khi mien-tru)
-            ///   - delayExemption: Miễn trừ chậm tiến độ do nguyên nhân khách quan (chỉ khi gửi nghiệm thu sau hạn)
-            internal init(
-                version: Components.Schemas.Version,
-                result: Components.Schemas.TaskAccept.ResultPayload,
-                errors: Swift.Int? = nil,
-                confirmedBy: Swift.String? = nil,
-                delayExemption: Components.Schemas.TaskAccept.DelayExemptionPayload? = nil
-            ) {
-                self.version = version
-                self.result = result
-                self.errors = errors
-                self.confirmedBy = confirmedBy
-                self.delayExemption = delayExemption
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case version
-                case result
-                case errors
-                case confirmedBy
-                case delayExemption
-            }
-            internal init(from decoder: any Swift.Decoder) throws {
-                let container = try decoder.container(keyedBy: CodingKeys.self)
-                self.version = try container.decode(
-                    Components.Schemas.Version.self,
-                    forKey: .version
-                )
-                self.result = try container.decode(
-                    Components.Schemas.TaskAccept.ResultPayload.self,
-                    forKey: .result
-                )
-                self.errors = try container.decodeIfPresent(
-                    Swift.Int.self,
-                    forKey: .errors
-                )
-                self.confirmedBy = try container.decodeIfPresent(
-                    Swift.String.self,
-                    forKey: .confirmedBy
-                )
-                self.delayExemption = try container.decodeIfPresent(
-                    Components.Schemas.TaskAccept.DelayExemptionPayload.self,
-                    forKey: .delayExemption
-                )
-                try decoder.ensureNoAdditionalProperties(knownKeys: [
-                    "version",
-                    "result",
-                    "errors",
-                    "confirmedBy",
-                    "delayExemption"
-                ])
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/TaskReturn`.
-        internal struct TaskReturn: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/TaskReturn/version`.
-            internal var version: Components.Schemas.Version
-            /// - Remark: Generated from `#/components/schemas/TaskReturn/reason`.
-            internal var reason: Swift.String
-            /// Do nguyên nhân khách quan (không tính lỗi lớn)
-            ///
-            /// - Remark: Generated from `#/components/schemas/TaskReturn/objectiveCause`.
-            internal var objectiveCause: Swift.Bool?
-            /// Creates a new `TaskReturn`.
-            ///
-            /// - Parameters:
-            ///   - version:
-            ///   - reason:
-            ///   - objectiveCause: Do nguyên nhân khách quan (không tính lỗi lớn)
-            internal init(
-                version: Components.Schemas.Version,
-                reason: Swift.String,
-                objectiveCause: Swift.Bool? = nil
-            ) {
-                self.version = version
-                self.reason = reason
-                self.objectiveCause = objectiveCause
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case version
-                case reason
-                case objectiveCause
-            }
-            internal init(from decoder: any Swift.Decoder) throws {
-                let container = try decoder.container(keyedBy: CodingKeys.self)
-                self.version = try container.decode(
-                    Components.Schemas.Version.self,
-                    forKey: .version
-                )
-                self.reason = try container.decode(
-                    Swift.String.self,
-                    forKey: .reason
-                )
-                self.objectiveCause = try container.decodeIfPresent(
-                    Swift.Bool.self,
-                    forKey: .objectiveCause
-                )
-                try decoder.ensureNoAdditionalProperties(knownKeys: [
-                    "version",
-                    "reason",
-                    "objectiveCause"
-                ])
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/ReferenceCreate`.
-        internal struct ReferenceCreate: Codable, Hashable, Sendable {
-            /// van-ban (số, ký hiệu văn bản) hoặc lien-ket (địa chỉ http, https)
-            ///
-            /// - Remark: Generated from `#/components/schemas/ReferenceCreate/kind`.
-            internal enum KindPayload: String, Codable, Hashable, Sendable, CaseIterable {
-                case vanBan = "van-ban"
-                case lienKet = "lien-ket"
-            }
-            /// van-ban (số, ký hiệu văn bản) hoặc lien-ket (địa chỉ http, https)
-            ///
-            /// - Remark: Generated from `#/components/schemas/ReferenceCreate/kind`.
-            internal var kind: Components.Schemas.ReferenceCreate.KindPayload
-            /// - Remark: Generated from `#/components/schemas/ReferenceCreate/text`.
-            internal var text: Swift.String
-            /// Creates a new `ReferenceCreate`.
-            ///
-            /// - Parameters:
-            ///   - kind: van-ban (số, ký hiệu văn bản) hoặc lien-ket (địa chỉ http, https)
-            ///   - text:
-            internal init(
-                kind: Components.Schemas.ReferenceCreate.KindPayload,
-                text: Swift.String
-            ) {
-                self.kind = kind
-                self.text = text
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case kind
-                case text
-            }
-            internal init(from decoder: any Swift.Decoder) throws {
-                let container = try decoder.container(keyedBy: CodingKeys.self)
-                self.kind = try container.decode(
-                    Components.Schemas.ReferenceCreate.KindPayload.self,
-                    forKey: .kind
-                )
-                self.text = try container.decode(
-                    Swift.String.self,
-                    forKey: .text
-                )
-                try decoder.ensureNoAdditionalProperties(knownKeys: [
-                    "kind",
-                    "text"
-                ])
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/Evidence`.
-        internal struct Evidence: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/Evidence/id`.
-            internal var id: Swift.String
-            /// tep, van-ban, lien-ket
-            ///
-            /// - Remark: Generated from `#/components/schemas/Evidence/kind`.
-            internal var kind: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Evidence/name`.
-            internal var name: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Evidence/size`.
-            internal var size: Swift.Int
-            /// - Remark: Generated from `#/components/schemas/Evidence/sha256`.
-            internal var sha256: Swift.String?
-            /// - Remark: Generated from `#/components/schemas/Evidence/addedBy`.
-            internal var addedBy: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Evidence/createdAt`.
-            internal var createdAt: Foundation.Date
-            /// Creates a new `Evidence`.
-            ///
-            /// - Parameters:
-            ///   - id:
-            ///   - kind: tep, van-ban, lien-ket
-            ///   - name:
-            ///   - size:
-            ///   - sha256:
-            ///   - addedBy:
-            ///   - createdAt:
-            internal init(
-                id: Swift.String,
-                kind: Swift.String,
-                name: Swift.String,
-                size: Swift.Int,
-                sha256: Swift.String? = nil,
-                addedBy: Swift.String,
-                createdAt: Foundation.Date
-            ) {
-                self.id = id
-                self.kind = kind
-                self.name = name
-                self.size = size
-                self.sha256 = sha256
-                self.addedBy = addedBy
-                self.createdAt = createdAt
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case id
-                case kind
-                case name
-                case size
-                case sha256
-                case addedBy
-                case createdAt
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/EvidenceList`.
-        internal struct EvidenceList: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/EvidenceList/items`.
-            internal var items: [Components.Schemas.Evidence]
-            /// Creates a new `EvidenceList`.
-            ///
-            /// - Parameters:
-            ///   - items:
-            internal init(items: [Components.Schemas.Evidence]) {
-                self.items = items
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case items
-            }
-        }
-        /// mo (đang mở), tu-danh-gia, danh-gia, phe-duyet, cong-khai, da-chot
+    }
+}
+
+extension Components.Schemas {
+    /// - Remark: Generated from `#/components/schemas/Organization`.
+    internal struct Organization: Codable, Hashable, Sendable {
+        /// - Remark: Generated from `#/components/schemas/Organization/id`.
+        internal var id: Swift.String
+        /// - Remark: Generated from `#/components/schemas/Organization/code`.
+        internal var code: Swift.String
+        /// - Remark: Generated from `#/components/schemas/Organization/name`.
+        internal var name: Swift.String
+        /// Khối (dang, chinh-quyen, mat-tran-doan-the, su-nghiep)
         ///
-        /// - Remark: Generated from `#/components/schemas/PeriodState`.
-        internal enum PeriodState: String, Codable, Hashable, Sendable, CaseIterable {
-            case mo = "mo"
-            case tuDanhGia = "tu-danh-gia"
-            case danhGia = "danh-gia"
-            case pheDuyet = "phe-duyet"
-            case congKhai = "cong-khai"
-            case daChot = "da-chot"
+        /// - Remark: Generated from `#/components/schemas/Organization/block`.
+        internal var block: Swift.String
+        /// Cấp (tinh, xa)
+        ///
+        /// - Remark: Generated from `#/components/schemas/Organization/level`.
+        internal var level: Swift.String
+        /// - Remark: Generated from `#/components/schemas/Organization/parentCode`.
+        internal var parentCode: Swift.String?
+        /// Mã định danh điện tử (Quyết định 20/2020/QĐ-TTg); không có khi chưa khai báo
+        ///
+        /// - Remark: Generated from `#/components/schemas/Organization/identifier`.
+        internal var identifier: Swift.String?
+        /// Cơ quan có thẩm quyền đánh giá
+        ///
+        /// - Remark: Generated from `#/components/schemas/Organization/isAgency`.
+        internal var isAgency: Swift.Bool
+        /// - Remark: Generated from `#/components/schemas/Organization/active`.
+        internal var active: Swift.Bool
+        /// Creates a new `Organization`.
+        ///
+        /// - Parameters:
+        ///   - id:
+        ///   - code:
+        ///   - name:
+        ///   - block: Khối (dang, chinh-quyen, mat-tran-doan-the, su-nghiep)
+        ///   - level: Cấp (tinh, xa)
+        ///   - parentCode:
+        ///   - identifier: Mã định danh điện tử (Quyết định 20/2020/QĐ-TTg); không có khi chưa khai báo
+        ///   - isAgency: Cơ quan có thẩm quyền đánh giá
+        ///   - active:
+        internal init(
+            id: Swift.String,
+            code: Swift.String,
+            name: Swift.String,
+            block: Swift.String,
+            level: Swift.String,
+            parentCode: Swift.String? = nil,
+            identifier: Swift.String? = nil,
+            isAgency: Swift.Bool,
+            active: Swift.Bool
+        ) {
+            self.id = id
+            self.code = code
+            self.name = name
+            self.block = block
+            self.level = level
+            self.parentCode = parentCode
+            self.identifier = identifier
+            self.isAgency = isAgency
+            self.active = active
         }
-        /// - Remark: Generated from `#/components/schemas/Period`.
-        internal struct Period: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/Period/id`.
-            internal var id: Swift.String
-            /// 2026-11, 2026-Q4 hoặc 2026
-            ///
-            /// - Remark: Generated from `#/components/schemas/Period/code`.
-            internal var code: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Period/kind`.
-            internal enum KindPayload: String, Codable, Hashable, Sendable, CaseIterable {
-                case month = "month"
-                case quarter = "quarter"
-                case year = "year"
-            }
-            /// - Remark: Generated from `#/components/schemas/Period/kind`.
-            internal var kind: Components.Schemas.Period.KindPayload
-            /// - Remark: Generated from `#/components/schemas/Period/organizationCode`.
-            internal var organizationCode: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Period/state`.
-            internal var state: Components.Schemas.PeriodState
-            /// Kết quả đã công khai hoặc đã chốt
-            ///
-            /// - Remark: Generated from `#/components/schemas/Period/published`.
-            internal var published: Swift.Bool
-            /// - Remark: Generated from `#/components/schemas/Period/lockedAt`.
-            internal var lockedAt: Foundation.Date?
-            /// Creates a new `Period`.
-            ///
-            /// - Parameters:
-            ///   - id:
-            ///   - code: 2026-11, 2026-Q4 hoặc 2026
-            ///   - kind:
-            ///   - organizationCode:
-            ///   - state:
-            ///   - published: Kết quả đã công khai hoặc đã chốt
-            ///   - lockedAt:
-            internal init(
-                id: Swift.String,
-                code: Swift.String,
-                kind: Components.Schemas.Period.KindPayload,
-                organizationCode: Swift.String,
-                state: Components.Schemas.PeriodState,
-                published: Swift.Bool,
-                lockedAt: Foundation.Date? = nil
-            ) {
-                self.id = id
-                self.code = code
-                self.kind = kind
-                self.organizationCode = organizationCode
-                self.state = state
-                self.published = published
-                self.lockedAt = lockedAt
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case id
-                case code
-                case kind
-                case organizationCode
-                case state
-                case published
-                case lockedAt
-            }
+        internal enum CodingKeys: String, CodingKey {
+            case id
+            case code
+            case name
+            case block
+            case level
+            case parentCode
+            case identifier
+            case isAgency
+            case active
         }
-        /// - Remark: Generated from `#/components/schemas/PeriodPage`.
-        internal struct PeriodPage: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/PeriodPage/items`.
-            internal var items: [Components.Schemas.Period]
-            /// - Remark: Generated from `#/components/schemas/PeriodPage/next`.
-            internal var next: Swift.String?
-            /// Creates a new `PeriodPage`.
-            ///
-            /// - Parameters:
-            ///   - items:
-            ///   - next:
-            internal init(
-                items: [Components.Schemas.Period],
-                next: Swift.String? = nil
-            ) {
-                self.items = items
-                self.next = next
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case items
-                case next
-            }
+    }
+}
+
+extension Components.Schemas {
+    /// - Remark: Generated from `#/components/schemas/OrganizationPage`.
+    internal struct OrganizationPage: Codable, Hashable, Sendable {
+        /// - Remark: Generated from `#/components/schemas/OrganizationPage/items`.
+        internal var items: [Components.Schemas.Organization]
+        /// Mã cuối của trang này, để lấy trang sau (tham số cursor); không có khi đã hết
+        ///
+        /// - Remark: Generated from `#/components/schemas/OrganizationPage/next`.
+        internal var next: Swift.String?
+        /// Creates a new `OrganizationPage`.
+        ///
+        /// - Parameters:
+        ///   - items:
+        ///   - next: Mã cuối của trang này, để lấy trang sau (tham số cursor); không có khi đã hết
+        internal init(
+            items: [Components.Schemas.Organization],
+            next: Swift.String? = nil
+        ) {
+            self.items = items
+            self.next = next
         }
-        /// - Remark: Generated from `#/components/schemas/Result`.
-        internal struct Result: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/Result/personCode`.
-            internal var personCode: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Result/fullName`.
-            internal var fullName: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Result/organizationCode`.
-            internal var organizationCode: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Result/isLeader`.
-            internal var isLeader: Swift.Bool
-            /// Điểm (dấu chấm thập phân, hai chữ số); không có khi chưa phê duyệt
-            ///
-            /// - Remark: Generated from `#/components/schemas/Result/score`.
-            internal var score: Swift.String?
-            /// HTXSNV, HTTNV, HTNV, KHTNV; không có khi chưa phê duyệt
-            ///
-            /// - Remark: Generated from `#/components/schemas/Result/level`.
-            internal enum LevelPayload: String, Codable, Hashable, Sendable, CaseIterable {
-                case htxsnv = "HTXSNV"
-                case httnv = "HTTNV"
-                case htnv = "HTNV"
-                case khtnv = "KHTNV"
-            }
-            /// HTXSNV, HTTNV, HTNV, KHTNV; không có khi chưa phê duyệt
-            ///
-            /// - Remark: Generated from `#/components/schemas/Result/level`.
-            internal var level: Components.Schemas.Result.LevelPayload?
-            /// - Remark: Generated from `#/components/schemas/Result/levelName`.
-            internal var levelName: Swift.String?
-            /// Phiên bản kết quả (0 trước phê duyệt; tăng khi kiến nghị, phúc tra được chấp nhận)
-            ///
-            /// - Remark: Generated from `#/components/schemas/Result/revision`.
-            internal var revision: Swift.Int
-            /// Creates a new `Result`.
-            ///
-            /// - Parameters:
-            ///   - personCode:
-            ///   - fullName:
-            ///   - organizationCode:
-            ///   - isLeader:
-            ///   - score: Điểm (dấu chấm thập phân, hai chữ số); không có khi chưa phê duyệt
-            ///   - level: HTXSNV, HTTNV, HTNV, KHTNV; không có khi chưa phê duyệt
-            ///   - levelName:
-            ///   - revision: Phiên bản kết quả (0 trước phê duyệt; tăng khi kiến nghị, phúc tra được chấp nhận)
-            internal init(
-                personCode: Swift.String,
-                fullName: Swift.String,
-                organizationCode: Swift.String,
-                isLeader: Swift.Bool,
-                score: Swift.String? = nil,
-                level: Components.Schemas.Result.LevelPayload? = nil,
-                levelName: Swift.String? = nil,
-                revision: Swift.Int
-            ) {
-                self.personCode = personCode
-                self.fullName = fullName
-                self.organizationCode = organizationCode
-                self.isLeader = isLeader
-                self.score = score
-                self.level = level
-                self.levelName = levelName
-                self.revision = revision
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case personCode
-                case fullName
-                case organizationCode
-                case isLeader
-                case score
-                case level
-                case levelName
-                case revision
-            }
+        internal enum CodingKeys: String, CodingKey {
+            case items
+            case next
         }
-        /// - Remark: Generated from `#/components/schemas/ResultPage`.
-        internal struct ResultPage: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/ResultPage/period`.
-            internal var period: Components.Schemas.Period
-            /// - Remark: Generated from `#/components/schemas/ResultPage/items`.
-            internal var items: [Components.Schemas.Result]
-            /// - Remark: Generated from `#/components/schemas/ResultPage/next`.
-            internal var next: Swift.String?
-            /// Creates a new `ResultPage`.
-            ///
-            /// - Parameters:
-            ///   - period:
-            ///   - items:
-            ///   - next:
-            internal init(
-                period: Components.Schemas.Period,
-                items: [Components.Schemas.Result],
-                next: Swift.String? = nil
-            ) {
-                self.period = period
-                self.items = items
-                self.next = next
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case period
-                case items
-                case next
-            }
+    }
+}
+
+extension Components.Schemas {
+    /// - Remark: Generated from `#/components/schemas/Position`.
+    internal struct Position: Codable, Hashable, Sendable {
+        /// - Remark: Generated from `#/components/schemas/Position/id`.
+        internal var id: Swift.String
+        /// - Remark: Generated from `#/components/schemas/Position/code`.
+        internal var code: Swift.String
+        /// - Remark: Generated from `#/components/schemas/Position/name`.
+        internal var name: Swift.String
+        /// Mã nhóm vị trí việc làm
+        ///
+        /// - Remark: Generated from `#/components/schemas/Position/groupCode`.
+        internal var groupCode: Swift.String
+        /// Cơ quan có vị trí được phê duyệt; không có khi dùng chung toàn tỉnh
+        ///
+        /// - Remark: Generated from `#/components/schemas/Position/organizationCode`.
+        internal var organizationCode: Swift.String?
+        /// - Remark: Generated from `#/components/schemas/Position/active`.
+        internal var active: Swift.Bool
+        /// Creates a new `Position`.
+        ///
+        /// - Parameters:
+        ///   - id:
+        ///   - code:
+        ///   - name:
+        ///   - groupCode: Mã nhóm vị trí việc làm
+        ///   - organizationCode: Cơ quan có vị trí được phê duyệt; không có khi dùng chung toàn tỉnh
+        ///   - active:
+        internal init(
+            id: Swift.String,
+            code: Swift.String,
+            name: Swift.String,
+            groupCode: Swift.String,
+            organizationCode: Swift.String? = nil,
+            active: Swift.Bool
+        ) {
+            self.id = id
+            self.code = code
+            self.name = name
+            self.groupCode = groupCode
+            self.organizationCode = organizationCode
+            self.active = active
         }
-        /// - Remark: Generated from `#/components/schemas/PersonUpsert`.
-        internal struct PersonUpsert: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/PersonUpsert/code`.
-            internal var code: Components.Schemas.Code
-            /// - Remark: Generated from `#/components/schemas/PersonUpsert/fullName`.
-            internal var fullName: Swift.String
-            /// - Remark: Generated from `#/components/schemas/PersonUpsert/staffKind`.
-            internal enum StaffKindPayload: String, Codable, Hashable, Sendable, CaseIterable {
-                case canBo = "can-bo"
-                case congChuc = "cong-chuc"
-                case vienChuc = "vien-chuc"
-                case nguoiLaoDong = "nguoi-lao-dong"
-            }
-            /// - Remark: Generated from `#/components/schemas/PersonUpsert/staffKind`.
-            internal var staffKind: Components.Schemas.PersonUpsert.StaffKindPayload
-            /// - Remark: Generated from `#/components/schemas/PersonUpsert/organizationCode`.
-            internal var organizationCode: Components.Schemas.Code
-            /// - Remark: Generated from `#/components/schemas/PersonUpsert/positionCode`.
-            internal var positionCode: Components.Schemas.Code?
-            /// - Remark: Generated from `#/components/schemas/PersonUpsert/leadershipRank`.
-            internal enum LeadershipRankPayload: String, Codable, Hashable, Sendable, CaseIterable {
-                case khong = "khong"
-                case capTruong = "cap-truong"
-                case capPho = "cap-pho"
-            }
-            /// - Remark: Generated from `#/components/schemas/PersonUpsert/leadershipRank`.
-            internal var leadershipRank: Components.Schemas.PersonUpsert.LeadershipRankPayload?
-            /// - Remark: Generated from `#/components/schemas/PersonUpsert/partyMember`.
-            internal var partyMember: Swift.Bool?
-            /// - Remark: Generated from `#/components/schemas/PersonUpsert/email`.
-            internal var email: Swift.String?
-            /// - Remark: Generated from `#/components/schemas/PersonUpsert/phone`.
-            internal var phone: Swift.String?
-            /// - Remark: Generated from `#/components/schemas/PersonUpsert/activeFrom`.
-            internal var activeFrom: Swift.String?
-            /// - Remark: Generated from `#/components/schemas/PersonUpsert/activeTo`.
-            internal var activeTo: Swift.String?
-            /// Mã các đơn vị kiêm nhiệm
-            ///
-            /// - Remark: Generated from `#/components/schemas/PersonUpsert/concurrentUnits`.
-            internal var concurrentUnits: [Components.Schemas.Code]?
-            /// Creates a new `PersonUpsert`.
-            ///
-            /// - Parameters:
-            ///   - code:
-            ///   - fullName:
-            ///   - staffKind:
-            ///   - organizationCode:
-            ///   - positionCode:
-            ///   - leadershipRank:
-            ///   - partyMember:
-            ///   - email:
-            ///   - phone:
-            ///   - activeFrom:
-            ///   - activeTo:
-            ///   - concurrentUnits: Mã các đơn vị kiêm nhiệm
-            internal init(
-                code: Components.Schemas.Code,
-                fullName: Swift.String,
-                staffKind: Components.Schemas.PersonUpsert.StaffKindPayload,
-                organizationCode: Components.Schemas.Code,
-                positionCode: Components.Schemas.Code? = nil,
-                leadershipRank: Components.Schemas.PersonUpsert.LeadershipRankPayload? = nil,
-                partyMember: Swift.Bool? = nil,
-                email: Swift.String? = nil,
-                phone: Swift.String? = nil,
-                activeFrom: Swift.String? = nil,
-                activeTo: Swift.String? = nil,
-                concurrentUnits: [Components.Schemas.Code]? = nil
-            ) {
-                self.code = code
-                self.fullName = fullName
-                self.staffKind = staffKind
-                self.organizationCode = organizationCode
-                self.positionCode = positionCode
-                self.leadershipRank = leadershipRank
-                self.partyMember = partyMember
-                self.email = email
-                self.phone = phone
-                self.activeFrom = activeFrom
-                self.activeTo = activeTo
-                self.concurrentUnits = concurrentUnits
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case code
-                case fullName
-                case staffKind
-                case organizationCode
-                case positionCode
-                case leadershipRank
-                case partyMember
-                case email
-                case phone
-                case activeFrom
-                case activeTo
-                case concurrentUnits
-            }
-            internal init(from decoder: any Swift.Decoder) throws {
-                let container = try decoder.container(keyedBy: CodingKeys.self)
-                self.code = try container.decode(
-                    Components.Schemas.Code.self,
-                    forKey: .code
-                )
-                self.fullName = try container.decode(
-                    Swift.String.self,
-                    forKey: .fullName
-                )
-                self.staffKind = try container.decode(
-                    Components.Schemas.PersonUpsert.StaffKindPayload.self,
-                    forKey: .staffKind
-                )
-                self.organizationCode = try container.decode(
-                    Components.Schemas.Code.self,
-                    forKey: .organizationCode
-                )
-                self.positionCode = try container.decodeIfPresent(
-                    Components.Schemas.Code.self,
-                    forKey: .positionCode
-                )
-                self.leadershipRank = try container.decodeIfPresent(
-                    Components.Schemas.PersonUpsert.LeadershipRankPayload.self,
-                    forKey: .leadershipRank
-                )
-                self.partyMember = try container.decodeIfPresent(
-                    Swift.Bool.self,
-                    forKey: .partyMember
-                )
-                self.email = try container.decodeIfPresent(
-                    Swift.String.self,
-                    forKey: .email
-                )
-                self.phone = try container.decodeIfPresent(
-                    Swift.String.self,
-                    forKey: .phone
-                )
-                self.activeFrom = try container.decodeIfPresent(
-                    Swift.String.self,
-                    forKey: .activeFrom
-                )
-                self.activeTo = try container.decodeIfPresent(
-                    Swift.String.self,
-                    forKey: .activeTo
-                )
-                self.concurrentUnits = try container.decodeIfPresent(
-                    [Components.Schemas.Code].self,
-                    forKey: .concurrentUnits
-                )
-                try decoder.ensureNoAdditionalProperties(knownKeys: [
-                    "code",
-                    "fullName",
-                    "staffKind",
-                    "organizationCode",
-                    "positionCode",
-                    "leadershipRank",
-                    "partyMember",
-                    "email",
-                    "phone",
-                    "activeFrom",
-                    "activeTo",
-                    "concurrentUnits"
-                ])
-            }
+        internal enum CodingKeys: String, CodingKey {
+            case id
+            case code
+            case name
+            case groupCode
+            case organizationCode
+            case active
         }
-        /// - Remark: Generated from `#/components/schemas/PeopleBatch`.
-        internal struct PeopleBatch: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/PeopleBatch/items`.
-            internal var items: [Components.Schemas.PersonUpsert]
-            /// Creates a new `PeopleBatch`.
-            ///
-            /// - Parameters:
-            ///   - items:
-            internal init(items: [Components.Schemas.PersonUpsert]) {
-                self.items = items
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case items
-            }
-            internal init(from decoder: any Swift.Decoder) throws {
-                let container = try decoder.container(keyedBy: CodingKeys.self)
-                self.items = try container.decode(
-                    [Components.Schemas.PersonUpsert].self,
-                    forKey: .items
-                )
-                try decoder.ensureNoAdditionalProperties(knownKeys: [
-                    "items"
-                ])
-            }
+    }
+}
+
+extension Components.Schemas {
+    /// - Remark: Generated from `#/components/schemas/PositionPage`.
+    internal struct PositionPage: Codable, Hashable, Sendable {
+        /// - Remark: Generated from `#/components/schemas/PositionPage/items`.
+        internal var items: [Components.Schemas.Position]
+        /// - Remark: Generated from `#/components/schemas/PositionPage/next`.
+        internal var next: Swift.String?
+        /// Creates a new `PositionPage`.
+        ///
+        /// - Parameters:
+        ///   - items:
+        ///   - next:
+        internal init(
+            items: [Components.Schemas.Position],
+            next: Swift.String? = nil
+        ) {
+            self.items = items
+            self.next = next
         }
-        /// - Remark: Generated from `#/components/schemas/BatchReport`.
-        internal struct BatchReport: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/BatchReport/dryRun`.
-            internal var dryRun: Swift.Bool
-            /// Đã ghi vào hệ thống (false khi chạy thử)
-            ///
-            /// - Remark: Generated from `#/components/schemas/BatchReport/committed`.
-            internal var committed: Swift.Bool
-            /// - Remark: Generated from `#/components/schemas/BatchReport/received`.
-            internal var received: Swift.Int
-            /// - Remark: Generated from `#/components/schemas/BatchReport/created`.
-            internal var created: Swift.Int
-            /// - Remark: Generated from `#/components/schemas/BatchReport/updated`.
-            internal var updated: Swift.Int
-            /// - Remark: Generated from `#/components/schemas/BatchReport/unchanged`.
-            internal var unchanged: Swift.Int
-            /// Creates a new `BatchReport`.
-            ///
-            /// - Parameters:
-            ///   - dryRun:
-            ///   - committed: Đã ghi vào hệ thống (false khi chạy thử)
-            ///   - received:
-            ///   - created:
-            ///   - updated:
-            ///   - unchanged:
-            internal init(
-                dryRun: Swift.Bool,
-                committed: Swift.Bool,
-                received: Swift.Int,
-                created: Swift.Int,
-                updated: Swift.Int,
-                unchanged: Swift.Int
-            ) {
-                self.dryRun = dryRun
-                self.committed = committed
-                self.received = received
-                self.created = created
-                self.updated = updated
-                self.unchanged = unchanged
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case dryRun
-                case committed
-                case received
-                case created
-                case updated
-                case unchanged
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/DossierRating`.
-        internal struct DossierRating: Codable, Hashable, Sendable {
-            /// Điểm hài lòng của người dân (1–5)
-            ///
-            /// - Remark: Generated from `#/components/schemas/DossierRating/score`.
-            internal var score: Swift.Int
-            /// - Remark: Generated from `#/components/schemas/DossierRating/comment`.
-            internal var comment: Swift.String?
-            /// Ngày đánh giá (mặc định: hôm nay)
-            ///
-            /// - Remark: Generated from `#/components/schemas/DossierRating/ratedOn`.
-            internal var ratedOn: Swift.String?
-            /// Creates a new `DossierRating`.
-            ///
-            /// - Parameters:
-            ///   - score: Điểm hài lòng của người dân (1–5)
-            ///   - comment:
-            ///   - ratedOn: Ngày đánh giá (mặc định: hôm nay)
-            internal init(
-                score: Swift.Int,
-                comment: Swift.String? = nil,
-                ratedOn: Swift.String? = nil
-            ) {
-                self.score = score
-                self.comment = comment
-                self.ratedOn = ratedOn
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case score
-                case comment
-                case ratedOn
-            }
-            internal init(from decoder: any Swift.Decoder) throws {
-                let container = try decoder.container(keyedBy: CodingKeys.self)
-                self.score = try container.decode(
-                    Swift.Int.self,
-                    forKey: .score
-                )
-                self.comment = try container.decodeIfPresent(
-                    Swift.String.self,
-                    forKey: .comment
-                )
-                self.ratedOn = try container.decodeIfPresent(
-                    Swift.String.self,
-                    forKey: .ratedOn
-                )
-                try decoder.ensureNoAdditionalProperties(knownKeys: [
-                    "score",
-                    "comment",
-                    "ratedOn"
-                ])
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/Dossier`.
-        internal struct Dossier: Codable, Hashable, Sendable {
-            /// Mã hồ sơ `<mã định danh cơ quan>-YYMMDD-XXXX`, ví dụ H40.45.01-260705-0012
-            ///
-            /// - Remark: Generated from `#/components/schemas/Dossier/code`.
-            internal var code: Swift.String
-            /// Mã thủ tục hành chính
-            ///
-            /// - Remark: Generated from `#/components/schemas/Dossier/procedureCode`.
-            internal var procedureCode: Swift.String?
-            /// Tên thủ tục hành chính
-            ///
-            /// - Remark: Generated from `#/components/schemas/Dossier/procedureName`.
-            internal var procedureName: Swift.String?
-            /// Ngày tiếp nhận (trùng ngày trong mã hồ sơ)
-            ///
-            /// - Remark: Generated from `#/components/schemas/Dossier/receivedOn`.
-            internal var receivedOn: Swift.String
-            /// Ngày hẹn trả
-            ///
-            /// - Remark: Generated from `#/components/schemas/Dossier/dueOn`.
-            internal var dueOn: Swift.String
-            /// Ngày có kết quả
-            ///
-            /// - Remark: Generated from `#/components/schemas/Dossier/finishedOn`.
-            internal var finishedOn: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Dossier/officer`.
-            internal var officer: Components.Schemas.Code
-            /// - Remark: Generated from `#/components/schemas/Dossier/rating`.
-            internal var rating: Components.Schemas.DossierRating?
-            /// Creates a new `Dossier`.
-            ///
-            /// - Parameters:
-            ///   - code: Mã hồ sơ `<mã định danh cơ quan>-YYMMDD-XXXX`, ví dụ H40.45.01-260705-0012
-            ///   - procedureCode: Mã thủ tục hành chính
-            ///   - procedureName: Tên thủ tục hành chính
-            ///   - receivedOn: Ngày tiếp nhận (trùng ngày trong mã hồ sơ)
-            ///   - dueOn: Ngày hẹn trả
-            ///   - finishedOn: Ngày có kết quả
-            ///   - officer:
-            ///   - rating:
-            internal init(
-                code: Swift.String,
-                procedureCode: Swift.String? = nil,
-                procedureName: Swift.String? = nil,
-                receivedOn: Swift.String,
-                dueOn: Swift.String,
-                finishedOn: Swift.String,
-                officer: Components.Schemas.Code,
-                rating: Components.Schemas.DossierRating? = nil
-            ) {
-                self.code = code
-                self.procedureCode = procedureCode
-                self.procedureName = procedureName
-                self.receivedOn = receivedOn
-                self.dueOn = dueOn
-                self.finishedOn = finishedOn
-                self.officer = officer
-                self.rating = rating
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case code
-                case procedureCode
-                case procedureName
-                case receivedOn
-                case dueOn
-                case finishedOn
-                case officer
-                case rating
-            }
-            internal init(from decoder: any Swift.Decoder) throws {
-                let container = try decoder.container(keyedBy: CodingKeys.self)
-                self.code = try container.decode(
-                    Swift.String.self,
-                    forKey: .code
-                )
-                self.procedureCode = try container.decodeIfPresent(
-                    Swift.String.self,
-                    forKey: .procedureCode
-                )
-                self.procedureName = try container.decodeIfPresent(
-                    Swift.String.self,
-                    forKey: .procedureName
-                )
-                self.receivedOn = try container.decode(
-                    Swift.String.self,
-                    forKey: .receivedOn
-                )
-                self.dueOn = try container.decode(
-                    Swift.String.self,
-                    forKey: .dueOn
-                )
-                self.finishedOn = try container.decode(
-                    Swift.String.self,
-                    forKey: .finishedOn
-                )
-                self.officer = try container.decode(
-                    Components.Schemas.Code.self,
-                    forKey: .officer
-                )
-                self.rating = try container.decodeIfPresent(
-                    Components.Schemas.DossierRating.self,
-                    forKey: .rating
-                )
-                try decoder.ensureNoAdditionalProperties(knownKeys: [
-                    "code",
-                    "procedureCode",
-                    "procedureName",
-                    "receivedOn",
-                    "dueOn",
-                    "finishedOn",
-                    "officer",
-                    "rating"
-                ])
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/DossierBatch`.
-        internal struct DossierBatch: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/DossierBatch/items`.
-            internal var items: [Components.Schemas.Dossier]
-            /// Creates a new `DossierBatch`.
-            ///
-            /// - Parameters:
-            ///   - items:
-            internal init(items: [Components.Schemas.Dossier]) {
-                self.items = items
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case items
-            }
-            internal init(from decoder: any Swift.Decoder) throws {
-                let container = try decoder.container(keyedBy: CodingKeys.self)
-                self.items = try container.decode(
-                    [Components.Schemas.Dossier].self,
-                    forKey: .items
-                )
-                try decoder.ensureNoAdditionalProperties(knownKeys: [
-                    "items"
-                ])
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/DossierOutcome`.
-        internal struct DossierOutcome: Codable, Hashable, Sendable {
-            /// Vị trí trong lô, từ 0
-            ///
-            /// - Remark: Generated from `#/components/schemas/DossierOutcome/index`.
-            internal var index: Swift.Int
-            /// - Remark: Generated from `#/components/schemas/DossierOutcome/code`.
-            internal var code: Swift.String
-            /// - Remark: Generated from `#/components/schemas/DossierOutcome/status`.
-            internal enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
-                case created = "created"
-                case existing = "existing"
-                case refused = "refused"
-            }
-            /// - Remark: Generated from `#/components/schemas/DossierOutcome/status`.
-            internal var status: Components.Schemas.DossierOutcome.StatusPayload
-            /// Mã nhiệm vụ của hồ sơ (created, existing)
-            ///
-            /// - Remark: Generated from `#/components/schemas/DossierOutcome/taskCode`.
-            internal var taskCode: Swift.String?
-            /// Trễ hạn (có kết quả sau ngày hẹn trả)
-            ///
-            /// - Remark: Generated from `#/components/schemas/DossierOutcome/late`.
-            internal var late: Swift.Bool?
-            /// Lần gọi này đã ghi đánh giá của người dân
-            ///
-            /// - Remark: Generated from `#/components/schemas/DossierOutcome/rated`.
-            internal var rated: Swift.Bool?
-            /// - Remark: Generated from `#/components/schemas/DossierOutcome/errors`.
-            internal var errors: [Components.Schemas.FieldError]?
-            /// Creates a new `DossierOutcome`.
-            ///
-            /// - Parameters:
-            ///   - index: Vị trí trong lô, từ 0
-            ///   - code:
-            ///   - status:
-            ///   - taskCode: Mã nhiệm vụ của hồ sơ (created, existing)
-            ///   - late: Trễ hạn (có kết quả sau ngày hẹn trả)
-            ///   - rated: Lần gọi này đã ghi đánh giá của người dân
-            ///   - errors:
-            internal init(
-                index: Swift.Int,
-                code: Swift.String,
-                status: Components.Schemas.DossierOutcome.StatusPayload,
-                taskCode: Swift.String? = nil,
-                late: Swift.Bool? = nil,
-                rated: Swift.Bool? = nil,
-                errors: [Components.Schemas.FieldError]? = nil
-            ) {
-                self.index = index
-                self.code = code
-                self.status = status
-                self.taskCode = taskCode
-                self.late = late
-                self.rated = rated
-                self.errors = errors
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case index
-                case code
-                case status
-                case taskCode
-                case late
-                case rated
-                case errors
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/DossierReport`.
-        internal struct DossierReport: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/DossierReport/received`.
-            internal var received: Swift.Int
-            /// - Remark: Generated from `#/components/schemas/DossierReport/created`.
-            internal var created: Swift.Int
-            /// - Remark: Generated from `#/components/schemas/DossierReport/existing`.
-            internal var existing: Swift.Int
-            /// - Remark: Generated from `#/components/schemas/DossierReport/refused`.
-            internal var refused: Swift.Int
-            /// - Remark: Generated from `#/components/schemas/DossierReport/items`.
-            internal var items: [Components.Schemas.DossierOutcome]
-            /// Creates a new `DossierReport`.
-            ///
-            /// - Parameters:
-            ///   - received:
-            ///   - created:
-            ///   - existing:
-            ///   - refused:
-            ///   - items:
-            internal init(
-                received: Swift.Int,
-                created: Swift.Int,
-                existing: Swift.Int,
-                refused: Swift.Int,
-                items: [Components.Schemas.DossierOutcome]
-            ) {
-                self.received = received
-                self.created = created
-                self.existing = existing
-                self.refused = refused
-                self.items = items
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case received
-                case created
-                case existing
-                case refused
-                case items
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/EdXMLReceipt`.
-        internal struct EdXMLReceipt: Codable, Hashable, Sendable {
-            /// DocumentId của gói
-            ///
-            /// - Remark: Generated from `#/components/schemas/EdXMLReceipt/documentId`.
-            internal var documentId: Swift.String
-            /// Số, ký hiệu (CodeNumber/CodeNotation)
-            ///
-            /// - Remark: Generated from `#/components/schemas/EdXMLReceipt/number`.
-            internal var number: Swift.String
-            /// - Remark: Generated from `#/components/schemas/EdXMLReceipt/promulgationDate`.
-            internal var promulgationDate: Swift.String
-            /// Mã cơ quan ban hành (From/OrganId) trong danh mục
-            ///
-            /// - Remark: Generated from `#/components/schemas/EdXMLReceipt/issuerCode`.
-            internal var issuerCode: Swift.String
-            /// Gói có chữ ký số XML-DSig
-            ///
-            /// - Remark: Generated from `#/components/schemas/EdXMLReceipt/signed`.
-            internal var signed: Swift.Bool
-            /// Kết quả kiểm tra chữ ký số với các chứng thư tin cậy quản trị đã cài
-            ///
-            /// - Remark: Generated from `#/components/schemas/EdXMLReceipt/signature`.
-            internal struct SignaturePayload: Codable, Hashable, Sendable {
-                /// - Remark: Generated from `#/components/schemas/EdXMLReceipt/signature/status`.
-                internal enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
-                    case khongKy = "khong-ky"
-                    case hopLe = "hop-le"
-                    case chuaTinCay = "chua-tin-cay"
-                    case khongHopLe = "khong-hop-le"
-                }
-                /// - Remark: Generated from `#/components/schemas/EdXMLReceipt/signature/status`.
-                internal var status: Components.Schemas.EdXMLReceipt.SignaturePayload.StatusPayload
-                /// - Remark: Generated from `#/components/schemas/EdXMLReceipt/signature/label`.
-                internal var label: Swift.String
-                /// Creates a new `SignaturePayload`.
-                ///
-                /// - Parameters:
-                ///   - status:
-                ///   - label:
-                internal init(
-                    status: Components.Schemas.EdXMLReceipt.SignaturePayload.StatusPayload,
-                    label: Swift.String
-                ) {
-                    self.status = status
-                    self.label = label
-                }
-                internal enum CodingKeys: String, CodingKey {
-                    case status
-                    case label
-                }
-            }
-            /// Kết quả kiểm tra chữ ký số với các chứng thư tin cậy quản trị đã cài
-            ///
-            /// - Remark: Generated from `#/components/schemas/EdXMLReceipt/signature`.
-            internal var signature: Components.Schemas.EdXMLReceipt.SignaturePayload
-            /// Số tệp đính kèm đã lưu làm minh chứng
-            ///
-            /// - Remark: Generated from `#/components/schemas/EdXMLReceipt/attachments`.
-            internal var attachments: Swift.Int
-            /// - Remark: Generated from `#/components/schemas/EdXMLReceipt/tasks`.
-            internal var tasks: [Components.Schemas.Task]
-            /// Creates a new `EdXMLReceipt`.
-            ///
-            /// - Parameters:
-            ///   - documentId: DocumentId của gói
-            ///   - number: Số, ký hiệu (CodeNumber/CodeNotation)
-            ///   - promulgationDate:
-            ///   - issuerCode: Mã cơ quan ban hành (From/OrganId) trong danh mục
-            ///   - signed: Gói có chữ ký số XML-DSig
-            ///   - signature: Kết quả kiểm tra chữ ký số với các chứng thư tin cậy quản trị đã cài
-            ///   - attachments: Số tệp đính kèm đã lưu làm minh chứng
-            ///   - tasks:
-            internal init(
-                documentId: Swift.String,
-                number: Swift.String,
-                promulgationDate: Swift.String,
-                issuerCode: Swift.String,
-                signed: Swift.Bool,
-                signature: Components.Schemas.EdXMLReceipt.SignaturePayload,
-                attachments: Swift.Int,
-                tasks: [Components.Schemas.Task]
-            ) {
-                self.documentId = documentId
-                self.number = number
-                self.promulgationDate = promulgationDate
-                self.issuerCode = issuerCode
-                self.signed = signed
-                self.signature = signature
-                self.attachments = attachments
-                self.tasks = tasks
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case documentId
-                case number
-                case promulgationDate
-                case issuerCode
-                case signed
-                case signature
-                case attachments
-                case tasks
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/EdXMLStatusList`.
-        internal struct EdXMLStatusList: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/EdXMLStatusList/ItemsPayload`.
-            internal struct ItemsPayloadPayload: Codable, Hashable, Sendable {
-                /// - Remark: Generated from `#/components/schemas/EdXMLStatusList/ItemsPayload/taskCode`.
-                internal var taskCode: Swift.String
-                /// - Remark: Generated from `#/components/schemas/EdXMLStatusList/ItemsPayload/unitCode`.
-                internal var unitCode: Swift.String
-                /// - Remark: Generated from `#/components/schemas/EdXMLStatusList/ItemsPayload/statusCode`.
-                internal enum StatusCodePayload: String, Codable, Hashable, Sendable, CaseIterable {
-                    case _02 = "02"
-                    case _03 = "03"
-                    case _05 = "05"
-                    case _06 = "06"
-                }
-                /// - Remark: Generated from `#/components/schemas/EdXMLStatusList/ItemsPayload/statusCode`.
-                internal var statusCode: Components.Schemas.EdXMLStatusList.ItemsPayloadPayload.StatusCodePayload
-                /// - Remark: Generated from `#/components/schemas/EdXMLStatusList/ItemsPayload/description`.
-                internal var description: Swift.String
-                /// - Remark: Generated from `#/components/schemas/EdXMLStatusList/ItemsPayload/at`.
-                internal var at: Foundation.Date
-                /// Thông điệp trạng thái edXML (edXMLEnvelope/edXMLHeader/Status)
-                ///
-                /// - Remark: Generated from `#/components/schemas/EdXMLStatusList/ItemsPayload/xml`.
-                internal var xml: Swift.String
-                /// Creates a new `ItemsPayloadPayload`.
-                ///
-                /// - Parameters:
-                ///   - taskCode:
-                ///   - unitCode:
-                ///   - statusCode:
-                ///   - description:
-                ///   - at:
-                ///   - xml: Thông điệp trạng thái edXML (edXMLEnvelope/edXMLHeader/Status)
-                internal init(
-                    taskCode: Swift.String,
-                    unitCode: Swift.String,
-                    statusCode: Components.Schemas.EdXMLStatusList.ItemsPayloadPayload.StatusCodePayload,
-                    description: Swift.String,
-                    at: Foundation.Date,
-                    xml: Swift.String
-                ) {
-                    self.taskCode = taskCode
-                    self.unitCode = unitCode
-                    self.statusCode = statusCode
-                    self.description = description
-                    self.at = at
-                    self.xml = xml
-                }
-                internal enum CodingKeys: String, CodingKey {
-                    case taskCode
-                    case unitCode
-                    case statusCode
-                    case description
-                    case at
-                    case xml
-                }
-            }
-            /// - Remark: Generated from `#/components/schemas/EdXMLStatusList/items`.
-            internal typealias ItemsPayload = [Components.Schemas.EdXMLStatusList.ItemsPayloadPayload]
-            /// - Remark: Generated from `#/components/schemas/EdXMLStatusList/items`.
-            internal var items: Components.Schemas.EdXMLStatusList.ItemsPayload
-            /// Creates a new `EdXMLStatusList`.
-            ///
-            /// - Parameters:
-            ///   - items:
-            internal init(items: Components.Schemas.EdXMLStatusList.ItemsPayload) {
-                self.items = items
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case items
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/WebhookEvent`.
-        internal enum WebhookEvent: String, Codable, Hashable, Sendable, CaseIterable {
-            case task_assigned = "task.assigned"
-            case task_dueSoon = "task.due-soon"
-            case task_overdue = "task.overdue"
-            case task_submitted = "task.submitted"
-            case task_accepted = "task.accepted"
-            case task_returned = "task.returned"
-            case period_published = "period.published"
-            case period_locked = "period.locked"
-            case result_revised = "result.revised"
-            case edxml_status = "edxml.status"
-        }
-        /// - Remark: Generated from `#/components/schemas/WebhookCreate`.
-        internal struct WebhookCreate: Codable, Hashable, Sendable {
-            /// Địa chỉ nhận (https://…)
-            ///
-            /// - Remark: Generated from `#/components/schemas/WebhookCreate/url`.
-            internal var url: Swift.String
-            /// - Remark: Generated from `#/components/schemas/WebhookCreate/events`.
-            internal var events: [Components.Schemas.WebhookEvent]
-            /// Creates a new `WebhookCreate`.
-            ///
-            /// - Parameters:
-            ///   - url: Địa chỉ nhận (https://…)
-            ///   - events:
-            internal init(
-                url: Swift.String,
-                events: [Components.Schemas.WebhookEvent]
-            ) {
-                self.url = url
-                self.events = events
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case url
-                case events
-            }
-            internal init(from decoder: any Swift.Decoder) throws {
-                let container = try decoder.container(keyedBy: CodingKeys.self)
-                self.url = try container.decode(
-                    Swift.String.self,
-                    forKey: .url
-                )
-                self.events = try container.decode(
-                    [Components.Schemas.WebhookEvent].self,
-                    forKey: .events
-                )
-                try decoder.ensureNoAdditionalProperties(knownKeys: [
-                    "url",
-                    "events"
-                ])
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/Webhook`.
-        internal struct Webhook: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/Webhook/id`.
-            internal var id: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Webhook/url`.
-            internal var url: Swift.String
-            /// - Remark: Generated from `#/components/schemas/Webhook/events`.
-            internal var events: [Components.Schemas.WebhookEvent]
-            /// - Remark: Generated from `#/components/schemas/Webhook/active`.
-            internal var active: Swift.Bool
-            /// - Remark: Generated from `#/components/schemas/Webhook/createdAt`.
-            internal var createdAt: Foundation.Date
-            /// Creates a new `Webhook`.
-            ///
-            /// - Parameters:
-            ///   - id:
-            ///   - url:
-            ///   - events:
-            ///   - active:
-            ///   - createdAt:
-            internal init(
-                id: Swift.String,
-                url: Swift.String,
-                events: [Components.Schemas.WebhookEvent],
-                active: Swift.Bool,
-                createdAt: Foundation.Date
-            ) {
-                self.id = id
-                self.url = url
-                self.events = events
-                self.active = active
-                self.createdAt = createdAt
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case id
-                case url
-                case events
-                case active
-                case createdAt
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/WebhookCreated`.
-        internal struct WebhookCreated: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/WebhookCreated/webhook`.
-            internal var webhook: Components.Schemas.Webhook
-            /// Khóa ký HMAC (chỉ trả lần này; lưu an toàn để kiểm tra chữ ký KPI-Signature)
-            ///
-            /// - Remark: Generated from `#/components/schemas/WebhookCreated/secret`.
-            internal var secret: Swift.String
-            /// Creates a new `WebhookCreated`.
-            ///
-            /// - Parameters:
-            ///   - webhook:
-            ///   - secret: Khóa ký HMAC (chỉ trả lần này; lưu an toàn để kiểm tra chữ ký KPI-Signature)
-            internal init(
-                webhook: Components.Schemas.Webhook,
-                secret: Swift.String
-            ) {
-                self.webhook = webhook
-                self.secret = secret
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case webhook
-                case secret
-            }
-        }
-        /// - Remark: Generated from `#/components/schemas/WebhookList`.
-        internal struct WebhookList: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/WebhookList/items`.
-            internal var items: [Components.Schemas.Webhook]
-            /// Creates a new `WebhookList`.
-            ///
-            /// - Parameters:
-            ///   - items:
-            internal init(items: [Components.Schemas.Webhook]) {
-                self.items = items
-            }
-            internal enum CodingKeys: String, CodingKey {
-                case items
-            }
+        internal enum CodingKeys: String, CodingKey {
+            case items
+            case next
         }
     }
 }

@@ -5,6 +5,7 @@
 import struct Foundation.URL
 import struct Foundation.Data
 import struct Foundation.Date
+
 /// A type that performs HTTP operations defined by the OpenAPI document.
 internal protocol APIProtocol: Sendable {
     /// Ứng dụng đang gọi, quyền của khóa và phạm vi được giao
@@ -45,8 +46,9 @@ internal protocol APIProtocol: Sendable {
     func getPerson(_ input: Operations.GetPerson.Input) async throws -> Operations.GetPerson.Output
     /// Thêm mới, cập nhật cán bộ hàng loạt theo mã (có chạy thử)
     ///
-    /// Cần quyền `catalog:write`; chỉ cán bộ thuộc các đơn vị trong phạm vi của ứng dụng. Cùng bộ kiểm tra với
-    /// nhập tệp trên trang «Nhập dữ liệu»: một dòng sai thì cả lô không được ghi (422, lỗi theo từng dòng
+    /// Cần quyền `catalog:write`; chỉ cán bộ thuộc các đơn vị trong phạm vi của ứng dụng. Cùng bộ kiểm tra
+    /// với nhập tệp trên trang «Nhập dữ liệu»: một dòng sai thì cả lô không được ghi (422, lỗi theo từng
+    /// dòng
     /// `items[i]`). `dryRun=true`: kiểm tra và đếm, không ghi gì. Gửi lại cùng lô không thay đổi gì (`unchanged`).
     ///
     ///
@@ -64,8 +66,8 @@ internal protocol APIProtocol: Sendable {
     ///
     /// Cần quyền `tasks:write`; người, đơn vị, sản phẩm phải trong phạm vi của ứng dụng, như khi lãnh đạo
     /// giao việc trên trang. Cần tiêu đề `Idempotency-Key`: gọi lại với cùng khóa và cùng nội dung nhận lại
-    /// đúng câu trả lời lần đầu. Nhiệm vụ từ văn bản (`document.id`) chỉ được tạo một lần cho mỗi văn bản và
-    /// người (đơn vị) nhận: gửi lại trả 200 với nhiệm vụ đã có.
+    /// đúng câu trả lời lần đầu. Nhiệm vụ từ văn bản (`document.id`) chỉ được tạo một lần cho mỗi văn
+    /// bản và người (đơn vị) nhận: gửi lại trả 200 với nhiệm vụ đã có.
     ///
     ///
     /// - Remark: HTTP `POST /tasks`.
@@ -132,13 +134,14 @@ internal protocol APIProtocol: Sendable {
     func returnTask(_ input: Operations.ReturnTask.Input) async throws -> Operations.ReturnTask.Output
     /// Ghi nhận hồ sơ thủ tục hành chính đã giải quyết (theo lô, theo mã hồ sơ)
     ///
-    /// Cần quyền `tasks:write` và tiêu đề `Idempotency-Key`. Mỗi hồ sơ đã có kết quả thành một nhiệm vụ đã hoàn
-    /// thành của cán bộ giải quyết, sản phẩm «hồ sơ TTHC» trong danh mục của vị trí việc làm của họ (mã sản phẩm
-    /// trong Cài đặt), đúng hạn hoặc trễ hạn theo ngày hẹn trả, tính vào kỳ có ngày hẹn trả. Mã hồ sơ
+    /// Cần quyền `tasks:write` và tiêu đề `Idempotency-Key`. Mỗi hồ sơ đã có kết quả thành một nhiệm vụ đã
+    /// hoàn thành của cán bộ giải quyết, sản phẩm «hồ sơ TTHC» trong danh mục của vị trí việc làm của họ
+    /// (mã sản phẩm trong Cài đặt), đúng hạn hoặc trễ hạn theo ngày hẹn trả, tính vào kỳ có ngày hẹn trả.
+    /// Mã hồ sơ
     /// `<mã định danh cơ quan>-YYMMDD-XXXX` (Thông tư 01/2018/TT-VPCP) là khóa tự nhiên: gửi lại hồ sơ đã có
-    /// không tạo thêm (`existing`), chỉ ghi thêm đánh giá của người dân nếu lần trước chưa có. Hồ sơ sai, hoặc
-    /// cán bộ, cơ quan không có trong phạm vi, bị từ chối theo từng dòng (`refused`, kèm lỗi); các hồ sơ khác
-    /// vẫn được ghi.
+    /// không tạo thêm (`existing`), chỉ ghi thêm đánh giá của người dân nếu lần trước chưa có. Hồ sơ sai,
+    /// hoặc cán bộ, cơ quan không có trong phạm vi, bị từ chối theo từng dòng (`refused`, kèm lỗi); các hồ sơ
+    /// khác vẫn được ghi.
     ///
     ///
     /// - Remark: HTTP `POST /dossiers`.
@@ -148,10 +151,10 @@ internal protocol APIProtocol: Sendable {
     ///
     /// Cần quyền `tasks:write` và tiêu đề `Idempotency-Key`. Thân yêu cầu là gói edXML (UTF-8, không khai báo
     /// DOCTYPE hay ENTITY, tối đa 30 MB). Mỗi cơ quan nhận (`To/OrganId`) trong phạm vi của ứng dụng nhận một
-    /// nhiệm vụ giao cho đơn vị, chờ lãnh đạo đơn vị phân công người chủ trì; số, ký hiệu, ngày ban hành, cơ quan
-    /// ban hành, trích yếu, người ký lấy từ gói; tệp đính kèm thành minh chứng của nguồn. Gửi lại cùng văn bản
-    /// (`From/OrganId` và `DocumentId`) trả 200 với các nhiệm vụ đã có. Gói sai cấu trúc, sai không gian tên,
-    /// cơ quan gửi hay nhận không có trong danh mục: 422, `errors[0].field` là phần tử sai.
+    /// nhiệm vụ giao cho đơn vị, chờ lãnh đạo đơn vị phân công người chủ trì; số, ký hiệu, ngày ban hành,
+    /// cơ quan ban hành, trích yếu, người ký lấy từ gói; tệp đính kèm thành minh chứng của nguồn. Gửi lại
+    /// cùng văn bản (`From/OrganId` và `DocumentId`) trả 200 với các nhiệm vụ đã có. Gói sai cấu trúc, sai không gian
+    /// tên, cơ quan gửi hay nhận không có trong danh mục: 422, `errors[0].field` là phần tử sai.
     ///
     ///
     /// - Remark: HTTP `POST /edxml`.
@@ -159,10 +162,10 @@ internal protocol APIProtocol: Sendable {
     func receiveEdXML(_ input: Operations.ReceiveEdXML.Input) async throws -> Operations.ReceiveEdXML.Output
     /// Thông điệp trạng thái xử lý (03, 05, 06, 02) của một văn bản đã gửi bằng edXML
     ///
-    /// Cần quyền `tasks:read`. Mỗi nhiệm vụ của văn bản (mỗi đơn vị nhận) có các thông điệp: 03 đã tiếp nhận, 05
-    /// đang xử lý (đã phân công, bắt đầu, cập nhật tiến độ), 06 đã xử lý xong (nghiệm thu đạt), 02 từ chối (hủy),
-    /// theo thứ tự, mỗi trạng thái một lần; `xml` là thông điệp trạng thái dạng edXML. Cũng được gửi ngay bằng
-    /// webhook `edxml.status`.
+    /// Cần quyền `tasks:read`. Mỗi nhiệm vụ của văn bản (mỗi đơn vị nhận) có các thông điệp: 03 đã tiếp
+    /// nhận, 05 đang xử lý (đã phân công, bắt đầu, cập nhật tiến độ), 06 đã xử lý xong (nghiệm thu đạt),
+    /// 02 từ chối (hủy), theo thứ tự, mỗi trạng thái một lần; `xml` là thông điệp trạng thái dạng edXML. Cũng
+    /// được gửi ngay bằng webhook `edxml.status`.
     ///
     ///
     /// - Remark: HTTP `GET /edxml/status`.
@@ -178,7 +181,8 @@ internal protocol APIProtocol: Sendable {
     /// Đăng ký nhận sự kiện; khóa ký (secret) chỉ trả một lần
     ///
     /// Cần quyền `webhooks:manage` và tiêu đề `Idempotency-Key`. Địa chỉ nhận là https (hoặc http trong mạng
-    /// nội bộ đã được quản trị cho phép); địa chỉ trong mạng nội bộ chưa được cho phép bị từ chối (422).
+    /// nội bộ đã được quản trị cho phép); địa chỉ trong mạng nội bộ chưa được cho phép bị từ chối
+    /// (422).
     ///
     ///
     /// - Remark: HTTP `POST /webhooks`.
@@ -201,7 +205,8 @@ internal protocol APIProtocol: Sendable {
     /// Kết quả xếp loại chính thức của một kỳ (phân trang theo mã cán bộ)
     ///
     /// Cần quyền `results:read`; kỳ chưa công khai cần thêm quyền `results:read-unpublished` (403 nếu thiếu).
-    /// Điểm, mức xếp loại là kết quả chính thức (sau phê duyệt, theo phiên bản mới nhất sau kiến nghị, phúc tra).
+    /// Điểm, mức xếp loại là kết quả chính thức (sau phê duyệt, theo phiên bản mới nhất sau kiến nghị, phúc
+    /// tra).
     ///
     ///
     /// - Remark: HTTP `GET /periods/{id}/results`.
@@ -209,7 +214,6 @@ internal protocol APIProtocol: Sendable {
     func listResults(_ input: Operations.ListResults.Input) async throws -> Operations.ListResults.Output
 }
 
-/// Convenience overloads for operation inputs.
 extension APIProtocol {
     /// Ứng dụng đang gọi, quyền của khóa và phạm vi được giao
     ///
@@ -218,6 +222,9 @@ extension APIProtocol {
     internal func getMe(headers: Operations.GetMe.Input.Headers = .init()) async throws -> Operations.GetMe.Output {
         try await getMe(Operations.GetMe.Input(headers: headers))
     }
+}
+
+extension APIProtocol {
     /// Cơ quan, đơn vị trong phạm vi (phân trang theo con trỏ)
     ///
     /// Cần quyền `catalog:read`. Sắp xếp theo mã.
@@ -233,6 +240,9 @@ extension APIProtocol {
             headers: headers
         ))
     }
+}
+
+extension APIProtocol {
     /// Một cơ quan, đơn vị theo mã
     ///
     /// - Remark: HTTP `GET /organizations/{code}`.
@@ -246,6 +256,9 @@ extension APIProtocol {
             headers: headers
         ))
     }
+}
+
+extension APIProtocol {
     /// Vị trí việc làm trong phạm vi và dùng chung toàn tỉnh
     ///
     /// Cần quyền `catalog:read`. Sắp xếp theo mã.
@@ -261,6 +274,9 @@ extension APIProtocol {
             headers: headers
         ))
     }
+}
+
+extension APIProtocol {
     /// Cán bộ, công chức, viên chức trong phạm vi
     ///
     /// Cần quyền `catalog:read`. Sắp xếp theo mã cán bộ.
@@ -276,6 +292,9 @@ extension APIProtocol {
             headers: headers
         ))
     }
+}
+
+extension APIProtocol {
     /// Một cán bộ theo mã cán bộ
     ///
     /// - Remark: HTTP `GET /people/{code}`.
@@ -289,10 +308,14 @@ extension APIProtocol {
             headers: headers
         ))
     }
+}
+
+extension APIProtocol {
     /// Thêm mới, cập nhật cán bộ hàng loạt theo mã (có chạy thử)
     ///
-    /// Cần quyền `catalog:write`; chỉ cán bộ thuộc các đơn vị trong phạm vi của ứng dụng. Cùng bộ kiểm tra với
-    /// nhập tệp trên trang «Nhập dữ liệu»: một dòng sai thì cả lô không được ghi (422, lỗi theo từng dòng
+    /// Cần quyền `catalog:write`; chỉ cán bộ thuộc các đơn vị trong phạm vi của ứng dụng. Cùng bộ kiểm tra
+    /// với nhập tệp trên trang «Nhập dữ liệu»: một dòng sai thì cả lô không được ghi (422, lỗi theo từng
+    /// dòng
     /// `items[i]`). `dryRun=true`: kiểm tra và đếm, không ghi gì. Gửi lại cùng lô không thay đổi gì (`unchanged`).
     ///
     ///
@@ -309,6 +332,9 @@ extension APIProtocol {
             body: body
         ))
     }
+}
+
+extension APIProtocol {
     /// Nhiệm vụ trong phạm vi (phân trang theo mã nhiệm vụ)
     ///
     /// Cần quyền `tasks:read`. Sắp xếp theo mã nhiệm vụ.
@@ -324,12 +350,15 @@ extension APIProtocol {
             headers: headers
         ))
     }
+}
+
+extension APIProtocol {
     /// Giao một nhiệm vụ cho một cán bộ chủ trì hoặc một đơn vị
     ///
     /// Cần quyền `tasks:write`; người, đơn vị, sản phẩm phải trong phạm vi của ứng dụng, như khi lãnh đạo
     /// giao việc trên trang. Cần tiêu đề `Idempotency-Key`: gọi lại với cùng khóa và cùng nội dung nhận lại
-    /// đúng câu trả lời lần đầu. Nhiệm vụ từ văn bản (`document.id`) chỉ được tạo một lần cho mỗi văn bản và
-    /// người (đơn vị) nhận: gửi lại trả 200 với nhiệm vụ đã có.
+    /// đúng câu trả lời lần đầu. Nhiệm vụ từ văn bản (`document.id`) chỉ được tạo một lần cho mỗi văn
+    /// bản và người (đơn vị) nhận: gửi lại trả 200 với nhiệm vụ đã có.
     ///
     ///
     /// - Remark: HTTP `POST /tasks`.
@@ -343,6 +372,9 @@ extension APIProtocol {
             body: body
         ))
     }
+}
+
+extension APIProtocol {
     /// Một nhiệm vụ theo mã (NV-…)
     ///
     /// Cần quyền `tasks:read`.
@@ -357,283 +389,5 @@ extension APIProtocol {
             path: path,
             headers: headers
         ))
-    }
-    /// Cập nhật tiến độ thay người chủ trì
-    ///
-    /// Cần quyền `tasks:write`. Nhiệm vụ đã giao chuyển sang đang thực hiện.
-    ///
-    /// - Remark: HTTP `POST /tasks/{code}/progress`.
-    /// - Remark: Generated from `#/paths//tasks/{code}/progress/post(reportProgress)`.
-    internal func reportProgress(
-        path: Operations.ReportProgress.Input.Path,
-        headers: Operations.ReportProgress.Input.Headers = .init(),
-        body: Operations.ReportProgress.Input.Body
-    ) async throws -> Operations.ReportProgress.Output {
-        try await reportProgress(Operations.ReportProgress.Input(
-            path: path,
-            headers: headers,
-            body: body
-        ))
-    }
-    /// Minh chứng của nhiệm vụ
-    ///
-    /// Cần quyền `tasks:read`.
-    ///
-    /// - Remark: HTTP `GET /tasks/{code}/evidence`.
-    /// - Remark: Generated from `#/paths//tasks/{code}/evidence/get(listEvidence)`.
-    internal func listEvidence(
-        path: Operations.ListEvidence.Input.Path,
-        headers: Operations.ListEvidence.Input.Headers = .init()
-    ) async throws -> Operations.ListEvidence.Output {
-        try await listEvidence(Operations.ListEvidence.Input(
-            path: path,
-            headers: headers
-        ))
-    }
-    /// Gửi một tệp minh chứng (nội dung tệp là thân yêu cầu)
-    ///
-    /// Cần quyền `tasks:write`. Cùng giới hạn như trên trang: loại tệp theo phần mở rộng và các byte đầu
-    /// (mặc định pdf, doc, docx, xls, xlsx, jpg, jpeg, png), dung lượng tối đa theo Cài đặt (mặc định 20 MB).
-    /// Chỉ khi nhiệm vụ đã giao hoặc đang thực hiện.
-    ///
-    ///
-    /// - Remark: HTTP `POST /tasks/{code}/evidence`.
-    /// - Remark: Generated from `#/paths//tasks/{code}/evidence/post(addEvidenceFile)`.
-    internal func addEvidenceFile(
-        path: Operations.AddEvidenceFile.Input.Path,
-        query: Operations.AddEvidenceFile.Input.Query,
-        headers: Operations.AddEvidenceFile.Input.Headers = .init(),
-        body: Operations.AddEvidenceFile.Input.Body
-    ) async throws -> Operations.AddEvidenceFile.Output {
-        try await addEvidenceFile(Operations.AddEvidenceFile.Input(
-            path: path,
-            query: query,
-            headers: headers,
-            body: body
-        ))
-    }
-    /// Thêm minh chứng là số, ký hiệu văn bản hoặc một liên kết
-    ///
-    /// Cần quyền `tasks:write`. Chỉ khi nhiệm vụ đã giao hoặc đang thực hiện.
-    ///
-    /// - Remark: HTTP `POST /tasks/{code}/references`.
-    /// - Remark: Generated from `#/paths//tasks/{code}/references/post(addEvidenceReference)`.
-    internal func addEvidenceReference(
-        path: Operations.AddEvidenceReference.Input.Path,
-        headers: Operations.AddEvidenceReference.Input.Headers = .init(),
-        body: Operations.AddEvidenceReference.Input.Body
-    ) async throws -> Operations.AddEvidenceReference.Output {
-        try await addEvidenceReference(Operations.AddEvidenceReference.Input(
-            path: path,
-            headers: headers,
-            body: body
-        ))
-    }
-    /// Gửi nghiệm thu thay người chủ trì
-    ///
-    /// Cần quyền `tasks:write` và ít nhất một minh chứng đã gửi.
-    ///
-    /// - Remark: HTTP `POST /tasks/{code}/submit`.
-    /// - Remark: Generated from `#/paths//tasks/{code}/submit/post(submitTask)`.
-    internal func submitTask(
-        path: Operations.SubmitTask.Input.Path,
-        headers: Operations.SubmitTask.Input.Headers = .init(),
-        body: Operations.SubmitTask.Input.Body
-    ) async throws -> Operations.SubmitTask.Output {
-        try await submitTask(Operations.SubmitTask.Input(
-            path: path,
-            headers: headers,
-            body: body
-        ))
-    }
-    /// Nghiệm thu kết quả
-    ///
-    /// Cần quyền `tasks:write`. Ứng dụng đã gửi nghiệm thu kết quả này thì không tự nghiệm thu (403).
-    ///
-    /// - Remark: HTTP `POST /tasks/{code}/accept`.
-    /// - Remark: Generated from `#/paths//tasks/{code}/accept/post(acceptTask)`.
-    internal func acceptTask(
-        path: Operations.AcceptTask.Input.Path,
-        headers: Operations.AcceptTask.Input.Headers = .init(),
-        body: Operations.AcceptTask.Input.Body
-    ) async throws -> Operations.AcceptTask.Output {
-        try await acceptTask(Operations.AcceptTask.Input(
-            path: path,
-            headers: headers,
-            body: body
-        ))
-    }
-    /// Trả lại kết quả để làm lại
-    ///
-    /// Cần quyền `tasks:write`. Tính một lỗi lớn, trừ khi do nguyên nhân khách quan (`objectiveCause`).
-    ///
-    /// - Remark: HTTP `POST /tasks/{code}/return`.
-    /// - Remark: Generated from `#/paths//tasks/{code}/return/post(returnTask)`.
-    internal func returnTask(
-        path: Operations.ReturnTask.Input.Path,
-        headers: Operations.ReturnTask.Input.Headers = .init(),
-        body: Operations.ReturnTask.Input.Body
-    ) async throws -> Operations.ReturnTask.Output {
-        try await returnTask(Operations.ReturnTask.Input(
-            path: path,
-            headers: headers,
-            body: body
-        ))
-    }
-    /// Ghi nhận hồ sơ thủ tục hành chính đã giải quyết (theo lô, theo mã hồ sơ)
-    ///
-    /// Cần quyền `tasks:write` và tiêu đề `Idempotency-Key`. Mỗi hồ sơ đã có kết quả thành một nhiệm vụ đã hoàn
-    /// thành của cán bộ giải quyết, sản phẩm «hồ sơ TTHC» trong danh mục của vị trí việc làm của họ (mã sản phẩm
-    /// trong Cài đặt), đúng hạn hoặc trễ hạn theo ngày hẹn trả, tính vào kỳ có ngày hẹn trả. Mã hồ sơ
-    /// `<mã định danh cơ quan>-YYMMDD-XXXX` (Thông tư 01/2018/TT-VPCP) là khóa tự nhiên: gửi lại hồ sơ đã có
-    /// không tạo thêm (`existing`), chỉ ghi thêm đánh giá của người dân nếu lần trước chưa có. Hồ sơ sai, hoặc
-    /// cán bộ, cơ quan không có trong phạm vi, bị từ chối theo từng dòng (`refused`, kèm lỗi); các hồ sơ khác
-    /// vẫn được ghi.
-    ///
-    ///
-    /// - Remark: HTTP `POST /dossiers`.
-    /// - Remark: Generated from `#/paths//dossiers/post(recordDossiers)`.
-    internal func recordDossiers(
-        headers: Operations.RecordDossiers.Input.Headers,
-        body: Operations.RecordDossiers.Input.Body
-    ) async throws -> Operations.RecordDossiers.Output {
-        try await recordDossiers(Operations.RecordDossiers.Input(
-            headers: headers,
-            body: body
-        ))
-    }
-    /// Nhận văn bản chỉ đạo dạng gói edXML (QCVN 102:2016)
-    ///
-    /// Cần quyền `tasks:write` và tiêu đề `Idempotency-Key`. Thân yêu cầu là gói edXML (UTF-8, không khai báo
-    /// DOCTYPE hay ENTITY, tối đa 30 MB). Mỗi cơ quan nhận (`To/OrganId`) trong phạm vi của ứng dụng nhận một
-    /// nhiệm vụ giao cho đơn vị, chờ lãnh đạo đơn vị phân công người chủ trì; số, ký hiệu, ngày ban hành, cơ quan
-    /// ban hành, trích yếu, người ký lấy từ gói; tệp đính kèm thành minh chứng của nguồn. Gửi lại cùng văn bản
-    /// (`From/OrganId` và `DocumentId`) trả 200 với các nhiệm vụ đã có. Gói sai cấu trúc, sai không gian tên,
-    /// cơ quan gửi hay nhận không có trong danh mục: 422, `errors[0].field` là phần tử sai.
-    ///
-    ///
-    /// - Remark: HTTP `POST /edxml`.
-    /// - Remark: Generated from `#/paths//edxml/post(receiveEdXML)`.
-    internal func receiveEdXML(
-        headers: Operations.ReceiveEdXML.Input.Headers,
-        body: Operations.ReceiveEdXML.Input.Body
-    ) async throws -> Operations.ReceiveEdXML.Output {
-        try await receiveEdXML(Operations.ReceiveEdXML.Input(
-            headers: headers,
-            body: body
-        ))
-    }
-    /// Thông điệp trạng thái xử lý (03, 05, 06, 02) của một văn bản đã gửi bằng edXML
-    ///
-    /// Cần quyền `tasks:read`. Mỗi nhiệm vụ của văn bản (mỗi đơn vị nhận) có các thông điệp: 03 đã tiếp nhận, 05
-    /// đang xử lý (đã phân công, bắt đầu, cập nhật tiến độ), 06 đã xử lý xong (nghiệm thu đạt), 02 từ chối (hủy),
-    /// theo thứ tự, mỗi trạng thái một lần; `xml` là thông điệp trạng thái dạng edXML. Cũng được gửi ngay bằng
-    /// webhook `edxml.status`.
-    ///
-    ///
-    /// - Remark: HTTP `GET /edxml/status`.
-    /// - Remark: Generated from `#/paths//edxml/status/get(listEdXMLStatus)`.
-    internal func listEdXMLStatus(
-        query: Operations.ListEdXMLStatus.Input.Query,
-        headers: Operations.ListEdXMLStatus.Input.Headers = .init()
-    ) async throws -> Operations.ListEdXMLStatus.Output {
-        try await listEdXMLStatus(Operations.ListEdXMLStatus.Input(
-            query: query,
-            headers: headers
-        ))
-    }
-    /// Các đăng ký nhận sự kiện của ứng dụng
-    ///
-    /// Cần quyền `webhooks:manage`.
-    ///
-    /// - Remark: HTTP `GET /webhooks`.
-    /// - Remark: Generated from `#/paths//webhooks/get(listWebhooks)`.
-    internal func listWebhooks(headers: Operations.ListWebhooks.Input.Headers = .init()) async throws -> Operations.ListWebhooks.Output {
-        try await listWebhooks(Operations.ListWebhooks.Input(headers: headers))
-    }
-    /// Đăng ký nhận sự kiện; khóa ký (secret) chỉ trả một lần
-    ///
-    /// Cần quyền `webhooks:manage` và tiêu đề `Idempotency-Key`. Địa chỉ nhận là https (hoặc http trong mạng
-    /// nội bộ đã được quản trị cho phép); địa chỉ trong mạng nội bộ chưa được cho phép bị từ chối (422).
-    ///
-    ///
-    /// - Remark: HTTP `POST /webhooks`.
-    /// - Remark: Generated from `#/paths//webhooks/post(createWebhook)`.
-    internal func createWebhook(
-        headers: Operations.CreateWebhook.Input.Headers,
-        body: Operations.CreateWebhook.Input.Body
-    ) async throws -> Operations.CreateWebhook.Output {
-        try await createWebhook(Operations.CreateWebhook.Input(
-            headers: headers,
-            body: body
-        ))
-    }
-    /// Hủy một đăng ký (sự kiện đang chờ gửi cho đăng ký này không gửi nữa)
-    ///
-    /// Cần quyền `webhooks:manage`.
-    ///
-    /// - Remark: HTTP `DELETE /webhooks/{id}`.
-    /// - Remark: Generated from `#/paths//webhooks/{id}/delete(deleteWebhook)`.
-    internal func deleteWebhook(
-        path: Operations.DeleteWebhook.Input.Path,
-        headers: Operations.DeleteWebhook.Input.Headers = .init()
-    ) async throws -> Operations.DeleteWebhook.Output {
-        try await deleteWebhook(Operations.DeleteWebhook.Input(
-            path: path,
-            headers: headers
-        ))
-    }
-    /// Kỳ đánh giá của các cơ quan trong phạm vi
-    ///
-    /// Cần quyền `results:read`. Sắp xếp theo mã định danh của kỳ.
-    ///
-    /// - Remark: HTTP `GET /periods`.
-    /// - Remark: Generated from `#/paths//periods/get(listPeriods)`.
-    internal func listPeriods(
-        query: Operations.ListPeriods.Input.Query = .init(),
-        headers: Operations.ListPeriods.Input.Headers = .init()
-    ) async throws -> Operations.ListPeriods.Output {
-        try await listPeriods(Operations.ListPeriods.Input(
-            query: query,
-            headers: headers
-        ))
-    }
-    /// Kết quả xếp loại chính thức của một kỳ (phân trang theo mã cán bộ)
-    ///
-    /// Cần quyền `results:read`; kỳ chưa công khai cần thêm quyền `results:read-unpublished` (403 nếu thiếu).
-    /// Điểm, mức xếp loại là kết quả chính thức (sau phê duyệt, theo phiên bản mới nhất sau kiến nghị, phúc tra).
-    ///
-    ///
-    /// - Remark: HTTP `GET /periods/{id}/results`.
-    /// - Remark: Generated from `#/paths//periods/{id}/results/get(listResults)`.
-    internal func listResults(
-        path: Operations.ListResults.Input.Path,
-        query: Operations.ListResults.Input.Query = .init(),
-        headers: Operations.ListResults.Input.Headers = .init()
-    ) async throws -> Operations.ListResults.Output {
-        try await listResults(Operations.ListResults.Input(
-            path: path,
-            query: query,
-            headers: headers
-        ))
-    }
-}
-
-/// Server URLs defined in the OpenAPI document.
-internal enum Servers {
-    internal enum Server1 {
-        internal static func url() throws -> Foundation.URL {
-            try Foundation.URL(
-                validatingOpenAPIServerURL: "/api/v1",
-                variables: []
-            )
-        }
-    }
-    @available(*, deprecated, renamed: "Servers.Server1.url")
-    internal static func server1() throws -> Foundation.URL {
-        try Foundation.URL(
-            validatingOpenAPIServerURL: "/api/v1",
-            variables: []
-        )
     }
 }

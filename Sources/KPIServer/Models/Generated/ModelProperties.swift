@@ -87,7 +87,8 @@ extension AccountLink {
 
 extension OutboxMessage {
     var properties: [any AnyProperty] {
-        [$id, $channel, $recipient, $subject, $body, $altBody, $dedupeKey, $state, $attempts, $nextAttemptAt, $lastError, $createdAt, $sentAt]
+        [$id, $channel, $recipient, $subject, $body, $altBody, $dedupeKey, $state, $attempts, $nextAttemptAt, $lastError, $createdAt,
+            $sentAt]
     }
 }
 
@@ -105,7 +106,8 @@ extension SystemSetting {
 
 extension ConclusionRecord {
     var properties: [any AnyProperty] {
-        [$id, $personID, $scopePath, $kind, $year, $decisionNumber, $decisionDate, $issuer, $note, $enteredBy, $voided, $voidReason, $effect, $createdAt]
+        [$id, $personID, $scopePath, $kind, $year, $decisionNumber, $decisionDate, $issuer, $note, $enteredBy, $voided, $voidReason,
+            $effect, $createdAt]
     }
 }
 
@@ -117,49 +119,58 @@ extension DelegationRecord {
 
 extension EvaluationPeriod {
     var properties: [any AnyProperty] {
-        [$id, $code, $kind, $organizationID, $scopePath, $excludedPaths, $state, $dirty, $computedAt, $people, $openedBy, $selfDue, $reviewDue, $approveDue, $objectionUntil, $approvedBy, $approvedAt, $decision, $lockedBy, $lockedAt, $version, $createdAt, $updatedAt]
+        [$id, $code, $kind, $organizationID, $scopePath, $excludedPaths, $state, $dirty, $computedAt, $people, $openedBy, $selfDue,
+            $reviewDue, $approveDue, $objectionUntil, $approvedBy, $approvedAt, $decision, $lockedBy, $lockedAt, $version, $createdAt,
+                $updatedAt]
     }
 }
 
 extension Evaluation {
     var properties: [any AnyProperty] {
-        [$id, $periodID, $personID, $personCode, $scopePath, $isLeader, $selfComment, $selfRubric, $selfAt, $reviewComment, $reviewRubric, $reviewTaskScore, $reviewedBy, $reviewedAt, $level, $hundredths, $reasons, $revision, $updatedAt]
+        [$id, $periodID, $personID, $personCode, $scopePath, $isLeader, $selfComment, $selfRubric, $selfAt, $reviewComment, $reviewRubric,
+            $reviewTaskScore, $reviewedBy, $reviewedAt, $level, $hundredths, $reasons, $revision, $updatedAt]
     }
 }
 
 extension EvaluationRevision {
     var properties: [any AnyProperty] {
-        [$id, $periodID, $personID, $number, $kind, $hundredths, $level, $frameworkID, $frameworkVersion, $inputs, $reasons, $note, $author, $createdAt]
+        [$id, $periodID, $personID, $number, $kind, $hundredths, $level, $frameworkID, $frameworkVersion, $inputs, $reasons, $note, $author,
+            $createdAt]
     }
 }
 
 extension Complaint {
     var properties: [any AnyProperty] {
-        [$id, $periodID, $personID, $personCode, $scopePath, $reasons, $evidence, $filedBy, $filedAt, $answerDue, $state, $answer, $answeredBy, $answeredAt, $revision]
+        [$id, $periodID, $personID, $personCode, $scopePath, $reasons, $evidence, $filedBy, $filedAt, $answerDue, $state, $answer,
+            $answeredBy, $answeredAt, $revision]
     }
 }
 
 extension ReReview {
     var properties: [any AnyProperty] {
-        [$id, $periodID, $personID, $personCode, $scopePath, $how, $openedBy, $openedAt, $state, $conclusion, $concludedBy, $concludedAt, $revision]
+        [$id, $periodID, $personID, $personCode, $scopePath, $how, $openedBy, $openedAt, $state, $conclusion, $concludedBy, $concludedAt,
+            $revision]
     }
 }
 
 extension Feedback {
     var properties: [any AnyProperty] {
-        [$id, $userID, $senderName, $unitName, $scopePath, $topic, $subject, $page, $text, $searchText, $status, $answer, $answeredBy, $answeredAt, $createdAt]
+        [$id, $userID, $senderName, $unitName, $scopePath, $topic, $subject, $page, $text, $searchText, $status, $answer, $answeredBy,
+            $answeredAt, $createdAt]
     }
 }
 
 extension Framework {
     var properties: [any AnyProperty] {
-        [$id, $code, $name, $staffKind, $groupCodes, $organizationID, $scopePath, $parentID, $version, $status, $effectiveFrom, $definition, $note, $publishedAt, $updatedAt]
+        [$id, $code, $name, $staffKind, $groupCodes, $organizationID, $scopePath, $parentID, $version, $status, $effectiveFrom, $definition,
+            $note, $publishedAt, $updatedAt]
     }
 }
 
 extension ScoreInput {
     var properties: [any AnyProperty] {
-        [$id, $period, $personID, $scopePath, $agencyPath, $data, $updatedAt, $hundredths, $level, $staffKind, $groupCode, $tasks, $completed, $onTime, $notCompleted, $unitsAssigned, $unitsCompleted, $frameworkID, $tie, $quota]
+        [$id, $period, $personID, $scopePath, $agencyPath, $data, $updatedAt, $hundredths, $level, $staffKind, $groupCode, $tasks,
+            $completed, $onTime, $notCompleted, $unitsAssigned, $unitsCompleted, $frameworkID, $tie, $quota]
     }
 }
 
@@ -171,7 +182,8 @@ extension LeaveRecord {
 
 extension Organization {
     var properties: [any AnyProperty] {
-        [$id, $code, $name, $searchText, $block, $level, $parentID, $path, $sortOrder, $isAgency, $headEvaluatorID, $active, $identifier, $updatedAt]
+        [$id, $code, $name, $searchText, $block, $level, $parentID, $path, $sortOrder, $isAgency, $headEvaluatorID, $active, $identifier,
+            $updatedAt]
     }
 }
 
@@ -189,7 +201,8 @@ extension Position {
 
 extension Person {
     var properties: [any AnyProperty] {
-        [$id, $code, $fullName, $searchText, $staffKind, $organizationID, $scopePath, $positionID, $leadershipRank, $partyMember, $email, $phone, $activeFrom, $activeTo, $active, $updatedAt]
+        [$id, $code, $fullName, $searchText, $staffKind, $organizationID, $scopePath, $positionID, $leadershipRank, $partyMember, $email,
+            $phone, $activeFrom, $activeTo, $active, $updatedAt]
     }
 }
 
@@ -207,13 +220,15 @@ extension PriorLevel {
 
 extension Product {
     var properties: [any AnyProperty] {
-        [$id, $code, $name, $searchText, $unit, $groupID, $positionID, $organizationID, $scopePath, $isStandard, $factor, $complexity, $details, $active, $updatedAt]
+        [$id, $code, $name, $searchText, $unit, $groupID, $positionID, $organizationID, $scopePath, $isStandard, $factor, $complexity,
+            $details, $active, $updatedAt]
     }
 }
 
 extension User {
     var properties: [any AnyProperty] {
-        [$id, $username, $passwordHash, $personID, $scopePath, $mustChangePassword, $failedAttempts, $heldUntil, $lastLoginAt, $createdAt, $active, $mfaSecret, $mfaPendingSecret, $mfaEnabledAt, $mfaLastStep, $updatedAt, $privacyAckAt]
+        [$id, $username, $passwordHash, $personID, $scopePath, $mustChangePassword, $failedAttempts, $heldUntil, $lastLoginAt, $createdAt,
+            $active, $mfaSecret, $mfaPendingSecret, $mfaEnabledAt, $mfaLastStep, $updatedAt, $privacyAckAt]
     }
 }
 
@@ -237,7 +252,12 @@ extension WebSession {
 
 extension WorkTask {
     var properties: [any AnyProperty] {
-        [$id, $code, $title, $searchText, $details, $source, $documentNumber, $documentDate, $documentIssuer, $documentID, $productID, $productCode, $productName, $productUnit, $factor, $complexity, $complexityFactor, $quantity, $units, $assigneeID, $organizationID, $scopePath, $assignerUserID, $assignerName, $proposerUserID, $parentID, $batchID, $recurrenceKey, $start, $due, $priority, $state, $percent, $majorErrors, $exemptErrors, $delays, $exemptDelays, $delayExemptBy, $delayExemptReason, $submittedOn, $requestedDue, $completedOn, $verdict, $creationToken, $version, $createdAt, $updatedAt]
+        [$id, $code, $title, $searchText, $details, $source, $documentNumber, $documentDate, $documentIssuer, $documentID, $productID,
+            $productCode, $productName, $productUnit, $factor, $complexity, $complexityFactor, $quantity, $units, $assigneeID,
+                $organizationID, $scopePath, $assignerUserID, $assignerName, $proposerUserID, $parentID, $batchID, $recurrenceKey, $start,
+                    $due, $priority, $state, $percent, $majorErrors, $exemptErrors, $delays, $exemptDelays, $delayExemptBy,
+                        $delayExemptReason, $submittedOn, $requestedDue, $completedOn, $verdict, $creationToken, $version, $createdAt,
+                            $updatedAt]
     }
 }
 
@@ -285,7 +305,8 @@ extension Counter {
 
 extension RecurringTask {
     var properties: [any AnyProperty] {
-        [$id, $title, $productCode, $quantity, $complexity, $assigneeID, $scopePath, $kind, $dueDay, $createdBy, $createdByName, $active, $createdAt]
+        [$id, $title, $productCode, $quantity, $complexity, $assigneeID, $scopePath, $kind, $dueDay, $createdBy, $createdByName, $active,
+            $createdAt]
     }
 }
 
@@ -309,7 +330,8 @@ extension ViolationType {
 
 extension DisciplineRecord {
     var properties: [any AnyProperty] {
-        [$id, $personID, $scopePath, $kind, $violationCode, $violationName, $deduction, $level, $decisionNumber, $decisionDate, $occurredOn, $note, $enteredBy, $voided, $voidReason, $createdAt]
+        [$id, $personID, $scopePath, $kind, $violationCode, $violationName, $deduction, $level, $decisionNumber, $decisionDate, $occurredOn,
+            $note, $enteredBy, $voided, $voidReason, $createdAt]
     }
 }
 
@@ -323,64 +345,4 @@ extension TrustedCertificate {
     var properties: [any AnyProperty] {
         [$id, $subject, $issuer, $fingerprint, $der, $notAfter, $addedBy, $createdAt]
     }
-}
-
-/// Every model whose properties are listed above (checked against reflection by ModelPropertiesTests).
-enum ListedModelProperties {
-    nonisolated(unsafe) static let types: [any Fields.Type] = [
-        APIClientRecord.self,
-        APITokenRecord.self,
-        APICallRecord.self,
-        APIIdempotencyRecord.self,
-        WebhookSubscription.self,
-        AuditArchiveRecord.self,
-        PendingDecision.self,
-        PendingRecordDecision.self,
-        AgencySetting.self,
-        ReceiptCode.self,
-        SingleSignOnAttempt.self,
-        RecoveryCode.self,
-        SignInChallenge.self,
-        AccountLink.self,
-        OutboxMessage.self,
-        NoticePreference.self,
-        SystemSetting.self,
-        ConclusionRecord.self,
-        DelegationRecord.self,
-        EvaluationPeriod.self,
-        Evaluation.self,
-        EvaluationRevision.self,
-        Complaint.self,
-        ReReview.self,
-        Feedback.self,
-        Framework.self,
-        ScoreInput.self,
-        LeaveRecord.self,
-        Organization.self,
-        PositionGroup.self,
-        Position.self,
-        Person.self,
-        ConcurrentPost.self,
-        PriorLevel.self,
-        Product.self,
-        User.self,
-        RoleGrant.self,
-        AuditEntry.self,
-        WebSession.self,
-        WorkTask.self,
-        TaskParticipant.self,
-        TaskEventRecord.self,
-        Evidence.self,
-        Notice.self,
-        CalendarDay.self,
-        JobLock.self,
-        Counter.self,
-        RecurringTask.self,
-        RatingLink.self,
-        Rating.self,
-        ViolationType.self,
-        DisciplineRecord.self,
-        EdXMLReceiptRecord.self,
-        TrustedCertificate.self,
-    ]
 }
