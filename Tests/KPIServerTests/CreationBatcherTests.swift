@@ -84,7 +84,7 @@ final class CreationBatcherTests: XCTestCase {
                 prepared.append(try await lead.prepare(.init(draft: d, assigneeCodes: ["CB-BTCTU-P3-03"],
                                                              participantCodes: ["CB-BTCTU-P3-05"], token: "chung-\(i)")))
             }
-            let (principal, actor, forms) = (lead.principal, lead.actor, prepared)
+            let (principal, actor, forms, now) = (lead.principal, lead.actor, prepared, app.clock.now)
             let made = try await app.store.write(reach: .work) { db in
                 let group = WriteGroup()
                 var made: [WorkTask] = []
@@ -92,7 +92,7 @@ final class CreationBatcherTests: XCTestCase {
                     made += try await WorkService.insertTasks(p, batch: nil, on: db, principal: principal, actor: actor,
                                                               group: group) { _ in "chung-\(i)" }
                 }
-                try await group.finish(on: db)
+                try await group.finish(on: db, at: now)
                 return made
             }
             XCTAssertEqual(made.count, 3)
@@ -100,6 +100,17 @@ final class CreationBatcherTests: XCTestCase {
             let stored = try await WorkTask.query(on: app.db).filter(\.$id ~~ ids).all()
             XCTAssertEqual(Set(stored.map(\.code)), Set(made.map(\.code)))
             XCTAssertEqual(Set(stored.map(\.creationToken)), ["chung-0", "chung-1", "chung-2"])
+            // Every field stored as the task was made (the rows are written by one hand-built insert), stamped at `now`.
+            let encoder = JSONEncoder()
+            encoder.dateEncodingStrategy = .iso8601
+            encoder.outputFormatting = .sortedKeys
+            for task in made {
+                let back = try XCTUnwrap(stored.first { $0.id == task.id })
+                let (kept, written) = (try encoder.encode(back), try encoder.encode(task))
+                XCTAssertEqual(String(decoding: kept, as: UTF8.self), String(decoding: written, as: UTF8.self))
+                XCTAssertEqual(back.createdAt.map { Int($0.timeIntervalSince1970) }, Int(now.timeIntervalSince1970))
+                XCTAssertEqual(back.updatedAt.map { Int($0.timeIntervalSince1970) }, Int(now.timeIntervalSince1970))
+            }
             let lines = try await TaskEventRecord.query(on: app.db).filter(\.$taskID ~~ ids).all()
             XCTAssertEqual(lines.map(\.kind), ["tao", "tao", "tao"], "one timeline line per task")
             let parts = try await TaskParticipant.query(on: app.db).filter(\.$taskID ~~ ids).count()

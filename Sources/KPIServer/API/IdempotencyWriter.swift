@@ -28,12 +28,17 @@ final class IdempotencyWriter: Sendable {
          SQLBind(answer?.contentType ?? ""), SQLBind(answer?.body ?? ""), SQLBind(answer?.location), SQLBind(c.at)]
     }
 
-    /// Claims the key: true when this call's row went in, false when a row of the same client and key was there.
+    /// Claims the key: true when this call's row went in, false when a row of the same client and key was there. On
+    /// PostgreSQL committed without waiting for its flush (`AsyncCommit`): what the call then writes is committed with
+    /// one, which covers the claim; a claim lost with a crash was of a call whose work was lost with it, which its retry
+    /// claims and does again.
     func claim(_ c: Claim, store: Store) async throws -> Bool {
         try await claims.submit(c) { batch in
             let inserted = try await store.autocommit { db in
-                Set(try await db.sql.insert(into: APIIdempotencyRecord.schema).columns(Self.columns).rows(batch.map { Self.row($0) })
-                    .ignoringConflicts(with: ["user_id", "key"]).returning("id").all(decodingColumn: "id", as: UUID.self))
+                let returning: [any SQLExpression] = [SQLColumn("id")] + (db.isPostgres ? [AsyncCommit.column] : [])
+                return Set(try await db.sql.insert(into: APIIdempotencyRecord.schema).columns(Self.columns)
+                    .rows(batch.map { Self.row($0) }).ignoringConflicts(with: ["user_id", "key"]).returning(returning)
+                    .all(decodingColumn: "id", as: UUID.self))
             }
             return batch.map { inserted.contains($0.id) }
         }

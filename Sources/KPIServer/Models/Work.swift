@@ -208,6 +208,18 @@ final class Counter: Model, @unchecked Sendable {
         return "NV-" + padded(Int64(year), 4) + "-" + padded(number, 6)
     }
 
+    /// `reserve` by a statement of its own on PostgreSQL (never inside a transaction: `db` autocommits), committed without
+    /// waiting for its flush (`AsyncCommit`): a task is only ever written with a reserved number by a transaction
+    /// committed afterwards, whose flush covers the reservation, and numbers lost with a crash were used by nothing.
+    static func reserveAhead(_ name: String, _ count: Int, on db: any Database) async throws -> Int64 {
+        guard db.isPostgres else { return try await reserve(name, count, on: db) }
+        guard let value = try await db.value("""
+            WITH \(unsafeRaw: AsyncCommit.cte) INSERT INTO counters (name, value) SELECT \(bind: name), \(bind: count) FROM quick
+            ON CONFLICT (name) DO UPDATE SET value = counters.value + \(bind: count) RETURNING value
+            """, as: Int64.self) else { throw Abort(.internalServerError) }
+        return value
+    }
+
     /// Takes the next `count` values of `name` at once, inside the caller's transaction; returns the last.
     static func reserve(_ name: String, _ count: Int, on db: any Database) async throws -> Int64 {
         guard let value = try await db.value("""

@@ -20,7 +20,12 @@ struct ClockStamps: AnyModelMiddleware {
 
     func handle(_ event: ModelEvent, _ model: any AnyModel, on db: any Database,
                 chainingTo next: any AnyModelResponder) -> EventLoopFuture<Void> {
-        let now = clock.now
+        Self.stamp(event, model, at: clock.now)
+        return next.handle(event, model, on: db)
+    }
+
+    /// The times `event` sets on `model` (also applied by `Database.insert(new:at:)`, which runs no middleware).
+    static func stamp(_ event: ModelEvent, _ model: any AnyModel, at now: Date) {
         switch event {
         case .create:
             if let m = model as? any CreationStamped, m.createdAt == nil { m.createdAt = now }
@@ -30,7 +35,6 @@ struct ClockStamps: AnyModelMiddleware {
         default:
             break
         }
-        return next.handle(event, model, on: db)
     }
 }
 

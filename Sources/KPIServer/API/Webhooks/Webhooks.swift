@@ -48,14 +48,7 @@ enum Webhooks {
     static func subscribers(_ db: any Database, _ event: WebhookEvent, scopePath: String, group: WriteGroup?) async throws -> [UUID] {
         let all: [Subscription]
         if let kept = group?.subscriptions { all = kept } else {
-            all = try await db.rows("""
-                SELECT s.id, s.events, g.scope_path FROM webhook_subscriptions s
-                JOIN users u ON u.id = s.user_id AND u.active = \(bind: true)
-                JOIN role_grants g ON g.user_id = s.user_id AND g.role = \(bind: Role.apiClient.rawValue)
-                WHERE s.active = \(bind: true)
-                """) { c in
-                Subscription(id: try c.next(UUID.self), events: try c.next(String.self), grantScope: try c.next(String.self))
-            }
+            all = try await subscriptions(db)
             group?.subscriptions = all
         }
         var seen = Set<UUID>()
@@ -63,6 +56,18 @@ enum Webhooks {
             s.events.split(separator: " ").contains(Substring(event.rawValue)) && OrgPath.contains(s.grantScope, scopePath)
                 && seen.insert(s.id).inserted
         }.map(\.id)
+    }
+
+    /// Every active subscription of an active client, with the scope of the client's grant.
+    static func subscriptions(_ db: any Database) async throws -> [Subscription] {
+        try await db.rows("""
+            SELECT s.id, s.events, g.scope_path FROM webhook_subscriptions s
+            JOIN users u ON u.id = s.user_id AND u.active = \(bind: true)
+            JOIN role_grants g ON g.user_id = s.user_id AND g.role = \(bind: Role.apiClient.rawValue)
+            WHERE s.active = \(bind: true)
+            """) { c in
+            Subscription(id: try c.next(UUID.self), events: try c.next(String.self), grantScope: try c.next(String.self))
+        }
     }
 
     /// The facts of a task an event carries.

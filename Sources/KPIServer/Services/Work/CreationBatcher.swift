@@ -28,7 +28,7 @@ final class WriteGroup: @unchecked Sendable {
     /// The most rows one statement inserts: within PostgreSQL's 65 535 and SQLite's 32 766 bound values at any width here.
     static let rowsPerStatement = 500
 
-    /// Reads at once the accounts of everyone the group's notices may go to.
+    /// Reads at once the accounts of everyone the group's notices may go to (those not read ahead, `ahead`).
     func readAccounts(of people: [UUID], on db: any Database) async throws {
         let missing = Array(Set(people).subtracting(accounts.keys))
         guard !missing.isEmpty else { return }
@@ -36,14 +36,48 @@ final class WriteGroup: @unchecked Sendable {
         for person in missing { accounts[person] = found[person] ?? [] }
     }
 
-    /// Writes what was collected: the periods' marks, then the audit entries (their chain's lock held from here to the
-    /// commit).
-    func finish(on db: any Database) async throws {
+    /// What a group reads before its transaction: its forms with their task numbers, the creation tokens already used,
+    /// and the group itself with the accounts its notices may go to and the webhook subscriptions.
+    struct Ahead: @unchecked Sendable {
+        var forms: [WorkService.Prepared]
+        var made: Set<String>
+        var group: WriteGroup
+    }
+
+    /// Reads them by statements sent at once on the primary, ahead of the transaction (one round trip's wait instead of
+    /// four in a row, bench/README.md), as the transaction would have read them: a token used meanwhile by another
+    /// process makes the group's insert fail and its creations be written again one by one (`CreationBatcher`).
+    static func ahead(_ forms: [WorkService.Prepared], writing items: [CreationBatcher.Item], store: Store) async throws -> Ahead {
+        let db = store.writer
+        let tokens = items.flatMap(\.tokens)
+        let people = Array(Set(items.flatMap { item in
+            item.prepared.targets.compactMap { $0.0?.id } + item.prepared.participants.compactMap(\.id)
+        }))
+        async let numbered: [WorkService.Prepared] = {
+            var forms = forms
+            try await WorkService.reserveNumbers(&forms, store: store)
+            return forms
+        }()
+        async let made: [String] = tokens.isEmpty ? [] : db.rows("""
+            SELECT creation_token FROM tasks WHERE creation_token IN (\(binds: tokens))
+            """) { try $0.next(String.self) }
+        async let accounts: [UUID: [UUID]] = Notices.users(of: people, on: db)
+        async let subscriptions = Webhooks.subscriptions(db)
+        let group = WriteGroup()
+        let found = try await accounts
+        for person in people { group.accounts[person] = found[person] ?? [] }
+        group.subscriptions = try await subscriptions
+        return Ahead(forms: try await numbered, made: Set(try await made), group: group)
+    }
+
+    /// Writes what was collected: the rows, the periods' marks, then the audit entries (their chain's lock held from here
+    /// to the commit). `now` stamps the models' creation (`Database.insert(new:at:)`).
+    func finish(on db: any Database, at now: Date) async throws {
         func chunks<T>(_ all: [T]) -> [ArraySlice<T>] {
             stride(from: 0, to: all.count, by: Self.rowsPerStatement).map { all[$0..<min($0 + Self.rowsPerStatement, all.count)] }
         }
-        func insert<M: Model>(_ models: [M]) async throws {
-            for chunk in chunks(models) { try await Array(chunk).create(on: db) }
+        func insert<M: Model>(_ models: [M]) async throws where M.IDValue == UUID {
+            for chunk in chunks(models) { try await db.insert(new: Array(chunk), at: now) }
         }
         func insert(_ rows: [[any SQLExpression]], into table: String, _ columns: [String]) async throws {
             for chunk in chunks(rows) { try await db.sql.insert(into: table).columns(columns).rows(chunk).run() }
@@ -65,8 +99,8 @@ final class WriteGroup: @unchecked Sendable {
 /// one statement ahead of the transaction, their rows inserted and their audit entries chained by one statement a
 /// table at its end, and what they share read or written once (`WriteGroup`). So the audit
 /// chain's lock, held from its last entry's read to the commit, is taken once per group and not once per task, and
-/// so is the commit's flush (issue 20's benchmark: creations queued on that lock). Nothing waits for company: with
-/// one creation at a time this is the old path.
+/// so is the commit's flush (issue 20's benchmark: creations queued on that lock). Nothing waits for company: one
+/// creation at a time is a group of one.
 ///
 /// A group whose transaction fails (a creation made meanwhile by another process, a bad row) is written again one
 /// by one, so each creation gets its own answer and nothing of the others is lost; when the database is away, all
@@ -105,58 +139,48 @@ final class CreationBatcher: @unchecked Sendable {
 
     /// Each creation's outcome, in order.
     private func write(_ group: [Item], _ store: Store) async -> [Result<[WorkTask], any Error>] {
-        // The group's task numbers, by one statement of their own ahead of its transaction (`reserveNumbers`): one round
-        // trip a group, not one a creation (bench/api: 0,086× with the reservations of calls arriving together shared
-        // ahead of the batcher, 0,097× here).
+        // One creation of each token in the group (the same document sent twice at once: the second waits).
+        var seen = Set<String>()
+        var together: [Int] = [], alone: [Int] = []
+        for (i, item) in group.enumerated() {
+            if item.tokens.allSatisfy({ seen.insert($0).inserted }) { together.append(i) } else { alone.append(i) }
+        }
+        // Ahead of the transaction, at once (`WriteGroup.ahead`): the group's task numbers (one statement for the group,
+        // not one a creation: bench/api 0,086× with the reservations of calls arriving together shared ahead of the
+        // batcher, 0,097× a group) and what its creations read alike.
         var group = group
-        var forms = group.map(\.prepared)
+        let ahead: WriteGroup.Ahead
         do {
-            try await WorkService.reserveNumbers(&forms, store: store)
+            ahead = try await WriteGroup.ahead(group.map(\.prepared), writing: together.map { group[$0] }, store: store)
         } catch {
             return group.map { _ in .failure(error) }
         }
-        for i in group.indices { group[i].prepared = forms[i] }
+        for i in group.indices { group[i].prepared = ahead.forms[i] }
         var results = [Result<[WorkTask], any Error>?](repeating: nil, count: group.count)
-        var alone = Array(group.indices)
-        if group.count > 1 {
-            // One creation of each token in the group (the same document sent twice at once: the second waits).
-            var seen = Set<String>()
-            var together: [Int] = []
-            alone = []
-            for (i, item) in group.enumerated() {
-                if item.tokens.allSatisfy({ seen.insert($0).inserted }) { together.append(i) } else { alone.append(i) }
-            }
-            do {
-                let items = together.map { group[$0] }
-                let (made, written) = try await store.write(reach: .work) { db in
-                    // Made before (a document sent again): not written, answered by the caller.
-                    let made = Set(try await db.rows("""
-                        SELECT creation_token FROM tasks WHERE creation_token IN (\(binds: items.flatMap(\.tokens)))
-                        """) { try $0.next(String.self) })
-                    let group = WriteGroup()
-                    let writing = items.filter { !$0.tokens.contains(where: made.contains) }
-                    try await group.readAccounts(of: writing.flatMap { item in
-                        item.prepared.targets.compactMap { $0.0?.id } + item.prepared.participants.compactMap(\.id)
-                    }, on: db)
-                    var written: [[WorkTask]] = []
-                    for item in writing {
-                        written.append(try await WorkService.insertTasks(
-                            item.prepared, batch: item.prepared.targets.count > 1 ? UUID() : nil, on: db, principal: item.principal,
-                            actor: item.actor, group: group) { item.token(of: $0) })
-                    }
-                    try await group.finish(on: db)
-                    return (made, written)
+        do {
+            let made = ahead.made
+            let writing = together.map { group[$0] }.filter { !$0.tokens.contains(where: made.contains) }
+            let shared = ahead.group
+            let written = try await store.write(reach: .work) { db in
+                var written: [[WorkTask]] = []
+                for item in writing {
+                    written.append(try await WorkService.insertTasks(
+                        item.prepared, batch: item.prepared.targets.count > 1 ? UUID() : nil, on: db, principal: item.principal,
+                        actor: item.actor, group: shared) { item.token(of: $0) })
                 }
-                var next = written.makeIterator()
-                for i in together {
-                    results[i] = group[i].tokens.contains(where: made.contains) ? .failure(AlreadyMade()) : .success(next.next()!)
-                }
-            } catch {
-                // The database away (restarting, a failover): each alone would only wait for it again, one after
-                // another, while the creations behind them wait too; all are answered now (503, to try again).
-                guard !DatabaseOutage.matches(error) else { return group.map { _ in .failure(error) } }
-                alone = Array(group.indices)
+                try await shared.finish(on: db, at: store.now)
+                return written
             }
+            var next = written.makeIterator()
+            for i in together {
+                // Made before (a document sent again): not written, answered by the caller.
+                results[i] = group[i].tokens.contains(where: made.contains) ? .failure(AlreadyMade()) : .success(next.next()!)
+            }
+        } catch {
+            // The database away (restarting, a failover): each alone would only wait for it again, one after
+            // another, while the creations behind them wait too; all are answered now (503, to try again).
+            guard !DatabaseOutage.matches(error) else { return group.map { _ in .failure(error) } }
+            alone = Array(group.indices)
         }
         var outage: (any Error)?
         for i in alone {

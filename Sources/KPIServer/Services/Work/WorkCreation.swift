@@ -54,7 +54,7 @@ extension WorkService {
         for p in prepared where p.firstNumber == nil { counts[p.checked.start.year, default: 0] += p.targets.count }
         var next: [Int: Int64] = [:]
         for (year, count) in counts where count > 0 {
-            next[year] = try await Counter.reserve("tasks-\(year)", count, on: store.db) - Int64(count) + 1
+            next[year] = try await Counter.reserveAhead("tasks-\(year)", count, on: store.db) - Int64(count) + 1
         }
         for i in prepared.indices where prepared[i].firstNumber == nil {
             let year = prepared[i].checked.start.year
