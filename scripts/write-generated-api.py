@@ -28,7 +28,7 @@ def literal_lines(text):
             while size + swiftsplit.width(line[cut]) <= CHUNK:
                 size += swiftsplit.width(line[cut])
                 cut += 1
-            while line[cut - 1] == "\\":
+            while cut > 1 and line[cut - 1] == "\\":
                 cut -= 1
             out.append(line[:cut] + "\\##")
             line = line[cut:]
