@@ -93,7 +93,8 @@ struct Store: Sendable {
     func write<T: Sendable>(reach: WriteReach? = .everything,
                             _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         if isPostgres {
-            let result = try await writer.transaction { try await body($0) }
+            // Guarded: a statement sent on a connection lost mid-transaction would otherwise never be answered.
+            let result = try await ConnectionGuard.transaction(on: writer, body)
             if let reach { changes.bump(reach) }
             return result
         }

@@ -33,7 +33,7 @@ enum BackupService {
             let tools = try PostgresTools(url: app.settings.databaseURL ?? "", caFile: app.settings.databaseCAFile,
                                           binDirectory: Environment.get("KPI_PG_BIN"))
             let base = manifest
-            manifest = try await app.db.withConnection { conn in
+            manifest = try await ConnectionGuard.withConnection(on: app.db) { conn in
                 let sql = conn.sql
                 try await sql.raw("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").run()
                 do {

@@ -18,7 +18,7 @@ extension Application {
             return
         }
         let migrations = self.migrations
-        try await db.withConnection { conn in
+        try await ConnectionGuard.withConnection(on: db) { conn in
             try await conn.sql.raw("SELECT pg_advisory_lock(\(bind: SchemaUpgrade.lockKey))").run()
             do {
                 let migrator = Migrator(databaseFactory: { _ in conn }, migrations: migrations, on: conn.eventLoop)

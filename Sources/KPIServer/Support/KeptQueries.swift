@@ -36,12 +36,13 @@ extension Database {
         if let pg = self as? any PostgresDatabase {
             let statement = KeptStatement<Query, R>(values: values, read: read)
             let logger = logger
+            // Sent from a task, not from the connection's event loop: guarded (`ConnectionGuard`).
             return try await pg.withConnection { conn in
-                conn.eventLoop.makeFutureWithTask {
+                ConnectionGuard.watch(conn, conn.eventLoop.makeFutureWithTask {
                     var out: [R] = []
                     for try await r in try await conn.execute(statement, logger: logger) { out.append(r) }
                     return out
-                }
+                })
             }.get()
         }
         return try await rows(try SQLQueryString(numbered: Query.sql, values), read)

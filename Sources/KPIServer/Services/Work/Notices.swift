@@ -134,7 +134,7 @@ enum DeadlineJob {
         // The period's recurring tasks first (each made once whoever runs), so they are warned about too.
         let generated = try await RecurringJob.generate(store: store, settings: app.settings, today: today)
         if store.isPostgres {
-            return try await store.db.transaction { db in
+            return try await ConnectionGuard.transaction(on: store.db) { db in
                 let got = try await db.value("SELECT pg_try_advisory_xact_lock(\(bind: lockKey)) AS got", as: Bool.self)
                 guard got == true else { return Outcome(ran: false, notices: 0,
                     generated: generated) }
