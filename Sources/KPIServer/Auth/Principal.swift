@@ -156,14 +156,7 @@ struct Principal: Sendable {
 
     static func load(sessionTokenHash hash: String, on db: any Database) async throws -> SessionFound? {
         if let pg = db as? any PostgresDatabase {
-            let rows = try await pg.withConnection { conn in
-                ConnectionGuard.watch(conn, conn.eventLoop.makeFutureWithTask {
-                    var out: [SessionRow] = []
-                    for try await r in try await conn.execute(SessionLookup(hash: hash), logger: db.logger) { out.append(r) }
-                    return out
-                })
-            }.get()
-            return try found(rows)
+            return try found(try await ConnectionGuard.rows(SessionLookup(hash: hash), on: pg, logger: db.logger))
         }
         return try found(await db.rows(SQLQueryString(SessionLookup.select) + "\(bind: hash)", SessionLookup.read))
     }

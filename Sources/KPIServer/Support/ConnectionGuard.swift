@@ -26,10 +26,28 @@ enum ConnectionGuard {
     static func withConnection<T: Sendable>(on database: any Database,
                                             _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         try await database.withConnection { db in
-            guard let pg = db as? any PostgresDatabase else { return try await body(db) }
-            let conn = try await pg.withConnection { $0.eventLoop.makeSucceededFuture($0) }.get()
+            guard let conn = try await connection(of: db) else { return try await body(db) }
             return try await watch(conn, conn.eventLoop.makeFutureWithTask { try await body(db) }).get()
         }
+    }
+
+    /// The rows of a prepared statement, on a connection of `pg`'s pool, guarded: it is sent from a task, not from the
+    /// connection's event loop, so the connection may have closed meanwhile (the session lookup, `KeptSQL`).
+    static func rows<S: PostgresPreparedStatement>(_ statement: S, on pg: any PostgresDatabase,
+                                                   logger: Logger) async throws -> [S.Row] where S.Row: Sendable {
+        try await pg.withConnection { conn in
+            watch(conn, conn.eventLoop.makeFutureWithTask {
+                var out: [S.Row] = []
+                for try await r in try await conn.execute(statement, logger: logger) { out.append(r) }
+                return out
+            })
+        }.get()
+    }
+
+    /// The PostgreSQL connection under a handle bound to one (`withConnection`'s), or nil on SQLite.
+    static func connection(of db: any Database) async throws -> PostgresConnection? {
+        guard let pg = db as? any PostgresDatabase else { return nil }
+        return try await pg.withConnection { $0.eventLoop.makeSucceededFuture($0) }.get()
     }
 
     /// `body` as one transaction on one connection of `database`'s pool, guarded on PostgreSQL (BEGIN, `body`,
@@ -37,7 +55,7 @@ enum ConnectionGuard {
     /// inside an aborted transaction). On SQLite as Fluent's `transaction`.
     static func transaction<T: Sendable>(on database: any Database,
                                          _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        guard database is any PostgresDatabase else { return try await database.transaction(body) }
+        guard database.isPostgres else { return try await database.transaction(body) }
         return try await withConnection(on: database) { db in
             try await db.sql.raw("BEGIN").run()
             do {
@@ -48,9 +66,7 @@ enum ConnectionGuard {
                 do {
                     try await db.sql.raw("ROLLBACK").run()
                 } catch {
-                    if let pg = db as? any PostgresDatabase {
-                        try? await pg.withConnection { $0.close() }.get()
-                    }
+                    try? await connection(of: db)?.close().get()
                 }
                 throw error
             }
@@ -82,9 +98,6 @@ enum ConnectionGuard {
         private let lock = NSLock()
         /// A connection with its close callback registered, and what to call when it closes (nil: nothing under way).
         private var armed: [ObjectIdentifier: (@Sendable () -> Void)?] = [:]
-
-        /// Connections watched now, for tests: each appears from its first watch to its close.
-        var count: Int { lock.withLock { armed.count } }
 
         func arm(_ conn: PostgresConnection, onClose: @escaping @Sendable () -> Void) {
             let id = ObjectIdentifier(conn)

@@ -34,16 +34,7 @@ extension Database {
     func rows<Query: KeptSQL, R: Sendable>(kept query: Query.Type, _ values: [any Encodable & Sendable],
                                            _ read: @escaping @Sendable (inout RowCells) throws -> R) async throws -> [R] {
         if let pg = self as? any PostgresDatabase {
-            let statement = KeptStatement<Query, R>(values: values, read: read)
-            let logger = logger
-            // Sent from a task, not from the connection's event loop: guarded (`ConnectionGuard`).
-            return try await pg.withConnection { conn in
-                ConnectionGuard.watch(conn, conn.eventLoop.makeFutureWithTask {
-                    var out: [R] = []
-                    for try await r in try await conn.execute(statement, logger: logger) { out.append(r) }
-                    return out
-                })
-            }.get()
+            return try await ConnectionGuard.rows(KeptStatement<Query, R>(values: values, read: read), on: pg, logger: logger)
         }
         return try await rows(try SQLQueryString(numbered: Query.sql, values), read)
     }
