@@ -13,6 +13,7 @@ final class BackupTests: XCTestCase {
     private func temp(_ name: String) -> String {
         let dir = NSTemporaryDirectory() + "kpi-backup-test-\(UUID().uuidString)"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
         return dir + "/" + name
     }
 

@@ -117,4 +117,21 @@ final class SettingsTests: XCTestCase {
             XCTAssertEqual(actions, ["calendar.add", "calendar.remove"])
         }
     }
+
+    /// A throwaway application leaves nothing behind: its SQLite file (when not on PostgreSQL) and its data directory
+    /// are gone once it has shut down.
+    func testAThrowawayApplicationRemovesItsFilesAtShutdown() async throws {
+        let app = try await TestEnv.make(demo: false)
+        let dataDirectory = app.settings.dataDirectory
+        try FileManager.default.createDirectory(atPath: dataDirectory + "/minh-chung", withIntermediateDirectories: true)
+        var database: String?
+        if !app.db.isPostgres {
+            let rows = try await app.db.sql.raw("PRAGMA database_list").all()
+            database = try rows.first?.decode(column: "file", as: String.self)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: database ?? ""), "the database is a file: \(database ?? "")")
+        }
+        try await app.asyncShutdown()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dataDirectory), dataDirectory)
+        if let database { XCTAssertFalse(FileManager.default.fileExists(atPath: database), database) }
+    }
 }

@@ -16,7 +16,7 @@ public struct Settings: Sendable {
     public var bcryptCost: Int
     /// `KPI_IMPORT_MAX_MB`, default 20.
     public var importMaxMegabytes: Int
-    /// Use an in-memory SQLite database (tests).
+    /// Use a throwaway SQLite database (tests): a file in the temporary directory, removed at shutdown.
     public var inMemory: Bool
     /// `KPI_EVIDENCE_MAX_MB`, default 20: the largest evidence file accepted.
     public var evidenceMaxMegabytes: Int = 20

@@ -37,6 +37,7 @@ enum TestEnv {
         settings.sessionIdleMinutes = 60
         settings.dataDirectory = NSTemporaryDirectory() + "kpi-test-\(UUID().uuidString)"
         adjust(&settings)
+        removeAtShutdown(settings.dataDirectory, of: app)
         do {
             try await configure(app, settings: settings)
             if postgresURL != nil {
@@ -67,6 +68,7 @@ extension TestEnv {
         settings.bcryptCost = 4
         settings.mfaKey = mfaKey
         settings.dataDirectory = NSTemporaryDirectory() + "kpi-test-\(UUID().uuidString)"
+        removeAtShutdown(settings.dataDirectory, of: app)
         do {
             try await configure(app, settings: settings)
         } catch {
@@ -74,6 +76,16 @@ extension TestEnv {
             throw error
         }
         return app
+    }
+}
+
+extension TestEnv {
+    /// A test application's data directory, when it is a temporary one, is removed when the application shuts down
+    /// (after everything else has: registered before `configure`, so its handler runs last). A run of the suite made
+    /// thousands of them and left them all in the temporary directory.
+    static func removeAtShutdown(_ dataDirectory: String, of app: Application) {
+        guard dataDirectory.hasPrefix(NSTemporaryDirectory()) else { return }
+        app.lifecycle.use(RemoveAtShutdown(paths: [dataDirectory]))
     }
 }
 
