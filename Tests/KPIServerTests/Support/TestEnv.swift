@@ -26,16 +26,10 @@ enum TestEnv {
     }
 
     static func make(demo: Bool = true, migrate: Bool = true, adjust: (inout Settings) -> Void = { _ in }) async throws -> Application {
-        let app = try await Application.make(.testing)
-        app.clock = AppClock(pinnedAt: now)
-        app.logger.logLevel = .warning
-        var settings = Settings.testing
-        settings.databaseURL = postgresURL
+        let app = try await application()
+        var settings = base()
         settings.inMemory = postgresURL == nil
-        settings.bcryptCost = 4
-        settings.mfaKey = mfaKey
         settings.sessionIdleMinutes = 60
-        settings.dataDirectory = NSTemporaryDirectory() + "kpi-test-\(UUID().uuidString)"
         adjust(&settings)
         removeAtShutdown(settings.dataDirectory, of: app)
         do {
@@ -59,15 +53,9 @@ extension TestEnv {
     /// A second application on the same PostgreSQL database (a second server process), without
     /// touching the schema or the data.
     static func attach() async throws -> Application {
-        let app = try await Application.make(.testing)
-        app.clock = AppClock(pinnedAt: now)
-        app.logger.logLevel = .warning
-        var settings = Settings.testing
-        settings.databaseURL = postgresURL
+        let app = try await application()
+        var settings = base()
         settings.inMemory = false
-        settings.bcryptCost = 4
-        settings.mfaKey = mfaKey
-        settings.dataDirectory = NSTemporaryDirectory() + "kpi-test-\(UUID().uuidString)"
         removeAtShutdown(settings.dataDirectory, of: app)
         do {
             try await configure(app, settings: settings)
@@ -80,6 +68,25 @@ extension TestEnv {
 }
 
 extension TestEnv {
+    /// A test application: the pinned clock, warnings only.
+    static func application() async throws -> Application {
+        let app = try await Application.make(.testing)
+        app.clock = AppClock(pinnedAt: now)
+        app.logger.logLevel = .warning
+        return app
+    }
+
+    /// What every test application's settings start from: the database under test, cheap hashing, the shared
+    /// two-step key, a data directory of its own in the temporary directory.
+    static func base() -> Settings {
+        var settings = Settings.testing
+        settings.databaseURL = postgresURL
+        settings.bcryptCost = 4
+        settings.mfaKey = mfaKey
+        settings.dataDirectory = NSTemporaryDirectory() + "kpi-test-\(UUID().uuidString)"
+        return settings
+    }
+
     /// A test application's data directory, when it is a temporary one, is removed when the application shuts down
     /// (after everything else has: registered before `configure`, so its handler runs last). A run of the suite made
     /// thousands of them and left them all in the temporary directory.
