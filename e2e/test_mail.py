@@ -8,6 +8,7 @@ import email.header
 import email.policy
 import os
 import re
+import shutil
 import sqlite3
 import ssl
 import subprocess
@@ -15,6 +16,7 @@ import tempfile
 import time
 import uuid
 
+import pytest
 from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
@@ -29,6 +31,13 @@ PUBLIC = "https://kpi.nghean.example"
 # Read by conftest's server fixture: this module's servers send through the relay below.
 SERVER_ENV = {"KPI_SMTP_HOST": "localhost", "KPI_SMTP_PORT": str(SMTP_PORT), "KPI_SMTP_CA_FILE": f"{CERTS}/cert.pem",
               "KPI_SMTP_FROM": "khong-tra-loi@nghean.example", "KPI_PUBLIC_URL": PUBLIC, "KPI_MAIL_EVERY_SECONDS": "1"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def remove_certificates():
+    """The test's certificate and key are removed when the module is done (nothing left in /tmp)."""
+    yield
+    shutil.rmtree(CERTS, ignore_errors=True)
 
 
 class Relay:
