@@ -2,6 +2,7 @@
 required and a certificate of the test's own, the server trusting it through KPI_SMTP_CA_FILE.
 Checks recipients, the decoded Vietnamese subject and the link; stops the relay mid-way and checks
 that nothing is lost and nothing is sent twice."""
+import atexit
 import datetime
 import email
 import email.header
@@ -16,13 +17,14 @@ import tempfile
 import time
 import uuid
 
-import pytest
 from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
 from conftest import SIZES, free_port, no_horizontal_overflow, shot, sign_in, url, server_today
 
 CERTS = tempfile.mkdtemp(prefix="kpi-smtp-")
+# Removed when pytest exits, whether or not this module's tests ran (nothing left in /tmp).
+atexit.register(shutil.rmtree, CERTS, ignore_errors=True)
 subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{CERTS}/key.pem",
                 "-out", f"{CERTS}/cert.pem", "-days", "2", "-subj", "/CN=localhost",
                 "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], check=True, capture_output=True)
@@ -31,13 +33,6 @@ PUBLIC = "https://kpi.nghean.example"
 # Read by conftest's server fixture: this module's servers send through the relay below.
 SERVER_ENV = {"KPI_SMTP_HOST": "localhost", "KPI_SMTP_PORT": str(SMTP_PORT), "KPI_SMTP_CA_FILE": f"{CERTS}/cert.pem",
               "KPI_SMTP_FROM": "khong-tra-loi@nghean.example", "KPI_PUBLIC_URL": PUBLIC, "KPI_MAIL_EVERY_SECONDS": "1"}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def remove_certificates():
-    """The test's certificate and key are removed when the module is done (nothing left in /tmp)."""
-    yield
-    shutil.rmtree(CERTS, ignore_errors=True)
 
 
 class Relay:
