@@ -5,14 +5,57 @@ back (Idempotent-Replayed), and one in fifty carries a source document already s
 which must answer 200 with the task already made. The floor is /healthz from the same 8 threads on the
 same kind of connection, measured in the same run, before and after. Prints both rates, the ratio and
 what the database holds afterwards (the caller checks it); exits 1 on any unexpected answer.
+With --server-pid and --postgres-pid it also reads the CPU time the server and the PostgreSQL cluster spent in each phase
+(/proc, Linux), and prints it per call: the ratio of the server's CPU per /healthz to its CPU per task is
+the ratio the server itself allows, were nothing else slower than its CPU.
 """
 import argparse
 import http.client
 import json
+import os
 import random
 import sys
 import threading
 import time
+
+
+def proc_stat(pid):
+    """The fields of /proc/PID/stat after the command's name (state, parent, …), or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
+def cpu_seconds(pids):
+    """CPU time (user and system) of the given processes, in seconds; a process gone counts nothing."""
+    fields = [f for f in map(proc_stat, pids) if f]
+    return sum(int(f[11]) + int(f[12]) for f in fields) / os.sysconf("SC_CLK_TCK")
+
+
+def cluster_pids(postmaster):
+    """The postmaster and the processes it has started (its backends and helpers)."""
+    children = [int(n) for n in os.listdir("/proc") if n.isdigit() and (proc_stat(n) or [0, 0])[1] == str(postmaster)]
+    return [postmaster] + children
+
+
+class CPUClock:
+    """The server's and the PostgreSQL cluster's CPU seconds spent between start() and stop()."""
+
+    def __init__(self, server_pid, postmaster_pid):
+        self.server_pid, self.postmaster_pid = server_pid, postmaster_pid
+
+    def start(self):
+        if self.server_pid and self.postmaster_pid:
+            self.pg = cluster_pids(self.postmaster_pid)
+            self.begin = (cpu_seconds([self.server_pid]), cpu_seconds(self.pg))
+
+    def stop(self):
+        if not (self.server_pid and self.postmaster_pid):
+            return None
+        pg = self.pg + [p for p in cluster_pids(self.postmaster_pid) if p not in self.pg]  # backends started meanwhile
+        return (cpu_seconds([self.server_pid]) - self.begin[0], cpu_seconds(pg) - self.begin[1])
 
 
 def connect(port):
@@ -20,6 +63,7 @@ def connect(port):
 
 
 def healthz(port, workers, seconds):
+    """Requests per second and the number of requests."""
     counts = [0] * workers
     stop = time.monotonic() + seconds
 
@@ -40,13 +84,13 @@ def healthz(port, workers, seconds):
         t.start()
     for t in threads:
         t.join()
-    return sum(counts) / (time.monotonic() - started)
+    return sum(counts) / (time.monotonic() - started), sum(counts)
 
 
 def create_tasks(port, tokens, pairs, total, start, due, seed):
     per = total // len(tokens)
     problems = []
-    stats = {"created": 0, "replayed": 0, "document_hits": 0}
+    stats = {"created": 0, "replayed": 0, "document_hits": 0, "calls": 0}
     lock = threading.Lock()
 
     def run(i):
@@ -58,6 +102,8 @@ def create_tasks(port, tokens, pairs, total, start, due, seed):
         def post(body, key):
             c.request("POST", "/api/v1/tasks", body, dict(headers, **{"Idempotency-Key": key}))
             r = c.getresponse()
+            with lock:
+                stats["calls"] += 1
             return r.status, r.getheader("Idempotent-Replayed"), json.loads(r.read() or b"{}")
 
         for n in range(per):
@@ -99,6 +145,11 @@ def create_tasks(port, tokens, pairs, total, start, due, seed):
     return stats, elapsed, problems
 
 
+def fmt(x, digits=2):
+    """A number as the users read it: decimal comma."""
+    return f"{x:.{digits}f}".replace(".", ",")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, required=True)
@@ -109,19 +160,36 @@ def main():
     ap.add_argument("--due", required=True)
     ap.add_argument("--floor-seconds", type=float, default=10)
     ap.add_argument("--seed", type=int, default=20261203)
+    ap.add_argument("--server-pid", type=int, help="with --postgres-pid: measure the server's CPU time per call")
+    ap.add_argument("--postgres-pid", type=int, help="the cluster's postmaster, to measure PostgreSQL's CPU time too")
     a = ap.parse_args()
     tokens = [t.strip() for t in open(a.tokens) if t.strip()]
     pairs = [tuple(line.rstrip("\n").split("\t")) for line in open(a.pairs) if line.strip()]
-    floor_before = healthz(a.port, len(tokens), a.floor_seconds)
+    clock = CPUClock(a.server_pid, a.postgres_pid)
+    clock.start()
+    floor_before, health_calls = healthz(a.port, len(tokens), a.floor_seconds)
+    health_cpu = clock.stop()
+    clock.start()
     stats, elapsed, problems = create_tasks(a.port, tokens, pairs, a.tasks, a.start, a.due, a.seed)
-    floor_after = healthz(a.port, len(tokens), a.floor_seconds)
+    task_cpu = clock.stop()
+    floor_after, _ = healthz(a.port, len(tokens), a.floor_seconds)
     floor = max(floor_before, floor_after)
     rate = stats["created"] / elapsed
     print(f"/healthz: {floor_before:.0f} req/s trước, {floor_after:.0f} req/s sau (lấy {floor:.0f})")
     print(f"Giao nhiệm vụ qua API: {stats['created']} nhiệm vụ trong {elapsed:.1f} s = {rate:.0f} nhiệm vụ/s "
           f"(kèm {stats['replayed']} lần gửi lại cùng khóa, {stats['document_hits']} lần gửi lại văn bản đã giao)")
     print(f"Tỉ lệ so với /healthz: {rate / floor:.3f}× (mục tiêu ≥ 0,25×)")
-    print(json.dumps({"created": stats["created"], "rate": rate, "floor": floor, "ratio": rate / floor}))
+    summary = {"created": stats["created"], "rate": rate, "floor": floor, "ratio": rate / floor}
+    if health_cpu and task_cpu and stats["created"]:
+        per_health = [1000 * x / health_calls for x in health_cpu]
+        per_task = [1000 * x / stats["created"] for x in task_cpu]
+        print(f"CPU của máy chủ: {fmt(per_health[0])} ms mỗi /healthz, {fmt(per_task[0])} ms mỗi nhiệm vụ "
+              f"({fmt(1000 * task_cpu[0] / stats['calls'])} ms mỗi lời gọi); của PostgreSQL: {fmt(per_health[1])} ms và "
+              f"{fmt(per_task[1])} ms")
+        print(f"Tỉ lệ máy chủ cho phép theo CPU của chính nó: {fmt(per_health[0] / per_task[0], 3)}×")
+        summary.update(server_ms_healthz=per_health[0], server_ms_task=per_task[0], postgres_ms_healthz=per_health[1],
+                       postgres_ms_task=per_task[1], server_cpu_bound=per_health[0] / per_task[0])
+    print(json.dumps(summary))
     for p in problems[:20]:
         print("LỖI:", p, file=sys.stderr)
     if problems:

@@ -3,8 +3,10 @@
 # clients on PostgreSQL, with retries under the same Idempotency-Key and documents sent twice; the
 # floor is /healthz from the same 8 connections in the same run. Goal: ≥ 0,25× the floor's rate and
 # not one duplicate task. Prints both rates and the ratio; exits 1 on a duplicate, a missing task or an
-# unexpected answer.
+# unexpected answer. Also prints the server's and PostgreSQL's CPU time per /healthz and per task.
 #   bench/api/run.sh [number of tasks, default 10000]
+# KPI_BENCH_SPLIT=1 gives the server CPU 0 alone and PostgreSQL and the driver the other CPUs, as when the
+# database and the callers are other machines (both rates of the ratio are measured so).
 # Builds the server in release mode (once, in $KPI_LOAD_SCRATCH, default .build-release) unless $KPI_BENCH_BIN
 # names a kpi to use (to compare two builds).
 set -euo pipefail
@@ -38,16 +40,29 @@ psql_bench -At -F $'\t' -c "
   WHERE p.active AND p.leadership_rank = 'khong'" >"$WORK/pairs"
 echo "   $(wc -l <"$WORK/pairs") cặp người – sản phẩm hợp lệ"
 
+SERVER_CPUS=() REST_CPUS=()
+if [ -n "${KPI_BENCH_SPLIT:-}" ]; then
+  N=$(nproc)
+  [ "$N" -ge 2 ] || { echo "KPI_BENCH_SPLIT cần ít nhất 2 CPU (máy này có $N)"; exit 2; }
+  REST=$([ "$N" = 2 ] && echo 1 || echo "1-$((N - 1))")
+  SERVER_CPUS=(taskset -c 0) REST_CPUS=(taskset -c "$REST")
+  # The postmaster and the processes it has started; the backends it starts later inherit its CPUs.
+  PM=$(head -n 1 "$WORK/pg/postmaster.pid")
+  for p in "$PM" $(pgrep -P "$PM"); do taskset -p -c "$REST" "$p" >/dev/null; done
+  echo "== Máy chủ trên CPU 0, PostgreSQL và trình tạo tải trên CPU $REST"
+fi
+
 PORT=$(free_port)
-"$BIN" serve --hostname 127.0.0.1 --port "$PORT" >"$WORK/server.log" 2>&1 &
+"${SERVER_CPUS[@]}" "$BIN" serve --hostname 127.0.0.1 --port "$PORT" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 150); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 BEFORE=$(psql_bench -At -c "SELECT count(*) FROM tasks")
 TODAY=$(date -u +%F)
 DUE=$(date -u -d "+10 days" +%F)
 echo "== $TASKS nhiệm vụ qua API, $CLIENTS ứng dụng đồng thời"
-python3 bench/api/driver.py --port "$PORT" --tokens "$WORK/tokens" --pairs "$WORK/pairs" --tasks "$TASKS" \
-  --start "$TODAY" --due "$DUE" | tee "$WORK/result.txt"
+"${REST_CPUS[@]}" python3 bench/api/driver.py --port "$PORT" --tokens "$WORK/tokens" --pairs "$WORK/pairs" --tasks "$TASKS" \
+  --start "$TODAY" --due "$DUE" --server-pid "$SERVER_PID" \
+  --postgres-pid "$(head -n 1 "$WORK/pg/postmaster.pid")" | tee "$WORK/result.txt"
 
 echo "== Kiểm tra trong cơ sở dữ liệu"
 MADE=$(psql_bench -At -c "SELECT count(*) FROM tasks t JOIN users u ON u.id = t.assigner_user_id WHERE u.username LIKE 'tai-api-%'")
