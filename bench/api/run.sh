@@ -40,6 +40,7 @@ psql_bench -At -F $'\t' -c "
   WHERE p.active AND p.leadership_rank = 'khong'" >"$WORK/pairs"
 echo "   $(wc -l <"$WORK/pairs") cặp người – sản phẩm hợp lệ"
 
+PM=$(head -n 1 "$WORK/pg/postmaster.pid")
 SERVER_CPUS=() REST_CPUS=()
 if [ -n "${KPI_BENCH_SPLIT:-}" ]; then
   N=$(nproc)
@@ -47,7 +48,6 @@ if [ -n "${KPI_BENCH_SPLIT:-}" ]; then
   REST=$([ "$N" = 2 ] && echo 1 || echo "1-$((N - 1))")
   SERVER_CPUS=(taskset -c 0) REST_CPUS=(taskset -c "$REST")
   # The postmaster and the processes it has started; the backends it starts later inherit its CPUs.
-  PM=$(head -n 1 "$WORK/pg/postmaster.pid")
   for p in "$PM" $(pgrep -P "$PM"); do taskset -p -c "$REST" "$p" >/dev/null; done
   echo "== Máy chủ trên CPU 0, PostgreSQL và trình tạo tải trên CPU $REST"
 fi
@@ -62,7 +62,7 @@ DUE=$(date -u -d "+10 days" +%F)
 echo "== $TASKS nhiệm vụ qua API, $CLIENTS ứng dụng đồng thời"
 "${REST_CPUS[@]}" python3 bench/api/driver.py --port "$PORT" --tokens "$WORK/tokens" --pairs "$WORK/pairs" --tasks "$TASKS" \
   --start "$TODAY" --due "$DUE" --server-pid "$SERVER_PID" \
-  --postgres-pid "$(head -n 1 "$WORK/pg/postmaster.pid")" | tee "$WORK/result.txt"
+  --postgres-pid "$PM" | tee "$WORK/result.txt"
 
 echo "== Kiểm tra trong cơ sở dữ liệu"
 MADE=$(psql_bench -At -c "SELECT count(*) FROM tasks t JOIN users u ON u.id = t.assigner_user_id WHERE u.username LIKE 'tai-api-%'")
